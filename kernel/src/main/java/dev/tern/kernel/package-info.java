@@ -1,0 +1,2 @@
+/** dev.tern.kernel */
+package dev.tern.kernel;

@@ -1,0 +1,2 @@
+/** dev.tern.x86 */
+package dev.tern.x86;

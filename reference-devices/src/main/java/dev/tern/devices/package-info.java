@@ -1,0 +1,2 @@
+/** dev.tern.devices */
+package dev.tern.devices;

@@ -1,0 +1,2 @@
+/** dev.tern.cli */
+package dev.tern.cli;

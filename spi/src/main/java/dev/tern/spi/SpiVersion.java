@@ -1,0 +1,64 @@
+package dev.tern.spi;
+
+import java.util.Objects;
+
+/**
+ * The version of this SPI. A plugin records the version it was compiled against in its jar manifest
+ * under {@value #MANIFEST_ATTRIBUTE} (the Tern parent POM does this for every module it builds); the
+ * kernel refuses a plugin whose major version differs from {@link #CURRENT}'s, or whose minor version
+ * is newer than the running SPI's (it may call methods that do not exist here).
+ *
+ * @param major incremented for incompatible changes
+ * @param minor incremented for compatible additions
+ */
+public record SpiVersion(int major, int minor) implements Comparable<SpiVersion> {
+
+    /** The manifest attribute in which a plugin jar states the SPI version it was built against. */
+    public static final String MANIFEST_ATTRIBUTE = "Tern-Spi-Version";
+
+    /** Major version of this SPI. */
+    public static final int MAJOR = 1;
+    /** Minor version of this SPI. */
+    public static final int MINOR = 0;
+    /** The SPI version of the running kernel. */
+    public static final SpiVersion CURRENT = new SpiVersion(MAJOR, MINOR);
+
+    public SpiVersion {
+        if (major < 0 || minor < 0) {
+            throw new IllegalArgumentException("SPI version parts must not be negative: " + major + "." + minor);
+        }
+    }
+
+    /**
+     * Parses {@code MAJOR.MINOR}.
+     *
+     * @throws IllegalArgumentException naming the text when it is not of that form
+     */
+    public static SpiVersion parse(String text) {
+        Objects.requireNonNull(text, "text");
+        String[] parts = text.trim().split("\\.");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("SPI version '" + text + "' is not of the form MAJOR.MINOR");
+        }
+        try {
+            return new SpiVersion(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("SPI version '" + text + "' is not of the form MAJOR.MINOR", e);
+        }
+    }
+
+    /** Whether a plugin built against {@code this} version can run on {@code runtime}. */
+    public boolean runsOn(SpiVersion runtime) {
+        return major == runtime.major && minor <= runtime.minor;
+    }
+
+    @Override
+    public int compareTo(SpiVersion o) {
+        return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);
+    }
+
+    @Override
+    public String toString() {
+        return major + "." + minor;
+    }
+}

@@ -1,0 +1,9 @@
+package dev.tern.spi.codec;
+
+/** Malformed encoded input. */
+public class CodecException extends Exception {
+
+    public CodecException(String message) {
+        super(message);
+    }
+}

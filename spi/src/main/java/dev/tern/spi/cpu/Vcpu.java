@@ -1,0 +1,53 @@
+package dev.tern.spi.cpu;
+
+import dev.tern.spi.state.StateSection;
+
+import java.util.List;
+
+/**
+ * One virtual CPU. {@link #run} is called only on the vCPU's own thread; {@link #requestExit} and
+ * {@link #setInterruptRequest} may be called from any thread.
+ *
+ * <p>Instruction counting is exact: {@link #instructionCount()} advances by one for every retired
+ * instruction (an instruction that faults does not retire; the delivery of an interrupt or exception
+ * is not an instruction), on every execution path, so a recorded run can be replayed to the
+ * instruction.
+ */
+public interface Vcpu {
+
+    /**
+     * Executes guest code until an exit condition, retiring at most {@code maxInstructions}
+     * instructions.
+     */
+    VcpuExit run(long maxInstructions);
+
+    /** Instructions retired since reset (part of the saved state). */
+    long instructionCount();
+
+    /** Returns to the architectural reset state. */
+    void reset();
+
+    /** Asks {@link #run} to return {@link VcpuExit.ExitRequested} at the next instruction boundary. */
+    void requestExit();
+
+    /** Level of the INTR pin, driven by the interrupt controller. */
+    void setInterruptRequest(boolean asserted);
+
+    /** The saved-state sections of this vCPU. */
+    default List<StateSection<?>> sections() {
+        return List.of();
+    }
+
+    /**
+     * Drops every cached permission to write guest memory without telling the dirty log, so the next
+     * write to each page is reported with {@link dev.tern.spi.memory.GuestMemory#markDirty}. Called on
+     * the vCPU's own thread while all vCPUs are stopped, just before the dirty log is cleared.
+     */
+    default void writeProtectAll() {
+    }
+
+    /** A one-line description of the vCPU's state, for diagnostics. */
+    default String describe() {
+        return "vcpu";
+    }
+}

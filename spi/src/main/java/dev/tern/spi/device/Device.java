@@ -1,0 +1,40 @@
+package dev.tern.spi.device;
+
+import dev.tern.spi.state.StateSection;
+
+import java.util.List;
+
+/**
+ * A device instance. Lifecycle: created → {@link #realize()} (claim ports, MMIO, interrupts) →
+ * {@link #reset()} → running, with {@link #pause()}/{@link #resume()} around saves and migration →
+ * {@link #powerOff()}. All but {@code reset} have empty defaults.
+ *
+ * <p>Device state changes only through the kernel's paths (I/O handlers on the vCPU thread, timer
+ * callbacks and posted events on the event thread) so that runs are deterministic.
+ */
+public interface Device {
+
+    /** Claims the device's resources. Called once. */
+    default void realize() {
+    }
+
+    /** Returns to power-on state (guest reset). */
+    void reset();
+
+    /** The machine is about to stop running guest code; quiesce host-side activity. */
+    default void pause() {
+    }
+
+    /** The machine runs guest code again. */
+    default void resume() {
+    }
+
+    /** The machine is going away: release host resources. */
+    default void powerOff() {
+    }
+
+    /** The device's saved-state sections. */
+    default List<StateSection<?>> sections() {
+        return List.of();
+    }
+}

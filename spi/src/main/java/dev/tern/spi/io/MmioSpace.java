@@ -1,0 +1,26 @@
+package dev.tern.spi.io;
+
+import dev.tern.spi.Registration;
+
+/**
+ * Guest-physical addresses decoded by devices rather than RAM. Reads of unmapped addresses return
+ * all ones; writes are dropped.
+ */
+public interface MmioSpace {
+
+    /**
+     * Maps {@code [base, base+length)} to {@code handler} (e.g. a PCI BAR once the guest programs it).
+     *
+     * @throws IllegalStateException naming both owners when the range overlaps another mapping
+     */
+    Registration map(String owner, long base, long length, MmioHandler handler);
+
+    /** Dispatches a read; {@code size} is 1, 2, 4 or 8. */
+    long read(long gpa, int size);
+
+    /** Dispatches a write. */
+    void write(long gpa, int size, long value);
+
+    /** Whether some handler decodes {@code gpa}. */
+    boolean isMapped(long gpa);
+}

@@ -1,0 +1,2 @@
+/** Guest physical memory as seen by CPUs and devices. */
+package dev.tern.spi.memory;

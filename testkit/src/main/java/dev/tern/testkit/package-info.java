@@ -1,0 +1,2 @@
+/** dev.tern.testkit */
+package dev.tern.testkit;
