@@ -13,6 +13,12 @@ public interface MachineControl {
     void requestReset();
 
     /**
+     * Drives the A20 gate (keyboard controller output port bit 1, port 0x92 bit 1): when off, CPUs
+     * wrap physical address bit 20 to zero as the 8086 did.
+     */
+    void setA20(boolean enabled);
+
+    /**
      * Runs {@code event} on the machine's event thread at the next instruction boundary. Safe from
      * any thread.
      */
