@@ -46,6 +46,17 @@ public interface Vcpu {
     default void writeProtectAll() {
     }
 
+    /**
+     * Drives the A20 gate input: when disabled, physical address bit 20 reads as zero (the 8086
+     * wrap-around real-mode software relies on). CPUs without such an input ignore enabling and
+     * refuse disabling.
+     */
+    default void setA20(boolean enabled) {
+        if (!enabled) {
+            throw new UnsupportedOperationException("this CPU has no A20 gate");
+        }
+    }
+
     /** A one-line description of the vCPU's state, for diagnostics. */
     default String describe() {
         return "vcpu";

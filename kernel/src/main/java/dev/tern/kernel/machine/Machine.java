@@ -1,0 +1,386 @@
+package dev.tern.kernel.machine;
+
+import dev.tern.kernel.clock.MachineClock;
+import dev.tern.kernel.config.ValidatedConfig;
+import dev.tern.kernel.emt.Emt;
+import dev.tern.kernel.emt.EmtGroup;
+import dev.tern.kernel.emt.RendezvousType;
+import dev.tern.kernel.io.MmioBus;
+import dev.tern.kernel.io.PortBus;
+import dev.tern.kernel.irq.IrqRouter;
+import dev.tern.kernel.memory.DirtyPages;
+import dev.tern.kernel.memory.GuestRam;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.stats.Counter;
+import dev.tern.kernel.stats.StatsRegistry;
+import dev.tern.kernel.vm.VmLifecycle;
+import dev.tern.kernel.vm.VmState;
+import dev.tern.spi.cpu.CpuProvider;
+import dev.tern.spi.cpu.Vcpu;
+import dev.tern.spi.cpu.VcpuExit;
+import dev.tern.spi.device.Device;
+import dev.tern.spi.device.DeviceProvider;
+import dev.tern.spi.state.StateSection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running (or runnable) virtual machine assembled from a {@link MachineSpec} and plugins.
+ *
+ * <p>Lifecycle: {@link #create} → {@link #start()} → the guest runs until it powers off, resets
+ * (with {@link ResetPolicy#EXIT}), hits the instruction limit or the host calls {@link #stop};
+ * {@link #awaitExit} returns the outcome; {@link #close()} releases everything.
+ */
+public final class Machine implements AutoCloseable {
+
+    /** Longest instruction slice between event checks: bounds input latency to ~1 ms at 100 MIPS. */
+    static final long SLICE = 100_000;
+
+    private final MachineSpec spec;
+    private final GuestRam ram;
+    private final PortBus ports = new PortBus();
+    private final MmioBus mmio = new MmioBus();
+    private final IrqRouter irq = new IrqRouter();
+    private final MachineClock clock;
+    private final StatsRegistry stats = new StatsRegistry();
+    private final VmLifecycle lifecycle = new VmLifecycle();
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final List<MachineDevice> devices = new ArrayList<>();
+    private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
+    private final EmtGroup emts;
+    private final Counter slices;
+    private final Counter halts;
+    private volatile boolean paused;
+    private volatile boolean resetRequested;
+
+    private Machine(PluginRegistry plugins, MachineSpec spec) {
+        this.spec = spec;
+        if (spec.vcpus() != 1) {
+            throw new IllegalArgumentException("SMP guests are not supported yet: " + spec.vcpus()
+                    + " vCPUs asked for, the x86 machine has no local APIC to start application processors");
+        }
+        this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
+        this.clock = new MachineClock(this::bootInstructions, spec.nanosPerInstruction());
+        CpuProvider cpuProvider = plugins.require(CpuProvider.class, spec.cpu());
+        for (int id = 0; id < spec.vcpus(); id++) {
+            var ctx = new MachineCpuContext(id, ValidatedConfig.of(spec.cpu(), cpuProvider.configKeys(), spec.cpuConfig()),
+                    ram, ports, mmio, clock, irq);
+            vcpus.add(cpuProvider.create(ctx));
+        }
+        irq.setCpuPin(this::setIntr);
+        var control = new Control();
+        for (DeviceSpec d : spec.devices()) {
+            DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
+            var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
+                    ram, ports, mmio, irq, clock, control);
+            devices.add(new MachineDevice(d, provider.create(ctx)));
+        }
+        this.emts = new EmtGroup("tern", spec.vcpus(), this::step, id -> vcpus.get(id).requestExit());
+        this.slices = stats.counter("/Machine/Slices", "slices", "instruction slices run on vCPU 0");
+        this.halts = stats.counter("/Machine/Halts", "halts", "times vCPU 0 went idle in HLT");
+        for (int id = 0; id < vcpus.size(); id++) {
+            Vcpu v = vcpus.get(id);
+            stats.gauge("/Vcpu" + id + "/Instructions", "instructions", "instructions retired", v::instructionCount);
+        }
+        stats.gauge("/Machine/VirtualNanos", "ns", "virtual clock", clock::nanos);
+    }
+
+    /**
+     * Assembles a machine: creates RAM, buses, vCPUs and devices (validating every configuration) and
+     * realizes the devices. Nothing runs until {@link #start()}.
+     */
+    public static Machine create(PluginRegistry plugins, MachineSpec spec) {
+        Machine m = new Machine(plugins, spec);
+        for (MachineDevice d : m.devices) {
+            try {
+                d.device().realize();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("device '" + d.spec().instance() + "' (" + d.spec().provider()
+                        + ") failed to realize: " + e.getMessage(), e);
+            }
+        }
+        m.resetAll();
+        return m;
+    }
+
+    /** Starts the vCPUs. */
+    public void start() {
+        lifecycle.transition(VmState.RUNNING);
+        emts.start();
+    }
+
+    /** Waits for the run to end. */
+    public MachineExit awaitExit() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Waits at most {@code millis} for the run to end; null on time-out. */
+    public MachineExit awaitExit(long millis) throws InterruptedException {
+        try {
+            return exit.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Ends the run from the host side. */
+    public void stop(String why) {
+        finish(new MachineExit(MachineExit.Reason.HOST_STOP, 0, why));
+    }
+
+    /**
+     * Stops every vCPU at an instruction boundary and keeps them stopped until {@link #resume()}.
+     * Returns once no guest code runs.
+     */
+    public void pause() {
+        emts.rendezvous().run(RendezvousType.ONCE, true, emt -> {
+            paused = true;
+            return 0;
+        });
+        lifecycle.transition(VmState.PAUSED);
+        devices.forEach(d -> d.device().pause());
+    }
+
+    /** Lets paused vCPUs run again. */
+    public void resume() {
+        devices.forEach(d -> d.device().resume());
+        lifecycle.transition(VmState.RUNNING);
+        paused = false;
+        for (int i = 0; i < emts.size(); i++) {
+            emts.emt(i).kick();
+        }
+    }
+
+    /**
+     * Returns the pages written since the previous call and starts a new round. Race-free with
+     * running vCPUs: every vCPU drops its fast write permissions inside a rendezvous, and the log is
+     * swapped before any of them runs again, so each later write reaches the new round.
+     */
+    public DirtyPages syncDirtyLog() {
+        var result = new AtomicReference<DirtyPages>();
+        int last = emts.size() - 1;
+        emts.rendezvous().run(RendezvousType.ASCENDING, true, emt -> {
+            vcpus.get(emt.id()).writeProtectAll();
+            if (emt.id() == last) {
+                result.set(ram.dirtyLog().syncAndClear());
+            }
+            return 0;
+        });
+        return result.get();
+    }
+
+    /** Every saved-state section of the machine, in a stable order. */
+    public List<StateSection<?>> sections() {
+        var all = new ArrayList<StateSection<?>>();
+        vcpus.forEach(v -> all.addAll(v.sections()));
+        all.add(clock.section());
+        devices.forEach(d -> all.addAll(d.device().sections()));
+        return all;
+    }
+
+    public GuestRam memory() {
+        return ram;
+    }
+
+    public PortBus ports() {
+        return ports;
+    }
+
+    public MmioBus mmio() {
+        return mmio;
+    }
+
+    public MachineClock clock() {
+        return clock;
+    }
+
+    public StatsRegistry stats() {
+        return stats;
+    }
+
+    public VmLifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    public List<Vcpu> vcpus() {
+        return List.copyOf(vcpus);
+    }
+
+    /** The device of that instance name. */
+    public Device device(String instance) {
+        return devices.stream().filter(d -> d.spec().instance().equals(instance)).findFirst()
+                .map(MachineDevice::device)
+                .orElseThrow(() -> new IllegalArgumentException("no device named '" + instance + "'"));
+    }
+
+    public MachineSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public void close() {
+        finish(new MachineExit(MachineExit.Reason.HOST_STOP, 0, "machine closed"));
+        emts.close();
+        for (MachineDevice d : devices) {
+            d.device().powerOff();
+        }
+        stats.close();
+    }
+
+    private long bootInstructions() {
+        return vcpus.isEmpty() ? 0 : vcpus.getFirst().instructionCount();
+    }
+
+    private void setIntr(boolean level) {
+        vcpus.getFirst().setInterruptRequest(level);
+        if (level && Emt.current() != emts.emt(0)) {
+            emts.emt(0).kick();
+        }
+    }
+
+    /** One slice of EMT work. EMT 0 also runs events and timers. */
+    private void step(Emt emt) {
+        if (emt.id() != 0 || exit.isDone() || paused) {
+            emt.awaitWork(Long.MAX_VALUE);
+            return;
+        }
+        runEvents();
+        clock.fireExpired();
+        if (resetRequested) {
+            resetRequested = false;
+            guestReset("guest requested a reset");
+            return;
+        }
+        if (exit.isDone()) {
+            return;
+        }
+        Vcpu cpu = vcpus.getFirst();
+        long budget = SLICE;
+        long next = clock.nextDeadline();
+        if (next != Long.MAX_VALUE) {
+            budget = Math.min(budget, clock.instructionsUntil(next));
+        }
+        if (spec.maxInstructions() > 0) {
+            long left = spec.maxInstructions() - cpu.instructionCount();
+            if (left <= 0) {
+                finish(new MachineExit(MachineExit.Reason.INSTRUCTION_LIMIT, 0,
+                        "stopped after " + cpu.instructionCount() + " instructions"));
+                return;
+            }
+            budget = Math.min(budget, left);
+        }
+        slices.increment();
+        VcpuExit e = cpu.run(budget);
+        switch (e) {
+            case VcpuExit.BudgetExhausted b -> { }
+            case VcpuExit.ExitRequested r -> { }
+            case VcpuExit.Debug d -> { }
+            case VcpuExit.Halted h -> idle(emt);
+            case VcpuExit.Shutdown s -> {
+                if (spec.onReset() == ResetPolicy.RESET) {
+                    guestReset("CPU shutdown: " + s.reason());
+                } else {
+                    finish(new MachineExit(MachineExit.Reason.CPU_SHUTDOWN, 2, "CPU shutdown: " + s.reason()));
+                }
+            }
+            case VcpuExit.PortIo io -> finish(new MachineExit(MachineExit.Reason.ERROR, 3,
+                    "the CPU exited for port I/O at 0x" + Integer.toHexString(io.port())
+                            + ", but this machine expects CPUs to dispatch port I/O themselves"));
+        }
+    }
+
+    /** vCPU 0 is halted: let virtual time reach the next timer (or wait for input). */
+    private void idle(Emt emt) {
+        if (!events.isEmpty() || exit.isDone()) {
+            return;
+        }
+        halts.increment();
+        long next = clock.nextDeadline();
+        if (next == Long.MAX_VALUE) {
+            emt.awaitWork(Long.MAX_VALUE);
+        } else if (spec.pacing() == Pacing.WARP) {
+            clock.warpTo(next);
+        } else {
+            long now = clock.nanos();
+            long t0 = System.nanoTime();
+            emt.awaitWork(Math.max(0, next - now));
+            long slept = System.nanoTime() - t0;
+            clock.warpTo(Math.min(next, now + slept));
+        }
+    }
+
+    private void runEvents() {
+        Runnable r;
+        while ((r = events.poll()) != null) {
+            r.run();
+        }
+    }
+
+    private void resetAll() {
+        vcpus.forEach(Vcpu::reset);
+        devices.forEach(d -> d.device().reset());
+    }
+
+    private void guestReset(String why) {
+        if (spec.onReset() == ResetPolicy.EXIT) {
+            finish(new MachineExit(MachineExit.Reason.RESET, 0, why));
+        } else {
+            resetAll();
+        }
+    }
+
+    private void finish(MachineExit how) {
+        if (exit.complete(how)) {
+            if (lifecycle.state() != VmState.SHUTDOWN) {
+                lifecycle.transition(VmState.SHUTDOWN);
+            }
+            for (int i = 0; i < emts.size(); i++) {
+                emts.emt(i).kick();
+            }
+        }
+    }
+
+    /** A device and the spec it was made from. */
+    private record MachineDevice(DeviceSpec spec, Device device) { }
+
+    /** The machine-level effects devices may cause. */
+    private final class Control implements dev.tern.spi.device.MachineControl {
+        @Override
+        public void requestPowerOff(int exitStatus) {
+            finish(new MachineExit(MachineExit.Reason.POWER_OFF, exitStatus, "guest powered off with status " + exitStatus));
+        }
+
+        @Override
+        public void requestReset() {
+            resetRequested = true;
+            vcpus.getFirst().requestExit();
+        }
+
+        @Override
+        public void setA20(boolean enabled) {
+            vcpus.forEach(v -> v.setA20(enabled));
+        }
+
+        @Override
+        public void post(Runnable event) {
+            events.add(event);
+            if (Emt.current() != emts.emt(0)) {
+                emts.emt(0).kick();
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.tern.kernel.machine;
+
+/**
+ * How a machine's run ended.
+ *
+ * @param reason the cause
+ * @param status the process exit status it maps to (the guest's for {@link Reason#POWER_OFF})
+ * @param detail a human-readable explanation
+ */
+public record MachineExit(Reason reason, int status, String detail) {
+
+    /** Why the run ended. */
+    public enum Reason {
+        /** The guest powered off (isa-debug-exit, ACPI, ...). */
+        POWER_OFF,
+        /** The guest reset the machine and the reset policy is {@link ResetPolicy#EXIT}. */
+        RESET,
+        /** The CPU shut down (triple fault). */
+        CPU_SHUTDOWN,
+        /** The configured instruction limit was reached. */
+        INSTRUCTION_LIMIT,
+        /** The host asked the machine to stop. */
+        HOST_STOP,
+        /** An internal error; {@link #detail} says what. */
+        ERROR
+    }
+}
