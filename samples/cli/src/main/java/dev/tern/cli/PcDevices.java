@@ -1,0 +1,62 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.DeviceSpec;
+import dev.tern.kernel.machine.MachineSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The devices every PC-class machine of the CLI has, and instance naming. */
+final class PcDevices {
+
+    private PcDevices() {
+    }
+
+    /** Interrupt controllers, timer, RTC, keyboard controller, POST port, COM1 and isa-debug-exit. */
+    static List<DeviceSpec> standard(String serial) {
+        var d = new ArrayList<DeviceSpec>();
+        d.add(new DeviceSpec("i8259", "pic", Map.of()));
+        d.add(new DeviceSpec("i8254", "pit", Map.of()));
+        d.add(new DeviceSpec("mc146818", "rtc", Map.of()));
+        d.add(new DeviceSpec("i8042", "i8042", Map.of()));
+        d.add(new DeviceSpec("port80", "port80", Map.of()));
+        serialDevice(serial).ifPresent(d::add);
+        d.add(new DeviceSpec("isa-debug-exit", "debug-exit", Map.of()));
+        return d;
+    }
+
+    /** COM1 from a {@code --serial} value. */
+    static java.util.Optional<DeviceSpec> serialDevice(String serial) {
+        if (serial.equals("none")) {
+            return java.util.Optional.empty();
+        }
+        Map<String, String> cfg;
+        if (serial.equals("stdio")) {
+            cfg = Map.of("backend", "stdio");
+        } else if (serial.startsWith("file:")) {
+            cfg = Map.of("backend", "file", "path", serial.substring(5));
+        } else if (serial.startsWith("tcp:")) {
+            String[] hp = serial.substring(4).split(":");
+            if (hp.length != 2) {
+                throw new IllegalArgumentException("--serial " + serial + ": expected tcp:HOST:PORT");
+            }
+            cfg = Map.of("backend", "socket", "host", hp[0], "port-number", hp[1]);
+        } else {
+            throw new IllegalArgumentException("--serial '" + serial + "': expected stdio, file:PATH, tcp:HOST:PORT or none");
+        }
+        return java.util.Optional.of(new DeviceSpec("uart16550", "serial0", cfg));
+    }
+
+    /** {@code id}, or {@code id1}, {@code id2}... if taken. */
+    static String freeName(MachineSpec.Builder b, String id) {
+        if (!b.hasDevice(id)) {
+            return id;
+        }
+        for (int i = 1; ; i++) {
+            if (!b.hasDevice(id + i)) {
+                return id + i;
+            }
+        }
+    }
+}

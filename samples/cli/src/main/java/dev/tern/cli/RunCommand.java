@@ -1,0 +1,167 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.config.ConfigText;
+import dev.tern.kernel.machine.DeviceSpec;
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.machine.ResetPolicy;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.spi.ConfigType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code tern run}: assembles a PC-class machine and runs it until the guest ends. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Assemble a machine and run it. With no boot option, runs the built-in demo guest.",
+                "Options may also come from --config FILE (one 'option = value' per line)."})
+final class RunCommand implements Callable<Integer> {
+
+    /** The demo guest's documented success status (it writes 0x10 to isa-debug-exit: (0x10 << 1) | 1). */
+    static final int DEMO_SUCCESS_STATUS = 33;
+    static final String DEMO_ROM = "/dev/tern/x86/guests/demo.rom";
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", defaultValue = "128M",
+            description = "Guest RAM (e.g. 128M, 1G). Default: ${DEFAULT-VALUE}.")
+    String memory;
+
+    @Option(names = "--smp", paramLabel = "N", defaultValue = "1", description = "Number of vCPUs. Default: ${DEFAULT-VALUE}.")
+    int smp;
+
+    @Option(names = "--cpu", paramLabel = "ID[,KEY=VALUE...]", defaultValue = "x86",
+            description = "CPU provider and its configuration. Default: ${DEFAULT-VALUE}.")
+    String cpu;
+
+    @Option(names = "--bios", paramLabel = "ROM", description = "Firmware ROM image (entered at the reset vector F000:FFF0).")
+    Path bios;
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Linux kernel (bzImage or vmlinux) for direct kernel boot.")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "Initial RAM disk for direct kernel boot.")
+    Path initrd;
+
+    @Option(names = "--append", paramLabel = "CMDLINE", description = "Kernel command line.")
+    String append;
+
+    @Option(names = "--serial", paramLabel = "BACKEND", defaultValue = "stdio",
+            description = "First serial port: stdio, file:PATH, tcp:HOST:PORT, none. Default: ${DEFAULT-VALUE}.")
+    String serial;
+
+    @Option(names = "--device", paramLabel = "ID[,KEY=VALUE...]",
+            description = "Add a device, e.g. --device debugcon,path=debug.log (repeatable; 'name=' sets its instance name).")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, ...).")
+    String incoming;
+
+    @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "0",
+            description = "Stop after N instructions (0 = no limit).")
+    long maxInstructions;
+
+    @Option(names = "--pacing", paramLabel = "MODE", defaultValue = "realtime",
+            description = "While the guest idles: realtime (wait on the wall clock) or warp (jump to the next timer; deterministic). Default: ${DEFAULT-VALUE}.")
+    String pacing;
+
+    @Option(names = "--reboot", description = "Reset the machine when the guest resets (default: exit, like QEMU's -no-reboot).")
+    boolean reboot;
+
+    @Option(names = "--plugin-path", paramLabel = "DIR", description = "Directory of plugin jars (repeatable).")
+    List<Path> pluginPath = new ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Read options from FILE (expanded before parsing).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        if (kernel != null || initrd != null || append != null) {
+            throw new IllegalArgumentException("direct kernel boot (--kernel/--initrd/--append) is not implemented yet"
+                    + " (tracked by the i386 machine issue); use --bios ROM");
+        }
+        if (incoming != null) {
+            throw new IllegalArgumentException("--incoming: live migration is not implemented yet (tracked by the migration issue)");
+        }
+        boolean demo = bios == null;
+        MachineSpec spec = spec(demo ? demoRom() : readRom(bios));
+        PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
+        try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
+             Machine machine = Machine.create(plugins, spec)) {
+            machine.start();
+            MachineExit exit = machine.awaitExit();
+            terminal.restore();
+            System.out.flush();
+            if (exit.reason() != MachineExit.Reason.POWER_OFF) {
+                System.err.println("tern: " + exit.detail());
+            }
+            if (demo && exit.reason() == MachineExit.Reason.POWER_OFF && exit.status() == DEMO_SUCCESS_STATUS) {
+                return 0;
+            }
+            return exit.status();
+        }
+    }
+
+    MachineSpec spec(byte[] firmware) {
+        var b = MachineSpec.builder()
+                .ramSize((Long) ConfigType.SIZE.parse(memory))
+                .vcpus(smp)
+                .firmware(firmware)
+                .maxInstructions(maxInstructions)
+                .pacing(switch (pacing) {
+                    case "realtime" -> Pacing.REALTIME;
+                    case "warp" -> Pacing.WARP;
+                    default -> throw new IllegalArgumentException("--pacing: '" + pacing + "' is neither realtime nor warp");
+                })
+                .onReset(reboot ? ResetPolicy.RESET : ResetPolicy.EXIT);
+        var cpuText = ConfigText.parse(cpu);
+        b.cpu(cpuText.id(), cpuText.options());
+        for (DeviceSpec d : PcDevices.standard(serial)) {
+            b.device(d);
+        }
+        for (String text : devices) {
+            var parsed = ConfigText.parse(text);
+            var opts = new LinkedHashMap<>(parsed.options());
+            String name = opts.remove("name");
+            if (name == null) {
+                name = PcDevices.freeName(b, parsed.id());
+            }
+            b.device(new DeviceSpec(parsed.id(), name, opts));
+        }
+        return b.build();
+    }
+
+    private static byte[] readRom(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MachineSpec.MAX_FIRMWARE) {
+            throw new IllegalArgumentException("--bios " + file + ": " + size + " bytes is larger than the 128 KiB ROM window");
+        }
+        return Files.readAllBytes(file);
+    }
+
+    private static byte[] demoRom() throws IOException {
+        try (InputStream in = RunCommand.class.getResourceAsStream(DEMO_ROM)) {
+            if (in == null) {
+                throw new IllegalStateException("the demo guest " + DEMO_ROM + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    static Map<String, String> map(String... kv) {
+        var m = new LinkedHashMap<String, String>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}
