@@ -5,34 +5,39 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Levenshtein distance between names, used to suggest what a user probably meant when a key or id
- * is misspelt.
+ * Edit distance between names (optimal string alignment: Levenshtein plus swaps of adjacent
+ * characters, the most common typo), used to suggest what a user meant when a key or id is misspelt.
  */
 public final class EditDistance {
 
     private EditDistance() {
     }
 
-    /** The number of single-character insertions, deletions and substitutions turning {@code a} into {@code b}. */
+    /**
+     * The number of single-character insertions, deletions, substitutions and adjacent swaps turning
+     * {@code a} into {@code b}, no substring being edited twice.
+     */
     public static int between(String a, String b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                int best = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    best = Math.min(best, d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = best;
             }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
         }
-        return previous[b.length()];
+        return d[a.length()][b.length()];
     }
 
     /**
