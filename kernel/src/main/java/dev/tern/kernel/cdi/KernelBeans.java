@@ -3,6 +3,7 @@ package dev.tern.kernel.cdi;
 import dev.tern.kernel.plugin.PluginRegistry;
 import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Singleton;
 
 /**
@@ -15,7 +16,8 @@ public class KernelBeans {
     /** The plugin registry the container was started with. */
     @Produces
     @Singleton
-    PluginRegistry pluginRegistry(TernExtension extension) {
-        return extension.registry();
+    PluginRegistry pluginRegistry(BeanManager beans) {
+        // Looked up rather than injected: an injected extension would need a client proxy, and it is final.
+        return beans.getExtension(TernExtension.class).registry();
     }
 }

@@ -2,6 +2,7 @@ package dev.tern.kernel.cdi;
 
 import dev.tern.kernel.plugin.PluginRegistry;
 import jakarta.enterprise.inject.Instance;
+import org.jboss.weld.config.ConfigurationKey;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
 
@@ -105,6 +106,8 @@ public final class TernContainer implements AutoCloseable {
             Weld weld = new Weld("tern-" + SEQUENCE.incrementAndGet())
                     .disableDiscovery()
                     .skipShutdownHook()
+                    // A handful of beans: validating them on one thread is quicker than a pool, and repeatable.
+                    .property(ConfigurationKey.CONCURRENT_DEPLOYMENT.get(), false)
                     .addExtension(new TernExtension(registry))
                     .addBeanClasses(beans.toArray(Class<?>[]::new));
             for (Class<?> a : alternatives) {
