@@ -15,10 +15,12 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -36,7 +38,8 @@ public final class PluginRegistry {
 
     /**
      * Finds the providers {@code classpath} offers through {@link java.util.ServiceLoader}, then loads each
-     * {@code *.jar} of each plugin directory in its own {@link PluginClassLoader}.
+     * {@code *.jar} of each plugin directory in its own {@link PluginClassLoader}. Other files and
+     * sub-directories of a plugin directory are ignored.
      *
      * @throws PluginException naming the jar (or class-path location) of a plugin built for an incompatible
      *         SPI, of a plugin-directory jar that states no SPI version, of a provider with a malformed id or
@@ -47,10 +50,13 @@ public final class PluginRegistry {
         Objects.requireNonNull(pluginDirs, "pluginDirs");
         List<PluginInfo> found = new ArrayList<>(ProviderScan.scan(classpath, "class path", classpathOrigins()));
         ClassLoader spiLoader = Provider.class.getClassLoader();
+        // A directory named twice (or a jar reached twice) must not look like a duplicate plugin.
+        Set<Path> jars = new LinkedHashSet<>();
         for (Path dir : pluginDirs) {
-            for (Path jar : jarsIn(dir)) {
-                found.addAll(scanJar(jar, spiLoader));
-            }
+            jars.addAll(jarsIn(dir));
+        }
+        for (Path jar : jars) {
+            found.addAll(scanJar(jar, spiLoader));
         }
         return of(found);
     }

@@ -83,7 +83,12 @@ final class ProviderScan {
         try {
             return call.get();
         } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-            throw new PluginException(where + " failed in " + what + ": " + e, e);
+            // ServiceLoader wraps what the plugin threw; the user needs the plugin's own words.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new PluginException(where + " failed in " + what + ": " + root, e);
         }
     }
 }

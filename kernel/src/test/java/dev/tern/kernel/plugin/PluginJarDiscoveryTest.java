@@ -1,5 +1,7 @@
 package dev.tern.kernel.plugin;
 
+import dev.tern.kernel.cdi.PluginId;
+import dev.tern.kernel.cdi.TernContainer;
 import dev.tern.spi.ConfigException;
 import dev.tern.spi.Provider;
 import dev.tern.spi.SpiVersion;
@@ -70,6 +72,25 @@ class PluginJarDiscoveryTest {
             }
             """;
 
+    private static final String BAD_ID_SOURCE = """
+            package org.example.echo;
+
+            public final class BadIdDevice implements dev.tern.spi.device.DeviceProvider {
+                public String id() { return "Echo_2"; }
+                public dev.tern.spi.device.Device create(dev.tern.spi.device.DeviceContext c) { return () -> { }; }
+            }
+            """;
+
+    private static final String FAILING_SOURCE = """
+            package org.example.echo;
+
+            public final class FailingDevice implements dev.tern.spi.device.DeviceProvider {
+                public FailingDevice() { throw new IllegalStateException("no licence file"); }
+                public String id() { return "failing"; }
+                public dev.tern.spi.device.Device create(dev.tern.spi.device.DeviceContext c) { return () -> { }; }
+            }
+            """;
+
     @TempDir
     static Path work;
 
@@ -78,7 +99,8 @@ class PluginJarDiscoveryTest {
     @BeforeAll
     static void compilePlugin() throws IOException {
         classes = TestPluginJar.compile(work.resolve("build"),
-                Map.of(ECHO, ECHO_SOURCE, "org.slf4j.LoggerFactory", BUNDLED_LIBRARY_SOURCE));
+                Map.of(ECHO, ECHO_SOURCE, "org.slf4j.LoggerFactory", BUNDLED_LIBRARY_SOURCE,
+                        "org.example.echo.BadIdDevice", BAD_ID_SOURCE, "org.example.echo.FailingDevice", FAILING_SOURCE));
     }
 
     private static Path echoJar(Path dir, String name, Map<String, String> manifest) throws IOException {
@@ -270,5 +292,66 @@ class PluginJarDiscoveryTest {
         assertEquals(32L, registry.configure(echo, Map.of("depth", "32")).integer("depth"));
         ConfigException e = assertThrows(ConfigException.class, () -> registry.configure(echo, Map.of("deph", "32")));
         assertTrue(e.getMessage().contains("did you mean 'depth'"), e.getMessage());
+    }
+
+    @Test
+    void refusesAMalformedIdNamingTheJar() throws IOException {
+        Path dir = newDir("bad-id");
+        Path jar = TestPluginJar.jar(dir.resolve("bad.jar"), classes,
+                Map.of(DEVICE_SERVICE, "org.example.echo.BadIdDevice"), spi("1.0"));
+
+        PluginException e = assertThrows(PluginException.class,
+                () -> PluginRegistry.discover(getClass().getClassLoader(), List.of(dir)));
+
+        assertTrue(e.getMessage().contains("'Echo_2'"), e.getMessage());
+        assertTrue(e.getMessage().contains(jar.toAbsolutePath().normalize().toString()), e.getMessage());
+    }
+
+    @Test
+    void reportsAProviderWhoseConstructorFails() throws IOException {
+        Path dir = newDir("failing");
+        TestPluginJar.jar(dir.resolve("failing.jar"), classes,
+                Map.of(DEVICE_SERVICE, "org.example.echo.FailingDevice"), spi("1.0"));
+
+        PluginException e = assertThrows(PluginException.class,
+                () -> PluginRegistry.discover(getClass().getClassLoader(), List.of(dir)));
+
+        assertTrue(e.getMessage().contains("org.example.echo.FailingDevice from "), e.getMessage());
+        assertTrue(e.getMessage().contains("failing.jar"), e.getMessage());
+        assertTrue(e.getMessage().contains("no licence file"), e.getMessage());
+    }
+
+    @Test
+    void refusesAFileThatIsNotAJar() throws IOException {
+        Path dir = newDir("corrupt");
+        Path jar = Files.writeString(dir.resolve("corrupt.jar"), "not a zip file");
+
+        PluginException e = assertThrows(PluginException.class,
+                () -> PluginRegistry.discover(getClass().getClassLoader(), List.of(dir)));
+
+        assertTrue(e.getMessage().contains(jar.toAbsolutePath().normalize().toString()), e.getMessage());
+    }
+
+    @Test
+    void theSameDirectoryListedTwiceIsScannedOnce() throws IOException {
+        Path dir = newDir("twice");
+        echoJar(dir, "echo.jar", spi("1.0"));
+
+        PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(dir, dir.resolve(".")));
+
+        assertTrue(registry.find(ProviderKind.DEVICE, "echo").isPresent());
+    }
+
+    @Test
+    void jarProvidersAreInjectableBeans() throws IOException {
+        Path dir = newDir("cdi");
+        echoJar(dir, "echo.jar", spi("1.0"));
+        PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(dir));
+
+        try (TernContainer container = TernContainer.start(registry)) {
+            DeviceProvider echo = container.select(DeviceProvider.class, PluginId.Literal.of("echo"));
+            assertSame(registry.require(DeviceProvider.class, "echo"), echo);
+            assertInstanceOf(PluginClassLoader.class, echo.getClass().getClassLoader());
+        }
     }
 }
