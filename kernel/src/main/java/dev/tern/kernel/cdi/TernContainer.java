@@ -9,8 +9,10 @@ import org.jboss.weld.environment.se.WeldContainer;
 import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -79,7 +81,8 @@ public final class TernContainer implements AutoCloseable {
     public static final class Builder {
 
         private final PluginRegistry registry;
-        private final List<Class<?>> beans = new ArrayList<>(KERNEL_BEANS);
+        // A set: naming a class twice (say, a kernel bean again) must not register it twice.
+        private final Set<Class<?>> beans = new LinkedHashSet<>(KERNEL_BEANS);
         private final List<Class<?>> alternatives = new ArrayList<>();
 
         private Builder(PluginRegistry registry) {

@@ -127,7 +127,7 @@ class TernContainerTest {
     @Test
     void startsWithoutDiscoveryOrBeansXml() {
         assertEquals(null, getClass().getClassLoader().getResource("META-INF/beans.xml"));
-        try (TernContainer container = TernContainer.start(registry)) {
+        try (TernContainer container = TernContainer.start(registry, KernelBeans.class)) {
             assertSame(registry, container.select(PluginRegistry.class));
             assertThrows(IllegalStateException.class, () -> container.select(NeverAdded.class));
         }
