@@ -31,6 +31,9 @@ public record ConfigText(String id, Map<String, String> options) {
      */
     public static ConfigText parse(String text) {
         Objects.requireNonNull(text, "text");
+        if (text.isEmpty()) {
+            throw error(text, 1, "expected an id, found nothing");
+        }
         List<Item> items = split(text);
         Item first = items.getFirst();
         if (first.text().isEmpty()) {

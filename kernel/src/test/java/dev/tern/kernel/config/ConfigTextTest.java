@@ -66,7 +66,8 @@ class ConfigTextTest {
     void refusesMissingId() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigText.parse("port=0x3f8"));
         assertEquals("option text 'port=0x3f8', column 1: expected an id first, found option 'port=0x3f8'", e.getMessage());
-        assertThrows(ConfigException.class, () -> ConfigText.parse(""));
+        assertEquals("option text '', column 1: expected an id, found nothing",
+                assertThrows(ConfigException.class, () -> ConfigText.parse("")).getMessage());
         assertThrows(ConfigException.class, () -> ConfigText.parse(",a=b"));
     }
 
