@@ -89,6 +89,8 @@ public final class Emt {
      * Idles the body until there is work for this EMT or {@code timeoutNanos} elapse. Work means a
      * {@link #kick()}, a rendezvous to take part in, a request to serve, or the group closing. Only
      * this EMT's own thread may call it; the body should return from its step when it returns true.
+     * A kick is consumed only here, so one that arrived while the body was busy makes the next call
+     * return at once: an early return the body re-checks, instead of a lost wake-up.
      *
      * @return true if work is pending, false on timeout
      */
@@ -228,7 +230,6 @@ public final class Emt {
                 if (group.isClosing()) {
                     break;
                 }
-                clearKick();
                 if (failure == null) {
                     step(body);
                 } else {
@@ -251,15 +252,6 @@ public final class Emt {
         while (!group.isClosing() && (request = group.requests().pollAtLoop(this)) != null) {
             request.run();
             group.rendezvous().serveIfPending(this);
-        }
-    }
-
-    private void clearKick() {
-        group.lock.lock();
-        try {
-            kickPending = false;
-        } finally {
-            group.lock.unlock();
         }
     }
 
