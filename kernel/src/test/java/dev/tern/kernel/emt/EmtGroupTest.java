@@ -101,6 +101,61 @@ class EmtGroupTest {
     }
 
     @Test
+    void closeFromAnEmtEndsEveryThread() throws Exception {
+        EmtGroupFixture fixture = EmtGroupFixture.idle(3);
+        CompletableFuture<Boolean> closed = fixture.requests().submit(1, () -> {
+            fixture.group.close();
+            return fixture.group.isClosing();
+        });
+        assertTrue(closed.get());
+        for (int id = 0; id < 3; id++) {
+            fixture.group.emt(id).thread().join();
+        }
+        fixture.close();
+    }
+
+    @Test
+    void concurrentOutsideCallersAreSerialisedThroughEmtZero() throws Exception {
+        try (EmtGroupFixture fixture = EmtGroupFixture.idle(4)) {
+            int callers = 6;
+            AtomicInteger inside = new AtomicInteger();
+            AtomicInteger overlaps = new AtomicInteger();
+            AtomicInteger runs = new AtomicInteger();
+            List<CompletableFuture<Integer>> results = new java.util.ArrayList<>();
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                CompletableFuture<Integer> result = new CompletableFuture<>();
+                results.add(result);
+                threads.add(Thread.ofPlatform().start(() -> result.complete(
+                        fixture.rendezvous().run(RendezvousType.ASCENDING, false, emt -> {
+                            if (inside.incrementAndGet() != 1) {
+                                overlaps.incrementAndGet();
+                            }
+                            runs.incrementAndGet();
+                            inside.decrementAndGet();
+                            return Status.SUCCESS;
+                        }))));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            for (CompletableFuture<Integer> result : results) {
+                assertEquals(Status.SUCCESS, result.get());
+            }
+            assertEquals(callers * 4, runs.get());
+            assertEquals(0, overlaps.get());
+        }
+    }
+
+    @Test
+    void requestsKickASpinningVcpuOutOfItsSlice() {
+        try (EmtGroupFixture fixture = EmtGroupFixture.spinning(2)) {
+            assertEquals(1, fixture.requests().call(1, () -> Emt.current().id()));
+            assertEquals(0, (int) fixture.requests().call(EmtRequests.ANY, () -> 0));
+        }
+    }
+
+    @Test
     void kickWakesAnIdleBody() throws Exception {
         CountDownLatch woke = new CountDownLatch(1);
         EmtBody body = emt -> {
