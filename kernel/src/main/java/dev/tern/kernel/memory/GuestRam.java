@@ -8,6 +8,7 @@ import dev.tern.spi.memory.WriteObserver;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -21,6 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * stays race-free). All methods are thread-safe; {@link #close()} releases the host memory.
  */
 public final class GuestRam implements GuestMemory, AutoCloseable {
+
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Arena arena;
     private final List<RamRegion> regions;
@@ -104,8 +109,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
                 n = chunk(left, ends[i] - cur);
                 if (!table[i].readOnly()) {
                     MemorySegment.copy(src, pos, table[i].segment(), ValueLayout.JAVA_BYTE, cur - bases[i], n);
-                    dirtyLog.mark(cur, n);
-                    notifyObservers(cur, n);
+                    written(cur, n);
                 }
             } else {
                 n = chunk(left, nextBaseAfter(cur) - cur);
@@ -113,6 +117,77 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
             cur += n;
             pos += n;
             left -= n;
+        }
+    }
+
+    // Fixed-size accesses (device descriptors, page tables) skip the byte[] round trip of the
+    // interface defaults when they fall inside one region; anything else takes the general path.
+
+    @Override
+    public int readU8(long gpa) {
+        int i = regionFor(gpa, 1);
+        return i < 0 ? GuestMemory.super.readU8(gpa) : table[i].segment().get(ValueLayout.JAVA_BYTE, gpa - bases[i]) & 0xFF;
+    }
+
+    @Override
+    public int readU16(long gpa) {
+        int i = regionFor(gpa, 2);
+        return i < 0 ? GuestMemory.super.readU16(gpa) : table[i].segment().get(LE16, gpa - bases[i]) & 0xFFFF;
+    }
+
+    @Override
+    public int readU32(long gpa) {
+        int i = regionFor(gpa, 4);
+        return i < 0 ? GuestMemory.super.readU32(gpa) : table[i].segment().get(LE32, gpa - bases[i]);
+    }
+
+    @Override
+    public long readU64(long gpa) {
+        int i = regionFor(gpa, 8);
+        return i < 0 ? GuestMemory.super.readU64(gpa) : table[i].segment().get(LE64, gpa - bases[i]);
+    }
+
+    @Override
+    public void writeU8(long gpa, int v) {
+        int i = regionFor(gpa, 1);
+        if (i < 0) {
+            GuestMemory.super.writeU8(gpa, v);
+        } else if (!table[i].readOnly()) {
+            table[i].segment().set(ValueLayout.JAVA_BYTE, gpa - bases[i], (byte) v);
+            written(gpa, 1);
+        }
+    }
+
+    @Override
+    public void writeU16(long gpa, int v) {
+        int i = regionFor(gpa, 2);
+        if (i < 0) {
+            GuestMemory.super.writeU16(gpa, v);
+        } else if (!table[i].readOnly()) {
+            table[i].segment().set(LE16, gpa - bases[i], (short) v);
+            written(gpa, 2);
+        }
+    }
+
+    @Override
+    public void writeU32(long gpa, int v) {
+        int i = regionFor(gpa, 4);
+        if (i < 0) {
+            GuestMemory.super.writeU32(gpa, v);
+        } else if (!table[i].readOnly()) {
+            table[i].segment().set(LE32, gpa - bases[i], v);
+            written(gpa, 4);
+        }
+    }
+
+    @Override
+    public void writeU64(long gpa, long v) {
+        int i = regionFor(gpa, 8);
+        if (i < 0) {
+            GuestMemory.super.writeU64(gpa, v);
+        } else if (!table[i].readOnly()) {
+            table[i].segment().set(LE64, gpa - bases[i], v);
+            written(gpa, 8);
         }
     }
 
@@ -169,7 +244,14 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
         return (int) Math.min(left, available);
     }
 
-    private void notifyObservers(long gpa, long len) {
+    /** Index of the region holding all of {@code [gpa, gpa+size)}, or -1. */
+    private int regionFor(long gpa, int size) {
+        int i = indexOf(gpa);
+        return i >= 0 && ends[i] - gpa >= size ? i : -1;
+    }
+
+    private void written(long gpa, long len) {
+        dirtyLog.mark(gpa, len);
         for (WriteObserver o : observers) {
             o.written(gpa, len);
         }

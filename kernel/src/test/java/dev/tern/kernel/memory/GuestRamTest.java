@@ -158,4 +158,37 @@ class GuestRamTest {
         ram.close();
         assertThrows(IllegalStateException.class, () -> ram.readU8(0));
     }
+
+    @Test
+    void typedAccessorsAreLittleEndianMarkDirtyAndFallBackAtEdges() {
+        try (GuestRam ram = GuestRam.builder().ram("a", 0, 0x1000).rom("rom", 0x2000, new byte[] {1, 2, 3, 4}).build()) {
+            ram.dirtyLog().enable();
+            List<long[]> observed = new ArrayList<>();
+            ram.observeWrites((gpa, len) -> observed.add(new long[] {gpa, len}));
+            ram.writeU64(0x10, 0x0807060504030201L);
+            byte[] raw = new byte[8];
+            ram.read(0x10, raw, 0, 8);
+            assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, raw);
+            assertEquals(0x0201, ram.readU16(0x10));
+            assertEquals(0x05040302, ram.readU32(0x11));
+            assertEquals(0x08, ram.readU8(0x17));
+            ram.writeU16(0x20, 0xBEEF);
+            ram.writeU32(0x24, 0xDEADBEEF);
+            ram.writeU8(0x28, 0x1FF);
+            assertEquals(0xDEADBEEF0000BEEFL, ram.readU64(0x20));
+            assertEquals(0xFF, ram.readU8(0x28));
+            assertEquals(4, observed.size());
+            assertArrayEquals(new long[] {0x24, 4}, observed.get(2));
+            assertTrue(ram.dirtyLog().syncAndClear().isDirty(0));
+
+            ram.writeU32(0xFFE, 0x44332211); // straddles into the hole: only two bytes land
+            assertEquals(0x2211, ram.readU16(0xFFE));
+            assertEquals(0xFFFF2211, ram.readU32(0xFFE));
+            ram.writeU32(0x2000, 0);
+            assertEquals(0x04030201, ram.readU32(0x2000), "ROM ignores typed writes too");
+            assertEquals(-1L, ram.readU64(0x5000));
+            assertThrows(IllegalArgumentException.class, () -> ram.readU32(-4));
+            assertThrows(IllegalArgumentException.class, () -> ram.writeU16(-2, 0));
+        }
+    }
 }
