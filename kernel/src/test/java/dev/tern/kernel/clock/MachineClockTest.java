@@ -5,8 +5,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -162,5 +164,67 @@ class MachineClockTest {
                 new ClockState.ArmedTimer("pit", 6)))).orElseThrow().contains("twice"));
         assertTrue(s.validate(new ClockState(0, List.of(new ClockState.ArmedTimer("pit", -2)))).isPresent());
         assertTrue(s.validate(new ClockState(-1, List.of())).isPresent());
+    }
+
+    @Test
+    void concurrentArmingAndFiringKeepTimersConsistent() throws Exception {
+        int threads = 3;
+        int perThread = 8;
+        AtomicInteger firings = new AtomicInteger();
+        Timer[][] owned = new Timer[threads][perThread];
+        for (int t = 0; t < threads; t++) {
+            for (int k = 0; k < perThread; k++) {
+                owned[t][k] = clock.newTimer("t" + t + "-" + k, firings::incrementAndGet);
+            }
+        }
+        instructions.set(100); // now = 1000ns
+        CyclicBarrier start = new CyclicBarrier(threads + 1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Timer[] mine = owned[t];
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < 20_000; i++) {
+                        Timer timer = mine[i % perThread];
+                        switch (i % 3) {
+                            case 0 -> timer.armAt(i % 2000);
+                            case 1 -> timer.cancel();
+                            default -> assertTrue(timer.deadline() >= -1);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        start.await();
+        for (int i = 0; i < 2_000; i++) {
+            clock.fireExpired();
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertEquals(null, failure.get());
+        int due = 0;
+        long earliest = Long.MAX_VALUE;
+        for (Timer[] row : owned) {
+            for (Timer timer : row) {
+                if (timer.armed()) {
+                    earliest = Math.min(earliest, timer.deadline());
+                    due += timer.deadline() <= 1000 ? 1 : 0;
+                }
+            }
+        }
+        assertEquals(earliest, clock.nextDeadline());
+        int before = firings.get();
+        assertEquals(due, clock.fireExpired());
+        assertEquals(before + due, firings.get());
+        for (Timer[] row : owned) {
+            for (Timer timer : row) {
+                assertTrue(!timer.armed() || timer.deadline() > 1000);
+            }
+        }
     }
 }
