@@ -5,7 +5,6 @@ import dev.tern.spi.io.MmioHandler;
 import dev.tern.spi.io.MmioSpace;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -55,8 +54,12 @@ public final class MmioBus implements MmioSpace {
     private void unmap(Mapping m) {
         synchronized (lock) {
             Mapping[] cur = mappings;
-            int at = Arrays.asList(cur).indexOf(m);
-            if (at < 0) {
+            // Identity, not equals: a stale registration must not remove an equal later mapping.
+            int at = 0;
+            while (at < cur.length && cur[at] != m) {
+                at++;
+            }
+            if (at == cur.length) {
                 return;
             }
             Mapping[] next = new Mapping[cur.length - 1];

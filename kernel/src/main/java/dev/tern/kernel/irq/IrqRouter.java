@@ -147,7 +147,8 @@ public final class IrqRouter implements InterruptRouting {
 
     private void release(Claim claim) {
         synchronized (claims) {
-            if (!claims.remove(claim)) {
+            // Identity, not equals: a stale registration must not release an equal later claim.
+            if (!claims.removeIf(c -> c == claim)) {
                 return;
             }
         }

@@ -94,7 +94,12 @@ class MmioBusTest {
         a.close();
         assertFalse(bus.isMapped(0x1000));
         assertTrue(bus.isMapped(0x2000));
-        bus.map("a2", 0x1000, 0x1000, new Recorder(1));
+        Recorder h = new Recorder(1);
+        Registration first = bus.map("a2", 0x1000, 0x1000, h);
+        first.close();
+        bus.map("a2", 0x1000, 0x1000, h); // equal to the first mapping in every field
+        first.close();
+        assertTrue(bus.isMapped(0x1000), "a stale close must not remove an equal later mapping");
         assertEquals(2, bus.describe().size());
     }
 

@@ -64,8 +64,14 @@ class IrqRouterTest {
         reg.close();
         router.line(1).raise();
         assertTrue(seen.isEmpty());
-        router.claim("b", 0, 4, (i, l) -> seen.add("b" + i + l));
+        IrqRouter.InterruptSink sinkB = (i, l) -> seen.add("b" + i + l);
+        Registration b1 = router.claim("b", 0, 4, sinkB);
         assertEquals(List.of("b1true"), seen);
+        b1.close();
+        router.claim("b", 0, 4, sinkB); // equal to the first claim in every field
+        b1.close();
+        router.line(2).raise();
+        assertEquals(List.of("b1true", "b1true", "b2true"), seen, "a stale close must not release a later claim");
     }
 
     @Test
