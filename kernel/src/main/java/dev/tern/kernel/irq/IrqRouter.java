@@ -1,0 +1,225 @@
+package dev.tern.kernel.irq;
+
+import dev.tern.spi.Registration;
+import dev.tern.spi.irq.InterruptController;
+import dev.tern.spi.irq.InterruptLine;
+import dev.tern.spi.irq.InterruptRouting;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The machine's interrupt wiring: 256 global interrupt lines (GSIs) that remember their level, a
+ * controller that claims ranges of them, and the controller's output to the CPUs' INTR pin.
+ *
+ * <p>Levels are remembered on both sides so wiring order does not matter: a device may raise its
+ * line before the interrupt controller claims it (the level is delivered at claim time), and the
+ * controller may raise INTR before the Machine attaches the CPU pin with {@link #setCpuPin}.
+ *
+ * <p>Thread safety: each GSI line and the CPU pin have their own monitor, held while the new level
+ * is delivered, so a receiver always sees a line's changes in the order its level was stored. A
+ * controller that drives INTR from inside its sink takes the pin's monitor, never a GSI's, so the
+ * usual device → controller → CPU chain cannot deadlock against a CPU acknowledging an interrupt.
+ */
+public final class IrqRouter implements InterruptRouting {
+
+    /** Number of global interrupt lines. */
+    public static final int GSI_COUNT = 256;
+
+    private final GsiLine[] lines = new GsiLine[GSI_COUNT];
+    private final List<Claim> claims = new ArrayList<>();
+    private final CpuPin cpuPin = new CpuPin();
+    private volatile InterruptController controller;
+    private final InterruptController controllerView = this::acknowledge;
+
+    /** A router with every line low and nothing claimed or connected. */
+    public IrqRouter() {
+        for (int i = 0; i < GSI_COUNT; i++) {
+            lines[i] = new GsiLine(i);
+        }
+    }
+
+    private record Claim(String owner, int first, int count, InterruptSink sink) {
+        int last() {
+            return first + count - 1;
+        }
+    }
+
+    /** One global interrupt line; its monitor guards level and receiver. */
+    private static final class GsiLine implements InterruptLine {
+        private final int gsi;
+        private boolean level;
+        private InterruptSink sink;
+        private int index;
+
+        GsiLine(int gsi) {
+            this.gsi = gsi;
+        }
+
+        @Override
+        public synchronized void set(boolean newLevel) {
+            if (newLevel == level) {
+                return;
+            }
+            level = newLevel;
+            if (sink != null) {
+                sink.set(index, newLevel);
+            }
+        }
+
+        synchronized void attach(InterruptSink s, int idx) {
+            sink = s;
+            index = idx;
+            if (level) {
+                s.set(idx, true);
+            }
+        }
+
+        synchronized void detach(InterruptSink s) {
+            if (sink == s) {
+                sink = null;
+            }
+        }
+
+        synchronized boolean level() {
+            return level;
+        }
+
+        @Override
+        public String toString() {
+            return "GSI " + gsi;
+        }
+    }
+
+    /** The CPUs' INTR input as driven by the controller; remembers the level until a pin is set. */
+    private static final class CpuPin implements InterruptLine {
+        private boolean level;
+        private InterruptLine target = InterruptLine.NONE;
+
+        @Override
+        public synchronized void set(boolean newLevel) {
+            level = newLevel;
+            target.set(newLevel);
+        }
+
+        synchronized void connect(InterruptLine pin) {
+            target = pin;
+            if (level) {
+                pin.set(true);
+            }
+        }
+
+        synchronized boolean level() {
+            return level;
+        }
+    }
+
+    @Override
+    public InterruptLine line(int gsi) {
+        return lines[checkGsi(gsi)];
+    }
+
+    @Override
+    public Registration claim(String owner, int firstGsi, int count, InterruptSink sink) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(sink, "sink");
+        if (firstGsi < 0 || count <= 0 || count > GSI_COUNT - firstGsi) {
+            throw new IllegalArgumentException(String.format(
+                    "%s: bad interrupt range first %d count %d (GSIs are 0..%d)", owner, firstGsi, count, GSI_COUNT - 1));
+        }
+        Claim claim = new Claim(owner, firstGsi, count, sink);
+        synchronized (claims) {
+            for (Claim c : claims) {
+                if (claim.first() <= c.last() && c.first() <= claim.last()) {
+                    throw new IllegalStateException(String.format(
+                            "%s cannot claim GSIs %d-%d: %s already claims %d-%d",
+                            owner, claim.first(), claim.last(), c.owner(), c.first(), c.last()));
+                }
+            }
+            claims.add(claim);
+        }
+        for (int i = 0; i < count; i++) {
+            lines[firstGsi + i].attach(sink, i);
+        }
+        return () -> release(claim);
+    }
+
+    private void release(Claim claim) {
+        synchronized (claims) {
+            // Identity, not equals: a stale registration must not release an equal later claim.
+            if (!claims.removeIf(c -> c == claim)) {
+                return;
+            }
+        }
+        for (int i = 0; i < claim.count(); i++) {
+            lines[claim.first() + i].detach(claim.sink());
+        }
+    }
+
+    /**
+     * Installs the controller CPUs acknowledge through and returns the line driving their INTR pin.
+     *
+     * @throws IllegalStateException if a controller is already connected
+     */
+    @Override
+    public synchronized InterruptLine connectCpu(InterruptController c) {
+        Objects.requireNonNull(c, "controller");
+        if (controller != null) {
+            throw new IllegalStateException("an interrupt controller is already connected to the CPUs");
+        }
+        controller = c;
+        return cpuPin;
+    }
+
+    /**
+     * Attaches the CPUs' INTR pin (the Machine does this once vCPUs exist). A level the controller
+     * set earlier is delivered now.
+     */
+    public void setCpuPin(InterruptLine pin) {
+        cpuPin.connect(Objects.requireNonNull(pin, "pin"));
+    }
+
+    /**
+     * The controller for CPUs to acknowledge through. Stable: it forwards to whatever controller
+     * connects; before one does, {@code acknowledge()} throws {@link IllegalStateException}.
+     */
+    public InterruptController controller() {
+        return controllerView;
+    }
+
+    /** The current level of {@code gsi}. */
+    public boolean level(int gsi) {
+        return lines[checkGsi(gsi)].level();
+    }
+
+    /** The level the controller drives on the CPUs' INTR pin. */
+    public boolean cpuPinLevel() {
+        return cpuPin.level();
+    }
+
+    /** One line per claim, like {@code GSI 0-15 : i8259}, in GSI order. */
+    public List<String> describe() {
+        List<Claim> copy;
+        synchronized (claims) {
+            copy = new ArrayList<>(claims);
+        }
+        copy.sort((a, b) -> Integer.compare(a.first(), b.first()));
+        return copy.stream().map(c -> "GSI " + c.first() + "-" + c.last() + " : " + c.owner()).toList();
+    }
+
+    private int acknowledge() {
+        InterruptController c = controller;
+        if (c == null) {
+            throw new IllegalStateException("no interrupt controller connected");
+        }
+        return c.acknowledge();
+    }
+
+    private static int checkGsi(int gsi) {
+        if (gsi < 0 || gsi >= GSI_COUNT) {
+            throw new IllegalArgumentException("GSI " + gsi + " outside 0.." + (GSI_COUNT - 1));
+        }
+        return gsi;
+    }
+}

@@ -1,0 +1,166 @@
+package dev.tern.kernel.memory;
+
+import dev.tern.kernel.trace.DirtyLogSyncEvent;
+import dev.tern.spi.memory.GuestMemory;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One bit per 4 KiB guest page over {@code [0, ramEnd)}, set when the page is written while logging
+ * is {@linkplain #enable() enabled}; migration, snapshots and checkpoints harvest it with
+ * {@link #syncAndClear()}.
+ *
+ * <p>Marking and harvesting are lock-free: each 64-bit word is set with an atomic OR and harvested
+ * with an atomic swap to zero, so every mark lands either in the snapshot being taken or in the
+ * next one — never lost — even while other threads keep marking.
+ *
+ * <p>Writes made through {@link GuestRam#write} are marked here directly. CPUs that write RAM
+ * segments directly only call {@link GuestMemory#markDirty} on the first write to a page after its
+ * bit was cleared (they write-protect their page cache and re-mark on the fault). The Machine keeps
+ * that race-free by running {@code syncAndClear} inside an all-vCPU rendezvous right after each
+ * vCPU's {@code writeProtectAll()}: no vCPU can then hold a stale "already dirty" belief about a
+ * page whose bit was just cleared.
+ */
+public final class DirtyLog {
+
+    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
+
+    private final long[] words;
+    private final long pageCount;
+    private final long limit;
+    private volatile boolean enabled;
+
+    /** A disabled log covering {@code [0, ramEnd)}; {@code ramEnd} need not be page aligned. */
+    public DirtyLog(long ramEnd) {
+        if (ramEnd < 0) {
+            throw new IllegalArgumentException("dirty log size must be >= 0, was " + ramEnd);
+        }
+        this.limit = ramEnd;
+        this.pageCount = (ramEnd + GuestMemory.PAGE_SIZE - 1) >>> GuestMemory.PAGE_SHIFT;
+        int n = wordsFor(pageCount);
+        this.words = new long[n];
+    }
+
+    static int wordsFor(long pages) {
+        long n = (pages + 63) >>> 6;
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("too many pages for a dirty log: " + pages);
+        }
+        return (int) n;
+    }
+
+    /**
+     * Starts a fresh tracking period: clears every bit, then accepts marks. Marks racing with this
+     * call may be dropped; they happened before tracking began.
+     */
+    public void enable() {
+        clearAll();
+        enabled = true;
+    }
+
+    /** Stops tracking; later marks are ignored and cost one volatile read. Bits are kept. */
+    public void disable() {
+        enabled = false;
+    }
+
+    /** Whether marks are being recorded. */
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /** How many pages the log covers. */
+    public long pageCount() {
+        return pageCount;
+    }
+
+    /**
+     * Marks every page touched by {@code [gpa, gpa+len)}. Parts beyond the covered range are ignored:
+     * nothing there can be migrated.
+     *
+     * @throws IllegalArgumentException for a negative address or length, or a range that overflows
+     */
+    public void mark(long gpa, long len) {
+        if (gpa < 0 || len < 0 || gpa + len < gpa) {
+            throw new IllegalArgumentException("bad dirty range at 0x" + Long.toHexString(gpa) + " length " + len);
+        }
+        if (!enabled || len == 0 || gpa >= limit) {
+            return;
+        }
+        long first = gpa >>> GuestMemory.PAGE_SHIFT;
+        long last = (Math.min(gpa + len, limit) - 1) >>> GuestMemory.PAGE_SHIFT;
+        for (long pfn = first; pfn <= last; pfn++) {
+            setBit(pfn);
+        }
+    }
+
+    /**
+     * Marks page frame {@code pfn}.
+     *
+     * @throws IndexOutOfBoundsException when the page is outside the covered range
+     */
+    public void markPage(long pfn) {
+        if (pfn < 0 || pfn >= pageCount) {
+            throw new IndexOutOfBoundsException("page frame 0x" + Long.toHexString(pfn)
+                    + " outside the dirty log's " + pageCount + " pages");
+        }
+        if (enabled) {
+            setBit(pfn);
+        }
+    }
+
+    /** Marks every page: the first round of a migration sends all of RAM. */
+    public void markAll() {
+        if (!enabled) {
+            return;
+        }
+        for (int i = 0; i < words.length; i++) {
+            WORD.getAndBitwiseOr(words, i, validMask(i));
+        }
+    }
+
+    /**
+     * Takes the dirty bits and clears them, word by word atomically. Records a
+     * {@code dev.tern.DirtyLogSync} flight-recorder event.
+     */
+    public DirtyPages syncAndClear() {
+        DirtyLogSyncEvent event = new DirtyLogSyncEvent();
+        event.begin();
+        long[] snapshot = new long[words.length];
+        for (int i = 0; i < words.length; i++) {
+            // The plain volatile read skips the costly swap for the (usually many) clean words; a
+            // mark arriving after it simply waits for the next sync.
+            if ((long) WORD.getVolatile(words, i) != 0) {
+                snapshot[i] = (long) WORD.getAndSet(words, i, 0L);
+            }
+        }
+        DirtyPages pages = new DirtyPages(snapshot, pageCount);
+        event.end();
+        if (event.shouldCommit()) {
+            event.dirtyPages = pages.count();
+            event.trackedPages = pageCount;
+            event.commit();
+        }
+        return pages;
+    }
+
+    private void setBit(long pfn) {
+        int i = (int) (pfn >>> 6);
+        long bit = 1L << pfn;
+        // Always the atomic (fenced) OR, even if the bit looks set already: skipping on a plain read
+        // could let the page's data store be reordered after a concurrent harvest that already
+        // took this bit, and the harvester would copy stale contents with no later mark to fix it.
+        WORD.getAndBitwiseOr(words, i, bit);
+    }
+
+    private long validMask(int wordIndex) {
+        long pagesHere = pageCount - ((long) wordIndex << 6);
+        return pagesHere >= 64 ? -1L : (1L << pagesHere) - 1;
+    }
+
+    private void clearAll() {
+        for (int i = 0; i < words.length; i++) {
+            WORD.setVolatile(words, i, 0L);
+        }
+    }
+}
