@@ -60,6 +60,8 @@ public final class Machine implements AutoCloseable {
     private final Counter halts;
     private volatile boolean paused;
     private volatile boolean resetRequested;
+    /** True while vCPU 0 executes a slice whose length was computed from the old deadline. */
+    private volatile boolean inSlice;
 
     private Machine(PluginRegistry plugins, MachineSpec spec) {
         this.spec = spec;
@@ -76,6 +78,7 @@ public final class Machine implements AutoCloseable {
             vcpus.add(cpuProvider.create(ctx));
         }
         irq.setCpuPin(this::setIntr);
+        clock.onEarlierDeadline(this::deadlineMovedEarlier);
         var control = new Control();
         for (DeviceSpec d : spec.devices()) {
             DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
@@ -83,7 +86,9 @@ public final class Machine implements AutoCloseable {
                     ram, ports, mmio, irq, clock, control);
             devices.add(new MachineDevice(d, provider.create(ctx)));
         }
-        this.emts = new EmtGroup("tern", spec.vcpus(), this::step, id -> vcpus.get(id).requestExit());
+        this.emts = new EmtGroup("tern", spec.vcpus(), this::step, id -> vcpus.get(id).requestExit(),
+                (emt, error) -> finish(new MachineExit(MachineExit.Reason.ERROR, 3,
+                        "vCPU " + emt.id() + " failed: " + error)));
         this.slices = stats.counter("/Machine/Slices", "slices", "instruction slices run on vCPU 0");
         this.halts = stats.counter("/Machine/Halts", "halts", "times vCPU 0 went idle in HLT");
         for (int id = 0; id < vcpus.size(); id++) {
@@ -171,12 +176,22 @@ public final class Machine implements AutoCloseable {
      * swapped before any of them runs again, so each later write reaches the new round.
      */
     public DirtyPages syncDirtyLog() {
+        return syncDirtyLog(pages -> { });
+    }
+
+    /**
+     * Like {@link #syncDirtyLog()}, and runs {@code whileStopped} with the new round's pages while no
+     * vCPU runs — so it sees memory exactly as of the sync (checkpoints copy the dirty pages there).
+     */
+    public DirtyPages syncDirtyLog(java.util.function.Consumer<DirtyPages> whileStopped) {
         var result = new AtomicReference<DirtyPages>();
         int last = emts.size() - 1;
         emts.rendezvous().run(RendezvousType.ASCENDING, true, emt -> {
             vcpus.get(emt.id()).writeProtectAll();
             if (emt.id() == last) {
-                result.set(ram.dirtyLog().syncAndClear());
+                DirtyPages pages = ram.dirtyLog().syncAndClear();
+                result.set(pages);
+                whileStopped.accept(pages);
             }
             return 0;
         });
@@ -187,7 +202,7 @@ public final class Machine implements AutoCloseable {
     public List<StateSection<?>> sections() {
         var all = new ArrayList<StateSection<?>>();
         vcpus.forEach(v -> all.addAll(v.sections()));
-        all.add(clock.section());
+        all.add(clock.stateSection());
         devices.forEach(d -> all.addAll(d.device().sections()));
         return all;
     }
@@ -245,6 +260,21 @@ public final class Machine implements AutoCloseable {
         return vcpus.isEmpty() ? 0 : vcpus.getFirst().instructionCount();
     }
 
+    /**
+     * A timer was armed earlier than the running slice's end: end the slice so the timer fires on
+     * time. From the vCPU's own I/O handler the exit lands right after the current instruction — a
+     * deterministic point; from elsewhere the EMT is woken.
+     */
+    private void deadlineMovedEarlier() {
+        if (Emt.current() == emts.emt(0)) {
+            if (inSlice) {
+                vcpus.getFirst().requestExit();
+            }
+        } else {
+            emts.emt(0).kick();
+        }
+    }
+
     private void setIntr(boolean level) {
         vcpus.getFirst().setInterruptRequest(level);
         if (level && Emt.current() != emts.emt(0)) {
@@ -253,7 +283,7 @@ public final class Machine implements AutoCloseable {
     }
 
     /** One slice of EMT work. EMT 0 also runs events and timers. */
-    private void step(Emt emt) {
+    private void step(Emt emt) throws InterruptedException {
         if (emt.id() != 0 || exit.isDone() || paused) {
             emt.awaitWork(Long.MAX_VALUE);
             return;
@@ -284,7 +314,13 @@ public final class Machine implements AutoCloseable {
             budget = Math.min(budget, left);
         }
         slices.increment();
-        VcpuExit e = cpu.run(budget);
+        inSlice = true;
+        VcpuExit e;
+        try {
+            e = cpu.run(budget);
+        } finally {
+            inSlice = false;
+        }
         switch (e) {
             case VcpuExit.BudgetExhausted b -> { }
             case VcpuExit.ExitRequested r -> { }
@@ -304,7 +340,7 @@ public final class Machine implements AutoCloseable {
     }
 
     /** vCPU 0 is halted: let virtual time reach the next timer (or wait for input). */
-    private void idle(Emt emt) {
+    private void idle(Emt emt) throws InterruptedException {
         if (!events.isEmpty() || exit.isDone()) {
             return;
         }

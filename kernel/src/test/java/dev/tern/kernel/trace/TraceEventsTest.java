@@ -45,11 +45,6 @@ class TraceEventsTest {
             clock.newTimer("pit", () -> { }).armAt(50);
             clock.fireExpired();
 
-            RendezvousEvent rv = new RendezvousEvent();
-            rv.reason = "dirty-sync";
-            rv.participants = 2;
-            rv.commit();
-
             recording.stop();
             recording.dump(file);
         }
@@ -67,9 +62,6 @@ class TraceEventsTest {
         assertEquals("pit", fire.getString("timer"));
         assertEquals(50L, fire.getLong("deadline"));
         assertEquals(100L, fire.getLong("virtualNanos"));
-        RecordedEvent rendezvous = only(events, "dev.tern.Rendezvous");
-        assertEquals("dirty-sync", rendezvous.getString("reason"));
-        assertEquals(2, rendezvous.getInt("participants"));
     }
 
     private static RecordedEvent only(List<RecordedEvent> events, String name) {

@@ -1,0 +1,46 @@
+package dev.tern.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code tern run} with no boot option runs the built-in demo guest to completion. */
+class DemoGuestTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(120)
+    void demoPrintsBannerAndExitsSuccessfully() throws Exception {
+        Path serial = dir.resolve("serial.log");
+        int status = Main.execute("run", "--serial", "file:" + serial, "--pacing", "warp");
+        String out = Files.readString(serial);
+        assertEquals(0, status, "exit status; serial output was:\n" + out);
+        assertTrue(out.contains("Tern demo guest"), out);
+    }
+
+    @Test
+    @Timeout(120)
+    void sameInstructionBudgetGivesIdenticalOutput() throws Exception {
+        Path a = dir.resolve("a.log");
+        Path b = dir.resolve("b.log");
+        Main.execute("run", "--serial", "file:" + a, "--pacing", "warp", "--max-instructions", "300000");
+        Main.execute("run", "--serial", "file:" + b, "--pacing", "warp", "--max-instructions", "300000");
+        String first = Files.readString(a);
+        assertTrue(!first.isEmpty(), "the demo printed nothing in 300000 instructions");
+        assertEquals(first, Files.readString(b));
+    }
+
+    @Test
+    void unknownDeviceKeyIsRefusedWithItsName() throws Exception {
+        int status = Main.execute("run", "--serial", "none", "--device", "port80,colour=blue");
+        assertEquals(2, status);
+    }
+}
