@@ -40,7 +40,16 @@ class DemoGuestTest {
 
     @Test
     void unknownDeviceKeyIsRefusedWithItsName() throws Exception {
-        int status = Main.execute("run", "--serial", "none", "--device", "port80,colour=blue");
+        var err = new java.io.ByteArrayOutputStream();
+        var saved = System.err;
+        int status;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            status = Main.execute("run", "--serial", "none", "--device", "port80,colour=blue");
+        } finally {
+            System.setErr(saved);
+        }
         assertEquals(2, status);
+        assertTrue(err.toString().contains("colour"), err.toString());
     }
 }

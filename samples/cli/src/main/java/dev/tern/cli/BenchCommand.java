@@ -1,0 +1,82 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.plugin.PluginRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tern bench}: guest MIPS of the x86 interpreter on a CPU-bound guest (a sieve of
+ * Eratosthenes in 32-bit protected mode, {@code bench.rom}). Warm-up runs let the JIT compile the
+ * interpreter first; each measured run is a fresh machine executing exactly the same instructions.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure guest MIPS on a CPU-bound guest.")
+final class BenchCommand implements Callable<Integer> {
+
+    static final String BENCH_ROM = "/dev/tern/cli/bench.rom";
+
+    @Option(names = "--instructions", paramLabel = "N", defaultValue = "300000000",
+            description = "Instructions per measured run. Default: ${DEFAULT-VALUE}.")
+    long instructions;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2", description = "Warm-up runs. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Measured runs. Default: ${DEFAULT-VALUE}.")
+    int runs;
+
+    @Override
+    public Integer call() throws Exception {
+        byte[] rom = benchRom();
+        PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+        for (int i = 0; i < warmup; i++) {
+            double mips = run(plugins, rom, instructions);
+            System.out.printf(Locale.ROOT, "warm-up %d: %.1f MIPS%n", i + 1, mips);
+        }
+        double best = 0;
+        double sum = 0;
+        for (int i = 0; i < runs; i++) {
+            double mips = run(plugins, rom, instructions);
+            best = Math.max(best, mips);
+            sum += mips;
+            System.out.printf(Locale.ROOT, "run %d: %.1f MIPS%n", i + 1, mips);
+        }
+        System.out.printf(Locale.ROOT, "guest MIPS: mean %.1f, best %.1f (%d instructions per run, %d runs)%n",
+                sum / runs, best, instructions, runs);
+        return 0;
+    }
+
+    /** Runs the bench guest for exactly {@code n} instructions and returns millions of instructions per second. */
+    static double run(PluginRegistry plugins, byte[] rom, long n) throws InterruptedException {
+        var spec = MachineSpec.builder().ramSize(16L << 20).firmware(rom).pacing(Pacing.WARP).maxInstructions(n).build();
+        try (Machine m = Machine.create(plugins, spec)) {
+            long t0 = System.nanoTime();
+            m.start();
+            MachineExit exit = m.awaitExit();
+            long elapsed = System.nanoTime() - t0;
+            if (exit.reason() != MachineExit.Reason.INSTRUCTION_LIMIT) {
+                throw new IllegalStateException("the bench guest stopped early: " + exit.detail());
+            }
+            return n / (elapsed / 1e3);
+        }
+    }
+
+    static byte[] benchRom() throws IOException {
+        try (InputStream in = BenchCommand.class.getResourceAsStream(BENCH_ROM)) {
+            if (in == null) {
+                throw new IllegalStateException(BENCH_ROM + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        }
+    }
+}
