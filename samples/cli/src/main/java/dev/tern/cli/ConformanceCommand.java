@@ -19,9 +19,13 @@ final class ConformanceCommand implements Callable<Integer> {
     @Option(names = "--show", paramLabel = "N", defaultValue = "10", description = "How many failures to print. Default: ${DEFAULT-VALUE}.")
     int show;
 
+    @Option(names = "--per-file", paramLabel = "N", defaultValue = "0", description = "Run at most N tests of each file (0 = all).")
+    int perFile;
+
     @Override
     public Integer call() throws Exception {
-        var result = ConformanceRunner.runDirectory(dir, System.out, show);
+        var result = new ConformanceRunner(show).runDirectory(dir, perFile);
+        ConformanceRunner.print(result, System.out);
         return result.failed() == 0 ? 0 : 1;
     }
 }
