@@ -108,7 +108,9 @@ public final class StateRecordCodec {
                 types[i] = rcs[i].getType();
             }
             try {
-                return c.getDeclaredConstructor(types).newInstance(args);
+                var constructor = c.getDeclaredConstructor(types);
+                constructor.setAccessible(true);
+                return constructor.newInstance(args);
             } catch (InvocationTargetException e) {
                 throw new IllegalStateException("record " + c.getName() + " refused its own saved values: "
                         + e.getCause(), e.getCause());
