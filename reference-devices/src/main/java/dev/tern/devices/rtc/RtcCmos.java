@@ -115,7 +115,7 @@ public final class RtcCmos implements Device {
         long extendedKb = Math.clamp((low - (1 << 20)) / 1024, 0, 0xffff);
         putWord(0x17, (int) extendedKb);
         putWord(0x30, (int) extendedKb);
-        putWord(0x34, (int) Math.clamp((low - (16 << 20)) / (64 << 10), 0, 0xffff));
+        putWord(0x34, Math.clamp((low - (16 << 20)) / (64 << 10), 0, 0xffff));
         long high64k = Math.clamp(high / (64 << 10), 0, 0xff_ffff);
         cmos[0x5b] = (byte) high64k;
         cmos[0x5c] = (byte) (high64k >> 8);
