@@ -101,7 +101,7 @@ public abstract class DeviceContract {
     void everySectionRoundTripsThroughARecordStream() {
         DeviceHarness h = harness();
         Device d = start(h);
-        exercise(h, new Random(fuzzSeed()), 2_000);
+        exercise(h, d, new Random(fuzzSeed()), 2_000);
         for (StateSection<?> s : d.sections()) {
             roundTrip(s);
         }
@@ -111,7 +111,7 @@ public abstract class DeviceContract {
     void stateLoadsIntoAFreshInstance() {
         DeviceHarness h = harness();
         Device d = start(h);
-        exercise(h, new Random(fuzzSeed() + 1), 2_000);
+        exercise(h, d, new Random(fuzzSeed() + 1), 2_000);
         List<Record> saved = d.sections().stream().<Record>map(StateSection::save).toList();
         DeviceHarness h2 = harness();
         h2.clock().advanceTo(h.clock().nanos());
@@ -151,7 +151,7 @@ public abstract class DeviceContract {
     void fuzzedGuestAccessesNeverBreakTheDevice() {
         DeviceHarness h = harness();
         Device d = start(h);
-        exercise(h, new Random(fuzzSeed()), FUZZ_OPERATIONS);
+        exercise(h, d, new Random(fuzzSeed()), FUZZ_OPERATIONS);
         for (StateSection<?> s : d.sections()) {
             roundTrip(s);
         }
@@ -162,7 +162,7 @@ public abstract class DeviceContract {
      * Random reads and writes over the device's claimed ports and MMIO, with random clock advances
      * and posted events run; only IllegalArgumentException-family errors may escape an access.
      */
-    protected void exercise(DeviceHarness h, Random rnd, int operations) {
+    protected void exercise(DeviceHarness h, Device device, Random rnd, int operations) {
         List<Integer> ports = h.ports().claimedPorts();
         List<RangeMmioSpace.Mapping> mmio = h.mmio().mappings();
         int[] sizes = {1, 1, 1, 2, 4};
@@ -173,6 +173,8 @@ public abstract class DeviceContract {
                     h.clock().advance(rnd.nextInt(3) == 0 ? rnd.nextLong(50_000_000L) : rnd.nextLong(100_000L));
                 } else if (choice < 3) {
                     h.machine().runPosted();
+                } else if (choice < 4) {
+                    hostInput(device, rnd);
                 } else if (!mmio.isEmpty() && (ports.isEmpty() || choice < 20)) {
                     RangeMmioSpace.Mapping m = mmio.get(rnd.nextInt(mmio.size()));
                     int size = 1 << rnd.nextInt(4);
@@ -197,6 +199,13 @@ public abstract class DeviceContract {
                 fail("operation " + i + " threw " + e, e);
             }
         }
+    }
+
+    /**
+     * Delivers random host-side input (bytes typed, packets received) to {@code device} the way its
+     * backend would, for the fuzz test; by default there is none.
+     */
+    protected void hostInput(Device device, Random rnd) {
     }
 
     /** Saves every section of {@code d}, with subsections. */

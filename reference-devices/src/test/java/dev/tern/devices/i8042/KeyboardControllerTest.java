@@ -24,6 +24,13 @@ class KeyboardControllerTest extends DeviceContract {
         return new I8042Provider();
     }
 
+    @Override
+    protected void hostInput(dev.tern.spi.device.Device device, java.util.Random rnd) {
+        byte[] codes = new byte[1 + rnd.nextInt(4)];
+        rnd.nextBytes(codes);
+        ((KeyboardController) device).keyboardInput(codes);
+    }
+
     @BeforeEach
     void boot() {
         h = harness();

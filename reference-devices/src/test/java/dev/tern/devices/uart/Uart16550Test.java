@@ -46,6 +46,13 @@ class Uart16550Test extends DeviceContract {
         return Map.of("backend", "memory");
     }
 
+    @Override
+    protected void hostInput(dev.tern.spi.device.Device device, java.util.Random rnd) {
+        byte[] bytes = new byte[1 + rnd.nextInt(40)];
+        rnd.nextBytes(bytes);
+        ((MemoryBackend) ((Uart16550) device).backend()).inject(bytes);
+    }
+
     @BeforeEach
     void boot() {
         h = harness();
@@ -171,6 +178,18 @@ class Uart16550Test extends DeviceContract {
         reg(0, 'z');
         assertEquals(edges + 1, h.interrupts().risingEdges(4), "each transmitted byte gives a new edge");
         assertEquals(0x02, reg(2));
+    }
+
+    @Test
+    void modemStatusInterruptReportsDeltas() {
+        reg(4, 0x10 | 0x08);
+        reg(6);
+        reg(1, 0x08);
+        assertEquals(0x01, reg(2));
+        reg(4, 0x10 | 0x08 | 0x02);
+        assertEquals(0x00, reg(2), "modem status interrupt");
+        assertEquals(0x01, reg(6) & 0x0f, "delta CTS");
+        assertEquals(0x01, reg(2), "reading MSR cleared it");
     }
 
     @Test
