@@ -107,23 +107,20 @@ final class Pic8259 {
     /** The IRQ this chip would present to the CPU now, or -1. */
     int pendingIrq(int cascadeInput) {
         int requested = irr & ~imr;
+        if (specialMask) {
+            // Special mask mode: any unmasked request not itself in service may interrupt.
+            return highest(requested & ~isr);
+        }
         int irq = highest(requested);
         if (irq < 0) {
             return -1;
         }
         int inService = isr;
-        if (specialMask) {
-            inService &= ~imr;
-        }
         if (specialFullyNested && cascadeInput >= 0) {
             // A slave's higher request must pass while its cascade input is in service.
             inService &= ~(1 << cascadeInput);
         }
         int current = highest(inService);
-        if (specialMask) {
-            // Special mask mode: any unmasked request not in service may interrupt.
-            return (inService & (1 << irq)) == 0 ? irq : -1;
-        }
         return current < 0 || rank(irq) < rank(current) ? irq : -1;
     }
 

@@ -274,8 +274,17 @@ public final class RtcCmos implements Device {
                 }
             }
         }
-        cmos[REG_C] = (byte) flags;
+        cmos[REG_C] = (byte) withIrqf(flags);
         lastCheckNanos = now;
+    }
+
+    /** {@code flags} with IRQF set when a raised flag's interrupt is enabled. */
+    private int withIrqf(int flags) {
+        int c = flags & 0x70;
+        int b = cmos[REG_B] & 0xff;
+        boolean irqf = (c & C_PF) != 0 && (b & B_PIE) != 0 || (c & C_AF) != 0 && (b & B_AIE) != 0
+                || (c & C_UF) != 0 && (b & B_UIE) != 0;
+        return c | (irqf ? C_IRQF : 0);
     }
 
     private boolean alarmMatchedWithin(long lastSecond, long count) {
@@ -304,16 +313,15 @@ public final class RtcCmos implements Device {
 
     /** Updates IRQF and the IRQ8 line, and arms the timer for the next interrupt still to come. */
     private void settle(long now) {
-        int c = cmos[REG_C] & 0x70;
+        int c = withIrqf(cmos[REG_C] & 0xff);
         int b = cmos[REG_B] & 0xff;
-        boolean irqf = (c & C_PF) != 0 && (b & B_PIE) != 0 || (c & C_AF) != 0 && (b & B_AIE) != 0
-                || (c & C_UF) != 0 && (b & B_UIE) != 0;
-        cmos[REG_C] = (byte) (c | (irqf ? C_IRQF : 0));
+        cmos[REG_C] = (byte) c;
+        boolean irqf = (c & C_IRQF) != 0;
         if (irqf != irqLevel) {
             irqLevel = irqf;
             irq.set(irqf);
         }
-        armTimer(now, b, c);
+        armTimer(now, b, c & 0x70);
     }
 
     private void armTimer(long now, int b, int c) {

@@ -218,6 +218,17 @@ class PicPairTest extends DeviceContract {
     }
 
     @Test
+    void specialMaskModeSkipsARequestThatIsItselfInService() {
+        io.out(0x4d0, 0x08);
+        h.interrupts().line(3).raise();
+        assertEquals(0x33, h.interrupts().acknowledge());
+        h.interrupts().line(5).pulse();
+        io.out(0x20, 0x68);
+        assertTrue(h.interrupts().intr(), "IRQ3 still requests but is in service; IRQ5 may go");
+        assertEquals(0x35, h.interrupts().acknowledge());
+    }
+
+    @Test
     void icw1ClearsMaskAndInServiceAndRequiresNewEdges() {
         io.out(0x21, 0xff);
         h.interrupts().line(3).raise();
