@@ -23,6 +23,18 @@ class PicPairTest extends DeviceContract {
         return new PicProvider();
     }
 
+    /** The PIC's "host input" is its wiring: random line levels and acknowledge cycles. */
+    @Override
+    protected void hostInput(dev.tern.spi.device.Device device, java.util.Random rnd) {
+        PicPair p = (PicPair) device;
+        if (rnd.nextInt(4) == 0) {
+            int vector = p.acknowledge();
+            assertTrue(vector >= 0 && vector <= 0xff);
+        } else {
+            p.setInput(rnd.nextInt(16), rnd.nextBoolean());
+        }
+    }
+
     @BeforeEach
     void initLikeLinux() {
         h = harness();
