@@ -102,9 +102,21 @@ public abstract class DeviceContract {
         DeviceHarness h = harness();
         Device d = start(h);
         exercise(h, d, new Random(fuzzSeed()), 2_000);
+        d.pause();
         for (StateSection<?> s : d.sections()) {
             roundTrip(s);
         }
+        d.resume();
+    }
+
+    @Test
+    void powerOffReleasesEveryClaimAndIsIdempotent() {
+        DeviceHarness h = harness();
+        Device d = start(h);
+        d.powerOff();
+        d.powerOff();
+        assertTrue(h.ports().claimedPorts().isEmpty(), "ports still claimed: " + h.ports().claimedPorts());
+        assertTrue(h.mmio().mappings().isEmpty(), "MMIO still mapped");
     }
 
     @Test
