@@ -22,11 +22,13 @@ import java.util.Optional;
  * @param statusLatched a read-back status is pending
  * @param latchedStatus the latched status byte
  * @param nullCount the NULL COUNT status bit
+ * @param pendingCount modes 2/3: a count to load at {@code pendingAt}, or -1
+ * @param pendingAt tick the pending count is loaded at, or -1
  */
 public record ChannelState(int modeBits, int access, boolean bcd, int countRegister, long loadTick, boolean gate,
         boolean triggered, long suspendedAt, boolean writeHighNext, int writeLow, boolean readHighNext,
         boolean countLatched, int latchedCount, boolean latchReadHigh, boolean statusLatched, int latchedStatus,
-        boolean nullCount) {
+        boolean nullCount, int pendingCount, long pendingAt) {
 
     Optional<String> problem(int channel) {
         if (modeBits < 0 || modeBits > 7 || access < 1 || access > 3) {
@@ -39,6 +41,9 @@ public record ChannelState(int modeBits, int access, boolean bcd, int countRegis
         if (loadTick < -1 || suspendedAt < -1 || (suspendedAt >= 0 && suspendedAt < loadTick)) {
             return Optional.of("PIT channel " + channel + ": load tick " + loadTick + " / suspended at "
                     + suspendedAt + " inconsistent");
+        }
+        if (pendingCount < -1 || pendingCount > 0xffff || (pendingCount >= 0 && pendingAt < loadTick)) {
+            return Optional.of("PIT channel " + channel + ": pending count " + pendingCount + " at " + pendingAt);
         }
         return Optional.empty();
     }

@@ -3,7 +3,8 @@ package dev.tern.devices.pit;
 /**
  * One 8254 counter, modelled by when its count was loaded rather than tick by tick: the count
  * and OUT at any time follow from the ticks elapsed since the load. Loads take effect at once (the
- * real chip waits for the next clock edge) and a new count in modes 2/3 restarts the period.
+ * real chip waits for the next clock edge), except that a new count written while modes 2/3 run is
+ * loaded at the end of the current period (the chip does so at the end of a mode 3 half-cycle).
  */
 final class PitChannel {
 
@@ -32,8 +33,28 @@ final class PitChannel {
     boolean statusLatched;
     int latchedStatus;
     boolean nullCount;
+    /** Modes 2/3: a count written while counting, loaded at {@link #pendingAt}; -1 if none. */
+    int pendingCount = -1;
+    long pendingAt = -1;
+
+    /** Applies a pending mode 2/3 reload whose period end has passed. */
+    void settle(long now) {
+        if (pendingCount >= 0 && suspendedAt < 0 && now >= pendingAt) {
+            countRegister = pendingCount;
+            loadTick = pendingAt;
+            pendingCount = -1;
+            pendingAt = -1;
+            nullCount = false;
+        }
+    }
+
+    private void dropPending() {
+        pendingCount = -1;
+        pendingAt = -1;
+    }
 
     void reset(boolean gateHigh) {
+        dropPending();
         modeBits = 0;
         access = ACCESS_WORD;
         bcd = false;
@@ -80,6 +101,7 @@ final class PitChannel {
     }
 
     boolean out(long now) {
+        settle(now);
         if (!counting()) {
             return mode() != 0;
         }
@@ -97,6 +119,7 @@ final class PitChannel {
 
     /** The elapsed tick count at which OUT next changes, as an absolute tick, or -1 if it will not. */
     long nextOutChangeTick(long now) {
+        settle(now);
         if (!counting() || suspendedAt >= 0) {
             return -1;
         }
@@ -115,6 +138,7 @@ final class PitChannel {
 
     /** The counting element as the guest reads it. */
     int count(long now) {
+        settle(now);
         if (!counting()) {
             return countRegister;
         }
@@ -154,6 +178,7 @@ final class PitChannel {
         countLatched = false;
         statusLatched = false;
         nullCount = true;
+        dropPending();
     }
 
     void latchCount(long now) {
@@ -227,9 +252,19 @@ final class PitChannel {
     }
 
     private void load(int value, long now) {
+        settle(now);
+        int m = mode();
+        if ((m == 2 || m == 3) && counting() && suspendedAt < 0) {
+            // The running period completes with the old count; NULL COUNT shows until the reload.
+            long n = period();
+            pendingCount = value & 0xffff;
+            pendingAt = loadTick + ((now - loadTick) / n + 1) * n;
+            nullCount = true;
+            return;
+        }
+        dropPending();
         countRegister = value & 0xffff;
         nullCount = false;
-        int m = mode();
         if (m == 1 || m == 5) {
             // Hardware-triggered modes wait for a rising gate edge.
             if (loadTick < 0) {
@@ -243,6 +278,7 @@ final class PitChannel {
     }
 
     void setGate(boolean high, long now) {
+        settle(now);
         if (high == gate) {
             return;
         }
@@ -261,6 +297,12 @@ final class PitChannel {
             }
             case 2, 3 -> {
                 if (high) {
+                    // A rising gate reloads at once, taking any pending count with it.
+                    if (pendingCount >= 0) {
+                        countRegister = pendingCount;
+                        nullCount = false;
+                        dropPending();
+                    }
                     loadTick = now;
                     suspendedAt = -1;
                 } else {
@@ -279,7 +321,7 @@ final class PitChannel {
     ChannelState save() {
         return new ChannelState(modeBits, access, bcd, countRegister, loadTick, gate, triggered, suspendedAt,
                 writeHighNext, writeLow, readHighNext, countLatched, latchedCount, latchReadHigh, statusLatched,
-                latchedStatus, nullCount);
+                latchedStatus, nullCount, pendingCount, pendingAt);
     }
 
     void load(ChannelState s) {
@@ -300,5 +342,7 @@ final class PitChannel {
         statusLatched = s.statusLatched();
         latchedStatus = s.latchedStatus();
         nullCount = s.nullCount();
+        pendingCount = s.pendingCount();
+        pendingAt = s.pendingAt();
     }
 }

@@ -76,6 +76,25 @@ class Pit8254Test extends DeviceContract {
     }
 
     @Test
+    void newMode2CountIsLoadedAtTheEndOfThePeriod() {
+        io.out(0x43, 0x34);
+        io.out(0x40, 100);
+        io.out(0x40, 0);
+        toTick(250);
+        io.out(0x40, 50);
+        io.out(0x40, 0);
+        io.out(0x43, 0xe2);
+        assertEquals(0x40, io.in(0x40) & 0x40, "NULL COUNT until the reload");
+        int edges = h.interrupts().risingEdges(0);
+        toTick(300);
+        assertEquals(edges + 1, h.interrupts().risingEdges(0), "the old period completes");
+        io.out(0x43, 0xe2);
+        assertEquals(0, io.in(0x40) & 0x40);
+        toTick(450);
+        assertEquals(edges + 4, h.interrupts().risingEdges(0), "then rises every 50 ticks: 350, 400, 450");
+    }
+
+    @Test
     void mode3SquareWaveOnChannel2IsVisibleInPortB() {
         io.out(0x61, 0x01);
         io.out(0x43, 0xb6);
