@@ -4,7 +4,6 @@ import dev.tern.spi.Config;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceContext;
 import dev.tern.spi.device.DeviceProvider;
-import dev.tern.spi.device.MachineControl;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.testkit.clock.ManualClock;
 import dev.tern.testkit.config.DeclaredConfig;
@@ -110,11 +109,6 @@ public final class DeviceHarness implements DeviceContext {
 
     @Override
     public RecordingMachineControl machine() {
-        return machine;
-    }
-
-    /** For callers that want only the SPI view. */
-    public MachineControl machineControl() {
         return machine;
     }
 }

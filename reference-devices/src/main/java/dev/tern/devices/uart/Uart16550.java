@@ -9,7 +9,6 @@ import dev.tern.spi.device.DeviceContext;
 import dev.tern.spi.irq.InterruptLine;
 import dev.tern.spi.state.StateSection;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -65,7 +64,10 @@ public final class Uart16550 implements Device {
     private int lastRbr;
     private boolean threPending;
     private boolean ctiPending;
-    private byte[] hostPending = new byte[0];
+    /** Host input waiting for FIFO room: a ring of {@link #HOST_BUFFER} bytes. */
+    private final byte[] host = new byte[HOST_BUFFER];
+    private int hostHead;
+    private int hostCount;
 
     Uart16550(DeviceContext context, int base, int gsi, CharBackend backend) {
         this.context = context;
@@ -297,31 +299,30 @@ public final class Uart16550 implements Device {
 
     /** Host input, on the machine's event path. */
     synchronized void hostInput(byte[] bytes) {
-        int room = HOST_BUFFER - hostPending.length;
-        int take = Math.min(room, bytes.length);
-        if (take > 0) {
-            byte[] joined = Arrays.copyOf(hostPending, hostPending.length + take);
-            System.arraycopy(bytes, 0, joined, hostPending.length, take);
-            hostPending = joined;
+        int take = Math.min(HOST_BUFFER - hostCount, bytes.length);
+        for (int i = 0; i < take; i++) {
+            host[(hostHead + hostCount + i) % HOST_BUFFER] = bytes[i];
         }
+        hostCount += take;
         drainHostInput();
         updateIrq();
     }
 
     /** Moves waiting host input into the FIFO while there is room (never in loopback: SIN is disconnected). */
     private void drainHostInput() {
-        if (loopback() || hostPending.length == 0) {
+        if (loopback() || hostCount == 0) {
             return;
         }
         int capacity = fifoEnabled ? FIFO_SIZE : 1;
-        int n = Math.min(capacity - rxCount, hostPending.length);
+        int n = Math.min(capacity - rxCount, hostCount);
         if (n <= 0) {
             return;
         }
         for (int i = 0; i < n; i++) {
-            receiveByte(hostPending[i]);
+            receiveByte(host[hostHead]);
+            hostHead = (hostHead + 1) % HOST_BUFFER;
         }
-        hostPending = Arrays.copyOfRange(hostPending, n, hostPending.length);
+        hostCount -= n;
         restartTimeout();
     }
 
@@ -395,7 +396,15 @@ public final class Uart16550 implements Device {
             fifo[i] = rx[(rxHead + i) % FIFO_SIZE];
         }
         return new UartState(ier, lcr, mcr, lsrErrors, msrDeltas, scr, divisor, fifoEnabled, fcr, fifo, lastRbr,
-                threPending, ctiPending, timeout == null ? -1 : timeout.deadline(), hostPending.clone());
+                threPending, ctiPending, timeout == null ? -1 : timeout.deadline(), hostBytes());
+    }
+
+    private byte[] hostBytes() {
+        byte[] pending = new byte[hostCount];
+        for (int i = 0; i < hostCount; i++) {
+            pending[i] = host[(hostHead + i) % HOST_BUFFER];
+        }
+        return pending;
     }
 
     private void load(UartState s) {
@@ -414,7 +423,9 @@ public final class Uart16550 implements Device {
         lastRbr = s.lastRbr();
         threPending = s.threPending();
         ctiPending = s.ctiPending();
-        hostPending = s.hostPending().clone();
+        hostHead = 0;
+        hostCount = s.hostPending().length;
+        System.arraycopy(s.hostPending(), 0, host, 0, hostCount);
         if (s.timeoutDeadline() >= 0) {
             timeout.armAt(s.timeoutDeadline());
         } else {
