@@ -260,6 +260,10 @@ class Uart16550Test extends DeviceContract {
         UartState s = (UartState) uart.sections().getFirst().save();
         assertEquals(16, s.rxFifo().length);
         assertEquals(4, s.hostPending().length);
+        host.inject(new byte[70_000]);
+        h.machine().runPosted();
+        s = (UartState) uart.sections().getFirst().save();
+        assertEquals(Uart16550.HOST_BUFFER, s.hostPending().length, "host input beyond 64 KiB is dropped");
     }
 
     @Test
