@@ -1,0 +1,29 @@
+package dev.tern.devices.chardev;
+
+import java.util.function.Consumer;
+
+/**
+ * The host side of a character device (a serial port's far end): bytes the guest sends are written
+ * here; bytes the host sends arrive at the receiver, on a backend thread. A device must move
+ * received bytes into its state only through {@link dev.tern.spi.device.MachineControl#post}.
+ */
+public interface CharBackend extends AutoCloseable {
+
+    /** Sends {@code len} bytes of guest output. Never throws for host-side I/O failure; it drops instead. */
+    void write(byte[] data, int off, int len);
+
+    /** Sends one byte. */
+    default void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    /**
+     * Sets where host input goes and starts delivering it. Called once; the receiver is called on a
+     * backend thread (or the injecting thread, for {@link MemoryBackend}) with a fresh array each time.
+     */
+    void setReceiver(Consumer<byte[]> receiver);
+
+    /** Stops input and releases host resources. Idempotent. */
+    @Override
+    void close();
+}

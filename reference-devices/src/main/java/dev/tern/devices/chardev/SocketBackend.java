@@ -1,0 +1,145 @@
+package dev.tern.devices.chardev;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.function.Consumer;
+
+/**
+ * A TCP server on a loopback address serving one client at a time: what the client sends is host
+ * input; guest output goes to the connected client and is dropped while none is connected (the guest
+ * never waits for a client). A new client is accepted when the previous one disconnects.
+ */
+public final class SocketBackend implements CharBackend {
+
+    private final ServerSocket server;
+    private final Object clientLock = new Object();
+    private Socket client;
+    private OutputStream clientOut;
+    private Thread acceptor;
+    private volatile boolean closed;
+
+    /**
+     * Binds {@code host:port} ({@code port} 0 picks a free port).
+     *
+     * @throws IllegalArgumentException when {@code host} is not a loopback address
+     * @throws UncheckedIOException naming the address that cannot be bound
+     */
+    public SocketBackend(String host, int port) {
+        if (port < 0 || port > 0xffff) {
+            throw new IllegalArgumentException("socket backend port " + port + " is not 0..65535");
+        }
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            if (!address.isLoopbackAddress()) {
+                throw new IllegalArgumentException("socket backend host '" + host + "' is not a loopback address;"
+                        + " a serial console must not be reachable from the network");
+            }
+            server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(address, port), 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound port. */
+    public int localPort() {
+        return server.getLocalPort();
+    }
+
+    @Override
+    public synchronized void setReceiver(Consumer<byte[]> receiver) {
+        if (acceptor != null) {
+            throw new IllegalStateException("socket backend already has a receiver");
+        }
+        acceptor = Thread.ofPlatform().daemon().name("serial-socket " + localPort()).start(() -> serve(receiver));
+    }
+
+    private void serve(Consumer<byte[]> receiver) {
+        while (!closed) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            try (s) {
+                synchronized (clientLock) {
+                    client = s;
+                    clientOut = s.getOutputStream();
+                }
+                byte[] buf = new byte[4096];
+                int n;
+                var in = s.getInputStream();
+                while ((n = in.read(buf)) > 0) {
+                    receiver.accept(java.util.Arrays.copyOf(buf, n));
+                }
+            } catch (IOException e) {
+                // The client went away; wait for the next one.
+            } finally {
+                synchronized (clientLock) {
+                    client = null;
+                    clientOut = null;
+                }
+            }
+        }
+    }
+
+    /** Whether a client is connected now. */
+    public boolean connected() {
+        synchronized (clientLock) {
+            return client != null;
+        }
+    }
+
+    @Override
+    public void write(byte[] data, int off, int len) {
+        synchronized (clientLock) {
+            if (clientOut == null) {
+                return;
+            }
+            try {
+                clientOut.write(data, off, len);
+                clientOut.flush();
+            } catch (IOException e) {
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // already broken
+                }
+                clientOut = null;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+            synchronized (clientLock) {
+                if (client != null) {
+                    client.close();
+                }
+            }
+        } catch (IOException e) {
+            // Closing is best effort.
+        }
+        Thread a;
+        synchronized (this) {
+            a = acceptor;
+        }
+        if (a != null) {
+            try {
+                a.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The Bochs/QEMU debug console port. */
+package dev.tern.devices.debugcon;

@@ -1,0 +1,2 @@
+/** QEMU's isa-debug-exit port. */
+package dev.tern.devices.debugexit;

@@ -1,0 +1,2 @@
+/** Cascaded 8259A programmable interrupt controllers and the PIIX edge/level control registers. */
+package dev.tern.devices.pic;

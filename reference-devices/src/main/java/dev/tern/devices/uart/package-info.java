@@ -1,0 +1,2 @@
+/** The 16550A UART. */
+package dev.tern.devices.uart;

@@ -1,0 +1,95 @@
+package dev.tern.devices.chardev;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CharBackendTest {
+
+    private static String collect(LinkedBlockingQueue<byte[]> q, int bytes) throws InterruptedException {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < bytes) {
+            byte[] b = q.poll(10, TimeUnit.SECONDS);
+            if (b == null) {
+                break;
+            }
+            sb.append(new String(b, StandardCharsets.US_ASCII));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    @Timeout(30)
+    void stdioBackendPumpsInputAndWritesOutputUnbuffered() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StdioBackend b = new StdioBackend(new ByteArrayInputStream("typed".getBytes(StandardCharsets.US_ASCII)), out);
+        LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
+        b.setReceiver(in::add);
+        assertEquals("typed", collect(in, 5));
+        b.write("out".getBytes(StandardCharsets.US_ASCII), 0, 3);
+        b.write('!');
+        assertEquals("out!", out.toString(StandardCharsets.US_ASCII));
+        assertThrows(IllegalStateException.class, () -> b.setReceiver(x -> { }));
+        b.close();
+    }
+
+    @Test
+    void fileBackendNamesAFileItCannotOpen(@TempDir Path dir) {
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> new FileBackend(dir.resolve("missing/dir/out"), Optional.empty()));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+        FileBackend b = new FileBackend(dir.resolve("out"), Optional.of(dir.resolve("absent-input")));
+        e = assertThrows(UncheckedIOException.class, () -> b.setReceiver(x -> { }));
+        assertTrue(e.getMessage().contains("absent-input"), e.getMessage());
+        b.close();
+    }
+
+    @Test
+    void memoryBackendCapturesAndInjects() {
+        MemoryBackend b = new MemoryBackend();
+        assertThrows(IllegalStateException.class, () -> b.inject("x"));
+        LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
+        b.setReceiver(in::add);
+        byte[] data = {1, 2, 3};
+        b.inject(data);
+        data[0] = 9;
+        assertArrayEquals(new byte[] {1, 2, 3}, in.poll(), "the receiver gets its own copy");
+        b.write(new byte[] {'a', 'b', 'c'}, 1, 2);
+        assertEquals("bc", b.outputText());
+    }
+
+    @Test
+    @Timeout(30)
+    void socketBackendAcceptsTheNextClientAfterADisconnect() throws Exception {
+        try (SocketBackend b = new SocketBackend("127.0.0.1", 0)) {
+            LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
+            b.setReceiver(in::add);
+            b.write('-');
+            for (String word : new String[] {"one", "two"}) {
+                try (Socket c = new Socket(InetAddress.getLoopbackAddress(), b.localPort())) {
+                    c.getOutputStream().write(word.getBytes(StandardCharsets.US_ASCII));
+                    assertEquals(word, collect(in, 3));
+                    assertTrue(b.connected());
+                    b.write('k');
+                    assertEquals('k', c.getInputStream().read(), "output reaches the current client only");
+                }
+            }
+        }
+    }
+}

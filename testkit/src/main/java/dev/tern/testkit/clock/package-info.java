@@ -1,0 +1,2 @@
+/** A virtual clock advanced by the test. */
+package dev.tern.testkit.clock;

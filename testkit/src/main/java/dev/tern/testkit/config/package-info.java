@@ -1,0 +1,2 @@
+/** Configuration validated against declared keys. */
+package dev.tern.testkit.config;

@@ -1,0 +1,2 @@
+/** Port and MMIO spaces for tests. */
+package dev.tern.testkit.io;

@@ -1,0 +1,137 @@
+package dev.tern.testkit.irq;
+
+import dev.tern.spi.Registration;
+import dev.tern.spi.irq.InterruptController;
+import dev.tern.spi.irq.InterruptLine;
+import dev.tern.spi.irq.InterruptRouting;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Interrupt wiring for tests: records the level of every global interrupt line and counts rising
+ * edges, forwards level changes to a claiming controller, and records the CPU INTR pin.
+ */
+public final class RecordingInterruptRouting implements InterruptRouting {
+
+    /** Lines 0..{@value} exist. */
+    public static final int GSI_COUNT = 64;
+
+    private final boolean[] levels = new boolean[GSI_COUNT];
+    private final int[] risingEdges = new int[GSI_COUNT];
+    private final InterruptSink[] sinks = new InterruptSink[GSI_COUNT];
+    private final int[] sinkBase = new int[GSI_COUNT];
+    private InterruptController controller;
+    private boolean intr;
+    private int intrRisingEdges;
+
+    @Override
+    public InterruptLine line(int gsi) {
+        check(gsi);
+        return level -> set(gsi, level);
+    }
+
+    private void set(int gsi, boolean level) {
+        InterruptSink sink;
+        synchronized (this) {
+            if (levels[gsi] == level) {
+                return;
+            }
+            levels[gsi] = level;
+            if (level) {
+                risingEdges[gsi]++;
+            }
+            sink = sinks[gsi];
+        }
+        if (sink != null) {
+            sink.set(gsi - sinkBase[gsi], level);
+        }
+    }
+
+    @Override
+    public Registration claim(String owner, int firstGsi, int count, InterruptSink sink) {
+        Objects.requireNonNull(sink, "sink");
+        boolean[] initial;
+        synchronized (this) {
+            for (int g = firstGsi; g < firstGsi + count; g++) {
+                check(g);
+                if (sinks[g] != null) {
+                    throw new IllegalStateException(owner + ": GSI " + g + " is already claimed");
+                }
+            }
+            for (int g = firstGsi; g < firstGsi + count; g++) {
+                sinks[g] = sink;
+                sinkBase[g] = firstGsi;
+            }
+            initial = Arrays.copyOfRange(levels, firstGsi, firstGsi + count);
+        }
+        // Levels set before the controller connected are delivered now, as the SPI promises.
+        for (int i = 0; i < count; i++) {
+            if (initial[i]) {
+                sink.set(i, true);
+            }
+        }
+        return () -> {
+            synchronized (this) {
+                for (int g = firstGsi; g < firstGsi + count; g++) {
+                    if (sinks[g] == sink) {
+                        sinks[g] = null;
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
+    public synchronized InterruptLine connectCpu(InterruptController controller) {
+        this.controller = Objects.requireNonNull(controller, "controller");
+        return level -> {
+            synchronized (this) {
+                if (level && !intr) {
+                    intrRisingEdges++;
+                }
+                intr = level;
+            }
+        };
+    }
+
+    /** The current level of {@code gsi}. */
+    public synchronized boolean level(int gsi) {
+        check(gsi);
+        return levels[gsi];
+    }
+
+    /** How many times {@code gsi} went from low to high. */
+    public synchronized int risingEdges(int gsi) {
+        check(gsi);
+        return risingEdges[gsi];
+    }
+
+    /** The CPU INTR pin level. */
+    public synchronized boolean intr() {
+        return intr;
+    }
+
+    /** How many times INTR went high. */
+    public synchronized int intrRisingEdges() {
+        return intrRisingEdges;
+    }
+
+    /** Runs an interrupt-acknowledge cycle on the connected controller. */
+    public int acknowledge() {
+        InterruptController c;
+        synchronized (this) {
+            c = controller;
+        }
+        if (c == null) {
+            throw new IllegalStateException("no interrupt controller is connected to the CPU");
+        }
+        return c.acknowledge();
+    }
+
+    private static void check(int gsi) {
+        if (gsi < 0 || gsi >= GSI_COUNT) {
+            throw new IllegalArgumentException("GSI " + gsi + " is outside 0.." + (GSI_COUNT - 1));
+        }
+    }
+}

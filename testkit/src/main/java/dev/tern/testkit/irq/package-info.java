@@ -1,0 +1,2 @@
+/** Interrupt wiring that records levels and edges. */
+package dev.tern.testkit.irq;

@@ -1,0 +1,2 @@
+/** Heap-backed guest memory. */
+package dev.tern.testkit.memory;

@@ -1,0 +1,2 @@
+/** A generic encoding and deep comparison of saved-state records. */
+package dev.tern.testkit.state;
