@@ -41,7 +41,7 @@ final class PcDevices {
             if (hp.length != 2) {
                 throw new IllegalArgumentException("--serial " + serial + ": expected tcp:HOST:PORT");
             }
-            cfg = Map.of("backend", "socket", "host", hp[0], "port-number", hp[1]);
+            cfg = Map.of("backend", "socket", "host", hp[0], "socket-port", hp[1]);
         } else {
             throw new IllegalArgumentException("--serial '" + serial + "': expected stdio, file:PATH, tcp:HOST:PORT or none");
         }
