@@ -60,6 +60,8 @@ public final class Machine implements AutoCloseable {
     private final Counter halts;
     private volatile boolean paused;
     private volatile boolean resetRequested;
+    /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
+    private volatile boolean started;
     /** True while vCPU 0 executes a slice whose length was computed from the old deadline. */
     private volatile boolean inSlice;
 
@@ -119,6 +121,7 @@ public final class Machine implements AutoCloseable {
     /** Starts the vCPUs. */
     public void start() {
         lifecycle.transition(VmState.RUNNING);
+        started = true;
         emts.start();
     }
 
@@ -152,6 +155,9 @@ public final class Machine implements AutoCloseable {
      * Returns once no guest code runs.
      */
     public void pause() {
+        if (!started) {
+            throw new IllegalStateException("the machine has not been started");
+        }
         emts.rendezvous().run(RendezvousType.ONCE, true, emt -> {
             paused = true;
             return 0;
@@ -184,6 +190,12 @@ public final class Machine implements AutoCloseable {
      * vCPU runs — so it sees memory exactly as of the sync (checkpoints copy the dirty pages there).
      */
     public DirtyPages syncDirtyLog(java.util.function.Consumer<DirtyPages> whileStopped) {
+        if (!started) {
+            vcpus.forEach(Vcpu::writeProtectAll);
+            DirtyPages pages = ram.dirtyLog().syncAndClear();
+            whileStopped.accept(pages);
+            return pages;
+        }
         var result = new AtomicReference<DirtyPages>();
         int last = emts.size() - 1;
         emts.rendezvous().run(RendezvousType.ASCENDING, true, emt -> {
