@@ -103,6 +103,10 @@ public abstract class PageCodecContract {
         }
     }
 
+    /**
+     * Sessions share nothing (one per stream) and encoding is a function of the page history, so a
+     * checkpoint or replay can reproduce a stream byte for byte.
+     */
     @Test
     void sessionsAreIndependentAndDeterministic() throws CodecException {
         List<byte[]> alone = new ArrayList<>();
