@@ -47,6 +47,7 @@ public final class XbzrleEncoder implements PageEncoder {
     private long generation;
     private long lastAddress = -1;
     private boolean explicitSync;
+    private boolean lastStage;
     private long lastRawAddress = -1;
     private long bytes;
     private long pages;
@@ -65,7 +66,7 @@ public final class XbzrleEncoder implements PageEncoder {
         lastRawAddress = -1;
         if (!cache.isCached(gpa, generation)) {
             cacheMisses++;
-            if (cache.insert(gpa, page, generation)) {
+            if (!lastStage && cache.insert(gpa, page, generation)) {
                 lastRawAddress = gpa;
             }
             return -1;
@@ -77,11 +78,13 @@ public final class XbzrleEncoder implements PageEncoder {
         if (length == 0) {
             return 0;
         }
-        System.arraycopy(current, 0, old, 0, PAGE);
+        if (!lastStage) {
+            System.arraycopy(current, 0, old, 0, PAGE);
+        }
         if (length == XbzrleEncoding.OVERFLOW || length >= PAGE) {
             overflows++;
             bytes += PAGE;
-            lastRawAddress = gpa;
+            lastRawAddress = lastStage ? -1 : gpa;
             return -1;
         }
         out.put(encoded, 0, length);
@@ -114,6 +117,15 @@ public final class XbzrleEncoder implements PageEncoder {
     public void dirtySync() {
         explicitSync = true;
         generation++;
+    }
+
+    /**
+     * Enters the final, stop-and-copy pass: as QEMU's last stage, the cache is no longer filled or
+     * updated, since it will never be used again and the stopped guest cannot change a page between
+     * encoding and sending it ({@link #rawPage()} is then empty: send the page itself).
+     */
+    public void lastStage() {
+        lastStage = true;
     }
 
     /** The current generation. */

@@ -140,6 +140,22 @@ class XbzrleEncoderTest {
     }
 
     @Test
+    void lastStageNeitherFillsNorUpdatesTheCache() {
+        XbzrleEncoder encoder = new XbzrleEncoder(64 * PAGE);
+        ByteBuffer out = ByteBuffer.allocate(PAGE);
+        byte[] ram = new byte[PAGE];
+        encoder.encode(0, page(ram), out);
+        encoder.lastStage();
+        assertEquals(-1, encoder.encode(PAGE, page(ram), out));
+        assertTrue(encoder.rawPage().isEmpty());
+        assertEquals(null, encoder.cache().cached(PAGE), "a miss in the last stage is not inserted");
+        ram[5] = 1;
+        assertEquals(3, encoder.encode(0, page(ram), out.clear())); // 05 01 01
+        assertEquals(0, encoder.cache().cached(0)[5], "the cached copy stays as it was");
+        assertEquals(2, encoder.stats().get("cache-miss"));
+    }
+
+    @Test
     void resizingAtRunTimeKeepsCachedPagesAndReportsTheNewSize() {
         XbzrleEncoder encoder = new XbzrleEncoder(64 * PAGE);
         ByteBuffer out = ByteBuffer.allocate(PAGE);
