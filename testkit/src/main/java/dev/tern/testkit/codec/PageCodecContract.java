@@ -17,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -122,7 +123,7 @@ public abstract class PageCodecContract {
                     PageWorkload.Step s = workload.next();
                     ByteBuffer out = ByteBuffer.allocate(PAGE);
                     int len = encoder.encode(s.gpa(), s.page(), out);
-                    interleaved.add(len < 0 ? null : java.util.Arrays.copyOf(out.array(), len));
+                    interleaved.add(len < 0 ? null : Arrays.copyOf(out.array(), len));
                 }
             }
         }
@@ -230,7 +231,7 @@ public abstract class PageCodecContract {
                 }
                 assertArrayEquals(s.page().toArray(ValueLayout.JAVA_BYTE), held, where + ": receiver's copy differs");
                 if (encodings != null) {
-                    encodings.add(n < 0 ? null : java.util.Arrays.copyOfRange(out.array(), OUT_OFFSET, OUT_OFFSET + n));
+                    encodings.add(n < 0 ? null : Arrays.copyOfRange(out.array(), OUT_OFFSET, OUT_OFFSET + n));
                 }
             }
         }
@@ -247,7 +248,7 @@ public abstract class PageCodecContract {
         for (int len = 0; len < 8; len++) {
             inputs.add(new byte[len]);
             byte[] ones = new byte[len];
-            java.util.Arrays.fill(ones, (byte) 0xff);
+            Arrays.fill(ones, (byte) 0xff);
             inputs.add(ones);
         }
         List<byte[]> valid = new ArrayList<>();
@@ -267,8 +268,8 @@ public abstract class PageCodecContract {
                 flipped[random.nextInt(flipped.length)] ^= (byte) (1 << random.nextInt(8));
             }
             inputs.add(flipped);
-            inputs.add(java.util.Arrays.copyOf(encoding, random.nextInt(encoding.length)));
-            byte[] extended = java.util.Arrays.copyOf(encoding, encoding.length + 1 + random.nextInt(32));
+            inputs.add(Arrays.copyOf(encoding, random.nextInt(encoding.length)));
+            byte[] extended = Arrays.copyOf(encoding, encoding.length + 1 + random.nextInt(32));
             inputs.add(extended);
         }
         return inputs;
@@ -276,7 +277,7 @@ public abstract class PageCodecContract {
 
     private static ByteBuffer sentinelBuffer() {
         byte[] backing = new byte[OUT_OFFSET + PAGE + 32];
-        java.util.Arrays.fill(backing, SENTINEL);
+        Arrays.fill(backing, SENTINEL);
         ByteBuffer out = ByteBuffer.wrap(backing);
         out.position(OUT_OFFSET);
         return out;

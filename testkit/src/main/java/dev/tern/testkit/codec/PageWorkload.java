@@ -2,7 +2,9 @@ package dev.tern.testkit.codec;
 
 import dev.tern.spi.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -100,9 +102,9 @@ public final class PageWorkload {
                 int tail = 1 + random.nextInt(16);
                 flipRun(page, PAGE - tail, tail);
             }
-            case ZERO -> java.util.Arrays.fill(page, (byte) 0);
+            case ZERO -> Arrays.fill(page, (byte) 0);
             case COMPRESSIBLE -> {
-                byte[] word = ("tern-" + random.nextInt(1000) + " ").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] word = ("tern-" + random.nextInt(1000) + " ").getBytes(StandardCharsets.US_ASCII);
                 for (int i = 0; i < PAGE; i++) {
                     page[i] = word[i % word.length];
                 }

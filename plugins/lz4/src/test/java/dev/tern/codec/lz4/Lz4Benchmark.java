@@ -7,6 +7,7 @@ import dev.tern.testkit.codec.ProviderConfig;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * LZ4 throughput per 4 KiB page: one operation is one page, so MB/s = ops/s x 4096 / 10^6.
  * {@code kind}: {@code text} (compressible), {@code zero} (the one-byte marker path),
- * {@code random} (incompressible: the encoder's cost of saying -1).
+ * {@code random} (incompressible: the encoder's cost of saying -1; such a page is sent raw, so
+ * {@code decode} has nothing to decode there and measures only the call).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -68,7 +70,7 @@ public class Lz4Benchmark {
         target = MemorySegment.ofArray(new byte[PAGE]);
         out = ByteBuffer.allocate(PAGE);
         int n = encoder.encode(0, page, out);
-        encoded = n < 0 ? null : ByteBuffer.wrap(java.util.Arrays.copyOf(out.array(), n));
+        encoded = n < 0 ? null : ByteBuffer.wrap(Arrays.copyOf(out.array(), n));
     }
 
     @Benchmark

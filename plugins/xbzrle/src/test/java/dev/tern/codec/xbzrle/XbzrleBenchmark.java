@@ -3,6 +3,7 @@ package dev.tern.codec.xbzrle;
 import dev.tern.spi.codec.CodecException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,7 +69,7 @@ public class XbzrleBenchmark {
                 }
             }
             int n = XbzrleEncoding.encode(olds[p], news[p], PAGE, dst, PAGE);
-            deltas[p] = n < 0 ? new byte[0] : java.util.Arrays.copyOf(dst, n);
+            deltas[p] = n < 0 ? new byte[0] : Arrays.copyOf(dst, n);
             encoder.encode((long) p * PAGE, MemorySegment.ofArray(olds[p]), out.clear());
         }
     }
