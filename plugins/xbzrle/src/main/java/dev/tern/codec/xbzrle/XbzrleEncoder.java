@@ -35,6 +35,10 @@ import java.util.Optional;
  * longs, in hundredths (QEMU prints both with two decimals): {@code cache-miss-rate} = misses per
  * page offered, {@code encoding-rate} = page bytes of cache hits per byte accounted
  * ({@link Long#MAX_VALUE} when hits cost nothing, as QEMU's {@code UINT64_MAX}).
+ *
+ * <p>One thread encodes, but a monitor may resize the cache or read stats meanwhile, as QEMU's
+ * {@code migrate_set_cache_size} and {@code info migrate} do under its cache lock: the public
+ * methods are synchronized (an uncontended lock per page is noise next to a page copy).
  */
 public final class XbzrleEncoder implements PageEncoder {
 
@@ -60,7 +64,7 @@ public final class XbzrleEncoder implements PageEncoder {
     }
 
     @Override
-    public int encode(long gpa, MemorySegment page, ByteBuffer out) {
+    public synchronized int encode(long gpa, MemorySegment page, ByteBuffer out) {
         check(gpa, page, out);
         advanceGeneration(gpa);
         lastRawAddress = -1;
@@ -114,7 +118,7 @@ public final class XbzrleEncoder implements PageEncoder {
     }
 
     /** Starts a new generation: call at each dirty-bitmap sync, as QEMU's sync count advances. */
-    public void dirtySync() {
+    public synchronized void dirtySync() {
         explicitSync = true;
         generation++;
     }
@@ -124,12 +128,12 @@ public final class XbzrleEncoder implements PageEncoder {
      * updated, since it will never be used again and the stopped guest cannot change a page between
      * encoding and sending it ({@link #rawPage()} is then empty: send the page itself).
      */
-    public void lastStage() {
+    public synchronized void lastStage() {
         lastStage = true;
     }
 
     /** The current generation. */
-    public long generation() {
+    public synchronized long generation() {
         return generation;
     }
 
@@ -138,7 +142,7 @@ public final class XbzrleEncoder implements PageEncoder {
      * cache now holds for that page, or empty when the cache does not track it (a miss refused by a
      * fresh slot), in which case any current copy of the page may be sent.
      */
-    public Optional<MemorySegment> rawPage() {
+    public synchronized Optional<MemorySegment> rawPage() {
         if (lastRawAddress < 0) {
             return Optional.empty();
         }
@@ -147,17 +151,17 @@ public final class XbzrleEncoder implements PageEncoder {
     }
 
     /** Resizes the cache at run time, keeping what fits (QEMU's {@code migrate_set_cache_size}). */
-    public void resizeCache(long sizeBytes) {
+    public synchronized void resizeCache(long sizeBytes) {
         cache.resize(sizeBytes);
     }
 
-    /** The page cache, for inspection. */
+    /** The page cache, for inspection from the encoding thread only. */
     public PageCache cache() {
         return cache;
     }
 
     @Override
-    public Map<String, Long> stats() {
+    public synchronized Map<String, Long> stats() {
         Map<String, Long> stats = new LinkedHashMap<>();
         stats.put("cache-size", cache.sizeBytes());
         stats.put("bytes", bytes);
