@@ -1,0 +1,221 @@
+package dev.tern.codec.xbzrle;
+
+import dev.tern.spi.codec.CodecException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The XBZRLE delta format of QEMU's live migration ({@code migration/xbzrle.c}), byte for byte.
+ *
+ * <h2>Format</h2>
+ * A delta describes a new page against the old version both sides hold. Conceptually the two are
+ * XORed; the XOR is a sequence of alternating runs of zero bytes (unchanged) and non-zero bytes
+ * (changed). The delta is a sequence of pairs
+ * <pre>  zrun-length  nzrun-length  nzrun-bytes (the NEW bytes, not the XOR)</pre>
+ * with both lengths in {@link ShortUleb128 two-byte ULEB128}. Runs are maximal, so every pair but
+ * the first has a non-zero zero-run; the first zero-run is {@code 0} when byte 0 changed. A zero run
+ * that reaches the end of the page is omitted, and an unchanged page encodes to nothing.
+ *
+ * <h2>The 0x3fff cap</h2>
+ * QEMU writes lengths with {@code uleb128_encode_small}, which asserts {@code n <= 0x3fff}; the
+ * decoder refuses a third length byte. There is no splitting of long runs: a run is at most the
+ * page length (4096 for x86), so the cap merely limits pages to {@value ShortUleb128#MAX_VALUE} bytes,
+ * which {@link #encode} checks.
+ *
+ * <h2>Overflow: when QEMU gives up</h2>
+ * QEMU's {@code xbzrle_encode_buffer(old, new, slen, dst, dlen)} is called with {@code dlen} equal to
+ * the page size and returns {@code -1} at the first of three checks that fails, in this order, with
+ * {@code d} the output length so far:
+ * <ol>
+ *   <li>at the top of each round, while input remains: {@code d + 2 > dlen}. This is checked
+ *       <em>before</em> scanning the zero run, so it fires even when the rest of the page is
+ *       unchanged and nothing more would be written;</li>
+ *   <li>after writing the zero-run length: {@code d + 2 > dlen} (room for a two-byte length);</li>
+ *   <li>after writing the non-zero-run length {@code n}: {@code d + n > dlen}.</li>
+ * </ol>
+ * Derived consequences, which the tests pin: a delta that ends before the page end (its last zero
+ * run omitted) succeeds only if it is at most {@code dlen - 2} bytes, since check 1 runs once more
+ * before that trailing run; a delta whose last changed run touches the page end can be
+ * {@code dlen - 1} or even exactly {@code dlen} bytes (e.g. 3 unchanged bytes then 4093 changed ones:
+ * 1 + 2 + 4093 = 4096), because no check follows the last copy. QEMU then sends that
+ * page-sized delta; {@link XbzrleEncoder} instead reports it as an overflow, as a raw page is cheaper.
+ *
+ * <h2>Decoding</h2>
+ * {@link #decode} follows {@code xbzrle_decode_buffer}'s acceptance rules exactly (at least two
+ * bytes must remain before each length; only the first zero run may be 0; a non-zero run must be
+ * non-zero; runs must stay inside page and input) and {@code load_xbzrle}'s refusal of a delta
+ * longer than the page. Unlike QEMU, which writes as it parses, it validates the whole delta first,
+ * so a malformed delta leaves the page untouched.
+ */
+public final class XbzrleEncoding {
+
+    /** {@link #encode}'s result when QEMU would give up. */
+    public static final int OVERFLOW = -1;
+
+    /** The largest page a delta can describe (run lengths are 14-bit). */
+    public static final int MAX_PAGE = ShortUleb128.MAX_VALUE;
+
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    private XbzrleEncoding() {
+    }
+
+    /**
+     * Encodes {@code cur} against {@code old} (both {@code length} bytes) into {@code dst}, writing at
+     * most {@code dlen} bytes, with QEMU's exact output and overflow decisions.
+     *
+     * @return the delta length ({@code 0} for an unchanged page) or {@link #OVERFLOW}
+     */
+    public static int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+        if (length < 0 || length > MAX_PAGE || old.length < length || cur.length < length) {
+            throw new IllegalArgumentException("page length " + length + " must be 0.." + MAX_PAGE
+                    + " and within both pages (" + old.length + ", " + cur.length + " bytes)");
+        }
+        if (dlen < 0 || dst.length < dlen) {
+            throw new IllegalArgumentException("output limit " + dlen + " exceeds the output array (" + dst.length + ")");
+        }
+        int d = 0;
+        int i = 0;
+        while (i < length) {
+            if (d + 2 > dlen) {
+                return OVERFLOW;
+            }
+            int zeroEnd = equalRunEnd(old, cur, i, length);
+            if (zeroEnd == length) {
+                return d; // 0 when the whole page is unchanged; otherwise the trailing zero run is omitted
+            }
+            d += ShortUleb128.write(dst, d, zeroEnd - i);
+            i = zeroEnd;
+            if (d + 2 > dlen) {
+                return OVERFLOW;
+            }
+            int changedEnd = changedRunEnd(old, cur, i, length);
+            int n = changedEnd - i;
+            d += ShortUleb128.write(dst, d, n);
+            if (d + n > dlen) {
+                return OVERFLOW;
+            }
+            System.arraycopy(cur, i, dst, d, n);
+            d += n;
+            i = changedEnd;
+        }
+        return d;
+    }
+
+    /** The end of the run of equal bytes starting at {@code from}. */
+    static int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
+        int m = Arrays.mismatch(old, from, length, cur, from, length);
+        return m < 0 ? length : from + m;
+    }
+
+    /** The end of the run of differing bytes starting at {@code from}, a word at a time. */
+    static int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
+        int j = from;
+        while (j + Long.BYTES <= length) {
+            long x = (long) LONGS.get(old, j) ^ (long) LONGS.get(cur, j);
+            // Flags every zero byte of x; the lowest flag is exact because no borrow reaches it.
+            long equalBytes = (x - ONES) & ~x & HIGHS;
+            if (equalBytes != 0) {
+                return j + (Long.numberOfTrailingZeros(equalBytes) >>> 3);
+            }
+            j += Long.BYTES;
+        }
+        while (j < length && old[j] != cur[j]) {
+            j++;
+        }
+        return j;
+    }
+
+    /**
+     * Applies the delta in {@code in} (position to limit) to {@code page}, the destination's current
+     * copy, then moves {@code in}'s position to its limit. On malformed input nothing is written,
+     * {@code in} is unchanged, and the exception names {@code what} and the input offset.
+     *
+     * @param what names the page in messages, e.g. {@code "page 0x1000"}
+     * @return the offset just past the last byte written (QEMU's return value)
+     */
+    public static int decode(ByteBuffer in, MemorySegment page, String what) throws CodecException {
+        MemorySegment src = MemorySegment.ofBuffer(in);
+        long pageSize = page.byteSize();
+        if (pageSize > MAX_PAGE) {
+            throw new IllegalArgumentException("page of " + pageSize + " bytes exceeds the XBZRLE limit " + MAX_PAGE);
+        }
+        if (src.byteSize() > pageSize) {
+            throw new CodecException("XBZRLE delta for " + what + " is " + src.byteSize()
+                    + " bytes, longer than the " + pageSize + "-byte page");
+        }
+        int end = walk(src, page, (int) pageSize, what, false);
+        walk(src, page, (int) pageSize, what, true);
+        in.position(in.limit());
+        return end;
+    }
+
+    /** Parses the delta; writes to {@code page} only when {@code apply}, which is safe once a dry walk passed. */
+    private static int walk(MemorySegment src, MemorySegment page, int dlen, String what, boolean apply)
+            throws CodecException {
+        int slen = (int) src.byteSize();
+        int i = 0;
+        int d = 0;
+        while (i < slen) {
+            if (slen - i < 2) {
+                throw malformed(what, i, "a zero-run length needs at least 2 bytes left, " + (slen - i) + " remain");
+            }
+            long zrun = readLength(src, i, what);
+            int zrunLen = (int) zrun;
+            if (i != 0 && zrunLen == 0) {
+                throw malformed(what, i, "zero-run length 0 is only valid at the start");
+            }
+            i += (int) (zrun >>> 32);
+            d += zrunLen;
+            if (d > dlen) {
+                throw malformed(what, i, "zero run ends at page offset " + d + ", past the " + dlen + "-byte page");
+            }
+            if (slen - i < 2) {
+                throw malformed(what, i, "a changed run needs at least 2 bytes left, " + (slen - i) + " remain");
+            }
+            long nzrun = readLength(src, i, what);
+            int n = (int) nzrun;
+            if (n == 0) {
+                throw malformed(what, i, "changed-run length 0");
+            }
+            i += (int) (nzrun >>> 32);
+            if (d + n > dlen) {
+                throw malformed(what, i, "changed run of " + n + " bytes at page offset " + d + " passes the page end");
+            }
+            if (i + n > slen) {
+                throw malformed(what, i, "changed run of " + n + " bytes but only " + (slen - i) + " input bytes remain");
+            }
+            if (apply) {
+                MemorySegment.copy(src, i, page, d, n);
+            }
+            d += n;
+            i += n;
+        }
+        return d;
+    }
+
+    /** Reads a short ULEB128 at {@code at}: value in the low 32 bits, byte count in the high 32. */
+    private static long readLength(MemorySegment src, int at, String what) throws CodecException {
+        int first = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, at));
+        if ((first & 0x80) == 0) {
+            return (1L << 32) | first;
+        }
+        int second = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, at + 1));
+        if ((second & 0x80) != 0) {
+            throw malformed(what, at, "run length longer than two ULEB128 bytes");
+        }
+        return (2L << 32) | (first & 0x7f) | (second << 7);
+    }
+
+    private static CodecException malformed(String what, int offset, String problem) {
+        return new CodecException("malformed XBZRLE delta for " + what + " at input offset " + offset + ": " + problem);
+    }
+}
