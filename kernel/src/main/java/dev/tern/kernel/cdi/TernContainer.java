@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TernContainer implements AutoCloseable {
 
     /** The kernel's own bean classes; kernel services that should be injectable are added here. */
-    private static final List<Class<?>> KERNEL_BEANS = List.of(KernelBeans.class);
+    private static final List<Class<?>> KERNEL_BEANS = List.of(KernelBeans.class, MachineFactory.class);
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
 
