@@ -197,12 +197,8 @@ public final class SavedStateReader {
             throw new SavedStateException("footer does not point back at the trailer (says byte " + pointer
                     + ", trailer is at " + trailerOffset + ") or has a bad magic", footerAt);
         }
-        try {
-            if (in.read() != -1) {
-                throw new SavedStateException("trailing garbage after the footer", position);
-            }
-        } catch (IOException e) {
-            throw new SavedStateException("read failed: " + e.getMessage(), position, e);
+        if (moreInput()) {
+            throw new SavedStateException("trailing garbage after the footer", position);
         }
         Map<String, Object> parsed = parseTrailer(json, trailerOffset + 4);
         checkTrailerAgrees(parsed, trailerOffset);
@@ -237,6 +233,14 @@ public final class SavedStateReader {
                 throw new SavedStateException("trailer entry " + i + " does not match "
                         + SavedStateWriter.describe(s.name(), s.instance()) + " at byte " + s.offset(), at);
             }
+        }
+    }
+
+    private boolean moreInput() throws SavedStateException {
+        try {
+            return in.read() != -1;
+        } catch (IOException e) {
+            throw new SavedStateException("read failed: " + e.getMessage(), position, e);
         }
     }
 
