@@ -105,10 +105,15 @@ public final class SavedStateAnalyzer {
         for (Object o : fields) {
             Map<?, ?> f = (Map<?, ?>) o;
             sb.append(indent).append(f.get("name")).append(" : ").append(typeText(f)).append(System.lineSeparator());
-            if (f.get("fields") instanceof List<?> nested) {
+            if (nestedFields(f) instanceof List<?> nested) {
                 fields(sb, nested, indent + "  ");
             }
         }
+    }
+
+    /** The fields of a record type, or of the records inside (nested) lists; null for others. */
+    private static Object nestedFields(Map<?, ?> type) {
+        return type.get("element") instanceof Map<?, ?> e ? nestedFields(e) : type.get("fields");
     }
 
     private static String typeText(Map<?, ?> type) {
