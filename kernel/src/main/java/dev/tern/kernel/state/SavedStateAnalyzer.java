@@ -24,6 +24,25 @@ public final class SavedStateAnalyzer {
 
     private SavedStateAnalyzer() { }
 
+    /**
+     * The report for {@code tern analyze FILE}: from the trailer when it is intact, otherwise from
+     * walking the stream, saying why.
+     */
+    public static String analyze(Path file) throws SavedStateException {
+        try {
+            return fromTrailer(file);
+        } catch (SavedStateException trailerProblem) {
+            try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+                return "trailer unusable (" + trailerProblem.getMessage() + "); walking the stream instead"
+                        + System.lineSeparator() + walk(in);
+            } catch (SavedStateException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new SavedStateException(file + ": " + e.getMessage(), -1, e);
+            }
+        }
+    }
+
     /** The report from the trailer of {@code file}. */
     public static String fromTrailer(Path file) throws SavedStateException {
         Map<String, Object> t = readTrailer(file);

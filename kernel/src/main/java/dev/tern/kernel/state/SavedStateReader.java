@@ -263,6 +263,9 @@ public final class SavedStateReader {
             int b = headerU8(what + " length");
             len |= (b & 0x7F) << (7 * i);
             if ((b & 0x80) == 0) {
+                if (i == 1 && b == 0) {
+                    throw new SavedStateException(what + " length has an over-long encoding", at);
+                }
                 break;
             }
             if (i == 1) {

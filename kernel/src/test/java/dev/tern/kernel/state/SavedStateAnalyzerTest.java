@@ -78,6 +78,13 @@ class SavedStateAnalyzerTest {
             Files.write(f, new byte[40]);
             assertThrows(SavedStateException.class, () -> SavedStateAnalyzer.fromTrailer(f));
             assertEquals(3, ((java.util.List<?>) trailer(s).get("sections")).size());
+            byte[] noFooter = s.clone();
+            noFooter[s.length - 1] ^= 1;
+            Files.write(f, noFooter);
+            SavedStateException walked = assertThrows(SavedStateException.class, () -> SavedStateAnalyzer.analyze(f));
+            assertTrue(walked.getMessage().startsWith("footer does not point back"), walked.getMessage());
+            Files.write(f, s);
+            assertTrue(SavedStateAnalyzer.analyze(f).contains("subsection 'fifo':"));
         }
     }
 }
