@@ -314,14 +314,16 @@ public final class RecordCodec<R extends Record> {
             Class<?>[] raw = new Class<?>[rc.length];
             for (int i = 0; i < rc.length; i++) {
                 names[i] = rc[i].getName();
-                accessors[i] = rc[i].getAccessor();
-                accessors[i].setAccessible(true);
+                if (PayloadOutput.utf8(names[i], "component name").length > RecordSchema.MAX_NAME_BYTES) {
+                    throw new IllegalArgumentException("record " + type.getSimpleName() + " component '" + names[i]
+                            + "': name longer than " + RecordSchema.MAX_NAME_BYTES + " bytes");
+                }
+                accessors[i] = accessible(rc[i].getAccessor(), type);
                 raw[i] = rc[i].getType();
                 String where = "record " + type.getSimpleName() + " component '" + names[i] + "'";
                 bindings[i] = bind(rc[i].getGenericType(), where, open, depth, false);
             }
-            Constructor<R> ctor = type.getDeclaredConstructor(raw);
-            ctor.setAccessible(true);
+            Constructor<R> ctor = accessible(type.getDeclaredConstructor(raw), type);
             return new RecordCodec<>(type, names, accessors, bindings, ctor);
         } catch (NoSuchMethodException e) {
             throw new IllegalArgumentException("record " + type.getSimpleName() + " has no canonical constructor", e);
@@ -341,6 +343,13 @@ public final class RecordCodec<R extends Record> {
                 return new ScalarBinding(tag);
             }
             if (c.isEnum()) {
+                for (Object constant : c.getEnumConstants()) {
+                    if (PayloadOutput.utf8(((Enum<?>) constant).name(), "enum constant").length
+                            > RecordSchema.MAX_NAME_BYTES) {
+                        throw new IllegalArgumentException(where + ": enum constant " + constant + " is longer than "
+                                + RecordSchema.MAX_NAME_BYTES + " bytes");
+                    }
+                }
                 return new EnumBinding((Class<? extends Enum<?>>) c);
             }
             if (c.isRecord()) {
@@ -352,6 +361,17 @@ public final class RecordCodec<R extends Record> {
             return new ListBinding(bind(p.getActualTypeArguments()[0], where + " element", open, depth + 1, true));
         }
         throw new IllegalArgumentException(where + ": type " + t.getTypeName() + " is not supported in saved state");
+    }
+
+    /** Opens reflective access; a record in a named module must open its package to the kernel. */
+    private static <T extends java.lang.reflect.AccessibleObject> T accessible(T member, Class<?> type) {
+        try {
+            member.setAccessible(true);
+            return member;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("record " + type.getName() + " is not accessible to the kernel; open "
+                    + type.getPackageName() + " to it", e);
+        }
     }
 
     private static void checkDepth(String where, int depth) {

@@ -199,6 +199,7 @@ public final class SavedStateWriter {
         List<Subsection<?>> needed = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (Subsection<?> s : subs) {
+            checkName(s.name(), "subsection name", where);
             if (!names.add(s.name())) {
                 throw new IllegalStateException(where + ": subsection '" + s.name() + "' declared twice");
             }
