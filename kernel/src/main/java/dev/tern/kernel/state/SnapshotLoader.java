@@ -203,7 +203,7 @@ public final class SnapshotLoader {
         } else {
             state = upgrade(section, v, content, where, frame.offset());
         }
-        refuseIfInvalid(section.validate(state), where, frame.offset());
+        refuseIfInvalid(() -> section.validate(state), where, frame.offset());
         return new Pending<>(section, state, subsections(section, content, where));
     }
 
@@ -253,11 +253,19 @@ public final class SnapshotLoader {
         RecordCodec<T> codec = RecordCodec.of(sub.stateType());
         part.schema().requireSameAs(codec.schema(), subWhere, part.offset());
         T state = codec.fromValues(part.values(), subWhere);
-        refuseIfInvalid(sub.validate(state), subWhere, part.offset());
+        refuseIfInvalid(() -> sub.validate(state), subWhere, part.offset());
         return new PendingSub<>(sub, state);
     }
 
-    private static void refuseIfInvalid(Optional<String> why, String where, long offset) throws SavedStateException {
+    /** Runs a validate hook; a hook that throws on odd values refuses the stream like one that says no. */
+    private static void refuseIfInvalid(java.util.function.Supplier<Optional<String>> hook, String where, long offset)
+            throws SavedStateException {
+        Optional<String> why;
+        try {
+            why = hook.get();
+        } catch (RuntimeException e) {
+            throw new SavedStateException(where + ": validate failed: " + e, offset, e);
+        }
         if (why.isPresent()) {
             throw new SavedStateException(where + ": state refused: " + why.get(), offset);
         }

@@ -124,6 +124,20 @@ class SnapshotLoaderTest {
     }
 
     @Test
+    void aThrowingValidateHookRefusesTheStream() throws IOException {
+        byte[] s = stream(Samples.uart(new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4)));
+        TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
+        target.validator = u -> {
+            throw new IllegalStateException("divisor table has no entry " + u.divisor());
+        };
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(target).load(StateSource.of(s)));
+        assertTrue(e.getMessage().startsWith("section 'uart16550' instance 0: validate failed: "
+                + "java.lang.IllegalStateException: divisor table has no entry 4"), e.getMessage());
+        assertTrue(target.loaded.isEmpty());
+    }
+
+    @Test
     void configurationOfAnotherMachineIsRefused() throws IOException {
         try (GuestRam src = Samples.smallRam(); GuestRam other = GuestRam.builder().ram("ram", 0, 8 * 4096).build()) {
             byte[] stream = Samples.smallStream(src);
