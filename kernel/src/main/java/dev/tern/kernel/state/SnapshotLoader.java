@@ -132,7 +132,8 @@ public final class SnapshotLoader {
         int i = 0;
         try (InputStream in = source.open()) {
             SavedStateReader reader = new SavedStateReader(in);
-            for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next(), i++) {
+            Frame f = reader.next();
+            for (; !(f instanceof Frame.Eof); f = reader.next(), i++) {
                 int crc = switch (f) {
                     case Frame.Open o -> o.crc();
                     case Frame.Part p -> p.crc();
@@ -148,6 +149,10 @@ public final class SnapshotLoader {
                     case Frame.Part p -> receive(p.name(), p.instance(), p.payload(), p.payloadOffset(), partly);
                     default -> { }
                 }
+            }
+            if (i != crcs.size()) {
+                throw new SavedStateException("the stream changed between verification and loading" + partly,
+                        f.offset());
             }
         } catch (IOException e) {
             throw wrap(e, "re-reading the stream failed" + partly);

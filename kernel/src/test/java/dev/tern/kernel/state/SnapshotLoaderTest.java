@@ -165,6 +165,21 @@ class SnapshotLoaderTest {
         assertTrue(!Arrays.equals(s, other));
     }
 
+    @Test
+    void aStreamThatShrankBetweenThePassesIsDetected() throws IOException {
+        Samples.Uart u = new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4);
+        byte[] full = stream(Samples.uart(u), Samples.clock(Samples.sampleClock()));
+        byte[] shorter = stream(Samples.uart(u));
+        int[] opens = {0};
+        StateSource shrinking = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? full : shorter);
+        TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+        TestSection<Samples.Clock> clock = Samples.clock(new Samples.Clock(0, List.of()));
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(uart).section(clock).load(shrinking));
+        assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
+        assertTrue(uart.loaded.isEmpty() && clock.loaded.isEmpty());
+    }
+
     static ConfigHeader emptyConfig() {
         return new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of());
     }
