@@ -16,6 +16,7 @@ final class PayloadInput {
     private final long base;
     private final String context;
     private int pos;
+    private int valuesLeft = StreamLimits.VALUES_PER_SECTION;
 
     /**
      * @param data the payload
@@ -112,6 +113,14 @@ final class PayloadInput {
                     + " bytes but the payload has " + remaining() + " left", start);
         }
         return n;
+    }
+
+    /** Accounts for {@code n} more decoded values, refusing beyond {@link StreamLimits#VALUES_PER_SECTION}. */
+    void chargeValues(int n, String what) throws SavedStateException {
+        if (n > valuesLeft) {
+            throw fail(what + ": more than " + StreamLimits.VALUES_PER_SECTION + " values in one section");
+        }
+        valuesLeft -= n;
     }
 
     String text(String what, int maxBytes) throws SavedStateException {

@@ -16,6 +16,8 @@ final class PayloadOutput extends OutputStream {
 
     private byte[] buf = new byte[256];
     private int size;
+    /** Values encoded so far, counted like {@link PayloadInput#chargeValues}. */
+    private long values;
 
     @Override
     public void write(int b) {
@@ -86,6 +88,14 @@ final class PayloadOutput extends OutputStream {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(what + " is not valid Unicode text (lone surrogate)", e);
         }
+    }
+
+    void countValues(int n) {
+        values += n;
+    }
+
+    long values() {
+        return values;
     }
 
     int size() {

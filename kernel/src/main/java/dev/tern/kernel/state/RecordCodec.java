@@ -103,11 +103,7 @@ public final class RecordCodec<R extends Record> {
      */
     @SuppressWarnings("unchecked")
     public static <R extends Record> RecordCodec<R> of(Class<R> type) {
-        try {
-            return (RecordCodec<R>) CACHE.get(type);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
+        return (RecordCodec<R>) CACHE.get(type);
     }
 
     /** The record type. */
@@ -148,6 +144,7 @@ public final class RecordCodec<R extends Record> {
         if (value == null) {
             throw new IllegalArgumentException("record " + type.getSimpleName() + " is null");
         }
+        out.countValues(names.length);
         for (int i = 0; i < names.length; i++) {
             write(bindings[i], get(i, value), names[i], out);
         }
@@ -202,6 +199,7 @@ public final class RecordCodec<R extends Record> {
                             + " elements, more than " + ValueDecoder.MAX_LIST);
                 }
                 out.varint(list.size());
+                out.countValues(list.size());
                 int i = 0;
                 for (Object o : list) {
                     write(l.element(), o, path + "[" + i++ + "]", out);

@@ -38,6 +38,8 @@ public final class SavedStateReader {
     private final Set<String> keys = new HashSet<>();
     private final List<OpenSection> seen = new ArrayList<>();
     private long position;
+    /** The stored CRC of the frame {@link #payload} read last. */
+    private int lastCrc;
     private int nextId = 1;
     private boolean ended;
 
@@ -148,8 +150,6 @@ public final class SavedStateReader {
         }
         return new Frame.Part(kind, id, s.name(), s.instance(), at, position - payload.length - 4, payload, lastCrc);
     }
-
-    private int lastCrc;
 
     /** Reads length, payload and CRC of the frame whose header bytes are in {@link #header}. */
     private byte[] payload(FrameKind kind, String where, long frameOffset) throws SavedStateException {

@@ -88,6 +88,10 @@ public final class SavedStateWriter {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
         checkSize(FrameKind.FULL, p.size(), where);
+        if (p.values() > StreamLimits.VALUES_PER_SECTION) {
+            throw new IllegalStateException(where + ": " + p.values() + " values exceed the limit of "
+                    + StreamLimits.VALUES_PER_SECTION + " per section");
+        }
         json.put("bytes", (long) p.size());
         sections.add(json);
         openingFrame(FrameKind.FULL, nextId++, section.name(), section.instance(), section.version(), p);

@@ -18,6 +18,11 @@ public final class StreamLimits {
     public static final int SUBSECTIONS = 64;
     /** Most RAM regions in the configuration header. */
     public static final int REGIONS = 64;
+    /**
+     * Most values (record fields and list elements, counted recursively) in one device section, so
+     * a few bytes of lists of empty records cannot expand into millions of objects.
+     */
+    public static final int VALUES_PER_SECTION = 1 << 20;
     /** Largest JSON trailer. */
     public static final int TRAILER_BYTES = 16 << 20;
 

@@ -16,6 +16,7 @@ final class ValueDecoder {
     private ValueDecoder() { }
 
     static FieldValues read(RecordSchema schema, PayloadInput in) throws SavedStateException {
+        in.chargeValues(schema.fields().size(), "record");
         Map<String, Object> m = new LinkedHashMap<>();
         for (FieldSchema f : schema.fields()) {
             m.put(f.name(), value(f.type(), f.name(), in));
@@ -29,6 +30,7 @@ final class ValueDecoder {
             case FieldType.Nested n -> read(n.schema(), in);
             case FieldType.ListOf l -> {
                 int n = in.count("field '" + path + "' list size", l.element().minSize(), MAX_LIST);
+                in.chargeValues(n, "field '" + path + "'");
                 List<Object> out = new ArrayList<>(Math.min(n, 1024));
                 for (int i = 0; i < n; i++) {
                     out.add(value(l.element(), path + "[" + i + "]", in));

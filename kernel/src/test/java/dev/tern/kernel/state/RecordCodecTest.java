@@ -141,6 +141,24 @@ class RecordCodecTest {
     }
 
     @Test
+    void listsOfEmptyRecordsCannotExpandIntoMillionsOfObjects() {
+        record Nest(List<List<Empty>> l) { }
+        // 64 inner lists of 2^20 - 1 empty records each, in about 260 bytes
+        String bomb = "40" + "ffff3f".repeat(64);
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> RecordCodec.of(Nest.class).decode(HEX.parseHex(bomb)));
+        assertTrue(e.getMessage().contains("more than 1048576 values in one section"), e.getMessage());
+        assertTrue(mx.getCurrentThreadAllocatedBytes() - before < (64 << 20));
+        IllegalStateException w = assertThrows(IllegalStateException.class, () -> new SavedStateWriter(
+                new java.io.ByteArrayOutputStream(), SnapshotLoaderTest.emptyConfig()).writeSection(new TestSection<>(
+                "n", Nest.class, new Nest(List.of(java.util.Collections.nCopies(1 << 20, new Empty()))))));
+        assertTrue(w.getMessage().startsWith("section 'n' instance 0: 1048578 values exceed"), w.getMessage());
+    }
+
+    @Test
     void constructorRefusalBecomesSavedStateException() {
         SavedStateException e = assertThrows(SavedStateException.class,
                 () -> RecordCodec.of(Guarded.class).decode(HEX.parseHex("ffffffff")));
