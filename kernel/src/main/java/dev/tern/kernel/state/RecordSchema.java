@@ -10,24 +10,53 @@ import java.util.Set;
 /**
  * The names and types of a record's fields, in component order. Written into every section so a
  * reader can decode without the class (the analyzer) and a loader can match fields by name.
- *
- * @param fields the fields, names unique
+ * Immutable; equal when the fields are equal.
  */
-public record RecordSchema(List<FieldSchema> fields) {
+public final class RecordSchema {
 
     /** Most fields one record may declare. */
     public static final int MAX_FIELDS = 256;
     /** Longest field name, in UTF-8 bytes. */
     public static final int MAX_NAME_BYTES = 255;
 
-    public RecordSchema {
-        fields = List.copyOf(fields);
+    private final List<FieldSchema> fields;
+    /** Cached: decoders ask for it once per list value, and schemas nest. */
+    private final int minSize;
+
+    /**
+     * @param fields the fields, names unique
+     */
+    public RecordSchema(List<FieldSchema> fields) {
+        this.fields = List.copyOf(fields);
         Set<String> seen = new HashSet<>();
-        for (FieldSchema f : fields) {
+        long size = 0;
+        for (FieldSchema f : this.fields) {
             if (!seen.add(f.name())) {
                 throw new IllegalArgumentException("duplicate field '" + f.name() + "'");
             }
+            size += f.type().minSize();
         }
+        this.minSize = (int) Math.min(size, Integer.MAX_VALUE);
+    }
+
+    /** The fields, in order. */
+    public List<FieldSchema> fields() {
+        return fields;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RecordSchema r && r.fields.equals(fields);
+    }
+
+    @Override
+    public int hashCode() {
+        return fields.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "RecordSchema" + fields;
     }
 
     /** Derives the schema of a record class (see {@link RecordCodec} for the supported types). */
@@ -47,11 +76,7 @@ public record RecordSchema(List<FieldSchema> fields) {
 
     /** Fewest bytes one value occupies. */
     int minSize() {
-        int n = 0;
-        for (FieldSchema f : fields) {
-            n += f.type().minSize();
-        }
-        return n;
+        return minSize;
     }
 
     void write(PayloadOutput out) {
