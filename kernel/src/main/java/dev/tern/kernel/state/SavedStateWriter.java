@@ -1,0 +1,342 @@
+package dev.tern.kernel.state;
+
+import dev.tern.spi.state.LiveSection;
+import dev.tern.spi.state.StateSection;
+import dev.tern.spi.state.Subsection;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes a saved-state stream: header and configuration on construction, then device sections
+ * ({@link #writeSection}) and live sections ({@link #startLive}/{@link #iterateLive}/{@link #endLive},
+ * or {@link #writeLive} for a whole snapshot pass) in any interleaving, then {@link #finish()}
+ * writes the EOF frame, the JSON trailer and the footer. Call with the machine paused for device
+ * sections. Not thread-safe. Misuse (a duplicate section, a null field) throws
+ * {@link IllegalArgumentException} or {@link IllegalStateException} naming the section.
+ */
+public final class SavedStateWriter {
+
+    private static final class LiveEntry {
+        final int id;
+        final Map<String, Object> json;
+        long bytes;
+        int parts;
+
+        LiveEntry(int id, Map<String, Object> json) {
+            this.id = id;
+            this.json = json;
+        }
+    }
+
+    private final OutputStream out;
+    private final ConfigHeader config;
+    private final PayloadOutput frameHeader = new PayloadOutput();
+    private final CRC32C crc = new CRC32C();
+    private final List<Map<String, Object>> sections = new ArrayList<>();
+    private final Set<String> keys = new HashSet<>();
+    private final Map<LiveSection, LiveEntry> live = new IdentityHashMap<>();
+    private long position;
+    private int nextId = 1;
+    private boolean finished;
+
+    /** Writes the file header and the configuration frame to {@code out}. */
+    public SavedStateWriter(OutputStream out, ConfigHeader config) throws IOException {
+        this.out = new BufferedOutputStream(Objects.requireNonNull(out, "out"), 1 << 16);
+        this.config = Objects.requireNonNull(config, "config");
+        PayloadOutput h = new PayloadOutput();
+        h.write(StreamFormat.MAGIC, 0, StreamFormat.MAGIC.length);
+        h.u16(StreamFormat.VERSION);
+        h.u16(0);
+        emit(h.array(), h.size());
+        PayloadOutput c = new PayloadOutput();
+        config.write(c);
+        frame(FrameKind.CONFIG, c.array(), c.size());
+    }
+
+    /** Bytes written so far. */
+    public long position() {
+        return position;
+    }
+
+    /** Saves one device section as a FULL frame, with the subsections that are needed. */
+    public <S extends Record> void writeSection(StateSection<S> section) throws IOException {
+        checkOpen();
+        String where = describe(section.name(), section.instance());
+        claim(section.name(), section.instance(), where);
+        PayloadOutput p = new PayloadOutput();
+        Map<String, Object> json = entry(nextId, "full", section.name(), section.instance(), section.version());
+        try {
+            RecordCodec<S> codec = RecordCodec.of(section.stateType());
+            codec.schema().write(p);
+            codec.encode(section.save(), p);
+            json.put("fields", codec.schema().toJson());
+            json.put("subsections", writeSubsections(section.subsections(), p, where));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        checkSize(FrameKind.FULL, p.size(), where);
+        if (p.values() > StreamLimits.VALUES_PER_SECTION) {
+            throw new IllegalStateException(where + ": " + p.values() + " values exceed the limit of "
+                    + StreamLimits.VALUES_PER_SECTION + " per section");
+        }
+        json.put("bytes", (long) p.size());
+        sections.add(json);
+        openingFrame(FrameKind.FULL, nextId++, section.name(), section.instance(), section.version(), p);
+    }
+
+    /** Sends a live section's setup part (START frame); returns its section id. */
+    public int startLive(LiveSection section) throws IOException {
+        checkOpen();
+        if (live.containsKey(section)) {
+            throw new IllegalStateException(describe(section.name(), "0") + " already started");
+        }
+        String where = describe(section.name(), "0");
+        claim(section.name(), "0", where);
+        PayloadOutput p = new PayloadOutput();
+        section.setup(new DataOutputStream(p));
+        checkSize(FrameKind.START, p.size(), where);
+        LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), "0", 1));
+        nextId++;
+        live.put(section, e);
+        sections.add(e.json);
+        e.bytes += p.size();
+        e.parts++;
+        openingFrame(FrameKind.START, e.id, section.name(), "0", 1, p);
+        return e.id;
+    }
+
+    /**
+     * Sends one PART of a started live section, about {@code maxBytes} at most (capped so the frame
+     * stays under {@link StreamLimits#LIVE_PART_BYTES}).
+     *
+     * @return true when the section has nothing more pending
+     */
+    public boolean iterateLive(LiveSection section, long maxBytes) throws IOException {
+        LiveEntry e = openLive(section);
+        PayloadOutput p = new PayloadOutput();
+        boolean done = section.iterate(new DataOutputStream(p), Math.min(maxBytes, StreamLimits.LIVE_PART_BYTES / 2));
+        livePart(FrameKind.PART, e, p, section);
+        return done;
+    }
+
+    /** Sends the END part (everything still pending; the guest is paused) and closes the section. */
+    public void endLive(LiveSection section) throws IOException {
+        LiveEntry e = openLive(section);
+        PayloadOutput p = new PayloadOutput();
+        section.complete(new DataOutputStream(p));
+        livePart(FrameKind.END, e, p, section);
+        live.remove(section);
+        e.json.put("bytes", e.bytes);
+        e.json.put("parts", (long) e.parts);
+    }
+
+    /** A whole snapshot pass: START, PARTs of about {@code partBytes} until nothing is pending, END. */
+    public void writeLive(LiveSection section, long partBytes) throws IOException {
+        startLive(section);
+        while (!iterateLive(section, partBytes)) {
+            // each round sends one part; the section says when it is done
+        }
+        endLive(section);
+    }
+
+    /**
+     * Writes EOF, the JSON trailer and the footer, and flushes. The underlying stream stays open.
+     *
+     * @throws IllegalStateException when a live section was started but not ended
+     */
+    public void finish() throws IOException {
+        checkOpen();
+        if (!live.isEmpty()) {
+            LiveSection s = live.keySet().iterator().next();
+            throw new IllegalStateException(describe(s.name(), "0") + " was started but not ended");
+        }
+        finished = true;
+        frame(FrameKind.EOF, new byte[0], 0);
+        long trailerOffset = position;
+        byte[] json = Json.write(trailerJson()).getBytes(StandardCharsets.UTF_8);
+        PayloadOutput t = new PayloadOutput();
+        t.i32(json.length);
+        t.write(json, 0, json.length);
+        crc.reset();
+        crc.update(json);
+        t.i32((int) crc.getValue());
+        t.i64(trailerOffset);
+        t.write(StreamFormat.FOOTER_MAGIC, 0, StreamFormat.FOOTER_MAGIC.length);
+        emit(t.array(), t.size());
+        out.flush();
+    }
+
+    private Map<String, Object> trailerJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", (long) StreamFormat.VERSION);
+        m.put("machine", config.machineType());
+        m.put("pageSize", (long) config.pageSize());
+        m.put("spi", config.spiVersion().toString());
+        List<Object> regions = new ArrayList<>();
+        for (RegionLayout r : config.regions()) {
+            Map<String, Object> rm = new LinkedHashMap<>();
+            rm.put("name", r.name());
+            rm.put("base", r.base());
+            rm.put("size", r.size());
+            rm.put("readOnly", r.readOnly());
+            regions.add(rm);
+        }
+        m.put("regions", regions);
+        m.put("sections", new ArrayList<Object>(sections));
+        return m;
+    }
+
+    private List<Object> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where) {
+        List<Subsection<?>> needed = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Subsection<?> s : subs) {
+            checkName(s.name(), "subsection name", where);
+            if (!names.add(s.name())) {
+                throw new IllegalStateException(where + ": subsection '" + s.name() + "' declared twice");
+            }
+            if (s.needed()) {
+                needed.add(s);
+            }
+        }
+        if (needed.size() > StreamLimits.SUBSECTIONS) {
+            throw new IllegalStateException(where + ": more than " + StreamLimits.SUBSECTIONS + " subsections");
+        }
+        p.varint(needed.size());
+        List<Object> json = new ArrayList<>();
+        for (Subsection<?> s : needed) {
+            json.add(writeSubsection(s, p));
+        }
+        return json;
+    }
+
+    private static <T extends Record> Map<String, Object> writeSubsection(Subsection<T> s, PayloadOutput p) {
+        RecordCodec<T> codec = RecordCodec.of(s.stateType());
+        p.text(s.name(), "subsection name");
+        codec.schema().write(p);
+        try {
+            codec.encode(s.save(), p);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("subsection '" + s.name() + "': " + e.getMessage(), e);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("fields", codec.schema().toJson());
+        return m;
+    }
+
+    private void livePart(FrameKind kind, LiveEntry e, PayloadOutput p, LiveSection s) throws IOException {
+        checkSize(kind, p.size(), describe(s.name(), "0"));
+        e.bytes += p.size();
+        e.parts++;
+        frameHeader.reset();
+        frameHeader.u8(kind.code());
+        frameHeader.i32(e.id);
+        finishFrame(p.array(), p.size());
+    }
+
+    private void openingFrame(FrameKind kind, int id, String name, String instance, int version, PayloadOutput p)
+            throws IOException {
+        frameHeader.reset();
+        frameHeader.u8(kind.code());
+        frameHeader.i32(id);
+        frameHeader.text(name, "section name");
+        frameHeader.text(instance, "section instance");
+        frameHeader.i32(version);
+        finishFrame(p.array(), p.size());
+    }
+
+    private void frame(FrameKind kind, byte[] payload, int len) throws IOException {
+        frameHeader.reset();
+        frameHeader.u8(kind.code());
+        finishFrame(payload, len);
+    }
+
+    /** Appends the length to the prepared frame header, then payload and the CRC over both. */
+    private void finishFrame(byte[] payload, int len) throws IOException {
+        frameHeader.i32(len);
+        crc.reset();
+        crc.update(frameHeader.array(), 0, frameHeader.size());
+        crc.update(payload, 0, len);
+        emit(frameHeader.array(), frameHeader.size());
+        emit(payload, len);
+        byte[] c = new byte[4];
+        int v = (int) crc.getValue();
+        for (int i = 0; i < 4; i++) {
+            c[i] = (byte) (v >>> (24 - 8 * i));
+        }
+        emit(c, 4);
+    }
+
+    private void emit(byte[] b, int len) throws IOException {
+        out.write(b, 0, len);
+        position += len;
+    }
+
+    private Map<String, Object> entry(int id, String kind, String name, String instance, int version) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", (long) id);
+        m.put("kind", kind);
+        m.put("name", name);
+        m.put("instance", instance);
+        m.put("version", (long) version);
+        m.put("offset", position);
+        return m;
+    }
+
+    private void claim(String name, String instance, String where) {
+        checkName(name, "section name", where);
+        checkName(instance, "instance", where);
+        if (!keys.add(name + '\0' + instance)) {
+            throw new IllegalStateException(where + " written twice");
+        }
+        if (keys.size() > StreamLimits.SECTIONS) {
+            throw new IllegalStateException("more than " + StreamLimits.SECTIONS + " sections");
+        }
+    }
+
+    private static void checkName(String s, String what, String where) {
+        if (s == null || s.isEmpty() || PayloadOutput.utf8(s, what).length > StreamLimits.NAME_BYTES) {
+            throw new IllegalArgumentException(where + ": " + what + " must be 1-" + StreamLimits.NAME_BYTES
+                    + " bytes of UTF-8");
+        }
+    }
+
+    private static void checkSize(FrameKind kind, int size, String where) {
+        if (size > kind.maxPayload()) {
+            throw new IllegalStateException(where + ": " + kind + " payload of " + size + " bytes exceeds the limit of "
+                    + kind.maxPayload());
+        }
+    }
+
+    private LiveEntry openLive(LiveSection section) {
+        checkOpen();
+        LiveEntry e = live.get(section);
+        if (e == null) {
+            throw new IllegalStateException(describe(section.name(), "0") + " is not started");
+        }
+        return e;
+    }
+
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException("saved-state stream already finished");
+        }
+    }
+
+    static String describe(String name, String instance) {
+        return "section '" + name + "' instance " + instance;
+    }
+}

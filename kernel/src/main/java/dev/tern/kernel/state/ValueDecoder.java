@@ -1,0 +1,88 @@
+package dev.tern.kernel.state;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Decodes values by a stream schema, without any class: the generic half of {@link RecordCodec}. */
+final class ValueDecoder {
+
+    /** Longest string value, in UTF-8 bytes. */
+    static final int MAX_STRING_BYTES = 1 << 20;
+    /** Most elements of one list (elements may be zero-size records, so the payload alone cannot bound it). */
+    static final int MAX_LIST = 1 << 20;
+
+    private ValueDecoder() { }
+
+    static FieldValues read(RecordSchema schema, PayloadInput in) throws SavedStateException {
+        in.chargeValues(schema.fields().size(), "record");
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (FieldSchema f : schema.fields()) {
+            m.put(f.name(), value(f.type(), f.name(), in));
+        }
+        return new FieldValues(m);
+    }
+
+    private static Object value(FieldType type, String path, PayloadInput in) throws SavedStateException {
+        return switch (type) {
+            case FieldType.Scalar s -> scalar(s.tag(), path, in);
+            case FieldType.Nested n -> read(n.schema(), in);
+            case FieldType.ListOf l -> {
+                int n = in.count("field '" + path + "' list size", l.element().minSize(), MAX_LIST);
+                in.chargeValues(n, "field '" + path + "'");
+                List<Object> out = new ArrayList<>(Math.min(n, 1024));
+                for (int i = 0; i < n; i++) {
+                    out.add(value(l.element(), path + "[" + i + "]", in));
+                }
+                yield List.copyOf(out);
+            }
+        };
+    }
+
+    private static Object scalar(TypeTag tag, String path, PayloadInput in) throws SavedStateException {
+        String what = "field '" + path + "'";
+        return switch (tag) {
+            case BOOLEAN -> {
+                long at = in.offset();
+                int b = in.u8(what);
+                if (b > 1) {
+                    throw new SavedStateException(in.context() + ": " + what + " boolean byte is " + b + ", not 0 or 1", at);
+                }
+                yield b == 1;
+            }
+            case BYTE -> (byte) in.u8(what);
+            case SHORT -> (short) in.u16(what);
+            case CHAR -> (char) in.u16(what);
+            case INT -> in.i32(what);
+            case LONG -> in.i64(what);
+            case FLOAT -> Float.intBitsToFloat(in.i32(what));
+            case DOUBLE -> Double.longBitsToDouble(in.i64(what));
+            case STRING -> in.text(what, MAX_STRING_BYTES);
+            case ENUM -> in.text(what + " enum constant", RecordSchema.MAX_NAME_BYTES);
+            case BYTES -> in.bytes(in.count(what + " array length", 1, Integer.MAX_VALUE), what);
+            case SHORTS -> {
+                short[] a = new short[in.count(what + " array length", 2, Integer.MAX_VALUE)];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (short) in.u16(what);
+                }
+                yield a;
+            }
+            case INTS -> {
+                int[] a = new int[in.count(what + " array length", 4, Integer.MAX_VALUE)];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = in.i32(what);
+                }
+                yield a;
+            }
+            case LONGS -> {
+                long[] a = new long[in.count(what + " array length", 8, Integer.MAX_VALUE)];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = in.i64(what);
+                }
+                yield a;
+            }
+            case RECORD, LIST -> throw new IllegalStateException("not scalar: " + tag);
+        };
+    }
+}

@@ -1,0 +1,196 @@
+package dev.tern.kernel.state;
+
+import dev.tern.kernel.memory.GuestRam;
+import dev.tern.spi.SpiVersion;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SnapshotLoaderTest {
+
+    private static final Samples.Uart ZERO_UART = new Samples.Uart((byte) 0, (byte) 0, (byte) 0, 0);
+
+    @Test
+    void loadsRamDevicesAndSubsections() throws IOException {
+        try (GuestRam src = Samples.smallRam(); GuestRam dst = Samples.smallRam()) {
+            byte[] stream = Samples.smallStream(src);
+            dst.writeU32(0, 0x12345678);
+            TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+            TestSection.Sub<Samples.Fifo> fifo = new TestSection.Sub<>("fifo", Samples.Fifo.class, null);
+            uart.subsections.add(fifo);
+            TestSection<Samples.Clock> clock = Samples.clock(new Samples.Clock(0, List.of()));
+            Samples.loaderFor(dst, uart, clock).load(StateSource.of(stream));
+
+            assertEquals(0xCAFEBABE, dst.readU32(4096 + 8));
+            assertEquals(0, dst.readU32(0), "pages absent from a full pass are zeroed");
+            assertEquals(List.of(new Samples.Uart((byte) 1, (byte) 3, (byte) 0xC7, 12)), uart.loaded);
+            assertArrayEquals(new byte[] {9, 8}, fifo.loaded.getFirst().bytes());
+            assertEquals(List.of(Samples.sampleClock()), clock.loaded);
+        }
+    }
+
+    @Test
+    void olderVersionLoadsThroughAnUpgrader() throws IOException {
+        byte[] v1 = stream(new TestSection<>("uart16550", "0", Samples.UartV1.class,
+                new Samples.UartV1((byte) 1, (byte) 3, 12), 1, 1));
+        TestSection<Samples.Uart> v2 = new TestSection<>("uart16550", "0", Samples.Uart.class, ZERO_UART, 2, 1);
+        SnapshotLoader loader = new SnapshotLoader(emptyConfig()).section(v2);
+        SavedStateException none = assertThrows(SavedStateException.class, () -> loader.load(StateSource.of(v1)));
+        assertTrue(none.getMessage().startsWith(
+                "section 'uart16550' instance 0: version 1 is older than 2 and no upgrader is registered"),
+                none.getMessage());
+
+        loader.upgrader("uart16550", (from, old) -> new Samples.Uart(old.byteValue("ier"), old.byteValue("lcr"),
+                (byte) 0, old.intValue("divisor")));
+        loader.load(StateSource.of(v1));
+        assertEquals(List.of(new Samples.Uart((byte) 1, (byte) 3, (byte) 0, 12)), v2.loaded);
+    }
+
+    @Test
+    void versionOutsideTheWindowIsRefused() throws IOException {
+        byte[] v7 = stream(new TestSection<>("uart16550", "0", Samples.Uart.class, ZERO_UART, 7, 7));
+        TestSection<Samples.Uart> target = new TestSection<>("uart16550", "0", Samples.Uart.class, ZERO_UART, 3, 1);
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(target).load(StateSource.of(v7)));
+        assertTrue(e.getMessage().startsWith("section 'uart16550' instance 0: version 7 not in [1, 3] (at byte "),
+                e.getMessage());
+    }
+
+    @Test
+    void missingFieldAtTheCurrentVersionIsRefused() throws IOException {
+        byte[] s = stream(new TestSection<>("uart16550", "0", Samples.UartV1.class,
+                new Samples.UartV1((byte) 1, (byte) 3, 12), 1, 1));
+        TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(target).load(StateSource.of(s)));
+        assertTrue(e.getMessage().startsWith("section 'uart16550' instance 0: field 'fcr' missing"), e.getMessage());
+    }
+
+    @Test
+    void unknownMissingAndUnknownSubsectionsAreRefused() throws IOException {
+        TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+        uart.subsections.add(new TestSection.Sub<>("fifo-v2", Samples.Fifo.class, new Samples.Fifo(new byte[0], 0)));
+        byte[] s = stream(uart);
+
+        SavedStateException unknownSection = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).load(StateSource.of(s)));
+        assertTrue(unknownSection.getMessage().startsWith("unknown device section 'uart16550' instance 0"),
+                unknownSection.getMessage());
+
+        TestSection<Samples.Uart> noSubs = Samples.uart(ZERO_UART);
+        SavedStateException unknownSub = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(noSubs).load(StateSource.of(s)));
+        assertTrue(unknownSub.getMessage().startsWith("section 'uart16550' instance 0: unknown subsection 'fifo-v2'"),
+                unknownSub.getMessage());
+
+        TestSection<Samples.Uart> withSub = Samples.uart(ZERO_UART);
+        withSub.subsections.add(new TestSection.Sub<>("fifo-v2", Samples.Fifo.class, null));
+        TestSection<Samples.Clock> clock = Samples.clock(Samples.sampleClock());
+        SavedStateException missing = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(withSub).section(clock).load(StateSource.of(s)));
+        assertEquals("section 'clock' instance 0 missing from the stream", missing.getMessage());
+        assertTrue(withSub.loaded.isEmpty());
+    }
+
+    @Test
+    void validationFailureAnywhereLeavesEveryTargetUntouched() throws IOException {
+        try (GuestRam src = Samples.smallRam(); GuestRam dst = Samples.smallRam()) {
+            byte[] stream = Samples.smallStream(src);
+            dst.writeU32(0, 0x11111111);
+            dst.writeU32(4096 + 8, 0x22222222);
+            TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+            TestSection.Sub<Samples.Fifo> fifo = new TestSection.Sub<>("fifo", Samples.Fifo.class, null);
+            uart.subsections.add(fifo);
+            TestSection<Samples.Clock> clock = Samples.clock(Samples.sampleClock());
+            clock.validator = c -> c.warp() == 77 ? Optional.of("warp 77 is cursed") : Optional.empty();
+
+            SavedStateException e = assertThrows(SavedStateException.class,
+                    () -> Samples.loaderFor(dst, uart, clock).load(StateSource.of(stream)));
+            assertTrue(e.getMessage().startsWith("section 'clock' instance 0: state refused: warp 77 is cursed"),
+                    e.getMessage());
+            assertEquals(0x11111111, dst.readU32(0));
+            assertEquals(0x22222222, dst.readU32(4096 + 8));
+            assertTrue(uart.loaded.isEmpty() && fifo.loaded.isEmpty() && clock.loaded.isEmpty());
+        }
+    }
+
+    @Test
+    void aThrowingValidateHookRefusesTheStream() throws IOException {
+        byte[] s = stream(Samples.uart(new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4)));
+        TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
+        target.validator = u -> {
+            throw new IllegalStateException("divisor table has no entry " + u.divisor());
+        };
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(target).load(StateSource.of(s)));
+        assertTrue(e.getMessage().startsWith("section 'uart16550' instance 0: validate failed: "
+                + "java.lang.IllegalStateException: divisor table has no entry 4"), e.getMessage());
+        assertTrue(target.loaded.isEmpty());
+    }
+
+    @Test
+    void configurationOfAnotherMachineIsRefused() throws IOException {
+        try (GuestRam src = Samples.smallRam(); GuestRam other = GuestRam.builder().ram("ram", 0, 8 * 4096).build()) {
+            byte[] stream = Samples.smallStream(src);
+            SavedStateException e = assertThrows(SavedStateException.class,
+                    () -> Samples.loaderFor(other).load(StateSource.of(stream)));
+            assertTrue(e.getMessage().startsWith("stream memory layout"), e.getMessage());
+            SavedStateException t = assertThrows(SavedStateException.class,
+                    () -> new SnapshotLoader(new ConfigHeader("q35", 4096, SpiVersion.CURRENT, ConfigHeader.of("pc",
+                            src).regions())).load(StateSource.of(stream)));
+            assertEquals("stream is for machine type 'pc', this machine is 'q35'", t.getMessage());
+        }
+    }
+
+    @Test
+    void aStreamChangedBetweenThePassesIsDetected() throws IOException {
+        byte[] s = stream(Samples.uart(new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4)));
+        byte[] other = stream(Samples.uart(new Samples.Uart((byte) 9, (byte) 2, (byte) 3, 4)));
+        int[] opens = {0};
+        StateSource flipping = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? s : other);
+        TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(target).load(flipping));
+        assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
+        assertTrue(target.loaded.isEmpty());
+        assertTrue(!Arrays.equals(s, other));
+    }
+
+    @Test
+    void aStreamThatShrankBetweenThePassesIsDetected() throws IOException {
+        Samples.Uart u = new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4);
+        byte[] full = stream(Samples.uart(u), Samples.clock(Samples.sampleClock()));
+        byte[] shorter = stream(Samples.uart(u));
+        int[] opens = {0};
+        StateSource shrinking = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? full : shorter);
+        TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+        TestSection<Samples.Clock> clock = Samples.clock(new Samples.Clock(0, List.of()));
+        SavedStateException e = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).section(uart).section(clock).load(shrinking));
+        assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
+        assertTrue(uart.loaded.isEmpty() && clock.loaded.isEmpty());
+    }
+
+    static ConfigHeader emptyConfig() {
+        return new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of());
+    }
+
+    static byte[] stream(TestSection<?>... sections) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SavedStateWriter w = new SavedStateWriter(out, emptyConfig());
+        for (TestSection<?> s : sections) {
+            w.writeSection(s);
+        }
+        w.finish();
+        return out.toByteArray();
+    }
+}
