@@ -11,7 +11,7 @@ import java.util.List;
 /** Entry point of the {@code tern} command. */
 @Command(name = "tern", mixinStandardHelpOptions = true, versionProvider = TernVersion.class,
         description = "Tern: a Java framework for building virtual machine monitors.",
-        subcommands = {RunCommand.class, PluginsCommand.class, BenchCommand.class, ConformanceCommand.class,
+        subcommands = {RunCommand.class, PluginsCommand.class, BenchCommand.class, AnalyzeCommand.class, ConformanceCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
