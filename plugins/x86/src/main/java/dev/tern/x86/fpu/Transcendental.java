@@ -66,7 +66,9 @@ final class Transcendental {
         if (x.isZero()) {
             return x;
         }
-        return inexact(StrictMath.expm1(toDouble(x) * LN2));
+        double d = toDouble(x);
+        // expm1 keeps relative precision near 0; farther out pow avoids the error of d * ln2.
+        return inexact(Math.abs(d) < 0.25 ? StrictMath.expm1(d * LN2) : StrictMath.pow(2, d) - 1);
     }
 
     /** y * log2(x) (FYL2X). */
