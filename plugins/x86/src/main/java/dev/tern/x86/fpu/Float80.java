@@ -109,7 +109,9 @@ public record Float80(int signExp, long significand) {
     /** The exact value of a finite operand; denormals keep their (smallest) exponent. */
     Exact exact() {
         int e = Math.max(exponent(), 1);
-        BigInteger magnitude = new BigInteger(Long.toUnsignedString(significand));
+        BigInteger magnitude = significand < 0
+                ? BigInteger.valueOf(significand & Long.MAX_VALUE).setBit(63)
+                : BigInteger.valueOf(significand);
         return new Exact(negative(), magnitude, e - BIAS - 63);
     }
 

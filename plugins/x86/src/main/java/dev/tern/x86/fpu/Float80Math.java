@@ -35,6 +35,17 @@ final class Float80Math {
             boolean negative = a.negative() == b.negative() ? a.negative() : rc == Rounding.DOWN;
             return Float80.zero(negative);
         }
+        if (a.kind() == Float80.Kind.NORMAL && b.kind() == Float80.Kind.NORMAL) {
+            Float80 fast = fastAdd(a, b);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return exactAdd(a, b);
+    }
+
+    /** The exact (BigInteger) addition of two finite, not both zero, operands. */
+    Float80 exactAdd(Float80 a, Float80 b) {
         Exact x = a.exact();
         Exact y = b.exact();
         int base = Math.min(x.exponent(), y.exponent());
@@ -65,10 +76,124 @@ final class Float80Math {
         if (a.isZero() || b.isZero()) {
             return Float80.zero(negative);
         }
+        if (a.kind() == Float80.Kind.NORMAL && b.kind() == Float80.Kind.NORMAL) {
+            Float80 fast = fastMultiply(a, b, negative);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return exactMultiply(a, b);
+    }
+
+    /** The exact (BigInteger) product of two finite non-zero operands. */
+    Float80 exactMultiply(Float80 a, Float80 b) {
         Exact x = a.exact();
         Exact y = b.exact();
-        return round(new Exact(negative, x.magnitude().multiply(y.magnitude()),
-                x.exponent() + y.exponent()));
+        return round(new Exact(a.negative() != b.negative(),
+                x.magnitude().multiply(y.magnitude()), x.exponent() + y.exponent()));
+    }
+
+    private Float80 fastMultiply(Float80 a, Float80 b, boolean negative) {
+        long sa = a.significand();
+        long sb = b.significand();
+        long hi = Math.unsignedMultiplyHigh(sa, sb);
+        long lo = sa * sb;
+        int lead = a.exponent() + b.exponent() - 2 * Float80.BIAS + 1;
+        if (hi >= 0) { // product below 2^127: one normalising shift
+            hi = hi << 1 | lo >>> 63;
+            lo <<= 1;
+            lead--;
+        }
+        return pack(negative, lead, hi, lo);
+    }
+
+    /** Sum of two normal operands in 128-bit arithmetic with a sticky bit; null if not safe. */
+    private Float80 fastAdd(Float80 a, Float80 b) {
+        if (a.exponent() < b.exponent() || a.exponent() == b.exponent()
+                && Long.compareUnsigned(a.significand(), b.significand()) < 0) {
+            Float80 t = a;
+            a = b;
+            b = t;
+        }
+        int d = a.exponent() - b.exponent();
+        long sb = b.significand();
+        long bHi;
+        long bLo;
+        if (d == 0) {
+            bHi = sb;
+            bLo = 0;
+        } else if (d < 64) {
+            bHi = sb >>> d;
+            bLo = sb << (64 - d);
+        } else if (d == 64) {
+            bHi = 0;
+            bLo = sb;
+        } else if (d < 128) {
+            bHi = 0;
+            bLo = sb >>> (d - 64) | ((sb << (128 - d)) != 0 ? 1 : 0); // jam lost bits as sticky
+        } else {
+            bHi = 0;
+            bLo = 1;
+        }
+        long aHi = a.significand();
+        int lead = a.exponent() - Float80.BIAS;
+        long hi;
+        long lo;
+        if (a.negative() == b.negative()) {
+            lo = bLo;
+            hi = aHi + bHi;
+            boolean carry = Long.compareUnsigned(hi, aHi) < 0;
+            if (carry) {
+                lo = (lo >>> 1) | (hi << 63) | (lo & 1);
+                hi = (hi >>> 1) | Float80.INTEGER_BIT;
+                lead++;
+            }
+        } else {
+            lo = -bLo;
+            hi = aHi - bHi - (bLo != 0 ? 1 : 0);
+            if (hi == 0 && lo == 0) {
+                return Float80.zero(rc == Rounding.DOWN);
+            }
+            if (hi == 0) {
+                hi = lo;
+                lo = 0;
+                lead -= 64;
+            }
+            int lz = Long.numberOfLeadingZeros(hi);
+            if (lz > 0) {
+                hi = hi << lz | lo >>> (64 - lz);
+                lo <<= lz;
+                lead -= lz;
+            }
+        }
+        return pack(a.negative(), lead, hi, lo);
+    }
+
+    /**
+     * Rounds hi:lo * 2^(lead - 127) (hi normalised) into a register when no underflow or
+     * overflow is possible; returns null, touching no flags, when the exact path must decide.
+     */
+    private Float80 pack(boolean negative, int lead, long hi, long lo) {
+        RealFormat ext = RealFormat.EXTENDED;
+        if (lead < ext.emin || lead > ext.emax) {
+            return null;
+        }
+        long sig = FastRound.round(negative, hi, lo, precision, rc);
+        int exponent = lead;
+        if (sig == 0) {
+            sig = Float80.INTEGER_BIT;
+            exponent++;
+            if (exponent > ext.emax) {
+                return null;
+            }
+        }
+        if (FastRound.inexact(hi, lo, precision)) {
+            f.raise(Flags.PE);
+            if (exponent != lead || sig != FastRound.truncated(hi, precision)) {
+                f.roundedUp = true;
+            }
+        }
+        return new Float80((negative ? 0x8000 : 0) | (exponent + Float80.BIAS), sig);
     }
 
     Float80 divide(Float80 a, Float80 b) {
@@ -93,6 +218,45 @@ final class Float80Math {
         if (a.isZero()) {
             return Float80.zero(negative);
         }
+        if (a.kind() == Float80.Kind.NORMAL && b.kind() == Float80.Kind.NORMAL) {
+            Float80 fast = fastDivide(a, b, negative);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return exactDivide(a, b);
+    }
+
+    /** Quotient of normal operands by two 128/64-bit long divisions plus a sticky bit. */
+    private Float80 fastDivide(Float80 a, Float80 b, boolean negative) {
+        long sa = a.significand();
+        long sb = b.significand();
+        int lead = a.exponent() - b.exponent();
+        long hi;
+        long lo;
+        if (Long.compareUnsigned(sa, sb) >= 0) {
+            long r0 = sa - sb; // quotient in [1, 2): integer bit 1, then 64 + 63 fraction bits
+            long q1 = UnsignedDivision.divide(r0, 0, sb);
+            long r1 = -q1 * sb;
+            long q2 = UnsignedDivision.divide(r1, 0, sb);
+            long r2 = -q2 * sb;
+            hi = Float80.INTEGER_BIT | q1 >>> 1;
+            lo = q1 << 63 | q2 >>> 1 | ((q2 & 1) != 0 || r2 != 0 ? 1 : 0);
+        } else {
+            long q1 = UnsignedDivision.divide(sa, 0, sb); // quotient in [1/2, 1)
+            long r1 = -q1 * sb;
+            long q2 = UnsignedDivision.divide(r1, 0, sb);
+            long r2 = -q2 * sb;
+            hi = q1;
+            lo = q2 | (r2 != 0 ? 1 : 0);
+            lead--;
+        }
+        return pack(negative, lead, hi, lo);
+    }
+
+    /** The exact (BigInteger) quotient of two finite non-zero operands. */
+    Float80 exactDivide(Float80 a, Float80 b) {
+        boolean negative = a.negative() != b.negative();
         Exact x = a.exact();
         Exact y = b.exact();
         // Enough quotient bits for any precision plus guard bits; the remainder becomes a sticky

@@ -26,6 +26,9 @@ final class IntegerConversion {
         if (v.kind() == Float80.Kind.DENORMAL) {
             f.raise(Flags.DE);
         }
+        if (v.kind() == Float80.Kind.NORMAL && v.exponent() - Float80.BIAS <= 61) {
+            return fastToInteger(v, bits, mode, f);
+        }
         int before = f.raised;
         boolean roundedUp = f.roundedUp;
         BigInteger n = Float80Math.integerValue(v.exact(), mode, f);
@@ -36,6 +39,40 @@ final class IntegerConversion {
             return indefinite;
         }
         return signed.longValue();
+    }
+
+    /** Magnitudes below 2^62: rounding with long arithmetic. */
+    private static long fastToInteger(Float80 v, int bits, Rounding mode, Flags f) {
+        long sig = v.significand();
+        int lead = v.exponent() - Float80.BIAS;
+        long magnitude;
+        boolean half;
+        boolean sticky;
+        if (lead >= 0) {
+            magnitude = sig >>> (63 - lead);
+            long fraction = sig << (lead + 1);
+            half = fraction < 0;
+            sticky = (fraction << 1) != 0;
+        } else {
+            magnitude = 0;
+            half = lead == -1;
+            sticky = lead < -1 || (sig << 1) != 0;
+        }
+        boolean up = mode.increments(v.negative(), (magnitude & 1) != 0, half, sticky);
+        if (up) {
+            magnitude++;
+        }
+        long signed = v.negative() ? -magnitude : magnitude;
+        long limit = 1L << (bits - 1);
+        if (bits < 64 && (signed < -limit || signed > limit - 1)) {
+            f.raise(Flags.IE);
+            return limit;
+        }
+        if (half || sticky) {
+            f.raise(Flags.PE);
+            f.roundedUp |= up;
+        }
+        return signed;
     }
 
     /** FBLD: 18 packed BCD digits plus a sign byte; exact. */

@@ -197,6 +197,34 @@ enum RealFormat {
         return new Float80(sign | (biased - bias + EXTENDED.bias), sig);
     }
 
+    /**
+     * Encodes a normal value whose exponent is inside this format's normal range with long
+     * arithmetic; -1 (never a valid encoding result here) when the exact path must decide.
+     */
+    private long fastEncode(Float80 v, Rounding rc, Flags f) {
+        int lead = v.exponent() - Float80.BIAS;
+        if (lead < emin || lead > emax) {
+            return -1;
+        }
+        long sig = FastRound.round(v.negative(), v.significand(), 0, precision, rc);
+        int exponent = lead;
+        if (sig == 0) {
+            sig = Float80.INTEGER_BIT;
+            exponent++;
+            if (exponent > emax) {
+                return -1;
+            }
+        }
+        if (FastRound.inexact(v.significand(), 0, precision)) {
+            f.raise(Flags.PE);
+            if (exponent != lead || sig != FastRound.truncated(v.significand(), precision)) {
+                f.roundedUp = true;
+            }
+        }
+        long sign = v.negative() ? 1L << (precision - 1 + exponentBits()) : 0;
+        return sign | (long) (exponent + bias) << (precision - 1) | (sig << 1) >>> (65 - precision);
+    }
+
     /** Converts a register value to this format's bits for FST/FSTP, with masked responses. */
     long encode(Float80 v, int precisionBits, Rounding rc, Flags f) {
         return switch (v.kind()) {
@@ -217,6 +245,11 @@ enum RealFormat {
             case DENORMAL, NORMAL -> {
                 if (v.kind() == Float80.Kind.DENORMAL) {
                     f.raise(Flags.DE);
+                } else if (precisionBits == precision) {
+                    long fast = fastEncode(v, rc, f);
+                    if (fast != -1) {
+                        yield fast;
+                    }
                 }
                 yield toBits(round(v.exact(), precisionBits, rc, f, false));
             }
