@@ -284,8 +284,63 @@ final class Float80Math {
         if (a.isInfinite()) {
             return a;
         }
+        if (a.kind() == Float80.Kind.NORMAL) {
+            Float80 fast = fastSqrt(a);
+            if (fast != null) {
+                return fast;
+            }
+        }
+        return exactSqrt(a);
+    }
+
+    /**
+     * Square root of a normal operand: N = significand * 2^(63 or 64) so the exponent halves
+     * exactly, a double estimate of isqrt(N), one Newton step with 128/64 division, then a
+     * final correction by comparing squares. The root of an integer is never a half-integer,
+     * so "remainder > root" decides the round bit without ties.
+     */
+    private Float80 fastSqrt(Float80 a) {
+        long sa = a.significand();
+        int e = a.exponent() - Float80.BIAS;
+        boolean odd = (e & 1) != 0;
+        long nHi = odd ? sa : sa >>> 1;
+        long nLo = odd ? 0 : sa << 63;
+        double approx = Math.sqrt((double) (nHi >>> 11) * 2048.0) * 4294967296.0;
+        long r = approx >= 0x1p64 ? -1L : approx < 0x1p63 ? Long.MIN_VALUE : (long) (approx - 0x1p63) ^ Long.MIN_VALUE;
+        if (Long.compareUnsigned(nHi, r) >= 0) {
+            return null;
+        }
+        long q = UnsignedDivision.divide(nHi, nLo, r);
+        r = (r >>> 1) + (q >>> 1) + (r & q & 1);
+        if (r >= 0) {
+            r = Long.MIN_VALUE;
+        }
+        while (compareSquare(r, nHi, nLo) > 0) {
+            r--;
+        }
+        while (r != -1L && compareSquare(r + 1, nHi, nLo) <= 0) {
+            r++;
+        }
+        long sqLo = r * r;
+        long remLo = nLo - sqLo;
+        long remHi = nHi - Math.unsignedMultiplyHigh(r, r) - (Long.compareUnsigned(nLo, sqLo) < 0 ? 1 : 0);
+        boolean half = remHi != 0 || Long.compareUnsigned(remLo, r) > 0;
+        boolean sticky = remHi != 0 || remLo != 0;
+        long lo = (half ? Long.MIN_VALUE : 0) | (sticky ? 1 : 0);
+        int lead = odd ? (e - 1) / 2 : e / 2;
+        return pack(false, lead, r, lo);
+    }
+
+    /** Compares r^2 with the 128-bit hi:lo (unsigned). */
+    private static int compareSquare(long r, long hi, long lo) {
+        int c = Long.compareUnsigned(Math.unsignedMultiplyHigh(r, r), hi);
+        return c != 0 ? c : Long.compareUnsigned(r * r, lo);
+    }
+
+    /** The exact (BigInteger) square root of a finite positive operand. */
+    Float80 exactSqrt(Float80 a) {
         Exact x = a.exact();
-        int shift = Math.max(0, 280 - x.magnitude().bitLength());
+        int shift = Math.max(0, 140 - x.magnitude().bitLength());
         if (((x.exponent() - shift) & 1) != 0) {
             shift++;
         }

@@ -6,7 +6,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 128-bit fast paths of add, multiply and divide must agree bit for bit (result, exception flags,
+ * The 128-bit fast paths of add, multiply, divide and square root must agree bit for bit (result, exception flags,
  * C1) with the exact BigInteger paths, in every rounding mode and precision, including carries,
  * cancellation and huge exponent differences.
  */
@@ -42,6 +42,17 @@ class FastPathTest {
     }
 
     @Test
+    void squareRootsOfPerfectSquaresAreExact() {
+        for (long root : new long[] {1, 2, 3, 1L << 31, 3037000499L, 0x7FFFFFFFL, 123456789L}) {
+            long n = root * root;
+            Flags f = new Flags(0x3F);
+            Float80 result = new Float80Math(64, Rounding.NEAREST, f).sqrt(Float80.fromLong(n));
+            assertEquals(Float80.fromLong(root), result, "sqrt " + n);
+            assertEquals(0, f.raised, "exact root of " + n);
+        }
+    }
+
+    @Test
     void fastAndExactPathsAgree() {
         Random r = new Random(128);
         int[] precisions = {24, 53, 64};
@@ -54,21 +65,23 @@ class FastPathTest {
             Rounding rc = Rounding.values()[r.nextInt(4)];
             int p = precisions[r.nextInt(3)];
             String what = a + " " + b + " " + rc + " p" + p;
-            for (int op = 0; op < 3; op++) {
+            for (int op = 0; op < 4; op++) {
                 Flags fastFlags = new Flags(0x3F);
                 Flags exactFlags = new Flags(0x3F);
                 Float80Math fast = new Float80Math(p, rc, fastFlags);
                 Float80Math exact = new Float80Math(p, rc, exactFlags);
-                String name = new String[] {"add ", "mul ", "div "}[op] + what;
+                String name = new String[] {"add ", "mul ", "div ", "sqrt "}[op] + what;
                 Float80 expected = switch (op) {
                     case 0 -> exact.exactAdd(a, b);
                     case 1 -> exact.exactMultiply(a, b);
-                    default -> exact.exactDivide(a, b);
+                    case 2 -> exact.exactDivide(a, b);
+                    default -> exact.exactSqrt(a.abs());
                 };
                 Float80 actual = switch (op) {
                     case 0 -> fast.add(a, b);
                     case 1 -> fast.multiply(a, b);
-                    default -> fast.divide(a, b);
+                    case 2 -> fast.divide(a, b);
+                    default -> fast.sqrt(a.abs());
                 };
                 assertEquals(expected, actual, name);
                 assertEquals(exactFlags.raised, fastFlags.raised, "flags " + name);
