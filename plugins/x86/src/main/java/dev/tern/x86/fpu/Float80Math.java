@@ -442,9 +442,12 @@ final class Float80Math {
         boolean negative = x.negative();
         BigInteger r;
         if (d >= 64) {
-            // Partial reduction: chop the quotient scaled down by 2^(d-63), report C2=1.
+            // Partial reduction (C2=1): chop the quotient scaled down by 2^(d-n). The SDM leaves
+            // n in 32..63 to the implementation; n = 32 + d mod 32 is AMD's documented choice and
+            // what QEMU does, so partial results match that reference exactly.
             incomplete = true;
-            BigInteger scaled = divisor.shiftLeft(d - 63);
+            int n = 32 + d % 32;
+            BigInteger scaled = divisor.shiftLeft(d - n);
             r = dividend.mod(scaled);
         } else {
             BigInteger[] qr = dividend.divideAndRemainder(divisor);
