@@ -1,26 +1,27 @@
 package dev.tern.x86.fpu;
 
-import java.math.BigInteger;
+import java.math.BigDecimal;
 
 /**
- * The x87 transcendental instructions. Their core is computed in Java double precision (53 bits,
- * java.lang.StrictMath) and converted exactly to extended, so results carry about 53 correct bits
- * rather than the 64 a real x87 delivers; special operands (NaN, infinities, zeros, domain
- * errors, the |x| >= 2^63 range limit of FSIN/FCOS/FPTAN/FSINCOS) follow the x87 rules exactly.
- * Multiplications by ST1 (FYL2X, FYL2XP1) are done in extended precision.
+ * The x87 transcendental instructions: special operands (NaN, infinities, zeros, domain errors,
+ * the |x| >= 2^63 limit of FSIN/FCOS/FPTAN/FSINCOS) follow the x87 rules; finite results come
+ * from {@link ElementaryFunctions} at ~133-bit precision rounded once to 64 bits in the current
+ * rounding mode (FYL2X/FYL2XP1 include the multiplication by ST1 before that single rounding).
+ * F2XM1 outside its defined domain |x| <= 1 falls back to double precision.
  */
 final class Transcendental {
 
     /** Operands at or beyond 2^63 are out of range for FSIN/FCOS/FPTAN/FSINCOS (C2=1). */
     private static final int TRIG_LIMIT_EXPONENT = 63;
-    private static final double LN2 = StrictMath.log(2.0);
 
     private final Float80Math math;
     private final Flags f;
+    private final Rounding rc;
 
-    Transcendental(Float80Math math, Flags f) {
+    Transcendental(Float80Math math, Flags f, Rounding rc) {
         this.math = math;
         this.f = f;
+        this.rc = rc;
     }
 
     /** Whether x is a finite number the trigonometric instructions reject with C2=1. */
@@ -29,18 +30,18 @@ final class Transcendental {
     }
 
     Float80 sin(Float80 x) {
-        return trig(x, StrictMath::sin, x);
+        return trig(x, ElementaryFunctions.Trig.SIN, x);
     }
 
     Float80 cos(Float80 x) {
-        return trig(x, StrictMath::cos, Float80.ONE);
+        return trig(x, ElementaryFunctions.Trig.COS, Float80.ONE);
     }
 
     Float80 tan(Float80 x) {
-        return trig(x, StrictMath::tan, x);
+        return trig(x, ElementaryFunctions.Trig.TAN, x);
     }
 
-    private Float80 trig(Float80 x, java.util.function.DoubleUnaryOperator op, Float80 atZero) {
+    private Float80 trig(Float80 x, ElementaryFunctions.Trig function, Float80 atZero) {
         Float80 special = math.specialOperand(x);
         if (special != null) {
             return special;
@@ -51,10 +52,10 @@ final class Transcendental {
         if (x.isZero()) {
             return atZero;
         }
-        return inexact(op.applyAsDouble(toDouble(x)));
+        return ElementaryFunctions.toFloat80(ElementaryFunctions.trig(x, function), rc, f);
     }
 
-    /** 2^x - 1 for -1 <= x <= 1 (F2XM1). */
+    /** 2^x - 1, defined for -1 <= x <= 1 (F2XM1). */
     Float80 twoToXMinusOne(Float80 x) {
         Float80 special = math.specialOperand(x);
         if (special != null) {
@@ -66,9 +67,12 @@ final class Transcendental {
         if (x.isZero()) {
             return x;
         }
-        double d = toDouble(x);
-        // expm1 keeps relative precision near 0; farther out pow avoids the error of d * ln2.
-        return inexact(Math.abs(d) < 0.25 ? StrictMath.expm1(d * LN2) : StrictMath.pow(2, d) - 1);
+        if (x.exact().leadingExponent() >= 1) {
+            // Outside the architectural domain the x87 result is undefined: stay finite and fast.
+            f.raise(Flags.PE);
+            return toFloat80(StrictMath.pow(2, toDouble(x)) - 1);
+        }
+        return ElementaryFunctions.toFloat80(ElementaryFunctions.twoToXMinusOne(x), rc, f);
     }
 
     /** y * log2(x) (FYL2X). */
@@ -80,7 +84,6 @@ final class Transcendental {
         if (x.negative() && !x.isZero()) {
             return math.invalid();
         }
-        Float80 log;
         if (x.isZero()) {
             if (y.isZero()) {
                 return math.invalid();
@@ -88,13 +91,21 @@ final class Transcendental {
             if (!y.isInfinite()) {
                 f.raise(Flags.ZE);
             }
-            log = Float80.NEGATIVE_INFINITY;
-        } else if (x.isInfinite()) {
-            log = Float80.POSITIVE_INFINITY;
-        } else {
-            log = log2(x);
+            return math.multiply(y, Float80.NEGATIVE_INFINITY);
         }
-        return math.multiply(y, log);
+        if (x.isInfinite()) {
+            return math.multiply(y, Float80.POSITIVE_INFINITY);
+        }
+        Exact e = x.exact();
+        if (e.magnitude().bitCount() == 1) {
+            // Exact power of two: log2 is an integer and the product rounds like a multiply.
+            return math.multiply(y, Float80.fromLong(e.leadingExponent()));
+        }
+        BigDecimal log = ElementaryFunctions.log2(x);
+        if (!y.isFinite() || y.isZero()) {
+            return math.multiply(y, log.signum() < 0 ? Float80.ONE.negate() : Float80.ONE);
+        }
+        return ElementaryFunctions.toFloat80(ElementaryFunctions.exact(y).multiply(log), rc, f);
     }
 
     /** y * log2(x + 1) (FYL2XP1). */
@@ -107,7 +118,6 @@ final class Transcendental {
         if (vsMinusOne < 0) {
             return math.invalid();
         }
-        Float80 log;
         if (vsMinusOne == 0) {
             if (y.isZero()) {
                 return math.invalid();
@@ -115,15 +125,16 @@ final class Transcendental {
             if (!y.isInfinite()) {
                 f.raise(Flags.ZE);
             }
-            log = Float80.NEGATIVE_INFINITY;
-        } else if (x.isInfinite()) {
-            log = Float80.POSITIVE_INFINITY;
-        } else if (x.isZero()) {
-            log = x;
-        } else {
-            log = inexact(StrictMath.log1p(toDouble(x)) / LN2);
+            return math.multiply(y, Float80.NEGATIVE_INFINITY);
         }
-        return math.multiply(y, log);
+        if (x.isInfinite() || x.isZero()) {
+            return math.multiply(y, x);
+        }
+        if (!y.isFinite() || y.isZero()) {
+            return math.multiply(y, x.negative() ? Float80.ONE.negate() : Float80.ONE);
+        }
+        BigDecimal log = ElementaryFunctions.log2OnePlus(x);
+        return ElementaryFunctions.toFloat80(ElementaryFunctions.exact(y).multiply(log), rc, f);
     }
 
     /** atan2(y, x) (FPATAN: y = ST1, x = ST0). */
@@ -134,17 +145,15 @@ final class Transcendental {
         }
         if (!y.isFinite() || !x.isFinite() || y.isZero() || x.isZero()) {
             double r = StrictMath.atan2(signedSpecial(y), signedSpecial(x));
-            return r == 0 ? Float80.zero(y.negative()) : inexact(r);
+            if (r == 0) {
+                return Float80.zero(y.negative());
+            }
+            // The special-operand results are multiples of pi/4: round pi/4 * k precisely.
+            BigDecimal quarters = BigDecimal.valueOf(Math.round(r / (Math.PI / 4)));
+            return ElementaryFunctions.toFloat80(
+                    ElementaryFunctions.quarterPi().multiply(quarters), rc, f);
         }
-        // The angle depends only on the ratio: scale both into double range first.
-        int k = Math.max(y.exact().leadingExponent(), x.exact().leadingExponent());
-        return inexact(StrictMath.atan2(toDouble(scaled(y, -k)), toDouble(scaled(x, -k))));
-    }
-
-    private static Float80 scaled(Float80 v, int by) {
-        Exact e = v.exact();
-        return RealFormat.toFloat80(new RealFormat.Rounded(e.negative(), e.magnitude(),
-                e.exponent() + by, false));
+        return ElementaryFunctions.toFloat80(ElementaryFunctions.atan2(y, x), rc, f);
     }
 
     private static double signedSpecial(Float80 v) {
@@ -155,29 +164,6 @@ final class Transcendental {
             return v.negative() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         }
         return v.negative() ? -1.0 : 1.0;
-    }
-
-    /** log2 of a finite positive x as exponent + log2(significand), both parts in double. */
-    private Float80 log2(Float80 x) {
-        Exact e = x.exact();
-        int lead = e.leadingExponent();
-        // significand m in [1, 2): m - 1 exactly as a fraction, then log1p keeps its precision.
-        BigInteger fraction = e.magnitude().clearBit(e.magnitude().bitLength() - 1);
-        double m1 = fraction.signum() == 0 ? 0.0
-                : fraction.doubleValue() * StrictMath.pow(2, -(e.magnitude().bitLength() - 1));
-        double result = lead + StrictMath.log1p(m1) / LN2;
-        if (result == 0) {
-            return Float80.POSITIVE_ZERO;
-        }
-        if (m1 == 0) {
-            return toFloat80(result); // exact power of two: integral logarithm
-        }
-        return inexact(result);
-    }
-
-    private Float80 inexact(double r) {
-        f.raise(Flags.PE);
-        return toFloat80(r);
     }
 
     /** Rounds a register value to the nearest double (no exceptions recorded). */

@@ -317,7 +317,7 @@ final class X87Instruction {
     }
 
     private Transcendental transcendental() {
-        return new Transcendental(full, f);
+        return new Transcendental(full, f, x.rounding());
     }
 
     private void esc3Memory() {

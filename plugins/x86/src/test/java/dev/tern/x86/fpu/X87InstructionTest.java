@@ -155,6 +155,29 @@ class X87InstructionTest {
     }
 
     @Test
+    void fsinReducesWithThe66BitPiLikeIntelHardware() {
+        pushDouble(Math.PI);
+        run(0xD9, 0xFE);
+        // The value real x87s return (pi66 - double(pi)), not sin(double(pi)) = 1.2246467991473532e-16.
+        assertEquals(1.2246063538223773e-16, Transcendental.toDouble(st(0)));
+    }
+
+    @Test
+    void sineAndCosineAreAccurateToTheLastExtendedBits() {
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < 50; i++) {
+            fpu.reset();
+            pushDouble((r.nextDouble() - 0.5) * 1.5); // within pi/4: no reduction involved
+            run(0xD9, 0xFB); // FSINCOS: ST0 = cos, ST1 = sin
+            java.math.BigDecimal c = ElementaryFunctions.exact(st(0));
+            java.math.BigDecimal s = ElementaryFunctions.exact(st(1));
+            java.math.BigDecimal one = c.multiply(c).add(s.multiply(s));
+            assertTrue(one.subtract(java.math.BigDecimal.ONE).abs()
+                    .compareTo(new java.math.BigDecimal("1e-18")) < 0, "sin^2 + cos^2 = " + one);
+        }
+    }
+
+    @Test
     void fcmovCoversAllEightConditions() {
         int[][] cases = {
             // opcode, modrm, eflags, expected move
