@@ -1,11 +1,9 @@
 package dev.tern.x86.fpu;
 
-import java.math.BigDecimal;
-
 /**
  * The x87 transcendental instructions: special operands (NaN, infinities, zeros, domain errors,
  * the |x| >= 2^63 limit of FSIN/FCOS/FPTAN/FSINCOS) follow the x87 rules; finite results come
- * from {@link ElementaryFunctions} at ~133-bit precision rounded once to 64 bits in the current
+ * from {@link ElementaryFunctions} at ~150-bit precision rounded once to 64 bits in the current
  * rounding mode (FYL2X/FYL2XP1 include the multiplication by ST1 before that single rounding).
  * F2XM1 outside its defined domain |x| <= 1 falls back to double precision.
  */
@@ -52,7 +50,7 @@ final class Transcendental {
         if (x.isZero()) {
             return atZero;
         }
-        return ElementaryFunctions.toFloat80(ElementaryFunctions.trig(x, function), rc, f);
+        return ElementaryFunctions.trig(x, function).round(rc, f);
     }
 
     /** 2^x - 1, defined for -1 <= x <= 1 (F2XM1). */
@@ -72,7 +70,7 @@ final class Transcendental {
             f.raise(Flags.PE);
             return toFloat80(StrictMath.pow(2, toDouble(x)) - 1);
         }
-        return ElementaryFunctions.toFloat80(ElementaryFunctions.twoToXMinusOne(x), rc, f);
+        return ElementaryFunctions.twoToXMinusOne(x).round(rc, f);
     }
 
     /** y * log2(x) (FYL2X). */
@@ -101,11 +99,11 @@ final class Transcendental {
             // Exact power of two: log2 is an integer and the product rounds like a multiply.
             return math.multiply(y, Float80.fromLong(e.leadingExponent()));
         }
-        BigDecimal log = ElementaryFunctions.log2(x);
+        ElementaryFunctions.Approx log = ElementaryFunctions.log2(x);
         if (!y.isFinite() || y.isZero()) {
-            return math.multiply(y, log.signum() < 0 ? Float80.ONE.negate() : Float80.ONE);
+            return math.multiply(y, log.negative() ? Float80.ONE.negate() : Float80.ONE);
         }
-        return ElementaryFunctions.toFloat80(ElementaryFunctions.exact(y).multiply(log), rc, f);
+        return log.times(y).round(rc, f);
     }
 
     /** y * log2(x + 1) (FYL2XP1). */
@@ -133,8 +131,7 @@ final class Transcendental {
         if (!y.isFinite() || y.isZero()) {
             return math.multiply(y, x.negative() ? Float80.ONE.negate() : Float80.ONE);
         }
-        BigDecimal log = ElementaryFunctions.log2OnePlus(x);
-        return ElementaryFunctions.toFloat80(ElementaryFunctions.exact(y).multiply(log), rc, f);
+        return ElementaryFunctions.log2OnePlus(x).times(y).round(rc, f);
     }
 
     /** atan2(y, x) (FPATAN: y = ST1, x = ST0). */
@@ -149,11 +146,9 @@ final class Transcendental {
                 return Float80.zero(y.negative());
             }
             // The special-operand results are multiples of pi/4: round pi/4 * k precisely.
-            BigDecimal quarters = BigDecimal.valueOf(Math.round(r / (Math.PI / 4)));
-            return ElementaryFunctions.toFloat80(
-                    ElementaryFunctions.quarterPi().multiply(quarters), rc, f);
+            return ElementaryFunctions.quarterPi(Math.round(r / (Math.PI / 4))).round(rc, f);
         }
-        return ElementaryFunctions.toFloat80(ElementaryFunctions.atan2(y, x), rc, f);
+        return ElementaryFunctions.atan2(y, x).round(rc, f);
     }
 
     private static double signedSpecial(Float80 v) {
