@@ -143,6 +143,7 @@ public final class X87 {
     }
 
     public void load(X87State s) {
+        java.util.Objects.requireNonNull(s, "X87State");
         for (int p = 0; p < 8; p++) {
             regs[p] = s.registers().get(p);
         }

@@ -18,9 +18,15 @@ import java.util.List;
 public record X87State(int controlWord, int statusWord, int tagWord, int fip, int fcs, int fop,
                        int fdp, int fds, List<Float80> registers) {
     public X87State {
-        registers = List.copyOf(registers);
-        if (registers.size() != 8) {
-            throw new IllegalArgumentException("X87State needs 8 registers, got " + registers.size());
+        if (registers == null || registers.size() != 8) {
+            throw new IllegalArgumentException("X87State needs 8 registers, got "
+                    + (registers == null ? "null" : registers.size()));
         }
+        for (int p = 0; p < 8; p++) {
+            if (registers.get(p) == null) {
+                throw new IllegalArgumentException("X87State register R" + p + " is null");
+            }
+        }
+        registers = List.copyOf(registers);
     }
 }
