@@ -306,13 +306,20 @@ final class X87Instruction {
             case 0xFA -> unary(arithmetic::sqrt);
             case 0xFB -> sineCosine();
             case 0xFC -> unary(full::roundToInteger);
-            case 0xFD -> {
-                Float80 st1 = x.st(1, f);
-                unary(st0 -> full.scale(st0, st1));
-            }
+            case 0xFD -> scale();
             case 0xFE -> trigonometric(transcendental()::sin);
             case 0xFF -> trigonometric(transcendental()::cos);
             default -> storeSt(rm, true); // D9 D8+i: undocumented FSTP1 alias
+        }
+    }
+
+    /** FSCALE: an empty ST1 yields the indefinite through NaN propagation, unlike unary(). */
+    private void scale() {
+        Float80 st0 = x.st(0, f);
+        Float80 st1 = x.st(1, f);
+        Float80 r = full.scale(st0, st1);
+        if (x.commit(f, false)) {
+            x.setSt(0, r);
         }
     }
 

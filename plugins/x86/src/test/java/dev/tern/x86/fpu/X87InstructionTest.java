@@ -268,6 +268,20 @@ class X87InstructionTest {
     }
 
     @Test
+    void fscaleWithAnEmptySt1GivesTheIndefinite() {
+        push(3);
+        run(0xD9, 0xFD);
+        assertEquals(Float80.INDEFINITE, st(0));
+        assertEquals(0x41, fpu.statusWord() & 0x41);
+    }
+
+    @Test
+    void fchsOfAnEmptyRegisterGivesTheIndefiniteUnchanged() {
+        run(0xD9, 0xE0);
+        assertEquals(Float80.INDEFINITE, st(0));
+    }
+
+    @Test
     void frndintAndFistRoundingSetC1WhenRoundingUp() {
         pushDouble(2.5);
         mem.writeU16(0, 0x0B7F); // round up
