@@ -1,0 +1,30 @@
+package dev.tern.pc.boot;
+
+import dev.tern.spi.memory.GuestMemory;
+import java.util.List;
+
+/**
+ * Everything a PC machine needs to start a Linux kernel directly: the firmware ROM to map at the
+ * top of the first MiB and of 4 GiB, and the blobs to write into RAM before the CPU leaves reset.
+ *
+ * @param firmware the {@link BootStub} ROM, {@link BootStub#SIZE} bytes
+ * @param blobs    RAM contents, sorted by address and non-overlapping
+ * @param entry    physical address the stub jumps to
+ */
+public record BootImage(byte[] firmware, List<GuestBlob> blobs, long entry) {
+
+    public BootImage {
+        blobs = List.copyOf(blobs);
+    }
+
+    /**
+     * Writes every blob into guest memory.
+     *
+     * @throws IllegalArgumentException (from the memory) when a blob falls outside RAM
+     */
+    public void load(GuestMemory memory) {
+        for (var blob : blobs) {
+            memory.write(blob.address(), blob.data(), 0, blob.data().length);
+        }
+    }
+}
