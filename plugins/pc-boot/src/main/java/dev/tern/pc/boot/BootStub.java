@@ -14,7 +14,8 @@ import dev.tern.pc.boot.X86Emitter.Segment;
  * 0x0000  GDT: null, null, 0x10 code (base 0, limit 4 GiB, exec/read), 0x18 data (read/write)
  * 0x0020  GDTR image: limit 0x1F, base 0x000F0000
  * 0x0030  16-bit code: CLI, CLD, fast A20 on, LGDT, CR0.PE, far jump to 0x10:32-bit code
- *  ...    32-bit code: load DS/ES/FS/GS/SS = 0x18, ESP, ESI, clear EBX/EBP/EDI, far jump 0x10:entry
+ *  ...    32-bit code: load DS/ES/FS/GS/SS = 0x18; if CPUID reports a local APIC, put it in
+ *         virtual wire mode; ESP, ESI, clear EBX/EBP/EDI, far jump 0x10:entry
  * 0xFFF0  reset vector: CLI; JMP F000:0030 (into the low alias so 16-bit offsets work)
  * </pre>
  * Unused bytes are 0xFF like erased flash.
@@ -38,6 +39,14 @@ public record BootStub(long entry, long bootParams, long stackTop) {
     static final int REAL_MODE_START = 0x0030;
     static final int RESET_VECTOR = 0xFFF0;
     private static final int A20_PORT = 0x92;
+    private static final long CPUID_APIC = 1 << 9;
+    private static final long LAPIC = 0xFEE0_0000L;
+    /** Spurious-interrupt vector register: bit 8 enables the APIC, vector 0xFF. */
+    private static final long LAPIC_SVR = 0x0F0;
+    private static final long LAPIC_LVT_LINT0 = 0x350;
+    private static final long LAPIC_LVT_LINT1 = 0x360;
+    private static final long DELIVERY_EXTINT = 0x700;
+    private static final long DELIVERY_NMI = 0x400;
 
     /*
      * Access bytes 0x9B/0x93 have the accessed bit preset: loading a selector sets that bit in
@@ -79,11 +88,27 @@ public record BootStub(long entry, long bootParams, long stackTop) {
         return target;
     }
 
+    /**
+     * After reset the local APIC is enabled but its LVT entries are masked, which blocks the
+     * 8259's INTR on LINT0. Firmware must leave it in virtual wire mode (MP spec 3.6.2.2): a
+     * kernel booted with "nolapic" never touches the APIC and would otherwise get no timer
+     * interrupt. A CPU without an APIC skips this.
+     */
+    private static void virtualWire(X86Emitter e) {
+        e.movImm32(Reg32.EAX, 1).cpuid().testImm32(Reg32.EDX, CPUID_APIC);
+        int writes = 3 * 10;
+        e.jzRel8(writes);
+        e.movMemImm32(LAPIC + LAPIC_SVR, 0x1FF);
+        e.movMemImm32(LAPIC + LAPIC_LVT_LINT0, DELIVERY_EXTINT);
+        e.movMemImm32(LAPIC + LAPIC_LVT_LINT1, DELIVERY_NMI);
+    }
+
     private void protectedMode(X86Emitter e) {
         e.movImm32(Reg32.EAX, BOOT_DS);
         for (var s : new Segment[] {Segment.DS, Segment.ES, Segment.FS, Segment.GS, Segment.SS}) {
             e.movSreg(s, Reg32.EAX);
         }
+        virtualWire(e);
         e.movImm32(Reg32.ESP, stackTop).movImm32(Reg32.ESI, bootParams);
         e.xorSelf(Reg32.EBX).xorSelf(Reg32.EBP).xorSelf(Reg32.EDI);
         e.jmpFar32(BOOT_CS, entry);

@@ -154,4 +154,27 @@ final class X86Emitter {
     X86Emitter xorSelf(Reg32 r) {
         return u8(0x31).u8(0xC0 | r.code << 3 | r.code);
     }
+
+    /** {@code 0F A2}: CPUID. */
+    X86Emitter cpuid() {
+        return u8(0x0F).u8(0xA2);
+    }
+
+    /** {@code F7 /0 id} with ModRM 11 000 r: TEST r32, imm32. */
+    X86Emitter testImm32(Reg32 r, long v) {
+        return u8(0xF7).u8(0xC0 | r.code).u32(v);
+    }
+
+    /** {@code 74 cb}: JZ rel8, relative to the next instruction. */
+    X86Emitter jzRel8(int displacement) {
+        if (displacement < -128 || displacement > 127) {
+            throw new IllegalArgumentException("JZ rel8 displacement " + displacement + " out of range");
+        }
+        return u8(0x74).u8(displacement);
+    }
+
+    /** {@code C7 05 disp32 id}: MOV DWORD [disp32], imm32 (ModRM 00 000 101 = absolute address). */
+    X86Emitter movMemImm32(long address, long v) {
+        return u8(0xC7).u8(0x05).u32(address).u32(v);
+    }
 }
