@@ -78,6 +78,7 @@ public record KernelModule(String name, String path, List<String> depends) {
             long size = is64 ? b.getLong(at + 0x20) : Integer.toUnsignedLong(b.getInt(at + 0x14));
             boolean noBits = b.getInt(at + 4) == SHT_NOBITS;
             if (noBits) {
+                off = 0;
                 size = 0;
             }
             if (off < 0 || size < 0 || off + size > elf.length) {
