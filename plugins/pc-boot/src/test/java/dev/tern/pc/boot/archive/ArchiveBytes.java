@@ -6,13 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Hand-built ar and tar bytes for tests, plus a check for external tools. */
-final class ArchiveBytes {
+public final class ArchiveBytes {
 
     private ArchiveBytes() {
     }
 
     /** One ustar header block (checksum filled in) followed by data padded to 512. */
-    static byte[] tarEntry(String name, char type, byte[] data, String link) {
+    public static byte[] tarEntry(String name, char type, byte[] data, String link) {
         byte[] h = new byte[512];
         put(h, 0, name);
         put(h, 100, "0000644");
@@ -43,7 +43,7 @@ final class ArchiveBytes {
         return out.toByteArray();
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         var out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
@@ -52,7 +52,7 @@ final class ArchiveBytes {
     }
 
     /** An ar member: 60-byte header and data padded to even length. */
-    static byte[] arMember(String name, byte[] data) {
+    public static byte[] arMember(String name, byte[] data) {
         String h = String.format("%-16s%-12s%-6s%-6s%-8s%-10s`\n", name, "0", "0", "0", "100644", data.length);
         var out = new ByteArrayOutputStream();
         out.writeBytes(h.getBytes(StandardCharsets.US_ASCII));
@@ -63,11 +63,11 @@ final class ArchiveBytes {
         return out.toByteArray();
     }
 
-    static byte[] ar(byte[]... members) {
+    public static byte[] ar(byte[]... members) {
         return concat("!<arch>\n".getBytes(StandardCharsets.US_ASCII), concat(members));
     }
 
-    static boolean onPath(String tool) {
+    public static boolean onPath(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, tool))) {
                 return true;
@@ -76,7 +76,7 @@ final class ArchiveBytes {
         return false;
     }
 
-    static void run(Path dir, String... command) throws Exception {
+    public static void run(Path dir, String... command) throws Exception {
         var p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {

@@ -5,12 +5,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /** Builds minimal ELF32 relocatable modules with a .modinfo section (and a .bss) for tests. */
-final class ModuleElf {
+public final class ModuleElf {
 
     private ModuleElf() {
     }
 
-    static byte[] module(String modinfo) {
+    public static byte[] module(String modinfo) {
         byte[] info = modinfo.getBytes(StandardCharsets.UTF_8);
         byte[] strtab = "\0.modinfo\0.shstrtab\0.bss\0".getBytes(StandardCharsets.US_ASCII);
         int infoOff = 52;
