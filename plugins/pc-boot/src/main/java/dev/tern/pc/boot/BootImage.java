@@ -20,11 +20,26 @@ public record BootImage(byte[] firmware, List<GuestBlob> blobs, long entry) {
     /**
      * Writes every blob into guest memory.
      *
-     * @throws IllegalArgumentException (from the memory) when a blob falls outside RAM
+     * @throws InvalidImageException naming the blob when any part of it would land outside
+     *                               writable RAM (such writes would otherwise be dropped silently);
+     *                               nothing is written in that case
      */
     public void load(GuestMemory memory) {
+        blobs.forEach(blob -> checkInRam(memory, blob));
         for (var blob : blobs) {
             memory.write(blob.address(), blob.data(), 0, blob.data().length);
+        }
+    }
+
+    private static void checkInRam(GuestMemory memory, GuestBlob blob) {
+        long at = blob.address();
+        while (at < blob.end()) {
+            var region = memory.regionAt(at);
+            if (region == null || region.readOnly()) {
+                throw new InvalidImageException(String.format("%s: address 0x%X is not in writable guest RAM%s",
+                        blob, at, region == null ? "" : " (" + region.name() + " is read-only)"));
+            }
+            at = region.end();
         }
     }
 }

@@ -106,4 +106,15 @@ class LinuxBootTest {
                 () -> LinuxBoot.prepare(dir.resolve("nope"), null, "", RAM));
         assertTrue(missing.getMessage().contains("cannot read kernel"), missing.getMessage());
     }
+
+    @Test
+    void blobsOutsideRamAreRefusedBeforeAnythingIsWritten() {
+        var image = LinuxBoot.prepare(LinuxImage.parse("k", BZIMAGE), new byte[5000], "", RAM);
+        try (var small = GuestRam.builder().ram("ram-low", 0, 0xA0000).ram("ram", 0x100000, (20L << 20) - 0x100000)
+                .build()) {
+            var e = assertThrows(InvalidImageException.class, () -> image.load(small));
+            assertTrue(e.getMessage().contains("is not in writable guest RAM"), e.getMessage());
+            assertEquals(0, small.readU32(LinuxBoot.BOOT_PARAMS + 0x202), "nothing written");
+        }
+    }
 }
