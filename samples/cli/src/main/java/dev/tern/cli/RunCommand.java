@@ -8,6 +8,8 @@ import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.pc.boot.BootImage;
+import dev.tern.pc.boot.LinuxBoot;
 import dev.tern.spi.ConfigType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,18 +87,25 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (kernel != null || initrd != null || append != null) {
-            throw new IllegalArgumentException("direct kernel boot (--kernel/--initrd/--append) is not implemented yet"
-                    + " (tracked by the i386 machine issue); use --bios ROM");
+        if (kernel == null && (initrd != null || append != null)) {
+            throw new IllegalArgumentException("--initrd and --append need --kernel");
+        }
+        if (kernel != null && bios != null) {
+            throw new IllegalArgumentException("--kernel and --bios exclude each other: direct kernel boot brings its own boot ROM");
         }
         if (incoming != null) {
             throw new IllegalArgumentException("--incoming: live migration is not implemented yet (tracked by the migration issue)");
         }
-        boolean demo = bios == null;
-        MachineSpec spec = spec(demo ? demoRom() : readRom(bios));
+        boolean demo = bios == null && kernel == null;
+        long ramSize = (Long) ConfigType.SIZE.parse(memory);
+        BootImage linux = kernel == null ? null : LinuxBoot.prepare(kernel, initrd, append == null ? "" : append, ramSize);
+        MachineSpec spec = spec(linux != null ? linux.firmware() : demo ? demoRom() : readRom(bios));
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
         try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
              Machine machine = Machine.create(plugins, spec)) {
+            if (linux != null) {
+                linux.load(machine.memory());
+            }
             machine.start();
             MachineExit exit = machine.awaitExit();
             terminal.restore();
