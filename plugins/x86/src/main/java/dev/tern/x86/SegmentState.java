@@ -11,8 +11,11 @@ package dev.tern.x86;
  */
 public record SegmentState(int selector, int base, int limit, int attr, boolean usable) {
 
-    /** A real-mode segment as after reset, for {@code selector}. */
-    public static SegmentState real(int selector, boolean code) {
-        return new SegmentState(selector, selector << 4, 0xffff, code ? 0x9b : 0x93, true);
+    /**
+     * A real-mode segment as after reset, for {@code selector}. Real mode does not check segment
+     * types, so every segment (CS included, as the SDM's reset state shows) is present read/write.
+     */
+    public static SegmentState real(int selector) {
+        return new SegmentState(selector, selector << 4, 0xffff, 0x93, true);
     }
 }

@@ -42,6 +42,7 @@ public final class X86Cpu implements Vcpu {
     private final int vcpuId;
 
     private long instructions;
+    private int firstException = -1;
     private boolean halted;
     /** Instruction count at which the interrupt shadow ends (-1: none). */
     private long shadowUntil = -1;
@@ -95,7 +96,7 @@ public final class X86Cpu implements Vcpu {
         for (int i = 0; i < 6; i++) {
             c.seg[i].set(0, 0, 0xffff, 0x93, true);
         }
-        c.seg[CpuCore.CS].set(0xf000, 0xffff0000, 0xffff, 0x9b, true);
+        c.seg[CpuCore.CS].set(0xf000, 0xffff0000, 0xffff, 0x93, true);
         c.ldtr.set(0, 0, 0xffff, 0x82, true);
         c.tr.set(0, 0, 0xffff, 0x8b, true);
         c.gdtBase = 0;
@@ -117,6 +118,7 @@ public final class X86Cpu implements Vcpu {
             escape.unit().reset();
         }
         instructions = 0;
+        firstException = -1;
         halted = false;
         shadowUntil = -1;
     }
@@ -178,7 +180,15 @@ public final class X86Cpu implements Vcpu {
         }
     }
 
+    /** Vector of the first exception raised by an instruction since load/reset (-1 if none). */
+    public int firstException() {
+        return firstException;
+    }
+
     private String deliverException(CpuFault f) {
+        if (firstException < 0) {
+            firstException = f.vector();
+        }
         return deliverEvent(f.vector(), f.hasErrorCode(), f.errorCode(), true, f);
     }
 
@@ -309,6 +319,7 @@ public final class X86Cpu implements Vcpu {
         sys.tsc().setOffset(st.tscOffset());
         sys.setApicBase(st.apicBase());
         instructions = st.instructionCount();
+        firstException = -1;
         halted = st.halted();
         shadowUntil = st.interruptShadow() ? instructions : -1;
         interruptRequest = st.interruptRequest();

@@ -70,8 +70,9 @@ final class ArithOps {
         }
     }
 
-    /** Group 2 shifts/rotates on Eb (wide=false) or Ev. */
-    static void group2(CpuCore c, boolean wide, int count) {
+    /** Group 2 shifts/rotates on Eb (wide=false) or Ev; count -1 means an immediate follows. */
+    static void group2(CpuCore c, boolean wide, int countOrImm) {
+        int count = countOrImm < 0 ? c.fetch8() : countOrImm;
         if (wide) {
             int size = c.op32 ? 4 : 2;
             int a = c.readEV();

@@ -166,7 +166,10 @@ public final class Interpreter {
                     return SHADOW;
                 }
             }
-            case 0x8F -> DataOps.popEv(c);
+            case 0x8F -> {
+                requireReg0(c);
+                DataOps.popEv(c);
+            }
             case 0x90 -> { }
             case 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97 -> {
                 int a = c.getV(EAX);
@@ -200,11 +203,8 @@ public final class Interpreter {
             case 0xAF -> StringOps.execute(c, io, StringOps.Kind.SCAS, c.op32 ? 4 : 2);
             case 0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7 -> c.set8(op & 7, c.fetch8());
             case 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF -> c.setV(op & 7, c.fetchV());
-            case 0xC0 -> {
-                int a = c.memOp ? 0 : 0;
-                ArithOps.group2(c, false, shiftCountImm(c, a));
-            }
-            case 0xC1 -> ArithOps.group2(c, true, shiftCountImm(c, 0));
+            case 0xC0 -> ArithOps.group2(c, false, -1);
+            case 0xC1 -> ArithOps.group2(c, true, -1);
             case 0xC2 -> {
                 int imm = c.fetch16();
                 int t = c.peekV(0);
@@ -218,8 +218,14 @@ public final class Interpreter {
             }
             case 0xC4 -> DataOps.loadFarPointer(c, ES);
             case 0xC5 -> DataOps.loadFarPointer(c, DS);
-            case 0xC6 -> c.writeE8(c.fetch8());
-            case 0xC7 -> c.writeEV(c.fetchV());
+            case 0xC6 -> {
+                requireReg0(c);
+                c.writeE8(c.fetch8());
+            }
+            case 0xC7 -> {
+                requireReg0(c);
+                c.writeEV(c.fetchV());
+            }
             case 0xC8 -> DataOps.enter(c);
             case 0xC9 -> DataOps.leave(c);
             case 0xCA -> FarTransfer.ret(c, c.fetch16());
@@ -321,8 +327,10 @@ public final class Interpreter {
         return NORMAL;
     }
 
-    private static int shiftCountImm(CpuCore c, int unused) {
-        return c.fetch8();
+    private static void requireReg0(CpuCore c) {
+        if (c.reg != 0) {
+            throw CpuFault.ud();
+        }
     }
 
     private static void loop(CpuCore c, int op) {

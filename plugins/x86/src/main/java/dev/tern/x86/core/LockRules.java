@@ -1,7 +1,7 @@
 package dev.tern.x86.core;
 
 /** Which instructions accept a LOCK prefix: read-modify-write forms with a memory destination. */
-final class LockRules {
+public final class LockRules {
 
     private LockRules() {
     }
@@ -12,7 +12,8 @@ final class LockRules {
         }
     }
 
-    private static boolean lockable(int op, int reg) {
+    /** Whether {@code op} (0x100 | byte for the 0F map) with ModRM reg field {@code reg} is lockable. */
+    public static boolean lockable(int op, int reg) {
         if (op < 0x40) {
             return (op & 7) <= 1 && (op & 0x38) != 0x38;
         }
