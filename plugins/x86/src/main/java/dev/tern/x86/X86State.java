@@ -44,7 +44,7 @@ public record X86State(int[] gprs, int eip, int eflags, List<SegmentState> segme
         if (dr == null || dr.length != 8) {
             return Optional.of("dr must hold DR0..DR7");
         }
-        if (segments == null || segments.size() != 6 || segments.contains(null) || ldtr == null || tr == null) {
+        if (segments == null || segments.size() != 6 || segments.stream().anyMatch(java.util.Objects::isNull) || ldtr == null || tr == null) {
             return Optional.of("segments must hold ES, CS, SS, DS, FS, GS plus LDTR and TR");
         }
         if (cpl < 0 || cpl > 3) {
