@@ -57,6 +57,9 @@ public final class CpuCore {
     public boolean memOp;
     public int eaSeg;
     public int eaOff;
+    /** Prefetched instruction bytes (little end first) and how many remain. */
+    private long window;
+    private int windowLeft;
 
     public CpuCore(PhysicalMemory phys) {
         this.phys = phys;
@@ -242,7 +245,36 @@ public final class CpuCore {
 
     // ---------------------------------------------------------------- instruction fetch
 
+    /**
+     * Loads up to 8 instruction bytes at CS:ip with one memory access. Only bytes inside the current
+     * page and the CS limit are taken, so a fault still happens exactly when a needed byte is
+     * unreachable; the rest comes byte by byte through {@link #slowFetch8()}.
+     */
+    public void startFetch() {
+        Segment c = seg[CS];
+        int off = ip;
+        int lin = c.base + off;
+        long room = (c.limit & 0xffffffffL) - (off & 0xffffffffL) + 1;
+        if ((lin & 0xfff) <= 0xff8 && room >= 8) {
+            window = mmu.fetch64(lin, user);
+            windowLeft = 8;
+        } else {
+            windowLeft = 0;
+        }
+    }
+
     public int fetch8() {
+        if (windowLeft > 0) {
+            int b = (int) window & 0xff;
+            window >>>= 8;
+            windowLeft--;
+            ip++;
+            return b;
+        }
+        return slowFetch8();
+    }
+
+    private int slowFetch8() {
         Segment c = seg[CS];
         int off = ip;
         if (Integer.compareUnsigned(off, c.limit) > 0) {
@@ -253,11 +285,25 @@ public final class CpuCore {
     }
 
     public int fetch16() {
+        if (windowLeft >= 2) {
+            int v = (int) window & 0xffff;
+            window >>>= 16;
+            windowLeft -= 2;
+            ip += 2;
+            return v;
+        }
         int lo = fetch8();
         return lo | fetch8() << 8;
     }
 
     public int fetch32() {
+        if (windowLeft >= 4) {
+            int v = (int) window;
+            window >>>= 32;
+            windowLeft -= 4;
+            ip += 4;
+            return v;
+        }
         int lo = fetch16();
         return lo | fetch16() << 16;
     }

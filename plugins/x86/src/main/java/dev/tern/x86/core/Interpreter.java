@@ -50,6 +50,7 @@ public final class Interpreter {
         c.segOverride = -1;
         c.rep = 0;
         c.lock = false;
+        c.startFetch();
         int op;
         while (true) {
             op = c.fetch8();

@@ -17,6 +17,8 @@ public final class Mmu {
     /** Offset of the user half of the TLB; pass it as {@code user} for CPL 3 accesses. */
     public static final int USER = TLB_SIZE;
     private static final int INVALID = -1;
+    private static final ValueLayout.OfLong U64 =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final CpuCore cpu;
     private final PhysicalMemory phys;
@@ -104,6 +106,23 @@ public final class Mmu {
             return rPage[i].get(PhysicalMemory.U32, lin & 0xfff);
         }
         return slowRead(lin, 4, user);
+    }
+
+    /** Reads 8 bytes within one page (the caller guarantees {@code (lin & 0xfff) <= 0xff8}). */
+    long fetch64(int lin, int user) {
+        int p = lin >>> 12;
+        int i = (p & (TLB_SIZE - 1)) | user;
+        if (rTag[i] != p) {
+            slowRead(lin, 1, user);
+            if (rTag[i] != p) {
+                long v = 0;
+                for (int k = 0; k < 8; k++) {
+                    v |= (long) slowRead(lin + k, 1, user) << (8 * k);
+                }
+                return v;
+            }
+        }
+        return rPage[i].get(U64, lin & 0xfff);
     }
 
     public void write8(int lin, int v, int user) {

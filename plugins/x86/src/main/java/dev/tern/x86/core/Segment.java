@@ -25,11 +25,16 @@ public final class Segment {
     boolean readable;
     boolean writable;
 
-    /** Loads a real-mode / VM86 style segment: base = selector * 16, cache attributes kept. */
+    /**
+     * Loads a real-mode style segment: base = selector * 16. Limit and D/B/G stay as cached (so
+     * "unreal" mode works); real mode checks no segment types, so the access rights become present
+     * read/write data, which also repairs a null or system cache left over from protected mode.
+     */
     public void loadReal(int sel) {
         selector = sel & 0xffff;
         base = selector << 4;
         usable = true;
+        attr = (attr & 0xf000) | 0x93;
         refresh();
     }
 
