@@ -59,7 +59,7 @@ final class TestMachine {
         descriptor(GDT, 2, segment(0, 0xfffff, 0x93, 0xc));
         descriptor(GDT, 3, segment(0, 0xfffff, 0xfb, 0xc));
         descriptor(GDT, 4, segment(0, 0xfffff, 0xf3, 0xc));
-        descriptor(GDT, 5, segment(TSS, 0x67, 0x89, 0));
+        descriptor(GDT, 5, segment(TSS, 0x67, 0x8b, 0));
         descriptor(GDT, 6, gate(CODE0, HANDLERS + 0x1000, 0xc, 3, 0));
         descriptor(GDT, 7, segment(0, 0xffff, 0x9b, 0));
         descriptor(GDT, 8, segment(0, 0xffff, 0x93, 0));
@@ -83,7 +83,7 @@ final class TestMachine {
         int[] gprs = new int[8];
         gprs[CpuCore.ESP] = STACK0;
         cpu.load(new X86State(gprs, CODE, 2, segs, new SegmentState(0, 0, 0, 0x82, false),
-                new SegmentState(TSS_SEL, TSS, 0x67, 0x8b, true), GDT, 10 * 8 - 1, IDT, 256 * 8 - 1,
+                new SegmentState(TSS_SEL, TSS, 0x67, 0x8b, true), GDT, 16 * 8 - 1, IDT, 256 * 8 - 1,
                 0x60000011, 0, 0, 0, new int[] {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400}, 0, 0, 0xfee00100L, 0,
                 false, false, false, true));
         return this;

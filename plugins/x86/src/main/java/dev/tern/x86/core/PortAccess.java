@@ -24,7 +24,7 @@ public final class PortAccess {
             return;
         }
         Segment tr = c.tr;
-        if (!tr.usable || (tr.attr & 0xf) != 0xb || tr.limit < 0x67) {
+        if (!tr.usable || (tr.attr & 0xf) != 0xb || Integer.compareUnsigned(tr.limit, 0x67) < 0) {
             throw CpuFault.gp(0);
         }
         int map = c.readSys16(tr.base + 0x66);

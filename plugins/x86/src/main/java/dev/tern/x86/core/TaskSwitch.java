@@ -52,7 +52,7 @@ public final class TaskSwitch {
         if (!d.present()) {
             throw CpuFault.withCode(CpuFault.NP, sel & 0xfffc);
         }
-        if ((type & 8) == 0 || d.limit() < 0x67) {
+        if ((type & 8) == 0 || Integer.compareUnsigned(d.limit(), 0x67) < 0) {
             throw CpuFault.withCode(CpuFault.TS, sel & 0xfffc);
         }
         int nb = d.base();
@@ -146,7 +146,7 @@ public final class TaskSwitch {
         for (int s : new int[] {CpuCore.ES, CpuCore.DS, CpuCore.FS, CpuCore.GS}) {
             SegmentLoader.load(c, s, img[18 + s] & 0xffff);
         }
-        if (c.seg[CS].limit < c.eip) {
+        if (Integer.compareUnsigned(c.eip, c.seg[CS].limit) > 0) {
             throw CpuFault.gp(0);
         }
     }
