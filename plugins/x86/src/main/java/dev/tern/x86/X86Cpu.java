@@ -40,6 +40,7 @@ public final class X86Cpu implements Vcpu {
     private final EscapeOps escape;
     private final InterruptController pic;
     private final int vcpuId;
+    private final int signature;
 
     private long instructions;
     private int firstException = -1;
@@ -53,6 +54,7 @@ public final class X86Cpu implements Vcpu {
     public X86Cpu(int vcpuId, GuestMemory memory, MmioSpace mmio, PortIoSpace ports, InterruptController pic,
                   LongSupplier nanos, long tscFrequencyHz, int cpuidSignature) {
         this.vcpuId = vcpuId;
+        this.signature = cpuidSignature;
         this.core = new CpuCore(new PhysicalMemory(memory, mmio));
         this.sys = new SystemOps(core, new TimeStampCounter(nanos, tscFrequencyHz), cpuidSignature);
         this.escape = new EscapeOps(core);
@@ -90,7 +92,7 @@ public final class X86Cpu implements Vcpu {
     public void reset() {
         CpuCore c = core;
         java.util.Arrays.fill(c.r, 0);
-        c.r[CpuCore.EDX] = sys == null ? 0 : 0x600;
+        c.r[CpuCore.EDX] = signature;
         c.flags = 2;
         c.eip = 0xfff0;
         for (int i = 0; i < 6; i++) {
