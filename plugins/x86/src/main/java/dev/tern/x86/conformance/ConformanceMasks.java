@@ -124,7 +124,7 @@ public final class ConformanceMasks {
             return LENGTH_10;
         }
         if (java.util.Set.of("6C", "6D", "6E", "6F", "A4", "A5", "A6", "A7", "AA", "AB", "AC", "AD", "AE", "AF")
-                .contains(key)) {
+                .contains(key) && ourException == 13) {
             return STRING_FAULT;
         }
         return null;

@@ -409,24 +409,42 @@ public final class CpuCore {
     // ---- r/m operand access ----
 
     public int readE8() {
-        return memOp ? read8(eaSeg, eaOff) : get8(rm);
+        if (memOp) {
+            int v = read8(eaSeg, eaOff);
+            rememberAtomic(v);
+            return v;
+        }
+        return get8(rm);
     }
 
     public void writeE8(int v) {
         if (memOp) {
-            write8(eaSeg, eaOff, v);
+            if (atomicRead) {
+                casOrRetry(1, v);
+            } else {
+                write8(eaSeg, eaOff, v);
+            }
         } else {
             set8(rm, v);
         }
     }
 
     public int readE16() {
-        return memOp ? read16(eaSeg, eaOff) : r[rm] & 0xffff;
+        if (memOp) {
+            int v = read16(eaSeg, eaOff);
+            rememberAtomic(v);
+            return v;
+        }
+        return r[rm] & 0xffff;
     }
 
     public void writeE16(int v) {
         if (memOp) {
-            write16(eaSeg, eaOff, v);
+            if (atomicRead) {
+                casOrRetry(2, v);
+            } else {
+                write16(eaSeg, eaOff, v);
+            }
         } else {
             set16(rm, v);
         }
@@ -434,14 +452,18 @@ public final class CpuCore {
 
     public int readEV() {
         if (memOp) {
-            return op32 ? read32(eaSeg, eaOff) : read16(eaSeg, eaOff);
+            int v = op32 ? read32(eaSeg, eaOff) : read16(eaSeg, eaOff);
+            rememberAtomic(v);
+            return v;
         }
         return op32 ? r[rm] : r[rm] & 0xffff;
     }
 
     public void writeEV(int v) {
         if (memOp) {
-            if (op32) {
+            if (atomicRead) {
+                casOrRetry(op32 ? 4 : 2, v);
+            } else if (op32) {
                 write32(eaSeg, eaOff, v);
             } else {
                 write16(eaSeg, eaOff, v);
@@ -449,6 +471,53 @@ public final class CpuCore {
         } else {
             setV(rm, v);
         }
+    }
+
+    // ---- atomic read-modify-write (LOCK prefix, XCHG with memory) ----
+
+    /**
+     * Set while a locked instruction runs: its read of the r/m operand is remembered and its write
+     * becomes a compare-and-set against that value, so the update is atomic even against plain
+     * stores of other vCPUs. A failed compare-and-set throws {@link LockRetry#INSTANCE}.
+     */
+    boolean atomicRmw;
+    private boolean atomicRead;
+    private int atomicOld;
+
+    private void rememberAtomic(int v) {
+        if (atomicRmw) {
+            atomicOld = v;
+            atomicRead = true;
+        }
+    }
+
+    private void casOrRetry(int size, int v) {
+        int lin = checkWrite(eaSeg, eaOff, size);
+        if (!mmu.compareAndSet(lin, size, atomicOld, v, user)) {
+            throw LockRetry.INSTANCE;
+        }
+    }
+
+    /** Starts (or restarts) an atomic attempt; the fetch position returns to after the ModRM bytes. */
+    void beginAtomic(int ipAfterModrm, long windowAfterModrm, int windowLeftAfterModrm) {
+        atomicRmw = true;
+        atomicRead = false;
+        ip = ipAfterModrm;
+        window = windowAfterModrm;
+        windowLeft = windowLeftAfterModrm;
+    }
+
+    void endAtomic() {
+        atomicRmw = false;
+        atomicRead = false;
+    }
+
+    long fetchWindow() {
+        return window;
+    }
+
+    int fetchWindowLeft() {
+        return windowLeft;
     }
 
     // ---------------------------------------------------------------- stack

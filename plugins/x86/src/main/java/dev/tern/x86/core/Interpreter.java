@@ -51,9 +51,25 @@ public final class Interpreter {
         c.rep = 0;
         c.lock = false;
         c.startFetch();
-        int op;
-        while (true) {
-            op = c.fetch8();
+        int op = c.fetch8();
+        if (PREFIX[op]) {
+            op = prefixes(c, op, start, d);
+        }
+        return dispatch(c, op);
+    }
+
+    /** Bytes that are prefixes: most instructions have none, so one table test skips the loop. */
+    private static final boolean[] PREFIX = new boolean[256];
+
+    static {
+        for (int p : new int[] {0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x66, 0x67, 0xF0, 0xF2, 0xF3}) {
+            PREFIX[p] = true;
+        }
+    }
+
+    /** Consumes prefix bytes starting with {@code op}; returns the first opcode byte after them. */
+    private static int prefixes(CpuCore c, int op, int start, boolean d) {
+        while (PREFIX[op]) {
             switch (op) {
                 case 0x26 -> c.segOverride = ES;
                 case 0x2E -> c.segOverride = CS;
@@ -64,15 +80,14 @@ public final class Interpreter {
                 case 0x66 -> c.op32 = !d;
                 case 0x67 -> c.addr32 = !d;
                 case 0xF0 -> c.lock = true;
-                case 0xF2, 0xF3 -> c.rep = op;
-                default -> {
-                    return dispatch(c, op);
-                }
+                default -> c.rep = op;
             }
             if (c.ip - start >= 15) {
                 throw CpuFault.gp(0);
             }
+            op = c.fetch8();
         }
+        return op;
     }
 
     private int dispatch(CpuCore c, int op) {
@@ -87,14 +102,39 @@ public final class Interpreter {
             if (c.lock) {
                 LockRules.check(c, op);
             }
-            synchronized (LOCK) {
-                result = op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
-            }
+            result = executeAtomic(c, op);
         } else {
             result = op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
         }
         c.eip = c.code32() ? c.ip : c.ip & 0xffff;
         return result;
+    }
+
+    /**
+     * A locked read-modify-write: the operand write is a compare-and-set against the value read;
+     * if another vCPU changed the operand meanwhile, flags are restored and the instruction runs
+     * again. The global lock still serialises the forms without a single r/m operand (bit tests
+     * with a register offset, CMPXCHG8B) against each other.
+     */
+    private int executeAtomic(CpuCore c, int op) {
+        int flags = c.flags;
+        int ip = c.ip;
+        long window = c.fetchWindow();
+        int left = c.fetchWindowLeft();
+        try {
+            while (true) {
+                c.beginAtomic(ip, window, left);
+                try {
+                    synchronized (LOCK) {
+                        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+                    }
+                } catch (LockRetry retry) {
+                    c.flags = flags;
+                }
+            }
+        } finally {
+            c.endAtomic();
+        }
     }
 
     private int execute(CpuCore c, int op) {

@@ -17,6 +17,8 @@ public final class Mmu {
     /** Offset of the user half of the TLB; pass it as {@code user} for CPL 3 accesses. */
     public static final int USER = TLB_SIZE;
     private static final int INVALID = -1;
+    private static final java.lang.invoke.VarHandle INT_HANDLE =
+            ValueLayout.JAVA_INT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN).varHandle();
     private static final ValueLayout.OfLong U64 =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -153,6 +155,44 @@ public final class Mmu {
             return;
         }
         slowWrite(lin, 4, v, user);
+    }
+
+    /**
+     * Atomically replaces the {@code size}-byte value at {@code lin} with {@code value} if it still
+     * equals {@code expected}. RAM accesses within one aligned dword use a real compare-and-set; other
+     * cases (MMIO, misaligned spans) fall back to compare-then-write, which the caller serialises.
+     */
+    boolean compareAndSet(int lin, int size, int expected, int value, int user) {
+        probeWrite(lin, size, user);
+        long pa = translate(lin, true, user != 0);
+        MemorySegment page = phys.page(pa, true);
+        long mask = Alu.mask(size);
+        int off = lin & 0xfff;
+        if (page != null && (off & 3) + size <= 4) {
+            int shift = (off & 3) * 8;
+            long word = off & ~3;
+            phys.memory().markDirty(pa & ~0xfffL, 0x1000);
+            while (true) {
+                int cur = (int) INT_HANDLE.getVolatile(page, word);
+                if ((((cur >>> shift) ^ expected) & mask) != 0) {
+                    return false;
+                }
+                int next = (int) ((cur & ~(mask << shift)) | ((value & mask) << shift));
+                if (INT_HANDLE.compareAndSet(page, word, cur, next)) {
+                    return true;
+                }
+            }
+        }
+        int cur = size == 1 ? read8(lin, user) : size == 2 ? read16(lin, user) : read32(lin, user);
+        if (((cur ^ expected) & mask) != 0) {
+            return false;
+        }
+        switch (size) {
+            case 1 -> write8(lin, value, user);
+            case 2 -> write16(lin, value, user);
+            default -> write32(lin, value, user);
+        }
+        return true;
     }
 
     /** Checks that a write of {@code size} bytes at {@code lin} would not fault (sets A/D bits). */
