@@ -57,9 +57,10 @@ public final class CpuCore {
     public boolean memOp;
     public int eaSeg;
     public int eaOff;
-    /** Prefetched instruction bytes (little end first) and how many remain. */
+    /** Up to 8 prefetched instruction bytes (little end first) starting at offset windowIp. */
     private long window;
-    private int windowLeft;
+    private int windowIp;
+    private int windowLen;
 
     public CpuCore(PhysicalMemory phys) {
         this.phys = phys;
@@ -255,21 +256,20 @@ public final class CpuCore {
         int off = ip;
         int lin = c.base + off;
         long room = (c.limit & 0xffffffffL) - (off & 0xffffffffL) + 1;
+        windowIp = off;
         if ((lin & 0xfff) <= 0xff8 && room >= 8) {
             window = mmu.fetch64(lin, user);
-            windowLeft = 8;
+            windowLen = 8;
         } else {
-            windowLeft = 0;
+            windowLen = 0;
         }
     }
 
     public int fetch8() {
-        if (windowLeft > 0) {
-            int b = (int) window & 0xff;
-            window >>>= 8;
-            windowLeft--;
+        int k = ip - windowIp;
+        if (Integer.compareUnsigned(k, windowLen) < 0) {
             ip++;
-            return b;
+            return (int) (window >>> (k << 3)) & 0xff;
         }
         return slowFetch8();
     }
@@ -285,24 +285,20 @@ public final class CpuCore {
     }
 
     public int fetch16() {
-        if (windowLeft >= 2) {
-            int v = (int) window & 0xffff;
-            window >>>= 16;
-            windowLeft -= 2;
+        int k = ip - windowIp;
+        if (k >= 0 && k + 2 <= windowLen) {
             ip += 2;
-            return v;
+            return (int) (window >>> (k << 3)) & 0xffff;
         }
         int lo = fetch8();
         return lo | fetch8() << 8;
     }
 
     public int fetch32() {
-        if (windowLeft >= 4) {
-            int v = (int) window;
-            window >>>= 32;
-            windowLeft -= 4;
+        int k = ip - windowIp;
+        if (k >= 0 && k + 4 <= windowLen) {
             ip += 4;
-            return v;
+            return (int) (window >>> (k << 3));
         }
         int lo = fetch16();
         return lo | fetch16() << 16;
@@ -499,25 +495,15 @@ public final class CpuCore {
     }
 
     /** Starts (or restarts) an atomic attempt; the fetch position returns to after the ModRM bytes. */
-    void beginAtomic(int ipAfterModrm, long windowAfterModrm, int windowLeftAfterModrm) {
+    void beginAtomic(int ipAfterModrm) {
         atomicRmw = true;
         atomicRead = false;
         ip = ipAfterModrm;
-        window = windowAfterModrm;
-        windowLeft = windowLeftAfterModrm;
     }
 
     void endAtomic() {
         atomicRmw = false;
         atomicRead = false;
-    }
-
-    long fetchWindow() {
-        return window;
-    }
-
-    int fetchWindowLeft() {
-        return windowLeft;
     }
 
     // ---------------------------------------------------------------- stack

@@ -119,11 +119,9 @@ public final class Interpreter {
     private int executeAtomic(CpuCore c, int op) {
         int flags = c.flags;
         int ip = c.ip;
-        long window = c.fetchWindow();
-        int left = c.fetchWindowLeft();
         try {
             while (true) {
-                c.beginAtomic(ip, window, left);
+                c.beginAtomic(ip);
                 try {
                     synchronized (LOCK) {
                         return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
