@@ -61,15 +61,6 @@ final class ArithOps {
         }
     }
 
-    /** Operands of the memory form are fetched before the immediate: the immediate follows ModRM. */
-    static void testEv(CpuCore c, boolean wide, int b) {
-        if (wide) {
-            Alu.logic(c, c.readEV() & b, c.op32 ? 4 : 2);
-        } else {
-            Alu.logic(c, c.readE8() & b, 1);
-        }
-    }
-
     /** Group 2 shifts/rotates on Eb (wide=false) or Ev; count -1 means an immediate follows. */
     static void group2(CpuCore c, boolean wide, int countOrImm) {
         int count = countOrImm < 0 ? c.fetch8() : countOrImm;
@@ -259,11 +250,6 @@ final class ArithOps {
                 c.r[EDX] = (int) (n % d);
             }
         }
-    }
-
-    /** FE/FF /0 and /1, and 40..4F. */
-    static int incDec(CpuCore c, boolean dec, int v, int size) {
-        return dec ? Alu.dec(c, v, size) : Alu.inc(c, v, size);
     }
 
     static void daa(CpuCore c) {

@@ -6,7 +6,6 @@ import static dev.tern.x86.core.CpuCore.EAX;
 import static dev.tern.x86.core.CpuCore.EBP;
 import static dev.tern.x86.core.CpuCore.EBX;
 import static dev.tern.x86.core.CpuCore.EDX;
-import static dev.tern.x86.core.CpuCore.ES;
 import static dev.tern.x86.core.CpuCore.ESP;
 import static dev.tern.x86.core.CpuCore.IOPL;
 import static dev.tern.x86.core.CpuCore.PF;
@@ -283,9 +282,5 @@ final class DataOps {
 
     static void salc(CpuCore c) {
         c.set8(EAX, (c.flags & CF) != 0 ? 0xff : 0);
-    }
-
-    static int esSeg() {
-        return ES;
     }
 }

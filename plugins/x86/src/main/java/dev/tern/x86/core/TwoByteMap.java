@@ -59,7 +59,7 @@ final class TwoByteMap {
                 if (c.reg < 4) {
                     throw CpuFault.ud();
                 }
-                int bit = c.memOp ? peekImmediateAfterEa(c) : c.fetch8();
+                int bit = c.fetch8();
                 ArithOps.bitTest(c, c.reg - 4, bit, false);
             }
             case 0xBB -> ArithOps.bitTest(c, 3, c.getV(c.reg), true);
@@ -79,9 +79,5 @@ final class TwoByteMap {
             default -> throw CpuFault.ud();
         }
         return Interpreter.NORMAL;
-    }
-
-    private static int peekImmediateAfterEa(CpuCore c) {
-        return c.fetch8();
     }
 }
