@@ -127,58 +127,75 @@ public final class X86Cpu implements Vcpu {
 
     @Override
     public VcpuExit run(long maxInstructions) {
-        long done = 0;
+        long count = instructions;
+        try {
+            return runLoop(count, count + Math.max(0, maxInstructions));
+        } finally {
+            instructions = retired;
+        }
+    }
+
+    /** The retired count as of the last run-loop step (kept in a field only for the finally block). */
+    private long retired;
+
+    private VcpuExit runLoop(long count, long end) {
         CpuCore c = core;
         Interpreter interp = interpreter;
-        while (true) {
-            if (exitRequested) {
-                exitRequested = false;
-                return VcpuExit.EXIT_REQUESTED;
-            }
-            if (interruptRequest && (c.flags & CpuCore.IF) != 0 && instructions != shadowUntil && pic != null) {
-                halted = false;
-                int vector = pic.acknowledge() & 0xff;
-                String fatal = deliverEvent(vector, false, 0, false);
-                if (fatal != null) {
-                    return new VcpuExit.Shutdown(fatal);
+        long shadow = shadowUntil;
+        try {
+            while (true) {
+                if (exitRequested) {
+                    exitRequested = false;
+                    return VcpuExit.EXIT_REQUESTED;
+                }
+                if (interruptRequest && (c.flags & CpuCore.IF) != 0 && count != shadow && pic != null) {
+                    halted = false;
+                    int vector = pic.acknowledge() & 0xff;
+                    String fatal = deliverEvent(vector, false, 0, false);
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                }
+                if (halted) {
+                    return VcpuExit.HALTED;
+                }
+                if (count >= end) {
+                    return VcpuExit.BUDGET_EXHAUSTED;
+                }
+                int savedFlags = c.flags;
+                int result;
+                try {
+                    result = interp.step();
+                } catch (CpuFault f) {
+                    c.flags = savedFlags;
+                    String fatal = deliverException(f);
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                    continue;
+                }
+                count++;
+                if (result != Interpreter.NORMAL) {
+                    if (result == Interpreter.SHADOW) {
+                        shadow = count;
+                    } else {
+                        halted = true;
+                    }
+                }
+                if ((savedFlags & CpuCore.TF) != 0) {
+                    c.dr[6] |= 0x4000;
+                    String fatal = deliverEvent(CpuFault.DB, false, 0, false);
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                }
+                if (halted) {
+                    return VcpuExit.HALTED;
                 }
             }
-            if (halted) {
-                return VcpuExit.HALTED;
-            }
-            if (done >= maxInstructions) {
-                return VcpuExit.BUDGET_EXHAUSTED;
-            }
-            int savedFlags = c.flags;
-            boolean trap = (savedFlags & CpuCore.TF) != 0;
-            int result;
-            try {
-                result = interp.step();
-            } catch (CpuFault f) {
-                c.flags = savedFlags;
-                String fatal = deliverException(f);
-                if (fatal != null) {
-                    return new VcpuExit.Shutdown(fatal);
-                }
-                continue;
-            }
-            instructions++;
-            done++;
-            if (result == Interpreter.SHADOW) {
-                shadowUntil = instructions;
-            } else if (result == Interpreter.HALT) {
-                halted = true;
-            }
-            if (trap) {
-                c.dr[6] |= 0x4000;
-                String fatal = deliverEvent(CpuFault.DB, false, 0, false);
-                if (fatal != null) {
-                    return new VcpuExit.Shutdown(fatal);
-                }
-            }
-            if (halted) {
-                return VcpuExit.HALTED;
-            }
+        } finally {
+            retired = count;
+            shadowUntil = shadow;
         }
     }
 
