@@ -1,0 +1,349 @@
+package dev.tern.x86;
+
+import dev.tern.spi.cpu.CpuContext;
+import dev.tern.spi.cpu.Vcpu;
+import dev.tern.spi.cpu.VcpuExit;
+import dev.tern.spi.io.MmioSpace;
+import dev.tern.spi.io.PortIoSpace;
+import dev.tern.spi.irq.InterruptController;
+import dev.tern.spi.memory.GuestMemory;
+import dev.tern.spi.state.StateSection;
+import dev.tern.x86.core.CpuCore;
+import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.core.EscapeOps;
+import dev.tern.x86.core.FloatingPointUnit;
+import dev.tern.x86.core.InterruptDelivery;
+import dev.tern.x86.core.Interpreter;
+import dev.tern.x86.core.PhysicalMemory;
+import dev.tern.x86.core.PortAccess;
+import dev.tern.x86.core.Segment;
+import dev.tern.x86.core.SystemOps;
+import dev.tern.x86.core.TimeStampCounter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * An i686-class x86 vCPU: the run loop around the {@link Interpreter} with exact instruction
+ * counting, interrupt acceptance (IF, STI/MOV SS shadow), HLT, single-step traps and the
+ * double/triple fault escalation.
+ *
+ * <p>REP string instructions retire one instruction per iteration; a budget may end between
+ * iterations with EIP still on the REP instruction, and interrupts are taken there too.
+ */
+public final class X86Cpu implements Vcpu {
+
+    private final CpuCore core;
+    private final Interpreter interpreter;
+    private final SystemOps sys;
+    private final EscapeOps escape;
+    private final InterruptController pic;
+    private final int vcpuId;
+    private final int signature;
+
+    private long instructions;
+    private int firstException = -1;
+    private boolean halted;
+    /** Instruction count at which the interrupt shadow ends (-1: none). */
+    private long shadowUntil = -1;
+    private volatile boolean exitRequested;
+    private volatile boolean interruptRequest;
+
+    /** Creates a vCPU wired to explicit parts (tests and tools); any of ports/mmio/pic may be null. */
+    public X86Cpu(int vcpuId, GuestMemory memory, MmioSpace mmio, PortIoSpace ports, InterruptController pic,
+                  LongSupplier nanos, long tscFrequencyHz, int cpuidSignature) {
+        this.vcpuId = vcpuId;
+        this.signature = cpuidSignature;
+        this.core = new CpuCore(new PhysicalMemory(memory, mmio));
+        this.sys = new SystemOps(core, new TimeStampCounter(nanos, tscFrequencyHz), cpuidSignature);
+        this.escape = new EscapeOps(core);
+        this.interpreter = new Interpreter(core, new PortAccess(core, ports), sys, escape);
+        this.pic = pic;
+        reset();
+    }
+
+    /** Creates the vCPU described by a kernel context. */
+    public static X86Cpu create(CpuContext ctx, long tscFrequencyHz, int cpuidSignature) {
+        return new X86Cpu(ctx.vcpuId(), ctx.memory(), ctx.mmio(), ctx.ports(), ctx.interruptController(),
+                () -> ctx.clock().nanos(), tscFrequencyHz, cpuidSignature);
+    }
+
+    /** The execution core, for white-box tests and diagnostics. */
+    public CpuCore core() {
+        return core;
+    }
+
+    /** Attaches the x87 unit; CPUID then advertises an FPU. */
+    public void attachFpu(FloatingPointUnit unit) {
+        escape.attach(unit);
+        sys.setFpuPresent(unit != null);
+    }
+
+    /** The A20 gate, driven by the i8042 output port or port 0x92. */
+    public void setA20(boolean enabled) {
+        if (core.a20 != enabled) {
+            core.a20 = enabled;
+            core.pagingChanged();
+        }
+    }
+
+    @Override
+    public void reset() {
+        CpuCore c = core;
+        java.util.Arrays.fill(c.r, 0);
+        c.r[CpuCore.EDX] = signature;
+        c.flags = 2;
+        c.eip = 0xfff0;
+        for (int i = 0; i < 6; i++) {
+            c.seg[i].set(0, 0, 0xffff, 0x93, true);
+        }
+        c.seg[CpuCore.CS].set(0xf000, 0xffff0000, 0xffff, 0x93, true);
+        c.ldtr.set(0, 0, 0xffff, 0x82, true);
+        c.tr.set(0, 0, 0xffff, 0x8b, true);
+        c.gdtBase = 0;
+        c.gdtLimit = 0xffff;
+        c.idtBase = 0;
+        c.idtLimit = 0xffff;
+        c.cr0 = 0x60000010;
+        c.cr2 = 0;
+        c.cr3 = 0;
+        c.cr4 = 0;
+        java.util.Arrays.fill(c.dr, 0);
+        c.dr[6] = 0xffff0ff0;
+        c.dr[7] = 0x400;
+        c.setCpl(0);
+        c.a20 = true;
+        c.pagingChanged();
+        c.phys.refreshRegions();
+        if (escape.unit() != null) {
+            escape.unit().reset();
+        }
+        instructions = 0;
+        firstException = -1;
+        halted = false;
+        shadowUntil = -1;
+    }
+
+    @Override
+    public VcpuExit run(long maxInstructions) {
+        long count = instructions;
+        try {
+            return runLoop(count, count + Math.max(0, maxInstructions));
+        } finally {
+            instructions = retired;
+        }
+    }
+
+    /** The retired count as of the last run-loop step (kept in a field only for the finally block). */
+    private long retired;
+
+    private VcpuExit runLoop(long count, long end) {
+        CpuCore c = core;
+        Interpreter interp = interpreter;
+        long shadow = shadowUntil;
+        try {
+            while (true) {
+                if (exitRequested) {
+                    exitRequested = false;
+                    return VcpuExit.EXIT_REQUESTED;
+                }
+                if (interruptRequest && (c.flags & CpuCore.IF) != 0 && count != shadow && pic != null) {
+                    halted = false;
+                    int vector = pic.acknowledge() & 0xff;
+                    String fatal = deliverEvent(vector, false, 0, false);
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                }
+                if (halted) {
+                    return VcpuExit.HALTED;
+                }
+                if (count >= end) {
+                    return VcpuExit.BUDGET_EXHAUSTED;
+                }
+                int savedFlags = c.flags;
+                int result;
+                try {
+                    result = interp.step();
+                } catch (CpuFault f) {
+                    c.flags = savedFlags;
+                    String fatal = deliverException(f);
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                    continue;
+                }
+                count++;
+                if (result != Interpreter.NORMAL) {
+                    if (result == Interpreter.SHADOW) {
+                        shadow = count;
+                    } else {
+                        halted = true;
+                    }
+                }
+                if ((savedFlags & CpuCore.TF) != 0) {
+                    c.dr[6] |= 0x4000;
+                    String fatal = deliverEvent(CpuFault.DB, false, 0, false);
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                }
+                if (halted) {
+                    return VcpuExit.HALTED;
+                }
+            }
+        } finally {
+            retired = count;
+            shadowUntil = shadow;
+        }
+    }
+
+    /** Vector of the first exception raised by an instruction since load/reset (-1 if none). */
+    public int firstException() {
+        return firstException;
+    }
+
+    private String deliverException(CpuFault f) {
+        if (firstException < 0) {
+            firstException = f.vector();
+        }
+        return deliverEvent(f.vector(), f.hasErrorCode(), f.errorCode(), true, f);
+    }
+
+    private String deliverEvent(int vector, boolean hasError, int error, boolean exception) {
+        return deliverEvent(vector, hasError, error, exception, null);
+    }
+
+    /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
+    private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
+        int vec = vector;
+        boolean he = hasError;
+        int code = error;
+        CpuFault current = first;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            int savedFlags = core.flags;
+            try {
+                InterruptDelivery.deliver(core, vec, core.eip, false, he, code);
+                return null;
+            } catch (CpuFault second) {
+                core.flags = savedFlags;
+                if (vec == CpuFault.DF) {
+                    return "triple fault (exception " + second.vector() + " while delivering #DF) at "
+                            + describe();
+                }
+                boolean firstContributory = current != null && current.contributory();
+                boolean firstPf = current != null && current.vector() == CpuFault.PF;
+                boolean escalate = (firstContributory && second.contributory())
+                        || (firstPf && (second.contributory() || second.vector() == CpuFault.PF));
+                if (escalate) {
+                    vec = CpuFault.DF;
+                    he = true;
+                    code = 0;
+                    current = CpuFault.withCode(CpuFault.DF, 0);
+                } else {
+                    vec = second.vector();
+                    he = second.hasErrorCode();
+                    code = second.errorCode();
+                    current = second;
+                }
+            }
+        }
+        return "unrecoverable exception loop at " + describe();
+    }
+
+    @Override
+    public long instructionCount() {
+        return instructions;
+    }
+
+    @Override
+    public void requestExit() {
+        exitRequested = true;
+    }
+
+    @Override
+    public void setInterruptRequest(boolean asserted) {
+        interruptRequest = asserted;
+    }
+
+    @Override
+    public void writeProtectAll() {
+        core.mmu.flushWrites();
+    }
+
+    @Override
+    public List<StateSection<?>> sections() {
+        return List.of(new CpuStateSection(this, vcpuId));
+    }
+
+    @Override
+    public String describe() {
+        CpuCore c = core;
+        return String.format("cs:eip=%04x:%08x eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x "
+                        + "ebp=%08x esp=%08x eflags=%08x cr0=%08x cpl=%d count=%d%s",
+                c.seg[CpuCore.CS].selector, c.eip, c.r[0], c.r[3], c.r[1], c.r[2], c.r[6], c.r[7], c.r[5],
+                c.r[4], c.flags, c.cr0, c.cpl, instructions, halted ? " halted" : "");
+    }
+
+    /** Captures the architectural state. */
+    public X86State save() {
+        CpuCore c = core;
+        List<SegmentState> segs = new ArrayList<>(6);
+        for (Segment s : c.seg) {
+            segs.add(stateOf(s));
+        }
+        return new X86State(c.r.clone(), c.eip, c.flags, List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
+                c.gdtBase, c.gdtLimit, c.idtBase, c.idtLimit, c.cr0, c.cr2, c.cr3, c.cr4, c.dr.clone(), c.cpl,
+                sys.tsc().offset(), sys.apicBase(), instructions, halted, shadowUntil == instructions,
+                interruptRequest, c.a20);
+    }
+
+    private static SegmentState stateOf(Segment s) {
+        return new SegmentState(s.selector, s.base, s.limit, s.attr, s.usable);
+    }
+
+    private static void apply(Segment s, SegmentState st) {
+        s.set(st.selector(), st.base(), st.limit(), st.attr(), st.usable());
+    }
+
+    /**
+     * Loads a state (saved earlier or built by a test).
+     *
+     * @throws IllegalArgumentException naming the inconsistency when the state is impossible
+     */
+    public void load(X86State st) {
+        st.problem().ifPresent(p -> {
+            throw new IllegalArgumentException("x86-cpu state rejected: " + p);
+        });
+        CpuCore c = core;
+        System.arraycopy(st.gprs(), 0, c.r, 0, 8);
+        c.eip = st.eip();
+        c.flags = st.eflags();
+        for (int i = 0; i < 6; i++) {
+            apply(c.seg[i], st.segments().get(i));
+        }
+        apply(c.ldtr, st.ldtr());
+        apply(c.tr, st.tr());
+        c.gdtBase = st.gdtBase();
+        c.gdtLimit = st.gdtLimit();
+        c.idtBase = st.idtBase();
+        c.idtLimit = st.idtLimit();
+        c.cr0 = st.cr0();
+        c.cr2 = st.cr2();
+        c.cr3 = st.cr3();
+        c.cr4 = st.cr4();
+        System.arraycopy(st.dr(), 0, c.dr, 0, 8);
+        c.setCpl(st.cpl());
+        sys.tsc().setOffset(st.tscOffset());
+        sys.setApicBase(st.apicBase());
+        instructions = st.instructionCount();
+        firstException = -1;
+        halted = st.halted();
+        shadowUntil = st.interruptShadow() ? instructions : -1;
+        interruptRequest = st.interruptRequest();
+        c.a20 = st.a20();
+        c.phys.refreshRegions();
+        c.pagingChanged();
+    }
+}

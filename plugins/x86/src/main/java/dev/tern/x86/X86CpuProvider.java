@@ -1,0 +1,64 @@
+package dev.tern.x86;
+
+import dev.tern.spi.ConfigException;
+import dev.tern.spi.ConfigKey;
+import dev.tern.spi.ConfigType;
+import dev.tern.spi.cpu.CpuContext;
+import dev.tern.spi.cpu.CpuProvider;
+import dev.tern.spi.cpu.Vcpu;
+
+import java.util.List;
+
+/** The "x86" CPU model: an i686-class interpreter. */
+public final class X86CpuProvider implements CpuProvider {
+
+    /** CPUID.1:EAX signature per model: family 6 (P6). */
+    enum Model {
+        PENTIUM_PRO("pentium-pro", 0x0611);
+
+        final String id;
+        final int signature;
+
+        Model(String id, int signature) {
+            this.id = id;
+            this.signature = signature;
+        }
+
+        static Model of(String id) {
+            for (Model m : values()) {
+                if (m.id.equals(id)) {
+                    return m;
+                }
+            }
+            throw new ConfigException("x86: unknown model '" + id + "' (known: pentium-pro)");
+        }
+    }
+
+    @Override
+    public String id() {
+        return "x86";
+    }
+
+    @Override
+    public String description() {
+        return "i686-class x86 interpreter (real/protected mode, paging, rings)";
+    }
+
+    @Override
+    public List<ConfigKey> configKeys() {
+        return List.of(
+                ConfigKey.of("model", ConfigType.STRING, "pentium-pro", "CPU model reported by CPUID"),
+                ConfigKey.of("tsc-frequency", ConfigType.INTEGER, "1000000000",
+                        "TSC ticks per second of virtual time"));
+    }
+
+    @Override
+    public Vcpu create(CpuContext context) {
+        Model model = Model.of(context.config().string("model"));
+        long hz = context.config().integer("tsc-frequency");
+        if (hz <= 0 || hz > 100_000_000_000L) {
+            throw new ConfigException("x86: tsc-frequency must be 1..100000000000 Hz, got " + hz);
+        }
+        return X86Cpu.create(context, hz, model.signature);
+    }
+}

@@ -1,0 +1,89 @@
+package dev.tern.x86.core;
+
+/**
+ * ESC (D8..DF) and WAIT: the CR0.EM/TS/MP checks, then the attached {@link FloatingPointUnit}. With
+ * no unit attached the CPU behaves as one without a coprocessor: ESC raises #NM so an OS can
+ * emulate, and CPUID does not advertise an FPU.
+ */
+public final class EscapeOps implements FloatingPointUnit.Operand {
+
+    private static final int MP = 0x2, EM = 0x4, TS = 0x8;
+
+    private final CpuCore c;
+    private FloatingPointUnit fpu;
+
+    public EscapeOps(CpuCore c) {
+        this.c = c;
+    }
+
+    public void attach(FloatingPointUnit unit) {
+        this.fpu = unit;
+    }
+
+    public FloatingPointUnit unit() {
+        return fpu;
+    }
+
+    void escape(int op) {
+        if ((c.cr0 & (EM | TS)) != 0 || fpu == null) {
+            throw CpuFault.of(CpuFault.NM);
+        }
+        if (op == 0xDF && c.modrm == 0xE0) {
+            c.set16(CpuCore.EAX, fpu.statusWord());
+            return;
+        }
+        fpu.execute(op, c.modrm, c.memOp ? this : null);
+    }
+
+    void waitInstruction() {
+        if ((c.cr0 & (MP | TS)) == (MP | TS)) {
+            throw CpuFault.of(CpuFault.NM);
+        }
+    }
+
+    private int at(int off) {
+        return c.addr32 ? c.eaOff + off : (c.eaOff + off) & 0xffff;
+    }
+
+    @Override
+    public int readU8(int off) {
+        return c.read8(c.eaSeg, at(off));
+    }
+
+    @Override
+    public int readU16(int off) {
+        return c.read16(c.eaSeg, at(off));
+    }
+
+    @Override
+    public int readU32(int off) {
+        return c.read32(c.eaSeg, at(off));
+    }
+
+    @Override
+    public long readU64(int off) {
+        return (readU32(off) & 0xffffffffL) | ((long) readU32(off + 4) << 32);
+    }
+
+    @Override
+    public void writeU8(int off, int v) {
+        c.write8(c.eaSeg, at(off), v);
+    }
+
+    @Override
+    public void writeU16(int off, int v) {
+        c.write16(c.eaSeg, at(off), v);
+    }
+
+    @Override
+    public void writeU32(int off, int v) {
+        c.write32(c.eaSeg, at(off), v);
+    }
+
+    @Override
+    public void writeU64(int off, long v) {
+        c.probeWrite(c.eaSeg, at(off), 8);
+        writeU32(off, (int) v);
+        writeU32(off + 4, (int) (v >>> 32));
+    }
+}

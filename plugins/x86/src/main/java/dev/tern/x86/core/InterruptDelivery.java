@@ -1,0 +1,128 @@
+package dev.tern.x86.core;
+
+import static dev.tern.x86.core.CpuCore.AC;
+import static dev.tern.x86.core.CpuCore.CS;
+import static dev.tern.x86.core.CpuCore.ESP;
+import static dev.tern.x86.core.CpuCore.IF;
+import static dev.tern.x86.core.CpuCore.NT;
+import static dev.tern.x86.core.CpuCore.RF;
+import static dev.tern.x86.core.CpuCore.SS;
+import static dev.tern.x86.core.CpuCore.TF;
+import static dev.tern.x86.core.CpuCore.VM;
+
+/**
+ * Delivers interrupts and exceptions through the IVT (real mode) or IDT (protected mode), including
+ * the stack switch through the TSS when a gate leads to a more privileged ring. Every check runs
+ * before any state changes, so a fault during delivery can be delivered in turn (or escalate).
+ */
+public final class InterruptDelivery {
+
+    private InterruptDelivery() {
+    }
+
+    /**
+     * Delivers {@code vector}. {@code returnIp} is the EIP pushed (the faulting instruction for
+     * faults, the next one for traps and INT n). {@code software} is true for INT n / INT3 / INTO,
+     * which check the gate's DPL.
+     */
+    public static void deliver(CpuCore c, int vector, int returnIp, boolean software, boolean hasError,
+                               int error) {
+        if (!c.protectedMode()) {
+            deliverReal(c, vector, returnIp);
+        } else if (c.v86()) {
+            // Virtual-8086 monitors are not supported: report the event as #GP to the kernel.
+            throw CpuFault.gp(0);
+        } else {
+            deliverProtected(c, vector, returnIp, software, hasError, error);
+        }
+    }
+
+    private static void deliverReal(CpuCore c, int vector, int returnIp) {
+        int a = vector * 4;
+        if (a + 3 > c.idtLimit) {
+            throw CpuFault.gp(a + 2);
+        }
+        int offset = c.readSys16(c.idtBase + a);
+        int sel = c.readSys16(c.idtBase + a + 2);
+        int sp = StackFrame.push(c, c.seg[SS], c.r[ESP], 2, 0, 0,
+                c.flags, c.seg[CS].selector, returnIp);
+        c.r[ESP] = sp;
+        c.flags &= ~(IF | TF | AC | RF);
+        c.seg[CS].loadReal(sel);
+        c.eip = offset;
+        c.ip = offset;
+    }
+
+    private static void deliverProtected(CpuCore c, int vector, int returnIp, boolean software,
+                                         boolean hasError, int error) {
+        int ext = software ? 0 : 1;
+        int idx = vector * 8;
+        if (idx + 7 > c.idtLimit) {
+            throw CpuFault.gp(idx + 2 + ext);
+        }
+        Descriptor g = new Descriptor(c.readSys32(c.idtBase + idx), c.readSys32(c.idtBase + idx + 4));
+        int type = g.type();
+        if (!g.system() || !(type == 5 || type == 6 || type == 7 || type == 14 || type == 15)) {
+            throw CpuFault.gp(idx + 2 + ext);
+        }
+        if (software && g.dpl() < c.cpl) {
+            throw CpuFault.gp(idx + 2);
+        }
+        if (!g.present()) {
+            throw CpuFault.withCode(CpuFault.NP, idx + 2 + ext);
+        }
+        if (type == 5) {
+            TaskSwitch.throughGate(c, g.gateSelector(), TaskSwitch.Reason.INTERRUPT, returnIp, hasError, error);
+            return;
+        }
+        int sel = g.gateSelector();
+        if ((sel & 0xfffc) == 0) {
+            throw CpuFault.gp(ext);
+        }
+        Descriptor cd = SegmentLoader.read(c, sel, CpuFault.GP);
+        if (!cd.code() || cd.dpl() > c.cpl) {
+            throw CpuFault.gp((sel & 0xfffc) + ext);
+        }
+        if (!cd.present()) {
+            throw CpuFault.withCode(CpuFault.NP, (sel & 0xfffc) + ext);
+        }
+        boolean gate32 = (type & 8) != 0;
+        int width = gate32 ? 4 : 2;
+        int offset = gate32 ? g.gateOffset() : g.gateOffset() & 0xffff;
+        if (Integer.compareUnsigned(offset, cd.limit()) > 0) {
+            throw CpuFault.gp(ext);
+        }
+        int oldFlags = c.flags;
+        int oldCs = c.seg[CS].selector;
+        if (!cd.conforming() && cd.dpl() < c.cpl) {
+            int newCpl = cd.dpl();
+            int[] stack = TaskSwitch.ringStack(c, newCpl);
+            Descriptor sd = SegmentLoader.checkStack(c, stack[0], newCpl, CpuFault.TS);
+            Segment ss = new Segment();
+            sd.loadInto(ss, stack[0]);
+            int[] frame = hasError
+                    ? new int[] {c.seg[SS].selector, c.r[ESP], oldFlags, oldCs, returnIp, error}
+                    : new int[] {c.seg[SS].selector, c.r[ESP], oldFlags, oldCs, returnIp};
+            int esp = StackFrame.push(c, ss, stack[1], width, 0, stack[0] & 0xfffc, frame);
+            SegmentLoader.markAccessed(c, stack[0], sd);
+            c.seg[SS].copyFrom(ss);
+            c.seg[SS].attr |= 1;
+            c.seg[SS].refresh();
+            c.r[ESP] = ss.big() ? esp : (c.r[ESP] & 0xffff0000) | (esp & 0xffff);
+            SegmentLoader.loadCode(c, sel, cd, newCpl);
+        } else {
+            int[] frame = hasError ? new int[] {oldFlags, oldCs, returnIp, error}
+                    : new int[] {oldFlags, oldCs, returnIp};
+            int esp = StackFrame.push(c, c.seg[SS], c.r[ESP], width, c.user, 0, frame);
+            int cpl = c.cpl;
+            SegmentLoader.loadCode(c, sel, cd, cpl);
+            c.r[ESP] = c.seg[SS].big() ? esp : (c.r[ESP] & 0xffff0000) | (esp & 0xffff);
+        }
+        c.flags &= ~(TF | NT | RF | VM);
+        if ((type & 1) == 0) {
+            c.flags &= ~IF;
+        }
+        c.eip = offset;
+        c.ip = offset;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.tern.x86;
+
+import dev.tern.spi.Config;
+import dev.tern.spi.ConfigException;
+import dev.tern.spi.cpu.CpuContext;
+import dev.tern.spi.cpu.CpuProvider;
+import dev.tern.spi.cpu.Vcpu;
+import dev.tern.spi.clock.Timer;
+import dev.tern.spi.clock.VirtualClock;
+import dev.tern.spi.io.MmioSpace;
+import dev.tern.spi.io.PortIoSpace;
+import dev.tern.spi.irq.InterruptController;
+import dev.tern.spi.memory.GuestMemory;
+import dev.tern.x86.conformance.FlatGuestMemory;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class X86CpuProviderTest {
+
+    private static CpuProvider provider() {
+        return ServiceLoader.load(CpuProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(x -> x.id().equals("x86")).findFirst().orElseThrow();
+    }
+
+    /** A context over fixtures with the given explicit config values (defaults from the provider). */
+    private static CpuContext context(Map<String, Object> values) {
+        CpuProvider p = provider();
+        Config config = new Config() {
+            @Override
+            public Optional<Object> value(String key) {
+                if (values.containsKey(key)) {
+                    return Optional.of(values.get(key));
+                }
+                return p.configKeys().stream().filter(k -> k.name().equals(key)).findFirst()
+                        .map(k -> k.type().parse(k.defaultValue()));
+            }
+
+            @Override
+            public Set<String> explicitKeys() {
+                return values.keySet();
+            }
+        };
+        GuestMemory memory = new FlatGuestMemory(1 << 20);
+        return new CpuContext() {
+            public int vcpuId() {
+                return 0;
+            }
+
+            public Config config() {
+                return config;
+            }
+
+            public GuestMemory memory() {
+                return memory;
+            }
+
+            public PortIoSpace ports() {
+                return new MapPortSpace();
+            }
+
+            public MmioSpace mmio() {
+                return null;
+            }
+
+            public VirtualClock clock() {
+                return new VirtualClock() {
+                    public long nanos() {
+                        return 0;
+                    }
+
+                    public Timer newTimer(String name, Runnable callback) {
+                        throw new UnsupportedOperationException();
+                    }
+                };
+            }
+
+            public InterruptController interruptController() {
+                return () -> 0x20;
+            }
+        };
+    }
+
+    @Test
+    void providerIsFoundByServiceLoaderWithItsConfigKeys() {
+        CpuProvider p = provider();
+        assertTrue(p.configKeys().stream().anyMatch(k -> k.name().equals("tsc-frequency")));
+        assertTrue(p.configKeys().stream().anyMatch(k -> k.name().equals("model")));
+    }
+
+    @Test
+    void createsAVcpuInTheResetState() {
+        Vcpu v = provider().create(context(Map.of()));
+        X86Cpu cpu = (X86Cpu) v;
+        assertEquals(0xfff0, cpu.core().eip);
+        assertEquals(0xf000, cpu.core().seg[1].selector);
+        assertEquals("x86-cpu", v.sections().getFirst().name());
+    }
+
+    @Test
+    void badConfigurationIsRefusedWithTheKeyNamed() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> provider().create(context(Map.of("tsc-frequency", 0L))));
+        assertTrue(e.getMessage().contains("tsc-frequency"), e.getMessage());
+        ConfigException m = assertThrows(ConfigException.class,
+                () -> provider().create(context(Map.of("model", "z80"))));
+        assertTrue(m.getMessage().contains("z80"), m.getMessage());
+    }
+}
