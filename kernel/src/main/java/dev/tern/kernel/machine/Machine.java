@@ -81,8 +81,8 @@ public final class Machine implements AutoCloseable {
         }
         irq.setCpuPin(this::setIntr);
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
-        var control = new Control();
         for (DeviceSpec d : spec.devices()) {
+            var control = new Control(d.instance());
             DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
             var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
                     ram, ports, mmio, irq, clock, control);
@@ -405,8 +405,23 @@ public final class Machine implements AutoCloseable {
     /** A device and the spec it was made from. */
     private record MachineDevice(DeviceSpec spec, Device device) { }
 
-    /** The machine-level effects devices may cause. */
+    /** A20 requests by device; the gate is open when any device that spoke holds it open (as the PC's chipset ORs them). */
+    private final java.util.Map<String, Boolean> a20Requests = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void updateA20(String source, boolean enabled) {
+        a20Requests.put(source, enabled);
+        boolean open = a20Requests.containsValue(Boolean.TRUE);
+        vcpus.forEach(v -> v.setA20(open));
+    }
+
+    /** The machine-level effects a device may cause; one per device, so A20 requests can be told apart. */
     private final class Control implements dev.tern.spi.device.MachineControl {
+        private final String device;
+
+        Control(String device) {
+            this.device = device;
+        }
+
         @Override
         public void requestPowerOff(int exitStatus) {
             finish(new MachineExit(MachineExit.Reason.POWER_OFF, exitStatus, "guest powered off with status " + exitStatus));
@@ -420,7 +435,7 @@ public final class Machine implements AutoCloseable {
 
         @Override
         public void setA20(boolean enabled) {
-            vcpus.forEach(v -> v.setA20(enabled));
+            updateA20(device, enabled);
         }
 
         @Override

@@ -13,13 +13,14 @@ final class PcDevices {
     private PcDevices() {
     }
 
-    /** Interrupt controllers, timer, RTC, keyboard controller, POST port, COM1 and isa-debug-exit. */
+    /** Interrupt controllers, timer, RTC, keyboard controller, port 0x92, POST port, COM1 and isa-debug-exit. */
     static List<DeviceSpec> standard(String serial) {
         var d = new ArrayList<DeviceSpec>();
         d.add(new DeviceSpec("i8259", "pic", Map.of()));
         d.add(new DeviceSpec("i8254", "pit", Map.of()));
         d.add(new DeviceSpec("mc146818", "rtc", Map.of()));
         d.add(new DeviceSpec("i8042", "i8042", Map.of()));
+        d.add(new DeviceSpec("port92", "port92", Map.of()));
         d.add(new DeviceSpec("port80", "port80", Map.of()));
         serialDevice(serial).ifPresent(d::add);
         d.add(new DeviceSpec("isa-debug-exit", "debug-exit", Map.of()));
