@@ -379,6 +379,7 @@ public final class Machine implements AutoCloseable {
     }
 
     private void resetAll() {
+        a20Requests.clear();
         vcpus.forEach(Vcpu::reset);
         devices.forEach(d -> d.device().reset());
     }
