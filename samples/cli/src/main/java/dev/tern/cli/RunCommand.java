@@ -4,7 +4,9 @@ import dev.tern.kernel.config.ConfigText;
 import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.state.StateSource;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;
@@ -72,6 +74,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Stop after N instructions (0 = no limit).")
     long maxInstructions;
 
+    @Option(names = "--loadvm", paramLabel = "FILE", description = "Restore the machine from a snapshot before it starts.")
+    Path loadvm;
+
+    @Option(names = "--savevm-on-stop", paramLabel = "FILE",
+            description = "When the run stops (instruction limit or host stop), write a snapshot to FILE.")
+    Path savevmOnStop;
+
     @Option(names = "--pacing", paramLabel = "MODE", defaultValue = "realtime",
             description = "While the guest idles: realtime (wait on the wall clock) or warp (jump to the next timer; deterministic). Default: ${DEFAULT-VALUE}.")
     String pacing;
@@ -106,8 +115,15 @@ final class RunCommand implements Callable<Integer> {
             if (linux != null) {
                 linux.load(machine.memory());
             }
+            if (loadvm != null) {
+                MachineSnapshot.load(machine, StateSource.of(loadvm));
+            }
             machine.start();
             MachineExit exit = machine.awaitExit();
+            if (savevmOnStop != null && (exit.reason() == MachineExit.Reason.INSTRUCTION_LIMIT
+                    || exit.reason() == MachineExit.Reason.HOST_STOP)) {
+                MachineSnapshot.save(machine, savevmOnStop);
+            }
             terminal.restore();
             System.out.flush();
             if (exit.reason() != MachineExit.Reason.POWER_OFF) {
