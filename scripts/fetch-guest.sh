@@ -35,12 +35,20 @@ fi
 if [[ $(dpkg --print-architecture) != i386 ]] && ! dpkg --print-foreign-architectures | grep -qx i386; then
     echo "fetch-guest: adding the i386 architecture"
     as_root dpkg --add-architecture i386
-    as_root apt-get update -q
+    # One stale mirror index (seen: bookworm-security i386) must not stop us: the download decides.
+    as_root apt-get update -q || echo "fetch-guest: apt-get update reported errors; trying anyway" >&2
 fi
 
 # linux-image-686 is the metapackage; its dependency names the current ABI, e.g. linux-image-6.1.0-50-686.
-kernel_pkg=$(apt-cache depends linux-image-686:i386 2>/dev/null \
-    | awk '/Depends: linux-image-[0-9]/ { sub(/:i386$/, "", $2); print $2; exit }')
+resolve_kernel() {
+    apt-cache depends linux-image-686:i386 2>/dev/null \
+        | awk '/Depends: linux-image-[0-9]/ { sub(/:i386$/, "", $2); print $2; exit }'
+}
+kernel_pkg=$(resolve_kernel)
+if [[ -z $kernel_pkg ]]; then
+    as_root apt-get update -q || echo "fetch-guest: apt-get update reported errors; trying anyway" >&2
+    kernel_pkg=$(resolve_kernel)
+fi
 if [[ -z $kernel_pkg ]]; then
     echo "fetch-guest: cannot resolve linux-image-686:i386; run apt-get update" >&2
     exit 1
