@@ -6,6 +6,7 @@ import dev.tern.kernel.state.SavedStateException;
 import dev.tern.kernel.state.SavedStateWriter;
 import dev.tern.kernel.state.SnapshotLoader;
 import dev.tern.kernel.state.StateSource;
+import dev.tern.kernel.vm.VmState;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -54,6 +55,56 @@ public final class MachineSnapshot {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Saves a machine that may be running: pauses it for the save (state SAVING) and lets it run
+     * again afterwards, also when the save fails.
+     */
+    public static void saveLive(Machine machine, Path file) throws IOException {
+        boolean wasRunning = machine.lifecycle().state() == VmState.RUNNING;
+        if (wasRunning) {
+            machine.pause();
+        }
+        boolean paused = machine.lifecycle().state() == VmState.PAUSED;
+        if (paused) {
+            machine.lifecycle().transition(VmState.SAVING);
+        }
+        try {
+            save(machine, file);
+        } finally {
+            if (paused) {
+                machine.lifecycle().transition(VmState.PAUSED);
+            }
+            if (wasRunning) {
+                machine.resume();
+            }
+        }
+    }
+
+    /**
+     * Loads into a machine that may be running: pauses it (state LOADING), applies the snapshot if it
+     * verifies, and lets the machine run again — from the loaded state, or unchanged when refused.
+     */
+    public static void loadLive(Machine machine, StateSource source) throws SavedStateException {
+        boolean wasRunning = machine.lifecycle().state() == VmState.RUNNING;
+        if (wasRunning) {
+            machine.pause();
+        }
+        boolean paused = machine.lifecycle().state() == VmState.PAUSED;
+        if (paused) {
+            machine.lifecycle().transition(VmState.LOADING);
+        }
+        try {
+            load(machine, source);
+        } finally {
+            if (paused) {
+                machine.lifecycle().transition(VmState.PAUSED);
+            }
+            if (wasRunning) {
+                machine.resume();
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.state.StateSource;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
@@ -81,6 +82,14 @@ final class RunCommand implements Callable<Integer> {
             description = "When the run stops (instruction limit or host stop), write a snapshot to FILE.")
     Path savevmOnStop;
 
+    @Option(names = "--monitor", paramLabel = "WHERE", defaultValue = "none",
+            description = "Human monitor: none, stdio or tcp:HOST:PORT (savevm, loadvm, info status, stop, cont, quit...). Default: ${DEFAULT-VALUE}.")
+    String monitor;
+
+    @Option(names = "--snapshot-dir", paramLabel = "DIR", defaultValue = "snapshots",
+            description = "Where the monitor's savevm/loadvm/delvm keep NAME.tern files. Default: ${DEFAULT-VALUE}.")
+    Path snapshotDir;
+
     @Option(names = "--pacing", paramLabel = "MODE", defaultValue = "realtime",
             description = "While the guest idles: realtime (wait on the wall clock) or warp (jump to the next timer; deterministic). Default: ${DEFAULT-VALUE}.")
     String pacing;
@@ -119,7 +128,10 @@ final class RunCommand implements Callable<Integer> {
                 MachineSnapshot.load(machine, StateSource.of(loadvm));
             }
             machine.start();
-            MachineExit exit = machine.awaitExit();
+            MachineExit exit;
+            try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir))) {
+                exit = machine.awaitExit();
+            }
             if (savevmOnStop != null && (exit.reason() == MachineExit.Reason.INSTRUCTION_LIMIT
                     || exit.reason() == MachineExit.Reason.HOST_STOP)) {
                 MachineSnapshot.save(machine, savevmOnStop);

@@ -1,0 +1,208 @@
+package dev.tern.kernel.monitor;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.state.StateSource;
+import dev.tern.kernel.vm.VmState;
+import dev.tern.spi.cpu.Vcpu;
+import dev.tern.spi.memory.RamRegion;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The human monitor of one machine. Commands follow QEMU's HMP names; every input line is untrusted
+ * (bounded length, argument counts checked, snapshot names confined to the snapshot directory) and
+ * an error is printed as {@code Error: ...} without affecting the machine.
+ */
+public final class Monitor {
+
+    /** Longest accepted command line. */
+    public static final int MAX_LINE = 4096;
+    /** What the monitor prints before reading a command. */
+    public static final String PROMPT = "(tern) ";
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private final Machine machine;
+    private final SnapshotStore snapshots;
+    private final Map<String, MonitorCommand> commands = new TreeMap<>();
+    private volatile boolean quit;
+
+    public Monitor(Machine machine, SnapshotStore snapshots) {
+        this.machine = machine;
+        this.snapshots = snapshots;
+        registerBuiltins();
+    }
+
+    /** Adds (or replaces) a command; info topics are named {@code "info TOPIC"}. */
+    public void register(MonitorCommand command) {
+        commands.put(command.name(), command);
+    }
+
+    /** Whether {@code quit} was executed. */
+    public boolean quitRequested() {
+        return quit;
+    }
+
+    /** Executes one command line and returns what to print (ends with a newline unless empty). */
+    public String execute(String line) {
+        if (line.length() > MAX_LINE) {
+            return "Error: command line longer than " + MAX_LINE + " characters\n";
+        }
+        List<String> words = new ArrayList<>(Arrays.asList(line.strip().split("\\s+")));
+        if (words.getFirst().isEmpty()) {
+            return "";
+        }
+        String name = words.removeFirst();
+        if (name.equals("info")) {
+            if (words.isEmpty()) {
+                return "Error: 'info' needs a topic: " + topics() + "\n";
+            }
+            name = "info " + words.removeFirst();
+        }
+        MonitorCommand cmd = commands.get(name);
+        if (cmd == null) {
+            return "Error: unknown command '" + name + "'; try 'help'\n";
+        }
+        if (words.size() < cmd.minArgs() || words.size() > cmd.maxArgs()) {
+            return "Error: usage: " + (cmd.name() + " " + cmd.params()).strip() + "\n";
+        }
+        try {
+            String out = cmd.action().run(words);
+            return out.isEmpty() || out.endsWith("\n") ? out : out + "\n";
+        } catch (Exception e) {
+            return "Error: " + (e.getMessage() != null ? e.getMessage() : e.toString()) + "\n";
+        }
+    }
+
+    /** Reads commands until {@code quit} or end of input, printing a prompt before each. */
+    public void serve(BufferedReader in, PrintWriter out) throws IOException {
+        out.print(PROMPT);
+        out.flush();
+        String line;
+        while (!quit && (line = readBoundedLine(in)) != null) {
+            out.print(execute(line));
+            if (!quit) {
+                out.print(PROMPT);
+            }
+            out.flush();
+        }
+    }
+
+    private static String readBoundedLine(BufferedReader in) throws IOException {
+        var sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                return sb.toString();
+            }
+            if (c != '\r' && sb.length() <= MAX_LINE) {
+                sb.append((char) c);
+            }
+        }
+        return sb.isEmpty() ? null : sb.toString();
+    }
+
+    private String topics() {
+        return String.join(", ", commands.keySet().stream().filter(k -> k.startsWith("info ")).map(k -> k.substring(5)).toList());
+    }
+
+    private void registerBuiltins() {
+        register(MonitorCommand.of("help", "list the commands", () -> help()));
+        register(MonitorCommand.of("info status", "the machine's run state", () -> "VM status: " + status()));
+        register(MonitorCommand.of("info registers", "one line per vCPU", () -> {
+            var sb = new StringBuilder();
+            List<Vcpu> vcpus = machine.vcpus();
+            for (int i = 0; i < vcpus.size(); i++) {
+                sb.append("CPU#").append(i).append(": ").append(vcpus.get(i).describe()).append('\n');
+            }
+            return sb.toString();
+        }));
+        register(MonitorCommand.of("info stats", "counters, profiles and gauges", () -> machine.stats().render()));
+        register(MonitorCommand.of("info ioports", "claimed I/O port ranges", () -> String.join("\n", machine.ports().describe())));
+        register(MonitorCommand.of("info mtree", "guest memory regions and MMIO mappings", this::memoryTree));
+        register(MonitorCommand.of("info snapshots", "snapshots in the snapshot directory", this::listSnapshots));
+        register(MonitorCommand.of("stop", "pause the guest", () -> {
+            if (machine.lifecycle().state() == VmState.RUNNING) {
+                machine.pause();
+            }
+            return "";
+        }));
+        register(MonitorCommand.of("cont", "resume the guest", () -> {
+            if (machine.lifecycle().state() == VmState.PAUSED) {
+                machine.resume();
+            }
+            return "";
+        }));
+        register(MonitorCommand.of("quit", "stop the machine and end the VMM", () -> {
+            quit = true;
+            machine.stop("quit from the monitor");
+            return "";
+        }));
+        register(new MonitorCommand("savevm", "NAME", "save the whole machine as snapshot NAME", 1, 1, args -> {
+            MachineSnapshot.saveLive(machine, snapshots.fileForWriting(args.getFirst()));
+            return "";
+        }));
+        register(new MonitorCommand("loadvm", "NAME", "restore snapshot NAME (verified before anything changes)", 1, 1, args -> {
+            MachineSnapshot.loadLive(machine, StateSource.of(snapshots.existing(args.getFirst())));
+            return "";
+        }));
+        register(new MonitorCommand("delvm", "NAME", "delete snapshot NAME", 1, 1, args -> {
+            snapshots.delete(args.getFirst());
+            return "";
+        }));
+    }
+
+    private String status() {
+        VmState s = machine.lifecycle().state();
+        return switch (s) {
+            case RUNNING -> "running";
+            case PAUSED -> "paused";
+            default -> s.name().toLowerCase(Locale.ROOT);
+        };
+    }
+
+    private String help() {
+        var sb = new StringBuilder();
+        for (MonitorCommand c : commands.values()) {
+            sb.append(String.format(Locale.ROOT, "%-28s %s%n", (c.name() + " " + c.params()).strip(), c.help()));
+        }
+        return sb.toString();
+    }
+
+    private String memoryTree() {
+        var sb = new StringBuilder("memory:\n");
+        for (RamRegion r : machine.memory().regions()) {
+            sb.append(String.format(Locale.ROOT, "  %016x-%016x (prio 0, %s): %s%n", r.base(), r.end() - 1,
+                    r.readOnly() ? "rom" : "ram", r.name()));
+        }
+        List<String> mmio = machine.mmio().describe();
+        if (!mmio.isEmpty()) {
+            sb.append("mmio:\n");
+            mmio.forEach(l -> sb.append("  ").append(l).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    private String listSnapshots() throws IOException {
+        var list = snapshots.list();
+        if (list.isEmpty()) {
+            return "There is no snapshot available.";
+        }
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-20s %12s  %s%n", "TAG", "SIZE", "DATE"));
+        for (var e : list) {
+            sb.append(String.format(Locale.ROOT, "%-20s %12d  %s%n", e.name(), e.bytes(), TIME.format(e.saved())));
+        }
+        return sb.toString();
+    }
+}

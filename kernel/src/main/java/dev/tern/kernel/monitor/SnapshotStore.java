@@ -1,0 +1,83 @@
+package dev.tern.kernel.monitor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Named snapshots as files {@code NAME.tern} in one directory — what {@code savevm}, {@code loadvm},
+ * {@code delvm} and {@code info snapshots} work on. Names are restricted so that a name can never
+ * reach outside the directory.
+ */
+public final class SnapshotStore {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final String SUFFIX = ".tern";
+
+    private final Path dir;
+
+    public SnapshotStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** A snapshot's listing entry. */
+    public record Entry(String name, long bytes, Instant saved) {
+    }
+
+    /** The file of snapshot {@code name}. */
+    public Path file(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("snapshot name '" + name
+                    + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        return dir.resolve(name + SUFFIX);
+    }
+
+    /** The file to write snapshot {@code name} to (creates the directory). */
+    public Path fileForWriting(String name) throws IOException {
+        Path f = file(name);
+        Files.createDirectories(dir);
+        return f;
+    }
+
+    /** The existing file of snapshot {@code name}. */
+    public Path existing(String name) {
+        Path f = file(name);
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("no snapshot named '" + name + "' in " + dir);
+        }
+        return f;
+    }
+
+    /** Deletes snapshot {@code name}. */
+    public void delete(String name) throws IOException {
+        Files.delete(existing(name));
+    }
+
+    /** All snapshots, by name. */
+    public List<Entry> list() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        var out = new ArrayList<Entry>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(SUFFIX) && Files.isRegularFile(p)) {
+                    out.add(new Entry(f.substring(0, f.length() - SUFFIX.length()), Files.size(p),
+                            Files.getLastModifiedTime(p).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+}
