@@ -117,7 +117,7 @@ public abstract class TransportContract {
         }
         Config defaults = ProviderConfig.of(provider(), baseSettings());
         for (ConfigKey key : keys) {
-            if (!key.isRequired()) {
+            if (!key.isRequired() && !baseSettings().containsKey(key.name())) {
                 assertEquals(key.type().parse(key.defaultValue()), defaults.value(key.name()).orElseThrow());
             }
         }

@@ -130,6 +130,29 @@ public final class StreamConnection implements Connection {
         }
     }
 
+    /**
+     * Reads and throws away whatever has already arrived, without waiting; returns the byte count.
+     * A TCP socket closed with unread input resets the connection, and the reset can destroy data
+     * the peer has not read yet; a protocol that ignores the last messages of its peer drains them
+     * before closing.
+     */
+    public long discardReceived(long limit) throws IOException {
+        ensureOpen();
+        ByteBuffer sink = ByteBuffer.allocate(8192);
+        long total = 0;
+        synchronized (readLock) {
+            while (total < limit) {
+                sink.clear();
+                int n = io(() -> channel.read(sink));
+                if (n <= 0) {
+                    break;
+                }
+                total += n;
+            }
+        }
+        return total;
+    }
+
     @Override
     public boolean isOpen() {
         return !closed.get();
