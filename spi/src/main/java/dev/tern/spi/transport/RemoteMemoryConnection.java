@@ -17,10 +17,10 @@ import java.lang.foreign.MemorySegment;
  * while this end reads the stream or waits in {@link #register}; an end that never reads cannot
  * answer registrations.
  *
- * <p>Memory is written in {@linkplain #CHUNK_SIZE chunks}. A chunk whose new content is entirely
- * zero, written where the exposed region still holds its initial zeros, is not written at all but
- * only announced: an exposed region starts zero-filled and its owner must not modify it while the
- * peer writes it.
+ * <p>Memory is written in {@linkplain #CHUNK_SIZE chunks} (a write is split at chunk boundaries).
+ * A piece whose new content is entirely zero, written where the exposed region still holds its
+ * initial zeros, is not written at all but only announced: an exposed region starts zero-filled
+ * and its owner must not modify it while the peer writes it.
  */
 public interface RemoteMemoryConnection extends Connection {
 

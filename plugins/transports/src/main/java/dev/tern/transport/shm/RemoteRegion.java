@@ -1,16 +1,17 @@
 package dev.tern.transport.shm;
 
-import dev.tern.spi.transport.RemoteMemoryConnection;
-
 import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
 
 /**
- * A region of the peer this end writes. It remembers which chunks it has put non-zero bytes into:
- * only a chunk never written still holds the initial zeros, so only there may a zero chunk be
- * skipped; elsewhere zeros must really be written or stale data would survive.
+ * A region of the peer this end writes. It remembers which 4 KiB pages it has put non-zero bytes
+ * into: only a page never written still holds the initial zeros, so only there may zeros be
+ * skipped; elsewhere zeros must really be written or stale data would survive. Pages, not 1 MiB
+ * chunks, are tracked so that the zero pages between data pages of a first pass are skipped too.
  */
 final class RemoteRegion {
+
+    static final int PAGE = 4096;
 
     private final int id;
     private final String name;
@@ -39,16 +40,19 @@ final class RemoteRegion {
         return memory.byteSize();
     }
 
-    /** Whether the chunk holding {@code offset} has never received non-zero bytes. */
-    boolean pristine(long offset) {
-        return !touched.get(chunk(offset));
+    /** Whether no page overlapping {@code [offset, offset + length)} has received non-zero bytes. */
+    boolean pristine(long offset, long length) {
+        int first = page(offset);
+        int next = touched.nextSetBit(first);
+        return next < 0 || next > page(offset + length - 1);
     }
 
-    void touch(long offset) {
-        touched.set(chunk(offset));
+    /** Records that {@code [offset, offset + length)} may now hold non-zero bytes. */
+    void touch(long offset, long length) {
+        touched.set(page(offset), page(offset + length - 1) + 1);
     }
 
-    private static int chunk(long offset) {
-        return Math.toIntExact(offset / RemoteMemoryConnection.CHUNK_SIZE);
+    private static int page(long offset) {
+        return Math.toIntExact(offset / PAGE);
     }
 }

@@ -279,7 +279,7 @@ public final class ShmConnection implements RemoteMemoryConnection {
 
     private void writePiece(RemoteRegion region, long at, MemorySegment src, long pos, long n) throws IOException {
         boolean zero = MemorySegment.mismatch(src, pos, pos + n, ZEROS, 0, n) < 0;
-        if (zero && region.pristine(at)) {
+        if (zero && region.pristine(at, n)) {
             ZeroRanges full = zeros.add(region.id(), at, n);
             if (full != null) {
                 send(full);
@@ -292,7 +292,7 @@ public final class ShmConnection implements RemoteMemoryConnection {
             sent = sent.plus(n, 0, n, 0);
         } else {
             MemorySegment.copy(src, pos, region.memory(), at, n);
-            region.touch(at);
+            region.touch(at, n);
             unflushedWritten += n;
             sent = sent.plus(n, 0, 0, 0);
         }
