@@ -278,23 +278,38 @@ public final class ShmConnection implements RemoteMemoryConnection {
     }
 
     private void writePiece(RemoteRegion region, long at, MemorySegment src, long pos, long n) throws IOException {
-        boolean zero = MemorySegment.mismatch(src, pos, pos + n, ZEROS, 0, n) < 0;
-        if (zero && region.pristine(at, n)) {
+        if (MemorySegment.mismatch(src, pos, pos + n, ZEROS, 0, n) >= 0) {
+            MemorySegment.copy(src, pos, region.memory(), at, n);
+            region.touch(at, n);
+            unflushedWritten += n;
+            sent = sent.plus(n, 0, 0, 0);
+            return;
+        }
+        // All zero: skip the pages still holding their initial zeros, clear the others.
+        long end = at + n;
+        for (long from = at; from < end; ) {
+            long to = Math.min(end, (from / RemoteRegion.PAGE + 1) * RemoteRegion.PAGE);
+            boolean pristine = region.pristine(from, to - from);
+            while (to < end && region.pristine(to, Math.min(end, to + RemoteRegion.PAGE) - to) == pristine) {
+                to = Math.min(end, to + RemoteRegion.PAGE);
+            }
+            zeroRun(region, from, to - from, pristine);
+            from = to;
+        }
+    }
+
+    private void zeroRun(RemoteRegion region, long at, long n, boolean pristine) throws IOException {
+        if (pristine) {
             ZeroRanges full = zeros.add(region.id(), at, n);
             if (full != null) {
                 send(full);
             }
             sent = sent.plus(0, n, 0, 0);
-        } else if (zero) {
+        } else {
             region.memory().asSlice(at, n).fill((byte) 0);
             unflushedWritten += n;
             unflushedFilled += n;
             sent = sent.plus(n, 0, n, 0);
-        } else {
-            MemorySegment.copy(src, pos, region.memory(), at, n);
-            region.touch(at, n);
-            unflushedWritten += n;
-            sent = sent.plus(n, 0, 0, 0);
         }
     }
 

@@ -114,6 +114,11 @@ class ShmRemoteMemoryTest {
         source.write(region, MIB + PAGE, zeros.asSlice(0, PAGE));
         assertEquals(0, ram.get(ValueLayout.JAVA_BYTE, MIB + PAGE), "zeros over written data must be written");
         assertEquals(new ShmStats(2L * PAGE, MIB, PAGE, 0), source.sent());
+        // A zero chunk over chunk 1, where one page was touched: that page is cleared, the rest skipped.
+        source.write(region, MIB + PAGE, data);
+        source.write(region, MIB, zeros);
+        assertEquals(0, ram.get(ValueLayout.JAVA_BYTE, MIB + PAGE));
+        assertEquals(new ShmStats(4L * PAGE, 2 * MIB - PAGE, 2L * PAGE, 0), source.sent());
     }
 
     @Test
@@ -126,7 +131,7 @@ class ShmRemoteMemoryTest {
         assertEquals(-1, ram.asSlice(MIB / 2, 2 * MIB).mismatch(src));
         // Pieces: [0.5M,1M) zero, [1M,2M) has data, [2M,2.5M) zero; everything was pristine before.
         assertEquals(new ShmStats(MIB, MIB, 0, 0), source.sent());
-        // Again: the data chunk's pages are touched now, so its zeros are written, the rest skipped.
+        // Again, all zero: the data piece was copied whole, so all its pages are cleared; the rest skipped.
         source.write(region, MIB / 2, Arena.ofAuto().allocate(2 * MIB));
         assertEquals(new ShmStats(2 * MIB, 2 * MIB, MIB, 0), source.sent());
         assertEquals(-1, ram.asSlice(0, 4 * MIB).mismatch(Arena.ofAuto().allocate(4 * MIB)));

@@ -3,6 +3,7 @@ package dev.tern.transport.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tern.spi.ConfigException;
@@ -16,6 +17,7 @@ import java.net.InetAddress;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -99,6 +101,25 @@ class TcpTransportTest {
         ConnectException e = assertThrows(ConnectException.class,
                 () -> provider.connect("127.0.0.1:" + port, ProviderConfig.defaults(provider)));
         assertTrue(e.getMessage().contains("tcp:127.0.0.1:" + port), e.getMessage());
+    }
+
+    @Test
+    void connectGivesUpAfterTheConnectTimeout() throws IOException {
+        // Linux drops SYNs to a listener whose accept queue (backlog 1, so 2 entries) is full and
+        // never answers: the third connection attempt hangs in SYN-SENT until our timeout.
+        try (ServerSocketChannel full = ServerSocketChannel.open()) {
+            full.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            InetSocketAddress at = (InetSocketAddress) full.getLocalAddress();
+            try (var first = java.nio.channels.SocketChannel.open(at);
+                 var second = java.nio.channels.SocketChannel.open(at)) {
+                SocketTimeoutException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(
+                        SocketTimeoutException.class, () -> provider.connect("127.0.0.1:" + at.getPort(),
+                                ProviderConfig.of(provider, Map.of("connect-timeout", "300ms")))));
+                assertTrue(e.getMessage().contains("300ms") && e.getMessage().contains("tcp:127.0.0.1:" + at.getPort()),
+                        e.getMessage());
+                assertTrue(first.isConnected() && second.isConnected());
+            }
+        }
     }
 
     @Test
