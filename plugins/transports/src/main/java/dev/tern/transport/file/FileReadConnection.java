@@ -4,6 +4,7 @@ import dev.tern.spi.transport.Connection;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -32,7 +33,7 @@ public final class FileReadConnection implements Connection {
     public int read(ByteBuffer dst) throws IOException {
         try {
             return channel.read(dst);
-        } catch (java.nio.channels.ClosedChannelException e) {
+        } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
             throw new IOException(peer() + ": read failed: " + e.getMessage(), e);
@@ -43,7 +44,7 @@ public final class FileReadConnection implements Connection {
     @Override
     public int write(ByteBuffer src) throws IOException {
         if (!channel.isOpen()) {
-            throw new java.nio.channels.ClosedChannelException();
+            throw new ClosedChannelException();
         }
         throw new IOException(peer() + " is the reading end of a one-way file stream; it cannot be written");
     }

@@ -10,6 +10,7 @@ import dev.tern.transport.channel.StreamConnection;
 import dev.tern.transport.channel.StreamListener;
 
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -100,12 +101,18 @@ public final class UnixTransportProvider implements TransportProvider {
             throw new FileAlreadyExistsException(path.toString(), null,
                     "cannot listen on unix:" + path + ": the path exists and is not a socket");
         }
+        // Non-blocking: a live listener with a full accept queue must not hang us, and it answers
+        // "try again" (a SocketException), which is as alive as a completed connection.
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.configureBlocking(false);
             probe.connect(UnixDomainSocketAddress.of(path));
-        } catch (SocketException refused) {
+        } catch (ConnectException refused) {
             // Nobody accepts on it: the file is what a crashed listener left behind.
             Files.deleteIfExists(path);
             return;
+        } catch (SocketException busy) {
+            throw new IOException("cannot listen on unix:" + path + ": another process is listening there ("
+                    + busy.getMessage() + ")", busy);
         }
         throw new IOException("cannot listen on unix:" + path + ": another process is listening there");
     }

@@ -71,6 +71,22 @@ class UnixTransportTest {
     }
 
     @Test
+    void aLiveListenerWithAFullAcceptQueueIsNotStolenNorWaitedFor() throws IOException {
+        Path socket = dir.resolve("busy.sock");
+        try (ServerSocketChannel busy = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            busy.bind(UnixDomainSocketAddress.of(socket), 1);
+            try (var a = java.nio.channels.SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                 var b = java.nio.channels.SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                IOException e = assertThrows(IOException.class,
+                        () -> provider.listen(socket.toString(), ProviderConfig.defaults(provider)));
+                assertTrue(e.getMessage().contains("another process is listening"), e.getMessage());
+                assertTrue(Files.exists(socket));
+                assertTrue(a.isConnected() && b.isConnected());
+            }
+        }
+    }
+
+    @Test
     void aRegularFileIsNeverDeleted() throws IOException {
         Path file = Files.writeString(dir.resolve("precious.txt"), "keep me");
         IOException e = assertThrows(IOException.class,
