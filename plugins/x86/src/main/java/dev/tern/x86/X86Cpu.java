@@ -11,7 +11,6 @@ import dev.tern.spi.state.StateSection;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
 import dev.tern.x86.core.EscapeOps;
-import dev.tern.x86.core.FloatingPointUnit;
 import dev.tern.x86.core.InterruptDelivery;
 import dev.tern.x86.core.Interpreter;
 import dev.tern.x86.core.PhysicalMemory;
@@ -38,6 +37,7 @@ public final class X86Cpu implements Vcpu {
     private final Interpreter interpreter;
     private final SystemOps sys;
     private final EscapeOps escape;
+    private X87Unit fpu;
     private final InterruptController pic;
     private final int vcpuId;
     private final int signature;
@@ -74,8 +74,9 @@ public final class X86Cpu implements Vcpu {
         return core;
     }
 
-    /** Attaches the x87 unit; CPUID then advertises an FPU. */
-    public void attachFpu(FloatingPointUnit unit) {
+    /** Attaches the x87 unit (null detaches it); CPUID then advertises an FPU. */
+    public void attachFpu(X87Unit unit) {
+        fpu = unit;
         escape.attach(unit);
         sys.setFpuPresent(unit != null);
     }
@@ -296,7 +297,7 @@ public final class X86Cpu implements Vcpu {
         return new X86State(c.r.clone(), c.eip, c.flags, List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
                 c.gdtBase, c.gdtLimit, c.idtBase, c.idtLimit, c.cr0, c.cr2, c.cr3, c.cr4, c.dr.clone(), c.cpl,
                 sys.tsc().offset(), sys.apicBase(), instructions, halted, shadowUntil == instructions,
-                interruptRequest, c.a20);
+                interruptRequest, c.a20, fpu != null ? fpu.save() : X86State.FPU_POWER_ON);
     }
 
     private static SegmentState stateOf(Segment s) {
@@ -343,6 +344,9 @@ public final class X86Cpu implements Vcpu {
         shadowUntil = st.interruptShadow() ? instructions : -1;
         interruptRequest = st.interruptRequest();
         c.a20 = st.a20();
+        if (fpu != null) {
+            fpu.load(st.fpu());
+        }
         c.phys.refreshRegions();
         c.pagingChanged();
     }

@@ -49,7 +49,8 @@ public final class X86CpuProvider implements CpuProvider {
         return List.of(
                 ConfigKey.of("model", ConfigType.STRING, "pentium-pro", "CPU model reported by CPUID"),
                 ConfigKey.of("tsc-frequency", ConfigType.INTEGER, "1000000000",
-                        "TSC ticks per second of virtual time"));
+                        "TSC ticks per second of virtual time"),
+                ConfigKey.of("fpu", ConfigType.BOOLEAN, "true", "attach the x87 floating-point unit"));
     }
 
     @Override
@@ -59,6 +60,10 @@ public final class X86CpuProvider implements CpuProvider {
         if (hz <= 0 || hz > 100_000_000_000L) {
             throw new ConfigException("x86: tsc-frequency must be 1..100000000000 Hz, got " + hz);
         }
-        return X86Cpu.create(context, hz, model.signature);
+        X86Cpu cpu = X86Cpu.create(context, hz, model.signature);
+        if (context.config().bool("fpu")) {
+            cpu.attachFpu(new X87Unit());
+        }
+        return cpu;
     }
 }

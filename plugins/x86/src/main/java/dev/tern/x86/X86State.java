@@ -1,11 +1,12 @@
 package dev.tern.x86;
 
+import dev.tern.x86.fpu.X87State;
+
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The complete architectural state of one x86 vCPU (FPU state travels in the x87 unit's own
- * subsection once attached).
+ * The complete architectural state of one x86 vCPU, x87 registers included.
  *
  * @param gprs EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI
  * @param eip instruction pointer (offset in CS)
@@ -30,11 +31,15 @@ import java.util.Optional;
  * @param interruptShadow interrupts are inhibited for one more instruction (after STI / MOV SS)
  * @param interruptRequest level of the INTR pin
  * @param a20 the A20 gate is enabled
+ * @param fpu the x87 state (the power-on state when the CPU has no FPU)
  */
 public record X86State(int[] gprs, int eip, int eflags, List<SegmentState> segments, SegmentState ldtr,
                        SegmentState tr, int gdtBase, int gdtLimit, int idtBase, int idtLimit, int cr0, int cr2,
                        int cr3, int cr4, int[] dr, int cpl, long tscOffset, long apicBase, long instructionCount,
-                       boolean halted, boolean interruptShadow, boolean interruptRequest, boolean a20) {
+                       boolean halted, boolean interruptShadow, boolean interruptRequest, boolean a20, X87State fpu) {
+
+    /** The x87 state after power-on (FNINIT, all registers +0). */
+    public static final X87State FPU_POWER_ON = new dev.tern.x86.fpu.X87().save();
 
     /** Why this state cannot be loaded, or empty when it is consistent. */
     public Optional<String> problem() {
@@ -46,6 +51,9 @@ public record X86State(int[] gprs, int eip, int eflags, List<SegmentState> segme
         }
         if (segments == null || segments.size() != 6 || segments.stream().anyMatch(java.util.Objects::isNull) || ldtr == null || tr == null) {
             return Optional.of("segments must hold ES, CS, SS, DS, FS, GS plus LDTR and TR");
+        }
+        if (fpu == null) {
+            return Optional.of("fpu state is missing");
         }
         if (cpl < 0 || cpl > 3) {
             return Optional.of("cpl " + cpl + " is not 0..3");

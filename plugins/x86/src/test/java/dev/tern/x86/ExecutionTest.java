@@ -188,12 +188,12 @@ class ExecutionTest {
         assertSameState(m.cpu.save(), other.cpu.save());
         X86State bad = new X86State(saved.gprs(), saved.eip(), saved.eflags(), saved.segments(), saved.ldtr(),
                 saved.tr(), saved.gdtBase(), saved.gdtLimit(), saved.idtBase(), saved.idtLimit(), 0x80000000,
-                0, 0, 0, saved.dr(), 0, 0, 0, 0, false, false, false, true);
+                0, 0, 0, saved.dr(), 0, 0, 0, 0, false, false, false, true, X86State.FPU_POWER_ON);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.cpu.load(bad));
         assertTrue(e.getMessage().contains("paging without protection"), e.getMessage());
         X86State shortRegs = new X86State(Arrays.copyOf(saved.gprs(), 7), saved.eip(), saved.eflags(),
                 saved.segments(), saved.ldtr(), saved.tr(), 0, 0, 0, 0, saved.cr0(), 0, 0, 0, saved.dr(), 0, 0, 0, 0,
-                false, false, false, true);
+                false, false, false, true, X86State.FPU_POWER_ON);
         assertTrue(m.cpu.sections().getFirst() instanceof CpuStateSection s && s.validate(shortRegs).isPresent());
     }
 

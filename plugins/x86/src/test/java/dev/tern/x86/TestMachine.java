@@ -85,7 +85,7 @@ final class TestMachine {
         cpu.load(new X86State(gprs, CODE, 2, segs, new SegmentState(0, 0, 0, 0x82, false),
                 new SegmentState(TSS_SEL, TSS, 0x67, 0x8b, true), GDT, 16 * 8 - 1, IDT, 256 * 8 - 1,
                 0x60000011, 0, 0, 0, new int[] {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400}, 0, 0, 0xfee00100L, 0,
-                false, false, false, true));
+                false, false, false, true, X86State.FPU_POWER_ON));
         return this;
     }
 

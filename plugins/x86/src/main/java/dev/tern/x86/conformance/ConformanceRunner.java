@@ -190,7 +190,7 @@ public final class ConformanceRunner {
         SegmentState ldtr = new SegmentState(0, 0, 0xffff, 0x82, true);
         SegmentState tr = new SegmentState(0, 0, 0xffff, 0x8b, true);
         return new X86State(gprs, num(regs, "ip"), flags, segs, ldtr, tr, 0, 0xffff, 0, 0x3ff, 0x60000010, 0, 0, 0,
-                new int[] {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400}, 0, 0, 0xfee00100L, 0, false, false, false, true);
+                new int[] {0, 0, 0, 0, 0, 0, 0xffff0ff0, 0x400}, 0, 0, 0xfee00100L, 0, false, false, false, true, X86State.FPU_POWER_ON);
     }
 
     private static void compareRegs(Map<?, ?> init, Map<?, ?> fin, X86State st, int flagMask, StringBuilder diff) {

@@ -13,6 +13,8 @@ public final class CpuCore {
     public static final int CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200,
             DF = 0x400, OF = 0x800, IOPL = 0x3000, NT = 0x4000, RF = 0x10000, VM = 0x20000, AC = 0x40000,
             ID = 0x200000;
+    /** CR0.AM: alignment mask. */
+    public static final int CR0_AM = 0x40000;
     /** Arithmetic status flags. */
     public static final int STATUS = CF | PF | AF | ZF | SF | OF;
 
@@ -174,6 +176,13 @@ public final class CpuCore {
         return sg.base + off;
     }
 
+    /** A misaligned data access: #AC(0) when CR0.AM, EFLAGS.AC and CPL 3 all enable the check. */
+    private void checkAlignment() {
+        if (user != 0 && (cr0 & CR0_AM) != 0 && (flags & AC) != 0) {
+            throw CpuFault.withCode(CpuFault.AC, 0);
+        }
+    }
+
     private CpuFault segFault(int s) {
         return s == SS ? CpuFault.withCode(CpuFault.SS, 0) : CpuFault.gp(0);
     }
@@ -183,11 +192,19 @@ public final class CpuCore {
     }
 
     public int read16(int s, int off) {
-        return mmu.read16(checkRead(s, off, 2), user);
+        int lin = checkRead(s, off, 2);
+        if ((lin & 1) != 0) {
+            checkAlignment();
+        }
+        return mmu.read16(lin, user);
     }
 
     public int read32(int s, int off) {
-        return mmu.read32(checkRead(s, off, 4), user);
+        int lin = checkRead(s, off, 4);
+        if ((lin & 3) != 0) {
+            checkAlignment();
+        }
+        return mmu.read32(lin, user);
     }
 
     public int readV(int s, int off) {
@@ -199,11 +216,19 @@ public final class CpuCore {
     }
 
     public void write16(int s, int off, int v) {
-        mmu.write16(checkWrite(s, off, 2), v, user);
+        int lin = checkWrite(s, off, 2);
+        if ((lin & 1) != 0) {
+            checkAlignment();
+        }
+        mmu.write16(lin, v, user);
     }
 
     public void write32(int s, int off, int v) {
-        mmu.write32(checkWrite(s, off, 4), v, user);
+        int lin = checkWrite(s, off, 4);
+        if ((lin & 3) != 0) {
+            checkAlignment();
+        }
+        mmu.write32(lin, v, user);
     }
 
     public void writeV(int s, int off, int v) {

@@ -28,17 +28,39 @@ public final class EscapeOps implements FloatingPointUnit.Operand {
         if ((c.cr0 & (EM | TS)) != 0 || fpu == null) {
             throw CpuFault.of(CpuFault.NM);
         }
+        int dataSel = c.memOp ? c.seg[c.eaSeg].selector : 0;
+        int comi = fpu.execute(op, c.modrm, c.memOp ? this : null, c.seg[CpuCore.CS].selector, c.startIp,
+                dataSel, c.eaOff, c.flags);
+        if (comi >= 0) {
+            c.flags = (c.flags & ~CpuCore.STATUS) | (comi & (CpuCore.ZF | CpuCore.PF | CpuCore.CF));
+        }
         if (op == 0xDF && c.modrm == 0xE0) {
             c.set16(CpuCore.EAX, fpu.statusWord());
-            return;
         }
-        fpu.execute(op, c.modrm, c.memOp ? this : null);
     }
 
+    /**
+     * WAIT/FWAIT: #NM when MP and TS are both set, then #MF for a pending unmasked exception. With
+     * CR0.NE=0 a PC would signal IRQ13 through FERR# instead; this CPU has no FERR# output and
+     * raises #MF in both cases.
+     */
     void waitInstruction() {
         if ((c.cr0 & (MP | TS)) == (MP | TS)) {
             throw CpuFault.of(CpuFault.NM);
         }
+        if (fpu != null && fpu.errorPending()) {
+            throw CpuFault.of(CpuFault.MF);
+        }
+    }
+
+    @Override
+    public boolean operandSize32() {
+        return c.op32;
+    }
+
+    @Override
+    public boolean realMode() {
+        return !c.pmode();
     }
 
     private int at(int off) {

@@ -24,14 +24,30 @@ public interface FloatingPointUnit {
         void writeU32(int off, int v);
 
         void writeU64(int off, long v);
+
+        /** The instruction's operand size (selects the 28- or 14-byte environment layout). */
+        boolean operandSize32();
+
+        /** Real or virtual-8086 mode: environment pointers are stored as linear addresses. */
+        boolean realMode();
     }
 
-    /** Executes one ESC instruction; {@code mem} is null for register forms. */
-    void execute(int opcode, int modrm, Operand mem);
+    /**
+     * Executes one ESC instruction; {@code mem} is null for register forms. {@code cs:eip} (the
+     * instruction's first byte, prefixes included) and {@code dataSel:dataOff} (the memory operand)
+     * feed the last-instruction pointers; {@code eflags} is what FCMOVcc tests.
+     *
+     * @return ZF/PF/CF to install in EFLAGS (FCOMI family, OF/SF/AF cleared), or -1 to leave EFLAGS
+     * @throws CpuFault the exception the instruction raises instead of completing (#UD, #MF)
+     */
+    int execute(int opcode, int modrm, Operand mem, int cs, int eip, int dataSel, int dataOff, int eflags);
+
+    /** Whether a waiting instruction (FWAIT) must report an unmasked exception (status word ES). */
+    boolean errorPending();
 
     /** The FPU status word (for FNSTSW AX). */
     int statusWord();
 
-    /** FNINIT-equivalent reset state. */
+    /** Power-on reset state. */
     void reset();
 }
