@@ -59,6 +59,8 @@ public final class CpuCore {
     public boolean memOp;
     public int eaSeg;
     public int eaOff;
+    /** The effective address has ESP as its base register (POP r/m must see the popped ESP). */
+    public boolean eaBaseEsp;
     /** Up to 8 prefetched instruction bytes (little end first) starting at offset windowIp. */
     private long window;
     private int windowIp;
@@ -348,6 +350,7 @@ public final class CpuCore {
             return;
         }
         memOp = true;
+        eaBaseEsp = false;
         if (addr32) {
             decodeEa32(mod);
         } else {
@@ -400,6 +403,7 @@ public final class CpuCore {
                 off = r[base];
                 if (base == ESP || base == EBP) {
                     s = SS;
+                    eaBaseEsp = base == ESP;
                 }
             }
             if (index != 4) {
