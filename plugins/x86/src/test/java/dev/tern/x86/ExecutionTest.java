@@ -218,4 +218,14 @@ class ExecutionTest {
         m.run();
         assertEquals(13, m.handledVector());
     }
+
+    @Test
+    void popToAnEspBasedAddressUsesTheIncrementedEsp() {
+        // sub esp,4; push 0x1234; pop dword [esp]; pop eax; hlt  (Linux's local_irq_save idiom)
+        TestMachine m = new TestMachine().protectedMode();
+        m.code(0x83, 0xEC, 0x04, 0x68, 0x34, 0x12, 0, 0, 0x8F, 0x04, 0x24, 0x58, 0xF4);
+        assertInstanceOf(VcpuExit.Halted.class, m.run());
+        assertEquals(0x1234, m.cpu.core().r[CpuCore.EAX]);
+        assertEquals(TestMachine.STACK0, m.esp());
+    }
 }

@@ -59,6 +59,8 @@ public final class CpuCore {
     public boolean memOp;
     public int eaSeg;
     public int eaOff;
+    /** The effective address has ESP as its base register (POP r/m must see the popped ESP). */
+    public boolean eaBaseEsp;
     /** Up to 8 prefetched instruction bytes (little end first) starting at offset windowIp. */
     private long window;
     private int windowIp;
@@ -290,6 +292,16 @@ public final class CpuCore {
         }
     }
 
+    /** Whether the prefetch window holds 8 bytes starting exactly at offset {@code start}. */
+    boolean windowFullAt(int start) {
+        return windowLen == 8 && windowIp == start;
+    }
+
+    /** The prefetched bytes (valid when {@link #windowFullAt} holds). */
+    long window() {
+        return window;
+    }
+
     public int fetch8() {
         int k = ip - windowIp;
         if (Integer.compareUnsigned(k, windowLen) < 0) {
@@ -348,6 +360,7 @@ public final class CpuCore {
             return;
         }
         memOp = true;
+        eaBaseEsp = false;
         if (addr32) {
             decodeEa32(mod);
         } else {
@@ -358,67 +371,106 @@ public final class CpuCore {
         }
     }
 
+    /**
+     * The addressing form of the last memory ModRM: {@code disp + r[eaBase] + (r[eaIndex] << eaShift)}
+     * (a register index of 8 stands for none), truncated to 16 bits for 16-bit addressing. Kept so
+     * a cached decode can recompute the address from the current registers.
+     */
+    int eaBase;
+    int eaIndex;
+    int eaShift;
+    int eaDisp;
+
+    /** A register number that is always zero in {@link #eaRegs}: "no base" or "no index". */
+    static final int NO_REG = 8;
+    private int eaReg(int i) {
+        return i == NO_REG ? 0 : r[i];
+    }
+
+    /** The effective offset of the recorded addressing form with the current registers. */
+    void computeEa() {
+        int off = eaDisp + eaReg(eaBase) + (eaReg(eaIndex) << eaShift);
+        eaOff = addr32 ? off : off & 0xffff;
+    }
+
     private void decodeEa16(int mod) {
-        int off;
+        int base;
+        int index = NO_REG;
         int s = DS;
         switch (rm) {
-            case 0 -> off = r[EBX] + r[ESI];
-            case 1 -> off = r[EBX] + r[EDI];
-            case 2 -> { off = r[EBP] + r[ESI]; s = SS; }
-            case 3 -> { off = r[EBP] + r[EDI]; s = SS; }
-            case 4 -> off = r[ESI];
-            case 5 -> off = r[EDI];
+            case 0 -> { base = EBX; index = ESI; }
+            case 1 -> { base = EBX; index = EDI; }
+            case 2 -> { base = EBP; index = ESI; s = SS; }
+            case 3 -> { base = EBP; index = EDI; s = SS; }
+            case 4 -> base = ESI;
+            case 5 -> base = EDI;
             case 6 -> {
                 if (mod == 0) {
-                    off = 0;
+                    base = NO_REG;
                 } else {
-                    off = r[EBP];
+                    base = EBP;
                     s = SS;
                 }
             }
-            default -> off = r[EBX];
+            default -> base = EBX;
         }
+        int disp = 0;
         if (mod == 1) {
-            off += (byte) fetch8();
+            disp = (byte) fetch8();
         } else if (mod == 2 || (mod == 0 && rm == 6)) {
-            off += fetch16();
+            disp = fetch16();
         }
-        eaOff = off & 0xffff;
+        eaBase = base;
+        eaIndex = index;
+        eaShift = 0;
+        eaDisp = disp;
+        eaOff = (disp + eaReg(base) + eaReg(index)) & 0xffff;
         eaSeg = s;
     }
 
     private void decodeEa32(int mod) {
-        int off;
+        int base;
+        int index = NO_REG;
+        int shift = 0;
+        int disp = 0;
         int s = DS;
         if (rm == 4) {
             int sib = fetch8();
-            int base = sib & 7;
-            int index = (sib >> 3) & 7;
-            if (base == 5 && mod == 0) {
-                off = fetch32();
+            int b = sib & 7;
+            int x = (sib >> 3) & 7;
+            if (b == 5 && mod == 0) {
+                base = NO_REG;
+                disp = fetch32();
             } else {
-                off = r[base];
-                if (base == ESP || base == EBP) {
+                base = b;
+                if (b == ESP || b == EBP) {
                     s = SS;
+                    eaBaseEsp = b == ESP;
                 }
             }
-            if (index != 4) {
-                off += r[index] << (sib >> 6);
+            if (x != 4) {
+                index = x;
+                shift = sib >> 6;
             }
         } else if (rm == 5 && mod == 0) {
-            off = fetch32();
+            base = NO_REG;
+            disp = fetch32();
         } else {
-            off = r[rm];
+            base = rm;
             if (rm == EBP) {
                 s = SS;
             }
         }
         if (mod == 1) {
-            off += (byte) fetch8();
+            disp += (byte) fetch8();
         } else if (mod == 2) {
-            off += fetch32();
+            disp += fetch32();
         }
-        eaOff = off;
+        eaBase = base;
+        eaIndex = index;
+        eaShift = shift;
+        eaDisp = disp;
+        eaOff = disp + eaReg(base) + (eaReg(index) << shift);
         eaSeg = s;
     }
 

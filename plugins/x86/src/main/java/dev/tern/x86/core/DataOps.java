@@ -42,15 +42,22 @@ final class DataOps {
         return c.reg == SS;
     }
 
+    /** POP r/m: an ESP-based destination address is computed with ESP already incremented. */
     static void popEv(CpuCore c) {
         int w = c.op32 ? 4 : 2;
         int v = c.peekV(0);
+        int ea = c.eaOff;
+        if (c.memOp && c.eaBaseEsp) {
+            c.eaOff = ea + w;
+        }
         c.adjustSp(w);
         try {
             c.writeEV(v);
         } catch (CpuFault f) {
             c.adjustSp(-w);
             throw f;
+        } finally {
+            c.eaOff = ea;
         }
     }
 

@@ -51,12 +51,46 @@ public final class Interpreter {
         c.rep = 0;
         c.lock = false;
         c.startFetch();
+        if (!c.windowFullAt(start)) {
+            int op = c.fetch8();
+            if (PREFIX[op]) {
+                op = prefixes(c, op, start, d);
+            }
+            return dispatch(c, op);
+        }
+        long window = c.window();
+        int slot = (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
+        DecodedHeader h = cache[slot];
+        if (h != null && h.matches(start, d, window)) {
+            h.replay(c);
+            return executeDecoded(c, h.opcode);
+        }
         int op = c.fetch8();
         if (PREFIX[op]) {
             op = prefixes(c, op, start, d);
         }
-        return dispatch(c, op);
+        if (op == 0x0F) {
+            op = 0x100 | c.fetch8();
+        }
+        boolean modrm = OpcodeTable.hasModrm(op);
+        if (modrm) {
+            c.decodeModrm();
+        }
+        int length = c.ip - start;
+        if (length <= 8) {
+            cache[slot] = new DecodedHeader(c, start, d, window, length, op, modrm);
+        }
+        return executeDecoded(c, op);
     }
+
+    /**
+     * Decoded instruction headers by linear address. An entry is used only when the 8 bytes just
+     * fetched at EIP still equal the bytes it was decoded from (and the code size matches), so
+     * self-modifying code, DMA, other vCPUs' stores and remapped pages need no invalidation.
+     */
+    private static final int CACHE_BITS = 13;
+    private static final int CACHE_SIZE = 1 << CACHE_BITS;
+    private final DecodedHeader[] cache = new DecodedHeader[CACHE_SIZE];
 
     /** Bytes that are prefixes: most instructions have none, so one table test skips the loop. */
     private static final boolean[] PREFIX = new boolean[256];
@@ -94,9 +128,15 @@ public final class Interpreter {
         if (op == 0x0F) {
             op = 0x100 | c.fetch8();
         }
-        if (OpcodeTable.hasModrm(op)) {
+        boolean modrm = OpcodeTable.hasModrm(op);
+        if (modrm) {
             c.decodeModrm();
         }
+        return executeDecoded(c, op);
+    }
+
+    /** Executes an instruction whose prefixes, opcode and ModRM are decoded, and commits EIP. */
+    private int executeDecoded(CpuCore c, int op) {
         int result;
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
             if (c.lock) {
