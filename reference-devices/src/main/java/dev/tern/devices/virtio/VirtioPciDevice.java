@@ -93,6 +93,11 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         return function;
     }
 
+    /** The device type behind this transport. */
+    public VirtioModel model() {
+        return model;
+    }
+
     /** Why the device last entered NEEDS_RESET, or empty. */
     public synchronized String lastFault() {
         return lastFault;
