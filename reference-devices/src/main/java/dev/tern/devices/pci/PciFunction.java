@@ -26,6 +26,10 @@ public final class PciFunction {
     static final int COMMAND = 0x04;
     static final int STATUS = 0x06;
     static final int BAR0 = 0x10;
+    static final int CAPABILITIES_POINTER = 0x34;
+    /** Where the capability list starts. */
+    public static final int CAPABILITIES = 0x40;
+    static final int STATUS_CAPABILITIES = 1 << 4;
     static final int INTERRUPT_LINE = 0x3c;
     static final int INTERRUPT_PIN = 0x3d;
 
@@ -43,6 +47,7 @@ public final class PciFunction {
     private final PciBar[] bars = new PciBar[6];
     private final PortIoSpace ports;
     private final MmioSpace mmio;
+    private final byte[] capabilities;
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] writable = new byte[CONFIG_SIZE];
     private final byte[] writeOneClear = new byte[CONFIG_SIZE];
@@ -57,6 +62,19 @@ public final class PciFunction {
      * {@code ports} and {@code mmio}.
      */
     public PciFunction(String owner, PciIdentity identity, List<PciBar> bars, PortIoSpace ports, MmioSpace mmio) {
+        this(owner, identity, bars, new byte[0], ports, mmio);
+    }
+
+    /**
+     * A function with a read-only capability list: {@code capabilities} is placed at
+     * {@link #CAPABILITIES}, its next pointers already absolute.
+     */
+    public PciFunction(String owner, PciIdentity identity, List<PciBar> bars, byte[] capabilities, PortIoSpace ports,
+            MmioSpace mmio) {
+        if (capabilities.length > CONFIG_SIZE - CAPABILITIES) {
+            throw new IllegalArgumentException(owner + ": " + capabilities.length + " bytes of capabilities do not fit");
+        }
+        this.capabilities = capabilities.clone();
         this.owner = owner;
         this.identity = identity;
         this.ports = ports;
@@ -111,6 +129,11 @@ public final class PciFunction {
         put(0x2e, 2, identity.subsystemId());
         put(INTERRUPT_PIN, 1, identity.interruptPin());
         config[INTERRUPT_LINE] = (byte) 0xff;
+        if (capabilities.length > 0) {
+            System.arraycopy(capabilities, 0, config, CAPABILITIES, capabilities.length);
+            config[CAPABILITIES_POINTER] = (byte) CAPABILITIES;
+            put(STATUS, 2, STATUS_CAPABILITIES);
+        }
         for (PciBar b : bars) {
             if (b != null) {
                 put(BAR0 + 4 * b.index(), 4, b.typeBits());

@@ -24,7 +24,8 @@ import java.util.Optional;
  * 0x12 device status (8)      0x13 ISR (8, read clears)  0x14 device configuration
  * </pre>
  * Registers are decoded byte by byte, so any access width or alignment works. Requests are
- * processed synchronously on the notifying vCPU thread, which keeps runs deterministic.
+ * processed synchronously on the notifying vCPU thread, which keeps runs deterministic. Optionally
+ * the virtio 1.0 interface is offered as well ({@link ModernRegisters}).
  */
 public final class VirtioPciDevice implements Device, VirtioTransport {
 
@@ -43,6 +44,8 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
 
     /** Device status bits. */
     static final int STATUS_DRIVER_OK = 4;
+    static final int STATUS_FEATURES_OK = 8;
+    static final int F_VERSION_1 = 32;
     static final int STATUS_FAILED = 0x80;
     static final int STATUS_NEEDS_RESET = 0x40;
     static final int ISR_QUEUE = 1;
@@ -51,6 +54,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     private final DeviceContext context;
     private final VirtioModel model;
     private final int slot;
+    private final boolean modern;
     private final PciFunction function;
     private final List<Virtqueue> queues = new ArrayList<>();
     private final byte[] registers = new byte[CONFIG];
@@ -59,13 +63,20 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     private int status;
     private int isr;
     private int queueSelect;
+    private int deviceFeatureSelect;
+    private int driverFeatureSelect;
     private String lastFault = "";
 
-    /** A device of type {@code model} in PCI {@code slot} (-1 for the first free one). */
-    public VirtioPciDevice(DeviceContext context, VirtioModel model, int slot) {
+    /**
+     * A device of type {@code model} in PCI {@code slot} (-1 for the first free one); with
+     * {@code modern} it also offers the virtio 1.0 interface in memory BAR 4, which drivers that
+     * know it (Linux) prefer.
+     */
+    public VirtioPciDevice(DeviceContext context, VirtioModel model, int slot, boolean modern) {
         this.context = context;
         this.model = model;
         this.slot = slot;
+        this.modern = modern;
         List<Integer> sizes = model.queueSizes();
         for (int i = 0; i < sizes.size(); i++) {
             queues.add(new Virtqueue(context.memory(), i, sizes.get(i)));
@@ -73,18 +84,24 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         int barSize = Math.max(32, Integer.highestOneBit(CONFIG + model.config().length - 1) << 1);
         PciIdentity id = new PciIdentity(VENDOR, 0x1000 + model.deviceType() - 1, 0, model.pciClass(), VENDOR,
                 model.deviceType(), 1);
-        this.function = new PciFunction(context.instanceName(), id,
-                List.of(new PciBar.IoBar(0, barSize, new PortIoHandler() {
-                    @Override
-                    public int read(int offset, int size) {
-                        return readRegisters(offset, size);
-                    }
+        List<PciBar> bars = new ArrayList<>();
+        bars.add(new PciBar.IoBar(0, barSize, new PortIoHandler() {
+            @Override
+            public int read(int offset, int size) {
+                return readRegisters(offset, size);
+            }
 
-                    @Override
-                    public void write(int offset, int size, int value) {
-                        writeRegisters(offset, size, value);
-                    }
-                })), context.ports(), context.mmio());
+            @Override
+            public void write(int offset, int size, int value) {
+                writeRegisters(offset, size, value);
+            }
+        }));
+        byte[] caps = new byte[0];
+        if (modern) {
+            bars.add(new PciBar.MemoryBar(ModernRegisters.BAR, ModernRegisters.BAR_SIZE, new ModernRegisters(this)));
+            caps = ModernRegisters.capabilities(model.config().length, sizes.size());
+        }
+        this.function = new PciFunction(context.instanceName(), id, bars, caps, context.ports(), context.mmio());
         model.attach(this);
     }
 
@@ -120,6 +137,8 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         status = 0;
         isr = 0;
         queueSelect = 0;
+        deviceFeatureSelect = 0;
+        driverFeatureSelect = 0;
         lastFault = "";
         queues.forEach(Virtqueue::reset);
         model.reset();
@@ -155,16 +174,22 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             v |= b << (8 * i);
         }
         if (readsIsr) {
-            // Reading the ISR acknowledges the interrupt (legacy INTx semantics).
-            isr = 0;
-            function.setInterrupt(false);
+            takeIsr();
         }
+        return v;
+    }
+
+    /** Reads the ISR, which acknowledges the interrupt (INTx semantics). */
+    synchronized int takeIsr() {
+        int v = isr;
+        isr = 0;
+        function.setInterrupt(false);
         return v;
     }
 
     private void snapshotRegisters() {
         Virtqueue q = selected();
-        put(DEVICE_FEATURES, 4, (int) model.features());
+        put(DEVICE_FEATURES, 4, (int) deviceFeatures());
         put(DRIVER_FEATURES, 4, (int) driverFeatures);
         put(QUEUE_PFN, 4, q == null ? 0 : (int) q.legacyPfn());
         put(QUEUE_SIZE, 2, q == null ? 0 : q.maxSize());
@@ -203,7 +228,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         }
         // Act once per register, in register order, so a wide write behaves like the narrow ones.
         if ((touched & (1 << DRIVER_FEATURES)) != 0) {
-            driverFeatures = get(DRIVER_FEATURES, 4) & 0xffff_ffffL & model.features();
+            driverFeatures = get(DRIVER_FEATURES, 4) & 0xffff_ffffL & deviceFeatures();
         }
         if ((touched & (1 << QUEUE_SELECT)) != 0) {
             queueSelect = get(QUEUE_SELECT, 2);
@@ -236,10 +261,71 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         return queueSelect < queues.size() ? queues.get(queueSelect) : null;
     }
 
-    private void writeStatus(int value) {
+    synchronized Virtqueue selectedQueue() {
+        return selected();
+    }
+
+    /** Every feature offered; VERSION_1 only with the modern interface (bit 32 is invisible to legacy). */
+    long deviceFeatures() {
+        return modern ? model.features() | 1L << F_VERSION_1 : model.features();
+    }
+
+    synchronized long driverFeatures() {
+        return driverFeatures;
+    }
+
+    synchronized int deviceFeatureSelect() {
+        return deviceFeatureSelect;
+    }
+
+    synchronized void setDeviceFeatureSelect(int select) {
+        deviceFeatureSelect = select;
+    }
+
+    synchronized int driverFeatureSelect() {
+        return driverFeatureSelect;
+    }
+
+    synchronized void setDriverFeatureSelect(int select) {
+        driverFeatureSelect = select;
+    }
+
+    /** Sets the 32 driver feature bits the driver feature select names; other windows do not exist. */
+    synchronized void setDriverFeatureWindow(int bits) {
+        if (driverFeatureSelect > 1 || (status & STATUS_FEATURES_OK) != 0) {
+            return;
+        }
+        int shift = 32 * driverFeatureSelect;
+        long window = 0xffff_ffffL << shift;
+        driverFeatures = (driverFeatures & ~window | (bits & 0xffff_ffffL) << shift) & deviceFeatures();
+    }
+
+    int queueCount() {
+        return queues.size();
+    }
+
+    synchronized int status() {
+        return status;
+    }
+
+    synchronized int queueSelect() {
+        return queueSelect;
+    }
+
+    synchronized void setQueueSelect(int select) {
+        queueSelect = select & 0xffff;
+    }
+
+    synchronized void writeStatus(int value) {
         if (value == 0) {
             resetDevice();
             return;
+        }
+        if ((value & STATUS_FEATURES_OK) != 0 && (status & STATUS_FEATURES_OK) == 0 && modern
+                && !negotiated(F_VERSION_1)) {
+            // A modern driver must accept VERSION_1; leaving FEATURES_OK clear tells it the
+            // feature set was refused. Legacy drivers never set FEATURES_OK.
+            value &= ~STATUS_FEATURES_OK;
         }
         boolean wasOk = (status & STATUS_DRIVER_OK) != 0;
         status = (value & ~STATUS_NEEDS_RESET) | (status & STATUS_NEEDS_RESET);
@@ -248,7 +334,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         }
     }
 
-    private void notifyQueue(int index) {
+    synchronized void notifyQueue(int index) {
         if (index < queues.size() && queues.get(index).enabled() && (status & STATUS_NEEDS_RESET) == 0) {
             guarded(() -> model.queueNotified(index));
         }
@@ -356,7 +442,8 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     }
 
     private synchronized VirtioState saveState() {
-        return new VirtioState(driverFeatures, status, isr, queueSelect, queues.stream().map(Virtqueue::save).toList());
+        return new VirtioState(driverFeatures, status, isr, queueSelect, deviceFeatureSelect, driverFeatureSelect,
+                queues.stream().map(Virtqueue::save).toList());
     }
 
     private Optional<String> problem(VirtioState s) {
@@ -365,7 +452,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             return Optional.of(me + "saved state has " + (s.queues() == null ? 0 : s.queues().size())
                     + " queues, the device has " + queues.size());
         }
-        if ((s.driverFeatures() & ~model.features()) != 0) {
+        if ((s.driverFeatures() & ~deviceFeatures()) != 0) {
             return Optional.of(me + "saved driver features 0x" + Long.toHexString(s.driverFeatures()) + " were never offered");
         }
         if ((s.status() & ~0xff) != 0 || (s.isr() & ~3) != 0 || (s.queueSelect() & ~0xffff) != 0) {
@@ -385,6 +472,8 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         status = s.status();
         isr = s.isr();
         queueSelect = s.queueSelect();
+        deviceFeatureSelect = s.deviceFeatureSelect();
+        driverFeatureSelect = s.driverFeatureSelect();
         for (int i = 0; i < queues.size(); i++) {
             queues.get(i).load(s.queues().get(i));
         }

@@ -8,8 +8,11 @@ import java.util.List;
  * @param driverFeatures features the driver accepted
  * @param status device status register
  * @param isr interrupt status (bit 0 used buffers, bit 1 configuration change)
- * @param queueSelect the queue the legacy queue registers address
+ * @param queueSelect the queue the queue registers address
+ * @param deviceFeatureSelect which 32 feature bits the modern device_feature register shows
+ * @param driverFeatureSelect which 32 feature bits the modern driver_feature register sets
  * @param queues every queue
  */
-public record VirtioState(long driverFeatures, int status, int isr, int queueSelect, List<VirtqueueState> queues) {
+public record VirtioState(long driverFeatures, int status, int isr, int queueSelect, int deviceFeatureSelect,
+        int driverFeatureSelect, List<VirtqueueState> queues) {
 }

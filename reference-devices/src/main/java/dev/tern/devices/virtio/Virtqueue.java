@@ -101,6 +101,53 @@ public final class Virtqueue {
         usedIndex = 0;
     }
 
+    /** Modern setup: the driver picks a size (a power of two up to the maximum) while disabled. */
+    public void setSize(int newSize) {
+        if (!enabled && newSize > 0 && newSize <= maxSize && Integer.bitCount(newSize) == 1) {
+            size = newSize;
+        }
+    }
+
+    /** Modern setup: the descriptor table address, while disabled. */
+    public void setDescriptors(long gpa) {
+        if (!enabled) {
+            descriptors = gpa;
+        }
+    }
+
+    /** Modern setup: the available ring address, while disabled. */
+    public void setAvail(long gpa) {
+        if (!enabled) {
+            avail = gpa;
+        }
+    }
+
+    /** Modern setup: the used ring address, while disabled. */
+    public void setUsed(long gpa) {
+        if (!enabled) {
+            used = gpa;
+        }
+    }
+
+    /** Modern setup: the driver enables the queue; rings start at index 0. */
+    public void enable() {
+        if (!enabled) {
+            enabled = true;
+            lastAvail = 0;
+            usedIndex = 0;
+        }
+    }
+
+    /** Guest address of the available ring. */
+    public long avail() {
+        return avail;
+    }
+
+    /** Guest address of the used ring. */
+    public long used() {
+        return used;
+    }
+
     /** The legacy page frame register: the descriptor table's page, or 0 when disabled. */
     public long legacyPfn() {
         return enabled ? descriptors / LEGACY_ALIGN : 0;

@@ -4,8 +4,9 @@
  *
  * <p>Everything in a ring is guest-controlled and treated as hostile: indices, descriptor chains
  * and buffer addresses are checked before use, and a ring that breaks a rule puts the device into
- * DEVICE_NEEDS_RESET instead of throwing into the vCPU. Only the legacy interface is offered: a
- * Linux guest's virtio_pci then leaves the device to its legacy driver (no modern capabilities), so
- * VIRTIO_F_VERSION_1 is never negotiated.
+ * DEVICE_NEEDS_RESET instead of throwing into the vCPU. The legacy interface (I/O BAR0) is always
+ * there; the virtio 1.0 interface (capabilities, memory BAR4, VIRTIO_F_VERSION_1) is offered when
+ * the device's {@code modern} key is on. Without it a Linux guest's virtio_pci finds no common
+ * configuration capability and leaves the device to its legacy driver.
  */
 package dev.tern.devices.virtio;

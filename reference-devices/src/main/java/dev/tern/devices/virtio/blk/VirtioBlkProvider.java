@@ -19,6 +19,7 @@ public final class VirtioBlkProvider implements DeviceProvider {
             ConfigKey.required("path", ConfigType.PATH, "raw disk image file"),
             ConfigKey.of("readonly", ConfigType.BOOLEAN, "false", "refuse guest writes (VIRTIO_BLK_F_RO)"),
             ConfigKey.of("serial", ConfigType.STRING, "", "disk serial returned by GET_ID, up to 20 ASCII bytes"),
+            ConfigKey.of("modern", ConfigType.BOOLEAN, "false", "also offer the virtio 1.0 interface (memory BAR 4)"),
             ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on bus 0 (1..31), -1 for the first free one"));
 
     @Override
@@ -45,7 +46,7 @@ public final class VirtioBlkProvider implements DeviceProvider {
         }
         int slot = slot(c.integer("slot"));
         try {
-            return new VirtioPciDevice(context, new VirtioBlk(c.path("path"), c.bool("readonly"), serial), slot);
+            return new VirtioPciDevice(context, new VirtioBlk(c.path("path"), c.bool("readonly"), serial), slot, c.bool("modern"));
         } catch (UncheckedIOException e) {
             throw new ConfigException("config key 'path': " + e.getMessage());
         }

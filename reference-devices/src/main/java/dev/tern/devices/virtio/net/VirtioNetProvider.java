@@ -22,6 +22,7 @@ public final class VirtioNetProvider implements DeviceProvider {
             ConfigKey.of("hub", ConfigType.STRING, "hub0", "hub backend: name of the in-process hub to join"),
             ConfigKey.of("local", ConfigType.STRING, "127.0.0.1:0", "udp backend: host:port to bind (port 0 = any)"),
             ConfigKey.of("remote", ConfigType.STRING, "127.0.0.1:5555", "udp backend: host:port frames are sent to"),
+            ConfigKey.of("modern", ConfigType.BOOLEAN, "false", "also offer the virtio 1.0 interface (memory BAR 4)"),
             ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on bus 0 (1..31), -1 for the first free one"));
 
     @Override
@@ -58,7 +59,7 @@ public final class VirtioNetProvider implements DeviceProvider {
             case "udp" -> udp(context.instanceName(), c);
             default -> throw new ConfigException("config key 'backend' = '" + c.string("backend") + "' is not hub, udp or none");
         };
-        return new VirtioPciDevice(context, new VirtioNet(mac, backend), (int) slot);
+        return new VirtioPciDevice(context, new VirtioNet(mac, backend), (int) slot, c.bool("modern"));
     }
 
     private static NetBackend udp(String name, Config c) {
