@@ -43,10 +43,14 @@ final class VirtioRig {
         return PciBusRegistry.find(h.ports()).orElseThrow();
     }
 
-    /** Enables BAR0 of the device in slot 1 at {@link #IO_BASE}. */
+    /** Where the fuzz puts memory BAR 4 (modern registers) when the device has one. */
+    static final int MEMORY_BASE = 0xfebf_0000;
+
+    /** Enables BAR0 of the device in slot 1 at {@link #IO_BASE}, and BAR4 if implemented. */
     static void enable(DeviceHarness h) {
         bus(h).configWrite(1, 0, 0x10, 4, IO_BASE);
-        bus(h).configWrite(1, 0, 0x04, 2, 0x5);
+        bus(h).configWrite(1, 0, 0x20, 4, MEMORY_BASE);
+        bus(h).configWrite(1, 0, 0x04, 2, 0x7);
     }
 
     /**
