@@ -202,6 +202,9 @@ public final class Virtqueue {
             if (!write && !writable.isEmpty()) {
                 throw fault("descriptor " + i + " is device-readable after a device-writable one");
             }
+            if (len > MAX_CHAIN_BYTES) {
+                throw fault("descriptor " + i + " is " + len + " bytes long, more than " + MAX_CHAIN_BYTES);
+            }
             if (len > 0) {
                 checkInRam(addr, len, write, "descriptor " + i);
                 if (write) {

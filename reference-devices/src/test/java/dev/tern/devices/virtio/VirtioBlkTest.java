@@ -6,6 +6,7 @@ import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceProvider;
 import dev.tern.testkit.DeviceContract;
 import dev.tern.testkit.DeviceHarness;
+import dev.tern.spi.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** virtio-blk driven through PCI configuration space and the legacy BAR, as a guest driver does. */
@@ -207,5 +209,42 @@ class VirtioBlkTest extends DeviceContract {
         assertEquals(0, k.driver().ports.read(VirtioRig.IO_BASE + 0x08, 4), "queue PFN cleared");
         k.driver().initialize(-1L, RINGS, 1);
         assertEquals(0, request(k, 4, 0, 0, 0, false), "works again after reset");
+    }
+
+    @Test
+    void missingImageAndBadKeysAreConfigErrorsNamingTheKey() {
+        DeviceHarness h = VirtioRig.machine();
+        var e = assertThrows(ConfigException.class, () -> new VirtioBlkProvider().create(
+                h.withInstance("vblk0", new VirtioBlkProvider(), Map.of("path", "/nonexistent/disk.img"))));
+        assertTrue(e.getMessage().contains("/nonexistent/disk.img"), e.getMessage());
+        assertThrows(ConfigException.class, () -> new VirtioBlkProvider().create(h.withInstance("vblk0",
+                new VirtioBlkProvider(), Map.of("path", CONTRACT_IMAGE.toString(), "serial", "x".repeat(21)))));
+        assertThrows(ConfigException.class, () -> new VirtioBlkProvider().create(h.withInstance("vblk0",
+                new VirtioBlkProvider(), Map.of("path", CONTRACT_IMAGE.toString(), "slot", "32"))));
+    }
+
+    @Test
+    void devicesTakeFreeSlotsAndATakenSlotIsRefused() {
+        DeviceHarness h = VirtioRig.machine();
+        Map<String, String> cfg = Map.of("path", CONTRACT_IMAGE.toString());
+        Device a = VirtioRig.add(h, "vblk0", new VirtioBlkProvider(), cfg);
+        Device b = VirtioRig.add(h, "vblk1", new VirtioBlkProvider(), cfg);
+        assertEquals(1, ((VirtioPciDevice) a).function().slot());
+        assertEquals(2, ((VirtioPciDevice) b).function().slot());
+        var fixed = new java.util.HashMap<>(cfg);
+        fixed.put("slot", "2");
+        var e = assertThrows(IllegalStateException.class, () -> VirtioRig.add(h, "vblk2", new VirtioBlkProvider(), fixed));
+        assertTrue(e.getMessage().contains("slot 2") && e.getMessage().contains("vblk1"), e.getMessage());
+        a.powerOff();
+        b.powerOff();
+    }
+
+    @Test
+    void withoutAPciHostRealizeNamesTheMissingDevice() {
+        DeviceHarness h = DeviceHarness.of(provider(), config());
+        Device d = new VirtioBlkProvider().create(h);
+        var e = assertThrows(IllegalStateException.class, d::realize);
+        assertTrue(e.getMessage().contains("pci-host"), e.getMessage());
+        d.powerOff();
     }
 }
