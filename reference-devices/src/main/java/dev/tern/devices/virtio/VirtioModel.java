@@ -14,6 +14,12 @@ public interface VirtioModel {
     /** The virtio device id (1 network, 2 block). */
     int deviceType();
 
+    /**
+     * The transitional PCI device id (0x1000 network, 0x1001 block): a fixed table from the era
+     * before virtio 1.0, not derivable from the device type.
+     */
+    int transitionalPciDeviceId();
+
     /** PCI class code (class, subclass, interface). */
     int pciClass();
 

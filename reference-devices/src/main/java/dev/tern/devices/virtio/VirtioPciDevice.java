@@ -82,7 +82,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             queues.add(new Virtqueue(context.memory(), i, sizes.get(i)));
         }
         int barSize = Math.max(32, Integer.highestOneBit(CONFIG + model.config().length - 1) << 1);
-        PciIdentity id = new PciIdentity(VENDOR, 0x1000 + model.deviceType() - 1, 0, model.pciClass(), VENDOR,
+        PciIdentity id = new PciIdentity(VENDOR, model.transitionalPciDeviceId(), 0, model.pciClass(), VENDOR,
                 model.deviceType(), 1);
         List<PciBar> bars = new ArrayList<>();
         bars.add(new PciBar.IoBar(0, barSize, new PortIoHandler() {

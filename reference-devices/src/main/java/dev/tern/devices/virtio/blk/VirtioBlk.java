@@ -75,6 +75,11 @@ public final class VirtioBlk implements VirtioModel {
     }
 
     @Override
+    public int transitionalPciDeviceId() {
+        return 0x1001;
+    }
+
+    @Override
     public int pciClass() {
         return 0x010000; // mass storage, SCSI: what virtio-blk has always reported
     }

@@ -59,6 +59,11 @@ public final class VirtioNet implements VirtioModel {
     }
 
     @Override
+    public int transitionalPciDeviceId() {
+        return 0x1000;
+    }
+
+    @Override
     public int pciClass() {
         return 0x020000;
     }
