@@ -1,0 +1,61 @@
+package dev.tern.devices.virtio.blk;
+
+import dev.tern.devices.virtio.VirtioPciDevice;
+import dev.tern.spi.Config;
+import dev.tern.spi.ConfigException;
+import dev.tern.spi.ConfigKey;
+import dev.tern.spi.ConfigType;
+import dev.tern.spi.device.Device;
+import dev.tern.spi.device.DeviceContext;
+import dev.tern.spi.device.DeviceProvider;
+
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** Supplies virtio-blk disks on the PCI bus of a {@code pci-host}. */
+public final class VirtioBlkProvider implements DeviceProvider {
+
+    private static final List<ConfigKey> KEYS = List.of(
+            ConfigKey.required("path", ConfigType.PATH, "raw disk image file"),
+            ConfigKey.of("readonly", ConfigType.BOOLEAN, "false", "refuse guest writes (VIRTIO_BLK_F_RO)"),
+            ConfigKey.of("serial", ConfigType.STRING, "", "disk serial returned by GET_ID, up to 20 ASCII bytes"),
+            ConfigKey.of("modern", ConfigType.BOOLEAN, "false", "also offer the virtio 1.0 interface (memory BAR 4)"),
+            ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on bus 0 (1..31), -1 for the first free one"));
+
+    @Override
+    public String id() {
+        return "virtio-blk";
+    }
+
+    @Override
+    public String description() {
+        return "virtio block device (transitional PCI, legacy interface) over a raw image";
+    }
+
+    @Override
+    public List<ConfigKey> configKeys() {
+        return KEYS;
+    }
+
+    @Override
+    public Device create(DeviceContext context) {
+        Config c = context.config();
+        String serial = c.string("serial");
+        if (serial.length() > VirtioBlk.ID_BYTES || !serial.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f)) {
+            throw new ConfigException("config key 'serial' = '" + serial + "' must be at most 20 printable ASCII characters");
+        }
+        int slot = slot(c.integer("slot"));
+        try {
+            return new VirtioPciDevice(context, new VirtioBlk(c.path("path"), c.bool("readonly"), serial), slot, c.bool("modern"));
+        } catch (UncheckedIOException e) {
+            throw new ConfigException("config key 'path': " + e.getMessage());
+        }
+    }
+
+    static int slot(long slot) {
+        if (slot != -1 && (slot < 1 || slot > 31)) {
+            throw new ConfigException("config key 'slot' = " + slot + " is not 1..31 or -1");
+        }
+        return (int) slot;
+    }
+}
