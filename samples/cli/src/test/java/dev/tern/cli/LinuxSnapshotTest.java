@@ -1,0 +1,75 @@
+package dev.tern.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The Debian guest snapshotted mid-boot — timers, the UART and the PIC busy — and restored in a new
+ * JVM reaches the same shell prompt with byte-identical serial output to an uninterrupted run with
+ * the same instruction budget.
+ */
+class LinuxSnapshotTest {
+
+    private static final String APPEND = "console=ttyS0 nolapic noapic acpi=off cryptomgr.notests noisapnp pnpbios=off";
+    /** Mid-boot: the kernel is printing its boot log and probing devices. */
+    private static final long SNAPSHOT_AT = 200_000_000L;
+    /** Past the shell prompt (about 545 M instructions). */
+    private static final long BUDGET = 650_000_000L;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(1800)
+    void restoredInANewProcessBootsToTheSamePromptWithIdenticalOutput() throws Exception {
+        Path guest = Path.of("..", "..", "guest");
+        if (System.getProperty("tern.guest.dir") != null) {
+            guest = Path.of(System.getProperty("tern.guest.dir"));
+        }
+        Path kernel = guest.resolve("vmlinuz");
+        Path initrd = guest.resolve("initrd.cpio");
+        assumeTrue(Files.isReadable(kernel) && Files.isReadable(initrd),
+                "no guest kernel in " + guest.toAbsolutePath() + " (scripts/fetch-guest.sh)");
+        List<String> boot = List.of("run", "--kernel", kernel.toString(), "--initrd", initrd.toString(),
+                "--append", APPEND, "--pacing", "warp");
+
+        Path whole = dir.resolve("whole.log");
+        assertEquals(0, Main.execute(args(boot, "--serial", "file:" + whole, "--max-instructions", Long.toString(BUDGET))));
+
+        Path before = dir.resolve("before.log");
+        Path snapshot = dir.resolve("midboot.tern");
+        assertEquals(0, Main.execute(args(boot, "--serial", "file:" + before,
+                "--max-instructions", Long.toString(SNAPSHOT_AT), "--savevm-on-stop", snapshot.toString())));
+
+        Path after = dir.resolve("after.log");
+        var cmd = new ArrayList<String>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(List.of("-Xss8m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args(boot, "--serial", "file:" + after, "--max-instructions", Long.toString(BUDGET),
+                "--loadvm", snapshot.toString())));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile()).start();
+        assertEquals(0, p.waitFor(), Files.readString(dir.resolve("child.out")));
+
+        String expected = Files.readString(whole);
+        String first = Files.readString(before);
+        assertTrue(expected.contains("/ # "), "the uninterrupted run did not reach the prompt:\n" + expected);
+        assertTrue(first.contains("Linux version") && !first.contains("/ # "), "the snapshot was not taken mid-boot:\n" + first);
+        assertEquals(expected, first + Files.readString(after));
+    }
+
+    private static String[] args(List<String> base, String... more) {
+        var all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+}
