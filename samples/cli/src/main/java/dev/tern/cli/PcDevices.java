@@ -21,6 +21,7 @@ final class PcDevices {
         d.add(new DeviceSpec("mc146818", "rtc", Map.of()));
         d.add(new DeviceSpec("i8042", "i8042", Map.of()));
         d.add(new DeviceSpec("port92", "port92", Map.of()));
+        d.add(new DeviceSpec("pci-host", "pci", Map.of()));
         d.add(new DeviceSpec("port80", "port80", Map.of()));
         serialDevice(serial).ifPresent(d::add);
         d.add(new DeviceSpec("isa-debug-exit", "debug-exit", Map.of()));
