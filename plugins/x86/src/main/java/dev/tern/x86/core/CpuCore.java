@@ -424,7 +424,8 @@ public final class CpuCore {
         eaIndex = index;
         eaShift = 0;
         eaDisp = disp;
-        eaOff = (disp + eaReg(base) + eaReg(index)) & 0xffff;
+        int off = disp + (base == NO_REG ? 0 : r[base]);
+        eaOff = (index == NO_REG ? off : off + r[index]) & 0xffff;
         eaSeg = s;
     }
 
@@ -470,7 +471,8 @@ public final class CpuCore {
         eaIndex = index;
         eaShift = shift;
         eaDisp = disp;
-        eaOff = disp + eaReg(base) + (eaReg(index) << shift);
+        int off = base == NO_REG ? disp : disp + r[base];
+        eaOff = index == NO_REG ? off : off + (r[index] << shift);
         eaSeg = s;
     }
 
