@@ -357,6 +357,11 @@ public final class Machine implements AutoCloseable {
             return;
         }
         halts.increment();
+        if (vcpus.getFirst().haltedForever()) {
+            finish(new MachineExit(MachineExit.Reason.HALTED, 0,
+                    "the guest halted with interrupts disabled (a power-off without a power-off device)"));
+            return;
+        }
         long next = clock.nextDeadline();
         if (next == Long.MAX_VALUE) {
             emt.awaitWork(Long.MAX_VALUE);

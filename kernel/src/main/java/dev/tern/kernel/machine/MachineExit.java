@@ -13,6 +13,8 @@ public record MachineExit(Reason reason, int status, String detail) {
     public enum Reason {
         /** The guest powered off (isa-debug-exit, ACPI, ...). */
         POWER_OFF,
+        /** The guest halted for good (HLT with interrupts disabled): how Linux powers off without ACPI. */
+        HALTED,
         /** The guest reset the machine and the reset policy is {@link ResetPolicy#EXIT}. */
         RESET,
         /** The CPU shut down (triple fault). */

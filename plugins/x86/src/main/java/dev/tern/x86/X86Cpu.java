@@ -89,6 +89,12 @@ public final class X86Cpu implements Vcpu {
         }
     }
 
+    /** NMIs are not modelled, so HLT with IF clear can only be ended by a reset. */
+    @Override
+    public boolean haltedForever() {
+        return halted && (core.flags & CpuCore.IF) == 0;
+    }
+
     @Override
     public void reset() {
         CpuCore c = core;

@@ -57,6 +57,15 @@ public interface Vcpu {
         }
     }
 
+    /**
+     * Whether the vCPU is halted in a way no interrupt can end (x86: HLT with IF=0 and no NMI
+     * source) — only a reset wakes it. Guests power off like this when they have no power-off
+     * device (Linux with {@code acpi=off}); the machine then ends the run instead of waiting forever.
+     */
+    default boolean haltedForever() {
+        return false;
+    }
+
     /** A one-line description of the vCPU's state, for diagnostics. */
     default String describe() {
         return "vcpu";

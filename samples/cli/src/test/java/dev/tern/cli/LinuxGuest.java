@@ -1,0 +1,99 @@
+package dev.tern.cli;
+
+import dev.tern.devices.chardev.MemoryBackend;
+import dev.tern.devices.uart.Uart16550;
+import dev.tern.kernel.machine.DeviceSpec;
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.machine.ResetPolicy;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.pc.boot.BootImage;
+import dev.tern.pc.boot.LinuxBoot;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The Debian guest of {@code guest/} (scripts/fetch-guest.sh) booted on a PC machine whose COM1 is
+ * an in-memory backend the test reads and types into. Tests use it only when the guest files exist
+ * (CI fetches them).
+ */
+final class LinuxGuest implements AutoCloseable {
+
+    static final String APPEND = "console=ttyS0 nolapic noapic acpi=off cryptomgr.notests noisapnp pnpbios=off";
+    static final String PROMPT = "/ # ";
+    static final long RAM = 128L << 20;
+
+    final Machine machine;
+    final MemoryBackend console;
+
+    private LinuxGuest(Machine machine, MemoryBackend console) {
+        this.machine = machine;
+        this.console = console;
+    }
+
+    /** The directory holding vmlinuz and initrd.cpio ({@code tern.guest.dir}, else the repository's guest/). */
+    static Path guestDir() {
+        String configured = System.getProperty("tern.guest.dir");
+        return configured != null ? Path.of(configured) : Path.of("..", "..", "guest");
+    }
+
+    /** Skips the calling test when the guest files are missing. */
+    static void assumeGuest() {
+        Path dir = guestDir();
+        assumeTrue(Files.isReadable(dir.resolve("vmlinuz")) && Files.isReadable(dir.resolve("initrd.cpio")),
+                "no guest kernel in " + dir.toAbsolutePath() + " (scripts/fetch-guest.sh)");
+    }
+
+    /** Creates (not starts) the guest with the standard PC devices plus {@code extra}, bounded by {@code maxInstructions}. */
+    static LinuxGuest create(long maxInstructions, List<DeviceSpec> extra) throws Exception {
+        Path dir = guestDir();
+        BootImage image = LinuxBoot.prepare(dir.resolve("vmlinuz"), dir.resolve("initrd.cpio"), APPEND, RAM);
+        var spec = MachineSpec.builder().ramSize(RAM).firmware(image.firmware()).pacing(Pacing.WARP)
+                .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT);
+        PcDevices.standard("none").forEach(spec::device);
+        spec.device("uart16550", "serial0", Map.of("backend", "memory"));
+        extra.forEach(spec::device);
+        Machine m = Machine.create(PluginRegistry.discover(LinuxGuest.class.getClassLoader(), List.of()), spec.build());
+        image.load(m.memory());
+        return new LinuxGuest(m, (MemoryBackend) ((Uart16550) m.device("serial0")).backend());
+    }
+
+    /** Types {@code line} and a carriage return on the console; returns the output length before it. */
+    int type(String line) {
+        int at = console.outputText().length();
+        console.inject(line + "\r");
+        return at;
+    }
+
+    /**
+     * Waits until {@code text} appears after offset {@code from} of the console output; returns null
+     * then, or the machine's exit if it ends first (its instruction limit bounds the wait).
+     */
+    MachineExit waitFor(String text, int from) throws InterruptedException {
+        while (true) {
+            if (console.outputText().indexOf(text, from) >= 0) {
+                return null;
+            }
+            MachineExit exit = machine.awaitExit(200);
+            if (exit != null) {
+                return console.outputText().indexOf(text, from) >= 0 ? null : exit;
+            }
+        }
+    }
+
+    String output() {
+        return console.outputText();
+    }
+
+    @Override
+    public void close() {
+        machine.close();
+    }
+}
