@@ -1,0 +1,144 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationSource;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.vm.VmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Live migration between two JVMs: this test's JVM is the source (a machine assembled exactly as
+ * {@code tern run} assembles it), a child {@code tern run --incoming} the destination. The guests
+ * are deterministic under warp pacing, so a run cut by a migration must end in the same state as a
+ * run that never migrated, at the same instruction count.
+ */
+class LiveMigrationTest {
+
+    /** Where every run of the dirty-writer stops; the migration must switch over well before. */
+    static final long LIMIT = 150_000_000;
+
+    private static final Map<String, String> REFERENCE = new ConcurrentHashMap<>();
+
+    @TempDir
+    Path dir;
+
+    private final PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+
+    private Path dirtyWriter() throws Exception {
+        Path rom = dir.resolve("dirty-writer.rom");
+        try (InputStream in = getClass().getResourceAsStream("/guests/dirty-writer.rom")) {
+            assertNotNull(in, "dirty-writer.rom");
+            Files.write(rom, in.readAllBytes());
+        }
+        return rom;
+    }
+
+    private List<String> guestArgs() throws Exception {
+        return List.of("--bios", dirtyWriter().toString(), "-m", "4M", "--serial", "none", "--pacing", "warp",
+                "--max-instructions", Long.toString(LIMIT));
+    }
+
+    /** A machine built from {@code tern run} options, as the child builds its own. */
+    private Machine machine(List<String> args) throws Exception {
+        var cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+        byte[] firmware = cmd.bios == null ? RunCommand.demoRom() : Files.readAllBytes(cmd.bios);
+        return Machine.create(plugins, cmd.spec(firmware));
+    }
+
+    /** RAM digest of the dirty-writer run to {@link #LIMIT} with no migration. */
+    private String reference() throws Exception {
+        String known = REFERENCE.get("dirty-writer");
+        if (known != null) {
+            return known;
+        }
+        try (Machine m = machine(guestArgs())) {
+            m.start();
+            assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
+            String d = MachineDigest.ram(m);
+            REFERENCE.put("dirty-writer", d);
+            return d;
+        }
+    }
+
+    private static void runAtLeast(Machine m, long instructions) {
+        for (long spins = 0; m.vcpus().getFirst().instructionCount() < instructions; spins++) {
+            if (spins > 4_000_000_000L) {
+                fail("the guest stopped making progress");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static List<String> with(List<String> base, String... more) {
+        var l = new ArrayList<>(base);
+        l.addAll(List.of(more));
+        return l;
+    }
+
+    @ParameterizedTest(name = "{0} xbzrle={1} compression={2}")
+    @CsvSource({"tcp,off,none", "tcp,on,none", "tcp,off,lz4", "unix,on,lz4"})
+    @Timeout(300)
+    void runningGuestMigratesAndFinishesAsIfNeverMoved(String transport, String xbzrle, String compression)
+            throws Exception {
+        String listen = transport.equals("tcp") ? "tcp:127.0.0.1:0" : "unix:" + dir.resolve("m.sock");
+        List<String> args = guestArgs();
+        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", listen, "--print-digest")
+                .toArray(String[]::new));
+             Machine source = machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            runAtLeast(source, 2_000_000);
+            var config = MigrationConfig.DEFAULT.withCapability("xbzrle", xbzrle.equals("on"))
+                    .with("compression", compression).with("max-bandwidth", "64M");
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins), config,
+                    plugins).run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
+            assertTrue(stats.dirtySyncCount() >= 2, stats.render());
+            if (xbzrle.equals("on")) {
+                assertTrue(stats.xbzrle().containsKey("cache-miss"), stats.render());
+            }
+            if (compression.equals("lz4")) {
+                assertTrue(stats.lz4Pages() > 0, stats.render());
+            }
+            long atSwitch = source.vcpus().getFirst().instructionCount();
+            assertTrue(atSwitch < LIMIT, "the source reached the limit before switching over");
+
+            MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+            assertEquals(atSwitch, received.instructions());
+            assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+            assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+
+            assertEquals(0, dest.awaitExit(), dest.output());
+            MigrationPeer.Digest end = dest.awaitDigest("stopped");
+            assertEquals(LIMIT, end.instructions());
+            assertEquals(reference(), end.ram(), "the migrated guest ended differently from one that never moved");
+        }
+    }
+}
