@@ -47,9 +47,9 @@ class LiveMigrationTest {
     @TempDir
     Path dir;
 
-    private final PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+    final PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
 
-    private Path dirtyWriter() throws Exception {
+    Path dirtyWriter() throws Exception {
         Path rom = dir.resolve("dirty-writer.rom");
         try (InputStream in = getClass().getResourceAsStream("/guests/dirty-writer.rom")) {
             assertNotNull(in, "dirty-writer.rom");
@@ -58,13 +58,13 @@ class LiveMigrationTest {
         return rom;
     }
 
-    private List<String> guestArgs() throws Exception {
+    List<String> guestArgs() throws Exception {
         return List.of("--bios", dirtyWriter().toString(), "-m", "4M", "--serial", "none", "--pacing", "warp",
                 "--max-instructions", Long.toString(LIMIT));
     }
 
     /** A machine built from {@code tern run} options, as the child builds its own. */
-    private Machine machine(List<String> args) throws Exception {
+    Machine machine(List<String> args) throws Exception {
         var cmd = new RunCommand();
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
         byte[] firmware = cmd.bios == null ? RunCommand.demoRom() : Files.readAllBytes(cmd.bios);
@@ -72,7 +72,7 @@ class LiveMigrationTest {
     }
 
     /** RAM digest of the dirty-writer run to {@link #LIMIT} with no migration. */
-    private String reference() throws Exception {
+    String reference() throws Exception {
         String known = REFERENCE.get("dirty-writer");
         if (known != null) {
             return known;
@@ -86,7 +86,7 @@ class LiveMigrationTest {
         }
     }
 
-    private static void runAtLeast(Machine m, long instructions) {
+    static void runAtLeast(Machine m, long instructions) {
         for (long spins = 0; m.vcpus().getFirst().instructionCount() < instructions; spins++) {
             if (spins > 4_000_000_000L) {
                 fail("the guest stopped making progress");
@@ -95,7 +95,7 @@ class LiveMigrationTest {
         }
     }
 
-    private static List<String> with(List<String> base, String... more) {
+    static List<String> with(List<String> base, String... more) {
         var l = new ArrayList<>(base);
         l.addAll(List.of(more));
         return l;
@@ -139,6 +139,58 @@ class LiveMigrationTest {
             MigrationPeer.Digest end = dest.awaitDigest("stopped");
             assertEquals(LIMIT, end.instructions());
             assertEquals(reference(), end.ram(), "the migrated guest ended differently from one that never moved");
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void demoSerialOutputContinuesWithNoGapAndNoRepetition() throws Exception {
+        Path full = dir.resolve("full.log");
+        assertEquals(0, Main.execute("run", "--serial", "file:" + full, "--pacing", "warp", "-m", "4M"));
+        Path before = dir.resolve("before.log");
+        Path after = dir.resolve("after.log");
+        try (MigrationPeer dest = MigrationPeer.start("--serial", "file:" + after, "--pacing", "warp", "-m", "4M",
+                "--incoming", "tcp:127.0.0.1:0");
+             Machine source = machine(List.of("--serial", "file:" + before, "--pacing", "warp", "-m", "4M"))) {
+            String address = dest.awaitAddress();
+            source.start();
+            // The demo runs under 2 M instructions, faster than a migration's setup: stop it early,
+            // so the switch-over surely falls in the middle of its output.
+            runAtLeast(source, 150_000);
+            source.pause();
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins),
+                    MigrationConfig.DEFAULT, plugins).run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            assertEquals(0, dest.awaitExit(), dest.output());
+        }
+        String expected = Files.readString(full);
+        String first = Files.readString(before);
+        assertNotEquals("", first, "nothing was printed before the migration");
+        assertTrue(first.length() < expected.length(), "the demo finished before the migration");
+        assertEquals(expected, first + Files.readString(after));
+    }
+
+    @Test
+    @Timeout(300)
+    void migrationToAFileIsASnapshotAnotherProcessResumes() throws Exception {
+        Path stream = dir.resolve("vm.mig");
+        List<String> args = guestArgs();
+        long atSwitch;
+        try (Machine source = machine(args)) {
+            source.start();
+            runAtLeast(source, 2_000_000);
+            var config = MigrationConfig.DEFAULT.withCapability("xbzrle", true);
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse("file:" + stream).connect(plugins),
+                    config, plugins).run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
+            atSwitch = source.vcpus().getFirst().instructionCount();
+        }
+        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", "file:" + stream, "--print-digest")
+                .toArray(String[]::new))) {
+            assertEquals(atSwitch, dest.awaitDigest("incoming migration complete").instructions());
+            assertEquals(0, dest.awaitExit(), dest.output());
+            assertEquals(reference(), dest.awaitDigest("stopped").ram());
         }
     }
 }
