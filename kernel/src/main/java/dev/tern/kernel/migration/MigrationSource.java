@@ -218,6 +218,7 @@ public final class MigrationSource {
         do {
             done = ramStream.iterateLive(ram, partBytes);
             checkCancel();
+            checkTimeout();
             throttle(t0, b0);
         } while (!done);
         ram.endRound();
@@ -272,7 +273,11 @@ public final class MigrationSource {
             throws IOException, MigrationException {
         checkCancel();
         switchStart = System.nanoTime();
-        if (machine.lifecycle().state() == VmState.RUNNING) {
+        VmState state = machine.lifecycle().state();
+        if (state != VmState.RUNNING && state != VmState.PAUSED) {
+            throw new MigrationException("the guest stopped during the migration (" + state + ")");
+        }
+        if (state == VmState.RUNNING) {
             machine.pause();
             pausedByUs = true;
         }

@@ -114,6 +114,72 @@ class MigrationFailureTest {
 
     @Test
     @Timeout(300)
+    void cancelledWhileTheGuestIsPausedForSwitchOver() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
+                    guests.plugins);
+            var cancelAccepted = new AtomicReference<Boolean>();
+            source.lifecycle().onChange((from, to) -> {
+                if (to == VmState.MIGRATING) {
+                    cancelAccepted.set(migration.cancel());
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertEquals(Boolean.TRUE, cancelAccepted.get());
+            assertNotEquals(0, dest.awaitExit(), dest.output());
+            assertSourceUnharmed(source, stats, MigrationStatus.CANCELLED);
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void timeoutWhenTheGuestOutrunsTheLink() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            // 1 KiB per millisecond cannot move even one page within 1 ms: it never converges.
+            var config = MigrationConfig.DEFAULT.with("max-bandwidth", "1M").with("downtime-limit", "1")
+                    .with("timeout", "300");
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins),
+                    config, guests.plugins).run();
+            assertTrue(stats.error().contains("did not converge within 300 ms"), stats.error());
+            assertNotEquals(0, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("the source aborted the migration: did not converge"), dest.output());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void destinationRefusesGarbageAndNeverRunsTheGuest() throws Exception {
+        Path serial = dir.resolve("serial.log");
+        try (MigrationPeer dest = MigrationPeer.start("--serial", "file:" + serial, "--pacing", "warp",
+                "--incoming", "tcp:127.0.0.1:0")) {
+            MigrationUri uri = MigrationUri.parse(dest.awaitAddress());
+            try (var c = uri.connect(guests.plugins)) {
+                byte[] text = "not a saved-state stream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                var message = java.nio.ByteBuffer.allocate(5 + text.length).put((byte) 1).putInt(text.length).put(text);
+                c.write(message.flip());
+            }
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("incoming migration from") && dest.output().contains("bad magic"),
+                    dest.output());
+            assertEquals("", java.nio.file.Files.exists(serial) ? java.nio.file.Files.readString(serial) : "");
+        }
+    }
+
+    @Test
+    @Timeout(300)
     void connectionDroppedMidStream() throws Exception {
         List<String> args = args();
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
