@@ -10,21 +10,21 @@ import jdk.jfr.Name;
 @Label("Migration Status")
 @Category("Tern")
 @Description("A live migration changed status")
-final class MigrationStatusEvent extends jdk.jfr.Event {
+public final class MigrationStatusEvent extends jdk.jfr.Event {
 
     /** The status entered. */
     @Label("Status")
-    String status;
+    public String status;
 
     /** Bytes put on the wire so far. */
     @Label("Transferred")
-    long transferred;
+    public long transferred;
 
     /** Dirty-log syncs so far. */
     @Label("Dirty Syncs")
-    long dirtySyncs;
+    public long dirtySyncs;
 
     /** The error, for failed migrations. */
     @Label("Error")
-    String error;
+    public String error;
 }

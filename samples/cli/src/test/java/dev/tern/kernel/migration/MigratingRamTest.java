@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Lives with the CLI tests because it needs the codec plugins, which the kernel does not depend on. */
 class MigratingRamTest {
 
     private static final int PAGE = 4096;
