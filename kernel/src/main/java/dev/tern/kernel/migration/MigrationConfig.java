@@ -13,7 +13,8 @@ import java.util.Map;
  * {@code max-bandwidth}, which {@link MigrationSource#setMaxBandwidth} may change live).
  *
  * @param xbzrle send XBZRLE deltas of re-dirtied pages against a sender-side page cache
- * @param autoConverge throttle the guest's vCPUs when the dirty rate outruns the link
+ * @param autoConverge throttle the guest's vCPUs when the dirty rate outruns the link (starting at
+ *                     {@link #THROTTLE_INITIAL} %, raised by {@link #THROTTLE_INCREMENT} %)
  * @param events announce every status change (the CLI prints them)
  * @param maxBandwidth bytes per second on the wire, 0 for no limit
  * @param downtimeLimitMs switch over once the remaining pages are expected to take at most this long
@@ -27,6 +28,11 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
     /** QEMU's defaults, with no bandwidth limit. */
     public static final MigrationConfig DEFAULT = new MigrationConfig(false, false, false, 0, 300, 64L << 20,
             "none", 0);
+
+    /** Auto-converge's first vCPU throttle, percent of time stopped (QEMU's cpu-throttle-initial). */
+    public static final int THROTTLE_INITIAL = 20;
+    /** What auto-converge adds each time the guest still outruns the link (QEMU's cpu-throttle-increment). */
+    public static final int THROTTLE_INCREMENT = 10;
 
     /** The capability names of {@code migrate_set_capability}. */
     public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events");
@@ -49,9 +55,6 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         }
         if (timeoutMs < 0) {
             throw new IllegalArgumentException("timeout must be >= 0 ms, was " + timeoutMs);
-        }
-        if (autoConverge) {
-            throw new IllegalArgumentException("auto-converge is not supported yet: the machine has no vCPU throttle");
         }
     }
 

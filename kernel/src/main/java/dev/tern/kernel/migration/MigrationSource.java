@@ -65,6 +65,8 @@ public final class MigrationSource {
     private volatile MigratingRam ram;
     private volatile WireOutput wire;
     private volatile PageEncoder xbzrle;
+    private volatile VcpuThrottle throttle;
+    private int highDirtyRounds;
     private long transferNanos;
     private long transferBytes;
     private boolean pausedByUs;
@@ -126,7 +128,8 @@ public final class MigrationSource {
         return new MigrationStats(status, (end - startNanos) / 1_000_000, setupMs, downtimeMs, expectedDowntimeMs,
                 w == null ? 0 : w.wireBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
                 r == null ? 0 : r.zeroPages(), r == null ? 0 : r.normalPages(), r == null ? 0 : r.lz4Pages(),
-                dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, x == null ? Map.of() : x.stats(), error);
+                dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, throttle == null ? 0 : throttle.percentage(),
+                x == null ? Map.of() : x.stats(), error);
     }
 
     /**
@@ -149,6 +152,11 @@ public final class MigrationSource {
         } catch (Exception | Error e) {
             fail(e);
         } finally {
+            try {
+                stopThrottle();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             log.disable();
             if (ram != null) {
                 ram.close();
@@ -166,6 +174,9 @@ public final class MigrationSource {
         xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize()))) : null;
         PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
         ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+        if (config.autoConverge()) {
+            throttle = new VcpuThrottle(machine, log.pageCount());
+        }
         log.enable();
         log.markAll();
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
@@ -189,10 +200,12 @@ public final class MigrationSource {
         long lastSync = System.nanoTime();
         PageSet pending = sync();
         while (true) {
+            long sentBefore = wire.wireBytes();
             sendRound(ramStream, pending);
             long now = System.nanoTime();
             PageSet next = sync();
             long dirty = next.count();
+            autoConverge(dirty, wire.wireBytes() - sentBefore);
             dirtyPagesRate = (long) (dirty * 1e9 / Math.max(1, now - lastSync));
             lastSync = now;
             expectedDowntimeMs = estimateMs(dirty);
@@ -206,7 +219,35 @@ public final class MigrationSource {
 
     private PageSet sync() {
         dirtySyncCount++;
-        return PageSet.of(machine.syncDirtyLog());
+        PageSet pages = PageSet.of(machine.syncDirtyLog());
+        if (throttle != null) {
+            throttle.drainInto(pages);
+        }
+        return pages;
+    }
+
+    /**
+     * QEMU's rule: when the guest dirtied more than half as many bytes as the round put on the wire,
+     * twice in a row, slow its vCPUs down (more).
+     */
+    private void autoConverge(long dirtyPages, long roundWireBytes) {
+        if (throttle == null) {
+            return;
+        }
+        if (dirtyPages * PAGE > roundWireBytes / 2) {
+            if (++highDirtyRounds >= 2) {
+                throttle.raise(MigrationConfig.THROTTLE_INITIAL, MigrationConfig.THROTTLE_INCREMENT);
+                highDirtyRounds = 0;
+            }
+        } else {
+            highDirtyRounds = 0;
+        }
+    }
+
+    private void stopThrottle() throws InterruptedException {
+        if (throttle != null) {
+            throttle.close();
+        }
     }
 
     private void sendRound(SavedStateWriter ramStream, PageSet pages) throws IOException, MigrationException {
@@ -270,8 +311,9 @@ public final class MigrationSource {
     private long switchStart;
 
     private void switchOver(SavedStateWriter ramStream, PageSet pending, DirtyLog log)
-            throws IOException, MigrationException {
+            throws IOException, MigrationException, InterruptedException {
         checkCancel();
+        stopThrottle();
         switchStart = System.nanoTime();
         VmState state = machine.lifecycle().state();
         if (state != VmState.RUNNING && state != VmState.PAUSED) {
@@ -284,6 +326,9 @@ public final class MigrationSource {
         machine.lifecycle().transition(VmState.MIGRATING);
         // No vCPU runs: a plain harvest sees every write since the last sync.
         pending.addAll(log.syncAndClear());
+        if (throttle != null) {
+            throttle.drainInto(pending);
+        }
         dirtySyncCount++;
         ram.beginRound(pending);
         ramStream.endLive(ram);
@@ -335,6 +380,11 @@ public final class MigrationSource {
             }
         }
         closeQuietly();
+        try {
+            stopThrottle();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
         rollBack();
         error = why;
         endNanos = System.nanoTime();

@@ -20,13 +20,14 @@ import java.util.Map;
  * @param dirtyPagesRate pages dirtied per second, measured between the last two syncs
  * @param mbps wire throughput in megabits per second
  * @param dirtySyncCount dirty-log syncs so far
+ * @param cpuThrottlePercentage how much auto-converge slows the guest now, percent of time stopped
  * @param xbzrle the XBZRLE encoder's counters (empty when the capability is off)
  * @param error why the migration failed or was cancelled, or empty
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long lz4Pages, long dirtyPagesRate, double mbps, long dirtySyncCount,
-        Map<String, Long> xbzrle, String error) {
+        int cpuThrottlePercentage, Map<String, Long> xbzrle, String error) {
 
     public MigrationStats {
         xbzrle = Map.copyOf(xbzrle);
@@ -53,6 +54,9 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         line(sb, "lz4", lz4Pages + " pages");
         line(sb, "dirty sync count", Long.toString(dirtySyncCount));
         line(sb, "dirty pages rate", dirtyPagesRate + " pages");
+        if (cpuThrottlePercentage > 0) {
+            line(sb, "cpu throttle percentage", Integer.toString(cpuThrottlePercentage));
+        }
         if (!xbzrle.isEmpty()) {
             xbzrleBlock(sb);
         }

@@ -29,6 +29,18 @@ final class PageSet {
         });
     }
 
+    /** Adds every page of {@code other}, which must cover the same range. */
+    void addAll(PageSet other) {
+        for (int i = 0; i < words.length; i++) {
+            words[i] |= other.words[i];
+        }
+    }
+
+    /** Empties the set. */
+    void clear() {
+        java.util.Arrays.fill(words, 0L);
+    }
+
     /** How many pages are in the set. */
     long count() {
         long c = 0;

@@ -20,6 +20,7 @@ class MigrationConfigTest {
         assertEquals("lz4", c.compression());
         assertEquals(60000, c.timeoutMs());
         assertTrue(c.xbzrle() && c.events());
+        assertTrue(c.withCapability("auto-converge", true).autoConverge());
         assertFalse(MigrationConfig.DEFAULT.xbzrle());
         assertEquals(300, MigrationConfig.DEFAULT.downtimeLimitMs());
         assertEquals("on".equals("on"), c.capabilities().get("xbzrle"));
@@ -35,7 +36,6 @@ class MigrationConfigTest {
         assertMessage(() -> MigrationConfig.DEFAULT.with("max-bandwidth", "-5"), "max-bandwidth");
         assertMessage(() -> MigrationConfig.DEFAULT.with("colour", "blue"), "unknown parameter 'colour'");
         assertMessage(() -> MigrationConfig.DEFAULT.withCapability("postcopy", true), "unknown capability 'postcopy'");
-        assertMessage(() -> MigrationConfig.DEFAULT.withCapability("auto-converge", true), "not supported yet");
         assertMessage(() -> MigrationUri.parse("tcp"), "not SCHEME:ADDRESS");
         assertEquals(new MigrationUri("unix", "/tmp/a:b"), MigrationUri.parse("unix:/tmp/a:b"));
     }

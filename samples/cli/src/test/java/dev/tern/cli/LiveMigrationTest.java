@@ -119,6 +119,8 @@ class LiveMigrationTest {
             MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins), config,
                     plugins).run();
             assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            System.out.println("migration over " + transport + ", xbzrle " + xbzrle + ", compression " + compression
+                    + ":\n" + stats.render());
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
             assertTrue(stats.dirtySyncCount() >= 2, stats.render());
             if (xbzrle.equals("on")) {
@@ -139,6 +141,44 @@ class LiveMigrationTest {
             MigrationPeer.Digest end = dest.awaitDigest("stopped");
             assertEquals(LIMIT, end.instructions());
             assertEquals(reference(), end.ram(), "the migrated guest ended differently from one that never moved");
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void autoConvergeThrottlesAGuestThatOutrunsTheLinkAndStillMigratesExactly() throws Exception {
+        List<String> args = guestArgs();
+        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", "tcp:127.0.0.1:0", "--print-digest")
+                .toArray(String[]::new));
+             Machine source = machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            runAtLeast(source, 2_000_000);
+            // The dirty-writer rewrites its 128 pages faster than 4 MB/s can carry them within 5 ms.
+            var config = MigrationConfig.DEFAULT.withCapability("auto-converge", true).with("max-bandwidth", "4M")
+                    .with("downtime-limit", "5").with("timeout", "120000");
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(plugins), config, plugins);
+            var done = migration.start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (migration.stats().cpuThrottlePercentage() < 50) {
+                assertTrue(System.nanoTime() < deadline && !done.isDone(), "never throttled: "
+                        + migration.stats().render());
+                try {
+                    done.get(5, java.util.concurrent.TimeUnit.MILLISECONDS); // a bounded poll
+                } catch (java.util.concurrent.TimeoutException stillRunning) {
+                    // poll again
+                }
+            }
+            // Throttled hard, the guest dirties little per round once the link is fast.
+            migration.setMaxBandwidth(0);
+            MigrationStats stats = done.get();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            System.out.println("auto-converge:\n" + stats.render());
+            MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+            assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+            assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+            assertEquals(0, dest.awaitExit(), dest.output());
+            assertEquals(reference(), dest.awaitDigest("stopped").ram());
         }
     }
 

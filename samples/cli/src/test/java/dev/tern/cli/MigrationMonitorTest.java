@@ -50,7 +50,9 @@ class MigrationMonitorTest {
                     && params.contains("compression: lz4"), params);
 
             assertTrue(mon.execute("migrate_set_capability warp-speed on").startsWith("Error: unknown capability"));
-            assertTrue(mon.execute("migrate_set_capability auto-converge on").contains("not supported"));
+            assertEquals("", mon.execute("migrate_set_capability auto-converge on"));
+            assertTrue(mon.execute("info migrate_capabilities").contains("auto-converge: on"));
+            assertEquals("", mon.execute("migrate_set_capability auto-converge off"));
             assertTrue(mon.execute("migrate_set_capability xbzrle maybe").contains("neither on nor off"));
             assertTrue(mon.execute("migrate_set_parameter downtime-limit soon").contains("not a whole number"));
             assertTrue(mon.execute("migrate_set_parameter compression zstd").contains("none or lz4"));
