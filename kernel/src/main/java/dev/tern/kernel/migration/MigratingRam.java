@@ -66,6 +66,7 @@ final class MigratingRam implements LiveSection {
     private boolean bulkDone;
     private long roundPages;
     private long roundBytes;
+    private long roundZeroPages;
     private volatile long zeroPages;
     private volatile long normalPages;
     private volatile long xbzrlePages;
@@ -104,6 +105,7 @@ final class MigratingRam implements LiveSection {
         cursor = 0;
         roundPages = 0;
         roundBytes = 0;
+        roundZeroPages = 0;
         remaining = pages.count();
     }
 
@@ -117,10 +119,20 @@ final class MigratingRam implements LiveSection {
         return bytesPerPage;
     }
 
-    /** Marks the end of the bulk round: later rounds may use XBZRLE. */
+    /**
+     * Ends a round: measures its wire bytes per page, and after the bulk round lets XBZRLE start.
+     * The bulk round's zero pages are RAM the guest never touched, not what it dirties, so they
+     * are left out of its measure (else they would make the first estimate far too optimistic).
+     */
     void endRound() {
-        if (roundPages > 0) {
-            bytesPerPage = (double) roundBytes / roundPages;
+        long pages = roundPages;
+        long bytes = roundBytes;
+        if (!bulkDone && pages > roundZeroPages) {
+            pages -= roundZeroPages;
+            bytes -= 8 * roundZeroPages;
+        }
+        if (pages > 0) {
+            bytesPerPage = (double) bytes / pages;
         }
         bulkDone = true;
     }
@@ -229,6 +241,7 @@ final class MigratingRam implements LiveSection {
         if (isZero()) {
             out.writeLong(gpa | ZERO);
             zeroPages++;
+            roundZeroPages++;
             return 8;
         }
         if (lz4 != null) {
