@@ -9,6 +9,7 @@ import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.Frame;
 import dev.tern.kernel.state.FrameKind;
 import dev.tern.kernel.state.SavedStateException;
+import dev.tern.kernel.state.SavedStateWriter;
 import dev.tern.kernel.state.SavedStateReader;
 import dev.tern.kernel.state.SnapshotLoader;
 import dev.tern.kernel.state.StateSource;
@@ -53,6 +54,7 @@ public final class MigrationDestination {
      */
     public void receive(Connection connection) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
+        warmUpDeviceLoading();
         MigratingRam ram = MigratingRam.receiver(machine.memory(), this::decoder);
         try (connection) {
             WireInput in = new WireInput(connection);
@@ -69,6 +71,28 @@ public final class MigrationDestination {
             throw new MigrationException("incoming migration from " + connection.peer() + " failed: " + e.getMessage(), e);
         } finally {
             ram.close();
+        }
+    }
+
+    /**
+     * Runs the device-state code once on this machine's own initial state — encode, frame, parse,
+     * applying nothing — so that during the source's downtime it runs warm,
+     * not interpreted and class-loading for the first time in this JVM.
+     */
+    private void warmUpDeviceLoading() {
+        try {
+            var bytes = new java.io.ByteArrayOutputStream();
+            var writer = new SavedStateWriter(bytes, header());
+            for (var section : machine.sections()) {
+                writer.writeSection(section);
+            }
+            writer.finish();
+            var reader = new SavedStateReader(new ByteArrayInputStream(bytes.toByteArray()));
+            for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next()) {
+                // parsing and CRC-checking every frame is the warm-up
+            }
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real stream is checked on its own
         }
     }
 
