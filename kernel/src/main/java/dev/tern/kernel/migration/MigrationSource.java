@@ -70,6 +70,7 @@ public final class MigrationSource {
     private long transferNanos;
     private long transferBytes;
     private boolean pausedByUs;
+    private long switchStart;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
     public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
@@ -307,8 +308,6 @@ public final class MigrationSource {
                     + dirtyPagesRate + " dirty pages/s");
         }
     }
-
-    private long switchStart;
 
     private void switchOver(SavedStateWriter ramStream, PageSet pending, DirtyLog log)
             throws IOException, MigrationException, InterruptedException {
