@@ -4,6 +4,7 @@ import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorServer;
 import dev.tern.kernel.monitor.SnapshotStore;
+import dev.tern.kernel.plugin.PluginRegistry;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,11 +21,13 @@ final class MonitorEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots) throws IOException {
+    static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
+            PluginRegistry plugins) throws IOException {
         if (where.equals("none")) {
             return new MonitorEndpoint(null);
         }
         Monitor monitor = new Monitor(machine, snapshots);
+        new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
         if (where.equals("stdio")) {
             if (serial.equals("stdio")) {
                 throw new IllegalArgumentException("--monitor stdio needs the serial port elsewhere (e.g. --serial file:serial.log)");

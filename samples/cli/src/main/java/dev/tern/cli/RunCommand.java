@@ -71,6 +71,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, ...).")
     String incoming;
 
+    @Option(names = "--print-digest",
+            description = "Print SHA-256 digests of RAM and of the whole machine state after an incoming migration and when the run ends.")
+    boolean printDigest;
+
     @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "0",
             description = "Stop after N instructions (0 = no limit).")
     long maxInstructions;
@@ -111,8 +115,8 @@ final class RunCommand implements Callable<Integer> {
         if (kernel != null && bios != null) {
             throw new IllegalArgumentException("--kernel and --bios exclude each other: direct kernel boot brings its own boot ROM");
         }
-        if (incoming != null) {
-            throw new IllegalArgumentException("--incoming: live migration is not implemented yet (tracked by the migration issue)");
+        if (incoming != null && (loadvm != null || kernel != null)) {
+            throw new IllegalArgumentException("--incoming excludes --loadvm and --kernel: the whole state comes from the source");
         }
         boolean demo = bios == null && kernel == null;
         long ramSize = (Long) ConfigType.SIZE.parse(memory);
@@ -127,10 +131,16 @@ final class RunCommand implements Callable<Integer> {
             if (loadvm != null) {
                 MachineSnapshot.load(machine, StateSource.of(loadvm));
             }
+            if (incoming != null) {
+                IncomingMigration.receive(machine, plugins, incoming, printDigest, System.err);
+            }
             machine.start();
             MachineExit exit;
-            try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir))) {
+            try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir), plugins)) {
                 exit = machine.awaitExit();
+            }
+            if (printDigest) {
+                IncomingMigration.printDigest("stopped", machine, System.err);
             }
             if (savevmOnStop != null && (exit.reason() == MachineExit.Reason.INSTRUCTION_LIMIT
                     || exit.reason() == MachineExit.Reason.HOST_STOP)) {
@@ -185,7 +195,7 @@ final class RunCommand implements Callable<Integer> {
         return Files.readAllBytes(file);
     }
 
-    private static byte[] demoRom() throws IOException {
+    static byte[] demoRom() throws IOException {
         try (InputStream in = RunCommand.class.getResourceAsStream(DEMO_ROM)) {
             if (in == null) {
                 throw new IllegalStateException("the demo guest " + DEMO_ROM + " is missing from the classpath");

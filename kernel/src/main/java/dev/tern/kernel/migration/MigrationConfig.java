@@ -1,0 +1,131 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.spi.ConfigType;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Capabilities and parameters of migrations, with QEMU's names. Immutable: {@link #with} returns a
+ * changed copy, so a running migration keeps the settings it started with (except
+ * {@code max-bandwidth}, which {@link MigrationSource#setMaxBandwidth} may change live).
+ *
+ * @param xbzrle send XBZRLE deltas of re-dirtied pages against a sender-side page cache
+ * @param autoConverge throttle the guest's vCPUs when the dirty rate outruns the link (starting at
+ *                     {@link #THROTTLE_INITIAL} %, raised by {@link #THROTTLE_INCREMENT} %)
+ * @param events announce every status change (the CLI prints them)
+ * @param maxBandwidth bytes per second on the wire, 0 for no limit
+ * @param downtimeLimitMs switch over once the remaining pages are expected to take at most this long
+ * @param xbzrleCacheSize bytes of the XBZRLE page cache
+ * @param compression page codec for pages XBZRLE cannot help with: {@code none} or {@code lz4}
+ * @param timeoutMs give up (the guest runs on) when not converged after this long, 0 for never
+ */
+public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
+        long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs) {
+
+    /** QEMU's defaults, with no bandwidth limit. */
+    public static final MigrationConfig DEFAULT = new MigrationConfig(false, false, false, 0, 300, 64L << 20,
+            "none", 0);
+
+    /** Auto-converge's first vCPU throttle, percent of time stopped (QEMU's cpu-throttle-initial). */
+    public static final int THROTTLE_INITIAL = 20;
+    /** What auto-converge adds each time the guest still outruns the link (QEMU's cpu-throttle-increment). */
+    public static final int THROTTLE_INCREMENT = 10;
+
+    /** The capability names of {@code migrate_set_capability}. */
+    public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events");
+    /** The parameter names of {@code migrate_set_parameter}. */
+    public static final List<String> PARAMETERS = List.of("max-bandwidth", "downtime-limit", "xbzrle-cache-size",
+            "compression", "timeout");
+
+    public MigrationConfig {
+        if (maxBandwidth < 0) {
+            throw new IllegalArgumentException("max-bandwidth must be >= 0, was " + maxBandwidth);
+        }
+        if (downtimeLimitMs < 1 || downtimeLimitMs > 2_000_000) {
+            throw new IllegalArgumentException("downtime-limit must be 1..2000000 ms, was " + downtimeLimitMs);
+        }
+        if (xbzrleCacheSize < 4096) {
+            throw new IllegalArgumentException("xbzrle-cache-size must be at least one page (4096), was " + xbzrleCacheSize);
+        }
+        if (!compression.equals("none") && !compression.equals("lz4")) {
+            throw new IllegalArgumentException("compression must be none or lz4, was '" + compression + "'");
+        }
+        if (timeoutMs < 0) {
+            throw new IllegalArgumentException("timeout must be >= 0 ms, was " + timeoutMs);
+        }
+    }
+
+    /** This configuration with capability {@code name} switched {@code on}. */
+    public MigrationConfig withCapability(String name, boolean on) {
+        return switch (name) {
+            case "xbzrle" -> new MigrationConfig(on, autoConverge, events, maxBandwidth, downtimeLimitMs,
+                    xbzrleCacheSize, compression, timeoutMs);
+            case "auto-converge" -> new MigrationConfig(xbzrle, on, events, maxBandwidth, downtimeLimitMs,
+                    xbzrleCacheSize, compression, timeoutMs);
+            case "events" -> new MigrationConfig(xbzrle, autoConverge, on, maxBandwidth, downtimeLimitMs,
+                    xbzrleCacheSize, compression, timeoutMs);
+            default -> throw new IllegalArgumentException("unknown capability '" + name + "'; known: "
+                    + String.join(", ", CAPABILITIES));
+        };
+    }
+
+    /**
+     * This configuration with parameter {@code name} set from its text: sizes and bandwidth take
+     * suffixes ({@code 32M}), times are milliseconds.
+     */
+    public MigrationConfig with(String name, String value) {
+        try {
+            return switch (name) {
+                case "max-bandwidth" -> new MigrationConfig(xbzrle, autoConverge, events, size(value),
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs);
+                case "downtime-limit" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
+                        number(value), xbzrleCacheSize, compression, timeoutMs);
+                case "xbzrle-cache-size" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
+                        downtimeLimitMs, size(value), compression, timeoutMs);
+                case "compression" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
+                        downtimeLimitMs, xbzrleCacheSize, value.toLowerCase(Locale.ROOT), timeoutMs);
+                case "timeout" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
+                        xbzrleCacheSize, compression, number(value));
+                default -> throw new IllegalArgumentException("unknown parameter '" + name + "'; known: "
+                        + String.join(", ", PARAMETERS));
+            };
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("migration parameter " + name + "=" + value + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Capability name to state, in {@link #CAPABILITIES} order. */
+    public Map<String, Boolean> capabilities() {
+        Map<String, Boolean> m = new LinkedHashMap<>();
+        m.put("xbzrle", xbzrle);
+        m.put("auto-converge", autoConverge);
+        m.put("events", events);
+        return m;
+    }
+
+    /** Parameter name to text, in {@link #PARAMETERS} order. */
+    public Map<String, String> parameters() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("max-bandwidth", maxBandwidth == 0 ? "0 (unlimited)" : maxBandwidth + " bytes/second");
+        m.put("downtime-limit", downtimeLimitMs + " ms");
+        m.put("xbzrle-cache-size", xbzrleCacheSize + " bytes");
+        m.put("compression", compression);
+        m.put("timeout", timeoutMs == 0 ? "0 (none)" : timeoutMs + " ms");
+        return m;
+    }
+
+    private static long size(String text) {
+        return (Long) ConfigType.SIZE.parse(text);
+    }
+
+    private static long number(String text) {
+        try {
+            return Long.parseLong(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a whole number");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.kernel.config.ValidatedConfig;
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.plugin.ProviderKind;
+import dev.tern.kernel.state.ConfigHeader;
+import dev.tern.kernel.state.Frame;
+import dev.tern.kernel.state.FrameKind;
+import dev.tern.kernel.state.SavedStateException;
+import dev.tern.kernel.state.SavedStateWriter;
+import dev.tern.kernel.state.SavedStateReader;
+import dev.tern.kernel.state.SnapshotLoader;
+import dev.tern.kernel.state.StateSource;
+import dev.tern.kernel.state.StreamLimits;
+import dev.tern.kernel.vm.VmState;
+import dev.tern.spi.codec.PageCodecProvider;
+import dev.tern.spi.codec.PageDecoder;
+import dev.tern.spi.transport.Connection;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The receiving side of a live migration, into a machine that has been created but never started
+ * (state {@link VmState#INMIGRATE} while receiving).
+ *
+ * <p>RAM is written into the machine as it arrives — the guest has not run here, so nothing can
+ * observe a half-received RAM — and the device sections are verified in full before any is applied
+ * ({@link SnapshotLoader}). Then the destination answers {@link WireMessage#READY} and waits for the
+ * source's {@link WireMessage#COMMIT}. Any error, including the source vanishing before the commit,
+ * leaves the machine {@link VmState#FAILED}: never started, to be discarded.
+ */
+public final class MigrationDestination {
+
+    private final Machine machine;
+    private final PluginRegistry plugins;
+
+    public MigrationDestination(Machine machine, PluginRegistry plugins) {
+        this.machine = Objects.requireNonNull(machine, "machine");
+        this.plugins = Objects.requireNonNull(plugins, "plugins");
+    }
+
+    /**
+     * Receives a whole migration from {@code connection} (and closes it). On return the machine
+     * holds the source's state and may be started.
+     *
+     * @throws MigrationException naming the peer and what was wrong; the machine is then FAILED
+     */
+    public void receive(Connection connection) throws MigrationException {
+        machine.lifecycle().transition(VmState.INMIGRATE);
+        warmUpDeviceLoading();
+        MigratingRam ram = MigratingRam.receiver(machine.memory(), this::decoder);
+        try (connection) {
+            WireInput in = new WireInput(connection);
+            receiveRam(in, ram);
+            in.nextStream();
+            loadDevices(in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1));
+            if (connection.isBidirectional()) {
+                new WireOutput(connection).control(WireMessage.READY, "");
+                in.expect(WireMessage.COMMIT);
+            }
+        } catch (IOException | RuntimeException e) {
+            machine.lifecycle().transition(VmState.FAILED);
+            refuse(connection, e);
+            throw new MigrationException("incoming migration from " + connection.peer() + " failed: " + e.getMessage(), e);
+        } finally {
+            ram.close();
+        }
+    }
+
+    /**
+     * Runs the device-state code once on this machine's own initial state — encode, frame, parse,
+     * applying nothing — so that during the source's downtime it runs warm,
+     * not interpreted and class-loading for the first time in this JVM.
+     */
+    private void warmUpDeviceLoading() {
+        try {
+            var bytes = new java.io.ByteArrayOutputStream();
+            var writer = new SavedStateWriter(bytes, header());
+            for (var section : machine.sections()) {
+                writer.writeSection(section);
+            }
+            writer.finish();
+            var reader = new SavedStateReader(new ByteArrayInputStream(bytes.toByteArray()));
+            for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next()) {
+                // parsing and CRC-checking every frame is the warm-up
+            }
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real stream is checked on its own
+        }
+    }
+
+    private void receiveRam(WireInput in, MigratingRam ram) throws IOException {
+        SavedStateReader reader = new SavedStateReader(in);
+        checkConfig(reader.config());
+        boolean started = false;
+        for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next()) {
+            switch (f) {
+                case Frame.Open o when o.kind() == FrameKind.START && o.name().equals("ram") -> {
+                    started = true; // the reader refuses a second "ram": names are unique
+                    receivePart(ram, o.payload(), o.payloadOffset());
+                }
+                case Frame.Part p -> receivePart(ram, p.payload(), p.payloadOffset());
+                case Frame.Open o -> throw new SavedStateException("the RAM stream holds unexpected "
+                        + o.kind() + " section '" + o.name() + "'", o.offset());
+                case Frame.Eof e -> throw new IllegalStateException("unreachable");
+            }
+        }
+        if (!started) {
+            throw new SavedStateException("the RAM stream has no 'ram' section", reader.position());
+        }
+    }
+
+    private static void receivePart(MigratingRam ram, byte[] payload, long offset) throws IOException {
+        var bytes = new ByteArrayInputStream(payload);
+        try {
+            ram.receive(new DataInputStream(bytes));
+        } catch (IOException e) {
+            throw new SavedStateException(e.getMessage(), offset, e);
+        }
+        if (bytes.available() != 0) {
+            throw new SavedStateException("ram: " + bytes.available() + " bytes after the end of the part", offset);
+        }
+    }
+
+    private void loadDevices(byte[] stream) throws IOException {
+        if (stream.length > StreamLimits.FULL_SECTION_BYTES) {
+            throw new IOException("the device stream is longer than " + StreamLimits.FULL_SECTION_BYTES + " bytes");
+        }
+        var loader = new SnapshotLoader(header());
+        machine.sections().forEach(loader::section);
+        loader.load(StateSource.of(stream));
+    }
+
+    private void checkConfig(ConfigHeader got) throws SavedStateException {
+        ConfigHeader mine = header();
+        if (!got.machineType().equals(mine.machineType()) || got.pageSize() != mine.pageSize()
+                || got.spiVersion().major() != mine.spiVersion().major() || !got.regions().equals(mine.regions())) {
+            throw new SavedStateException("the source machine (" + got.machineType() + ", page " + got.pageSize()
+                    + ", SPI " + got.spiVersion() + ", " + got.regions() + ") differs from this one ("
+                    + mine.machineType() + ", page " + mine.pageSize() + ", SPI " + mine.spiVersion() + ", "
+                    + mine.regions() + ")", -1);
+        }
+    }
+
+    private ConfigHeader header() {
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+    }
+
+    private Optional<PageDecoder> decoder(String id) {
+        return plugins.find(ProviderKind.PAGE_CODEC, id).filter(i -> i.availability().available()).map(i -> {
+            PageCodecProvider p = (PageCodecProvider) i.provider();
+            return p.newDecoder(ValidatedConfig.of(id, p.configKeys(), Map.of()));
+        });
+    }
+
+    private static void refuse(Connection connection, Exception why) {
+        if (!connection.isBidirectional() || !connection.isOpen()) {
+            return;
+        }
+        try {
+            new WireOutput(connection).control(WireMessage.REFUSED, String.valueOf(why.getMessage()));
+        } catch (IOException | RuntimeException ignored) {
+            // the source is gone: nobody to tell
+        }
+    }
+}

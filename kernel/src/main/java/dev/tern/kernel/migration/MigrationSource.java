@@ -1,0 +1,443 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.kernel.config.ValidatedConfig;
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.memory.DirtyLog;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.state.ConfigHeader;
+import dev.tern.kernel.state.SavedStateWriter;
+import dev.tern.kernel.vm.VmState;
+import dev.tern.spi.codec.PageCodecProvider;
+import dev.tern.spi.codec.PageEncoder;
+import dev.tern.spi.memory.GuestMemory;
+import dev.tern.spi.state.StateSection;
+import dev.tern.spi.transport.Connection;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The sending side of a live migration (iterative pre-copy, as QEMU's RAM migration).
+ *
+ * <p>Setup enables the dirty log with every page marked and opens the RAM stream. Each round syncs
+ * the dirty log and sends those pages while the guest runs; after it the engine syncs again and
+ * estimates the switch-over pause from the wire cost of the pages now dirty (bytes per page as
+ * measured over the last round, compression included) over the measured bandwidth. Once that is
+ * within {@code downtime-limit} it pauses the guest, sends the last dirty pages and every device
+ * section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
+ * {@link VmState#POSTMIGRATE}. A one-way transport ({@code file:}) has no handshake: writing
+ * everything completes the migration.
+ *
+ * <p>Any failure or cancel before the commit leaves the source as it was: dirty logging off, the
+ * guest running again if it was running, and the reason in {@link MigrationStats#error()}.
+ */
+public final class MigrationSource {
+
+    private static final int PAGE = GuestMemory.PAGE_SIZE;
+
+    private final Machine machine;
+    private final Connection connection;
+    private final MigrationConfig config;
+    private final PluginRegistry plugins;
+    private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
+    private final CountDownLatch cancelled = new CountDownLatch(1);
+    private final Object commitLock = new Object();
+    private final long ramTotal;
+    private boolean committed;
+    private volatile MigrationStatus status = MigrationStatus.SETUP;
+    private volatile String error = "";
+    private volatile long maxBandwidth;
+    private volatile long startNanos = System.nanoTime();
+    private volatile long endNanos;
+    private volatile long setupMs;
+    private volatile long downtimeMs;
+    private volatile long expectedDowntimeMs;
+    private volatile long dirtyPagesRate;
+    private volatile long dirtySyncCount;
+    private volatile double bandwidth;
+    private volatile MigratingRam ram;
+    private volatile WireOutput wire;
+    private volatile PageEncoder xbzrle;
+    private volatile VcpuThrottle throttle;
+    private int highDirtyRounds;
+    private long transferNanos;
+    private long transferBytes;
+    private boolean pausedByUs;
+    private long switchStart;
+
+    /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
+    public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
+        this.machine = Objects.requireNonNull(machine, "machine");
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.config = Objects.requireNonNull(config, "config");
+        this.plugins = Objects.requireNonNull(plugins, "plugins");
+        this.maxBandwidth = config.maxBandwidth();
+        this.ramTotal = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
+    }
+
+    /** Hears every later status change. */
+    public void addListener(MigrationListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Changes the bandwidth limit of the running migration (bytes per second, 0 for none). */
+    public void setMaxBandwidth(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("max-bandwidth must be >= 0, was " + bytesPerSecond);
+        }
+        maxBandwidth = bytesPerSecond;
+    }
+
+    /** Runs the migration on a new thread; the future completes with the final stats. */
+    public CompletableFuture<MigrationStats> start() {
+        var done = new CompletableFuture<MigrationStats>();
+        Thread.ofPlatform().name("tern-migration").daemon().start(() -> done.complete(run()));
+        return done;
+    }
+
+    /**
+     * Asks the migration to stop. Before the commit point the source is left running as before and
+     * the status becomes {@link MigrationStatus#CANCELLED}; afterwards it is too late.
+     *
+     * @return whether the cancel was accepted
+     */
+    public boolean cancel() {
+        synchronized (commitLock) {
+            if (committed || status.isFinal()) {
+                return false;
+            }
+            status = MigrationStatus.CANCELLING;
+            cancelled.countDown();
+        }
+        closeQuietly(); // unblocks a write or a wait for the destination
+        return true;
+    }
+
+    /** The current view ({@code info migrate}). */
+    public MigrationStats stats() {
+        MigratingRam r = ram;
+        WireOutput w = wire;
+        PageEncoder x = xbzrle;
+        long end = endNanos == 0 ? System.nanoTime() : endNanos;
+        return new MigrationStats(status, (end - startNanos) / 1_000_000, setupMs, downtimeMs, expectedDowntimeMs,
+                w == null ? 0 : w.wireBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
+                r == null ? 0 : r.zeroPages(), r == null ? 0 : r.normalPages(), r == null ? 0 : r.lz4Pages(),
+                dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, throttle == null ? 0 : throttle.percentage(),
+                x == null ? Map.of() : x.stats(), error);
+    }
+
+    /**
+     * Runs the whole migration on the calling thread. Never throws for a failed migration: the final
+     * stats carry the status and the reason.
+     */
+    public MigrationStats run() {
+        startNanos = System.nanoTime();
+        DirtyLog log = machine.memory().dirtyLog();
+        try {
+            enter(MigrationStatus.SETUP);
+            SavedStateWriter ramStream = setup(log);
+            enter(MigrationStatus.ACTIVE);
+            PageSet pending = iterate(ramStream);
+            enter(MigrationStatus.DEVICE);
+            switchOver(ramStream, pending, log);
+            downtimeMs = (System.nanoTime() - switchStart) / 1_000_000;
+            endNanos = System.nanoTime();
+            enter(MigrationStatus.COMPLETED);
+        } catch (Exception | Error e) {
+            fail(e);
+        } finally {
+            try {
+                stopThrottle();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.disable();
+            if (ram != null) {
+                ram.close();
+            }
+            closeQuietly();
+        }
+        return stats();
+    }
+
+    private SavedStateWriter setup(DirtyLog log) throws IOException, MigrationException {
+        if (!machine.lifecycle().state().equals(VmState.RUNNING) && machine.lifecycle().state() != VmState.PAUSED) {
+            throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
+        }
+        wire = new WireOutput(connection);
+        xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize()))) : null;
+        PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
+        ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+        if (config.autoConverge()) {
+            throttle = new VcpuThrottle(machine, log.pageCount());
+        }
+        log.enable();
+        log.markAll();
+        SavedStateWriter ramStream = new SavedStateWriter(wire, header());
+        ramStream.startLive(ram);
+        setupMs = (System.nanoTime() - startNanos) / 1_000_000;
+        checkCancel();
+        return ramStream;
+    }
+
+    private PageEncoder encoder(String id, Map<String, String> raw) {
+        PageCodecProvider p = plugins.require(PageCodecProvider.class, id);
+        return p.newEncoder(ValidatedConfig.of(id, p.configKeys(), raw));
+    }
+
+    private ConfigHeader header() {
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+    }
+
+    /** Rounds until the estimate fits the downtime limit; returns the pages still to send. */
+    private PageSet iterate(SavedStateWriter ramStream) throws IOException, MigrationException {
+        long lastSync = System.nanoTime();
+        PageSet pending = sync();
+        while (true) {
+            long sentBefore = wire.wireBytes();
+            sendRound(ramStream, pending);
+            long now = System.nanoTime();
+            PageSet next = sync();
+            long dirty = next.count();
+            autoConverge(dirty, wire.wireBytes() - sentBefore);
+            dirtyPagesRate = (long) (dirty * 1e9 / Math.max(1, now - lastSync));
+            lastSync = now;
+            expectedDowntimeMs = estimateMs(dirty);
+            if (expectedDowntimeMs <= config.downtimeLimitMs()) {
+                return next;
+            }
+            checkTimeout();
+            pending = next;
+        }
+    }
+
+    private PageSet sync() {
+        dirtySyncCount++;
+        PageSet pages = PageSet.of(machine.syncDirtyLog());
+        if (throttle != null) {
+            throttle.drainInto(pages);
+        }
+        return pages;
+    }
+
+    /**
+     * QEMU's rule: when the guest dirtied more than half as many bytes as the round put on the wire,
+     * twice in a row, slow its vCPUs down (more).
+     */
+    private void autoConverge(long dirtyPages, long roundWireBytes) {
+        if (throttle == null) {
+            return;
+        }
+        if (dirtyPages * PAGE > roundWireBytes / 2) {
+            if (++highDirtyRounds >= 2) {
+                throttle.raise(MigrationConfig.THROTTLE_INITIAL, MigrationConfig.THROTTLE_INCREMENT);
+                highDirtyRounds = 0;
+            }
+        } else {
+            highDirtyRounds = 0;
+        }
+    }
+
+    private void stopThrottle() throws InterruptedException {
+        if (throttle != null) {
+            throttle.close();
+        }
+    }
+
+    private void sendRound(SavedStateWriter ramStream, PageSet pages) throws IOException, MigrationException {
+        ram.beginRound(pages);
+        long partBytes = maxBandwidth > 0 ? Math.max(64 << 10, maxBandwidth / 20) : 4 << 20;
+        long t0 = System.nanoTime();
+        long b0 = wire.wireBytes();
+        boolean done;
+        do {
+            done = ramStream.iterateLive(ram, partBytes);
+            checkCancel();
+            checkTimeout();
+            throttle(t0, b0);
+        } while (!done);
+        ram.endRound();
+        transferNanos += System.nanoTime() - t0;
+        transferBytes += wire.wireBytes() - b0;
+        bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
+    }
+
+    /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */
+    private void throttle(long t0, long b0) throws MigrationException {
+        long limit = maxBandwidth;
+        if (limit <= 0) {
+            return;
+        }
+        long due = (long) ((wire.wireBytes() - b0) * 1e9 / limit);
+        long ahead = due - (System.nanoTime() - t0);
+        if (ahead > 0) {
+            try {
+                // rate limiting, not synchronisation: a cancel ends the wait at once
+                cancelled.await(ahead, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MigrationException("interrupted");
+            }
+            checkCancel();
+        }
+    }
+
+    private long estimateMs(long dirtyPages) {
+        double bw = bandwidth;
+        if (maxBandwidth > 0) {
+            bw = bw <= 0 ? maxBandwidth : Math.min(bw, maxBandwidth);
+        }
+        if (bw <= 0) {
+            return dirtyPages == 0 ? 0 : Long.MAX_VALUE;
+        }
+        return (long) Math.ceil(dirtyPages * ram.bytesPerPage() / bw * 1000);
+    }
+
+    private void checkTimeout() throws MigrationException {
+        long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+        if (config.timeoutMs() > 0 && elapsedMs > config.timeoutMs()) {
+            throw new MigrationException("did not converge within " + config.timeoutMs() + " ms: expected downtime "
+                    + expectedDowntimeMs + " ms exceeds the limit of " + config.downtimeLimitMs() + " ms at "
+                    + dirtyPagesRate + " dirty pages/s");
+        }
+    }
+
+    private void switchOver(SavedStateWriter ramStream, PageSet pending, DirtyLog log)
+            throws IOException, MigrationException, InterruptedException {
+        checkCancel();
+        stopThrottle();
+        switchStart = System.nanoTime();
+        VmState state = machine.lifecycle().state();
+        if (state != VmState.RUNNING && state != VmState.PAUSED) {
+            throw new MigrationException("the guest stopped during the migration (" + state + ")");
+        }
+        if (state == VmState.RUNNING) {
+            machine.pause();
+            pausedByUs = true;
+        }
+        machine.lifecycle().transition(VmState.MIGRATING);
+        // No vCPU runs: a plain harvest sees every write since the last sync.
+        pending.addAll(log.syncAndClear());
+        if (throttle != null) {
+            throttle.drainInto(pending);
+        }
+        dirtySyncCount++;
+        ram.beginRound(pending);
+        ramStream.endLive(ram);
+        ramStream.finish();
+        wire.endStream();
+        SavedStateWriter devices = new SavedStateWriter(wire, header());
+        for (StateSection<?> s : machine.sections()) {
+            devices.writeSection(s);
+        }
+        devices.finish();
+        wire.endStream();
+        checkCancel();
+        if (connection.isBidirectional()) {
+            new WireInput(connection).expect(WireMessage.READY);
+        }
+        commit();
+        machine.lifecycle().transition(VmState.POSTMIGRATE);
+    }
+
+    /** The point of no return: after it the destination runs the guest. */
+    private void commit() throws IOException, MigrationException {
+        synchronized (commitLock) {
+            checkCancel();
+            if (connection.isBidirectional()) {
+                wire.control(WireMessage.COMMIT, "");
+            }
+            connection.close(); // flushes a file to disk before the migration counts as done
+            committed = true;
+        }
+    }
+
+    private void checkCancel() throws MigrationException {
+        if (cancelled.getCount() == 0) {
+            throw new MigrationException("cancelled");
+        }
+    }
+
+    private void fail(Throwable e) {
+        boolean byCancel = cancelled.getCount() == 0;
+        String why = byCancel ? "migration cancelled" : describe(e);
+        if (byCancel) {
+            enter(MigrationStatus.CANCELLING);
+        }
+        if (!byCancel && connection.isOpen()) {
+            try {
+                wire.control(WireMessage.ABORT, why);
+            } catch (IOException | RuntimeException ignored) {
+                // the destination is gone or not listening: it fails on its own
+            }
+        }
+        closeQuietly();
+        try {
+            stopThrottle();
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        rollBack();
+        error = why;
+        endNanos = System.nanoTime();
+        enter(byCancel ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+    }
+
+    /** Puts the source back as it was before the migration. */
+    private void rollBack() {
+        machine.memory().dirtyLog().disable();
+        var lifecycle = machine.lifecycle();
+        if (lifecycle.state() == VmState.MIGRATING) {
+            lifecycle.transition(VmState.PAUSED);
+        }
+        if (pausedByUs && lifecycle.state() == VmState.PAUSED) {
+            machine.resume();
+            pausedByUs = false;
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isEmpty() ? e.toString() : m;
+    }
+
+    private void enter(MigrationStatus s) {
+        synchronized (commitLock) {
+            if (status == MigrationStatus.CANCELLING && !s.isFinal() && s != MigrationStatus.CANCELLING) {
+                return; // a cancel is under way: do not announce phases it will undo
+            }
+            status = s;
+        }
+        MigrationStats now = stats();
+        MigrationStatusEvent event = new MigrationStatusEvent();
+        if (event.shouldCommit()) {
+            event.status = s.label();
+            event.transferred = now.ramTransferred();
+            event.dirtySyncs = now.dirtySyncCount();
+            event.error = now.error();
+            event.commit();
+        }
+        for (MigrationListener l : listeners) {
+            try {
+                l.changed(s, now);
+            } catch (RuntimeException ignored) {
+                // a broken listener must not break the migration
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            connection.close();
+        } catch (IOException | RuntimeException ignored) {
+            // closing is best effort: the migration outcome is already decided
+        }
+    }
+}

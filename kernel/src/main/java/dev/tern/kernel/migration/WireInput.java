@@ -1,0 +1,125 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.spi.transport.Connection;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The receiving half of the migration wire: {@link #read} yields the bytes of the current
+ * saved-state stream and end-of-file at its {@link WireMessage#STREAM_END}; {@link #nextStream()}
+ * moves on. Control messages are read with {@link #expect}. Input is hostile: lengths are bounded
+ * and unknown kinds refused, naming the byte offset.
+ */
+final class WireInput extends InputStream {
+
+    private final Connection connection;
+    private final ByteBuffer header = ByteBuffer.allocate(5);
+    private ByteBuffer data = ByteBuffer.allocate(0);
+    private boolean streamEnded;
+    private long offset;
+
+    WireInput(Connection connection) {
+        this.connection = connection;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        while (!data.hasRemaining()) {
+            if (streamEnded) {
+                return -1;
+            }
+            readMessageInStream();
+        }
+        int n = Math.min(len, data.remaining());
+        data.get(b, off, n);
+        return n;
+    }
+
+    /** Starts reading the next saved-state stream; the current one must have ended. */
+    void nextStream() throws IOException {
+        if (!streamEnded || data.hasRemaining()) {
+            throw new IOException("migration wire: the stream has more data where its end was expected (byte "
+                    + offset + ")");
+        }
+        streamEnded = false;
+    }
+
+    /** Reads one control message and checks it is {@code kind}; returns its text. */
+    String expect(WireMessage kind) throws IOException {
+        long at = offset;
+        Message m = readMessage();
+        if (m.kind == WireMessage.ABORT || m.kind == WireMessage.REFUSED) {
+            throw new IOException(describe(m.kind) + ": " + m.text());
+        }
+        if (m.kind != kind) {
+            throw new IOException("migration wire: expected " + kind + " at byte " + at + ", found " + m.kind);
+        }
+        return m.text();
+    }
+
+    private void readMessageInStream() throws IOException {
+        long at = offset;
+        Message m = readMessage();
+        switch (m.kind) {
+            case DATA -> data = ByteBuffer.wrap(m.payload);
+            case STREAM_END -> streamEnded = true;
+            case ABORT -> throw new IOException(describe(m.kind) + ": " + m.text());
+            default -> throw new IOException("migration wire: " + m.kind + " at byte " + at
+                    + " inside a saved-state stream");
+        }
+    }
+
+    private static String describe(WireMessage kind) {
+        return kind == WireMessage.ABORT ? "the source aborted the migration" : "the destination refused the migration";
+    }
+
+    private record Message(WireMessage kind, byte[] payload) {
+        String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+    }
+
+    private Message readMessage() throws IOException {
+        long at = offset;
+        header.clear();
+        fill(header, "message header");
+        int code = header.get(0) & 0xFF;
+        int len = header.getInt(1);
+        WireMessage kind = WireMessage.ofCode(code);
+        if (kind == null) {
+            throw new IOException("migration wire: unknown message kind 0x" + Integer.toHexString(code) + " at byte " + at);
+        }
+        if (len < 0 || len > WireMessage.MAX_PAYLOAD) {
+            throw new IOException("migration wire: " + kind + " at byte " + at + " declares "
+                    + Integer.toUnsignedString(len) + " bytes, more than " + WireMessage.MAX_PAYLOAD);
+        }
+        ByteBuffer payload = ByteBuffer.allocate(len);
+        fill(payload, kind + " payload");
+        return new Message(kind, payload.array());
+    }
+
+    private void fill(ByteBuffer b, String what) throws IOException {
+        while (b.hasRemaining()) {
+            int n = connection.read(b);
+            if (n < 0) {
+                throw new EOFException("migration wire: the connection to " + connection.peer() + " ended inside the "
+                        + what + " at byte " + offset);
+            }
+            offset += n;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tern.kernel.migration;
+
+/**
+ * The message kinds of the migration wire. Every message is {@code u8 kind, i32 length, payload}.
+ * Source to destination: {@link #DATA}, {@link #STREAM_END}, {@link #ABORT}, {@link #COMMIT};
+ * destination to source: {@link #READY}, {@link #REFUSED}.
+ */
+enum WireMessage {
+    /** Bytes of the current saved-state stream. */
+    DATA(1),
+    /** The current saved-state stream is complete. */
+    STREAM_END(2),
+    /** The source gives up; the payload is the reason in UTF-8. */
+    ABORT(3),
+    /** The source has stopped for good: the destination may run the guest. */
+    COMMIT(4),
+    /** The destination has verified and applied everything and waits for {@link #COMMIT}. */
+    READY(0x10),
+    /** The destination refuses the stream; the payload is the reason in UTF-8. */
+    REFUSED(0x11);
+
+    /** Largest payload of any message; bounds what a hostile peer can make the reader allocate. */
+    static final int MAX_PAYLOAD = 1 << 20;
+
+    private final int code;
+
+    WireMessage(int code) {
+        this.code = code;
+    }
+
+    int code() {
+        return code;
+    }
+
+    static WireMessage ofCode(int code) {
+        for (WireMessage m : values()) {
+            if (m.code == code) {
+                return m;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.migration.MigrationDestination;
+import dev.tern.kernel.migration.MigrationException;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.spi.transport.Connection;
+import dev.tern.spi.transport.Listener;
+
+import java.io.IOException;
+import java.io.PrintStream;
+
+/** {@code tern run --incoming URI}: listens once, receives the migration, then the caller starts the machine. */
+final class IncomingMigration {
+
+    private IncomingMigration() {
+    }
+
+    /**
+     * Receives into {@code machine} (created, never started).
+     *
+     * @throws MigrationException when the stream was refused; the machine must then be discarded
+     */
+    static void receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log)
+            throws IOException, MigrationException {
+        Connection connection;
+        try (Listener listener = MigrationUri.parse(uri).listen(plugins)) {
+            log.println("tern: waiting for an incoming migration on " + listener.address());
+            log.flush();
+            connection = listener.accept();
+        }
+        new MigrationDestination(machine, plugins).receive(connection);
+        if (digest) {
+            printDigest("incoming migration complete", machine, log);
+        } else {
+            log.println("tern: incoming migration complete");
+        }
+        log.flush();
+    }
+
+    /** Prints the RAM and whole-state digests of a stopped machine, with the vCPU 0 instruction count. */
+    static void printDigest(String when, Machine machine, PrintStream log) throws IOException {
+        log.println("tern: " + when + ": instructions=" + machine.vcpus().getFirst().instructionCount()
+                + " ram-sha256=" + MachineDigest.ram(machine) + " state-sha256=" + MachineDigest.full(machine));
+        log.flush();
+    }
+}

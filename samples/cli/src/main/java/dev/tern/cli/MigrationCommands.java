@@ -1,0 +1,140 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationSource;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.MonitorCommand;
+import dev.tern.kernel.plugin.PluginRegistry;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The migration commands of the human monitor, with QEMU's HMP names: {@code migrate [-d] URI},
+ * {@code migrate_cancel}, {@code migrate_set_capability}, {@code migrate_set_parameter},
+ * {@code migrate_set_cachesize} and {@code info migrate / migrate_capabilities / migrate_parameters}.
+ * One outgoing migration at a time; settings changed meanwhile apply to the next one, except
+ * {@code max-bandwidth}, which also throttles the running migration.
+ */
+final class MigrationCommands {
+
+    private final Machine machine;
+    private final PluginRegistry plugins;
+    private final PrintStream events;
+    private volatile MigrationConfig config = MigrationConfig.DEFAULT;
+    private volatile MigrationSource current;
+
+    MigrationCommands(Machine machine, PluginRegistry plugins, PrintStream events) {
+        this.machine = machine;
+        this.plugins = plugins;
+        this.events = events;
+    }
+
+    /** Adds the commands to {@code monitor}. */
+    void registerOn(Monitor monitor) {
+        monitor.register(new MonitorCommand("migrate", "[-d] URI",
+                "live-migrate to URI (tcp:HOST:PORT, unix:PATH, file:PATH); -d returns at once", 1, 2, this::migrate));
+        monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", () -> {
+            MigrationSource s = current;
+            if (s != null && !s.cancel() && !s.stats().status().isFinal()) {
+                throw new IllegalStateException("the migration is past its commit point and cannot be cancelled");
+            }
+            return "";
+        }));
+        monitor.register(new MonitorCommand("migrate_set_capability", "NAME on|off",
+                "switch a capability: " + String.join(", ", MigrationConfig.CAPABILITIES), 2, 2, args -> {
+                    config = config.withCapability(args.get(0), onOff(args.get(1)));
+                    return "";
+                }));
+        monitor.register(new MonitorCommand("migrate_set_parameter", "NAME VALUE",
+                "set a parameter: " + String.join(", ", MigrationConfig.PARAMETERS), 2, 2, args -> {
+                    setParameter(args.get(0), args.get(1));
+                    return "";
+                }));
+        monitor.register(new MonitorCommand("migrate_set_cachesize", "SIZE", "set the XBZRLE cache size (e.g. 64M)",
+                1, 1, args -> {
+                    setParameter("xbzrle-cache-size", args.getFirst());
+                    return "";
+                }));
+        monitor.register(MonitorCommand.of("info migrate", "status and statistics of the last migration", this::info));
+        monitor.register(MonitorCommand.of("info migrate_capabilities", "migration capabilities",
+                () -> render(config.capabilities(), v -> v ? "on" : "off")));
+        monitor.register(MonitorCommand.of("info migrate_parameters", "migration parameters",
+                () -> render(config.parameters(), v -> v)));
+    }
+
+    private String migrate(List<String> args) throws Exception {
+        boolean detach = args.size() == 2;
+        if (detach && !args.getFirst().equals("-d")) {
+            throw new IllegalArgumentException("usage: migrate [-d] URI; '" + args.getFirst() + "' is not -d");
+        }
+        MigrationSource running = current;
+        if (running != null && !running.stats().status().isFinal()) {
+            throw new IllegalStateException("a migration is already " + running.stats().status().label());
+        }
+        MigrationUri uri = MigrationUri.parse(args.getLast());
+        MigrationConfig settings = config;
+        var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins);
+        if (settings.events()) {
+            source.addListener((status, stats) -> events.println("tern: MIGRATION status=" + status.label()
+                    + (stats.error().isEmpty() ? "" : " error=" + stats.error())));
+        }
+        current = source;
+        var done = source.start();
+        if (detach) {
+            return "";
+        }
+        MigrationStats end;
+        try {
+            end = done.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("migration thread failed: " + e.getCause(), e.getCause());
+        }
+        if (end.status() != MigrationStatus.COMPLETED) {
+            throw new IllegalStateException("migration " + end.status().label() + ": " + end.error());
+        }
+        return "";
+    }
+
+    private void setParameter(String name, String value) {
+        MigrationConfig next = config.with(name, value);
+        config = next;
+        MigrationSource s = current;
+        if (name.equals("max-bandwidth") && s != null && !s.stats().status().isFinal()) {
+            s.setMaxBandwidth(next.maxBandwidth());
+        }
+    }
+
+    private String info() {
+        MigrationSource s = current;
+        var sb = new StringBuilder("capabilities: ");
+        config.capabilities().forEach((k, v) -> sb.append(k).append(": ").append(v ? "on" : "off").append(' '));
+        sb.setLength(sb.length() - 1);
+        sb.append('\n');
+        if (s != null) {
+            sb.append(s.stats().render());
+        }
+        return sb.toString();
+    }
+
+    private static boolean onOff(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("'" + text + "' is neither on nor off");
+        };
+    }
+
+    private static <V> String render(Map<String, V> values, java.util.function.Function<V, String> text) {
+        var sb = new StringBuilder();
+        values.forEach((k, v) -> sb.append(k).append(": ").append(text.apply(v)).append('\n'));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,236 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationSource;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.vm.VmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Live migration between two JVMs: this test's JVM is the source (a machine assembled exactly as
+ * {@code tern run} assembles it), a child {@code tern run --incoming} the destination. The guests
+ * are deterministic under warp pacing, so a run cut by a migration must end in the same state as a
+ * run that never migrated, at the same instruction count.
+ */
+class LiveMigrationTest {
+
+    /** Where every run of the dirty-writer stops; the migration must switch over well before. */
+    static final long LIMIT = 150_000_000;
+
+    private static final Map<String, String> REFERENCE = new ConcurrentHashMap<>();
+
+    @TempDir
+    Path dir;
+
+    final PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+
+    Path dirtyWriter() throws Exception {
+        Path rom = dir.resolve("dirty-writer.rom");
+        try (InputStream in = getClass().getResourceAsStream("/guests/dirty-writer.rom")) {
+            assertNotNull(in, "dirty-writer.rom");
+            Files.write(rom, in.readAllBytes());
+        }
+        return rom;
+    }
+
+    List<String> guestArgs() throws Exception {
+        return List.of("--bios", dirtyWriter().toString(), "-m", "4M", "--serial", "none", "--pacing", "warp",
+                "--max-instructions", Long.toString(LIMIT));
+    }
+
+    /** A machine built from {@code tern run} options, as the child builds its own. */
+    Machine machine(List<String> args) throws Exception {
+        var cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+        byte[] firmware = cmd.bios == null ? RunCommand.demoRom() : Files.readAllBytes(cmd.bios);
+        return Machine.create(plugins, cmd.spec(firmware));
+    }
+
+    /** RAM digest of the dirty-writer run to {@link #LIMIT} with no migration. */
+    String reference() throws Exception {
+        String known = REFERENCE.get("dirty-writer");
+        if (known != null) {
+            return known;
+        }
+        try (Machine m = machine(guestArgs())) {
+            m.start();
+            assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
+            String d = MachineDigest.ram(m);
+            REFERENCE.put("dirty-writer", d);
+            return d;
+        }
+    }
+
+    static void runAtLeast(Machine m, long instructions) {
+        for (long spins = 0; m.vcpus().getFirst().instructionCount() < instructions; spins++) {
+            if (spins > 4_000_000_000L) {
+                fail("the guest stopped making progress");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    static List<String> with(List<String> base, String... more) {
+        var l = new ArrayList<>(base);
+        l.addAll(List.of(more));
+        return l;
+    }
+
+    @ParameterizedTest(name = "{0} xbzrle={1} compression={2}")
+    @CsvSource({"tcp,off,none", "tcp,on,none", "tcp,off,lz4", "unix,on,lz4"})
+    @Timeout(300)
+    void runningGuestMigratesAndFinishesAsIfNeverMoved(String transport, String xbzrle, String compression)
+            throws Exception {
+        String listen = transport.equals("tcp") ? "tcp:127.0.0.1:0" : "unix:" + dir.resolve("m.sock");
+        List<String> args = guestArgs();
+        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", listen, "--print-digest")
+                .toArray(String[]::new));
+             Machine source = machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            runAtLeast(source, 2_000_000);
+            var config = MigrationConfig.DEFAULT.withCapability("xbzrle", xbzrle.equals("on"))
+                    .with("compression", compression).with("max-bandwidth", "64M");
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins), config,
+                    plugins).run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            System.out.println("migration over " + transport + ", xbzrle " + xbzrle + ", compression " + compression
+                    + ":\n" + stats.render());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
+            assertTrue(stats.dirtySyncCount() >= 2, stats.render());
+            if (xbzrle.equals("on")) {
+                assertTrue(stats.xbzrle().containsKey("cache-miss"), stats.render());
+            }
+            if (compression.equals("lz4")) {
+                assertTrue(stats.lz4Pages() > 0, stats.render());
+            }
+            long atSwitch = source.vcpus().getFirst().instructionCount();
+            assertTrue(atSwitch < LIMIT, "the source reached the limit before switching over");
+
+            MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+            assertEquals(atSwitch, received.instructions());
+            assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+            assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+
+            assertEquals(0, dest.awaitExit(), dest.output());
+            MigrationPeer.Digest end = dest.awaitDigest("stopped");
+            assertEquals(LIMIT, end.instructions());
+            assertEquals(reference(), end.ram(), "the migrated guest ended differently from one that never moved");
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void autoConvergeThrottlesAGuestThatOutrunsTheLinkAndStillMigratesExactly() throws Exception {
+        List<String> args = guestArgs();
+        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", "tcp:127.0.0.1:0", "--print-digest")
+                .toArray(String[]::new));
+             Machine source = machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            runAtLeast(source, 2_000_000);
+            // The dirty-writer rewrites its 128 pages faster than 4 MB/s can carry them within 5 ms.
+            var config = MigrationConfig.DEFAULT.withCapability("auto-converge", true).with("max-bandwidth", "4M")
+                    .with("downtime-limit", "5").with("timeout", "120000");
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(plugins), config, plugins);
+            var done = migration.start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (migration.stats().cpuThrottlePercentage() < 50) {
+                assertTrue(System.nanoTime() < deadline && !done.isDone(), "never throttled: "
+                        + migration.stats().render());
+                try {
+                    done.get(5, java.util.concurrent.TimeUnit.MILLISECONDS); // a bounded poll
+                } catch (java.util.concurrent.TimeoutException stillRunning) {
+                    // poll again
+                }
+            }
+            // Throttled hard, the guest dirties little per round once the link is fast.
+            migration.setMaxBandwidth(0);
+            MigrationStats stats = done.get();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            System.out.println("auto-converge:\n" + stats.render());
+            MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+            assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+            assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+            assertEquals(0, dest.awaitExit(), dest.output());
+            assertEquals(reference(), dest.awaitDigest("stopped").ram());
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void demoSerialOutputContinuesWithNoGapAndNoRepetition() throws Exception {
+        Path full = dir.resolve("full.log");
+        assertEquals(0, Main.execute("run", "--serial", "file:" + full, "--pacing", "warp", "-m", "4M"));
+        Path before = dir.resolve("before.log");
+        Path after = dir.resolve("after.log");
+        try (MigrationPeer dest = MigrationPeer.start("--serial", "file:" + after, "--pacing", "warp", "-m", "4M",
+                "--incoming", "tcp:127.0.0.1:0");
+             Machine source = machine(List.of("--serial", "file:" + before, "--pacing", "warp", "-m", "4M"))) {
+            String address = dest.awaitAddress();
+            source.start();
+            // The demo runs under 2 M instructions, faster than a migration's setup: stop it early,
+            // so the switch-over surely falls in the middle of its output.
+            runAtLeast(source, 150_000);
+            source.pause();
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins),
+                    MigrationConfig.DEFAULT, plugins).run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            assertEquals(0, dest.awaitExit(), dest.output());
+        }
+        String expected = Files.readString(full);
+        String first = Files.readString(before);
+        assertNotEquals("", first, "nothing was printed before the migration");
+        assertTrue(first.length() < expected.length(), "the demo finished before the migration");
+        assertEquals(expected, first + Files.readString(after));
+    }
+
+    @Test
+    @Timeout(300)
+    void migrationToAFileIsASnapshotAnotherProcessResumes() throws Exception {
+        Path stream = dir.resolve("vm.mig");
+        List<String> args = guestArgs();
+        long atSwitch;
+        try (Machine source = machine(args)) {
+            source.start();
+            runAtLeast(source, 2_000_000);
+            var config = MigrationConfig.DEFAULT.withCapability("xbzrle", true);
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse("file:" + stream).connect(plugins),
+                    config, plugins).run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
+            atSwitch = source.vcpus().getFirst().instructionCount();
+        }
+        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", "file:" + stream, "--print-digest")
+                .toArray(String[]::new))) {
+            assertEquals(atSwitch, dest.awaitDigest("incoming migration complete").instructions());
+            assertEquals(0, dest.awaitExit(), dest.output());
+            assertEquals(reference(), dest.awaitDigest("stopped").ram());
+        }
+    }
+}

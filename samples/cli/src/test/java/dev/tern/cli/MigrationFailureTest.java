@@ -1,0 +1,221 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationSource;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.vm.VmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A migration that fails or is cancelled in any phase leaves the source running as if nothing had
+ * happened: it reaches the instruction limit with exactly the RAM of a run that never migrated,
+ * and the destination discards what it received and exits non-zero without running the guest.
+ */
+class MigrationFailureTest {
+
+    @TempDir
+    Path dir;
+
+    private final LiveMigrationTest guests = new LiveMigrationTest();
+
+    private List<String> args() throws Exception {
+        guests.dir = dir;
+        return guests.guestArgs();
+    }
+
+    /** Bandwidth-limited so every phase lasts long enough to be interrupted in. */
+    private static final MigrationConfig SLOW = MigrationConfig.DEFAULT.with("max-bandwidth", "16M");
+
+    private void assertSourceUnharmed(Machine source, MigrationStats stats, MigrationStatus expected) throws Exception {
+        assertEquals(expected, stats.status(), stats.render());
+        assertFalse(stats.error().isEmpty(), "a failed migration says why");
+        assertEquals(VmState.RUNNING, source.lifecycle().state(), "the source runs on");
+        assertFalse(source.memory().dirtyLog().isEnabled(), "dirty logging is off again");
+        MachineExit exit = source.awaitExit();
+        assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, exit.reason(), exit.detail());
+        assertEquals(guests.reference(), MachineDigest.ram(source), "the source's RAM differs from an unmigrated run");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MigrationStatus.class, names = {"SETUP", "ACTIVE", "DEVICE"})
+    @Timeout(300)
+    void destinationKilled(MigrationStatus phase) throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
+                    guests.plugins);
+            migration.addListener((status, stats) -> {
+                if (status == phase) {
+                    try {
+                        dest.kill();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MigrationStatus.class, names = {"SETUP", "ACTIVE", "DEVICE"})
+    @Timeout(300)
+    void cancelled(MigrationStatus phase) throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
+                    guests.plugins);
+            var cancelAccepted = new AtomicReference<Boolean>();
+            migration.addListener((status, stats) -> {
+                if (status == phase) {
+                    cancelAccepted.set(migration.cancel());
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertEquals(Boolean.TRUE, cancelAccepted.get());
+            int status = dest.awaitExit();
+            assertNotEquals(0, status, dest.output());
+            assertTrue(dest.output().contains("incoming migration from"), dest.output());
+            assertSourceUnharmed(source, stats, MigrationStatus.CANCELLED);
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void cancelledWhileTheGuestIsPausedForSwitchOver() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
+                    guests.plugins);
+            var cancelAccepted = new AtomicReference<Boolean>();
+            source.lifecycle().onChange((from, to) -> {
+                if (to == VmState.MIGRATING) {
+                    cancelAccepted.set(migration.cancel());
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertEquals(Boolean.TRUE, cancelAccepted.get());
+            assertNotEquals(0, dest.awaitExit(), dest.output());
+            assertSourceUnharmed(source, stats, MigrationStatus.CANCELLED);
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void timeoutWhenTheGuestOutrunsTheLink() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            // 1 KiB per millisecond cannot move even one page within 1 ms: it never converges.
+            var config = MigrationConfig.DEFAULT.with("max-bandwidth", "1M").with("downtime-limit", "1")
+                    .with("timeout", "300");
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins),
+                    config, guests.plugins).run();
+            assertTrue(stats.error().contains("did not converge within 300 ms"), stats.error());
+            assertNotEquals(0, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("the source aborted the migration: did not converge"), dest.output());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void destinationRefusesGarbageAndNeverRunsTheGuest() throws Exception {
+        Path serial = dir.resolve("serial.log");
+        try (MigrationPeer dest = MigrationPeer.start("--serial", "file:" + serial, "--pacing", "warp",
+                "--incoming", "tcp:127.0.0.1:0")) {
+            MigrationUri uri = MigrationUri.parse(dest.awaitAddress());
+            try (var c = uri.connect(guests.plugins)) {
+                byte[] text = "not a saved-state stream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                var message = java.nio.ByteBuffer.allocate(5 + text.length).put((byte) 1).putInt(text.length).put(text);
+                c.write(message.flip());
+            }
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("incoming migration from") && dest.output().contains("bad magic"),
+                    dest.output());
+            assertEquals("", java.nio.file.Files.exists(serial) ? java.nio.file.Files.readString(serial) : "");
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void connectionDroppedMidStream() throws Exception {
+        List<String> args = args();
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Machine source = guests.machine(args)) {
+            Thread dropper = Thread.ofPlatform().start(() -> {
+                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    in.readNBytes(300_000); // part of the first round, then the line goes dead
+                } catch (Exception ignored) {
+                    // the test asserts on the source
+                }
+            });
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationStats stats = new MigrationSource(source,
+                    MigrationUri.parse("tcp:127.0.0.1:" + server.getLocalPort()).connect(guests.plugins),
+                    MigrationConfig.DEFAULT, guests.plugins).run();
+            dropper.join();
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void destinationRefusesAnotherMemoryLayout() throws Exception {
+        List<String> args = args();
+        List<String> bigger = LiveMigrationTest.with(args, "-m", "8M", "--incoming", "tcp:127.0.0.1:0");
+        try (MigrationPeer dest = MigrationPeer.start(bigger.toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins),
+                    MigrationConfig.DEFAULT, guests.plugins).run();
+            assertNotEquals(0, dest.awaitExit());
+            assertTrue(dest.output().contains("differs from this one"), dest.output());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+}

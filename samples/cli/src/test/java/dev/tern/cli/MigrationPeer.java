@@ -1,0 +1,125 @@
+package dev.tern.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** A {@code tern run} in its own JVM, its stderr collected line by line for the test to wait on. */
+final class MigrationPeer implements AutoCloseable {
+
+    private static final Pattern ADDRESS = Pattern.compile("waiting for an incoming migration on (\\S+)");
+    private static final Pattern DIGEST = Pattern.compile(
+            "tern: (.+): instructions=(\\d+) ram-sha256=([0-9a-f]{64}) state-sha256=([0-9a-f]{64})");
+
+    /** What a {@code --print-digest} line says. */
+    record Digest(long instructions, String ram, String state) { }
+
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Object changed = new Object();
+    private volatile boolean ended;
+
+    private MigrationPeer(Process process) {
+        this.process = process;
+        Thread.ofPlatform().daemon().start(this::collect);
+    }
+
+    static MigrationPeer start(String... runArgs) throws IOException {
+        var cmd = new ArrayList<String>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add("run");
+        cmd.addAll(List.of(runArgs));
+        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    private void collect() {
+        try (var in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+                synchronized (changed) {
+                    changed.notifyAll();
+                }
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        } finally {
+            ended = true;
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        }
+    }
+
+    /** The listening address the peer announced. */
+    String awaitAddress() throws InterruptedException {
+        return await(ADDRESS).group(1);
+    }
+
+    /** The digest line whose label is {@code when}. */
+    Digest awaitDigest(String when) throws InterruptedException {
+        Matcher m = await(Pattern.compile(Pattern.quote("tern: " + when + ": ") + ".*"));
+        Matcher d = DIGEST.matcher(m.group());
+        if (!d.matches()) {
+            fail("not a digest line: " + m.group());
+        }
+        return new Digest(Long.parseLong(d.group(2)), d.group(3), d.group(4));
+    }
+
+    private Matcher await(Pattern p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        synchronized (changed) {
+            while (true) {
+                for (String l : lines) {
+                    Matcher m = p.matcher(l);
+                    if (m.find()) {
+                        return m;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (ended || left <= 0) {
+                    fail("the peer never printed /" + p + "/; output:\n" + output());
+                }
+                changed.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        }
+    }
+
+    /** Waits for the exit status. */
+    int awaitExit() throws InterruptedException {
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail("the peer did not exit; output:\n" + output());
+        }
+        return process.waitFor();
+    }
+
+    /** Kills the process at once (SIGKILL) and waits for it to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}

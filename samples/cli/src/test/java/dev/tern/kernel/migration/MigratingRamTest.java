@@ -1,0 +1,164 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.codec.lz4.Lz4CodecProvider;
+import dev.tern.codec.xbzrle.XbzrleEncoder;
+import dev.tern.codec.xbzrle.XbzrleDecoder;
+import dev.tern.kernel.config.ValidatedConfig;
+import dev.tern.kernel.memory.GuestRam;
+import dev.tern.spi.codec.PageDecoder;
+import dev.tern.spi.codec.PageEncoder;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Lives with the CLI tests because it needs the codec plugins, which the kernel does not depend on. */
+class MigratingRamTest {
+
+    private static final int PAGE = 4096;
+    private static final int PAGES = 64;
+
+    private static GuestRam ram() {
+        return GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).rom("bios", 0x100000, new byte[PAGE]).build();
+    }
+
+    private static byte[] contents(GuestRam m) {
+        byte[] b = new byte[PAGES * PAGE];
+        m.read(0, b, 0, b.length);
+        return b;
+    }
+
+
+    /** The pages listed, as a dirty set. */
+    private static PageSet pages(GuestRam m, int... pfns) {
+        m.dirtyLog().enable();
+        for (int p : pfns) {
+            m.dirtyLog().markPage(p);
+        }
+        return PageSet.of(m.dirtyLog().syncAndClear());
+    }
+
+    private static byte[] part(MigratingRam ram, boolean setup) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        var out = new DataOutputStream(bytes);
+        if (setup) {
+            ram.setup(out);
+        } else {
+            ram.complete(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void deliver(MigratingRam receiver, byte[] part) throws IOException {
+        var in = new ByteArrayInputStream(part);
+        receiver.receive(new DataInputStream(in));
+        assertEquals(0, in.available(), "the part was read to its end");
+    }
+
+    private static Optional<PageDecoder> decoders(String id) {
+        return switch (id) {
+            case "xbzrle" -> Optional.of(new XbzrleDecoder());
+            case "lz4" -> Optional.of(new Lz4CodecProvider().newDecoder(
+                    ValidatedConfig.of("lz4", new Lz4CodecProvider().configKeys(), Map.of())));
+            default -> Optional.empty();
+        };
+    }
+
+    @Test
+    void roundsWithXbzrleAndLz4RebuildTheSourceExactly() throws Exception {
+        GuestRam src = ram();
+        GuestRam dst = ram();
+        var rnd = new Random(7);
+        for (int p = 0; p < PAGES; p += 2) {
+            byte[] page = new byte[PAGE];
+            for (int i = 0; i < PAGE; i += 64) {
+                page[i] = (byte) rnd.nextInt(); // sparse: compresses well with LZ4
+            }
+            src.write((long) p * PAGE, page, 0, PAGE);
+        }
+        PageEncoder xbzrle = new XbzrleEncoder(1 << 20);
+        PageEncoder lz4 = new Lz4CodecProvider().newEncoder(
+                ValidatedConfig.of("lz4", new Lz4CodecProvider().configKeys(), Map.of()));
+        MigratingRam sender = MigratingRam.sender(src, xbzrle, lz4);
+        MigratingRam receiver = MigratingRam.receiver(dst, MigratingRamTest::decoders);
+        deliver(receiver, part(sender, true));
+
+        int[] everything = new int[PAGES];
+        for (int i = 0; i < PAGES; i++) {
+            everything[i] = i;
+        }
+        sender.beginRound(pages(src, everything));
+        deliver(receiver, part(sender, false));
+        sender.endRound();
+        assertArrayEquals(contents(src), contents(dst), "after the bulk round");
+        assertEquals(PAGES / 2, sender.zeroPages());
+        assertTrue(sender.lz4Pages() > 0, "sparse pages went LZ4");
+
+        for (int round = 0; round < 3; round++) {
+            src.writeU32(2L * PAGE + 8 * round, 0xCAFE0000 | round);   // small change: XBZRLE delta
+            src.write(4L * PAGE, new byte[PAGE], 0, PAGE);              // became zero
+            src.writeU8(1L * PAGE + round, 0x55);                        // was zero
+            sender.beginRound(pages(src, 1, 2, 4, 6));
+            deliver(receiver, part(sender, false));
+            sender.endRound();
+            assertArrayEquals(contents(src), contents(dst), "after round " + round);
+        }
+        assertTrue(sender.xbzrlePages() > 0, "later rounds used XBZRLE deltas");
+        assertTrue(sender.unchangedPages() > 0, "a re-sent but unchanged page costs nothing");
+        assertEquals(0, sender.remainingPages());
+    }
+
+    @Test
+    void hostilePartsAreRefusedNamingThePage() throws Exception {
+        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty());
+        assertRefused(receiver, words(0x200000L | MigratingRam.ZERO, 0x8), "outside this machine's writable RAM");
+        assertRefused(receiver, words(0x1000L | 0x40, 0x8), "unknown flags 0x40");
+        assertRefused(receiver, words(0x1000L | MigratingRam.XBZRLE, 0x8), "did not announce that codec");
+        var layout = new ByteArrayOutputStream();
+        var out = new DataOutputStream(layout);
+        out.writeLong(MigratingRam.LAYOUT);
+        out.writeInt(1);
+        out.writeShort(3);
+        out.write("ram".getBytes());
+        out.writeLong(0);
+        out.writeLong((long) PAGES * PAGE);
+        out.writeByte(1);
+        out.writeUTF("zstd");
+        out.writeLong(MigratingRam.END_OF_PART);
+        assertRefused(receiver, layout.toByteArray(), "page codec 'zstd', unknown to this VMM");
+    }
+
+    @Test
+    void aLayoutOfAnotherSizeIsRefused() throws Exception {
+        GuestRam bigger = GuestRam.builder().ram("ram", 0, 2L * PAGES * PAGE).build();
+        byte[] setup = part(MigratingRam.sender(bigger, null, null), true);
+        IOException e = assertThrows(IOException.class,
+                () -> deliver(MigratingRam.receiver(ram(), id -> Optional.empty()), setup));
+        assertTrue(e.getMessage().contains("does not match this machine's"), e.getMessage());
+    }
+
+    private static byte[] words(long... w) throws IOException {
+        var b = new ByteArrayOutputStream();
+        var out = new DataOutputStream(b);
+        for (long x : w) {
+            out.writeLong(x);
+        }
+        return b.toByteArray();
+    }
+
+    private static void assertRefused(MigratingRam receiver, byte[] part, String expected) {
+        IOException e = assertThrows(IOException.class, () -> deliver(receiver, part));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+}
