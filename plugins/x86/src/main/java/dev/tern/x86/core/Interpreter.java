@@ -203,12 +203,12 @@ public final class Interpreter {
             case 0x61 -> DataOps.popa(c);
             case 0x62 -> DataOps.bound(c);
             case 0x63 -> DataOps.arpl(c);
-            case 0x68 -> c.pushV(c.fetchV());
+            case 0x68 -> MoveOps.pushImmediate(c, false);
             case 0x69 -> {
                 int a = c.readEV();
                 ArithOps.imul3(c, a, c.fetchV());
             }
-            case 0x6A -> c.pushV((byte) c.fetch8());
+            case 0x6A -> MoveOps.pushImmediate(c, true);
             case 0x6B -> {
                 int a = c.readEV();
                 ArithOps.imul3(c, a, (byte) c.fetch8());
@@ -259,8 +259,8 @@ public final class Interpreter {
             case 0xA5 -> StringOps.execute(c, io, StringOps.Kind.MOVS, c.op32 ? 4 : 2);
             case 0xA6 -> StringOps.execute(c, io, StringOps.Kind.CMPS, 1);
             case 0xA7 -> StringOps.execute(c, io, StringOps.Kind.CMPS, c.op32 ? 4 : 2);
-            case 0xA8 -> Alu.logic(c, c.r[EAX] & c.fetch8(), 1);
-            case 0xA9 -> Alu.logic(c, c.r[EAX] & c.fetchV(), c.op32 ? 4 : 2);
+            case 0xA8 -> MoveOps.testAccumulator(c, false);
+            case 0xA9 -> MoveOps.testAccumulator(c, true);
             case 0xAA -> StringOps.execute(c, io, StringOps.Kind.STOS, 1);
             case 0xAB -> StringOps.execute(c, io, StringOps.Kind.STOS, c.op32 ? 4 : 2);
             case 0xAC -> StringOps.execute(c, io, StringOps.Kind.LODS, 1);
@@ -275,14 +275,8 @@ public final class Interpreter {
             case 0xC3 -> BranchOps.ret(c, 0);
             case 0xC4 -> DataOps.loadFarPointer(c, ES);
             case 0xC5 -> DataOps.loadFarPointer(c, DS);
-            case 0xC6 -> {
-                requireReg0(c);
-                c.writeE8(c.fetch8());
-            }
-            case 0xC7 -> {
-                requireReg0(c);
-                c.writeEV(c.fetchV());
-            }
+            case 0xC6 -> MoveOps.movImmediateToE(c, false);
+            case 0xC7 -> MoveOps.movImmediateToE(c, true);
             case 0xC8 -> DataOps.enter(c);
             case 0xC9 -> DataOps.leave(c);
             case 0xCA -> FarTransfer.ret(c, c.fetch16());

@@ -29,6 +29,32 @@ final class MoveOps {
         }
     }
 
+    /** C6/C7 /0: MOV r/m, immediate (other ModRM reg values are undefined). */
+    static void movImmediateToE(CpuCore c, boolean wide) {
+        if (c.reg != 0) {
+            throw CpuFault.ud();
+        }
+        if (wide) {
+            c.writeEV(c.fetchV());
+        } else {
+            c.writeE8(c.fetch8());
+        }
+    }
+
+    /** 68 (imm16/32) and 6A (imm8 sign-extended): PUSH immediate. */
+    static void pushImmediate(CpuCore c, boolean byteForm) {
+        c.pushV(byteForm ? (byte) c.fetch8() : c.fetchV());
+    }
+
+    /** A8/A9: TEST AL/eAX, immediate. */
+    static void testAccumulator(CpuCore c, boolean wide) {
+        if (wide) {
+            Alu.logic(c, c.r[CpuCore.EAX] & c.fetchV(), c.op32 ? 4 : 2);
+        } else {
+            Alu.logic(c, c.r[CpuCore.EAX] & c.fetch8(), 1);
+        }
+    }
+
     /** 84/85: TEST r/m, register. */
     static void test(CpuCore c, boolean wide) {
         if (wide) {
