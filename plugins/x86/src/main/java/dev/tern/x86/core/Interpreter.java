@@ -38,7 +38,11 @@ public final class Interpreter {
         this.esc = esc;
     }
 
-    /** Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. */
+    /**
+     * Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. Only the
+     * decode-cache hit is here, so the compiled method stays small enough for the JIT to inline it
+     * into the run loop; decoding is out of line in {@link #decodeAndExecute}.
+     */
     public int step() {
         CpuCore c = this.c;
         int start = c.eip;
@@ -51,6 +55,22 @@ public final class Interpreter {
         c.rep = 0;
         c.lock = false;
         c.startFetch();
+        if (c.windowFullAt(start)) {
+            DecodedHeader h = cache[slot(start)];
+            if (h != null && h.matches(start, d, c.window())) {
+                h.replay(c);
+                return executeDecoded(c, h.opcode);
+            }
+        }
+        return decodeAndExecute(c, start, d);
+    }
+
+    private static int slot(int start) {
+        return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
+    }
+
+    /** Decodes the instruction at {@code start}, caching its header when the window held it all. */
+    private int decodeAndExecute(CpuCore c, int start, boolean d) {
         if (!c.windowFullAt(start)) {
             int op = c.fetch8();
             if (PREFIX[op]) {
@@ -59,12 +79,6 @@ public final class Interpreter {
             return dispatch(c, op);
         }
         long window = c.window();
-        int slot = (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
-        DecodedHeader h = cache[slot];
-        if (h != null && h.matches(start, d, window)) {
-            h.replay(c);
-            return executeDecoded(c, h.opcode);
-        }
         int op = c.fetch8();
         if (PREFIX[op]) {
             op = prefixes(c, op, start, d);
@@ -78,7 +92,7 @@ public final class Interpreter {
         }
         int length = c.ip - start;
         if (length <= 8) {
-            cache[slot] = new DecodedHeader(c, start, d, window, length, op, modrm);
+            cache[slot(start)] = new DecodedHeader(c, start, d, window, length, op, modrm);
         }
         return executeDecoded(c, op);
     }
@@ -139,15 +153,19 @@ public final class Interpreter {
     private int executeDecoded(CpuCore c, int op) {
         int result;
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
-            if (c.lock) {
-                LockRules.check(c, op);
-            }
-            result = executeAtomic(c, op);
+            result = executeLocked(c, op);
         } else {
             result = op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
         }
         c.eip = c.code32() ? c.ip : c.ip & 0xffff;
         return result;
+    }
+
+    private int executeLocked(CpuCore c, int op) {
+        if (c.lock) {
+            LockRules.check(c, op);
+        }
+        return executeAtomic(c, op);
     }
 
     /**
