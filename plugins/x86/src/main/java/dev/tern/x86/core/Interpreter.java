@@ -38,7 +38,11 @@ public final class Interpreter {
         this.esc = esc;
     }
 
-    /** Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. */
+    /**
+     * Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. Only the
+     * decode-cache hit is here, so the compiled method stays small enough for the JIT to inline it
+     * into the run loop; decoding is out of line in {@link #decodeAndExecute}.
+     */
     public int step() {
         CpuCore c = this.c;
         int start = c.eip;
@@ -51,6 +55,22 @@ public final class Interpreter {
         c.rep = 0;
         c.lock = false;
         c.startFetch();
+        if (c.windowFullAt(start)) {
+            DecodedHeader h = cache[slot(start)];
+            if (h != null && h.matches(start, d, c.window())) {
+                h.replay(c);
+                return executeDecoded(c, h.opcode);
+            }
+        }
+        return decodeAndExecute(c, start, d);
+    }
+
+    private static int slot(int start) {
+        return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
+    }
+
+    /** Decodes the instruction at {@code start}, caching its header when the window held it all. */
+    private int decodeAndExecute(CpuCore c, int start, boolean d) {
         if (!c.windowFullAt(start)) {
             int op = c.fetch8();
             if (PREFIX[op]) {
@@ -59,12 +79,6 @@ public final class Interpreter {
             return dispatch(c, op);
         }
         long window = c.window();
-        int slot = (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
-        DecodedHeader h = cache[slot];
-        if (h != null && h.matches(start, d, window)) {
-            h.replay(c);
-            return executeDecoded(c, h.opcode);
-        }
         int op = c.fetch8();
         if (PREFIX[op]) {
             op = prefixes(c, op, start, d);
@@ -78,7 +92,7 @@ public final class Interpreter {
         }
         int length = c.ip - start;
         if (length <= 8) {
-            cache[slot] = new DecodedHeader(c, start, d, window, length, op, modrm);
+            cache[slot(start)] = new DecodedHeader(c, start, d, window, length, op, modrm);
         }
         return executeDecoded(c, op);
     }
@@ -139,15 +153,19 @@ public final class Interpreter {
     private int executeDecoded(CpuCore c, int op) {
         int result;
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
-            if (c.lock) {
-                LockRules.check(c, op);
-            }
-            result = executeAtomic(c, op);
+            result = executeLocked(c, op);
         } else {
             result = op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
         }
         c.eip = c.code32() ? c.ip : c.ip & 0xffff;
         return result;
+    }
+
+    private int executeLocked(CpuCore c, int op) {
+        if (c.lock) {
+            LockRules.check(c, op);
+        }
+        return executeAtomic(c, op);
     }
 
     /**
@@ -195,25 +213,20 @@ public final class Interpreter {
             case 0x2F -> ArithOps.das(c);
             case 0x37 -> ArithOps.aaa(c, false);
             case 0x3F -> ArithOps.aaa(c, true);
-            case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47 ->
-                    c.setV(op & 7, Alu.inc(c, c.getV(op & 7), c.op32 ? 4 : 2));
-            case 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F ->
-                    c.setV(op & 7, Alu.dec(c, c.getV(op & 7), c.op32 ? 4 : 2));
-            case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 -> c.pushV(c.r[op & 7]);
-            case 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F -> {
-                int v = c.popV();
-                c.setV(op & 7, v);
-            }
+            case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
+                 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F -> MoveOps.incDec(c, op);
+            case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 -> MoveOps.push(c, op);
+            case 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F -> MoveOps.pop(c, op);
             case 0x60 -> DataOps.pusha(c);
             case 0x61 -> DataOps.popa(c);
             case 0x62 -> DataOps.bound(c);
             case 0x63 -> DataOps.arpl(c);
-            case 0x68 -> c.pushV(c.fetchV());
+            case 0x68 -> MoveOps.pushImmediate(c, false);
             case 0x69 -> {
                 int a = c.readEV();
                 ArithOps.imul3(c, a, c.fetchV());
             }
-            case 0x6A -> c.pushV((byte) c.fetch8());
+            case 0x6A -> MoveOps.pushImmediate(c, true);
             case 0x6B -> {
                 int a = c.readEV();
                 ArithOps.imul3(c, a, (byte) c.fetch8());
@@ -223,21 +236,13 @@ public final class Interpreter {
             case 0x6E -> StringOps.execute(c, io, StringOps.Kind.OUTS, 1);
             case 0x6F -> StringOps.execute(c, io, StringOps.Kind.OUTS, c.op32 ? 4 : 2);
             case 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
-                 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F -> {
-                int rel = (byte) c.fetch8();
-                if (c.condition(op & 15)) {
-                    c.jumpNear(c.ip + rel);
-                }
-            }
+                 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F -> BranchOps.jccShort(c, op);
             case 0x80, 0x81, 0x82, 0x83 -> ArithOps.group1(c, op);
-            case 0x84 -> Alu.logic(c, c.readE8() & c.get8(c.reg), 1);
-            case 0x85 -> Alu.logic(c, c.readEV() & c.getV(c.reg), c.op32 ? 4 : 2);
+            case 0x84 -> MoveOps.test(c, false);
+            case 0x85 -> MoveOps.test(c, true);
             case 0x86 -> DataOps.xchg(c, false);
             case 0x87 -> DataOps.xchg(c, true);
-            case 0x88 -> c.writeE8(c.get8(c.reg));
-            case 0x89 -> c.writeEV(c.r[c.reg]);
-            case 0x8A -> c.set8(c.reg, c.readE8());
-            case 0x8B -> c.setV(c.reg, c.readEV());
+            case 0x88, 0x89, 0x8A, 0x8B -> MoveOps.mov(c, op);
             case 0x8C -> DataOps.movSregToE(c);
             case 0x8D -> DataOps.lea(c);
             case 0x8E -> {
@@ -272,39 +277,24 @@ public final class Interpreter {
             case 0xA5 -> StringOps.execute(c, io, StringOps.Kind.MOVS, c.op32 ? 4 : 2);
             case 0xA6 -> StringOps.execute(c, io, StringOps.Kind.CMPS, 1);
             case 0xA7 -> StringOps.execute(c, io, StringOps.Kind.CMPS, c.op32 ? 4 : 2);
-            case 0xA8 -> Alu.logic(c, c.r[EAX] & c.fetch8(), 1);
-            case 0xA9 -> Alu.logic(c, c.r[EAX] & c.fetchV(), c.op32 ? 4 : 2);
+            case 0xA8 -> MoveOps.testAccumulator(c, false);
+            case 0xA9 -> MoveOps.testAccumulator(c, true);
             case 0xAA -> StringOps.execute(c, io, StringOps.Kind.STOS, 1);
             case 0xAB -> StringOps.execute(c, io, StringOps.Kind.STOS, c.op32 ? 4 : 2);
             case 0xAC -> StringOps.execute(c, io, StringOps.Kind.LODS, 1);
             case 0xAD -> StringOps.execute(c, io, StringOps.Kind.LODS, c.op32 ? 4 : 2);
             case 0xAE -> StringOps.execute(c, io, StringOps.Kind.SCAS, 1);
             case 0xAF -> StringOps.execute(c, io, StringOps.Kind.SCAS, c.op32 ? 4 : 2);
-            case 0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7 -> c.set8(op & 7, c.fetch8());
-            case 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF -> c.setV(op & 7, c.fetchV());
+            case 0xB0, 0xB1, 0xB2, 0xB3, 0xB4, 0xB5, 0xB6, 0xB7,
+                 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF -> MoveOps.movImmediate(c, op);
             case 0xC0 -> ArithOps.group2(c, false, -1);
             case 0xC1 -> ArithOps.group2(c, true, -1);
-            case 0xC2 -> {
-                int imm = c.fetch16();
-                int t = c.peekV(0);
-                c.jumpNear(t);
-                c.adjustSp((c.op32 ? 4 : 2) + imm);
-            }
-            case 0xC3 -> {
-                int t = c.peekV(0);
-                c.jumpNear(t);
-                c.adjustSp(c.op32 ? 4 : 2);
-            }
+            case 0xC2 -> BranchOps.ret(c, c.fetch16());
+            case 0xC3 -> BranchOps.ret(c, 0);
             case 0xC4 -> DataOps.loadFarPointer(c, ES);
             case 0xC5 -> DataOps.loadFarPointer(c, DS);
-            case 0xC6 -> {
-                requireReg0(c);
-                c.writeE8(c.fetch8());
-            }
-            case 0xC7 -> {
-                requireReg0(c);
-                c.writeEV(c.fetchV());
-            }
+            case 0xC6 -> MoveOps.movImmediateToE(c, false);
+            case 0xC7 -> MoveOps.movImmediateToE(c, true);
             case 0xC8 -> DataOps.enter(c);
             case 0xC9 -> DataOps.leave(c);
             case 0xCA -> FarTransfer.ret(c, c.fetch16());
@@ -347,30 +337,14 @@ public final class Interpreter {
             }
             case 0xE6 -> io.out(c.fetch8(), 1, c.r[EAX]);
             case 0xE7 -> io.out(c.fetch8(), c.op32 ? 4 : 2, c.r[EAX]);
-            case 0xE8 -> {
-                int rel = c.fetchV();
-                int ret = c.ip;
-                c.jumpNear(ret + rel);
-                try {
-                    c.pushV(ret);
-                } catch (CpuFault f) {
-                    c.ip = ret;
-                    throw f;
-                }
-            }
-            case 0xE9 -> {
-                int rel = c.fetchV();
-                c.jumpNear(c.ip + rel);
-            }
+            case 0xE8 -> BranchOps.call(c);
+            case 0xE9 -> BranchOps.jump(c, false);
             case 0xEA -> {
                 int off = c.fetchV();
                 int sel = c.fetch16();
                 FarTransfer.jump(c, sel, off);
             }
-            case 0xEB -> {
-                int rel = (byte) c.fetch8();
-                c.jumpNear(c.ip + rel);
-            }
+            case 0xEB -> BranchOps.jump(c, true);
             case 0xEC -> c.set8(EAX, io.in(c.r[EDX] & 0xffff, 1));
             case 0xED -> c.setV(EAX, io.in(c.r[EDX] & 0xffff, c.op32 ? 4 : 2));
             case 0xEE -> io.out(c.r[EDX] & 0xffff, 1, c.r[EAX]);

@@ -77,6 +77,10 @@ public final class Segment {
 
     /** Whether {@code size} bytes at {@code off} lie within the limits. */
     public boolean inLimit(int off, int size) {
+        if (lo == 0) {
+            // Every segment but expand-down data: one unsigned compare.
+            return (off & 0xffffffffL) + (size - 1) <= (hi & 0xffffffffL);
+        }
         long start = (off - lo) & 0xffffffffL;
         long span = (hi - lo) & 0xffffffffL;
         if (lo != 0 && Integer.compareUnsigned(off, lo) < 0) {
