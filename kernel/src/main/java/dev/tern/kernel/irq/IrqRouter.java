@@ -4,10 +4,12 @@ import dev.tern.spi.Registration;
 import dev.tern.spi.irq.InterruptController;
 import dev.tern.spi.irq.InterruptLine;
 import dev.tern.spi.irq.InterruptRouting;
+import dev.tern.spi.state.StateSection;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The machine's interrupt wiring: 256 global interrupt lines (GSIs) that remember their level, a
@@ -86,6 +88,11 @@ public final class IrqRouter implements InterruptRouting {
             return level;
         }
 
+        /** Sets the remembered level without telling the receiver, which restores its own view. */
+        synchronized void restore(boolean l) {
+            level = l;
+        }
+
         @Override
         public String toString() {
             return "GSI " + gsi;
@@ -113,6 +120,64 @@ public final class IrqRouter implements InterruptRouting {
         synchronized boolean level() {
             return level;
         }
+
+        synchronized void restore(boolean l) {
+            level = l;
+        }
+    }
+
+    /**
+     * Saved state of the wiring: the level of every line and of the INTR pin.
+     *
+     * @param levels bit {@code n} of word {@code n / 64} is GSI {@code n}
+     * @param cpuPin the INTR level
+     */
+    public record IrqState(long[] levels, boolean cpuPin) {
+    }
+
+    /**
+     * The wiring's section. Lines remember their level so that a device re-driving an unchanged
+     * level is not taken for an edge; without it a restored machine would swallow the next edge of
+     * every line that was high when the snapshot was taken. Loading sets the remembered levels only:
+     * the controller and the CPUs restore their own view of them.
+     */
+    public StateSection<IrqState> stateSection() {
+        return new StateSection<>() {
+            @Override
+            public String name() {
+                return "irq-router";
+            }
+
+            @Override
+            public Class<IrqState> stateType() {
+                return IrqState.class;
+            }
+
+            @Override
+            public IrqState save() {
+                long[] words = new long[GSI_COUNT / 64];
+                for (int i = 0; i < GSI_COUNT; i++) {
+                    if (lines[i].level()) {
+                        words[i >>> 6] |= 1L << (i & 63);
+                    }
+                }
+                return new IrqState(words, cpuPin.level());
+            }
+
+            @Override
+            public Optional<String> validate(IrqState s) {
+                return s.levels() != null && s.levels().length == GSI_COUNT / 64 ? Optional.empty()
+                        : Optional.of("irq-router: levels must hold " + GSI_COUNT / 64 + " words");
+            }
+
+            @Override
+            public void load(IrqState s) {
+                for (int i = 0; i < GSI_COUNT; i++) {
+                    lines[i].restore((s.levels()[i >>> 6] & (1L << (i & 63))) != 0);
+                }
+                cpuPin.restore(s.cpuPin());
+            }
+        };
     }
 
     @Override

@@ -215,6 +215,7 @@ public final class Machine implements AutoCloseable {
         var all = new ArrayList<StateSection<?>>();
         vcpus.forEach(v -> all.addAll(v.sections()));
         all.add(clock.stateSection());
+        all.add(irq.stateSection());
         devices.forEach(d -> all.addAll(d.device().sections()));
         return all;
     }

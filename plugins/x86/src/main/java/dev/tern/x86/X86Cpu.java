@@ -182,6 +182,10 @@ public final class X86Cpu implements Vcpu {
                     continue;
                 }
                 count++;
+                // Devices and RDTSC read virtual time (derived from this count) in the middle of a
+                // run: it must be exact here, not as of the slice start, or guest time would depend
+                // on where slices happen to begin (and a restored snapshot would drift).
+                instructions = count;
                 if (result != Interpreter.NORMAL) {
                     if (result == Interpreter.SHADOW) {
                         shadow = count;
