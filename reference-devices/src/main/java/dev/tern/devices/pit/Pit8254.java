@@ -1,5 +1,6 @@
 package dev.tern.devices.pit;
 
+import dev.tern.devices.time.Timebase;
 import dev.tern.devices.isa.ByteWidePorts;
 import dev.tern.spi.Registration;
 import dev.tern.spi.clock.Timer;
@@ -70,7 +71,7 @@ public final class Pit8254 implements Device {
     }
 
     private long now() {
-        return PitTimebase.ticksAt(context.clock().nanos());
+        return Timebase.PIT.ticksAt(context.clock().nanos());
     }
 
     private synchronized int readCounterPort(int channel) {
@@ -124,7 +125,7 @@ public final class Pit8254 implements Device {
     private synchronized int readPortB() {
         long nanos = context.clock().nanos();
         boolean refresh = (nanos / REFRESH_TOGGLE_NANOS & 1) != 0;
-        boolean out2 = channels[2].out(PitTimebase.ticksAt(nanos));
+        boolean out2 = channels[2].out(Timebase.PIT.ticksAt(nanos));
         return (portB & 0x0f) | (refresh ? 0x10 : 0) | (out2 ? 0x20 : 0);
     }
 
@@ -154,7 +155,7 @@ public final class Pit8254 implements Device {
         if (next < 0) {
             timer.cancel();
         } else {
-            timer.armAt(PitTimebase.nanosAtTick(next));
+            timer.armAt(Timebase.PIT.nanosAtTick(next));
         }
     }
 

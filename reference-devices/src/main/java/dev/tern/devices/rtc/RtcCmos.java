@@ -1,5 +1,6 @@
 package dev.tern.devices.rtc;
 
+import dev.tern.devices.time.Timebase;
 import dev.tern.devices.isa.ByteWidePorts;
 import dev.tern.spi.Registration;
 import dev.tern.spi.clock.Timer;
@@ -258,8 +259,8 @@ public final class RtcCmos implements Device {
             int rate = cmos[REG_A] & 0x0f;
             if (rate != 0) {
                 long period = periodTicks(rate);
-                long before = Math.floorDiv(RtcTimebase.ticksAt(lastCheckNanos - phaseNanos), period);
-                long after = Math.floorDiv(RtcTimebase.ticksAt(now - phaseNanos), period);
+                long before = Math.floorDiv(Timebase.RTC.ticksAt(lastCheckNanos - phaseNanos), period);
+                long after = Math.floorDiv(Timebase.RTC.ticksAt(now - phaseNanos), period);
                 if (after > before) {
                     flags |= C_PF;
                 }
@@ -329,8 +330,8 @@ public final class RtcCmos implements Device {
         int rate = cmos[REG_A] & 0x0f;
         if ((b & B_PIE) != 0 && (c & C_PF) == 0 && rate != 0 && dividerRunning()) {
             long period = periodTicks(rate);
-            long k = Math.floorDiv(RtcTimebase.ticksAt(now - phaseNanos), period) + 1;
-            next = phaseNanos + RtcTimebase.nanosAtTick(k * period);
+            long k = Math.floorDiv(Timebase.RTC.ticksAt(now - phaseNanos), period) + 1;
+            next = phaseNanos + Timebase.RTC.nanosAtTick(k * period);
         }
         boolean wantUpdate = (b & B_UIE) != 0 && (c & C_UF) == 0 || (b & B_AIE) != 0 && (c & C_AF) == 0;
         if (wantUpdate && !frozen()) {

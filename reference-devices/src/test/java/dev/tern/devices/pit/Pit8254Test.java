@@ -1,5 +1,6 @@
 package dev.tern.devices.pit;
 
+import dev.tern.devices.time.Timebase;
 import dev.tern.spi.device.DeviceProvider;
 import dev.tern.testkit.DeviceContract;
 import dev.tern.testkit.DeviceHarness;
@@ -30,7 +31,7 @@ class Pit8254Test extends DeviceContract {
     }
 
     private void toTick(long tick) {
-        h.clock().advanceTo(PitTimebase.nanosAtTick(tick));
+        h.clock().advanceTo(Timebase.PIT.nanosAtTick(tick));
     }
 
     private int readWord(int port) {
@@ -40,13 +41,13 @@ class Pit8254Test extends DeviceContract {
 
     @Test
     void timebaseConvertsExactly() {
-        assertEquals(1_193_182L, PitTimebase.ticksAt(1_000_000_000L));
-        assertEquals(0, PitTimebase.ticksAt(837));
-        assertEquals(1, PitTimebase.ticksAt(839));
+        assertEquals(1_193_182L, Timebase.PIT.ticksAt(1_000_000_000L));
+        assertEquals(0, Timebase.PIT.ticksAt(837));
+        assertEquals(1, Timebase.PIT.ticksAt(839));
         for (long t : new long[] {1, 2, 1193, 1_193_181, 1_193_183, 40_000_000_000_000L}) {
-            long n = PitTimebase.nanosAtTick(t);
-            assertEquals(t, PitTimebase.ticksAt(n));
-            assertEquals(t - 1, PitTimebase.ticksAt(n - 1));
+            long n = Timebase.PIT.nanosAtTick(t);
+            assertEquals(t, Timebase.PIT.ticksAt(n));
+            assertEquals(t - 1, Timebase.PIT.ticksAt(n - 1));
         }
     }
 
@@ -220,7 +221,7 @@ class Pit8254Test extends DeviceContract {
         var section = (dev.tern.spi.state.StateSection<PitState>) copy.sections().getFirst();
         section.load(saved);
         int before = other.interrupts().risingEdges(0);
-        other.clock().advanceTo(PitTimebase.nanosAtTick(1000));
+        other.clock().advanceTo(Timebase.PIT.nanosAtTick(1000));
         assertEquals(8, other.interrupts().risingEdges(0) - before, "rises at ticks 300..1000");
     }
 }
