@@ -11,7 +11,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Debian guest snapshotted mid-boot — timers, the UART and the PIC busy — and restored in a new
@@ -20,7 +19,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class LinuxSnapshotTest {
 
-    private static final String APPEND = "console=ttyS0 nolapic noapic acpi=off cryptomgr.notests noisapnp pnpbios=off";
     /** Mid-boot: the kernel is printing its boot log and probing devices. */
     private static final long SNAPSHOT_AT = 200_000_000L;
     /** Past the shell prompt (about 545 M instructions). */
@@ -32,16 +30,11 @@ class LinuxSnapshotTest {
     @Test
     @Timeout(1800)
     void restoredInANewProcessReachesThePromptWithIdenticalOutput() throws Exception {
-        Path guest = Path.of("..", "..", "guest");
-        if (System.getProperty("tern.guest.dir") != null) {
-            guest = Path.of(System.getProperty("tern.guest.dir"));
-        }
-        Path kernel = guest.resolve("vmlinuz");
-        Path initrd = guest.resolve("initrd.cpio");
-        assumeTrue(Files.isReadable(kernel) && Files.isReadable(initrd),
-                "no guest kernel in " + guest.toAbsolutePath() + " (scripts/fetch-guest.sh)");
+        LinuxGuest.assumeGuest();
+        Path kernel = LinuxGuest.guestDir().resolve("vmlinuz");
+        Path initrd = LinuxGuest.guestDir().resolve("initrd.cpio");
         List<String> boot = List.of("run", "--kernel", kernel.toString(), "--initrd", initrd.toString(),
-                "--append", APPEND, "--pacing", "warp");
+                "--append", LinuxGuest.APPEND, "--pacing", "warp");
 
         Path whole = dir.resolve("whole.log");
         assertEquals(0, Main.execute(args(boot, "--serial", "file:" + whole, "--max-instructions", Long.toString(BUDGET))));
@@ -72,8 +65,6 @@ class LinuxSnapshotTest {
     }
 
     private static String[] args(List<String> base, String... more) {
-        var all = new ArrayList<>(base);
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
+        return LiveMigrationTest.with(base, more).toArray(String[]::new);
     }
 }
