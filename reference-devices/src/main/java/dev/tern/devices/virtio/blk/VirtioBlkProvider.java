@@ -19,7 +19,7 @@ public final class VirtioBlkProvider implements DeviceProvider {
             ConfigKey.required("path", ConfigType.PATH, "raw disk image file"),
             ConfigKey.of("readonly", ConfigType.BOOLEAN, "false", "refuse guest writes (VIRTIO_BLK_F_RO)"),
             ConfigKey.of("serial", ConfigType.STRING, "", "disk serial returned by GET_ID, up to 20 ASCII bytes"),
-            ConfigKey.of("modern", ConfigType.BOOLEAN, "false", "also offer the virtio 1.0 interface (memory BAR 4)"),
+            ConfigKey.of("modern", ConfigType.BOOLEAN, "true", "also offer the virtio 1.0 interface (capabilities, memory BAR 4); off = legacy-only device"),
             ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on bus 0 (1..31), -1 for the first free one"));
 
     @Override
@@ -29,7 +29,7 @@ public final class VirtioBlkProvider implements DeviceProvider {
 
     @Override
     public String description() {
-        return "virtio block device (transitional PCI, legacy interface) over a raw image";
+        return "virtio block device (transitional PCI: legacy and virtio 1.0 interfaces) over a raw image";
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class VirtioNetProvider implements DeviceProvider {
             ConfigKey.of("hub", ConfigType.STRING, "hub0", "hub backend: name of the in-process hub to join"),
             ConfigKey.of("local", ConfigType.STRING, "127.0.0.1:0", "udp backend: host:port to bind (port 0 = any)"),
             ConfigKey.of("remote", ConfigType.STRING, "127.0.0.1:5555", "udp backend: host:port frames are sent to"),
-            ConfigKey.of("modern", ConfigType.BOOLEAN, "false", "also offer the virtio 1.0 interface (memory BAR 4)"),
+            ConfigKey.of("modern", ConfigType.BOOLEAN, "true", "also offer the virtio 1.0 interface (capabilities, memory BAR 4); off = legacy-only device"),
             ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on bus 0 (1..31), -1 for the first free one"));
 
     @Override
@@ -32,7 +32,7 @@ public final class VirtioNetProvider implements DeviceProvider {
 
     @Override
     public String description() {
-        return "virtio network card (transitional PCI, legacy interface) with hub, udp and none backends";
+        return "virtio network card (transitional PCI: legacy and virtio 1.0 interfaces) with hub, udp and none backends";
     }
 
     @Override
