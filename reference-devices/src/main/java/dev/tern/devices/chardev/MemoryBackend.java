@@ -14,6 +14,7 @@ public final class MemoryBackend implements CharBackend {
     @Override
     public synchronized void write(byte[] data, int off, int len) {
         output.write(data, off, len);
+        notifyAll();
     }
 
     @Override
@@ -43,6 +44,23 @@ public final class MemoryBackend implements CharBackend {
     /** Everything written so far, as UTF-8. */
     public synchronized String outputText() {
         return output.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Waits until {@code text} appears in the output at or after byte offset {@code from} of its
+     * UTF-8 text, or until {@code timeoutMillis} pass; returns whether it appeared. Woken by every
+     * write, so a caller measuring when output arrives sees it at once.
+     */
+    public synchronized boolean awaitText(String text, int from, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (output.toString(StandardCharsets.UTF_8).indexOf(text, from) < 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000L));
+        }
+        return true;
     }
 
     @Override

@@ -75,6 +75,22 @@ class CharBackendTest {
     }
 
     @Test
+    @Timeout(10)
+    void awaitTextWakesOnTheWriteThatCompletesTheText() throws Exception {
+        MemoryBackend b = new MemoryBackend();
+        b.write("/ # ".getBytes(StandardCharsets.UTF_8), 0, 4);
+        assertTrue(b.awaitText("/ # ", 0, 0), "text already there");
+        assertEquals(false, b.awaitText("/ # ", 1, 0), "an earlier match does not count after 'from'");
+        Thread writer = Thread.ofPlatform().start(() -> {
+            b.write("ok\r\n/".getBytes(StandardCharsets.UTF_8), 0, 5);
+            b.write(" # ".getBytes(StandardCharsets.UTF_8), 0, 3);
+        });
+        assertTrue(b.awaitText("/ # ", 4, 60_000), "woken by the writer");
+        writer.join();
+        assertEquals("/ # ok\r\n/ # ", b.outputText());
+    }
+
+    @Test
     @Timeout(30)
     void socketBackendAcceptsTheNextClientAfterADisconnect() throws Exception {
         try (SocketBackend b = new SocketBackend("127.0.0.1", 0)) {

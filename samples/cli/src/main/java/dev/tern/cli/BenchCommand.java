@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
  * interpreter first; each measured run is a fresh machine executing exactly the same instructions.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure guest MIPS on a CPU-bound guest.")
+        description = "Measure guest MIPS on a CPU-bound guest, or (--linux) the Debian guest's time to prompt.")
 final class BenchCommand implements Callable<Integer> {
 
     static final String BENCH_ROM = "/dev/tern/cli/bench.rom";
@@ -35,10 +36,28 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Measured runs. Default: ${DEFAULT-VALUE}.")
     int runs;
 
+    @Option(names = "--linux", paramLabel = "DIR", arity = "0..1", fallbackValue = "guest",
+            description = "Instead of MIPS: time the Debian guest in DIR (vmlinuz, initrd.cpio; default guest/) "
+                    + "from JVM start to its shell prompt, booted like the README's command; --runs boots in all.")
+    Path linux;
+
+    @Option(names = "--pacing", paramLabel = "MODE", defaultValue = "realtime",
+            description = "With --linux: realtime (as ./tern run) or warp. Default: ${DEFAULT-VALUE}.")
+    String pacing;
+
     @Override
     public Integer call() throws Exception {
-        byte[] rom = benchRom();
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+        if (linux != null) {
+            Pacing mode = switch (pacing) {
+                case "realtime" -> Pacing.REALTIME;
+                case "warp" -> Pacing.WARP;
+                default -> throw new IllegalArgumentException("--pacing: '" + pacing + "' is neither realtime nor warp");
+            };
+            new BootBench(plugins, linux, mode, System.out).runAll(Math.max(1, runs));
+            return 0;
+        }
+        byte[] rom = benchRom();
         for (int i = 0; i < warmup; i++) {
             double mips = run(plugins, rom, instructions);
             System.out.printf(Locale.ROOT, "warm-up %d: %.1f MIPS%n", i + 1, mips);
