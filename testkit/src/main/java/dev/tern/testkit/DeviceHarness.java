@@ -11,6 +11,7 @@ import dev.tern.testkit.io.ArrayPortSpace;
 import dev.tern.testkit.io.RangeMmioSpace;
 import dev.tern.testkit.irq.RecordingInterruptRouting;
 import dev.tern.testkit.machine.RecordingMachineControl;
+import dev.tern.testkit.machine.SharedServices;
 import dev.tern.testkit.memory.ArrayGuestMemory;
 
 import java.util.Map;
@@ -33,9 +34,11 @@ public final class DeviceHarness implements DeviceContext {
     private final RecordingInterruptRouting interrupts;
     private final ManualClock clock;
     private final RecordingMachineControl machine;
+    private final SharedServices services;
 
     private DeviceHarness(String instanceName, Config config, GuestMemory memory, ArrayPortSpace ports,
-            RangeMmioSpace mmio, RecordingInterruptRouting interrupts, ManualClock clock, RecordingMachineControl machine) {
+            RangeMmioSpace mmio, RecordingInterruptRouting interrupts, ManualClock clock, RecordingMachineControl machine,
+            SharedServices services) {
         this.instanceName = instanceName;
         this.config = config;
         this.memory = memory;
@@ -44,13 +47,14 @@ public final class DeviceHarness implements DeviceContext {
         this.interrupts = interrupts;
         this.clock = clock;
         this.machine = machine;
+        this.services = services;
     }
 
     /** A fresh machine with {@code ramBytes} of RAM, configured for {@code provider} with {@code values}. */
     public static DeviceHarness of(DeviceProvider provider, Map<String, String> values, long ramBytes) {
         return new DeviceHarness(provider.id() + "0", new DeclaredConfig(provider.id(), provider.configKeys(), values),
                 new ArrayGuestMemory(ramBytes), new ArrayPortSpace(), new RangeMmioSpace(),
-                new RecordingInterruptRouting(), new ManualClock(), new RecordingMachineControl());
+                new RecordingInterruptRouting(), new ManualClock(), new RecordingMachineControl(), new SharedServices());
     }
 
     /** A fresh machine with {@link #DEFAULT_RAM}. */
@@ -61,7 +65,7 @@ public final class DeviceHarness implements DeviceContext {
     /** Another device context in the same machine (shared spaces, clock and wiring). */
     public DeviceHarness withInstance(String name, DeviceProvider provider, Map<String, String> values) {
         return new DeviceHarness(name, new DeclaredConfig(provider.id(), provider.configKeys(), values),
-                memory, ports, mmio, interrupts, clock, machine);
+                memory, ports, mmio, interrupts, clock, machine, services);
     }
 
     /** Creates, realizes and resets a device of {@code provider} in this context. */
@@ -110,5 +114,10 @@ public final class DeviceHarness implements DeviceContext {
     @Override
     public RecordingMachineControl machine() {
         return machine;
+    }
+
+    @Override
+    public SharedServices services() {
+        return services;
     }
 }

@@ -81,11 +81,12 @@ public final class Machine implements AutoCloseable {
         }
         irq.setCpuPin(this::setIntr);
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
+        var services = new ServiceDirectory();
         for (DeviceSpec d : spec.devices()) {
             var control = new Control(d.instance());
             DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
             var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
-                    ram, ports, mmio, irq, clock, control);
+                    ram, ports, mmio, irq, clock, control, services);
             devices.add(new MachineDevice(d, provider.create(ctx)));
         }
         this.emts = new EmtGroup("tern", spec.vcpus(), this::step, id -> vcpus.get(id).requestExit(),

@@ -30,6 +30,7 @@ public final class PciHostBridge implements Device {
     private Registration ports;
     private Registration slot;
     private int configAddress;
+    private final Registration published;
 
     /** A bridge wired through {@code context}, routing PIRQA..D to {@code pirqToIrq}. */
     public PciHostBridge(DeviceContext context, int[] pirqToIrq) {
@@ -37,7 +38,7 @@ public final class PciHostBridge implements Device {
         this.bus = new PciBus(context.interrupts(), pirqToIrq);
         this.bridge = new PciFunction(context.instanceName(),
                 new PciIdentity(0x8086, 0x1237, 0x02, 0x060000, 0, 0, 0), List.of(), context.ports(), context.mmio());
-        PciBusRegistry.publish(context.ports(), bus);
+        this.published = context.services().publish(PciBus.class, bus);
     }
 
     /** The bus functions attach to. */
@@ -137,7 +138,7 @@ public final class PciHostBridge implements Device {
             slot = null;
         }
         bridge.release();
-        PciBusRegistry.withdraw(context.ports(), bus);
+        published.close();
     }
 
     @Override

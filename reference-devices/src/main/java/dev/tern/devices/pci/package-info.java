@@ -3,11 +3,10 @@
  * and the configuration space of a PCI function (BAR sizing and mapping, command/status, INTx).
  *
  * <p>How functions find the bus: the {@code pci-host} device creates the machine's {@link
- * dev.tern.devices.pci.PciBus} when it is created and publishes it in {@link
- * dev.tern.devices.pci.PciBusRegistry} under the machine's port space (the I/O space the bridge
- * decodes, shared by every device of one machine); PCI devices look it up when they are realized,
- * which the kernel does only after every device was created, so the order of devices in a machine
- * description does not matter. The registry holds buses weakly and the host removes its entry at
- * power-off, so machines never leak into each other.
+ * dev.tern.devices.pci.PciBus} when it is created and publishes it in the machine's
+ * {@link dev.tern.spi.device.MachineServices}; PCI devices look it up when they are realized, which
+ * the kernel does only after every device was created, so the order of devices in a machine
+ * description does not matter. The lookup is per machine and the host withdraws its bus at
+ * power-off, so machines never see each other's buses.
  */
 package dev.tern.devices.pci;

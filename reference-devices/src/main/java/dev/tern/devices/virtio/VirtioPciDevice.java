@@ -1,7 +1,7 @@
 package dev.tern.devices.virtio;
 
 import dev.tern.devices.pci.PciBar;
-import dev.tern.devices.pci.PciBusRegistry;
+import dev.tern.devices.pci.PciBus;
 import dev.tern.devices.pci.PciFunction;
 import dev.tern.devices.pci.PciIdentity;
 import dev.tern.spi.Registration;
@@ -122,7 +122,9 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
 
     @Override
     public void realize() {
-        attachment = PciBusRegistry.require(context.ports(), context.instanceName()).attach(slot, function);
+        PciBus bus = context.services().find(PciBus.class).orElseThrow(() -> new IllegalStateException(
+                context.instanceName() + ": the machine has no PCI bus; add a 'pci-host' device before it"));
+        attachment = bus.attach(slot, function);
         model.realize();
     }
 

@@ -100,11 +100,11 @@ class PciHostTest extends DeviceContract {
     void publishesItsBusForTheMachineAndWithdrawsItAtPowerOff() {
         DeviceHarness h = harness();
         var d = start(h);
-        PciBus bus = PciBusRegistry.find(h.ports()).orElseThrow();
+        PciBus bus = h.services().find(PciBus.class).orElseThrow();
         assertSame(bus, ((PciHostBridge) d).bus());
         assertThrows(IllegalStateException.class, () -> new PciHostProvider().create(h), "one host per machine");
         d.powerOff();
-        assertTrue(PciBusRegistry.find(h.ports()).isEmpty());
+        assertTrue(h.services().find(PciBus.class).isEmpty());
     }
 
     @Test

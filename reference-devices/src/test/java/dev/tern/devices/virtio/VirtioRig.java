@@ -1,7 +1,6 @@
 package dev.tern.devices.virtio;
 
 import dev.tern.devices.pci.PciBus;
-import dev.tern.devices.pci.PciBusRegistry;
 import dev.tern.devices.pci.PciHostProvider;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceProvider;
@@ -35,12 +34,12 @@ final class VirtioRig {
     /** A harness whose machine has a bare PCI bus (no claims, so the contract sees only the device's). */
     static DeviceHarness contractHarness(DeviceProvider provider, Map<String, String> config) {
         DeviceHarness h = DeviceHarness.of(provider, config);
-        PciBusRegistry.publish(h.ports(), new PciBus(h.interrupts(), IRQS));
+        h.services().publish(PciBus.class, new PciBus(h.interrupts(), IRQS));
         return h;
     }
 
     static PciBus bus(DeviceHarness h) {
-        return PciBusRegistry.find(h.ports()).orElseThrow();
+        return h.services().find(PciBus.class).orElseThrow();
     }
 
     /** Where the fuzz puts memory BAR 4 (modern registers) when the device has one. */

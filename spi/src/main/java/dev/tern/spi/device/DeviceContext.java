@@ -33,4 +33,7 @@ public interface DeviceContext {
 
     /** Power and reset requests, and the event path for host-side input. */
     MachineControl machine();
+
+    /** Services the machine's devices share (e.g. the PCI bus a host bridge publishes). */
+    MachineServices services();
 }
