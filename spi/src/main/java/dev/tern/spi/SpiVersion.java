@@ -8,6 +8,9 @@ import java.util.Objects;
  * kernel refuses a plugin whose major version differs from {@link #CURRENT}'s, or whose minor version
  * is newer than the running SPI's (it may call methods that do not exist here).
  *
+ * <p>History: 1.0 the first SPI; 1.1 adds {@code DeviceContext.services()} (per-machine service
+ * lookup) and the other compatible additions made with it.
+ *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions
  */
@@ -19,7 +22,7 @@ public record SpiVersion(int major, int minor) implements Comparable<SpiVersion>
     /** Major version of this SPI. */
     public static final int MAJOR = 1;
     /** Minor version of this SPI. */
-    public static final int MINOR = 0;
+    public static final int MINOR = 1;
     /** The SPI version of the running kernel. */
     public static final SpiVersion CURRENT = new SpiVersion(MAJOR, MINOR);
 
