@@ -172,7 +172,7 @@ class PluginJarDiscoveryTest {
         PluginException e = assertThrows(PluginException.class,
                 () -> PluginRegistry.discover(getClass().getClassLoader(), List.of(dir)));
 
-        assertEquals("plugin jar " + jar.toAbsolutePath().normalize() + " was built for Tern SPI 2.0; this Tern provides SPI 1.0",
+        assertEquals("plugin jar " + jar.toAbsolutePath().normalize() + " was built for Tern SPI 2.0; this Tern provides SPI " + SpiVersion.CURRENT,
                 e.getMessage());
     }
 
@@ -185,18 +185,19 @@ class PluginJarDiscoveryTest {
                 () -> PluginRegistry.discover(getClass().getClassLoader(), List.of(dir)));
 
         assertTrue(e.getMessage().contains(jar.toAbsolutePath().normalize().toString()), e.getMessage());
-        assertTrue(e.getMessage().contains("Tern SPI 0.9; this Tern provides SPI 1.0"), e.getMessage());
+        assertTrue(e.getMessage().contains("Tern SPI 0.9; this Tern provides SPI " + SpiVersion.CURRENT), e.getMessage());
     }
 
     @Test
     void refusesAJarNeedingANewerMinorVersion() throws IOException {
         Path dir = newDir("v11");
-        echoJar(dir, "newer.jar", spi("1.1"));
+        String newer = SpiVersion.MAJOR + "." + (SpiVersion.MINOR + 1);
+        echoJar(dir, "newer.jar", spi(newer));
 
         PluginException e = assertThrows(PluginException.class,
                 () -> PluginRegistry.discover(getClass().getClassLoader(), List.of(dir)));
 
-        assertTrue(e.getMessage().contains("Tern SPI 1.1; this Tern provides SPI 1.0"), e.getMessage());
+        assertTrue(e.getMessage().contains("Tern SPI " + newer + "; this Tern provides SPI " + SpiVersion.CURRENT), e.getMessage());
     }
 
     @Test
@@ -209,7 +210,7 @@ class PluginJarDiscoveryTest {
 
         assertTrue(e.getMessage().startsWith("plugin jar " + jar.toAbsolutePath().normalize()), e.getMessage());
         assertTrue(e.getMessage().contains("no " + SpiVersion.MANIFEST_ATTRIBUTE), e.getMessage());
-        assertTrue(e.getMessage().contains("SPI 1.0"), e.getMessage());
+        assertTrue(e.getMessage().contains("SPI " + SpiVersion.CURRENT), e.getMessage());
     }
 
     @Test
@@ -267,7 +268,7 @@ class PluginJarDiscoveryTest {
         try (URLClassLoader cp = new URLClassLoader(new URL[] {jar.toUri().toURL()}, getClass().getClassLoader())) {
             PluginException e = assertThrows(PluginException.class, () -> PluginRegistry.discover(cp, List.of()));
             assertTrue(e.getMessage().startsWith("classpath:" + jar), e.getMessage());
-            assertTrue(e.getMessage().contains("Tern SPI 2.0; this Tern provides SPI 1.0"), e.getMessage());
+            assertTrue(e.getMessage().contains("Tern SPI 2.0; this Tern provides SPI " + SpiVersion.CURRENT), e.getMessage());
         }
     }
 

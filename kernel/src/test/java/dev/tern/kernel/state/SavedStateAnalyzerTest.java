@@ -36,7 +36,7 @@ class SavedStateAnalyzerTest {
             Path f = dir.resolve("s.tern");
             Files.write(f, Samples.smallStream(ram));
             String report = SavedStateAnalyzer.fromTrailer(f);
-            assertTrue(report.contains("machine 'pc', page size 4096, SPI 1.0"), report);
+            assertTrue(report.contains("machine 'pc', page size 4096, SPI " + dev.tern.spi.SpiVersion.CURRENT), report);
             assertTrue(report.contains("ram 0x0-0x3fff;") && report.contains("bios 0x10000-0x10fff ro;"), report);
             assertTrue(report.matches("(?s).*\\n +1 +live +ram +0 +1 +\\d+ +\\d+ +\\(3 frames\\).*"), report);
             assertTrue(report.matches("(?s).*\\n +2 +full +uart16550 +0 +1 .*"), report);
