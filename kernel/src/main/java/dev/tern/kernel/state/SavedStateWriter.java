@@ -76,22 +76,8 @@ public final class SavedStateWriter {
         checkOpen();
         String where = describe(section.name(), section.instance());
         claim(section.name(), section.instance(), where);
-        PayloadOutput p = new PayloadOutput();
         Map<String, Object> json = entry(nextId, "full", section.name(), section.instance(), section.version());
-        try {
-            RecordCodec<S> codec = RecordCodec.of(section.stateType());
-            codec.schema().write(p);
-            codec.encode(section.save(), p);
-            json.put("fields", codec.schema().toJson());
-            json.put("subsections", writeSubsections(section.subsections(), p, where));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
-        checkSize(FrameKind.FULL, p.size(), where);
-        if (p.values() > StreamLimits.VALUES_PER_SECTION) {
-            throw new IllegalStateException(where + ": " + p.values() + " values exceed the limit of "
-                    + StreamLimits.VALUES_PER_SECTION + " per section");
-        }
+        PayloadOutput p = sectionPayload(section, json, where);
         json.put("bytes", (long) p.size());
         sections.add(json);
         openingFrame(FrameKind.FULL, nextId++, section.name(), section.instance(), section.version(), p);
@@ -101,20 +87,20 @@ public final class SavedStateWriter {
     public int startLive(LiveSection section) throws IOException {
         checkOpen();
         if (live.containsKey(section)) {
-            throw new IllegalStateException(describe(section.name(), "0") + " already started");
+            throw new IllegalStateException(describe(section.name(), section.instance()) + " already started");
         }
-        String where = describe(section.name(), "0");
-        claim(section.name(), "0", where);
+        String where = describe(section.name(), section.instance());
+        claim(section.name(), section.instance(), where);
         PayloadOutput p = new PayloadOutput();
         section.setup(new DataOutputStream(p));
         checkSize(FrameKind.START, p.size(), where);
-        LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), "0", 1));
+        LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), section.instance(), section.version()));
         nextId++;
         live.put(section, e);
         sections.add(e.json);
         e.bytes += p.size();
         e.parts++;
-        openingFrame(FrameKind.START, e.id, section.name(), "0", 1, p);
+        openingFrame(FrameKind.START, e.id, section.name(), section.instance(), section.version(), p);
         return e.id;
     }
 
@@ -161,7 +147,7 @@ public final class SavedStateWriter {
         checkOpen();
         if (!live.isEmpty()) {
             LiveSection s = live.keySet().iterator().next();
-            throw new IllegalStateException(describe(s.name(), "0") + " was started but not ended");
+            throw new IllegalStateException(describe(s.name(), s.instance()) + " was started but not ended");
         }
         finished = true;
         frame(FrameKind.EOF, new byte[0], 0);
@@ -199,7 +185,31 @@ public final class SavedStateWriter {
         return m;
     }
 
-    private List<Object> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where) {
+    /**
+     * The FULL payload of {@code section}: schema, values, needed subsections. Fills {@code json}
+     * with the trailer's description of it.
+     */
+    static <S extends Record> PayloadOutput sectionPayload(StateSection<S> section, Map<String, Object> json,
+            String where) {
+        PayloadOutput p = new PayloadOutput();
+        try {
+            RecordCodec<S> codec = RecordCodec.of(section.stateType());
+            codec.schema().write(p);
+            codec.encode(section.save(), p);
+            json.put("fields", codec.schema().toJson());
+            json.put("subsections", writeSubsections(section.subsections(), p, where));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        checkSize(FrameKind.FULL, p.size(), where);
+        if (p.values() > StreamLimits.VALUES_PER_SECTION) {
+            throw new IllegalStateException(where + ": " + p.values() + " values exceed the limit of "
+                    + StreamLimits.VALUES_PER_SECTION + " per section");
+        }
+        return p;
+    }
+
+    private static List<Object> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where) {
         List<Subsection<?>> needed = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (Subsection<?> s : subs) {
@@ -238,7 +248,7 @@ public final class SavedStateWriter {
     }
 
     private void livePart(FrameKind kind, LiveEntry e, PayloadOutput p, LiveSection s) throws IOException {
-        checkSize(kind, p.size(), describe(s.name(), "0"));
+        checkSize(kind, p.size(), describe(s.name(), s.instance()));
         e.bytes += p.size();
         e.parts++;
         frameHeader.reset();
@@ -249,13 +259,18 @@ public final class SavedStateWriter {
 
     private void openingFrame(FrameKind kind, int id, String name, String instance, int version, PayloadOutput p)
             throws IOException {
-        frameHeader.reset();
-        frameHeader.u8(kind.code());
-        frameHeader.i32(id);
-        frameHeader.text(name, "section name");
-        frameHeader.text(instance, "section instance");
-        frameHeader.i32(version);
+        openingHeader(frameHeader, kind, id, name, instance, version);
         finishFrame(p.array(), p.size());
+    }
+
+    /** Puts the header of a START or FULL frame, up to but not including the payload length, into {@code h}. */
+    static void openingHeader(PayloadOutput h, FrameKind kind, int id, String name, String instance, int version) {
+        h.reset();
+        h.u8(kind.code());
+        h.i32(id);
+        h.text(name, "section name");
+        h.text(instance, "section instance");
+        h.i32(version);
     }
 
     private void frame(FrameKind kind, byte[] payload, int len) throws IOException {
@@ -325,7 +340,7 @@ public final class SavedStateWriter {
         checkOpen();
         LiveEntry e = live.get(section);
         if (e == null) {
-            throw new IllegalStateException(describe(section.name(), "0") + " is not started");
+            throw new IllegalStateException(describe(section.name(), section.instance()) + " is not started");
         }
         return e;
     }
