@@ -1,5 +1,10 @@
 package dev.tern.kernel.monitor;
 
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.SnapshotFiles;
+import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.state.StateSource;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * Named snapshots as files {@code NAME.tern} in one directory — what {@code savevm}, {@code loadvm},
- * {@code delvm} and {@code info snapshots} work on. Names are restricted so that a name can never
- * reach outside the directory.
+ * {@code delvm} and {@code info snapshots} work on. Snapshot bytes travel through the {@code file}
+ * transport ({@link SnapshotFiles}); this class only names, lists and deletes. Names are restricted
+ * so that a name can never reach outside the directory.
  */
 public final class SnapshotStore {
 
@@ -20,9 +26,37 @@ public final class SnapshotStore {
     private static final String SUFFIX = ".tern";
 
     private final Path dir;
+    private final java.util.function.Supplier<SnapshotFiles> files;
 
+    /** Snapshots in {@code dir}, through the file transport found on the class path (looked up on first use). */
     public SnapshotStore(Path dir) {
         this.dir = dir;
+        SnapshotFiles[] found = new SnapshotFiles[1];
+        this.files = () -> {
+            synchronized (found) {
+                if (found[0] == null) {
+                    found[0] = SnapshotFiles.onClassPath();
+                }
+                return found[0];
+            }
+        };
+    }
+
+    /** Snapshots in {@code dir}, through {@code files}. */
+    public SnapshotStore(Path dir, SnapshotFiles files) {
+        this.dir = dir;
+        java.util.Objects.requireNonNull(files, "files");
+        this.files = () -> files;
+    }
+
+    /** Saves {@code machine} (not running) as snapshot {@code name}, RAM progress going to {@code bar}. */
+    public void save(String name, Machine machine, ProgressBar bar) throws IOException {
+        files.get().save(machine, fileForWriting(name), bar);
+    }
+
+    /** Snapshot {@code name} as a source for loading. */
+    public StateSource source(String name) {
+        return files.get().source(existing(name));
     }
 
     /** A snapshot's listing entry. */
