@@ -43,7 +43,7 @@ public final class MachineSnapshot {
      * {@code bar} after every part (null: no progress). RAM is nearly all of a snapshot's bytes.
      */
     public static void save(Machine machine, OutputStream out, ProgressBar bar) throws IOException {
-        var writer = new SavedStateWriter(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
+        var writer = SavedStateWriter.overlapped(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
         var ram = new RamSection(machine.memory());
         writer.startLive(ram);
         long total = ram.totalBytes();

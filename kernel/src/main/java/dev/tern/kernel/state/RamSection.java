@@ -138,9 +138,13 @@ public final class RamSection implements LiveSection, LivePartCheck {
         if (MemorySegment.mismatch(seg, off, off + PAGE, ZERO_PAGE, 0, PAGE) == -1) {
             return 0;
         }
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, page, 0, PAGE);
         out.writeLong((r.base() + off) | NORMAL);
-        out.write(page);
+        if (out instanceof PartOutput part) {
+            part.payload().segment(seg, off, PAGE);
+        } else {
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, page, 0, PAGE);
+            out.write(page);
+        }
         return 8 + PAGE;
     }
 

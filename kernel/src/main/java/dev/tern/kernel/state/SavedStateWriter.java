@@ -5,7 +5,6 @@ import dev.tern.spi.state.StateSection;
 import dev.tern.spi.state.Subsection;
 
 import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +25,11 @@ import java.util.zip.CRC32C;
  * writes the EOF frame, the JSON trailer and the footer. Call with the machine paused for device
  * sections. Not thread-safe. Misuse (a duplicate section, a null field) throws
  * {@link IllegalArgumentException} or {@link IllegalStateException} naming the section.
+ *
+ * <p>An {@link #overlapped} writer writes each live part on a helper thread while the caller
+ * fills the next one (two part buffers in turn), so encoding RAM and the write system calls
+ * overlap. The stream's bytes are the same; only {@link #finish()} (or any non-live frame) waits
+ * for the pending write, so the underlying stream must not be touched by anyone else until then.
  */
 public final class SavedStateWriter {
 
@@ -48,12 +52,31 @@ public final class SavedStateWriter {
     private final List<Map<String, Object>> sections = new ArrayList<>();
     private final Set<String> keys = new HashSet<>();
     private final Map<LiveSection, LiveEntry> live = new IdentityHashMap<>();
+    private final PartOutput[] parts = {new PartOutput(new PayloadOutput()), new PartOutput(new PayloadOutput())};
+    private final boolean overlapped;
+    private int nextPart;
+    private Thread pendingWrite;
+    private volatile Throwable writeFailure;
     private long position;
     private int nextId = 1;
     private boolean finished;
 
     /** Writes the file header and the configuration frame to {@code out}. */
     public SavedStateWriter(OutputStream out, ConfigHeader config) throws IOException {
+        this(out, config, false);
+    }
+
+    /**
+     * A writer whose live parts are written on a helper thread, overlapping the caller's encoding
+     * of the next part. For snapshots to files; not for callers that measure the underlying
+     * stream between parts.
+     */
+    public static SavedStateWriter overlapped(OutputStream out, ConfigHeader config) throws IOException {
+        return new SavedStateWriter(out, config, true);
+    }
+
+    private SavedStateWriter(OutputStream out, ConfigHeader config, boolean overlapped) throws IOException {
+        this.overlapped = overlapped;
         this.out = new BufferedOutputStream(Objects.requireNonNull(out, "out"), 1 << 16);
         this.config = Objects.requireNonNull(config, "config");
         PayloadOutput h = new PayloadOutput();
@@ -92,7 +115,7 @@ public final class SavedStateWriter {
         String where = describe(section.name(), section.instance());
         claim(section.name(), section.instance(), where);
         PayloadOutput p = new PayloadOutput();
-        section.setup(new DataOutputStream(p));
+        section.setup(new PartOutput(p));
         checkSize(FrameKind.START, p.size(), where);
         LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), section.instance(), section.version()));
         nextId++;
@@ -112,18 +135,18 @@ public final class SavedStateWriter {
      */
     public boolean iterateLive(LiveSection section, long maxBytes) throws IOException {
         LiveEntry e = openLive(section);
-        PayloadOutput p = new PayloadOutput();
-        boolean done = section.iterate(new DataOutputStream(p), Math.min(maxBytes, StreamLimits.LIVE_PART_BYTES / 2));
-        livePart(FrameKind.PART, e, p, section);
+        PartOutput part = nextPart();
+        boolean done = section.iterate(part, Math.min(maxBytes, StreamLimits.LIVE_PART_BYTES / 2));
+        livePart(FrameKind.PART, e, part.payload(), section);
         return done;
     }
 
     /** Sends the END part (everything still pending; the guest is paused) and closes the section. */
     public void endLive(LiveSection section) throws IOException {
         LiveEntry e = openLive(section);
-        PayloadOutput p = new PayloadOutput();
-        section.complete(new DataOutputStream(p));
-        livePart(FrameKind.END, e, p, section);
+        PartOutput part = nextPart();
+        section.complete(part);
+        livePart(FrameKind.END, e, part.payload(), section);
         live.remove(section);
         e.json.put("bytes", e.bytes);
         e.json.put("parts", (long) e.parts);
@@ -254,7 +277,71 @@ public final class SavedStateWriter {
         frameHeader.reset();
         frameHeader.u8(kind.code());
         frameHeader.i32(e.id);
-        finishFrame(p.array(), p.size());
+        frameHeader.i32(p.size());
+        byte[] header = frameHeader.toByteArray();
+        awaitPendingWrite();
+        position += header.length + p.size() + 4;
+        if (!overlapped) {
+            writeFrame(header, p.array(), p.size(), crc);
+            return;
+        }
+        byte[] payload = p.array();
+        int len = p.size();
+        pendingWrite = Thread.ofPlatform().name("tern-saved-state-write").start(() -> {
+            try {
+                writeFrame(header, payload, len, new CRC32C());
+            } catch (Throwable t) {
+                writeFailure = t;
+            }
+        });
+    }
+
+    /**
+     * The part buffer to fill next. With two buffers used in turn, the one handed out is never the
+     * one a pending write still reads: {@link #livePart} waits for a write before starting the next.
+     */
+    private PartOutput nextPart() {
+        PartOutput part = parts[nextPart];
+        nextPart ^= 1;
+        part.payload().reset();
+        return part;
+    }
+
+    /** Header, payload and CRC of a live frame; runs on the helper thread when overlapped. */
+    private void writeFrame(byte[] header, byte[] payload, int len, CRC32C sum) throws IOException {
+        sum.reset();
+        sum.update(header, 0, header.length);
+        sum.update(payload, 0, len);
+        out.write(header, 0, header.length);
+        out.write(payload, 0, len);
+        int v = (int) sum.getValue();
+        out.write(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v}, 0, 4);
+    }
+
+    /** Waits for the live frame being written, and reports its failure. */
+    private void awaitPendingWrite() throws IOException {
+        Thread t = pendingWrite;
+        if (t != null) {
+            pendingWrite = null;
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    // the frame must be complete before anything else is written; keep the interrupt for later
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable f = writeFailure;
+        if (f != null) {
+            writeFailure = null;
+            throw f instanceof IOException io ? io : new IOException("writing a saved-state frame failed: " + f, f);
+        }
     }
 
     private void openingFrame(FrameKind kind, int id, String name, String instance, int version, PayloadOutput p)
@@ -296,6 +383,7 @@ public final class SavedStateWriter {
     }
 
     private void emit(byte[] b, int len) throws IOException {
+        awaitPendingWrite();
         out.write(b, 0, len);
         position += len;
     }
