@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -26,37 +27,35 @@ public final class SnapshotStore {
     private static final String SUFFIX = ".tern";
 
     private final Path dir;
-    private final java.util.function.Supplier<SnapshotFiles> files;
+    /** Null until first needed when the store was made without one: listing needs no transport. */
+    private SnapshotFiles files;
 
     /** Snapshots in {@code dir}, through the file transport found on the class path (looked up on first use). */
     public SnapshotStore(Path dir) {
         this.dir = dir;
-        SnapshotFiles[] found = new SnapshotFiles[1];
-        this.files = () -> {
-            synchronized (found) {
-                if (found[0] == null) {
-                    found[0] = SnapshotFiles.onClassPath();
-                }
-                return found[0];
-            }
-        };
     }
 
     /** Snapshots in {@code dir}, through {@code files}. */
     public SnapshotStore(Path dir, SnapshotFiles files) {
         this.dir = dir;
-        java.util.Objects.requireNonNull(files, "files");
-        this.files = () -> files;
+        this.files = Objects.requireNonNull(files, "files");
     }
 
     /** Saves {@code machine} (not running) as snapshot {@code name}, RAM progress going to {@code bar}. */
     public void save(String name, Machine machine, ProgressBar bar) throws IOException {
-        files.get().save(machine, fileForWriting(name), bar);
+        files().save(machine, fileForWriting(name), bar);
     }
 
     /** Snapshot {@code name} as a source for loading. */
     public StateSource source(String name) {
-        return files.get().source(existing(name));
+        return files().source(existing(name));
+    }
+
+    private synchronized SnapshotFiles files() {
+        if (files == null) {
+            files = SnapshotFiles.onClassPath();
+        }
+        return files;
     }
 
     /** A snapshot's listing entry. */

@@ -279,17 +279,23 @@ public final class SavedStateWriter {
         frameHeader.i32(e.id);
         frameHeader.i32(p.size());
         byte[] header = frameHeader.toByteArray();
+        // The checksum is taken here, not on the helper thread: the caller has time to spare while
+        // the write system calls, which bound the save, run.
+        crc.reset();
+        crc.update(header, 0, header.length);
+        crc.update(p.array(), 0, p.size());
+        byte[] sum = bigEndian((int) crc.getValue());
         awaitPendingWrite();
         position += header.length + p.size() + 4;
         if (!overlapped) {
-            writeFrame(header, p.array(), p.size(), crc);
+            writeFrame(header, p.array(), p.size(), sum);
             return;
         }
         byte[] payload = p.array();
         int len = p.size();
         pendingWrite = Thread.ofPlatform().name("tern-saved-state-write").start(() -> {
             try {
-                writeFrame(header, payload, len, new CRC32C());
+                writeFrame(header, payload, len, sum);
             } catch (Throwable t) {
                 writeFailure = t;
             }
@@ -308,14 +314,14 @@ public final class SavedStateWriter {
     }
 
     /** Header, payload and CRC of a live frame; runs on the helper thread when overlapped. */
-    private void writeFrame(byte[] header, byte[] payload, int len, CRC32C sum) throws IOException {
-        sum.reset();
-        sum.update(header, 0, header.length);
-        sum.update(payload, 0, len);
+    private void writeFrame(byte[] header, byte[] payload, int len, byte[] sum) throws IOException {
         out.write(header, 0, header.length);
         out.write(payload, 0, len);
-        int v = (int) sum.getValue();
-        out.write(new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v}, 0, 4);
+        out.write(sum, 0, 4);
+    }
+
+    private static byte[] bigEndian(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
     }
 
     /** Waits for the live frame being written, and reports its failure. */

@@ -28,6 +28,26 @@ class KernelSectionGoldenTest {
         return c;
     }
 
+    @Test
+    void aTruncatedOrBitFlippedSectionFrameIsRefusedAndChangesNothing() throws IOException {
+        byte[] golden = Files.readAllBytes(GOLDEN.fixture("irq-router", 1));
+        for (int cut = 0; cut < golden.length; cut++) {
+            IrqRouter r = new IrqRouter();
+            byte[] shorter = java.util.Arrays.copyOf(golden, cut);
+            org.junit.jupiter.api.Assertions.assertThrows(SavedStateException.class,
+                    () -> SectionFrame.load(r.stateSection(), shorter), "cut at " + cut);
+            assertTrue(!r.level(0), "cut at " + cut + " changed nothing");
+        }
+        for (int bit = 0; bit < golden.length * 8; bit++) {
+            IrqRouter r = new IrqRouter();
+            byte[] flipped = golden.clone();
+            flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+            org.junit.jupiter.api.Assertions.assertThrows(SavedStateException.class,
+                    () -> SectionFrame.load(r.stateSection(), flipped), "bit " + bit);
+            assertTrue(!r.level(0), "bit " + bit + " changed nothing");
+        }
+    }
+
     /** The controller is not exercised: only the pin level it drives is saved. */
     private static final class NoController implements dev.tern.spi.irq.InterruptController {
         @Override
