@@ -104,7 +104,7 @@ class KernelSectionGoldenTest {
             now = out.toByteArray();
         }
         Path golden = GOLDEN.fixture("ram", 1);
-        if (Boolean.getBoolean(GoldenEncoding.UPDATE_PROPERTY)) {
+        if (Boolean.getBoolean(GoldenEncoding.UPDATE_PROPERTY) && !Files.exists(golden)) {
             Files.createDirectories(golden.getParent());
             Files.write(golden, now);
         }
