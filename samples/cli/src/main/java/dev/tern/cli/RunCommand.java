@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** {@code tern run}: assembles a PC-class machine and runs it until the guest ends. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -108,6 +109,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Read options from FILE (expanded before parsing).")
     Path config;
 
+    /** Makes the progress bar of {@code --savevm-on-stop}; tests inject one with their own clock. */
+    Function<String, ProgressBar> progressBars = ProgressBar::onTerminal;
+
     @Override
     public Integer call() throws Exception {
         if (kernel == null && (initrd != null || append != null)) {
@@ -147,7 +151,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (savevmOnStop != null && (exit.reason() == MachineExit.Reason.INSTRUCTION_LIMIT
                     || exit.reason() == MachineExit.Reason.HOST_STOP)) {
-                snapshotFiles.save(machine, savevmOnStop, ProgressBar.onTerminal("savevm-on-stop"));
+                snapshotFiles.save(machine, savevmOnStop, progressBars.apply("savevm-on-stop"));
             }
             terminal.restore();
             System.out.flush();
