@@ -48,6 +48,31 @@ class KernelSectionGoldenTest {
         }
     }
 
+    @Test
+    void randomAndMutatedSectionFramesOnlyEverFailWithSavedStateException() throws IOException {
+        byte[] golden = Files.readAllBytes(GOLDEN.fixture("clock", 1));
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < 3000; i++) {
+            byte[] input;
+            if (i % 2 == 0) {
+                input = new byte[rnd.nextInt(200)];
+                rnd.nextBytes(input);
+            } else {
+                input = golden.clone();
+                for (int k = 1 + rnd.nextInt(4); k > 0; k--) {
+                    input[rnd.nextInt(input.length)] = (byte) rnd.nextInt(256);
+                }
+            }
+            MachineClock c = new MachineClock(() -> 0, 1);
+            try {
+                SectionFrame.load(c.stateSection(), input);
+                assertArrayEquals(golden, input, "only the unchanged golden may load (case " + i + ")");
+            } catch (SavedStateException expected) {
+                assertEquals(0, c.warpNanos(), "a refused frame changed nothing (case " + i + ")");
+            }
+        }
+    }
+
     /** The controller is not exercised: only the pin level it drives is saved. */
     private static final class NoController implements dev.tern.spi.irq.InterruptController {
         @Override
