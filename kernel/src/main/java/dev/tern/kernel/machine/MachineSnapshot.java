@@ -8,12 +8,11 @@ import dev.tern.kernel.state.SnapshotLoader;
 import dev.tern.kernel.state.StateSource;
 import dev.tern.kernel.vm.VmState;
 
-import java.io.BufferedOutputStream;
+import dev.tern.kernel.progress.ProgressBar;
+
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 
 /**
  * Whole-machine snapshots: RAM (zero pages skipped) followed by every section of
@@ -36,25 +35,33 @@ public final class MachineSnapshot {
 
     /** Writes the machine's state to {@code out} (which stays open). */
     public static void save(Machine machine, OutputStream out) throws IOException {
-        var writer = new SavedStateWriter(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
-        writer.writeLive(new RamSection(machine.memory()), PART_BYTES);
+        save(machine, out, null);
+    }
+
+    /**
+     * Writes the machine's state to {@code out} (which stays open), reporting RAM progress to
+     * {@code bar} after every part (null: no progress). RAM is nearly all of a snapshot's bytes.
+     */
+    public static void save(Machine machine, OutputStream out, ProgressBar bar) throws IOException {
+        var writer = SavedStateWriter.overlapped(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
+        var ram = new RamSection(machine.memory());
+        writer.startLive(ram);
+        long total = ram.totalBytes();
+        boolean done;
+        do {
+            done = writer.iterateLive(ram, PART_BYTES);
+            if (bar != null) {
+                bar.update(ram.walkedBytes(), total, "");
+            }
+        } while (!done);
+        writer.endLive(ram);
         for (var section : machine.sections()) {
             writer.writeSection(section);
         }
         writer.finish();
-    }
-
-    /** Writes the machine's state to {@code file}, atomically: a failed save leaves no partial file. */
-    public static void save(Machine machine, Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".part");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                save(machine, out);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+        if (bar != null) {
+            bar.finish(String.format(Locale.ROOT, "%.1f MiB of RAM, %.1f MiB written", total / 1048576.0,
+                    writer.position() / 1048576.0));
         }
     }
 
@@ -62,7 +69,7 @@ public final class MachineSnapshot {
      * Saves a machine that may be running: pauses it for the save (state SAVING) and lets it run
      * again afterwards, also when the save fails.
      */
-    public static void saveLive(Machine machine, Path file) throws IOException {
+    public static void saveLive(Machine machine, IoAction save) throws IOException {
         boolean wasRunning = machine.lifecycle().state() == VmState.RUNNING;
         if (wasRunning) {
             machine.pause();
@@ -72,7 +79,7 @@ public final class MachineSnapshot {
             machine.lifecycle().transition(VmState.SAVING);
         }
         try {
-            save(machine, file);
+            save.run();
         } finally {
             if (paused) {
                 machine.lifecycle().transition(VmState.PAUSED);
@@ -81,6 +88,12 @@ public final class MachineSnapshot {
                 machine.resume();
             }
         }
+    }
+
+    /** A save step run with the machine paused. */
+    @FunctionalInterface
+    public interface IoAction {
+        void run() throws IOException;
     }
 
     /**

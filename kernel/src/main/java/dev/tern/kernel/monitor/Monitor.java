@@ -2,7 +2,7 @@ package dev.tern.kernel.monitor;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
-import dev.tern.kernel.state.StateSource;
+import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.cpu.Vcpu;
 import dev.tern.spi.memory.RamRegion;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * The human monitor of one machine. Commands follow QEMU's HMP names; every input line is untrusted
@@ -35,12 +36,22 @@ public final class Monitor {
 
     private final Machine machine;
     private final SnapshotStore snapshots;
+    private final Function<String, ProgressBar> bars;
     private final Map<String, MonitorCommand> commands = new TreeMap<>();
     private volatile boolean quit;
 
+    /** A monitor whose long saves draw a progress bar on the terminal, if there is one. */
     public Monitor(Machine machine, SnapshotStore snapshots) {
+        this(machine, snapshots, ProgressBar::onTerminal);
+    }
+
+    /**
+     * @param bars makes the progress bar of one save, given its label
+     */
+    public Monitor(Machine machine, SnapshotStore snapshots, Function<String, ProgressBar> bars) {
         this.machine = machine;
         this.snapshots = snapshots;
+        this.bars = bars;
         registerBuiltins();
     }
 
@@ -150,11 +161,13 @@ public final class Monitor {
             return "";
         }));
         register(new MonitorCommand("savevm", "NAME", "save the whole machine as snapshot NAME", 1, 1, args -> {
-            MachineSnapshot.saveLive(machine, snapshots.fileForWriting(args.getFirst()));
+            String name = args.getFirst();
+            snapshots.file(name);
+            MachineSnapshot.saveLive(machine, () -> snapshots.save(name, machine, bars.apply("savevm " + name)));
             return "";
         }));
         register(new MonitorCommand("loadvm", "NAME", "restore snapshot NAME (verified before anything changes)", 1, 1, args -> {
-            MachineSnapshot.loadLive(machine, StateSource.of(snapshots.existing(args.getFirst())));
+            MachineSnapshot.loadLive(machine, snapshots.source(args.getFirst()));
             return "";
         }));
         register(new MonitorCommand("delvm", "NAME", "delete snapshot NAME", 1, 1, args -> {

@@ -1,18 +1,25 @@
 package dev.tern.kernel.monitor;
 
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.SnapshotFiles;
+import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.state.StateSource;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Named snapshots as files {@code NAME.tern} in one directory — what {@code savevm}, {@code loadvm},
- * {@code delvm} and {@code info snapshots} work on. Names are restricted so that a name can never
- * reach outside the directory.
+ * {@code delvm} and {@code info snapshots} work on. Snapshot bytes travel through the {@code file}
+ * transport ({@link SnapshotFiles}); this class only names, lists and deletes. Names are restricted
+ * so that a name can never reach outside the directory.
  */
 public final class SnapshotStore {
 
@@ -20,9 +27,35 @@ public final class SnapshotStore {
     private static final String SUFFIX = ".tern";
 
     private final Path dir;
+    /** Null until first needed when the store was made without one: listing needs no transport. */
+    private SnapshotFiles files;
 
+    /** Snapshots in {@code dir}, through the file transport found on the class path (looked up on first use). */
     public SnapshotStore(Path dir) {
         this.dir = dir;
+    }
+
+    /** Snapshots in {@code dir}, through {@code files}. */
+    public SnapshotStore(Path dir, SnapshotFiles files) {
+        this.dir = dir;
+        this.files = Objects.requireNonNull(files, "files");
+    }
+
+    /** Saves {@code machine} (not running) as snapshot {@code name}, RAM progress going to {@code bar}. */
+    public void save(String name, Machine machine, ProgressBar bar) throws IOException {
+        files().save(machine, fileForWriting(name), bar);
+    }
+
+    /** Snapshot {@code name} as a source for loading. */
+    public StateSource source(String name) {
+        return files().source(existing(name));
+    }
+
+    private synchronized SnapshotFiles files() {
+        if (files == null) {
+            files = SnapshotFiles.onClassPath();
+        }
+        return files;
     }
 
     /** A snapshot's listing entry. */

@@ -1,6 +1,8 @@
 package dev.tern.kernel.state;
 
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetEncoder;
@@ -29,6 +31,13 @@ final class PayloadOutput extends OutputStream {
     public void write(byte[] b, int off, int len) {
         ensure(len);
         System.arraycopy(b, off, buf, size, len);
+        size += len;
+    }
+
+    /** Appends {@code len} bytes of {@code seg} from {@code offset}, without an intermediate array. */
+    void segment(MemorySegment seg, long offset, int len) {
+        ensure(len);
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, offset, buf, size, len);
         size += len;
     }
 

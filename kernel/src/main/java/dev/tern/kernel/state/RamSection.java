@@ -79,6 +79,24 @@ public final class RamSection implements LiveSection, LivePartCheck {
         cursor = 0;
     }
 
+    /** Bytes of writable RAM one pass walks. */
+    public long totalBytes() {
+        long total = 0;
+        for (RamRegion r : writable) {
+            total += r.length();
+        }
+        return total;
+    }
+
+    /** Bytes of RAM this pass has walked so far, zero pages (which it skips) included. */
+    public long walkedBytes() {
+        long done = 0;
+        for (int i = 0; i < Math.min(region, writable.size()); i++) {
+            done += writable.get(i).length();
+        }
+        return region < writable.size() ? done + cursor : done;
+    }
+
     /** An upper bound: every page not yet visited in this pass, if none were zero. */
     @Override
     public long pendingBytes() {
@@ -120,9 +138,13 @@ public final class RamSection implements LiveSection, LivePartCheck {
         if (MemorySegment.mismatch(seg, off, off + PAGE, ZERO_PAGE, 0, PAGE) == -1) {
             return 0;
         }
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, page, 0, PAGE);
         out.writeLong((r.base() + off) | NORMAL);
-        out.write(page);
+        if (out instanceof PartOutput part) {
+            part.payload().segment(seg, off, PAGE);
+        } else {
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, page, 0, PAGE);
+            out.write(page);
+        }
         return 8 + PAGE;
     }
 

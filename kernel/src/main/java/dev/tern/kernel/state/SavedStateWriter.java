@@ -5,7 +5,6 @@ import dev.tern.spi.state.StateSection;
 import dev.tern.spi.state.Subsection;
 
 import java.io.BufferedOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +25,11 @@ import java.util.zip.CRC32C;
  * writes the EOF frame, the JSON trailer and the footer. Call with the machine paused for device
  * sections. Not thread-safe. Misuse (a duplicate section, a null field) throws
  * {@link IllegalArgumentException} or {@link IllegalStateException} naming the section.
+ *
+ * <p>An {@link #overlapped} writer writes each live part on a helper thread while the caller
+ * fills the next one (two part buffers in turn), so encoding RAM and the write system calls
+ * overlap. The stream's bytes are the same; only {@link #finish()} (or any non-live frame) waits
+ * for the pending write, so the underlying stream must not be touched by anyone else until then.
  */
 public final class SavedStateWriter {
 
@@ -48,12 +52,31 @@ public final class SavedStateWriter {
     private final List<Map<String, Object>> sections = new ArrayList<>();
     private final Set<String> keys = new HashSet<>();
     private final Map<LiveSection, LiveEntry> live = new IdentityHashMap<>();
+    private final PartOutput[] parts = {new PartOutput(new PayloadOutput()), new PartOutput(new PayloadOutput())};
+    private final boolean overlapped;
+    private int nextPart;
+    private Thread pendingWrite;
+    private volatile Throwable writeFailure;
     private long position;
     private int nextId = 1;
     private boolean finished;
 
     /** Writes the file header and the configuration frame to {@code out}. */
     public SavedStateWriter(OutputStream out, ConfigHeader config) throws IOException {
+        this(out, config, false);
+    }
+
+    /**
+     * A writer whose live parts are written on a helper thread, overlapping the caller's encoding
+     * of the next part. For snapshots to files; not for callers that measure the underlying
+     * stream between parts.
+     */
+    public static SavedStateWriter overlapped(OutputStream out, ConfigHeader config) throws IOException {
+        return new SavedStateWriter(out, config, true);
+    }
+
+    private SavedStateWriter(OutputStream out, ConfigHeader config, boolean overlapped) throws IOException {
+        this.overlapped = overlapped;
         this.out = new BufferedOutputStream(Objects.requireNonNull(out, "out"), 1 << 16);
         this.config = Objects.requireNonNull(config, "config");
         PayloadOutput h = new PayloadOutput();
@@ -76,22 +99,8 @@ public final class SavedStateWriter {
         checkOpen();
         String where = describe(section.name(), section.instance());
         claim(section.name(), section.instance(), where);
-        PayloadOutput p = new PayloadOutput();
         Map<String, Object> json = entry(nextId, "full", section.name(), section.instance(), section.version());
-        try {
-            RecordCodec<S> codec = RecordCodec.of(section.stateType());
-            codec.schema().write(p);
-            codec.encode(section.save(), p);
-            json.put("fields", codec.schema().toJson());
-            json.put("subsections", writeSubsections(section.subsections(), p, where));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
-        }
-        checkSize(FrameKind.FULL, p.size(), where);
-        if (p.values() > StreamLimits.VALUES_PER_SECTION) {
-            throw new IllegalStateException(where + ": " + p.values() + " values exceed the limit of "
-                    + StreamLimits.VALUES_PER_SECTION + " per section");
-        }
+        PayloadOutput p = sectionPayload(section, json, where);
         json.put("bytes", (long) p.size());
         sections.add(json);
         openingFrame(FrameKind.FULL, nextId++, section.name(), section.instance(), section.version(), p);
@@ -101,20 +110,20 @@ public final class SavedStateWriter {
     public int startLive(LiveSection section) throws IOException {
         checkOpen();
         if (live.containsKey(section)) {
-            throw new IllegalStateException(describe(section.name(), "0") + " already started");
+            throw new IllegalStateException(describe(section.name(), section.instance()) + " already started");
         }
-        String where = describe(section.name(), "0");
-        claim(section.name(), "0", where);
+        String where = describe(section.name(), section.instance());
+        claim(section.name(), section.instance(), where);
         PayloadOutput p = new PayloadOutput();
-        section.setup(new DataOutputStream(p));
+        section.setup(new PartOutput(p));
         checkSize(FrameKind.START, p.size(), where);
-        LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), "0", 1));
+        LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), section.instance(), section.version()));
         nextId++;
         live.put(section, e);
         sections.add(e.json);
         e.bytes += p.size();
         e.parts++;
-        openingFrame(FrameKind.START, e.id, section.name(), "0", 1, p);
+        openingFrame(FrameKind.START, e.id, section.name(), section.instance(), section.version(), p);
         return e.id;
     }
 
@@ -126,18 +135,18 @@ public final class SavedStateWriter {
      */
     public boolean iterateLive(LiveSection section, long maxBytes) throws IOException {
         LiveEntry e = openLive(section);
-        PayloadOutput p = new PayloadOutput();
-        boolean done = section.iterate(new DataOutputStream(p), Math.min(maxBytes, StreamLimits.LIVE_PART_BYTES / 2));
-        livePart(FrameKind.PART, e, p, section);
+        PartOutput part = nextPart();
+        boolean done = section.iterate(part, Math.min(maxBytes, StreamLimits.LIVE_PART_BYTES / 2));
+        livePart(FrameKind.PART, e, part.payload(), section);
         return done;
     }
 
     /** Sends the END part (everything still pending; the guest is paused) and closes the section. */
     public void endLive(LiveSection section) throws IOException {
         LiveEntry e = openLive(section);
-        PayloadOutput p = new PayloadOutput();
-        section.complete(new DataOutputStream(p));
-        livePart(FrameKind.END, e, p, section);
+        PartOutput part = nextPart();
+        section.complete(part);
+        livePart(FrameKind.END, e, part.payload(), section);
         live.remove(section);
         e.json.put("bytes", e.bytes);
         e.json.put("parts", (long) e.parts);
@@ -161,7 +170,7 @@ public final class SavedStateWriter {
         checkOpen();
         if (!live.isEmpty()) {
             LiveSection s = live.keySet().iterator().next();
-            throw new IllegalStateException(describe(s.name(), "0") + " was started but not ended");
+            throw new IllegalStateException(describe(s.name(), s.instance()) + " was started but not ended");
         }
         finished = true;
         frame(FrameKind.EOF, new byte[0], 0);
@@ -199,7 +208,31 @@ public final class SavedStateWriter {
         return m;
     }
 
-    private List<Object> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where) {
+    /**
+     * The FULL payload of {@code section}: schema, values, needed subsections. Fills {@code json}
+     * with the trailer's description of it.
+     */
+    static <S extends Record> PayloadOutput sectionPayload(StateSection<S> section, Map<String, Object> json,
+            String where) {
+        PayloadOutput p = new PayloadOutput();
+        try {
+            RecordCodec<S> codec = RecordCodec.of(section.stateType());
+            codec.schema().write(p);
+            codec.encode(section.save(), p);
+            json.put("fields", codec.schema().toJson());
+            json.put("subsections", writeSubsections(section.subsections(), p, where));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        checkSize(FrameKind.FULL, p.size(), where);
+        if (p.values() > StreamLimits.VALUES_PER_SECTION) {
+            throw new IllegalStateException(where + ": " + p.values() + " values exceed the limit of "
+                    + StreamLimits.VALUES_PER_SECTION + " per section");
+        }
+        return p;
+    }
+
+    private static List<Object> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where) {
         List<Subsection<?>> needed = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (Subsection<?> s : subs) {
@@ -238,24 +271,99 @@ public final class SavedStateWriter {
     }
 
     private void livePart(FrameKind kind, LiveEntry e, PayloadOutput p, LiveSection s) throws IOException {
-        checkSize(kind, p.size(), describe(s.name(), "0"));
+        checkSize(kind, p.size(), describe(s.name(), s.instance()));
         e.bytes += p.size();
         e.parts++;
         frameHeader.reset();
         frameHeader.u8(kind.code());
         frameHeader.i32(e.id);
-        finishFrame(p.array(), p.size());
+        frameHeader.i32(p.size());
+        byte[] header = frameHeader.toByteArray();
+        // The checksum is taken here, not on the helper thread: the caller has time to spare while
+        // the write system calls, which bound the save, run.
+        crc.reset();
+        crc.update(header, 0, header.length);
+        crc.update(p.array(), 0, p.size());
+        byte[] sum = bigEndian((int) crc.getValue());
+        awaitPendingWrite();
+        position += header.length + p.size() + 4;
+        if (!overlapped) {
+            writeFrame(header, p.array(), p.size(), sum);
+            return;
+        }
+        byte[] payload = p.array();
+        int len = p.size();
+        pendingWrite = Thread.ofPlatform().name("tern-saved-state-write").start(() -> {
+            try {
+                writeFrame(header, payload, len, sum);
+            } catch (Throwable t) {
+                writeFailure = t;
+            }
+        });
+    }
+
+    /**
+     * The part buffer to fill next. With two buffers used in turn, the one handed out is never the
+     * one a pending write still reads: {@link #livePart} waits for a write before starting the next.
+     */
+    private PartOutput nextPart() {
+        PartOutput part = parts[nextPart];
+        nextPart ^= 1;
+        part.payload().reset();
+        return part;
+    }
+
+    /** Header, payload and CRC of a live frame; runs on the helper thread when overlapped. */
+    private void writeFrame(byte[] header, byte[] payload, int len, byte[] sum) throws IOException {
+        out.write(header, 0, header.length);
+        out.write(payload, 0, len);
+        out.write(sum, 0, 4);
+    }
+
+    private static byte[] bigEndian(int v) {
+        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+    }
+
+    /** Waits for the live frame being written, and reports its failure. */
+    private void awaitPendingWrite() throws IOException {
+        Thread t = pendingWrite;
+        if (t != null) {
+            pendingWrite = null;
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    // the frame must be complete before anything else is written; keep the interrupt for later
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable f = writeFailure;
+        if (f != null) {
+            writeFailure = null;
+            throw f instanceof IOException io ? io : new IOException("writing a saved-state frame failed: " + f, f);
+        }
     }
 
     private void openingFrame(FrameKind kind, int id, String name, String instance, int version, PayloadOutput p)
             throws IOException {
-        frameHeader.reset();
-        frameHeader.u8(kind.code());
-        frameHeader.i32(id);
-        frameHeader.text(name, "section name");
-        frameHeader.text(instance, "section instance");
-        frameHeader.i32(version);
+        openingHeader(frameHeader, kind, id, name, instance, version);
         finishFrame(p.array(), p.size());
+    }
+
+    /** Puts the header of a START or FULL frame, up to but not including the payload length, into {@code h}. */
+    static void openingHeader(PayloadOutput h, FrameKind kind, int id, String name, String instance, int version) {
+        h.reset();
+        h.u8(kind.code());
+        h.i32(id);
+        h.text(name, "section name");
+        h.text(instance, "section instance");
+        h.i32(version);
     }
 
     private void frame(FrameKind kind, byte[] payload, int len) throws IOException {
@@ -281,6 +389,7 @@ public final class SavedStateWriter {
     }
 
     private void emit(byte[] b, int len) throws IOException {
+        awaitPendingWrite();
         out.write(b, 0, len);
         position += len;
     }
@@ -325,7 +434,7 @@ public final class SavedStateWriter {
         checkOpen();
         LiveEntry e = live.get(section);
         if (e == null) {
-            throw new IllegalStateException(describe(section.name(), "0") + " is not started");
+            throw new IllegalStateException(describe(section.name(), section.instance()) + " is not started");
         }
         return e;
     }

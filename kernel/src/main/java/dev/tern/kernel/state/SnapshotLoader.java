@@ -29,7 +29,8 @@ import java.util.Optional;
  */
 public final class SnapshotLoader {
 
-    private record Pending<S extends Record>(StateSection<S> section, S state, List<PendingSub<?>> subs) {
+    /** A decoded, validated section state waiting to be applied. */
+    record Pending<S extends Record>(StateSection<S> section, S state, List<PendingSub<?>> subs) {
         void apply() {
             section.load(state);
             subs.forEach(PendingSub::apply);
@@ -61,9 +62,9 @@ public final class SnapshotLoader {
         return this;
     }
 
-    /** Expects live section {@code section} (instance 0). */
+    /** Expects live section {@code section}. */
     public SnapshotLoader live(LiveSection section) {
-        add(liveSections, key(section.name(), "0"), section);
+        add(liveSections, key(section.name(), section.instance()), section);
         return this;
     }
 
@@ -98,15 +99,15 @@ public final class SnapshotLoader {
             for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next()) {
                 switch (f) {
                     case Frame.Open o when o.kind() == FrameKind.FULL -> {
-                        pending.add(prepare(target(o, sections, "device"), o));
+                        pending.add(prepare(target(o, sections, "device"), o, upgraders));
                         present.put(key(o.name(), o.instance()), true);
                         crcs.add(o.crc());
                     }
                     case Frame.Open o -> {
                         LiveSection live = target(o, liveSections, "live");
-                        if (o.version() != 1) {
+                        if (o.version() != live.version()) {
                             throw new SavedStateException(where(o.name(), o.instance()) + ": version " + o.version()
-                                    + " not in [1, 1]", o.offset());
+                                    + " not in [" + live.version() + ", " + live.version() + "]", o.offset());
                         }
                         check(live, o.name(), o.instance(), o.payload(), o.payloadOffset());
                         present.put(key(o.name(), o.instance()), true);
@@ -191,8 +192,9 @@ public final class SnapshotLoader {
         }
     }
 
-    private <S extends Record> Pending<S> prepare(StateSection<S> section, Frame.Open frame)
-            throws SavedStateException {
+    /** Decodes, upgrades if older, and validates one FULL frame for {@code section}; applies nothing. */
+    static <S extends Record> Pending<S> prepare(StateSection<S> section, Frame.Open frame,
+            Map<String, StateUpgrader<?>> upgraders) throws SavedStateException {
         String where = where(frame.name(), frame.instance());
         int v = frame.version();
         if (v < section.minVersion() || v > section.version()) {
@@ -206,16 +208,18 @@ public final class SnapshotLoader {
             content.schema().requireSameAs(codec.schema(), where, content.schemaOffset());
             state = codec.fromValues(content.values(), where);
         } else {
-            state = upgrade(section, v, content, where, frame.offset());
+            state = upgrade(section, v, content, where, frame.offset(), upgraders);
         }
         refuseIfInvalid(() -> section.validate(state), where, frame.offset());
         return new Pending<>(section, state, subsections(section, content, where));
     }
 
     @SuppressWarnings("unchecked")
-    private <S extends Record> S upgrade(StateSection<S> section, int v, SectionContent content, String where,
-            long offset) throws SavedStateException {
-        StateUpgrader<S> up = (StateUpgrader<S>) upgraders.get(section.name());
+    private static <S extends Record> S upgrade(StateSection<S> section, int v, SectionContent content, String where,
+            long offset, Map<String, StateUpgrader<?>> upgraders) throws SavedStateException {
+        Optional<dev.tern.spi.state.StateUpgrader<S>> own = section.upgrader();
+        StateUpgrader<S> registered = (StateUpgrader<S>) upgraders.get(section.name());
+        StateUpgrader<S> up = own.<StateUpgrader<S>>map(u -> (from, old) -> u.upgrade(from, old)).orElse(registered);
         if (up == null) {
             throw new SavedStateException(where + ": version " + v + " is older than " + section.version()
                     + " and no upgrader is registered", offset);
@@ -302,8 +306,8 @@ public final class SnapshotLoader {
             }
         }
         for (LiveSection s : liveSections.values()) {
-            if (!present.containsKey(key(s.name(), "0"))) {
-                throw new SavedStateException(where(s.name(), "0") + " missing from the stream", -1);
+            if (!present.containsKey(key(s.name(), s.instance()))) {
+                throw new SavedStateException(where(s.name(), s.instance()) + " missing from the stream", -1);
             }
         }
     }

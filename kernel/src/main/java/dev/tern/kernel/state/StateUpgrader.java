@@ -7,10 +7,10 @@ import dev.tern.spi.state.StateSection;
  * ({@link StateSection#minVersion()} &le; version &lt; {@link StateSection#version()}). The old
  * record is handed over decoded by its own schema, so the upgrader needs no copy of the old class.
  *
- * <p>Registered with {@link SnapshotLoader#upgrader}. To move this into the SPI later, add it to
- * {@code dev.tern.spi.state} unchanged (it depends only on {@link FieldValues}, which would move
- * with it) and give {@code StateSection} a {@code default Optional<StateUpgrader<S>> upgrader()}
- * returning empty; the loader then asks the section before its own registry.
+ * <p>Registered with {@link SnapshotLoader#upgrader} by code that cannot change the section itself.
+ * A section normally offers its own {@link dev.tern.spi.state.StateUpgrader} through
+ * {@link StateSection#upgrader()}, which the loader asks first; this kernel-side form stays for
+ * callers written before the SPI had one.
  *
  * @param <S> the section's current state record
  */

@@ -74,10 +74,15 @@ public class SavedStateBenchmark {
         }
     }
 
+    /**
+     * Saves as {@code savevm} does: a new file (savevm writes {@code NAME.part} and renames it),
+     * an overlapped writer, 8 MiB parts.
+     */
     static void save(Guests g) throws IOException {
+        Files.deleteIfExists(g.file);
         try (OutputStream out = Files.newOutputStream(g.file)) {
-            SavedStateWriter w = new SavedStateWriter(out, ConfigHeader.of("pc", g.source));
-            w.writeLive(new RamSection(g.source), 16L << 20);
+            SavedStateWriter w = SavedStateWriter.overlapped(out, ConfigHeader.of("pc", g.source));
+            w.writeLive(new RamSection(g.source), 8L << 20);
             w.writeSection(device(g));
             w.finish();
         }

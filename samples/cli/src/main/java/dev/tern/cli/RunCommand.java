@@ -6,8 +6,9 @@ import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.machine.SnapshotFiles;
 import dev.tern.kernel.monitor.SnapshotStore;
-import dev.tern.kernel.state.StateSource;
+import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** {@code tern run}: assembles a PC-class machine and runs it until the guest ends. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -107,6 +109,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Read options from FILE (expanded before parsing).")
     Path config;
 
+    /** Makes the progress bar of {@code --savevm-on-stop}; tests inject one with their own clock. */
+    Function<String, ProgressBar> progressBars = ProgressBar::onTerminal;
+
     @Override
     public Integer call() throws Exception {
         if (kernel == null && (initrd != null || append != null)) {
@@ -128,15 +133,17 @@ final class RunCommand implements Callable<Integer> {
             if (linux != null) {
                 linux.load(machine.memory());
             }
+            SnapshotFiles snapshotFiles = SnapshotFiles.using(plugins);
             if (loadvm != null) {
-                MachineSnapshot.load(machine, StateSource.of(loadvm));
+                MachineSnapshot.load(machine, snapshotFiles.source(loadvm));
             }
             if (incoming != null) {
                 IncomingMigration.receive(machine, plugins, incoming, printDigest, System.err);
             }
             machine.start();
             MachineExit exit;
-            try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir), plugins)) {
+            try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                    plugins)) {
                 exit = machine.awaitExit();
             }
             if (printDigest) {
@@ -144,7 +151,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (savevmOnStop != null && (exit.reason() == MachineExit.Reason.INSTRUCTION_LIMIT
                     || exit.reason() == MachineExit.Reason.HOST_STOP)) {
-                MachineSnapshot.save(machine, savevmOnStop);
+                snapshotFiles.save(machine, savevmOnStop, progressBars.apply("savevm-on-stop"));
             }
             terminal.restore();
             System.out.flush();

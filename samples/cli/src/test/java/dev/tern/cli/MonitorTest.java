@@ -7,18 +7,30 @@ import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorServer;
 import dev.tern.kernel.monitor.SnapshotStore;
+import dev.tern.kernel.config.ValidatedConfig;
+import dev.tern.kernel.machine.SnapshotFiles;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.spi.Config;
+import dev.tern.spi.transport.Connection;
+import dev.tern.spi.transport.Listener;
+import dev.tern.spi.transport.TransportProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,6 +117,70 @@ class MonitorTest {
                 out.println("quit");
                 assertEquals(MachineExit.Reason.HOST_STOP, m.awaitExit().reason());
             }
+        }
+    }
+
+    /** The file transport, recording what the kernel asks of it. */
+    private static final class RecordingFileTransport implements TransportProvider {
+        final TransportProvider real;
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        RecordingFileTransport(TransportProvider real) {
+            this.real = real;
+        }
+
+        @Override
+        public String id() {
+            return real.id();
+        }
+
+        @Override
+        public Connection connect(String address, Config config) throws IOException {
+            calls.add("connect " + address);
+            return real.connect(address, config);
+        }
+
+        @Override
+        public Listener listen(String address, Config config) throws IOException {
+            calls.add("listen " + address);
+            return real.listen(address, config);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void savevmAndLoadvmGoThroughTheFileTransportAndSavevmDrawsRamProgress() throws Exception {
+        try (Machine m = benchMachine()) {
+            var plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+            TransportProvider real = plugins.require(TransportProvider.class, "file");
+            var transport = new RecordingFileTransport(real);
+            var files = new SnapshotFiles(transport, ValidatedConfig.of("file", real.configKeys(), Map.of("fsync", "off")));
+            var shown = new ByteArrayOutputStream();
+            long[] now = {0};
+            // every clock reading is a second later, and no redraw interval: each RAM part redraws
+            var mon = new Monitor(m, new SnapshotStore(dir, files), label -> new ProgressBar(
+                    new PrintStream(shown, true, StandardCharsets.UTF_8), label, () -> now[0] += 1_000_000_000L, 0));
+            m.start();
+            runAtLeast(m, 100_000);
+            assertEquals("", mon.execute("stop"));
+            // 12 MiB of non-zero pages, so the save takes more than one 8 MiB part
+            byte[] fill = new byte[12 << 20];
+            java.util.Arrays.fill(fill, (byte) 0x5a);
+            m.memory().write(0x200000, fill, 0, fill.length);
+
+            assertEquals("", mon.execute("savevm p1"));
+            assertEquals(List.of("connect " + dir.resolve("p1.tern.part")), transport.calls);
+            String bar = shown.toString(StandardCharsets.UTF_8);
+            assertTrue(java.util.regex.Pattern.compile("savevm p1  \\[#+\\.+\\]  [1-9][0-9]%").matcher(bar).find(),
+                    "a redraw part-way: " + bar);
+            assertTrue(bar.contains("savevm p1  [####################] 100%  15.6 MiB/15.6 MiB"), bar);
+            assertTrue(bar.contains("savevm p1  15.6 MiB of RAM, "), bar);
+
+            assertEquals("", mon.execute("loadvm p1"));
+            String file = dir.resolve("p1.tern").toString();
+            assertEquals(List.of("connect " + dir.resolve("p1.tern.part"), "listen " + file, "listen " + file),
+                    transport.calls, "loadvm verifies the stream in one read and applies it in a second");
+            assertEquals("", mon.execute("quit"));
         }
     }
 }

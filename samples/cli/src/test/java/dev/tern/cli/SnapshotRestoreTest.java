@@ -1,16 +1,22 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.state.SavedStateAnalyzer;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +69,23 @@ class SnapshotRestoreTest {
         Path out = dir.resolve("out.log");
         assertEquals(2, Main.execute("run", "--serial", "file:" + out, "--pacing", "warp", "--loadvm", snapshot.toString()));
         assertEquals("", Files.exists(out) ? Files.readString(out) : "");
+    }
+
+    @Test
+    void savevmOnStopDrawsRamProgressAsItWrites() throws Exception {
+        Path snapshot = dir.resolve("progress.tern");
+        var shown = new ByteArrayOutputStream();
+        long[] now = {0};
+        RunCommand run = new RunCommand();
+        run.progressBars = label -> new ProgressBar(new PrintStream(shown, true, StandardCharsets.UTF_8), label,
+                () -> now[0] += 1_000_000_000L, 0);
+        new CommandLine(run).execute("--serial", "none", "--pacing", "warp", "--max-instructions", "1000",
+                "--savevm-on-stop", snapshot.toString());
+        assertTrue(Files.size(snapshot) > 0);
+        String bar = shown.toString(StandardCharsets.UTF_8);
+        assertTrue(bar.contains("savevm-on-stop  [####################] 100%"), bar);
+        assertTrue(bar.contains("savevm-on-stop  ") && bar.contains(" MiB of RAM, "), bar);
+        assertFalse(Files.exists(dir.resolve("progress.tern.part")), "the partial file was renamed into place");
     }
 
     private static List<String> javaCommand(String... args) {

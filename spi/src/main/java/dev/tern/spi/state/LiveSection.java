@@ -14,6 +14,19 @@ public interface LiveSection {
     /** Section name, e.g. {@code "ram"}. */
     String name();
 
+    /** Distinguishes several instances of one live section name. */
+    default String instance() {
+        return "0";
+    }
+
+    /**
+     * The version of the parts this code writes. A stream is loaded only when its version equals
+     * this one: a live section's parts carry no schema an upgrader could read.
+     */
+    default int version() {
+        return 1;
+    }
+
     /** Writes the setup part (layout, sizes). */
     void setup(DataOutput out) throws IOException;
 

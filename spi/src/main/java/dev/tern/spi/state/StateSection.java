@@ -9,7 +9,8 @@ import java.util.Optional;
  *
  * <p>Compatibility: additions that older loaders can ignore go into {@link #subsections()}, sent
  * only when {@linkplain Subsection#needed() needed}; changes to {@code S} itself bump
- * {@link #version()}, and {@link #minVersion()} says how old a stream this code still loads.
+ * {@link #version()}, and {@link #minVersion()} says how old a stream this code still loads; a
+ * stream older than {@link #version()} is turned into the current record by {@link #upgrader()}.
  *
  * @param <S> the state record
  */
@@ -43,6 +44,14 @@ public interface StateSection<S extends Record> {
     /** The oldest version {@link #load} accepts. */
     default int minVersion() {
         return version();
+    }
+
+    /**
+     * Converts states written by versions {@link #minVersion()} .. {@link #version()}{@code - 1}.
+     * Needed whenever {@code minVersion() < version()}; without one such streams are refused.
+     */
+    default Optional<StateUpgrader<S>> upgrader() {
+        return Optional.empty();
     }
 
     /** Checks a loaded state before anything is applied; returns why it is refused, or empty. */
