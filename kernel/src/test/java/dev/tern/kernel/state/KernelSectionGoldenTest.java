@@ -3,6 +3,7 @@ package dev.tern.kernel.state;
 import dev.tern.kernel.clock.MachineClock;
 import dev.tern.kernel.irq.IrqRouter;
 import dev.tern.kernel.memory.GuestRam;
+import dev.tern.spi.SpiVersion;
 import dev.tern.testkit.state.GoldenEncoding;
 import org.junit.jupiter.api.Test;
 
@@ -123,7 +124,13 @@ class KernelSectionGoldenTest {
             ram.read(0, expectedRam, 0, 16 * 4096);
             ram.read(0x10_0000, expectedRam, 16 * 4096, 4 * 4096);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            SavedStateWriter w = new SavedStateWriter(out, ConfigHeader.of("pc", ram));
+            // The header names the SPI the stream was written under; pinned to the golden's (1.0) so
+            // that SPI minor bumps do not move the RAM encoding this test is about, and the load
+            // below proves a 1.0 stream still loads.
+            ConfigHeader current = ConfigHeader.of("pc", ram);
+            ConfigHeader header = new ConfigHeader(current.machineType(), current.pageSize(), new SpiVersion(1, 0),
+                    current.regions());
+            SavedStateWriter w = new SavedStateWriter(out, header);
             w.writeLive(new RamSection(ram), 8 * 4096);
             w.finish();
             now = out.toByteArray();
