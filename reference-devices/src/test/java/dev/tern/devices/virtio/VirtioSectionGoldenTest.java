@@ -56,7 +56,7 @@ class VirtioSectionGoldenTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        Device d = VirtioRig.add(VirtioRig.machine(), "vblk0", new VirtioBlkProvider(), Map.of("path", disk.toString()));
+        Device d = VirtioRig.add(VirtioRig.machine(), "vblk0", new VirtioBlkProvider(), Map.of("path", disk.toString(), "modern", "false"));
         started.add(d);
         return d;
     }
@@ -76,7 +76,7 @@ class VirtioSectionGoldenTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        Device d = VirtioRig.add(h, "vblk0", new VirtioBlkProvider(), Map.of("path", disk.toString()));
+        Device d = VirtioRig.add(h, "vblk0", new VirtioBlkProvider(), Map.of("path", disk.toString(), "modern", "false"));
         started.add(d);
         var driver = new LegacyVirtioDriver(LegacyVirtioDriver.ConfigAccess.mechanism1(h.ports()), 1, h.ports(),
                 h.memory(), VirtioRig.IO_BASE);
