@@ -3,11 +3,7 @@ package dev.tern.codec.xbzrle;
 import dev.tern.spi.codec.CodecException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * The XBZRLE delta format of QEMU's live migration ({@code migration/xbzrle.c}), byte for byte.
@@ -60,10 +56,8 @@ public final class XbzrleEncoding {
     /** The largest page a delta can describe (run lengths are 14-bit). */
     public static final int MAX_PAGE = ShortUleb128.MAX_VALUE;
 
-    private static final VarHandle LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
+    /** Chosen once: a constant, so the JIT inlines the one scan this JVM uses. */
+    private static final RunScan SCAN = RunScan.fastest();
 
     private XbzrleEncoding() {
     }
@@ -75,6 +69,16 @@ public final class XbzrleEncoding {
      * @return the delta length ({@code 0} for an unchanged page) or {@link #OVERFLOW}
      */
     public static int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+        return encode(SCAN, old, cur, length, dst, dlen);
+    }
+
+    /** The scan {@link #encode(byte[], byte[], int, byte[], int)} uses in this JVM. */
+    static RunScan scan() {
+        return SCAN;
+    }
+
+    /** {@link #encode(byte[], byte[], int, byte[], int)} with a given scan; every scan gives the same bytes. */
+    static int encode(RunScan scan, byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
         if (length < 0 || length > MAX_PAGE || old.length < length || cur.length < length) {
             throw new IllegalArgumentException("page length " + length + " must be 0.." + MAX_PAGE
                     + " and within both pages (" + old.length + ", " + cur.length + " bytes)");
@@ -88,7 +92,7 @@ public final class XbzrleEncoding {
             if (d + 2 > dlen) {
                 return OVERFLOW;
             }
-            int zeroEnd = equalRunEnd(old, cur, i, length);
+            int zeroEnd = scan.equalRunEnd(old, cur, i, length);
             if (zeroEnd == length) {
                 return d; // 0 when the whole page is unchanged; otherwise the trailing zero run is omitted
             }
@@ -97,7 +101,7 @@ public final class XbzrleEncoding {
             if (d + 2 > dlen) {
                 return OVERFLOW;
             }
-            int changedEnd = changedRunEnd(old, cur, i, length);
+            int changedEnd = scan.changedRunEnd(old, cur, i, length);
             int n = changedEnd - i;
             d += ShortUleb128.write(dst, d, n);
             if (d + n > dlen) {
@@ -108,30 +112,6 @@ public final class XbzrleEncoding {
             i = changedEnd;
         }
         return d;
-    }
-
-    /** The end of the run of equal bytes starting at {@code from}. */
-    static int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
-        int m = Arrays.mismatch(old, from, length, cur, from, length);
-        return m < 0 ? length : from + m;
-    }
-
-    /** The end of the run of differing bytes starting at {@code from}, a word at a time. */
-    static int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
-        int j = from;
-        while (j + Long.BYTES <= length) {
-            long x = (long) LONGS.get(old, j) ^ (long) LONGS.get(cur, j);
-            // Flags every zero byte of x; the lowest flag is exact because no borrow reaches it.
-            long equalBytes = (x - ONES) & ~x & HIGHS;
-            if (equalBytes != 0) {
-                return j + (Long.numberOfTrailingZeros(equalBytes) >>> 3);
-            }
-            j += Long.BYTES;
-        }
-        while (j < length && old[j] != cur[j]) {
-            j++;
-        }
-        return j;
     }
 
     /**

@@ -1,0 +1,50 @@
+package dev.tern.codec.xbzrle;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/** Run boundaries eight bytes at a time, with plain long arithmetic: the path every JVM can take. */
+final class ScalarRunScan implements RunScan {
+
+    static final ScalarRunScan INSTANCE = new ScalarRunScan();
+
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    private ScalarRunScan() {
+    }
+
+    @Override
+    public int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
+        // Arrays.mismatch is a JIT intrinsic that already compares a wide word at a time.
+        int m = Arrays.mismatch(old, from, length, cur, from, length);
+        return m < 0 ? length : from + m;
+    }
+
+    @Override
+    public int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
+        int j = from;
+        while (j + Long.BYTES <= length) {
+            long x = (long) LONGS.get(old, j) ^ (long) LONGS.get(cur, j);
+            // Flags every zero byte of x; the lowest flag is exact because no borrow reaches it.
+            long equalBytes = (x - ONES) & ~x & HIGHS;
+            if (equalBytes != 0) {
+                return j + (Long.numberOfTrailingZeros(equalBytes) >>> 3);
+            }
+            j += Long.BYTES;
+        }
+        while (j < length && old[j] != cur[j]) {
+            j++;
+        }
+        return j;
+    }
+
+    @Override
+    public String toString() {
+        return "scalar (8-byte words)";
+    }
+}
