@@ -4,10 +4,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Finds where a run ends in the byte-wise comparison of an old and a new page: the end of a run of
- * equal bytes (an XBZRLE zero run) or of differing bytes (a changed run). Runs are maximal, so every
- * implementation returns the same boundaries and the encoder's output never depends on which one
- * ran; they differ only in how many bytes one step compares.
+ * How the XBZRLE encoder finds the runs of equal bytes (zero runs) and differing bytes (changed
+ * runs) between an old and a new page. Runs are maximal and the overflow checks are QEMU's, so
+ * every implementation writes the same bytes and makes the same overflow decisions; they differ
+ * only in how many bytes one step compares.
  *
  * <p>{@link #fastest()} picks the SIMD scan when the JDK's incubating Vector API module is in the
  * boot layer ({@code --add-modules jdk.incubator.vector}) and the CPU has at least 256-bit vectors,
@@ -19,11 +19,11 @@ sealed interface RunScan permits ScalarRunScan, VectorRunScan {
     /** The system property that forces a scan: {@code auto} (default), {@code scalar}, {@code vector}. */
     String PROPERTY = "tern.xbzrle.scan";
 
-    /** The end of the run of equal bytes starting at {@code from}; {@code length} if it reaches the end. */
-    int equalRunEnd(byte[] old, byte[] cur, int from, int length);
-
-    /** The end of the run of differing bytes starting at {@code from}; {@code length} if it reaches the end. */
-    int changedRunEnd(byte[] old, byte[] cur, int from, int length);
+    /**
+     * Encodes {@code cur} against {@code old} exactly as {@link XbzrleEncoding#encode} documents,
+     * with arguments already checked.
+     */
+    int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen);
 
     /** The word-at-a-time scan, always available. */
     static RunScan scalar() {

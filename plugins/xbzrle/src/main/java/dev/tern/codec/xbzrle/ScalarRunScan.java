@@ -5,7 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-/** Run boundaries eight bytes at a time, with plain long arithmetic: the path every JVM can take. */
+/**
+ * Runs found one at a time, eight bytes per step with plain long arithmetic (as QEMU's scalar
+ * encoder): the path every JVM can take.
+ */
 final class ScalarRunScan implements RunScan {
 
     static final ScalarRunScan INSTANCE = new ScalarRunScan();
@@ -19,14 +22,44 @@ final class ScalarRunScan implements RunScan {
     }
 
     @Override
-    public int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
+    public int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+        int d = 0;
+        int i = 0;
+        while (i < length) {
+            if (d + 2 > dlen) {
+                return XbzrleEncoding.OVERFLOW;
+            }
+            int zeroEnd = equalRunEnd(old, cur, i, length);
+            if (zeroEnd == length) {
+                return d; // 0 when the whole page is unchanged; otherwise the trailing zero run is omitted
+            }
+            d += ShortUleb128.write(dst, d, zeroEnd - i);
+            i = zeroEnd;
+            if (d + 2 > dlen) {
+                return XbzrleEncoding.OVERFLOW;
+            }
+            int changedEnd = changedRunEnd(old, cur, i, length);
+            int n = changedEnd - i;
+            d += ShortUleb128.write(dst, d, n);
+            if (d + n > dlen) {
+                return XbzrleEncoding.OVERFLOW;
+            }
+            System.arraycopy(cur, i, dst, d, n);
+            d += n;
+            i = changedEnd;
+        }
+        return d;
+    }
+
+    /** The end of the run of equal bytes starting at {@code from}; {@code length} if it reaches the end. */
+    static int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
         // Arrays.mismatch is a JIT intrinsic that already compares a wide word at a time.
         int m = Arrays.mismatch(old, from, length, cur, from, length);
         return m < 0 ? length : from + m;
     }
 
-    @Override
-    public int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
+    /** The end of the run of differing bytes starting at {@code from}; {@code length} if it reaches the end. */
+    static int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
         int j = from;
         while (j + Long.BYTES <= length) {
             long x = (long) LONGS.get(old, j) ^ (long) LONGS.get(cur, j);

@@ -4,10 +4,11 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Run boundaries a SIMD register at a time (64 bytes with AVX-512, 32 with AVX2): one compare gives
- * a lane mask of equal bytes, and the run ends at the mask's first flip. A run that starts in the
- * page's last partial block is finished with one overlapping load that ends at the page end, so no
- * byte loop runs on pages of at least one vector.
+ * Runs found from SIMD compares, 64 bytes per block (one AVX-512 compare, or two AVX2 ones): each
+ * block's compare yields a 64-bit mask of equal bytes, and every run boundary inside the block is
+ * a trailing-zero count on that mask, so each byte is loaded and compared once however many runs
+ * the block holds. The page's last partial block reuses an overlapping load that ends at the page
+ * end, so pages of at least 64 bytes never take a byte loop; shorter ones go to the scalar scan.
  *
  * <p>This class links against the incubating {@code jdk.incubator.vector} module; {@link RunScan}
  * loads it only reflectively and only when that module is in the boot layer.
@@ -16,8 +17,7 @@ final class VectorRunScan implements RunScan {
 
     private static final VectorSpecies<Byte> SPECIES =
             ByteVector.SPECIES_PREFERRED.length() >= 64 ? ByteVector.SPECIES_512 : ByteVector.SPECIES_256;
-    private static final int WIDTH = SPECIES.length();
-    private static final long LANES = WIDTH == Long.SIZE ? -1L : (1L << WIDTH) - 1;
+    private static final int BLOCK = Long.SIZE;
 
     private VectorRunScan() {
     }
@@ -28,44 +28,84 @@ final class VectorRunScan implements RunScan {
     }
 
     @Override
-    public int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
-        return runEnd(old, cur, from, length, true);
-    }
-
-    @Override
-    public int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
-        return runEnd(old, cur, from, length, false);
-    }
-
-    private static int runEnd(byte[] old, byte[] cur, int from, int length, boolean equalRun) {
-        int i = from;
-        while (i + WIDTH <= length) {
-            long stops = stops(old, cur, i, equalRun);
-            if (stops != 0) {
-                return i + Long.numberOfTrailingZeros(stops);
+    public int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+        if (length < BLOCK) {
+            return ScalarRunScan.INSTANCE.encode(old, cur, length, dst, dlen);
+        }
+        // The same rounds and the same three overflow checks as the scalar scan (see XbzrleEncoding).
+        int d = 0;
+        int i = 0;
+        int base = 0;
+        long equal = blockBits(old, cur, 0, length);
+        while (i < length) {
+            if (d + 2 > dlen) {
+                return XbzrleEncoding.OVERFLOW;
             }
-            i += WIDTH;
+            int zeroStart = i;
+            long differ = ~equal & (-1L << (i - base)); // bits past the page end count as differing
+            while (differ == 0) {
+                base += BLOCK;
+                if (base >= length) {
+                    return d; // the page ends unchanged: 0 for an unchanged page, else the last zero run is omitted
+                }
+                equal = blockBits(old, cur, base, length);
+                differ = ~equal;
+            }
+            i = base + Long.numberOfTrailingZeros(differ);
+            if (i >= length) {
+                return d;
+            }
+            d += ShortUleb128.write(dst, d, i - zeroStart);
+            if (d + 2 > dlen) {
+                return XbzrleEncoding.OVERFLOW;
+            }
+            int changedStart = i;
+            long same = equal & (-1L << (i - base)); // bits past the page end are 0: no stop there
+            while (same == 0) {
+                base += BLOCK;
+                if (base >= length) {
+                    break;
+                }
+                equal = blockBits(old, cur, base, length);
+                same = equal;
+            }
+            i = same == 0 ? length : base + Long.numberOfTrailingZeros(same);
+            int n = i - changedStart;
+            d += ShortUleb128.write(dst, d, n);
+            if (d + n > dlen) {
+                return XbzrleEncoding.OVERFLOW;
+            }
+            System.arraycopy(cur, changedStart, dst, d, n);
+            d += n;
         }
-        if (i >= length) {
-            return length;
-        }
-        if (length < WIDTH) {
-            return equalRun ? ScalarRunScan.INSTANCE.equalRunEnd(old, cur, i, length)
-                    : ScalarRunScan.INSTANCE.changedRunEnd(old, cur, i, length);
-        }
-        int base = length - WIDTH;
-        long stops = stops(old, cur, base, equalRun) >>> (i - base);
-        return stops == 0 ? length : i + Long.numberOfTrailingZeros(stops);
+        return d;
     }
 
-    /** One bit per lane at {@code at} where the run kind changes: a differing byte in an equal run, or vice versa. */
-    private static long stops(byte[] old, byte[] cur, int at, boolean equalRun) {
-        long equal = ByteVector.fromArray(SPECIES, old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
-        return equalRun ? ~equal & LANES : equal;
+    /**
+     * Bit k set when the pages agree at byte {@code base + k}, for the block at {@code base} (a
+     * multiple of 64 below {@code length}, which is at least 64); bits past the page end are 0.
+     */
+    private static long blockBits(byte[] old, byte[] cur, int base, int length) {
+        if (base + BLOCK <= length) {
+            return equalBits(old, cur, base);
+        }
+        int tail = length - BLOCK;
+        return equalBits(old, cur, tail) >>> (base - tail);
+    }
+
+    /** Bit k set when the pages agree at byte {@code at + k}, for the 64 bytes at {@code at}. */
+    private static long equalBits(byte[] old, byte[] cur, int at) {
+        if (SPECIES.length() == BLOCK) {
+            return ByteVector.fromArray(SPECIES, old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
+        }
+        int half = SPECIES.length();
+        long low = ByteVector.fromArray(SPECIES, old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
+        long high = ByteVector.fromArray(SPECIES, old, at + half).eq(ByteVector.fromArray(SPECIES, cur, at + half)).toLong();
+        return low | (high << half);
     }
 
     @Override
     public String toString() {
-        return "vector (" + SPECIES.vectorBitSize() + "-bit)";
+        return "vector (" + SPECIES.vectorBitSize() + "-bit compares, 64-byte blocks)";
     }
 }

@@ -86,32 +86,7 @@ public final class XbzrleEncoding {
         if (dlen < 0 || dst.length < dlen) {
             throw new IllegalArgumentException("output limit " + dlen + " exceeds the output array (" + dst.length + ")");
         }
-        int d = 0;
-        int i = 0;
-        while (i < length) {
-            if (d + 2 > dlen) {
-                return OVERFLOW;
-            }
-            int zeroEnd = scan.equalRunEnd(old, cur, i, length);
-            if (zeroEnd == length) {
-                return d; // 0 when the whole page is unchanged; otherwise the trailing zero run is omitted
-            }
-            d += ShortUleb128.write(dst, d, zeroEnd - i);
-            i = zeroEnd;
-            if (d + 2 > dlen) {
-                return OVERFLOW;
-            }
-            int changedEnd = scan.changedRunEnd(old, cur, i, length);
-            int n = changedEnd - i;
-            d += ShortUleb128.write(dst, d, n);
-            if (d + n > dlen) {
-                return OVERFLOW;
-            }
-            System.arraycopy(cur, i, dst, d, n);
-            d += n;
-            i = changedEnd;
-        }
-        return d;
+        return scan.encode(old, cur, length, dst, dlen);
     }
 
     /**

@@ -14,12 +14,12 @@ package dev.tern.codec.xbzrle;
  * of draw} (an edit may rewrite the same value), which reaches QEMU's overflow paths. All
  * remainders are of the unsigned 64-bit draw.
  */
-final class ScenarioPages {
+public final class ScenarioPages {
 
     static final int PAGE = 4096;
 
     /** The four scenarios of the original XBZRLE patch, plus random edits for overflow coverage. */
-    enum Scenario {
+    public enum Scenario {
         SPARSE(1, 1111, 12),
         MEDIUM(2, 701, 33),
         DENSE(3, 203, 41),

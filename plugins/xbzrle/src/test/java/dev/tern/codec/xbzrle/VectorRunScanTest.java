@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The SIMD scan against the scalar scan and the byte-wise model: same run boundaries from every
- * start, same deltas and overflow decisions on random and scenario pages. Needs the JVM option
+ * The SIMD scan against the scalar scan and the byte-wise model: same deltas and overflow decisions
+ * for run edges at every offset around block edges and page ends, on random and scenario pages. Needs the JVM option
  * {@code --add-modules jdk.incubator.vector} (surefire's default execution passes it).
  */
 class VectorRunScanTest {
@@ -20,27 +20,52 @@ class VectorRunScanTest {
     private final RunScan scalar = RunScan.scalar();
 
     @Test
-    void boundariesMatchAByteScanFromEveryStartAndForEveryShortLength() {
-        SplittableRandom random = new SplittableRandom(31);
-        for (int round = 0; round < 400; round++) {
-            int length = round < 200 ? 1 + round : 1 + random.nextInt(PAGE);
-            byte[] a = new byte[length];
-            byte[] b = new byte[length];
-            int runBias = 1 + random.nextInt(100);
-            boolean same = random.nextBoolean();
-            for (int i = 0; i < length; i++) {
-                if (random.nextInt(runBias) == 0) {
-                    same = !same;
+    void theVectorScanIsTheOneLoaded() {
+        assertEquals("VectorRunScan", vector.getClass().getSimpleName());
+    }
+
+    @Test
+    void everySingleChangedRunOnShortPagesMatchesTheModel() {
+        // Pages of 64..200 bytes put run edges at every offset around block edges and the page end.
+        for (int length : new int[] {64, 65, 100, 127, 128, 129, 191, 200}) {
+            byte[] old = new byte[length];
+            for (int start = 0; start < length; start++) {
+                for (int end = start + 1; end <= length; end++) {
+                    byte[] cur = old.clone();
+                    for (int k = start; k < end; k++) {
+                        cur[k] = (byte) (k | 1);
+                    }
+                    assertSameAsModel(old, cur, length, length, "length " + length + " run " + start + ".." + end);
                 }
-                a[i] = (byte) random.nextInt(256);
-                b[i] = same ? a[i] : (byte) (a[i] ^ (1 + random.nextInt(255)));
             }
-            for (int from = 0; from < length; from += 1 + random.nextInt(4)) {
-                String where = "round " + round + " length " + length + " from " + from;
-                assertEquals(byteScan(a, b, from, length, true), vector.equalRunEnd(a, b, from, length), where);
-                assertEquals(byteScan(a, b, from, length, false), vector.changedRunEnd(a, b, from, length), where);
-                assertEquals(byteScan(a, b, from, length, false), scalar.changedRunEnd(a, b, from, length), where);
+        }
+    }
+
+    @Test
+    void twoRunsAroundEveryBlockEdgeMatchTheModel() {
+        int length = 4096;
+        byte[] old = new byte[length];
+        new SplittableRandom(33).nextBytes(old);
+        for (int edge = 64; edge < length; edge += 64 * 7) {
+            for (int a = edge - 3; a <= edge + 3; a++) {
+                for (int gap = 1; gap <= 66; gap += 5) {
+                    byte[] cur = old.clone();
+                    cur[a] ^= 1;
+                    cur[a + 1] ^= 2;
+                    cur[Math.min(length - 1, a + 1 + gap)] ^= 4;
+                    assertSameAsModel(old, cur, length, length, "edge " + edge + " at " + a + " gap " + gap);
+                }
             }
+        }
+    }
+
+    private void assertSameAsModel(byte[] old, byte[] cur, int length, int dlen, String where) {
+        byte[] model = new byte[dlen];
+        byte[] ours = new byte[dlen];
+        int expected = ByteWiseXbzrleModel.encode(old, cur, length, model, dlen);
+        assertEquals(expected, XbzrleEncoding.encode(vector, old, cur, length, ours, dlen), where);
+        if (expected > 0) {
+            assertArrayEquals(Arrays.copyOf(model, expected), Arrays.copyOf(ours, expected), where);
         }
     }
 
@@ -84,29 +109,18 @@ class VectorRunScanTest {
     }
 
     @Test
-    void runsTouchingBothPageEndsAndPagesShorterThanAVector() {
+    void pagesShorterThanABlockAndFullyChangedPages() {
         for (int length : new int[] {1, 7, 8, 31, 32, 33, 63, 64, 65, 127, 128, 129, PAGE}) {
             byte[] old = new byte[length];
             byte[] allChanged = new byte[length];
             Arrays.fill(allChanged, (byte) 1);
-            byte[] model = new byte[length + 8];
-            byte[] ours = new byte[length + 8];
-            int expected = ByteWiseXbzrleModel.encode(old, allChanged, length, model, length + 8);
-            assertEquals(expected, XbzrleEncoding.encode(vector, old, allChanged, length, ours, length + 8), "length " + length);
-            assertArrayEquals(Arrays.copyOf(model, expected), Arrays.copyOf(ours, expected), "length " + length);
+            assertSameAsModel(old, allChanged, length, length + 8, "all changed, length " + length);
+            assertSameAsModel(old, allChanged, length, length, "all changed at the limit, length " + length);
             byte[] lastOnly = old.clone();
             lastOnly[length - 1] = 9;
-            assertEquals(length - 1, vector.equalRunEnd(old, lastOnly, 0, length), "length " + length);
-            assertEquals(length, vector.changedRunEnd(old, lastOnly, length - 1, length), "length " + length);
-            assertEquals(length, vector.equalRunEnd(old, old, 0, length), "length " + length);
+            assertSameAsModel(old, lastOnly, length, length, "last byte, length " + length);
+            assertSameAsModel(old, old.clone(), length, length, "unchanged, length " + length);
         }
     }
 
-    private static int byteScan(byte[] a, byte[] b, int from, int length, boolean equal) {
-        int i = from;
-        while (i < length && (a[i] == b[i]) == equal) {
-            i++;
-        }
-        return i;
-    }
 }
