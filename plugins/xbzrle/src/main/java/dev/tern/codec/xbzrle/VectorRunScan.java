@@ -1,5 +1,6 @@
 package dev.tern.codec.xbzrle;
 
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -7,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Runs found from SIMD compares, 64 bytes per block (one AVX-512 compare, or two AVX2 ones): each
  * block's compare yields a 64-bit mask of equal bytes, and every run boundary inside the block is
  * a trailing-zero count on that mask, so each byte is loaded and compared once however many runs
- * the block holds. The page's last partial block reuses an overlapping load that ends at the page
+ * the block holds; a stretch of whole unchanged blocks is skipped with the JDK's mismatch intrinsic,
+ * which needs no per-block mask. The page's last partial block reuses an overlapping load that ends at the page
  * end, so pages of at least 64 bytes never take a byte loop; shorter ones go to the scalar scan.
  *
  * <p>This class links against the incubating {@code jdk.incubator.vector} module; {@link RunScan}
@@ -50,6 +52,17 @@ final class VectorRunScan implements RunScan {
                 }
                 equal = blockBits(old, cur, base, length);
                 differ = ~equal;
+                if (differ == 0 && base + 2 * BLOCK <= length) {
+                    // A long unchanged stretch: the JDK's mismatch intrinsic strides through it
+                    // without a mask per block, then the block holding the change is reloaded.
+                    int m = Arrays.mismatch(old, base + BLOCK, length, cur, base + BLOCK, length);
+                    if (m < 0) {
+                        return d;
+                    }
+                    base = (base + BLOCK + m) & -BLOCK;
+                    equal = blockBits(old, cur, base, length);
+                    differ = ~equal;
+                }
             }
             i = base + Long.numberOfTrailingZeros(differ);
             if (i >= length) {

@@ -3,7 +3,10 @@ package dev.tern.codec.xbzrle;
 import dev.tern.spi.codec.CodecException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * The XBZRLE delta format of QEMU's live migration ({@code migration/xbzrle.c}), byte for byte.
@@ -56,6 +59,10 @@ public final class XbzrleEncoding {
     /** The largest page a delta can describe (run lengths are 14-bit). */
     public static final int MAX_PAGE = ShortUleb128.MAX_VALUE;
 
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     /** Chosen once: a constant, so the JIT inlines the one scan this JVM uses. */
     private static final RunScan SCAN = RunScan.fastest();
 
@@ -98,58 +105,79 @@ public final class XbzrleEncoding {
      * @return the offset just past the last byte written (QEMU's return value)
      */
     public static int decode(ByteBuffer in, MemorySegment page, String what) throws CodecException {
-        MemorySegment src = MemorySegment.ofBuffer(in);
+        return decode(in, page, what, -1);
+    }
+
+    /**
+     * {@link #decode(ByteBuffer, MemorySegment, String)} for the page at guest address {@code gpa},
+     * which messages name; the name is formatted only when a delta is refused, not per page.
+     */
+    public static int decode(ByteBuffer in, MemorySegment page, long gpa) throws CodecException {
+        return decode(in, page, null, gpa);
+    }
+
+    private static int decode(ByteBuffer in, MemorySegment page, String what, long gpa) throws CodecException {
         long pageSize = page.byteSize();
         if (pageSize > MAX_PAGE) {
             throw new IllegalArgumentException("page of " + pageSize + " bytes exceeds the XBZRLE limit " + MAX_PAGE);
         }
-        if (src.byteSize() > pageSize) {
-            throw new CodecException("XBZRLE delta for " + what + " is " + src.byteSize()
+        int slen = in.remaining();
+        if (slen > pageSize) {
+            throw new CodecException("XBZRLE delta for " + name(what, gpa) + " is " + slen
                     + " bytes, longer than the " + pageSize + "-byte page");
         }
-        int end = walk(src, page, (int) pageSize, what, false);
-        walk(src, page, (int) pageSize, what, true);
+        byte[] src;
+        int from;
+        if (in.hasArray()) {
+            src = in.array();
+            from = in.arrayOffset() + in.position();
+        } else {
+            src = new byte[slen];
+            in.get(in.position(), src);
+            from = 0;
+        }
+        int end = validate(src, from, slen, (int) pageSize, what, gpa);
+        apply(src, from, from + slen, page);
         in.position(in.limit());
         return end;
     }
 
-    /** Parses the delta; writes to {@code page} only when {@code apply}, which is safe once a dry walk passed. */
-    private static int walk(MemorySegment src, MemorySegment page, int dlen, String what, boolean apply)
-            throws CodecException {
-        int slen = (int) src.byteSize();
+    /** Checks the whole delta against QEMU's acceptance rules and returns where it ends in the page. */
+    private static int validate(byte[] src, int from, int slen, int dlen, String what, long gpa) throws CodecException {
         int i = 0;
         int d = 0;
         while (i < slen) {
             if (slen - i < 2) {
-                throw malformed(what, i, "a zero-run length needs at least 2 bytes left, " + (slen - i) + " remain");
+                throw malformed(what, gpa, i, "a zero-run length needs at least 2 bytes left, " + (slen - i) + " remain");
             }
-            long zrun = readLength(src, i, what);
-            int zrunLen = (int) zrun;
-            if (i != 0 && zrunLen == 0) {
-                throw malformed(what, i, "zero-run length 0 is only valid at the start");
+            int zrun = length(src, from + i);
+            if (zrun < 0) {
+                throw malformed(what, gpa, i, "run length longer than two ULEB128 bytes");
             }
-            i += (int) (zrun >>> 32);
-            d += zrunLen;
+            if (i != 0 && zrun == 0) {
+                throw malformed(what, gpa, i, "zero-run length 0 is only valid at the start");
+            }
+            i += ShortUleb128.sizeOnWire(src[from + i]);
+            d += zrun;
             if (d > dlen) {
-                throw malformed(what, i, "zero run ends at page offset " + d + ", past the " + dlen + "-byte page");
+                throw malformed(what, gpa, i, "zero run ends at page offset " + d + ", past the " + dlen + "-byte page");
             }
             if (slen - i < 2) {
-                throw malformed(what, i, "a changed run needs at least 2 bytes left, " + (slen - i) + " remain");
+                throw malformed(what, gpa, i, "a changed run needs at least 2 bytes left, " + (slen - i) + " remain");
             }
-            long nzrun = readLength(src, i, what);
-            int n = (int) nzrun;
+            int n = length(src, from + i);
+            if (n < 0) {
+                throw malformed(what, gpa, i, "run length longer than two ULEB128 bytes");
+            }
             if (n == 0) {
-                throw malformed(what, i, "changed-run length 0");
+                throw malformed(what, gpa, i, "changed-run length 0");
             }
-            i += (int) (nzrun >>> 32);
+            i += ShortUleb128.sizeOnWire(src[from + i]);
             if (d + n > dlen) {
-                throw malformed(what, i, "changed run of " + n + " bytes at page offset " + d + " passes the page end");
+                throw malformed(what, gpa, i, "changed run of " + n + " bytes at page offset " + d + " passes the page end");
             }
             if (i + n > slen) {
-                throw malformed(what, i, "changed run of " + n + " bytes but only " + (slen - i) + " input bytes remain");
-            }
-            if (apply) {
-                MemorySegment.copy(src, i, page, d, n);
+                throw malformed(what, gpa, i, "changed run of " + n + " bytes but only " + (slen - i) + " input bytes remain");
             }
             d += n;
             i += n;
@@ -157,20 +185,60 @@ public final class XbzrleEncoding {
         return d;
     }
 
-    /** Reads a short ULEB128 at {@code at}: value in the low 32 bits, byte count in the high 32. */
-    private static long readLength(MemorySegment src, int at, String what) throws CodecException {
-        int first = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, at));
-        if ((first & 0x80) == 0) {
-            return (1L << 32) | first;
+    /** Writes a validated delta's changed runs into the page. */
+    private static void apply(byte[] src, int i, int end, MemorySegment page) {
+        long d = 0;
+        while (i < end) {
+            int zrun = length(src, i);
+            i += ShortUleb128.sizeOnWire(src[i]);
+            d += zrun;
+            int n = length(src, i);
+            i += ShortUleb128.sizeOnWire(src[i]);
+            copy(src, i, page, d, n);
+            d += n;
+            i += n;
         }
-        int second = Byte.toUnsignedInt(src.get(ValueLayout.JAVA_BYTE, at + 1));
-        if ((second & 0x80) != 0) {
-            throw malformed(what, at, "run length longer than two ULEB128 bytes");
-        }
-        return (2L << 32) | (first & 0x7f) | (second << 7);
     }
 
-    private static CodecException malformed(String what, int offset, String problem) {
-        return new CodecException("malformed XBZRLE delta for " + what + " at input offset " + offset + ": " + problem);
+    /**
+     * Copies a changed run. Runs are typically tens of bytes, where a bulk segment copy costs more
+     * in set-up than in moving bytes, so runs of 8..256 bytes move as 8-byte words, the last word
+     * overlapping the one before it instead of finishing byte by byte.
+     */
+    private static void copy(byte[] src, int at, MemorySegment page, long offset, int n) {
+        if (n < Long.BYTES) {
+            for (int k = 0; k < n; k++) {
+                page.set(ValueLayout.JAVA_BYTE, offset + k, src[at + k]);
+            }
+        } else if (n <= 256) {
+            int k = 0;
+            for (; k + Long.BYTES <= n; k += Long.BYTES) {
+                page.set(WORD, offset + k, (long) LONGS.get(src, at + k));
+            }
+            if (k < n) {
+                page.set(WORD, offset + n - Long.BYTES, (long) LONGS.get(src, at + n - Long.BYTES));
+            }
+        } else {
+            MemorySegment.copy(src, at, page, ValueLayout.JAVA_BYTE, offset, n);
+        }
+    }
+
+    /** The short ULEB128 at {@code at} (two bytes readable), or -1 when it would need a third byte. */
+    private static int length(byte[] src, int at) {
+        int first = src[at];
+        if (first >= 0) {
+            return first;
+        }
+        int second = src[at + 1];
+        return second < 0 ? -1 : (first & 0x7f) | (second << 7);
+    }
+
+    private static String name(String what, long gpa) {
+        return what != null ? what : "page 0x" + Long.toHexString(gpa);
+    }
+
+    private static CodecException malformed(String what, long gpa, int offset, String problem) {
+        return new CodecException("malformed XBZRLE delta for " + name(what, gpa) + " at input offset " + offset
+                + ": " + problem);
     }
 }

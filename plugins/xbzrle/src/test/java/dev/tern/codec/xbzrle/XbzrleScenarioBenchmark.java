@@ -2,6 +2,7 @@ package dev.tern.codec.xbzrle;
 
 import dev.tern.codec.xbzrle.ScenarioPages.Scenario;
 import dev.tern.spi.codec.CodecException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -27,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code set=hot}: 16 page pairs (128 KiB, stays in L2) walked round robin. {@code set=cold}:
  * 16384 pairs (64 MiB of old pages + 64 MiB of new pages, four times this machine's 32 MiB L3)
  * walked in order, as a migration pass walks guest RAM against its cache. Decode applies each
- * page's delta to its own copy of the old page (idempotent, so repeating it is valid); {@code scan}
+ * page's delta to its own copy of the old page in off-heap memory, as guest RAM is (idempotent, so
+ * repeating it is valid); {@code scan}
  * does not affect decode, so run decode with one value ({@code -p scan=vector}).
  *
  * <p>The QEMU side of the comparison runs the same pages through QEMU's C code; see
@@ -55,7 +57,8 @@ public class XbzrleScenarioBenchmark {
     private RunScan runScan;
     private byte[][] olds;
     private byte[][] news;
-    private byte[][] targets;
+    private MemorySegment[] targets;
+    private Arena arena;
     private byte[][] deltas;
     private byte[] dst;
     private int pairs;
@@ -76,7 +79,9 @@ public class XbzrleScenarioBenchmark {
         };
         olds = new byte[pairs][PAGE];
         news = new byte[pairs][PAGE];
-        targets = new byte[pairs][];
+        arena = Arena.ofShared();
+        MemorySegment ram = arena.allocate((long) pairs * PAGE, PAGE);
+        targets = new MemorySegment[pairs];
         deltas = new byte[pairs][];
         dst = new byte[PAGE];
         for (int p = 0; p < pairs; p++) {
@@ -86,7 +91,7 @@ public class XbzrleScenarioBenchmark {
                 throw new IllegalStateException(scenario + " page " + p + " encoded to " + n + "; scenarios never overflow");
             }
             deltas[p] = Arrays.copyOf(dst, n);
-            targets[p] = olds[p].clone();
+            targets[p] = ram.asSlice((long) p * PAGE, PAGE).copyFrom(MemorySegment.ofArray(olds[p]));
             deltaBytes += n;
         }
     }
@@ -95,6 +100,7 @@ public class XbzrleScenarioBenchmark {
     public void report() {
         System.out.printf("%n%s %s: %.1f encoded bytes/page over %d pages%n", scenario, set,
                 (double) deltaBytes / pairs, pairs);
+        arena.close();
     }
 
     private int nextPage() {
@@ -112,6 +118,6 @@ public class XbzrleScenarioBenchmark {
     @Benchmark
     public int decode() throws CodecException {
         int p = nextPage();
-        return XbzrleEncoding.decode(ByteBuffer.wrap(deltas[p]), MemorySegment.ofArray(targets[p]), "bench");
+        return XbzrleEncoding.decode(ByteBuffer.wrap(deltas[p]), targets[p], (long) p * PAGE);
     }
 }
