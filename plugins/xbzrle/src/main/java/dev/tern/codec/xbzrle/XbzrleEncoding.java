@@ -3,10 +3,7 @@ package dev.tern.codec.xbzrle;
 import dev.tern.spi.codec.CodecException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * The XBZRLE delta format of QEMU's live migration ({@code migration/xbzrle.c}), byte for byte.
@@ -58,10 +55,6 @@ public final class XbzrleEncoding {
 
     /** The largest page a delta can describe (run lengths are 14-bit). */
     public static final int MAX_PAGE = ShortUleb128.MAX_VALUE;
-
-    private static final VarHandle LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Chosen once: a constant, so the JIT inlines the one scan this JVM uses. */
     private static final RunScan SCAN = RunScan.fastest();
@@ -200,23 +193,11 @@ public final class XbzrleEncoding {
         }
     }
 
-    /**
-     * Copies a changed run. Runs are typically tens of bytes, where a bulk segment copy costs more
-     * in set-up than in moving bytes, so runs of 8..256 bytes move as 8-byte words, the last word
-     * overlapping the one before it instead of finishing byte by byte.
-     */
+    /** Copies a changed run; a bulk copy's set-up costs more than moving a few bytes one by one. */
     private static void copy(byte[] src, int at, MemorySegment page, long offset, int n) {
         if (n < Long.BYTES) {
             for (int k = 0; k < n; k++) {
                 page.set(ValueLayout.JAVA_BYTE, offset + k, src[at + k]);
-            }
-        } else if (n <= 256) {
-            int k = 0;
-            for (; k + Long.BYTES <= n; k += Long.BYTES) {
-                page.set(WORD, offset + k, (long) LONGS.get(src, at + k));
-            }
-            if (k < n) {
-                page.set(WORD, offset + n - Long.BYTES, (long) LONGS.get(src, at + n - Long.BYTES));
             }
         } else {
             MemorySegment.copy(src, at, page, ValueLayout.JAVA_BYTE, offset, n);
