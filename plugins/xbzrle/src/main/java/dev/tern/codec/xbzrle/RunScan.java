@@ -1,13 +1,15 @@
 package dev.tern.codec.xbzrle;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * How the XBZRLE encoder finds the runs of equal bytes (zero runs) and differing bytes (changed
- * runs) between an old and a new page. Runs are maximal and the overflow checks are QEMU's, so
- * every implementation writes the same bytes and makes the same overflow decisions; they differ
- * only in how many bytes one step compares.
+ * The inner loops of XBZRLE, in one implementation per instruction width: how the encoder finds
+ * the runs of equal bytes (zero runs) and differing bytes (changed runs) between an old and a new
+ * page, and how the decoder writes a changed run back. Runs are maximal and the overflow checks
+ * are QEMU's, so every implementation writes the same bytes and makes the same overflow decisions;
+ * they differ only in how many bytes one step handles.
  *
  * <p>{@link #fastest()} picks the SIMD scan when the JDK's incubating Vector API module is in the
  * boot layer ({@code --add-modules jdk.incubator.vector}) and the CPU has at least 256-bit vectors,
@@ -24,6 +26,9 @@ sealed interface RunScan permits ScalarRunScan, VectorRunScan {
      * with arguments already checked.
      */
     int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen);
+
+    /** Copies {@code n} bytes of a decoded changed run from {@code src} at {@code at} into {@code page} at {@code offset}. */
+    void copyRun(byte[] src, int at, MemorySegment page, long offset, int n);
 
     /** The word-at-a-time scan, always available. */
     static RunScan scalar() {

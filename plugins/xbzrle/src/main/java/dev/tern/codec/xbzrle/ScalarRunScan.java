@@ -1,5 +1,7 @@
 package dev.tern.codec.xbzrle;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -49,6 +51,18 @@ final class ScalarRunScan implements RunScan {
             i = changedEnd;
         }
         return d;
+    }
+
+    @Override
+    public void copyRun(byte[] src, int at, MemorySegment page, long offset, int n) {
+        // A bulk copy's set-up costs more than moving a few bytes one by one.
+        if (n < Long.BYTES) {
+            for (int k = 0; k < n; k++) {
+                page.set(ValueLayout.JAVA_BYTE, offset + k, src[at + k]);
+            }
+        } else {
+            MemorySegment.copy(src, at, page, ValueLayout.JAVA_BYTE, offset, n);
+        }
     }
 
     /** The end of the run of equal bytes starting at {@code from}; {@code length} if it reaches the end. */

@@ -1,7 +1,10 @@
 package dev.tern.codec.xbzrle;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -92,6 +95,20 @@ final class VectorRunScan implements RunScan {
             d += n;
         }
         return d;
+    }
+
+    /** Runs move a vector at a time, the last part with a masked load and store, which never touch bytes past the run. */
+    @Override
+    public void copyRun(byte[] src, int at, MemorySegment page, long offset, int n) {
+        int width = SPECIES.length();
+        int k = 0;
+        for (; k + width <= n; k += width) {
+            ByteVector.fromArray(SPECIES, src, at + k).intoMemorySegment(page, offset + k, ByteOrder.LITTLE_ENDIAN);
+        }
+        if (k < n) {
+            VectorMask<Byte> tail = SPECIES.indexInRange(0, n - k);
+            ByteVector.fromArray(SPECIES, src, at + k, tail).intoMemorySegment(page, offset + k, ByteOrder.LITTLE_ENDIAN, tail);
+        }
     }
 
     /**

@@ -187,20 +187,9 @@ public final class XbzrleEncoding {
             d += zrun;
             int n = length(src, i);
             i += ShortUleb128.sizeOnWire(src[i]);
-            copy(src, i, page, d, n);
+            SCAN.copyRun(src, i, page, d, n);
             d += n;
             i += n;
-        }
-    }
-
-    /** Copies a changed run; a bulk copy's set-up costs more than moving a few bytes one by one. */
-    private static void copy(byte[] src, int at, MemorySegment page, long offset, int n) {
-        if (n < Long.BYTES) {
-            for (int k = 0; k < n; k++) {
-                page.set(ValueLayout.JAVA_BYTE, offset + k, src[at + k]);
-            }
-        } else {
-            MemorySegment.copy(src, at, page, ValueLayout.JAVA_BYTE, offset, n);
         }
     }
 
