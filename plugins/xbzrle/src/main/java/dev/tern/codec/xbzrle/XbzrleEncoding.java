@@ -47,6 +47,11 @@ import java.nio.ByteBuffer;
  * non-zero; runs must stay inside page and input) and {@code load_xbzrle}'s refusal of a delta
  * longer than the page. Unlike QEMU, which writes as it parses, it validates the whole delta first,
  * so a malformed delta leaves the page untouched.
+ *
+ * <h2>Speed</h2>
+ * The inner loops are a {@link RunScan}: SIMD compares and stores through the JDK's Vector API when
+ * the JVM runs with {@code --add-modules jdk.incubator.vector}, else 8-byte words. Both give the
+ * same bytes and decisions; the choice is made once per JVM.
  */
 public final class XbzrleEncoding {
 

@@ -18,8 +18,9 @@ import java.util.List;
  * the machine is shared and wall time counts other processes' slices. JMH's
  * {@link XbzrleScenarioBenchmark} measures the same operations in wall time.
  *
- * <p>{@code XbzrleSideBySide HOT_PAIRS COLD_PAIRS SECONDS}, with
- * {@code --add-modules jdk.incubator.vector} for the vector column.
+ * <p>{@code XbzrleSideBySide HOT_PAIRS COLD_PAIRS SECONDS [SCENARIO...]}, with
+ * {@code --add-modules jdk.incubator.vector} for the vector column. Run one scenario per JVM (as
+ * JMH forks do): otherwise code compiled for one scenario's run lengths serves the next ones.
  */
 public final class XbzrleSideBySide {
 
@@ -110,16 +111,19 @@ public final class XbzrleSideBySide {
     }
 
     public static void main(String[] args) throws CodecException {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("usage: XbzrleSideBySide HOT_PAIRS COLD_PAIRS SECONDS");
+        if (args.length < 3) {
+            throw new IllegalArgumentException("usage: XbzrleSideBySide HOT_PAIRS COLD_PAIRS SECONDS [SCENARIO...]");
         }
+        List<Scenario> scenarios = args.length == 3
+                ? List.of(Scenario.SPARSE, Scenario.MEDIUM, Scenario.DENSE, Scenario.VERY_DENSE)
+                : Arrays.stream(args, 3, args.length).map(Scenario::valueOf).toList();
         int hot = Integer.parseInt(args[0]);
         int cold = Integer.parseInt(args[1]);
         double seconds = Double.parseDouble(args[2]);
         boolean vector = RunScan.vectorAvailable();
         System.out.printf("%-10s %-4s %8s %9s %9s %9s  (GB/s = 4096-byte pages x pages/s / 1e9, median pass, thread CPU time)%n",
                 "scenario", "set", "B/page", "enc-sc", "enc-vec", "decode");
-        for (Scenario scenario : List.of(Scenario.SPARSE, Scenario.MEDIUM, Scenario.DENSE, Scenario.VERY_DENSE)) {
+        for (Scenario scenario : scenarios) {
             for (int pairs : new int[] {hot, cold}) {
                 try (Arena arena = Arena.ofConfined()) {
                     XbzrleSideBySide set = new XbzrleSideBySide(scenario, pairs, arena);
