@@ -134,10 +134,50 @@ public final class XbzrleEncoding {
             in.get(in.position(), src);
             from = 0;
         }
-        int end = validate(src, from, slen, (int) pageSize, what, gpa);
+        int end = wellFormedEnd(src, from, slen, (int) pageSize);
+        if (end < 0) {
+            end = validate(src, from, slen, (int) pageSize, what, gpa); // throws, naming the first problem
+        }
         apply(src, from, from + slen, page);
         in.position(in.limit());
         return end;
+    }
+
+    /**
+     * The page offset where a well-formed delta ends, or -1 if any of QEMU's acceptance rules fails.
+     * The same rules as {@link #validate}, folded into one branch per run: validation is about half
+     * of a dense page's decoding time, and deltas from a sender are nearly always well formed.
+     */
+    private static int wellFormedEnd(byte[] src, int from, int slen, int dlen) {
+        int i = 0;
+        int d = 0;
+        boolean bad = false;
+        while (i < slen) {
+            if (slen - i < 2) {
+                return -1;
+            }
+            int first = src[from + i];
+            int second = src[from + i + 1];
+            int zrun = first >= 0 ? first : (first & 0x7f) | (second << 7);
+            bad |= (first < 0 & second < 0) | (zrun == 0 & i != 0);
+            i += first >= 0 ? 1 : 2;
+            d += zrun;
+            if (slen - i < 2) {
+                return -1;
+            }
+            first = src[from + i];
+            second = src[from + i + 1];
+            int n = first >= 0 ? first : (first & 0x7f) | (second << 7);
+            i += first >= 0 ? 1 : 2;
+            // n <= 0 also catches a third length byte (negative n); d + n > dlen also catches d > dlen.
+            bad |= (first < 0 & second < 0) | (n <= 0) | (d + n > dlen) | (i + n > slen);
+            if (bad) {
+                return -1;
+            }
+            d += n;
+            i += n;
+        }
+        return d;
     }
 
     /** Checks the whole delta against QEMU's acceptance rules and returns where it ends in the page. */
