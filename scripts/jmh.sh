@@ -15,4 +15,4 @@ for c in "${JAVA_HOME:-}" /usr/lib/jvm/*25*; do
   if [[ -n $c && -x $c/bin/java ]]; then java=$c/bin/java; break; fi
 done
 [[ -n $java ]] || { echo "jmh.sh: no JDK 25 found" >&2; exit 2; }
-exec "$java" -cp "$cp" org.openjdk.jmh.Main "$@"
+exec "$java" --add-modules jdk.incubator.vector -cp "$cp" org.openjdk.jmh.Main "$@"

@@ -23,6 +23,14 @@ final class ShortUleb128 {
         return value < 0x80 ? 1 : 2;
     }
 
+    /**
+     * The number of bytes a valid length takes on the wire, from its first byte: a decoder accepts
+     * non-minimal forms such as {@code 0x80 0x00}, so the decoded value alone cannot say.
+     */
+    static int sizeOnWire(byte first) {
+        return first < 0 ? 2 : 1;
+    }
+
     /** Writes {@code value} at {@code at} and returns the number of bytes written. */
     static int write(byte[] dst, int at, int value) {
         if (value < 0 || value > MAX_VALUE) {

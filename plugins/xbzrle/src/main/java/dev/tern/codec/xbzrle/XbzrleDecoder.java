@@ -14,6 +14,6 @@ public final class XbzrleDecoder implements PageDecoder {
 
     @Override
     public void decode(long gpa, ByteBuffer in, MemorySegment page) throws CodecException {
-        XbzrleEncoding.decode(in, page, "page 0x" + Long.toHexString(gpa));
+        XbzrleEncoding.decode(in, page, gpa);
     }
 }

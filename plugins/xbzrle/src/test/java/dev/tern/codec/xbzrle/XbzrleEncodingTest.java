@@ -186,7 +186,7 @@ class XbzrleEncodingTest {
             while (naive < length && a[naive] != b[naive]) {
                 naive++;
             }
-            assertEquals(naive, XbzrleEncoding.changedRunEnd(a, b, from, length), "round " + round);
+            assertEquals(naive, ScalarRunScan.changedRunEnd(a, b, from, length), "round " + round);
         }
     }
 
