@@ -7,8 +7,10 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 module=${1:?usage: scripts/jmh.sh MODULE [JMH ARGS...]}
 shift
 cd "$repo"
-mvn -q -B -pl "$module" -am test-compile -DskipTests
-mvn -q -B -pl "$module" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh-classpath.txt
+# One reactor run, so sibling modules resolve to their fresh target/classes rather than to
+# whatever (stale or missing) jars ~/.m2 holds.
+mvn -q -B -pl "$module" -am test-compile dependency:build-classpath -DskipTests \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/jmh-classpath.txt
 cp="$module/target/test-classes:$module/target/classes:$(cat "$module/target/jmh-classpath.txt")"
 java=""
 for c in "${JAVA_HOME:-}" /usr/lib/jvm/*25*; do
