@@ -92,7 +92,7 @@ public final class X86Cpu implements Vcpu {
     /** NMIs are not modelled, so HLT with IF clear can only be ended by a reset. */
     @Override
     public boolean haltedForever() {
-        return halted && (core.flags & CpuCore.IF) == 0;
+        return halted && core.flags(CpuCore.IF) == 0;
     }
 
     @Override
@@ -100,7 +100,7 @@ public final class X86Cpu implements Vcpu {
         CpuCore c = core;
         java.util.Arrays.fill(c.r, 0);
         c.r[CpuCore.EDX] = signature;
-        c.flags = 2;
+        c.setFlags(2);
         c.eip = 0xfff0;
         for (int i = 0; i < 6; i++) {
             c.seg[i].set(0, 0, 0xffff, 0x93, true);
@@ -155,7 +155,7 @@ public final class X86Cpu implements Vcpu {
                     exitRequested = false;
                     return VcpuExit.EXIT_REQUESTED;
                 }
-                if (interruptRequest && (c.flags & CpuCore.IF) != 0 && count != shadow && pic != null) {
+                if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && pic != null) {
                     halted = false;
                     int vector = pic.acknowledge() & 0xff;
                     String fatal = deliverEvent(vector, false, 0, false);
@@ -169,12 +169,11 @@ public final class X86Cpu implements Vcpu {
                 if (count >= end) {
                     return VcpuExit.BUDGET_EXHAUSTED;
                 }
-                int savedFlags = c.flags;
+                boolean trap = c.flag(CpuCore.TF);
                 int result;
                 try {
                     result = interp.step();
                 } catch (CpuFault f) {
-                    c.flags = savedFlags;
                     String fatal = deliverException(f);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
@@ -193,7 +192,7 @@ public final class X86Cpu implements Vcpu {
                         halted = true;
                     }
                 }
-                if ((savedFlags & CpuCore.TF) != 0) {
+                if (trap) {
                     c.dr[6] |= 0x4000;
                     String fatal = deliverEvent(CpuFault.DB, false, 0, false);
                     if (fatal != null) {
@@ -233,12 +232,12 @@ public final class X86Cpu implements Vcpu {
         int code = error;
         CpuFault current = first;
         for (int attempt = 0; attempt < 4; attempt++) {
-            int savedFlags = core.flags;
+            int savedFlags = core.flags();
             try {
                 InterruptDelivery.deliver(core, vec, core.eip, false, he, code);
                 return null;
             } catch (CpuFault second) {
-                core.flags = savedFlags;
+                core.setFlags(savedFlags);
                 if (vec == CpuFault.DF) {
                     return "triple fault (exception " + second.vector() + " while delivering #DF) at "
                             + describe();
@@ -294,7 +293,7 @@ public final class X86Cpu implements Vcpu {
         return String.format("cs:eip=%04x:%08x eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x "
                         + "ebp=%08x esp=%08x eflags=%08x cr0=%08x cpl=%d count=%d%s",
                 c.seg[CpuCore.CS].selector, c.eip, c.r[0], c.r[3], c.r[1], c.r[2], c.r[6], c.r[7], c.r[5],
-                c.r[4], c.flags, c.cr0, c.cpl, instructions, halted ? " halted" : "");
+                c.r[4], c.flags(), c.cr0, c.cpl, instructions, halted ? " halted" : "");
     }
 
     /** Captures the architectural state. */
@@ -304,7 +303,7 @@ public final class X86Cpu implements Vcpu {
         for (Segment s : c.seg) {
             segs.add(stateOf(s));
         }
-        return new X86State(c.r.clone(), c.eip, c.flags, List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
+        return new X86State(c.r.clone(), c.eip, c.flags(), List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
                 c.gdtBase, c.gdtLimit, c.idtBase, c.idtLimit, c.cr0, c.cr2, c.cr3, c.cr4, c.dr.clone(), c.cpl,
                 sys.tsc().offset(), sys.apicBase(), instructions, halted, shadowUntil == instructions,
                 interruptRequest, c.a20, fpu != null ? fpu.save() : X86State.FPU_POWER_ON);
@@ -330,7 +329,7 @@ public final class X86Cpu implements Vcpu {
         CpuCore c = core;
         System.arraycopy(st.gprs(), 0, c.r, 0, 8);
         c.eip = st.eip();
-        c.flags = st.eflags();
+        c.setFlags(st.eflags());
         for (int i = 0; i < 6; i++) {
             apply(c.seg[i], st.segments().get(i));
         }

@@ -20,7 +20,8 @@ public final class CpuCore {
 
     public final int[] r = new int[8];
     public int eip;
-    public int flags = 2;
+    /** EFLAGS; the status flags are evaluated lazily (see {@link Eflags}). */
+    public final Eflags ef = new Eflags();
     public final Segment[] seg = new Segment[6];
     public final Segment ldtr = new Segment();
     public final Segment tr = new Segment();
@@ -81,12 +82,12 @@ public final class CpuCore {
     }
 
     public boolean v86() {
-        return (flags & VM) != 0;
+        return ef.get(VM) != 0;
     }
 
     /** Protected mode and not virtual-8086: descriptors and privilege checks apply. */
     public boolean pmode() {
-        return (cr0 & 1) != 0 && (flags & VM) == 0;
+        return (cr0 & 1) != 0 && ef.get(VM) == 0;
     }
 
     public void setCpl(int c) {
@@ -136,28 +137,31 @@ public final class CpuCore {
 
     // ---------------------------------------------------------------- flags
 
+    /** The architectural EFLAGS value (saved state, PUSHF, interrupt frames). */
+    public int flags() {
+        return ef.get();
+    }
+
+    public void setFlags(int value) {
+        ef.set(value);
+    }
+
+    /** The flags of {@code mask}; reading only non-status bits never materialises the lazy ones. */
+    public int flags(int mask) {
+        return ef.get(mask);
+    }
+
     public boolean flag(int f) {
-        return (flags & f) != 0;
+        return ef.test(f);
     }
 
     public void setFlag(int f, boolean on) {
-        flags = on ? flags | f : flags & ~f;
+        ef.put(f, on);
     }
 
     /** Evaluates condition code {@code cc} (0..15) as used by Jcc/SETcc/CMOVcc. */
     public boolean condition(int cc) {
-        int f = flags;
-        boolean v = switch (cc >> 1) {
-            case 0 -> (f & OF) != 0;
-            case 1 -> (f & CF) != 0;
-            case 2 -> (f & ZF) != 0;
-            case 3 -> (f & (CF | ZF)) != 0;
-            case 4 -> (f & SF) != 0;
-            case 5 -> (f & PF) != 0;
-            case 6 -> ((f & SF) != 0) != ((f & OF) != 0);
-            default -> (f & ZF) != 0 || (((f & SF) != 0) != ((f & OF) != 0));
-        };
-        return v != ((cc & 1) != 0);
+        return ef.condition(cc);
     }
 
     // ---------------------------------------------------------------- segmented memory
@@ -180,7 +184,7 @@ public final class CpuCore {
 
     /** A misaligned data access: #AC(0) when CR0.AM, EFLAGS.AC and CPL 3 all enable the check. */
     private void checkAlignment() {
-        if (user != 0 && (cr0 & CR0_AM) != 0 && (flags & AC) != 0) {
+        if (user != 0 && (cr0 & CR0_AM) != 0 && ef.get(AC) != 0) {
             throw CpuFault.withCode(CpuFault.AC, 0);
         }
     }

@@ -39,11 +39,30 @@ public final class Interpreter {
     }
 
     /**
-     * Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. Only the
+     * Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. A fault
+     * ({@link CpuFault}) leaves EFLAGS as they were before the instruction. Only the
      * decode-cache hit is here, so the compiled method stays small enough for the JIT to inline it
      * into the run loop; decoding is out of line in {@link #decodeAndExecute}.
      */
     public int step() {
+        // EFLAGS as before the instruction, field by field (no allocation, and reading the lazy
+        // record does not materialise it): a faulting instruction must leave the flags untouched.
+        Eflags ef = c.ef;
+        int bits = ef.bits;
+        int kind = ef.kind;
+        int a = ef.a;
+        int b = ef.b;
+        int res = ef.res;
+        int size = ef.size;
+        try {
+            return stepUnguarded();
+        } catch (CpuFault f) {
+            ef.restore(bits, kind, a, b, res, size);
+            throw f;
+        }
+    }
+
+    private int stepUnguarded() {
         CpuCore c = this.c;
         int start = c.eip;
         c.ip = start;
@@ -175,7 +194,7 @@ public final class Interpreter {
      * with a register offset, CMPXCHG8B) against each other.
      */
     private int executeAtomic(CpuCore c, int op) {
-        int flags = c.flags;
+        int flags = c.flags();
         int ip = c.ip;
         try {
             while (true) {
@@ -185,7 +204,7 @@ public final class Interpreter {
                         return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
                     }
                 } catch (LockRetry retry) {
-                    c.flags = flags;
+                    c.setFlags(flags);
                 }
             }
         } finally {
@@ -302,13 +321,13 @@ public final class Interpreter {
             case 0xCC -> InterruptDelivery.deliver(c, 3, c.ip, true, false, 0);
             case 0xCD -> {
                 int n = c.fetch8();
-                if (c.v86() && (c.flags & CpuCore.IOPL) != CpuCore.IOPL) {
+                if (c.v86() && c.flags(CpuCore.IOPL) != CpuCore.IOPL) {
                     throw CpuFault.gp(0);
                 }
                 InterruptDelivery.deliver(c, n, c.ip, true, false, 0);
             }
             case 0xCE -> {
-                if ((c.flags & OF) != 0) {
+                if (c.flag(OF)) {
                     InterruptDelivery.deliver(c, 4, c.ip, true, false, 0);
                 }
             }
@@ -354,25 +373,25 @@ public final class Interpreter {
                 sys.privileged();
                 return HALT;
             }
-            case 0xF5 -> c.flags ^= CF;
+            case 0xF5 -> c.setFlag(CF, !c.flag(CF));
             case 0xF6 -> ArithOps.group3(c, false);
             case 0xF7 -> ArithOps.group3(c, true);
-            case 0xF8 -> c.flags &= ~CF;
-            case 0xF9 -> c.flags |= CF;
+            case 0xF8 -> c.setFlag(CF, false);
+            case 0xF9 -> c.setFlag(CF, true);
             case 0xFA -> {
                 FarTransfer.checkIopl(c);
-                c.flags &= ~IF;
+                c.setFlag(IF, false);
             }
             case 0xFB -> {
                 FarTransfer.checkIopl(c);
-                boolean wasOff = (c.flags & IF) == 0;
-                c.flags |= IF;
+                boolean wasOff = c.flags(IF) == 0;
+                c.setFlag(IF, true);
                 if (wasOff) {
                     return SHADOW;
                 }
             }
-            case 0xFC -> c.flags &= ~DF;
-            case 0xFD -> c.flags |= DF;
+            case 0xFC -> c.setFlag(DF, false);
+            case 0xFD -> c.setFlag(DF, true);
             case 0xFE -> group4(c);
             case 0xFF -> group5(c);
             default -> throw CpuFault.ud();
@@ -394,7 +413,7 @@ public final class Interpreter {
         } else {
             cx = (c.r[ECX] - 1) & 0xffff;
         }
-        boolean zf = (c.flags & CpuCore.ZF) != 0;
+        boolean zf = c.flag(CpuCore.ZF);
         boolean take = cx != 0 && (op == 0xE2 || (op == 0xE1) == zf);
         if (take) {
             c.jumpNear(c.ip + rel);
