@@ -10,6 +10,7 @@ import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.core.DecodedBlock;
 import dev.tern.x86.core.EscapeOps;
 import dev.tern.x86.core.InterruptDelivery;
 import dev.tern.x86.core.Interpreter;
@@ -170,6 +171,33 @@ public final class X86Cpu implements Vcpu {
                     return VcpuExit.BUDGET_EXHAUSTED;
                 }
                 boolean trap = c.flag(CpuCore.TF);
+                // A decoded block runs only when no interrupt could be accepted at any of its
+                // instruction boundaries and no single-step trap is due: then the per-instruction
+                // checks above cannot fire inside it, and block boundaries never decide anything.
+                if (!trap && !(interruptRequest && c.flag(CpuCore.IF))) {
+                    DecodedBlock b = interp.enterBlock();
+                    if (b != null) {
+                        long room = end - count;
+                        int n = room < b.size() ? (int) room : b.size();
+                        try {
+                            for (int i = 0; i < n; ) {
+                                boolean more = interp.executeInBlock(b, i);
+                                count++;
+                                instructions = count;
+                                i++;
+                                if (!more) {
+                                    break;
+                                }
+                            }
+                        } catch (CpuFault f) {
+                            String fatal = deliverException(f);
+                            if (fatal != null) {
+                                return new VcpuExit.Shutdown(fatal);
+                            }
+                        }
+                        continue;
+                    }
+                }
                 int result;
                 try {
                     result = interp.step();
@@ -270,11 +298,13 @@ public final class X86Cpu implements Vcpu {
     @Override
     public void requestExit() {
         exitRequested = true;
+        core.blockBreak = true;
     }
 
     @Override
     public void setInterruptRequest(boolean asserted) {
         interruptRequest = asserted;
+        core.blockBreak = true;
     }
 
     @Override

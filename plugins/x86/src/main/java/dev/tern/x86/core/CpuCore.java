@@ -42,6 +42,13 @@ public final class CpuCore {
     /** TLB half for the current privilege: {@link Mmu#USER} at CPL 3. */
     int user;
 
+    /**
+     * Set when something happened that a running {@link DecodedBlock} must not run past: a store or
+     * MMIO access took the MMU slow path (it may have hit the block's own code, or a device), an
+     * interrupt request changed, or an exit was requested. Checked after every block instruction.
+     */
+    public boolean blockBreak;
+
     // ---- per-instruction decode state ----
     /** Offset (in CS) of the next instruction byte. */
     public int ip;
@@ -296,6 +303,13 @@ public final class CpuCore {
         }
     }
 
+    /** Sets the prefetch window to 8 known code bytes at offset {@code at} (a decoded block's copy). */
+    void setWindow(int at, long bytes) {
+        window = bytes;
+        windowIp = at;
+        windowLen = 8;
+    }
+
     /** Whether the prefetch window holds 8 bytes starting exactly at offset {@code start}. */
     boolean windowFullAt(int start) {
         return windowLen == 8 && windowIp == start;
@@ -377,25 +391,16 @@ public final class CpuCore {
 
     /**
      * The addressing form of the last memory ModRM: {@code disp + r[eaBase] + (r[eaIndex] << eaShift)}
-     * (a register index of 8 stands for none), truncated to 16 bits for 16-bit addressing. Kept so
-     * a cached decode can recompute the address from the current registers.
+     * ({@link #NO_REG} stands for none), truncated to 16 bits for 16-bit addressing. Kept so a
+     * cached decode can recompute the address from the current registers.
      */
     int eaBase;
     int eaIndex;
     int eaShift;
     int eaDisp;
 
-    /** A register number that is always zero in {@link #eaRegs}: "no base" or "no index". */
+    /** The register number recorded in {@link #eaBase}/{@link #eaIndex} for "none". */
     static final int NO_REG = 8;
-    private int eaReg(int i) {
-        return i == NO_REG ? 0 : r[i];
-    }
-
-    /** The effective offset of the recorded addressing form with the current registers. */
-    void computeEa() {
-        int off = eaDisp + eaReg(eaBase) + (eaReg(eaIndex) << eaShift);
-        eaOff = addr32 ? off : off & 0xffff;
-    }
 
     private void decodeEa16(int mod) {
         int base;

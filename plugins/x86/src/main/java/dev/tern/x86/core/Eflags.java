@@ -52,6 +52,7 @@ public final class Eflags {
 
     /** Replaces every flag. */
     public void set(int value) {
+        checkpoint();
         bits = value;
         kind = NONE;
     }
@@ -72,17 +73,20 @@ public final class Eflags {
     /** Sets or clears the flags of {@code mask}. */
     public void put(int mask, boolean on) {
         int v = (mask & STATUS) != 0 ? get() : bits;
+        checkpoint();
         bits = on ? v | mask : v & ~mask;
     }
 
     /** Replaces the status flags with {@code status}, leaving the others. */
     void setStatus(int status) {
+        checkpoint();
         bits = (bits & ~STATUS) | (status & STATUS);
         kind = NONE;
     }
 
     /** Records a flag-setting result; {@code result} is already masked to {@code bytes}. */
     void record(int k, int x, int y, int result, int bytes) {
+        checkpoint();
         kind = k;
         a = x;
         b = y;
@@ -191,13 +195,46 @@ public final class Eflags {
         };
     }
 
-    /** Puts back a state read field by field before an instruction that then faulted. */
-    void restore(int savedBits, int savedKind, int savedA, int savedB, int savedRes, int savedSize) {
-        bits = savedBits;
-        kind = savedKind;
-        a = savedA;
-        b = savedB;
-        res = savedRes;
-        size = savedSize;
+    // ---- rollback for faulting instructions ----
+    // The first change within an instruction saves the state it replaces, so an instruction that
+    // faults after setting flags can be undone, while instructions that leave the flags alone (most
+    // of them) pay one store at their start instead of a full copy.
+
+    private boolean touched;
+    private int savedBits;
+    private int savedKind;
+    private int savedA;
+    private int savedB;
+    private int savedRes;
+    private int savedSize;
+
+    /** Marks an instruction boundary: the current state is what {@link #rollback()} returns to. */
+    void beginInstruction() {
+        touched = false;
+    }
+
+    /** Returns to the state at the last {@link #beginInstruction()} (the instruction faulted). */
+    void rollback() {
+        if (touched) {
+            touched = false;
+            bits = savedBits;
+            kind = savedKind;
+            a = savedA;
+            b = savedB;
+            res = savedRes;
+            size = savedSize;
+        }
+    }
+
+    private void checkpoint() {
+        if (!touched) {
+            touched = true;
+            savedBits = bits;
+            savedKind = kind;
+            savedA = a;
+            savedB = b;
+            savedRes = res;
+            savedSize = size;
+        }
     }
 }

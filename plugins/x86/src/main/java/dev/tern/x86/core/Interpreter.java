@@ -45,19 +45,12 @@ public final class Interpreter {
      * into the run loop; decoding is out of line in {@link #decodeAndExecute}.
      */
     public int step() {
-        // EFLAGS as before the instruction, field by field (no allocation, and reading the lazy
-        // record does not materialise it): a faulting instruction must leave the flags untouched.
         Eflags ef = c.ef;
-        int bits = ef.bits;
-        int kind = ef.kind;
-        int a = ef.a;
-        int b = ef.b;
-        int res = ef.res;
-        int size = ef.size;
+        ef.beginInstruction();
         try {
             return stepUnguarded();
         } catch (CpuFault f) {
-            ef.restore(bits, kind, a, b, res, size);
+            ef.rollback();
             throw f;
         }
     }
@@ -83,6 +76,99 @@ public final class Interpreter {
         }
         return decodeAndExecute(c, start, d);
     }
+
+    /**
+     * The decoded block starting at the current CS:EIP, decoded now if needed, or null when no block
+     * starts here (the instruction must run through {@link #step()}). Entering a block write-protects
+     * its code page in the soft TLB and clears {@link CpuCore#blockBreak}.
+     */
+    public DecodedBlock enterBlock() {
+        CpuCore c = this.c;
+        int start = c.eip;
+        boolean d = c.code32();
+        int slot = (start ^ (start >>> BLOCK_BITS)) & (BLOCK_SLOTS - 1);
+        DecodedBlock b = blocks[slot];
+        try {
+            if (b == null || !b.matches(c, start, d)) {
+                b = DecodedBlock.build(this, c, start, d);
+                if (b == null) {
+                    return null;
+                }
+                blocks[slot] = b;
+            }
+        } catch (CpuFault f) {
+            // The one-at-a-time path raises this fault for the instruction itself.
+            return null;
+        }
+        if (b.size() == 0) {
+            return null;
+        }
+        c.blockBreak = false;
+        c.mmu.protectCode(b.csBase + start);
+        return b;
+    }
+
+    /**
+     * Executes instruction {@code i} of a block entered with {@link #enterBlock()}; a fault leaves
+     * EIP and EFLAGS as before it, exactly like {@link #step()}. Returns whether the block may go on
+     * with instruction {@code i + 1}: false after its last instruction, after a taken branch, or when
+     * something set {@link CpuCore#blockBreak}.
+     */
+    public boolean executeInBlock(DecodedBlock b, int i) {
+        CpuCore c = this.c;
+        DecodedHeader h = b.insns[i];
+        Eflags ef = c.ef;
+        ef.beginInstruction();
+        try {
+            c.startIp = h.eip;
+            c.setWindow(h.eip, b.windows[i]);
+            h.replay(c);
+            executeDecoded(c, h.opcode);
+        } catch (CpuFault f) {
+            ef.rollback();
+            throw f;
+        }
+        int next = i + 1;
+        return next < b.insns.length && !c.blockBreak && c.eip == b.insns[next].eip;
+    }
+
+    /**
+     * Decodes the header of the instruction at {@code start} without executing it (for block
+     * building); null when its fetch window is not full or the header is longer than 8 bytes.
+     * Clobbers the per-instruction decode state, which every execution path sets afresh.
+     */
+    DecodedHeader decodeHeader(int start, boolean d) {
+        CpuCore c = this.c;
+        c.ip = start;
+        c.startIp = start;
+        c.op32 = d;
+        c.addr32 = d;
+        c.segOverride = -1;
+        c.rep = 0;
+        c.lock = false;
+        c.startFetch();
+        if (!c.windowFullAt(start)) {
+            return null;
+        }
+        long window = c.window();
+        int op = c.fetch8();
+        if (PREFIX[op]) {
+            op = prefixes(c, op, start, d);
+        }
+        if (op == 0x0F) {
+            op = 0x100 | c.fetch8();
+        }
+        boolean modrm = OpcodeTable.hasModrm(op);
+        if (modrm) {
+            c.decodeModrm();
+        }
+        int length = c.ip - start;
+        return length <= 8 ? new DecodedHeader(c, start, d, window, length, op, modrm) : null;
+    }
+
+    private static final int BLOCK_BITS = 12;
+    private static final int BLOCK_SLOTS = 1 << BLOCK_BITS;
+    private final DecodedBlock[] blocks = new DecodedBlock[BLOCK_SLOTS];
 
     private static int slot(int start) {
         return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
