@@ -150,6 +150,8 @@ public final class X86Cpu implements Vcpu {
         CpuCore c = core;
         Interpreter interp = interpreter;
         long shadow = shadowUntil;
+        // Devices may have written guest memory since the last slice.
+        interp.distrust();
         try {
             while (true) {
                 if (exitRequested) {
@@ -158,6 +160,7 @@ public final class X86Cpu implements Vcpu {
                 }
                 if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && pic != null) {
                     halted = false;
+                    interp.distrust();
                     int vector = pic.acknowledge() & 0xff;
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
@@ -177,19 +180,11 @@ public final class X86Cpu implements Vcpu {
                 if (!trap && !(interruptRequest && c.flag(CpuCore.IF))) {
                     DecodedBlock b = interp.enterBlock();
                     if (b != null) {
-                        long room = end - count;
-                        int n = room < b.size() ? (int) room : b.size();
                         try {
-                            for (int i = 0; i < n; ) {
-                                boolean more = interp.executeInBlock(b, i);
-                                count++;
-                                instructions = count;
-                                i++;
-                                if (!more) {
-                                    break;
-                                }
-                            }
+                            count = runBlock(b, count, end);
                         } catch (CpuFault f) {
+                            count = instructions;
+                            interp.distrust();
                             String fatal = deliverException(f);
                             if (fatal != null) {
                                 return new VcpuExit.Shutdown(fatal);
@@ -199,6 +194,7 @@ public final class X86Cpu implements Vcpu {
                     }
                 }
                 int result;
+                interp.distrust();
                 try {
                     result = interp.step();
                 } catch (CpuFault f) {
@@ -234,6 +230,38 @@ public final class X86Cpu implements Vcpu {
         } finally {
             retired = count;
             shadowUntil = shadow;
+        }
+    }
+
+    /**
+     * Runs an entered block, and runs it again while it loops back to its own start (a tight
+     * guest loop) with nothing having set {@link CpuCore#blockBreak}: that is exactly what the
+     * run loop and {@link Interpreter#enterBlock()} would decide, without their per-block cost.
+     * Returns the new instruction count; when an instruction faults, {@link #instructions} holds
+     * the count before it.
+     */
+    private long runBlock(DecodedBlock b, long start, long end) {
+        CpuCore c = core;
+        Interpreter interp = interpreter;
+        int size = b.size();
+        long count = start;
+        instructions = count;
+        while (true) {
+            long room = end - count;
+            int n = room < size ? (int) room : size;
+            int i = 0;
+            while (i < n) {
+                boolean more = interp.executeInBlock(b, i);
+                count++;
+                instructions = count;
+                i++;
+                if (!more) {
+                    break;
+                }
+            }
+            if (i != size || c.blockBreak || !b.startsAt(c.eip) || count >= end) {
+                return count;
+            }
         }
     }
 

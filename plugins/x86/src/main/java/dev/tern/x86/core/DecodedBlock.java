@@ -29,6 +29,8 @@ public final class DecodedBlock {
     final DecodedHeader[] insns;
     /** Each instruction's 8 code bytes starting at its first byte (the fetch window). */
     final long[] windows;
+    /** Where instruction {@code i + 1} starts (what EIP must be to go on after instruction i). */
+    final int[] nextEip;
     /** Bytes from {@link #eip} covered by the windows; validated on entry. */
     private final int span;
     private final long[] chunks;
@@ -41,8 +43,17 @@ public final class DecodedBlock {
         this.code32 = code32;
         this.insns = insns;
         this.windows = windows;
+        this.nextEip = new int[insns.length];
+        for (int i = 0; i + 1 < insns.length; i++) {
+            nextEip[i] = insns[i + 1].eip;
+        }
         this.span = span;
         this.chunks = chunks;
+    }
+
+    /** Whether the block's first instruction is at offset {@code at} (in the same code segment). */
+    public boolean startsAt(int at) {
+        return eip == at;
     }
 
     /** Number of instructions. */
@@ -50,10 +61,18 @@ public final class DecodedBlock {
         return insns.length;
     }
 
+    /** The trust period of {@link Interpreter} in which the bytes were last compared. */
+    int trustEpoch = -1;
+
+    /** Whether this block was decoded at this CS:EIP with this code segment. */
+    boolean sameKey(CpuCore c, int at, boolean d) {
+        Segment cs = c.seg[CpuCore.CS];
+        return eip == at && code32 == d && csBase == cs.base && csLimit == cs.limit;
+    }
+
     /** Whether this block was decoded at this CS:EIP in this mode from the bytes there now. */
     boolean matches(CpuCore c, int at, boolean d) {
-        Segment cs = c.seg[CpuCore.CS];
-        if (eip != at || code32 != d || csBase != cs.base || csLimit != cs.limit) {
+        if (!sameKey(c, at, d)) {
             return false;
         }
         return chunks.length == 0 || c.mmu.codeEquals(csBase + at, chunks, span, c.user);

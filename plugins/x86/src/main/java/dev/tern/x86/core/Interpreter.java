@@ -86,10 +86,15 @@ public final class Interpreter {
         CpuCore c = this.c;
         int start = c.eip;
         boolean d = c.code32();
+        if (c.blockBreak) {
+            distrust();
+        }
+        int page = (c.seg[CS].base + start) >>> 12;
         int slot = (start ^ (start >>> BLOCK_BITS)) & (BLOCK_SLOTS - 1);
         DecodedBlock b = blocks[slot];
         try {
-            if (b == null || !b.matches(c, start, d)) {
+            boolean vouched = b != null && page == trustedPage && b.trustEpoch == trustEpoch && b.sameKey(c, start, d);
+            if (!vouched && (b == null || !b.matches(c, start, d))) {
                 b = DecodedBlock.build(this, c, start, d);
                 if (b == null) {
                     return null;
@@ -103,10 +108,31 @@ public final class Interpreter {
         if (b.size() == 0) {
             return null;
         }
+        if (page != trustedPage) {
+            trustedPage = page;
+            trustEpoch++;
+        }
+        b.trustEpoch = trustEpoch;
         c.blockBreak = false;
         c.mmu.protectCode(b.csBase + start);
         return b;
     }
+
+    /**
+     * Forgets that the code page of the last block is known unchanged. Blocks that run back to back
+     * on one page skip comparing their bytes, because every store to that page while they run takes
+     * the MMU slow path and sets {@link CpuCore#blockBreak}. Anything else that might write memory —
+     * an instruction run one at a time, event delivery, a new run slice (devices act between
+     * slices) — must call this first.
+     */
+    public void distrust() {
+        trustedPage = -1;
+    }
+
+    /** The linear page whose blocks' bytes are vouched for, or -1. */
+    private int trustedPage = -1;
+    /** Counts trust periods; a block validated in the current one needs no byte comparison. */
+    private int trustEpoch;
 
     /**
      * Executes instruction {@code i} of a block entered with {@link #enterBlock()}; a fault leaves
@@ -123,13 +149,13 @@ public final class Interpreter {
             c.startIp = h.eip;
             c.setWindow(h.eip, b.windows[i]);
             h.replay(c);
-            executeDecoded(c, h.opcode);
+            executeUncommitted(c, h.opcode);
+            c.eip = b.code32 ? c.ip : c.ip & 0xffff;
         } catch (CpuFault f) {
             ef.rollback();
             throw f;
         }
-        int next = i + 1;
-        return next < b.insns.length && !c.blockBreak && c.eip == b.insns[next].eip;
+        return i + 1 < b.insns.length && !c.blockBreak && c.eip == b.nextEip[i];
     }
 
     /**
@@ -260,10 +286,15 @@ public final class Interpreter {
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
             result = executeLocked(c, op);
         } else {
-            result = op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+            result = executeUncommitted(c, op);
         }
         c.eip = c.code32() ? c.ip : c.ip & 0xffff;
         return result;
+    }
+
+    /** Runs an unlocked instruction without committing EIP (blocks know their code size). */
+    private int executeUncommitted(CpuCore c, int op) {
+        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
     }
 
     private int executeLocked(CpuCore c, int op) {
