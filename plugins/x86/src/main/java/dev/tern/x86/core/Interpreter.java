@@ -93,19 +93,25 @@ public final class Interpreter {
         int slot = (start ^ (start >>> BLOCK_BITS)) & (BLOCK_SLOTS - 1);
         DecodedBlock b = blocks[slot];
         try {
-            boolean vouched = b != null && page == trustedPage && b.trustEpoch == trustEpoch && b.sameKey(c, start, d);
-            if (!vouched && (b == null || !b.matches(c, start, d))) {
-                b = DecodedBlock.build(this, c, start, d);
-                if (b == null) {
+            if (b == null || !b.sameKey(c, start, d)) {
+                // Code that runs once (most of a boot) is cheaper to step through than to decode
+                // into a block: decode on the second visit.
+                if (visited[slot] != start) {
+                    visited[slot] = start;
                     return null;
                 }
-                blocks[slot] = b;
+                b = rebuild(slot, start, d);
+            } else if (b.size() == 0) {
+                // Stepping is always correct, so "no block here" is not re-validated.
+                return null;
+            } else if ((page != trustedPage || b.trustEpoch != trustEpoch) && !b.matches(c, start, d)) {
+                b = rebuild(slot, start, d);
             }
         } catch (CpuFault f) {
             // The one-at-a-time path raises this fault for the instruction itself.
             return null;
         }
-        if (b.size() == 0) {
+        if (b == null || b.size() == 0) {
             return null;
         }
         if (page != trustedPage) {
@@ -115,6 +121,14 @@ public final class Interpreter {
         b.trustEpoch = trustEpoch;
         c.blockBreak = false;
         c.mmu.protectCode(b.csBase + start);
+        return b;
+    }
+
+    private DecodedBlock rebuild(int slot, int start, boolean d) {
+        DecodedBlock b = DecodedBlock.build(this, c, start, d);
+        if (b != null) {
+            blocks[slot] = b;
+        }
         return b;
     }
 
@@ -195,6 +209,8 @@ public final class Interpreter {
     private static final int BLOCK_BITS = 12;
     private static final int BLOCK_SLOTS = 1 << BLOCK_BITS;
     private final DecodedBlock[] blocks = new DecodedBlock[BLOCK_SLOTS];
+    /** EIP last seen at each slot without a block: a block is decoded when it comes round again. */
+    private final int[] visited = new int[BLOCK_SLOTS];
 
     private static int slot(int start) {
         return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
