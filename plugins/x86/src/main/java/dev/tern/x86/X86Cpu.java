@@ -152,6 +152,9 @@ public final class X86Cpu implements Vcpu {
         long shadow = shadowUntil;
         // Devices may have written guest memory since the last slice.
         interp.distrust();
+        // EIP the last one-at-a-time instruction left unchanged (a REP iteration): no block starts
+        // there, so the next iteration skips the block lookup.
+        int stayedAt = -1;
         try {
             while (true) {
                 if (exitRequested) {
@@ -177,7 +180,7 @@ public final class X86Cpu implements Vcpu {
                 // A decoded block runs only when no interrupt could be accepted at any of its
                 // instruction boundaries and no single-step trap is due: then the per-instruction
                 // checks above cannot fire inside it, and block boundaries never decide anything.
-                if (!trap && !(interruptRequest && c.flag(CpuCore.IF))) {
+                if (!trap && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
                     DecodedBlock b = interp.enterBlock();
                     if (b != null) {
                         try {
@@ -195,9 +198,12 @@ public final class X86Cpu implements Vcpu {
                 }
                 int result;
                 interp.distrust();
+                int before = c.eip;
                 try {
                     result = interp.step();
+                    stayedAt = c.eip == before ? before : -1;
                 } catch (CpuFault f) {
+                    stayedAt = -1;
                     String fatal = deliverException(f);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);

@@ -34,30 +34,33 @@ class DecodedBlockTest {
         return out;
     }
 
+    // Blocks are decoded once an address has come round a few times, so every scenario below loops
+    // enough for its decisive pass to run as a block.
+
     @Test
     void aStoreAheadOfItselfInTheRunningBlockIsExecutedInItsNewForm() {
-        // Two passes over L (blocks are decoded when code comes round again). Each pass stores AL
-        // over the instruction at P: the first pass leaves INC EDX (42) there and adds 4 to AL,
-        // so the second pass — running as a block decoded with INC EDX — turns P into INC ESI (46)
-        // just ahead of itself. The first pass's store also left a fast write translation for the
-        // code page, which entering the block must drop.
+        // Ten passes over L. Each pass stores AL over the instruction at P and flips AL between
+        // INC EDX (42) and INC ESI (46), so from the second pass on every pass rewrites the
+        // instruction just ahead of itself — inside a block decoded from the previous pass's bytes
+        // once blocks are in use. The stores also leave fast write translations for the code page,
+        // which entering a block must drop.
         TestMachine m = new TestMachine().protectedMode();
         int l = CODE + 7;
         int p = l + 6;
         m.code(concat(new int[] {0xB0, 0x42,                  // mov al, 0x42
-                    0xBB, 2, 0, 0, 0},                          // mov ebx, 2
+                    0xBB, 10, 0, 0, 0},                         // mov ebx, 10
                 new int[] {0xA2}, le32(p),                      // L: mov [P], al
                 new int[] {0x90,                                // nop
                     0x42,                                       // P: inc edx
-                    0x04, 0x04,                                 // add al, 4
+                    0x34, 0x04,                                 // xor al, 4
                     0x4B,                                       // dec ebx
                     0x75, 0xF4,                                 // jnz L
                     0xF4}));
         assertInstanceOf(VcpuExit.Halted.class, m.run());
         CpuCore c = m.cpu.core();
-        assertEquals(1, c.r[CpuCore.EDX], "first pass: INC EDX");
-        assertEquals(1, c.r[CpuCore.ESI], "second pass: the patched INC ESI ran, not the decoded INC EDX");
-        assertEquals(2 + 2 * 6 + 1, m.cpu.instructionCount());
+        assertEquals(5, c.r[CpuCore.EDX], "odd passes: INC EDX");
+        assertEquals(5, c.r[CpuCore.ESI], "even passes: the freshly patched INC ESI, never a stale decode");
+        assertEquals(2 + 10 * 6 + 1, m.cpu.instructionCount());
     }
 
     @Test
@@ -65,33 +68,36 @@ class DecodedBlockTest {
         // L: inc eax; inc ebx; jmp L  — the device turns INC EBX into INC ECX between runs.
         TestMachine m = new TestMachine().protectedMode();
         m.code(0x40, 0x43, 0xEB, 0xFC);
-        m.cpu.run(9);
+        m.cpu.run(30);
         CpuCore c = m.cpu.core();
-        assertEquals(3, c.r[CpuCore.EAX]);
-        assertEquals(3, c.r[CpuCore.EBX]);
+        assertEquals(10, c.r[CpuCore.EAX]);
+        assertEquals(10, c.r[CpuCore.EBX]);
         m.memory.writeU8(CODE + 1, 0x41);
-        m.cpu.run(6);
-        assertEquals(5, c.r[CpuCore.EAX]);
-        assertEquals(3, c.r[CpuCore.EBX], "INC EBX is gone");
-        assertEquals(2, c.r[CpuCore.ECX]);
+        m.cpu.run(30);
+        assertEquals(20, c.r[CpuCore.EAX]);
+        assertEquals(10, c.r[CpuCore.EBX], "INC EBX is gone");
+        assertEquals(10, c.r[CpuCore.ECX]);
         assertEquals(CODE, c.eip);
     }
 
     @Test
     void aStoreToAnotherPagesBlockIsSeenOnTheNextCall() {
-        // call F; call F; mov byte [F], 0x43; call F; hlt   with F: inc eax; ret on the next page.
+        //     mov ecx, 6
+        // L:  call F; dec ecx; jnz L
+        //     mov byte [F], 0x43; call F; hlt         with F: inc eax; ret on the next page.
         TestMachine m = new TestMachine().protectedMode();
         int f = CODE + 0x1000;
         m.poke(f, 0x40, 0xC3);
-        m.code(concat(new int[] {0xE8}, le32(f - (CODE + 5)),
+        m.code(concat(new int[] {0xB9}, le32(6),
                 new int[] {0xE8}, le32(f - (CODE + 10)),
+                new int[] {0x49, 0x75, 0xF8},
                 new int[] {0xC6, 0x05}, le32(f), new int[] {0x43},
-                new int[] {0xE8}, le32(f - (CODE + 22)),
+                new int[] {0xE8}, le32(f - (CODE + 25)),
                 new int[] {0xF4}));
         assertInstanceOf(VcpuExit.Halted.class, m.run());
         CpuCore c = m.cpu.core();
-        assertEquals(2, c.r[CpuCore.EAX], "the first two calls ran INC EAX");
-        assertEquals(1, c.r[CpuCore.EBX], "the third call ran the patched INC EBX");
+        assertEquals(6, c.r[CpuCore.EAX], "the first six calls ran INC EAX");
+        assertEquals(1, c.r[CpuCore.EBX], "the last call ran the patched INC EBX");
     }
 
     @Test
@@ -105,7 +111,7 @@ class DecodedBlockTest {
         TestMachine single = new TestMachine().protectedMode();
         single.code(code);
         long total = 0;
-        for (int n : new int[] {3, 1, 7, 2, 5, 11, 13, 4, 9, 22, 6}) {
+        for (int n : new int[] {3, 1, 7, 2, 5, 11, 13, 4, 9, 22, 6, 40, 3, 17, 8, 30}) {
             blocks.cpu.run(n);
             for (int k = 0; k < n; k++) {
                 single.cpu.run(1);
@@ -123,23 +129,23 @@ class DecodedBlockTest {
 
     @Test
     void aFaultInsideABlockLeavesTheStateTheFaultingInstructionFound() {
-        //     mov esi, 0x6000
-        // L:  mov eax, 1; cmp eax, 2; add [esi], eax; add esi, 0x1000; jmp L
-        // The second pass runs as a block and its ADD faults on the read-only page 0x7000.
+        //     mov esi, 0x6fe8
+        // L:  mov eax, 1; cmp eax, 2; add [esi], eax; add esi, 4; jmp L
+        // The seventh pass runs as a block and its ADD faults on the read-only page 0x7000.
         TestMachine m = new TestMachine().protectedMode().paging();
         m.memory.writeU32(m.pte(0x7000), 0x7000 | 5);
         int l = CODE + 5;
-        m.code(concat(new int[] {0xBE}, le32(0x6000),
+        m.code(concat(new int[] {0xBE}, le32(0x6fe8),
                 new int[] {0xB8}, le32(1),
-                new int[] {0x83, 0xF8, 0x02, 0x01, 0x06, 0x81, 0xC6, 0x00, 0x10, 0x00, 0x00, 0xEB, -18 & 0xff}));
+                new int[] {0x83, 0xF8, 0x02, 0x01, 0x06, 0x83, 0xC6, 0x04, 0xEB, -15 & 0xff}));
         assertInstanceOf(VcpuExit.Halted.class, m.run());
         CpuCore c = m.cpu.core();
         assertEquals(14, m.handledVector());
-        assertEquals(1 + 5 + 2 + 1, m.cpu.instructionCount(), "mov esi, a pass, mov and cmp, the handler's HLT");
+        assertEquals(1 + 6 * 5 + 2 + 1, m.cpu.instructionCount(), "mov esi, six passes, mov and cmp, the HLT");
         assertEquals(l + 8, m.stack(1), "EIP pushed is the faulting ADD");
         assertEquals(CpuCore.CF | CpuCore.PF | CpuCore.AF | CpuCore.SF, m.stack(3) & CpuCore.STATUS,
                 "EFLAGS pushed are CMP's (1-2), not the faulted ADD's");
-        assertEquals(1, m.peek32(0x6000), "the first pass added");
+        assertEquals(1, m.peek32(0x6ffc), "the sixth pass added");
         assertEquals(0, m.peek32(0x7000), "memory untouched");
         assertEquals(0x7000, c.r[CpuCore.ESI]);
         assertEquals(0x7000, c.cr2);
@@ -147,20 +153,20 @@ class DecodedBlockTest {
 
     @Test
     void aDivideFaultInsideABlockIsTakenAtTheDivide() {
-        //     mov ecx, 1
+        //     mov ecx, 6
         // L:  mov eax, 5; add ebx, 7; xor edx, edx; div ecx; dec ecx; jmp L
         TestMachine m = new TestMachine().protectedMode();
         int l = CODE + 5;
-        m.code(concat(new int[] {0xB9}, le32(1), new int[] {0xB8}, le32(5),
+        m.code(concat(new int[] {0xB9}, le32(6), new int[] {0xB8}, le32(5),
                 new int[] {0x83, 0xC3, 0x07, 0x31, 0xD2, 0xF7, 0xF1, 0x49, 0xEB, -15 & 0xff}));
         assertInstanceOf(VcpuExit.Halted.class, m.run());
         CpuCore c = m.cpu.core();
         assertEquals(0, m.handledVector());
         assertEquals(l + 10, m.stack(0), "EIP pushed is the DIV");
         assertEquals(CpuCore.ZF | CpuCore.PF, m.stack(2) & CpuCore.STATUS, "XOR's flags");
-        assertEquals(14, c.r[CpuCore.EBX]);
+        assertEquals(7 * 7, c.r[CpuCore.EBX]);
         assertEquals(5, c.r[CpuCore.EAX]);
         assertEquals(0, c.r[CpuCore.ECX]);
-        assertEquals(1 + 6 + 3 + 1, m.cpu.instructionCount());
+        assertEquals(1 + 6 * 6 + 3 + 1, m.cpu.instructionCount());
     }
 }

@@ -94,10 +94,14 @@ public final class Interpreter {
         DecodedBlock b = blocks[slot];
         try {
             if (b == null || !b.sameKey(c, start, d)) {
-                // Code that runs once (most of a boot) is cheaper to step through than to decode
-                // into a block: decode on the second visit.
+                // Code that runs only a few times (most of a boot) is cheaper to step through than
+                // to decode into a block: decode once an address has come round a few times.
                 if (visited[slot] != start) {
                     visited[slot] = start;
+                    visits[slot] = 1;
+                    return null;
+                }
+                if (++visits[slot] < DECODE_AFTER_VISITS) {
                     return null;
                 }
                 b = rebuild(slot, start, d);
@@ -206,11 +210,13 @@ public final class Interpreter {
         return length <= 8 ? new DecodedHeader(c, start, d, window, length, op, modrm) : null;
     }
 
-    private static final int BLOCK_BITS = 12;
+    private static final int BLOCK_BITS = 15;
     private static final int BLOCK_SLOTS = 1 << BLOCK_BITS;
     private final DecodedBlock[] blocks = new DecodedBlock[BLOCK_SLOTS];
-    /** EIP last seen at each slot without a block: a block is decoded when it comes round again. */
+    /** EIP last seen at each slot without a block, and how often in a row: see {@link #enterBlock()}. */
     private final int[] visited = new int[BLOCK_SLOTS];
+    private final byte[] visits = new byte[BLOCK_SLOTS];
+    private static final int DECODE_AFTER_VISITS = 4;
 
     private static int slot(int start) {
         return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
