@@ -265,7 +265,10 @@ public final class X86Cpu implements Vcpu {
                     break;
                 }
             }
-            if (i != size || c.blockBreak || !b.startsAt(c.eip) || count >= end) {
+            // blockBreak is a plain field that other threads also set; the volatile requests are
+            // read here too so a looping block always sees them within one pass.
+            if (i != size || c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested
+                    || interruptRequest) {
                 return count;
             }
         }
