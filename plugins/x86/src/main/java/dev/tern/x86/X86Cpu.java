@@ -10,6 +10,7 @@ import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.core.DecodedBlock;
 import dev.tern.x86.core.EscapeOps;
 import dev.tern.x86.core.InterruptDelivery;
 import dev.tern.x86.core.Interpreter;
@@ -92,7 +93,7 @@ public final class X86Cpu implements Vcpu {
     /** NMIs are not modelled, so HLT with IF clear can only be ended by a reset. */
     @Override
     public boolean haltedForever() {
-        return halted && (core.flags & CpuCore.IF) == 0;
+        return halted && core.flags(CpuCore.IF) == 0;
     }
 
     @Override
@@ -100,7 +101,7 @@ public final class X86Cpu implements Vcpu {
         CpuCore c = core;
         java.util.Arrays.fill(c.r, 0);
         c.r[CpuCore.EDX] = signature;
-        c.flags = 2;
+        c.setFlags(2);
         c.eip = 0xfff0;
         for (int i = 0; i < 6; i++) {
             c.seg[i].set(0, 0, 0xffff, 0x93, true);
@@ -149,14 +150,20 @@ public final class X86Cpu implements Vcpu {
         CpuCore c = core;
         Interpreter interp = interpreter;
         long shadow = shadowUntil;
+        // Devices may have written guest memory since the last slice.
+        interp.distrust();
+        // EIP the last one-at-a-time instruction left unchanged (a REP iteration): no block starts
+        // there, so the next iteration skips the block lookup.
+        int stayedAt = -1;
         try {
             while (true) {
                 if (exitRequested) {
                     exitRequested = false;
                     return VcpuExit.EXIT_REQUESTED;
                 }
-                if (interruptRequest && (c.flags & CpuCore.IF) != 0 && count != shadow && pic != null) {
+                if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && pic != null) {
                     halted = false;
+                    interp.distrust();
                     int vector = pic.acknowledge() & 0xff;
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
@@ -169,12 +176,34 @@ public final class X86Cpu implements Vcpu {
                 if (count >= end) {
                     return VcpuExit.BUDGET_EXHAUSTED;
                 }
-                int savedFlags = c.flags;
+                boolean trap = c.flag(CpuCore.TF);
+                // A decoded block runs only when no interrupt could be accepted at any of its
+                // instruction boundaries and no single-step trap is due: then the per-instruction
+                // checks above cannot fire inside it, and block boundaries never decide anything.
+                if (!trap && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
+                    DecodedBlock b = interp.enterBlock();
+                    if (b != null) {
+                        try {
+                            count = runBlock(b, count, end);
+                        } catch (CpuFault f) {
+                            count = instructions;
+                            interp.distrust();
+                            String fatal = deliverException(f);
+                            if (fatal != null) {
+                                return new VcpuExit.Shutdown(fatal);
+                            }
+                        }
+                        continue;
+                    }
+                }
                 int result;
+                interp.distrust();
+                int before = c.eip;
                 try {
                     result = interp.step();
+                    stayedAt = c.eip == before ? before : -1;
                 } catch (CpuFault f) {
-                    c.flags = savedFlags;
+                    stayedAt = -1;
                     String fatal = deliverException(f);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
@@ -193,7 +222,7 @@ public final class X86Cpu implements Vcpu {
                         halted = true;
                     }
                 }
-                if ((savedFlags & CpuCore.TF) != 0) {
+                if (trap) {
                     c.dr[6] |= 0x4000;
                     String fatal = deliverEvent(CpuFault.DB, false, 0, false);
                     if (fatal != null) {
@@ -207,6 +236,41 @@ public final class X86Cpu implements Vcpu {
         } finally {
             retired = count;
             shadowUntil = shadow;
+        }
+    }
+
+    /**
+     * Runs an entered block, and runs it again while it loops back to its own start (a tight
+     * guest loop) with nothing having set {@link CpuCore#blockBreak}: that is exactly what the
+     * run loop and {@link Interpreter#enterBlock()} would decide, without their per-block cost.
+     * Returns the new instruction count; when an instruction faults, {@link #instructions} holds
+     * the count before it.
+     */
+    private long runBlock(DecodedBlock b, long start, long end) {
+        CpuCore c = core;
+        Interpreter interp = interpreter;
+        int size = b.size();
+        long count = start;
+        instructions = count;
+        while (true) {
+            long room = end - count;
+            int n = room < size ? (int) room : size;
+            int i = 0;
+            while (i < n) {
+                boolean more = interp.executeInBlock(b, i);
+                count++;
+                instructions = count;
+                i++;
+                if (!more) {
+                    break;
+                }
+            }
+            // blockBreak is a plain field that other threads also set; the volatile requests are
+            // read here too so a looping block always sees them within one pass.
+            if (i != size || c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested
+                    || interruptRequest) {
+                return count;
+            }
         }
     }
 
@@ -233,12 +297,12 @@ public final class X86Cpu implements Vcpu {
         int code = error;
         CpuFault current = first;
         for (int attempt = 0; attempt < 4; attempt++) {
-            int savedFlags = core.flags;
+            int savedFlags = core.flags();
             try {
                 InterruptDelivery.deliver(core, vec, core.eip, false, he, code);
                 return null;
             } catch (CpuFault second) {
-                core.flags = savedFlags;
+                core.setFlags(savedFlags);
                 if (vec == CpuFault.DF) {
                     return "triple fault (exception " + second.vector() + " while delivering #DF) at "
                             + describe();
@@ -271,11 +335,13 @@ public final class X86Cpu implements Vcpu {
     @Override
     public void requestExit() {
         exitRequested = true;
+        core.blockBreak = true;
     }
 
     @Override
     public void setInterruptRequest(boolean asserted) {
         interruptRequest = asserted;
+        core.blockBreak = true;
     }
 
     @Override
@@ -294,7 +360,7 @@ public final class X86Cpu implements Vcpu {
         return String.format("cs:eip=%04x:%08x eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x "
                         + "ebp=%08x esp=%08x eflags=%08x cr0=%08x cpl=%d count=%d%s",
                 c.seg[CpuCore.CS].selector, c.eip, c.r[0], c.r[3], c.r[1], c.r[2], c.r[6], c.r[7], c.r[5],
-                c.r[4], c.flags, c.cr0, c.cpl, instructions, halted ? " halted" : "");
+                c.r[4], c.flags(), c.cr0, c.cpl, instructions, halted ? " halted" : "");
     }
 
     /** Captures the architectural state. */
@@ -304,7 +370,7 @@ public final class X86Cpu implements Vcpu {
         for (Segment s : c.seg) {
             segs.add(stateOf(s));
         }
-        return new X86State(c.r.clone(), c.eip, c.flags, List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
+        return new X86State(c.r.clone(), c.eip, c.flags(), List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
                 c.gdtBase, c.gdtLimit, c.idtBase, c.idtLimit, c.cr0, c.cr2, c.cr3, c.cr4, c.dr.clone(), c.cpl,
                 sys.tsc().offset(), sys.apicBase(), instructions, halted, shadowUntil == instructions,
                 interruptRequest, c.a20, fpu != null ? fpu.save() : X86State.FPU_POWER_ON);
@@ -330,7 +396,7 @@ public final class X86Cpu implements Vcpu {
         CpuCore c = core;
         System.arraycopy(st.gprs(), 0, c.r, 0, 8);
         c.eip = st.eip();
-        c.flags = st.eflags();
+        c.setFlags(st.eflags());
         for (int i = 0; i < 6; i++) {
             apply(c.seg[i], st.segments().get(i));
         }

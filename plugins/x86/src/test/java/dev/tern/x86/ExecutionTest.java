@@ -116,7 +116,7 @@ class ExecutionTest {
         CpuCore c = m.cpu.core();
         assertEquals(1, c.r[CpuCore.ECX]);
         assertEquals(0x6003, c.r[CpuCore.ESI]);
-        assertEquals(0, c.flags & CpuCore.ZF);
+        assertEquals(0, c.flags() & CpuCore.ZF);
         assertEquals(3 + 3 + 1, m.cpu.instructionCount());
     }
 
@@ -136,7 +136,7 @@ class ExecutionTest {
     @Test
     void haltedCpuStaysHaltedUntilAnInterrupt() {
         TestMachine m = new TestMachine().protectedMode();
-        m.cpu.core().flags |= CpuCore.IF;
+        m.cpu.core().setFlag(CpuCore.IF, true);
         m.code(0xF4, 0x90, 0xF4);
         assertInstanceOf(VcpuExit.Halted.class, m.run());
         assertInstanceOf(VcpuExit.Halted.class, m.run());

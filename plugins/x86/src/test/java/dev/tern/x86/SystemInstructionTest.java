@@ -89,7 +89,7 @@ class SystemInstructionTest {
         CpuCore c = m.cpu.core();
         assertEquals(0x67, c.r[CpuCore.EAX]);
         assertEquals(0x8b00, c.r[CpuCore.EBX]);
-        assertEquals(0, c.flags & CpuCore.ZF);
+        assertEquals(0, c.flags() & CpuCore.ZF);
     }
 
     @Test

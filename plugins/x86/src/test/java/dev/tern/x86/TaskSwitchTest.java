@@ -38,7 +38,7 @@ class TaskSwitchTest {
         assertEquals(0x70000 - 4, m.esp());
         assertEquals(0, m.stack(0), "#DF error code");
         assertEquals(TestMachine.TSS_SEL, m.memory.readU16(tss2), "back link");
-        assertTrue((c.flags & CpuCore.NT) != 0);
+        assertTrue((c.flags() & CpuCore.NT) != 0);
         assertEquals(CODE + 9, m.peek32(TestMachine.TSS + 0x20), "old task resumes at the faulting MOV");
         assertEquals(0x77, m.peek32(TestMachine.TSS + 0x34), "old EBX saved");
         assertEquals(0x8b, m.memory.readU8(GDT + 10 * 8 + 5), "new TSS marked busy");

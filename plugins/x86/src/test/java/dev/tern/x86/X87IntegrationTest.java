@@ -44,7 +44,7 @@ class X87IntegrationTest {
                 new int[] {0x68, 0xD5, 0x08, 0, 0, 0x9D},   // push 0x8D5; popf (OF SF ZF AF PF CF)
                 new int[] {0xDB, 0xF1, 0xF4}));              // fcomi st0, st1; hlt
         assertInstanceOf(VcpuExit.Halted.class, m.run());
-        assertEquals(CpuCore.CF, m.cpu.core().flags & CpuCore.STATUS, "0 < 1: CF only");
+        assertEquals(CpuCore.CF, m.cpu.core().flags() & CpuCore.STATUS, "0 < 1: CF only");
     }
 
     @Test

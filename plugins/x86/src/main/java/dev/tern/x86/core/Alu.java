@@ -48,8 +48,8 @@ public final class Alu {
         return switch (op) {
             case 0 -> add(c, a, b, 0, size);
             case 1 -> logic(c, a | b, size);
-            case 2 -> add(c, a, b, c.flags & CF, size);
-            case 3 -> sub(c, a, b, c.flags & CF, size);
+            case 2 -> add(c, a, b, c.ef.cf(), size);
+            case 3 -> sub(c, a, b, c.ef.cf(), size);
             case 4 -> logic(c, a & b, size);
             case 5 -> sub(c, a, b, 0, size);
             case 6 -> logic(c, a ^ b, size);
@@ -60,60 +60,43 @@ public final class Alu {
         };
     }
 
+    /** ADD/ADC ({@code carry} 0 or 1): the flags are only recorded, see {@link Eflags}. */
     public static int add(CpuCore c, int a, int b, int carry, int size) {
-        long m = mask(size);
-        long r = (a & m) + (b & m) + carry;
-        int res = (int) r;
-        int f = (c.flags & ~STATUS) | szp(res, size) | ((a ^ b ^ res) & AF);
-        if ((r >>> (size * 8)) != 0) {
-            f |= CF;
-        }
-        if ((((a ^ res) & (b ^ res)) >>> (size * 8 - 1) & 1) != 0) {
-            f |= OF;
-        }
-        c.flags = f;
-        return (int) (res & m);
+        int res = (int) ((a + b + carry) & mask(size));
+        c.ef.record(carry == 0 ? Eflags.ADD : Eflags.ADC, a, b, res, size);
+        return res;
     }
 
+    /** SUB/SBB/CMP ({@code borrow} 0 or 1). */
     public static int sub(CpuCore c, int a, int b, int borrow, int size) {
-        long m = mask(size);
-        long r = (a & m) - (b & m) - borrow;
-        int res = (int) r;
-        int f = (c.flags & ~STATUS) | szp(res, size) | ((a ^ b ^ res) & AF);
-        if (r < 0) {
-            f |= CF;
-        }
-        if ((((a ^ b) & (a ^ res)) >>> (size * 8 - 1) & 1) != 0) {
-            f |= OF;
-        }
-        c.flags = f;
-        return (int) (res & m);
+        int res = (int) ((a - b - borrow) & mask(size));
+        c.ef.record(borrow == 0 ? Eflags.SUB : Eflags.SBB, a, b, res, size);
+        return res;
     }
 
     /** AND/OR/XOR/TEST: CF=OF=0, AF cleared (undefined). */
     public static int logic(CpuCore c, int res, int size) {
-        c.flags = (c.flags & ~STATUS) | szp(res, size);
-        return (int) (res & mask(size));
+        int r = (int) (res & mask(size));
+        c.ef.record(Eflags.LOGIC, 0, 0, r, size);
+        return r;
     }
 
+    /** INC keeps CF, which the record kind carries. */
     public static int inc(CpuCore c, int a, int size) {
-        int cf = c.flags & CF;
-        int r = add(c, a, 1, 0, size);
-        c.flags = (c.flags & ~CF) | cf;
-        return r;
+        int res = (int) ((a + 1) & mask(size));
+        c.ef.record(c.ef.cf() != 0 ? Eflags.INC_CF1 : Eflags.INC_CF0, a, 1, res, size);
+        return res;
     }
 
     public static int dec(CpuCore c, int a, int size) {
-        int cf = c.flags & CF;
-        int r = sub(c, a, 1, 0, size);
-        c.flags = (c.flags & ~CF) | cf;
-        return r;
+        int res = (int) ((a - 1) & mask(size));
+        c.ef.record(c.ef.cf() != 0 ? Eflags.DEC_CF1 : Eflags.DEC_CF0, a, 1, res, size);
+        return res;
     }
 
+    /** NEG is SUB from zero, whose CF (borrow) is exactly "operand was non-zero". */
     public static int neg(CpuCore c, int a, int size) {
-        int r = sub(c, 0, a, 0, size);
-        c.setFlag(CF, (a & mask(size)) != 0);
-        return r;
+        return sub(c, 0, a, 0, size);
     }
 
     /**
@@ -128,7 +111,7 @@ public final class Alu {
         int bits = size * 8;
         long m = mask(size);
         long ua = a & m;
-        int f = c.flags;
+        int f = c.flags();
         int res;
         switch (op) {
             case 0 -> {
@@ -185,7 +168,7 @@ public final class Alu {
                 f = setCf(f, ((sa >> (count - 1)) & 1) != 0);
             }
         }
-        c.flags = f;
+        c.setFlags(f);
         return res;
     }
 
@@ -207,10 +190,10 @@ public final class Alu {
             res = (int) ((wide >>> count) & m);
             cf = ((wide >>> (count - 1)) & 1) != 0;
         }
-        int f = (c.flags & ~STATUS) | szp(res, size);
+        int f = szp(res, size);
         f = setCf(f, cf);
         f = setOf(f, (((res ^ (int) d) >>> (bits - 1)) & 1) != 0);
-        c.flags = f;
+        c.ef.setStatus(f);
         return res;
     }
 

@@ -5,7 +5,6 @@ import static dev.tern.x86.core.CpuCore.CF;
 import static dev.tern.x86.core.CpuCore.EAX;
 import static dev.tern.x86.core.CpuCore.EDX;
 import static dev.tern.x86.core.CpuCore.OF;
-import static dev.tern.x86.core.CpuCore.STATUS;
 import static dev.tern.x86.core.CpuCore.ZF;
 
 /** Integer arithmetic instructions: ALU groups, INC/DEC, NEG/NOT, MUL/DIV, IMUL, BCD, shifts. */
@@ -136,11 +135,11 @@ final class ArithOps {
 
     /** CF=OF=overflow; SF/ZF/PF from the low half (undefined architecturally, P6-like). */
     private static void mulFlags(CpuCore c, boolean overflow, int lo, int size) {
-        int f = (c.flags & ~STATUS) | Alu.szp(lo, size);
+        int f = Alu.szp(lo, size);
         if (overflow) {
             f |= CF | OF;
         }
-        c.flags = f;
+        c.ef.setStatus(f);
     }
 
     private static void imul1(CpuCore c, int src, int size) {
@@ -290,14 +289,14 @@ final class ArithOps {
 
     private static void bcdResult(CpuCore c, int al, boolean cf, boolean af) {
         c.set8(EAX, al);
-        int f = (c.flags & ~STATUS) | Alu.szp(al, 1);
+        int f = Alu.szp(al, 1);
         if (cf) {
             f |= CF;
         }
         if (af) {
             f |= AF;
         }
-        c.flags = f;
+        c.ef.setStatus(f);
     }
 
     static void aaa(CpuCore c, boolean subtract) {
@@ -308,11 +307,11 @@ final class ArithOps {
         }
         ax &= 0xff0f;
         c.set16(EAX, ax);
-        int f = (c.flags & ~STATUS) | Alu.szp(ax & 0xff, 1);
+        int f = Alu.szp(ax & 0xff, 1);
         if (adjust) {
             f |= CF | AF;
         }
-        c.flags = f;
+        c.ef.setStatus(f);
     }
 
     static void aam(CpuCore c, int base) {
@@ -322,7 +321,7 @@ final class ArithOps {
         int al = c.get8(EAX);
         int res = al % base;
         c.set16(EAX, (al / base) << 8 | res);
-        c.flags = (c.flags & ~STATUS) | Alu.szp(res, 1);
+        c.ef.setStatus(Alu.szp(res, 1));
     }
 
     static void aad(CpuCore c, int base) {
@@ -372,10 +371,10 @@ final class ArithOps {
     static void bitScan(CpuCore c, boolean reverse) {
         int v = c.readEV();
         if (v == 0) {
-            c.flags |= ZF;
+            c.setFlag(ZF, true);
             return;
         }
-        c.flags &= ~ZF;
+        c.setFlag(ZF, false);
         c.setV(c.reg, reverse ? 31 - Integer.numberOfLeadingZeros(v) : Integer.numberOfTrailingZeros(v));
     }
 
@@ -454,14 +453,14 @@ final class ArithOps {
             c.probeWrite(c.eaSeg, c.eaOff, 8);
             c.write32(c.eaSeg, c.eaOff, c.r[CpuCore.EBX]);
             c.write32(c.eaSeg, c.eaOff + 4, c.r[CpuCore.ECX]);
-            c.flags |= ZF;
+            c.setFlag(ZF, true);
         } else {
             c.probeWrite(c.eaSeg, c.eaOff, 8);
             c.write32(c.eaSeg, c.eaOff, lo);
             c.write32(c.eaSeg, c.eaOff + 4, hi);
             c.r[EAX] = lo;
             c.r[EDX] = hi;
-            c.flags &= ~ZF;
+            c.setFlag(ZF, false);
         }
     }
 }

@@ -20,7 +20,8 @@ public final class CpuCore {
 
     public final int[] r = new int[8];
     public int eip;
-    public int flags = 2;
+    /** EFLAGS; the status flags are evaluated lazily (see {@link Eflags}). */
+    public final Eflags ef = new Eflags();
     public final Segment[] seg = new Segment[6];
     public final Segment ldtr = new Segment();
     public final Segment tr = new Segment();
@@ -40,6 +41,13 @@ public final class CpuCore {
 
     /** TLB half for the current privilege: {@link Mmu#USER} at CPL 3. */
     int user;
+
+    /**
+     * Set when something happened that a running {@link DecodedBlock} must not run past: a store or
+     * MMIO access took the MMU slow path (it may have hit the block's own code, or a device), an
+     * interrupt request changed, or an exit was requested. Checked after every block instruction.
+     */
+    public boolean blockBreak;
 
     // ---- per-instruction decode state ----
     /** Offset (in CS) of the next instruction byte. */
@@ -81,12 +89,12 @@ public final class CpuCore {
     }
 
     public boolean v86() {
-        return (flags & VM) != 0;
+        return ef.get(VM) != 0;
     }
 
     /** Protected mode and not virtual-8086: descriptors and privilege checks apply. */
     public boolean pmode() {
-        return (cr0 & 1) != 0 && (flags & VM) == 0;
+        return (cr0 & 1) != 0 && ef.get(VM) == 0;
     }
 
     public void setCpl(int c) {
@@ -136,28 +144,31 @@ public final class CpuCore {
 
     // ---------------------------------------------------------------- flags
 
+    /** The architectural EFLAGS value (saved state, PUSHF, interrupt frames). */
+    public int flags() {
+        return ef.get();
+    }
+
+    public void setFlags(int value) {
+        ef.set(value);
+    }
+
+    /** The flags of {@code mask}; reading only non-status bits never materialises the lazy ones. */
+    public int flags(int mask) {
+        return ef.get(mask);
+    }
+
     public boolean flag(int f) {
-        return (flags & f) != 0;
+        return ef.test(f);
     }
 
     public void setFlag(int f, boolean on) {
-        flags = on ? flags | f : flags & ~f;
+        ef.put(f, on);
     }
 
     /** Evaluates condition code {@code cc} (0..15) as used by Jcc/SETcc/CMOVcc. */
     public boolean condition(int cc) {
-        int f = flags;
-        boolean v = switch (cc >> 1) {
-            case 0 -> (f & OF) != 0;
-            case 1 -> (f & CF) != 0;
-            case 2 -> (f & ZF) != 0;
-            case 3 -> (f & (CF | ZF)) != 0;
-            case 4 -> (f & SF) != 0;
-            case 5 -> (f & PF) != 0;
-            case 6 -> ((f & SF) != 0) != ((f & OF) != 0);
-            default -> (f & ZF) != 0 || (((f & SF) != 0) != ((f & OF) != 0));
-        };
-        return v != ((cc & 1) != 0);
+        return ef.condition(cc);
     }
 
     // ---------------------------------------------------------------- segmented memory
@@ -180,7 +191,7 @@ public final class CpuCore {
 
     /** A misaligned data access: #AC(0) when CR0.AM, EFLAGS.AC and CPL 3 all enable the check. */
     private void checkAlignment() {
-        if (user != 0 && (cr0 & CR0_AM) != 0 && (flags & AC) != 0) {
+        if (user != 0 && (cr0 & CR0_AM) != 0 && ef.get(AC) != 0) {
             throw CpuFault.withCode(CpuFault.AC, 0);
         }
     }
@@ -292,6 +303,13 @@ public final class CpuCore {
         }
     }
 
+    /** Sets the prefetch window to 8 known code bytes at offset {@code at} (a decoded block's copy). */
+    void setWindow(int at, long bytes) {
+        window = bytes;
+        windowIp = at;
+        windowLen = 8;
+    }
+
     /** Whether the prefetch window holds 8 bytes starting exactly at offset {@code start}. */
     boolean windowFullAt(int start) {
         return windowLen == 8 && windowIp == start;
@@ -373,25 +391,16 @@ public final class CpuCore {
 
     /**
      * The addressing form of the last memory ModRM: {@code disp + r[eaBase] + (r[eaIndex] << eaShift)}
-     * (a register index of 8 stands for none), truncated to 16 bits for 16-bit addressing. Kept so
-     * a cached decode can recompute the address from the current registers.
+     * ({@link #NO_REG} stands for none), truncated to 16 bits for 16-bit addressing. Kept so a
+     * cached decode can recompute the address from the current registers.
      */
     int eaBase;
     int eaIndex;
     int eaShift;
     int eaDisp;
 
-    /** A register number that is always zero in {@link #eaRegs}: "no base" or "no index". */
+    /** The register number recorded in {@link #eaBase}/{@link #eaIndex} for "none". */
     static final int NO_REG = 8;
-    private int eaReg(int i) {
-        return i == NO_REG ? 0 : r[i];
-    }
-
-    /** The effective offset of the recorded addressing form with the current registers. */
-    void computeEa() {
-        int off = eaDisp + eaReg(eaBase) + (eaReg(eaIndex) << eaShift);
-        eaOff = addr32 ? off : off & 0xffff;
-    }
 
     private void decodeEa16(int mod) {
         int base;

@@ -99,33 +99,33 @@ final class DataOps {
     }
 
     static void pushf(CpuCore c) {
-        if (c.v86() && (c.flags & IOPL) != IOPL) {
+        if (c.v86() && c.flags(IOPL) != IOPL) {
             throw CpuFault.gp(0);
         }
-        c.pushV(c.flags & ~(VM | RF));
+        c.pushV(c.flags() & ~(VM | RF));
     }
 
     static void popf(CpuCore c) {
-        if (c.v86() && (c.flags & IOPL) != IOPL) {
+        if (c.v86() && c.flags(IOPL) != IOPL) {
             throw CpuFault.gp(0);
         }
         int v = c.peekV(0);
         int cpl = c.v86() ? 3 : c.cpl;
         int nf = FarTransfer.mergeFlags(c, v, c.op32, false, cpl);
         if (c.v86()) {
-            nf = (nf & ~IOPL) | (c.flags & IOPL);
+            nf = (nf & ~IOPL) | c.flags(IOPL);
         }
         c.adjustSp(c.op32 ? 4 : 2);
-        c.flags = nf;
+        c.setFlags(nf);
     }
 
     static void sahf(CpuCore c) {
         int mask = SF | ZF | AF | PF | CF;
-        c.flags = (c.flags & ~mask) | ((c.r[EAX] >>> 8) & mask);
+        c.setFlags((c.flags() & ~mask) | ((c.r[EAX] >>> 8) & mask));
     }
 
     static void lahf(CpuCore c) {
-        c.set8(4, (c.flags & (SF | ZF | AF | PF | CF)) | 2);
+        c.set8(4, (c.flags() & (SF | ZF | AF | PF | CF)) | 2);
     }
 
     static void cbw(CpuCore c) {
@@ -254,9 +254,9 @@ final class DataOps {
         int s = c.get16(c.reg);
         if ((d & 3) < (s & 3)) {
             c.writeE16((d & ~3) | (s & 3));
-            c.flags |= ZF;
+            c.setFlag(ZF, true);
         } else {
-            c.flags &= ~ZF;
+            c.setFlag(ZF, false);
         }
     }
 
@@ -288,6 +288,6 @@ final class DataOps {
     }
 
     static void salc(CpuCore c) {
-        c.set8(EAX, (c.flags & CF) != 0 ? 0xff : 0);
+        c.set8(EAX, c.flag(CF) ? 0xff : 0);
     }
 }

@@ -30,6 +30,10 @@ final class DecodedHeader {
     final int eaShift;
     final int eaDisp;
     final boolean eaBaseEsp;
+    /** Which registers the address uses: {@link #DISP}, {@link #BASE}, {@link #INDEX} or both. */
+    final int eaForm;
+
+    static final int DISP = 0, BASE = 1, INDEX = 2, BASE_INDEX = 3;
 
     /** Captures the decode the interpreter just finished for the instruction at {@code eip}. */
     DecodedHeader(CpuCore c, int eip, boolean code32, long window, int length, int opcode, boolean hasModrm) {
@@ -53,6 +57,18 @@ final class DecodedHeader {
         this.eaShift = c.eaShift;
         this.eaDisp = c.eaDisp;
         this.eaBaseEsp = c.eaBaseEsp;
+        this.eaForm = (c.eaBase != CpuCore.NO_REG ? BASE : 0) | (c.eaIndex != CpuCore.NO_REG ? INDEX : 0);
+    }
+
+    /** The effective offset of the memory operand with the current registers. */
+    private int effectiveOffset(int[] r) {
+        int off = switch (eaForm) {
+            case DISP -> eaDisp;
+            case BASE -> eaDisp + r[eaBase];
+            case INDEX -> eaDisp + (r[eaIndex] << eaShift);
+            default -> eaDisp + r[eaBase] + (r[eaIndex] << eaShift);
+        };
+        return addr32 ? off : off & 0xffff;
     }
 
     /** Whether this header was decoded from exactly these bytes at this address and mode. */
@@ -75,12 +91,8 @@ final class DecodedHeader {
             c.memOp = memOp;
             if (memOp) {
                 c.eaSeg = eaSeg;
-                c.eaBase = eaBase;
-                c.eaIndex = eaIndex;
-                c.eaShift = eaShift;
-                c.eaDisp = eaDisp;
                 c.eaBaseEsp = eaBaseEsp;
-                c.computeEa();
+                c.eaOff = effectiveOffset(c.r);
             }
         }
     }

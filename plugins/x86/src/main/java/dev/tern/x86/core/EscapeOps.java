@@ -30,9 +30,9 @@ public final class EscapeOps implements FloatingPointUnit.Operand {
         }
         int dataSel = c.memOp ? c.seg[c.eaSeg].selector : 0;
         int comi = fpu.execute(op, c.modrm, c.memOp ? this : null, c.seg[CpuCore.CS].selector, c.startIp,
-                dataSel, c.eaOff, c.flags);
+                dataSel, c.eaOff, c.flags());
         if (comi >= 0) {
-            c.flags = (c.flags & ~CpuCore.STATUS) | (comi & (CpuCore.ZF | CpuCore.PF | CpuCore.CF));
+            c.ef.setStatus(comi & (CpuCore.ZF | CpuCore.PF | CpuCore.CF));
         }
         if (op == 0xDF && c.modrm == 0xE0) {
             c.set16(CpuCore.EAX, fpu.statusWord());

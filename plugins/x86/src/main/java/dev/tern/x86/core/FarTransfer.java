@@ -35,13 +35,13 @@ public final class FarTransfer {
         if (!pm || cpl == 0) {
             mask |= IOPL;
         }
-        if (!pm || cpl <= ((c.flags & IOPL) >> 12)) {
+        if (!pm || cpl <= (c.flags(IOPL) >> 12)) {
             mask |= IF;
         }
         if (!size32) {
             mask &= 0xffff;
         }
-        return (c.flags & ~mask) | (value & mask) | 2;
+        return (c.flags() & ~mask) | (value & mask) | 2;
     }
 
     private static int width(CpuCore c) {
@@ -265,23 +265,23 @@ public final class FarTransfer {
             int cs = c.peekV(w) & 0xffff;
             int fl = c.peekV(2 * w);
             realTarget(c, cs, ip);
-            c.flags = mergeFlags(c, fl, c.op32, true, 0);
+            c.setFlags(mergeFlags(c, fl, c.op32, true, 0));
             c.adjustSp(3 * w);
             return;
         }
         if (c.v86()) {
-            if (((c.flags & IOPL) >> 12) != 3) {
+            if ((c.flags(IOPL) >> 12) != 3) {
                 throw CpuFault.gp(0);
             }
             int ip = c.peekV(0);
             int cs = c.peekV(w) & 0xffff;
             int fl = c.peekV(2 * w);
             realTarget(c, cs, ip);
-            c.flags = (mergeFlags(c, fl, c.op32, true, 3) & ~IOPL) | (c.flags & IOPL) | VM;
+            c.setFlags((mergeFlags(c, fl, c.op32, true, 3) & ~IOPL) | c.flags(IOPL) | VM);
             c.adjustSp(3 * w);
             return;
         }
-        if ((c.flags & NT) != 0) {
+        if (c.flags(NT) != 0) {
             int link = c.readSys16(c.tr.base);
             Descriptor d = SegmentLoader.read(c, link, CpuFault.TS);
             TaskSwitch.switchTo(c, link, d, TaskSwitch.Reason.IRET, c.ip);
@@ -312,13 +312,13 @@ public final class FarTransfer {
             c.r[ESP] = c.seg[SS].big() ? esp : (c.r[ESP] & 0xffff0000) | (esp & 0xffff);
             SegmentLoader.nullifyInaccessible(c);
         }
-        c.flags = newFlags;
+        c.setFlags(newFlags);
         c.ip = off;
     }
 
     /** The IF bit a CLI/STI may change, or #GP(0) when CPL exceeds IOPL in protected mode. */
     public static void checkIopl(CpuCore c) {
-        if (c.protectedMode() && c.cpl > ((c.flags & IOPL) >> 12)) {
+        if (c.protectedMode() && c.cpl > (c.flags(IOPL) >> 12)) {
             throw CpuFault.gp(0);
         }
     }

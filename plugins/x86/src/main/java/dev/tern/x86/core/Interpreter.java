@@ -39,11 +39,23 @@ public final class Interpreter {
     }
 
     /**
-     * Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. Only the
+     * Executes one instruction; returns {@link #NORMAL}, {@link #HALT} or {@link #SHADOW}. A fault
+     * ({@link CpuFault}) leaves EFLAGS as they were before the instruction. Only the
      * decode-cache hit is here, so the compiled method stays small enough for the JIT to inline it
      * into the run loop; decoding is out of line in {@link #decodeAndExecute}.
      */
     public int step() {
+        Eflags ef = c.ef;
+        ef.beginInstruction();
+        try {
+            return stepUnguarded();
+        } catch (CpuFault f) {
+            ef.rollback();
+            throw f;
+        }
+    }
+
+    private int stepUnguarded() {
         CpuCore c = this.c;
         int start = c.eip;
         c.ip = start;
@@ -64,6 +76,147 @@ public final class Interpreter {
         }
         return decodeAndExecute(c, start, d);
     }
+
+    /**
+     * The decoded block starting at the current CS:EIP, decoded now if needed, or null when no block
+     * starts here (the instruction must run through {@link #step()}). Entering a block write-protects
+     * its code page in the soft TLB and clears {@link CpuCore#blockBreak}.
+     */
+    public DecodedBlock enterBlock() {
+        CpuCore c = this.c;
+        int start = c.eip;
+        boolean d = c.code32();
+        if (c.blockBreak) {
+            distrust();
+        }
+        int page = (c.seg[CS].base + start) >>> 12;
+        int slot = (start ^ (start >>> BLOCK_BITS)) & (BLOCK_SLOTS - 1);
+        DecodedBlock b = blocks[slot];
+        try {
+            if (b == null || !b.sameKey(c, start, d)) {
+                // Code that runs only a few times (most of a boot) is cheaper to step through than
+                // to decode into a block: decode once an address has come round a few times.
+                if (visited[slot] != start) {
+                    visited[slot] = start;
+                    visits[slot] = 1;
+                    return null;
+                }
+                if (++visits[slot] < DECODE_AFTER_VISITS) {
+                    return null;
+                }
+                b = rebuild(slot, start, d);
+            } else if (b.size() == 0) {
+                // Stepping is always correct, so "no block here" is not re-validated.
+                return null;
+            } else if ((page != trustedPage || b.trustEpoch != trustEpoch) && !b.matches(c, start, d)) {
+                b = rebuild(slot, start, d);
+            }
+        } catch (CpuFault f) {
+            // The one-at-a-time path raises this fault for the instruction itself.
+            return null;
+        }
+        if (b == null || b.size() == 0) {
+            return null;
+        }
+        if (page != trustedPage) {
+            trustedPage = page;
+            trustEpoch++;
+        }
+        b.trustEpoch = trustEpoch;
+        c.blockBreak = false;
+        c.mmu.protectCode(b.csBase + start);
+        return b;
+    }
+
+    private DecodedBlock rebuild(int slot, int start, boolean d) {
+        DecodedBlock b = DecodedBlock.build(this, c, start, d);
+        if (b != null) {
+            blocks[slot] = b;
+        }
+        return b;
+    }
+
+    /**
+     * Forgets that the code page of the last block is known unchanged. Blocks that run back to back
+     * on one page skip comparing their bytes, because every store to that page while they run takes
+     * the MMU slow path and sets {@link CpuCore#blockBreak}. Anything else that might write memory —
+     * an instruction run one at a time, event delivery, a new run slice (devices act between
+     * slices) — must call this first.
+     */
+    public void distrust() {
+        trustedPage = -1;
+    }
+
+    /** The linear page whose blocks' bytes are vouched for, or -1. */
+    private int trustedPage = -1;
+    /** Counts trust periods; a block validated in the current one needs no byte comparison. */
+    private int trustEpoch;
+
+    /**
+     * Executes instruction {@code i} of a block entered with {@link #enterBlock()}; a fault leaves
+     * EIP and EFLAGS as before it, exactly like {@link #step()}. Returns whether the block may go on
+     * with instruction {@code i + 1}: false after its last instruction, after a taken branch, or when
+     * something set {@link CpuCore#blockBreak}.
+     */
+    public boolean executeInBlock(DecodedBlock b, int i) {
+        CpuCore c = this.c;
+        DecodedHeader h = b.insns[i];
+        Eflags ef = c.ef;
+        ef.beginInstruction();
+        try {
+            c.startIp = h.eip;
+            c.setWindow(h.eip, b.windows[i]);
+            h.replay(c);
+            executeUncommitted(c, h.opcode);
+            c.eip = b.code32 ? c.ip : c.ip & 0xffff;
+        } catch (CpuFault f) {
+            ef.rollback();
+            throw f;
+        }
+        return i + 1 < b.insns.length && !c.blockBreak && c.eip == b.nextEip[i];
+    }
+
+    /**
+     * Decodes the header of the instruction at {@code start} without executing it (for block
+     * building); null when its fetch window is not full or the header is longer than 8 bytes.
+     * Clobbers the per-instruction decode state, which every execution path sets afresh.
+     */
+    DecodedHeader decodeHeader(int start, boolean d) {
+        CpuCore c = this.c;
+        c.ip = start;
+        c.startIp = start;
+        c.op32 = d;
+        c.addr32 = d;
+        c.segOverride = -1;
+        c.rep = 0;
+        c.lock = false;
+        c.startFetch();
+        if (!c.windowFullAt(start)) {
+            return null;
+        }
+        long window = c.window();
+        int op = c.fetch8();
+        if (PREFIX[op]) {
+            op = prefixes(c, op, start, d);
+        }
+        if (op == 0x0F) {
+            op = 0x100 | c.fetch8();
+        }
+        boolean modrm = OpcodeTable.hasModrm(op);
+        if (modrm) {
+            c.decodeModrm();
+        }
+        int length = c.ip - start;
+        return length <= 8 ? new DecodedHeader(c, start, d, window, length, op, modrm) : null;
+    }
+
+    private static final int BLOCK_BITS = 15;
+    private static final int BLOCK_SLOTS = 1 << BLOCK_BITS;
+    private final DecodedBlock[] blocks = new DecodedBlock[BLOCK_SLOTS];
+    /** EIP last seen at each slot without a block, and how often in a row: see {@link #enterBlock()}. */
+    private final int[] visited = new int[BLOCK_SLOTS];
+    private final byte[] visits = new byte[BLOCK_SLOTS];
+    private static final int DECODE_AFTER_VISITS = 4;
 
     private static int slot(int start) {
         return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
@@ -155,10 +308,15 @@ public final class Interpreter {
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
             result = executeLocked(c, op);
         } else {
-            result = op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+            result = executeUncommitted(c, op);
         }
         c.eip = c.code32() ? c.ip : c.ip & 0xffff;
         return result;
+    }
+
+    /** Runs an unlocked instruction without committing EIP (blocks know their code size). */
+    private int executeUncommitted(CpuCore c, int op) {
+        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
     }
 
     private int executeLocked(CpuCore c, int op) {
@@ -175,7 +333,7 @@ public final class Interpreter {
      * with a register offset, CMPXCHG8B) against each other.
      */
     private int executeAtomic(CpuCore c, int op) {
-        int flags = c.flags;
+        int flags = c.flags();
         int ip = c.ip;
         try {
             while (true) {
@@ -185,7 +343,7 @@ public final class Interpreter {
                         return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
                     }
                 } catch (LockRetry retry) {
-                    c.flags = flags;
+                    c.setFlags(flags);
                 }
             }
         } finally {
@@ -302,13 +460,13 @@ public final class Interpreter {
             case 0xCC -> InterruptDelivery.deliver(c, 3, c.ip, true, false, 0);
             case 0xCD -> {
                 int n = c.fetch8();
-                if (c.v86() && (c.flags & CpuCore.IOPL) != CpuCore.IOPL) {
+                if (c.v86() && c.flags(CpuCore.IOPL) != CpuCore.IOPL) {
                     throw CpuFault.gp(0);
                 }
                 InterruptDelivery.deliver(c, n, c.ip, true, false, 0);
             }
             case 0xCE -> {
-                if ((c.flags & OF) != 0) {
+                if (c.flag(OF)) {
                     InterruptDelivery.deliver(c, 4, c.ip, true, false, 0);
                 }
             }
@@ -354,25 +512,25 @@ public final class Interpreter {
                 sys.privileged();
                 return HALT;
             }
-            case 0xF5 -> c.flags ^= CF;
+            case 0xF5 -> c.setFlag(CF, !c.flag(CF));
             case 0xF6 -> ArithOps.group3(c, false);
             case 0xF7 -> ArithOps.group3(c, true);
-            case 0xF8 -> c.flags &= ~CF;
-            case 0xF9 -> c.flags |= CF;
+            case 0xF8 -> c.setFlag(CF, false);
+            case 0xF9 -> c.setFlag(CF, true);
             case 0xFA -> {
                 FarTransfer.checkIopl(c);
-                c.flags &= ~IF;
+                c.setFlag(IF, false);
             }
             case 0xFB -> {
                 FarTransfer.checkIopl(c);
-                boolean wasOff = (c.flags & IF) == 0;
-                c.flags |= IF;
+                boolean wasOff = c.flags(IF) == 0;
+                c.setFlag(IF, true);
                 if (wasOff) {
                     return SHADOW;
                 }
             }
-            case 0xFC -> c.flags &= ~DF;
-            case 0xFD -> c.flags |= DF;
+            case 0xFC -> c.setFlag(DF, false);
+            case 0xFD -> c.setFlag(DF, true);
             case 0xFE -> group4(c);
             case 0xFF -> group5(c);
             default -> throw CpuFault.ud();
@@ -394,7 +552,7 @@ public final class Interpreter {
         } else {
             cx = (c.r[ECX] - 1) & 0xffff;
         }
-        boolean zf = (c.flags & CpuCore.ZF) != 0;
+        boolean zf = c.flag(CpuCore.ZF);
         boolean take = cx != 0 && (op == 0xE2 || (op == 0xE1) == zf);
         if (take) {
             c.jumpNear(c.ip + rel);

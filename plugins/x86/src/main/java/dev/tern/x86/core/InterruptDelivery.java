@@ -45,9 +45,9 @@ public final class InterruptDelivery {
         int offset = c.readSys16(c.idtBase + a);
         int sel = c.readSys16(c.idtBase + a + 2);
         int sp = StackFrame.push(c, c.seg[SS], c.r[ESP], 2, 0, 0,
-                c.flags, c.seg[CS].selector, returnIp);
+                c.flags(), c.seg[CS].selector, returnIp);
         c.r[ESP] = sp;
-        c.flags &= ~(IF | TF | AC | RF);
+        c.setFlag((IF | TF | AC | RF), false);
         c.seg[CS].loadReal(sel);
         c.eip = offset;
         c.ip = offset;
@@ -92,7 +92,7 @@ public final class InterruptDelivery {
         if (Integer.compareUnsigned(offset, cd.limit()) > 0) {
             throw CpuFault.gp(ext);
         }
-        int oldFlags = c.flags;
+        int oldFlags = c.flags();
         int oldCs = c.seg[CS].selector;
         if (!cd.conforming() && cd.dpl() < c.cpl) {
             int newCpl = cd.dpl();
@@ -118,9 +118,9 @@ public final class InterruptDelivery {
             SegmentLoader.loadCode(c, sel, cd, cpl);
             c.r[ESP] = c.seg[SS].big() ? esp : (c.r[ESP] & 0xffff0000) | (esp & 0xffff);
         }
-        c.flags &= ~(TF | NT | RF | VM);
+        c.setFlag((TF | NT | RF | VM), false);
         if ((type & 1) == 0) {
-            c.flags &= ~IF;
+            c.setFlag(IF, false);
         }
         c.eip = offset;
         c.ip = offset;

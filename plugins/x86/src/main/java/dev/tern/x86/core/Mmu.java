@@ -83,6 +83,21 @@ public final class Mmu {
         }
     }
 
+    /**
+     * Drops the write translations of the page holding {@code lin} (a decoded block runs from it), so
+     * the next store there takes {@link #slowWrite}, which raises {@link CpuCore#blockBreak}.
+     */
+    void protectCode(int lin) {
+        int p = lin >>> 12;
+        int i = p & (TLB_SIZE - 1);
+        if (wTag[i] == p) {
+            wTag[i] = INVALID;
+        }
+        if (wTag[i | USER] == p) {
+            wTag[i | USER] = INVALID;
+        }
+    }
+
     public int read8(int lin, int user) {
         int p = lin >>> 12;
         int i = (p & (TLB_SIZE - 1)) | user;
@@ -125,6 +140,38 @@ public final class Mmu {
             }
         }
         return rPage[i].get(U64, lin & 0xfff);
+    }
+
+    /**
+     * Whether the code bytes at {@code lin} still equal {@code chunks}: chunk {@code k} holds the 8
+     * bytes at {@code lin + min(8k, span - 8)}, all within one page. One translation serves all.
+     */
+    boolean codeEquals(int lin, long[] chunks, int span, int user) {
+        int p = lin >>> 12;
+        int i = (p & (TLB_SIZE - 1)) | user;
+        if (rTag[i] != p) {
+            fetch64(lin, user);
+            if (rTag[i] != p) {
+                return slowCodeEquals(lin, chunks, span, user);
+            }
+        }
+        MemorySegment page = rPage[i];
+        int base = lin & 0xfff;
+        for (int k = 0; k < chunks.length; k++) {
+            if (page.get(U64, base + Math.min(8 * k, span - 8)) != chunks[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean slowCodeEquals(int lin, long[] chunks, int span, int user) {
+        for (int k = 0; k < chunks.length; k++) {
+            if (fetch64(lin + Math.min(8 * k, span - 8), user) != chunks[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void write8(int lin, int v, int user) {
@@ -218,11 +265,15 @@ public final class Mmu {
             int i = (p & (TLB_SIZE - 1)) | user;
             rTag[i] = p;
             rPage[i] = page;
+        } else {
+            // MMIO: a device read may have side effects a running block must not run past.
+            cpu.blockBreak = true;
         }
         return phys.read(pa, size);
     }
 
     private void slowWrite(int lin, int size, int v, int user) {
+        cpu.blockBreak = true;
         if ((lin & 0xfff) + size > 0x1000) {
             // Both pages must be writable before any byte lands, so a fault leaves memory intact.
             long first = translate(lin, true, user != 0);

@@ -20,7 +20,7 @@ public final class PortAccess {
         if (!c.protectedMode()) {
             return;
         }
-        if (!c.v86() && c.cpl <= ((c.flags & IOPL) >> 12)) {
+        if (!c.v86() && c.cpl <= (c.flags(IOPL) >> 12)) {
             return;
         }
         Segment tr = c.tr;

@@ -30,7 +30,7 @@ final class StringOps {
     }
 
     private static void advance(CpuCore c, int reg, int size) {
-        int d = (c.flags & DF) != 0 ? -size : size;
+        int d = c.flags(DF) != 0 ? -size : size;
         if (c.addr32) {
             c.r[reg] += d;
         } else {
@@ -120,7 +120,7 @@ final class StringOps {
             }
             boolean more = count(c) != 0;
             if (kind == Kind.CMPS || kind == Kind.SCAS) {
-                boolean zf = (c.flags & ZF) != 0;
+                boolean zf = c.flag(ZF);
                 more &= c.rep == 0xF3 ? zf : !zf;
             }
             if (more) {

@@ -79,7 +79,7 @@ public final class TaskSwitch {
             c.cr3 = img[7];
             c.pagingChanged();
         }
-        c.flags = (flags & 0x3f7fd5) | 2;
+        c.setFlags((flags & 0x3f7fd5) | 2);
         c.eip = img[8];
         c.ip = c.eip;
         for (int i = 0; i < 8; i++) {
@@ -91,7 +91,7 @@ public final class TaskSwitch {
     private static void saveCurrent(CpuCore c, Reason reason, int returnIp) {
         int b = c.tr.base;
         c.mmu.probeWrite(b + 0x20, 0x48, 0);
-        int flags = reason == Reason.IRET ? c.flags & ~NT : c.flags;
+        int flags = reason == Reason.IRET ? c.flags() & ~NT : c.flags();
         c.writeSys32(b + 0x20, returnIp);
         c.writeSys32(b + 0x24, flags);
         for (int i = 0; i < 8; i++) {
@@ -124,7 +124,7 @@ public final class TaskSwitch {
             ld.loadInto(c.ldtr, ldt);
         }
         int csSel = img[19] & 0xffff;
-        if ((c.flags & CpuCore.VM) != 0) {
+        if (c.flags(CpuCore.VM) != 0) {
             for (int s = 0; s < 6; s++) {
                 int sel = img[18 + s] & 0xffff;
                 c.seg[s].set(sel, sel << 4, 0xffff, 0xf3, true);
