@@ -19,7 +19,14 @@ import dev.tern.spi.codec.PageCodecProvider;
 import dev.tern.spi.codec.PageDecoder;
 import dev.tern.spi.transport.Connection;
 
+import dev.tern.spi.memory.GuestMemory;
+import dev.tern.spi.memory.RamRegion;
+import dev.tern.spi.transport.RemoteMemoryConnection;
+
 import java.io.ByteArrayInputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.Map;
@@ -33,7 +40,13 @@ import java.util.Optional;
  * <p>RAM is written into the machine as it arrives — the guest has not run here, so nothing can
  * observe a half-received RAM — and the device sections are verified in full before any is applied
  * ({@link SnapshotLoader}). Then the destination answers {@link WireMessage#READY} and waits for the
- * source's {@link WireMessage#COMMIT}. Any error, including the source vanishing before the commit,
+ * source's {@link WireMessage#COMMIT}.
+ *
+ * <p>Over a {@link RemoteMemoryConnection} the destination first exposes a zero-filled copy of each
+ * writable region ({@link RemoteRam}); the source writes pages into those, and only once its final
+ * barrier has arrived are they copied into the machine's RAM. Before reading, a bidirectional
+ * destination measures what switching over will cost it and sends that ({@link WireMessage#COST})
+ * for the source's downtime estimate; its {@link WireMessage#READY} carries what it really took. Any error, including the source vanishing before the commit,
  * leaves the machine {@link VmState#FAILED}: never started, to be discarded.
  */
 public final class MigrationDestination {
@@ -55,14 +68,25 @@ public final class MigrationDestination {
     public void receive(Connection connection) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
         warmUpDeviceLoading();
-        MigratingRam ram = MigratingRam.receiver(machine.memory(), this::decoder);
-        try (connection) {
+        // the least of a few warm runs: what loading costs once the code is compiled
+        long deviceNanos = Math.min(timed(this::warmUpDeviceLoading), Math.min(timed(this::warmUpDeviceLoading),
+                timed(this::warmUpDeviceLoading)));
+        boolean oneSided = connection instanceof RemoteMemoryConnection;
+        MigratingRam ram = MigratingRam.receiver(machine.memory(), this::decoder, oneSided);
+        try (connection; Arena exposedArena = Arena.ofShared()) {
+            List<MemorySegment> exposed = oneSided
+                    ? RemoteRam.expose((RemoteMemoryConnection) connection, ram.writable(), exposedArena) : List.of();
+            if (connection.isBidirectional()) {
+                new WireOutput(connection).control(WireMessage.COST, measureCost(deviceNanos, exposed).encode());
+            }
             WireInput in = new WireInput(connection);
             receiveRam(in, ram);
+            long applyNanos = timedIo(() -> copyOneSided(ram, exposed));
             in.nextStream();
-            loadDevices(in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1));
+            byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
+            applyNanos += timedIo(() -> loadDevices(devices));
             if (connection.isBidirectional()) {
-                new WireOutput(connection).control(WireMessage.READY, "");
+                new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
                 in.expect(WireMessage.COMMIT);
             }
         } catch (IOException | RuntimeException e) {
@@ -72,6 +96,74 @@ public final class MigrationDestination {
         } finally {
             ram.close();
         }
+    }
+
+    /**
+     * Copies the exposed regions, complete now, into the machine's RAM: the guest has never run
+     * here and reads its memory only from now on.
+     */
+    private static void copyOneSided(MigratingRam ram, List<MemorySegment> exposed) throws IOException {
+        if (!ram.remoteAnnounced()) {
+            return;
+        }
+        if (!ram.remoteComplete()) {
+            throw new SavedStateException("ram: the stream ended without the one-sided RAM's final barrier", -1);
+        }
+        List<RamRegion> writable = ram.writable();
+        for (int i = 0; i < writable.size(); i++) {
+            MemorySegment.copy(exposed.get(i), 0, writable.get(i).segment(), 0, writable.get(i).length());
+        }
+    }
+
+    /**
+     * Measures this machine's switch-over work: loading device state (timed by the warm-up), a
+     * page applied (a page copy), and with one-sided RAM the copy of all of it into guest RAM —
+     * sampled from the exposed region (so its mapping's faults count) into a scratch buffer, never
+     * into the guest's RAM, which must stay as it was.
+     */
+    private static DestinationCost measureCost(long deviceNanos, List<MemorySegment> exposed) {
+        final int pages = 256;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment from = scratch.allocate((long) pages * GuestMemory.PAGE_SIZE);
+            MemorySegment to = scratch.allocate((long) pages * GuestMemory.PAGE_SIZE);
+            MemorySegment.copy(from, 0, to, 0, from.byteSize()); // first touch, not part of the measure
+            long t0 = System.nanoTime();
+            for (int i = 0; i < pages; i++) {
+                MemorySegment.copy(from, (long) i * GuestMemory.PAGE_SIZE, to, (long) i * GuestMemory.PAGE_SIZE,
+                        GuestMemory.PAGE_SIZE);
+            }
+            double pageNanos = (System.nanoTime() - t0) / (double) pages;
+            if (exposed.isEmpty()) {
+                return new DestinationCost(deviceNanos, pageNanos, 0);
+            }
+            long total = exposed.stream().mapToLong(MemorySegment::byteSize).sum();
+            MemorySegment region = exposed.getFirst();
+            long sample = Math.min(region.byteSize(), ONE_SIDED_SAMPLE);
+            MemorySegment into = scratch.allocate(sample);
+            long t1 = System.nanoTime();
+            MemorySegment.copy(region, 0, into, 0, sample);
+            long sampleNanos = System.nanoTime() - t1;
+            return new DestinationCost(deviceNanos, 0, (long) ((double) sampleNanos / sample * total));
+        }
+    }
+
+    /** Bytes of one-sided RAM copied to measure the switch-over copy's speed. */
+    private static final long ONE_SIDED_SAMPLE = 16L << 20;
+
+    private interface IoWork {
+        void run() throws IOException;
+    }
+
+    private static long timedIo(IoWork work) throws IOException {
+        long t0 = System.nanoTime();
+        work.run();
+        return System.nanoTime() - t0;
+    }
+
+    private static long timed(Runnable work) {
+        long t0 = System.nanoTime();
+        work.run();
+        return System.nanoTime() - t0;
     }
 
     /**

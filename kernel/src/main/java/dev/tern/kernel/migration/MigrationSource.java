@@ -13,8 +13,10 @@ import dev.tern.spi.codec.PageEncoder;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
 import dev.tern.spi.transport.Connection;
+import dev.tern.spi.transport.RemoteMemoryConnection;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,11 +31,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Setup enables the dirty log with every page marked and opens the RAM stream. Each round syncs
  * the dirty log and sends those pages while the guest runs; after it the engine syncs again and
  * estimates the switch-over pause from the wire cost of the pages now dirty (bytes per page as
- * measured over the last round, compression included) over the measured bandwidth. Once that is
- * within {@code downtime-limit} it pauses the guest, sends the last dirty pages and every device
+ * measured over the last round, compression included) and of the device state over the measured
+ * bandwidth, plus what the destination said applying them will take ({@link DowntimeEstimate}).
+ * Once that is within {@code downtime-limit} it pauses the guest, sends the last dirty pages and every device
  * section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
  * {@link VmState#POSTMIGRATE}. A one-way transport ({@code file:}) has no handshake: writing
- * everything completes the migration.
+ * everything completes the migration. Over a {@link RemoteMemoryConnection} pages go one-sided
+ * into the destination's exposed RAM ({@link RemoteRam}) and only the rest uses the stream.
  *
  * <p>Any failure or cancel before the commit leaves the source as it was: dirty logging off, the
  * guest running again if it was running, and the reason in {@link MigrationStats#error()}.
@@ -66,6 +70,11 @@ public final class MigrationSource {
     private volatile WireOutput wire;
     private volatile PageEncoder xbzrle;
     private volatile VcpuThrottle throttle;
+    private final List<DowntimeEstimate> estimates = new CopyOnWriteArrayList<>();
+    private volatile DestinationCost destinationCost = DestinationCost.UNKNOWN;
+    private volatile long deviceBytes;
+    private volatile long destinationApplyMs;
+    private volatile long expectedApplyMs;
     private int highDirtyRounds;
     private long transferNanos;
     private long transferBytes;
@@ -123,14 +132,29 @@ public final class MigrationSource {
     /** The current view ({@code info migrate}). */
     public MigrationStats stats() {
         MigratingRam r = ram;
-        WireOutput w = wire;
         PageEncoder x = xbzrle;
         long end = endNanos == 0 ? System.nanoTime() : endNanos;
         return new MigrationStats(status, (end - startNanos) / 1_000_000, setupMs, downtimeMs, expectedDowntimeMs,
-                w == null ? 0 : w.wireBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
+                sentBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
                 r == null ? 0 : r.zeroPages(), r == null ? 0 : r.normalPages(), r == null ? 0 : r.lz4Pages(),
                 dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, throttle == null ? 0 : throttle.percentage(),
-                x == null ? Map.of() : x.stats(), error);
+                x == null ? Map.of() : x.stats(), error, estimates.size(), expectedApplyMs, destinationApplyMs,
+                connection instanceof RemoteMemoryConnection);
+    }
+
+    /**
+     * The estimate made after each round, in order; the last one is the one that let the
+     * migration switch over (when it completed).
+     */
+    public List<DowntimeEstimate> estimates() {
+        return List.copyOf(estimates);
+    }
+
+    /** Bytes put on the wire plus page bytes written one-sided. */
+    private long sentBytes() {
+        WireOutput w = wire;
+        MigratingRam r = ram;
+        return (w == null ? 0 : w.wireBytes()) + (r == null ? 0 : r.remoteBytes());
     }
 
     /**
@@ -172,9 +196,20 @@ public final class MigrationSource {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
         }
         wire = new WireOutput(connection);
-        xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize()))) : null;
-        PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
-        ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+        if (connection.isBidirectional()) {
+            destinationCost = DestinationCost.parse(new WireInput(connection).expect(WireMessage.COST));
+        }
+        if (connection instanceof RemoteMemoryConnection remote) {
+            // Pages are a memory copy away: compressing them would only cost time.
+            var writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
+            ram = MigratingRam.remoteSender(machine.memory(), RemoteRam.register(remote, writable));
+        } else {
+            xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize())))
+                    : null;
+            PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
+            ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+        }
+        deviceBytes = deviceStateBytes();
         if (config.autoConverge()) {
             throttle = new VcpuThrottle(machine, log.pageCount());
         }
@@ -185,6 +220,29 @@ public final class MigrationSource {
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
         checkCancel();
         return ramStream;
+    }
+
+    /** The size of the device state now: a good guess of what the switch-over sends. */
+    private long deviceStateBytes() throws IOException {
+        var counter = new OutputStream() {
+            long bytes;
+
+            @Override
+            public void write(int b) {
+                bytes++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                bytes += len;
+            }
+        };
+        SavedStateWriter devices = new SavedStateWriter(counter, header());
+        for (StateSection<?> s : machine.sections()) {
+            devices.writeSection(s);
+        }
+        devices.finish();
+        return counter.bytes;
     }
 
     private PageEncoder encoder(String id, Map<String, String> raw) {
@@ -201,16 +259,20 @@ public final class MigrationSource {
         long lastSync = System.nanoTime();
         PageSet pending = sync();
         while (true) {
-            long sentBefore = wire.wireBytes();
+            long sentBefore = sentBytes();
             sendRound(ramStream, pending);
             long now = System.nanoTime();
             PageSet next = sync();
             long dirty = next.count();
-            autoConverge(dirty, wire.wireBytes() - sentBefore);
+            autoConverge(dirty, sentBytes() - sentBefore);
             dirtyPagesRate = (long) (dirty * 1e9 / Math.max(1, now - lastSync));
             lastSync = now;
-            expectedDowntimeMs = estimateMs(dirty);
-            if (expectedDowntimeMs <= config.downtimeLimitMs()) {
+            DowntimeEstimate estimate = new DowntimeEstimate(estimates.size() + 1, dirty, ram.bytesPerPage(),
+                    deviceBytes, expectedBandwidth(), destinationCost);
+            estimates.add(estimate);
+            expectedDowntimeMs = estimate.millis();
+            expectedApplyMs = estimate.applyMs();
+            if (estimate.fits(config.downtimeLimitMs())) {
                 return next;
             }
             checkTimeout();
@@ -255,7 +317,7 @@ public final class MigrationSource {
         ram.beginRound(pages);
         long partBytes = maxBandwidth > 0 ? Math.max(64 << 10, maxBandwidth / 20) : 4 << 20;
         long t0 = System.nanoTime();
-        long b0 = wire.wireBytes();
+        long b0 = sentBytes();
         boolean done;
         do {
             done = ramStream.iterateLive(ram, partBytes);
@@ -265,7 +327,7 @@ public final class MigrationSource {
         } while (!done);
         ram.endRound();
         transferNanos += System.nanoTime() - t0;
-        transferBytes += wire.wireBytes() - b0;
+        transferBytes += sentBytes() - b0;
         bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
     }
 
@@ -275,7 +337,7 @@ public final class MigrationSource {
         if (limit <= 0) {
             return;
         }
-        long due = (long) ((wire.wireBytes() - b0) * 1e9 / limit);
+        long due = (long) ((sentBytes() - b0) * 1e9 / limit);
         long ahead = due - (System.nanoTime() - t0);
         if (ahead > 0) {
             try {
@@ -289,15 +351,13 @@ public final class MigrationSource {
         }
     }
 
-    private long estimateMs(long dirtyPages) {
+    /** Bytes per second: as measured, but never above {@code max-bandwidth}. */
+    private double expectedBandwidth() {
         double bw = bandwidth;
         if (maxBandwidth > 0) {
             bw = bw <= 0 ? maxBandwidth : Math.min(bw, maxBandwidth);
         }
-        if (bw <= 0) {
-            return dirtyPages == 0 ? 0 : Long.MAX_VALUE;
-        }
-        return (long) Math.ceil(dirtyPages * ram.bytesPerPage() / bw * 1000);
+        return bw;
     }
 
     private void checkTimeout() throws MigrationException {
@@ -341,10 +401,22 @@ public final class MigrationSource {
         wire.endStream();
         checkCancel();
         if (connection.isBidirectional()) {
-            new WireInput(connection).expect(WireMessage.READY);
+            destinationApplyMs = parseNanos(new WireInput(connection).expect(WireMessage.READY)) / 1_000_000;
         }
         commit();
         machine.lifecycle().transition(VmState.POSTMIGRATE);
+    }
+
+    private static long parseNanos(String text) throws IOException {
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IOException("migration wire: READY carries '" + text + "', not the apply time in nanoseconds", e);
+        }
     }
 
     /** The point of no return: after it the destination runs the guest. */

@@ -91,7 +91,7 @@ class MigratingRamTest {
         PageEncoder lz4 = new Lz4CodecProvider().newEncoder(
                 ValidatedConfig.of("lz4", new Lz4CodecProvider().configKeys(), Map.of()));
         MigratingRam sender = MigratingRam.sender(src, xbzrle, lz4);
-        MigratingRam receiver = MigratingRam.receiver(dst, MigratingRamTest::decoders);
+        MigratingRam receiver = MigratingRam.receiver(dst, MigratingRamTest::decoders, false);
         deliver(receiver, part(sender, true));
 
         int[] everything = new int[PAGES];
@@ -121,7 +121,7 @@ class MigratingRamTest {
 
     @Test
     void hostilePartsAreRefusedNamingThePage() throws Exception {
-        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty());
+        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty(), false);
         assertRefused(receiver, words(0x200000L | MigratingRam.ZERO, 0x8), "outside this machine's writable RAM");
         assertRefused(receiver, words(0x1000L | 0x40, 0x8), "unknown flags 0x40");
         assertRefused(receiver, words(0x1000L | MigratingRam.XBZRLE, 0x8), "did not announce that codec");
@@ -140,11 +140,26 @@ class MigratingRamTest {
     }
 
     @Test
+    void oneSidedRamIsRefusedWithoutExposedMemoryAndExcludesStreamPages() throws Exception {
+        assertRefused(MigratingRam.receiver(ram(), id -> Optional.empty(), false),
+                words(MigratingRam.REMOTE, MigratingRam.END_OF_PART), "exposes no memory");
+        assertRefused(MigratingRam.receiver(ram(), id -> Optional.empty(), true),
+                words(MigratingRam.REMOTE_DONE, 0, MigratingRam.END_OF_PART), "did not announce one-sided RAM");
+        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty(), true);
+        deliver(receiver, words(MigratingRam.REMOTE, MigratingRam.END_OF_PART));
+        assertTrue(receiver.remoteAnnounced());
+        assertRefused(receiver, words(0x1000L | MigratingRam.ZERO, MigratingRam.END_OF_PART), "announced one-sided RAM");
+        assertTrue(!receiver.remoteComplete());
+        deliver(receiver, words(MigratingRam.REMOTE_DONE, 3, MigratingRam.END_OF_PART));
+        assertTrue(receiver.remoteComplete());
+    }
+
+    @Test
     void aLayoutOfAnotherSizeIsRefused() throws Exception {
         GuestRam bigger = GuestRam.builder().ram("ram", 0, 2L * PAGES * PAGE).build();
         byte[] setup = part(MigratingRam.sender(bigger, null, null), true);
         IOException e = assertThrows(IOException.class,
-                () -> deliver(MigratingRam.receiver(ram(), id -> Optional.empty()), setup));
+                () -> deliver(MigratingRam.receiver(ram(), id -> Optional.empty(), false), setup));
         assertTrue(e.getMessage().contains("does not match this machine's"), e.getMessage());
     }
 
