@@ -75,6 +75,7 @@ public final class MigrationSource {
     private volatile long deviceBytes;
     private volatile long destinationApplyMs;
     private volatile long expectedApplyMs;
+    private final Map<String, Long> downtimePhases = new java.util.concurrent.ConcurrentSkipListMap<>();
     private int highDirtyRounds;
     private long transferNanos;
     private long transferBytes;
@@ -139,7 +140,7 @@ public final class MigrationSource {
                 r == null ? 0 : r.zeroPages(), r == null ? 0 : r.normalPages(), r == null ? 0 : r.lz4Pages(),
                 dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, throttle == null ? 0 : throttle.percentage(),
                 x == null ? Map.of() : x.stats(), error, estimates.size(), expectedApplyMs, destinationApplyMs,
-                connection instanceof RemoteMemoryConnection);
+                connection instanceof RemoteMemoryConnection, Map.copyOf(downtimePhases));
     }
 
     /**
@@ -389,22 +390,33 @@ public final class MigrationSource {
             throttle.drainInto(pending);
         }
         dirtySyncCount++;
+        long t1 = phase("1-pause-and-sync", switchStart);
         ram.beginRound(pending);
         ramStream.endLive(ram);
         ramStream.finish();
         wire.endStream();
+        long t2 = phase("2-last-pages", t1);
         SavedStateWriter devices = new SavedStateWriter(wire, header());
         for (StateSection<?> s : machine.sections()) {
             devices.writeSection(s);
         }
         devices.finish();
         wire.endStream();
+        long t3 = phase("3-devices", t2);
         checkCancel();
         if (connection.isBidirectional()) {
             destinationApplyMs = parseNanos(new WireInput(connection).expect(WireMessage.READY)) / 1_000_000;
         }
+        phase("4-await-ready", t3);
         commit();
         machine.lifecycle().transition(VmState.POSTMIGRATE);
+    }
+
+    /** Records the milliseconds since {@code from} under {@code name}; returns now. */
+    private long phase(String name, long from) {
+        long now = System.nanoTime();
+        downtimePhases.put(name, (now - from) / 1_000_000);
+        return now;
     }
 
     private static long parseNanos(String text) throws IOException {

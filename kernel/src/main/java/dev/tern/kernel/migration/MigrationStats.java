@@ -28,15 +28,17 @@ import java.util.Map;
  * @param destinationApplyMs what applying the last pages and the devices took the destination, as it
  *                           reported (once completed over a bidirectional transport)
  * @param oneSided whether RAM went one-sided into the destination's exposed memory
+ * @param downtimePhasesMs where the switch-over pause went, milliseconds by phase (once completed)
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long lz4Pages, long dirtyPagesRate, double mbps, long dirtySyncCount,
         int cpuThrottlePercentage, Map<String, Long> xbzrle, String error, int rounds, long expectedApplyMs,
-        long destinationApplyMs, boolean oneSided) {
+        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs) {
 
     public MigrationStats {
         xbzrle = Map.copyOf(xbzrle);
+        downtimePhasesMs = Map.copyOf(downtimePhasesMs);
     }
 
     /** The text of {@code info migrate}. */
@@ -47,6 +49,7 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         if (status == MigrationStatus.COMPLETED) {
             line(sb, "downtime", downtimeMs + " ms (expected " + millis(expectedDowntimeMs) + ")");
             line(sb, "destination apply", destinationApplyMs + " ms (expected " + expectedApplyMs + " ms)");
+            line(sb, "downtime phases", new java.util.TreeMap<>(downtimePhasesMs).toString());
         } else {
             line(sb, "expected downtime", millis(expectedDowntimeMs));
         }
