@@ -5,6 +5,7 @@ import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.memory.DirtyLog;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.SavedStateWriter;
 import dev.tern.kernel.vm.VmState;
@@ -76,6 +77,7 @@ public final class MigrationSource {
     private volatile long destinationApplyMs;
     private volatile long expectedApplyMs;
     private final Map<String, Long> downtimePhases = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private volatile ProgressBar progress;
     private int highDirtyRounds;
     private long transferNanos;
     private long transferBytes;
@@ -95,6 +97,14 @@ public final class MigrationSource {
     /** Hears every later status change. */
     public void addListener(MigrationListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Draws the migration's progress (sent bytes against what is still pending, throughput, dirty
+     * rate) on {@code bar} from the migration's thread; call before {@link #start}.
+     */
+    public void showProgress(ProgressBar bar) {
+        progress = Objects.requireNonNull(bar, "bar");
     }
 
     /** Changes the bandwidth limit of the running migration (bytes per second, 0 for none). */
@@ -175,6 +185,7 @@ public final class MigrationSource {
             downtimeMs = (System.nanoTime() - switchStart) / 1_000_000;
             endNanos = System.nanoTime();
             enter(MigrationStatus.COMPLETED);
+            finishProgress("completed, downtime " + downtimeMs + " ms");
         } catch (Exception | Error e) {
             fail(e);
         } finally {
@@ -322,6 +333,7 @@ public final class MigrationSource {
         boolean done;
         do {
             done = ramStream.iterateLive(ram, partBytes);
+            drawProgress();
             checkCancel();
             checkTimeout();
             throttle(t0, b0);
@@ -330,6 +342,15 @@ public final class MigrationSource {
         transferNanos += System.nanoTime() - t0;
         transferBytes += sentBytes() - b0;
         bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
+    }
+
+    private void drawProgress() {
+        ProgressBar bar = progress;
+        if (bar != null) {
+            long sent = sentBytes();
+            bar.update(sent, sent + ram.pendingBytes(), String.format(java.util.Locale.ROOT, "dirty %.1f MB/s  iter %d",
+                    dirtyPagesRate * (double) PAGE / 1e6, estimates.size() + 1));
+        }
     }
 
     /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */
@@ -471,7 +492,15 @@ public final class MigrationSource {
         rollBack();
         error = why;
         endNanos = System.nanoTime();
+        finishProgress((byCancel ? "cancelled" : "failed") + ": " + why);
         enter(byCancel ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+    }
+
+    private void finishProgress(String summary) {
+        ProgressBar bar = progress;
+        if (bar != null) {
+            bar.finish(summary);
+        }
     }
 
     /** Puts the source back as it was before the migration. */

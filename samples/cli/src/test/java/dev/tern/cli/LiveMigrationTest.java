@@ -9,6 +9,7 @@ import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.vm.VmState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -149,9 +150,15 @@ class LiveMigrationTest {
             var config = MigrationConfig.DEFAULT.withCapability("xbzrle", xbzrle.equals("on"))
                     .with("compression", compression).with("max-bandwidth", "64M");
             var migration = new MigrationSource(source, MigrationUri.parse(address).connect(plugins), config, plugins);
+            var bar = new java.io.ByteArrayOutputStream();
+            migration.showProgress(new ProgressBar(new java.io.PrintStream(bar, true, java.nio.charset.StandardCharsets.UTF_8),
+                    "migrate", System::nanoTime, 0));
             MigrationStats stats = migration.run();
             assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
             assertSwitchOverFollowedTheEstimates(migration, stats, config.downtimeLimitMs());
+            String drawn = bar.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(drawn.contains("migrate  [") && drawn.contains("%") && drawn.contains("MB/s")
+                    && drawn.contains("dirty ") && drawn.contains("completed, downtime"), drawn);
             assertEquals(transport.equals("shm"), stats.oneSided(), stats.render());
             System.out.println("migration over " + transport + ", xbzrle " + xbzrle + ", compression " + compression
                     + ":\n" + stats.render());
