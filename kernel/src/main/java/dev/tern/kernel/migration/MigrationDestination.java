@@ -17,6 +17,7 @@ import dev.tern.kernel.state.StreamLimits;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.codec.PageCodecProvider;
 import dev.tern.spi.codec.PageDecoder;
+import dev.tern.spi.codec.PageEncoder;
 import dev.tern.spi.transport.Connection;
 
 import dev.tern.spi.memory.GuestMemory;
@@ -121,7 +122,7 @@ public final class MigrationDestination {
      * sampled from the exposed region (so its mapping's faults count) into a scratch buffer, never
      * into the guest's RAM, which must stay as it was.
      */
-    private static DestinationCost measureCost(long deviceNanos, List<MemorySegment> exposed) {
+    private DestinationCost measureCost(long deviceNanos, List<MemorySegment> exposed) {
         final int pages = 256;
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment from = scratch.allocate((long) pages * GuestMemory.PAGE_SIZE);
@@ -134,7 +135,7 @@ public final class MigrationDestination {
             }
             double pageNanos = (System.nanoTime() - t0) / (double) pages;
             if (exposed.isEmpty()) {
-                return new DestinationCost(deviceNanos, pageNanos, 0);
+                return new DestinationCost(deviceNanos, Math.max(pageNanos, probePageNanos()), 0);
             }
             long total = exposed.stream().mapToLong(MemorySegment::byteSize).sum();
             MemorySegment region = exposed.getFirst();
@@ -144,6 +145,20 @@ public final class MigrationDestination {
             MemorySegment.copy(region, 0, into, 0, sample);
             long sampleNanos = System.nanoTime() - t1;
             return new DestinationCost(deviceNanos, 0, (long) ((double) sampleNanos / sample * total));
+        }
+    }
+
+    /** A received page's cost on the real receiving path ({@link ApplyCostProbe}), 0 if the probe fails. */
+    private double probePageNanos() {
+        Optional<PageEncoder> xbzrle = plugins.find(ProviderKind.PAGE_CODEC, "xbzrle")
+                .filter(i -> i.availability().available()).map(i -> {
+                    PageCodecProvider p = (PageCodecProvider) i.provider();
+                    return p.newEncoder(ValidatedConfig.of("xbzrle", p.configKeys(), Map.of()));
+                });
+        try {
+            return ApplyCostProbe.pageNanos(this::decoder, xbzrle);
+        } catch (IOException | RuntimeException e) {
+            return 0; // only a measure: the copy's cost stands in
         }
     }
 

@@ -44,6 +44,12 @@ class DowntimeEstimateTest {
     }
 
     @Test
+    void theApplyProbeMeasuresAPositiveFinitePageCostWithoutCodecs() throws IOException {
+        double nanos = ApplyCostProbe.pageNanos(id -> java.util.Optional.empty(), java.util.Optional.empty());
+        assertTrue(nanos > 0 && nanos < 1e9, "per-page apply cost " + nanos + " ns");
+    }
+
+    @Test
     void costTravelsAsTextAndBadTextIsNamed() throws IOException {
         var cost = new DestinationCost(123, 4.5, 67);
         assertEquals(cost, DestinationCost.parse(cost.encode()));
