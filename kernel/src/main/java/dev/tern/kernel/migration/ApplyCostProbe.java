@@ -22,7 +22,7 @@ import java.util.function.Function;
 final class ApplyCostProbe {
 
     private static final int PAGES = 256;
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 12;
 
     private ApplyCostProbe() {
     }
@@ -55,7 +55,7 @@ final class ApplyCostProbe {
                     long t0 = System.nanoTime();
                     receive(receiver, part);
                     long nanos = System.nanoTime() - t0;
-                    if (round >= 2) {
+                    if (round >= 4) {
                         best = Math.min(best, nanos / (double) PAGES);
                     }
                 }

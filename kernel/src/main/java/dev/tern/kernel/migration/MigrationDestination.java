@@ -54,6 +54,7 @@ public final class MigrationDestination {
 
     private final Machine machine;
     private final PluginRegistry plugins;
+    private long lastPagesNanos;
 
     public MigrationDestination(Machine machine, PluginRegistry plugins) {
         this.machine = Objects.requireNonNull(machine, "machine");
@@ -82,7 +83,7 @@ public final class MigrationDestination {
             }
             WireInput in = new WireInput(connection);
             receiveRam(in, ram);
-            long applyNanos = timedIo(() -> copyOneSided(ram, exposed));
+            long applyNanos = lastPagesNanos + timedIo(() -> copyOneSided(ram, exposed));
             in.nextStream();
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
             applyNanos += timedIo(() -> loadDevices(devices));
@@ -212,7 +213,13 @@ public final class MigrationDestination {
                     started = true; // the reader refuses a second "ram": names are unique
                     receivePart(ram, o.payload(), o.payloadOffset());
                 }
-                case Frame.Part p -> receivePart(ram, p.payload(), p.payloadOffset());
+                case Frame.Part p -> {
+                    long t0 = System.nanoTime();
+                    receivePart(ram, p.payload(), p.payloadOffset());
+                    if (p.kind() == FrameKind.END) {
+                        lastPagesNanos = System.nanoTime() - t0; // the switch-over's pages, applied while the source waits
+                    }
+                }
                 case Frame.Open o -> throw new SavedStateException("the RAM stream holds unexpected "
                         + o.kind() + " section '" + o.name() + "'", o.offset());
                 case Frame.Eof e -> throw new IllegalStateException("unreachable");

@@ -45,7 +45,7 @@ public final class MigrationBenchmark {
         List<String> args = List.of("--bios", rom.toString(), "-m", argv[1], "--serial", "none", "--pacing", "warp",
                 "--max-instructions", "0");
         MigrationConfig config = MigrationConfig.DEFAULT.withCapability("xbzrle", argv[3].equals("on"))
-                .with("xbzrle-cache-size", "128M").with("timeout", "60000");
+                .with("xbzrle-cache-size", "128M").with("timeout", "15000");
         if (argv.length > 4) {
             config = config.with("max-bandwidth", argv[4]);
         }
