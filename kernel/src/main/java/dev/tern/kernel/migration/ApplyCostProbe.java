@@ -38,7 +38,7 @@ final class ApplyCostProbe {
         try (GuestRam from = GuestRam.builder().ram("probe", 0, size).build();
              GuestRam to = GuestRam.builder().ram("probe", 0, size).build()) {
             MigratingRam sender = MigratingRam.sender(from, xbzrle.orElse(null), null);
-            MigratingRam receiver = MigratingRam.receiver(to, decoders, false);
+            MigratingRam receiver = MigratingRam.receiver(to, decoders, java.util.List.of());
             try {
                 receive(receiver, part(sender, true));
                 from.dirtyLog().enable();

@@ -40,9 +40,11 @@ import java.util.function.Function;
  * As in QEMU, XBZRLE is used only after the first (bulk) round.
  *
  * <p>Over a {@link RemoteRam} the pages do not travel in the stream at all: the setup part carries
- * {@link #REMOTE} (the pages go one-sided into the destination's exposed regions), each part ends
- * after a transport flush, and the final part carries {@link #REMOTE_DONE} and the number of
- * pages written, the barrier after which the destination's copy is complete.
+ * {@link #REMOTE} (the pages go one-sided into the destination's exposed regions); a part lists
+ * each run of pages it wrote as {@link #REMOTE_RUN} ({@code address | flag}, u32 page count), and
+ * its bytes reach the wire only after the transport's flush, so the destination finds the pages
+ * in place and copies the run into guest RAM as the record arrives. The final part carries
+ * {@link #REMOTE_DONE} and the number of pages written, the barrier after which RAM is complete.
  */
 final class MigratingRam implements LiveSection {
 
@@ -54,6 +56,7 @@ final class MigratingRam implements LiveSection {
     static final int LZ4 = 0x20;
     static final int REMOTE = 0x40;
     static final int REMOTE_DONE = 0x80;
+    static final int REMOTE_RUN = 0x100;
 
     private static final int PAGE = GuestMemory.PAGE_SIZE;
     private static final long FLAG_MASK = PAGE - 1;
@@ -66,6 +69,7 @@ final class MigratingRam implements LiveSection {
     private final Function<String, Optional<PageDecoder>> decoders;
     private final Map<Integer, PageDecoder> activeDecoders = new HashMap<>();
     private final RemoteRam remote;
+    private final List<MemorySegment> exposed;
     private final boolean remoteReceivable;
     private boolean remoteAnnounced;
     private boolean remoteComplete;
@@ -90,32 +94,38 @@ final class MigratingRam implements LiveSection {
 
     /** The sending side; {@code xbzrle} and {@code lz4} may be null when not enabled. */
     static MigratingRam sender(GuestMemory memory, PageEncoder xbzrle, PageEncoder lz4) {
-        return new MigratingRam(memory, xbzrle, lz4, name -> Optional.empty(), null, false);
+        return new MigratingRam(memory, xbzrle, lz4, name -> Optional.empty(), null, List.of());
     }
 
     /** The sending side writing pages one-sided through {@code remote} (codecs have no use there). */
     static MigratingRam remoteSender(GuestMemory memory, RemoteRam remote) {
-        return new MigratingRam(memory, null, null, name -> Optional.empty(), remote, false);
+        return new MigratingRam(memory, null, null, name -> Optional.empty(), remote, List.of());
     }
 
     /**
      * The receiving side; {@code decoders} supplies a decoder session by codec id, and
-     * {@code remoteReceivable} says whether this end exposed regions the source may write one-sided.
+     * {@code exposed} the regions this end exposed for one-sided RAM, one per writable region in
+     * order (empty when the connection cannot carry it).
      */
     static MigratingRam receiver(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders,
-            boolean remoteReceivable) {
-        return new MigratingRam(memory, null, null, decoders, null, remoteReceivable);
+            List<MemorySegment> exposed) {
+        return new MigratingRam(memory, null, null, decoders, null, exposed);
     }
 
     private MigratingRam(GuestMemory memory, PageEncoder xbzrle, PageEncoder lz4,
-            Function<String, Optional<PageDecoder>> decoders, RemoteRam remote, boolean remoteReceivable) {
+            Function<String, Optional<PageDecoder>> decoders, RemoteRam remote, List<MemorySegment> exposed) {
         this.memory = memory;
         this.writable = memory.regions().stream().filter(r -> !r.readOnly()).toList();
         this.xbzrle = xbzrle;
         this.lz4 = lz4;
         this.decoders = decoders;
         this.remote = remote;
-        this.remoteReceivable = remoteReceivable;
+        this.exposed = List.copyOf(exposed);
+        this.remoteReceivable = !exposed.isEmpty();
+        if (remoteReceivable && exposed.size() != writable.size()) {
+            throw new IllegalArgumentException(exposed.size() + " exposed regions for " + writable.size()
+                    + " writable ones");
+        }
     }
 
     /** The writable regions, in the order the stream and the exposed regions use. */
@@ -262,7 +272,7 @@ final class MigratingRam implements LiveSection {
                 break;
             }
             if (remote != null) {
-                sent += sendRun(pfn);
+                sent += sendRun(out, pfn);
             } else {
                 cursor = pfn + 1;
                 sent += sendPage(out, pfn);
@@ -278,7 +288,7 @@ final class MigratingRam implements LiveSection {
      * Writes the run of round pages from {@code pfn} that lie in one region, at most one chunk,
      * one-sided; zero pages go along (the transport skips what the destination still holds as zeros).
      */
-    private long sendRun(long pfn) throws IOException {
+    private long sendRun(DataOutput out, long pfn) throws IOException {
         long gpa = pfn << GuestMemory.PAGE_SHIFT;
         RamRegion r = writableAt(gpa);
         if (r == null) {
@@ -306,6 +316,8 @@ final class MigratingRam implements LiveSection {
             }
         }
         remote.write(writable.indexOf(r), offset, run);
+        out.writeLong(gpa | REMOTE_RUN);
+        out.writeInt((int) n);
         remotePagesWritten += n;
         remoteBytes += bytes;
         roundPages += n;
@@ -399,6 +411,10 @@ final class MigratingRam implements LiveSection {
                 receiveRemote(in, word);
                 continue;
             }
+            if (flag == REMOTE_RUN) {
+                receiveRun(in, word, gpa);
+                continue;
+            }
             if (remoteAnnounced) {
                 throw new IOException(String.format("ram: record 0x%016x carries a page in the stream, but the source"
                         + " announced one-sided RAM", word));
@@ -412,6 +428,22 @@ final class MigratingRam implements LiveSection {
             }
             memory.write(gpa, page, 0, PAGE);
         }
+    }
+
+    /** Copies a run the source wrote one-sided (and flushed before this record) into guest RAM. */
+    private void receiveRun(DataInput in, long word, long gpa) throws IOException {
+        if (!remoteAnnounced) {
+            throw new IOException(String.format("ram: one-sided run 0x%016x in a stream that did not announce"
+                    + " one-sided RAM", word));
+        }
+        long pages = Integer.toUnsignedLong(in.readInt());
+        RamRegion r = writableAt(gpa);
+        if (pages < 1 || pages > RemoteRam.RUN_PAGES || r == null
+                || gpa - r.base() + pages * PAGE > r.length()) {
+            throw new IOException(String.format("ram: one-sided run of %d pages at 0x%x does not lie within one"
+                    + " writable region (1..%d pages)", pages, gpa, RemoteRam.RUN_PAGES));
+        }
+        MemorySegment.copy(exposed.get(writable.indexOf(r)), gpa - r.base(), r.segment(), gpa - r.base(), pages * PAGE);
     }
 
     private void receiveRemote(DataInput in, long word) throws IOException {

@@ -44,8 +44,9 @@ import java.util.Optional;
  * source's {@link WireMessage#COMMIT}.
  *
  * <p>Over a {@link RemoteMemoryConnection} the destination first exposes a zero-filled copy of each
- * writable region ({@link RemoteRam}); the source writes pages into those, and only once its final
- * barrier has arrived are they copied into the machine's RAM. Before reading, a bidirectional
+ * writable region ({@link RemoteRam}); the source writes pages into those and announces each run
+ * it wrote, which is then copied into the machine's RAM; the RAM is complete with the source's
+ * final barrier. Before reading, a bidirectional
  * destination measures what switching over will cost it and sends that ({@link WireMessage#COST})
  * for the source's downtime estimate; its {@link WireMessage#READY} carries what it really took. Any error, including the source vanishing before the commit,
  * leaves the machine {@link VmState#FAILED}: never started, to be discarded.
@@ -73,17 +74,19 @@ public final class MigrationDestination {
         // the least of a few warm runs: what loading costs once the code is compiled
         long deviceNanos = Math.min(timed(this::warmUpDeviceLoading), Math.min(timed(this::warmUpDeviceLoading),
                 timed(this::warmUpDeviceLoading)));
-        boolean oneSided = connection instanceof RemoteMemoryConnection;
-        MigratingRam ram = MigratingRam.receiver(machine.memory(), this::decoder, oneSided);
+        MigratingRam ram = null;
         try (connection; Arena exposedArena = Arena.ofShared()) {
-            List<MemorySegment> exposed = oneSided
-                    ? RemoteRam.expose((RemoteMemoryConnection) connection, ram.writable(), exposedArena) : List.of();
+            List<RamRegion> writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
+            List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
+                    ? RemoteRam.expose(remote, writable, exposedArena) : List.of();
+            ram = MigratingRam.receiver(machine.memory(), this::decoder, exposed);
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.COST, measureCost(deviceNanos, exposed).encode());
             }
             WireInput in = new WireInput(connection);
             receiveRam(in, ram);
-            long applyNanos = lastPagesNanos + timedIo(() -> copyOneSided(ram, exposed));
+            requireOneSidedComplete(ram);
+            long applyNanos = lastPagesNanos;
             in.nextStream();
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
             applyNanos += timedIo(() -> loadDevices(devices));
@@ -96,32 +99,24 @@ public final class MigrationDestination {
             refuse(connection, e);
             throw new MigrationException("incoming migration from " + connection.peer() + " failed: " + e.getMessage(), e);
         } finally {
-            ram.close();
+            if (ram != null) {
+                ram.close();
+            }
         }
     }
 
-    /**
-     * Copies the exposed regions, complete now, into the machine's RAM: the guest has never run
-     * here and reads its memory only from now on.
-     */
-    private static void copyOneSided(MigratingRam ram, List<MemorySegment> exposed) throws IOException {
-        if (!ram.remoteAnnounced()) {
-            return;
-        }
-        if (!ram.remoteComplete()) {
+    /** One-sided RAM is complete only with the source's final barrier. */
+    private static void requireOneSidedComplete(MigratingRam ram) throws IOException {
+        if (ram.remoteAnnounced() && !ram.remoteComplete()) {
             throw new SavedStateException("ram: the stream ended without the one-sided RAM's final barrier", -1);
         }
-        List<RamRegion> writable = ram.writable();
-        for (int i = 0; i < writable.size(); i++) {
-            MemorySegment.copy(exposed.get(i), 0, writable.get(i).segment(), 0, writable.get(i).length());
-        }
     }
 
     /**
-     * Measures this machine's switch-over work: loading device state (timed by the warm-up), a
-     * page applied (a page copy), and with one-sided RAM the copy of all of it into guest RAM —
-     * sampled from the exposed region (so its mapping's faults count) into a scratch buffer, never
-     * into the guest's RAM, which must stay as it was.
+     * Measures this machine's switch-over work: loading device state (timed by the warm-up) and a
+     * page applied — on the real receive path ({@link ApplyCostProbe}) or, with one-sided RAM, a
+     * page copied out of the exposed region (so its mapping's faults count) into scratch memory,
+     * never into the guest's RAM.
      */
     private DestinationCost measureCost(long deviceNanos, List<MemorySegment> exposed) {
         final int pages = 256;
@@ -138,14 +133,13 @@ public final class MigrationDestination {
             if (exposed.isEmpty()) {
                 return new DestinationCost(deviceNanos, Math.max(pageNanos, probePageNanos()), 0);
             }
-            long total = exposed.stream().mapToLong(MemorySegment::byteSize).sum();
             MemorySegment region = exposed.getFirst();
             long sample = Math.min(region.byteSize(), ONE_SIDED_SAMPLE);
             MemorySegment into = scratch.allocate(sample);
             long t1 = System.nanoTime();
             MemorySegment.copy(region, 0, into, 0, sample);
-            long sampleNanos = System.nanoTime() - t1;
-            return new DestinationCost(deviceNanos, 0, (long) ((double) sampleNanos / sample * total));
+            double copyNanos = (System.nanoTime() - t1) / (double) (sample / GuestMemory.PAGE_SIZE);
+            return new DestinationCost(deviceNanos, Math.max(pageNanos, copyNanos), 0);
         }
     }
 

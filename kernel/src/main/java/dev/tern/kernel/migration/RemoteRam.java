@@ -13,9 +13,10 @@ import java.util.List;
  * Guest RAM carried one-sided over a {@link RemoteMemoryConnection} (the {@code shm} transport, the
  * RDMA model): the destination exposes one region per writable RAM region, named {@code ram<i>}
  * in region order; the source writes dirty pages straight into them and only announces on the
- * stream that they are there. The destination copies the regions into its guest RAM once the
- * source has said they are final, so a migration that fails earlier never touched the machine's
- * own RAM at all.
+ * stream, after a flush, which runs of pages it wrote. The destination copies each announced run
+ * into its guest RAM as the announcement arrives (during the rounds, so the switch-over copies only
+ * the last pages); its guest has never run, and a failed migration leaves the machine FAILED, to
+ * be discarded.
  */
 final class RemoteRam {
 
