@@ -18,18 +18,17 @@ import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.codec.PageCodecProvider;
 import dev.tern.spi.codec.PageDecoder;
 import dev.tern.spi.codec.PageEncoder;
-import dev.tern.spi.transport.Connection;
-
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.memory.RamRegion;
+import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.RemoteMemoryConnection;
 
 import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import java.io.DataInputStream;
-import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;

@@ -82,6 +82,7 @@ public final class MigrationSource {
     private long transferNanos;
     private long transferBytes;
     private boolean pausedByUs;
+    private long guestHandedOverNanos;
     private long switchStart;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
@@ -182,7 +183,7 @@ public final class MigrationSource {
             PageSet pending = iterate(ramStream);
             enter(MigrationStatus.DEVICE);
             switchOver(ramStream, pending, log);
-            downtimeMs = (System.nanoTime() - switchStart) / 1_000_000;
+            downtimeMs = (guestHandedOverNanos - switchStart) / 1_000_000;
             endNanos = System.nanoTime();
             enter(MigrationStatus.COMPLETED);
             finishProgress("completed, downtime " + downtimeMs + " ms");
@@ -458,8 +459,13 @@ public final class MigrationSource {
             checkCancel();
             if (connection.isBidirectional()) {
                 wire.control(WireMessage.COMMIT, "");
+                // the destination runs the guest from here: closing the connection is not downtime
+                guestHandedOverNanos = System.nanoTime();
             }
             connection.close(); // flushes a file to disk before the migration counts as done
+            if (!connection.isBidirectional()) {
+                guestHandedOverNanos = System.nanoTime();
+            }
             committed = true;
         }
     }
