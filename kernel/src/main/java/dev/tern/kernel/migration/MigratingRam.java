@@ -45,6 +45,9 @@ import java.util.function.Function;
  * its bytes reach the wire only after the transport's flush, so the destination finds the pages
  * in place and copies the run into guest RAM as the record arrives. The final part carries
  * {@link #REMOTE_DONE} and the number of pages written, the barrier after which RAM is complete.
+ * The last part of every live round carries {@link #REMOTE_SYNC}: the destination answers once it
+ * has copied everything announced so far, and the source waits for that before its next round, so
+ * it can never run rounds ahead of the destination's copying (which would pile up at switch-over).
  */
 final class MigratingRam implements LiveSection {
 
@@ -57,6 +60,7 @@ final class MigratingRam implements LiveSection {
     static final int REMOTE = 0x40;
     static final int REMOTE_DONE = 0x80;
     static final int REMOTE_RUN = 0x100;
+    static final int REMOTE_SYNC = 0x200;
 
     private static final int PAGE = GuestMemory.PAGE_SIZE;
     private static final long FLAG_MASK = PAGE - 1;
@@ -70,6 +74,7 @@ final class MigratingRam implements LiveSection {
     private final Map<Integer, PageDecoder> activeDecoders = new HashMap<>();
     private final RemoteRam remote;
     private final List<MemorySegment> exposed;
+    private RemoteSyncAnswer syncAnswer = () -> { };
     private final boolean remoteReceivable;
     private boolean remoteAnnounced;
     private boolean remoteComplete;
@@ -126,6 +131,16 @@ final class MigratingRam implements LiveSection {
             throw new IllegalArgumentException(exposed.size() + " exposed regions for " + writable.size()
                     + " writable ones");
         }
+    }
+
+    /** What the receiving side does on {@link #REMOTE_SYNC}: tell the source everything so far is applied. */
+    interface RemoteSyncAnswer {
+        void applied() throws IOException;
+    }
+
+    /** Sets the receiving side's answer to a {@link #REMOTE_SYNC}. */
+    void onRemoteSync(RemoteSyncAnswer answer) {
+        syncAnswer = answer;
     }
 
     /** The writable regions, in the order the stream and the exposed regions use. */
@@ -248,6 +263,9 @@ final class MigratingRam implements LiveSection {
     @Override
     public boolean iterate(DataOutput out, long maxBytes) throws IOException {
         boolean done = sendPages(out, maxBytes);
+        if (done && remote != null) {
+            out.writeLong(REMOTE_SYNC);
+        }
         out.writeLong(END_OF_PART);
         return done;
     }
@@ -409,6 +427,13 @@ final class MigratingRam implements LiveSection {
             }
             if (word == REMOTE || word == REMOTE_DONE) {
                 receiveRemote(in, word);
+                continue;
+            }
+            if (word == REMOTE_SYNC) {
+                if (!remoteAnnounced) {
+                    throw new IOException("ram: a one-sided RAM sync in a stream that did not announce one-sided RAM");
+                }
+                syncAnswer.applied();
                 continue;
             }
             if (flag == REMOTE_RUN) {

@@ -79,6 +79,7 @@ public final class MigrationDestination {
             List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
                     ? RemoteRam.expose(remote, writable, exposedArena) : List.of();
             ram = MigratingRam.receiver(machine.memory(), this::decoder, exposed);
+            ram.onRemoteSync(() -> new WireOutput(connection).control(WireMessage.APPLIED, ""));
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.COST, measureCost(deviceNanos, exposed).encode());
             }

@@ -340,6 +340,11 @@ public final class MigrationSource {
             throttle(t0, b0);
         } while (!done);
         ram.endRound();
+        if (connection instanceof RemoteMemoryConnection) {
+            // the destination copies what we wrote: never run a round ahead of it
+            ramStream.flush(); // through to the wire: the round's last part carries the sync
+            new WireInput(connection).expect(WireMessage.APPLIED);
+        }
         transferNanos += System.nanoTime() - t0;
         transferBytes += sentBytes() - b0;
         bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
