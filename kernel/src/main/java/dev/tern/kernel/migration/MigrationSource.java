@@ -34,11 +34,13 @@ import java.util.concurrent.TimeUnit;
  * estimates the switch-over pause from the wire cost of the pages now dirty (bytes per page as
  * measured over the last round, compression included) and of the device state over the measured
  * bandwidth, plus what the destination said applying them will take ({@link DowntimeEstimate}).
- * Once that is within {@code downtime-limit} it pauses the guest, sends the last dirty pages and every device
- * section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
+ * Once that is within {@code downtime-limit} it pauses the guest, sends the last dirty pages and
+ * every device section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
  * {@link VmState#POSTMIGRATE}. A one-way transport ({@code file:}) has no handshake: writing
  * everything completes the migration. Over a {@link RemoteMemoryConnection} pages go one-sided
- * into the destination's exposed RAM ({@link RemoteRam}) and only the rest uses the stream.
+ * into the destination's exposed RAM ({@link RemoteRam}) and only the rest uses the stream; each
+ * round then ends by waiting for the destination's {@link WireMessage#APPLIED}, so the source never
+ * runs rounds ahead of the destination's copying.
  *
  * <p>Any failure or cancel before the commit leaves the source as it was: dirty logging off, the
  * guest running again if it was running, and the reason in {@link MigrationStats#error()}.
