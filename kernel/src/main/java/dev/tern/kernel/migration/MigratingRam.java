@@ -38,6 +38,16 @@ import java.util.function.Function;
  * (for XBZRLE) cached: the guest writing the page meanwhile cannot make the destination's copy
  * differ from the sender's cache — the write dirtied the page again for the next round.
  * As in QEMU, XBZRLE is used only after the first (bulk) round.
+ *
+ * <p>Over a {@link RemoteRam} the pages do not travel in the stream at all: the setup part carries
+ * {@link #REMOTE} (the pages go one-sided into the destination's exposed regions); a part lists
+ * each run of pages it wrote as {@link #REMOTE_RUN} ({@code address | flag}, u32 page count), and
+ * its bytes reach the wire only after the transport's flush, so the destination finds the pages
+ * in place and copies the run into guest RAM as the record arrives. The final part carries
+ * {@link #REMOTE_DONE} and the number of pages written, the barrier after which RAM is complete.
+ * The last part of every live round carries {@link #REMOTE_SYNC}: the destination answers once it
+ * has copied everything announced so far, and the source waits for that before its next round, so
+ * it can never run rounds ahead of the destination's copying (which would pile up at switch-over).
  */
 final class MigratingRam implements LiveSection {
 
@@ -47,6 +57,10 @@ final class MigratingRam implements LiveSection {
     static final int END_OF_PART = 0x8;
     static final int XBZRLE = 0x10;
     static final int LZ4 = 0x20;
+    static final int REMOTE = 0x40;
+    static final int REMOTE_DONE = 0x80;
+    static final int REMOTE_RUN = 0x100;
+    static final int REMOTE_SYNC = 0x200;
 
     private static final int PAGE = GuestMemory.PAGE_SIZE;
     private static final long FLAG_MASK = PAGE - 1;
@@ -58,6 +72,14 @@ final class MigratingRam implements LiveSection {
     private final PageEncoder lz4;
     private final Function<String, Optional<PageDecoder>> decoders;
     private final Map<Integer, PageDecoder> activeDecoders = new HashMap<>();
+    private final RemoteRam remote;
+    private final List<MemorySegment> exposed;
+    private RemoteSyncAnswer syncAnswer = () -> { };
+    private final boolean remoteReceivable;
+    private boolean remoteAnnounced;
+    private boolean remoteComplete;
+    private long remotePagesWritten;
+    private volatile long remoteBytes;
     private final byte[] snapshot = new byte[PAGE];
     private final MemorySegment snapshotSegment = MemorySegment.ofArray(snapshot);
     private final ByteBuffer encoded = ByteBuffer.allocate(PAGE);
@@ -77,21 +99,68 @@ final class MigratingRam implements LiveSection {
 
     /** The sending side; {@code xbzrle} and {@code lz4} may be null when not enabled. */
     static MigratingRam sender(GuestMemory memory, PageEncoder xbzrle, PageEncoder lz4) {
-        return new MigratingRam(memory, xbzrle, lz4, name -> Optional.empty());
+        return new MigratingRam(memory, xbzrle, lz4, name -> Optional.empty(), null, List.of());
     }
 
-    /** The receiving side; {@code decoders} supplies a decoder session by codec id. */
-    static MigratingRam receiver(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders) {
-        return new MigratingRam(memory, null, null, decoders);
+    /** The sending side writing pages one-sided through {@code remote} (codecs have no use there). */
+    static MigratingRam remoteSender(GuestMemory memory, RemoteRam remote) {
+        return new MigratingRam(memory, null, null, name -> Optional.empty(), remote, List.of());
+    }
+
+    /**
+     * The receiving side; {@code decoders} supplies a decoder session by codec id, and
+     * {@code exposed} the regions this end exposed for one-sided RAM, one per writable region in
+     * order (empty when the connection cannot carry it).
+     */
+    static MigratingRam receiver(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders,
+            List<MemorySegment> exposed) {
+        return new MigratingRam(memory, null, null, decoders, null, exposed);
     }
 
     private MigratingRam(GuestMemory memory, PageEncoder xbzrle, PageEncoder lz4,
-            Function<String, Optional<PageDecoder>> decoders) {
+            Function<String, Optional<PageDecoder>> decoders, RemoteRam remote, List<MemorySegment> exposed) {
         this.memory = memory;
         this.writable = memory.regions().stream().filter(r -> !r.readOnly()).toList();
         this.xbzrle = xbzrle;
         this.lz4 = lz4;
         this.decoders = decoders;
+        this.remote = remote;
+        this.exposed = List.copyOf(exposed);
+        this.remoteReceivable = !exposed.isEmpty();
+        if (remoteReceivable && exposed.size() != writable.size()) {
+            throw new IllegalArgumentException(exposed.size() + " exposed regions for " + writable.size()
+                    + " writable ones");
+        }
+    }
+
+    /** What the receiving side does on {@link #REMOTE_SYNC}: tell the source everything so far is applied. */
+    interface RemoteSyncAnswer {
+        void applied() throws IOException;
+    }
+
+    /** Sets the receiving side's answer to a {@link #REMOTE_SYNC}. */
+    void onRemoteSync(RemoteSyncAnswer answer) {
+        syncAnswer = answer;
+    }
+
+    /** The writable regions, in the order the stream and the exposed regions use. */
+    List<RamRegion> writable() {
+        return writable;
+    }
+
+    /** Whether the source announced one-sided RAM (receiving side). */
+    boolean remoteAnnounced() {
+        return remoteAnnounced;
+    }
+
+    /** Whether the source's final barrier for one-sided RAM arrived (receiving side). */
+    boolean remoteComplete() {
+        return remoteComplete;
+    }
+
+    /** Page bytes written one-sided so far (sending side); zero pages are not counted. */
+    long remoteBytes() {
+        return remoteBytes;
     }
 
     @Override
@@ -129,7 +198,7 @@ final class MigratingRam implements LiveSection {
         long bytes = roundBytes;
         if (!bulkDone && pages > roundZeroPages) {
             pages -= roundZeroPages;
-            bytes -= 8 * roundZeroPages;
+            bytes -= (remote == null ? 8 : 0) * roundZeroPages;
         }
         if (pages > 0) {
             bytesPerPage = (double) bytes / pages;
@@ -180,6 +249,9 @@ final class MigratingRam implements LiveSection {
         for (String c : codecs) {
             out.writeUTF(c);
         }
+        if (remote != null) {
+            out.writeLong(REMOTE);
+        }
         out.writeLong(END_OF_PART);
     }
 
@@ -190,6 +262,26 @@ final class MigratingRam implements LiveSection {
 
     @Override
     public boolean iterate(DataOutput out, long maxBytes) throws IOException {
+        boolean done = sendPages(out, maxBytes);
+        if (done && remote != null) {
+            out.writeLong(REMOTE_SYNC);
+        }
+        out.writeLong(END_OF_PART);
+        return done;
+    }
+
+    /** Sends the whole round, then (one-sided) the barrier that says the destination's copy is final. */
+    @Override
+    public void complete(DataOutput out) throws IOException {
+        sendPages(out, Long.MAX_VALUE);
+        if (remote != null) {
+            out.writeLong(REMOTE_DONE);
+            out.writeLong(remotePagesWritten);
+        }
+        out.writeLong(END_OF_PART);
+    }
+
+    private boolean sendPages(DataOutput out, long maxBytes) throws IOException {
         long sent = 0;
         while (sent < maxBytes && round != null) {
             long pfn = round.next(cursor);
@@ -197,18 +289,58 @@ final class MigratingRam implements LiveSection {
                 round = null;
                 break;
             }
-            cursor = pfn + 1;
-            sent += sendPage(out, pfn);
+            if (remote != null) {
+                sent += sendRun(out, pfn);
+            } else {
+                cursor = pfn + 1;
+                sent += sendPage(out, pfn);
+            }
         }
-        out.writeLong(END_OF_PART);
+        if (remote != null) {
+            remote.flush(); // the stream bytes that follow must find the pages in place
+        }
         return round == null || round.next(cursor) < 0;
     }
 
-    @Override
-    public void complete(DataOutput out) throws IOException {
-        while (!iterate(out, Long.MAX_VALUE)) {
-            // iterate with no byte limit sends the whole round
+    /**
+     * Writes the run of round pages from {@code pfn} that lie in one region, at most one chunk,
+     * one-sided; zero pages go along (the transport skips what the destination still holds as zeros).
+     */
+    private long sendRun(DataOutput out, long pfn) throws IOException {
+        long gpa = pfn << GuestMemory.PAGE_SHIFT;
+        RamRegion r = writableAt(gpa);
+        if (r == null) {
+            cursor = pfn + 1;
+            remaining--;
+            return 0;
         }
+        long lastPfn = (r.base() + r.length() >>> GuestMemory.PAGE_SHIFT) - 1;
+        long n = 1;
+        while (n < RemoteRam.RUN_PAGES && pfn + n <= lastPfn && round.next(pfn + n) == pfn + n) {
+            n++;
+        }
+        cursor = pfn + n;
+        remaining -= n;
+        long offset = gpa - r.base();
+        MemorySegment run = r.segment().asSlice(offset, n * PAGE);
+        long bytes = 0;
+        for (long i = 0; i < n; i++) {
+            if (isZero(run, i * PAGE)) {
+                zeroPages++;
+                roundZeroPages++;
+            } else {
+                normalPages++;
+                bytes += PAGE;
+            }
+        }
+        remote.write(writable.indexOf(r), offset, run);
+        out.writeLong(gpa | REMOTE_RUN);
+        out.writeInt((int) n);
+        remotePagesWritten += n;
+        remoteBytes += bytes;
+        roundPages += n;
+        roundBytes += bytes;
+        return bytes;
     }
 
     private int sendPage(DataOutput out, long pfn) throws IOException {
@@ -266,8 +398,12 @@ final class MigratingRam implements LiveSection {
     }
 
     private boolean isZero() {
-        for (int i = 0; i < PAGE; i += 8) {
-            if (snapshotSegment.get(ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
+        return isZero(snapshotSegment, 0);
+    }
+
+    private static boolean isZero(MemorySegment s, long at) {
+        for (long i = at; i < at + PAGE; i += 8) {
+            if (s.get(ValueLayout.JAVA_LONG_UNALIGNED, i) != 0) {
                 return false;
             }
         }
@@ -289,6 +425,25 @@ final class MigratingRam implements LiveSection {
                 receiveLayout(in);
                 continue;
             }
+            if (word == REMOTE || word == REMOTE_DONE) {
+                receiveRemote(in, word);
+                continue;
+            }
+            if (word == REMOTE_SYNC) {
+                if (!remoteAnnounced) {
+                    throw new IOException("ram: a one-sided RAM sync in a stream that did not announce one-sided RAM");
+                }
+                syncAnswer.applied();
+                continue;
+            }
+            if (flag == REMOTE_RUN) {
+                receiveRun(in, word, gpa);
+                continue;
+            }
+            if (remoteAnnounced) {
+                throw new IOException(String.format("ram: record 0x%016x carries a page in the stream, but the source"
+                        + " announced one-sided RAM", word));
+            }
             requireWritable(gpa, word);
             switch (flag) {
                 case ZERO -> java.util.Arrays.fill(page, (byte) 0);
@@ -298,6 +453,41 @@ final class MigratingRam implements LiveSection {
             }
             memory.write(gpa, page, 0, PAGE);
         }
+    }
+
+    /** Copies a run the source wrote one-sided (and flushed before this record) into guest RAM. */
+    private void receiveRun(DataInput in, long word, long gpa) throws IOException {
+        if (!remoteAnnounced) {
+            throw new IOException(String.format("ram: one-sided run 0x%016x in a stream that did not announce"
+                    + " one-sided RAM", word));
+        }
+        long pages = Integer.toUnsignedLong(in.readInt());
+        RamRegion r = writableAt(gpa);
+        if (pages < 1 || pages > RemoteRam.RUN_PAGES || r == null
+                || gpa - r.base() + pages * PAGE > r.length()) {
+            throw new IOException(String.format("ram: one-sided run of %d pages at 0x%x does not lie within one"
+                    + " writable region (1..%d pages)", pages, gpa, RemoteRam.RUN_PAGES));
+        }
+        MemorySegment.copy(exposed.get(writable.indexOf(r)), gpa - r.base(), r.segment(), gpa - r.base(), pages * PAGE);
+    }
+
+    private void receiveRemote(DataInput in, long word) throws IOException {
+        if (word == REMOTE) {
+            if (!remoteReceivable) {
+                throw new IOException("ram: the source writes RAM one-sided, but this connection exposes no memory"
+                        + " (use the shm transport on both ends)");
+            }
+            remoteAnnounced = true;
+            return;
+        }
+        if (!remoteAnnounced) {
+            throw new IOException("ram: a one-sided RAM barrier in a stream that did not announce one-sided RAM");
+        }
+        long pages = in.readLong();
+        if (pages < 0) {
+            throw new IOException("ram: the one-sided RAM barrier counts " + pages + " pages");
+        }
+        remoteComplete = true;
     }
 
     private void decode(DataInput in, long gpa, int flag, byte[] page, byte[] codec) throws IOException {

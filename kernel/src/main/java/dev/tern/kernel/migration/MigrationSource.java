@@ -5,6 +5,7 @@ import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.memory.DirtyLog;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.SavedStateWriter;
 import dev.tern.kernel.vm.VmState;
@@ -13,8 +14,10 @@ import dev.tern.spi.codec.PageEncoder;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
 import dev.tern.spi.transport.Connection;
+import dev.tern.spi.transport.RemoteMemoryConnection;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,11 +32,15 @@ import java.util.concurrent.TimeUnit;
  * <p>Setup enables the dirty log with every page marked and opens the RAM stream. Each round syncs
  * the dirty log and sends those pages while the guest runs; after it the engine syncs again and
  * estimates the switch-over pause from the wire cost of the pages now dirty (bytes per page as
- * measured over the last round, compression included) over the measured bandwidth. Once that is
- * within {@code downtime-limit} it pauses the guest, sends the last dirty pages and every device
- * section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
+ * measured over the last round, compression included) and of the device state over the measured
+ * bandwidth, plus what the destination said applying them will take ({@link DowntimeEstimate}).
+ * Once that is within {@code downtime-limit} it pauses the guest, sends the last dirty pages and
+ * every device section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
  * {@link VmState#POSTMIGRATE}. A one-way transport ({@code file:}) has no handshake: writing
- * everything completes the migration.
+ * everything completes the migration. Over a {@link RemoteMemoryConnection} pages go one-sided
+ * into the destination's exposed RAM ({@link RemoteRam}) and only the rest uses the stream; each
+ * round then ends by waiting for the destination's {@link WireMessage#APPLIED}, so the source never
+ * runs rounds ahead of the destination's copying.
  *
  * <p>Any failure or cancel before the commit leaves the source as it was: dirty logging off, the
  * guest running again if it was running, and the reason in {@link MigrationStats#error()}.
@@ -66,10 +73,18 @@ public final class MigrationSource {
     private volatile WireOutput wire;
     private volatile PageEncoder xbzrle;
     private volatile VcpuThrottle throttle;
+    private final List<DowntimeEstimate> estimates = new CopyOnWriteArrayList<>();
+    private volatile DestinationCost destinationCost = DestinationCost.UNKNOWN;
+    private volatile long deviceBytes;
+    private volatile long destinationApplyMs;
+    private volatile long expectedApplyMs;
+    private final Map<String, Long> downtimePhases = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private volatile ProgressBar progress;
     private int highDirtyRounds;
     private long transferNanos;
     private long transferBytes;
     private boolean pausedByUs;
+    private long guestHandedOverNanos;
     private long switchStart;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
@@ -85,6 +100,14 @@ public final class MigrationSource {
     /** Hears every later status change. */
     public void addListener(MigrationListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Draws the migration's progress (sent bytes against what is still pending, throughput, dirty
+     * rate) on {@code bar} from the migration's thread; call before {@link #start}.
+     */
+    public void showProgress(ProgressBar bar) {
+        progress = Objects.requireNonNull(bar, "bar");
     }
 
     /** Changes the bandwidth limit of the running migration (bytes per second, 0 for none). */
@@ -123,14 +146,29 @@ public final class MigrationSource {
     /** The current view ({@code info migrate}). */
     public MigrationStats stats() {
         MigratingRam r = ram;
-        WireOutput w = wire;
         PageEncoder x = xbzrle;
         long end = endNanos == 0 ? System.nanoTime() : endNanos;
         return new MigrationStats(status, (end - startNanos) / 1_000_000, setupMs, downtimeMs, expectedDowntimeMs,
-                w == null ? 0 : w.wireBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
+                sentBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
                 r == null ? 0 : r.zeroPages(), r == null ? 0 : r.normalPages(), r == null ? 0 : r.lz4Pages(),
                 dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, throttle == null ? 0 : throttle.percentage(),
-                x == null ? Map.of() : x.stats(), error);
+                x == null ? Map.of() : x.stats(), error, estimates.size(), expectedApplyMs, destinationApplyMs,
+                connection instanceof RemoteMemoryConnection, Map.copyOf(downtimePhases));
+    }
+
+    /**
+     * The estimate made after each round, in order; the last one is the one that let the
+     * migration switch over (when it completed).
+     */
+    public List<DowntimeEstimate> estimates() {
+        return List.copyOf(estimates);
+    }
+
+    /** Bytes put on the wire plus page bytes written one-sided. */
+    private long sentBytes() {
+        WireOutput w = wire;
+        MigratingRam r = ram;
+        return (w == null ? 0 : w.wireBytes()) + (r == null ? 0 : r.remoteBytes());
     }
 
     /**
@@ -147,9 +185,10 @@ public final class MigrationSource {
             PageSet pending = iterate(ramStream);
             enter(MigrationStatus.DEVICE);
             switchOver(ramStream, pending, log);
-            downtimeMs = (System.nanoTime() - switchStart) / 1_000_000;
+            downtimeMs = (guestHandedOverNanos - switchStart) / 1_000_000;
             endNanos = System.nanoTime();
             enter(MigrationStatus.COMPLETED);
+            finishProgress("completed, downtime " + downtimeMs + " ms");
         } catch (Exception | Error e) {
             fail(e);
         } finally {
@@ -172,9 +211,20 @@ public final class MigrationSource {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
         }
         wire = new WireOutput(connection);
-        xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize()))) : null;
-        PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
-        ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+        if (connection.isBidirectional()) {
+            destinationCost = DestinationCost.parse(new WireInput(connection).expect(WireMessage.COST));
+        }
+        if (connection instanceof RemoteMemoryConnection remote) {
+            // Pages are a memory copy away: compressing them would only cost time.
+            var writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
+            ram = MigratingRam.remoteSender(machine.memory(), RemoteRam.register(remote, writable));
+        } else {
+            xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize())))
+                    : null;
+            PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
+            ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+        }
+        deviceBytes = deviceStateBytes();
         if (config.autoConverge()) {
             throttle = new VcpuThrottle(machine, log.pageCount());
         }
@@ -185,6 +235,29 @@ public final class MigrationSource {
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
         checkCancel();
         return ramStream;
+    }
+
+    /** The size of the device state now: a good guess of what the switch-over sends. */
+    private long deviceStateBytes() throws IOException {
+        var counter = new OutputStream() {
+            long bytes;
+
+            @Override
+            public void write(int b) {
+                bytes++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                bytes += len;
+            }
+        };
+        SavedStateWriter devices = new SavedStateWriter(counter, header());
+        for (StateSection<?> s : machine.sections()) {
+            devices.writeSection(s);
+        }
+        devices.finish();
+        return counter.bytes;
     }
 
     private PageEncoder encoder(String id, Map<String, String> raw) {
@@ -201,16 +274,20 @@ public final class MigrationSource {
         long lastSync = System.nanoTime();
         PageSet pending = sync();
         while (true) {
-            long sentBefore = wire.wireBytes();
+            long sentBefore = sentBytes();
             sendRound(ramStream, pending);
             long now = System.nanoTime();
             PageSet next = sync();
             long dirty = next.count();
-            autoConverge(dirty, wire.wireBytes() - sentBefore);
+            autoConverge(dirty, sentBytes() - sentBefore);
             dirtyPagesRate = (long) (dirty * 1e9 / Math.max(1, now - lastSync));
             lastSync = now;
-            expectedDowntimeMs = estimateMs(dirty);
-            if (expectedDowntimeMs <= config.downtimeLimitMs()) {
+            DowntimeEstimate estimate = new DowntimeEstimate(estimates.size() + 1, dirty, ram.bytesPerPage(),
+                    deviceBytes, expectedBandwidth(), destinationCost);
+            estimates.add(estimate);
+            expectedDowntimeMs = estimate.millis();
+            expectedApplyMs = estimate.applyMs();
+            if (estimate.fits(config.downtimeLimitMs())) {
                 return next;
             }
             checkTimeout();
@@ -255,18 +332,33 @@ public final class MigrationSource {
         ram.beginRound(pages);
         long partBytes = maxBandwidth > 0 ? Math.max(64 << 10, maxBandwidth / 20) : 4 << 20;
         long t0 = System.nanoTime();
-        long b0 = wire.wireBytes();
+        long b0 = sentBytes();
         boolean done;
         do {
             done = ramStream.iterateLive(ram, partBytes);
+            drawProgress();
             checkCancel();
             checkTimeout();
             throttle(t0, b0);
         } while (!done);
         ram.endRound();
+        if (connection instanceof RemoteMemoryConnection) {
+            // the destination copies what we wrote: never run a round ahead of it
+            ramStream.flush(); // through to the wire: the round's last part carries the sync
+            new WireInput(connection).expect(WireMessage.APPLIED);
+        }
         transferNanos += System.nanoTime() - t0;
-        transferBytes += wire.wireBytes() - b0;
+        transferBytes += sentBytes() - b0;
         bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
+    }
+
+    private void drawProgress() {
+        ProgressBar bar = progress;
+        if (bar != null) {
+            long sent = sentBytes();
+            bar.update(sent, sent + ram.pendingBytes(), String.format(java.util.Locale.ROOT, "dirty %.1f MB/s  iter %d",
+                    dirtyPagesRate * (double) PAGE / 1e6, estimates.size() + 1));
+        }
     }
 
     /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */
@@ -275,7 +367,7 @@ public final class MigrationSource {
         if (limit <= 0) {
             return;
         }
-        long due = (long) ((wire.wireBytes() - b0) * 1e9 / limit);
+        long due = (long) ((sentBytes() - b0) * 1e9 / limit);
         long ahead = due - (System.nanoTime() - t0);
         if (ahead > 0) {
             try {
@@ -289,15 +381,13 @@ public final class MigrationSource {
         }
     }
 
-    private long estimateMs(long dirtyPages) {
+    /** Bytes per second: as measured, but never above {@code max-bandwidth}. */
+    private double expectedBandwidth() {
         double bw = bandwidth;
         if (maxBandwidth > 0) {
             bw = bw <= 0 ? maxBandwidth : Math.min(bw, maxBandwidth);
         }
-        if (bw <= 0) {
-            return dirtyPages == 0 ? 0 : Long.MAX_VALUE;
-        }
-        return (long) Math.ceil(dirtyPages * ram.bytesPerPage() / bw * 1000);
+        return bw;
     }
 
     private void checkTimeout() throws MigrationException {
@@ -329,22 +419,45 @@ public final class MigrationSource {
             throttle.drainInto(pending);
         }
         dirtySyncCount++;
+        long t1 = phase("1-pause-and-sync", switchStart);
         ram.beginRound(pending);
         ramStream.endLive(ram);
         ramStream.finish();
         wire.endStream();
+        long t2 = phase("2-last-pages", t1);
         SavedStateWriter devices = new SavedStateWriter(wire, header());
         for (StateSection<?> s : machine.sections()) {
             devices.writeSection(s);
         }
         devices.finish();
         wire.endStream();
+        long t3 = phase("3-devices", t2);
         checkCancel();
         if (connection.isBidirectional()) {
-            new WireInput(connection).expect(WireMessage.READY);
+            destinationApplyMs = parseNanos(new WireInput(connection).expect(WireMessage.READY)) / 1_000_000;
         }
+        phase("4-await-ready", t3);
         commit();
         machine.lifecycle().transition(VmState.POSTMIGRATE);
+    }
+
+    /** Records the milliseconds since {@code from} under {@code name}; returns now. */
+    private long phase(String name, long from) {
+        long now = System.nanoTime();
+        downtimePhases.put(name, (now - from) / 1_000_000);
+        return now;
+    }
+
+    private static long parseNanos(String text) throws IOException {
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IOException("migration wire: READY carries '" + text + "', not the apply time in nanoseconds", e);
+        }
     }
 
     /** The point of no return: after it the destination runs the guest. */
@@ -353,8 +466,13 @@ public final class MigrationSource {
             checkCancel();
             if (connection.isBidirectional()) {
                 wire.control(WireMessage.COMMIT, "");
+                // the destination runs the guest from here: closing the connection is not downtime
+                guestHandedOverNanos = System.nanoTime();
             }
             connection.close(); // flushes a file to disk before the migration counts as done
+            if (!connection.isBidirectional()) {
+                guestHandedOverNanos = System.nanoTime();
+            }
             committed = true;
         }
     }
@@ -387,7 +505,15 @@ public final class MigrationSource {
         rollBack();
         error = why;
         endNanos = System.nanoTime();
+        finishProgress((byCancel ? "cancelled" : "failed") + ": " + why);
         enter(byCancel ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+    }
+
+    private void finishProgress(String summary) {
+        ProgressBar bar = progress;
+        if (bar != null) {
+            bar.finish(summary);
+        }
     }
 
     /** Puts the source back as it was before the migration. */

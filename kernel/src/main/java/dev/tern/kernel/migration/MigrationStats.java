@@ -23,14 +23,22 @@ import java.util.Map;
  * @param cpuThrottlePercentage how much auto-converge slows the guest now, percent of time stopped
  * @param xbzrle the XBZRLE encoder's counters (empty when the capability is off)
  * @param error why the migration failed or was cancelled, or empty
+ * @param rounds rounds of pages sent while the guest ran
+ * @param expectedApplyMs the destination's part of {@code expectedDowntimeMs}
+ * @param destinationApplyMs what applying the last pages and the devices took the destination, as it
+ *                           reported (once completed over a bidirectional transport)
+ * @param oneSided whether RAM went one-sided into the destination's exposed memory
+ * @param downtimePhasesMs where the switch-over pause went, milliseconds by phase (once completed)
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long lz4Pages, long dirtyPagesRate, double mbps, long dirtySyncCount,
-        int cpuThrottlePercentage, Map<String, Long> xbzrle, String error) {
+        int cpuThrottlePercentage, Map<String, Long> xbzrle, String error, int rounds, long expectedApplyMs,
+        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs) {
 
     public MigrationStats {
         xbzrle = Map.copyOf(xbzrle);
+        downtimePhasesMs = Map.copyOf(downtimePhasesMs);
     }
 
     /** The text of {@code info migrate}. */
@@ -39,9 +47,15 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         line(sb, "Migration status", status.label());
         line(sb, "total time", totalMs + " ms");
         if (status == MigrationStatus.COMPLETED) {
-            line(sb, "downtime", downtimeMs + " ms");
+            line(sb, "downtime", downtimeMs + " ms (expected " + millis(expectedDowntimeMs) + ")");
+            line(sb, "destination apply", destinationApplyMs + " ms (expected " + expectedApplyMs + " ms)");
+            line(sb, "downtime phases", new java.util.TreeMap<>(downtimePhasesMs).toString());
         } else {
-            line(sb, "expected downtime", expectedDowntimeMs + " ms");
+            line(sb, "expected downtime", millis(expectedDowntimeMs));
+        }
+        line(sb, "iterations", Integer.toString(rounds));
+        if (oneSided) {
+            line(sb, "ram transport", "one-sided (remote memory)");
         }
         line(sb, "setup", setupMs + " ms");
         line(sb, "transferred ram", ramTransferred / 1024 + " kbytes");
@@ -74,6 +88,10 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         line(sb, "xbzrle cache miss rate", hundredths(xbzrle.getOrDefault("cache-miss-rate", 0L)));
         line(sb, "xbzrle encoding rate", hundredths(xbzrle.getOrDefault("encoding-rate", 0L)));
         line(sb, "xbzrle overflow", Long.toString(xbzrle.getOrDefault("overflow", 0L)));
+    }
+
+    private static String millis(long ms) {
+        return ms == Long.MAX_VALUE ? "unknown" : ms + " ms";
     }
 
     private static String hundredths(long v) {

@@ -3,7 +3,7 @@ package dev.tern.kernel.migration;
 /**
  * The message kinds of the migration wire. Every message is {@code u8 kind, i32 length, payload}.
  * Source to destination: {@link #DATA}, {@link #STREAM_END}, {@link #ABORT}, {@link #COMMIT};
- * destination to source: {@link #READY}, {@link #REFUSED}.
+ * destination to source: {@link #COST}, {@link #APPLIED}, {@link #READY}, {@link #REFUSED}.
  */
 enum WireMessage {
     /** Bytes of the current saved-state stream. */
@@ -14,10 +14,17 @@ enum WireMessage {
     ABORT(3),
     /** The source has stopped for good: the destination may run the guest. */
     COMMIT(4),
-    /** The destination has verified and applied everything and waits for {@link #COMMIT}. */
+    /**
+     * The destination has verified and applied everything and waits for {@link #COMMIT}; the
+     * payload is the nanoseconds applying took, as decimal text.
+     */
     READY(0x10),
     /** The destination refuses the stream; the payload is the reason in UTF-8. */
-    REFUSED(0x11);
+    REFUSED(0x11),
+    /** The destination's switch-over cost, measured on itself before the first round ({@link DestinationCost}). */
+    COST(0x12),
+    /** One-sided RAM: everything the source announced so far is in guest RAM (answers a round's sync). */
+    APPLIED(0x13);
 
     /** Largest payload of any message; bounds what a hostile peer can make the reader allocate. */
     static final int MAX_PAYLOAD = 1 << 20;

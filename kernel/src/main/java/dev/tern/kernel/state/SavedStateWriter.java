@@ -162,6 +162,14 @@ public final class SavedStateWriter {
     }
 
     /**
+     * Pushes the frames written so far to the underlying stream (and flushes it), for a live
+     * migration that waits for its peer's answer between parts.
+     */
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /**
      * Writes EOF, the JSON trailer and the footer, and flushes. The underlying stream stays open.
      *
      * @throws IllegalStateException when a live section was started but not ended

@@ -29,7 +29,13 @@ final class IncomingMigration {
         try (Listener listener = MigrationUri.parse(uri).listen(plugins)) {
             log.println("tern: waiting for an incoming migration on " + listener.address());
             log.flush();
-            connection = listener.accept();
+            try {
+                connection = listener.accept();
+            } catch (IOException e) {
+                // a source that connects and vanishes at once fails the transport's own greeting
+                throw new MigrationException("incoming migration from a peer of " + listener.address()
+                        + " failed while connecting: " + e.getMessage(), e);
+            }
         }
         new MigrationDestination(machine, plugins).receive(connection);
         if (digest) {

@@ -9,6 +9,7 @@ import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorCommand;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.progress.ProgressBar;
 
 import java.io.PrintStream;
 import java.util.List;
@@ -40,7 +41,8 @@ final class MigrationCommands {
     /** Adds the commands to {@code monitor}. */
     void registerOn(Monitor monitor) {
         monitor.register(new MonitorCommand("migrate", "[-d] URI",
-                "live-migrate to URI (tcp:HOST:PORT, unix:PATH, file:PATH); -d returns at once", 1, 2, this::migrate));
+                "live-migrate to URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH); -d returns at once;"
+                + " without -d a progress bar is drawn on a terminal", 1, 2, this::migrate));
         monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", () -> {
             MigrationSource s = current;
             if (s != null && !s.cancel() && !s.stats().status().isFinal()) {
@@ -87,6 +89,9 @@ final class MigrationCommands {
                     + (stats.error().isEmpty() ? "" : " error=" + stats.error())));
         }
         current = source;
+        if (!detach) {
+            source.showProgress(ProgressBar.onTerminal("migrate"));
+        }
         var done = source.start();
         if (detach) {
             return "";

@@ -70,7 +70,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Add a device, e.g. --device debugcon,path=debug.log (repeatable; 'name=' sets its instance name).")
     List<String> devices = new ArrayList<>();
 
-    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, ...).")
+    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH); give the source's --kernel/--bios so the ROMs match.")
     String incoming;
 
     @Option(names = "--print-digest",
@@ -120,8 +120,8 @@ final class RunCommand implements Callable<Integer> {
         if (kernel != null && bios != null) {
             throw new IllegalArgumentException("--kernel and --bios exclude each other: direct kernel boot brings its own boot ROM");
         }
-        if (incoming != null && (loadvm != null || kernel != null)) {
-            throw new IllegalArgumentException("--incoming excludes --loadvm and --kernel: the whole state comes from the source");
+        if (incoming != null && loadvm != null) {
+            throw new IllegalArgumentException("--incoming excludes --loadvm: the whole state comes from the source");
         }
         boolean demo = bios == null && kernel == null;
         long ramSize = (Long) ConfigType.SIZE.parse(memory);
@@ -130,7 +130,8 @@ final class RunCommand implements Callable<Integer> {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
         try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
              Machine machine = Machine.create(plugins, spec)) {
-            if (linux != null) {
+            if (linux != null && incoming == null) {
+                // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 linux.load(machine.memory());
             }
             SnapshotFiles snapshotFiles = SnapshotFiles.using(plugins);

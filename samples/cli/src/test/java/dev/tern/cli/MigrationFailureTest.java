@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -58,12 +59,13 @@ class MigrationFailureTest {
         assertEquals(guests.reference(), MachineDigest.ram(source), "the source's RAM differs from an unmigrated run");
     }
 
-    @ParameterizedTest
-    @EnumSource(value = MigrationStatus.class, names = {"SETUP", "ACTIVE", "DEVICE"})
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"tcp,SETUP", "tcp,ACTIVE", "tcp,DEVICE", "shm,SETUP", "shm,ACTIVE", "shm,DEVICE"})
     @Timeout(300)
-    void destinationKilled(MigrationStatus phase) throws Exception {
+    void destinationKilled(String transport, MigrationStatus phase) throws Exception {
         List<String> args = args();
-        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                LiveMigrationTest.listenAddress(transport, dir))
                 .toArray(String[]::new));
              Machine source = guests.machine(args)) {
             String address = dest.awaitAddress();
@@ -84,12 +86,13 @@ class MigrationFailureTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = MigrationStatus.class, names = {"SETUP", "ACTIVE", "DEVICE"})
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"tcp,SETUP", "tcp,ACTIVE", "tcp,DEVICE", "shm,SETUP", "shm,ACTIVE", "shm,DEVICE"})
     @Timeout(300)
-    void cancelled(MigrationStatus phase) throws Exception {
+    void cancelled(String transport, MigrationStatus phase) throws Exception {
         List<String> args = args();
-        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                LiveMigrationTest.listenAddress(transport, dir))
                 .toArray(String[]::new));
              Machine source = guests.machine(args)) {
             String address = dest.awaitAddress();
@@ -112,11 +115,13 @@ class MigrationFailureTest {
         }
     }
 
-    @Test
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "shm"})
     @Timeout(300)
-    void cancelledWhileTheGuestIsPausedForSwitchOver() throws Exception {
+    void cancelledWhileTheGuestIsPausedForSwitchOver(String transport) throws Exception {
         List<String> args = args();
-        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                LiveMigrationTest.listenAddress(transport, dir))
                 .toArray(String[]::new));
              Machine source = guests.machine(args)) {
             String address = dest.awaitAddress();
@@ -186,6 +191,7 @@ class MigrationFailureTest {
              Machine source = guests.machine(args)) {
             Thread dropper = Thread.ofPlatform().start(() -> {
                 try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                    s.getOutputStream().write(COST);
                     in.readNBytes(300_000); // part of the first round, then the line goes dead
                 } catch (Exception ignored) {
                     // the test asserts on the source
@@ -199,6 +205,50 @@ class MigrationFailureTest {
             dropper.join();
             assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
         }
+    }
+
+    /**
+     * Over shm the pages bypass the stream: a destination that exposes the RAM, lets the source
+     * write part of it and then drops the control channel.
+     */
+    @Test
+    @Timeout(300)
+    void shmConnectionDroppedMidStream() throws Exception {
+        List<String> args = args();
+        var listen = MigrationUri.parse(LiveMigrationTest.listenAddress("shm", dir));
+        try (var listener = listen.listen(guests.plugins);
+             Machine source = guests.machine(args);
+             var ramArena = java.lang.foreign.Arena.ofShared()) {
+            Thread dropper = Thread.ofPlatform().start(() -> {
+                try (var c = (dev.tern.spi.transport.RemoteMemoryConnection) listener.accept()) {
+                    var writable = source.memory().regions().stream().filter(r -> !r.readOnly()).toList();
+                    for (int i = 0; i < writable.size(); i++) {
+                        c.expose("ram" + i, writable.get(i).length(), ramArena);
+                    }
+                    c.write(java.nio.ByteBuffer.wrap(COST));
+                    var in = java.nio.ByteBuffer.allocate(64);
+                    while (in.hasRemaining() && c.read(in) >= 0) {
+                        // the start of the RAM stream, then the line goes dead
+                    }
+                } catch (Exception ignored) {
+                    // the test asserts on the source
+                }
+            });
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(listener.address()).connect(guests.plugins),
+                    SLOW, guests.plugins).run();
+            dropper.join();
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    /** A well-formed COST message of a destination with nothing to apply (kind 0x12, length, text). */
+    private static final byte[] COST = cost();
+
+    private static byte[] cost() {
+        byte[] text = "device-ns=0 page-ns=0 fixed-ns=0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return java.nio.ByteBuffer.allocate(5 + text.length).put((byte) 0x12).putInt(text.length).put(text).array();
     }
 
     @Test

@@ -36,6 +36,7 @@ final class MigrationPeer implements AutoCloseable {
     static MigrationPeer start(String... runArgs) throws IOException {
         var cmd = new ArrayList<String>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add("-Xss8m"); // as the tests' own JVM: the Linux guest needs the deeper interpreter stack
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

@@ -33,6 +33,11 @@ class MigratingRamTest {
         return GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).rom("bios", 0x100000, new byte[PAGE]).build();
     }
 
+    /** A stand-in for the one region a destination would expose for {@link #ram()}. */
+    private static java.util.List<java.lang.foreign.MemorySegment> exposed() {
+        return java.util.List.of(java.lang.foreign.MemorySegment.ofArray(new byte[PAGES * PAGE]));
+    }
+
     private static byte[] contents(GuestRam m) {
         byte[] b = new byte[PAGES * PAGE];
         m.read(0, b, 0, b.length);
@@ -91,7 +96,7 @@ class MigratingRamTest {
         PageEncoder lz4 = new Lz4CodecProvider().newEncoder(
                 ValidatedConfig.of("lz4", new Lz4CodecProvider().configKeys(), Map.of()));
         MigratingRam sender = MigratingRam.sender(src, xbzrle, lz4);
-        MigratingRam receiver = MigratingRam.receiver(dst, MigratingRamTest::decoders);
+        MigratingRam receiver = MigratingRam.receiver(dst, MigratingRamTest::decoders, java.util.List.of());
         deliver(receiver, part(sender, true));
 
         int[] everything = new int[PAGES];
@@ -121,7 +126,7 @@ class MigratingRamTest {
 
     @Test
     void hostilePartsAreRefusedNamingThePage() throws Exception {
-        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty());
+        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty(), java.util.List.of());
         assertRefused(receiver, words(0x200000L | MigratingRam.ZERO, 0x8), "outside this machine's writable RAM");
         assertRefused(receiver, words(0x1000L | 0x40, 0x8), "unknown flags 0x40");
         assertRefused(receiver, words(0x1000L | MigratingRam.XBZRLE, 0x8), "did not announce that codec");
@@ -140,11 +145,28 @@ class MigratingRamTest {
     }
 
     @Test
+    void oneSidedRamIsRefusedWithoutExposedMemoryAndExcludesStreamPages() throws Exception {
+        assertRefused(MigratingRam.receiver(ram(), id -> Optional.empty(), java.util.List.of()),
+                words(MigratingRam.REMOTE, MigratingRam.END_OF_PART), "exposes no memory");
+        assertRefused(MigratingRam.receiver(ram(), id -> Optional.empty(), exposed()),
+                words(MigratingRam.REMOTE_DONE, 0, MigratingRam.END_OF_PART), "did not announce one-sided RAM");
+        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty(), exposed());
+        deliver(receiver, words(MigratingRam.REMOTE, MigratingRam.END_OF_PART));
+        assertTrue(receiver.remoteAnnounced());
+        assertRefused(receiver, words(0x1000L | MigratingRam.ZERO, MigratingRam.END_OF_PART), "announced one-sided RAM");
+        assertTrue(!receiver.remoteComplete());
+        assertRefused(receiver, words(0x3F000L | MigratingRam.REMOTE_RUN, 2L << 32, MigratingRam.END_OF_PART),
+                "does not lie within one writable region");
+        deliver(receiver, words(MigratingRam.REMOTE_DONE, 3, MigratingRam.END_OF_PART));
+        assertTrue(receiver.remoteComplete());
+    }
+
+    @Test
     void aLayoutOfAnotherSizeIsRefused() throws Exception {
         GuestRam bigger = GuestRam.builder().ram("ram", 0, 2L * PAGES * PAGE).build();
         byte[] setup = part(MigratingRam.sender(bigger, null, null), true);
         IOException e = assertThrows(IOException.class,
-                () -> deliver(MigratingRam.receiver(ram(), id -> Optional.empty()), setup));
+                () -> deliver(MigratingRam.receiver(ram(), id -> Optional.empty(), java.util.List.of()), setup));
         assertTrue(e.getMessage().contains("does not match this machine's"), e.getMessage());
     }
 
