@@ -180,8 +180,8 @@ public final class ShmConnection implements RemoteMemoryConnection {
             if (exposed.stream().anyMatch(r -> r.name().equals(name))) {
                 throw new IllegalArgumentException("region '" + name + "' is already exposed on " + peer);
             }
-            Path file = dir.resolve("tern-shm-" + ProcessHandle.current().pid() + "-" + FILES.incrementAndGet()
-                    + "-" + String.format("%016x", ThreadLocalRandom.current().nextLong()));
+            StaleRegionFiles.sweep(dir);
+            Path file = dir.resolve(StaleRegionFiles.name(FILES.incrementAndGet(), ThreadLocalRandom.current().nextLong()));
             MemorySegment memory;
             try (FileChannel channel = FileChannel.open(file, NEW_REGION_FILE,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
