@@ -2,6 +2,9 @@
 ; convergence case. In flat 32-bit protected mode it increments one byte (offset 1234) of every
 ; page of 0x1000000-0x4FFFFFF, over and over: every pass re-dirties all 16384 pages, each of them
 ; changed in one byte, so raw pages cost 4 KiB on the wire and XBZRLE deltas a dozen bytes.
+; Each page first gets a non-zero marker: otherwise every 256th pass turns the counter bytes back
+; to 0 and all 16384 pages become zero pages, which cost 8 bytes each even without XBZRLE, and a
+; round that happens to see them converges (a flaky "never converges raw" case).
 ; Needs at least 80 MiB of RAM (-m 96M).
 ; Build: nasm -f bin -o ../resources/guests/rewrite-64m.rom rewrite-64m.asm
 ROM_BASE equ 0xF0000
@@ -30,6 +33,12 @@ flat:
     mov es, ax
     mov ss, ax
     mov esp, 0x7000
+    mov edi, FIRST
+.mark:
+    mov dword [edi], 0x5445524E ; "NRET": never a zero page again
+    add edi, 4096
+    cmp edi, LAST_END
+    jb .mark
 .pass:
     mov edi, FIRST
 .page:
