@@ -117,10 +117,15 @@ final class MigrationPeer implements AutoCloseable {
         return String.join("\n", lines);
     }
 
+    /** Kills the peer if it still runs; an interrupt during the wait is kept for the caller. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
-            kill();
+            try {
+                kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
