@@ -67,7 +67,7 @@ final class ApplyCostProbe {
         }
     }
 
-    private static byte[] part(MigratingRam ram, boolean setup) throws IOException {
+    static byte[] part(MigratingRam ram, boolean setup) throws IOException {
         var bytes = new ByteArrayOutputStream();
         var out = new DataOutputStream(bytes);
         if (setup) {
@@ -78,7 +78,7 @@ final class ApplyCostProbe {
         return bytes.toByteArray();
     }
 
-    private static void receive(MigratingRam ram, byte[] part) throws IOException {
+    static void receive(MigratingRam ram, byte[] part) throws IOException {
         ram.receive(new DataInputStream(new ByteArrayInputStream(part)));
     }
 }

@@ -54,15 +54,9 @@ class MigratingRamTest {
         return PageSet.of(m.dirtyLog().syncAndClear());
     }
 
+    /** A setup or complete part as bytes (the same framing the apply-cost probe uses). */
     private static byte[] part(MigratingRam ram, boolean setup) throws IOException {
-        var bytes = new ByteArrayOutputStream();
-        var out = new DataOutputStream(bytes);
-        if (setup) {
-            ram.setup(out);
-        } else {
-            ram.complete(out);
-        }
-        return bytes.toByteArray();
+        return ApplyCostProbe.part(ram, setup);
     }
 
     private static void deliver(MigratingRam receiver, byte[] part) throws IOException {
