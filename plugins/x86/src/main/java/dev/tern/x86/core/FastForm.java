@@ -19,10 +19,15 @@ final class FastForm {
 
     // Kinds, dense so the dispatch compiles to a table switch.
     static final int MOV_E_R = 0, MOV_R_E = 1, MOV_E8_R8 = 2, MOV_R8_E8 = 3, MOV_R_I = 4, MOV_E_I = 5,
-            MOV_E8_I = 6, ALU_E_R = 7, ALU_R_E = 8, ALU_E8_R8 = 9, ALU_R8_E8 = 10, ALU_A_I = 11,
-            ALU_AL_I = 12, ALU_E_I = 13, ALU_E8_I = 14, TEST_E_R = 15, TEST_E8_R8 = 16, INC_R = 17,
+            MOV_E8_I = 6, ALU_E8_R8 = 9, ALU_R8_E8 = 10, ALU_A_I = 11,
+            ALU_AL_I = 12, ALU_E8_I = 14, TEST_E_R = 15, TEST_E8_R8 = 16, INC_R = 17,
             DEC_R = 18, PUSH_R = 19, POP_R = 20, LEA = 21, JCC = 22, JMP = 23, CALL = 24, RET = 25,
             MOVZX8 = 26, MOVZX16 = 27, SHIFT_E_I = 28, TEST_A_I = 29, PUSH_I = 30;
+    /**
+     * 32-bit ALU forms with the operation folded into the kind ({@code base + op}, op in ADD OR ADC
+     * SBB AND SUB XOR CMP order), so the hottest instructions need one dispatch, not two.
+     */
+    static final int ALU32_E_R = 32, ALU32_R_E = 40, ALU32_E_I = 48;
 
     final int kind;
     /** ALU operation (0..7), shift operation, or condition code. */
@@ -76,9 +81,9 @@ final class FastForm {
             int alu = (op >> 3) & 7;
             return switch (op & 7) {
                 case 0 -> new FastForm(ALU_E8_R8, alu, reg, h, 0, 0);
-                case 1 -> new FastForm(ALU_E_R, alu, reg, h, 0, 0);
+                case 1 -> new FastForm(ALU32_E_R + alu, alu, reg, h, 0, 0);
                 case 2 -> new FastForm(ALU_R8_E8, alu, reg, h, 0, 0);
-                case 3 -> new FastForm(ALU_R_E, alu, reg, h, 0, 0);
+                case 3 -> new FastForm(ALU32_R_E + alu, alu, reg, h, 0, 0);
                 case 4 -> room >= 1 ? new FastForm(ALU_AL_I, alu, EAX, h, ib & 0xff, 1) : null;
                 default -> room >= 4 ? new FastForm(ALU_A_I, alu, EAX, h, id, 4) : null;
             };
@@ -97,8 +102,8 @@ final class FastForm {
                  0x188, 0x189, 0x18A, 0x18B, 0x18C, 0x18D, 0x18E, 0x18F ->
                     room >= 4 ? new FastForm(JCC, op & 15, 0, h, id, 4) : null;
             case 0x80 -> room >= 1 ? new FastForm(ALU_E8_I, reg, reg, h, ib & 0xff, 1) : null;
-            case 0x81 -> room >= 4 ? new FastForm(ALU_E_I, reg, reg, h, id, 4) : null;
-            case 0x83 -> room >= 1 ? new FastForm(ALU_E_I, reg, reg, h, ib, 1) : null;
+            case 0x81 -> room >= 4 ? new FastForm(ALU32_E_I + reg, reg, reg, h, id, 4) : null;
+            case 0x83 -> room >= 1 ? new FastForm(ALU32_E_I + reg, reg, reg, h, ib, 1) : null;
             case 0x84 -> new FastForm(TEST_E8_R8, 0, reg, h, 0, 0);
             case 0x85 -> new FastForm(TEST_E_R, 0, reg, h, 0, 0);
             case 0x88 -> new FastForm(MOV_E8_R8, 0, reg, h, 0, 0);
@@ -167,13 +172,6 @@ final class FastForm {
             case MOV_R_I -> r[reg] = imm;
             case MOV_E_I -> writeE(c, imm);
             case MOV_E8_I -> writeE8(c, imm);
-            case ALU_E_R -> {
-                int res = Alu.op(c, op, readE(c), r[reg], 4);
-                if (op != 7) {
-                    writeE(c, res);
-                }
-            }
-            case ALU_R_E -> r[reg] = Alu.op(c, op, r[reg], readE(c), 4);
             case ALU_E8_R8 -> {
                 int res = Alu.op(c, op, readE8(c), c.get8(reg), 1);
                 if (op != 7) {
@@ -183,12 +181,6 @@ final class FastForm {
             case ALU_R8_E8 -> c.set8(reg, Alu.op(c, op, c.get8(reg), readE8(c), 1));
             case ALU_A_I -> r[EAX] = Alu.op(c, op, r[EAX], imm, 4);
             case ALU_AL_I -> c.set8(EAX, Alu.op(c, op, c.get8(EAX), imm, 1));
-            case ALU_E_I -> {
-                int res = Alu.op(c, op, readE(c), imm, 4);
-                if (op != 7) {
-                    writeE(c, res);
-                }
-            }
             case ALU_E8_I -> {
                 int res = Alu.op(c, op, readE8(c), imm, 1);
                 if (op != 7) {
@@ -238,6 +230,30 @@ final class FastForm {
                 c.eip = t;
                 return;
             }
+            case ALU32_E_R + 0 -> writeE(c, Alu.add(c, readE(c), r[reg], 0, 4));
+            case ALU32_E_R + 1 -> writeE(c, Alu.logic(c, readE(c) | r[reg], 4));
+            case ALU32_E_R + 2 -> writeE(c, Alu.add(c, readE(c), r[reg], c.ef.cf(), 4));
+            case ALU32_E_R + 3 -> writeE(c, Alu.sub(c, readE(c), r[reg], c.ef.cf(), 4));
+            case ALU32_E_R + 4 -> writeE(c, Alu.logic(c, readE(c) & r[reg], 4));
+            case ALU32_E_R + 5 -> writeE(c, Alu.sub(c, readE(c), r[reg], 0, 4));
+            case ALU32_E_R + 6 -> writeE(c, Alu.logic(c, readE(c) ^ r[reg], 4));
+            case ALU32_E_R + 7 -> Alu.sub(c, readE(c), r[reg], 0, 4); // CMP r/m, r
+            case ALU32_E_I + 0 -> writeE(c, Alu.add(c, readE(c), imm, 0, 4));
+            case ALU32_E_I + 1 -> writeE(c, Alu.logic(c, readE(c) | imm, 4));
+            case ALU32_E_I + 2 -> writeE(c, Alu.add(c, readE(c), imm, c.ef.cf(), 4));
+            case ALU32_E_I + 3 -> writeE(c, Alu.sub(c, readE(c), imm, c.ef.cf(), 4));
+            case ALU32_E_I + 4 -> writeE(c, Alu.logic(c, readE(c) & imm, 4));
+            case ALU32_E_I + 5 -> writeE(c, Alu.sub(c, readE(c), imm, 0, 4));
+            case ALU32_E_I + 6 -> writeE(c, Alu.logic(c, readE(c) ^ imm, 4));
+            case ALU32_E_I + 7 -> Alu.sub(c, readE(c), imm, 0, 4); // CMP r/m, imm
+            case ALU32_R_E + 0 -> r[reg] = Alu.add(c, r[reg], readE(c), 0, 4);
+            case ALU32_R_E + 1 -> r[reg] = Alu.logic(c, r[reg] | readE(c), 4);
+            case ALU32_R_E + 2 -> r[reg] = Alu.add(c, r[reg], readE(c), c.ef.cf(), 4);
+            case ALU32_R_E + 3 -> r[reg] = Alu.sub(c, r[reg], readE(c), c.ef.cf(), 4);
+            case ALU32_R_E + 4 -> r[reg] = Alu.logic(c, r[reg] & readE(c), 4);
+            case ALU32_R_E + 5 -> r[reg] = Alu.sub(c, r[reg], readE(c), 0, 4);
+            case ALU32_R_E + 6 -> r[reg] = Alu.logic(c, r[reg] ^ readE(c), 4);
+            case ALU32_R_E + 7 -> Alu.sub(c, r[reg], readE(c), 0, 4); // CMP r, r/m
             default -> throw new IllegalStateException("fast form kind " + kind + " at " + Integer.toHexString(eip));
         }
         c.eip = next;

@@ -186,7 +186,8 @@ public final class Interpreter {
         c.eip = b.code32 ? c.ip : c.ip & 0xffff;
     }
 
-    private boolean fastForms = true;
+    /** On unless {@code -Dtern.x86.fastForms=false} (to measure the generic path with the same build). */
+    private boolean fastForms = !"false".equals(System.getProperty("tern.x86.fastForms"));
 
     /** Whether blocks decoded from now on execute their hot instructions through {@link FastForm}s. */
     boolean fastForms() {
