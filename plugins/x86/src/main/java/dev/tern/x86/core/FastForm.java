@@ -40,9 +40,11 @@ final class FastForm {
     final int eip;
     final boolean memOp;
     final int eaSeg;
-    final int eaForm;
+    /** Base and index register numbers (0..7) with a mask of -1 where used, 0 where absent. */
     final int eaBase;
+    final int baseMask;
     final int eaIndex;
+    final int indexMask;
     final int eaShift;
     final int eaDisp;
 
@@ -56,9 +58,10 @@ final class FastForm {
         this.next = h.eip + h.length + immBytes;
         this.memOp = h.memOp;
         this.eaSeg = h.eaSeg;
-        this.eaForm = h.eaForm;
-        this.eaBase = h.eaBase;
-        this.eaIndex = h.eaIndex;
+        this.eaBase = h.eaBase & 7;
+        this.baseMask = (h.eaForm & DecodedHeader.BASE) != 0 ? -1 : 0;
+        this.eaIndex = h.eaIndex & 7;
+        this.indexMask = (h.eaForm & DecodedHeader.INDEX) != 0 ? -1 : 0;
         this.eaShift = h.eaShift;
         this.eaDisp = h.eaDisp;
     }
@@ -127,14 +130,12 @@ final class FastForm {
         };
     }
 
-    /** The effective offset of the memory operand with the current registers (32-bit addressing). */
+    /**
+     * The effective offset of the memory operand with the current registers (32-bit addressing).
+     * Branch-free: absent registers are masked out, so no per-instruction switch on the form.
+     */
     private int ea(int[] r) {
-        return switch (eaForm) {
-            case DecodedHeader.DISP -> eaDisp;
-            case DecodedHeader.BASE -> eaDisp + r[eaBase];
-            case DecodedHeader.INDEX -> eaDisp + (r[eaIndex] << eaShift);
-            default -> eaDisp + r[eaBase] + (r[eaIndex] << eaShift);
-        };
+        return eaDisp + (r[eaBase] & baseMask) + ((r[eaIndex] << eaShift) & indexMask);
     }
 
     private int readE(CpuCore c) {
