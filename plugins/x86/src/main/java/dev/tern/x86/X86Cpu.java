@@ -75,6 +75,14 @@ public final class X86Cpu implements Vcpu {
         return core;
     }
 
+    /**
+     * Turns the interpreter's pre-decoded fast forms on (the default) or off; results are the same
+     * either way, so this is for differential tests and measurements.
+     */
+    public void setFastForms(boolean on) {
+        interpreter.setFastForms(on);
+    }
+
     /** Attaches the x87 unit (null detaches it); CPUID then advertises an FPU. */
     public void attachFpu(X87Unit unit) {
         fpu = unit;

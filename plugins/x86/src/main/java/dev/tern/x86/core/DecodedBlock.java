@@ -31,12 +31,14 @@ public final class DecodedBlock {
     final long[] windows;
     /** Where instruction {@code i + 1} starts (what EIP must be to go on after instruction i). */
     final int[] nextEip;
+    /** Each instruction's pre-decoded fast form, or null where it takes the generic path. */
+    final FastForm[] fast;
     /** Bytes from {@link #eip} covered by the windows; validated on entry. */
     private final int span;
     private final long[] chunks;
 
     private DecodedBlock(int eip, Segment cs, boolean code32, DecodedHeader[] insns, long[] windows, int span,
-                         long[] chunks) {
+                         long[] chunks, boolean fastForms) {
         this.eip = eip;
         this.csBase = cs.base;
         this.csLimit = cs.limit;
@@ -49,6 +51,10 @@ public final class DecodedBlock {
         }
         this.span = span;
         this.chunks = chunks;
+        this.fast = new FastForm[insns.length];
+        for (int i = 0; fastForms && i < insns.length; i++) {
+            fast[i] = FastForm.of(insns[i], windows[i]);
+        }
     }
 
     /** Whether the block's first instruction is at offset {@code at} (in the same code segment). */
@@ -128,7 +134,8 @@ public final class DecodedBlock {
                 return null;
             }
         }
-        return new DecodedBlock(start, cs, d, list.toArray(new DecodedHeader[0]), windows, span, chunks);
+        return new DecodedBlock(start, cs, d, list.toArray(new DecodedHeader[0]), windows, span, chunks,
+                in.fastForms());
     }
 
     /** Whether 8 bytes at offset {@code pos} stay inside the CS limit and the page of {@code start}. */

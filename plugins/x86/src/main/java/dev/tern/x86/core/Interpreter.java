@@ -160,20 +160,48 @@ public final class Interpreter {
      */
     public boolean executeInBlock(DecodedBlock b, int i) {
         CpuCore c = this.c;
-        DecodedHeader h = b.insns[i];
         Eflags ef = c.ef;
         ef.beginInstruction();
         try {
-            c.startIp = h.eip;
-            c.setWindow(h.eip, b.windows[i]);
-            h.replay(c);
-            executeUncommitted(c, h.opcode);
-            c.eip = b.code32 ? c.ip : c.ip & 0xffff;
+            FastForm f = b.fast[i];
+            if (f != null) {
+                f.execute(c);
+            } else {
+                executeGeneric(c, b, i);
+            }
         } catch (CpuFault f) {
             ef.rollback();
             throw f;
         }
         return i + 1 < b.insns.length && !c.blockBreak && c.eip == b.nextEip[i];
+    }
+
+    /** A block instruction without a fast form: replays its header and runs the opcode switch. */
+    private void executeGeneric(CpuCore c, DecodedBlock b, int i) {
+        DecodedHeader h = b.insns[i];
+        c.startIp = h.eip;
+        c.setWindow(h.eip, b.windows[i]);
+        h.replay(c);
+        executeUncommitted(c, h.opcode);
+        c.eip = b.code32 ? c.ip : c.ip & 0xffff;
+    }
+
+    /** On unless {@code -Dtern.x86.fastForms=false} (to measure the generic path with the same build). */
+    private boolean fastForms = !"false".equals(System.getProperty("tern.x86.fastForms"));
+
+    /** Whether blocks decoded from now on execute their hot instructions through {@link FastForm}s. */
+    boolean fastForms() {
+        return fastForms;
+    }
+
+    /**
+     * Turns the pre-decoded fast forms on or off and forgets every decoded block, so the generic
+     * path can be compared with the fast one instruction for instruction (differential tests).
+     * Both give the same architectural results; only speed differs.
+     */
+    public void setFastForms(boolean on) {
+        fastForms = on;
+        java.util.Arrays.fill(blocks, null);
     }
 
     /**

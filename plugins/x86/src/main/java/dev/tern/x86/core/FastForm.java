@@ -1,0 +1,270 @@
+package dev.tern.x86.core;
+
+import static dev.tern.x86.core.CpuCore.EAX;
+
+/**
+ * One block instruction of a hot 32-bit form with every operand decoded in advance: registers,
+ * the immediate, the addressing form and the address of the next instruction. Executing it reads
+ * and writes registers and memory directly, without replaying the header into {@link CpuCore}'s
+ * decode state and without the interpreter's large opcode switch, which is too big for the JIT to
+ * inline the handlers into.
+ *
+ * <p>Only instructions whose behaviour here is exactly the generic path's get a form: 32-bit code,
+ * operand and address size, no LOCK or REP prefix, the immediate inside the instruction's validated
+ * fetch window. Memory goes through the same segment-checked accessors as the generic path, and
+ * every register or EIP update happens after the last access that can fault, so a fault leaves the
+ * state the faulting instruction found (EFLAGS are rolled back by the caller).
+ */
+final class FastForm {
+
+    // Kinds, dense so the dispatch compiles to a table switch.
+    static final int MOV_E_R = 0, MOV_R_E = 1, MOV_E8_R8 = 2, MOV_R8_E8 = 3, MOV_R_I = 4, MOV_E_I = 5,
+            MOV_E8_I = 6, ALU_E8_R8 = 9, ALU_R8_E8 = 10, ALU_A_I = 11,
+            ALU_AL_I = 12, ALU_E8_I = 14, TEST_E_R = 15, TEST_E8_R8 = 16, INC_R = 17,
+            DEC_R = 18, PUSH_R = 19, POP_R = 20, LEA = 21, JCC = 22, JMP = 23, CALL = 24, RET = 25,
+            MOVZX8 = 26, MOVZX16 = 27, SHIFT_E_I = 28, TEST_A_I = 29, PUSH_I = 30;
+    /**
+     * 32-bit ALU forms with the operation folded into the kind ({@code base + op}, op in ADD OR ADC
+     * SBB AND SUB XOR CMP order), so the hottest instructions need one dispatch, not two.
+     */
+    static final int ALU32_E_R = 32, ALU32_R_E = 40, ALU32_E_I = 48;
+
+    final int kind;
+    /** ALU operation (0..7), shift operation, or condition code. */
+    final int op;
+    final int reg;
+    final int rm;
+    final int imm;
+    /** Offset of the following instruction. */
+    final int next;
+    final int eip;
+    final boolean memOp;
+    final int eaSeg;
+    /** Base and index register numbers (0..7) with a mask of -1 where used, 0 where absent. */
+    final int eaBase;
+    final int baseMask;
+    final int eaIndex;
+    final int indexMask;
+    final int eaShift;
+    final int eaDisp;
+
+    private FastForm(int kind, int op, int reg, DecodedHeader h, int imm, int immBytes) {
+        this.kind = kind;
+        this.op = op;
+        this.reg = reg;
+        this.rm = h.modrm & 7;
+        this.imm = imm;
+        this.eip = h.eip;
+        this.next = h.eip + h.length + immBytes;
+        this.memOp = h.memOp;
+        this.eaSeg = h.eaSeg;
+        this.eaBase = h.eaBase & 7;
+        this.baseMask = (h.eaForm & DecodedHeader.BASE) != 0 ? -1 : 0;
+        this.eaIndex = h.eaIndex & 7;
+        this.indexMask = (h.eaForm & DecodedHeader.INDEX) != 0 ? -1 : 0;
+        this.eaShift = h.eaShift;
+        this.eaDisp = h.eaDisp;
+    }
+
+    /**
+     * The fast form of a decoded instruction, or null when it must take the generic path.
+     * {@code window} holds the 8 code bytes at the instruction's start.
+     */
+    static FastForm of(DecodedHeader h, long window) {
+        if (!h.code32 || !h.op32 || !h.addr32 || h.lock || h.rep != 0) {
+            return null;
+        }
+        int op = h.opcode;
+        int reg = (h.modrm >> 3) & 7;
+        int room = 8 - h.length;
+        long rest = h.length == 8 ? 0 : window >>> (8 * h.length);
+        int ib = (byte) rest;
+        int id = (int) rest;
+        if (op < 0x40 && (op & 7) < 6) {
+            int alu = (op >> 3) & 7;
+            return switch (op & 7) {
+                case 0 -> new FastForm(ALU_E8_R8, alu, reg, h, 0, 0);
+                case 1 -> new FastForm(ALU32_E_R + alu, alu, reg, h, 0, 0);
+                case 2 -> new FastForm(ALU_R8_E8, alu, reg, h, 0, 0);
+                case 3 -> new FastForm(ALU32_R_E + alu, alu, reg, h, 0, 0);
+                case 4 -> room >= 1 ? new FastForm(ALU_AL_I, alu, EAX, h, ib & 0xff, 1) : null;
+                default -> room >= 4 ? new FastForm(ALU_A_I, alu, EAX, h, id, 4) : null;
+            };
+        }
+        return switch (op) {
+            case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47 -> new FastForm(INC_R, 0, op & 7, h, 0, 0);
+            case 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F -> new FastForm(DEC_R, 0, op & 7, h, 0, 0);
+            case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 -> new FastForm(PUSH_R, 0, op & 7, h, 0, 0);
+            case 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F -> new FastForm(POP_R, 0, op & 7, h, 0, 0);
+            case 0x68 -> room >= 4 ? new FastForm(PUSH_I, 0, 0, h, id, 4) : null;
+            case 0x6A -> room >= 1 ? new FastForm(PUSH_I, 0, 0, h, ib, 1) : null;
+            case 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+                 0x78, 0x79, 0x7A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F ->
+                    room >= 1 ? new FastForm(JCC, op & 15, 0, h, ib, 1) : null;
+            case 0x180, 0x181, 0x182, 0x183, 0x184, 0x185, 0x186, 0x187,
+                 0x188, 0x189, 0x18A, 0x18B, 0x18C, 0x18D, 0x18E, 0x18F ->
+                    room >= 4 ? new FastForm(JCC, op & 15, 0, h, id, 4) : null;
+            case 0x80 -> room >= 1 ? new FastForm(ALU_E8_I, reg, reg, h, ib & 0xff, 1) : null;
+            case 0x81 -> room >= 4 ? new FastForm(ALU32_E_I + reg, reg, reg, h, id, 4) : null;
+            case 0x83 -> room >= 1 ? new FastForm(ALU32_E_I + reg, reg, reg, h, ib, 1) : null;
+            case 0x84 -> new FastForm(TEST_E8_R8, 0, reg, h, 0, 0);
+            case 0x85 -> new FastForm(TEST_E_R, 0, reg, h, 0, 0);
+            case 0x88 -> new FastForm(MOV_E8_R8, 0, reg, h, 0, 0);
+            case 0x89 -> new FastForm(MOV_E_R, 0, reg, h, 0, 0);
+            case 0x8A -> new FastForm(MOV_R8_E8, 0, reg, h, 0, 0);
+            case 0x8B -> new FastForm(MOV_R_E, 0, reg, h, 0, 0);
+            case 0x8D -> h.memOp ? new FastForm(LEA, 0, reg, h, 0, 0) : null;
+            case 0xA9 -> room >= 4 ? new FastForm(TEST_A_I, 0, EAX, h, id, 4) : null;
+            case 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF ->
+                    room >= 4 ? new FastForm(MOV_R_I, 0, op & 7, h, id, 4) : null;
+            case 0xC1 -> room >= 1 ? new FastForm(SHIFT_E_I, reg, reg, h, ib & 0xff, 1) : null;
+            case 0xC3 -> new FastForm(RET, 0, 0, h, 0, 0);
+            case 0xC6 -> reg == 0 && room >= 1 ? new FastForm(MOV_E8_I, 0, 0, h, ib & 0xff, 1) : null;
+            case 0xC7 -> reg == 0 && room >= 4 ? new FastForm(MOV_E_I, 0, 0, h, id, 4) : null;
+            case 0xE8 -> room >= 4 ? new FastForm(CALL, 0, 0, h, id, 4) : null;
+            case 0xE9 -> room >= 4 ? new FastForm(JMP, 0, 0, h, id, 4) : null;
+            case 0xEB -> room >= 1 ? new FastForm(JMP, 0, 0, h, ib, 1) : null;
+            case 0x1B6 -> new FastForm(MOVZX8, 0, reg, h, 0, 0);
+            case 0x1B7 -> new FastForm(MOVZX16, 0, reg, h, 0, 0);
+            default -> null;
+        };
+    }
+
+    /**
+     * The effective offset of the memory operand with the current registers (32-bit addressing).
+     * Branch-free: absent registers are masked out, so no per-instruction switch on the form.
+     */
+    private int ea(int[] r) {
+        return eaDisp + (r[eaBase] & baseMask) + ((r[eaIndex] << eaShift) & indexMask);
+    }
+
+    private int readE(CpuCore c) {
+        return memOp ? c.read32(eaSeg, ea(c.r)) : c.r[rm];
+    }
+
+    private void writeE(CpuCore c, int v) {
+        if (memOp) {
+            c.write32(eaSeg, ea(c.r), v);
+        } else {
+            c.r[rm] = v;
+        }
+    }
+
+    private int readE8(CpuCore c) {
+        return memOp ? c.read8(eaSeg, ea(c.r)) : c.get8(rm);
+    }
+
+    private void writeE8(CpuCore c, int v) {
+        if (memOp) {
+            c.write8(eaSeg, ea(c.r), v);
+        } else {
+            c.set8(rm, v);
+        }
+    }
+
+    /** Executes the instruction and commits EIP; a fault leaves registers and EIP untouched. */
+    void execute(CpuCore c) {
+        int[] r = c.r;
+        switch (kind) {
+            case MOV_E_R -> writeE(c, r[reg]);
+            case MOV_R_E -> r[reg] = readE(c);
+            case MOV_E8_R8 -> writeE8(c, c.get8(reg));
+            case MOV_R8_E8 -> c.set8(reg, readE8(c));
+            case MOV_R_I -> r[reg] = imm;
+            case MOV_E_I -> writeE(c, imm);
+            case MOV_E8_I -> writeE8(c, imm);
+            case ALU_E8_R8 -> {
+                int res = Alu.op(c, op, readE8(c), c.get8(reg), 1);
+                if (op != 7) {
+                    writeE8(c, res);
+                }
+            }
+            case ALU_R8_E8 -> c.set8(reg, Alu.op(c, op, c.get8(reg), readE8(c), 1));
+            case ALU_A_I -> r[EAX] = Alu.op(c, op, r[EAX], imm, 4);
+            case ALU_AL_I -> c.set8(EAX, Alu.op(c, op, c.get8(EAX), imm, 1));
+            case ALU_E8_I -> {
+                int res = Alu.op(c, op, readE8(c), imm, 1);
+                if (op != 7) {
+                    writeE8(c, res);
+                }
+            }
+            case TEST_E_R -> Alu.logic(c, readE(c) & r[reg], 4);
+            case TEST_E8_R8 -> Alu.logic(c, readE8(c) & c.get8(reg), 1);
+            case TEST_A_I -> Alu.logic(c, r[EAX] & imm, 4);
+            case INC_R -> r[reg] = Alu.inc(c, r[reg], 4);
+            case DEC_R -> r[reg] = Alu.dec(c, r[reg], 4);
+            case PUSH_R -> c.push32(r[reg]);
+            case PUSH_I -> c.push32(imm);
+            case POP_R -> {
+                int v = c.peek32(0);
+                c.adjustSp(4);
+                r[reg] = v;
+            }
+            case LEA -> r[reg] = ea(r);
+            case MOVZX8 -> r[reg] = readE8(c);
+            case MOVZX16 -> r[reg] = memOp ? c.read16(eaSeg, ea(r)) : r[rm] & 0xffff;
+            case SHIFT_E_I -> {
+                int a = readE(c);
+                if ((imm & 0x1f) != 0) {
+                    writeE(c, Alu.shift(c, op, a, imm, 4));
+                }
+            }
+            case JCC -> {
+                if (c.condition(op)) {
+                    c.eip = target(c, next + imm);
+                    return;
+                }
+            }
+            case JMP -> {
+                c.eip = target(c, next + imm);
+                return;
+            }
+            case CALL -> {
+                int t = target(c, next + imm);
+                c.push32(next);
+                c.eip = t;
+                return;
+            }
+            case RET -> {
+                int t = target(c, c.peek32(0));
+                c.adjustSp(4);
+                c.eip = t;
+                return;
+            }
+            case ALU32_E_R + 0 -> writeE(c, Alu.add(c, readE(c), r[reg], 0, 4));
+            case ALU32_E_R + 1 -> writeE(c, Alu.logic(c, readE(c) | r[reg], 4));
+            case ALU32_E_R + 2 -> writeE(c, Alu.add(c, readE(c), r[reg], c.ef.cf(), 4));
+            case ALU32_E_R + 3 -> writeE(c, Alu.sub(c, readE(c), r[reg], c.ef.cf(), 4));
+            case ALU32_E_R + 4 -> writeE(c, Alu.logic(c, readE(c) & r[reg], 4));
+            case ALU32_E_R + 5 -> writeE(c, Alu.sub(c, readE(c), r[reg], 0, 4));
+            case ALU32_E_R + 6 -> writeE(c, Alu.logic(c, readE(c) ^ r[reg], 4));
+            case ALU32_E_R + 7 -> Alu.sub(c, readE(c), r[reg], 0, 4); // CMP r/m, r
+            case ALU32_E_I + 0 -> writeE(c, Alu.add(c, readE(c), imm, 0, 4));
+            case ALU32_E_I + 1 -> writeE(c, Alu.logic(c, readE(c) | imm, 4));
+            case ALU32_E_I + 2 -> writeE(c, Alu.add(c, readE(c), imm, c.ef.cf(), 4));
+            case ALU32_E_I + 3 -> writeE(c, Alu.sub(c, readE(c), imm, c.ef.cf(), 4));
+            case ALU32_E_I + 4 -> writeE(c, Alu.logic(c, readE(c) & imm, 4));
+            case ALU32_E_I + 5 -> writeE(c, Alu.sub(c, readE(c), imm, 0, 4));
+            case ALU32_E_I + 6 -> writeE(c, Alu.logic(c, readE(c) ^ imm, 4));
+            case ALU32_E_I + 7 -> Alu.sub(c, readE(c), imm, 0, 4); // CMP r/m, imm
+            case ALU32_R_E + 0 -> r[reg] = Alu.add(c, r[reg], readE(c), 0, 4);
+            case ALU32_R_E + 1 -> r[reg] = Alu.logic(c, r[reg] | readE(c), 4);
+            case ALU32_R_E + 2 -> r[reg] = Alu.add(c, r[reg], readE(c), c.ef.cf(), 4);
+            case ALU32_R_E + 3 -> r[reg] = Alu.sub(c, r[reg], readE(c), c.ef.cf(), 4);
+            case ALU32_R_E + 4 -> r[reg] = Alu.logic(c, r[reg] & readE(c), 4);
+            case ALU32_R_E + 5 -> r[reg] = Alu.sub(c, r[reg], readE(c), 0, 4);
+            case ALU32_R_E + 6 -> r[reg] = Alu.logic(c, r[reg] ^ readE(c), 4);
+            case ALU32_R_E + 7 -> Alu.sub(c, r[reg], readE(c), 0, 4); // CMP r, r/m
+            default -> throw new IllegalStateException("fast form kind " + kind + " at " + Integer.toHexString(eip));
+        }
+        c.eip = next;
+    }
+
+    /** A near branch target, checked against the CS limit like {@link CpuCore#jumpNear}. */
+    private static int target(CpuCore c, int t) {
+        if (Integer.compareUnsigned(t, c.seg[CpuCore.CS].limit) > 0) {
+            throw CpuFault.gp(0);
+        }
+        return t;
+    }
+}
