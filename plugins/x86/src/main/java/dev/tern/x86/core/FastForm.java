@@ -188,11 +188,11 @@ final class FastForm {
                     writeE8(c, res);
                 }
             }
-            case TEST_E_R -> Alu.logic(c, readE(c) & r[reg], 4);
+            case TEST_E_R -> logicLast(c, readE(c) & r[reg]);
             case TEST_E8_R8 -> Alu.logic(c, readE8(c) & c.get8(reg), 1);
-            case TEST_A_I -> Alu.logic(c, r[EAX] & imm, 4);
-            case INC_R -> r[reg] = Alu.inc(c, r[reg], 4);
-            case DEC_R -> r[reg] = Alu.dec(c, r[reg], 4);
+            case TEST_A_I -> logicLast(c, r[EAX] & imm);
+            case INC_R -> r[reg] = incLast(c, r[reg]);
+            case DEC_R -> r[reg] = decLast(c, r[reg]);
             case PUSH_R -> c.push32(r[reg]);
             case PUSH_I -> c.push32(imm);
             case POP_R -> {
@@ -238,7 +238,7 @@ final class FastForm {
             case ALU32_E_R + 4 -> writeE(c, Alu.logic(c, readE(c) & r[reg], 4));
             case ALU32_E_R + 5 -> writeE(c, Alu.sub(c, readE(c), r[reg], 0, 4));
             case ALU32_E_R + 6 -> writeE(c, Alu.logic(c, readE(c) ^ r[reg], 4));
-            case ALU32_E_R + 7 -> Alu.sub(c, readE(c), r[reg], 0, 4); // CMP r/m, r
+            case ALU32_E_R + 7 -> subLast(c, readE(c), r[reg]); // CMP r/m, r
             case ALU32_E_I + 0 -> writeE(c, Alu.add(c, readE(c), imm, 0, 4));
             case ALU32_E_I + 1 -> writeE(c, Alu.logic(c, readE(c) | imm, 4));
             case ALU32_E_I + 2 -> writeE(c, Alu.add(c, readE(c), imm, c.ef.cf(), 4));
@@ -246,18 +246,50 @@ final class FastForm {
             case ALU32_E_I + 4 -> writeE(c, Alu.logic(c, readE(c) & imm, 4));
             case ALU32_E_I + 5 -> writeE(c, Alu.sub(c, readE(c), imm, 0, 4));
             case ALU32_E_I + 6 -> writeE(c, Alu.logic(c, readE(c) ^ imm, 4));
-            case ALU32_E_I + 7 -> Alu.sub(c, readE(c), imm, 0, 4); // CMP r/m, imm
-            case ALU32_R_E + 0 -> r[reg] = Alu.add(c, r[reg], readE(c), 0, 4);
-            case ALU32_R_E + 1 -> r[reg] = Alu.logic(c, r[reg] | readE(c), 4);
+            case ALU32_E_I + 7 -> subLast(c, readE(c), imm); // CMP r/m, imm
+            case ALU32_R_E + 0 -> r[reg] = addLast(c, r[reg], readE(c));
+            case ALU32_R_E + 1 -> r[reg] = logicLast(c, r[reg] | readE(c));
             case ALU32_R_E + 2 -> r[reg] = Alu.add(c, r[reg], readE(c), c.ef.cf(), 4);
             case ALU32_R_E + 3 -> r[reg] = Alu.sub(c, r[reg], readE(c), c.ef.cf(), 4);
-            case ALU32_R_E + 4 -> r[reg] = Alu.logic(c, r[reg] & readE(c), 4);
-            case ALU32_R_E + 5 -> r[reg] = Alu.sub(c, r[reg], readE(c), 0, 4);
-            case ALU32_R_E + 6 -> r[reg] = Alu.logic(c, r[reg] ^ readE(c), 4);
-            case ALU32_R_E + 7 -> Alu.sub(c, r[reg], readE(c), 0, 4); // CMP r, r/m
+            case ALU32_R_E + 4 -> r[reg] = logicLast(c, r[reg] & readE(c));
+            case ALU32_R_E + 5 -> r[reg] = subLast(c, r[reg], readE(c));
+            case ALU32_R_E + 6 -> r[reg] = logicLast(c, r[reg] ^ readE(c));
+            case ALU32_R_E + 7 -> subLast(c, r[reg], readE(c)); // CMP r, r/m
             default -> throw new IllegalStateException("fast form kind " + kind + " at " + Integer.toHexString(eip));
         }
         c.eip = next;
+    }
+
+    // 32-bit flag updates that are their instruction's last effect (operands already read, only a
+    // register written after): Eflags.recordLast skips the rollback copy a later fault would need.
+
+    private static int addLast(CpuCore c, int a, int b) {
+        int res = a + b;
+        c.ef.recordLast(Eflags.ADD, a, b, res, 4);
+        return res;
+    }
+
+    private static int subLast(CpuCore c, int a, int b) {
+        int res = a - b;
+        c.ef.recordLast(Eflags.SUB, a, b, res, 4);
+        return res;
+    }
+
+    private static int logicLast(CpuCore c, int res) {
+        c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
+        return res;
+    }
+
+    private static int incLast(CpuCore c, int a) {
+        int res = a + 1;
+        c.ef.recordLast(c.ef.cf() != 0 ? Eflags.INC_CF1 : Eflags.INC_CF0, a, 1, res, 4);
+        return res;
+    }
+
+    private static int decLast(CpuCore c, int a) {
+        int res = a - 1;
+        c.ef.recordLast(c.ef.cf() != 0 ? Eflags.DEC_CF1 : Eflags.DEC_CF0, a, 1, res, 4);
+        return res;
     }
 
     /** A near branch target, checked against the CS limit like {@link CpuCore#jumpNear}. */
