@@ -50,6 +50,45 @@ class FastFormDifferentialTest {
         assertTrue(blocksFaulted > 10, "enough loops fault after blocks are in use: " + blocksFaulted);
     }
 
+    /**
+     * CMP, TEST and the register-destination ALU forms record their flags without a rollback copy,
+     * as their last effect: a memory operand that faults (#PF at {@link #HOLE}, reached in pass 6
+     * inside a decoded block) must leave the flags of the instruction before, as the generic path does.
+     */
+    @Test
+    void faultingFlagFormsKeepThePreviousFlags() {
+        int disp = HOLE - 0x800 * 6;
+        int[][] loads = {
+                {0x3B, 0x04, 0xFD}, // cmp eax, [edi*8+disp32]
+                {0x39, 0x04, 0xFD}, // cmp [edi*8+disp32], eax
+                {0x85, 0x04, 0xFD}, // test [edi*8+disp32], eax
+                {0x03, 0x04, 0xFD}, // add eax, [edi*8+disp32]
+                {0x33, 0x04, 0xFD}, // xor eax, [edi*8+disp32]
+                {0x81, 0x3C, 0xFD}, // cmp dword [edi*8+disp32], imm32 (imm follows disp)
+        };
+        for (int[] load : loads) {
+            Code code = new Code();
+            code.add(0xBD).add32(PASSES);
+            int loop = CODE + code.size();
+            code.add(0x05).add32(0x7fffffff); // add eax, imm32: OF/SF/CF vary by pass
+            code.add(load).add32(disp);
+            if (load[0] == 0x81) {
+                code.add32(0x1234);
+            }
+            code.add(0x81, 0xC7).add32(0x100);
+            code.add(0x4D);
+            code.add(0x0F, 0x85).add32(loop - (CODE + code.size() + 4));
+            code.add(0xF4);
+            TestMachine fast = machine(code.toArray(), true);
+            TestMachine generic = machine(code.toArray(), false);
+            fast.cpu.run(10_000);
+            generic.cpu.run(10_000);
+            assertEquals(14, fast.handledVector(), "#PF taken, opcode " + load[0]);
+            assertSameCpu(generic, fast, load[0]);
+            assertArrayEquals(memory(generic), memory(fast), "memory (pushed EFLAGS), opcode " + load[0]);
+        }
+    }
+
     private static void assertSameCpu(TestMachine expected, TestMachine actual, int seed) {
         CpuCore e = expected.cpu.core();
         CpuCore a = actual.cpu.core();

@@ -94,6 +94,19 @@ public final class Eflags {
         size = bytes;
     }
 
+    /**
+     * Records a flag-setting result as the instruction's last effect, when nothing after it can
+     * fault: no rollback copy is needed, since a fault before this call leaves the flags as they
+     * were. Saves the checkpoint's copies on the hottest block instructions (CMP, TEST, INC...).
+     */
+    void recordLast(int k, int x, int y, int result, int bytes) {
+        kind = k;
+        a = x;
+        b = y;
+        res = result;
+        size = bytes;
+    }
+
     /** CF alone, without materialising the rest (ADC/SBB/INC/DEC/RCL read it). */
     int cf() {
         return switch (kind) {

@@ -28,6 +28,11 @@ final class FastForm {
      * SBB AND SUB XOR CMP order), so the hottest instructions need one dispatch, not two.
      */
     static final int ALU32_E_R = 32, ALU32_R_E = 40, ALU32_E_I = 48;
+    /**
+     * The E_R and E_I forms with a register as r/m: nothing can fault, so their flags are recorded
+     * without a rollback copy (and no memory-or-register test is left at run time).
+     */
+    static final int ALU32_RM_R = 56, ALU32_RM_I = 64;
 
     final int kind;
     /** ALU operation (0..7), shift operation, or condition code. */
@@ -84,7 +89,7 @@ final class FastForm {
             int alu = (op >> 3) & 7;
             return switch (op & 7) {
                 case 0 -> new FastForm(ALU_E8_R8, alu, reg, h, 0, 0);
-                case 1 -> new FastForm(ALU32_E_R + alu, alu, reg, h, 0, 0);
+                case 1 -> new FastForm((h.memOp ? ALU32_E_R : ALU32_RM_R) + alu, alu, reg, h, 0, 0);
                 case 2 -> new FastForm(ALU_R8_E8, alu, reg, h, 0, 0);
                 case 3 -> new FastForm(ALU32_R_E + alu, alu, reg, h, 0, 0);
                 case 4 -> room >= 1 ? new FastForm(ALU_AL_I, alu, EAX, h, ib & 0xff, 1) : null;
@@ -105,8 +110,8 @@ final class FastForm {
                  0x188, 0x189, 0x18A, 0x18B, 0x18C, 0x18D, 0x18E, 0x18F ->
                     room >= 4 ? new FastForm(JCC, op & 15, 0, h, id, 4) : null;
             case 0x80 -> room >= 1 ? new FastForm(ALU_E8_I, reg, reg, h, ib & 0xff, 1) : null;
-            case 0x81 -> room >= 4 ? new FastForm(ALU32_E_I + reg, reg, reg, h, id, 4) : null;
-            case 0x83 -> room >= 1 ? new FastForm(ALU32_E_I + reg, reg, reg, h, ib, 1) : null;
+            case 0x81 -> room >= 4 ? new FastForm((h.memOp ? ALU32_E_I : ALU32_RM_I) + reg, reg, reg, h, id, 4) : null;
+            case 0x83 -> room >= 1 ? new FastForm((h.memOp ? ALU32_E_I : ALU32_RM_I) + reg, reg, reg, h, ib, 1) : null;
             case 0x84 -> new FastForm(TEST_E8_R8, 0, reg, h, 0, 0);
             case 0x85 -> new FastForm(TEST_E_R, 0, reg, h, 0, 0);
             case 0x88 -> new FastForm(MOV_E8_R8, 0, reg, h, 0, 0);
@@ -188,11 +193,11 @@ final class FastForm {
                     writeE8(c, res);
                 }
             }
-            case TEST_E_R -> Alu.logic(c, readE(c) & r[reg], 4);
+            case TEST_E_R -> logicLast(c, readE(c) & r[reg]);
             case TEST_E8_R8 -> Alu.logic(c, readE8(c) & c.get8(reg), 1);
-            case TEST_A_I -> Alu.logic(c, r[EAX] & imm, 4);
-            case INC_R -> r[reg] = Alu.inc(c, r[reg], 4);
-            case DEC_R -> r[reg] = Alu.dec(c, r[reg], 4);
+            case TEST_A_I -> logicLast(c, r[EAX] & imm);
+            case INC_R -> r[reg] = incLast(c, r[reg]);
+            case DEC_R -> r[reg] = decLast(c, r[reg]);
             case PUSH_R -> c.push32(r[reg]);
             case PUSH_I -> c.push32(imm);
             case POP_R -> {
@@ -238,7 +243,7 @@ final class FastForm {
             case ALU32_E_R + 4 -> writeE(c, Alu.logic(c, readE(c) & r[reg], 4));
             case ALU32_E_R + 5 -> writeE(c, Alu.sub(c, readE(c), r[reg], 0, 4));
             case ALU32_E_R + 6 -> writeE(c, Alu.logic(c, readE(c) ^ r[reg], 4));
-            case ALU32_E_R + 7 -> Alu.sub(c, readE(c), r[reg], 0, 4); // CMP r/m, r
+            case ALU32_E_R + 7 -> subLast(c, readE(c), r[reg]); // CMP r/m, r
             case ALU32_E_I + 0 -> writeE(c, Alu.add(c, readE(c), imm, 0, 4));
             case ALU32_E_I + 1 -> writeE(c, Alu.logic(c, readE(c) | imm, 4));
             case ALU32_E_I + 2 -> writeE(c, Alu.add(c, readE(c), imm, c.ef.cf(), 4));
@@ -246,18 +251,66 @@ final class FastForm {
             case ALU32_E_I + 4 -> writeE(c, Alu.logic(c, readE(c) & imm, 4));
             case ALU32_E_I + 5 -> writeE(c, Alu.sub(c, readE(c), imm, 0, 4));
             case ALU32_E_I + 6 -> writeE(c, Alu.logic(c, readE(c) ^ imm, 4));
-            case ALU32_E_I + 7 -> Alu.sub(c, readE(c), imm, 0, 4); // CMP r/m, imm
-            case ALU32_R_E + 0 -> r[reg] = Alu.add(c, r[reg], readE(c), 0, 4);
-            case ALU32_R_E + 1 -> r[reg] = Alu.logic(c, r[reg] | readE(c), 4);
+            case ALU32_E_I + 7 -> subLast(c, readE(c), imm); // CMP r/m, imm
+            case ALU32_R_E + 0 -> r[reg] = addLast(c, r[reg], readE(c));
+            case ALU32_R_E + 1 -> r[reg] = logicLast(c, r[reg] | readE(c));
             case ALU32_R_E + 2 -> r[reg] = Alu.add(c, r[reg], readE(c), c.ef.cf(), 4);
             case ALU32_R_E + 3 -> r[reg] = Alu.sub(c, r[reg], readE(c), c.ef.cf(), 4);
-            case ALU32_R_E + 4 -> r[reg] = Alu.logic(c, r[reg] & readE(c), 4);
-            case ALU32_R_E + 5 -> r[reg] = Alu.sub(c, r[reg], readE(c), 0, 4);
-            case ALU32_R_E + 6 -> r[reg] = Alu.logic(c, r[reg] ^ readE(c), 4);
-            case ALU32_R_E + 7 -> Alu.sub(c, r[reg], readE(c), 0, 4); // CMP r, r/m
+            case ALU32_R_E + 4 -> r[reg] = logicLast(c, r[reg] & readE(c));
+            case ALU32_R_E + 5 -> r[reg] = subLast(c, r[reg], readE(c));
+            case ALU32_R_E + 6 -> r[reg] = logicLast(c, r[reg] ^ readE(c));
+            case ALU32_R_E + 7 -> subLast(c, r[reg], readE(c)); // CMP r, r/m
+            case ALU32_RM_R + 0 -> r[rm] = addLast(c, r[rm], r[reg]);
+            case ALU32_RM_R + 1 -> r[rm] = logicLast(c, r[rm] | r[reg]);
+            case ALU32_RM_R + 2 -> r[rm] = Alu.add(c, r[rm], r[reg], c.ef.cf(), 4);
+            case ALU32_RM_R + 3 -> r[rm] = Alu.sub(c, r[rm], r[reg], c.ef.cf(), 4);
+            case ALU32_RM_R + 4 -> r[rm] = logicLast(c, r[rm] & r[reg]);
+            case ALU32_RM_R + 5 -> r[rm] = subLast(c, r[rm], r[reg]);
+            case ALU32_RM_R + 6 -> r[rm] = logicLast(c, r[rm] ^ r[reg]);
+            case ALU32_RM_R + 7 -> subLast(c, r[rm], r[reg]); // CMP reg, reg
+            case ALU32_RM_I + 0 -> r[rm] = addLast(c, r[rm], imm);
+            case ALU32_RM_I + 1 -> r[rm] = logicLast(c, r[rm] | imm);
+            case ALU32_RM_I + 2 -> r[rm] = Alu.add(c, r[rm], imm, c.ef.cf(), 4);
+            case ALU32_RM_I + 3 -> r[rm] = Alu.sub(c, r[rm], imm, c.ef.cf(), 4);
+            case ALU32_RM_I + 4 -> r[rm] = logicLast(c, r[rm] & imm);
+            case ALU32_RM_I + 5 -> r[rm] = subLast(c, r[rm], imm);
+            case ALU32_RM_I + 6 -> r[rm] = logicLast(c, r[rm] ^ imm);
+            case ALU32_RM_I + 7 -> subLast(c, r[rm], imm); // CMP reg, imm
             default -> throw new IllegalStateException("fast form kind " + kind + " at " + Integer.toHexString(eip));
         }
         c.eip = next;
+    }
+
+    // 32-bit flag updates that are their instruction's last effect (operands already read, only a
+    // register written after): Eflags.recordLast skips the rollback copy a later fault would need.
+
+    private static int addLast(CpuCore c, int a, int b) {
+        int res = a + b;
+        c.ef.recordLast(Eflags.ADD, a, b, res, 4);
+        return res;
+    }
+
+    private static int subLast(CpuCore c, int a, int b) {
+        int res = a - b;
+        c.ef.recordLast(Eflags.SUB, a, b, res, 4);
+        return res;
+    }
+
+    private static int logicLast(CpuCore c, int res) {
+        c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
+        return res;
+    }
+
+    private static int incLast(CpuCore c, int a) {
+        int res = a + 1;
+        c.ef.recordLast(c.ef.cf() != 0 ? Eflags.INC_CF1 : Eflags.INC_CF0, a, 1, res, 4);
+        return res;
+    }
+
+    private static int decLast(CpuCore c, int a) {
+        int res = a - 1;
+        c.ef.recordLast(c.ef.cf() != 0 ? Eflags.DEC_CF1 : Eflags.DEC_CF0, a, 1, res, 4);
+        return res;
     }
 
     /** A near branch target, checked against the CS limit like {@link CpuCore#jumpNear}. */
