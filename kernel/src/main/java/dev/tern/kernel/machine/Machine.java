@@ -59,6 +59,11 @@ public final class Machine implements AutoCloseable {
     private final Counter slices;
     private final Counter halts;
     private volatile boolean paused;
+    /** A pending {@link #pauseAt} point: the instruction count and who waits for it. */
+    private volatile HoldPoint holdPoint;
+
+    private record HoldPoint(long instructions, CompletableFuture<Long> reached) {
+    }
     private volatile boolean resetRequested;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
     private volatile boolean started;
@@ -165,6 +170,38 @@ public final class Machine implements AutoCloseable {
         });
         lifecycle.transition(VmState.PAUSED);
         devices.forEach(d -> d.device().pause());
+    }
+
+    /**
+     * Pauses the machine exactly when vCPU 0 has retired {@code instructions} instructions (a
+     * deterministic stop point, unlike {@link #pause()}, which stops wherever the vCPU happens to
+     * be). Call it before {@link #start()} or while paused. The future completes with the count
+     * once the machine is paused there, or exceptionally if the run ends first.
+     *
+     * @throws IllegalArgumentException when the vCPU is already past {@code instructions}
+     */
+    public CompletableFuture<Long> pauseAt(long instructions) {
+        long now = vcpus.getFirst().instructionCount();
+        if (instructions < now) {
+            throw new IllegalArgumentException("vCPU 0 is already at instruction " + now + ", past " + instructions);
+        }
+        var hold = new HoldPoint(instructions, new CompletableFuture<>());
+        holdPoint = hold;
+        return hold.reached();
+    }
+
+    /** On EMT 0 between slices: pauses here if the hold point is reached. */
+    private boolean holdIfReached(Vcpu cpu) {
+        HoldPoint hold = holdPoint;
+        if (hold == null || cpu.instructionCount() < hold.instructions()) {
+            return false;
+        }
+        holdPoint = null;
+        paused = true;
+        lifecycle.transition(VmState.PAUSED);
+        devices.forEach(d -> d.device().pause());
+        hold.reached().complete(cpu.instructionCount());
+        return true;
     }
 
     /** Lets paused vCPUs run again. */
@@ -313,10 +350,17 @@ public final class Machine implements AutoCloseable {
             return;
         }
         Vcpu cpu = vcpus.getFirst();
+        if (holdIfReached(cpu)) {
+            return;
+        }
         long budget = SLICE;
         long next = clock.nextDeadline();
         if (next != Long.MAX_VALUE) {
             budget = Math.min(budget, clock.instructionsUntil(next));
+        }
+        HoldPoint hold = holdPoint;
+        if (hold != null) {
+            budget = Math.min(budget, hold.instructions() - cpu.instructionCount());
         }
         if (spec.maxInstructions() > 0) {
             long left = spec.maxInstructions() - cpu.instructionCount();
@@ -401,6 +445,11 @@ public final class Machine implements AutoCloseable {
 
     private void finish(MachineExit how) {
         if (exit.complete(how)) {
+            HoldPoint hold = holdPoint;
+            if (hold != null) {
+                hold.reached().completeExceptionally(new IllegalStateException("the run ended before instruction "
+                        + hold.instructions() + ": " + how.detail()));
+            }
             if (lifecycle.state() != VmState.SHUTDOWN) {
                 lifecycle.transition(VmState.SHUTDOWN);
             }

@@ -236,11 +236,11 @@ class LiveMigrationTest {
                 "--incoming", listenAddress(transport, dir));
              Machine source = machine(List.of("--serial", "file:" + before, "--pacing", "warp", "-m", "4M"))) {
             String address = dest.awaitAddress();
+            // The demo runs under 2 M instructions, faster than a migration's setup: hold it at a
+            // fixed point early in its output, so the switch-over surely falls in the middle of it.
+            var held = source.pauseAt(150_000);
             source.start();
-            // The demo runs under 2 M instructions, faster than a migration's setup: stop it early,
-            // so the switch-over surely falls in the middle of its output.
-            runAtLeast(source, 150_000);
-            source.pause();
+            assertEquals(150_000L, held.get());
             MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins),
                     MigrationConfig.DEFAULT, plugins).run();
             assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
