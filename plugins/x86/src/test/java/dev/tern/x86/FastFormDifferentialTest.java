@@ -51,8 +51,8 @@ class FastFormDifferentialTest {
     }
 
     /**
-     * CMP, TEST and the register-destination ALU forms record their flags without a rollback copy,
-     * as their last effect: a memory operand that faults (#PF at {@link #HOLE}, reached in pass 6
+     * CMP, TEST, the register-destination ALU forms (ADC/SBB too) and the read-modify-write memory
+     * forms (store first) record their flags without a rollback copy, as their last effect: a memory operand that faults (#PF at {@link #HOLE}, reached in pass 6
      * inside a decoded block) must leave the flags of the instruction before, as the generic path does.
      */
     @Test
@@ -65,6 +65,13 @@ class FastFormDifferentialTest {
                 {0x03, 0x04, 0xFD}, // add eax, [edi*8+disp32]
                 {0x33, 0x04, 0xFD}, // xor eax, [edi*8+disp32]
                 {0x81, 0x3C, 0xFD}, // cmp dword [edi*8+disp32], imm32 (imm follows disp)
+                {0x13, 0x04, 0xFD}, // adc eax, [edi*8+disp32]
+                {0x1B, 0x04, 0xFD}, // sbb eax, [edi*8+disp32]
+                {0x01, 0x04, 0xFD}, // add [edi*8+disp32], eax (store, then flags)
+                {0x11, 0x04, 0xFD}, // adc [edi*8+disp32], eax
+                {0x29, 0x04, 0xFD}, // sub [edi*8+disp32], eax
+                {0x81, 0x34, 0xFD}, // xor dword [edi*8+disp32], imm32
+                {0x81, 0x1C, 0xFD}, // sbb dword [edi*8+disp32], imm32
         };
         for (int[] load : loads) {
             Code code = new Code();

@@ -236,42 +236,42 @@ final class FastForm {
                 c.eip = t;
                 return;
             }
-            case ALU32_E_R + 0 -> writeE(c, Alu.add(c, readE(c), r[reg], 0, 4));
-            case ALU32_E_R + 1 -> writeE(c, Alu.logic(c, readE(c) | r[reg], 4));
-            case ALU32_E_R + 2 -> writeE(c, Alu.add(c, readE(c), r[reg], c.ef.cf(), 4));
-            case ALU32_E_R + 3 -> writeE(c, Alu.sub(c, readE(c), r[reg], c.ef.cf(), 4));
-            case ALU32_E_R + 4 -> writeE(c, Alu.logic(c, readE(c) & r[reg], 4));
-            case ALU32_E_R + 5 -> writeE(c, Alu.sub(c, readE(c), r[reg], 0, 4));
-            case ALU32_E_R + 6 -> writeE(c, Alu.logic(c, readE(c) ^ r[reg], 4));
+            case ALU32_E_R + 0 -> addE(c, readE(c), r[reg], 0);
+            case ALU32_E_R + 1 -> logicE(c, readE(c) | r[reg]);
+            case ALU32_E_R + 2 -> addE(c, readE(c), r[reg], c.ef.cf());
+            case ALU32_E_R + 3 -> subE(c, readE(c), r[reg], c.ef.cf());
+            case ALU32_E_R + 4 -> logicE(c, readE(c) & r[reg]);
+            case ALU32_E_R + 5 -> subE(c, readE(c), r[reg], 0);
+            case ALU32_E_R + 6 -> logicE(c, readE(c) ^ r[reg]);
             case ALU32_E_R + 7 -> subLast(c, readE(c), r[reg]); // CMP r/m, r
-            case ALU32_E_I + 0 -> writeE(c, Alu.add(c, readE(c), imm, 0, 4));
-            case ALU32_E_I + 1 -> writeE(c, Alu.logic(c, readE(c) | imm, 4));
-            case ALU32_E_I + 2 -> writeE(c, Alu.add(c, readE(c), imm, c.ef.cf(), 4));
-            case ALU32_E_I + 3 -> writeE(c, Alu.sub(c, readE(c), imm, c.ef.cf(), 4));
-            case ALU32_E_I + 4 -> writeE(c, Alu.logic(c, readE(c) & imm, 4));
-            case ALU32_E_I + 5 -> writeE(c, Alu.sub(c, readE(c), imm, 0, 4));
-            case ALU32_E_I + 6 -> writeE(c, Alu.logic(c, readE(c) ^ imm, 4));
+            case ALU32_E_I + 0 -> addE(c, readE(c), imm, 0);
+            case ALU32_E_I + 1 -> logicE(c, readE(c) | imm);
+            case ALU32_E_I + 2 -> addE(c, readE(c), imm, c.ef.cf());
+            case ALU32_E_I + 3 -> subE(c, readE(c), imm, c.ef.cf());
+            case ALU32_E_I + 4 -> logicE(c, readE(c) & imm);
+            case ALU32_E_I + 5 -> subE(c, readE(c), imm, 0);
+            case ALU32_E_I + 6 -> logicE(c, readE(c) ^ imm);
             case ALU32_E_I + 7 -> subLast(c, readE(c), imm); // CMP r/m, imm
             case ALU32_R_E + 0 -> r[reg] = addLast(c, r[reg], readE(c));
             case ALU32_R_E + 1 -> r[reg] = logicLast(c, r[reg] | readE(c));
-            case ALU32_R_E + 2 -> r[reg] = Alu.add(c, r[reg], readE(c), c.ef.cf(), 4);
-            case ALU32_R_E + 3 -> r[reg] = Alu.sub(c, r[reg], readE(c), c.ef.cf(), 4);
+            case ALU32_R_E + 2 -> r[reg] = adcLast(c, r[reg], readE(c), c.ef.cf());
+            case ALU32_R_E + 3 -> r[reg] = sbbLast(c, r[reg], readE(c), c.ef.cf());
             case ALU32_R_E + 4 -> r[reg] = logicLast(c, r[reg] & readE(c));
             case ALU32_R_E + 5 -> r[reg] = subLast(c, r[reg], readE(c));
             case ALU32_R_E + 6 -> r[reg] = logicLast(c, r[reg] ^ readE(c));
             case ALU32_R_E + 7 -> subLast(c, r[reg], readE(c)); // CMP r, r/m
             case ALU32_RM_R + 0 -> r[rm] = addLast(c, r[rm], r[reg]);
             case ALU32_RM_R + 1 -> r[rm] = logicLast(c, r[rm] | r[reg]);
-            case ALU32_RM_R + 2 -> r[rm] = Alu.add(c, r[rm], r[reg], c.ef.cf(), 4);
-            case ALU32_RM_R + 3 -> r[rm] = Alu.sub(c, r[rm], r[reg], c.ef.cf(), 4);
+            case ALU32_RM_R + 2 -> r[rm] = adcLast(c, r[rm], r[reg], c.ef.cf());
+            case ALU32_RM_R + 3 -> r[rm] = sbbLast(c, r[rm], r[reg], c.ef.cf());
             case ALU32_RM_R + 4 -> r[rm] = logicLast(c, r[rm] & r[reg]);
             case ALU32_RM_R + 5 -> r[rm] = subLast(c, r[rm], r[reg]);
             case ALU32_RM_R + 6 -> r[rm] = logicLast(c, r[rm] ^ r[reg]);
             case ALU32_RM_R + 7 -> subLast(c, r[rm], r[reg]); // CMP reg, reg
             case ALU32_RM_I + 0 -> r[rm] = addLast(c, r[rm], imm);
             case ALU32_RM_I + 1 -> r[rm] = logicLast(c, r[rm] | imm);
-            case ALU32_RM_I + 2 -> r[rm] = Alu.add(c, r[rm], imm, c.ef.cf(), 4);
-            case ALU32_RM_I + 3 -> r[rm] = Alu.sub(c, r[rm], imm, c.ef.cf(), 4);
+            case ALU32_RM_I + 2 -> r[rm] = adcLast(c, r[rm], imm, c.ef.cf());
+            case ALU32_RM_I + 3 -> r[rm] = sbbLast(c, r[rm], imm, c.ef.cf());
             case ALU32_RM_I + 4 -> r[rm] = logicLast(c, r[rm] & imm);
             case ALU32_RM_I + 5 -> r[rm] = subLast(c, r[rm], imm);
             case ALU32_RM_I + 6 -> r[rm] = logicLast(c, r[rm] ^ imm);
@@ -299,6 +299,40 @@ final class FastForm {
     private static int logicLast(CpuCore c, int res) {
         c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
         return res;
+    }
+
+    /** ADC (carry 1) or ADD; the carry-in is read by the caller before anything can change it. */
+    private static int adcLast(CpuCore c, int a, int b, int carry) {
+        int res = a + b + carry;
+        c.ef.recordLast(carry == 0 ? Eflags.ADD : Eflags.ADC, a, b, res, 4);
+        return res;
+    }
+
+    /** SBB (borrow 1) or SUB. */
+    private static int sbbLast(CpuCore c, int a, int b, int borrow) {
+        int res = a - b - borrow;
+        c.ef.recordLast(borrow == 0 ? Eflags.SUB : Eflags.SBB, a, b, res, 4);
+        return res;
+    }
+
+    // Read-modify-write r/m forms store first and record the flags after: the store is the only
+    // step that can fault, so a fault leaves the flags untouched and no rollback copy is needed.
+
+    private void addE(CpuCore c, int a, int b, int carry) {
+        int res = a + b + carry;
+        writeE(c, res);
+        c.ef.recordLast(carry == 0 ? Eflags.ADD : Eflags.ADC, a, b, res, 4);
+    }
+
+    private void subE(CpuCore c, int a, int b, int borrow) {
+        int res = a - b - borrow;
+        writeE(c, res);
+        c.ef.recordLast(borrow == 0 ? Eflags.SUB : Eflags.SBB, a, b, res, 4);
+    }
+
+    private void logicE(CpuCore c, int res) {
+        writeE(c, res);
+        c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
     }
 
     private static int incLast(CpuCore c, int a) {
