@@ -223,6 +223,16 @@ public final class Interpreter {
             return null;
         }
         long window = c.window();
+        int op = decodeOpcodeAndModrm(c, start, d);
+        int length = c.ip - start;
+        return length <= 8 ? new DecodedHeader(c, start, d, window, length, op, OpcodeTable.hasModrm(op)) : null;
+    }
+
+    /**
+     * Fetches prefixes, the (one- or two-byte) opcode and its ModRM/SIB/displacement; returns the
+     * opcode (0x100 | second byte for the 0F map).
+     */
+    private static int decodeOpcodeAndModrm(CpuCore c, int start, boolean d) {
         int op = c.fetch8();
         if (PREFIX[op]) {
             op = prefixes(c, op, start, d);
@@ -230,12 +240,10 @@ public final class Interpreter {
         if (op == 0x0F) {
             op = 0x100 | c.fetch8();
         }
-        boolean modrm = OpcodeTable.hasModrm(op);
-        if (modrm) {
+        if (OpcodeTable.hasModrm(op)) {
             c.decodeModrm();
         }
-        int length = c.ip - start;
-        return length <= 8 ? new DecodedHeader(c, start, d, window, length, op, modrm) : null;
+        return op;
     }
 
     private static final int BLOCK_BITS = 15;
@@ -260,20 +268,10 @@ public final class Interpreter {
             return dispatch(c, op);
         }
         long window = c.window();
-        int op = c.fetch8();
-        if (PREFIX[op]) {
-            op = prefixes(c, op, start, d);
-        }
-        if (op == 0x0F) {
-            op = 0x100 | c.fetch8();
-        }
-        boolean modrm = OpcodeTable.hasModrm(op);
-        if (modrm) {
-            c.decodeModrm();
-        }
+        int op = decodeOpcodeAndModrm(c, start, d);
         int length = c.ip - start;
         if (length <= 8) {
-            cache[slot(start)] = new DecodedHeader(c, start, d, window, length, op, modrm);
+            cache[slot(start)] = new DecodedHeader(c, start, d, window, length, op, OpcodeTable.hasModrm(op));
         }
         return executeDecoded(c, op);
     }
