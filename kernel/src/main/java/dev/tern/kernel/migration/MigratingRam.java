@@ -1,5 +1,6 @@
 package dev.tern.kernel.migration;
 
+import dev.tern.kernel.state.RamLayout;
 import dev.tern.spi.codec.CodecException;
 import dev.tern.spi.codec.PageDecoder;
 import dev.tern.spi.codec.PageEncoder;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -120,7 +120,7 @@ final class MigratingRam implements LiveSection {
     private MigratingRam(GuestMemory memory, PageEncoder xbzrle, PageEncoder lz4,
             Function<String, Optional<PageDecoder>> decoders, RemoteRam remote, List<MemorySegment> exposed) {
         this.memory = memory;
-        this.writable = memory.regions().stream().filter(r -> !r.readOnly()).toList();
+        this.writable = RamLayout.writable(memory);
         this.xbzrle = xbzrle;
         this.lz4 = lz4;
         this.decoders = decoders;
@@ -230,14 +230,7 @@ final class MigratingRam implements LiveSection {
     @Override
     public void setup(DataOutput out) throws IOException {
         out.writeLong(LAYOUT);
-        out.writeInt(writable.size());
-        for (RamRegion r : writable) {
-            byte[] name = r.name().getBytes(StandardCharsets.UTF_8);
-            out.writeShort(name.length);
-            out.write(name);
-            out.writeLong(r.base());
-            out.writeLong(r.length());
-        }
+        RamLayout.write(out, writable);
         List<String> codecs = new ArrayList<>();
         if (xbzrle != null) {
             codecs.add("xbzrle");
@@ -512,25 +505,7 @@ final class MigratingRam implements LiveSection {
     }
 
     private void receiveLayout(DataInput in) throws IOException {
-        int n = in.readInt();
-        if (n != writable.size()) {
-            throw new IOException("ram: stream has " + n + " writable regions, this machine " + writable.size());
-        }
-        for (RamRegion r : writable) {
-            int len = in.readUnsignedShort();
-            if (len > 255) {
-                throw new IOException("ram: region name of " + len + " bytes is longer than 255");
-            }
-            byte[] name = new byte[len];
-            in.readFully(name);
-            String got = new String(name, StandardCharsets.UTF_8);
-            long base = in.readLong();
-            long size = in.readLong();
-            if (!got.equals(r.name()) || base != r.base() || size != r.length()) {
-                throw new IOException(String.format("ram: stream region '%s' 0x%x+0x%x does not match this machine's"
-                        + " '%s' 0x%x+0x%x", got, base, size, r.name(), r.base(), r.length()));
-            }
-        }
+        RamLayout.check(in, writable);
         int codecs = in.readUnsignedByte();
         if (codecs > MAX_CODECS) {
             throw new IOException("ram: the layout names " + codecs + " codecs, more than " + MAX_CODECS);

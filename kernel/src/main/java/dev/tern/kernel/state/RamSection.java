@@ -9,8 +9,6 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,7 +52,7 @@ public final class RamSection implements LiveSection, LivePartCheck {
     /** RAM section over {@code memory}. */
     public RamSection(GuestMemory memory) {
         this.memory = memory;
-        this.writable = writableRegions(memory);
+        this.writable = RamLayout.writable(memory);
         this.region = writable.size();
     }
 
@@ -66,14 +64,7 @@ public final class RamSection implements LiveSection, LivePartCheck {
     @Override
     public void setup(DataOutput out) throws IOException {
         out.writeLong(LAYOUT);
-        out.writeInt(writable.size());
-        for (RamRegion r : writable) {
-            byte[] name = r.name().getBytes(StandardCharsets.UTF_8);
-            out.writeShort(name.length);
-            out.write(name);
-            out.writeLong(r.base());
-            out.writeLong(r.length());
-        }
+        RamLayout.write(out, writable);
         out.writeLong(END_OF_PART);
         region = 0;
         cursor = 0;
@@ -189,25 +180,7 @@ public final class RamSection implements LiveSection, LivePartCheck {
     }
 
     private void checkLayout(DataInput in) throws IOException {
-        int n = in.readInt();
-        if (n != writable.size()) {
-            throw new IOException("ram: stream has " + n + " writable regions, this machine " + writable.size());
-        }
-        for (RamRegion r : writable) {
-            int len = in.readUnsignedShort();
-            if (len > StreamLimits.NAME_BYTES) {
-                throw new IOException("ram: region name of " + len + " bytes exceeds " + StreamLimits.NAME_BYTES);
-            }
-            byte[] name = new byte[len];
-            in.readFully(name);
-            String got = new String(name, StandardCharsets.UTF_8);
-            long base = in.readLong();
-            long size = in.readLong();
-            if (!got.equals(r.name()) || base != r.base() || size != r.length()) {
-                throw new IOException(String.format("ram: stream region '%s' 0x%x+0x%x does not match this machine's"
-                        + " '%s' 0x%x+0x%x", got, base, size, r.name(), r.base(), r.length()));
-            }
-        }
+        RamLayout.check(in, writable);
     }
 
     private void requireWritable(long addr) throws IOException {
@@ -226,15 +199,5 @@ public final class RamSection implements LiveSection, LivePartCheck {
                 memory.write(r.base() + off, zeros, 0, (int) Math.min(zeros.length, r.length() - off));
             }
         }
-    }
-
-    private static List<RamRegion> writableRegions(GuestMemory memory) {
-        List<RamRegion> out = new ArrayList<>();
-        for (RamRegion r : memory.regions()) {
-            if (!r.readOnly()) {
-                out.add(r);
-            }
-        }
-        return List.copyOf(out);
     }
 }
