@@ -265,14 +265,32 @@ public final class X86Cpu implements Vcpu {
             int n = room < size ? (int) room : size;
             int i = 0;
             while (i < n) {
+                int at;
+                try {
+                    at = interp.runFastForms(b, i, n);
+                } catch (CpuFault f) {
+                    instructions = count + interp.retiredInPass();
+                    throw f;
+                }
+                if (at < 0) {
+                    i = ~at;
+                    break;
+                }
+                i = at;
+                if (i == n) {
+                    break;
+                }
+                // Instruction i has no fast form. The generic path may read virtual time (RDTSC, a
+                // device), so the count must be exact before it; a fault there leaves it so.
+                instructions = count + i;
                 boolean more = interp.executeInBlock(b, i);
-                count++;
-                instructions = count;
                 i++;
                 if (!more) {
                     break;
                 }
             }
+            count += i;
+            instructions = count;
             // blockBreak is a plain field that other threads also set; the volatile requests are
             // read here too so a looping block always sees them within one pass.
             if (i != size || c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested

@@ -33,6 +33,11 @@ public final class DecodedBlock {
     final int[] nextEip;
     /** Each instruction's pre-decoded fast form, or null where it takes the generic path. */
     final FastForm[] fast;
+    /**
+     * At the index of a flag-setting instruction followed by a Jcc, the two fused into one form
+     * (see {@link FastForm#fuse}); null elsewhere.
+     */
+    final FastForm[] pairs;
     /** Bytes from {@link #eip} covered by the windows; validated on entry. */
     private final int span;
     private final long[] chunks;
@@ -55,6 +60,7 @@ public final class DecodedBlock {
         for (int i = 0; fastForms && i < insns.length; i++) {
             fast[i] = FastForm.of(insns[i], windows[i]);
         }
+        this.pairs = new FastForm[insns.length];
     }
 
     /** Whether the block's first instruction is at offset {@code at} (in the same code segment). */

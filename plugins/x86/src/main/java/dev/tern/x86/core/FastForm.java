@@ -167,8 +167,11 @@ final class FastForm {
         }
     }
 
-    /** Executes the instruction and commits EIP; a fault leaves registers and EIP untouched. */
-    void execute(CpuCore c) {
+    /**
+     * Executes the instruction and commits EIP; a fault leaves registers and EIP untouched. Returns
+     * false when control left the straight line (a taken branch), true when it falls through.
+     */
+    boolean execute(CpuCore c) {
         int[] r = c.r;
         switch (kind) {
             case MOV_E_R -> writeE(c, r[reg]);
@@ -217,24 +220,24 @@ final class FastForm {
             case JCC -> {
                 if (c.condition(op)) {
                     c.eip = target(c, next + imm);
-                    return;
+                    return false;
                 }
             }
             case JMP -> {
                 c.eip = target(c, next + imm);
-                return;
+                return false;
             }
             case CALL -> {
                 int t = target(c, next + imm);
                 c.push32(next);
                 c.eip = t;
-                return;
+                return false;
             }
             case RET -> {
                 int t = target(c, c.peek32(0));
                 c.adjustSp(4);
                 c.eip = t;
-                return;
+                return false;
             }
             case ALU32_E_R + 0 -> addE(c, readE(c), r[reg], 0);
             case ALU32_E_R + 1 -> logicE(c, readE(c) | r[reg]);
@@ -279,6 +282,7 @@ final class FastForm {
             default -> throw new IllegalStateException("fast form kind " + kind + " at " + Integer.toHexString(eip));
         }
         c.eip = next;
+        return true;
     }
 
     // 32-bit flag updates that are their instruction's last effect (operands already read, only a

@@ -176,6 +176,56 @@ public final class Interpreter {
         return i + 1 < b.insns.length && !c.blockBreak && c.eip == b.nextEip[i];
     }
 
+    /**
+     * Runs block instructions {@code i}, {@code i + 1} ... through their fast forms, stopping before
+     * instruction {@code n}, before the first instruction without a fast form, or after an
+     * instruction that leaves the block (a taken branch, or one that set {@link CpuCore#blockBreak}).
+     * A fused pair (a flag-setting instruction and the Jcc after it) runs as one form when both fit
+     * before {@code n}. Returns the index of the next instruction, negated and minus one
+     * ({@code ~index}) when the block was left; when an instruction faults, EIP and EFLAGS are as it
+     * found them and {@link #retiredInPass()} is its index.
+     *
+     * <p>Fast forms never read the instruction count, so the caller need not keep it current here.
+     */
+    public int runFastForms(DecodedBlock b, int i, int n) {
+        CpuCore c = this.c;
+        Eflags ef = c.ef;
+        FastForm[] fast = b.fast;
+        FastForm[] pairs = b.pairs;
+        try {
+            while (i < n) {
+                FastForm f = pairs[i];
+                int width = 2;
+                if (f == null || i + 1 == n) {
+                    f = fast[i];
+                    width = 1;
+                    if (f == null) {
+                        return i;
+                    }
+                }
+                ef.beginInstruction();
+                boolean on = f.execute(c);
+                i += width;
+                if (!on || c.blockBreak) {
+                    return ~i;
+                }
+            }
+            return i;
+        } catch (CpuFault e) {
+            faultIndex = i;
+            ef.rollback();
+            throw e;
+        }
+    }
+
+    /** Index of the block instruction that faulted in the last {@link #runFastForms}. */
+    private int faultIndex;
+
+    /** The number of block instructions the last faulting {@link #runFastForms} retired before the fault. */
+    public int retiredInPass() {
+        return faultIndex;
+    }
+
     /** A block instruction without a fast form: replays its header and runs the opcode switch. */
     private void executeGeneric(CpuCore c, DecodedBlock b, int i) {
         DecodedHeader h = b.insns[i];
