@@ -96,6 +96,96 @@ class FastFormDifferentialTest {
         }
     }
 
+    /**
+     * Every fusable first instruction (CMP in each operand form, TEST, INC, DEC) with every Jcc
+     * condition, on operands drawn from edge values so each condition goes both ways, in run slices
+     * of 1-7 instructions so budgets often end between the two halves of a fused pair.
+     */
+    @Test
+    void fusedCompareAndBranchMatchesTheGenericPath() {
+        int[][] firsts = {
+                {0x39, 0xD8},             // cmp eax, ebx
+                {0x3B, 0xC3},             // cmp eax, ebx (r, r/m)
+                {0x83, 0xF8, 0x05},       // cmp eax, 5
+                {0x81, 0xFB, 0x00, 0x00, 0x00, 0x80}, // cmp ebx, 0x80000000
+                {0x3D, 0xFF, 0xFF, 0xFF, 0x7F},       // cmp eax, 0x7fffffff
+                {0x3B, 0x44, 0x3E, 0x08}, // cmp eax, [esi+edi+8]
+                {0x39, 0x5C, 0x3E, 0x08}, // cmp [esi+edi+8], ebx
+                {0x83, 0x7C, 0x3E, 0x08, 0xFF},       // cmp dword [esi+edi+8], -1
+                {0x80, 0x7C, 0x3E, 0x08, 0x80},       // cmp byte [esi+edi+8], 0x80
+                {0x80, 0xFB, 0x01},       // cmp bl, 1
+                {0x85, 0xC3},             // test ebx, eax
+                {0x85, 0x44, 0x3E, 0x08}, // test [esi+edi+8], eax
+                {0x40},                   // inc eax
+                {0x4B},                   // dec ebx
+        };
+        int[] edges = {0, 1, -1, 5, 0x7fffffff, 0x80000000, 0x80, 0xff, 0x100, 0x7f};
+        for (int[] first : firsts) {
+            int bothWays = 0;
+            for (int cc = 0; cc < 16; cc++) {
+                Code code = new Code();
+                code.add(0xBD).add32(40);                   // mov ebp, 40
+                int loop = CODE + code.size();
+                code.add(0x8B, 0x04, 0x3E);                 // mov eax, [esi+edi]
+                code.add(0x8B, 0x5C, 0x3E, 0x04);           // mov ebx, [esi+edi+4]
+                code.add(first);
+                code.add(0x70 + cc, 0x01);                  // jcc over the inc
+                code.add(0x42);                             // inc edx
+                code.add(0x83, 0xC7, 0x0C);                 // add edi, 12
+                code.add(0x4D);                             // dec ebp
+                code.add(0x0F, 0x85).add32(loop - (CODE + code.size() + 4));
+                code.add(0xF4);
+                TestMachine fast = machine(code.toArray(), true);
+                TestMachine generic = machine(code.toArray(), false);
+                SplittableRandom values = new SplittableRandom(cc * 131L + first[0]);
+                for (int i = 0; i < 40 * 12 + 12; i += 4) {
+                    int v = edges[values.nextInt(edges.length)];
+                    fast.memory.writeU32(DATA + i, v);
+                    generic.memory.writeU32(DATA + i, v);
+                }
+                SplittableRandom slices = new SplittableRandom(cc);
+                String what = "first opcode " + Integer.toHexString(first[0]) + ", cc " + cc;
+                VcpuExit exit;
+                do {
+                    long budget = 1 + slices.nextInt(7);
+                    exit = fast.cpu.run(budget);
+                    VcpuExit other = generic.cpu.run(budget);
+                    assertEquals(other.getClass(), exit.getClass(), "exit kind, " + what);
+                    assertSameCpu(generic, fast, cc);
+                } while (!(exit instanceof VcpuExit.Halted) && fast.cpu.instructionCount() < 5_000);
+                assertTrue(exit instanceof VcpuExit.Halted, what + " ends in a HLT");
+                int notTaken = fast.cpu.core().r[CpuCore.EDX];
+                if (notTaken > 0 && notTaken < 40) {
+                    bothWays++;
+                }
+            }
+            // Some conditions cannot go both ways for some operands (JO after TEST, JL against INT_MIN).
+            assertTrue(bothWays >= 10, bothWays + " of 16 conditions went both ways, first opcode "
+                    + Integer.toHexString(first[0]));
+        }
+    }
+
+    /** A Jcc after a CMP whose target lies past the CS limit is not fused: #GP at the Jcc, after the CMP. */
+    @Test
+    void branchPastTheCodeLimitFaultsAtTheJcc() {
+        Code code = new Code();
+        code.add(0xBD).add32(PASSES);
+        int loop = CODE + code.size();
+        code.add(0x83, 0xFD, 0x03);                         // cmp ebp, 3
+        code.add(0x0F, 0x84).add32(0x7000_0000);            // je far past the limit when ebp == 3
+        code.add(0x4D);                                     // dec ebp
+        code.add(0x0F, 0x85).add32(loop - (CODE + code.size() + 4));
+        code.add(0xF4);
+        TestMachine fast = machine(code.toArray(), true);
+        TestMachine generic = machine(code.toArray(), false);
+        for (TestMachine m : new TestMachine[] {fast, generic}) {
+            m.cpu.core().seg[CpuCore.CS].set(TestMachine.CODE0, 0, 0x0fff_ffff, 0xc09b, true);
+            m.cpu.run(10_000);
+            assertEquals(13, m.handledVector(), "#GP at the je");
+        }
+        assertSameCpu(generic, fast, 0);
+    }
+
     private static void assertSameCpu(TestMachine expected, TestMachine actual, int seed) {
         CpuCore e = expected.cpu.core();
         CpuCore a = actual.cpu.core();

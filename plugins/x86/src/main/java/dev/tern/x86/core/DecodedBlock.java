@@ -21,6 +21,7 @@ import java.util.List;
 public final class DecodedBlock {
 
     static final int MAX_INSTRUCTIONS = 32;
+    static final boolean FUSE = !"false".equals(System.getProperty("tern.x86.fuse"));
 
     final int eip;
     final int csBase;
@@ -61,6 +62,11 @@ public final class DecodedBlock {
             fast[i] = FastForm.of(insns[i], windows[i]);
         }
         this.pairs = new FastForm[insns.length];
+        for (int i = 0; i + 1 < insns.length; i++) {
+            if (FUSE && fast[i] != null && fast[i + 1] != null) {
+                pairs[i] = FastForm.fuse(fast[i], fast[i + 1], csLimit);
+            }
+        }
     }
 
     /** Whether the block's first instruction is at offset {@code at} (in the same code segment). */

@@ -170,8 +170,15 @@ public final class Eflags {
 
     private boolean subCondition(int c) {
         int shift = 32 - size * 8;
-        int x = a << shift;
-        int y = b << shift;
+        return subTest(c, a << shift, b << shift, res);
+    }
+
+    /**
+     * Condition test {@code c} (a condition code without its negation bit) after comparing
+     * {@code x} with {@code y}, both shifted so the operand's sign bit is bit 31; {@code res} is
+     * the result masked to the operand size. Also used by fused compare-and-branch forms.
+     */
+    static boolean subTest(int c, int x, int y, int res) {
         return switch (c) {
             case 0 -> ((x ^ y) & (x ^ (x - y))) < 0;
             case 1 -> Integer.compareUnsigned(x, y) < 0;
@@ -185,6 +192,11 @@ public final class Eflags {
     }
 
     private boolean logicCondition(int c) {
+        return logicTest(c, res, size);
+    }
+
+    /** Condition test {@code c} after a logical operation with result {@code res} of {@code size} bytes. */
+    static boolean logicTest(int c, int res, int size) {
         boolean sign = ((res >>> (size * 8 - 1)) & 1) != 0;
         return switch (c) {
             case 0, 1 -> false;

@@ -33,6 +33,12 @@ final class FastForm {
      * without a rollback copy (and no memory-or-register test is left at run time).
      */
     static final int ALU32_RM_R = 56, ALU32_RM_I = 64;
+    /**
+     * Fused pairs: a flag-setting instruction and the Jcc after it, run as one form that tests the
+     * condition from the operands (see {@link #fuse}). CMP forms by operand kind, TEST, INC, DEC.
+     */
+    static final int CMPJ_RR = 72, CMPJ_RI = 73, CMPJ_RE = 74, CMPJ_ER = 75, CMPJ_EI = 76, CMPJ_E8I = 77,
+            TESTJ_ER = 78, INCJ = 79, DECJ = 80;
 
     final int kind;
     /** ALU operation (0..7), shift operation, or condition code. */
@@ -52,6 +58,9 @@ final class FastForm {
     final int indexMask;
     final int eaShift;
     final int eaDisp;
+    /** Fused pairs: the Jcc's condition code and where it goes when taken. */
+    final int cc;
+    final int target;
 
     private FastForm(int kind, int op, int reg, DecodedHeader h, int imm, int immBytes) {
         this.kind = kind;
@@ -69,6 +78,74 @@ final class FastForm {
         this.indexMask = (h.eaForm & DecodedHeader.INDEX) != 0 ? -1 : 0;
         this.eaShift = h.eaShift;
         this.eaDisp = h.eaDisp;
+        this.cc = 0;
+        this.target = 0;
+    }
+
+    /** A fused pair: {@code first}'s operands with kind {@code kind}, then {@code jcc}'s branch. */
+    private FastForm(int kind, FastForm first, int rm, FastForm jcc, int target) {
+        this.kind = kind;
+        this.op = first.op;
+        this.reg = first.reg;
+        this.rm = rm;
+        this.imm = first.imm;
+        this.eip = first.eip;
+        this.next = jcc.next;
+        this.memOp = first.memOp;
+        this.eaSeg = first.eaSeg;
+        this.eaBase = first.eaBase;
+        this.baseMask = first.baseMask;
+        this.eaIndex = first.eaIndex;
+        this.indexMask = first.indexMask;
+        this.eaShift = first.eaShift;
+        this.eaDisp = first.eaDisp;
+        this.cc = jcc.op;
+        this.target = target;
+    }
+
+    /**
+     * The fused form of {@code first} followed by {@code jcc}, or null when the pair does not fuse.
+     * The pair retires as two instructions. Only the first can fault (the branch target is checked
+     * against the CS limit here, which is part of the block's key), and when it does nothing of the
+     * pair has happened, so a fault, and a budget that ends between the two (the caller then runs
+     * them apart), stay exact.
+     */
+    static FastForm fuse(FastForm first, FastForm jcc, int csLimit) {
+        if (jcc.kind != JCC) {
+            return null;
+        }
+        int target = jcc.next + jcc.imm;
+        if (Integer.compareUnsigned(target, csLimit) > 0) {
+            return null;
+        }
+        int k = first.kind;
+        int fused;
+        int rm = first.rm;
+        if (k == ALU32_RM_R + 7) {
+            fused = CMPJ_RR;
+        } else if (k == ALU32_RM_I + 7) {
+            fused = CMPJ_RI;
+        } else if (k == ALU_A_I && first.op == 7) {
+            fused = CMPJ_RI;
+            rm = EAX;
+        } else if (k == ALU32_R_E + 7) {
+            fused = CMPJ_RE;
+        } else if (k == ALU32_E_R + 7) {
+            fused = CMPJ_ER;
+        } else if (k == ALU32_E_I + 7) {
+            fused = CMPJ_EI;
+        } else if (k == ALU_E8_I && first.op == 7) {
+            fused = CMPJ_E8I;
+        } else if (k == TEST_E_R) {
+            fused = TESTJ_ER;
+        } else if (k == INC_R) {
+            fused = INCJ;
+        } else if (k == DEC_R) {
+            fused = DECJ;
+        } else {
+            return null;
+        }
+        return new FastForm(fused, first, rm, jcc, target);
     }
 
     /**
@@ -279,10 +356,75 @@ final class FastForm {
             case ALU32_RM_I + 5 -> r[rm] = subLast(c, r[rm], imm);
             case ALU32_RM_I + 6 -> r[rm] = logicLast(c, r[rm] ^ imm);
             case ALU32_RM_I + 7 -> subLast(c, r[rm], imm); // CMP reg, imm
+            case CMPJ_RR -> {
+                return compareAndBranch(c, r[rm], r[reg]);
+            }
+            case CMPJ_RI -> {
+                return compareAndBranch(c, r[rm], imm);
+            }
+            case CMPJ_RE -> {
+                return compareAndBranch(c, r[reg], readE(c));
+            }
+            case CMPJ_ER -> {
+                return compareAndBranch(c, readE(c), r[reg]);
+            }
+            case CMPJ_EI -> {
+                return compareAndBranch(c, readE(c), imm);
+            }
+            case CMPJ_E8I -> {
+                int a = readE8(c);
+                int res = (a - imm) & 0xff;
+                c.ef.recordLast(Eflags.SUB, a, imm, res, 1);
+                return branch(c, Eflags.subTest(cc >> 1, a << 24, imm << 24, res));
+            }
+            case TESTJ_ER -> {
+                int res = readE(c) & r[reg];
+                c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
+                return branch(c, Eflags.logicTest(cc >> 1, res, 4));
+            }
+            case INCJ -> {
+                int res = incLast(c, r[reg]);
+                r[reg] = res;
+                return branch(c, incDecTest(c, res));
+            }
+            case DECJ -> {
+                int res = decLast(c, r[reg]);
+                r[reg] = res;
+                return branch(c, incDecTest(c, res));
+            }
             default -> throw new IllegalStateException("fast form kind " + kind + " at " + Integer.toHexString(eip));
         }
         c.eip = next;
         return true;
+    }
+
+    /** CMP a, b (32-bit) and the fused Jcc. */
+    private boolean compareAndBranch(CpuCore c, int a, int b) {
+        int res = a - b;
+        c.ef.recordLast(Eflags.SUB, a, b, res, 4);
+        return branch(c, Eflags.subTest(cc >> 1, a, b, res));
+    }
+
+    /** The fused Jcc: {@code test} is its condition before the negation bit {@code cc & 1}. */
+    private boolean branch(CpuCore c, boolean test) {
+        if (test != ((cc & 1) != 0)) {
+            c.eip = target;
+            return false;
+        }
+        c.eip = next;
+        return true;
+    }
+
+    /**
+     * The fused Jcc's test after INC/DEC with 32-bit result {@code res}: ZF and SF directly, the
+     * rest (CF is the one from before, OF the edge case) through the recorded flags.
+     */
+    private boolean incDecTest(CpuCore c, int res) {
+        return switch (cc >> 1) {
+            case 2 -> res == 0;
+            case 4 -> res < 0;
+            default -> c.ef.condition(cc & ~1);
+        };
     }
 
     // 32-bit flag updates that are their instruction's last effect (operands already read, only a
