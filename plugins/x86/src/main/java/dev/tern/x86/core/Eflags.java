@@ -111,7 +111,10 @@ public final class Eflags {
     int cf() {
         return switch (kind) {
             case NONE -> bits & CF;
-            case ADD, ADC, SUB, SBB -> carry(kind, a, b, size);
+            // The 32-bit forms (most of them) straight from the recorded operands and result.
+            case ADD -> size == 4 ? (Integer.compareUnsigned(res, a) < 0 ? CF : 0) : carry(ADD, a, b, size);
+            case SUB -> size == 4 ? (Integer.compareUnsigned(a, b) < 0 ? CF : 0) : carry(SUB, a, b, size);
+            case ADC, SBB -> carry(kind, a, b, size);
             case LOGIC, INC_CF0, DEC_CF0 -> 0;
             default -> CF;
         };
