@@ -171,7 +171,6 @@ public final class X86Cpu implements Vcpu {
                 }
                 if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && pic != null) {
                     halted = false;
-                    interp.distrust();
                     int vector = pic.acknowledge() & 0xff;
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
@@ -195,7 +194,6 @@ public final class X86Cpu implements Vcpu {
                             count = runBlock(b, count, end);
                         } catch (CpuFault f) {
                             count = instructions;
-                            interp.distrust();
                             String fatal = deliverException(f);
                             if (fatal != null) {
                                 return new VcpuExit.Shutdown(fatal);
@@ -205,7 +203,6 @@ public final class X86Cpu implements Vcpu {
                     }
                 }
                 int result;
-                interp.distrust();
                 int before = c.eip;
                 try {
                     result = interp.step();
@@ -318,6 +315,8 @@ public final class X86Cpu implements Vcpu {
 
     /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
     private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
+        // Delivery may switch tasks (a new CR3) or load a new CS: blocks' code must be compared again.
+        interpreter.distrust();
         int vec = vector;
         boolean he = hasError;
         int code = error;

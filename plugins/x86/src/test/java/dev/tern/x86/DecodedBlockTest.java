@@ -100,6 +100,46 @@ class DecodedBlockTest {
         assertEquals(1, c.r[CpuCore.EBX], "the last call ran the patched INC EBX");
     }
 
+    /**
+     * Blocks validated earlier in a trust period skip comparing their bytes; stores that bypass the
+     * MMU's write path must end the period. Here a loop calls F on another page until F's block is
+     * trusted, then F's INC EAX becomes INC EBX by a device's DMA during an OUT, or by a locked
+     * XCHG (a compare-and-set on guest memory), and the next call must run the new instruction.
+     */
+    @Test
+    void aDmaWriteDuringPortIoIsSeenByTheNextCall() {
+        // mov edx, eax; mov al, 0x43; out 0xE0, al
+        TestMachine m = callLoopThenPatch(new int[] {0x89, 0xC2, 0xB0, 0x43, 0xE6, 0xE0});
+        m.ports.effects.put(0xE0, v -> m.memory.writeU8(CODE + 0x1000, v));
+        assertInstanceOf(VcpuExit.Halted.class, m.run());
+        assertEquals(8, m.cpu.core().r[CpuCore.EDX], "the eight calls in the loop ran INC EAX");
+        assertEquals(0x43, m.cpu.core().r[CpuCore.EAX], "the call after the DMA did not");
+        assertEquals(1, m.cpu.core().r[CpuCore.EBX], "it ran INC EBX");
+    }
+
+    @Test
+    void aLockedStoreToCodeIsSeenByTheNextCall() {
+        TestMachine m = callLoopThenPatch(concat(new int[] {0xB3, 0x43, 0x86, 0x1D}, le32(CODE + 0x1000))); // mov bl, 0x43; xchg [F], bl
+        assertInstanceOf(VcpuExit.Halted.class, m.run());
+        assertEquals(8, m.cpu.core().r[CpuCore.EAX], "the eight calls in the loop ran INC EAX");
+        assertEquals(0x41, m.cpu.core().r[CpuCore.EBX], "BL got F's old byte 0x40, then the patched INC EBX ran");
+    }
+
+    /** {@code mov ecx, 8; L: call F; dec ecx; jnz L; PATCH; call F; hlt} with F: inc eax; ret on the next page. */
+    private static TestMachine callLoopThenPatch(int[] patch) {
+        TestMachine m = new TestMachine().protectedMode();
+        int f = CODE + 0x1000;
+        m.poke(f, 0x40, 0xC3);
+        int secondCall = CODE + 13 + patch.length;
+        m.code(concat(new int[] {0xB9}, le32(8),
+                new int[] {0xE8}, le32(f - (CODE + 10)),
+                new int[] {0x49, 0x75, 0xF8},
+                patch,
+                new int[] {0xE8}, le32(f - (secondCall + 5)),
+                new int[] {0xF4}));
+        return m;
+    }
+
     @Test
     void aBudgetEndsARunAfterExactlyNInstructionsInsideABlock() {
         int[] code = new int[12];

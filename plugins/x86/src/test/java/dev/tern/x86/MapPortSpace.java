@@ -14,6 +14,8 @@ final class MapPortSpace implements PortIoSpace {
 
     final Map<Integer, Integer> values = new HashMap<>();
     final List<int[]> writes = new ArrayList<>();
+    /** What an OUT to a port does besides being recorded (a device's side effect, e.g. DMA). */
+    final Map<Integer, java.util.function.IntConsumer> effects = new HashMap<>();
 
     @Override
     public Registration register(String owner, int base, int count, PortIoHandler handler) {
@@ -28,5 +30,9 @@ final class MapPortSpace implements PortIoSpace {
     @Override
     public void write(int port, int size, int value) {
         writes.add(new int[] {port, size, value});
+        java.util.function.IntConsumer effect = effects.get(port);
+        if (effect != null) {
+            effect.accept(value);
+        }
     }
 }

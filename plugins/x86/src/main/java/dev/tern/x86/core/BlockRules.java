@@ -20,6 +20,7 @@ final class BlockRules {
     /** Per opcode (one-byte map 0..255, 0F map 256..511): an immediate code or {@link #NO}. */
     private static final byte[] IMMEDIATE = new byte[512];
     private static final boolean[] ENDS_BLOCK = new boolean[512];
+    private static final boolean[] BREAKS_TRUST = new boolean[512];
 
     static {
         java.util.Arrays.fill(IMMEDIATE, NO);
@@ -61,7 +62,32 @@ final class BlockRules {
         }
     }
 
+    static {
+        int[] breakers = {
+                0x6C, 0x6D, 0x6E, 0x6F, 0xE4, 0xE5, 0xE6, 0xE7, 0xEC, 0xED, 0xEE, 0xEF, // port I/O
+                0x9A, 0xEA, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xF1,                   // far transfers, INT, IRET
+                0x100, 0x101, 0x106, 0x108, 0x109, 0x120, 0x121, 0x122, 0x123, 0x124, 0x126, // system
+                0x130, 0x134, 0x135,                                                     // WRMSR, SYSENTER/EXIT
+        };
+        for (int op : breakers) {
+            BREAKS_TRUST[op] = true;
+        }
+    }
+
     private BlockRules() {
+    }
+
+    /**
+     * Whether an instruction run one at a time ends the decoded blocks' trust period (see
+     * {@link Interpreter#distrust()}): port I/O (a device may write guest memory by DMA, past the
+     * MMU's write path), and whatever may change what a linear code address means or which code
+     * segment runs — control, debug and test registers, INVLPG, descriptor tables, far transfers,
+     * INT/IRET and task switches (FF /3 and /5 are the far CALL and JMP). Every other instruction
+     * writes memory only through the MMU, whose write path already ends the period when it
+     * touches a page a block was decoded from.
+     */
+    static boolean breaksCodeTrust(int op, int reg) {
+        return BREAKS_TRUST[op] || op == 0xFF && (reg == 3 || reg == 5);
     }
 
     private static void set(byte code, int... ops) {

@@ -80,7 +80,7 @@ public final class DecodedBlock {
     }
 
     /** The trust period of {@link Interpreter} in which the bytes were last compared. */
-    int trustEpoch = -1;
+    long trustEpoch = -1;
 
     /** Whether this block was decoded at this CS:EIP with this code segment. */
     boolean sameKey(CpuCore c, int at, boolean d) {

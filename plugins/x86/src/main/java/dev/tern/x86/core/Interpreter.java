@@ -89,7 +89,6 @@ public final class Interpreter {
         if (c.blockBreak) {
             distrust();
         }
-        int page = (c.seg[CS].base + start) >>> 12;
         int slot = (start ^ (start >>> BLOCK_BITS)) & (BLOCK_SLOTS - 1);
         DecodedBlock b = blocks[slot];
         try {
@@ -108,7 +107,7 @@ public final class Interpreter {
             } else if (b.size() == 0) {
                 // Stepping is always correct, so "no block here" is not re-validated.
                 return null;
-            } else if ((page != trustedPage || b.trustEpoch != trustEpoch) && !b.matches(c, start, d)) {
+            } else if (b.trustEpoch != trustEpoch && !b.matches(c, start, d)) {
                 b = rebuild(slot, start, d);
             }
         } catch (CpuFault f) {
@@ -118,9 +117,10 @@ public final class Interpreter {
         if (b == null || b.size() == 0) {
             return null;
         }
-        if (page != trustedPage) {
-            trustedPage = page;
-            trustEpoch++;
+        if (c.blockBreak) {
+            // Decoding or comparing walked the page tables and set an A bit (a store that
+            // bypasses the code pages' write protection): start a new trust period.
+            distrust();
         }
         b.trustEpoch = trustEpoch;
         c.blockBreak = false;
@@ -137,20 +137,20 @@ public final class Interpreter {
     }
 
     /**
-     * Forgets that the code page of the last block is known unchanged. Blocks that run back to back
-     * on one page skip comparing their bytes, because every store to that page while they run takes
-     * the MMU slow path and sets {@link CpuCore#blockBreak}. Anything else that might write memory —
+     * Ends the current trust period. A block whose bytes were compared in the current period is
+     * entered again without comparing them: entering a block drops the soft-TLB write entries of
+     * its page, and only the MMU slow path puts write entries back, setting
+     * {@link CpuCore#blockBreak} (which ends the period at the next block entry), so no store
+     * through that linear page can have happened since. Anything else that might write memory —
      * an instruction run one at a time, event delivery, a new run slice (devices act between
      * slices) — must call this first.
      */
     public void distrust() {
-        trustedPage = -1;
+        trustEpoch++;
     }
 
-    /** The linear page whose blocks' bytes are vouched for, or -1. */
-    private int trustedPage = -1;
-    /** Counts trust periods; a block validated in the current one needs no byte comparison. */
-    private int trustEpoch;
+    /** Counts trust periods (a long: an int could wrap round to a stale block's period). */
+    private long trustEpoch;
 
     /**
      * Executes instruction {@code i} of a block entered with {@link #enterBlock()}; a fault leaves
@@ -296,7 +296,7 @@ public final class Interpreter {
         return op;
     }
 
-    private static final int BLOCK_BITS = 15;
+    private static final int BLOCK_BITS = 17;
     private static final int BLOCK_SLOTS = 1 << BLOCK_BITS;
     private final DecodedBlock[] blocks = new DecodedBlock[BLOCK_SLOTS];
     /** EIP last seen at each slot without a block, and how often in a row: see {@link #enterBlock()}. */
@@ -380,6 +380,9 @@ public final class Interpreter {
 
     /** Executes an instruction whose prefixes, opcode and ModRM are decoded, and commits EIP. */
     private int executeDecoded(CpuCore c, int op) {
+        if (BlockRules.breaksCodeTrust(op, c.reg)) {
+            distrust();
+        }
         int result;
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
             result = executeLocked(c, op);

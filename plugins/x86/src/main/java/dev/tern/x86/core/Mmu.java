@@ -210,6 +210,8 @@ public final class Mmu {
      * cases (MMIO, misaligned spans) fall back to compare-then-write, which the caller serialises.
      */
     boolean compareAndSet(int lin, int size, int expected, int value, int user) {
+        // The store below bypasses the write entries that protect decoded code pages.
+        cpu.blockBreak = true;
         probeWrite(lin, size, user);
         long pa = translate(lin, true, user != 0);
         MemorySegment page = phys.page(pa, true);
@@ -314,7 +316,7 @@ public final class Mmu {
             checkRights(pde, lin, write, user);
             int upd = pde | 0x20 | (write ? 0x40 : 0);
             if (upd != pde) {
-                phys.write(pdeAddr & a20Mask, 4, upd);
+                setAccessedOrDirty(pdeAddr, upd);
             }
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & a20Mask;
         }
@@ -325,13 +327,23 @@ public final class Mmu {
         }
         checkRights(pde & pte, lin, write, user);
         if ((pde & 0x20) == 0) {
-            phys.write(pdeAddr & a20Mask, 4, pde | 0x20);
+            setAccessedOrDirty(pdeAddr, pde | 0x20);
         }
         int upd = pte | 0x20 | (write ? 0x40 : 0);
         if (upd != pte) {
-            phys.write(pteAddr & a20Mask, 4, upd);
+            setAccessedOrDirty(pteAddr, upd);
         }
         return ((pte & 0xfffff000L) | (lin & 0xfff)) & a20Mask;
+    }
+
+    /**
+     * Writes a page-directory or page-table entry with its A/D bits set. The store bypasses the
+     * write entries that protect decoded code pages, so it ends their trust period like any
+     * slow-path store (tables sharing a page with code are rare, and this runs once per page).
+     */
+    private void setAccessedOrDirty(long entryAddr, int entry) {
+        cpu.blockBreak = true;
+        phys.write(entryAddr & a20Mask, 4, entry);
     }
 
     private void checkRights(int combined, int lin, boolean write, boolean user) {
