@@ -241,7 +241,7 @@ class FastFormDifferentialTest {
     private static void instruction(Code code, SplittableRandom rnd) {
         int r = rnd.nextInt(4);
         int alu = rnd.nextInt(8);
-        switch (rnd.nextInt(30)) {
+        switch (rnd.nextInt(34)) {
             case 0 -> modrm(code.add((alu << 3) | 1), rnd, rnd.nextInt(8));
             case 1 -> modrm(code.add((alu << 3) | 3), rnd, r);
             case 2 -> modrm(code.add((alu << 3)), rnd, rnd.nextInt(8));
@@ -287,6 +287,16 @@ class FastFormDifferentialTest {
             }
             case 27 -> modrm(code.add(0x66, 0x01 + 2 * rnd.nextInt(2)), rnd, r);
             case 28 -> modrm(code.add(0xF7), rnd, 3);
+            case 29 -> modrm(code.add(0x0F, 0xAF), rnd, r);                          // imul r, r/m
+            case 30 -> {
+                if (rnd.nextBoolean()) {
+                    modrm(code.add(0x69), rnd, r).add32(rnd.nextInt());            // imul r, r/m, imm32
+                } else {
+                    modrm(code.add(0x6B), rnd, r).add(rnd.nextInt(256));           // imul r, r/m, imm8
+                }
+            }
+            case 31 -> modrm(code.add(0x0F, 0x90 + rnd.nextInt(16)), rnd, 0);       // setcc r/m8
+            case 32 -> modrm(code.add(0x0F, 0x40 + rnd.nextInt(16)), rnd, r);       // cmovcc r, r/m
             default -> {
                 // A load through FS, whose 64 KiB limit the address exceeds: #GP.
                 if (rnd.nextInt(4) == 0) {

@@ -134,7 +134,7 @@ final class ArithOps {
     }
 
     /** CF=OF=overflow; SF/ZF/PF from the low half (undefined architecturally, P6-like). */
-    private static void mulFlags(CpuCore c, boolean overflow, int lo, int size) {
+    static void mulFlags(CpuCore c, boolean overflow, int lo, int size) {
         int f = Alu.szp(lo, size);
         if (overflow) {
             f |= CF | OF;

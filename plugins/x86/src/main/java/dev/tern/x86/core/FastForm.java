@@ -39,6 +39,8 @@ final class FastForm {
      */
     static final int CMPJ_RR = 72, CMPJ_RI = 73, CMPJ_RE = 74, CMPJ_ER = 75, CMPJ_EI = 76, CMPJ_E8I = 77,
             TESTJ_ER = 78, INCJ = 79, DECJ = 80;
+    /** IMUL r32, r/m32 (0F AF) and r32, r/m32, imm (69, 6B); SETcc r/m8; CMOVcc r32, r/m32. */
+    static final int IMUL_R_E = 81, IMUL_R_E_I = 82, SETCC = 83, CMOVCC = 84;
 
     final int kind;
     /** ALU operation (0..7), shift operation, or condition code. */
@@ -206,6 +208,13 @@ final class FastForm {
             case 0xE8 -> room >= 4 ? new FastForm(CALL, 0, 0, h, id, 4) : null;
             case 0xE9 -> room >= 4 ? new FastForm(JMP, 0, 0, h, id, 4) : null;
             case 0xEB -> room >= 1 ? new FastForm(JMP, 0, 0, h, ib, 1) : null;
+            case 0x69 -> room >= 4 ? new FastForm(IMUL_R_E_I, 0, reg, h, id, 4) : null;
+            case 0x6B -> room >= 1 ? new FastForm(IMUL_R_E_I, 0, reg, h, ib, 1) : null;
+            case 0x1AF -> new FastForm(IMUL_R_E, 0, reg, h, 0, 0);
+            case 0x190, 0x191, 0x192, 0x193, 0x194, 0x195, 0x196, 0x197,
+                 0x198, 0x199, 0x19A, 0x19B, 0x19C, 0x19D, 0x19E, 0x19F -> new FastForm(SETCC, op & 15, reg, h, 0, 0);
+            case 0x140, 0x141, 0x142, 0x143, 0x144, 0x145, 0x146, 0x147,
+                 0x148, 0x149, 0x14A, 0x14B, 0x14C, 0x14D, 0x14E, 0x14F -> new FastForm(CMOVCC, op & 15, reg, h, 0, 0);
             case 0x1B6 -> new FastForm(MOVZX8, 0, reg, h, 0, 0);
             case 0x1B7 -> new FastForm(MOVZX16, 0, reg, h, 0, 0);
             default -> null;
@@ -356,6 +365,16 @@ final class FastForm {
             case ALU32_RM_I + 5 -> r[rm] = subLast(c, r[rm], imm);
             case ALU32_RM_I + 6 -> r[rm] = logicLast(c, r[rm] ^ imm);
             case ALU32_RM_I + 7 -> subLast(c, r[rm], imm); // CMP reg, imm
+            case IMUL_R_E -> r[reg] = imulLast(c, r[reg], readE(c));
+            case IMUL_R_E_I -> r[reg] = imulLast(c, readE(c), imm);
+            case SETCC -> writeE8(c, c.condition(op) ? 1 : 0);
+            case CMOVCC -> {
+                // The source is read (and may fault) whether or not the move happens.
+                int v = readE(c);
+                if (c.condition(op)) {
+                    r[reg] = v;
+                }
+            }
             case CMPJ_RR -> {
                 return compareAndBranch(c, r[rm], r[reg]);
             }
@@ -479,6 +498,13 @@ final class FastForm {
     private void logicE(CpuCore c, int res) {
         writeE(c, res);
         c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
+    }
+
+    /** Signed 32x32 multiply keeping the low half; flags as {@link ArithOps#mulFlags}. */
+    private static int imulLast(CpuCore c, int a, int b) {
+        long p = (long) a * (long) b;
+        ArithOps.mulFlags(c, p != (int) p, (int) p, 4);
+        return (int) p;
     }
 
     private static int incLast(CpuCore c, int a) {
