@@ -68,6 +68,7 @@ final class BlockRules {
                 0x9A, 0xEA, 0xCA, 0xCB, 0xCC, 0xCD, 0xCE, 0xCF, 0xF1,                   // far transfers, INT, IRET
                 0x100, 0x101, 0x106, 0x108, 0x109, 0x120, 0x121, 0x122, 0x123, 0x124, 0x126, // system
                 0x130, 0x134, 0x135,                                                     // WRMSR, SYSENTER/EXIT
+                0x1A2,                                                                   // CPUID
         };
         for (int op : breakers) {
             BREAKS_TRUST[op] = true;
@@ -82,7 +83,9 @@ final class BlockRules {
      * {@link Interpreter#distrust()}): port I/O (a device may write guest memory by DMA, past the
      * MMU's write path), and whatever may change what a linear code address means or which code
      * segment runs — control, debug and test registers, INVLPG, descriptor tables, far transfers,
-     * INT/IRET and task switches (FF /3 and /5 are the far CALL and JMP). Every other instruction
+     * INT/IRET and task switches (FF /3 and /5 are the far CALL and JMP) — and CPUID, so every
+     * serialising instruction of the SDM's cross-modifying-code protocol (another vCPU patches
+     * code, this one serialises before running it) makes this vCPU compare again. Every other instruction
      * writes memory only through the MMU, whose write path already ends the period when it
      * touches a page a block was decoded from.
      */
