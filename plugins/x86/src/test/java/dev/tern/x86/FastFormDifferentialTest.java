@@ -32,16 +32,7 @@ class FastFormDifferentialTest {
             int[] program = program(new SplittableRandom(seed));
             TestMachine fast = machine(program, true);
             TestMachine generic = machine(program, false);
-            SplittableRandom slices = new SplittableRandom(seed * 31L + 7);
-            VcpuExit exit;
-            do {
-                long budget = 1 + slices.nextInt(60);
-                exit = fast.cpu.run(budget);
-                VcpuExit other = generic.cpu.run(budget);
-                assertEquals(other.getClass(), exit.getClass(), "exit kind, seed " + seed);
-                assertSameCpu(generic, fast, seed);
-            } while (!(exit instanceof VcpuExit.Halted) && fast.cpu.instructionCount() < 20_000);
-            assertTrue(exit instanceof VcpuExit.Halted, "seed " + seed + " ends in a HLT");
+            runSideBySide(fast, generic, new SplittableRandom(seed * 31L + 7), 60, 20_000, "seed " + seed);
             if (fast.handledVector() >= 0 && fast.cpu.instructionCount() > 100) {
                 blocksFaulted++;
             }
@@ -91,7 +82,7 @@ class FastFormDifferentialTest {
             fast.cpu.run(10_000);
             generic.cpu.run(10_000);
             assertEquals(14, fast.handledVector(), "#PF taken, opcode " + load[0]);
-            assertSameCpu(generic, fast, load[0]);
+            assertSameCpu(generic, fast, "opcode " + Integer.toHexString(load[0]));
             assertArrayEquals(memory(generic), memory(fast), "memory (pushed EFLAGS), opcode " + load[0]);
         }
     }
@@ -143,17 +134,8 @@ class FastFormDifferentialTest {
                     fast.memory.writeU32(DATA + i, v);
                     generic.memory.writeU32(DATA + i, v);
                 }
-                SplittableRandom slices = new SplittableRandom(cc);
-                String what = "first opcode " + Integer.toHexString(first[0]) + ", cc " + cc;
-                VcpuExit exit;
-                do {
-                    long budget = 1 + slices.nextInt(7);
-                    exit = fast.cpu.run(budget);
-                    VcpuExit other = generic.cpu.run(budget);
-                    assertEquals(other.getClass(), exit.getClass(), "exit kind, " + what);
-                    assertSameCpu(generic, fast, cc);
-                } while (!(exit instanceof VcpuExit.Halted) && fast.cpu.instructionCount() < 5_000);
-                assertTrue(exit instanceof VcpuExit.Halted, what + " ends in a HLT");
+                runSideBySide(fast, generic, new SplittableRandom(cc), 7, 5_000,
+                        "first opcode " + Integer.toHexString(first[0]) + ", cc " + cc);
                 int notTaken = fast.cpu.core().r[CpuCore.EDX];
                 if (notTaken > 0 && notTaken < 40) {
                     bothWays++;
@@ -183,13 +165,30 @@ class FastFormDifferentialTest {
             m.cpu.run(10_000);
             assertEquals(13, m.handledVector(), "#GP at the je");
         }
-        assertSameCpu(generic, fast, 0);
+        assertSameCpu(generic, fast, "je past the limit");
     }
 
-    private static void assertSameCpu(TestMachine expected, TestMachine actual, int seed) {
+    /**
+     * Runs both machines in the same random slices of 1..{@code maxSlice} instructions until they
+     * halt (at most {@code limit} instructions), comparing the CPUs after every slice.
+     */
+    private static void runSideBySide(TestMachine fast, TestMachine generic, SplittableRandom slices, int maxSlice,
+                                      long limit, String what) {
+        VcpuExit exit;
+        do {
+            long budget = 1 + slices.nextInt(maxSlice);
+            exit = fast.cpu.run(budget);
+            VcpuExit other = generic.cpu.run(budget);
+            assertEquals(other.getClass(), exit.getClass(), "exit kind, " + what);
+            assertSameCpu(generic, fast, what);
+        } while (!(exit instanceof VcpuExit.Halted) && fast.cpu.instructionCount() < limit);
+        assertTrue(exit instanceof VcpuExit.Halted, what + " ends in a HLT");
+    }
+
+    private static void assertSameCpu(TestMachine expected, TestMachine actual, String what) {
         CpuCore e = expected.cpu.core();
         CpuCore a = actual.cpu.core();
-        String where = "seed " + seed + " after " + expected.cpu.instructionCount() + " instructions";
+        String where = what + " after " + expected.cpu.instructionCount() + " instructions";
         assertArrayEquals(e.r, a.r, "registers, " + where);
         assertEquals(Integer.toHexString(e.eip), Integer.toHexString(a.eip), "EIP, " + where);
         assertEquals(Integer.toHexString(e.flags()), Integer.toHexString(a.flags()), "EFLAGS, " + where);
