@@ -8,6 +8,7 @@ import dev.tern.spi.io.PortIoSpace;
 import dev.tern.spi.irq.InterruptController;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
+import dev.tern.x86.core.BlockTable;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
 import dev.tern.x86.core.DecodedBlock;
@@ -159,7 +160,7 @@ public final class X86Cpu implements Vcpu {
         Interpreter interp = interpreter;
         long shadow = shadowUntil;
         // Devices may have written guest memory since the last slice.
-        interp.distrust();
+        interp.blocks().distrust();
         // EIP the last one-at-a-time instruction left unchanged (a REP iteration): no block starts
         // there, so the next iteration skips the block lookup.
         int stayedAt = -1;
@@ -188,7 +189,7 @@ public final class X86Cpu implements Vcpu {
                 // instruction boundaries and no single-step trap is due: then the per-instruction
                 // checks above cannot fire inside it, and block boundaries never decide anything.
                 if (!trap && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
-                    DecodedBlock b = interp.enterBlock();
+                    DecodedBlock b = interp.blocks().enter();
                     if (b != null) {
                         try {
                             count = runBlock(b, count, end);
@@ -247,7 +248,7 @@ public final class X86Cpu implements Vcpu {
     /**
      * Runs an entered block, and runs it again while it loops back to its own start (a tight
      * guest loop) with nothing having set {@link CpuCore#blockBreak}: that is exactly what the
-     * run loop and {@link Interpreter#enterBlock()} would decide, without their per-block cost.
+     * run loop and {@link BlockTable#enter()} would decide, without their per-block cost.
      * Returns the new instruction count; when an instruction faults, {@link #instructions} holds
      * the count before it.
      */
@@ -316,7 +317,7 @@ public final class X86Cpu implements Vcpu {
     /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
     private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
         // Delivery may switch tasks (a new CR3) or load a new CS: blocks' code must be compared again.
-        interpreter.distrust();
+        interpreter.blocks().distrust();
         int vec = vector;
         boolean he = hasError;
         int code = error;

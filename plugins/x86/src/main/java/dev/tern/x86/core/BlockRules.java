@@ -80,7 +80,7 @@ final class BlockRules {
 
     /**
      * Whether an instruction run one at a time ends the decoded blocks' trust period (see
-     * {@link Interpreter#distrust()}): port I/O (a device may write guest memory by DMA, past the
+     * {@link BlockTable#distrust()}): port I/O (a device may write guest memory by DMA, past the
      * MMU's write path), and whatever may change what a linear code address means or which code
      * segment runs — control, debug and test registers, INVLPG, descriptor tables, far transfers,
      * INT/IRET and task switches (FF /3 and /5 are the far CALL and JMP) — and CPUID, so every

@@ -77,83 +77,19 @@ public final class Interpreter {
         return decodeAndExecute(c, start, d);
     }
 
-    /**
-     * The decoded block starting at the current CS:EIP, decoded now if needed, or null when no block
-     * starts here (the instruction must run through {@link #step()}). Entering a block write-protects
-     * its code page in the soft TLB and clears {@link CpuCore#blockBreak}.
-     */
-    public DecodedBlock enterBlock() {
-        CpuCore c = this.c;
-        int start = c.eip;
-        boolean d = c.code32();
-        if (c.blockBreak) {
-            distrust();
-        }
-        int slot = (start ^ (start >>> BLOCK_BITS)) & (BLOCK_SLOTS - 1);
-        DecodedBlock b = blocks[slot];
-        try {
-            if (b == null || !b.sameKey(c, start, d)) {
-                // Code that runs only a few times (most of a boot) is cheaper to step through than
-                // to decode into a block: decode once an address has come round a few times.
-                if (visited[slot] != start) {
-                    visited[slot] = start;
-                    visits[slot] = 1;
-                    return null;
-                }
-                if (++visits[slot] < DECODE_AFTER_VISITS) {
-                    return null;
-                }
-                b = rebuild(slot, start, d);
-            } else if (b.size() == 0) {
-                // Stepping is always correct, so "no block here" is not re-validated.
-                return null;
-            } else if (b.trustEpoch != trustEpoch && !b.matches(c, start, d)) {
-                b = rebuild(slot, start, d);
-            }
-        } catch (CpuFault f) {
-            // The one-at-a-time path raises this fault for the instruction itself.
-            return null;
-        }
-        if (b == null || b.size() == 0) {
-            return null;
-        }
-        if (c.blockBreak) {
-            // Decoding or comparing walked the page tables and set an A bit (a store that
-            // bypasses the code pages' write protection): start a new trust period.
-            distrust();
-        }
-        b.trustEpoch = trustEpoch;
-        c.blockBreak = false;
-        c.mmu.protectCode(b.csBase + start);
-        return b;
+    CpuCore core() {
+        return c;
     }
 
-    private DecodedBlock rebuild(int slot, int start, boolean d) {
-        DecodedBlock b = DecodedBlock.build(this, c, start, d);
-        if (b != null) {
-            blocks[slot] = b;
-        }
-        return b;
+    /** Where this vCPU's decoded blocks live, and when their code bytes must be compared again. */
+    public BlockTable blocks() {
+        return blocks;
     }
 
-    /**
-     * Ends the current trust period. A block whose bytes were compared in the current period is
-     * entered again without comparing them: entering a block drops the soft-TLB write entries of
-     * its page, and only the MMU slow path puts write entries back, setting
-     * {@link CpuCore#blockBreak} (which ends the period at the next block entry), so no store
-     * through that linear page can have happened since. Anything else that might write memory —
-     * an instruction run one at a time, event delivery, a new run slice (devices act between
-     * slices) — must call this first.
-     */
-    public void distrust() {
-        trustEpoch++;
-    }
-
-    /** Counts trust periods (a long: an int could wrap round to a stale block's period). */
-    private long trustEpoch;
+    private final BlockTable blocks = new BlockTable(this);
 
     /**
-     * Executes instruction {@code i} of a block entered with {@link #enterBlock()}; a fault leaves
+     * Executes instruction {@code i} of a block entered with {@link BlockTable#enter()}; a fault leaves
      * EIP and EFLAGS as before it, exactly like {@link #step()}. Returns whether the block may go on
      * with instruction {@code i + 1}: false after its last instruction, after a taken branch, or when
      * something set {@link CpuCore#blockBreak}.
@@ -251,7 +187,7 @@ public final class Interpreter {
      */
     public void setFastForms(boolean on) {
         fastForms = on;
-        java.util.Arrays.fill(blocks, null);
+        blocks.clear();
     }
 
     /**
@@ -295,14 +231,6 @@ public final class Interpreter {
         }
         return op;
     }
-
-    private static final int BLOCK_BITS = 17;
-    private static final int BLOCK_SLOTS = 1 << BLOCK_BITS;
-    private final DecodedBlock[] blocks = new DecodedBlock[BLOCK_SLOTS];
-    /** EIP last seen at each slot without a block, and how often in a row: see {@link #enterBlock()}. */
-    private final int[] visited = new int[BLOCK_SLOTS];
-    private final byte[] visits = new byte[BLOCK_SLOTS];
-    private static final int DECODE_AFTER_VISITS = 4;
 
     private static int slot(int start) {
         return (start ^ (start >>> CACHE_BITS)) & (CACHE_SIZE - 1);
@@ -381,7 +309,7 @@ public final class Interpreter {
     /** Executes an instruction whose prefixes, opcode and ModRM are decoded, and commits EIP. */
     private int executeDecoded(CpuCore c, int op) {
         if (BlockRules.breaksCodeTrust(op, c.reg)) {
-            distrust();
+            blocks.distrust();
         }
         int result;
         if (c.lock || ((op == 0x86 || op == 0x87) && c.memOp)) {
