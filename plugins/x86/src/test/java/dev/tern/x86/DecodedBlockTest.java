@@ -125,6 +125,23 @@ class DecodedBlockTest {
         assertEquals(0x41, m.cpu.core().r[CpuCore.EBX], "BL got F's old byte 0x40, then the patched INC EBX ran");
     }
 
+    @Test
+    void blocksThatEvictEachOtherFromOneSlotStillRunThroughTheirLinks() {
+        // L (CODE + 5) and F (0x30004) share a table slot, so each evicts the other as the loop
+        // alternates between them; the block after the call reaches L through its link, even while
+        // L is out of the table. mov ecx, 40; L: call F; dec ecx; jnz L; hlt — F: inc eax; ret.
+        TestMachine m = new TestMachine().protectedMode();
+        int f = 0x20000 + ((CODE + 5) ^ 1);
+        m.poke(f, 0x40, 0xC3);
+        m.code(concat(new int[] {0xB9}, le32(40),
+                new int[] {0xE8}, le32(f - (CODE + 10)),
+                new int[] {0x49, 0x75, 0xF8, 0xF4}));
+        assertInstanceOf(VcpuExit.Halted.class, m.run());
+        assertEquals(40, m.cpu.core().r[CpuCore.EAX]);
+        assertEquals(0, m.cpu.core().r[CpuCore.ECX]);
+        assertEquals(1 + 40 * 5 + 1, m.cpu.instructionCount());
+    }
+
     /** {@code mov ecx, 8; L: call F; dec ecx; jnz L; PATCH; call F; hlt} with F: inc eax; ret on the next page. */
     private static TestMachine callLoopThenPatch(int[] patch) {
         TestMachine m = new TestMachine().protectedMode();

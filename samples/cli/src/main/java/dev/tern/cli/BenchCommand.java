@@ -106,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** CPU time of the whole process (0 when the platform does not report it). */
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os) {
             return Math.max(0, os.getProcessCpuTime());

@@ -20,6 +20,12 @@ import java.util.Arrays;
  * slices), event delivery, and the one-at-a-time instructions {@link BlockRules#breaksCodeTrust}
  * names (port I/O, system instructions, far transfers, CPUID). Page-table A/D updates and LOCKed
  * compare-and-set, which store past the write entries, set {@code blockBreak}.
+ *
+ * <p><b>Links.</b> Each block remembers up to two blocks entered right after it (fall-through and
+ * branch target, or the last targets of a RET). When the next entry's EIP matches a link and that
+ * block was validated in the current trust period, it is entered without the table lookup, key check
+ * or page protection: nothing that could change its bytes, its page's protection or CS has happened
+ * since (each would have ended the period).
  */
 public final class BlockTable {
 
@@ -34,6 +40,8 @@ public final class BlockTable {
     private final byte[] visits = new byte[SLOTS];
     /** Counts trust periods (a long: an int could wrap round to a stale block's period). */
     private long trustEpoch;
+    /** The block entered last, whose successor links are tried before the table. */
+    private DecodedBlock last;
 
     BlockTable(Interpreter decoder) {
         this.decoder = decoder;
@@ -47,6 +55,16 @@ public final class BlockTable {
     public DecodedBlock enter() {
         CpuCore c = decoder.core();
         int start = c.eip;
+        DecodedBlock last = this.last;
+        if (!c.blockBreak && last != null) {
+            // A successor validated in this trust period: its bytes are unchanged, its page still
+            // write-protected, and CS is the same (anything that loads CS ends the period).
+            DecodedBlock next = last.successor(start);
+            if (next != null && next.trustEpoch == trustEpoch) {
+                this.last = next;
+                return next;
+            }
+        }
         boolean d = c.code32();
         if (c.blockBreak) {
             distrust();
@@ -83,12 +101,21 @@ public final class BlockTable {
         b.trustEpoch = trustEpoch;
         c.blockBreak = false;
         c.mmu.protectCode(b.csBase + start);
+        if (last != null) {
+            last.link(b);
+        }
+        this.last = b;
         return b;
     }
 
     private DecodedBlock rebuild(CpuCore c, int slot, int start, boolean d) {
         DecodedBlock b = DecodedBlock.build(decoder, c, start, d);
         if (b != null) {
+            DecodedBlock old = blocks[slot];
+            if (old != null) {
+                // An evicted block keeps no links, so links never hold a chain of dead blocks.
+                old.unlink();
+            }
             blocks[slot] = b;
         }
         return b;
@@ -102,5 +129,6 @@ public final class BlockTable {
     /** Forgets every block (after the way blocks are built has changed). */
     void clear() {
         Arrays.fill(blocks, null);
+        last = null;
     }
 }

@@ -79,8 +79,35 @@ public final class DecodedBlock {
         return insns.length;
     }
 
-    /** The trust period of {@link Interpreter} in which the bytes were last compared. */
+    /** The trust period of {@link BlockTable} in which the bytes were last compared. */
     long trustEpoch = -1;
+    /** Blocks entered right after this one (see {@link BlockTable}), or null. */
+    private DecodedBlock next0;
+    private DecodedBlock next1;
+
+    /** The linked successor starting at {@code at}, or null. */
+    DecodedBlock successor(int at) {
+        DecodedBlock n = next0;
+        if (n != null && n.eip == at) {
+            return n;
+        }
+        n = next1;
+        return n != null && n.eip == at ? n : null;
+    }
+
+    /** Remembers {@code b} as a successor: the first link stays, the second follows the latest. */
+    void link(DecodedBlock b) {
+        if (next0 == null) {
+            next0 = b;
+        } else if (next0 != b) {
+            next1 = b;
+        }
+    }
+
+    void unlink() {
+        next0 = null;
+        next1 = null;
+    }
 
     /** Whether this block was decoded at this CS:EIP with this code segment. */
     boolean sameKey(CpuCore c, int at, boolean d) {
