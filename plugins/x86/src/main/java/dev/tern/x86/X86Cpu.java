@@ -10,6 +10,7 @@ import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.core.DebugRegisters;
 import dev.tern.x86.core.DecodedBlock;
 import dev.tern.x86.core.EscapeOps;
 import dev.tern.x86.core.InterruptDelivery;
@@ -131,6 +132,7 @@ public final class X86Cpu implements Vcpu {
         c.setCpl(0);
         c.a20 = true;
         c.pagingChanged();
+        c.debug.configure();
         c.phys.refreshRegions();
         if (escape.unit() != null) {
             escape.unit().reset();
@@ -173,6 +175,7 @@ public final class X86Cpu implements Vcpu {
                     halted = false;
                     interp.distrust();
                     int vector = pic.acknowledge() & 0xff;
+                    resumeIfMidRep(stayedAt);
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
@@ -184,13 +187,15 @@ public final class X86Cpu implements Vcpu {
                 if (count >= end) {
                     return VcpuExit.BUDGET_EXHAUSTED;
                 }
-                boolean trap = c.flag(CpuCore.TF);
+                int debugFlags = c.flags(CpuCore.TF | CpuCore.RF);
+                boolean trap = (debugFlags & CpuCore.TF) != 0;
                 // A decoded block runs only when no interrupt could be accepted at any of its
                 // instruction boundaries and no single-step trap is due: then the per-instruction
                 // checks above cannot fire inside it, and block boundaries never decide anything.
-                if (!trap && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
+                // EFLAGS.RF and breakpoints in the block keep it out too (see DebugRegisters).
+                if (debugFlags == 0 && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
                     DecodedBlock b = interp.enterBlock();
-                    if (b != null) {
+                    if (b != null && c.debug.admits(b)) {
                         try {
                             count = runBlock(b, count, end);
                         } catch (CpuFault f) {
@@ -200,6 +205,12 @@ public final class X86Cpu implements Vcpu {
                             if (fatal != null) {
                                 return new VcpuExit.Shutdown(fatal);
                             }
+                            continue;
+                        }
+                        int hits = c.debug.takePending();
+                        String fatal = hits == 0 ? null : deliverDebug(hits, false);
+                        if (fatal != null) {
+                            return new VcpuExit.Shutdown(fatal);
                         }
                         continue;
                     }
@@ -207,6 +218,16 @@ public final class X86Cpu implements Vcpu {
                 int result;
                 interp.distrust();
                 int before = c.eip;
+                if (debugFlags != 0 || c.debug.armed()) {
+                    int hits = c.debug.beforeInstruction(before == stayedAt && c.rep != 0);
+                    if (hits != 0) {
+                        String fatal = deliverDebug(hits, false);
+                        if (fatal != null) {
+                            return new VcpuExit.Shutdown(fatal);
+                        }
+                        continue;
+                    }
+                }
                 try {
                     result = interp.step();
                     stayedAt = c.eip == before ? before : -1;
@@ -230,9 +251,10 @@ public final class X86Cpu implements Vcpu {
                         halted = true;
                     }
                 }
-                if (trap) {
-                    c.dr[6] |= 0x4000;
-                    String fatal = deliverEvent(CpuFault.DB, false, 0, false);
+                int hits = c.debug.takePending();
+                if (trap || hits != 0) {
+                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0),
+                            c.eip == before && c.rep != 0);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -316,14 +338,49 @@ public final class X86Cpu implements Vcpu {
         return deliverEvent(vector, hasError, error, exception, null);
     }
 
+    /**
+     * Delivers a #DB raised by the debug unit with {@code causes} for DR6: an instruction
+     * breakpoint (fault class, pushing RF as it is) or a trap after an instruction. {@code midRep}:
+     * a trap after a REP iteration that is not the last pushes RF = 1 so the resumed REP is not
+     * taken for a new instruction by the breakpoint check.
+     */
+    private String deliverDebug(int causes, boolean midRep) {
+        core.debug.report(causes);
+        if (midRep) {
+            core.setFlag(CpuCore.RF, true);
+        }
+        return deliverEvent(CpuFault.DB, false, 0, false);
+    }
+
+    /** An interrupt taken between two iterations of a REP string pushes RF = 1 (SDM). */
+    private void resumeIfMidRep(int stayedAt) {
+        if (core.eip == stayedAt && core.rep != 0) {
+            core.setFlag(CpuCore.RF, true);
+        }
+    }
+
     /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
     private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
+        try {
+            return deliverWithEscalation(vector, hasError, error, first);
+        } finally {
+            // Data breakpoints hit by the delivery's own stack and table accesses are not reported.
+            core.debug.discardPending();
+        }
+    }
+
+    private String deliverWithEscalation(int vector, boolean hasError, int error, CpuFault first) {
         int vec = vector;
         boolean he = hasError;
         int code = error;
         CpuFault current = first;
         for (int attempt = 0; attempt < 4; attempt++) {
             int savedFlags = core.flags();
+            if (current != null) {
+                // Fault-class exceptions push RF = 1, so returning to the faulting instruction
+                // does not stop at an instruction breakpoint on it a second time.
+                core.setFlag(CpuCore.RF, true);
+            }
             try {
                 InterruptDelivery.deliver(core, vec, core.eip, false, he, code);
                 return null;
@@ -451,5 +508,6 @@ public final class X86Cpu implements Vcpu {
         }
         c.phys.refreshRegions();
         c.pagingChanged();
+        c.debug.configure();
     }
 }
