@@ -49,6 +49,12 @@ public final class X86Cpu implements Vcpu {
     private boolean halted;
     /** Instruction count at which the interrupt shadow ends (-1: none). */
     private long shadowUntil = -1;
+    /**
+     * Instruction count right after a REP iteration that left more to do (-1: none since). EIP is
+     * then the REP instruction again, but no new instruction starts there: its breakpoint is not
+     * checked, and an event taken there pushes RF = 1 (SDM). Kept across run slices.
+     */
+    private long midRepAt = -1;
     private volatile boolean exitRequested;
     private volatile boolean interruptRequest;
 
@@ -141,6 +147,7 @@ public final class X86Cpu implements Vcpu {
         firstException = -1;
         halted = false;
         shadowUntil = -1;
+        midRepAt = -1;
     }
 
     @Override
@@ -175,7 +182,9 @@ public final class X86Cpu implements Vcpu {
                     halted = false;
                     interp.distrust();
                     int vector = pic.acknowledge() & 0xff;
-                    resumeIfMidRep(stayedAt);
+                    if (midRepAt == count) {
+                        c.setFlag(CpuCore.RF, true);
+                    }
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
@@ -219,7 +228,7 @@ public final class X86Cpu implements Vcpu {
                 interp.distrust();
                 int before = c.eip;
                 if (debugFlags != 0 || c.debug.armed()) {
-                    int hits = c.debug.beforeInstruction(before == stayedAt && c.rep != 0);
+                    int hits = c.debug.beforeInstruction(midRepAt == count);
                     if (hits != 0) {
                         String fatal = deliverDebug(hits, false);
                         if (fatal != null) {
@@ -240,6 +249,9 @@ public final class X86Cpu implements Vcpu {
                     continue;
                 }
                 count++;
+                if (c.eip == before && c.rep != 0) {
+                    midRepAt = count;
+                }
                 // Devices and RDTSC read virtual time (derived from this count) in the middle of a
                 // run: it must be exact here, not as of the slice start, or guest time would depend
                 // on where slices happen to begin (and a restored snapshot would drift).
@@ -253,8 +265,7 @@ public final class X86Cpu implements Vcpu {
                 }
                 int hits = c.debug.takePending();
                 if (trap || hits != 0) {
-                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0),
-                            c.eip == before && c.rep != 0);
+                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0), midRepAt == count);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -352,13 +363,6 @@ public final class X86Cpu implements Vcpu {
         return deliverEvent(CpuFault.DB, false, 0, false);
     }
 
-    /** An interrupt taken between two iterations of a REP string pushes RF = 1 (SDM). */
-    private void resumeIfMidRep(int stayedAt) {
-        if (core.eip == stayedAt && core.rep != 0) {
-            core.setFlag(CpuCore.RF, true);
-        }
-    }
-
     /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
     private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
         try {
@@ -366,6 +370,7 @@ public final class X86Cpu implements Vcpu {
         } finally {
             // Data breakpoints hit by the delivery's own stack and table accesses are not reported.
             core.debug.discardPending();
+            midRepAt = -1;
         }
     }
 
@@ -500,6 +505,7 @@ public final class X86Cpu implements Vcpu {
         instructions = st.instructionCount();
         firstException = -1;
         halted = st.halted();
+        midRepAt = -1;
         shadowUntil = st.interruptShadow() ? instructions : -1;
         interruptRequest = st.interruptRequest();
         c.a20 = st.a20();
