@@ -49,12 +49,6 @@ public final class X86Cpu implements Vcpu {
     private boolean halted;
     /** Instruction count at which the interrupt shadow ends (-1: none). */
     private long shadowUntil = -1;
-    /**
-     * Instruction count right after a REP iteration that left more to do (-1: none since). EIP is
-     * then the REP instruction again, but no new instruction starts there: its breakpoint is not
-     * checked, and an event taken there pushes RF = 1 (SDM). Kept across run slices.
-     */
-    private long midRepAt = -1;
     private volatile boolean exitRequested;
     private volatile boolean interruptRequest;
 
@@ -147,7 +141,6 @@ public final class X86Cpu implements Vcpu {
         firstException = -1;
         halted = false;
         shadowUntil = -1;
-        midRepAt = -1;
     }
 
     @Override
@@ -182,9 +175,6 @@ public final class X86Cpu implements Vcpu {
                     halted = false;
                     interp.distrust();
                     int vector = pic.acknowledge() & 0xff;
-                    if (midRepAt == count) {
-                        c.setFlag(CpuCore.RF, true);
-                    }
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
@@ -217,7 +207,7 @@ public final class X86Cpu implements Vcpu {
                             continue;
                         }
                         int hits = c.debug.takePending();
-                        String fatal = hits == 0 ? null : deliverDebug(hits, false);
+                        String fatal = hits == 0 ? null : deliverDebug(hits);
                         if (fatal != null) {
                             return new VcpuExit.Shutdown(fatal);
                         }
@@ -228,9 +218,9 @@ public final class X86Cpu implements Vcpu {
                 interp.distrust();
                 int before = c.eip;
                 if (debugFlags != 0 || c.debug.armed()) {
-                    int hits = c.debug.beforeInstruction(midRepAt == count);
+                    int hits = c.debug.beforeInstruction();
                     if (hits != 0) {
-                        String fatal = deliverDebug(hits, false);
+                        String fatal = deliverDebug(hits);
                         if (fatal != null) {
                             return new VcpuExit.Shutdown(fatal);
                         }
@@ -250,7 +240,10 @@ public final class X86Cpu implements Vcpu {
                 }
                 count++;
                 if (c.eip == before && c.rep != 0) {
-                    midRepAt = count;
+                    // A REP iteration with more to do: no new instruction starts at EIP, so its
+                    // breakpoint must not be checked again, and an event taken here pushes RF = 1
+                    // (SDM). Setting RF itself does both, and survives run slices and snapshots.
+                    c.setFlag(CpuCore.RF, true);
                 }
                 // Devices and RDTSC read virtual time (derived from this count) in the middle of a
                 // run: it must be exact here, not as of the slice start, or guest time would depend
@@ -265,7 +258,7 @@ public final class X86Cpu implements Vcpu {
                 }
                 int hits = c.debug.takePending();
                 if (trap || hits != 0) {
-                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0), midRepAt == count);
+                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0));
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -351,15 +344,10 @@ public final class X86Cpu implements Vcpu {
 
     /**
      * Delivers a #DB raised by the debug unit with {@code causes} for DR6: an instruction
-     * breakpoint (fault class, pushing RF as it is) or a trap after an instruction. {@code midRep}:
-     * a trap after a REP iteration that is not the last pushes RF = 1 so the resumed REP is not
-     * taken for a new instruction by the breakpoint check.
+     * breakpoint (fault class, pushing RF as it is) or a trap after an instruction.
      */
-    private String deliverDebug(int causes, boolean midRep) {
+    private String deliverDebug(int causes) {
         core.debug.report(causes);
-        if (midRep) {
-            core.setFlag(CpuCore.RF, true);
-        }
         return deliverEvent(CpuFault.DB, false, 0, false);
     }
 
@@ -370,7 +358,6 @@ public final class X86Cpu implements Vcpu {
         } finally {
             // Data breakpoints hit by the delivery's own stack and table accesses are not reported.
             core.debug.discardPending();
-            midRepAt = -1;
         }
     }
 
@@ -505,7 +492,6 @@ public final class X86Cpu implements Vcpu {
         instructions = st.instructionCount();
         firstException = -1;
         halted = st.halted();
-        midRepAt = -1;
         shadowUntil = st.interruptShadow() ? instructions : -1;
         interruptRequest = st.interruptRequest();
         c.a20 = st.a20();

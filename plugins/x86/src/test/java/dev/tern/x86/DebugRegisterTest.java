@@ -377,12 +377,25 @@ class DebugRegisterTest {
 
     @Test
     void interruptBetweenRepIterationsPushesRf() {
-        int[] code = new int[REP_STOSB.length + 1];
-        code[0] = 0xFB;                                 // sti
-        System.arraycopy(REP_STOSB, 0, code, 1, REP_STOSB.length);
-        TestMachine m = machine(code);
-        m.cpu.run(1 + 3 + 5);
-        assertEquals(CODE + 13, m.cpu.core().eip);
+        for (boolean restored : new boolean[] {false, true}) {
+            int[] code = new int[REP_STOSB.length + 1];
+            code[0] = 0xFB;                             // sti
+            System.arraycopy(REP_STOSB, 0, code, 1, REP_STOSB.length);
+            TestMachine m = machine(code);
+            m.cpu.run(1 + 3 + 5);
+            assertEquals(CODE + 13, m.cpu.core().eip);
+            if (restored) {
+                // The state between iterations survives a snapshot: a fresh CPU pushes RF too.
+                TestMachine fresh = machine(code);
+                fresh.memory.writeU32(0x6000, m.peek32(0x6000));
+                fresh.cpu.load(m.cpu.save());
+                m = fresh;
+            }
+            assertInterruptPushesRf(m);
+        }
+    }
+
+    private static void assertInterruptPushesRf(TestMachine m) {
         m.vectors.add(0x20);
         m.cpu.setInterruptRequest(true);
         m.run();

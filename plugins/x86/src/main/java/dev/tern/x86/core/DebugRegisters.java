@@ -182,15 +182,15 @@ public final class DebugRegisters {
     /**
      * The B bits of enabled execute breakpoints at the instruction about to run at CS:EIP, or 0;
      * a set EFLAGS.RF suppresses them for this one instruction and is cleared here (the SDM
-     * clears RF at the start of each instruction, after the breakpoint check). {@code midRep}: the
-     * instruction is a REP string resuming after an iteration, which is not an instruction start.
+     * clears RF at the start of each instruction, after the breakpoint check). The run loop sets
+     * RF between REP iterations, which are not instruction starts.
      */
-    public int beforeInstruction(boolean midRep) {
+    public int beforeInstruction() {
         if (c.flags(CpuCore.RF) != 0) {
             c.setFlag(CpuCore.RF, false);
             return 0;
         }
-        if (codeCount == 0 || midRep) {
+        if (codeCount == 0) {
             return 0;
         }
         int lin = c.seg[CpuCore.CS].base + c.eip;
