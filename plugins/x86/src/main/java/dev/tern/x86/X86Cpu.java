@@ -353,12 +353,17 @@ public final class X86Cpu implements Vcpu {
 
     /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
     private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
+        String fatal;
         try {
-            return deliverWithEscalation(vector, hasError, error, first);
+            fatal = deliverWithEscalation(vector, hasError, error, first);
         } finally {
             // Data breakpoints hit by the delivery's own stack and table accesses are not reported.
             core.debug.discardPending();
         }
+        // What is left is a task gate's switch to a task with the TSS T flag: its #DB comes
+        // before the new task's first instruction.
+        int taskTrap = core.debug.takePending();
+        return fatal != null || taskTrap == 0 ? fatal : deliverDebug(taskTrap);
     }
 
     private String deliverWithEscalation(int vector, boolean hasError, int error, CpuFault first) {

@@ -475,6 +475,35 @@ class DebugRegisterTest {
 
     @Test
     void taskSwitchClearsTheLocalEnables() {
+        TestMachine m = doubleFaultTask();
+        int handler = TestMachine.HANDLERS + 0x1200;
+        CpuCore c = m.cpu.core();
+        c.dr[0] = handler;
+        c.dr[1] = handler;
+        c.dr[7] = 0x400 | 0x1 | 0x8 | 0x100;            // L0 (execute at the handler), G1, LE
+        c.debug.configure();
+        m.run();
+        assertEquals(0x50, c.tr.selector);
+        assertEquals(0x400 | 0x8, c.dr[7], "L0 and LE cleared, G1 kept");
+        assertEquals(1, m.handledVector());
+        assertEquals(DR6_FIXED | 2, c.dr[6], "the global DR1 still fired at the new task's handler");
+    }
+
+    @Test
+    void tssDebugTrapFlagRaisesDebugBeforeTheNewTasksFirstInstruction() {
+        TestMachine m = doubleFaultTask();
+        int handler = TestMachine.HANDLERS + 0x1200;
+        m.memory.writeU32(0x3800 + 0x64, 1);            // T flag of the #DF task
+        m.run();
+        CpuCore c = m.cpu.core();
+        assertEquals(0x50, c.tr.selector);
+        assertEquals(1, m.handledVector(), "#DB, not the handler's HLT");
+        assertEquals(handler, m.stack(0), "trap before the new task's first instruction");
+        assertEquals(DR6_FIXED | DebugRegisters.BT, c.dr[6]);
+    }
+
+    /** A #GP that escalates to #DF, whose IDT entry is a task gate to a TSS at 0x3800 (selector 0x50). */
+    private static TestMachine doubleFaultTask() {
         TestMachine m = new TestMachine().protectedMode();
         int tss2 = 0x3800;
         int handler = TestMachine.HANDLERS + 0x1200;
@@ -490,16 +519,7 @@ class DebugRegisterTest {
         m.memory.writeU16(tss2 + 0x54, TestMachine.DATA0);
         m.poke(handler, 0x90, 0xF4);                    // nop; hlt
         m.code(0x66, 0xB8, 0x5B, 0x00, 0x8E, 0xD8);     // mov ds, 0x5b -> #GP -> #NP -> #DF task
-        CpuCore c = m.cpu.core();
-        c.dr[0] = handler;
-        c.dr[1] = handler;
-        c.dr[7] = 0x400 | 0x1 | 0x8 | 0x100;            // L0 (execute at the handler), G1, LE
-        c.debug.configure();
-        m.run();
-        assertEquals(0x50, c.tr.selector);
-        assertEquals(0x400 | 0x8, c.dr[7], "L0 and LE cleared, G1 kept");
-        assertEquals(DR6_FIXED | 2, c.dr[6], "the global DR1 still fired at the new task's handler");
-        assertEquals(1, m.handledVector());
+        return m;
     }
 
     @Test

@@ -60,6 +60,8 @@ public final class DebugRegisters {
     private boolean armed;
     /** B0-B3 of data and I/O breakpoints hit by the instruction now running. */
     private int pending;
+    /** DR6.BT: a task switch entered a task whose TSS has the T flag. */
+    private int pendingTaskTrap;
 
     DebugRegisters(CpuCore c) {
         this.c = c;
@@ -169,8 +171,14 @@ public final class DebugRegisters {
         configure();
     }
 
-    /** A task switch clears the local enables (L0-L3, LE). */
-    void taskSwitched() {
+    /**
+     * A task switch clears the local enables (L0-L3, LE); the new task's TSS T flag asks for a
+     * trap-class #DB (DR6.BT) before its first instruction.
+     */
+    void taskSwitched(boolean debugTrap) {
+        if (debugTrap) {
+            pendingTaskTrap = BT;
+        }
         if ((c.dr[7] & LOCAL_ENABLES) != 0) {
             c.dr[7] &= ~LOCAL_ENABLES;
             configure();
@@ -260,14 +268,21 @@ public final class DebugRegisters {
 
     // ---------------------------------------------------------------- reporting
 
-    /** Takes the B bits recorded by the instruction that just completed (0 when none). */
+    /**
+     * Takes the #DB causes recorded by the instruction that just completed: B bits of its
+     * breakpoint hits and BT after a switch to a task with the T flag (0 when none).
+     */
     public int takePending() {
-        int p = pending;
+        int p = pending | pendingTaskTrap;
         pending = 0;
+        pendingTaskTrap = 0;
         return p;
     }
 
-    /** Forgets hits of an instruction that faulted or of an event delivery. */
+    /**
+     * Forgets the breakpoint hits of an instruction that faulted or of an event delivery; a task
+     * switch's BT stays, since the new task was entered all the same.
+     */
     public void discardPending() {
         pending = 0;
     }
