@@ -11,6 +11,7 @@ import dev.tern.spi.state.StateSection;
 import dev.tern.x86.core.BlockTable;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.core.DebugRegisters;
 import dev.tern.x86.core.DecodedBlock;
 import dev.tern.x86.core.EscapeOps;
 import dev.tern.x86.core.InterruptDelivery;
@@ -132,6 +133,7 @@ public final class X86Cpu implements Vcpu {
         c.setCpl(0);
         c.a20 = true;
         c.pagingChanged();
+        c.debug.configure();
         c.phys.refreshRegions();
         if (escape.unit() != null) {
             escape.unit().reset();
@@ -184,13 +186,15 @@ public final class X86Cpu implements Vcpu {
                 if (count >= end) {
                     return VcpuExit.BUDGET_EXHAUSTED;
                 }
-                boolean trap = c.flag(CpuCore.TF);
+                int debugFlags = c.flags(CpuCore.TF | CpuCore.RF);
+                boolean trap = (debugFlags & CpuCore.TF) != 0;
                 // A decoded block runs only when no interrupt could be accepted at any of its
                 // instruction boundaries and no single-step trap is due: then the per-instruction
                 // checks above cannot fire inside it, and block boundaries never decide anything.
-                if (!trap && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
+                // EFLAGS.RF and breakpoints in the block keep it out too (see DebugRegisters).
+                if (debugFlags == 0 && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
                     DecodedBlock b = interp.blocks().enter();
-                    if (b != null) {
+                    if (b != null && c.debug.admits(b)) {
                         try {
                             count = runBlock(b, count, end);
                         } catch (CpuFault f) {
@@ -199,12 +203,28 @@ public final class X86Cpu implements Vcpu {
                             if (fatal != null) {
                                 return new VcpuExit.Shutdown(fatal);
                             }
+                            continue;
+                        }
+                        int hits = c.debug.takePending();
+                        String fatal = hits == 0 ? null : deliverDebug(hits);
+                        if (fatal != null) {
+                            return new VcpuExit.Shutdown(fatal);
                         }
                         continue;
                     }
                 }
                 int result;
                 int before = c.eip;
+                if (debugFlags != 0 || c.debug.armed()) {
+                    int hits = c.debug.beforeInstruction();
+                    if (hits != 0) {
+                        String fatal = deliverDebug(hits);
+                        if (fatal != null) {
+                            return new VcpuExit.Shutdown(fatal);
+                        }
+                        continue;
+                    }
+                }
                 try {
                     result = interp.step();
                     stayedAt = c.eip == before ? before : -1;
@@ -217,6 +237,12 @@ public final class X86Cpu implements Vcpu {
                     continue;
                 }
                 count++;
+                if (c.eip == before && c.rep != 0) {
+                    // A REP iteration with more to do: no new instruction starts at EIP, so its
+                    // breakpoint must not be checked again, and an event taken here pushes RF = 1
+                    // (SDM). Setting RF itself does both, and survives run slices and snapshots.
+                    c.setFlag(CpuCore.RF, true);
+                }
                 // Devices and RDTSC read virtual time (derived from this count) in the middle of a
                 // run: it must be exact here, not as of the slice start, or guest time would depend
                 // on where slices happen to begin (and a restored snapshot would drift).
@@ -228,9 +254,9 @@ public final class X86Cpu implements Vcpu {
                         halted = true;
                     }
                 }
-                if (trap) {
-                    c.dr[6] |= 0x4000;
-                    String fatal = deliverEvent(CpuFault.DB, false, 0, false);
+                int hits = c.debug.takePending();
+                if (trap || hits != 0) {
+                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0));
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -314,16 +340,44 @@ public final class X86Cpu implements Vcpu {
         return deliverEvent(vector, hasError, error, exception, null);
     }
 
+    /**
+     * Delivers a #DB raised by the debug unit with {@code causes} for DR6: an instruction
+     * breakpoint (fault class, pushing RF as it is) or a trap after an instruction.
+     */
+    private String deliverDebug(int causes) {
+        core.debug.report(causes);
+        return deliverEvent(CpuFault.DB, false, 0, false);
+    }
+
     /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
     private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
         // Delivery may switch tasks (a new CR3) or load a new CS: blocks' code must be compared again.
         interpreter.blocks().distrust();
+        String fatal;
+        try {
+            fatal = deliverWithEscalation(vector, hasError, error, first);
+        } finally {
+            // Data breakpoints hit by the delivery's own stack and table accesses are not reported.
+            core.debug.discardPending();
+        }
+        // What is left is a task gate's switch to a task with the TSS T flag: its #DB comes
+        // before the new task's first instruction.
+        int taskTrap = core.debug.takePending();
+        return fatal != null || taskTrap == 0 ? fatal : deliverDebug(taskTrap);
+    }
+
+    private String deliverWithEscalation(int vector, boolean hasError, int error, CpuFault first) {
         int vec = vector;
         boolean he = hasError;
         int code = error;
         CpuFault current = first;
         for (int attempt = 0; attempt < 4; attempt++) {
             int savedFlags = core.flags();
+            if (current != null) {
+                // Fault-class exceptions push RF = 1, so returning to the faulting instruction
+                // does not stop at an instruction breakpoint on it a second time.
+                core.setFlag(CpuCore.RF, true);
+            }
             try {
                 InterruptDelivery.deliver(core, vec, core.eip, false, he, code);
                 return null;
@@ -451,5 +505,6 @@ public final class X86Cpu implements Vcpu {
         }
         c.phys.refreshRegions();
         c.pagingChanged();
+        c.debug.configure();
     }
 }

@@ -32,7 +32,7 @@ class GuestProgramsTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"pmode", "paging", "rings", "exceptions", "strings", "x87"})
+    @ValueSource(strings = {"pmode", "paging", "rings", "exceptions", "strings", "x87", "debug"})
     @Timeout(300)
     void guestProgramPasses(String name) throws Exception {
         byte[] rom;

@@ -38,6 +38,8 @@ public final class CpuCore {
     public boolean a20 = true;
     public final Mmu mmu;
     public final PhysicalMemory phys;
+    /** The breakpoints DR0-DR7 describe (decoded from {@link #dr} whenever that changes). */
+    public final DebugRegisters debug;
 
     /** TLB half for the current privilege: {@link Mmu#USER} at CPL 3. */
     int user;
@@ -80,6 +82,7 @@ public final class CpuCore {
             seg[i] = new Segment();
         }
         this.mmu = new Mmu(this, phys);
+        this.debug = new DebugRegisters(this);
     }
 
     // ---------------------------------------------------------------- modes
@@ -336,7 +339,7 @@ public final class CpuCore {
             throw CpuFault.gp(0);
         }
         ip = off + 1;
-        return mmu.read8(c.base + off, user);
+        return mmu.fetch8(c.base + off, user);
     }
 
     public int fetch16() {

@@ -84,6 +84,24 @@ public final class Mmu {
     }
 
     /**
+     * Drops both translations of linear page {@code page} at every privilege: a data breakpoint now
+     * watches it, so each access there must reach the slow path.
+     */
+    void dropPage(int page) {
+        int i = page & (TLB_SIZE - 1);
+        for (int u : new int[] {0, USER}) {
+            if (rTag[i | u] == page) {
+                rTag[i | u] = INVALID;
+                rPage[i | u] = null;
+            }
+            if (wTag[i | u] == page) {
+                wTag[i | u] = INVALID;
+                wPage[i | u] = null;
+            }
+        }
+    }
+
+    /**
      * Drops the write translations of the page holding {@code lin} (a decoded block runs from it), so
      * the next store there takes {@link #slowWrite}, which raises {@link CpuCore#blockBreak}.
      */
@@ -125,16 +143,29 @@ public final class Mmu {
         return slowRead(lin, 4, user);
     }
 
+    /**
+     * An instruction-fetch byte (or a byte of a read already matched as a whole): like
+     * {@link #read8} but never a data-breakpoint access.
+     */
+    int fetch8(int lin, int user) {
+        int p = lin >>> 12;
+        int i = (p & (TLB_SIZE - 1)) | user;
+        if (rTag[i] == p) {
+            return rPage[i].get(ValueLayout.JAVA_BYTE, lin & 0xfff) & 0xff;
+        }
+        return slowLoad(lin, 1, user);
+    }
+
     /** Reads 8 bytes within one page (the caller guarantees {@code (lin & 0xfff) <= 0xff8}). */
     long fetch64(int lin, int user) {
         int p = lin >>> 12;
         int i = (p & (TLB_SIZE - 1)) | user;
         if (rTag[i] != p) {
-            slowRead(lin, 1, user);
+            slowLoad(lin, 1, user);
             if (rTag[i] != p) {
                 long v = 0;
                 for (int k = 0; k < 8; k++) {
-                    v |= (long) slowRead(lin + k, 1, user) << (8 * k);
+                    v |= (long) slowLoad(lin + k, 1, user) << (8 * k);
                 }
                 return v;
             }
@@ -213,6 +244,11 @@ public final class Mmu {
         // The store below bypasses the write entries that protect decoded code pages.
         cpu.blockBreak = true;
         probeWrite(lin, size, user);
+        DebugRegisters debug = cpu.debug;
+        if (debug.watchingData()) {
+            // The RAM path below writes the page directly, past slowWrite's breakpoint match.
+            debug.dataAccess(lin, size, true);
+        }
         long pa = translate(lin, true, user != 0);
         MemorySegment page = phys.page(pa, true);
         long mask = Alu.mask(size);
@@ -252,17 +288,27 @@ public final class Mmu {
         }
     }
 
+    /** A data read that missed the TLB: the one place reads meet the data breakpoints. */
     private int slowRead(int lin, int size, int user) {
+        DebugRegisters debug = cpu.debug;
+        if (debug.watchingData()) {
+            debug.dataAccess(lin, size, false);
+        }
+        return slowLoad(lin, size, user);
+    }
+
+    /** A read that missed the TLB (data or instruction fetch), refilling the TLB where allowed. */
+    private int slowLoad(int lin, int size, int user) {
         if ((lin & 0xfff) + size > 0x1000) {
             int v = 0;
             for (int k = 0; k < size; k++) {
-                v |= read8(lin + k, user) << (8 * k);
+                v |= fetch8(lin + k, user) << (8 * k);
             }
             return v;
         }
         long pa = translate(lin, false, user != 0);
         MemorySegment page = phys.page(pa, false);
-        if (page != null) {
+        if (page != null && !cpu.debug.watchesPage(lin >>> 12)) {
             int p = lin >>> 12;
             int i = (p & (TLB_SIZE - 1)) | user;
             rTag[i] = p;
@@ -276,6 +322,10 @@ public final class Mmu {
 
     private void slowWrite(int lin, int size, int v, int user) {
         cpu.blockBreak = true;
+        DebugRegisters debug = cpu.debug;
+        if (debug.watchingData()) {
+            debug.dataAccess(lin, size, true);
+        }
         if ((lin & 0xfff) + size > 0x1000) {
             // Both pages must be writable before any byte lands, so a fault leaves memory intact.
             long first = translate(lin, true, user != 0);
@@ -289,7 +339,7 @@ public final class Mmu {
         }
         long pa = translate(lin, true, user != 0);
         MemorySegment page = phys.page(pa, true);
-        if (page != null) {
+        if (page != null && !debug.watchesPage(lin >>> 12)) {
             int p = lin >>> 12;
             int i = (p & (TLB_SIZE - 1)) | user;
             // The first fast write to a page after writeProtectAll() must be in the dirty log.

@@ -41,12 +41,14 @@ public final class PortAccess {
 
     public int in(int port, int size) {
         check(port, size);
+        c.debug.portAccess(port, size);
         int v = ports == null ? -1 : ports.read(port & 0xffff, size);
         return size == 4 ? v : v & ((1 << (size * 8)) - 1);
     }
 
     public void out(int port, int size, int value) {
         check(port, size);
+        c.debug.portAccess(port, size);
         if (ports != null) {
             ports.write(port & 0xffff, size, size == 4 ? value : value & ((1 << (size * 8)) - 1));
         }

@@ -220,12 +220,8 @@ public final class SystemOps {
                 default -> throw CpuFault.ud();
             };
             case 2 -> writeCr(n, c.r[c.rm]);
-            case 1 -> c.r[c.rm] = c.dr[n == 4 || n == 5 ? n + 2 : n];
-            default -> {
-                int v = c.r[c.rm];
-                int idx = n == 4 || n == 5 ? n + 2 : n;
-                c.dr[idx] = idx == 6 ? (v | 0xffff0ff0) : idx == 7 ? (v | 0x400) & ~0xd000 : v;
-            }
+            case 1 -> c.r[c.rm] = c.dr[c.debug.resolve(n)];
+            default -> c.debug.write(c.debug.resolve(n), c.r[c.rm]);
         }
     }
 
@@ -243,6 +239,8 @@ public final class SystemOps {
                 }
                 c.cr4 = v;
                 c.pagingChanged();
+                // CR4.DE decides whether R/W = 10 breakpoints watch I/O ports.
+                c.debug.configure();
             }
             default -> throw CpuFault.ud();
         }

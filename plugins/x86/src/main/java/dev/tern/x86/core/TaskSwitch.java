@@ -74,6 +74,7 @@ public final class TaskSwitch {
             setBusy(c, sel, true);
         }
         c.tr.set(sel, nb, d.limit(), d.attr() | 0x2, true);
+        c.debug.taskSwitched((img[25] & 1) != 0);
         c.cr0 |= 0x8;
         if ((c.cr0 & 0x80000000) != 0) {
             c.cr3 = img[7];
