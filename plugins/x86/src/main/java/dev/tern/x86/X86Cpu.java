@@ -241,7 +241,7 @@ public final class X86Cpu implements Vcpu {
                     // A REP iteration with more to do: no new instruction starts at EIP, so its
                     // breakpoint must not be checked again, and an event taken here pushes RF = 1
                     // (SDM). Setting RF itself does both, and survives run slices and snapshots.
-                    c.setFlag(CpuCore.RF, true);
+                    c.ef.putBetweenInstructions(CpuCore.RF, true);
                 }
                 // Devices and RDTSC read virtual time (derived from this count) in the middle of a
                 // run: it must be exact here, not as of the slice start, or guest time would depend

@@ -195,7 +195,7 @@ public final class DebugRegisters {
      */
     public int beforeInstruction() {
         if (c.flags(CpuCore.RF) != 0) {
-            c.setFlag(CpuCore.RF, false);
+            c.ef.putBetweenInstructions(CpuCore.RF, false);
             return 0;
         }
         if (codeCount == 0) {
