@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 
 import static dev.tern.x86.TestMachine.CODE;
-import static dev.tern.x86.TestMachine.GDT;
 import static dev.tern.x86.TestMachine.IDT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -161,9 +160,7 @@ class DebugRegisterTest {
         CpuCore c = m.cpu.core();
         assertEquals(1, c.r[CpuCore.ESI], "no new #DB between iterations");
         assertEquals(0, c.r[CpuCore.ECX]);
-        for (int i = 0; i < 16; i++) {
-            assertEquals(0x5a, m.memory.readU8(0x6000 + i));
-        }
+        assertStoredAll16(m);
         assertEquals(3 + 3 + 16 + 1, m.cpu.instructionCount());
     }
 
@@ -334,9 +331,7 @@ class DebugRegisterTest {
         assertEquals(CODE + 12, m.peek32(0x5004), "more iterations left: EIP is the REP instruction");
         assertTrue((m.peek32(0x5008) & CpuCore.RF) != 0, "RF pushed after an iteration that is not the last");
         assertEquals(10, m.peek32(0x500c), "six iterations done");
-        for (int i = 0; i < 16; i++) {
-            assertEquals(0x5a, m.memory.readU8(0x6000 + i));
-        }
+        assertStoredAll16(m);
         assertEquals(3 + 16 + 1 + 9, m.cpu.instructionCount());
     }
 
@@ -504,19 +499,9 @@ class DebugRegisterTest {
 
     /** A #GP that escalates to #DF, whose IDT entry is a task gate to a TSS at 0x3800 (selector 0x50). */
     private static TestMachine doubleFaultTask() {
-        TestMachine m = new TestMachine().protectedMode();
         int tss2 = 0x3800;
         int handler = TestMachine.HANDLERS + 0x1200;
-        m.descriptor(GDT, 10, TestMachine.segment(tss2, 0x67, 0x89, 0));
-        m.descriptor(IDT, 8, TestMachine.gate(0x50, 0, 0x5, 0, 0));
-        m.memory.writeU32(IDT + 13 * 8 + 4, m.peek32(IDT + 13 * 8 + 4) & ~0x8000);
-        m.memory.writeU32(tss2 + 0x20, handler);
-        m.memory.writeU32(tss2 + 0x24, 2);
-        m.memory.writeU32(tss2 + 0x38, 0x70000);
-        m.memory.writeU16(tss2 + 0x48, TestMachine.DATA0);
-        m.memory.writeU16(tss2 + 0x4c, TestMachine.CODE0);
-        m.memory.writeU16(tss2 + 0x50, TestMachine.DATA0);
-        m.memory.writeU16(tss2 + 0x54, TestMachine.DATA0);
+        TestMachine m = new TestMachine().protectedMode().doubleFaultTask(tss2, handler);
         m.poke(handler, 0x90, 0xF4);                    // nop; hlt
         m.code(0x66, 0xB8, 0x5B, 0x00, 0x8E, 0xD8);     // mov ds, 0x5b -> #GP -> #NP -> #DF task
         return m;
@@ -533,5 +518,12 @@ class DebugRegisterTest {
         target.run();
         assertEquals(1, target.handledVector());
         assertEquals(CODE + 5, target.stack(0));
+    }
+
+    /** The REP STOSB of these tests stored 0x5a in all 16 bytes at 0x6000. */
+    private static void assertStoredAll16(TestMachine m) {
+        for (int i = 0; i < 16; i++) {
+            assertEquals(0x5a, m.memory.readU8(0x6000 + i), "byte " + i);
+        }
     }
 }

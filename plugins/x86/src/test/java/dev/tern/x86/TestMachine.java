@@ -104,6 +104,25 @@ final class TestMachine {
         return this;
     }
 
+    /**
+     * Makes #DF a task gate (selector 0x50) to a 32-bit TSS at {@code tss} whose task starts at
+     * {@code handler} with ring-0 flat segments, and marks #NP's gate not present, so a #GP raised
+     * while loading a bad selector escalates to a double fault — as Linux/i386 handles #DF.
+     */
+    TestMachine doubleFaultTask(int tss, int handler) {
+        descriptor(GDT, 10, segment(tss, 0x67, 0x89, 0));
+        descriptor(IDT, 8, gate(0x50, 0, 0x5, 0, 0));
+        memory.writeU32(IDT + 13 * 8 + 4, peek32(IDT + 13 * 8 + 4) & ~0x8000);
+        memory.writeU32(tss + 0x20, handler);
+        memory.writeU32(tss + 0x24, 2);
+        memory.writeU32(tss + 0x38, 0x70000);
+        memory.writeU16(tss + 0x48, DATA0);
+        memory.writeU16(tss + 0x4c, CODE0);
+        memory.writeU16(tss + 0x50, DATA0);
+        memory.writeU16(tss + 0x54, DATA0);
+        return this;
+    }
+
     /** Address of the page-table entry mapping {@code lin} (after {@link #paging()}). */
     int pte(int lin) {
         return 0x101000 + ((lin >>> 12) & 0x3ff) * 4;
