@@ -225,18 +225,29 @@ public final class X86Cpu implements Vcpu {
                         continue;
                     }
                 }
+                // A REP string instruction may run several iterations in this step when nothing
+                // could stop it between them: the same conditions as for a block, plus no armed
+                // breakpoints (see StringOps.execute for what it checks per iteration).
+                boolean free = !trap && !c.debug.armed() && !(interruptRequest && c.flag(CpuCore.IF));
+                c.repRoom = free ? Math.min(end - count, Integer.MAX_VALUE) : 1;
+                c.repDone = 0;
                 try {
                     result = interp.step();
                     stayedAt = c.eip == before ? before : -1;
                 } catch (CpuFault f) {
                     stayedAt = -1;
+                    // Iterations completed before the faulting one retired.
+                    count += c.repDone;
+                    instructions = count;
                     String fatal = deliverException(f);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
                     continue;
+                } finally {
+                    c.repRoom = 1;
                 }
-                count++;
+                count += c.repDone == 0 ? 1 : c.repDone;
                 if (c.eip == before && c.rep != 0) {
                     // A REP iteration with more to do: no new instruction starts at EIP, so its
                     // breakpoint must not be checked again, and an event taken here pushes RF = 1

@@ -4,7 +4,6 @@ import dev.tern.spi.cpu.VcpuExit;
 import dev.tern.x86.core.CpuCore;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static dev.tern.x86.TestMachine.CODE;
@@ -65,7 +64,7 @@ class FastFormDifferentialTest {
                 {0x81, 0x1C, 0xFD}, // sbb dword [edi*8+disp32], imm32
         };
         for (int[] load : loads) {
-            Code code = new Code();
+            GuestCode code = new GuestCode();
             code.add(0xBD).add32(PASSES);
             int loop = CODE + code.size();
             code.add(0x05).add32(0x7fffffff); // add eax, imm32: OF/SF/CF vary by pass
@@ -114,7 +113,7 @@ class FastFormDifferentialTest {
         for (int[] first : firsts) {
             int bothWays = 0;
             for (int cc = 0; cc < 16; cc++) {
-                Code code = new Code();
+                GuestCode code = new GuestCode();
                 code.add(0xBD).add32(40);                   // mov ebp, 40
                 int loop = CODE + code.size();
                 code.add(0x8B, 0x04, 0x3E);                 // mov eax, [esi+edi]
@@ -150,7 +149,7 @@ class FastFormDifferentialTest {
     /** A Jcc after a CMP whose target lies past the CS limit is not fused: #GP at the Jcc, after the CMP. */
     @Test
     void branchPastTheCodeLimitFaultsAtTheJcc() {
-        Code code = new Code();
+        GuestCode code = new GuestCode();
         code.add(0xBD).add32(PASSES);
         int loop = CODE + code.size();
         code.add(0x83, 0xFD, 0x03);                         // cmp ebp, 3
@@ -222,7 +221,7 @@ class FastFormDifferentialTest {
      * in a later pass, when the loop already runs as decoded blocks.
      */
     private static int[] program(SplittableRandom rnd) {
-        Code code = new Code();
+        GuestCode code = new GuestCode();
         code.add(0xBD).add32(PASSES);
         int loop = CODE + code.size();
         int n = 4 + rnd.nextInt(20);
@@ -237,7 +236,7 @@ class FastFormDifferentialTest {
         return code.toArray();
     }
 
-    private static void instruction(Code code, SplittableRandom rnd) {
+    private static void instruction(GuestCode code, SplittableRandom rnd) {
         int r = rnd.nextInt(4);
         int alu = rnd.nextInt(8);
         switch (rnd.nextInt(34)) {
@@ -308,14 +307,14 @@ class FastFormDifferentialTest {
     }
 
     /** A ModRM operand: a register (0..3 as r/m) or one of the memory forms. */
-    private static Code modrm(Code code, SplittableRandom rnd, int reg) {
+    private static GuestCode modrm(GuestCode code, SplittableRandom rnd, int reg) {
         if (rnd.nextInt(3) == 0) {
             return code.add(0xC0 | (reg << 3) | rnd.nextInt(4));
         }
         return memory(code, rnd, reg);
     }
 
-    private static Code memory(Code code, SplittableRandom rnd, int reg) {
+    private static GuestCode memory(GuestCode code, SplittableRandom rnd, int reg) {
         return switch (rnd.nextInt(7)) {
             case 0, 1, 2 -> code.add(0x40 | (reg << 3) | 6, rnd.nextInt(128));
             case 3, 4, 5 -> code.add(0x44 | (reg << 3), 0xBE, rnd.nextInt(128));
@@ -326,33 +325,5 @@ class FastFormDifferentialTest {
                 yield code.add(0x04 | (reg << 3), 0xFD).add32(disp);
             }
         };
-    }
-
-    /** A growing byte sequence. */
-    private static final class Code {
-        private int[] bytes = new int[64];
-        private int size;
-
-        Code add(int... bs) {
-            for (int b : bs) {
-                if (size == bytes.length) {
-                    bytes = Arrays.copyOf(bytes, size * 2);
-                }
-                bytes[size++] = b & 0xff;
-            }
-            return this;
-        }
-
-        Code add32(int v) {
-            return add(v, v >> 8, v >> 16, v >>> 24);
-        }
-
-        int size() {
-            return size;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(bytes, size);
-        }
     }
 }

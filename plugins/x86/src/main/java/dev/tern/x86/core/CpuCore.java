@@ -62,6 +62,13 @@ public final class CpuCore {
     public int segOverride;
     /** 0 none, 0xF3 REP/REPE, 0xF2 REPNE. */
     public int rep;
+    /**
+     * How many iterations of a REP string instruction the next stepped instruction may run (1 = one
+     * at a time; the run loop allows its remaining budget when nothing could interrupt), and how
+     * many it completed: see {@link StringOps}. Each iteration retires as one instruction.
+     */
+    public long repRoom = 1;
+    public int repDone;
     public boolean lock;
     public int modrm;
     public int reg;

@@ -116,6 +116,18 @@ public final class Mmu {
         }
     }
 
+    /** Whether a read of {@code size} bytes at {@code lin} would take the fast path (RAM, no walk). */
+    boolean fastRead(int lin, int size, int user) {
+        int p = lin >>> 12;
+        return rTag[(p & (TLB_SIZE - 1)) | user] == p && (lin & 0xfff) + size <= 0x1000;
+    }
+
+    /** Whether a write of {@code size} bytes at {@code lin} would take the fast path. */
+    boolean fastWrite(int lin, int size, int user) {
+        int p = lin >>> 12;
+        return wTag[(p & (TLB_SIZE - 1)) | user] == p && (lin & 0xfff) + size <= 0x1000;
+    }
+
     public int read8(int lin, int user) {
         int p = lin >>> 12;
         int i = (p & (TLB_SIZE - 1)) | user;

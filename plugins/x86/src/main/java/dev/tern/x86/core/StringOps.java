@@ -10,9 +10,10 @@ import static dev.tern.x86.core.CpuCore.ESI;
 import static dev.tern.x86.core.CpuCore.ZF;
 
 /**
- * String instructions. With a REP prefix each call performs ONE iteration, which retires as one
- * instruction; while iterations remain, the next instruction pointer is the REP instruction itself,
- * so budgets and interrupts can end a string operation between any two iterations exactly.
+ * String instructions. With a REP prefix every iteration retires as one instruction; while
+ * iterations remain, the next instruction pointer is the REP instruction itself, so budgets and
+ * interrupts can end a string operation between any two iterations exactly. A step runs one
+ * iteration, or several when the run loop allows it (see {@link #execute}).
  */
 final class StringOps {
 
@@ -66,12 +67,43 @@ final class StringOps {
         }
     }
 
-    /** Executes one iteration of {@code kind} with operand {@code size} bytes. */
+    /**
+     * Executes {@code kind} with operand {@code size} bytes: without REP once; with REP one
+     * iteration, or — when {@link CpuCore#repRoom} allows more — further iterations back to back
+     * while each next one's memory operands hit the soft TLB's fast path (RAM whose translation,
+     * rights, dirty logging and code protection are settled, so nothing an iteration does can be
+     * observed between iterations: no MMIO, no device, no page walk). {@link CpuCore#repDone}
+     * counts completed iterations, also when one faults, so the run loop retires exactly those.
+     * Port string instructions always run one iteration per step.
+     */
     static void execute(CpuCore c, PortAccess io, Kind kind, int size) {
         boolean rep = c.rep != 0;
         if (rep && count(c) == 0) {
             return;
         }
+        if (!rep) {
+            iterate(c, io, kind, size);
+            return;
+        }
+        long room = kind == Kind.INS || kind == Kind.OUTS ? 1 : c.repRoom;
+        int done = 0;
+        while (true) {
+            iterate(c, io, kind, size);
+            c.repDone = ++done;
+            if (!repeatsAfter(c, kind)) {
+                return;
+            }
+            if (done >= room || !nextIterationIsFast(c, kind, size)) {
+                c.ip = c.startIp;
+                return;
+            }
+            // A fault in the next iteration rolls EFLAGS back to here, not to the first iteration.
+            c.ef.beginInstruction();
+        }
+    }
+
+    /** One iteration's data movement or comparison and its index updates. */
+    private static void iterate(CpuCore c, PortAccess io, Kind kind, int size) {
         switch (kind) {
             case MOVS -> {
                 int v = read(c, c.dataSeg(), index(c, ESI), size);
@@ -112,20 +144,36 @@ final class StringOps {
                 advance(c, ESI, size);
             }
         }
-        if (rep) {
-            if (c.addr32) {
-                c.r[ECX]--;
-            } else {
-                c.set16(ECX, c.r[ECX] - 1);
-            }
-            boolean more = count(c) != 0;
-            if (kind == Kind.CMPS || kind == Kind.SCAS) {
-                boolean zf = c.flag(ZF);
-                more &= c.rep == 0xF3 ? zf : !zf;
-            }
-            if (more) {
-                c.ip = c.startIp;
-            }
+    }
+
+    /** Counts a REP iteration down; whether another follows (count left, and REPE/REPNE's ZF test). */
+    private static boolean repeatsAfter(CpuCore c, Kind kind) {
+        if (c.addr32) {
+            c.r[ECX]--;
+        } else {
+            c.set16(ECX, c.r[ECX] - 1);
         }
+        boolean more = count(c) != 0;
+        if (kind == Kind.CMPS || kind == Kind.SCAS) {
+            boolean zf = c.flag(ZF);
+            more &= c.rep == 0xF3 ? zf : !zf;
+        }
+        return more;
+    }
+
+    /** Whether the next iteration's memory operands all hit the soft TLB's fast path. */
+    private static boolean nextIterationIsFast(CpuCore c, Kind kind, int size) {
+        Mmu mmu = c.mmu;
+        int user = c.user;
+        return switch (kind) {
+            case MOVS -> mmu.fastRead(c.seg[c.dataSeg()].base + index(c, ESI), size, user)
+                    && mmu.fastWrite(c.seg[ES].base + index(c, EDI), size, user);
+            case CMPS -> mmu.fastRead(c.seg[c.dataSeg()].base + index(c, ESI), size, user)
+                    && mmu.fastRead(c.seg[ES].base + index(c, EDI), size, user);
+            case STOS -> mmu.fastWrite(c.seg[ES].base + index(c, EDI), size, user);
+            case LODS -> mmu.fastRead(c.seg[c.dataSeg()].base + index(c, ESI), size, user);
+            case SCAS -> mmu.fastRead(c.seg[ES].base + index(c, EDI), size, user);
+            default -> false;
+        };
     }
 }
