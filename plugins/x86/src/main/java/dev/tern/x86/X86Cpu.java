@@ -188,11 +188,12 @@ public final class X86Cpu implements Vcpu {
                 }
                 int debugFlags = c.flags(CpuCore.TF | CpuCore.RF);
                 boolean trap = (debugFlags & CpuCore.TF) != 0;
+                boolean noInterruptDue = !(interruptRequest && c.flag(CpuCore.IF));
                 // A decoded block runs only when no interrupt could be accepted at any of its
                 // instruction boundaries and no single-step trap is due: then the per-instruction
                 // checks above cannot fire inside it, and block boundaries never decide anything.
                 // EFLAGS.RF and breakpoints in the block keep it out too (see DebugRegisters).
-                if (debugFlags == 0 && c.eip != stayedAt && !(interruptRequest && c.flag(CpuCore.IF))) {
+                if (debugFlags == 0 && c.eip != stayedAt && noInterruptDue) {
                     DecodedBlock b = interp.blocks().enter();
                     if (b != null && c.debug.admits(b)) {
                         try {
@@ -228,7 +229,7 @@ public final class X86Cpu implements Vcpu {
                 // A REP string instruction may run several iterations in this step when nothing
                 // could stop it between them: the same conditions as for a block, plus no armed
                 // breakpoints (see StringOps.execute for what it checks per iteration).
-                boolean free = !trap && !c.debug.armed() && !(interruptRequest && c.flag(CpuCore.IF));
+                boolean free = !trap && !c.debug.armed() && noInterruptDue;
                 c.repRoom = free ? Math.min(end - count, Integer.MAX_VALUE) : 1;
                 c.repDone = 0;
                 try {

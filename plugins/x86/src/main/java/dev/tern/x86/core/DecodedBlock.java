@@ -21,7 +21,6 @@ import java.util.List;
 public final class DecodedBlock {
 
     static final int MAX_INSTRUCTIONS = 32;
-    static final boolean FUSE = !"false".equals(System.getProperty("tern.x86.fuse"));
 
     final int eip;
     final int csBase;
@@ -63,7 +62,7 @@ public final class DecodedBlock {
         }
         this.pairs = new FastForm[insns.length];
         for (int i = 0; i + 1 < insns.length; i++) {
-            if (FUSE && fast[i] != null && fast[i + 1] != null) {
+            if (fast[i] != null && fast[i + 1] != null) {
                 pairs[i] = FastForm.fuse(fast[i], fast[i + 1], csLimit);
             }
         }

@@ -58,15 +58,8 @@ public final class Interpreter {
     private int stepUnguarded() {
         CpuCore c = this.c;
         int start = c.eip;
-        c.ip = start;
-        c.startIp = start;
         boolean d = c.code32();
-        c.op32 = d;
-        c.addr32 = d;
-        c.segOverride = -1;
-        c.rep = 0;
-        c.lock = false;
-        c.startFetch();
+        beginDecode(c, start, d);
         if (c.windowFullAt(start)) {
             DecodedHeader h = cache[slot(start)];
             if (h != null && h.matches(start, d, c.window())) {
@@ -75,6 +68,18 @@ public final class Interpreter {
             }
         }
         return decodeAndExecute(c, start, d);
+    }
+
+    /** Resets the per-instruction decode state for an instruction at {@code start} in code of size {@code d}. */
+    private static void beginDecode(CpuCore c, int start, boolean d) {
+        c.ip = start;
+        c.startIp = start;
+        c.op32 = d;
+        c.addr32 = d;
+        c.segOverride = -1;
+        c.rep = 0;
+        c.lock = false;
+        c.startFetch();
     }
 
     CpuCore core() {
@@ -89,22 +94,23 @@ public final class Interpreter {
     private final BlockTable blocks = new BlockTable(this);
 
     /**
-     * Executes instruction {@code i} of a block entered with {@link BlockTable#enter()}; a fault leaves
-     * EIP and EFLAGS as before it, exactly like {@link #step()}. Returns whether the block may go on
-     * with instruction {@code i + 1}: false after its last instruction, after a taken branch, or when
-     * something set {@link CpuCore#blockBreak}.
+     * Executes instruction {@code i} of a block entered with {@link BlockTable#enter()}, one without
+     * a fast form (those run in {@link #runFastForms}): replays its header and runs the opcode
+     * switch. A fault leaves EIP and EFLAGS as before it, exactly like {@link #step()}. Returns
+     * whether the block may go on with instruction {@code i + 1}: false after its last instruction,
+     * after a taken branch, or when something set {@link CpuCore#blockBreak}.
      */
     public boolean executeInBlock(DecodedBlock b, int i) {
         CpuCore c = this.c;
         Eflags ef = c.ef;
         ef.beginInstruction();
+        DecodedHeader h = b.insns[i];
         try {
-            FastForm f = b.fast[i];
-            if (f != null) {
-                f.execute(c);
-            } else {
-                executeGeneric(c, b, i);
-            }
+            c.startIp = h.eip;
+            c.setWindow(h.eip, b.windows[i]);
+            h.replay(c);
+            executeUncommitted(c, h.opcode);
+            c.eip = b.code32 ? c.ip : c.ip & 0xffff;
         } catch (CpuFault f) {
             ef.rollback();
             throw f;
@@ -162,16 +168,6 @@ public final class Interpreter {
         return faultIndex;
     }
 
-    /** A block instruction without a fast form: replays its header and runs the opcode switch. */
-    private void executeGeneric(CpuCore c, DecodedBlock b, int i) {
-        DecodedHeader h = b.insns[i];
-        c.startIp = h.eip;
-        c.setWindow(h.eip, b.windows[i]);
-        h.replay(c);
-        executeUncommitted(c, h.opcode);
-        c.eip = b.code32 ? c.ip : c.ip & 0xffff;
-    }
-
     /** On unless {@code -Dtern.x86.fastForms=false} (to measure the generic path with the same build). */
     private boolean fastForms = !"false".equals(System.getProperty("tern.x86.fastForms"));
 
@@ -197,14 +193,7 @@ public final class Interpreter {
      */
     DecodedHeader decodeHeader(int start, boolean d) {
         CpuCore c = this.c;
-        c.ip = start;
-        c.startIp = start;
-        c.op32 = d;
-        c.addr32 = d;
-        c.segOverride = -1;
-        c.rep = 0;
-        c.lock = false;
-        c.startFetch();
+        beginDecode(c, start, d);
         if (!c.windowFullAt(start)) {
             return null;
         }

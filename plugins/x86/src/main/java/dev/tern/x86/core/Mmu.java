@@ -75,17 +75,12 @@ public final class Mmu {
             flush();
             return;
         }
-        int p = lin >>> 12;
-        int i = p & (TLB_SIZE - 1);
-        for (int u : new int[] {0, USER}) {
-            rTag[i | u] = INVALID;
-            wTag[i | u] = INVALID;
-        }
+        dropPage(lin >>> 12);
     }
 
     /**
-     * Drops both translations of linear page {@code page} at every privilege: a data breakpoint now
-     * watches it, so each access there must reach the slow path.
+     * Drops both translations of linear page {@code page} at every privilege, so its next access
+     * takes the slow path (INVLPG; a data breakpoint starting to watch it).
      */
     void dropPage(int page) {
         int i = page & (TLB_SIZE - 1);
