@@ -4,6 +4,8 @@ import dev.tern.spi.cpu.VcpuExit;
 import dev.tern.x86.core.CpuCore;
 import org.junit.jupiter.api.Test;
 
+import static dev.tern.x86.GuestCode.concat;
+import static dev.tern.x86.GuestCode.le32;
 import static dev.tern.x86.TestMachine.CODE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -15,24 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * instruction found.
  */
 class DecodedBlockTest {
-
-    private static int[] le32(int v) {
-        return new int[] {v & 0xff, v >> 8 & 0xff, v >> 16 & 0xff, v >>> 24};
-    }
-
-    private static int[] concat(int[]... parts) {
-        int n = 0;
-        for (int[] p : parts) {
-            n += p.length;
-        }
-        int[] out = new int[n];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
-    }
 
     // Blocks are decoded once an address has come round a few times, so every scenario below loops
     // enough for its decisive pass to run as a block.

@@ -29,4 +29,18 @@ final class GuestCode {
     int[] toArray() {
         return Arrays.copyOf(bytes, size);
     }
+
+    /** The four little-endian bytes of {@code v}. */
+    static int[] le32(int v) {
+        return new int[] {v & 0xff, v >> 8 & 0xff, v >> 16 & 0xff, v >>> 24};
+    }
+
+    /** The byte sequences one after another. */
+    static int[] concat(int[]... parts) {
+        GuestCode code = new GuestCode();
+        for (int[] p : parts) {
+            code.add(p);
+        }
+        return code.toArray();
+    }
 }

@@ -5,6 +5,7 @@ import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.fpu.Float80;
 import org.junit.jupiter.api.Test;
 
+import static dev.tern.x86.GuestCode.concat;
 import static dev.tern.x86.TestMachine.CODE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,20 +22,6 @@ class X87IntegrationTest {
         m.cpu.attachFpu(new X87Unit());
         m.cpu.core().cr0 |= 0x20; // NE: native #MF reporting, as Linux runs
         return m;
-    }
-
-    private static int[] concat(int[]... parts) {
-        int n = 0;
-        for (int[] p : parts) {
-            n += p.length;
-        }
-        int[] out = new int[n];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 
     @Test
