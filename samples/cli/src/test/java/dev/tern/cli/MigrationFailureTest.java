@@ -59,20 +59,28 @@ class MigrationFailureTest {
         assertEquals(guests.reference(), MachineDigest.ram(source), "the source's RAM differs from an unmigrated run");
     }
 
+    /** A destination JVM waiting for an incoming migration over {@code transport}. */
+    private MigrationPeer destination(List<String> args, String transport) throws Exception {
+        return MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                LiveMigrationTest.listenAddress(transport, dir)).toArray(String[]::new));
+    }
+
+    /** Starts the source guest, lets it run a while, and prepares a bandwidth-limited migration to {@code dest}. */
+    private MigrationSource slowMigration(Machine source, MigrationPeer dest) throws Exception {
+        String address = dest.awaitAddress();
+        source.start();
+        LiveMigrationTest.runAtLeast(source, 1_000_000);
+        return new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW, guests.plugins);
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"tcp,SETUP", "tcp,ACTIVE", "tcp,DEVICE", "shm,SETUP", "shm,ACTIVE", "shm,DEVICE"})
     @Timeout(300)
     void destinationKilled(String transport, MigrationStatus phase) throws Exception {
         List<String> args = args();
-        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
-                LiveMigrationTest.listenAddress(transport, dir))
-                .toArray(String[]::new));
+        try (MigrationPeer dest = destination(args, transport);
              Machine source = guests.machine(args)) {
-            String address = dest.awaitAddress();
-            source.start();
-            LiveMigrationTest.runAtLeast(source, 1_000_000);
-            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
-                    guests.plugins);
+            var migration = slowMigration(source, dest);
             migration.addListener((status, stats) -> {
                 if (status == phase) {
                     try {
@@ -91,15 +99,9 @@ class MigrationFailureTest {
     @Timeout(300)
     void cancelled(String transport, MigrationStatus phase) throws Exception {
         List<String> args = args();
-        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
-                LiveMigrationTest.listenAddress(transport, dir))
-                .toArray(String[]::new));
+        try (MigrationPeer dest = destination(args, transport);
              Machine source = guests.machine(args)) {
-            String address = dest.awaitAddress();
-            source.start();
-            LiveMigrationTest.runAtLeast(source, 1_000_000);
-            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
-                    guests.plugins);
+            var migration = slowMigration(source, dest);
             var cancelAccepted = new AtomicReference<Boolean>();
             migration.addListener((status, stats) -> {
                 if (status == phase) {
@@ -120,15 +122,9 @@ class MigrationFailureTest {
     @Timeout(300)
     void cancelledWhileTheGuestIsPausedForSwitchOver(String transport) throws Exception {
         List<String> args = args();
-        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
-                LiveMigrationTest.listenAddress(transport, dir))
-                .toArray(String[]::new));
+        try (MigrationPeer dest = destination(args, transport);
              Machine source = guests.machine(args)) {
-            String address = dest.awaitAddress();
-            source.start();
-            LiveMigrationTest.runAtLeast(source, 1_000_000);
-            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), SLOW,
-                    guests.plugins);
+            var migration = slowMigration(source, dest);
             var cancelAccepted = new AtomicReference<Boolean>();
             source.lifecycle().onChange((from, to) -> {
                 if (to == VmState.MIGRATING) {
