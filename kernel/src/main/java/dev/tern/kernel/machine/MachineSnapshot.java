@@ -1,14 +1,16 @@
 package dev.tern.kernel.machine;
 
 import dev.tern.kernel.state.ConfigHeader;
-import dev.tern.kernel.state.RamSection;
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamSender;
+import dev.tern.spi.memory.GuestMemory;
 import dev.tern.kernel.state.SavedStateException;
 import dev.tern.kernel.state.SavedStateWriter;
 import dev.tern.kernel.state.SnapshotLoader;
 import dev.tern.kernel.state.StateSource;
 import dev.tern.kernel.vm.VmState;
 
-import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.progress.Progress;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,16 +44,16 @@ public final class MachineSnapshot {
      * Writes the machine's state to {@code out} (which stays open), reporting RAM progress to
      * {@code bar} after every part (null: no progress). RAM is nearly all of a snapshot's bytes.
      */
-    public static void save(Machine machine, OutputStream out, ProgressBar bar) throws IOException {
+    public static void save(Machine machine, OutputStream out, Progress bar) throws IOException {
         var writer = SavedStateWriter.overlapped(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
-        var ram = new RamSection(machine.memory());
+        var ram = RamSender.of(machine.memory());
         writer.startLive(ram);
-        long total = ram.totalBytes();
+        long total = ram.roundPages() * GuestMemory.PAGE_SIZE;
         boolean done;
         do {
             done = writer.iterateLive(ram, PART_BYTES);
             if (bar != null) {
-                bar.update(ram.walkedBytes(), total, "");
+                bar.update((ram.roundPages() - ram.remainingPages()) * GuestMemory.PAGE_SIZE, total, "");
             }
         } while (!done);
         writer.endLive(ram);
@@ -124,7 +126,7 @@ public final class MachineSnapshot {
     /** Verifies, then applies, a snapshot to {@code machine}. */
     public static void load(Machine machine, StateSource source) throws SavedStateException {
         var loader = new SnapshotLoader(ConfigHeader.of(MACHINE_TYPE, machine.memory()));
-        loader.live(new RamSection(machine.memory()));
+        loader.live(RamReceiver.of(machine.memory()));
         machine.sections().forEach(loader::section);
         loader.load(source);
     }

@@ -2,7 +2,7 @@ package dev.tern.kernel.machine;
 
 import dev.tern.kernel.config.ValidatedConfig;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.progress.Progress;
 import dev.tern.kernel.state.StateSource;
 import dev.tern.spi.Config;
 import dev.tern.spi.transport.Connection;
@@ -60,7 +60,7 @@ public final class SnapshotFiles {
     }
 
     /** Saves {@code machine} (not running) to {@code file}, reporting RAM progress to {@code bar} (may be null). */
-    public void save(Machine machine, Path file, ProgressBar bar) throws IOException {
+    public void save(Machine machine, Path file, Progress bar) throws IOException {
         Path part = file.resolveSibling(file.getFileName() + PART);
         try {
             try (OutputStream out = Channels.newOutputStream(transport.connect(part.toString(), config))) {

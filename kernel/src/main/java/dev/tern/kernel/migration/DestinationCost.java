@@ -1,15 +1,10 @@
 package dev.tern.kernel.migration;
 
-import java.io.IOException;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * What switching over costs the destination beyond the wire: loading the device state, applying
- * each last page, and a fixed part (copying one-sided RAM into the guest's RAM). The destination
- * measures it on itself before the first round and sends it in {@link WireMessage#COST}, so the
- * source's downtime estimate includes it from the start.
+ * each last page, and a fixed part. The source estimates it from its own mirror-image work (encoding
+ * the device state, encoding the last round's pages), so no handshake delays the migration's start.
  *
  * @param deviceNanos loading every device section
  * @param pageNanos applying one received page
@@ -30,36 +25,5 @@ public record DestinationCost(long deviceNanos, double pageNanos, long fixedNano
     /** Nanoseconds the destination needs to apply {@code pages} last pages and the device state. */
     public long nanosFor(long pages) {
         return deviceNanos + fixedNanos + (long) Math.ceil(pageNanos * pages);
-    }
-
-    /** The payload of {@link WireMessage#COST}. */
-    String encode() {
-        return String.format(Locale.ROOT, "device-ns=%d page-ns=%.3f fixed-ns=%d", deviceNanos, pageNanos, fixedNanos);
-    }
-
-    /** Parses a {@link WireMessage#COST} payload; names what is wrong in a malformed one. */
-    static DestinationCost parse(String text) throws IOException {
-        Map<String, String> fields = new HashMap<>();
-        for (String field : text.strip().split("\\s+")) {
-            int eq = field.indexOf('=');
-            if (eq <= 0) {
-                throw new IOException("migration wire: COST field '" + field + "' is not NAME=VALUE");
-            }
-            fields.put(field.substring(0, eq), field.substring(eq + 1));
-        }
-        try {
-            return new DestinationCost(Long.parseLong(require(fields, "device-ns")),
-                    Double.parseDouble(require(fields, "page-ns")), Long.parseLong(require(fields, "fixed-ns")));
-        } catch (IllegalArgumentException e) {
-            throw new IOException("migration wire: bad COST '" + text + "': " + e.getMessage(), e);
-        }
-    }
-
-    private static String require(Map<String, String> fields, String name) throws IOException {
-        String v = fields.get(name);
-        if (v == null) {
-            throw new IOException("migration wire: COST lacks " + name);
-        }
-        return v;
     }
 }

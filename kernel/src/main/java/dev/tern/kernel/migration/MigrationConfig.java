@@ -19,7 +19,9 @@ import java.util.Map;
  * @param maxBandwidth bytes per second on the wire, 0 for no limit
  * @param downtimeLimitMs switch over once the remaining pages are expected to take at most this long
  * @param xbzrleCacheSize bytes of the XBZRLE page cache
- * @param compression page codec for pages XBZRLE cannot help with: {@code none} or {@code lz4}
+ * @param compression the id of a page codec plugin for pages XBZRLE cannot help with (e.g. {@code lz4}),
+ *                    or {@code none}; whether a plugin of that id is installed is checked when a
+ *                    migration starts
  * @param timeoutMs give up (the guest runs on) when not converged after this long, 0 for never
  */
 public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
@@ -50,8 +52,9 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         if (xbzrleCacheSize < 4096) {
             throw new IllegalArgumentException("xbzrle-cache-size must be at least one page (4096), was " + xbzrleCacheSize);
         }
-        if (!compression.equals("none") && !compression.equals("lz4")) {
-            throw new IllegalArgumentException("compression must be none or lz4, was '" + compression + "'");
+        if (!compression.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+            throw new IllegalArgumentException("compression must be none or a page codec id (a-z, 0-9, '.', '_',"
+                    + " '-'), was '" + compression + "'");
         }
         if (timeoutMs < 0) {
             throw new IllegalArgumentException("timeout must be >= 0 ms, was " + timeoutMs);

@@ -1,10 +1,12 @@
 package dev.tern.kernel.migration;
 
-import dev.tern.kernel.config.ValidatedConfig;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.plugin.ProviderKind;
+import dev.tern.kernel.ram.CodecPlugins;
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RemoteRam;
 import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.Frame;
 import dev.tern.kernel.state.FrameKind;
@@ -15,9 +17,6 @@ import dev.tern.kernel.state.SnapshotLoader;
 import dev.tern.kernel.state.StateSource;
 import dev.tern.kernel.state.StreamLimits;
 import dev.tern.kernel.vm.VmState;
-import dev.tern.spi.codec.PageCodecProvider;
-import dev.tern.spi.codec.PageDecoder;
-import dev.tern.spi.codec.PageEncoder;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.memory.RamRegion;
 import dev.tern.spi.transport.Connection;
@@ -29,9 +28,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * The receiving side of a live migration, into a machine that has been created but never started
@@ -45,9 +42,9 @@ import java.util.Optional;
  * <p>Over a {@link RemoteMemoryConnection} the destination first exposes a zero-filled copy of each
  * writable region ({@link RemoteRam}); the source writes pages into those and announces each run
  * it wrote, which is then copied into the machine's RAM; the RAM is complete with the source's
- * final barrier. Before reading, a bidirectional
- * destination measures what switching over will cost it and sends that ({@link WireMessage#COST})
- * for the source's downtime estimate; its {@link WireMessage#READY} carries what it really took. Any error, including the source vanishing before the commit,
+ * final barrier. While RAM arrives a background thread runs the device-state code on the machine's
+ * own state, so the switch-over runs it warm; {@link WireMessage#READY} carries what applying the
+ * last pages and the devices took. Any error, including the source vanishing before the commit,
  * leaves the machine {@link VmState#FAILED}: never started, to be discarded.
  */
 public final class MigrationDestination {
@@ -69,31 +66,35 @@ public final class MigrationDestination {
      */
     public void receive(Connection connection) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
-        warmUpDeviceLoading();
-        // the least of a few warm runs: what loading costs once the code is compiled
-        long deviceNanos = Math.min(timed(this::warmUpDeviceLoading), Math.min(timed(this::warmUpDeviceLoading),
-                timed(this::warmUpDeviceLoading)));
-        MigratingRam ram = null;
+        // Warm the device-state code while RAM arrives, so the switch-over does not run it cold.
+        Thread warmUp = Thread.ofPlatform().name("tern-migration-warm-up").daemon().start(() -> {
+            for (int i = 0; i < WARM_UP_RUNS; i++) {
+                warmUpDeviceLoading();
+            }
+        });
+        RamReceiver ram = null;
         try (connection; Arena exposedArena = Arena.ofShared()) {
             List<RamRegion> writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
             List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
                     ? RemoteRam.expose(remote, writable, exposedArena) : List.of();
-            ram = MigratingRam.receiver(machine.memory(), this::decoder, exposed);
+            ram = RamReceiver.of(machine.memory(), new CodecPlugins(plugins)::decoder, exposed);
             ram.onRemoteSync(() -> new WireOutput(connection).control(WireMessage.APPLIED, ""));
-            if (connection.isBidirectional()) {
-                new WireOutput(connection).control(WireMessage.COST, measureCost(deviceNanos, exposed).encode());
-            }
             WireInput in = new WireInput(connection);
             receiveRam(in, ram);
             requireOneSidedComplete(ram);
             long applyNanos = lastPagesNanos;
             in.nextStream();
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
+            warmUp.join(); // never load the real state while the warm-up loads the machine's own
             applyNanos += timedIo(() -> loadDevices(devices));
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
                 in.expect(WireMessage.COMMIT);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            machine.lifecycle().transition(VmState.FAILED);
+            throw new MigrationException("incoming migration from " + connection.peer() + " interrupted", e);
         } catch (IOException | RuntimeException e) {
             machine.lifecycle().transition(VmState.FAILED);
             refuse(connection, e);
@@ -106,71 +107,20 @@ public final class MigrationDestination {
     }
 
     /** One-sided RAM is complete only with the source's final barrier. */
-    private static void requireOneSidedComplete(MigratingRam ram) throws IOException {
+    private static void requireOneSidedComplete(RamReceiver ram) throws IOException {
         if (ram.remoteAnnounced() && !ram.remoteComplete()) {
             throw new SavedStateException("ram: the stream ended without the one-sided RAM's final barrier", -1);
         }
     }
 
-    /**
-     * Measures this machine's switch-over work: loading device state (timed by the warm-up) and a
-     * page applied — on the real receive path ({@link ApplyCostProbe}) or, with one-sided RAM, a
-     * page copied out of the exposed region (so its mapping's faults count) into scratch memory,
-     * never into the guest's RAM.
-     */
-    private DestinationCost measureCost(long deviceNanos, List<MemorySegment> exposed) {
-        final int pages = 256;
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment from = scratch.allocate((long) pages * GuestMemory.PAGE_SIZE);
-            MemorySegment to = scratch.allocate((long) pages * GuestMemory.PAGE_SIZE);
-            MemorySegment.copy(from, 0, to, 0, from.byteSize()); // first touch, not part of the measure
-            long t0 = System.nanoTime();
-            for (int i = 0; i < pages; i++) {
-                MemorySegment.copy(from, (long) i * GuestMemory.PAGE_SIZE, to, (long) i * GuestMemory.PAGE_SIZE,
-                        GuestMemory.PAGE_SIZE);
-            }
-            double pageNanos = (System.nanoTime() - t0) / (double) pages;
-            if (exposed.isEmpty()) {
-                return new DestinationCost(deviceNanos, Math.max(pageNanos, probePageNanos()), 0);
-            }
-            MemorySegment region = exposed.getFirst();
-            long sample = Math.min(region.byteSize(), ONE_SIDED_SAMPLE);
-            MemorySegment into = scratch.allocate(sample);
-            long t1 = System.nanoTime();
-            MemorySegment.copy(region, 0, into, 0, sample);
-            double copyNanos = (System.nanoTime() - t1) / (double) (sample / GuestMemory.PAGE_SIZE);
-            return new DestinationCost(deviceNanos, Math.max(pageNanos, copyNanos), 0);
-        }
-    }
-
-    /** A received page's cost on the real receiving path ({@link ApplyCostProbe}), 0 if the probe fails. */
-    private double probePageNanos() {
-        Optional<PageEncoder> xbzrle = plugins.find(ProviderKind.PAGE_CODEC, "xbzrle")
-                .filter(i -> i.availability().available()).map(i -> {
-                    PageCodecProvider p = (PageCodecProvider) i.provider();
-                    return p.newEncoder(ValidatedConfig.of("xbzrle", p.configKeys(), Map.of()));
-                });
-        try {
-            return ApplyCostProbe.pageNanos(this::decoder, xbzrle);
-        } catch (IOException | RuntimeException e) {
-            return 0; // only a measure: the copy's cost stands in
-        }
-    }
-
-    /** Bytes of one-sided RAM copied to measure the switch-over copy's speed. */
-    private static final long ONE_SIDED_SAMPLE = 16L << 20;
+    /** Device-state loads run while RAM arrives: enough for the JIT to compile the path. */
+    private static final int WARM_UP_RUNS = 20;
 
     private interface IoWork {
         void run() throws IOException;
     }
 
     private static long timedIo(IoWork work) throws IOException {
-        long t0 = System.nanoTime();
-        work.run();
-        return System.nanoTime() - t0;
-    }
-
-    private static long timed(Runnable work) {
         long t0 = System.nanoTime();
         work.run();
         return System.nanoTime() - t0;
@@ -197,13 +147,18 @@ public final class MigrationDestination {
         }
     }
 
-    private void receiveRam(WireInput in, MigratingRam ram) throws IOException {
+    private void receiveRam(WireInput in, RamReceiver ram) throws IOException {
         SavedStateReader reader = new SavedStateReader(in);
         checkConfig(reader.config());
         boolean started = false;
         for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next()) {
             switch (f) {
                 case Frame.Open o when o.kind() == FrameKind.START && o.name().equals("ram") -> {
+                    if (o.version() != RamRecord.VERSION) {
+                        throw new SavedStateException("the RAM stream is version " + o.version() + ", this VMM"
+                                + " migrates version " + RamRecord.VERSION + " (source and destination must be the same"
+                                + " Tern release)", o.offset());
+                    }
                     started = true; // the reader refuses a second "ram": names are unique
                     receivePart(ram, o.payload(), o.payloadOffset());
                 }
@@ -224,7 +179,7 @@ public final class MigrationDestination {
         }
     }
 
-    private static void receivePart(MigratingRam ram, byte[] payload, long offset) throws IOException {
+    private static void receivePart(RamReceiver ram, byte[] payload, long offset) throws IOException {
         var bytes = new ByteArrayInputStream(payload);
         try {
             ram.receive(new DataInputStream(bytes));
@@ -258,13 +213,6 @@ public final class MigrationDestination {
 
     private ConfigHeader header() {
         return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
-    }
-
-    private Optional<PageDecoder> decoder(String id) {
-        return plugins.find(ProviderKind.PAGE_CODEC, id).filter(i -> i.availability().available()).map(i -> {
-            PageCodecProvider p = (PageCodecProvider) i.provider();
-            return p.newDecoder(ValidatedConfig.of(id, p.configKeys(), Map.of()));
-        });
     }
 
     private static void refuse(Connection connection, Exception why) {

@@ -1,16 +1,17 @@
 package dev.tern.kernel.migration;
 
-import dev.tern.kernel.config.ValidatedConfig;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.memory.DirtyLog;
+import dev.tern.kernel.ram.CodecPlugins;
+import dev.tern.kernel.ram.PageCodecs;
+import dev.tern.kernel.ram.RamSender;
+import dev.tern.kernel.ram.RemoteRam;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.progress.Progress;
 import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.SavedStateWriter;
 import dev.tern.kernel.vm.VmState;
-import dev.tern.spi.codec.PageCodecProvider;
-import dev.tern.spi.codec.PageEncoder;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
 import dev.tern.spi.transport.Connection;
@@ -18,6 +19,7 @@ import dev.tern.spi.transport.RemoteMemoryConnection;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,14 +31,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The sending side of a live migration (iterative pre-copy, as QEMU's RAM migration).
  *
- * <p>Setup enables the dirty log with every page marked and opens the RAM stream. Each round syncs
- * the dirty log and sends those pages while the guest runs; after it the engine syncs again and
- * estimates the switch-over pause from the wire cost of the pages now dirty (bytes per page as
- * measured over the last round, compression included) and of the device state over the measured
- * bandwidth, plus what the destination said applying them will take ({@link DowntimeEstimate}).
- * Once that is within {@code downtime-limit} it pauses the guest, sends the last dirty pages and
- * every device section, waits for the destination's {@link WireMessage#READY}, commits and leaves the source in
- * {@link VmState#POSTMIGRATE}. A one-way transport ({@code file:}) has no handshake: writing
+ * <p>Setup enables the dirty log and opens the kernel's RAM page stream ({@link RamSender}, the same
+ * stream snapshots use), whose first pass covers every page. The rounds ({@link PreCopyRounds}) send
+ * while the guest runs, sync the dirty log and estimate the switch-over pause, until the estimate
+ * is within {@code downtime-limit}; then the {@link SwitchOver} pauses the guest, sends the last
+ * dirty pages and every device section and waits for the destination's {@link WireMessage#READY};
+ * the source commits and is left in {@link VmState#POSTMIGRATE}. Page codecs are plugins named by
+ * id ({@link CodecPlugins}): the {@code xbzrle} capability and the {@code compression} parameter. A one-way transport ({@code file:}) has no handshake: writing
  * everything completes the migration. Over a {@link RemoteMemoryConnection} pages go one-sided
  * into the destination's exposed RAM ({@link RemoteRam}) and only the rest uses the stream; each
  * round then ends by waiting for the destination's {@link WireMessage#APPLIED}, so the source never
@@ -65,27 +66,13 @@ public final class MigrationSource {
     private volatile long endNanos;
     private volatile long setupMs;
     private volatile long downtimeMs;
-    private volatile long expectedDowntimeMs;
-    private volatile long dirtyPagesRate;
-    private volatile long dirtySyncCount;
-    private volatile double bandwidth;
-    private volatile MigratingRam ram;
-    private volatile WireOutput wire;
-    private volatile PageEncoder xbzrle;
-    private volatile VcpuThrottle throttle;
-    private final List<DowntimeEstimate> estimates = new CopyOnWriteArrayList<>();
-    private volatile DestinationCost destinationCost = DestinationCost.UNKNOWN;
-    private volatile long deviceBytes;
     private volatile long destinationApplyMs;
-    private volatile long expectedApplyMs;
-    private final Map<String, Long> downtimePhases = new java.util.concurrent.ConcurrentSkipListMap<>();
-    private volatile ProgressBar progress;
-    private int highDirtyRounds;
-    private long transferNanos;
-    private long transferBytes;
-    private boolean pausedByUs;
+    private volatile RamSender ram;
+    private volatile WireOutput wire;
+    private volatile PreCopyRounds rounds;
+    private volatile SwitchOver switchOver;
+    private volatile Progress progress = Progress.NONE;
     private long guestHandedOverNanos;
-    private long switchStart;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
     public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
@@ -103,11 +90,11 @@ public final class MigrationSource {
     }
 
     /**
-     * Draws the migration's progress (sent bytes against what is still pending, throughput, dirty
-     * rate) on {@code bar} from the migration's thread; call before {@link #start}.
+     * Reports the migration's progress (sent bytes against what is still pending, with the dirty
+     * rate and round) to {@code listener} from the migration's thread; call before {@link #start}.
      */
-    public void showProgress(ProgressBar bar) {
-        progress = Objects.requireNonNull(bar, "bar");
+    public void showProgress(Progress listener) {
+        progress = Objects.requireNonNull(listener, "listener");
     }
 
     /** Changes the bandwidth limit of the running migration (bytes per second, 0 for none). */
@@ -116,6 +103,10 @@ public final class MigrationSource {
             throw new IllegalArgumentException("max-bandwidth must be >= 0, was " + bytesPerSecond);
         }
         maxBandwidth = bytesPerSecond;
+        PreCopyRounds r = rounds;
+        if (r != null) {
+            r.setMaxBandwidth(bytesPerSecond);
+        }
     }
 
     /** Runs the migration on a new thread; the future completes with the final stats. */
@@ -145,15 +136,31 @@ public final class MigrationSource {
 
     /** The current view ({@code info migrate}). */
     public MigrationStats stats() {
-        MigratingRam r = ram;
-        PageEncoder x = xbzrle;
+        RamSender r = ram;
+        PreCopyRounds p = rounds;
+        SwitchOver s = switchOver;
+        DowntimeEstimate last = p == null ? null : p.lastEstimate();
         long end = endNanos == 0 ? System.nanoTime() : endNanos;
-        return new MigrationStats(status, (end - startNanos) / 1_000_000, setupMs, downtimeMs, expectedDowntimeMs,
-                sentBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
-                r == null ? 0 : r.zeroPages(), r == null ? 0 : r.normalPages(), r == null ? 0 : r.lz4Pages(),
-                dirtyPagesRate, bandwidth * 8 / 1e6, dirtySyncCount, throttle == null ? 0 : throttle.percentage(),
-                x == null ? Map.of() : x.stats(), error, estimates.size(), expectedApplyMs, destinationApplyMs,
-                connection instanceof RemoteMemoryConnection, Map.copyOf(downtimePhases));
+        return new MigrationStats(status, (end - startNanos) / 1_000_000, setupMs, downtimeMs,
+                last == null ? 0 : last.millis(), sentBytes(), r == null ? 0 : r.remainingPages() * PAGE, ramTotal,
+                r == null ? 0 : r.counters().zeroPages(), r == null ? 0 : r.counters().normalPages(),
+                p == null ? 0 : p.dirtyPagesRate(), p == null ? 0 : p.bandwidth() * 8 / 1e6,
+                p == null ? 0 : p.dirtySyncCount(), p == null ? 0 : p.throttlePercentage(), codecStats(r), error,
+                p == null ? 0 : p.rounds(), last == null ? 0 : last.applyMs(), destinationApplyMs,
+                connection instanceof RemoteMemoryConnection, s == null ? Map.of() : s.phases());
+    }
+
+    private static Map<String, Map<String, Long>> codecStats(RamSender r) {
+        if (r == null) {
+            return Map.of();
+        }
+        var all = new java.util.LinkedHashMap<String, Map<String, Long>>();
+        r.codecs().stats().forEach((id, counters) -> {
+            var m = new java.util.LinkedHashMap<>(counters);
+            m.putIfAbsent("pages", r.counters().encodedPages(id));
+            all.put(id, m);
+        });
+        return all;
     }
 
     /**
@@ -161,14 +168,15 @@ public final class MigrationSource {
      * migration switch over (when it completed).
      */
     public List<DowntimeEstimate> estimates() {
-        return List.copyOf(estimates);
+        PreCopyRounds p = rounds;
+        return p == null ? List.of() : p.estimates();
     }
 
     /** Bytes put on the wire plus page bytes written one-sided. */
     private long sentBytes() {
         WireOutput w = wire;
-        MigratingRam r = ram;
-        return (w == null ? 0 : w.wireBytes()) + (r == null ? 0 : r.remoteBytes());
+        RamSender r = ram;
+        return (w == null ? 0 : w.wireBytes()) + (r == null ? 0 : r.counters().remoteBytes());
     }
 
     /**
@@ -182,13 +190,22 @@ public final class MigrationSource {
             enter(MigrationStatus.SETUP);
             SavedStateWriter ramStream = setup(log);
             enter(MigrationStatus.ACTIVE);
-            PageSet pending = iterate(ramStream);
+            var pending = rounds.run();
             enter(MigrationStatus.DEVICE);
-            switchOver(ramStream, pending, log);
-            downtimeMs = (guestHandedOverNanos - switchStart) / 1_000_000;
+            checkCancel();
+            rounds.stopThrottle();
+            switchOver = new SwitchOver(machine, ram, ramStream, wire, header());
+            switchOver.send(pending, this::harvestLast);
+            checkCancel();
+            if (connection.isBidirectional()) {
+                destinationApplyMs = switchOver.awaitReady(new WireInput(connection)) / 1_000_000;
+            }
+            commit();
+            machine.lifecycle().transition(VmState.POSTMIGRATE);
+            downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
             endNanos = System.nanoTime();
             enter(MigrationStatus.COMPLETED);
-            finishProgress("completed, downtime " + downtimeMs + " ms");
+            progress.finish("completed, downtime " + downtimeMs + " ms");
         } catch (Exception | Error e) {
             fail(e);
         } finally {
@@ -206,35 +223,90 @@ public final class MigrationSource {
         return stats();
     }
 
+    /** With no vCPU running, a plain harvest sees every write since the last sync. */
+    private void harvestLast(dev.tern.kernel.ram.PageSet pending) {
+        pending.addAll(machine.memory().dirtyLog().syncAndClear());
+        rounds.drainThrottle(pending);
+        rounds.countSync();
+    }
+
     private SavedStateWriter setup(DirtyLog log) throws IOException, MigrationException {
         if (!machine.lifecycle().state().equals(VmState.RUNNING) && machine.lifecycle().state() != VmState.PAUSED) {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
         }
         wire = new WireOutput(connection);
-        if (connection.isBidirectional()) {
-            destinationCost = DestinationCost.parse(new WireInput(connection).expect(WireMessage.COST));
-        }
         if (connection instanceof RemoteMemoryConnection remote) {
             // Pages are a memory copy away: compressing them would only cost time.
             var writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
-            ram = MigratingRam.remoteSender(machine.memory(), RemoteRam.register(remote, writable));
+            ram = RamSender.remote(machine.memory(), RemoteRam.register(remote, writable));
         } else {
-            xbzrle = config.xbzrle() ? encoder("xbzrle", Map.of("cache-size", Long.toString(config.xbzrleCacheSize())))
-                    : null;
-            PageEncoder lz4 = config.compression().equals("lz4") ? encoder("lz4", Map.of()) : null;
-            ram = MigratingRam.sender(machine.memory(), xbzrle, lz4);
+            ram = RamSender.of(machine.memory(), codecs());
         }
-        deviceBytes = deviceStateBytes();
-        if (config.autoConverge()) {
-            throttle = new VcpuThrottle(machine, log.pageCount());
-        }
-        log.enable();
-        log.markAll();
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
+        var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(), this::drawProgress);
+        driver.setMaxBandwidth(maxBandwidth);
+        deviceStateBytes(); // once cold, then measured warm: the switch-over runs it warm too
+        long t0 = System.nanoTime();
+        long deviceBytes = deviceStateBytes();
+        driver.expect(deviceBytes, System.nanoTime() - t0);
+        rounds = driver;
+        // Every later write must reach the log: enable it, then make each vCPU drop its cached write
+        // permissions (the sync's rendezvous) before the first pass reads any page.
+        log.enable();
+        machine.syncDirtyLog();
         ramStream.startLive(ram);
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
         checkCancel();
         return ramStream;
+    }
+
+    /** The codecs the configuration asks for, by plugin id. */
+    private PageCodecs codecs() {
+        var plugins = new CodecPlugins(this.plugins);
+        List<PageCodecs.Codec> list = new ArrayList<>();
+        try {
+            if (config.xbzrle()) {
+                list.add(plugins.encoder("xbzrle", config.xbzrleCacheSize()));
+            }
+            if (!config.compression().equals("none")) {
+                list.add(plugins.encoder(config.compression(), config.xbzrleCacheSize()));
+            }
+            return PageCodecs.of(list);
+        } catch (RuntimeException e) {
+            list.forEach(c -> c.encoder().close());
+            throw e;
+        }
+    }
+
+    private PreCopyRounds.Checks checks() {
+        return new PreCopyRounds.Checks() {
+            @Override
+            public void between() throws MigrationException {
+                checkCancel();
+                checkTimeout();
+            }
+
+            @Override
+            public void pace(long nanos) throws MigrationException {
+                try {
+                    // rate limiting, not synchronisation: a cancel ends the wait at once
+                    cancelled.await(nanos, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new MigrationException("interrupted");
+                }
+                checkCancel();
+            }
+
+            @Override
+            public void roundSent() throws IOException {
+                if (connection instanceof RemoteMemoryConnection) {
+                    // the destination copies what we wrote: never run a round ahead of it
+                    wire.flush(); // through to the wire: the round's last part carries the sync
+                    new WireInput(connection).expect(WireMessage.APPLIED);
+                }
+            }
+        };
     }
 
     /** The size of the device state now: a good guess of what the switch-over sends. */
@@ -260,203 +332,31 @@ public final class MigrationSource {
         return counter.bytes;
     }
 
-    private PageEncoder encoder(String id, Map<String, String> raw) {
-        PageCodecProvider p = plugins.require(PageCodecProvider.class, id);
-        return p.newEncoder(ValidatedConfig.of(id, p.configKeys(), raw));
-    }
-
     private ConfigHeader header() {
         return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
     }
 
-    /** Rounds until the estimate fits the downtime limit; returns the pages still to send. */
-    private PageSet iterate(SavedStateWriter ramStream) throws IOException, MigrationException {
-        long lastSync = System.nanoTime();
-        PageSet pending = sync();
-        while (true) {
-            long sentBefore = sentBytes();
-            sendRound(ramStream, pending);
-            long now = System.nanoTime();
-            PageSet next = sync();
-            long dirty = next.count();
-            autoConverge(dirty, sentBytes() - sentBefore);
-            dirtyPagesRate = (long) (dirty * 1e9 / Math.max(1, now - lastSync));
-            lastSync = now;
-            DowntimeEstimate estimate = new DowntimeEstimate(estimates.size() + 1, dirty, ram.bytesPerPage(),
-                    deviceBytes, expectedBandwidth(), destinationCost);
-            estimates.add(estimate);
-            expectedDowntimeMs = estimate.millis();
-            expectedApplyMs = estimate.applyMs();
-            if (estimate.fits(config.downtimeLimitMs())) {
-                return next;
-            }
-            checkTimeout();
-            pending = next;
-        }
-    }
-
-    private PageSet sync() {
-        dirtySyncCount++;
-        PageSet pages = PageSet.of(machine.syncDirtyLog());
-        if (throttle != null) {
-            throttle.drainInto(pages);
-        }
-        return pages;
-    }
-
-    /**
-     * QEMU's rule: when the guest dirtied more than half as many bytes as the round put on the wire,
-     * twice in a row, slow its vCPUs down (more).
-     */
-    private void autoConverge(long dirtyPages, long roundWireBytes) {
-        if (throttle == null) {
-            return;
-        }
-        if (dirtyPages * PAGE > roundWireBytes / 2) {
-            if (++highDirtyRounds >= 2) {
-                throttle.raise(MigrationConfig.THROTTLE_INITIAL, MigrationConfig.THROTTLE_INCREMENT);
-                highDirtyRounds = 0;
-            }
-        } else {
-            highDirtyRounds = 0;
-        }
-    }
-
     private void stopThrottle() throws InterruptedException {
-        if (throttle != null) {
-            throttle.close();
+        PreCopyRounds p = rounds;
+        if (p != null) {
+            p.stopThrottle();
         }
-    }
-
-    private void sendRound(SavedStateWriter ramStream, PageSet pages) throws IOException, MigrationException {
-        ram.beginRound(pages);
-        long partBytes = maxBandwidth > 0 ? Math.max(64 << 10, maxBandwidth / 20) : 4 << 20;
-        long t0 = System.nanoTime();
-        long b0 = sentBytes();
-        boolean done;
-        do {
-            done = ramStream.iterateLive(ram, partBytes);
-            drawProgress();
-            checkCancel();
-            checkTimeout();
-            throttle(t0, b0);
-        } while (!done);
-        ram.endRound();
-        if (connection instanceof RemoteMemoryConnection) {
-            // the destination copies what we wrote: never run a round ahead of it
-            ramStream.flush(); // through to the wire: the round's last part carries the sync
-            new WireInput(connection).expect(WireMessage.APPLIED);
-        }
-        transferNanos += System.nanoTime() - t0;
-        transferBytes += sentBytes() - b0;
-        bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
     }
 
     private void drawProgress() {
-        ProgressBar bar = progress;
-        if (bar != null) {
-            long sent = sentBytes();
-            bar.update(sent, sent + ram.pendingBytes(), String.format(java.util.Locale.ROOT, "dirty %.1f MB/s  iter %d",
-                    dirtyPagesRate * (double) PAGE / 1e6, estimates.size() + 1));
-        }
-    }
-
-    /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */
-    private void throttle(long t0, long b0) throws MigrationException {
-        long limit = maxBandwidth;
-        if (limit <= 0) {
-            return;
-        }
-        long due = (long) ((sentBytes() - b0) * 1e9 / limit);
-        long ahead = due - (System.nanoTime() - t0);
-        if (ahead > 0) {
-            try {
-                // rate limiting, not synchronisation: a cancel ends the wait at once
-                cancelled.await(ahead, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MigrationException("interrupted");
-            }
-            checkCancel();
-        }
-    }
-
-    /** Bytes per second: as measured, but never above {@code max-bandwidth}. */
-    private double expectedBandwidth() {
-        double bw = bandwidth;
-        if (maxBandwidth > 0) {
-            bw = bw <= 0 ? maxBandwidth : Math.min(bw, maxBandwidth);
-        }
-        return bw;
+        PreCopyRounds p = rounds;
+        long sent = sentBytes();
+        progress.update(sent, sent + ram.pendingBytes(), String.format(java.util.Locale.ROOT, "dirty %.1f MB/s  iter %d",
+                p.dirtyPagesRate() * (double) PAGE / 1e6, p.rounds() + 1));
     }
 
     private void checkTimeout() throws MigrationException {
         long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
         if (config.timeoutMs() > 0 && elapsedMs > config.timeoutMs()) {
+            DowntimeEstimate last = rounds.lastEstimate();
             throw new MigrationException("did not converge within " + config.timeoutMs() + " ms: expected downtime "
-                    + expectedDowntimeMs + " ms exceeds the limit of " + config.downtimeLimitMs() + " ms at "
-                    + dirtyPagesRate + " dirty pages/s");
-        }
-    }
-
-    private void switchOver(SavedStateWriter ramStream, PageSet pending, DirtyLog log)
-            throws IOException, MigrationException, InterruptedException {
-        checkCancel();
-        stopThrottle();
-        switchStart = System.nanoTime();
-        VmState state = machine.lifecycle().state();
-        if (state != VmState.RUNNING && state != VmState.PAUSED) {
-            throw new MigrationException("the guest stopped during the migration (" + state + ")");
-        }
-        if (state == VmState.RUNNING) {
-            machine.pause();
-            pausedByUs = true;
-        }
-        machine.lifecycle().transition(VmState.MIGRATING);
-        // No vCPU runs: a plain harvest sees every write since the last sync.
-        pending.addAll(log.syncAndClear());
-        if (throttle != null) {
-            throttle.drainInto(pending);
-        }
-        dirtySyncCount++;
-        long t1 = phase("1-pause-and-sync", switchStart);
-        ram.beginRound(pending);
-        ramStream.endLive(ram);
-        ramStream.finish();
-        wire.endStream();
-        long t2 = phase("2-last-pages", t1);
-        SavedStateWriter devices = new SavedStateWriter(wire, header());
-        for (StateSection<?> s : machine.sections()) {
-            devices.writeSection(s);
-        }
-        devices.finish();
-        wire.endStream();
-        long t3 = phase("3-devices", t2);
-        checkCancel();
-        if (connection.isBidirectional()) {
-            destinationApplyMs = parseNanos(new WireInput(connection).expect(WireMessage.READY)) / 1_000_000;
-        }
-        phase("4-await-ready", t3);
-        commit();
-        machine.lifecycle().transition(VmState.POSTMIGRATE);
-    }
-
-    /** Records the milliseconds since {@code from} under {@code name}; returns now. */
-    private long phase(String name, long from) {
-        long now = System.nanoTime();
-        downtimePhases.put(name, (now - from) / 1_000_000);
-        return now;
-    }
-
-    private static long parseNanos(String text) throws IOException {
-        try {
-            long n = Long.parseLong(text.strip());
-            if (n < 0) {
-                throw new NumberFormatException("negative");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IOException("migration wire: READY carries '" + text + "', not the apply time in nanoseconds", e);
+                    + (last == null ? "unknown" : last.millis() + " ms") + " exceeds the limit of "
+                    + config.downtimeLimitMs() + " ms at " + rounds.dirtyPagesRate() + " dirty pages/s");
         }
     }
 
@@ -489,7 +389,7 @@ public final class MigrationSource {
         if (byCancel) {
             enter(MigrationStatus.CANCELLING);
         }
-        if (!byCancel && connection.isOpen()) {
+        if (!byCancel && connection.isOpen() && wire != null) {
             try {
                 wire.control(WireMessage.ABORT, why);
             } catch (IOException | RuntimeException ignored) {
@@ -505,15 +405,8 @@ public final class MigrationSource {
         rollBack();
         error = why;
         endNanos = System.nanoTime();
-        finishProgress((byCancel ? "cancelled" : "failed") + ": " + why);
+        progress.finish((byCancel ? "cancelled" : "failed") + ": " + why);
         enter(byCancel ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
-    }
-
-    private void finishProgress(String summary) {
-        ProgressBar bar = progress;
-        if (bar != null) {
-            bar.finish(summary);
-        }
     }
 
     /** Puts the source back as it was before the migration. */
@@ -523,9 +416,9 @@ public final class MigrationSource {
         if (lifecycle.state() == VmState.MIGRATING) {
             lifecycle.transition(VmState.PAUSED);
         }
-        if (pausedByUs && lifecycle.state() == VmState.PAUSED) {
+        SwitchOver s = switchOver;
+        if (s != null && s.pausedByUs() && lifecycle.state() == VmState.PAUSED) {
             machine.resume();
-            pausedByUs = false;
         }
     }
 

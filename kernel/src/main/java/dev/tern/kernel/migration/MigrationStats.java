@@ -16,12 +16,12 @@ import java.util.Map;
  * @param ramTotal bytes of migratable (writable) RAM
  * @param duplicatePages pages sent as zero pages (flag only)
  * @param normalPages pages sent raw
- * @param lz4Pages pages sent LZ4-compressed
  * @param dirtyPagesRate pages dirtied per second, measured between the last two syncs
  * @param mbps wire throughput in megabits per second
  * @param dirtySyncCount dirty-log syncs so far
  * @param cpuThrottlePercentage how much auto-converge slows the guest now, percent of time stopped
- * @param xbzrle the XBZRLE encoder's counters (empty when the capability is off)
+ * @param codecs each page codec's counters by codec id ({@code pages}: pages it encoded; the rest as the
+ *               codec reports them, e.g. XBZRLE's cache misses); empty when no codec was used
  * @param error why the migration failed or was cancelled, or empty
  * @param rounds rounds of pages sent while the guest ran
  * @param expectedApplyMs the destination's part of {@code expectedDowntimeMs}
@@ -32,12 +32,14 @@ import java.util.Map;
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
-        long normalPages, long lz4Pages, long dirtyPagesRate, double mbps, long dirtySyncCount,
-        int cpuThrottlePercentage, Map<String, Long> xbzrle, String error, int rounds, long expectedApplyMs,
+        long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
+        int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds, long expectedApplyMs,
         long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs) {
 
     public MigrationStats {
-        xbzrle = Map.copyOf(xbzrle);
+        var copy = new java.util.LinkedHashMap<String, Map<String, Long>>();
+        codecs.forEach((id, counters) -> copy.put(id, Map.copyOf(counters)));
+        codecs = java.util.Collections.unmodifiableMap(copy);
         downtimePhasesMs = Map.copyOf(downtimePhasesMs);
     }
 
@@ -65,29 +67,30 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         line(sb, "duplicate", duplicatePages + " pages");
         line(sb, "normal", normalPages + " pages");
         line(sb, "normal bytes", normalPages * 4 + " kbytes");
-        line(sb, "lz4", lz4Pages + " pages");
         line(sb, "dirty sync count", Long.toString(dirtySyncCount));
         line(sb, "dirty pages rate", dirtyPagesRate + " pages");
         if (cpuThrottlePercentage > 0) {
             line(sb, "cpu throttle percentage", Integer.toString(cpuThrottlePercentage));
         }
-        if (!xbzrle.isEmpty()) {
-            xbzrleBlock(sb);
-        }
+        codecs.forEach((id, counters) -> codecBlock(sb, id, counters));
         if (!error.isEmpty()) {
             line(sb, "error", error);
         }
         return sb.toString();
     }
 
-    private void xbzrleBlock(StringBuilder sb) {
-        line(sb, "cache size", xbzrle.getOrDefault("cache-size", 0L) + " bytes");
-        line(sb, "xbzrle transferred", xbzrle.getOrDefault("bytes", 0L) / 1024 + " kbytes");
-        line(sb, "xbzrle pages", xbzrle.getOrDefault("pages", 0L) + " pages");
-        line(sb, "xbzrle cache miss", Long.toString(xbzrle.getOrDefault("cache-miss", 0L)));
-        line(sb, "xbzrle cache miss rate", hundredths(xbzrle.getOrDefault("cache-miss-rate", 0L)));
-        line(sb, "xbzrle encoding rate", hundredths(xbzrle.getOrDefault("encoding-rate", 0L)));
-        line(sb, "xbzrle overflow", Long.toString(xbzrle.getOrDefault("overflow", 0L)));
+    /** The counters of the codec {@code id} (empty when the migration did not use it). */
+    public Map<String, Long> codec(String id) {
+        return codecs.getOrDefault(id, Map.of());
+    }
+
+    /**
+     * One line per counter, {@code <codec> <counter>}; counters whose name ends in {@code -rate} are
+     * hundredths (QEMU's rates), as codecs report them.
+     */
+    private static void codecBlock(StringBuilder sb, String id, Map<String, Long> counters) {
+        new java.util.TreeMap<>(counters).forEach((key, v) -> line(sb, id + " " + key.replace('-', ' '),
+                key.endsWith("-rate") ? hundredths(v) : Long.toString(v)));
     }
 
     private static String millis(long ms) {

@@ -1,6 +1,7 @@
 package dev.tern.kernel.migration;
 
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.ram.PageSet;
 import dev.tern.kernel.memory.DirtyPages;
 
 import java.util.concurrent.CountDownLatch;

@@ -3,7 +3,8 @@ package dev.tern.kernel.migration;
 /**
  * The message kinds of the migration wire. Every message is {@code u8 kind, i32 length, payload}.
  * Source to destination: {@link #DATA}, {@link #STREAM_END}, {@link #ABORT}, {@link #COMMIT};
- * destination to source: {@link #COST}, {@link #APPLIED}, {@link #READY}, {@link #REFUSED}.
+ * destination to source: {@link #APPLIED}, {@link #READY}, {@link #REFUSED}. (Code 0x12, a destination
+ * cost report, is retired.)
  */
 enum WireMessage {
     /** Bytes of the current saved-state stream. */
@@ -21,8 +22,6 @@ enum WireMessage {
     READY(0x10),
     /** The destination refuses the stream; the payload is the reason in UTF-8. */
     REFUSED(0x11),
-    /** The destination's switch-over cost, measured on itself before the first round ({@link DestinationCost}). */
-    COST(0x12),
     /** One-sided RAM: everything the source announced so far is in guest RAM (answers a round's sync). */
     APPLIED(0x13);
 

@@ -2,7 +2,7 @@ package dev.tern.kernel.monitor;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
-import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.progress.Progress;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.cpu.Vcpu;
 import dev.tern.spi.memory.RamRegion;
@@ -36,19 +36,19 @@ public final class Monitor {
 
     private final Machine machine;
     private final SnapshotStore snapshots;
-    private final Function<String, ProgressBar> bars;
+    private final Function<String, Progress> bars;
     private final Map<String, MonitorCommand> commands = new TreeMap<>();
     private volatile boolean quit;
 
-    /** A monitor whose long saves draw a progress bar on the terminal, if there is one. */
+    /** A monitor whose long saves report no progress. */
     public Monitor(Machine machine, SnapshotStore snapshots) {
-        this(machine, snapshots, ProgressBar::onTerminal);
+        this(machine, snapshots, label -> Progress.NONE);
     }
 
     /**
-     * @param bars makes the progress bar of one save, given its label
+     * @param bars makes the progress listener of one save, given its label
      */
-    public Monitor(Machine machine, SnapshotStore snapshots, Function<String, ProgressBar> bars) {
+    public Monitor(Machine machine, SnapshotStore snapshots, Function<String, Progress> bars) {
         this.machine = machine;
         this.snapshots = snapshots;
         this.bars = bars;

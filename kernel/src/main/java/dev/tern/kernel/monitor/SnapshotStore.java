@@ -2,7 +2,7 @@ package dev.tern.kernel.monitor;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.SnapshotFiles;
-import dev.tern.kernel.progress.ProgressBar;
+import dev.tern.kernel.progress.Progress;
 import dev.tern.kernel.state.StateSource;
 
 import java.io.IOException;
@@ -42,7 +42,7 @@ public final class SnapshotStore {
     }
 
     /** Saves {@code machine} (not running) as snapshot {@code name}, RAM progress going to {@code bar}. */
-    public void save(String name, Machine machine, ProgressBar bar) throws IOException {
+    public void save(String name, Machine machine, Progress bar) throws IOException {
         files().save(machine, fileForWriting(name), bar);
     }
 

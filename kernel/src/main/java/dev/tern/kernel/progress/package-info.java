@@ -1,5 +1,5 @@
 /**
- * Progress display for long operations (snapshot saves, migrations) when a person is watching a
- * terminal; silent otherwise, so logs and test output stay clean.
+ * Progress of long operations (snapshot saves, migrations) as a listener; front ends decide how to
+ * show it (the CLI draws a bar on a terminal).
  */
 package dev.tern.kernel.progress;

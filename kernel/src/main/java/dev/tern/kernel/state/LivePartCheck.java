@@ -19,4 +19,10 @@ public interface LivePartCheck {
      * @throws IOException naming what is wrong
      */
     void check(DataInput in) throws IOException;
+
+    /**
+     * The oldest part version this section still reads; the newest is its
+     * {@link LiveSection#version()}. Parts of every version in between must mean the same to it.
+     */
+    int oldestVersion();
 }

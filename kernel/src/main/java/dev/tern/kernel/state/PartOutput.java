@@ -7,13 +7,18 @@ import java.io.DataOutputStream;
  * large blocks (RAM pages) straight to the {@link #payload()} instead of through an array.
  * {@link DataOutputStream} keeps no buffer of its own, so both paths stay in order.
  */
-final class PartOutput extends DataOutputStream {
+public final class PartOutput extends DataOutputStream {
 
     private final PayloadOutput payload;
 
     PartOutput(PayloadOutput payload) {
         super(payload);
         this.payload = payload;
+    }
+
+    /** Appends {@code len} bytes of {@code seg} from {@code offset} to the part, with no array in between. */
+    public void writeSegment(java.lang.foreign.MemorySegment seg, long offset, int len) {
+        payload.segment(seg, offset, len);
     }
 
     PayloadOutput payload() {

@@ -105,9 +105,10 @@ public final class SnapshotLoader {
                     }
                     case Frame.Open o -> {
                         LiveSection live = target(o, liveSections, "live");
-                        if (o.version() != live.version()) {
+                        int oldest = live instanceof LivePartCheck c ? c.oldestVersion() : live.version();
+                        if (o.version() < oldest || o.version() > live.version()) {
                             throw new SavedStateException(where(o.name(), o.instance()) + ": version " + o.version()
-                                    + " not in [" + live.version() + ", " + live.version() + "]", o.offset());
+                                    + " not in [" + oldest + ", " + live.version() + "]", o.offset());
                         }
                         check(live, o.name(), o.instance(), o.payload(), o.payloadOffset());
                         present.put(key(o.name(), o.instance()), true);

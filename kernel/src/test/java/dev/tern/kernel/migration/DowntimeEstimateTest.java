@@ -43,22 +43,4 @@ class DowntimeEstimateTest {
         assertEquals(0, new DowntimeEstimate(1, 0, 4104, 0, 0, DestinationCost.UNKNOWN).millis());
     }
 
-    @Test
-    void theApplyProbeMeasuresAPositiveFinitePageCostWithoutCodecs() throws IOException {
-        double nanos = ApplyCostProbe.pageNanos(id -> java.util.Optional.empty(), java.util.Optional.empty());
-        assertTrue(nanos > 0 && nanos < 1e9, "per-page apply cost " + nanos + " ns");
-    }
-
-    @Test
-    void costTravelsAsTextAndBadTextIsNamed() throws IOException {
-        var cost = new DestinationCost(123, 4.5, 67);
-        assertEquals(cost, DestinationCost.parse(cost.encode()));
-        IOException missing = assertThrows(IOException.class, () -> DestinationCost.parse("device-ns=1 page-ns=2"));
-        assertTrue(missing.getMessage().contains("fixed-ns"), missing.getMessage());
-        IOException negative = assertThrows(IOException.class,
-                () -> DestinationCost.parse("device-ns=-1 page-ns=2 fixed-ns=0"));
-        assertTrue(negative.getMessage().contains("bad COST"), negative.getMessage());
-        IOException junk = assertThrows(IOException.class, () -> DestinationCost.parse("nonsense"));
-        assertTrue(junk.getMessage().contains("NAME=VALUE"), junk.getMessage());
-    }
 }

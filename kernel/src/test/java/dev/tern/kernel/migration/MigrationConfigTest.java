@@ -32,7 +32,7 @@ class MigrationConfigTest {
         assertMessage(() -> MigrationConfig.DEFAULT.with("downtime-limit", "0"), "downtime-limit must be 1..");
         assertMessage(() -> MigrationConfig.DEFAULT.with("downtime-limit", "soon"), "'soon' is not a whole number");
         assertMessage(() -> MigrationConfig.DEFAULT.with("xbzrle-cache-size", "1K"), "at least one page");
-        assertMessage(() -> MigrationConfig.DEFAULT.with("compression", "zstd"), "none or lz4");
+        assertMessage(() -> MigrationConfig.DEFAULT.with("compression", "z std!"), "none or a page codec id");
         assertMessage(() -> MigrationConfig.DEFAULT.with("max-bandwidth", "-5"), "max-bandwidth");
         assertMessage(() -> MigrationConfig.DEFAULT.with("colour", "blue"), "unknown parameter 'colour'");
         assertMessage(() -> MigrationConfig.DEFAULT.withCapability("postcopy", true), "unknown capability 'postcopy'");

@@ -1,5 +1,9 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+
 import dev.tern.kernel.clock.MachineClock;
 import dev.tern.kernel.irq.IrqRouter;
 import dev.tern.kernel.memory.GuestRam;
@@ -131,26 +135,31 @@ class KernelSectionGoldenTest {
             ConfigHeader header = new ConfigHeader(current.machineType(), current.pageSize(), new SpiVersion(1, 0),
                     current.regions());
             SavedStateWriter w = new SavedStateWriter(out, header);
-            w.writeLive(new RamSection(ram), 8 * 4096);
+            w.writeLive(RamSender.of(ram), 8 * 4096);
             w.finish();
             now = out.toByteArray();
         }
-        Path golden = GOLDEN.fixture("ram", 1);
+        Path golden = GOLDEN.fixture("ram", RamRecord.VERSION);
         if (Boolean.getBoolean(GoldenEncoding.UPDATE_PROPERTY) && !Files.exists(golden)) {
             Files.createDirectories(golden.getParent());
             Files.write(golden, now);
         }
         assertTrue(Files.exists(golden), "section 'ram': no golden stream at " + golden);
-        byte[] expected = Files.readAllBytes(golden);
-        assertArrayEquals(expected, now, "section 'ram' instance 0 v1: stream differs from golden " + golden);
-        try (GuestRam target = smallRam()) {
-            target.writeU8(5, 0xff);
-            new SnapshotLoader(ConfigHeader.of("pc", target)).live(new RamSection(target))
-                    .load(StateSource.of(expected));
-            byte[] got = new byte[20 * 4096];
-            target.read(0, got, 0, 16 * 4096);
-            target.read(0x10_0000, got, 16 * 4096, 4 * 4096);
-            assertArrayEquals(expectedRam, got, "section 'ram': the golden stream did not restore the pages");
+        assertArrayEquals(Files.readAllBytes(golden), now, "section 'ram' instance 0 v" + RamRecord.VERSION
+                + ": stream differs from golden " + golden);
+        // Every older version still loads: snapshot files written before the one RAM stream included.
+        for (int v = RamRecord.OLDEST_VERSION; v <= RamRecord.VERSION; v++) {
+            byte[] expected = Files.readAllBytes(GOLDEN.fixture("ram", v));
+            try (GuestRam target = smallRam()) {
+                target.writeU8(5, 0xff);
+                new SnapshotLoader(ConfigHeader.of("pc", target)).live(RamReceiver.of(target))
+                        .load(StateSource.of(expected));
+                byte[] got = new byte[20 * 4096];
+                target.read(0, got, 0, 16 * 4096);
+                target.read(0x10_0000, got, 16 * 4096, 4 * 4096);
+                assertArrayEquals(expectedRam, got, "section 'ram': the v" + v + " golden stream did not restore the"
+                        + " pages");
+            }
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+
 import dev.tern.kernel.memory.GuestRam;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +34,7 @@ class OverlappedWriterTest {
     }
 
     private static void write(SavedStateWriter w, GuestRam ram) throws IOException {
-        w.writeLive(new RamSection(ram), 10 * 4096);
+        w.writeLive(RamSender.of(ram), 10 * 4096);
         w.writeSection(new TestSection<>("regs", Regs.class, new Regs(3, 4)));
         w.finish();
     }

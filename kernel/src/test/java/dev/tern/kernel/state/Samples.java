@@ -1,5 +1,9 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+
 import dev.tern.kernel.memory.GuestRam;
 
 import java.io.ByteArrayOutputStream;
@@ -46,7 +50,7 @@ final class Samples {
         uart.subsections.add(new TestSection.Sub<>("fifo", Fifo.class, new Fifo(new byte[] {9, 8}, 1)));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         SavedStateWriter w = new SavedStateWriter(bytes, ConfigHeader.of("pc", ram));
-        w.writeLive(new RamSection(ram), 1 << 20);
+        w.writeLive(RamSender.of(ram), 1 << 20);
         w.writeSection(uart);
         w.writeSection(clock(sampleClock()));
         w.finish();
@@ -55,7 +59,7 @@ final class Samples {
 
     /** A loader expecting what {@link #smallStream} writes. */
     static SnapshotLoader loaderFor(GuestRam ram, TestSection<?>... sections) {
-        SnapshotLoader l = new SnapshotLoader(ConfigHeader.of("pc", ram)).live(new RamSection(ram));
+        SnapshotLoader l = new SnapshotLoader(ConfigHeader.of("pc", ram)).live(RamReceiver.of(ram));
         for (TestSection<?> s : sections) {
             l.section(s);
         }

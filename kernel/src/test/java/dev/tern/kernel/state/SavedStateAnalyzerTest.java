@@ -38,7 +38,7 @@ class SavedStateAnalyzerTest {
             String report = SavedStateAnalyzer.fromTrailer(f);
             assertTrue(report.contains("machine 'pc', page size 4096, SPI " + dev.tern.spi.SpiVersion.CURRENT), report);
             assertTrue(report.contains("ram 0x0-0x3fff;") && report.contains("bios 0x10000-0x10fff ro;"), report);
-            assertTrue(report.matches("(?s).*\\n +1 +live +ram +0 +1 +\\d+ +\\d+ +\\(3 frames\\).*"), report);
+            assertTrue(report.matches("(?s).*\\n +1 +live +ram +0 +2 +\\d+ +\\d+ +\\(3 frames\\).*"), report);
             assertTrue(report.matches("(?s).*\\n +2 +full +uart16550 +0 +1 .*"), report);
             assertTrue(report.contains("        fcr : byte"), report);
             assertTrue(report.contains("        subsection 'fifo':") && report.contains("          bytes : byte[]"),
@@ -52,7 +52,7 @@ class SavedStateAnalyzerTest {
     void walkDecodesValuesWithoutTheTrailerOrClasses() throws IOException {
         try (GuestRam ram = Samples.smallRam()) {
             String report = SavedStateAnalyzer.walk(new ByteArrayInputStream(Samples.smallStream(ram)));
-            assertTrue(report.contains("START #1 ram instance 0 version 1"), report);
+            assertTrue(report.contains("START #1 ram instance 0 version 2"), report);
             assertTrue(report.contains("END #1 ram instance 0"), report);
             assertTrue(report.contains("    divisor : int = 12 (0xc)"), report);
             assertTrue(report.contains("      bytes : byte[] = [09 08]"), report);

@@ -1,5 +1,9 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+
 import dev.tern.kernel.memory.GuestRam;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -82,7 +86,7 @@ public class SavedStateBenchmark {
         Files.deleteIfExists(g.file);
         try (OutputStream out = Files.newOutputStream(g.file)) {
             SavedStateWriter w = SavedStateWriter.overlapped(out, ConfigHeader.of("pc", g.source));
-            w.writeLive(new RamSection(g.source), 8L << 20);
+            w.writeLive(RamSender.of(g.source), 8L << 20);
             w.writeSection(device(g));
             w.finish();
         }
@@ -101,7 +105,7 @@ public class SavedStateBenchmark {
     @Benchmark
     public int restoreFromFile(Guests g) throws IOException {
         TestSection<DeviceState> dev = device(g);
-        new SnapshotLoader(ConfigHeader.of("pc", g.target)).live(new RamSection(g.target)).section(dev)
+        new SnapshotLoader(ConfigHeader.of("pc", g.target)).live(RamReceiver.of(g.target)).section(dev)
                 .load(StateSource.of(g.file));
         return dev.loaded.size();
     }

@@ -1,5 +1,9 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+
 import dev.tern.kernel.memory.GuestRam;
 import dev.tern.spi.SpiVersion;
 import org.junit.jupiter.api.Test;
@@ -94,7 +98,7 @@ class SavedStateStreamTest {
             IllegalStateException dup = assertThrows(IllegalStateException.class,
                     () -> w.writeSection(Samples.uart(new Samples.Uart((byte) 0, (byte) 0, (byte) 0, 1))));
             assertEquals("section 'uart16550' instance 0 written twice", dup.getMessage());
-            RamSection rs = new RamSection(ram);
+            RamSender rs = RamSender.of(ram);
             w.startLive(rs);
             assertThrows(IllegalStateException.class, w::finish);
             w.endLive(rs);

@@ -9,7 +9,6 @@ import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorCommand;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.progress.ProgressBar;
 
 import java.io.PrintStream;
 import java.util.List;

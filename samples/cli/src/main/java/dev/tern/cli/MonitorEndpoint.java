@@ -26,7 +26,7 @@ final class MonitorEndpoint implements AutoCloseable {
         if (where.equals("none")) {
             return new MonitorEndpoint(null);
         }
-        Monitor monitor = new Monitor(machine, snapshots);
+        Monitor monitor = new Monitor(machine, snapshots, ProgressBar::onTerminal);
         new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
         if (where.equals("stdio")) {
             if (serial.equals("stdio")) {

@@ -8,7 +8,6 @@ import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.SnapshotFiles;
 import dev.tern.kernel.monitor.SnapshotStore;
-import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;

@@ -9,7 +9,6 @@ import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.vm.VmState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -165,10 +164,10 @@ class LiveMigrationTest {
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
             assertTrue(stats.dirtySyncCount() >= 2, stats.render());
             if (xbzrle.equals("on") && !stats.oneSided()) {
-                assertTrue(stats.xbzrle().containsKey("cache-miss"), stats.render());
+                assertTrue(stats.codec("xbzrle").containsKey("cache-miss"), stats.render());
             }
             if (compression.equals("lz4") && !stats.oneSided()) {
-                assertTrue(stats.lz4Pages() > 0, stats.render());
+                assertTrue(stats.codec("lz4").getOrDefault("pages", 0L) > 0, stats.render());
             }
             long atSwitch = source.vcpus().getFirst().instructionCount();
             assertTrue(atSwitch < LIMIT, "the source reached the limit before switching over");

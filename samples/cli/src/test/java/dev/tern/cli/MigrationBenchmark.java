@@ -64,7 +64,7 @@ public final class MigrationBenchmark {
             System.out.printf(Locale.ROOT, "| %s %s | %s | xbzrle %s | %s | %d ms | %d ms (est. %s ms) | %.1f MiB | %d | %d | %s |%n",
                     guest, argv[1], argv[2], argv[3], argv.length > 4 ? argv[4] : "unlimited", s.totalMs(),
                     s.downtimeMs(), s.expectedDowntimeMs() == Long.MAX_VALUE ? "-" : Long.toString(s.expectedDowntimeMs()),
-                    s.ramTransferred() / 1048576.0, s.rounds(), s.xbzrle().getOrDefault("pages", 0L),
+                    s.ramTransferred() / 1048576.0, s.rounds(), s.codec("xbzrle").getOrDefault("pages", 0L),
                     s.status().label());
         }
         System.exit(0);

@@ -74,7 +74,7 @@ class MigrationConvergenceTest {
             assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
             LiveMigrationTest.assertSwitchOverFollowedTheEstimates(migration, stats, XBZRLE_100M.downtimeLimitMs());
-            long xbzrlePages = stats.xbzrle().getOrDefault("pages", 0L);
+            long xbzrlePages = stats.codec("xbzrle").getOrDefault("pages", 0L);
             assertTrue(xbzrlePages >= 16384, "the rewritten pages went as XBZRLE deltas: " + stats.render());
             var last = migration.estimates().getLast();
             assertTrue(last.dirtyPages() >= 8192, "the guest still rewrote its 64 MiB when it switched over: " + last);

@@ -10,7 +10,6 @@ import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.config.ValidatedConfig;
 import dev.tern.kernel.machine.SnapshotFiles;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.spi.Config;
 import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.Listener;

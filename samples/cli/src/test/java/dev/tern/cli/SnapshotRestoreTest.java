@@ -1,6 +1,5 @@
 package dev.tern.cli;
 
-import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.state.SavedStateAnalyzer;
 import picocli.CommandLine;
 import org.junit.jupiter.api.Test;

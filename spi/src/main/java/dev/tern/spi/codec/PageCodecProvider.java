@@ -11,4 +11,15 @@ public interface PageCodecProvider extends Provider {
 
     /** Starts a decoding session. */
     PageDecoder newDecoder(Config config);
+
+    /**
+     * Whether encoded pages are deltas against the page the receiver already holds (XBZRLE), as
+     * opposed to standalone compression (LZ4). The RAM stream uses a delta codec only for pages it
+     * has sent before, and lets its encoder return 0 for a page the receiver already holds as is.
+     *
+     * @since SPI 1.2
+     */
+    default boolean delta() {
+        return false;
+    }
 }

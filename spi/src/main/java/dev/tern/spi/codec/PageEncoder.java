@@ -10,7 +10,8 @@ public interface PageEncoder extends AutoCloseable {
      * Encodes the page at guest address {@code gpa} (of {@link dev.tern.spi.memory.GuestMemory#PAGE_SIZE}
      * bytes) into {@code out}.
      *
-     * @return the number of bytes written, or {@code -1} when this codec cannot help (a cache miss,
+     * @return the number of bytes written; {@code 0} only from a {@linkplain PageCodecProvider#delta() delta}
+     *         codec whose receiver already holds the page as it is (nothing needs sending); or {@code -1} when this codec cannot help (a cache miss,
      *         an encoding no smaller than the page): the caller then sends the page another way, and
      *         {@code out}'s position is unchanged
      */

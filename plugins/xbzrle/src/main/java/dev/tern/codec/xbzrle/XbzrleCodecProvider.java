@@ -34,6 +34,12 @@ public final class XbzrleCodecProvider implements PageCodecProvider {
         return KEYS;
     }
 
+    /** A delta against the page the destination holds. */
+    @Override
+    public boolean delta() {
+        return true;
+    }
+
     @Override
     public PageEncoder newEncoder(Config config) {
         long size = config.size(CACHE_SIZE);

@@ -1,4 +1,4 @@
-package dev.tern.kernel.migration;
+package dev.tern.kernel.ram;
 
 import dev.tern.codec.lz4.Lz4CodecProvider;
 import dev.tern.codec.xbzrle.XbzrleEncoder;
@@ -23,8 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Lives with the CLI tests because it needs the codec plugins, which the kernel does not depend on. */
-class MigratingRamTest {
+/**
+ * The RAM page stream with the real codec plugins (it lives with the CLI tests because the kernel
+ * does not depend on them).
+ */
+class RamStreamTest {
 
     private static final int PAGE = 4096;
     private static final int PAGES = 64;
@@ -54,12 +57,19 @@ class MigratingRamTest {
         return PageSet.of(m.dirtyLog().syncAndClear());
     }
 
-    /** A setup or complete part as bytes (the same framing the apply-cost probe uses). */
-    private static byte[] part(MigratingRam ram, boolean setup) throws IOException {
-        return ApplyCostProbe.part(ram, setup);
+    /** A setup or complete part as bytes. */
+    private static byte[] part(RamSender ram, boolean setup) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        var out = new DataOutputStream(bytes);
+        if (setup) {
+            ram.setup(out);
+        } else {
+            ram.complete(out);
+        }
+        return bytes.toByteArray();
     }
 
-    private static void deliver(MigratingRam receiver, byte[] part) throws IOException {
+    private static void deliver(RamReceiver receiver, byte[] part) throws IOException {
         var in = new ByteArrayInputStream(part);
         receiver.receive(new DataInputStream(in));
         assertEquals(0, in.available(), "the part was read to its end");
@@ -89,20 +99,16 @@ class MigratingRamTest {
         PageEncoder xbzrle = new XbzrleEncoder(1 << 20);
         PageEncoder lz4 = new Lz4CodecProvider().newEncoder(
                 ValidatedConfig.of("lz4", new Lz4CodecProvider().configKeys(), Map.of()));
-        MigratingRam sender = MigratingRam.sender(src, xbzrle, lz4);
-        MigratingRam receiver = MigratingRam.receiver(dst, MigratingRamTest::decoders, java.util.List.of());
+        RamSender sender = RamSender.of(src, PageCodecs.of(java.util.List.of(
+                new PageCodecs.Codec("lz4", false, lz4), new PageCodecs.Codec("xbzrle", true, xbzrle))));
+        RamReceiver receiver = RamReceiver.of(dst, RamStreamTest::decoders, java.util.List.of());
+        dst.write(3L * PAGE, new byte[] {1, 2, 3}, 0, 3); // the layout record makes the receiver's RAM zero
         deliver(receiver, part(sender, true));
-
-        int[] everything = new int[PAGES];
-        for (int i = 0; i < PAGES; i++) {
-            everything[i] = i;
-        }
-        sender.beginRound(pages(src, everything));
-        deliver(receiver, part(sender, false));
+        deliver(receiver, part(sender, false)); // the first pass, over every page
         sender.endRound();
         assertArrayEquals(contents(src), contents(dst), "after the bulk round");
-        assertEquals(PAGES / 2, sender.zeroPages());
-        assertTrue(sender.lz4Pages() > 0, "sparse pages went LZ4");
+        assertEquals(PAGES / 2, sender.counters().zeroPages());
+        assertTrue(sender.counters().encodedPages("lz4") > 0, "sparse pages went LZ4");
 
         for (int round = 0; round < 3; round++) {
             src.writeU32(2L * PAGE + 8 * round, 0xCAFE0000 | round);   // small change: XBZRLE delta
@@ -113,54 +119,50 @@ class MigratingRamTest {
             sender.endRound();
             assertArrayEquals(contents(src), contents(dst), "after round " + round);
         }
-        assertTrue(sender.xbzrlePages() > 0, "later rounds used XBZRLE deltas");
-        assertTrue(sender.unchangedPages() > 0, "a re-sent but unchanged page costs nothing");
+        assertTrue(sender.counters().encodedPages("xbzrle") > 0, "later rounds used XBZRLE deltas");
+        assertTrue(sender.counters().unchangedPages() > 0, "a re-sent but unchanged page costs nothing");
         assertEquals(0, sender.remainingPages());
     }
 
     @Test
     void hostilePartsAreRefusedNamingThePage() throws Exception {
-        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty(), java.util.List.of());
-        assertRefused(receiver, words(0x200000L | MigratingRam.ZERO, 0x8), "outside this machine's writable RAM");
-        assertRefused(receiver, words(0x1000L | 0x40, 0x8), "unknown flags 0x40");
-        assertRefused(receiver, words(0x1000L | MigratingRam.XBZRLE, 0x8), "did not announce that codec");
-        var layout = new ByteArrayOutputStream();
-        var out = new DataOutputStream(layout);
-        out.writeLong(MigratingRam.LAYOUT);
-        out.writeInt(1);
-        out.writeShort(3);
-        out.write("ram".getBytes());
-        out.writeLong(0);
-        out.writeLong((long) PAGES * PAGE);
+        RamReceiver receiver = RamReceiver.of(ram(), id -> Optional.empty(), java.util.List.of());
+        assertRefused(receiver, words(0x200000L | RamRecord.ZERO, 0x8), "outside this machine's writable RAM");
+        assertRefused(receiver, words(0x1000L | 0x400, 0x8), "unknown kind 0x400");
+        assertRefused(receiver, words(0x1000L | RamRecord.ENCODED, 0x8), "but the stream named 0 codecs");
+        var codecs = new ByteArrayOutputStream();
+        var out = new DataOutputStream(codecs);
+        out.writeLong(RamRecord.CODECS);
         out.writeByte(1);
         out.writeUTF("zstd");
-        out.writeLong(MigratingRam.END_OF_PART);
-        assertRefused(receiver, layout.toByteArray(), "page codec 'zstd', unknown to this VMM");
+        out.writeLong(RamRecord.END_OF_PART);
+        assertRefused(receiver, codecs.toByteArray(), "page codec 'zstd', which no installed plugin provides");
+        assertRefused(receiver, words(RamRecord.CODECS, 0), "names 0 page codecs");
     }
 
     @Test
     void oneSidedRamIsRefusedWithoutExposedMemoryAndExcludesStreamPages() throws Exception {
-        assertRefused(MigratingRam.receiver(ram(), id -> Optional.empty(), java.util.List.of()),
-                words(MigratingRam.REMOTE, MigratingRam.END_OF_PART), "exposes no memory");
-        assertRefused(MigratingRam.receiver(ram(), id -> Optional.empty(), exposed()),
-                words(MigratingRam.REMOTE_DONE, 0, MigratingRam.END_OF_PART), "did not announce one-sided RAM");
-        MigratingRam receiver = MigratingRam.receiver(ram(), id -> Optional.empty(), exposed());
-        deliver(receiver, words(MigratingRam.REMOTE, MigratingRam.END_OF_PART));
+        assertRefused(RamReceiver.of(ram(), id -> Optional.empty(), java.util.List.of()),
+                words(RamRecord.REMOTE, RamRecord.END_OF_PART), "exposes no memory");
+        assertRefused(RamReceiver.of(ram(), id -> Optional.empty(), exposed()),
+                words(RamRecord.REMOTE_DONE, 0, RamRecord.END_OF_PART), "did not announce one-sided RAM");
+        RamReceiver receiver = RamReceiver.of(ram(), id -> Optional.empty(), exposed());
+        deliver(receiver, words(RamRecord.REMOTE, RamRecord.END_OF_PART));
         assertTrue(receiver.remoteAnnounced());
-        assertRefused(receiver, words(0x1000L | MigratingRam.ZERO, MigratingRam.END_OF_PART), "announced one-sided RAM");
+        assertRefused(receiver, words(0x1000L | RamRecord.ZERO, RamRecord.END_OF_PART), "announced one-sided RAM");
         assertTrue(!receiver.remoteComplete());
-        assertRefused(receiver, words(0x3F000L | MigratingRam.REMOTE_RUN, 2L << 32, MigratingRam.END_OF_PART),
+        assertRefused(receiver, words(0x3F000L | RamRecord.REMOTE_RUN, 2L << 32, RamRecord.END_OF_PART),
                 "does not lie within one writable region");
-        deliver(receiver, words(MigratingRam.REMOTE_DONE, 3, MigratingRam.END_OF_PART));
+        deliver(receiver, words(RamRecord.REMOTE_DONE, 3, RamRecord.END_OF_PART));
         assertTrue(receiver.remoteComplete());
     }
 
     @Test
     void aLayoutOfAnotherSizeIsRefused() throws Exception {
         GuestRam bigger = GuestRam.builder().ram("ram", 0, 2L * PAGES * PAGE).build();
-        byte[] setup = part(MigratingRam.sender(bigger, null, null), true);
+        byte[] setup = part(RamSender.of(bigger), true);
         IOException e = assertThrows(IOException.class,
-                () -> deliver(MigratingRam.receiver(ram(), id -> Optional.empty(), java.util.List.of()), setup));
+                () -> deliver(RamReceiver.of(ram(), id -> Optional.empty(), java.util.List.of()), setup));
         assertTrue(e.getMessage().contains("does not match this machine's"), e.getMessage());
     }
 
@@ -173,7 +175,7 @@ class MigratingRamTest {
         return b.toByteArray();
     }
 
-    private static void assertRefused(MigratingRam receiver, byte[] part, String expected) {
+    private static void assertRefused(RamReceiver receiver, byte[] part, String expected) {
         IOException e = assertThrows(IOException.class, () -> deliver(receiver, part));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }

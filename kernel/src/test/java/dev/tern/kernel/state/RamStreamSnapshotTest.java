@@ -1,5 +1,9 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+
 import dev.tern.kernel.memory.GuestRam;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class RamSectionTest {
+class RamStreamSnapshotTest {
 
     private static final int PAGE = 4096;
 
@@ -28,7 +32,7 @@ class RamSectionTest {
     private static byte[] save(GuestRam ram, long partBytes) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SavedStateWriter w = new SavedStateWriter(out, ConfigHeader.of("pc", ram));
-        w.writeLive(new RamSection(ram), partBytes);
+        w.writeLive(RamSender.of(ram), partBytes);
         w.finish();
         return out.toByteArray();
     }
@@ -53,7 +57,7 @@ class RamSectionTest {
                     "4 non-zero pages of 64, nothing else");
 
             dst.writeU32(0, 0xFFFFFFFF);
-            new SnapshotLoader(ConfigHeader.of("pc", dst)).live(new RamSection(dst)).load(StateSource.of(stream));
+            new SnapshotLoader(ConfigHeader.of("pc", dst)).live(RamReceiver.of(dst)).load(StateSource.of(stream));
             byte[] a = new byte[64 * PAGE];
             byte[] b = new byte[64 * PAGE];
             src.read(0, a, 0, a.length);
@@ -73,7 +77,7 @@ class RamSectionTest {
             Map<String, Object> t = SavedStateAnalyzerTest.trailer(stream);
             Map<?, ?> ram = (Map<?, ?>) ((List<?>) t.get("sections")).getFirst();
             assertEquals(1L + 8 + 1, ram.get("parts"), "START, 8 PARTs of 2 pages, END");
-            new SnapshotLoader(ConfigHeader.of("pc", dst)).live(new RamSection(dst)).load(StateSource.of(stream));
+            new SnapshotLoader(ConfigHeader.of("pc", dst)).live(RamReceiver.of(dst)).load(StateSource.of(stream));
             for (int p = 0; p < 16; p++) {
                 assertEquals(p + 1, dst.readU64((long) p * PAGE));
             }
@@ -83,15 +87,16 @@ class RamSectionTest {
     @Test
     void zeroRecordsClearPagesAndPendingBytesShrink() throws IOException {
         try (GuestRam dst = ram(4)) {
-            RamSection s = new RamSection(dst);
-            assertEquals(0, s.pendingBytes(), "no pass before setup");
-            s.setup(new DataOutputStream(new ByteArrayOutputStream()));
-            assertEquals(4L * (8 + PAGE), s.pendingBytes());
+            RamSender sender = RamSender.of(dst);
+            assertEquals(0, sender.pendingBytes(), "no pass before setup");
+            sender.setup(new DataOutputStream(new ByteArrayOutputStream()));
+            assertEquals(4L * (8 + PAGE), sender.pendingBytes());
+            RamReceiver s = RamReceiver.of(dst);
             dst.writeU32(2L * PAGE, 7);
             ByteArrayOutputStream part = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(part);
-            out.writeLong(2L * PAGE | RamSection.ZERO);
-            out.writeLong(RamSection.END_OF_PART);
+            out.writeLong(2L * PAGE | RamRecord.ZERO);
+            out.writeLong(RamRecord.END_OF_PART);
             s.receive(new DataInputStream(new java.io.ByteArrayInputStream(part.toByteArray())));
             assertEquals(0, dst.readU32(2L * PAGE));
         }
@@ -100,19 +105,19 @@ class RamSectionTest {
     @Test
     void pagesOutsideWritableRamAndForeignLayoutsAreRefused() throws IOException {
         try (GuestRam dst = ram(4); GuestRam bigger = ram(8)) {
-            RamSection s = new RamSection(dst);
+            RamReceiver s = RamReceiver.of(dst);
             for (long addr : new long[] {4L * PAGE, 0x100000, -PAGE}) {
                 ByteArrayOutputStream part = new ByteArrayOutputStream();
                 DataOutputStream out = new DataOutputStream(part);
-                out.writeLong(addr | RamSection.NORMAL);
+                out.writeLong(addr | RamRecord.NORMAL);
                 out.write(new byte[PAGE]);
-                out.writeLong(RamSection.END_OF_PART);
+                out.writeLong(RamRecord.END_OF_PART);
                 IOException e = assertThrows(IOException.class,
                         () -> s.check(new DataInputStream(new java.io.ByteArrayInputStream(part.toByteArray()))));
                 assertTrue(e.getMessage().contains("outside this machine's writable RAM"), e.getMessage());
             }
             ByteArrayOutputStream setup = new ByteArrayOutputStream();
-            new RamSection(bigger).setup(new DataOutputStream(setup));
+            RamSender.of(bigger).setup(new DataOutputStream(setup));
             IOException e = assertThrows(IOException.class,
                     () -> s.check(new DataInputStream(new java.io.ByteArrayInputStream(setup.toByteArray()))));
             assertTrue(e.getMessage().contains("does not match"), e.getMessage());

@@ -1,4 +1,4 @@
-package dev.tern.kernel.progress;
+package dev.tern.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Not thread-safe: one operation drives one bar.
  */
-public final class ProgressBar {
+public final class ProgressBar implements dev.tern.kernel.progress.Progress {
 
     private static final long DEFAULT_INTERVAL_NANOS = 200_000_000L;
     private static final int WIDTH = 20;
@@ -65,6 +65,7 @@ public final class ProgressBar {
      * @param totalBytes the expected total; may grow (a migration's dirty pages), 0 if unknown
      * @param extra appended to the line, e.g. {@code "dirty 12.0 MB/s"}; may be empty
      */
+    @Override
     public void update(long doneBytes, long totalBytes, String extra) {
         long now = nanoClock.getAsLong();
         long elapsed = now - lastDrawNanos;
@@ -80,6 +81,7 @@ public final class ProgressBar {
     }
 
     /** Ends the bar with a final line (and a newline), e.g. {@code "completed in 1.2 s"}. */
+    @Override
     public void finish(String summary) {
         if (!drawn && intervalNanos == Long.MAX_VALUE) {
             return;

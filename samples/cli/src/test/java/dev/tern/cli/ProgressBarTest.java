@@ -1,4 +1,4 @@
-package dev.tern.kernel.progress;
+package dev.tern.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

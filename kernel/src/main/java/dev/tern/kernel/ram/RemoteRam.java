@@ -1,4 +1,4 @@
-package dev.tern.kernel.migration;
+package dev.tern.kernel.ram;
 
 import dev.tern.spi.memory.RamRegion;
 import dev.tern.spi.transport.RemoteMemoryConnection;
@@ -18,10 +18,10 @@ import java.util.List;
  * the last pages); its guest has never run, and a failed migration leaves the machine FAILED, to
  * be discarded.
  */
-final class RemoteRam {
+public final class RemoteRam {
 
     /** Pages per one-sided write at most: one transport chunk. */
-    static final int RUN_PAGES = (int) (RemoteMemoryConnection.CHUNK_SIZE / dev.tern.spi.memory.GuestMemory.PAGE_SIZE);
+    public static final int RUN_PAGES = (int) (RemoteMemoryConnection.CHUNK_SIZE / dev.tern.spi.memory.GuestMemory.PAGE_SIZE);
 
     private final RemoteMemoryConnection connection;
     private final List<Integer> ids;
@@ -32,7 +32,7 @@ final class RemoteRam {
     }
 
     /** The exposed name of the {@code index}-th writable region. */
-    static String regionName(int index) {
+    public static String regionName(int index) {
         return "ram" + index;
     }
 
@@ -40,7 +40,7 @@ final class RemoteRam {
      * The source's side: registers the destination's exposed copy of every writable region (the
      * destination answers while it reads the stream).
      */
-    static RemoteRam register(RemoteMemoryConnection connection, List<RamRegion> writable) throws IOException {
+    public static RemoteRam register(RemoteMemoryConnection connection, List<RamRegion> writable) throws IOException {
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < writable.size(); i++) {
             ids.add(connection.register(regionName(i), writable.get(i).length()));
@@ -52,7 +52,7 @@ final class RemoteRam {
      * The destination's side: exposes a zero-filled region per writable RAM region, mapped in
      * {@code arena}, before it reads anything, so the source's registrations find them.
      */
-    static List<MemorySegment> expose(RemoteMemoryConnection connection, List<RamRegion> writable, Arena arena)
+    public static List<MemorySegment> expose(RemoteMemoryConnection connection, List<RamRegion> writable, Arena arena)
             throws IOException {
         List<MemorySegment> regions = new ArrayList<>();
         for (int i = 0; i < writable.size(); i++) {
@@ -62,12 +62,12 @@ final class RemoteRam {
     }
 
     /** Writes {@code bytes} (a slice of the source's region {@code index}) at {@code offset} of the peer's copy. */
-    void write(int index, long offset, MemorySegment bytes) throws IOException {
+    public void write(int index, long offset, MemorySegment bytes) throws IOException {
         connection.write(ids.get(index), offset, bytes);
     }
 
     /** Makes every write so far visible to the destination ahead of the stream bytes that follow. */
-    void flush() throws IOException {
+    public void flush() throws IOException {
         connection.flush();
     }
 }

@@ -1,0 +1,217 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.ram.PageSet;
+import dev.tern.kernel.ram.RamSender;
+import dev.tern.kernel.state.SavedStateWriter;
+import dev.tern.spi.memory.GuestMemory;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
+
+/**
+ * The round driver of a pre-copy migration: sends a round of pages while the guest runs, syncs the
+ * dirty log, estimates the switch-over pause ({@link DowntimeEstimate}), and goes again until the
+ * estimate fits {@code downtime-limit}. Owns the wire-bandwidth measure, the {@code max-bandwidth}
+ * pacing and auto-converge (QEMU's rule).
+ */
+final class PreCopyRounds {
+
+    private static final int PAGE = GuestMemory.PAGE_SIZE;
+
+    /** What the rounds must check between parts: a cancel, the time-out, a one-sided round's answer. */
+    interface Checks {
+        void between() throws MigrationException;
+
+        /** Waits out {@code nanos} of pacing, ended early by a cancel. */
+        void pace(long nanos) throws MigrationException;
+
+        /** After a round: wait for the destination when it must not be outrun (one-sided RAM). */
+        void roundSent() throws IOException;
+    }
+
+    private final Machine machine;
+    private final RamSender ram;
+    private final SavedStateWriter stream;
+    private final MigrationConfig config;
+    private final LongSupplier sentBytes;
+    private final Checks checks;
+    private final VcpuThrottle throttle;
+    private final List<DowntimeEstimate> estimates = new CopyOnWriteArrayList<>();
+    private final Runnable progress;
+    private volatile long maxBandwidth;
+    private volatile double bandwidth;
+    private volatile long dirtyPagesRate;
+    private volatile long dirtySyncCount;
+    private long deviceBytes;
+    private long deviceNanos;
+    private int highDirtyRounds;
+    private long transferNanos;
+    private long transferBytes;
+
+    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config,
+            LongSupplier sentBytes, Checks checks, Runnable progress) {
+        this.machine = machine;
+        this.ram = ram;
+        this.stream = stream;
+        this.config = config;
+        this.sentBytes = sentBytes;
+        this.checks = checks;
+        this.progress = progress;
+        this.maxBandwidth = config.maxBandwidth();
+        this.throttle = config.autoConverge() ? new VcpuThrottle(machine, ram.pageCount()) : null;
+    }
+
+    /** What the estimate counts besides the pages: the device state's size and what encoding it took. */
+    void expect(long deviceBytes, long deviceNanos) {
+        this.deviceBytes = deviceBytes;
+        this.deviceNanos = deviceNanos;
+    }
+
+    void setMaxBandwidth(long bytesPerSecond) {
+        maxBandwidth = bytesPerSecond;
+    }
+
+    /**
+     * Runs rounds — the first is the RAM stream's own pass over every page, begun by its setup —
+     * until the estimate fits; returns the pages dirty since the last round.
+     */
+    PageSet run() throws IOException, MigrationException {
+        long lastSync = System.nanoTime();
+        while (true) {
+            long sentBefore = sentBytes.getAsLong();
+            sendRound();
+            long now = System.nanoTime();
+            PageSet next = sync();
+            long dirty = next.count();
+            autoConverge(dirty, sentBytes.getAsLong() - sentBefore);
+            dirtyPagesRate = (long) (dirty * 1e9 / Math.max(1, now - lastSync));
+            lastSync = now;
+            DowntimeEstimate estimate = new DowntimeEstimate(estimates.size() + 1, dirty, ram.counters().bytesPerPage(),
+                    deviceBytes, expectedBandwidth(),
+                    new DestinationCost(deviceNanos, ram.counters().nanosPerPage(), 0));
+            estimates.add(estimate);
+            if (estimate.fits(config.downtimeLimitMs())) {
+                return next;
+            }
+            checks.between();
+            ram.beginRound(next);
+        }
+    }
+
+    private PageSet sync() {
+        dirtySyncCount++;
+        PageSet pages = PageSet.of(machine.syncDirtyLog());
+        drainThrottle(pages);
+        return pages;
+    }
+
+    /** Adds the pages the throttle's stops harvested to {@code pages}. */
+    void drainThrottle(PageSet pages) {
+        if (throttle != null) {
+            throttle.drainInto(pages);
+        }
+    }
+
+    /** Counts a sync made outside the rounds (the switch-over's). */
+    void countSync() {
+        dirtySyncCount++;
+    }
+
+    private void sendRound() throws IOException, MigrationException {
+        long partBytes = maxBandwidth > 0 ? Math.max(64 << 10, maxBandwidth / 20) : 4 << 20;
+        long t0 = System.nanoTime();
+        long b0 = sentBytes.getAsLong();
+        boolean done;
+        do {
+            done = stream.iterateLive(ram, partBytes);
+            progress.run();
+            checks.between();
+            pace(t0, b0);
+        } while (!done);
+        ram.endRound();
+        stream.flush(); // through to the wire: the round's last part may be waited on
+        checks.roundSent();
+        transferNanos += System.nanoTime() - t0;
+        transferBytes += sentBytes.getAsLong() - b0;
+        bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
+    }
+
+    /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */
+    private void pace(long t0, long b0) throws MigrationException {
+        long limit = maxBandwidth;
+        if (limit <= 0) {
+            return;
+        }
+        long due = (long) ((sentBytes.getAsLong() - b0) * 1e9 / limit);
+        long ahead = due - (System.nanoTime() - t0);
+        if (ahead > 0) {
+            checks.pace(ahead);
+        }
+    }
+
+    /**
+     * QEMU's rule: when the guest dirtied more than half as many bytes as the round put on the wire,
+     * twice in a row, slow its vCPUs down (more).
+     */
+    private void autoConverge(long dirtyPages, long roundWireBytes) {
+        if (throttle == null) {
+            return;
+        }
+        if (dirtyPages * PAGE > roundWireBytes / 2) {
+            if (++highDirtyRounds >= 2) {
+                throttle.raise(MigrationConfig.THROTTLE_INITIAL, MigrationConfig.THROTTLE_INCREMENT);
+                highDirtyRounds = 0;
+            }
+        } else {
+            highDirtyRounds = 0;
+        }
+    }
+
+    /** Stops the throttle and waits until no throttle stop is in progress. */
+    void stopThrottle() throws InterruptedException {
+        if (throttle != null) {
+            throttle.close();
+        }
+    }
+
+    /** Bytes per second: as measured, but never above {@code max-bandwidth}. */
+    double expectedBandwidth() {
+        double bw = bandwidth;
+        long max = maxBandwidth;
+        if (max > 0) {
+            bw = bw <= 0 ? max : Math.min(bw, max);
+        }
+        return bw;
+    }
+
+    List<DowntimeEstimate> estimates() {
+        return List.copyOf(estimates);
+    }
+
+    DowntimeEstimate lastEstimate() {
+        return estimates.isEmpty() ? null : estimates.getLast();
+    }
+
+    int rounds() {
+        return estimates.size();
+    }
+
+    double bandwidth() {
+        return bandwidth;
+    }
+
+    long dirtyPagesRate() {
+        return dirtyPagesRate;
+    }
+
+    long dirtySyncCount() {
+        return dirtySyncCount;
+    }
+
+    int throttlePercentage() {
+        return throttle == null ? 0 : throttle.percentage();
+    }
+}

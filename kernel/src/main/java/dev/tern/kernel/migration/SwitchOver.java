@@ -1,0 +1,113 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.ram.PageSet;
+import dev.tern.kernel.ram.RamSender;
+import dev.tern.kernel.state.ConfigHeader;
+import dev.tern.kernel.state.SavedStateWriter;
+import dev.tern.kernel.vm.VmState;
+import dev.tern.spi.state.StateSection;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The switch-over of a migration: pause the guest, harvest the last dirty pages, send them and
+ * every device section, and wait for the destination to say it is ready. Only what must happen
+ * with the guest stopped happens here; each phase's time is recorded for {@code info migrate}.
+ */
+final class SwitchOver {
+
+    private final Machine machine;
+    private final RamSender ram;
+    private final SavedStateWriter ramStream;
+    private final WireOutput wire;
+    private final ConfigHeader header;
+    private final Map<String, Long> phases = new ConcurrentSkipListMap<>();
+    private boolean pausedByUs;
+    private long started;
+
+    SwitchOver(Machine machine, RamSender ram, SavedStateWriter ramStream, WireOutput wire, ConfigHeader header) {
+        this.machine = machine;
+        this.ram = ram;
+        this.ramStream = ramStream;
+        this.wire = wire;
+        this.header = header;
+    }
+
+    /**
+     * Pauses the guest (if it runs) and sends the last pages — {@code pending} plus whatever the
+     * harvest adds — and the device state.
+     *
+     * @param harvest adds the pages dirtied since the last sync, called with no vCPU running
+     */
+    void send(PageSet pending, java.util.function.Consumer<PageSet> harvest) throws IOException, MigrationException {
+        started = System.nanoTime();
+        VmState state = machine.lifecycle().state();
+        if (state != VmState.RUNNING && state != VmState.PAUSED) {
+            throw new MigrationException("the guest stopped during the migration (" + state + ")");
+        }
+        if (state == VmState.RUNNING) {
+            machine.pause();
+            pausedByUs = true;
+        }
+        machine.lifecycle().transition(VmState.MIGRATING);
+        harvest.accept(pending);
+        long t1 = phase("1-pause-and-sync", started);
+        ram.beginRound(pending);
+        ramStream.endLive(ram);
+        ramStream.finish();
+        wire.endStream();
+        long t2 = phase("2-last-pages", t1);
+        SavedStateWriter devices = new SavedStateWriter(wire, header);
+        for (StateSection<?> s : machine.sections()) {
+            devices.writeSection(s);
+        }
+        devices.finish();
+        wire.endStream();
+        phase("3-devices", t2);
+    }
+
+    /** Waits for the destination's {@link WireMessage#READY}; returns the apply nanoseconds it reports. */
+    long awaitReady(WireInput in) throws IOException {
+        long t0 = System.nanoTime();
+        long applyNanos = parseNanos(in.expect(WireMessage.READY));
+        phase("4-await-ready", t0);
+        return applyNanos;
+    }
+
+    /** When the pause began (System.nanoTime), 0 before it. */
+    long started() {
+        return started;
+    }
+
+    /** Whether this switch-over paused a running guest (a failure must let it run again). */
+    boolean pausedByUs() {
+        return pausedByUs;
+    }
+
+    /** Milliseconds by phase so far. */
+    Map<String, Long> phases() {
+        return Map.copyOf(phases);
+    }
+
+    /** Records the milliseconds since {@code from} under {@code name}; returns now. */
+    private long phase(String name, long from) {
+        long now = System.nanoTime();
+        phases.put(name, (now - from) / 1_000_000);
+        return now;
+    }
+
+    private static long parseNanos(String text) throws IOException {
+        try {
+            long n = Long.parseLong(text.strip());
+            if (n < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IOException("migration wire: READY carries '" + text + "', not the apply time in nanoseconds", e);
+        }
+    }
+}

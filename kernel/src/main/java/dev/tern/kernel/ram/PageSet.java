@@ -1,0 +1,106 @@
+package dev.tern.kernel.ram;
+
+import dev.tern.kernel.memory.DirtyPages;
+
+/** A mutable set of page frame numbers: the pages a round still has to send. */
+public final class PageSet {
+
+    private final long[] words;
+    private final long pageCount;
+
+    public PageSet(long pageCount) {
+        this.pageCount = pageCount;
+        this.words = new long[(int) ((pageCount + 63) >>> 6)];
+    }
+
+    /** The pages of {@code dirty}. */
+    public static PageSet of(DirtyPages dirty) {
+        PageSet s = new PageSet(dirty.pageCount());
+        s.addAll(dirty);
+        return s;
+    }
+
+    /** Every page of {@code pageCount}: one full pass (a snapshot, a first round). */
+    public static PageSet all(long pageCount) {
+        PageSet s = new PageSet(pageCount);
+        java.util.Arrays.fill(s.words, -1L);
+        int tail = (int) (pageCount & 63);
+        if (tail != 0) {
+            s.words[s.words.length - 1] = (1L << tail) - 1;
+        }
+        return s;
+    }
+
+    /** How many pages the set ranges over (in it or not). */
+    public long pageCount() {
+        return pageCount;
+    }
+
+    /** Adds every page of {@code dirty} (pages beyond this set's range are ignored). */
+    public void addAll(DirtyPages dirty) {
+        dirty.forEach(pfn -> {
+            if (pfn < pageCount) {
+                words[(int) (pfn >>> 6)] |= 1L << pfn;
+            }
+        });
+    }
+
+    /** Adds every page of {@code other} (pages beyond this set's range are ignored). */
+    public void addAll(PageSet other) {
+        for (int i = 0; i < Math.min(words.length, other.words.length); i++) {
+            words[i] |= other.words[i];
+        }
+    }
+
+    /** Empties the set. */
+    public void clear() {
+        java.util.Arrays.fill(words, 0L);
+    }
+
+    /** How many pages are in the set. */
+    public long count() {
+        long c = 0;
+        for (long w : words) {
+            c += Long.bitCount(w);
+        }
+        return c;
+    }
+
+    /**
+     * How many pages from {@code pfn} on are in the set without a gap, at most {@code max}
+     * ({@code pfn} itself must be in the set).
+     */
+    public long runFrom(long pfn, long max) {
+        long n = 0;
+        long p = pfn;
+        while (n < max && p < pageCount) {
+            int bit = (int) (p & 63);
+            long ones = Long.numberOfTrailingZeros(~(words[(int) (p >>> 6)] >>> bit));
+            long take = Math.min(Math.min(ones, 64 - bit), max - n);
+            n += take;
+            p += take;
+            if (ones < 64 - bit) {
+                break;
+            }
+        }
+        return Math.min(n, pageCount - pfn);
+    }
+
+    /** The lowest page at or above {@code from}, or -1 when there is none. */
+    public long next(long from) {
+        if (from >= pageCount) {
+            return -1;
+        }
+        int i = (int) (from >>> 6);
+        long w = words[i] & (-1L << from);
+        while (true) {
+            if (w != 0) {
+                return ((long) i << 6) + Long.numberOfTrailingZeros(w);
+            }
+            if (++i >= words.length) {
+                return -1;
+            }
+            w = words[i];
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package dev.tern.kernel.ram;
+
+import dev.tern.kernel.state.PartOutput;
+import dev.tern.kernel.state.RamLayout;
+import dev.tern.spi.memory.GuestMemory;
+import dev.tern.spi.memory.RamRegion;
+import dev.tern.spi.state.LiveSection;
+
+import java.io.DataOutput;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import static dev.tern.kernel.ram.RamRecord.PAGE;
+
+/**
+ * The sending side of the RAM page stream ({@link RamRecord}): one code path for a snapshot (one
+ * pass over every page), the rounds of a live migration and the dirty rounds of a checkpoint.
+ *
+ * <p>{@link #setup} starts the first pass over every writable page; {@link #beginRound} starts a
+ * later round over a set of dirty pages. The first pass skips zero pages (the receiver made its RAM
+ * zero on the layout record), scanning stretches of them at memory speed; later rounds send a page
+ * that became zero as a {@link RamRecord#ZERO} record. Delta codecs are used only after the first
+ * pass, as in QEMU. When a codec is in use each page is copied once before it is looked at, and
+ * that copy is what is encoded, sent and cached: the guest writing the page meanwhile cannot make
+ * the receiver's copy differ from a delta codec's cache — the write dirtied the page again.
+ *
+ * <p>Over a {@link RemoteRam} pages do not travel in the stream: they are written one-sided into the
+ * receiver's exposed regions and a part lists each run written ({@link RamRecord#REMOTE_RUN}); the
+ * last part of every round carries {@link RamRecord#REMOTE_SYNC} and the final part
+ * {@link RamRecord#REMOTE_DONE}.
+ */
+public final class RamSender implements LiveSection {
+
+    /** Pages checked for zeros in one scan: a zero stretch this long costs one mismatch call. */
+    private static final int ZERO_SCAN_PAGES = 64;
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[ZERO_SCAN_PAGES * PAGE]);
+
+    private final List<RamRegion> writable;
+    private final long pageCount;
+    private final PageCodecs codecs;
+    private final RemoteRam remote;
+    private final boolean copyFirst;
+    private final byte[] snapshot = new byte[PAGE];
+    private final MemorySegment snapshotSegment = MemorySegment.ofArray(snapshot);
+    private final ByteBuffer encoded = ByteBuffer.allocate(PAGE);
+    private final RamCounters counters = new RamCounters();
+    private PageSet round;
+    private long cursor;
+    private boolean firstPass;
+    private boolean roundOpen;
+    private long remotePagesWritten;
+    private volatile long remaining;
+    private volatile long roundTotal;
+
+    private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote) {
+        this.writable = RamLayout.writable(memory);
+        this.pageCount = writable.stream().mapToLong(r -> r.base() + r.length()).max().orElse(0) / PAGE;
+        this.codecs = codecs;
+        this.remote = remote;
+        this.copyFirst = !codecs.isEmpty();
+    }
+
+    /** A sender of raw pages (snapshots). */
+    public static RamSender of(GuestMemory memory) {
+        return new RamSender(memory, PageCodecs.NONE, null);
+    }
+
+    /** A sender that encodes pages with {@code codecs}; it closes them. */
+    public static RamSender of(GuestMemory memory, PageCodecs codecs) {
+        return new RamSender(memory, codecs, null);
+    }
+
+    /** A sender that writes pages one-sided through {@code remote} (codecs have no use there). */
+    public static RamSender remote(GuestMemory memory, RemoteRam remote) {
+        return new RamSender(memory, PageCodecs.NONE, remote);
+    }
+
+    @Override
+    public String name() {
+        return "ram";
+    }
+
+    @Override
+    public int version() {
+        return RamRecord.VERSION;
+    }
+
+    /** The writable regions, in the order the stream and one-sided RAM use. */
+    public List<RamRegion> writable() {
+        return writable;
+    }
+
+    /** Page frames the dirty sets of this RAM range over. */
+    public long pageCount() {
+        return pageCount;
+    }
+
+    /** What was sent so far. */
+    public RamCounters counters() {
+        return counters;
+    }
+
+    /** The codecs of this stream. */
+    public PageCodecs codecs() {
+        return codecs;
+    }
+
+    /** Writes the layout (and codecs) and starts the first pass over every page. */
+    @Override
+    public void setup(DataOutput out) throws IOException {
+        out.writeLong(RamRecord.LAYOUT);
+        RamLayout.write(out, writable);
+        codecs.writeTable(out);
+        if (remote != null) {
+            out.writeLong(RamRecord.REMOTE);
+        }
+        out.writeLong(RamRecord.END_OF_PART);
+        firstPass = true;
+        startRound(PageSet.all(pageCount));
+    }
+
+    /** Starts a round over {@code pages} (after the first pass); the previous round must be complete. */
+    public void beginRound(PageSet pages) {
+        endRound();
+        firstPass = false;
+        startRound(pages);
+    }
+
+    private void startRound(PageSet pages) {
+        round = pages;
+        cursor = 0;
+        remaining = pages.count();
+        roundTotal = remaining;
+        roundOpen = true;
+        counters.roundStarted();
+    }
+
+    /**
+     * Ends the round that was sent: measures its wire bytes per page ({@link RamCounters#bytesPerPage()}).
+     * The first pass's zero pages are RAM the guest never touched, not what it dirties, so they are
+     * left out of its measure (else they would make the first estimate far too optimistic).
+     */
+    public void endRound() {
+        if (roundOpen) {
+            roundOpen = false;
+            counters.roundEnded(firstPass);
+        }
+    }
+
+    /** Pages of the current round, sent or not. */
+    public long roundPages() {
+        return roundTotal;
+    }
+
+    /** Pages of the current round not sent yet. */
+    public long remainingPages() {
+        return remaining;
+    }
+
+    @Override
+    public long pendingBytes() {
+        return (long) (remaining * counters.bytesPerPage());
+    }
+
+    @Override
+    public boolean iterate(DataOutput out, long maxBytes) throws IOException {
+        boolean done = sendPages(out, maxBytes);
+        if (done && remote != null) {
+            out.writeLong(RamRecord.REMOTE_SYNC);
+        }
+        out.writeLong(RamRecord.END_OF_PART);
+        return done;
+    }
+
+    /** Sends the whole round, then (one-sided) the barrier that says the receiver's copy is final. */
+    @Override
+    public void complete(DataOutput out) throws IOException {
+        sendPages(out, Long.MAX_VALUE);
+        if (remote != null) {
+            out.writeLong(RamRecord.REMOTE_DONE);
+            out.writeLong(remotePagesWritten);
+        }
+        out.writeLong(RamRecord.END_OF_PART);
+    }
+
+    /** The sending side has nothing to receive. */
+    @Override
+    public void receive(java.io.DataInput in) throws IOException {
+        throw new IOException("ram: a sending stream does not receive (use RamReceiver)");
+    }
+
+    private boolean sendPages(DataOutput out, long maxBytes) throws IOException {
+        long t0 = System.nanoTime();
+        try {
+            return sendRound(out, maxBytes);
+        } finally {
+            counters.busy(System.nanoTime() - t0);
+        }
+    }
+
+    private boolean sendRound(DataOutput out, long maxBytes) throws IOException {
+        long sent = 0;
+        while (sent < maxBytes && round != null) {
+            long pfn = round.next(cursor);
+            if (pfn < 0) {
+                round = null;
+                break;
+            }
+            int index = regionIndex(pfn << GuestMemory.PAGE_SHIFT);
+            if (index < 0) {
+                cursor = pfn + 1; // ROM comes from the configuration; holes hold nothing
+                remaining--;
+                continue;
+            }
+            sent += remote != null ? sendRun(out, pfn, index) : sendPages(out, pfn, writable.get(index));
+        }
+        if (remote != null) {
+            remote.flush(); // the stream bytes that follow must find the pages in place
+        }
+        return round == null || round.next(cursor) < 0;
+    }
+
+    /** Sends the page at {@code pfn}, or in the first pass skips the stretch of zero pages there. */
+    private long sendPages(DataOutput out, long pfn, RamRegion r) throws IOException {
+        long offset = (pfn << GuestMemory.PAGE_SHIFT) - r.base();
+        if (firstPass) {
+            long stretch = Math.min(round.runFrom(pfn, ZERO_SCAN_PAGES), (r.length() - offset) / PAGE);
+            long zeros = zeroPagesAt(r.segment(), offset, stretch);
+            if (zeros > 0) {
+                cursor = pfn + zeros;
+                remaining -= zeros;
+                counters.zero(zeros, 0);
+                return 0;
+            }
+        }
+        cursor = pfn + 1;
+        remaining--;
+        return sendPage(out, pfn << GuestMemory.PAGE_SHIFT, r.segment(), offset);
+    }
+
+    /** How many pages from {@code offset} on (at most {@code pages}) hold only zeros. */
+    private static long zeroPagesAt(MemorySegment s, long offset, long pages) {
+        long len = pages * PAGE;
+        long at = MemorySegment.mismatch(s, offset, offset + len, ZEROS, 0, len);
+        return at < 0 ? pages : at / PAGE;
+    }
+
+    private int sendPage(DataOutput out, long gpa, MemorySegment region, long offset) throws IOException {
+        MemorySegment page = region;
+        long at = offset;
+        if (copyFirst) {
+            MemorySegment.copy(region, ValueLayout.JAVA_BYTE, offset, snapshot, 0, PAGE);
+            page = snapshotSegment;
+            at = 0;
+        }
+        if (!firstPass) {
+            int n = encodeDelta(out, gpa);
+            if (n >= 0) {
+                return n;
+            }
+        }
+        if (zeroPagesAt(page, at, 1) == 1) {
+            if (firstPass) {
+                counters.zero(1, 0);
+                return 0;
+            }
+            out.writeLong(gpa | RamRecord.ZERO);
+            counters.zero(1, 8);
+            return 8;
+        }
+        int n = encodeStandalone(out, gpa);
+        if (n >= 0) {
+            return n;
+        }
+        out.writeLong(gpa | RamRecord.NORMAL);
+        if (page == snapshotSegment) {
+            out.write(snapshot);
+        } else if (out instanceof PartOutput part) {
+            part.writeSegment(page, at, PAGE);
+        } else {
+            MemorySegment.copy(page, ValueLayout.JAVA_BYTE, at, snapshot, 0, PAGE);
+            out.write(snapshot);
+        }
+        counters.normal(8 + PAGE);
+        return 8 + PAGE;
+    }
+
+    /** Tries the delta codecs; -1 when none could help. */
+    private int encodeDelta(DataOutput out, long gpa) throws IOException {
+        List<PageCodecs.Codec> list = codecs.list();
+        for (int i = 0; i < list.size() && list.get(i).delta(); i++) {
+            encoded.clear();
+            int n = list.get(i).encoder().encode(gpa, snapshotSegment, encoded);
+            if (n == 0) {
+                counters.unchanged();
+                return 0;
+            }
+            if (n > 0) {
+                return coded(out, gpa, i, n);
+            }
+        }
+        return -1;
+    }
+
+    /** Tries the standalone codecs; -1 when none could help. */
+    private int encodeStandalone(DataOutput out, long gpa) throws IOException {
+        List<PageCodecs.Codec> list = codecs.list();
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).delta()) {
+                continue;
+            }
+            encoded.clear();
+            int n = list.get(i).encoder().encode(gpa, snapshotSegment, encoded);
+            if (n > 0) {
+                return coded(out, gpa, i, n);
+            }
+        }
+        return -1;
+    }
+
+    private int coded(DataOutput out, long gpa, int index, int n) throws IOException {
+        out.writeLong(gpa | RamRecord.ENCODED);
+        out.writeByte(index);
+        out.writeShort(n);
+        out.write(encoded.array(), 0, n);
+        int bytes = 8 + 1 + 2 + n;
+        counters.encoded(codecs.list().get(index).id(), bytes);
+        return bytes;
+    }
+
+    /**
+     * Writes the run of round pages from {@code pfn} within region {@code index}, at most one chunk,
+     * one-sided; zero pages go along (the transport skips what the receiver still holds as zeros).
+     */
+    private long sendRun(DataOutput out, long pfn, int index) throws IOException {
+        RamRegion r = writable.get(index);
+        long gpa = pfn << GuestMemory.PAGE_SHIFT;
+        long offset = gpa - r.base();
+        long n = Math.min(round.runFrom(pfn, RemoteRam.RUN_PAGES), (r.length() - offset) / PAGE);
+        cursor = pfn + n;
+        remaining -= n;
+        MemorySegment run = r.segment().asSlice(offset, n * PAGE);
+        long zeros = 0;
+        for (long i = 0; i < n; i++) {
+            zeros += zeroPagesAt(run, i * PAGE, 1);
+        }
+        remote.write(index, offset, run);
+        out.writeLong(gpa | RamRecord.REMOTE_RUN);
+        out.writeInt((int) n);
+        remotePagesWritten += n;
+        long bytes = (n - zeros) * PAGE;
+        counters.zero(zeros, 0);
+        counters.remote(n - zeros, bytes);
+        return bytes;
+    }
+
+    private int regionIndex(long gpa) {
+        for (int i = 0; i < writable.size(); i++) {
+            if (writable.get(i).contains(gpa)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Ends the codec sessions. */
+    public void close() {
+        codecs.close();
+    }
+}
