@@ -67,8 +67,9 @@ public final class MigrationDestination {
     public void receive(Connection connection) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
         // Warm the device-state code while RAM arrives, so the switch-over does not run it cold.
+        var enough = new java.util.concurrent.atomic.AtomicBoolean();
         Thread warmUp = Thread.ofPlatform().name("tern-migration-warm-up").daemon().start(() -> {
-            for (int i = 0; i < WARM_UP_RUNS; i++) {
+            for (int i = 0; i < WARM_UP_RUNS && !enough.get(); i++) {
                 warmUpDeviceLoading();
             }
         });
@@ -85,7 +86,8 @@ public final class MigrationDestination {
             long applyNanos = lastPagesNanos;
             in.nextStream();
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
-            warmUp.join(); // never load the real state while the warm-up loads the machine's own
+            enough.set(true);
+            warmUp.join(); // at most the run under way: never load the real state while it loads the machine's own
             applyNanos += timedIo(() -> loadDevices(devices));
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
@@ -113,7 +115,7 @@ public final class MigrationDestination {
         }
     }
 
-    /** Device-state loads run while RAM arrives: enough for the JIT to compile the path. */
+    /** Device-state loads run while RAM arrives (fewer when the devices arrive first). */
     private static final int WARM_UP_RUNS = 20;
 
     private interface IoWork {

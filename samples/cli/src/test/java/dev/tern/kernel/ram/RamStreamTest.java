@@ -125,6 +125,30 @@ class RamStreamTest {
     }
 
     @Test
+    void aDeltaCodecKnownOnlyByItsIdIsUsedAfterThePageWasSentOnce() throws Exception {
+        GuestRam src = ram();
+        GuestRam dst = ram();
+        var provider = new dev.tern.cli.testcodec.ChangedRunsCodecProvider();
+        RamSender sender = RamSender.of(src, PageCodecs.of(java.util.List.of(
+                new PageCodecs.Codec(provider.id(), provider.delta(), provider.newEncoder(null)))));
+        RamReceiver receiver = RamReceiver.of(dst, id -> id.equals(provider.id())
+                ? Optional.of(provider.newDecoder(null)) : Optional.empty(), java.util.List.of());
+        src.writeU32(5L * PAGE, 1);
+        deliver(receiver, part(sender, true));
+        deliver(receiver, part(sender, false));
+        for (int round = 0; round < 3; round++) {
+            src.writeU32(5L * PAGE + 100, 0xABC0 + round);
+            sender.beginRound(pages(src, 5));
+            deliver(receiver, part(sender, false));
+            sender.endRound();
+            assertArrayEquals(contents(src), contents(dst), "after round " + round);
+        }
+        assertEquals(2, sender.counters().encodedPages(provider.id()), "the first later round fills the codec's cache");
+        assertTrue(sender.counters().bytesPerPage() < 32, "a changed dword costs a few bytes: "
+                + sender.counters().bytesPerPage());
+    }
+
+    @Test
     void hostilePartsAreRefusedNamingThePage() throws Exception {
         RamReceiver receiver = RamReceiver.of(ram(), id -> Optional.empty(), java.util.List.of());
         assertRefused(receiver, words(0x200000L | RamRecord.ZERO, 0x8), "outside this machine's writable RAM");

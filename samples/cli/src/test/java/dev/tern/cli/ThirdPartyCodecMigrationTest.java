@@ -1,0 +1,149 @@
+package dev.tern.cli;
+
+import dev.tern.cli.testcodec.ChangedRunsCodecProvider;
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationSource;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.spi.SpiVersion;
+import dev.tern.spi.codec.PageCodecProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A page codec the kernel has never heard of — {@link ChangedRunsCodecProvider}, packed into a
+ * plugin jar during the test and found only through {@code --plugin-path} — carries a live migration
+ * between two JVMs: the RAM stream names it by id and the destination decodes with its own copy.
+ */
+class ThirdPartyCodecMigrationTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(300)
+    void aCodecPluginUnknownToTheKernelMigratesAGuestExactly() throws Exception {
+        Path plugins = pluginJar(dir.resolve("plugins"));
+        PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(plugins));
+        assertTrue(registry.find(dev.tern.kernel.plugin.ProviderKind.PAGE_CODEC, "changed-runs").isPresent());
+
+        // The 64 MiB rewriter changes one byte of each page per pass: its raw rounds do not fit the
+        // downtime limit at 100 MiB/s, its deltas do (as with XBZRLE in MigrationConvergenceTest).
+        List<String> args = List.of("--bios", MigrationConvergenceTest.rewrite64m(dir).toString(), "-m", "96M",
+                "--serial", "none", "--pacing", "warp", "--max-instructions", "0");
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--plugin-path", plugins.toString(),
+                "--incoming", LiveMigrationTest.listenAddress("tcp", dir), "--print-digest").toArray(String[]::new));
+             Machine source = machine(registry, args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000); // several passes: all 64 MiB touched
+            var config = MigrationConfig.DEFAULT.with("compression", "changed-runs").with("max-bandwidth", "100M")
+                    .with("timeout", "60000");
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(registry), config, registry);
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.render() + "\n" + dest.output());
+            long deltas = stats.codec("changed-runs").getOrDefault("pages", 0L);
+            assertTrue(deltas > 0, "the later rounds sent pages as changed runs:\n" + stats.render());
+            assertTrue(stats.render().contains("changed-runs delta pages: "), stats.render());
+
+            long atSwitch = source.vcpus().getFirst().instructionCount();
+            MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+            assertEquals(atSwitch, received.instructions());
+            assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+            assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aCodecTheDestinationLacksIsRefusedByNameAndTheSourceRunsOn() throws Exception {
+        Path plugins = pluginJar(dir.resolve("plugins"));
+        PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(plugins));
+        var live = new LiveMigrationTest();
+        live.dir = dir;
+        List<String> args = live.guestArgs();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                LiveMigrationTest.listenAddress("tcp", dir)).toArray(String[]::new));
+             Machine source = machine(registry, args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var config = MigrationConfig.DEFAULT.with("compression", "changed-runs");
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(registry), config,
+                    registry).run();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            dest.awaitExit();
+            assertTrue(dest.output().contains("page codec 'changed-runs', which no installed plugin provides"),
+                    dest.output());
+            assertEquals(dev.tern.kernel.vm.VmState.RUNNING, source.lifecycle().state());
+            long before = source.vcpus().getFirst().instructionCount();
+            LiveMigrationTest.runAtLeast(source, before + 1_000_000);
+        }
+    }
+
+    @Test
+    void anUnknownCodecIdIsRefusedNamingTheInstalledOnesAndTheSourceRunsOn() throws Exception {
+        var live = new LiveMigrationTest();
+        live.dir = dir;
+        try (Machine source = machine(live.plugins, live.guestArgs())) {
+            source.start();
+            var config = MigrationConfig.DEFAULT.with("compression", "zstd");
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse("file:" + dir.resolve("m.bin"))
+                    .connect(live.plugins), config, live.plugins).run();
+            assertEquals(MigrationStatus.FAILED, stats.status());
+            assertTrue(stats.error().contains("'zstd'") && stats.error().contains("lz4"), stats.error());
+            assertEquals(dev.tern.kernel.vm.VmState.RUNNING, source.lifecycle().state());
+        }
+    }
+
+    private static Machine machine(PluginRegistry registry, List<String> args) throws IOException {
+        var cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+        return Machine.create(registry, cmd.spec(Files.readAllBytes(cmd.bios)));
+    }
+
+    /** The codec's classes from this module's test output, as a plugin jar with its service entry. */
+    private static Path pluginJar(Path into) throws IOException, URISyntaxException {
+        Path classes = Path.of(ChangedRunsCodecProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path pkg = classes.resolve(ChangedRunsCodecProvider.class.getPackageName().replace('.', '/'));
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue(SpiVersion.MANIFEST_ATTRIBUTE, SpiVersion.CURRENT.toString());
+        Path jar = Files.createDirectories(into).resolve("changed-runs-codec.jar");
+        try (OutputStream file = Files.newOutputStream(jar);
+             JarOutputStream out = new JarOutputStream(file, manifest);
+             Stream<Path> walk = Files.list(pkg)) {
+            for (Path p : walk.filter(f -> f.getFileName().toString().endsWith(".class")).sorted().toList()) {
+                out.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
+                out.write(Files.readAllBytes(p));
+                out.closeEntry();
+            }
+            out.putNextEntry(new JarEntry("META-INF/services/" + PageCodecProvider.class.getName()));
+            out.write((ChangedRunsCodecProvider.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        return into;
+    }
+}
