@@ -276,7 +276,14 @@ def run_qemu(args, case, workdir):
         elif status != "completed":
             r.note = "%s: %s" % (status, info.get("error-desc", ""))
         else:
-            running = qdst.execute("query-status").get("status")
+            # the source completes when it has sent everything; the destination may still be loading
+            running = None
+            confirm = Deadline(30)
+            while not confirm.passed():
+                running = qdst.execute("query-status").get("status")
+                if running != "inmigrate":
+                    break
+                time.sleep(0.01)
             r.completed = running == "running"
             if not r.completed:
                 r.note = "destination is %s after completion" % running
@@ -393,7 +400,11 @@ def run_tern(args, case, workdir):
         deadline = Deadline(args.timeout + 10)
         info = {}
         while not deadline.passed():
-            info = parse_info_migrate(mon.command("info migrate"))
+            text = mon.command("info migrate")
+            info = parse_info_migrate(text)
+            if info["status"] is None:
+                # the monitor's output changed shape: stop at once rather than poll until the deadline
+                raise MigrationFailed("no 'Migration status:' line in info migrate: " + text.strip()[:200])
             if info["status"] in ("completed", "failed", "cancelled"):
                 break
             time.sleep(0.01)
