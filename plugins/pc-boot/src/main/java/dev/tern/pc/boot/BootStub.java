@@ -58,6 +58,7 @@ public record BootStub(long entry, long stackTop, EntryRegisters registers) {
     private static final long FLAT_DATA = 0x00CF_9300_0000_FFFFL;
 
     public BootStub {
+        java.util.Objects.requireNonNull(registers, "entry registers");
         for (long v : new long[] {entry, stackTop}) {
             if (v < 0 || v > 0xFFFF_FFFFL) {
                 throw new IllegalArgumentException("boot stub address 0x" + Long.toHexString(v) + " beyond 32 bits");
