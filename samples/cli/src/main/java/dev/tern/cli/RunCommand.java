@@ -12,7 +12,7 @@ import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.pc.boot.BootImage;
-import dev.tern.pc.boot.LinuxBoot;
+import dev.tern.pc.boot.KernelBoot;
 import dev.tern.spi.ConfigType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--bios", paramLabel = "ROM", description = "Firmware ROM image (entered at the reset vector F000:FFF0).")
     Path bios;
 
-    @Option(names = "--kernel", paramLabel = "FILE", description = "Linux kernel (bzImage or vmlinux) for direct kernel boot.")
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel for direct boot: a Linux bzImage or vmlinux, or a Multiboot (v1) kernel.")
     Path kernel;
 
     @Option(names = "--initrd", paramLabel = "FILE", description = "Initial RAM disk for direct kernel boot.")
@@ -124,14 +124,14 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean demo = bios == null && kernel == null;
         long ramSize = (Long) ConfigType.SIZE.parse(memory);
-        BootImage linux = kernel == null ? null : LinuxBoot.prepare(kernel, initrd, append == null ? "" : append, ramSize);
-        MachineSpec spec = spec(linux != null ? linux.firmware() : demo ? demoRom() : readRom(bios));
+        BootImage direct = kernel == null ? null : KernelBoot.prepare(kernel, initrd, append == null ? "" : append, ramSize);
+        MachineSpec spec = spec(direct != null ? direct.firmware() : demo ? demoRom() : readRom(bios));
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
         try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
              Machine machine = Machine.create(plugins, spec)) {
-            if (linux != null && incoming == null) {
+            if (direct != null && incoming == null) {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
-                linux.load(machine.memory());
+                direct.load(machine.memory());
             }
             SnapshotFiles snapshotFiles = SnapshotFiles.using(plugins);
             if (loadvm != null) {

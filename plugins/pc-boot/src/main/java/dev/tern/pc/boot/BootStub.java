@@ -4,10 +4,11 @@ import dev.tern.pc.boot.X86Emitter.Reg32;
 import dev.tern.pc.boot.X86Emitter.Segment;
 
 /**
- * The 64 KiB firmware ROM that takes a PC from reset to a Linux kernel's 32-bit entry point as
- * the 32-bit boot protocol requires (boot.rst "32-bit BOOT PROTOCOL"): protected mode, paging
- * off, interrupts off, flat 4 GiB segments with {@code __BOOT_CS = 0x10} and
- * {@code __BOOT_DS = 0x18}, ESI = zero page, EBP = EDI = EBX = 0.
+ * The 64 KiB firmware ROM that takes a PC from reset to a kernel's 32-bit entry point: protected
+ * mode, paging off, interrupts off, A20 on, flat 4 GiB segments with {@code __BOOT_CS = 0x10} and
+ * {@code __BOOT_DS = 0x18}. Which registers carry what at the entry depends on the boot protocol
+ * ({@link EntryRegisters}): Linux's 32-bit boot protocol (boot.rst "32-bit BOOT PROTOCOL") wants
+ * ESI = zero page, EBP = EDI = EBX = 0; Multiboot wants EAX = 0x2BADB002, EBX = info structure.
  *
  * <p>ROM layout (offsets; the ROM is mapped at 0xF0000 and at 0xFFFF0000):
  * <pre>
@@ -15,16 +16,16 @@ import dev.tern.pc.boot.X86Emitter.Segment;
  * 0x0020  GDTR image: limit 0x1F, base 0x000F0000
  * 0x0030  16-bit code: CLI, CLD, fast A20 on, LGDT, CR0.PE, far jump to 0x10:32-bit code
  *  ...    32-bit code: load DS/ES/FS/GS/SS = 0x18; if CPUID reports a local APIC, put it in
- *         virtual wire mode; ESP, ESI, clear EBX/EBP/EDI, far jump 0x10:entry
+ *         virtual wire mode; ESP, the protocol's entry registers, far jump 0x10:entry
  * 0xFFF0  reset vector: CLI; JMP F000:0030 (into the low alias so 16-bit offsets work)
  * </pre>
  * Unused bytes are 0xFF like erased flash.
  *
- * @param entry      physical address of the kernel's 32-bit entry ({@code startup_32})
- * @param bootParams physical address of the zero page, passed in ESI
- * @param stackTop   initial ESP; the kernel sets its own stack but a sane one costs nothing
+ * @param entry     physical address of the kernel's 32-bit entry ({@code startup_32})
+ * @param stackTop  initial ESP; the kernel sets its own stack but a sane one costs nothing
+ * @param registers what the boot protocol passes in registers
  */
-public record BootStub(long entry, long bootParams, long stackTop) {
+public record BootStub(long entry, long stackTop, EntryRegisters registers) {
 
     /** ROM image size. */
     public static final int SIZE = 0x10000;
@@ -57,11 +58,17 @@ public record BootStub(long entry, long bootParams, long stackTop) {
     private static final long FLAT_DATA = 0x00CF_9300_0000_FFFFL;
 
     public BootStub {
-        for (long v : new long[] {entry, bootParams, stackTop}) {
+        java.util.Objects.requireNonNull(registers, "entry registers");
+        for (long v : new long[] {entry, stackTop}) {
             if (v < 0 || v > 0xFFFF_FFFFL) {
                 throw new IllegalArgumentException("boot stub address 0x" + Long.toHexString(v) + " beyond 32 bits");
             }
         }
+    }
+
+    /** The Linux 32-bit boot protocol's stub: ESI = {@code bootParams}. */
+    public BootStub(long entry, long bootParams, long stackTop) {
+        this(entry, stackTop, new EntryRegisters.Linux(bootParams));
     }
 
     /** The 64 KiB ROM image. */
@@ -109,8 +116,15 @@ public record BootStub(long entry, long bootParams, long stackTop) {
             e.movSreg(s, Reg32.EAX);
         }
         virtualWire(e);
-        e.movImm32(Reg32.ESP, stackTop).movImm32(Reg32.ESI, bootParams);
-        e.xorSelf(Reg32.EBX).xorSelf(Reg32.EBP).xorSelf(Reg32.EDI);
+        e.movImm32(Reg32.ESP, stackTop);
+        switch (registers) {
+            case EntryRegisters.Linux linux -> {
+                e.movImm32(Reg32.ESI, linux.bootParams());
+                e.xorSelf(Reg32.EBX).xorSelf(Reg32.EBP).xorSelf(Reg32.EDI);
+            }
+            case EntryRegisters.Multiboot multiboot -> e.movImm32(Reg32.EAX, EntryRegisters.Multiboot.BOOTLOADER_MAGIC)
+                    .movImm32(Reg32.EBX, multiboot.info());
+        }
         e.jmpFar32(BOOT_CS, entry);
     }
 }

@@ -125,7 +125,7 @@ public final class LinuxBoot {
         return addr;
     }
 
-    private static byte[] readInitrd(Path initrd, long ramSize) {
+    static byte[] readInitrd(Path initrd, long ramSize) {
         try {
             long size = Files.size(initrd);
             if (size > ramSize || size > Integer.MAX_VALUE - 8) {
