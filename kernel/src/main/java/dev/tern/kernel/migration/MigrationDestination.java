@@ -3,6 +3,7 @@ package dev.tern.kernel.migration;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.plugin.ProviderKind;
 import dev.tern.kernel.ram.CodecPlugins;
 import dev.tern.kernel.ram.RamReceiver;
 import dev.tern.kernel.ram.RamRecord;
@@ -52,10 +53,31 @@ public final class MigrationDestination {
     private final Machine machine;
     private final PluginRegistry plugins;
     private long lastPagesNanos;
+    private boolean warmedUp;
 
     public MigrationDestination(Machine machine, PluginRegistry plugins) {
         this.machine = Objects.requireNonNull(machine, "machine");
         this.plugins = Objects.requireNonNull(plugins, "plugins");
+    }
+
+    /**
+     * Runs the receive path — RAM records through every installed codec, frames, a layout's
+     * clearing, the device-state load — on scratch copies until the JIT has compiled it, so that a
+     * migration arriving afterwards is applied at full speed from its first page and its
+     * switch-over does not run cold code. A destination is idle until its source connects: call
+     * this before listening. Changes nothing that {@link #receive} would not overwrite.
+     */
+    public void warmUp() {
+        for (int i = 0; i < WARM_UP_RUNS; i++) {
+            warmUpDeviceLoading();
+        }
+        try {
+            RamPathWarmUp.run(new CodecPlugins(plugins), plugins.all(ProviderKind.PAGE_CODEC).stream()
+                    .filter(i -> i.availability().available()).map(i -> i.id()).toList(), MigrationDestination::receivePart);
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real stream is checked on its own
+        }
+        warmedUp = true;
     }
 
     /**
@@ -66,8 +88,9 @@ public final class MigrationDestination {
      */
     public void receive(Connection connection) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
-        // Warm the device-state code while RAM arrives, so the switch-over does not run it cold.
-        var enough = new java.util.concurrent.atomic.AtomicBoolean();
+        // Unless warmUp() ran, warm the device-state code while RAM arrives, so the switch-over
+        // does not run it cold.
+        var enough = new java.util.concurrent.atomic.AtomicBoolean(warmedUp);
         Thread warmUp = Thread.ofPlatform().name("tern-migration-warm-up").daemon().start(() -> {
             for (int i = 0; i < WARM_UP_RUNS && !enough.get(); i++) {
                 warmUpDeviceLoading();
@@ -181,7 +204,7 @@ public final class MigrationDestination {
         }
     }
 
-    private static void receivePart(RamReceiver ram, byte[] payload, long offset) throws IOException {
+    static void receivePart(RamReceiver ram, byte[] payload, long offset) throws IOException {
         var bytes = new ByteArrayInputStream(payload);
         try {
             ram.receive(new DataInputStream(bytes));

@@ -84,6 +84,27 @@ public final class MigrationSource {
         this.ramTotal = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
     }
 
+    /**
+     * Compiles the sending path — the RAM stream through every installed codec, frames, encoding
+     * {@code machine}'s device state — on scratch data, so that a later migration's setup and
+     * switch-over do not run cold code. A VMM that may be migrated calls it once, off the guest's
+     * threads (the CLI does when it has a monitor); the guest runs on meanwhile.
+     */
+    public static void warmUp(Machine machine, PluginRegistry plugins) {
+        try {
+            var codecs = new CodecPlugins(plugins);
+            RamPathWarmUp.run(codecs, plugins.all(dev.tern.kernel.plugin.ProviderKind.PAGE_CODEC).stream()
+                    .filter(i -> i.availability().available()).map(i -> i.id()).toList(), (ram, part, at) -> { });
+            for (int i = 0; i < WARM_UP_DEVICE_RUNS; i++) {
+                deviceStateBytes(machine);
+            }
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: a real migration reports its own errors
+        }
+    }
+
+    private static final int WARM_UP_DEVICE_RUNS = 20;
+
     /** Hears every later status change. */
     public void addListener(MigrationListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -245,9 +266,10 @@ public final class MigrationSource {
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
         var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(), this::drawProgress);
         driver.setMaxBandwidth(maxBandwidth);
-        deviceStateBytes(); // once cold, then measured warm: the switch-over runs it warm too
+        // Encoding the device state stands in for loading it at the destination; this first run is
+        // colder than the switch-over's, so the estimate errs long.
         long t0 = System.nanoTime();
-        long deviceBytes = deviceStateBytes();
+        long deviceBytes = deviceStateBytes(machine);
         driver.expect(deviceBytes, System.nanoTime() - t0);
         rounds = driver;
         // Every later write must reach the log: enable it, then make each vCPU drop its cached write
@@ -310,7 +332,7 @@ public final class MigrationSource {
     }
 
     /** The size of the device state now: a good guess of what the switch-over sends. */
-    private long deviceStateBytes() throws IOException {
+    private static long deviceStateBytes(Machine machine) throws IOException {
         var counter = new OutputStream() {
             long bytes;
 
@@ -324,7 +346,7 @@ public final class MigrationSource {
                 bytes += len;
             }
         };
-        SavedStateWriter devices = new SavedStateWriter(counter, header());
+        SavedStateWriter devices = new SavedStateWriter(counter, header(machine));
         for (StateSection<?> s : machine.sections()) {
             devices.writeSection(s);
         }
@@ -333,6 +355,10 @@ public final class MigrationSource {
     }
 
     private ConfigHeader header() {
+        return header(machine);
+    }
+
+    private static ConfigHeader header(Machine machine) {
         return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
     }
 

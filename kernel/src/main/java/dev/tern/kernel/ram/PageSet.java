@@ -20,15 +20,15 @@ public final class PageSet {
         return s;
     }
 
-    /** Every page of {@code pageCount}: one full pass (a snapshot, a first round). */
-    public static PageSet all(long pageCount) {
-        PageSet s = new PageSet(pageCount);
-        java.util.Arrays.fill(s.words, -1L);
-        int tail = (int) (pageCount & 63);
-        if (tail != 0) {
-            s.words[s.words.length - 1] = (1L << tail) - 1;
+    /** Adds pages {@code from} (inclusive) to {@code to} (exclusive), clipped to this set's range. */
+    public void addRange(long from, long to) {
+        for (long p = Math.max(0, from); p < Math.min(to, pageCount); ) {
+            int bit = (int) (p & 63);
+            long n = Math.min(64 - bit, Math.min(to, pageCount) - p);
+            long mask = n == 64 ? -1L : ((1L << n) - 1) << bit;
+            words[(int) (p >>> 6)] |= mask;
+            p += n;
         }
-        return s;
     }
 
     /** How many pages the set ranges over (in it or not). */
@@ -49,6 +49,10 @@ public final class PageSet {
     public void addAll(PageSet other) {
         for (int i = 0; i < Math.min(words.length, other.words.length); i++) {
             words[i] |= other.words[i];
+        }
+        int tail = (int) (pageCount & 63);
+        if (tail != 0 && words.length > 0) {
+            words[words.length - 1] &= (1L << tail) - 1; // the bits past the last page stay clear
         }
     }
 

@@ -119,7 +119,11 @@ public final class RamSender implements LiveSection {
         }
         out.writeLong(RamRecord.END_OF_PART);
         firstPass = true;
-        startRound(PageSet.all(pageCount));
+        PageSet all = new PageSet(pageCount);
+        for (RamRegion r : writable) {
+            all.addRange(r.base() >>> GuestMemory.PAGE_SHIFT, (r.base() + r.length()) >>> GuestMemory.PAGE_SHIFT);
+        }
+        startRound(all);
     }
 
     /** Starts a round over {@code pages} (after the first pass); the previous round must be complete. */

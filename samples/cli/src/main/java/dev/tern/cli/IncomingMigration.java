@@ -26,6 +26,8 @@ final class IncomingMigration {
     static void receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log)
             throws IOException, MigrationException {
         Connection connection;
+        var destination = new MigrationDestination(machine, plugins);
+        destination.warmUp(); // idle until the source connects: compile the receive path first
         try (Listener listener = MigrationUri.parse(uri).listen(plugins)) {
             log.println("tern: waiting for an incoming migration on " + listener.address());
             log.flush();
@@ -37,7 +39,7 @@ final class IncomingMigration {
                         + " failed while connecting: " + e.getMessage(), e);
             }
         }
-        new MigrationDestination(machine, plugins).receive(connection);
+        destination.receive(connection);
         if (digest) {
             printDigest("incoming migration complete", machine, log);
         } else {

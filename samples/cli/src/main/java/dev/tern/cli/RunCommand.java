@@ -141,6 +141,12 @@ final class RunCommand implements Callable<Integer> {
                 IncomingMigration.receive(machine, plugins, incoming, printDigest, System.err);
             }
             machine.start();
+            if (!monitor.equals("none")) {
+                // A monitor can start a migration at any moment: compile its sending path now, on a
+                // low-priority thread, so it does not run cold inside the migration.
+                Thread.ofPlatform().name("tern-migration-warm-up").daemon().priority(Thread.MIN_PRIORITY)
+                        .start(() -> dev.tern.kernel.migration.MigrationSource.warmUp(machine, plugins));
+            }
             MachineExit exit;
             try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
                     plugins)) {

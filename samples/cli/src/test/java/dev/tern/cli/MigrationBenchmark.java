@@ -56,6 +56,7 @@ public final class MigrationBenchmark {
              Machine source = guests.machine(args)) {
             String address = dest.awaitAddress();
             source.start();
+            MigrationSource.warmUp(source, guests.plugins); // as `tern run --monitor` does after start
             LiveMigrationTest.runAtLeast(source, 20_000_000);
             var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), config,
                     guests.plugins);
