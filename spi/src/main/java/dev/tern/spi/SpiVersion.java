@@ -9,7 +9,9 @@ import java.util.Objects;
  * is newer than the running SPI's (it may call methods that do not exist here).
  *
  * <p>History: 1.0 the first SPI; 1.1 adds {@code DeviceContext.services()} (per-machine service
- * lookup) and the other compatible additions made with it.
+ * lookup) and the other compatible additions made with it; 1.2 adds typed input events bound to
+ * instruction counts ({@code MachineControl.inputs}, {@code MachineControl.hostClockNanos}, the
+ * {@code ReplayEvent} kinds {@code ClockWarp} and {@code HostRequest}, {@code ReplayFilter.Delivery}).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions
@@ -22,7 +24,7 @@ public record SpiVersion(int major, int minor) implements Comparable<SpiVersion>
     /** Major version of this SPI. */
     public static final int MAJOR = 1;
     /** Minor version of this SPI. */
-    public static final int MINOR = 1;
+    public static final int MINOR = 2;
     /** The SPI version of the running kernel. */
     public static final SpiVersion CURRENT = new SpiVersion(MAJOR, MINOR);
 
