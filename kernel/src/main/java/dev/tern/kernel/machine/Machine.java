@@ -445,12 +445,6 @@ public final class Machine implements AutoCloseable {
         boolean replaying = inputs.replaying();
         if (replaying) {
             inputs.applyRecorded(count, haltRound);
-            var end = journal.recordedEnd();
-            if (end.isPresent() && count >= end.getAsLong()) {
-                finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
-                        + journal.truncation().map(t -> " (" + t + ")").orElse("")));
-                return;
-            }
         } else if (!holdLiveInput) {
             inputs.applyLive(count, haltRound);
         }
@@ -463,6 +457,15 @@ public final class Machine implements AutoCloseable {
         }
         if (exit.isDone()) {
             return;
+        }
+        if (replaying) {
+            // after the inputs, timers and requests of this point, as the recording had them
+            var end = journal.recordedEnd();
+            if (end.isPresent() && count >= end.getAsLong()) {
+                finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
+                        + journal.truncation().map(t -> " (" + t + ")").orElse("")));
+                return;
+            }
         }
         if (holdIfReached(cpu)) {
             return;
