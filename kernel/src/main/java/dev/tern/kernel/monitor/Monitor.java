@@ -6,6 +6,7 @@ import dev.tern.kernel.progress.ProgressBar;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.cpu.Vcpu;
 import dev.tern.spi.memory.RamRegion;
+import dev.tern.spi.replay.ReplayEvent;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -153,6 +154,14 @@ public final class Monitor {
             if (machine.lifecycle().state() == VmState.PAUSED) {
                 machine.resume();
             }
+            return "";
+        }));
+        register(MonitorCommand.of("system_reset", "reset the machine (a recorded input)", () -> {
+            machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0));
+            return "";
+        }));
+        register(MonitorCommand.of("system_powerdown", "power the machine off (a recorded input)", () -> {
+            machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.POWER_OFF, 0));
             return "";
         }));
         register(MonitorCommand.of("quit", "stop the machine and end the VMM", () -> {

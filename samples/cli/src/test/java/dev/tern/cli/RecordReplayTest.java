@@ -17,6 +17,7 @@ import dev.tern.kernel.replay.ReplayLogHeader;
 import dev.tern.kernel.replay.ReplayLogReader;
 import dev.tern.kernel.replay.ReplayLogWriter;
 import dev.tern.kernel.replay.ReplayingJournal;
+import dev.tern.spi.replay.ReplayEvent;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +61,7 @@ class RecordReplayTest {
         log = shared.resolve("echo.rr");
         var spec = spec(16 << 20);
         var header = ReplayLogHeader.forMachine(spec, "test", List.of("RecordReplayTest"), INTERVAL);
-        recorded = run(spec, new RecordingJournal(new ReplayLogWriter(log, header), INTERVAL), TYPED, -1);
+        recorded = run(spec, new RecordingJournal(new ReplayLogWriter(log, header), INTERVAL), TYPED, -1, false);
     }
 
     @Test
@@ -76,7 +76,7 @@ class RecordReplayTest {
     @Test
     void twoReplaysReproduceTheRecordingExactly() throws Exception {
         for (int i = 0; i < 2; i++) {
-            Run replay = run(spec(16 << 20), new ReplayingJournal(ReplayLogReader.read(log), spec(16 << 20)), null, -1);
+            Run replay = run(spec(16 << 20), new ReplayingJournal(ReplayLogReader.read(log), spec(16 << 20)), null, -1, false);
             assertEquals(recorded.serial(), replay.serial(), "replay " + i + " serial output");
             assertEquals(recorded.exit(), replay.exit(), "replay " + i + " exit");
             assertEquals(recorded.instructions(), replay.instructions(), "replay " + i + " final instruction count");
@@ -86,13 +86,28 @@ class RecordReplayTest {
     }
 
     @Test
+    void aHostPowerOffIsAnInputThatReplaysAtItsInstruction() throws Exception {
+        Path hostLog = shared.resolve("host-poweroff.rr");
+        var spec = spec(16 << 20);
+        var header = ReplayLogHeader.forMachine(spec, "test", List.of(), INTERVAL);
+        Run rec = run(spec, new RecordingJournal(new ReplayLogWriter(hostLog, header), INTERVAL), "ab", -1, true);
+        assertEquals(new MachineExit(MachineExit.Reason.POWER_OFF, 7, "host powered off with status 7"), rec.exit());
+        Run replay = run(spec, new ReplayingJournal(ReplayLogReader.read(hostLog), spec), null, -1, false);
+        assertEquals(rec.exit(), replay.exit());
+        assertEquals(rec.instructions(), replay.instructions());
+        assertEquals(rec.serial(), replay.serial());
+        assertEquals(rec.state(), replay.state());
+        assertTrue(ReplayLogAnalyzer.analyze(hostLog).contains("host-request"));
+    }
+
+    @Test
     void ramChangedMidReplayIsReportedAtTheNextCheckpoint() throws Exception {
         long at = recorded.instructions() / 2 + 7;
         if (at % INTERVAL == 0) {
             at++;
         }
         long expected = (at / INTERVAL + 1) * INTERVAL;
-        Run replay = run(spec(16 << 20), new ReplayingJournal(ReplayLogReader.read(log), spec(16 << 20)), null, at);
+        Run replay = run(spec(16 << 20), new ReplayingJournal(ReplayLogReader.read(log), spec(16 << 20)), null, at, false);
         assertEquals(MachineExit.Reason.DIVERGED, replay.exit().reason(), replay.exit().detail());
         assertTrue(replay.exit().detail().contains("at instruction " + expected + ":"), replay.exit().detail());
         assertTrue(replay.exit().detail().contains("RAM differs in 1 MiB (0x0-0x9ffff)"), replay.exit().detail());
@@ -106,7 +121,7 @@ class RecordReplayTest {
         var parsed = ReplayLogReader.read(cut);
         assertTrue(parsed.end().isEmpty());
         assertTrue(parsed.truncation().orElseThrow().contains("is incomplete"), parsed.truncation().toString());
-        Run replay = run(spec(16 << 20), new ReplayingJournal(parsed, spec(16 << 20)), null, -1);
+        Run replay = run(spec(16 << 20), new ReplayingJournal(parsed, spec(16 << 20)), null, -1, false);
         assertEquals(MachineExit.Reason.REPLAY_END, replay.exit().reason(), replay.exit().detail());
         assertTrue(recorded.serial().startsWith(replay.serial()), replay.serial());
     }
@@ -172,10 +187,11 @@ class RecordReplayTest {
 
     /**
      * Runs the guest; types {@code typed} (then 'q') one byte at a time, each after the guest
-     * echoed the previous one, or types nothing when replaying. With {@code modifyAt} >= 0 it
-     * changes one byte of guest RAM when vCPU 0 reaches that instruction.
+     * echoed the previous one (then powers off from the host side when {@code hostPowerOff}), or types
+     * nothing when replaying. With {@code modifyAt} >= 0 it changes one byte of guest RAM when vCPU 0
+     * reaches that instruction.
      */
-    static Run run(MachineSpec spec, ReplayJournal journal, String typed, long modifyAt) throws Exception {
+    static Run run(MachineSpec spec, ReplayJournal journal, String typed, long modifyAt, boolean hostPowerOff) throws Exception {
         try (Machine m = Machine.create(PluginRegistry.discover(RecordReplayTest.class.getClassLoader(), List.of()), spec, journal)) {
             var serial = (MemoryBackend) ((Uart16550) m.device("serial0")).backend();
             var paused = modifyAt >= 0 ? m.pauseAt(modifyAt) : null;
@@ -187,14 +203,16 @@ class RecordReplayTest {
             }
             if (typed != null) {
                 assertTrue(serial.awaitText("echo-ticks ready", 0, 30_000), serial.outputText());
-                var done = new ArrayList<Character>();
                 for (char c : typed.toCharArray()) {
                     int from = serial.outputText().length();
                     serial.inject(String.valueOf(c));
                     assertTrue(serial.awaitText("got '" + c + "'", from, 30_000), serial.outputText());
-                    done.add(c);
                 }
-                serial.inject("q");
+                if (hostPowerOff) {
+                    m.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.POWER_OFF, 7));
+                } else {
+                    serial.inject("q");
+                }
             }
             MachineExit exit = m.awaitExit();
             String state = MachineDigest.full(m);
