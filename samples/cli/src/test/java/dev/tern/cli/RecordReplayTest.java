@@ -9,6 +9,7 @@ import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.migration.MachineDigest;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.replay.LogEntry;
 import dev.tern.kernel.replay.RecordingJournal;
 import dev.tern.kernel.replay.ReplayJournal;
 import dev.tern.kernel.replay.ReplayLogAnalyzer;
@@ -124,6 +125,26 @@ class RecordReplayTest {
         Run replay = run(spec(16 << 20), new ReplayingJournal(parsed, spec(16 << 20)), null, -1, false);
         assertEquals(MachineExit.Reason.REPLAY_END, replay.exit().reason(), replay.exit().detail());
         assertTrue(recorded.serial().startsWith(replay.serial()), replay.serial());
+    }
+
+    /** The log loses the input the guest waits for ('q'): the replay reports it instead of hanging. */
+    @Test
+    void aGuestWaitingForInputTheLogLacksIsReported() throws Exception {
+        var original = ReplayLogReader.read(log);
+        Path lacking = shared.resolve("lacking.rr");
+        try (var w = new ReplayLogWriter(lacking, original.header())) {
+            for (LogEntry e : original.entries()) {
+                boolean quit = e instanceof LogEntry.Input in && in.delivery().event() instanceof ReplayEvent.CharInput c
+                        && new String(c.data()).equals("q");
+                if (!quit) {
+                    w.append(e);
+                }
+            }
+            w.append(original.end().orElseThrow());
+        }
+        Run replay = run(spec(16 << 20), new ReplayingJournal(ReplayLogReader.read(lacking), spec(16 << 20)), null, -1, false);
+        assertEquals(MachineExit.Reason.DIVERGED, replay.exit().reason(), replay.exit().detail());
+        assertTrue(replay.exit().detail().contains("halted waiting for input"), replay.exit().detail());
     }
 
     @Test
