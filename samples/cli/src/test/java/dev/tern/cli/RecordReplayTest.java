@@ -19,6 +19,7 @@ import dev.tern.kernel.replay.ReplayLogReader;
 import dev.tern.kernel.replay.ReplayLogWriter;
 import dev.tern.kernel.replay.ReplayingJournal;
 import dev.tern.spi.replay.ReplayEvent;
+import dev.tern.spi.replay.ReplayFilter;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -147,6 +148,45 @@ class RecordReplayTest {
         assertTrue(replay.exit().detail().contains("halted waiting for input"), replay.exit().detail());
     }
 
+    /**
+     * An RTC seeded from host time (base=utc) reads it through the input path: a replay takes the
+     * logged reading, never the host clock — proven by editing the logged reading, which the
+     * replay then reports as the RTC's state differing at instruction 0.
+     */
+    @Test
+    void hostTimeIsReadFromTheLogInAReplay() throws Exception {
+        var spec = spec(16 << 20, Map.of("base", "utc"));
+        Path utc = shared.resolve("utc.rr");
+        Run rec = run(spec, new RecordingJournal(new ReplayLogWriter(utc, ReplayLogHeader.forMachine(spec, "test", List.of(), INTERVAL)),
+                INTERVAL), "x", -1, false);
+        var original = ReplayLogReader.read(utc);
+        long readings = original.entries().stream()
+                .filter(e -> e instanceof LogEntry.Input in && in.delivery().event() instanceof ReplayEvent.HostClock).count();
+        assertEquals(1, readings, "the RTC read host time once, at creation");
+        Run same = run(spec, new ReplayingJournal(original, spec), null, -1, false);
+        assertEquals(rec.state(), same.state());
+        assertEquals(rec.serial(), same.serial());
+
+        Path edited = shared.resolve("utc-edited.rr");
+        try (var w = new ReplayLogWriter(edited, original.header())) {
+            for (LogEntry e : original.entries()) {
+                if (e instanceof LogEntry.Input in && in.delivery().event() instanceof ReplayEvent.HostClock h) {
+                    var d = in.delivery();
+                    long tenYears = 10L * 365 * 86_400 * 1_000_000_000L;
+                    e = new LogEntry.Input(new ReplayFilter.Delivery(d.instructions(), d.haltRound(), d.target(),
+                            new ReplayEvent.HostClock(h.epochNanos() - tenYears)));
+                }
+                w.append(e);
+            }
+            w.append(original.end().orElseThrow());
+        }
+        Run diverged = run(spec, new ReplayingJournal(ReplayLogReader.read(edited), spec), null, -1, false);
+        assertEquals(MachineExit.Reason.DIVERGED, diverged.exit().reason(), diverged.exit().detail());
+        assertTrue(diverged.exit().detail().startsWith("replay diverged at instruction 0: checkpoint 1 differs: section "),
+                diverged.exit().detail());
+        assertTrue(diverged.exit().detail().contains("/rtc differs"), diverged.exit().detail());
+    }
+
     @Test
     void aFlippedBitIsRefusedNamingBlockAndOffset() throws Exception {
         byte[] bytes = Files.readAllBytes(log);
@@ -193,6 +233,11 @@ class RecordReplayTest {
     }
 
     static MachineSpec spec(long ram) throws Exception {
+        return spec(ram, Map.of());
+    }
+
+    /** The echo-ticks machine with {@code rtcConfig} for its MC146818. */
+    static MachineSpec spec(long ram, Map<String, String> rtcConfig) throws Exception {
         byte[] rom;
         try (InputStream in = RecordReplayTest.class.getResourceAsStream("/guests/echo-ticks.rom")) {
             assertNotNull(in, "echo-ticks.rom");
@@ -200,7 +245,7 @@ class RecordReplayTest {
         }
         var b = MachineSpec.builder().ramSize(ram).firmware(rom).pacing(Pacing.REALTIME);
         for (DeviceSpec d : PcDevices.standard("none")) {
-            b.device(d);
+            b.device(d.provider().equals("mc146818") ? new DeviceSpec(d.provider(), d.instance(), rtcConfig) : d);
         }
         b.device(new DeviceSpec("uart16550", "serial0", Map.of("backend", "memory")));
         return b.build();
