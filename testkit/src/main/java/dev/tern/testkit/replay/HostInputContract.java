@@ -47,6 +47,14 @@ public abstract class HostInputContract {
     protected void prepareGuest(DeviceHarness harness, Device device) {
     }
 
+    /**
+     * A fresh machine around the device; override to add companions (a PCI host, a bus). The
+     * device is created in it with {@code harness.start(provider())}.
+     */
+    protected DeviceHarness harness() {
+        return DeviceHarness.of(provider(), config());
+    }
+
     /** How many inputs the contract sends. */
     protected int inputs() {
         return 3;
@@ -60,7 +68,7 @@ public abstract class HostInputContract {
 
     @Test
     void hostInputTakesTheTypedInputPathOnly() throws Exception {
-        DeviceHarness h = DeviceHarness.of(provider(), config());
+        DeviceHarness h = harness();
         Device d = start(h);
         List<Record> before = save(d);
         sendHostInput(d, 0);
@@ -76,7 +84,7 @@ public abstract class HostInputContract {
 
     @Test
     void applyingTheLoggedInputsToAFreshDeviceRebuildsItsState() throws Exception {
-        DeviceHarness live = DeviceHarness.of(provider(), config());
+        DeviceHarness live = harness();
         Device recorded = start(live);
         prepareGuest(live, recorded);
         for (int i = 0; i < inputs(); i++) {
@@ -86,7 +94,7 @@ public abstract class HostInputContract {
         List<RecordingMachineControl.Input> log = live.machine().appliedInputs();
         assertFalse(log.isEmpty(), "no input was applied");
 
-        DeviceHarness replay = DeviceHarness.of(provider(), config());
+        DeviceHarness replay = harness();
         Device replayed = start(replay);
         prepareGuest(replay, replayed);
         for (RecordingMachineControl.Input in : log) {
