@@ -218,6 +218,16 @@ public final class Machine implements AutoCloseable {
         return d != null ? d : inputs.journal().summary();
     }
 
+    /** Whether this run's inputs are recorded, replayed, or neither. */
+    public dev.tern.spi.replay.ReplayFilter.Mode replayMode() {
+        return inputs.journal().mode();
+    }
+
+    /** In a replay: the next logged input not applied yet. Read it while the machine is paused. */
+    public java.util.Optional<dev.tern.spi.replay.ReplayFilter.Delivery> nextReplayInput() {
+        return inputs.journal().nextRecorded();
+    }
+
     /**
      * Asks for a reset or power-off from the host side (a monitor command): an input like any
      * other, applied between slices and recorded.
@@ -460,8 +470,9 @@ public final class Machine implements AutoCloseable {
         }
         if (replaying) {
             // after the inputs, timers and requests of this point, as the recording had them
+            // (inputs logged at this count for a later halt round come first: the guest halts to take them)
             var end = journal.recordedEnd();
-            if (end.isPresent() && count >= end.getAsLong()) {
+            if (end.isPresent() && count >= end.getAsLong() && inputs.nextRecordedInstructions() > count) {
                 finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
                         + journal.truncation().map(t -> " (" + t + ")").orElse("")));
                 return;
@@ -489,7 +500,7 @@ public final class Machine implements AutoCloseable {
                 budget = Math.min(budget, input - count);
             }
             var end = journal.recordedEnd();
-            if (end.isPresent()) {
+            if (end.isPresent() && end.getAsLong() > count) {
                 budget = Math.min(budget, end.getAsLong() - count);
             }
         }

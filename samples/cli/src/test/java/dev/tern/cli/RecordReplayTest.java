@@ -8,6 +8,8 @@ import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.kernel.replay.LogEntry;
 import dev.tern.kernel.replay.RecordingJournal;
@@ -18,6 +20,7 @@ import dev.tern.kernel.replay.ReplayLogHeader;
 import dev.tern.kernel.replay.ReplayLogReader;
 import dev.tern.kernel.replay.ReplayLogWriter;
 import dev.tern.kernel.replay.ReplayingJournal;
+import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.replay.ReplayFilter;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,6 +104,40 @@ class RecordReplayTest {
         assertEquals(rec.serial(), replay.serial());
         assertEquals(rec.state(), replay.state());
         assertTrue(ReplayLogAnalyzer.analyze(hostLog).contains("host-request"));
+    }
+
+    /** The monitor's replay_break pauses a replay at exactly the asked instruction; cont runs it to the recorded end. */
+    @Test
+    void replayBreakPausesAtTheExactInstruction() throws Exception {
+        var spec = spec(16 << 20);
+        try (Machine m = Machine.create(PluginRegistry.discover(getClass().getClassLoader(), List.of()), spec,
+                new ReplayingJournal(ReplayLogReader.read(log), spec))) {
+            var serial = (MemoryBackend) ((Uart16550) m.device("serial0")).backend();
+            var mon = new Monitor(m, new SnapshotStore(shared.resolve("snapshots")));
+            var first = m.pauseAt(0);
+            m.start();
+            first.get(60, TimeUnit.SECONDS);
+            String info = mon.execute("info replay");
+            assertTrue(info.startsWith("Replay mode: replay\nInstruction count: 0\nNext input: "), info);
+            long target = recorded.instructions() / 3;
+            assertEquals("", mon.execute("replay_break " + target));
+            var pausedAgain = new CompletableFuture<Void>();
+            m.lifecycle().onChange((from, to) -> {
+                if (to == VmState.PAUSED) {
+                    pausedAgain.complete(null);
+                }
+            });
+            assertEquals("", mon.execute("cont"));
+            pausedAgain.get(60, TimeUnit.SECONDS);
+            assertEquals(target, m.vcpus().getFirst().instructionCount());
+            assertTrue(mon.execute("replay_break 5").startsWith("Error: vCPU 0 is already at instruction " + target));
+            assertTrue(mon.execute("replay_break soon").startsWith("Error: 'soon' is not an instruction count"));
+            assertEquals("", mon.execute("cont"));
+            MachineExit exit = m.awaitExit();
+            assertEquals(recorded.exit(), exit);
+            assertEquals(recorded.serial(), serial.outputText());
+            assertEquals(recorded.state(), MachineDigest.full(m));
+        }
     }
 
     @Test
