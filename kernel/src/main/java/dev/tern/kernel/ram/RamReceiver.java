@@ -46,6 +46,7 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
     private RemoteSyncAnswer syncAnswer = () -> { };
     private boolean remoteAnnounced;
     private boolean remoteComplete;
+    private long pageRecords;
 
     /** What the receiver does on {@link RamRecord#REMOTE_SYNC}: tell the sender everything so far is applied. */
     public interface RemoteSyncAnswer {
@@ -94,6 +95,14 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
         syncAnswer = answer;
     }
 
+    /**
+     * Page records (ZERO, NORMAL, ENCODED) read so far, checked or applied: a checkpoint compares
+     * the count of its check pass with the count its sender announced before applying anything.
+     */
+    public long pageRecords() {
+        return pageRecords;
+    }
+
     /** Whether the sender announced one-sided RAM. */
     public boolean remoteAnnounced() {
         return remoteAnnounced;
@@ -134,6 +143,7 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
                         + " announced one-sided RAM", word));
             }
             RamRegion r = requireWritable(gpa, word);
+            pageRecords++;
             switch (kind) {
                 case RamRecord.ZERO -> {
                     if (apply) {

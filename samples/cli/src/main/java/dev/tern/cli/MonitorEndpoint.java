@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.ft.FtNode;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorServer;
@@ -23,11 +24,18 @@ final class MonitorEndpoint implements AutoCloseable {
 
     static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
             PluginRegistry plugins) throws IOException {
+        return open(where, serial, machine, snapshots, plugins, null);
+    }
+
+    /** Also serves {@code info ft} and {@code ft_failover} for {@code ft} (null: fault tolerance is off). */
+    static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
+            PluginRegistry plugins, FtNode ft) throws IOException {
         if (where.equals("none")) {
             return new MonitorEndpoint(null);
         }
         Monitor monitor = new Monitor(machine, snapshots, ProgressBar::onTerminal);
         new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
+        new FtCommands(ft).registerOn(monitor);
         if (where.equals("stdio")) {
             if (serial.equals("stdio")) {
                 throw new IllegalArgumentException("--monitor stdio needs the serial port elsewhere (e.g. --serial file:serial.log)");

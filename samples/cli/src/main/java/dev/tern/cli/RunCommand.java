@@ -1,6 +1,11 @@
 package dev.tern.cli;
 
 import dev.tern.kernel.config.ConfigText;
+import dev.tern.kernel.ft.FtConfig;
+import dev.tern.kernel.ft.FtNode;
+import dev.tern.kernel.ft.FtPrimary;
+import dev.tern.kernel.ft.FtRole;
+import dev.tern.kernel.ft.FtStandby;
 import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
@@ -82,6 +87,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH); give the source's --kernel/--bios so the ROMs match.")
     String incoming;
 
+    @Option(names = "--ft", paramLabel = "ROLE,KEY=VALUE...",
+            description = {"Fault tolerance (docs/protocols/ft.md): standby,listen=URI,password-file=F[,timeout=T]",
+                    "or primary,peer=URI,password-file=F[,interval=50ms][,timeout=T] (timeout: 4 intervals by default)."})
+    String ft;
+
     @Option(names = "--print-digest",
             description = "Print SHA-256 digests of RAM and of the whole machine state after an incoming migration and when the run ends.")
     boolean printDigest;
@@ -156,6 +166,14 @@ final class RunCommand implements Callable<Integer> {
         if (incoming != null && loadvm != null) {
             throw new IllegalArgumentException("--incoming excludes --loadvm: the whole state comes from the source");
         }
+        FtConfig ftConfig = ft == null ? null : FtConfig.parse(ft);
+        if (ftConfig != null && (incoming != null || record != null || replay != null)) {
+            throw new IllegalArgumentException("--ft excludes --incoming, --record and --replay");
+        }
+        if (ftConfig != null && ftConfig.role() == FtRole.STANDBY && loadvm != null) {
+            throw new IllegalArgumentException("--ft standby excludes --loadvm: the whole state comes from the primary");
+        }
+        boolean standby = ftConfig != null && ftConfig.role() == FtRole.STANDBY;
         boolean demo = bios == null && kernel == null;
         long ramSize = (Long) ConfigType.SIZE.parse(memory);
         BootImage direct = kernel == null ? null : KernelBoot.prepare(kernel, initrd, append == null ? "" : append, ramSize);
@@ -163,7 +181,7 @@ final class RunCommand implements Callable<Integer> {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
         try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
              Machine machine = Machine.create(plugins, spec, journal(spec))) {
-            if (direct != null && incoming == null) {
+            if (direct != null && incoming == null && !standby) {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 direct.load(machine.memory());
             }
@@ -174,7 +192,25 @@ final class RunCommand implements Callable<Integer> {
             if (incoming != null) {
                 IncomingMigration.receive(machine, plugins, incoming, printDigest, System.err);
             }
+            FtNode ftNode = null;
+            if (standby) {
+                var node = new FtStandby(machine, ftConfig, plugins, System.err);
+                FtStandby.Outcome outcome = node.await();
+                if (printDigest) {
+                    IncomingMigration.printDigest("ft standby at checkpoint " + node.applied(), machine, System.err);
+                }
+                if (outcome != FtStandby.Outcome.TAKE_OVER) {
+                    return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
+                }
+                ftNode = node;
+            }
             machine.start();
+            FtPrimary primary = null;
+            if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
+                primary = new FtPrimary(machine, ftConfig, plugins, System.err);
+                primary.start();
+                ftNode = primary;
+            }
             if (!monitor.equals("none")) {
                 // A monitor can start a migration at any moment: compile its sending path now, on a
                 // low-priority thread, so it does not run cold inside the migration.
@@ -183,8 +219,12 @@ final class RunCommand implements Callable<Integer> {
             }
             MachineExit exit;
             try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
-                    plugins)) {
+                    plugins, ftNode)) {
                 exit = machine.awaitExit();
+            } finally {
+                if (primary != null) {
+                    primary.close(); // tells the standby the guest ended, so it does not take over
+                }
             }
             if (printDigest) {
                 IncomingMigration.printDigest("stopped", machine, System.err);

@@ -1,0 +1,144 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.ram.RamReceiver;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.state.ConfigHeader;
+import dev.tern.kernel.state.LivePartCheck;
+import dev.tern.kernel.state.SavedStateException;
+import dev.tern.kernel.state.SnapshotLoader;
+import dev.tern.spi.state.LiveSection;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.zip.CRC32C;
+
+/**
+ * The standby's side of checkpoints: a complete checkpoint's stream is verified — CRC32C over the
+ * whole stream, then {@link SnapshotLoader}'s first pass (every frame's CRC, structure, every
+ * section's validation, every RAM record checked without touching RAM) and the count of page
+ * records against the count the primary announced — and only then applied. A checkpoint refused
+ * leaves the machine exactly as the previous checkpoint left it.
+ */
+final class CheckpointApplier implements AutoCloseable {
+
+    private final Machine machine;
+    private final RamReceiver ram;
+    private final CountingRam counting;
+
+    CheckpointApplier(Machine machine) {
+        this.machine = machine;
+        this.ram = RamReceiver.of(machine.memory());
+        this.counting = new CountingRam(ram);
+    }
+
+    /**
+     * Verifies and applies checkpoint {@code sequence}.
+     *
+     * @throws IOException naming the checkpoint and what was wrong; the machine is then unchanged
+     */
+    void apply(long sequence, long pageRecords, byte[] stream, int crc) throws IOException {
+        CRC32C c = new CRC32C();
+        c.update(stream);
+        if ((int) c.getValue() != crc) {
+            throw new IOException(String.format("checkpoint %d: CRC32C of its %d bytes is %08x, the primary announced"
+                    + " %08x; nothing applied", sequence, stream.length, (int) c.getValue(), crc));
+        }
+        counting.expect(pageRecords);
+        var loader = new SnapshotLoader(ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory()));
+        loader.live(counting);
+        machine.sections().forEach(loader::section);
+        try {
+            loader.load(() -> new ByteArrayInputStream(stream));
+        } catch (SavedStateException e) {
+            if (counting.mismatch != null) {
+                throw new IOException("checkpoint " + sequence + ": " + counting.mismatch + "; nothing applied", e);
+            }
+            throw new IOException("checkpoint " + sequence + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        ram.close();
+    }
+
+    /**
+     * The RAM receiver, with a count of the page records its check pass saw compared to the
+     * announced count when the apply pass begins — before the first record is applied.
+     */
+    private static final class CountingRam implements LiveSection, LivePartCheck {
+        private final RamReceiver ram;
+        private long expected;
+        private long base;
+        private boolean applying;
+        String mismatch;
+
+        CountingRam(RamReceiver ram) {
+            this.ram = ram;
+        }
+
+        void expect(long pageRecords) {
+            expected = pageRecords;
+            base = ram.pageRecords();
+            applying = false;
+            mismatch = null;
+        }
+
+        @Override
+        public String name() {
+            return "ram";
+        }
+
+        @Override
+        public int version() {
+            return RamRecord.VERSION;
+        }
+
+        @Override
+        public int oldestVersion() {
+            return RamRecord.VERSION;
+        }
+
+        @Override
+        public void check(DataInput in) throws IOException {
+            ram.check(in);
+        }
+
+        @Override
+        public void receive(DataInput in) throws IOException {
+            if (!applying) {
+                long seen = ram.pageRecords() - base;
+                if (seen != expected) {
+                    mismatch = "it holds " + seen + " page records, the primary announced " + expected;
+                    throw new IOException(mismatch);
+                }
+                applying = true;
+            }
+            ram.receive(in);
+        }
+
+        @Override
+        public void setup(DataOutput out) throws IOException {
+            throw new IOException("ram: a receiving section does not send");
+        }
+
+        @Override
+        public long pendingBytes() {
+            return 0;
+        }
+
+        @Override
+        public boolean iterate(DataOutput out, long maxBytes) throws IOException {
+            throw new IOException("ram: a receiving section does not send");
+        }
+
+        @Override
+        public void complete(DataOutput out) throws IOException {
+            throw new IOException("ram: a receiving section does not send");
+        }
+    }
+}

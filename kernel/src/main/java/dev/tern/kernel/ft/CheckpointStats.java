@@ -1,0 +1,71 @@
+package dev.tern.kernel.ft;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** What {@code info ft} reports about checkpoints: counts by cause, pauses, bytes, lag. Thread-safe. */
+final class CheckpointStats {
+
+    /** Why a checkpoint was taken. */
+    enum Cause {
+        /** The full sync when a standby joins (checkpoint 0). */
+        INITIAL,
+        /** The checkpoint interval elapsed. */
+        INTERVAL,
+        /** The last one before a planned switch-over ({@code ft_failover}). */
+        FAILOVER
+    }
+
+    private final Map<Cause, Long> byCause = new EnumMap<>(Cause.class);
+    private long last = -1;
+    private long lastPauseNanos;
+    private long maxPauseNanos;
+    private long totalPauseNanos;
+    private long lastPages;
+    private long lastLagNanos;
+    private long lastBytes;
+    private long lastRequestNanos;
+    private long maxRequestNanos;
+
+    synchronized void taken(Cause cause, long sequence, long pauseNanos, long requestNanos, long pages, long bytes) {
+        lastRequestNanos = requestNanos;
+        maxRequestNanos = Math.max(maxRequestNanos, requestNanos);
+        byCause.merge(cause, 1L, Long::sum);
+        lastPauseNanos = pauseNanos;
+        maxPauseNanos = Math.max(maxPauseNanos, pauseNanos);
+        totalPauseNanos += pauseNanos;
+        lastPages = pages;
+        lastBytes = bytes;
+    }
+
+    /** The standby applied {@code sequence}, {@code lagNanos} after its pause ended. */
+    synchronized void acknowledged(long sequence, long lagNanos) {
+        last = sequence;
+        lastLagNanos = lagNanos;
+    }
+
+    /** The last checkpoint the standby holds, -1 before the full sync completed. */
+    synchronized long lastAcknowledged() {
+        return last;
+    }
+
+    synchronized long lastPauseNanos() {
+        return lastPauseNanos;
+    }
+
+    synchronized long maxPauseNanos() {
+        return maxPauseNanos;
+    }
+
+    synchronized String render() {
+        long n = byCause.values().stream().mapToLong(Long::longValue).sum();
+        return String.format("checkpoints: %d (initial %d, interval %d, failover %d), last acknowledged %d%n"
+                        + "last pause: %.3f ms (%d dirty pages, %d stream bytes), max pause %.3f ms, mean pause %.3f ms%n"
+                        + "last stop request: %.3f ms from asking to resumed, max %.3f ms%n"
+                        + "lag: %.3f ms from the end of the last pause to the standby's acknowledgement%n",
+                n, byCause.getOrDefault(Cause.INITIAL, 0L), byCause.getOrDefault(Cause.INTERVAL, 0L),
+                byCause.getOrDefault(Cause.FAILOVER, 0L), last, lastPauseNanos / 1e6, lastPages, lastBytes,
+                maxPauseNanos / 1e6, n == 0 ? 0.0 : totalPauseNanos / 1e6 / n, lastRequestNanos / 1e6,
+                maxRequestNanos / 1e6, lastLagNanos / 1e6);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.ram.PageSet;
+import dev.tern.kernel.ram.RamRecord;
+import dev.tern.kernel.ram.RamSender;
+import dev.tern.kernel.state.ConfigHeader;
+import dev.tern.kernel.state.SavedStateWriter;
+import dev.tern.spi.state.LiveSection;
+import dev.tern.spi.state.StateSection;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.zip.CRC32C;
+
+/**
+ * The primary's checkpoints, each one saved-state stream: the device sections (FULL frames) and
+ * the {@code ram} live section carrying a round of the kernel's RAM page stream ({@link RamSender},
+ * the code migration and snapshots use). Checkpoint 0 is the full sync (the stream's layout record
+ * and first pass over all RAM); every later one is a dirty round without a layout record, so the
+ * standby keeps its RAM and overwrites only the pages sent.
+ *
+ * <p>Taking a checkpoint stops the vCPUs once ({@link Machine#syncDirtyLog(java.util.function.Consumer)}):
+ * inside that rendezvous the dirty pages are copied to the staging copy ({@link StagedRam}) and
+ * the device sections are encoded; the encoding of the pages runs after the guest resumed.
+ * One thread uses a writer at a time.
+ */
+final class CheckpointWriter implements AutoCloseable {
+
+    /** A checkpoint ready to send. */
+    record Encoded(long sequence, long pageRecords, byte[] stream, int crc, long pauseNanos, long dirtyPages,
+            long requestNanos) {
+    }
+
+    private static final long PART_BYTES = 1 << 20;
+
+    private final Machine machine;
+    private final StagedRam staged;
+    private final RamSender ram;
+    private final LiveSection round;
+
+    CheckpointWriter(Machine machine) {
+        this.machine = machine;
+        this.staged = new StagedRam(machine.memory());
+        this.ram = RamSender.of(staged);
+        this.round = new RoundSection(ram);
+    }
+
+    /** The full sync: every page and every section. Enables the dirty log for the checkpoints after. */
+    Encoded full() throws IOException {
+        machine.memory().dirtyLog().enable();
+        var bytes = new ByteArrayOutputStream();
+        SavedStateWriter writer = new SavedStateWriter(bytes, header());
+        long[] copied = new long[3];
+        long t0 = System.nanoTime();
+        // the enabling sync: every vCPU drops its cached write permissions, and the copy sees RAM as of it
+        machine.syncDirtyLog(dirty -> {
+            copied[1] = System.nanoTime();
+            copied[0] = staged.copyAll();
+            writeDevices(writer);
+            copied[2] = System.nanoTime();
+        });
+        long request = System.nanoTime() - t0;
+        long pause = copied[2] - copied[1];
+        long before = ram.counters().normalPages();
+        writer.writeLive(ram, PART_BYTES);
+        writer.finish();
+        return encoded(0, ram.counters().normalPages() - before, bytes.toByteArray(), pause, copied[0], request);
+    }
+
+    /** A checkpoint of the pages dirtied since the previous one, and every section. */
+    Encoded next(long sequence) throws IOException {
+        var bytes = new ByteArrayOutputStream();
+        SavedStateWriter writer = new SavedStateWriter(bytes, header());
+        PageSet pages = new PageSet(ram.pageCount());
+        long[] copied = new long[3];
+        long t0 = System.nanoTime();
+        machine.syncDirtyLog(dirty -> {
+            copied[1] = System.nanoTime();
+            copied[0] = staged.copy(dirty, pages);
+            writeDevices(writer);
+            copied[2] = System.nanoTime();
+        });
+        long request = System.nanoTime() - t0;
+        long pause = copied[2] - copied[1];
+        ram.beginRound(pages);
+        writer.writeLive(round, PART_BYTES);
+        writer.finish();
+        return encoded(sequence, copied[0], bytes.toByteArray(), pause, copied[0], request);
+    }
+
+    private void writeDevices(SavedStateWriter writer) {
+        try {
+            for (StateSection<?> s : machine.sections()) {
+                writer.writeSection(s);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // into memory: cannot happen short of a bad section
+        }
+    }
+
+    private static Encoded encoded(long seq, long records, byte[] stream, long pause, long dirty, long request) {
+        CRC32C crc = new CRC32C();
+        crc.update(stream);
+        return new Encoded(seq, records, stream, (int) crc.getValue(), pause, dirty, request);
+    }
+
+    private ConfigHeader header() {
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+    }
+
+    @Override
+    public void close() {
+        machine.memory().dirtyLog().disable();
+        ram.close();
+        staged.close();
+    }
+
+    /**
+     * The {@code ram} section of a checkpoint after the first: its setup part is empty (no layout
+     * record, which would make the standby clear its RAM), its parts are the sender's dirty round.
+     */
+    private record RoundSection(RamSender ram) implements LiveSection {
+        @Override
+        public String name() {
+            return ram.name();
+        }
+
+        @Override
+        public int version() {
+            return RamRecord.VERSION;
+        }
+
+        @Override
+        public void setup(DataOutput out) throws IOException {
+            out.writeLong(RamRecord.END_OF_PART);
+        }
+
+        @Override
+        public long pendingBytes() {
+            return ram.pendingBytes();
+        }
+
+        @Override
+        public boolean iterate(DataOutput out, long maxBytes) throws IOException {
+            return ram.iterate(out, maxBytes);
+        }
+
+        @Override
+        public void complete(DataOutput out) throws IOException {
+            ram.complete(out);
+        }
+
+        @Override
+        public void receive(DataInput in) throws IOException {
+            throw new IOException("ram: a sending section does not receive");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.tern.kernel.ft;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code --ft} option: {@code primary,peer=URI,password-file=F[,interval=50ms][,timeout=200ms]}
+ * or {@code standby,listen=URI,password-file=F[,timeout=...]}. The heartbeat timeout defaults to
+ * four checkpoint intervals; a standby without its own {@code timeout} adopts the primary's.
+ *
+ * @param role which side this process is
+ * @param address the standby's address (primary: where to connect; standby: where to listen)
+ * @param secret the shared secret (the password file's bytes, a trailing newline removed)
+ * @param interval time between checkpoint starts (primary)
+ * @param timeout how long without any message from the peer means it is lost; null: the default
+ */
+public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout) {
+
+    /** The default checkpoint interval. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
+    /** Bounds of the interval and the timeout: a checkpoint every millisecond at most, and one an hour. */
+    static final Duration MIN = Duration.ofMillis(1);
+    static final Duration MAX = Duration.ofHours(1);
+    /** A password file larger than this is not a password. */
+    static final int MAX_SECRET = 4096;
+
+    private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout");
+    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout");
+
+    public FtConfig {
+        secret = secret.clone();
+    }
+
+    /** The heartbeat timeout in force: the configured one, else four intervals. */
+    public Duration effectiveTimeout() {
+        return timeout != null ? timeout : interval.multipliedBy(4);
+    }
+
+    /** The shared secret (a copy). */
+    @Override
+    public byte[] secret() {
+        return secret.clone();
+    }
+
+    /**
+     * Parses the option text; relative password files resolve against the working directory.
+     *
+     * @throws IllegalArgumentException naming the key or value that is wrong
+     */
+    public static FtConfig parse(String text) {
+        String[] parts = text.split(",", -1);
+        FtRole role = switch (parts[0]) {
+            case "primary" -> FtRole.PRIMARY;
+            case "standby" -> FtRole.STANDBY;
+            default -> throw new IllegalArgumentException("--ft: the first item must be primary or standby, not '"
+                    + parts[0] + "'");
+        };
+        Set<String> allowed = role == FtRole.PRIMARY ? PRIMARY_KEYS : STANDBY_KEYS;
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (String p : Arrays.asList(parts).subList(1, parts.length)) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--ft: '" + p + "' is not KEY=VALUE");
+            }
+            String key = p.substring(0, eq);
+            if (!allowed.contains(key)) {
+                throw new IllegalArgumentException("--ft " + role.label() + ": unknown key '" + key + "' (known: "
+                        + String.join(", ", allowed.stream().sorted().toList()) + ")");
+            }
+            if (kv.put(key, p.substring(eq + 1)) != null) {
+                throw new IllegalArgumentException("--ft: key '" + key + "' given twice");
+            }
+        }
+        String addressKey = role == FtRole.PRIMARY ? "peer" : "listen";
+        String address = require(kv, addressKey);
+        byte[] secret = readSecret(Path.of(require(kv, "password-file")));
+        Duration interval = kv.containsKey("interval") ? duration("interval", kv.get("interval")) : DEFAULT_INTERVAL;
+        Duration timeout = kv.containsKey("timeout") ? duration("timeout", kv.get("timeout")) : null;
+        return new FtConfig(role, address, secret, interval, timeout);
+    }
+
+    private static String require(Map<String, String> kv, String key) {
+        String v = kv.get(key);
+        if (v == null || v.isEmpty()) {
+            throw new IllegalArgumentException("--ft: missing " + key + "=...");
+        }
+        return v;
+    }
+
+    /** {@code 50ms}, {@code 2s} or a bare number of milliseconds, within [1 ms, 1 h]. */
+    static Duration duration(String key, String text) {
+        Duration d;
+        try {
+            if (text.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            } else if (text.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else {
+                d = Duration.ofMillis(Long.parseLong(text));
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--ft: " + key + "='" + text + "' is not a duration (e.g. 50ms, 2s)");
+        }
+        if (d.compareTo(MIN) < 0 || d.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("--ft: " + key + "=" + text + " is not within 1ms..1h");
+        }
+        return d;
+    }
+
+    private static byte[] readSecret(Path file) {
+        byte[] b;
+        try {
+            if (Files.size(file) > MAX_SECRET) {
+                throw new IllegalArgumentException("--ft: password-file " + file + " is larger than " + MAX_SECRET
+                        + " bytes");
+            }
+            b = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--ft: cannot read password-file " + file + ": " + e.getMessage());
+        }
+        int n = b.length;
+        while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("--ft: password-file " + file + " is empty");
+        }
+        return Arrays.copyOf(b, n);
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.state.ConfigHeader;
+import dev.tern.spi.memory.RamRegion;
+import dev.tern.spi.state.StateSection;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The start of every fault-tolerance connection: versioned welcome, mutual challenge-response
+ * authentication (HMAC-SHA256 of the shared secret over both nonces; the secret never travels),
+ * then the configuration check. Either side refuses with a reason the other prints.
+ */
+final class FtHandshake {
+
+    static final int NONCE_BYTES = 32;
+    static final int VERSION = 1;
+    private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private FtHandshake() {
+    }
+
+    /** The primary's side; returns normally when the standby accepted. */
+    static void primary(FtWire wire, byte[] secret, String description, long timeoutMillis) throws IOException {
+        byte[] mine = nonce();
+        byte[] theirs = welcome(wire, mine);
+        wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "primary", theirs, mine)));
+        FtWire.Message m = wire.expect(FtMessage.AUTH);
+        byte[] proof = new byte[32];
+        FtWire.exactly(m, 32).get(proof);
+        if (!MessageDigest.isEqual(proof, mac(secret, "standby", mine, theirs))) {
+            wire.send(FtMessage.REFUSED, "authentication failed: the standby does not know the shared secret");
+            throw new FtRefusedException("the standby failed authentication (a different password file?)");
+        }
+        byte[] text = description.getBytes(StandardCharsets.UTF_8);
+        wire.send(FtMessage.CONFIG, ByteBuffer.allocate(8 + text.length).putLong(timeoutMillis).put(text).flip());
+        wire.expect(FtMessage.ACCEPTED);
+    }
+
+    /** The standby's side; returns the primary's heartbeat timeout in milliseconds. */
+    static long standby(FtWire wire, byte[] secret, String description) throws IOException {
+        byte[] mine = nonce();
+        byte[] theirs = welcome(wire, mine);
+        FtWire.Message m = wire.expect(FtMessage.AUTH);
+        byte[] proof = new byte[32];
+        FtWire.exactly(m, 32).get(proof);
+        if (!MessageDigest.isEqual(proof, mac(secret, "primary", mine, theirs))) {
+            wire.send(FtMessage.REFUSED, "authentication failed: the standby refuses this password");
+            throw new FtRefusedException("authentication failed (a different password file?)");
+        }
+        wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "standby", theirs, mine)));
+        ByteBuffer config = wire.expect(FtMessage.CONFIG).payload();
+        if (config.remaining() < 8) {
+            throw new IOException("ft wire: CONFIG of " + config.remaining() + " bytes lacks the timeout");
+        }
+        long timeout = config.getLong();
+        if (timeout < FtConfig.MIN.toMillis() || timeout > FtConfig.MAX.toMillis()) {
+            throw new IOException("ft wire: CONFIG announces a heartbeat timeout of " + timeout + " ms");
+        }
+        String theirDescription = StandardCharsets.UTF_8.decode(config).toString();
+        String difference = difference(theirDescription, description);
+        if (difference != null) {
+            wire.send(FtMessage.REFUSED, "configuration mismatch: " + difference);
+            throw new FtRefusedException("configuration mismatch: " + difference);
+        }
+        wire.send(FtMessage.ACCEPTED);
+        return timeout;
+    }
+
+    private static byte[] welcome(FtWire wire, byte[] mine) throws IOException {
+        wire.send(FtMessage.WELCOME, ByteBuffer.allocate(MAGIC.length + 2 + NONCE_BYTES).put(MAGIC)
+                .putShort((short) VERSION).put(mine).flip());
+        FtWire.Message m = wire.expect(FtMessage.WELCOME);
+        ByteBuffer b = FtWire.exactly(m, MAGIC.length + 2 + NONCE_BYTES);
+        byte[] magic = new byte[MAGIC.length];
+        b.get(magic);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new IOException("ft wire: the peer is not a Tern fault-tolerance endpoint (bad magic)");
+        }
+        int version = Short.toUnsignedInt(b.getShort());
+        if (version != VERSION) {
+            wire.send(FtMessage.REFUSED, "protocol version " + version + " is not " + VERSION);
+            throw new IOException("ft wire: the peer speaks protocol version " + version + ", this one " + VERSION);
+        }
+        byte[] theirs = new byte[NONCE_BYTES];
+        b.get(theirs);
+        if (Arrays.equals(theirs, mine)) {
+            throw new IOException("ft wire: the peer echoed this side's nonce (a reflection)");
+        }
+        return theirs;
+    }
+
+    private static byte[] nonce() {
+        byte[] n = new byte[NONCE_BYTES];
+        RANDOM.nextBytes(n);
+        return n;
+    }
+
+    /** HMAC-SHA256(secret, role || verifier's nonce || prover's nonce). */
+    static byte[] mac(byte[] secret, String role, byte[] verifierNonce, byte[] proverNonce) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            mac.update(role.getBytes(StandardCharsets.US_ASCII));
+            mac.update(verifierNonce);
+            mac.update(proverNonce);
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks HmacSHA256", e);
+        }
+    }
+
+    /**
+     * What both sides must share to run the same guest: machine type, RAM layout, CPU model and
+     * count, every state section (the device set) and the firmware, which is not checkpointed.
+     */
+    static String describe(Machine machine) {
+        StringBuilder b = new StringBuilder();
+        ConfigHeader h = ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+        b.append("machine: ").append(h.machineType()).append(", page ").append(h.pageSize()).append(", SPI ")
+                .append(h.spiVersion().major()).append('\n');
+        b.append("ram: ").append(h.regions()).append('\n');
+        b.append("cpu: ").append(machine.spec().cpu()).append(machine.spec().cpuConfig()).append(" x")
+                .append(machine.spec().vcpus()).append('\n');
+        List<StateSection<?>> sections = machine.sections();
+        b.append("devices: ");
+        for (StateSection<?> s : sections) {
+            b.append(s.name()).append('/').append(s.instance()).append(" v").append(s.version()).append(' ');
+        }
+        b.append('\n');
+        b.append("firmware: ").append(romDigest(machine)).append('\n');
+        return b.toString();
+    }
+
+    private static String romDigest(Machine machine) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (RamRegion r : machine.memory().regions()) {
+                if (r.readOnly()) {
+                    sha.update(r.segment().toArray(ValueLayout.JAVA_BYTE));
+                }
+            }
+            return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+    }
+
+    /** The first line that differs, as "primary 'x' / standby 'y'"; null when equal. */
+    static String difference(String primary, String standby) {
+        String[] a = primary.split("\n");
+        String[] b = standby.split("\n");
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            String x = i < a.length ? a[i] : "";
+            String y = i < b.length ? b[i] : "";
+            if (!x.equals(y)) {
+                return "primary has '" + x + "', standby has '" + y + "'";
+            }
+        }
+        return null;
+    }
+}

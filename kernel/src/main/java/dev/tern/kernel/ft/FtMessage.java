@@ -1,0 +1,56 @@
+package dev.tern.kernel.ft;
+
+/**
+ * The message kinds of the fault-tolerance wire ({@code docs/protocols/ft.md}). Every message is
+ * {@code u8 kind, u32 length (big-endian), payload}; each kind bounds its own payload, so a
+ * hostile peer cannot make the reader allocate more than {@link #maxPayload()}.
+ */
+enum FtMessage {
+    /** Both ways, first: magic, version, a fresh 32-byte nonce. */
+    WELCOME(1, 8 + 2 + FtHandshake.NONCE_BYTES),
+    /** Both ways: HMAC-SHA256 over the role and both nonces. */
+    AUTH(2, 32),
+    /** Primary to standby: the machine description and the primary's heartbeat timeout. */
+    CONFIG(3, 64 << 10),
+    /** Standby to primary: authenticated and configured alike; the full sync may begin. */
+    ACCEPTED(4, 0),
+    /** Either way: the peer refuses (authentication, configuration, a checkpoint); UTF-8 reason. */
+    REFUSED(5, 4096),
+    /** Primary to standby: u64 sequence, u64 page records, u64 stream bytes, u32 CRC32C of the stream. */
+    CHECKPOINT_BEGIN(0x10, 28),
+    /** Primary to standby: the next bytes of the checkpoint's saved-state stream. */
+    CHECKPOINT_DATA(0x11, 1 << 20),
+    /** Primary to standby: u64 sequence; the checkpoint's bytes are all sent. */
+    CHECKPOINT_END(0x12, 8),
+    /** Standby to primary: u64 sequence of the checkpoint now applied. */
+    ACK(0x13, 8),
+    /** Both ways, periodically: I am alive. */
+    HEARTBEAT(0x20, 0),
+    /** Primary to standby: the last checkpoint was final; take over now (planned switch-over). */
+    FAILOVER(0x21, 8);
+
+    private final int code;
+    private final int maxPayload;
+
+    FtMessage(int code, int maxPayload) {
+        this.code = code;
+        this.maxPayload = maxPayload;
+    }
+
+    int code() {
+        return code;
+    }
+
+    int maxPayload() {
+        return maxPayload;
+    }
+
+    static FtMessage ofCode(int code) {
+        for (FtMessage m : values()) {
+            if (m.code == code) {
+                return m;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,405 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.vm.VmState;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The primary of a fault-tolerant pair: connects to its standby, authenticates, sends the full sync
+ * (checkpoint 0), then every interval a checkpoint ({@link CheckpointWriter}: one short stop of the
+ * vCPUs, the rest while the guest runs), waiting for the standby's acknowledgement of each before
+ * the next. Heartbeats go out on their own thread. When the standby refuses, stops answering
+ * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so.
+ * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop.
+ */
+public final class FtPrimary implements FtNode, AutoCloseable {
+
+    /** How long the primary keeps trying to reach a standby that is not listening yet. */
+    static final Duration CONNECT_PATIENCE = Duration.ofSeconds(30);
+    /**
+     * The heartbeat timeout until the full sync is acknowledged: it is a bulk transfer run by cold
+     * code on both sides, and a standby without checkpoint 0 protects nothing yet.
+     */
+    static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
+    /** Test hook (docs/protocols/ft.md): halt the JVM at checkpoint N, {@code N:mid} or {@code N:acked}. */
+    static final String HALT_PROPERTY = "tern.ft.test.halt";
+    /** Test hook: flip one byte of checkpoint N's stream after its CRC was computed. */
+    static final String CORRUPT_PROPERTY = "tern.ft.test.corrupt";
+
+    private final Machine machine;
+    private final FtConfig config;
+    private final PluginRegistry plugins;
+    private final PrintStream log;
+    private final CheckpointStats stats = new CheckpointStats();
+    private final Object lock = new Object();
+    private final long timeoutNanos;
+    private volatile FtState state = FtState.CONNECTING;
+    private volatile FtWire wire;
+    private volatile String reason = "";
+    private Thread thread;
+    private Thread heartbeat;
+    // guarded by lock
+    private long acked = -1;
+    private long lastHeard;
+    private IOException peerFailure;
+    private boolean failoverRequested;
+    private boolean closing;
+    private String failoverOutcome;
+
+    public FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log) {
+        if (config.role() != FtRole.PRIMARY) {
+            throw new IllegalArgumentException("not a primary configuration");
+        }
+        this.machine = machine;
+        this.config = config;
+        this.plugins = plugins;
+        this.log = log;
+        this.timeoutNanos = config.effectiveTimeout().toNanos();
+    }
+
+    /** Starts protecting the (running) machine on a thread of its own. */
+    public void start() {
+        thread = Thread.ofPlatform().daemon().name("tern-ft-primary").start(this::run);
+    }
+
+    @Override
+    public FtRole role() {
+        return FtRole.PRIMARY;
+    }
+
+    @Override
+    public FtState state() {
+        return state;
+    }
+
+    @Override
+    public String render() {
+        FtWire w = wire;
+        return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
+                + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
+                + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
+                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n";
+    }
+
+    /** The checkpoint statistics (pauses, counts), for benchmarks. */
+    public String statsText() {
+        return stats.render();
+    }
+
+    /** The last checkpoint's pause in nanoseconds, and the longest so far. */
+    public long[] pauses() {
+        return new long[] {stats.lastPauseNanos(), stats.maxPauseNanos()};
+    }
+
+    /**
+     * Planned switch-over: pauses the guest, sends a last checkpoint and FAILOVER; once the standby
+     * acknowledged it the machine stops here and runs there. Waits for the outcome.
+     *
+     * @return what happened, for the monitor
+     * @throws IllegalStateException when the guest is not protected
+     */
+    public String failover() throws InterruptedException {
+        synchronized (lock) {
+            if (state != FtState.PROTECTED) {
+                throw new IllegalStateException("ft_failover needs a protected guest; the primary is " + state.label());
+            }
+            failoverRequested = true;
+            lock.notifyAll();
+            long deadline = System.nanoTime() + timeoutNanos + TimeUnit.SECONDS.toNanos(30);
+            while (failoverOutcome == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return "the switch-over is still under way";
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return failoverOutcome;
+        }
+    }
+
+    private void run() {
+        CheckpointWriter writer = null;
+        long seq = 0;
+        try {
+            FtWire w = connect();
+            wire = w;
+            state = FtState.SYNCING;
+            FtHandshake.primary(w, config.secret(), FtHandshake.describe(machine), config.effectiveTimeout().toMillis());
+            synchronized (lock) {
+                lastHeard = System.nanoTime();
+            }
+            Thread.ofPlatform().daemon().name("tern-ft-primary-reader").start(() -> read(w));
+            heartbeat = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w));
+            writer = new CheckpointWriter(machine);
+            CheckpointWriter.Encoded first = writer.full();
+            send(w, first, CheckpointStats.Cause.INITIAL);
+            awaitAck(0, first);
+            state = FtState.PROTECTED;
+            log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms)%n", w.peer(),
+                    first.dirtyPages(), first.stream().length / 1048576.0, first.pauseNanos() / 1e6);
+            log.flush();
+            long interval = config.interval().toNanos();
+            long next = System.nanoTime() + interval;
+            for (seq = 1; ; seq++) {
+                boolean handOver = waitTick(next);
+                long now = System.nanoTime();
+                next = Math.max(next + interval, now + interval / 2); // a late checkpoint does not start a burst
+                VmState vm = machine.lifecycle().state();
+                if (vm != VmState.RUNNING && vm != VmState.PAUSED) {
+                    return; // the guest ended: close() tells the standby
+                }
+                if (handOver) {
+                    handOver(w, writer, seq);
+                    return;
+                }
+                CheckpointWriter.Encoded c = writer.next(seq);
+                send(w, c, CheckpointStats.Cause.INTERVAL);
+                awaitAck(seq, c);
+                testHalt(seq, "acked");
+            }
+        } catch (ClosingException e) {
+            // close() ends protection itself
+        } catch (IOException | RuntimeException e) {
+            unprotected(e, seq);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
+            if (heartbeat != null) {
+                heartbeat.interrupt();
+            }
+        }
+    }
+
+    private void handOver(FtWire w, CheckpointWriter writer, long seq) throws IOException, InterruptedException {
+        boolean wasRunning = machine.lifecycle().state() == VmState.RUNNING;
+        if (wasRunning) {
+            machine.pause();
+        }
+        try {
+            CheckpointWriter.Encoded c = writer.next(seq);
+            send(w, c, CheckpointStats.Cause.FAILOVER);
+            w.sendLong(FtMessage.FAILOVER, seq);
+            awaitAck(seq, c);
+        } catch (IOException | RuntimeException e) {
+            if (wasRunning) {
+                machine.resume();
+            }
+            finishFailover("the switch-over failed: " + e.getMessage() + "; the guest runs on here, unprotected");
+            throw e;
+        }
+        state = FtState.HANDED_OVER;
+        reason = "the standby runs the guest from checkpoint " + seq;
+        String text = "ft: handed over to standby " + w.peer() + " at checkpoint " + seq;
+        log.println(text);
+        log.flush();
+        finishFailover(text);
+        machine.stop("ft: the guest was handed over to the standby at checkpoint " + seq);
+    }
+
+    private void finishFailover(String outcome) {
+        synchronized (lock) {
+            failoverOutcome = outcome;
+            lock.notifyAll();
+        }
+    }
+
+    private FtWire connect() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + CONNECT_PATIENCE.toNanos();
+        MigrationUri uri = MigrationUri.parse(config.address());
+        while (true) {
+            try {
+                return new FtWire(uri.connect(plugins));
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("cannot reach the standby at " + uri + " within "
+                            + CONNECT_PATIENCE.toSeconds() + " s: " + e.getMessage(), e);
+                }
+                synchronized (lock) {
+                    if (closing) {
+                        throw new ClosingException();
+                    }
+                    lock.wait(100); // a retry pace, not synchronisation: the standby may not listen yet
+                }
+            }
+        }
+    }
+
+    private void send(FtWire w, CheckpointWriter.Encoded c, CheckpointStats.Cause cause) throws IOException {
+        byte[] s = c.stream();
+        stats.taken(cause, c.sequence(), c.pauseNanos(), c.requestNanos(), c.dirtyPages(), s.length);
+        w.send(FtMessage.CHECKPOINT_BEGIN, ByteBuffer.allocate(28).putLong(c.sequence()).putLong(c.pageRecords())
+                .putLong(s.length).putInt(c.crc()).flip());
+        if (Long.toString(c.sequence()).equals(System.getProperty(CORRUPT_PROPERTY))) {
+            s = s.clone();
+            s[s.length / 2] ^= 0x5A;
+        }
+        int chunk = FtMessage.CHECKPOINT_DATA.maxPayload();
+        for (int off = 0; off < s.length; off += chunk) {
+            int n = Math.min(chunk, s.length - off);
+            if (halting(c.sequence(), "mid")) {
+                w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap(s, off, Math.max(1, n / 2)));
+                testHalt(c.sequence(), "mid");
+            }
+            w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap(s, off, n));
+        }
+        w.sendLong(FtMessage.CHECKPOINT_END, c.sequence());
+    }
+
+    private static boolean halting(long seq, String where) {
+        return (seq + ":" + where).equals(System.getProperty(HALT_PROPERTY));
+    }
+
+    /** The test hook: ends this JVM as abruptly as SIGKILL (no shutdown hooks, sockets closed by the OS). */
+    private static void testHalt(long seq, String where) {
+        if (halting(seq, where)) {
+            System.err.println("ft: test hook: halting at checkpoint " + seq + " (" + where + ")");
+            System.err.flush();
+            Runtime.getRuntime().halt(137);
+        }
+    }
+
+    private void awaitAck(long seq, CheckpointWriter.Encoded c) throws IOException, InterruptedException {
+        long sentAt = System.nanoTime();
+        synchronized (lock) {
+            while (acked < seq) {
+                checkPeer();
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
+            }
+        }
+        stats.acknowledged(seq, System.nanoTime() - sentAt);
+    }
+
+    /** Waits for the next checkpoint time; true when a switch-over was asked for instead. */
+    private boolean waitTick(long at) throws IOException, InterruptedException {
+        synchronized (lock) {
+            while (true) {
+                checkPeer();
+                if (failoverRequested) {
+                    return true;
+                }
+                long left = at - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, Math.max(1, timeoutNanos / 4)));
+            }
+        }
+    }
+
+    /** Holding the lock: throws when closing, when the standby failed, or when it was silent too long. */
+    private void checkPeer() throws IOException {
+        if (closing) {
+            throw new ClosingException();
+        }
+        if (peerFailure != null) {
+            throw peerFailure;
+        }
+        long silent = System.nanoTime() - lastHeard;
+        long limit = acked < 0 ? Math.max(timeoutNanos, SYNC_TIMEOUT.toNanos()) : timeoutNanos;
+        if (silent > limit) {
+            throw new IOException("no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
+        }
+    }
+
+    private void read(FtWire w) {
+        try {
+            while (true) {
+                FtWire.Message m = w.receive();
+                synchronized (lock) {
+                    lastHeard = System.nanoTime();
+                    switch (m.kind()) {
+                        case HEARTBEAT -> FtWire.exactly(m, 0);
+                        case ACK -> acked = Math.max(acked, FtWire.exactly(m, 8).getLong());
+                        case REFUSED -> throw new FtRefusedException(m.text());
+                        default -> throw new IOException("ft wire: unexpected " + m.kind() + " from the standby");
+                    }
+                    lock.notifyAll();
+                }
+            }
+        } catch (IOException e) {
+            synchronized (lock) {
+                if (peerFailure == null) {
+                    peerFailure = e;
+                }
+                lock.notifyAll();
+            }
+        }
+    }
+
+    private void beat(FtWire w) {
+        long period = Math.max(1, timeoutNanos / 4);
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                w.send(FtMessage.HEARTBEAT);
+                TimeUnit.NANOSECONDS.sleep(period); // the heartbeat's period, not synchronisation
+            }
+        } catch (IOException | InterruptedException e) {
+            // the connection is gone or protection ended: the checkpoint thread reports it
+        }
+    }
+
+    private void unprotected(Exception e, long seq) {
+        String why = e instanceof FtRefusedException ? "the standby refused: " + e.getMessage() : e.getMessage();
+        boolean wasProtected = state == FtState.PROTECTED;
+        state = FtState.UNPROTECTED;
+        reason = why;
+        FtWire w = wire;
+        if (w != null) {
+            if (!(e instanceof FtRefusedException)) {
+                try {
+                    w.send(FtMessage.REFUSED, "the primary ends protection: " + why);
+                } catch (IOException | RuntimeException ignored) {
+                    // the standby is gone
+                }
+            }
+            w.close();
+        }
+        log.println(wasProtected
+                ? "ft: standby lost after checkpoint " + stats.lastAcknowledged() + " (" + why + "); running unprotected"
+                : "ft: no standby (" + why + "); running unprotected");
+        log.flush();
+        finishFailover("no switch-over: " + why);
+    }
+
+    /** Ends protection: tells the standby the guest ended (it must not take over) and closes. */
+    @Override
+    public void close() throws InterruptedException {
+        synchronized (lock) {
+            closing = true;
+            lock.notifyAll();
+        }
+        if (thread != null) {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        FtWire w = wire;
+        if (w != null && state == FtState.PROTECTED) {
+            try {
+                w.send(FtMessage.REFUSED, "the primary's guest ended");
+            } catch (IOException | RuntimeException ignored) {
+                // the standby is gone already
+            }
+            state = FtState.UNPROTECTED;
+            reason = "the guest ended";
+        }
+        if (w != null) {
+            w.close();
+        }
+    }
+
+    /** Thrown inside the checkpoint thread when {@link #close()} ends it. */
+    private static final class ClosingException extends IOException {
+        ClosingException() {
+            super("closing");
+        }
+    }
+}

@@ -1,0 +1,319 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.state.StreamLimits;
+import dev.tern.kernel.vm.VmState;
+import dev.tern.spi.memory.GuestMemory;
+import dev.tern.spi.transport.Connection;
+import dev.tern.spi.transport.Listener;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The standby of a fault-tolerant pair. Its machine is created with the primary's options and
+ * never runs while the primary lives: {@link #await()} listens, authenticates a primary (a refused
+ * one is told why, and the standby waits for the next), then stages each checkpoint and applies it
+ * only when complete and verified ({@link CheckpointApplier}). It returns when this process must
+ * run the guest — the primary went silent for the heartbeat timeout, its connection broke, or it
+ * handed over — or must end without running it.
+ */
+public final class FtStandby implements FtNode {
+
+    /** What {@link #await()} decided. */
+    public enum Outcome {
+        /** Start the machine: it holds the last complete checkpoint. */
+        TAKE_OVER,
+        /** Do not run the guest: the primary ended protection (its guest ended, or it gave up on this standby). */
+        PRIMARY_ENDED,
+        /** Do not run the guest: no complete checkpoint, or one was refused and the state is stale. */
+        UNUSABLE
+    }
+
+    private final Machine machine;
+    private final FtConfig config;
+    private final PluginRegistry plugins;
+    private final PrintStream log;
+    private final Object lock = new Object();
+    private final long maxStream;
+    private volatile FtState state = FtState.CONNECTING;
+    private volatile String reason = "";
+    private volatile long applied = -1;
+    private volatile long bytesReceived;
+    private volatile long lastApplyNanos;
+    // guarded by lock
+    private long lastHeard;
+    private boolean busy;
+    private boolean silent;
+
+    public FtStandby(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log) {
+        if (config.role() != FtRole.STANDBY) {
+            throw new IllegalArgumentException("not a standby configuration");
+        }
+        this.machine = machine;
+        this.config = config;
+        this.plugins = plugins;
+        this.log = log;
+        // a checkpoint is at most all of RAM as NORMAL records, plus the device sections
+        long ram = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
+        this.maxStream = ram / GuestMemory.PAGE_SIZE * (GuestMemory.PAGE_SIZE + 8) + StreamLimits.FULL_SECTION_BYTES
+                + (1 << 20);
+    }
+
+    @Override
+    public FtRole role() {
+        return FtRole.STANDBY;
+    }
+
+    @Override
+    public FtState state() {
+        return state;
+    }
+
+    /** The last checkpoint applied, -1 before the full sync. */
+    public long applied() {
+        return applied;
+    }
+
+    @Override
+    public String render() {
+        return "role: standby\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
+                + "listening: " + config.address() + "\nlast checkpoint applied: " + applied + " (apply "
+                + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n";
+    }
+
+    /** Blocks until the guest must run here, or must not run at all; says why on the log. */
+    public Outcome await() throws IOException {
+        machine.lifecycle().transition(VmState.INMIGRATE);
+        try (Listener listener = MigrationUri.parse(config.address()).listen(plugins)) {
+            log.println("ft: standby waiting for a primary on " + listener.address());
+            log.flush();
+            while (true) {
+                Connection c = listener.accept();
+                FtWire w = new FtWire(c);
+                state = FtState.SYNCING;
+                long timeoutMs;
+                try {
+                    long theirs = FtHandshake.standby(w, config.secret(), FtHandshake.describe(machine));
+                    timeoutMs = config.timeout() != null ? config.timeout().toMillis() : theirs;
+                } catch (IOException | RuntimeException e) {
+                    log.println("ft: refused primary " + w.peer() + ": " + e.getMessage() + "; waiting for another");
+                    log.flush();
+                    w.close();
+                    state = FtState.CONNECTING;
+                    continue;
+                }
+                log.println("ft: primary " + w.peer() + " authenticated; heartbeat timeout " + timeoutMs + " ms");
+                log.flush();
+                return session(w, TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+            }
+        }
+    }
+
+    private Outcome session(FtWire w, long timeoutNanos) {
+        synchronized (lock) {
+            lastHeard = System.nanoTime();
+        }
+        Thread beats = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w, timeoutNanos));
+        Thread watchdog = Thread.ofPlatform().daemon().name("tern-ft-watchdog").start(() -> watch(w, timeoutNanos));
+        try (CheckpointApplier applier = new CheckpointApplier(machine)) {
+            Outcome o = receive(w, applier);
+            return o;
+        } catch (IOException | RuntimeException e) {
+            return lost(e);
+        } finally {
+            beats.interrupt();
+            watchdog.interrupt();
+            w.close();
+        }
+    }
+
+    private Outcome receive(FtWire w, CheckpointApplier applier) throws IOException {
+        while (true) {
+            FtWire.Message m = w.receive();
+            heard();
+            switch (m.kind()) {
+                case HEARTBEAT -> FtWire.exactly(m, 0);
+                case CHECKPOINT_BEGIN -> {
+                    if (!checkpoint(w, applier, FtWire.exactly(m, 28))) {
+                        return Outcome.UNUSABLE;
+                    }
+                }
+                case FAILOVER -> {
+                    long seq = FtWire.exactly(m, 8).getLong();
+                    if (seq != applied) {
+                        throw new IOException("ft wire: FAILOVER at checkpoint " + seq + ", but checkpoint " + applied
+                                + " is the last applied");
+                    }
+                    state = FtState.FAILED_OVER;
+                    reason = "handed over at checkpoint " + seq;
+                    log.println("ft: primary handed over at checkpoint " + seq + "; running as primary");
+                    log.flush();
+                    return Outcome.TAKE_OVER;
+                }
+                case REFUSED -> {
+                    state = FtState.BROKEN;
+                    reason = "the primary ended protection: " + m.text();
+                    log.println("ft: the primary ended protection (" + m.text() + "); the standby ends without running"
+                            + " the guest");
+                    log.flush();
+                    return Outcome.PRIMARY_ENDED;
+                }
+                default -> throw new IOException("ft wire: unexpected " + m.kind() + " from the primary");
+            }
+        }
+    }
+
+    /** Stages one checkpoint, verifies and applies it; false when it was refused (the state stays). */
+    private boolean checkpoint(FtWire w, CheckpointApplier applier, ByteBuffer head) throws IOException {
+        long seq = head.getLong();
+        long records = head.getLong();
+        long length = head.getLong();
+        int crc = head.getInt();
+        if (seq != applied + 1) {
+            throw new IOException("ft wire: checkpoint " + seq + " follows checkpoint " + applied);
+        }
+        if (length < 0 || length > maxStream || length > Integer.MAX_VALUE - 8 || records < 0) {
+            throw new IOException("ft wire: checkpoint " + seq + " announces " + length + " bytes and " + records
+                    + " page records, at most " + maxStream + " bytes fit this machine");
+        }
+        byte[] stream = new byte[(int) length];
+        int filled = 0;
+        while (true) {
+            FtWire.Message m = w.receive();
+            heard();
+            switch (m.kind()) {
+                case HEARTBEAT -> FtWire.exactly(m, 0);
+                case CHECKPOINT_DATA -> {
+                    int n = m.payload().remaining();
+                    if (n > stream.length - filled) {
+                        throw new IOException("ft wire: checkpoint " + seq + " sends more than the " + length
+                                + " bytes it announced");
+                    }
+                    m.payload().get(stream, filled, n);
+                    filled += n;
+                    bytesReceived += n;
+                }
+                case CHECKPOINT_END -> {
+                    long end = FtWire.exactly(m, 8).getLong();
+                    if (end != seq || filled != stream.length) {
+                        return refuse(w, seq, "checkpoint " + seq + " ended as checkpoint " + end + " after " + filled
+                                + " of " + length + " bytes; nothing applied");
+                    }
+                    return apply(w, applier, seq, records, stream, crc);
+                }
+                default -> throw new IOException("ft wire: " + m.kind() + " inside checkpoint " + seq);
+            }
+        }
+    }
+
+    private boolean apply(FtWire w, CheckpointApplier applier, long seq, long records, byte[] stream, int crc)
+            throws IOException {
+        setBusy(true);
+        try {
+            long t0 = System.nanoTime();
+            applier.apply(seq, records, stream, crc);
+            lastApplyNanos = System.nanoTime() - t0;
+        } catch (IOException e) {
+            return refuse(w, seq, e.getMessage());
+        } finally {
+            setBusy(false);
+        }
+        applied = seq;
+        if (seq == 0) {
+            state = FtState.PROTECTED;
+            log.println("ft: in sync with primary " + w.peer() + " (checkpoint 0, " + stream.length + " bytes)");
+            log.flush();
+        }
+        try {
+            w.sendLong(FtMessage.ACK, seq);
+        } catch (IOException e) {
+            // Not yet a loss: the primary may have ended protection, and its REFUSED saying so is
+            // still to be read. The next read tells (REFUSED, or end of stream).
+        }
+        return true;
+    }
+
+    private boolean refuse(FtWire w, long seq, String why) {
+        state = FtState.BROKEN;
+        reason = why;
+        try {
+            w.send(FtMessage.REFUSED, why);
+        } catch (IOException | RuntimeException ignored) {
+            // the primary is gone; it would not have listened anyway
+        }
+        log.println("ft: refused checkpoint " + seq + ": " + why + "; the standby stays at checkpoint " + applied
+                + " and ends without running the guest");
+        log.flush();
+        return false;
+    }
+
+    private Outcome lost(Exception e) {
+        boolean timedOut;
+        synchronized (lock) {
+            timedOut = silent;
+        }
+        String why = timedOut ? "no message within the heartbeat timeout" : e.getMessage();
+        if (applied < 0) {
+            state = FtState.BROKEN;
+            reason = "primary lost before the full sync: " + why;
+            log.println("ft: primary lost before the first checkpoint completed (" + why + "); nothing to run");
+            log.flush();
+            return Outcome.UNUSABLE;
+        }
+        state = FtState.FAILED_OVER;
+        reason = "primary lost: " + why;
+        log.println("ft: primary lost after checkpoint " + applied + "; running as primary (" + why + ")");
+        log.flush();
+        return Outcome.TAKE_OVER;
+    }
+
+    private void heard() {
+        synchronized (lock) {
+            lastHeard = System.nanoTime();
+        }
+    }
+
+    /** While a checkpoint is applied the primary's messages wait in the socket: silence is not loss. */
+    private void setBusy(boolean b) {
+        synchronized (lock) {
+            busy = b;
+            lastHeard = System.nanoTime();
+        }
+    }
+
+    private void watch(FtWire w, long timeoutNanos) {
+        try {
+            synchronized (lock) {
+                while (true) {
+                    long quiet = System.nanoTime() - lastHeard;
+                    long limit = applied < 0 ? Math.max(timeoutNanos, FtPrimary.SYNC_TIMEOUT.toNanos()) : timeoutNanos;
+                    if (!busy && quiet > limit) {
+                        silent = true;
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 8)); // detection resolution
+                }
+            }
+            w.close(); // ends the reader's blocked read: the session takes over
+        } catch (InterruptedException e) {
+            // the session ended first
+        }
+    }
+
+    private void beat(FtWire w, long timeoutNanos) {
+        long period = Math.max(1, timeoutNanos / 4);
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                w.send(FtMessage.HEARTBEAT);
+                TimeUnit.NANOSECONDS.sleep(period); // the heartbeat's period, not synchronisation
+            }
+        } catch (IOException | InterruptedException e) {
+            // the session ends and says why
+        }
+    }
+}
