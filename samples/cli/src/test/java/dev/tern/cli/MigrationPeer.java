@@ -34,9 +34,15 @@ final class MigrationPeer implements AutoCloseable {
     }
 
     static MigrationPeer start(String... runArgs) throws IOException {
+        return start(List.of(), runArgs);
+    }
+
+    /** A peer whose JVM also gets {@code jvmArgs} (test hooks as system properties). */
+    static MigrationPeer start(List<String> jvmArgs, String... runArgs) throws IOException {
         var cmd = new ArrayList<String>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss8m"); // as the tests' own JVM: the Linux guest needs the deeper interpreter stack
+        cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
@@ -77,6 +83,16 @@ final class MigrationPeer implements AutoCloseable {
             fail("not a digest line: " + m.group());
         }
         return new Digest(Long.parseLong(d.group(2)), d.group(3), d.group(4));
+    }
+
+    /** The first line matching {@code p}, waiting for it (bounded). */
+    Matcher awaitLine(Pattern p) throws InterruptedException {
+        return await(p);
+    }
+
+    /** The process, for its pid. */
+    Process process() {
+        return process;
     }
 
     private Matcher await(Pattern p) throws InterruptedException {

@@ -1,0 +1,192 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.migration.MachineDigest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fault tolerance between two JVMs over real sockets: a {@code tern run --ft primary} runs the
+ * dirty-writer guest (deterministic under warp pacing) and checkpoints it to a
+ * {@code tern run --ft standby}. The primary dies — SIGKILL, or halted by a test hook at an exact
+ * point of the protocol — and the standby must take over from a complete checkpoint: its state
+ * then equals a run that never stopped, paused at the same instruction count, and the guest runs on
+ * to the same final RAM.
+ */
+class FtFailoverTest {
+
+    /** Where every run stops; the primary is killed long before. */
+    static final long LIMIT = 25_000_000;
+    /** Large, so a loaded test machine never fails over on a late heartbeat: deaths here close the socket. */
+    static final String TIMEOUT = "timeout=5s";
+    private static final Pattern LOST = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
+    private static final Pattern AT = Pattern.compile(
+            "tern: ft standby at checkpoint (\\d+): instructions=(\\d+) ram-sha256=([0-9a-f]{64}) state-sha256=([0-9a-f]{64})");
+    private static final Map<Long, String> STATES = new ConcurrentHashMap<>();
+    private static volatile String finalRam;
+
+    @TempDir
+    Path dir;
+
+    private List<String> guest() throws Exception {
+        return List.of("--bios", RunMachines.guest(dir, "dirty-writer.rom").toString(), "-m", "4M", "--serial", "none",
+                "--pacing", "warp", "--max-instructions", Long.toString(LIMIT));
+    }
+
+    private Path password(String name, String text) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text + "\n");
+        return p;
+    }
+
+    private String[] run(List<String> extra) throws Exception {
+        var all = new ArrayList<>(guest());
+        all.addAll(extra);
+        return all.toArray(String[]::new);
+    }
+
+    private MigrationPeer standby(String listen, Path pw, String... more) throws Exception {
+        var extra = new ArrayList<>(List.of("--ft", "standby,listen=" + listen + ",password-file=" + pw, "--print-digest"));
+        extra.addAll(List.of(more));
+        return MigrationPeer.start(run(extra));
+    }
+
+    private MigrationPeer primary(List<String> jvm, String peer, Path pw) throws Exception {
+        return MigrationPeer.start(jvm, run(List.of("--ft", "primary,peer=" + peer + ",password-file=" + pw
+                + ",interval=20ms," + TIMEOUT)));
+    }
+
+    /** The whole state of a run that never stopped, at {@code instructions}. */
+    private String stateAt(long instructions) throws Exception {
+        String known = STATES.get(instructions);
+        if (known != null) {
+            return known;
+        }
+        try (Machine m = RunMachines.create(guest())) {
+            var at = m.pauseAt(instructions);
+            m.start();
+            at.get();
+            String d = MachineDigest.full(m);
+            STATES.put(instructions, d);
+            return d;
+        }
+    }
+
+    private String finalRam() throws Exception {
+        if (finalRam == null) {
+            try (Machine m = RunMachines.create(guest())) {
+                m.start();
+                assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
+                finalRam = MachineDigest.ram(m);
+            }
+        }
+        return finalRam;
+    }
+
+    /**
+     * The standby took over from checkpoint {@code expected} (any when negative), exactly; with
+     * {@code toEnd} the guest then runs on to the limit, ending as a run that never stopped.
+     */
+    private void assertTookOver(MigrationPeer standby, long expected, boolean toEnd) throws Exception {
+        long lost = Long.parseLong(standby.awaitLine(LOST).group(1));
+        Matcher at = standby.awaitLine(AT);
+        assertEquals(lost, Long.parseLong(at.group(1)), standby.output());
+        if (expected >= 0) {
+            assertEquals(expected, lost, standby.output());
+        }
+        long instructions = Long.parseLong(at.group(2));
+        assertEquals(stateAt(instructions), at.group(4),
+                "the standby's state at takeover is not the guest's state at instruction " + instructions);
+        if (!toEnd) {
+            return;
+        }
+        MigrationPeer.Digest end = standby.awaitDigest("stopped");
+        assertEquals(LIMIT, end.instructions(), standby.output());
+        assertEquals(finalRam(), end.ram(), "the guest did not go on from the checkpoint as it would have");
+        assertEquals(0, standby.awaitExit(), standby.output());
+    }
+
+    @Test
+    @Timeout(120)
+    void aKilledPrimaryIsReplacedByTheStandbyFromItsLastCheckpoint() throws Exception {
+        Path pw = password("pw", "correct horse");
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = primary(List.of(), address, pw)) {
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                primary.kill(); // SIGKILL at whatever point the checkpoints are
+            }
+            assertTookOver(standby, -1, true);
+        }
+    }
+
+    @ParameterizedTest(name = "halted at {0} over {1}")
+    @CsvSource({"3:mid, unix, 2", "2:acked, tcp, 2"})
+    @Timeout(120)
+    void aPrimaryDyingAtAnExactPointLeavesTheStandbyAtTheLastCompleteCheckpoint(String halt, String transport,
+            long expected) throws Exception {
+        Path pw = password("pw", "correct horse");
+        String listen = transport.equals("unix") ? "unix:" + dir.resolve("ft.sock") : "tcp:127.0.0.1:0";
+        try (MigrationPeer standby = standby(listen, pw)) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = primary(List.of("-Dtern.ft.test.halt=" + halt), address, pw)) {
+                primary.awaitLine(Pattern.compile("ft: test hook: halting at checkpoint"));
+                assertEquals(137, primary.awaitExit(), primary.output());
+            }
+            assertTookOver(standby, expected, false);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aWrongPasswordIsRefusedAndThePrimaryRunsOnUnprotected() throws Exception {
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", password("pw", "correct horse"))) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = primary(List.of(), address, password("other", "battery staple"))) {
+                Matcher m = primary.awaitLine(Pattern.compile("ft: no standby \\((.*)\\); running unprotected"));
+                assertTrue(m.group(1).startsWith("the standby refused: authentication failed"), m.group(1));
+                standby.awaitLine(Pattern.compile("ft: refused primary \\S+: authentication failed"));
+                assertTrue(primary.process().isAlive(), "the primary's guest runs on");
+                assertTrue(standby.process().isAlive(), "the standby waits for another primary");
+                assertTrue(!standby.output().contains("running as primary"), standby.output());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aCorruptedCheckpointIsRefusedAndTheStandbyKeepsThePreviousOne() throws Exception {
+        Path pw = password("pw", "correct horse");
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = primary(List.of("-Dtern.ft.test.corrupt=2"), address, pw)) {
+                Matcher refused = standby.awaitLine(Pattern.compile("ft: refused checkpoint 2: (.*); the standby stays at"
+                        + " checkpoint 1 and ends without running the guest"));
+                assertTrue(refused.group(1).startsWith("checkpoint 2: CRC32C"), refused.group(1));
+                Matcher at = standby.awaitLine(AT);
+                assertEquals("1", at.group(1));
+                assertEquals(stateAt(Long.parseLong(at.group(2))), at.group(4), "the refused checkpoint changed the standby");
+                assertEquals(2, standby.awaitExit(), standby.output());
+                primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint 1 \\(the standby refused: checkpoint 2:"
+                        + " CRC32C.*\\); running unprotected"));
+                assertTrue(primary.process().isAlive(), "the primary's guest runs on");
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.cli.RunMachines;
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MachineDigest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Checkpoints between two real machines in one JVM: the primary runs the dirty-writer guest to
+ * fixed instruction counts, the standby never runs. A checkpoint that is applied makes the standby
+ * equal to the primary at that count; a corrupted, truncated or miscounted one is refused and
+ * leaves the standby exactly at the previous checkpoint.
+ */
+class CheckpointTest {
+
+    @TempDir
+    Path dir;
+
+    private List<String> args() throws IOException {
+        return List.of("--bios", RunMachines.guest(dir, "dirty-writer.rom").toString(), "-m", "4M", "--serial", "none",
+                "--pacing", "warp");
+    }
+
+    @Test
+    @Timeout(120)
+    void appliesCompleteCheckpointsAndRefusesBrokenOnesUnchanged() throws Exception {
+        try (Machine primary = RunMachines.create(args()); Machine standby = RunMachines.create(args());
+             CheckpointWriter writer = new CheckpointWriter(primary);
+             CheckpointApplier applier = new CheckpointApplier(standby)) {
+            var at = primary.pauseAt(2_000_000);
+            primary.start();
+            at.get();
+            CheckpointWriter.Encoded full = writer.full();
+            assertEquals(0, full.sequence());
+            applier.apply(0, full.pageRecords(), full.stream(), full.crc());
+            assertEquals(MachineDigest.full(primary), MachineDigest.full(standby), "after the full sync");
+
+            var next = primary.pauseAt(3_000_000);
+            primary.resume();
+            next.get();
+            CheckpointWriter.Encoded one = writer.next(1);
+            assertTrue(one.dirtyPages() > 0 && one.dirtyPages() < 1024, one.dirtyPages() + " dirty pages");
+            String atZero = MachineDigest.full(standby);
+            assertNotEquals(atZero, MachineDigest.full(primary), "the guest changed RAM between the checkpoints");
+
+            byte[] corrupt = one.stream().clone();
+            corrupt[corrupt.length / 2] ^= 0x5A;
+            var crcError = assertThrows(IOException.class, () -> applier.apply(1, one.pageRecords(), corrupt, one.crc()));
+            assertTrue(crcError.getMessage().startsWith("checkpoint 1: CRC32C"), crcError.getMessage());
+            assertEquals(atZero, MachineDigest.full(standby), "a corrupted checkpoint changed the standby");
+
+            // corrupted with a matching outer CRC: the stream's own frame CRCs refuse it
+            var frameError = assertThrows(IOException.class,
+                    () -> applier.apply(1, one.pageRecords(), corrupt, crc(corrupt)));
+            assertTrue(frameError.getMessage().startsWith("checkpoint 1: "), frameError.getMessage());
+            assertEquals(atZero, MachineDigest.full(standby), "a corrupted frame changed the standby");
+
+            byte[] truncated = Arrays.copyOf(one.stream(), one.stream().length / 2);
+            assertThrows(IOException.class, () -> applier.apply(1, one.pageRecords(), truncated, crc(truncated)));
+            assertEquals(atZero, MachineDigest.full(standby), "a truncated checkpoint changed the standby");
+
+            var countError = assertThrows(IOException.class,
+                    () -> applier.apply(1, one.pageRecords() + 1, one.stream(), one.crc()));
+            assertTrue(countError.getMessage().contains("page records, the primary announced")
+                    && countError.getMessage().endsWith("nothing applied"), countError.getMessage());
+            assertEquals(atZero, MachineDigest.full(standby), "a miscounted checkpoint changed the standby");
+
+            applier.apply(1, one.pageRecords(), one.stream(), one.crc());
+            assertEquals(MachineDigest.full(primary), MachineDigest.full(standby), "after checkpoint 1");
+        }
+    }
+
+    private static int crc(byte[] b) {
+        CRC32C c = new CRC32C();
+        c.update(b);
+        return (int) c.getValue();
+    }
+}
