@@ -1,6 +1,10 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.ft.FtConfig;
+import dev.tern.kernel.ft.FtPrimary;
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.migration.MachineDigest;
 import org.junit.jupiter.api.Test;
@@ -186,6 +190,74 @@ class FtFailoverTest {
                 primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint 1 \\(the standby refused: checkpoint 2:"
                         + " CRC32C.*\\); running unprotected"));
                 assertTrue(primary.process().isAlive(), "the primary's guest runs on");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aStalledPrimaryIsLostAfterTheHeartbeatTimeout() throws Exception {
+        Path pw = password("pw", "correct horse");
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = MigrationPeer.start(run(List.of("--ft", "primary,peer=" + address
+                    + ",password-file=" + pw + ",interval=50ms,timeout=1s")))) {
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                // SIGSTOP: the socket stays open, only the heartbeats stop
+                assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(primary.process().pid())).start()
+                        .waitFor());
+                long stopped = System.nanoTime();
+                Matcher lost = standby.awaitLine(Pattern.compile("ft: primary lost after checkpoint \\d+; running as"
+                        + " primary \\(no message within the heartbeat timeout\\)"));
+                long ms = (System.nanoTime() - stopped) / 1_000_000;
+                assertTrue(ms < 5_000, "took over " + ms + " ms after the primary stalled: " + lost.group());
+                assertTookOver(standby, -1, false);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void ftFailoverHandsTheGuestOverAtACheckpoint() throws Exception {
+        Path pw = password("pw", "correct horse");
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw);
+             Machine machine = RunMachines.create(guest())) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            var protectedLine = new java.util.concurrent.CountDownLatch(1);
+            var log = new java.io.PrintStream(new java.io.ByteArrayOutputStream() {
+                @Override
+                public synchronized void write(byte[] b, int off, int len) {
+                    super.write(b, off, len);
+                    if (toString(java.nio.charset.StandardCharsets.UTF_8).contains("ft: protected by standby")) {
+                        protectedLine.countDown();
+                    }
+                }
+            }, true, java.nio.charset.StandardCharsets.UTF_8);
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=20ms," + TIMEOUT);
+            try (FtPrimary node = new FtPrimary(machine, config, RunMachines.plugins(), log)) {
+                var monitor = new Monitor(machine, new SnapshotStore(dir));
+                new FtCommands(node).registerOn(monitor);
+                machine.start();
+                node.start();
+                assertTrue(protectedLine.await(60, java.util.concurrent.TimeUnit.SECONDS), "never protected");
+                String info = monitor.execute("info ft");
+                assertTrue(info.contains("role: primary") && info.contains("state: protected")
+                        && info.contains("initial 1"), info);
+                String handed = monitor.execute("ft_failover");
+                assertTrue(handed.startsWith("ft: handed over to standby"), handed);
+                MachineExit exit = machine.awaitExit();
+                assertEquals(MachineExit.Reason.HOST_STOP, exit.reason(), exit.detail());
+                assertTrue(monitor.execute("info ft").contains("state: handed-over"));
+                assertTrue(monitor.execute("info ft").contains("failover 1"));
+                String here = MachineDigest.full(machine);
+                long n = Long.parseLong(standby.awaitLine(Pattern.compile(
+                        "ft: primary handed over at checkpoint (\\d+); running as primary")).group(1));
+                Matcher at = standby.awaitLine(AT);
+                assertEquals(n, Long.parseLong(at.group(1)));
+                assertEquals(here, at.group(4), "the standby's state is not the primary's at the hand-over");
+                MigrationPeer.Digest end = standby.awaitDigest("stopped");
+                assertEquals(LIMIT, end.instructions(), standby.output());
+                assertEquals(finalRam(), end.ram(), "the guest did not go on from the hand-over as it would have");
             }
         }
     }

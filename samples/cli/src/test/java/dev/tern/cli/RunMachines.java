@@ -26,6 +26,11 @@ public final class RunMachines {
         return Machine.create(PLUGINS, cmd.spec(firmware));
     }
 
+    /** The plugins found on the test class path. */
+    public static PluginRegistry plugins() {
+        return PLUGINS;
+    }
+
     /** Copies the test guest {@code name} (under /guests) into {@code dir}. */
     public static Path guest(Path dir, String name) throws IOException {
         Path rom = dir.resolve(name);
