@@ -1,0 +1,68 @@
+package dev.tern.kernel.ft;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The {@code --ft} option text. */
+class FtConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private String pw() throws Exception {
+        Path p = dir.resolve("pw");
+        Files.writeString(p, "s3cret\n");
+        return p.toString();
+    }
+
+    @Test
+    void parsesBothRolesWithDefaults() throws Exception {
+        FtConfig p = FtConfig.parse("primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",interval=20ms");
+        assertEquals(FtRole.PRIMARY, p.role());
+        assertEquals("tcp:127.0.0.1:7000", p.address());
+        assertArrayEquals("s3cret".getBytes(), p.secret());
+        assertEquals(Duration.ofMillis(20), p.interval());
+        assertEquals(Duration.ofMillis(80), p.effectiveTimeout(), "four intervals");
+        FtConfig s = FtConfig.parse("standby,listen=unix:/tmp/ft.sock,password-file=" + pw() + ",timeout=2s");
+        assertEquals(FtRole.STANDBY, s.role());
+        assertEquals(Duration.ofSeconds(2), s.effectiveTimeout());
+        assertNull(FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()).timeout());
+    }
+
+    @Test
+    void namesWhatIsWrong() throws Exception {
+        String pw = pw();
+        assertEquals("--ft standby: unknown key 'interval' (known: listen, password-file, timeout)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",interval=5ms")).getMessage());
+        assertEquals("--ft primary: unknown key 'colour' (known: interval, password-file, peer, timeout)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
+        assertEquals("--ft: the first item must be primary or standby, not 'backup'",
+                assertThrows(IllegalArgumentException.class, () -> FtConfig.parse("backup,listen=x")).getMessage());
+        assertEquals("--ft: missing peer=...",
+                assertThrows(IllegalArgumentException.class, () -> FtConfig.parse("primary,password-file=" + pw))
+                        .getMessage());
+        assertEquals("--ft: interval='fast' is not a duration (e.g. 50ms, 2s)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw + ",interval=fast")).getMessage());
+        assertEquals("--ft: interval=0ms is not within 1ms..1h",
+                assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw + ",interval=0ms")).getMessage());
+        assertEquals("--ft: key 'peer' given twice", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse("primary,peer=a:b,peer=c:d,password-file=" + pw)).getMessage());
+        Path empty = dir.resolve("empty");
+        Files.writeString(empty, "\n");
+        assertEquals("--ft: password-file " + empty + " is empty", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse("standby,listen=a:b,password-file=" + empty)).getMessage());
+    }
+}
