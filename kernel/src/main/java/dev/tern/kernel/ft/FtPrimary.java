@@ -62,6 +62,17 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.plugins = plugins;
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
+        var reg = machine.stats();
+        reg.gauge("/ft/checkpoints-acknowledged", "checkpoints", "last checkpoint the standby applied (-1: none)",
+                stats::lastAcknowledged);
+        reg.gauge("/ft/last-pause", "ns", "vCPU pause of the last checkpoint", stats::lastPauseNanos);
+        reg.gauge("/ft/max-pause", "ns", "longest checkpoint pause", stats::maxPauseNanos);
+        reg.gauge("/ft/bytes-sent", "bytes", "bytes sent to the standby", () -> {
+            FtWire w = wire;
+            return w == null ? 0 : w.bytesSent();
+        });
+        reg.gauge("/ft/protected", "boolean", "1 while a standby follows the guest",
+                () -> state == FtState.PROTECTED ? 1 : 0);
     }
 
     /** Starts protecting the (running) machine on a thread of its own. */
@@ -153,7 +164,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 next = Math.max(next + interval, now + interval / 2); // a late checkpoint does not start a burst
                 VmState vm = machine.lifecycle().state();
                 if (vm != VmState.RUNNING && vm != VmState.PAUSED) {
-                    return; // the guest ended: close() tells the standby
+                    endProtection("the primary's guest ended (" + vm.name().toLowerCase(java.util.Locale.ROOT) + ")");
+                    return;
                 }
                 if (handOver) {
                     handOver(w, writer, seq);
@@ -381,19 +393,26 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         if (thread != null) {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         }
+        endProtection("the primary's guest ended");
         FtWire w = wire;
-        if (w != null && state == FtState.PROTECTED) {
-            try {
-                w.send(FtMessage.REFUSED, "the primary's guest ended");
-            } catch (IOException | RuntimeException ignored) {
-                // the standby is gone already
-            }
-            state = FtState.UNPROTECTED;
-            reason = "the guest ended";
-        }
         if (w != null) {
             w.close();
         }
+    }
+
+    /** While protected: tells the standby not to take over, because the guest ended here. */
+    private synchronized void endProtection(String why) {
+        FtWire w = wire;
+        if (w == null || state != FtState.PROTECTED) {
+            return;
+        }
+        try {
+            w.send(FtMessage.REFUSED, why);
+        } catch (IOException | RuntimeException ignored) {
+            // the standby is gone already
+        }
+        state = FtState.UNPROTECTED;
+        reason = why;
     }
 
     /** Thrown inside the checkpoint thread when {@link #close()} ends it. */

@@ -139,8 +139,9 @@ public final class FtStandby implements FtNode {
             switch (m.kind()) {
                 case HEARTBEAT -> FtWire.exactly(m, 0);
                 case CHECKPOINT_BEGIN -> {
-                    if (!checkpoint(w, applier, FtWire.exactly(m, 28))) {
-                        return Outcome.UNUSABLE;
+                    Outcome o = checkpoint(w, applier, FtWire.exactly(m, 28));
+                    if (o != null) {
+                        return o;
                     }
                 }
                 case FAILOVER -> {
@@ -156,20 +157,26 @@ public final class FtStandby implements FtNode {
                     return Outcome.TAKE_OVER;
                 }
                 case REFUSED -> {
-                    state = FtState.BROKEN;
-                    reason = "the primary ended protection: " + m.text();
-                    log.println("ft: the primary ended protection (" + m.text() + "); the standby ends without running"
-                            + " the guest");
-                    log.flush();
-                    return Outcome.PRIMARY_ENDED;
+                    return primaryEnded(m.text());
                 }
                 default -> throw new IOException("ft wire: unexpected " + m.kind() + " from the primary");
             }
         }
     }
 
-    /** Stages one checkpoint, verifies and applies it; false when it was refused (the state stays). */
-    private boolean checkpoint(FtWire w, CheckpointApplier applier, ByteBuffer head) throws IOException {
+    private Outcome primaryEnded(String why) {
+        state = FtState.BROKEN;
+        reason = "the primary ended protection: " + why;
+        log.println("ft: the primary ended protection (" + why + "); the standby ends without running the guest");
+        log.flush();
+        return Outcome.PRIMARY_ENDED;
+    }
+
+    /**
+     * Stages one checkpoint, verifies and applies it; null when applied, else how the session ends
+     * (a refused checkpoint leaves the state as it was).
+     */
+    private Outcome checkpoint(FtWire w, CheckpointApplier applier, ByteBuffer head) throws IOException {
         long seq = head.getLong();
         long records = head.getLong();
         long length = head.getLong();
@@ -201,10 +208,14 @@ public final class FtStandby implements FtNode {
                 case CHECKPOINT_END -> {
                     long end = FtWire.exactly(m, 8).getLong();
                     if (end != seq || filled != stream.length) {
-                        return refuse(w, seq, "checkpoint " + seq + " ended as checkpoint " + end + " after " + filled
+                        refuse(w, seq, "checkpoint " + seq + " ended as checkpoint " + end + " after " + filled
                                 + " of " + length + " bytes; nothing applied");
+                        return Outcome.UNUSABLE;
                     }
-                    return apply(w, applier, seq, records, stream, crc);
+                    return apply(w, applier, seq, records, stream, crc) ? null : Outcome.UNUSABLE;
+                }
+                case REFUSED -> {
+                    return primaryEnded(m.text()); // mid-checkpoint: that checkpoint is dropped
                 }
                 default -> throw new IOException("ft wire: " + m.kind() + " inside checkpoint " + seq);
             }

@@ -196,6 +196,23 @@ class FtFailoverTest {
 
     @Test
     @Timeout(120)
+    void aGuestThatEndsOnThePrimaryReleasesTheStandby() throws Exception {
+        Path pw = password("pw", "correct horse");
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = primary(List.of(), address, pw)) {
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                assertEquals(0, primary.awaitExit(), primary.output()); // the guest reached its instruction limit
+                standby.awaitLine(Pattern.compile("ft: the primary ended protection \\(the primary's guest ended.*\\);"
+                        + " the standby ends without running the guest"));
+                assertEquals(0, standby.awaitExit(), standby.output());
+                assertTrue(!standby.output().contains("running as primary"), standby.output());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
     void aStalledPrimaryIsLostAfterTheHeartbeatTimeout() throws Exception {
         Path pw = password("pw", "correct horse");
         try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
