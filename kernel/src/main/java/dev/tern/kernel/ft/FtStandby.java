@@ -31,7 +31,9 @@ public final class FtStandby implements FtNode {
         /** Do not run the guest: the primary ended protection (its guest ended, or it gave up on this standby). */
         PRIMARY_ENDED,
         /** Do not run the guest: no complete checkpoint, or one was refused and the state is stale. */
-        UNUSABLE
+        UNUSABLE,
+        /** This process was told to end ({@link #abandon()}, e.g. the monitor's {@code quit}). */
+        ABANDONED
     }
 
     private final Machine machine;
@@ -45,6 +47,8 @@ public final class FtStandby implements FtNode {
     private volatile long applied = -1;
     private volatile long bytesReceived;
     private volatile long lastApplyNanos;
+    private volatile boolean abandoned;
+    private volatile java.io.Closeable current;
     // guarded by lock
     private long lastHeard;
     private boolean busy;
@@ -90,11 +94,25 @@ public final class FtStandby implements FtNode {
     public Outcome await() throws IOException {
         machine.lifecycle().transition(VmState.INMIGRATE);
         try (Listener listener = MigrationUri.parse(config.address()).listen(plugins)) {
+            current = listener;
             log.println("ft: standby waiting for a primary on " + listener.address());
             log.flush();
             while (true) {
-                Connection c = listener.accept();
+                Connection c;
+                try {
+                    c = listener.accept();
+                } catch (IOException e) {
+                    if (abandoned) {
+                        return Outcome.ABANDONED;
+                    }
+                    throw e;
+                }
                 FtWire w = new FtWire(c);
+                current = w::close;
+                if (abandoned) {
+                    w.close();
+                    return Outcome.ABANDONED;
+                }
                 state = FtState.SYNCING;
                 long timeoutMs;
                 try {
@@ -104,6 +122,10 @@ public final class FtStandby implements FtNode {
                     log.println("ft: refused primary " + w.peer() + ": " + e.getMessage() + "; waiting for another");
                     log.flush();
                     w.close();
+                    current = listener;
+                    if (abandoned) {
+                        return Outcome.ABANDONED;
+                    }
                     state = FtState.CONNECTING;
                     continue;
                 }
@@ -263,7 +285,28 @@ public final class FtStandby implements FtNode {
         return false;
     }
 
+    /**
+     * Ends {@link #await()} from another thread without running the guest: closes what it waits
+     * on. The primary then sees its standby go away.
+     */
+    public void abandon() {
+        abandoned = true;
+        java.io.Closeable c = current;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing is all that is asked
+            }
+        }
+    }
+
     private Outcome lost(Exception e) {
+        if (abandoned) {
+            state = FtState.BROKEN;
+            reason = "abandoned";
+            return Outcome.ABANDONED;
+        }
         boolean timedOut;
         synchronized (lock) {
             timedOut = silent;

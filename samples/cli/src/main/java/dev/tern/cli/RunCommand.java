@@ -193,37 +193,64 @@ final class RunCommand implements Callable<Integer> {
                 IncomingMigration.receive(machine, plugins, incoming, printDigest, System.err);
             }
             FtNode ftNode = null;
-            if (standby) {
-                var node = new FtStandby(machine, ftConfig, plugins, System.err);
-                FtStandby.Outcome outcome = node.await();
-                if (printDigest) {
-                    IncomingMigration.printDigest("ft standby at checkpoint " + node.applied(), machine, System.err);
-                }
-                if (outcome != FtStandby.Outcome.TAKE_OVER) {
-                    return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
-                }
-                ftNode = node;
-            }
-            machine.start();
+            FtStandby standbyNode = null;
+            MonitorEndpoint mon = null;
             FtPrimary primary = null;
-            if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
-                primary = new FtPrimary(machine, ftConfig, plugins, System.err);
-                primary.start();
-                ftNode = primary;
-            }
-            if (!monitor.equals("none")) {
-                // A monitor can start a migration at any moment: compile its sending path now, on a
-                // low-priority thread, so it does not run cold inside the migration.
-                Thread.ofPlatform().name("tern-migration-warm-up").daemon().priority(Thread.MIN_PRIORITY)
-                        .start(() -> dev.tern.kernel.migration.MigrationSource.warmUp(machine, plugins));
-            }
             MachineExit exit;
-            try (var mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
-                    plugins, ftNode)) {
-                exit = machine.awaitExit();
+            try {
+                if (standby) {
+                    // the monitor serves the standby too (info ft); quit ends the wait for a primary
+                    standbyNode = new FtStandby(machine, ftConfig, plugins, System.err);
+                    ftNode = standbyNode;
+                    mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                            plugins, ftNode);
+                    FtStandby quitting = standbyNode;
+                    Thread.ofPlatform().daemon().name("tern-ft-quit").start(() -> {
+                        try {
+                            machine.awaitExit();
+                            quitting.abandon();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    FtStandby.Outcome outcome = standbyNode.await();
+                    if (printDigest) {
+                        IncomingMigration.printDigest("ft standby at checkpoint " + standbyNode.applied(), machine,
+                                System.err);
+                    }
+                    if (outcome == FtStandby.Outcome.ABANDONED) {
+                        return 0;
+                    }
+                    if (outcome != FtStandby.Outcome.TAKE_OVER) {
+                        return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
+                    }
+                }
+                machine.start();
+                if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
+                    primary = new FtPrimary(machine, ftConfig, plugins, System.err);
+                    primary.start();
+                    ftNode = primary;
+                }
+                if (!monitor.equals("none")) {
+                    // A monitor can start a migration at any moment: compile its sending path now, on a
+                    // low-priority thread, so it does not run cold inside the migration.
+                    Thread.ofPlatform().name("tern-migration-warm-up").daemon().priority(Thread.MIN_PRIORITY)
+                            .start(() -> dev.tern.kernel.migration.MigrationSource.warmUp(machine, plugins));
+                }
+                if (mon == null) {
+                    mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                            plugins, ftNode);
+                }
+                try {
+                    exit = machine.awaitExit();
+                } finally {
+                    if (primary != null) {
+                        primary.close(); // tells the standby the guest ended, so it does not take over
+                    }
+                }
             } finally {
-                if (primary != null) {
-                    primary.close(); // tells the standby the guest ended, so it does not take over
+                if (mon != null) {
+                    mon.close();
                 }
             }
             if (printDigest) {

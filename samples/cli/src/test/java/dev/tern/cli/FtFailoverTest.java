@@ -211,6 +211,46 @@ class FtFailoverTest {
 
     @Test
     @Timeout(120)
+    void theStandbyAnswersInfoFtAndQuitEndsItWithoutRunningTheGuest() throws Exception {
+        Path pw = password("pw", "correct horse");
+        try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw, "--monitor", "tcp:127.0.0.1:0")) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            int port = Integer.parseInt(standby.awaitLine(Pattern.compile("tern: monitor listening on [^:]+:(\\d+)"))
+                    .group(1));
+            try (MigrationPeer primary = primary(List.of(), address, pw);
+                 var socket = new java.net.Socket("127.0.0.1", port)) {
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                socket.setSoTimeout(30_000);
+                var out = new java.io.PrintWriter(socket.getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8);
+                var in = socket.getInputStream();
+                out.println("info ft");
+                String info = readUntil(in, "bytes received:");
+                assertTrue(info.contains("role: standby") && info.contains("state: protected")
+                        && info.contains("last checkpoint applied:"), info);
+                out.println("quit");
+                assertEquals(0, standby.awaitExit(), standby.output());
+                assertTrue(!standby.output().contains("running as primary"), standby.output());
+                primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint \\d+ \\(.*\\); running unprotected"));
+                assertEquals(0, primary.awaitExit(), primary.output());
+            }
+        }
+    }
+
+    /** Reads the monitor's answer up to the line holding {@code marker} (bounded by the socket timeout). */
+    private static String readUntil(java.io.InputStream in, String marker) throws java.io.IOException {
+        var text = new StringBuilder();
+        while (!text.toString().contains(marker) || !text.toString().endsWith("\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            text.append((char) b);
+        }
+        return text.toString();
+    }
+
+    @Test
+    @Timeout(120)
     void aGuestThatEndsOnThePrimaryReleasesTheStandby() throws Exception {
         Path pw = password("pw", "correct horse");
         try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
