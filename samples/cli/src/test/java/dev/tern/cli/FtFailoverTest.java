@@ -175,6 +175,27 @@ class FtFailoverTest {
 
     @Test
     @Timeout(120)
+    void aDifferentMachineIsRefusedOnBothSides() throws Exception {
+        Path pw = password("pw", "correct horse");
+        var bigger = new ArrayList<>(guest());
+        bigger.set(bigger.indexOf("4M"), "8M");
+        bigger.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+        try (MigrationPeer standby = MigrationPeer.start(bigger.toArray(String[]::new))) {
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+            try (MigrationPeer primary = primary(List.of(), address, pw)) {
+                Matcher p = primary.awaitLine(Pattern.compile("ft: no standby \\(the standby refused: (.*)\\); running"
+                        + " unprotected"));
+                assertTrue(p.group(1).startsWith("configuration mismatch: primary has 'ram: "), p.group(1));
+                Matcher s = standby.awaitLine(Pattern.compile("ft: refused primary \\S+: (.*); waiting for another"));
+                assertEquals(p.group(1), s.group(1));
+                assertEquals(0, primary.awaitExit(), primary.output());
+                assertTrue(standby.process().isAlive(), "the standby waits for another primary");
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
     void aCorruptedCheckpointIsRefusedAndTheStandbyKeepsThePreviousOne() throws Exception {
         Path pw = password("pw", "correct horse");
         try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
