@@ -106,7 +106,7 @@ public final class MigrationSource {
         }
     }
 
-    private static final int WARM_UP_DEVICE_RUNS = 20;
+    private static final int WARM_UP_DEVICE_RUNS = 8;
 
     /** Hears every later status change. */
     public void addListener(MigrationListener listener) {
