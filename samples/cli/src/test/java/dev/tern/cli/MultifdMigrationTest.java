@@ -96,6 +96,38 @@ class MultifdMigrationTest {
     }
 
     /**
+     * Issue #6's 64 MiB rewriter over 2 channels: each channel's XBZRLE cache holds only its own
+     * pages, and the deltas it sends must apply to exactly the copy its receiver holds — checked by
+     * the digests after rounds of deltas.
+     */
+    @Test
+    @Timeout(600)
+    void perChannelXbzrleCachesStayConsistentOverRounds() throws Exception {
+        List<String> args = MigrationConvergenceTest.args(dir);
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0",
+                "--print-digest").toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            MigrationUri uri = MigrationUri.parse(dest.awaitAddress());
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var config = MigrationConvergenceTest.XBZRLE_100M.withCapability("multifd", true)
+                    .with("multifd-channels", "2");
+            var migration = new MigrationSource(source, uri.connect(guests.plugins), config, guests.plugins,
+                    () -> uri.connect(guests.plugins));
+            MigrationStats stats = migration.run();
+            System.out.println("64 MiB rewriter, 2 channels, xbzrle:\n" + stats.render());
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            LiveMigrationTest.assertSwitchOverFollowedTheEstimates(migration, stats, config.downtimeLimitMs());
+            assertTrue(stats.codec("xbzrle").getOrDefault("pages", 0L) >= 16384, stats.render());
+            assertEquals(128L << 20, stats.codec("xbzrle").get("cache-size"), "two caches of half the size");
+            MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+            assertEquals(source.vcpus().getFirst().instructionCount(), received.instructions());
+            assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+            assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+        }
+    }
+
+    /**
      * Channel 1's connection is closed at the start of {@code phase} (the rounds, or the switch-over
      * with the guest paused): the migration fails naming the channel, the source runs on as if it had
      * never migrated, and the destination discards everything and exits non-zero.
