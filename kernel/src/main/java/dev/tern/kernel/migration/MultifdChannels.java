@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
@@ -52,11 +53,16 @@ final class MultifdChannels implements PageChannels {
         boolean run(Channel c) throws IOException;
     }
 
+    /** A channel's error, kept when it is the first: one dead channel makes the others' writes fail too. */
+    private record Failure(Channel channel, Throwable error) {
+    }
+
     private final Connection main;
     private final List<Channel> channels;
     private final RamCounters counters;
     private final ExecutorService threads;
     private final boolean[] done;
+    private final AtomicReference<Failure> firstFailure = new AtomicReference<>();
     private volatile boolean closed;
 
     private MultifdChannels(Connection main, List<Channel> channels, RamCounters counters) {
@@ -214,7 +220,14 @@ final class MultifdChannels implements PageChannels {
     private void runAll(Work work) throws IOException {
         List<Future<Boolean>> futures = new ArrayList<>();
         for (Channel c : channels) {
-            futures.add(threads.submit(() -> work.run(c)));
+            futures.add(threads.submit(() -> {
+                try {
+                    return work.run(c);
+                } catch (IOException | RuntimeException e) {
+                    firstFailure.compareAndSet(null, new Failure(c, e));
+                    throw e;
+                }
+            }));
         }
         for (Channel c : channels) {
             done[c.index()] = await(futures.get(c.index()), c);
@@ -231,8 +244,11 @@ final class MultifdChannels implements PageChannels {
                 }
             } catch (ExecutionException e) {
                 close();
-                throw new IOException("multifd channel " + c.index() + " of " + channels.size() + " to "
-                        + c.connection().peer() + ": " + describe(e.getCause()), e.getCause());
+                Failure first = firstFailure.get();
+                Channel failed = first == null ? c : first.channel();
+                Throwable why = first == null ? e.getCause() : first.error();
+                throw new IOException("multifd channel " + failed.index() + " of " + channels.size() + " to "
+                        + failed.connection().peer() + ": " + describe(why), why);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();

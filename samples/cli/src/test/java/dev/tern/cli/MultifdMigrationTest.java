@@ -162,11 +162,14 @@ class MultifdMigrationTest {
             });
             MigrationStats stats = migration.run();
             assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
-            assertTrue(stats.error().contains("multifd channel 1 of 2"), stats.error());
+            // The source may see the other channel fail first (the destination closes every channel
+            // once it loses one), so it names a channel; so does the destination.
+            assertTrue(stats.error().contains("multifd channel "), stats.error());
             assertEquals(VmState.RUNNING, source.lifecycle().state(), "the source runs on");
             assertFalse(source.memory().dirtyLog().isEnabled(), "dirty logging is off again");
             assertNotEquals(0, dest.awaitExit(), dest.output());
-            assertTrue(dest.output().contains("incoming migration from"), dest.output());
+            assertTrue(dest.output().contains("incoming migration from") && dest.output().contains("multifd channel "),
+                    dest.output());
             MachineExit exit = source.awaitExit();
             assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, exit.reason(), exit.detail());
             assertEquals(guests.reference(), MachineDigest.ram(source), "the source's RAM differs from an unmigrated run");
