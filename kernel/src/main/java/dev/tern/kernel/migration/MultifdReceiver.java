@@ -94,11 +94,12 @@ final class MultifdReceiver implements AutoCloseable {
             closeQuietly(listener);
             throw e;
         }
-        // Once, before any channel applies a page: channel streams' layout records do not clear.
-        RamReceiver.makeZero(memory);
         var receiver = new MultifdReceiver(session, main);
         try {
             receiver.acceptChannels(listener);
+            // Once, before any channel applies a page (channel streams' layout records do not clear);
+            // after the channels' echoes, so the source's setup goes on meanwhile.
+            RamReceiver.makeZero(memory);
             receiver.startReceivers(memory, decoders, config);
         } catch (IOException | RuntimeException e) {
             receiver.close();
