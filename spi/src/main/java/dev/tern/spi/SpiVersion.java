@@ -10,7 +10,9 @@ import java.util.Objects;
  *
  * <p>History: 1.0 the first SPI; 1.1 adds {@code DeviceContext.services()} (per-machine service
  * lookup) and the other compatible additions made with it; 1.2 adds {@code PageCodecProvider.delta()} (the
- * kernel's RAM stream names no codec: it asks the codec what it is).
+ * kernel's RAM stream names no codec: it asks the codec what it is) and typed input events bound to
+ * instruction counts ({@code MachineControl.inputs}, {@code MachineControl.hostClockNanos}, the
+ * {@code ReplayEvent} kinds {@code ClockWarp} and {@code HostRequest}, {@code ReplayFilter.Delivery}).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

@@ -11,6 +11,10 @@ import dev.tern.kernel.irq.IrqRouter;
 import dev.tern.kernel.memory.DirtyPages;
 import dev.tern.kernel.memory.GuestRam;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.replay.LiveJournal;
+import dev.tern.kernel.replay.ReplayDivergence;
+import dev.tern.kernel.replay.ReplayJournal;
+import dev.tern.kernel.replay.StateFingerprint;
 import dev.tern.kernel.stats.Counter;
 import dev.tern.kernel.stats.StatsRegistry;
 import dev.tern.kernel.vm.VmLifecycle;
@@ -20,8 +24,10 @@ import dev.tern.spi.cpu.Vcpu;
 import dev.tern.spi.cpu.VcpuExit;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceProvider;
+import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.state.StateSection;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * A running (or runnable) virtual machine assembled from a {@link MachineSpec} and plugins.
@@ -53,11 +60,28 @@ public final class Machine implements AutoCloseable {
     private final VmLifecycle lifecycle = new VmLifecycle();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<MachineDevice> devices = new ArrayList<>();
+    /** Opaque work of pre-1.2 plugins ({@code MachineControl.post}); not recordable. */
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
+    private final InputPath inputs;
+    /** Completes once the journal has its end (or was abandoned) after the run ended. */
+    private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
+    /** Replay outcome: null until the journal ended; the divergence found at the end, if any. */
+    private volatile String journalDivergence;
+    /** The instruction count {@link #haltRound} counts halted slices at (EMT 0 only). */
+    private long roundAt = -1;
+    private int haltRound;
+    /**
+     * A slice at {@link #roundAt} ended without retiring anything and not halted: it may have entered
+     * an interrupt handler, so live input waits for the next instruction (EMT 0 only).
+     */
+    private boolean holdLiveInput;
+    private long lastCheckpoint = -1;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
     private final Counter slices;
     private final Counter halts;
+    private final Consumer<ReplayEvent.HostRequest> hostRequests;
+    private final Consumer<ReplayEvent.ClockWarp> warps;
     private volatile boolean paused;
     /** A pending {@link #pauseAt} point: the instruction count and who waits for it. */
     private volatile HoldPoint holdPoint;
@@ -65,18 +89,22 @@ public final class Machine implements AutoCloseable {
     private record HoldPoint(long instructions, CompletableFuture<Long> reached) {
     }
     private volatile boolean resetRequested;
+    /** A replay diverged: its journal gets no end comparison. */
+    private volatile boolean diverged;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
     private volatile boolean started;
     /** True while vCPU 0 executes a slice whose length was computed from the old deadline. */
     private volatile boolean inSlice;
 
-    private Machine(PluginRegistry plugins, MachineSpec spec) {
+    private Machine(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
         this.spec = spec;
+        this.inputs = new InputPath(journal, this::wakeForInput);
         if (spec.vcpus() != 1) {
             throw new IllegalArgumentException("SMP guests are not supported yet: " + spec.vcpus()
                     + " vCPUs asked for, the x86 machine has no local APIC to start application processors");
         }
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
+        journal.bind(ram);
         this.clock = new MachineClock(this::bootInstructions, spec.nanosPerInstruction());
         CpuProvider cpuProvider = plugins.require(CpuProvider.class, spec.cpu());
         for (int id = 0; id < spec.vcpus(); id++) {
@@ -85,6 +113,8 @@ public final class Machine implements AutoCloseable {
             vcpus.add(cpuProvider.create(ctx));
         }
         irq.setCpuPin(this::setIntr);
+        this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
+        this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
         var services = new ServiceDirectory();
         for (DeviceSpec d : spec.devices()) {
@@ -95,8 +125,12 @@ public final class Machine implements AutoCloseable {
             devices.add(new MachineDevice(d, provider.create(ctx)));
         }
         this.emts = new EmtGroup("tern", spec.vcpus(), this::step, id -> vcpus.get(id).requestExit(),
-                (emt, error) -> finish(new MachineExit(MachineExit.Reason.ERROR, 3,
-                        "vCPU " + emt.id() + " failed: " + error)));
+                (emt, error) -> {
+                    finish(new MachineExit(MachineExit.Reason.ERROR, 3, "vCPU " + emt.id() + " failed: " + error));
+                    if (emt.id() == 0) {
+                        abandonJournal();
+                    }
+                });
         this.slices = stats.counter("/Machine/Slices", "slices", "instruction slices run on vCPU 0");
         this.halts = stats.counter("/Machine/Halts", "halts", "times vCPU 0 went idle in HLT");
         for (int id = 0; id < vcpus.size(); id++) {
@@ -111,7 +145,15 @@ public final class Machine implements AutoCloseable {
      * realizes the devices. Nothing runs until {@link #start()}.
      */
     public static Machine create(PluginRegistry plugins, MachineSpec spec) {
-        Machine m = new Machine(plugins, spec);
+        return create(plugins, spec, new LiveJournal());
+    }
+
+    /**
+     * Like {@link #create(PluginRegistry, MachineSpec)}, with every input of the run passing
+     * {@code journal}: a {@code RecordingJournal} logs them, a {@code ReplayingJournal} supplies them.
+     */
+    public static Machine create(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
+        Machine m = new Machine(plugins, spec, journal);
         for (MachineDevice d : m.devices) {
             try {
                 d.device().realize();
@@ -134,21 +176,64 @@ public final class Machine implements AutoCloseable {
     /** Waits for the run to end. */
     public MachineExit awaitExit() throws InterruptedException {
         try {
-            return exit.get();
+            MachineExit how = exit.get();
+            if (started) {
+                journalDone.get();
+            }
+            return withJournalEnd(how);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
     }
 
+    /** A replay whose end differs from its recording's ends as {@link MachineExit.Reason#DIVERGED}. */
+    private MachineExit withJournalEnd(MachineExit how) {
+        String d = journalDivergence;
+        return d == null ? how : new MachineExit(MachineExit.Reason.DIVERGED, 4, d);
+    }
+
     /** Waits at most {@code millis} for the run to end; null on time-out. */
     public MachineExit awaitExit(long millis) throws InterruptedException {
         try {
-            return exit.get(millis, TimeUnit.MILLISECONDS);
+            MachineExit how = exit.get(millis, TimeUnit.MILLISECONDS);
+            if (started) {
+                journalDone.get(millis, TimeUnit.MILLISECONDS);
+            }
+            return withJournalEnd(how);
         } catch (TimeoutException e) {
             return null;
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /**
+     * What the run's journal reports once the run ended: a recording's or replay's summary line,
+     * or, for a replay whose end differs from the recording's, the divergence (then {@link
+     * #awaitExit} reports {@link MachineExit.Reason#DIVERGED}). Empty for a run neither recorded
+     * nor replayed.
+     */
+    public String journalSummary() {
+        String d = journalDivergence;
+        return d != null ? d : inputs.journal().summary();
+    }
+
+    /** Whether this run's inputs are recorded, replayed, or neither. */
+    public dev.tern.spi.replay.ReplayFilter.Mode replayMode() {
+        return inputs.journal().mode();
+    }
+
+    /** In a replay: the next logged input not applied yet. Read it while the machine is paused. */
+    public java.util.Optional<dev.tern.spi.replay.ReplayFilter.Delivery> nextReplayInput() {
+        return inputs.journal().nextRecorded();
+    }
+
+    /**
+     * Asks for a reset or power-off from the host side (a monitor command): an input like any
+     * other, applied between slices and recorded.
+     */
+    public void hostRequest(ReplayEvent.HostRequest request) {
+        hostRequests.accept(request);
     }
 
     /** Ends the run from the host side. */
@@ -301,6 +386,7 @@ public final class Machine implements AutoCloseable {
     public void close() {
         finish(new MachineExit(MachineExit.Reason.HOST_STOP, 0, "machine closed"));
         emts.close();
+        abandonJournal();
         for (MachineDevice d : devices) {
             d.device().powerOff();
         }
@@ -333,11 +419,44 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** One slice of EMT work. EMT 0 also runs events and timers. */
+    /** One slice of EMT work. EMT 0 also applies inputs and runs timers. */
     private void step(Emt emt) throws InterruptedException {
+        if (emt.id() == 0 && exit.isDone()) {
+            endJournal();
+        }
         if (emt.id() != 0 || exit.isDone() || paused) {
             emt.awaitWork(Long.MAX_VALUE);
             return;
+        }
+        try {
+            runSlice(emt);
+        } catch (ReplayDivergence d) {
+            diverged = true;
+            finish(new MachineExit(MachineExit.Reason.DIVERGED, 4, d.getMessage()));
+        } catch (IOException e) {
+            finish(new MachineExit(MachineExit.Reason.ERROR, 3, "the replay log failed: " + e.getMessage()));
+        }
+    }
+
+    private void runSlice(Emt emt) throws InterruptedException, IOException {
+        Vcpu cpu = vcpus.getFirst();
+        long count = cpu.instructionCount();
+        if (count != roundAt) {
+            roundAt = count;
+            haltRound = 0;
+            holdLiveInput = false;
+        }
+        ReplayJournal journal = inputs.journal();
+        long interval = journal.checkpointInterval();
+        if (interval > 0 && count % interval == 0 && count != lastCheckpoint) {
+            lastCheckpoint = count;
+            journal.checkpoint(count, this::fingerprint);
+        }
+        boolean replaying = inputs.replaying();
+        if (replaying) {
+            inputs.applyRecorded(count, haltRound);
+        } else if (!holdLiveInput) {
+            inputs.applyLive(count, haltRound);
         }
         runEvents();
         clock.fireExpired();
@@ -349,7 +468,16 @@ public final class Machine implements AutoCloseable {
         if (exit.isDone()) {
             return;
         }
-        Vcpu cpu = vcpus.getFirst();
+        if (replaying) {
+            // after the inputs, timers and requests of this point, as the recording had them
+            // (inputs logged at this count for a later halt round come first: the guest halts to take them)
+            var end = journal.recordedEnd();
+            if (end.isPresent() && count >= end.getAsLong() && inputs.nextRecordedInstructions() > count) {
+                finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
+                        + journal.truncation().map(t -> " (" + t + ")").orElse("")));
+                return;
+            }
+        }
         if (holdIfReached(cpu)) {
             return;
         }
@@ -361,6 +489,20 @@ public final class Machine implements AutoCloseable {
         HoldPoint hold = holdPoint;
         if (hold != null) {
             budget = Math.min(budget, hold.instructions() - cpu.instructionCount());
+        }
+        if (interval > 0) {
+            budget = Math.min(budget, interval - count % interval);
+        }
+        if (replaying) {
+            // end the slice exactly where the next logged input (or the recording) stops
+            long input = inputs.nextRecordedInstructions();
+            if (input > count) {
+                budget = Math.min(budget, input - count);
+            }
+            var end = journal.recordedEnd();
+            if (end.isPresent() && end.getAsLong() > count) {
+                budget = Math.min(budget, end.getAsLong() - count);
+            }
         }
         if (spec.maxInstructions() > 0) {
             long left = spec.maxInstructions() - cpu.instructionCount();
@@ -378,6 +520,17 @@ public final class Machine implements AutoCloseable {
             e = cpu.run(budget);
         } finally {
             inSlice = false;
+        }
+        if (cpu.instructionCount() == count) {
+            // A halted slice that retired nothing changed nothing; any other such slice may have
+            // entered an interrupt handler, and an input applied after it at the same count would
+            // replay before it.
+            if (e instanceof VcpuExit.Halted) {
+                haltRound++;
+                holdLiveInput = false;
+            } else {
+                holdLiveInput = true;
+            }
         }
         switch (e) {
             case VcpuExit.BudgetExhausted b -> { }
@@ -397,9 +550,12 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** vCPU 0 is halted: let virtual time reach the next timer (or wait for input). */
-    private void idle(Emt emt) throws InterruptedException {
-        if (!events.isEmpty() || exit.isDone()) {
+    /**
+     * vCPU 0 is halted: let virtual time reach the next timer (or wait for input). The warp is an
+     * input like any other — under realtime pacing its size depends on how long the host waited.
+     */
+    private void idle(Emt emt) throws InterruptedException, IOException {
+        if (inputs.hasPending() || !events.isEmpty() || exit.isDone()) {
             return;
         }
         halts.increment();
@@ -408,17 +564,95 @@ public final class Machine implements AutoCloseable {
                     "the guest halted with interrupts disabled (a power-off without a power-off device)"));
             return;
         }
+        inputs.journal().idle();
+        if (inputs.replaying()) {
+            replayIdle();
+            return;
+        }
         long next = clock.nextDeadline();
+        long now = clock.nanos();
         if (next == Long.MAX_VALUE) {
             emt.awaitWork(Long.MAX_VALUE);
         } else if (spec.pacing() == Pacing.WARP) {
-            clock.warpTo(next);
+            warps.accept(new ReplayEvent.ClockWarp(next));
         } else {
-            long now = clock.nanos();
             long t0 = System.nanoTime();
             emt.awaitWork(Math.max(0, next - now));
             long slept = System.nanoTime() - t0;
-            clock.warpTo(Math.min(next, now + slept));
+            long target = Math.min(next, now + slept);
+            if (target > now) {
+                warps.accept(new ReplayEvent.ClockWarp(target));
+            }
+        }
+    }
+
+    /** A replayed guest idles: the log's next input must be due here, or the recording ended here. */
+    private void replayIdle() {
+        long count = vcpus.getFirst().instructionCount();
+        var journal = inputs.journal();
+        var next = journal.nextRecorded();
+        var end = journal.recordedEnd();
+        if (next.isPresent() && next.get().instructions() == count || end.isPresent() && end.getAsLong() == count) {
+            return;
+        }
+        if (next.isPresent()) {
+            throw new ReplayDivergence(count, "vCPU 0 halted waiting for input, but the log's next input (for '"
+                    + next.get().target() + "') is at instruction " + next.get().instructions());
+        }
+        throw new ReplayDivergence(count, "vCPU 0 halted waiting for input the log does not have (the recording ended at instruction "
+                + (end.isPresent() ? end.getAsLong() : "?") + ")");
+    }
+
+    /** The machine's state fingerprint; on EMT 0 between slices or with the machine stopped. */
+    private StateFingerprint fingerprint() {
+        return StateFingerprint.of(ram, sections());
+    }
+
+    /** On EMT 0 once the run ended: gives the journal its end, once. */
+    private void endJournal() {
+        synchronized (journalDone) {
+            if (journalDone.isDone()) {
+                return;
+            }
+            var journal = inputs.journal();
+            try {
+                if (diverged) {
+                    journal.abandon();
+                } else if (journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
+                    MachineExit how = exit.getNow(null);
+                    journal.end(vcpus.getFirst().instructionCount(), how.reason() + ": " + how.detail(), fingerprint());
+                }
+            } catch (ReplayDivergence d) {
+                journalDivergence = d.getMessage();
+            } catch (IOException | RuntimeException e) {
+                journalDivergence = "the replay log could not be finished: " + e;
+            } finally {
+                journalDone.complete(null);
+            }
+        }
+    }
+
+    /** Closes the journal without an end, if it has none yet (the machine failed or closes). */
+    private void abandonJournal() {
+        synchronized (journalDone) {
+            if (!journalDone.isDone()) {
+                inputs.journal().abandon();
+                journalDone.complete(null);
+            }
+        }
+    }
+
+    private void applyHostRequest(ReplayEvent.HostRequest r) {
+        switch (r.kind()) {
+            case RESET -> guestReset("the host requested a reset");
+            case POWER_OFF -> finish(new MachineExit(MachineExit.Reason.POWER_OFF, r.status(), "host powered off with status " + r.status()));
+        }
+    }
+
+    /** A host input was queued: vCPU 0 ends its slice (or idle wait) to apply it. */
+    private void wakeForInput() {
+        if (Emt.current() != emts.emt(0)) {
+            emts.emt(0).kick();
         }
     }
 
@@ -496,6 +730,24 @@ public final class Machine implements AutoCloseable {
         }
 
         @Override
+        public <E extends ReplayEvent> Consumer<E> inputs(Class<E> kind, Consumer<? super E> receiver) {
+            return Machine.this.inputs.register(device, kind, receiver);
+        }
+
+        @Override
+        public long hostClockNanos() {
+            java.time.Instant t = java.time.Instant.now();
+            long live = t.getEpochSecond() * 1_000_000_000L + t.getNano();
+            long count = vcpus.getFirst().instructionCount();
+            try {
+                return Machine.this.inputs.journal().hostClock(device, count, count == roundAt ? haltRound : 0, live);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("the replay log failed: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        @SuppressWarnings("deprecation")
         public void post(Runnable event) {
             events.add(event);
             if (Emt.current() != emts.emt(0)) {

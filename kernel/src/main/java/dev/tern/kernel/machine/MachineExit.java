@@ -23,6 +23,10 @@ public record MachineExit(Reason reason, int status, String detail) {
         INSTRUCTION_LIMIT,
         /** The host asked the machine to stop. */
         HOST_STOP,
+        /** A replay reached the end of its recording (or of a recording that was cut short). */
+        REPLAY_END,
+        /** A replay went another way than its recording; {@link #detail} says where and what differs. */
+        DIVERGED,
         /** An internal error; {@link #detail} says what. */
         ERROR
     }

@@ -59,6 +59,8 @@ public final class MigrationSource {
     private final CountDownLatch cancelled = new CountDownLatch(1);
     private final Object commitLock = new Object();
     private final long ramTotal;
+    /** This migration's name as the dirty log's holder (unique: a release must not free another's claim). */
+    private final String dirtyLogOwner;
     private boolean committed;
     private volatile MigrationStatus status = MigrationStatus.SETUP;
     private volatile String error = "";
@@ -92,6 +94,7 @@ public final class MigrationSource {
         this.config = Objects.requireNonNull(config, "config");
         this.plugins = Objects.requireNonNull(plugins, "plugins");
         this.maxBandwidth = config.maxBandwidth();
+        this.dirtyLogOwner = "a migration to " + connection.peer() + " (#" + Integer.toHexString(System.identityHashCode(this)) + ")";
         this.ramTotal = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
     }
 
@@ -246,7 +249,7 @@ public final class MigrationSource {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            log.disable();
+            log.release(dirtyLogOwner);
             if (ram != null) {
                 ram.close();
             }
@@ -292,7 +295,11 @@ public final class MigrationSource {
         rounds = driver;
         // Every later write must reach the log: enable it, then make each vCPU drop its cached write
         // permissions (the sync's rendezvous) before the first pass reads any page.
-        log.enable();
+        try {
+            log.claim(dirtyLogOwner);
+        } catch (IllegalStateException e) {
+            throw new MigrationException(e.getMessage());
+        }
         machine.syncDirtyLog();
         ramStream.startLive(ram);
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
@@ -455,7 +462,7 @@ public final class MigrationSource {
 
     /** Puts the source back as it was before the migration. */
     private void rollBack() {
-        machine.memory().dirtyLog().disable();
+        machine.memory().dirtyLog().release(dirtyLogOwner);
         var lifecycle = machine.lifecycle();
         if (lifecycle.state() == VmState.MIGRATING) {
             lifecycle.transition(VmState.PAUSED);

@@ -19,6 +19,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
  */
 final class SwitchOver {
 
+    /** Wire bytes of one part of the last round. */
+    private static final long LAST_PART_BYTES = 32 << 10;
+
     private final Machine machine;
     private final RamSender ram;
     private final SavedStateWriter ramStream;
@@ -56,6 +59,13 @@ final class SwitchOver {
         harvest.accept(pending);
         long t1 = phase("1-pause-and-sync", started);
         ram.beginRound(pending);
+        if (!ram.oneSided()) {
+            // In small parts, each pushed to the wire at once: the destination applies one while
+            // the next is encoded, instead of waiting for the whole round (16384 XBZRLE pages).
+            while (!ramStream.iterateLive(ram, LAST_PART_BYTES)) {
+                ramStream.flush();
+            }
+        }
         ramStream.endLive(ram);
         ramStream.finish();
         wire.endStream();

@@ -6,6 +6,8 @@ import dev.tern.kernel.progress.Progress;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.cpu.Vcpu;
 import dev.tern.spi.memory.RamRegion;
+import dev.tern.spi.replay.ReplayEvent;
+import dev.tern.spi.replay.ReplayFilter;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -155,6 +157,17 @@ public final class Monitor {
             }
             return "";
         }));
+        register(MonitorCommand.of("info replay", "record/replay mode, instruction count, next logged input", this::replayInfo));
+        register(new MonitorCommand("replay_break", "N", "in a replay: pause when vCPU 0 reaches instruction N", 1, 1,
+                args -> replayBreak(args.getFirst())));
+        register(MonitorCommand.of("system_reset", "reset the machine (a recorded input)", () -> {
+            machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0));
+            return "";
+        }));
+        register(MonitorCommand.of("system_powerdown", "power the machine off (a recorded input)", () -> {
+            machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.POWER_OFF, 0));
+            return "";
+        }));
         register(MonitorCommand.of("quit", "stop the machine and end the VMM", () -> {
             quit = true;
             machine.stop("quit from the monitor");
@@ -174,6 +187,45 @@ public final class Monitor {
             snapshots.delete(args.getFirst());
             return "";
         }));
+    }
+
+    private String replayInfo() {
+        var sb = new StringBuilder();
+        sb.append("Replay mode: ").append(machine.replayMode().name().toLowerCase(Locale.ROOT)).append('\n');
+        sb.append("Instruction count: ").append(machine.vcpus().getFirst().instructionCount()).append('\n');
+        if (machine.replayMode() == ReplayFilter.Mode.REPLAY && machine.lifecycle().state() == VmState.PAUSED) {
+            machine.nextReplayInput().ifPresentOrElse(
+                    d -> sb.append("Next input: ").append(d.event().getClass().getSimpleName()).append(" for '").append(d.target())
+                            .append("' at instruction ").append(d.instructions()).append(" (halt round ").append(d.haltRound())
+                            .append(")\n"),
+                    () -> sb.append("Next input: none (the log has no more)\n"));
+        }
+        return sb.toString();
+    }
+
+    /** Pauses a replay exactly at instruction {@code text}: stops the vCPUs to set the point, so it is never overshot. */
+    private String replayBreak(String text) {
+        if (machine.replayMode() != ReplayFilter.Mode.REPLAY) {
+            throw new IllegalStateException("replay_break needs a replay (tern run --replay FILE)");
+        }
+        long at;
+        try {
+            at = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an instruction count");
+        }
+        boolean running = machine.lifecycle().state() == VmState.RUNNING;
+        if (running) {
+            machine.pause();
+        }
+        try {
+            machine.pauseAt(at);
+        } finally {
+            if (running) {
+                machine.resume();
+            }
+        }
+        return "";
     }
 
     private String status() {

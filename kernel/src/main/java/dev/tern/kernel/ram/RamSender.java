@@ -127,6 +127,11 @@ public final class RamSender implements LiveSection {
         return writable;
     }
 
+    /** Whether pages go one-sided into the receiver's exposed memory rather than in the stream. */
+    public boolean oneSided() {
+        return remote != null;
+    }
+
     /** Page frames the dirty sets of this RAM range over. */
     public long pageCount() {
         return pageCount;

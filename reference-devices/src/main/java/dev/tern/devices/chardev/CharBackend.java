@@ -5,7 +5,7 @@ import java.util.function.Consumer;
 /**
  * The host side of a character device (a serial port's far end): bytes the guest sends are written
  * here; bytes the host sends arrive at the receiver, on a backend thread. A device must move
- * received bytes into its state only through {@link dev.tern.spi.device.MachineControl#post}.
+ * received bytes into its state only through {@link dev.tern.spi.device.MachineControl#inputs}.
  */
 public interface CharBackend extends AutoCloseable {
 

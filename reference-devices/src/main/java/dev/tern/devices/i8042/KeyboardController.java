@@ -5,11 +5,13 @@ import dev.tern.spi.Registration;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceContext;
 import dev.tern.spi.irq.InterruptLine;
+import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.state.StateSection;
 
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The i8042 keyboard controller at 0x60 (data) and 0x64 (status/command) with a keyboard on its
@@ -49,6 +51,9 @@ public final class KeyboardController implements Device {
     private boolean lastWasCommand;
     private int lastRead;
 
+    /** Where host key presses enter: the machine's input path, which applies them with {@link #keyboardInput}. */
+    private Consumer<ReplayEvent.CharInput> hostKeys = e -> { };
+
     KeyboardController(DeviceContext context) {
         this.context = context;
     }
@@ -57,6 +62,7 @@ public final class KeyboardController implements Device {
     public void realize() {
         irq1 = context.interrupts().line(1);
         irq12 = context.interrupts().line(12);
+        hostKeys = context.machine().inputs(ReplayEvent.CharInput.class, e -> keyboardInput(e.data()));
         // Two separate claims: 0x61-0x63 in between belong to others (0x61 is port B).
         dataPort = context.ports().register(context.instanceName() + " data", 0x60, 1, new ByteWidePorts(0x60, 1) {
             @Override
@@ -186,8 +192,16 @@ public final class KeyboardController implements Device {
     }
 
     /**
-     * Scan codes from a host keyboard. Call only on the machine's event path (a posted event); dropped
-     * while the keyboard or its port is disabled.
+     * Scan codes typed on the host (any thread): they reach the controller through the machine's
+     * input path, at an instruction count it records.
+     */
+    public void typeScancodes(byte[] scancodes) {
+        hostKeys.accept(new ReplayEvent.CharInput(context.instanceName(), scancodes));
+    }
+
+    /**
+     * Applies scan codes from a host keyboard. Only the machine's input path calls it (between
+     * slices, on its event thread); dropped while the keyboard or its port is disabled.
      */
     public synchronized void keyboardInput(byte[] scancodes) {
         if (!keyboard.scanning || (commandByte & CCB_KBD_DISABLED) != 0) {

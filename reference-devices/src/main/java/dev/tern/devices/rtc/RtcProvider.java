@@ -46,7 +46,8 @@ public final class RtcProvider implements DeviceProvider {
         String base = context.config().string("base");
         long seconds;
         if (base.equalsIgnoreCase("utc")) {
-            seconds = Instant.now().getEpochSecond();
+            // host time is an input: recorded, and taken from the log in a replay
+            seconds = Math.floorDiv(context.machine().hostClockNanos(), 1_000_000_000L);
         } else {
             try {
                 seconds = Instant.parse(base).getEpochSecond();

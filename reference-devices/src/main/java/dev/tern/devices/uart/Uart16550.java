@@ -7,10 +7,12 @@ import dev.tern.spi.clock.Timer;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceContext;
 import dev.tern.spi.irq.InterruptLine;
+import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.state.StateSection;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A 16550A UART. Transmitted bytes reach the backend at once (no baud-rate emulation), so the
@@ -96,8 +98,11 @@ public final class Uart16550 implements Device {
                 writeRegister(port - base, value);
             }
         });
-        // Host input must reach the device on the machine's event path (replay intercepts it there).
-        backend.setReceiver(bytes -> context.machine().post(() -> hostInput(bytes)));
+        // Host input reaches the device only through the machine's input path, which binds it to an
+        // instruction count (and which a replay feeds from its log instead of the backend).
+        Consumer<ReplayEvent.CharInput> input = context.machine().inputs(ReplayEvent.CharInput.class, e -> hostInput(e.data()));
+        String label = context.instanceName();
+        backend.setReceiver(bytes -> input.accept(new ReplayEvent.CharInput(label, bytes)));
     }
 
     private boolean dlab() {

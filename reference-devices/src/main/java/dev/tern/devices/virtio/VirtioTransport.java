@@ -34,7 +34,7 @@ public interface VirtioTransport {
         void run() throws RingException;
     }
 
-    /** The machine, for posting host-side input. */
+    /** The machine, for sending host-side input through its input path. */
     MachineControl machine();
 
     /** The device's instance name, for errors and threads. */

@@ -5,11 +5,18 @@ import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.replay.LiveJournal;
+import dev.tern.kernel.replay.RecordingJournal;
+import dev.tern.kernel.replay.ReplayJournal;
+import dev.tern.kernel.replay.ReplayLogHeader;
+import dev.tern.kernel.replay.ReplayLogWriter;
+import dev.tern.spi.SpiVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -45,6 +52,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --linux: realtime (as ./tern run) or warp. Default: ${DEFAULT-VALUE}.")
     String pacing;
 
+    @Option(names = "--record", description = "Record each run to a temporary replay log (as tern run --record) to measure what recording costs.")
+    boolean record;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "N", defaultValue = "10000000",
+            description = "With --record: instructions between state checkpoints. Default: ${DEFAULT-VALUE}.")
+    long checkpointInterval;
+
     @Override
     public Integer call() throws Exception {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
@@ -59,14 +73,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         byte[] rom = benchRom();
         for (int i = 0; i < warmup; i++) {
-            Result r = run(plugins, rom, instructions);
+            Result r = run(plugins, rom, instructions, record ? checkpointInterval : -1);
             System.out.printf(Locale.ROOT, "warm-up %d: %s%n", i + 1, r);
         }
         double best = 0;
         double sum = 0;
         double cpuSum = 0;
         for (int i = 0; i < runs; i++) {
-            Result r = run(plugins, rom, instructions);
+            Result r = run(plugins, rom, instructions, record ? checkpointInterval : -1);
             best = Math.max(best, r.mips());
             sum += r.mips();
             cpuSum += r.mipsPerCpuSecond();
@@ -81,17 +95,27 @@ final class BenchCommand implements Callable<Integer> {
      * One run's throughput: by the wall clock, and per second of CPU time the process used (which
      * stays comparable when other work shares the machine's cores).
      */
-    record Result(double mips, double mipsPerCpuSecond) {
+    record Result(double mips, double mipsPerCpuSecond, long logBytes) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%.1f MIPS (%.1f per CPU-second)", mips, mipsPerCpuSecond);
+            return String.format(Locale.ROOT, "%.1f MIPS (%.1f per CPU-second)", mips, mipsPerCpuSecond)
+                    + (logBytes >= 0 ? ", replay log " + logBytes + " bytes" : "");
         }
     }
 
     /** Runs the bench guest for exactly {@code n} instructions and returns millions of instructions per second. */
-    static Result run(PluginRegistry plugins, byte[] rom, long n) throws InterruptedException {
+    static Result run(PluginRegistry plugins, byte[] rom, long n) throws InterruptedException, IOException {
+        return run(plugins, rom, n, -1);
+    }
+
+    /** Like {@link #run(PluginRegistry, byte[], long)}; records to a temporary log when {@code checkpoints} >= 0. */
+    static Result run(PluginRegistry plugins, byte[] rom, long n, long checkpoints) throws InterruptedException, IOException {
         var spec = MachineSpec.builder().ramSize(16L << 20).firmware(rom).pacing(Pacing.WARP).maxInstructions(n).build();
-        try (Machine m = Machine.create(plugins, spec)) {
+        Path log = checkpoints >= 0 ? Files.createTempFile("tern-bench", ".rr") : null;
+        ReplayJournal journal = log == null ? new LiveJournal()
+                : new RecordingJournal(new ReplayLogWriter(log, ReplayLogHeader.forMachine(spec, SpiVersion.CURRENT.toString(),
+                        List.of("bench"), checkpoints)), checkpoints);
+        try (Machine m = Machine.create(plugins, spec, journal)) {
             long t0 = System.nanoTime();
             long cpu0 = processCpuNanos();
             m.start();
@@ -101,7 +125,12 @@ final class BenchCommand implements Callable<Integer> {
             if (exit.reason() != MachineExit.Reason.INSTRUCTION_LIMIT) {
                 throw new IllegalStateException("the bench guest stopped early: " + exit.detail());
             }
-            return new Result(n / (elapsed / 1e3), cpu > 0 ? n / (cpu / 1e3) : Double.NaN);
+            long logBytes = log == null ? -1 : Files.size(log);
+            return new Result(n / (elapsed / 1e3), cpu > 0 ? n / (cpu / 1e3) : Double.NaN, logBytes);
+        } finally {
+            if (log != null) {
+                Files.deleteIfExists(log);
+            }
         }
     }
 

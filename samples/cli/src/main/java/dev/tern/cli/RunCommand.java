@@ -14,7 +14,17 @@ import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.pc.boot.BootImage;
 import dev.tern.pc.boot.KernelBoot;
 import dev.tern.spi.ConfigType;
+import dev.tern.kernel.replay.LiveJournal;
+import dev.tern.kernel.replay.RecordingJournal;
+import dev.tern.kernel.replay.ReplayJournal;
+import dev.tern.kernel.replay.ReplayLogHeader;
+import dev.tern.kernel.replay.ReplayLogReader;
+import dev.tern.kernel.replay.ReplayLogWriter;
+import dev.tern.kernel.replay.ReplayingJournal;
+import dev.tern.spi.SpiVersion;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -99,6 +109,18 @@ final class RunCommand implements Callable<Integer> {
             description = "While the guest idles: realtime (wait on the wall clock) or warp (jump to the next timer; deterministic). Default: ${DEFAULT-VALUE}.")
     String pacing;
 
+    @Option(names = "--record", paramLabel = "FILE",
+            description = "Record every input of the run (serial bytes, frames, clock warps, host time) with the instruction count it was applied at, plus state checkpoints, to FILE.")
+    Path record;
+
+    @Option(names = "--replay", paramLabel = "FILE",
+            description = "Replay a recording: inputs come from FILE at their recorded instruction counts, live input is ignored, and every checkpoint is verified.")
+    Path replay;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "N", defaultValue = "10000000",
+            description = "With --record: fingerprint RAM and registers every N instructions (0 = only at the end). Default: ${DEFAULT-VALUE}.")
+    long checkpointInterval;
+
     @Option(names = "--reboot", description = "Reset the machine when the guest resets (default: exit, like QEMU's -no-reboot).")
     boolean reboot;
 
@@ -107,6 +129,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Read options from FILE (expanded before parsing).")
     Path config;
+
+    @Spec
+    CommandSpec commandSpec;
 
     /** Makes the progress bar of {@code --savevm-on-stop}; tests inject one with their own clock. */
     Function<String, ProgressBar> progressBars = ProgressBar::onTerminal;
@@ -119,6 +144,15 @@ final class RunCommand implements Callable<Integer> {
         if (kernel != null && bios != null) {
             throw new IllegalArgumentException("--kernel and --bios exclude each other: direct kernel boot brings its own boot ROM");
         }
+        if (record != null && replay != null) {
+            throw new IllegalArgumentException("--record and --replay exclude each other");
+        }
+        if ((record != null || replay != null) && (incoming != null || loadvm != null || reboot)) {
+            throw new IllegalArgumentException("--record/--replay start from power-on: they exclude --incoming, --loadvm and --reboot");
+        }
+        if (checkpointInterval < 0) {
+            throw new IllegalArgumentException("--checkpoint-interval must not be negative, was " + checkpointInterval);
+        }
         if (incoming != null && loadvm != null) {
             throw new IllegalArgumentException("--incoming excludes --loadvm: the whole state comes from the source");
         }
@@ -128,7 +162,7 @@ final class RunCommand implements Callable<Integer> {
         MachineSpec spec = spec(direct != null ? direct.firmware() : demo ? demoRom() : readRom(bios));
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
         try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
-             Machine machine = Machine.create(plugins, spec)) {
+             Machine machine = Machine.create(plugins, spec, journal(spec))) {
             if (direct != null && incoming == null) {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 direct.load(machine.memory());
@@ -164,11 +198,27 @@ final class RunCommand implements Callable<Integer> {
             if (exit.reason() != MachineExit.Reason.POWER_OFF) {
                 System.err.println("tern: " + exit.detail());
             }
+            if ((record != null || replay != null) && exit.reason() != MachineExit.Reason.DIVERGED) {
+                System.err.println("tern: " + machine.journalSummary());
+            }
             if (demo && exit.reason() == MachineExit.Reason.POWER_OFF && exit.status() == DEMO_SUCCESS_STATUS) {
                 return 0;
             }
             return exit.status();
         }
+    }
+
+    /** The run's journal: live, recording to --record, or replaying --replay. */
+    private ReplayJournal journal(MachineSpec spec) throws IOException {
+        if (record != null) {
+            List<String> args = commandSpec == null ? List.of() : commandSpec.commandLine().getParseResult().originalArgs();
+            var header = ReplayLogHeader.forMachine(spec, SpiVersion.CURRENT.toString(), args, checkpointInterval);
+            return new RecordingJournal(new ReplayLogWriter(record, header), checkpointInterval);
+        }
+        if (replay != null) {
+            return new ReplayingJournal(ReplayLogReader.read(replay), spec);
+        }
+        return new LiveJournal();
     }
 
     MachineSpec spec(byte[] firmware) {

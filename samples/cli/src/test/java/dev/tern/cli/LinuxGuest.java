@@ -9,6 +9,8 @@ import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.replay.LiveJournal;
+import dev.tern.kernel.replay.ReplayJournal;
 import dev.tern.pc.boot.BootImage;
 import dev.tern.pc.boot.LinuxBoot;
 
@@ -53,16 +55,29 @@ final class LinuxGuest implements AutoCloseable {
 
     /** Creates (not starts) the guest with the standard PC devices plus {@code extra}, bounded by {@code maxInstructions}. */
     static LinuxGuest create(long maxInstructions, List<DeviceSpec> extra) throws Exception {
+        return create(maxInstructions, extra, Pacing.WARP, spec -> new LiveJournal());
+    }
+
+    /** Like {@link #create(long, List)}, paced as {@code pacing}, with the journal {@code journal} makes for the spec. */
+    static LinuxGuest create(long maxInstructions, List<DeviceSpec> extra, Pacing pacing, JournalFactory journal) throws Exception {
         Path dir = guestDir();
         BootImage image = LinuxBoot.prepare(dir.resolve("vmlinuz"), dir.resolve("initrd.cpio"), APPEND, RAM);
-        var spec = MachineSpec.builder().ramSize(RAM).firmware(image.firmware()).pacing(Pacing.WARP)
+        var spec = MachineSpec.builder().ramSize(RAM).firmware(image.firmware()).pacing(pacing)
                 .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT);
         PcDevices.standard("none").forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         extra.forEach(spec::device);
-        Machine m = Machine.create(PluginRegistry.discover(LinuxGuest.class.getClassLoader(), List.of()), spec.build());
+        MachineSpec built = spec.build();
+        Machine m = Machine.create(PluginRegistry.discover(LinuxGuest.class.getClassLoader(), List.of()), built,
+                journal.open(built));
         image.load(m.memory());
         return new LinuxGuest(m, (MemoryBackend) ((Uart16550) m.device("serial0")).backend());
+    }
+
+    /** Makes a run's record/replay journal once its machine spec is known. */
+    @FunctionalInterface
+    interface JournalFactory {
+        ReplayJournal open(MachineSpec spec) throws Exception;
     }
 
     /** Types {@code line} and a carriage return on the console; returns the output length before it. */

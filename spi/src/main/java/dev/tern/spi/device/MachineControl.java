@@ -1,8 +1,16 @@
 package dev.tern.spi.device;
 
+import dev.tern.spi.replay.ReplayEvent;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.Consumer;
+
 /**
- * The machine-level effects a device may cause. Host-side input (a key typed, a packet received)
- * must reach device state through {@link #post}: that is the path record/replay intercepts.
+ * The machine-level effects a device may cause. Host-side input (a key typed, a packet received,
+ * a reading of host time) must reach device state through {@link #inputs} or
+ * {@link #hostClockNanos}: that is the kernel's input path, which binds every input to an
+ * instruction count and which record/replay intercepts.
  */
 public interface MachineControl {
 
@@ -21,6 +29,41 @@ public interface MachineControl {
     /**
      * Runs {@code event} on the machine's event thread at the next instruction boundary. Safe from
      * any thread.
+     *
+     * @deprecated work posted here is opaque: it is not bound to an instruction count and cannot
+     *     be recorded or replayed. Host input goes through {@link #inputs}.
      */
+    @Deprecated(since = "SPI 1.2")
     void post(Runnable event);
+
+    /**
+     * Registers {@code receiver} as this device's handler for inputs of {@code kind} and returns
+     * the sink its host backends hand each input to (from any thread). The machine applies every
+     * input by calling {@code receiver} on its event thread between instruction slices, at an
+     * instruction count it records; in a replay it ignores the sink and calls {@code receiver}
+     * with the logged inputs at the logged counts instead. Call it in {@code realize()}, once per
+     * kind.
+     *
+     * <p>The default, for machines built before SPI 1.2, posts each input as opaque work.
+     *
+     * @since SPI 1.2
+     */
+    @SuppressWarnings("deprecation")
+    default <E extends ReplayEvent> Consumer<E> inputs(Class<E> kind, Consumer<? super E> receiver) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(receiver, "receiver");
+        return event -> post(() -> receiver.accept(event));
+    }
+
+    /**
+     * Host wall-clock time in nanoseconds since the epoch, as a recorded input: the machine logs
+     * the reading when recording and returns the logged value when replaying, without looking at
+     * the host clock. The only way a device may learn host time.
+     *
+     * @since SPI 1.2
+     */
+    default long hostClockNanos() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
 }

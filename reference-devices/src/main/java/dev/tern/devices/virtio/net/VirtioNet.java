@@ -5,11 +5,13 @@ import dev.tern.devices.virtio.RingException;
 import dev.tern.devices.virtio.Virtqueue;
 import dev.tern.devices.virtio.VirtioModel;
 import dev.tern.devices.virtio.VirtioTransport;
+import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.state.StateSection;
 
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A virtio network card: queue 0 receives, queue 1 transmits; every buffer starts with a
@@ -93,8 +95,11 @@ public final class VirtioNet implements VirtioModel {
 
     @Override
     public void realize() {
-        // Host input enters device state only as a posted event: the replay-interceptable path.
-        backend.start(frame -> transport.machine().post(() -> transport.locked(() -> receive(frame))));
+        // Host input enters device state only through the machine's input path: bound to an
+        // instruction count, recorded, and fed from the log in a replay.
+        Consumer<ReplayEvent.NetFrame> input = transport.machine().inputs(ReplayEvent.NetFrame.class,
+                f -> transport.locked(() -> receive(f.frame())));
+        backend.start(frame -> input.accept(new ReplayEvent.NetFrame("net", frame)));
     }
 
     private int headerLength() {

@@ -1,0 +1,353 @@
+package dev.tern.kernel.replay;
+
+import dev.tern.spi.replay.ReplayEvent;
+import dev.tern.spi.replay.ReplayFilter.Delivery;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The byte encoding of replay log payloads ({@code docs/formats/replay-log.md}): unsigned LEB128
+ * varints, length-prefixed UTF-8 strings and byte strings, big-endian fixed-width CRCs. Decoding is
+ * bounded everywhere: a length never reaches past its block, a count never exceeds what the
+ * remaining bytes could hold.
+ */
+final class ReplayLogCodec {
+
+    /** First eight bytes of every replay log. */
+    static final byte[] MAGIC = "TERN-RR\n".getBytes(StandardCharsets.US_ASCII);
+    /** Version of the format this code writes and reads. */
+    static final int FORMAT_VERSION = 1;
+    /** Block tags. */
+    static final int BLOCK_HEADER = 'H';
+    static final int BLOCK_ENTRIES = 'E';
+    /** Bytes of a block frame before its payload: tag (1), payload length (4), CRC32C (4). */
+    static final int FRAME_BYTES = 9;
+    /** Largest payload of one block: bounds what a hostile length can make a reader allocate. */
+    static final int MAX_BLOCK = 16 << 20;
+    static final int MAX_STRING = 64 << 10;
+
+    /** Entry tags inside an entries block. */
+    static final int ENTRY_INPUT = 1;
+    static final int ENTRY_CHECKPOINT = 2;
+    static final int ENTRY_END = 3;
+
+    /** Input kinds. */
+    static final int KIND_CHAR = 1;
+    static final int KIND_NET = 2;
+    static final int KIND_BLOCK = 3;
+    static final int KIND_HOST_CLOCK = 4;
+    static final int KIND_CLOCK_WARP = 5;
+    static final int KIND_HOST_REQUEST = 6;
+
+    private ReplayLogCodec() {
+    }
+
+    /** The short name of an input kind, as {@code tern analyze} prints it. */
+    static String kindName(ReplayEvent e) {
+        return switch (e) {
+            case ReplayEvent.CharInput c -> "char";
+            case ReplayEvent.NetFrame n -> "net-frame";
+            case ReplayEvent.BlockCompletion b -> "block-completion";
+            case ReplayEvent.HostClock h -> "host-clock";
+            case ReplayEvent.ClockWarp w -> "clock-warp";
+            case ReplayEvent.HostRequest r -> "host-request";
+        };
+    }
+
+    /** Growable payload output. */
+    static final class Out {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        void u8(int v) {
+            bytes.write(v);
+        }
+
+        void varint(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("negative varint " + v);
+            }
+            while ((v & ~0x7fL) != 0) {
+                bytes.write((int) (v & 0x7f) | 0x80);
+                v >>>= 7;
+            }
+            bytes.write((int) v);
+        }
+
+        void i64(long v) {
+            for (int s = 56; s >= 0; s -= 8) {
+                bytes.write((int) (v >>> s));
+            }
+        }
+
+        void i32(int v) {
+            for (int s = 24; s >= 0; s -= 8) {
+                bytes.write(v >>> s);
+            }
+        }
+
+        void bytes(byte[] b) {
+            varint(b.length);
+            bytes.write(b, 0, b.length);
+        }
+
+        void string(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            if (b.length > MAX_STRING) {
+                throw new IllegalArgumentException("string of " + b.length + " bytes is longer than " + MAX_STRING);
+            }
+            bytes(b);
+        }
+
+        int size() {
+            return bytes.size();
+        }
+    }
+
+    /** Bounded payload input; every error names the absolute file offset. */
+    static final class In {
+        private final byte[] buf;
+        private final long base;
+        private int pos;
+        private final int end;
+        /** What is being read, for error messages (e.g. "block 3 entry 17"). */
+        String context = "";
+
+        In(byte[] buf, int from, int to, long fileOffsetOfFrom) {
+            this.buf = buf;
+            this.pos = from;
+            this.end = to;
+            this.base = fileOffsetOfFrom - from;
+        }
+
+        long offset() {
+            return base + pos;
+        }
+
+        boolean atEnd() {
+            return pos >= end;
+        }
+
+        int remaining() {
+            return end - pos;
+        }
+
+        ReplayLogException error(String what) {
+            return new ReplayLogException(offset(), (context.isEmpty() ? "" : context + ": ") + what);
+        }
+
+        int u8() throws ReplayLogException {
+            if (pos >= end) {
+                throw error("unexpected end of the block");
+            }
+            return buf[pos++] & 0xff;
+        }
+
+        long varint() throws ReplayLogException {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int b = u8();
+                v |= (long) (b & 0x7f) << shift;
+                if ((b & 0x80) == 0) {
+                    if (v < 0) {
+                        throw error("varint out of range");
+                    }
+                    return v;
+                }
+            }
+            throw error("varint longer than 10 bytes");
+        }
+
+        int count(String what, int minBytesEach) throws ReplayLogException {
+            long n = varint();
+            if (n > remaining() / Math.max(1, minBytesEach)) {
+                throw error(what + " count " + n + " exceeds what the remaining " + remaining() + " bytes can hold");
+            }
+            return (int) n;
+        }
+
+        long i64() throws ReplayLogException {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | u8();
+            }
+            return v;
+        }
+
+        int i32() throws ReplayLogException {
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+                v = (v << 8) | u8();
+            }
+            return v;
+        }
+
+        byte[] bytes() throws ReplayLogException {
+            int n = count("byte string", 1);
+            byte[] b = new byte[n];
+            System.arraycopy(buf, pos, b, 0, n);
+            pos += n;
+            return b;
+        }
+
+        String string() throws ReplayLogException {
+            long at = offset();
+            byte[] b = bytes();
+            if (b.length > MAX_STRING) {
+                throw new ReplayLogException(at, context + ": string of " + b.length + " bytes is longer than " + MAX_STRING);
+            }
+            return new String(b, StandardCharsets.UTF_8);
+        }
+    }
+
+    static void writeHeader(Out out, ReplayLogHeader h) {
+        out.string(h.spiVersion());
+        out.string(h.configHash());
+        out.string(h.configText());
+        out.varint(h.bootArguments().size());
+        h.bootArguments().forEach(out::string);
+        out.varint(h.checkpointInterval());
+    }
+
+    static ReplayLogHeader readHeader(In in, int formatVersion) throws ReplayLogException {
+        in.context = "header";
+        String spi = in.string();
+        String hash = in.string();
+        String text = in.string();
+        int n = in.count("boot argument", 1);
+        var args = new ArrayList<String>();
+        for (int i = 0; i < n; i++) {
+            args.add(in.string());
+        }
+        long interval = in.varint();
+        return new ReplayLogHeader(formatVersion, spi, hash, text, args, interval);
+    }
+
+    static void writeEntry(Out out, LogEntry e) {
+        switch (e) {
+            case LogEntry.Input i -> {
+                out.u8(ENTRY_INPUT);
+                writeDelivery(out, i.delivery());
+            }
+            case LogEntry.Checkpoint c -> {
+                out.u8(ENTRY_CHECKPOINT);
+                out.varint(c.instructions());
+                writeFingerprint(out, c.state());
+            }
+            case LogEntry.End end -> {
+                out.u8(ENTRY_END);
+                out.varint(end.instructions());
+                out.string(end.reason());
+                writeFingerprint(out, end.state());
+            }
+        }
+    }
+
+    static LogEntry readEntry(In in) throws ReplayLogException {
+        int tag = in.u8();
+        return switch (tag) {
+            case ENTRY_INPUT -> new LogEntry.Input(readDelivery(in));
+            case ENTRY_CHECKPOINT -> new LogEntry.Checkpoint(in.varint(), readFingerprint(in));
+            case ENTRY_END -> {
+                long n = in.varint();
+                String reason = in.string();
+                yield new LogEntry.End(n, reason, readFingerprint(in));
+            }
+            default -> throw in.error("unknown entry tag " + tag);
+        };
+    }
+
+    private static void writeDelivery(Out out, Delivery d) {
+        out.varint(d.instructions());
+        out.varint(d.haltRound());
+        out.string(d.target());
+        switch (d.event()) {
+            case ReplayEvent.CharInput c -> {
+                out.u8(KIND_CHAR);
+                out.string(c.backend());
+                out.bytes(c.data());
+            }
+            case ReplayEvent.NetFrame f -> {
+                out.u8(KIND_NET);
+                out.string(f.backend());
+                out.bytes(f.frame());
+            }
+            case ReplayEvent.BlockCompletion b -> {
+                out.u8(KIND_BLOCK);
+                out.string(b.backend());
+                out.i64(b.requestId());
+                out.i32(b.status());
+            }
+            case ReplayEvent.HostClock h -> {
+                out.u8(KIND_HOST_CLOCK);
+                out.i64(h.epochNanos());
+            }
+            case ReplayEvent.ClockWarp w -> {
+                out.u8(KIND_CLOCK_WARP);
+                out.i64(w.nanos());
+            }
+            case ReplayEvent.HostRequest r -> {
+                out.u8(KIND_HOST_REQUEST);
+                out.u8(r.kind().ordinal());
+                out.i32(r.status());
+            }
+        }
+    }
+
+    private static Delivery readDelivery(In in) throws ReplayLogException {
+        long instructions = in.varint();
+        long round = in.varint();
+        if (round > Integer.MAX_VALUE) {
+            throw in.error("halt round " + round + " out of range");
+        }
+        String target = in.string();
+        int kind = in.u8();
+        ReplayEvent event = switch (kind) {
+            case KIND_CHAR -> new ReplayEvent.CharInput(in.string(), in.bytes());
+            case KIND_NET -> new ReplayEvent.NetFrame(in.string(), in.bytes());
+            case KIND_BLOCK -> new ReplayEvent.BlockCompletion(in.string(), in.i64(), in.i32());
+            case KIND_HOST_CLOCK -> new ReplayEvent.HostClock(in.i64());
+            case KIND_CLOCK_WARP -> new ReplayEvent.ClockWarp(in.i64());
+            case KIND_HOST_REQUEST -> {
+                int k = in.u8();
+                var kinds = ReplayEvent.HostRequest.Kind.values();
+                if (k >= kinds.length) {
+                    throw in.error("unknown host request kind " + k);
+                }
+                yield new ReplayEvent.HostRequest(kinds[k], in.i32());
+            }
+            default -> throw in.error("unknown input kind " + kind);
+        };
+        return new Delivery(instructions, (int) round, target, event);
+    }
+
+    private static void writeFingerprint(Out out, StateFingerprint f) {
+        out.varint(f.ramChunks().length);
+        for (int c : f.ramChunks()) {
+            out.i32(c);
+        }
+        out.varint(f.sections().size());
+        for (int i = 0; i < f.sections().size(); i++) {
+            out.string(f.sections().get(i));
+            out.i32(f.sectionCrcs()[i]);
+        }
+    }
+
+    private static StateFingerprint readFingerprint(In in) throws ReplayLogException {
+        int chunks = in.count("RAM chunk", 4);
+        int[] ram = new int[chunks];
+        for (int i = 0; i < chunks; i++) {
+            ram[i] = in.i32();
+        }
+        int n = in.count("section", 5);
+        var names = new ArrayList<String>();
+        int[] crcs = new int[n];
+        for (int i = 0; i < n; i++) {
+            names.add(in.string());
+            crcs[i] = in.i32();
+        }
+        return new StateFingerprint(ram, List.copyOf(names), crcs);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.tern.kernel.replay;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes a replay log incrementally. Entries collect in a block that goes to the file as one
+ * framed, CRC-protected write when it grows past {@link #BLOCK_TARGET}, at every checkpoint, when
+ * the guest idles, and at the end — so a recording killed with -9 leaves every block written so
+ * far intact (the OS holds them even though the process died), and a reader stops cleanly at the
+ * last whole block. Only {@link #close} forces the file to stable storage: surviving a host crash
+ * is not a goal, surviving the process is.
+ */
+public final class ReplayLogWriter implements AutoCloseable {
+
+    /** A block is written once its entries pass this many bytes. */
+    static final int BLOCK_TARGET = 64 << 10;
+
+    private final FileChannel file;
+    private final Path path;
+    private ReplayLogCodec.Out pending = new ReplayLogCodec.Out();
+    private int pendingEntries;
+    private long blocks;
+    private boolean closed;
+
+    /** Creates (or replaces) {@code path} and writes the magic, version and {@code header} block. */
+    public ReplayLogWriter(Path path, ReplayLogHeader header) throws IOException {
+        this.path = path;
+        this.file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        ByteBuffer prefix = ByteBuffer.allocate(ReplayLogCodec.MAGIC.length + 2);
+        prefix.put(ReplayLogCodec.MAGIC).putShort((short) ReplayLogCodec.FORMAT_VERSION).flip();
+        writeFully(prefix);
+        var out = new ReplayLogCodec.Out();
+        ReplayLogCodec.writeHeader(out, header);
+        writeBlock(ReplayLogCodec.BLOCK_HEADER, out.bytes.toByteArray());
+    }
+
+    /** The file being written. */
+    public Path path() {
+        return path;
+    }
+
+    /** Adds an entry to the current block; writes the block when it is full. */
+    public synchronized void append(LogEntry entry) throws IOException {
+        requireOpen();
+        ReplayLogCodec.writeEntry(pending, entry);
+        pendingEntries++;
+        if (pending.size() >= BLOCK_TARGET) {
+            flush();
+        }
+    }
+
+    /** Writes the current block, if it holds any entry. */
+    public synchronized void flush() throws IOException {
+        requireOpen();
+        if (pendingEntries == 0) {
+            return;
+        }
+        byte[] payload = pending.bytes.toByteArray();
+        pending = new ReplayLogCodec.Out();
+        pendingEntries = 0;
+        writeBlock(ReplayLogCodec.BLOCK_ENTRIES, payload);
+    }
+
+    /** Bytes in the file so far. */
+    public synchronized long size() throws IOException {
+        return file.size();
+    }
+
+    /** Blocks written so far, the header included. */
+    public synchronized long blocks() {
+        return blocks;
+    }
+
+    private void writeBlock(int tag, byte[] payload) throws IOException {
+        ByteBuffer frame = ByteBuffer.allocate(ReplayLogCodec.FRAME_BYTES + payload.length);
+        frame.put((byte) tag).putInt(payload.length);
+        var crc = new CRC32C();
+        crc.update(tag);
+        crc.update(frame.array(), 1, 4);
+        crc.update(payload);
+        frame.putInt((int) crc.getValue()).put(payload).flip();
+        writeFully(frame);
+        blocks++;
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            file.write(b);
+        }
+    }
+
+    private void requireOpen() throws IOException {
+        if (closed) {
+            throw new IOException("replay log " + path + " is closed");
+        }
+    }
+
+    /** Writes what is pending, forces the file to disk and closes it. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        try {
+            flush();
+            file.force(true);
+        } finally {
+            closed = true;
+            file.close();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.tern.kernel.replay;
+
+import dev.tern.spi.replay.ReplayEvent;
+import dev.tern.spi.replay.ReplayFilter.Delivery;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The replay log format on its own: every kind round-trips; damaged and hostile files fail cleanly. */
+class ReplayLogReaderTest {
+
+    @TempDir
+    Path dir;
+
+    static final StateFingerprint STATE = new StateFingerprint(new int[] {1, 2, 3}, List.of("cpu/0", "clock/0"), new int[] {7, 8});
+
+    static final List<LogEntry> ENTRIES = List.of(
+            new LogEntry.Checkpoint(0, STATE),
+            new LogEntry.Input(new Delivery(0, 0, "rtc", new ReplayEvent.HostClock(1_767_225_600_000_000_000L))),
+            new LogEntry.Input(new Delivery(10, 0, "serial0", new ReplayEvent.CharInput("serial0", "hi".getBytes()))),
+            new LogEntry.Input(new Delivery(10, 2, "machine", new ReplayEvent.ClockWarp(123_456))),
+            new LogEntry.Input(new Delivery(11, 0, "net0", new ReplayEvent.NetFrame("net", new byte[60]))),
+            new LogEntry.Input(new Delivery(12, 0, "blk0", new ReplayEvent.BlockCompletion("blk", 9, -5))),
+            new LogEntry.Input(new Delivery(13, 1, "machine", new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0))));
+
+    private Path write(List<LogEntry> entries, boolean end) throws Exception {
+        Path p = dir.resolve("t.rr");
+        var header = new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, "1.2", "00", "ram=1\n", List.of("a", "b"), 1000);
+        try (var w = new ReplayLogWriter(p, header)) {
+            for (LogEntry e : entries) {
+                w.append(e);
+                w.flush(); // one block per entry: damage tests can hit each
+            }
+            if (end) {
+                w.append(new LogEntry.End(20, "POWER_OFF: done", STATE));
+            }
+        }
+        return p;
+    }
+
+    @Test
+    void everyKindRoundTrips() throws Exception {
+        var log = ReplayLogReader.read(write(ENTRIES, true));
+        assertEquals(List.of("a", "b"), log.header().bootArguments());
+        assertEquals(1000, log.header().checkpointInterval());
+        assertEquals(ENTRIES.size(), log.entries().size());
+        for (int i = 0; i < ENTRIES.size(); i++) {
+            if (ENTRIES.get(i) instanceof LogEntry.Input in) {
+                var got = ((LogEntry.Input) log.entries().get(i)).delivery();
+                assertEquals(in.delivery().instructions(), got.instructions());
+                assertEquals(in.delivery().haltRound(), got.haltRound());
+                assertEquals(in.delivery().target(), got.target());
+                assertEquals(ReplayLogCodec.kindName(in.delivery().event()), ReplayLogCodec.kindName(got.event()));
+            } else {
+                assertEquals(ENTRIES.get(i), log.entries().get(i));
+            }
+        }
+        var chars = (ReplayEvent.CharInput) ((LogEntry.Input) log.entries().get(2)).delivery().event();
+        assertArrayEquals("hi".getBytes(), chars.data());
+        assertEquals(20, log.end().orElseThrow().instructions());
+        assertTrue(log.truncation().isEmpty());
+    }
+
+    @Test
+    void anInstructionCountGoingBackIsRefusedNamingTheEntry() throws Exception {
+        var entries = List.<LogEntry>of(new LogEntry.Checkpoint(100, STATE), new LogEntry.Checkpoint(50, STATE));
+        var e = assertThrows(ReplayLogException.class, () -> ReplayLogReader.read(write(entries, false)));
+        assertTrue(e.getMessage().contains("block 2 entry 0 (log entry 1): instruction count 50 goes back from 100"), e.getMessage());
+    }
+
+    @Test
+    void anUnsupportedVersionIsRefused() throws Exception {
+        byte[] b = Files.readAllBytes(write(ENTRIES, true));
+        b[9] = 9;
+        var e = assertThrows(ReplayLogException.class, () -> ReplayLogReader.parse(b));
+        assertTrue(e.getMessage().contains("format version 9 is not supported"), e.getMessage());
+    }
+
+    /**
+     * Random damage with the CRCs made valid again (a hostile file, not line noise): the reader
+     * either accepts the file or refuses it with a ReplayLogException — never another exception.
+     */
+    @Test
+    void hostileContentWithValidCrcsFailsOnlyWithReplayLogException() throws Exception {
+        byte[] clean = Files.readAllBytes(write(ENTRIES, true));
+        var rnd = new Random(20261206);
+        int refused = 0;
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b = clean.clone();
+            int flips = 1 + rnd.nextInt(4);
+            for (int i = 0; i < flips; i++) {
+                int at = 10 + rnd.nextInt(b.length - 10);
+                b[at] = (byte) rnd.nextInt(256);
+            }
+            fixCrcs(b);
+            try {
+                ReplayLogReader.parse(b);
+            } catch (ReplayLogException expected) {
+                refused++;
+                assertTrue(expected.getMessage().contains("offset") || expected.offset() < 0, expected.getMessage());
+            } catch (RuntimeException | OutOfMemoryError e) {
+                fail("round " + round + ": " + e, e);
+            }
+        }
+        assertTrue(refused > 1000, "only " + refused + " of 20000 damaged logs were refused");
+    }
+
+    /** Recomputes each block's CRC where its frame is intact enough to find. */
+    private static void fixCrcs(byte[] b) {
+        int pos = 10;
+        while (pos + ReplayLogCodec.FRAME_BYTES <= b.length) {
+            long len = ByteBuffer.wrap(b, pos + 1, 4).getInt() & 0xffffffffL;
+            if (pos + ReplayLogCodec.FRAME_BYTES + len > b.length) {
+                return;
+            }
+            var crc = new CRC32C();
+            crc.update(b, pos, 5);
+            crc.update(b, pos + ReplayLogCodec.FRAME_BYTES, (int) len);
+            ByteBuffer.wrap(b, pos + 5, 4).putInt((int) crc.getValue());
+            pos += ReplayLogCodec.FRAME_BYTES + (int) len;
+        }
+    }
+}
