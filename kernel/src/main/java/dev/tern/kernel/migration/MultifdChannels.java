@@ -163,9 +163,9 @@ final class MultifdChannels implements PageChannels {
                 return true;
             }
             boolean finished = c.stream().iterateLive(c.sender(), budget);
-            if (finished) {
-                c.stream().flush(); // the round's sync: all of this channel's share is on its connection
-            }
+            // Every part goes to the wire at once: the receiver applies it while the next is encoded
+            // (what the switch-over's small parts are for), and a finished share is the round's sync.
+            c.stream().flush();
             return finished;
         });
         for (boolean d : done) {
