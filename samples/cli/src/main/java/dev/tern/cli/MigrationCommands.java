@@ -91,7 +91,7 @@ final class MigrationCommands {
         }
         MigrationUri uri = MigrationUri.parse(args.getLast());
         MigrationConfig settings = config;
-        var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins);
+        var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins, () -> uri.connect(plugins));
         if (settings.events()) {
             source.addListener((status, stats) -> events.println("tern: MIGRATION status=" + status.label()
                     + (stats.error().isEmpty() ? "" : " error=" + stats.error())));
