@@ -30,6 +30,7 @@ public final class DirtyLog {
     private final long pageCount;
     private final long limit;
     private volatile boolean enabled;
+    private final java.util.concurrent.atomic.AtomicReference<String> owner = new java.util.concurrent.atomic.AtomicReference<>();
 
     /** A disabled log covering {@code [0, ramEnd)}; {@code ramEnd} need not be page aligned. */
     public DirtyLog(long ramEnd) {
@@ -57,6 +58,28 @@ public final class DirtyLog {
     public void enable() {
         clearAll();
         enabled = true;
+    }
+
+    /**
+     * Claims the log for {@code who} (a migration, a dirty-rate measurement, a checkpointing run)
+     * and {@linkplain #enable() enables} it: one user at a time, because each harvest clears what
+     * the others would need.
+     *
+     * @throws IllegalStateException naming the current holder when the log is claimed already
+     */
+    public void claim(String who) {
+        if (!owner.compareAndSet(null, java.util.Objects.requireNonNull(who, "who"))) {
+            throw new IllegalStateException("the dirty log is in use by " + owner.get());
+        }
+        enable();
+    }
+
+    /** Disables the log and gives it up, if {@code who} holds it; otherwise does nothing. */
+    public void release(String who) {
+        if (who.equals(owner.get())) {
+            disable();
+            owner.compareAndSet(who, null);
+        }
     }
 
     /** Stops tracking; later marks are ignored and cost one volatile read. Bits are kept. */

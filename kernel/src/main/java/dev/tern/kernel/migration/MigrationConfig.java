@@ -23,13 +23,27 @@ import java.util.Map;
  *                    or {@code none}; whether a plugin of that id is installed is checked when a
  *                    migration starts
  * @param timeoutMs give up (the guest runs on) when not converged after this long, 0 for never
+ * @param multifd send RAM pages over {@code multifdChannels} extra connections of the same transport
+ *                (docs/protocols/multifd.md); tcp and unix only
+ * @param multifdChannels how many extra connections multifd opens, 1..{@link #MAX_MULTIFD_CHANNELS}
  */
 public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
-        long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs) {
+        long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs, boolean multifd,
+        int multifdChannels) {
 
-    /** QEMU's defaults, with no bandwidth limit. */
+    /** Most multifd channels one migration may open. */
+    public static final int MAX_MULTIFD_CHANNELS = 16;
+
+    /** QEMU's defaults (2 multifd channels once multifd is on), with no bandwidth limit. */
     public static final MigrationConfig DEFAULT = new MigrationConfig(false, false, false, 0, 300, 64L << 20,
-            "none", 0);
+            "none", 0, false, 2);
+
+    /** The settings of QEMU's first eight, multifd off. */
+    public MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
+            long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs) {
+        this(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs,
+                false, 2);
+    }
 
     /** Auto-converge's first vCPU throttle, percent of time stopped (QEMU's cpu-throttle-initial). */
     public static final int THROTTLE_INITIAL = 20;
@@ -37,10 +51,10 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
     public static final int THROTTLE_INCREMENT = 10;
 
     /** The capability names of {@code migrate_set_capability}. */
-    public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events");
+    public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events", "multifd");
     /** The parameter names of {@code migrate_set_parameter}. */
     public static final List<String> PARAMETERS = List.of("max-bandwidth", "downtime-limit", "xbzrle-cache-size",
-            "compression", "timeout");
+            "compression", "timeout", "multifd-channels");
 
     public MigrationConfig {
         if (maxBandwidth < 0) {
@@ -59,17 +73,23 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         if (timeoutMs < 0) {
             throw new IllegalArgumentException("timeout must be >= 0 ms, was " + timeoutMs);
         }
+        if (multifdChannels < 1 || multifdChannels > MAX_MULTIFD_CHANNELS) {
+            throw new IllegalArgumentException("multifd-channels must be 1.." + MAX_MULTIFD_CHANNELS + ", was "
+                    + multifdChannels);
+        }
     }
 
     /** This configuration with capability {@code name} switched {@code on}. */
     public MigrationConfig withCapability(String name, boolean on) {
         return switch (name) {
             case "xbzrle" -> new MigrationConfig(on, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
             case "auto-converge" -> new MigrationConfig(xbzrle, on, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
             case "events" -> new MigrationConfig(xbzrle, autoConverge, on, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
+            case "multifd" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
+                    xbzrleCacheSize, compression, timeoutMs, on, multifdChannels);
             default -> throw new IllegalArgumentException("unknown capability '" + name + "'; known: "
                     + String.join(", ", CAPABILITIES));
         };
@@ -83,15 +103,18 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         try {
             return switch (name) {
                 case "max-bandwidth" -> new MigrationConfig(xbzrle, autoConverge, events, size(value),
-                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs);
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
                 case "downtime-limit" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        number(value), xbzrleCacheSize, compression, timeoutMs);
+                        number(value), xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
                 case "xbzrle-cache-size" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        downtimeLimitMs, size(value), compression, timeoutMs);
+                        downtimeLimitMs, size(value), compression, timeoutMs, multifd, multifdChannels);
                 case "compression" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        downtimeLimitMs, xbzrleCacheSize, value.toLowerCase(Locale.ROOT), timeoutMs);
+                        downtimeLimitMs, xbzrleCacheSize, value.toLowerCase(Locale.ROOT), timeoutMs, multifd,
+                        multifdChannels);
                 case "timeout" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                        xbzrleCacheSize, compression, number(value));
+                        xbzrleCacheSize, compression, number(value), multifd, multifdChannels);
+                case "multifd-channels" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, channels(value));
                 default -> throw new IllegalArgumentException("unknown parameter '" + name + "'; known: "
                         + String.join(", ", PARAMETERS));
             };
@@ -106,6 +129,7 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         m.put("xbzrle", xbzrle);
         m.put("auto-converge", autoConverge);
         m.put("events", events);
+        m.put("multifd", multifd);
         return m;
     }
 
@@ -117,11 +141,17 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         m.put("xbzrle-cache-size", xbzrleCacheSize + " bytes");
         m.put("compression", compression);
         m.put("timeout", timeoutMs == 0 ? "0 (none)" : timeoutMs + " ms");
+        m.put("multifd-channels", Integer.toString(multifdChannels));
         return m;
     }
 
     private static long size(String text) {
         return (Long) ConfigType.SIZE.parse(text);
+    }
+
+    /** A channel count; out-of-int values are kept out of range so the check names them. */
+    private static int channels(String text) {
+        return (int) Math.clamp(number(text), 0L, Integer.MAX_VALUE);
     }
 
     private static long number(String text) {

@@ -21,6 +21,7 @@ import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.memory.RamRegion;
 import dev.tern.spi.transport.Connection;
+import dev.tern.spi.transport.Listener;
 import dev.tern.spi.transport.RemoteMemoryConnection;
 
 import java.io.ByteArrayInputStream;
@@ -47,6 +48,11 @@ import java.util.Objects;
  * own state, so the switch-over runs it warm; {@link WireMessage#READY} carries what applying the
  * last pages and the devices took. Any error, including the source vanishing before the commit,
  * leaves the machine {@link VmState#FAILED}: never started, to be discarded.
+ *
+ * <p>Multifd ({@link MultifdReceiver}, docs/protocols/multifd.md): when the main connection opens
+ * with {@link WireMessage#MULTIFD}, the channels are accepted on the listener given to
+ * {@link #receive(Connection, Listener)} and RAM arrives on them; the devices are loaded only after
+ * every channel's stream has ended.
  */
 public final class MigrationDestination {
 
@@ -87,6 +93,17 @@ public final class MigrationDestination {
      * @throws MigrationException naming the peer and what was wrong; the machine is then FAILED
      */
     public void receive(Connection connection) throws MigrationException {
+        receive(connection, null);
+    }
+
+    /**
+     * Receives a whole migration whose main connection {@code connection} came from
+     * {@code channels}, on which the multifd channels (if the source announces them) are accepted;
+     * the listener is closed as soon as no channel can come any more.
+     *
+     * @throws MigrationException naming the peer and what was wrong; the machine is then FAILED
+     */
+    public void receive(Connection connection, Listener channels) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
         // Unless warmUp() ran, warm the device-state code while RAM arrives, so the switch-over
         // does not run it cold.
@@ -97,6 +114,7 @@ public final class MigrationDestination {
             }
         });
         RamReceiver ram = null;
+        MultifdReceiver multifd = null;
         try (connection; Arena exposedArena = Arena.ofShared()) {
             List<RamRegion> writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
             List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
@@ -104,7 +122,16 @@ public final class MigrationDestination {
             ram = RamReceiver.of(machine.memory(), new CodecPlugins(plugins)::decoder, exposed);
             ram.onRemoteSync(() -> new WireOutput(connection).control(WireMessage.APPLIED, ""));
             WireInput in = new WireInput(connection);
+            multifd = MultifdReceiver.acceptIfAnnounced(in, connection, channels, machine.memory(),
+                    new CodecPlugins(plugins)::decoder, this::checkConfig);
             receiveRam(in, ram);
+            if (multifd != null) {
+                long t0 = System.nanoTime();
+                multifd.await(ram.multifdAnnounced()); // every channel's last pages applied
+                lastPagesNanos += System.nanoTime() - t0;
+            } else {
+                MultifdReceiver.requireNotAnnounced(ram);
+            }
             requireOneSidedComplete(ram);
             long applyNanos = lastPagesNanos;
             in.nextStream();
@@ -122,9 +149,15 @@ public final class MigrationDestination {
             throw new MigrationException("incoming migration from " + connection.peer() + " interrupted", e);
         } catch (IOException | RuntimeException e) {
             machine.lifecycle().transition(VmState.FAILED);
-            refuse(connection, e);
-            throw new MigrationException("incoming migration from " + connection.peer() + " failed: " + e.getMessage(), e);
+            String channelFailure = multifd == null ? null : multifd.failure();
+            Exception why = channelFailure == null ? e : new IOException(channelFailure, e);
+            refuse(connection, why);
+            throw new MigrationException("incoming migration from " + connection.peer() + " failed: " + why.getMessage(),
+                    why);
         } finally {
+            if (multifd != null) {
+                multifd.close();
+            }
             if (ram != null) {
                 ram.close();
             }

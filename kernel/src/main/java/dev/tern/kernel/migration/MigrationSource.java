@@ -54,10 +54,13 @@ public final class MigrationSource {
     private final Connection connection;
     private final MigrationConfig config;
     private final PluginRegistry plugins;
+    private final ChannelConnector channels;
     private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch cancelled = new CountDownLatch(1);
     private final Object commitLock = new Object();
     private final long ramTotal;
+    /** This migration's name as the dirty log's holder (unique: a release must not free another's claim). */
+    private final String dirtyLogOwner;
     private boolean committed;
     private volatile MigrationStatus status = MigrationStatus.SETUP;
     private volatile String error = "";
@@ -76,11 +79,22 @@ public final class MigrationSource {
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
     public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
+        this(machine, connection, config, plugins, null);
+    }
+
+    /**
+     * A migration that may open more connections to the same destination: the multifd channels
+     * ({@code multifd} capability), each made by {@code channels} (same transport, same address).
+     */
+    public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins,
+            ChannelConnector channels) {
+        this.channels = channels;
         this.machine = Objects.requireNonNull(machine, "machine");
         this.connection = Objects.requireNonNull(connection, "connection");
         this.config = Objects.requireNonNull(config, "config");
         this.plugins = Objects.requireNonNull(plugins, "plugins");
         this.maxBandwidth = config.maxBandwidth();
+        this.dirtyLogOwner = "a migration to " + connection.peer() + " (#" + Integer.toHexString(System.identityHashCode(this)) + ")";
         this.ramTotal = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
     }
 
@@ -103,7 +117,7 @@ public final class MigrationSource {
         }
     }
 
-    private static final int WARM_UP_DEVICE_RUNS = 20;
+    private static final int WARM_UP_DEVICE_RUNS = 8;
 
     /** Hears every later status change. */
     public void addListener(MigrationListener listener) {
@@ -176,7 +190,7 @@ public final class MigrationSource {
             return Map.of();
         }
         var all = new java.util.LinkedHashMap<String, Map<String, Long>>();
-        r.codecs().stats().forEach((id, counters) -> {
+        r.codecStats().forEach((id, counters) -> {
             var m = new java.util.LinkedHashMap<>(counters);
             m.putIfAbsent("pages", r.counters().encodedPages(id));
             all.put(id, m);
@@ -197,7 +211,7 @@ public final class MigrationSource {
     private long sentBytes() {
         WireOutput w = wire;
         RamSender r = ram;
-        return (w == null ? 0 : w.wireBytes()) + (r == null ? 0 : r.counters().remoteBytes());
+        return (w == null ? 0 : w.wireBytes()) + (r == null ? 0 : r.offStreamBytes());
     }
 
     /**
@@ -235,7 +249,7 @@ public final class MigrationSource {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            log.disable();
+            log.release(dirtyLogOwner);
             if (ram != null) {
                 ram.close();
             }
@@ -256,12 +270,19 @@ public final class MigrationSource {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
         }
         wire = new WireOutput(connection);
-        if (connection instanceof RemoteMemoryConnection remote) {
+        if (config.multifd()) {
+            int n = config.multifdChannels();
+            // each channel caches its own pages: together they hold xbzrle-cache-size
+            long cachePerChannel = Math.max(PAGE, config.xbzrleCacheSize() / n);
+            ram = RamSender.multifd(machine.memory(), MultifdChannels.open(connection, wire,
+                    channels, n, i -> codecs(cachePerChannel), machine.memory(),
+                    header()));
+        } else if (connection instanceof RemoteMemoryConnection remote) {
             // Pages are a memory copy away: compressing them would only cost time.
             var writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
             ram = RamSender.remote(machine.memory(), RemoteRam.register(remote, writable));
         } else {
-            ram = RamSender.of(machine.memory(), codecs());
+            ram = RamSender.of(machine.memory(), codecs(config.xbzrleCacheSize()));
         }
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
         var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(), this::drawProgress);
@@ -274,7 +295,11 @@ public final class MigrationSource {
         rounds = driver;
         // Every later write must reach the log: enable it, then make each vCPU drop its cached write
         // permissions (the sync's rendezvous) before the first pass reads any page.
-        log.enable();
+        try {
+            log.claim(dirtyLogOwner);
+        } catch (IllegalStateException e) {
+            throw new MigrationException(e.getMessage());
+        }
         machine.syncDirtyLog();
         ramStream.startLive(ram);
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
@@ -283,15 +308,15 @@ public final class MigrationSource {
     }
 
     /** The codecs the configuration asks for, by plugin id. */
-    private PageCodecs codecs() {
+    private PageCodecs codecs(long cacheSize) {
         var plugins = new CodecPlugins(this.plugins);
         List<PageCodecs.Codec> list = new ArrayList<>();
         try {
             if (config.xbzrle()) {
-                list.add(plugins.encoder("xbzrle", config.xbzrleCacheSize()));
+                list.add(plugins.encoder("xbzrle", cacheSize));
             }
             if (!config.compression().equals("none")) {
-                list.add(plugins.encoder(config.compression(), config.xbzrleCacheSize()));
+                list.add(plugins.encoder(config.compression(), cacheSize));
             }
             return PageCodecs.of(list);
         } catch (RuntimeException e) {
@@ -437,7 +462,7 @@ public final class MigrationSource {
 
     /** Puts the source back as it was before the migration. */
     private void rollBack() {
-        machine.memory().dirtyLog().disable();
+        machine.memory().dirtyLog().release(dirtyLogOwner);
         var lifecycle = machine.lifecycle();
         if (lifecycle.state() == VmState.MIGRATING) {
             lifecycle.transition(VmState.PAUSED);

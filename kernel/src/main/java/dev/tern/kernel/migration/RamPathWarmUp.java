@@ -26,10 +26,14 @@ import java.util.List;
  */
 final class RamPathWarmUp {
 
-    /** The scratch RAM: large enough that clearing it on the layout record compiles the zero scan. */
-    private static final long SIZE = 16L << 20;
-    private static final int PASSES = 12;
-    private static final int ROUNDS = 4;
+    /**
+     * The scratch RAM and how often it goes through: enough calls for the JIT to compile the
+     * per-page and per-record paths (thousands of pages), little enough to cost a fraction of a
+     * second of one core.
+     */
+    private static final long SIZE = 4L << 20;
+    private static final int PASSES = 8;
+    private static final int ROUNDS = 3;
 
     /** Receives one part of the stream, as the real destination does. */
     interface PartReceiver {
@@ -68,7 +72,7 @@ final class RamPathWarmUp {
         for (long p = 0; p < pages; p += 3) {
             long at = p * GuestMemory.PAGE_SIZE;
             ram.writeU32(at + 4 * (round % 64), (int) (p * 2654435761L) + round);
-            if (p % 9 == 0) {
+            if (p % 33 == 0) {
                 for (int i = 0; i < GuestMemory.PAGE_SIZE; i += 8) {
                     ram.writeU64(at + i, p * 31 + i + round);
                 }

@@ -71,9 +71,29 @@ final class WireInput extends InputStream {
         return m.text();
     }
 
-    private void readMessageInStream() throws IOException {
+    /**
+     * Reads the next message when no stream data is pending: returns its text when it is
+     * {@code kind}; otherwise keeps it for {@link #read} (stream data or end) and returns null.
+     */
+    String optional(WireMessage kind) throws IOException {
+        if (data.hasRemaining() || streamEnded) {
+            return null;
+        }
         long at = offset;
         Message m = readMessage();
+        if (m.kind == kind) {
+            return m.text();
+        }
+        inStream(m, at);
+        return null;
+    }
+
+    private void readMessageInStream() throws IOException {
+        long at = offset;
+        inStream(readMessage(), at);
+    }
+
+    private void inStream(Message m, long at) throws IOException {
         switch (m.kind) {
             case DATA -> data = ByteBuffer.wrap(m.payload);
             case STREAM_END -> streamEnded = true;

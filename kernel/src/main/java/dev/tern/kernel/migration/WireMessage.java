@@ -2,7 +2,8 @@ package dev.tern.kernel.migration;
 
 /**
  * The message kinds of the migration wire. Every message is {@code u8 kind, i32 length, payload}.
- * Source to destination: {@link #DATA}, {@link #STREAM_END}, {@link #ABORT}, {@link #COMMIT};
+ * Source to destination: {@link #DATA}, {@link #STREAM_END}, {@link #ABORT}, {@link #COMMIT},
+ * {@link #MULTIFD} (main connection) and {@link #CHANNEL} (first message of a multifd channel);
  * destination to source: {@link #APPLIED}, {@link #READY}, {@link #REFUSED}. (Code 0x12, a destination
  * cost report, is retired.)
  */
@@ -15,6 +16,16 @@ enum WireMessage {
     ABORT(3),
     /** The source has stopped for good: the destination may run the guest. */
     COMMIT(4),
+    /**
+     * Multifd: the first message on the main connection, before any stream; the payload
+     * ({@link MultifdSession}) names the channel count and the migration's random id.
+     */
+    MULTIFD(5),
+    /**
+     * Multifd: the first message of a channel connection, naming the migration id and the channel
+     * index; the destination echoes it back once it has taken the channel.
+     */
+    CHANNEL(6),
     /**
      * The destination has verified and applied everything and waits for {@link #COMMIT}; the
      * payload is the nanoseconds applying took, as decimal text.

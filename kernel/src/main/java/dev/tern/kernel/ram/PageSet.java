@@ -31,6 +31,23 @@ public final class PageSet {
         }
     }
 
+    /**
+     * The pages of this set that fall to multifd channel {@code index} of {@code count}: those of
+     * every 64-page block (one word of the set) whose block number modulo {@code count} is
+     * {@code index}. A page therefore always travels on the same channel, so each channel's codec
+     * sessions (an XBZRLE cache, LZ4) stay consistent with its receiver's.
+     */
+    public PageSet share(int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("channel " + index + " of " + count);
+        }
+        PageSet s = new PageSet(pageCount);
+        for (int i = index; i < words.length; i += count) {
+            s.words[i] = words[i];
+        }
+        return s;
+    }
+
     /** How many pages the set ranges over (in it or not). */
     public long pageCount() {
         return pageCount;

@@ -29,6 +29,10 @@ import static dev.tern.kernel.ram.RamRecord.PAGE;
  * <p>On the layout record it makes its RAM all zeros (writing only where it is not zero already),
  * so a first pass need not send zero pages. Codecs are looked up by the ids the stream names;
  * an id no installed plugin provides is a clear refusal.
+ *
+ * <p>Multifd: the main stream says {@link RamRecord#MULTIFD} and carries no page; each channel's
+ * stream goes to a receiver made by {@link #channel}, which checks its layout record but does not
+ * clear RAM (the destination did that once, with {@link #makeZero}, before any channel started).
  */
 public final class RamReceiver implements LiveSection, LivePartCheck {
 
@@ -39,6 +43,7 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
     private final List<RamRegion> writable;
     private final Function<String, Optional<PageDecoder>> decoders;
     private final List<MemorySegment> exposed;
+    private final boolean clearOnLayout;
     private final List<String> codecIds = new ArrayList<>();
     private final List<PageDecoder> active = new ArrayList<>();
     private final byte[] page = new byte[PAGE];
@@ -47,6 +52,7 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
     private boolean remoteAnnounced;
     private boolean remoteComplete;
     private long pageRecords;
+    private boolean multifdAnnounced;
 
     /** What the receiver does on {@link RamRecord#REMOTE_SYNC}: tell the sender everything so far is applied. */
     public interface RemoteSyncAnswer {
@@ -54,8 +60,9 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
     }
 
     private RamReceiver(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders,
-            List<MemorySegment> exposed) {
+            List<MemorySegment> exposed, boolean clearOnLayout) {
         this.memory = memory;
+        this.clearOnLayout = clearOnLayout;
         this.writable = RamLayout.writable(memory);
         this.decoders = decoders;
         this.exposed = List.copyOf(exposed);
@@ -67,7 +74,7 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
 
     /** A receiver of streams without codecs (snapshots). */
     public static RamReceiver of(GuestMemory memory) {
-        return new RamReceiver(memory, id -> Optional.empty(), List.of());
+        return new RamReceiver(memory, id -> Optional.empty(), List.of(), true);
     }
 
     /**
@@ -77,7 +84,25 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
      */
     public static RamReceiver of(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders,
             List<MemorySegment> exposed) {
-        return new RamReceiver(memory, decoders, exposed);
+        return new RamReceiver(memory, decoders, exposed, true);
+    }
+
+    /**
+     * The receiver of one multifd channel's stream: like {@link #of} without one-sided RAM, but its
+     * layout record leaves RAM alone — other channels may already be writing their pages into it.
+     */
+    public static RamReceiver channel(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders) {
+        return new RamReceiver(memory, decoders, List.of(), false);
+    }
+
+    /** Makes every writable page of {@code memory} zero (what a layout record does), before multifd channels start. */
+    public static void makeZero(GuestMemory memory) {
+        clear(RamLayout.writable(memory));
+    }
+
+    /** Whether the main stream announced that its pages travel over multifd channels. */
+    public boolean multifdAnnounced() {
+        return multifdAnnounced;
     }
 
     @Override
@@ -138,9 +163,9 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
                 receiveRun(in, word, gpa, apply);
                 continue;
             }
-            if (remoteAnnounced) {
+            if (remoteAnnounced || multifdAnnounced) {
                 throw new IOException(String.format("ram: record 0x%016x carries a page in the stream, but the sender"
-                        + " announced one-sided RAM", word));
+                        + " announced %s", word, remoteAnnounced ? "one-sided RAM" : "multifd channels for every page"));
             }
             RamRegion r = requireWritable(gpa, word);
             pageRecords++;
@@ -167,11 +192,22 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
         switch ((int) word) {
             case RamRecord.END_OF_PART -> { }
             case RamRecord.LAYOUT -> {
+                if (multifdAnnounced) {
+                    throw new IOException("ram: a layout record after the multifd announcement (the main stream"
+                            + " of a multifd migration carries no RAM)");
+                }
                 RamLayout.check(in, writable);
                 restart();
-                if (apply) {
-                    clear();
+                if (apply && clearOnLayout) {
+                    clear(writable);
                 }
+            }
+            case RamRecord.MULTIFD -> {
+                if (!clearOnLayout || !codecIds.isEmpty() || remoteAnnounced) {
+                    throw new IOException("ram: a multifd announcement " + (clearOnLayout
+                            ? "after codecs or one-sided RAM" : "inside a multifd channel's stream"));
+                }
+                multifdAnnounced = true;
             }
             case RamRecord.CODECS -> receiveCodecs(in, apply);
             case RamRecord.REMOTE -> {
@@ -289,7 +325,7 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
     }
 
     /** Makes every writable page zero, writing only the stretches that are not zero already. */
-    private void clear() {
+    private static void clear(List<RamRegion> writable) {
         for (RamRegion r : writable) {
             MemorySegment s = r.segment();
             for (long off = 0; off < r.length(); off += CLEAR_CHUNK) {

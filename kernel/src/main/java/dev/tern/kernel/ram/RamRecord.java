@@ -20,6 +20,10 @@ import dev.tern.spi.memory.GuestMemory;
  *       a delta codec's bytes apply to the page the receiver already holds;</li>
  *   <li>{@link #REMOTE}, {@link #REMOTE_RUN}, {@link #REMOTE_SYNC}, {@link #REMOTE_DONE}: pages
  *       written one-sided into the receiver's exposed memory ({@link RemoteRam});</li>
+ *   <li>{@link #MULTIFD}: (the main stream's first record) pages travel in the streams of the
+ *       multifd channels ({@link PageChannels}), none in this one; the receiver made its RAM zero
+ *       before any channel applied a page, and channel streams carry a LAYOUT that is checked,
+ *       not cleared again;</li>
  *   <li>{@link #END_OF_PART}: the part ends.</li>
  * </ul>
  *
@@ -43,6 +47,7 @@ public final class RamRecord {
     public static final int REMOTE_DONE = 0x80;
     public static final int REMOTE_RUN = 0x100;
     public static final int REMOTE_SYNC = 0x200;
+    public static final int MULTIFD = 0x400;
 
     /** Most codecs one stream may name. */
     public static final int MAX_CODECS = 8;

@@ -31,6 +31,10 @@ import static dev.tern.kernel.ram.RamRecord.PAGE;
  * receiver's exposed regions and a part lists each run written ({@link RamRecord#REMOTE_RUN}); the
  * last part of every round carries {@link RamRecord#REMOTE_SYNC} and the final part
  * {@link RamRecord#REMOTE_DONE}.
+ *
+ * <p>With multifd ({@link #multifd}) pages do not travel in this stream either: the setup part
+ * carries only {@link RamRecord#MULTIFD} and every round is handed to the {@link PageChannels},
+ * whose channel senders ({@link #channel}) each send their share of it in a stream of their own.
  */
 public final class RamSender implements LiveSection {
 
@@ -46,7 +50,10 @@ public final class RamSender implements LiveSection {
     private final byte[] snapshot = new byte[PAGE];
     private final MemorySegment snapshotSegment = MemorySegment.ofArray(snapshot);
     private final ByteBuffer encoded = ByteBuffer.allocate(PAGE);
-    private final RamCounters counters = new RamCounters();
+    private final RamCounters counters;
+    private final PageChannels channels;
+    private final int shareIndex;
+    private final int shareCount;
     private PageSet round;
     private long cursor;
     private boolean firstPass;
@@ -56,11 +63,20 @@ public final class RamSender implements LiveSection {
     private volatile long roundTotal;
 
     private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote) {
+        this(memory, codecs, remote, new RamCounters(), null, 0, 1);
+    }
+
+    private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote, RamCounters counters,
+            PageChannels channels, int shareIndex, int shareCount) {
         this.writable = RamLayout.writable(memory);
         this.pageCount = writable.stream().mapToLong(r -> r.base() + r.length()).max().orElse(0) / PAGE;
         this.codecs = codecs;
         this.remote = remote;
         this.copyFirst = !codecs.isEmpty();
+        this.counters = counters;
+        this.channels = channels;
+        this.shareIndex = shareIndex;
+        this.shareCount = shareCount;
     }
 
     /** A sender of raw pages (snapshots). */
@@ -71,6 +87,24 @@ public final class RamSender implements LiveSection {
     /** A sender that encodes pages with {@code codecs}; it closes them. */
     public static RamSender of(GuestMemory memory, PageCodecs codecs) {
         return new RamSender(memory, codecs, null);
+    }
+
+    /**
+     * The sender of multifd channel {@code index} of {@code count}: it sends only that channel's
+     * share of each round ({@link PageSet#share}), encodes with its own {@code codecs} (and closes
+     * them) and counts into the shared {@code counters}.
+     */
+    public static RamSender channel(GuestMemory memory, PageCodecs codecs, RamCounters counters, int index, int count) {
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("channel " + index + " of " + count);
+        }
+        return new RamSender(memory, codecs, null, counters, null, index, count);
+    }
+
+    /** The main stream's sender when pages go over multifd {@code channels} (it closes them). */
+    public static RamSender multifd(GuestMemory memory, PageChannels channels) {
+        channels.counters().parallelism(channels.count());
+        return new RamSender(memory, PageCodecs.NONE, null, channels.counters(), channels, 0, 1);
     }
 
     /** A sender that writes pages one-sided through {@code remote} (codecs have no use there). */
@@ -113,9 +147,27 @@ public final class RamSender implements LiveSection {
         return codecs;
     }
 
+    /** Each codec's counters by id (with multifd: summed over the channels). */
+    public java.util.Map<String, java.util.Map<String, Long>> codecStats() {
+        return channels != null ? channels.codecStats() : codecs.stats();
+    }
+
+    /** Bytes that did not go into this stream: page bytes written one-sided, or multifd channel bytes. */
+    public long offStreamBytes() {
+        return channels != null ? channels.wireBytes() : counters.remoteBytes();
+    }
+
     /** Writes the layout (and codecs) and starts the first pass over every page. */
     @Override
     public void setup(DataOutput out) throws IOException {
+        if (channels != null) {
+            out.writeLong(RamRecord.MULTIFD);
+            out.writeLong(RamRecord.END_OF_PART);
+            firstPass = true;
+            startRound(writablePages());
+            channels.setup();
+            return;
+        }
         out.writeLong(RamRecord.LAYOUT);
         RamLayout.write(out, writable);
         codecs.writeTable(out);
@@ -124,24 +176,32 @@ public final class RamSender implements LiveSection {
         }
         out.writeLong(RamRecord.END_OF_PART);
         firstPass = true;
+        startRound(writablePages());
+    }
+
+    /** Every writable page: the first pass. */
+    private PageSet writablePages() {
         PageSet all = new PageSet(pageCount);
         for (RamRegion r : writable) {
             all.addRange(r.base() >>> GuestMemory.PAGE_SHIFT, (r.base() + r.length()) >>> GuestMemory.PAGE_SHIFT);
         }
-        startRound(all);
+        return all;
     }
 
     /** Starts a round over {@code pages} (after the first pass); the previous round must be complete. */
     public void beginRound(PageSet pages) {
         endRound();
         firstPass = false;
+        if (channels != null) {
+            channels.beginRound(pages);
+        }
         startRound(pages);
     }
 
     private void startRound(PageSet pages) {
-        round = pages;
+        round = shareCount > 1 ? pages.share(shareIndex, shareCount) : pages;
         cursor = 0;
-        remaining = pages.count();
+        remaining = round.count();
         roundTotal = remaining;
         roundOpen = true;
         counters.roundStarted();
@@ -155,6 +215,9 @@ public final class RamSender implements LiveSection {
     public void endRound() {
         if (roundOpen) {
             roundOpen = false;
+            if (channels != null) {
+                channels.endRound();
+            }
             counters.roundEnded(firstPass);
         }
     }
@@ -166,16 +229,21 @@ public final class RamSender implements LiveSection {
 
     /** Pages of the current round not sent yet. */
     public long remainingPages() {
-        return remaining;
+        return channels != null ? channels.remainingPages() : remaining;
     }
 
     @Override
     public long pendingBytes() {
-        return (long) (remaining * counters.bytesPerPage());
+        return (long) (remainingPages() * counters.bytesPerPage());
     }
 
     @Override
     public boolean iterate(DataOutput out, long maxBytes) throws IOException {
+        if (channels != null) {
+            boolean done = channels.sendPart(maxBytes);
+            out.writeLong(RamRecord.END_OF_PART);
+            return done;
+        }
         boolean done = sendPages(out, maxBytes);
         if (done && remote != null) {
             out.writeLong(RamRecord.REMOTE_SYNC);
@@ -187,6 +255,11 @@ public final class RamSender implements LiveSection {
     /** Sends the whole round, then (one-sided) the barrier that says the receiver's copy is final. */
     @Override
     public void complete(DataOutput out) throws IOException {
+        if (channels != null) {
+            channels.complete();
+            out.writeLong(RamRecord.END_OF_PART);
+            return;
+        }
         sendPages(out, Long.MAX_VALUE);
         if (remote != null) {
             out.writeLong(RamRecord.REMOTE_DONE);
@@ -378,5 +451,8 @@ public final class RamSender implements LiveSection {
     /** Ends the codec sessions. */
     public void close() {
         codecs.close();
+        if (channels != null) {
+            channels.close();
+        }
     }
 }

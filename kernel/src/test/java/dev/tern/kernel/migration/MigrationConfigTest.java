@@ -28,6 +28,22 @@ class MigrationConfigTest {
     }
 
     @Test
+    void multifdIsOffWithTwoChannelsByDefaultAndTakesOneToSixteen() {
+        assertFalse(MigrationConfig.DEFAULT.multifd());
+        assertEquals(2, MigrationConfig.DEFAULT.multifdChannels());
+        MigrationConfig c = MigrationConfig.DEFAULT.withCapability("multifd", true).with("multifd-channels", "16")
+                .withCapability("xbzrle", true).with("timeout", "5");
+        assertTrue(c.multifd());
+        assertEquals(16, c.multifdChannels());
+        assertEquals(true, c.capabilities().get("multifd"));
+        assertEquals("16", c.parameters().get("multifd-channels"));
+        assertMessage(() -> MigrationConfig.DEFAULT.with("multifd-channels", "0"), "multifd-channels must be 1..16");
+        assertMessage(() -> MigrationConfig.DEFAULT.with("multifd-channels", "17"), "multifd-channels must be 1..16");
+        assertMessage(() -> MigrationConfig.DEFAULT.with("multifd-channels", "99999999999"), "was 2147483647");
+        assertMessage(() -> MigrationConfig.DEFAULT.with("multifd-channels", "two"), "not a whole number");
+    }
+
+    @Test
     void badValuesSayWhatAndWhere() {
         assertMessage(() -> MigrationConfig.DEFAULT.with("downtime-limit", "0"), "downtime-limit must be 1..");
         assertMessage(() -> MigrationConfig.DEFAULT.with("downtime-limit", "soon"), "'soon' is not a whole number");

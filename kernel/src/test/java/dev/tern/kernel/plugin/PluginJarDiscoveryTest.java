@@ -1,7 +1,5 @@
 package dev.tern.kernel.plugin;
 
-import dev.tern.kernel.cdi.PluginId;
-import dev.tern.kernel.cdi.TernContainer;
 import dev.tern.spi.ConfigException;
 import dev.tern.spi.Provider;
 import dev.tern.spi.SpiVersion;
@@ -341,18 +339,5 @@ class PluginJarDiscoveryTest {
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(dir, dir.resolve(".")));
 
         assertTrue(registry.find(ProviderKind.DEVICE, "echo").isPresent());
-    }
-
-    @Test
-    void jarProvidersAreInjectableBeans() throws IOException {
-        Path dir = newDir("cdi");
-        echoJar(dir, "echo.jar", spi("1.0"));
-        PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(dir));
-
-        try (TernContainer container = TernContainer.start(registry)) {
-            DeviceProvider echo = container.select(DeviceProvider.class, PluginId.Literal.of("echo"));
-            assertSame(registry.require(DeviceProvider.class, "echo"), echo);
-            assertInstanceOf(PluginClassLoader.class, echo.getClass().getClassLoader());
-        }
     }
 }

@@ -12,7 +12,10 @@ import dev.tern.spi.transport.Listener;
 import java.io.IOException;
 import java.io.PrintStream;
 
-/** {@code tern run --incoming URI}: listens once, receives the migration, then the caller starts the machine. */
+/**
+ * {@code tern run --incoming URI}: listens, receives the migration (its main connection, and the multifd
+ * channels when the source opens them), then the caller starts the machine.
+ */
 final class IncomingMigration {
 
     private IncomingMigration() {
@@ -25,12 +28,14 @@ final class IncomingMigration {
      */
     static void receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log)
             throws IOException, MigrationException {
-        Connection connection;
         var destination = new MigrationDestination(machine, plugins);
         destination.warmUp(); // idle until the source connects: compile the receive path first
+        // The listener stays open while the migration starts: multifd channels connect to it too.
+        // The destination closes it once no channel can come any more; closing twice is harmless.
         try (Listener listener = MigrationUri.parse(uri).listen(plugins)) {
             log.println("tern: waiting for an incoming migration on " + listener.address());
             log.flush();
+            Connection connection;
             try {
                 connection = listener.accept();
             } catch (IOException e) {
@@ -38,8 +43,8 @@ final class IncomingMigration {
                 throw new MigrationException("incoming migration from a peer of " + listener.address()
                         + " failed while connecting: " + e.getMessage(), e);
             }
+            destination.receive(connection, listener);
         }
-        destination.receive(connection);
         if (digest) {
             printDigest("incoming migration complete", machine, log);
         } else {

@@ -1,6 +1,7 @@
 package dev.tern.cli;
 
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.DirtyRateProbe;
 import dev.tern.kernel.migration.MigrationConfig;
 import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
@@ -30,6 +31,9 @@ final class MigrationCommands {
     private final PrintStream events;
     private volatile MigrationConfig config = MigrationConfig.DEFAULT;
     private volatile MigrationSource current;
+    /** The last {@code calc_dirty_rate}: its text for {@code info dirty_rate}, and whether it still runs. */
+    private volatile String dirtyRate = "Status: unstarted\n";
+    private volatile boolean measuring;
 
     MigrationCommands(Machine machine, PluginRegistry plugins, PrintStream events) {
         this.machine = machine;
@@ -65,6 +69,11 @@ final class MigrationCommands {
                     return "";
                 }));
         monitor.register(MonitorCommand.of("info migrate", "status and statistics of the last migration", this::info));
+        monitor.register(new MonitorCommand("calc_dirty_rate", "MS",
+                "measure the guest's dirty page rate over MS milliseconds (" + DirtyRateProbe.MIN_MS + ".."
+                + DirtyRateProbe.MAX_MS + ") in the background; see info dirty_rate", 1, 1, this::calcDirtyRate));
+        monitor.register(MonitorCommand.of("info dirty_rate", "the result of the last calc_dirty_rate",
+                () -> dirtyRate));
         monitor.register(MonitorCommand.of("info migrate_capabilities", "migration capabilities",
                 () -> render(config.capabilities(), v -> v ? "on" : "off")));
         monitor.register(MonitorCommand.of("info migrate_parameters", "migration parameters",
@@ -82,7 +91,7 @@ final class MigrationCommands {
         }
         MigrationUri uri = MigrationUri.parse(args.getLast());
         MigrationConfig settings = config;
-        var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins);
+        var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins, () -> uri.connect(plugins));
         if (settings.events()) {
             source.addListener((status, stats) -> events.println("tern: MIGRATION status=" + status.label()
                     + (stats.error().isEmpty() ? "" : " error=" + stats.error())));
@@ -104,6 +113,38 @@ final class MigrationCommands {
         if (end.status() != MigrationStatus.COMPLETED) {
             throw new IllegalStateException("migration " + end.status().label() + ": " + end.error());
         }
+        return "";
+    }
+
+    private String calcDirtyRate(List<String> args) {
+        long ms;
+        try {
+            ms = Long.parseLong(args.getFirst().strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + args.getFirst() + "' is not a number of milliseconds");
+        }
+        if (ms < DirtyRateProbe.MIN_MS || ms > DirtyRateProbe.MAX_MS) {
+            throw new IllegalArgumentException("the period must be " + DirtyRateProbe.MIN_MS + ".."
+                    + DirtyRateProbe.MAX_MS + " ms, was " + ms);
+        }
+        synchronized (this) {
+            if (measuring) {
+                throw new IllegalStateException("a dirty rate measurement is already under way");
+            }
+            measuring = true;
+        }
+        dirtyRate = "Status: measuring (" + ms + " ms)\n";
+        Thread.ofPlatform().name("tern-dirty-rate").daemon().start(() -> {
+            try {
+                dirtyRate = "Status: measured\n" + new DirtyRateProbe(machine).measure(ms).render();
+            } catch (InterruptedException e) {
+                dirtyRate = "Status: interrupted\n";
+            } catch (RuntimeException e) {
+                dirtyRate = "Status: failed: " + e.getMessage() + "\n";
+            } finally {
+                measuring = false;
+            }
+        });
         return "";
     }
 

@@ -1,8 +1,8 @@
 package dev.tern.cli;
 
-import dev.tern.kernel.cdi.MachineFactory;
-import dev.tern.kernel.cdi.PluginId;
-import dev.tern.kernel.cdi.TernContainer;
+import dev.tern.cli.cdi.MachineFactory;
+import dev.tern.cli.cdi.PluginId;
+import dev.tern.cli.cdi.TernContainer;
 import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;

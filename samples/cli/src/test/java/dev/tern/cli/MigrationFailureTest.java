@@ -187,7 +187,6 @@ class MigrationFailureTest {
              Machine source = guests.machine(args)) {
             Thread dropper = Thread.ofPlatform().start(() -> {
                 try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-                    s.getOutputStream().write(COST);
                     in.readNBytes(300_000); // part of the first round, then the line goes dead
                 } catch (Exception ignored) {
                     // the test asserts on the source
@@ -221,7 +220,6 @@ class MigrationFailureTest {
                     for (int i = 0; i < writable.size(); i++) {
                         c.expose("ram" + i, writable.get(i).length(), ramArena);
                     }
-                    c.write(java.nio.ByteBuffer.wrap(COST));
                     var in = java.nio.ByteBuffer.allocate(64);
                     while (in.hasRemaining() && c.read(in) >= 0) {
                         // the start of the RAM stream, then the line goes dead
@@ -237,14 +235,6 @@ class MigrationFailureTest {
             dropper.join();
             assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
         }
-    }
-
-    /** A well-formed COST message of a destination with nothing to apply (kind 0x12, length, text). */
-    private static final byte[] COST = cost();
-
-    private static byte[] cost() {
-        byte[] text = "device-ns=0 page-ns=0 fixed-ns=0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        return java.nio.ByteBuffer.allocate(5 + text.length).put((byte) 0x12).putInt(text.length).put(text).array();
     }
 
     @Test

@@ -44,10 +44,16 @@ class MigrationMonitorTest {
             assertEquals("", mon.execute("migrate_set_parameter downtime-limit 50"));
             assertEquals("", mon.execute("migrate_set_parameter compression lz4"));
             assertEquals("", mon.execute("migrate_set_cachesize 8M"));
-            assertEquals("xbzrle: on\nauto-converge: off\nevents: on\n", mon.execute("info migrate_capabilities"));
+            assertEquals("xbzrle: on\nauto-converge: off\nevents: on\nmultifd: off\n",
+                    mon.execute("info migrate_capabilities"));
+            // RAM over 2 extra connections, each with its own XBZRLE cache (4M each) and LZ4
+            assertEquals("", mon.execute("migrate_set_capability multifd on"));
+            assertTrue(mon.execute("migrate_set_parameter multifd-channels 0").contains("multifd-channels must be 1..16"));
+            assertTrue(mon.execute("migrate_set_parameter multifd-channels 17").contains("multifd-channels must be 1..16"));
+            assertEquals("", mon.execute("migrate_set_parameter multifd-channels 2"));
             String params = mon.execute("info migrate_parameters");
             assertTrue(params.contains("downtime-limit: 50 ms") && params.contains("xbzrle-cache-size: 8388608 bytes")
-                    && params.contains("compression: lz4"), params);
+                    && params.contains("compression: lz4") && params.contains("multifd-channels: 2"), params);
 
             assertTrue(mon.execute("migrate_set_capability warp-speed on").startsWith("Error: unknown capability"));
             assertEquals("", mon.execute("migrate_set_capability auto-converge on"));

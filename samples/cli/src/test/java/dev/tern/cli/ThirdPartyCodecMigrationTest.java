@@ -1,6 +1,6 @@
 package dev.tern.cli;
 
-import dev.tern.cli.testcodec.ChangedRunsCodecProvider;
+import dev.tern.cli.testcodec.ChangedRunsCodecJar;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.migration.MachineDigest;
 import dev.tern.kernel.migration.MigrationConfig;
@@ -9,31 +9,21 @@ import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.spi.SpiVersion;
-import dev.tern.spi.codec.PageCodecProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A page codec the kernel has never heard of — {@link ChangedRunsCodecProvider}, packed into a
+ * A page codec the kernel has never heard of — {@code ChangedRunsCodecProvider}, packed into a
  * plugin jar during the test and found only through {@code --plugin-path} — carries a live migration
  * between two JVMs: the RAM stream names it by id and the destination decodes with its own copy.
  */
@@ -45,7 +35,7 @@ class ThirdPartyCodecMigrationTest {
     @Test
     @Timeout(300)
     void aCodecPluginUnknownToTheKernelMigratesAGuestExactly() throws Exception {
-        Path plugins = pluginJar(dir.resolve("plugins"));
+        Path plugins = ChangedRunsCodecJar.build(dir.resolve("plugins"));
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(plugins));
         assertTrue(registry.find(dev.tern.kernel.plugin.ProviderKind.PAGE_CODEC, "changed-runs").isPresent());
 
@@ -79,7 +69,7 @@ class ThirdPartyCodecMigrationTest {
     @Test
     @Timeout(120)
     void aCodecTheDestinationLacksIsRefusedByNameAndTheSourceRunsOn() throws Exception {
-        Path plugins = pluginJar(dir.resolve("plugins"));
+        Path plugins = ChangedRunsCodecJar.build(dir.resolve("plugins"));
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(), List.of(plugins));
         var live = new LiveMigrationTest();
         live.dir = dir;
@@ -122,28 +112,5 @@ class ThirdPartyCodecMigrationTest {
         var cmd = new RunCommand();
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
         return Machine.create(registry, cmd.spec(Files.readAllBytes(cmd.bios)));
-    }
-
-    /** The codec's classes from this module's test output, as a plugin jar with its service entry. */
-    private static Path pluginJar(Path into) throws IOException, URISyntaxException {
-        Path classes = Path.of(ChangedRunsCodecProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path pkg = classes.resolve(ChangedRunsCodecProvider.class.getPackageName().replace('.', '/'));
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().putValue(SpiVersion.MANIFEST_ATTRIBUTE, SpiVersion.CURRENT.toString());
-        Path jar = Files.createDirectories(into).resolve("changed-runs-codec.jar");
-        try (OutputStream file = Files.newOutputStream(jar);
-             JarOutputStream out = new JarOutputStream(file, manifest);
-             Stream<Path> walk = Files.list(pkg)) {
-            for (Path p : walk.filter(f -> f.getFileName().toString().endsWith(".class")).sorted().toList()) {
-                out.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
-                out.write(Files.readAllBytes(p));
-                out.closeEntry();
-            }
-            out.putNextEntry(new JarEntry("META-INF/services/" + PageCodecProvider.class.getName()));
-            out.write((ChangedRunsCodecProvider.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
-        return into;
     }
 }

@@ -195,7 +195,7 @@ public abstract class PageCodecContract {
     }
 
     @Test
-    void idHasTheProviderFormatAndServiceLoaderFindsIt() {
+    public void idHasTheProviderFormatAndServiceLoaderFindsIt() {
         String id = provider().id();
         assertTrue(ID.matcher(id).matches(), "provider id '" + id + "' must be lower case letters, digits and '-'");
         assertFalse(provider().description().isBlank(), "provider '" + id + "' has no description");

@@ -28,6 +28,11 @@ public final class ChangedRunsCodecProvider implements PageCodecProvider {
     }
 
     @Override
+    public String description() {
+        return "changed byte runs against the page last sent (a test-only third-party codec)";
+    }
+
+    @Override
     public boolean delta() {
         return true;
     }
@@ -56,7 +61,23 @@ public final class ChangedRunsCodecProvider implements PageCodecProvider {
                 misses++;
                 return -1; // the receiver's copy is unknown here: send it another way
             }
+            int size = runs(now, before, null);
+            if (size >= PAGE || size > out.remaining()) {
+                overflows++;
+                return -1; // no smaller than the page: the caller sends it another way, out untouched
+            }
             int start = out.position();
+            runs(now, before, out);
+            int n = out.position() - start;
+            if (n > 0) {
+                pages++;
+            }
+            return n;
+        }
+
+        /** Writes the changed runs to {@code out} (when not null); returns their encoded size. */
+        private static int runs(byte[] now, byte[] before, ByteBuffer out) {
+            int size = 0;
             int i = 0;
             while (i < PAGE) {
                 if (now[i] == before[i]) {
@@ -67,18 +88,12 @@ public final class ChangedRunsCodecProvider implements PageCodecProvider {
                 while (i < PAGE && now[i] != before[i]) {
                     i++;
                 }
-                if (out.remaining() < 4 + i - from) {
-                    overflows++;
-                    out.position(start);
-                    return -1;
+                size += 4 + i - from;
+                if (out != null) {
+                    out.putShort((short) from).putShort((short) (i - from)).put(now, from, i - from);
                 }
-                out.putShort((short) from).putShort((short) (i - from)).put(now, from, i - from);
             }
-            int n = out.position() - start;
-            if (n > 0) {
-                pages++;
-            }
-            return n;
+            return size;
         }
 
         @Override

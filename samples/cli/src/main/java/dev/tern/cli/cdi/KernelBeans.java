@@ -1,4 +1,4 @@
-package dev.tern.kernel.cdi;
+package dev.tern.cli.cdi;
 
 import dev.tern.kernel.plugin.PluginRegistry;
 import jakarta.enterprise.context.Dependent;

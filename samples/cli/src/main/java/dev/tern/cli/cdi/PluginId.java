@@ -1,4 +1,4 @@
-package dev.tern.kernel.cdi;
+package dev.tern.cli.cdi;
 
 import jakarta.enterprise.util.AnnotationLiteral;
 import jakarta.inject.Qualifier;

@@ -1,4 +1,4 @@
-package dev.tern.kernel.cdi;
+package dev.tern.cli.cdi;
 
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.spi.Provider;
@@ -32,7 +32,7 @@ class TernContainerTest {
     @Dependent
     public static class CpuUser {
         @Inject
-        @PluginId("test-cpu")
+        @PluginId("x86")
         CpuProvider cpu;
 
         @Inject
@@ -80,19 +80,19 @@ class TernContainerTest {
         try (TernContainer container = TernContainer.start(registry, CpuUser.class)) {
             CpuUser user = container.select(CpuUser.class);
 
-            assertSame(registry.require(CpuProvider.class, "test-cpu"), user.cpu);
+            assertSame(registry.require(CpuProvider.class, "x86"), user.cpu);
             assertSame(registry, user.registry);
-            assertEquals(2, user.devices.stream().count());
-            assertSame(registry.require(CpuProvider.class, "test-cpu"),
-                    container.select(CpuProvider.class, PluginId.Literal.of("test-cpu")));
+            assertEquals(registry.all(dev.tern.kernel.plugin.ProviderKind.DEVICE).size(), user.devices.stream().count());
+            assertSame(registry.require(CpuProvider.class, "x86"),
+                    container.select(CpuProvider.class, PluginId.Literal.of("x86")));
         }
     }
 
     @Test
     void providersAreAlsoBeansOfTypeProvider() {
         try (TernContainer container = TernContainer.start(registry)) {
-            Provider uart = container.select(Provider.class, PluginId.Literal.of("test-uart"));
-            assertEquals("test-uart", uart.id());
+            Provider uart = container.select(Provider.class, PluginId.Literal.of("uart16550"));
+            assertEquals("uart16550", uart.id());
         }
     }
 
@@ -102,7 +102,7 @@ class TernContainerTest {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> container.select(CpuProvider.class));
             assertTrue(e.getMessage().contains(CpuProvider.class.getName()), e.getMessage());
             assertThrows(IllegalStateException.class,
-                    () -> container.select(CpuProvider.class, PluginId.Literal.of("test-uart")));
+                    () -> container.select(CpuProvider.class, PluginId.Literal.of("uart16550")));
         }
     }
 
