@@ -38,6 +38,9 @@ final class CheckpointWriter implements AutoCloseable {
 
     private static final long PART_BYTES = 1 << 20;
 
+    /** The dirty log's holder while this primary checkpoints. */
+    static final String DIRTY_LOG_OWNER = "fault tolerance (checkpointing to a standby)";
+
     private final Machine machine;
     private final StagedRam staged;
     private final RamSender ram;
@@ -52,7 +55,9 @@ final class CheckpointWriter implements AutoCloseable {
 
     /** The full sync: every page and every section. Enables the dirty log for the checkpoints after. */
     Encoded full() throws IOException {
-        machine.memory().dirtyLog().enable();
+        // claimed, not just enabled: a migration or a dirty-rate measurement beside the checkpoints
+        // would clear the bits they need (and a migration would switch the log off at its end)
+        machine.memory().dirtyLog().claim(DIRTY_LOG_OWNER);
         var bytes = new ByteArrayOutputStream();
         SavedStateWriter writer = new SavedStateWriter(bytes, header());
         long[] copied = new long[3];
@@ -115,7 +120,7 @@ final class CheckpointWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        machine.memory().dirtyLog().disable();
+        machine.memory().dirtyLog().release(DIRTY_LOG_OWNER);
         ram.close();
         staged.close();
     }
