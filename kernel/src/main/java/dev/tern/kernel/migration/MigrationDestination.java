@@ -3,7 +3,6 @@ package dev.tern.kernel.migration;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.plugin.PluginRegistry;
-import dev.tern.kernel.plugin.ProviderKind;
 import dev.tern.kernel.ram.CodecPlugins;
 import dev.tern.kernel.ram.RamReceiver;
 import dev.tern.kernel.ram.RamRecord;
@@ -78,8 +77,7 @@ public final class MigrationDestination {
             warmUpDeviceLoading();
         }
         try {
-            RamPathWarmUp.run(new CodecPlugins(plugins), plugins.all(ProviderKind.PAGE_CODEC).stream()
-                    .filter(i -> i.availability().available()).map(i -> i.id()).toList(), MigrationDestination::receivePart);
+            RamPathWarmUp.run(new CodecPlugins(plugins), MigrationDestination::receivePart);
         } catch (IOException | RuntimeException e) {
             // only a warm-up: the real stream is checked on its own
         }

@@ -106,9 +106,7 @@ public final class MigrationSource {
      */
     public static void warmUp(Machine machine, PluginRegistry plugins) {
         try {
-            var codecs = new CodecPlugins(plugins);
-            RamPathWarmUp.run(codecs, plugins.all(dev.tern.kernel.plugin.ProviderKind.PAGE_CODEC).stream()
-                    .filter(i -> i.availability().available()).map(i -> i.id()).toList(), (ram, part, at) -> { });
+            RamPathWarmUp.run(new CodecPlugins(plugins), (ram, part, at) -> { });
             for (int i = 0; i < WARM_UP_DEVICE_RUNS; i++) {
                 deviceStateBytes(machine);
             }

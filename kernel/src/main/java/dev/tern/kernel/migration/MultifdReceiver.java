@@ -12,8 +12,6 @@ import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.Listener;
 
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,10 +196,10 @@ final class MultifdReceiver implements AutoCloseable {
                                 + " migrates version " + RamRecord.VERSION, o.offset());
                     }
                     started = true;
-                    receivePart(ram, o.payload(), o.payloadOffset());
+                    MigrationDestination.receivePart(ram, o.payload(), o.payloadOffset());
                 }
                 case Frame.Part p -> {
-                    receivePart(ram, p.payload(), p.payloadOffset());
+                    MigrationDestination.receivePart(ram, p.payload(), p.payloadOffset());
                     ended |= p.kind() == FrameKind.END;
                 }
                 case Frame.Open o -> throw new SavedStateException("the channel's RAM stream holds unexpected "
@@ -212,18 +210,6 @@ final class MultifdReceiver implements AutoCloseable {
         if (!started || !ended) {
             throw new SavedStateException("the channel's RAM stream ended without its "
                     + (started ? "final (END) part" : "'ram' section"), reader.position());
-        }
-    }
-
-    private static void receivePart(RamReceiver ram, byte[] payload, long offset) throws IOException {
-        var bytes = new ByteArrayInputStream(payload);
-        try {
-            ram.receive(new DataInputStream(bytes));
-        } catch (IOException e) {
-            throw new SavedStateException(e.getMessage(), offset, e);
-        }
-        if (bytes.available() != 0) {
-            throw new SavedStateException("ram: " + bytes.available() + " bytes after the end of the part", offset);
         }
     }
 

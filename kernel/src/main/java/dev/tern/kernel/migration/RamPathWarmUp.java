@@ -43,7 +43,8 @@ final class RamPathWarmUp {
     private RamPathWarmUp() {
     }
 
-    static void run(CodecPlugins codecs, List<String> codecIds, PartReceiver parts) throws IOException {
+    static void run(CodecPlugins codecs, PartReceiver parts) throws IOException {
+        List<String> codecIds = codecs.available();
         try (GuestRam from = GuestRam.builder().ram("warm-up", 0, SIZE).build();
              GuestRam to = GuestRam.builder().ram("warm-up", 0, SIZE).build()) {
             fill(from, 0);

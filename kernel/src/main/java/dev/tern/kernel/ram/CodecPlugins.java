@@ -41,6 +41,12 @@ public final class CodecPlugins {
         return new PageCodecs.Codec(id, p.delta(), p.newEncoder(ValidatedConfig.of(id, p.configKeys(), raw)));
     }
 
+    /** The ids of every installed codec plugin that can work on this host. */
+    public java.util.List<String> available() {
+        return plugins.all(ProviderKind.PAGE_CODEC).stream().filter(i -> i.availability().available())
+                .map(i -> i.id()).toList();
+    }
+
     /** A decoder session of codec {@code id}, empty when no usable plugin has that id. */
     public Optional<PageDecoder> decoder(String id) {
         return plugins.find(ProviderKind.PAGE_CODEC, id).filter(i -> i.availability().available()).map(i -> {
