@@ -4,7 +4,7 @@ import dev.tern.spi.memory.GuestMemory;
 
 /**
  * The records of the RAM page stream, the one format in which snapshots, migration rounds and
- * (next) fault-tolerance checkpoints carry guest RAM. A part of the {@code "ram"} live section is a
+ * fault-tolerance checkpoints carry guest RAM. A part of the {@code "ram"} live section is a
  * sequence of records, each starting with 8 big-endian bytes {@code address | kind}: addresses are
  * page aligned, so the low 12 bits carry exactly one kind; control records have address 0.
  *
