@@ -9,6 +9,7 @@ import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.kernel.plugin.ProviderKind;
+import dev.tern.spi.SpiVersion;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +21,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,6 +96,55 @@ class PluginExampleTest {
         }
         assertEquals(2, status, err.toString(StandardCharsets.UTF_8));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("colour"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The same jar stamped for SPI 2.x: tern refuses it before loading a class, naming both versions. */
+    @Test
+    void theJarStampedForAnotherSpiMajorIsRefusedNamingBothVersions() throws IOException {
+        Path jar;
+        try (Stream<Path> files = Files.list(plugins)) {
+            jar = files.findFirst().orElseThrow();
+        }
+        String future = (SpiVersion.MAJOR + 1) + ".0";
+        restamp(jar, future);
+        var err = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = Main.execute("plugins", "--plugin-path", plugins.toString());
+        } finally {
+            System.setErr(original);
+        }
+        String message = err.toString(StandardCharsets.UTF_8);
+        assertEquals(2, status, message);
+        assertTrue(message.contains("built for Tern SPI " + future + "; this Tern provides SPI " + SpiVersion.CURRENT), message);
+        assertTrue(message.contains(jar.getFileName().toString()), message);
+    }
+
+    /** Rewrites {@code jar}'s manifest with another {@value SpiVersion#MANIFEST_ATTRIBUTE}. */
+    private static void restamp(Path jar, String version) throws IOException {
+        Path copy = jar.resolveSibling("restamped.tmp");
+        try (var in = new JarFile(jar.toFile());
+             var out = new JarOutputStream(Files.newOutputStream(copy), withSpi(in.getManifest(), version))) {
+            for (var entries = in.entries(); entries.hasMoreElements(); ) {
+                JarEntry e = entries.nextElement();
+                if (e.getName().equals(JarFile.MANIFEST_NAME)) {
+                    continue;
+                }
+                out.putNextEntry(new JarEntry(e.getName()));
+                try (var data = in.getInputStream(e)) {
+                    data.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        Files.move(copy, jar, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static Manifest withSpi(Manifest manifest, String version) {
+        manifest.getMainAttributes().putValue(SpiVersion.MANIFEST_ATTRIBUTE, version);
+        return manifest;
     }
 
     @Test
