@@ -21,6 +21,12 @@ public final class EmbeddingDemo {
 
     public static void main(String[] args) throws Exception {
         List<String> inputs = args.length > 0 ? List.of(args) : List.of("hello tern", "fuzz me", "again");
+        for (String input : inputs) {
+            if (input.indexOf('\n') >= 0 || input.indexOf('\r') >= 0) {
+                System.err.println("embedding: each input is one line; this one has a line break: '" + input + "'");
+                System.exit(2);
+            }
+        }
         try (GuestFunction shout = GuestFunction.boot(rom(), 10_000)) {
             System.out.println("warm-up:  " + shout.call("warm up"));
             byte[] warm = shout.snapshot();

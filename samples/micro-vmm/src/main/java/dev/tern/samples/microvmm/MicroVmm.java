@@ -17,6 +17,7 @@ import dev.tern.spi.device.DeviceProvider;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,24 +82,31 @@ public final class MicroVmm {
             System.err.println("usage: MicroVmm KERNEL INITRD [DISK]");
             System.exit(2);
         }
-        Path disk = args.length == 3 ? Path.of(args[2]) : scratchDisk();
+        try {
+            System.exit(run(Path.of(args[0]), Path.of(args[1]), args.length == 3 ? Path.of(args[2]) : scratchDisk()));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("micro-vmm: " + e.getMessage()); // bad images, unknown parts: named in the message
+            System.exit(2);
+        }
+    }
+
+    /** Boots the kernel and runs until the guest powers off or resets; returns the guest's exit status. */
+    static int run(Path kernel, Path initrd, Path disk) throws IOException, InterruptedException {
+        BootImage image = LinuxBoot.prepare(kernel, initrd, APPEND, RAM);
         PluginRegistry installed = PluginRegistry.discover(MicroVmm.class.getClassLoader(), List.of());
-        int status;
         try (TernContainer container = TernContainer.start(installed, Parts.class)) {
             Parts parts = container.select(Parts.class);
-            BootImage image = LinuxBoot.prepare(Path.of(args[0]), Path.of(args[1]), APPEND, RAM);
             try (Machine machine = Machine.create(parts.registry(), parts.spec(image.firmware(), disk))) {
                 image.load(machine.memory());
                 machine.start();
                 MachineExit exit = machine.awaitExit();
                 System.err.println("micro-vmm: " + exit.reason() + " " + exit.detail());
-                status = exit.status();
+                return exit.status();
             }
         }
-        System.exit(status);
     }
 
-    private static Path scratchDisk() throws Exception {
+    private static Path scratchDisk() throws IOException {
         Path file = Files.createTempFile("micro-vmm-disk", ".img");
         file.toFile().deleteOnExit();
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {

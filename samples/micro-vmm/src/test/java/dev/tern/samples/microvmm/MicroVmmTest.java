@@ -56,6 +56,21 @@ class MicroVmmTest {
         assertTrue(text.contains("vda-sectors-2048"), "the shell did not read the disk size:\n" + text);
     }
 
+    @Test
+    @Timeout(120)
+    void aMissingKernelIsNamedAndNothingBoots(@TempDir Path work) throws Exception {
+        Path missing = work.resolve("no-such-vmlinuz");
+        List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), MicroVmm.class.getName(),
+                missing.toString(), missing.toString());
+        Path errors = work.resolve("stderr.txt");
+        Process vmm = new ProcessBuilder(cmd).redirectError(errors.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertEquals(2, vmm.waitFor());
+        String message = Files.readString(errors);
+        assertTrue(message.startsWith("micro-vmm: ") && message.contains(missing.toString()), message);
+    }
+
     /** Types a command at the first prompt and poweroff at the second. */
     private static void converse(InputStream from, OutputStream to, ByteArrayOutputStream seen) {
         try {

@@ -10,6 +10,7 @@ import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.samples.embedding.EmbeddingDemo;
 import dev.tern.spi.transport.Listener;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -34,8 +35,13 @@ public final class MigratingPair {
     public static void main(String[] args) throws Exception {
         String uri = args.length > 0 ? args[0] : "tcp:127.0.0.1:0";
         List<String> capabilities = args.length > 1 ? Arrays.asList(args).subList(1, args.length) : List.of();
-        MigrationStats stats = run(uri, capabilities, System.out);
-        System.exit(stats.status() == MigrationStatus.COMPLETED ? 0 : 1);
+        try {
+            MigrationStats stats = run(uri, capabilities, System.out);
+            System.exit(stats.status() == MigrationStatus.COMPLETED ? 0 : 1);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("migrating-pair: " + e.getMessage()); // a bad URI or capability, a busy address
+            System.exit(2);
+        }
     }
 
     /**
