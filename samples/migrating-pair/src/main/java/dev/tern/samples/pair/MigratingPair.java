@@ -94,7 +94,7 @@ public final class MigratingPair {
             try {
                 destination.receive(listener.accept(), listener);
                 done.complete(null);
-            } catch (Exception | Error e) {
+            } catch (Throwable e) {
                 done.completeExceptionally(e);
             }
         });
