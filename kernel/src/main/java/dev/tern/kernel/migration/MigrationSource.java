@@ -108,9 +108,8 @@ public final class MigrationSource {
         try {
             RamPathWarmUp.run(new CodecPlugins(plugins), (ram, part, at) -> { });
             for (int i = 0; i < WARM_UP_DEVICE_RUNS; i++) {
-                deviceStateBytes(machine);
+                deviceState(machine); // each stops the vCPUs for one encode: microseconds once warm
             }
-            // (each run stops the vCPUs for one device-state encode: a few microseconds once warm)
         } catch (IOException | RuntimeException e) {
             // only a warm-up: a real migration reports its own errors
         }
@@ -286,11 +285,9 @@ public final class MigrationSource {
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
         var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(), this::drawProgress);
         driver.setMaxBandwidth(maxBandwidth);
-        // Encoding the device state stands in for loading it at the destination; this first run is
-        // colder than the switch-over's, so the estimate errs long.
-        long t0 = System.nanoTime();
-        long deviceBytes = deviceStateBytes(machine);
-        driver.expect(deviceBytes, System.nanoTime() - t0);
+        // Encoding the device state stands in for loading it at the destination; a first run is
+        // colder than the switch-over's, so the estimate errs long (the rounds measure it again).
+        driver.expect(() -> deviceState(machine));
         rounds = driver;
         // Every later write must reach the log: enable it, then make each vCPU drop its cached write
         // permissions (the sync's rendezvous) before the first pass reads any page.
@@ -355,17 +352,19 @@ public final class MigrationSource {
         };
     }
 
-    /** The size of the device state now: a good guess of what the switch-over sends. */
     /**
-     * The size of the device state stream, encoded (and thrown away) with the vCPUs stopped: a running
-     * vCPU's state belongs to its own thread, and reading it from here could see it torn or, worse,
-     * disturb it (the x86 CPU keeps its arithmetic flags lazily).
+     * The size of the device state stream now (a good guess of what the switch-over sends) and what
+     * encoding it took, encoded and thrown away with the vCPUs stopped: a running vCPU's state belongs
+     * to its own thread, and reading it from here could see it torn or, worse, disturb it (the x86
+     * CPU keeps its arithmetic flags lazily).
      */
-    private static long deviceStateBytes(Machine machine) throws IOException {
+    private static PreCopyRounds.DeviceSample deviceState(Machine machine) throws IOException {
         try {
             return machine.withVcpusStopped(() -> {
                 try {
-                    return encodedDeviceBytes(machine);
+                    long t0 = System.nanoTime();
+                    long bytes = encodedDeviceBytes(machine);
+                    return new PreCopyRounds.DeviceSample(bytes, System.nanoTime() - t0);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
