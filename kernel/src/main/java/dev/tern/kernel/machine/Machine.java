@@ -371,6 +371,11 @@ public final class Machine implements AutoCloseable {
         return List.copyOf(vcpus);
     }
 
+    /** The host thread that runs vCPU {@code index} (for management queries such as QMP's query-cpus-fast). */
+    public Thread vcpuThread(int index) {
+        return emts.emt(index).thread();
+    }
+
     /** The device of that instance name. */
     public Device device(String instance) {
         return devices.stream().filter(d -> d.spec().instance().equals(instance)).findFirst()

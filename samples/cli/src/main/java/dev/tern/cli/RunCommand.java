@@ -111,6 +111,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Human monitor: none, stdio or tcp:HOST:PORT (savevm, loadvm, info status, stop, cont, quit...). Default: ${DEFAULT-VALUE}.")
     String monitor;
 
+    @Option(names = "--qmp", paramLabel = "WHERE",
+            description = "QMP (QEMU's JSON management protocol, docs/protocols/qmp.md): unix:PATH,server or tcp:HOST:PORT,server (repeatable).")
+    List<String> qmp = new ArrayList<>();
+
     @Option(names = "--snapshot-dir", paramLabel = "DIR", defaultValue = "snapshots",
             description = "Where the monitor's savevm/loadvm/delvm keep NAME.tern files. Default: ${DEFAULT-VALUE}.")
     Path snapshotDir;
@@ -196,13 +200,13 @@ final class RunCommand implements Callable<Integer> {
             FtStandby standbyNode = null;
             MonitorEndpoint mon = null;
             FtPrimary primary = null;
-            MachineExit exit;
+            MachineExit exit = null;
             try {
                 if (standby) {
                     // the monitor serves the standby too (info ft); quit ends the wait for a primary
                     standbyNode = new FtStandby(machine, ftConfig, plugins, System.err);
                     ftNode = standbyNode;
-                    mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                    mon = MonitorEndpoint.open(monitor, qmp, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
                             plugins, ftNode);
                     FtStandby quitting = standbyNode;
                     Thread.ofPlatform().daemon().name("tern-ft-quit").start(() -> {
@@ -231,14 +235,14 @@ final class RunCommand implements Callable<Integer> {
                     primary.start();
                     ftNode = primary;
                 }
-                if (!monitor.equals("none")) {
+                if (!monitor.equals("none") || !qmp.isEmpty()) {
                     // A monitor can start a migration at any moment: compile its sending path now, on a
                     // low-priority thread, so it does not run cold inside the migration.
                     Thread.ofPlatform().name("tern-migration-warm-up").daemon().priority(Thread.MIN_PRIORITY)
                             .start(() -> dev.tern.kernel.migration.MigrationSource.warmUp(machine, plugins));
                 }
                 if (mon == null) {
-                    mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                    mon = MonitorEndpoint.open(monitor, qmp, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
                             plugins, ftNode);
                 }
                 try {
@@ -250,7 +254,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             } finally {
                 if (mon != null) {
-                    mon.close();
+                    mon.close(exit);
                 }
             }
             if (printDigest) {
