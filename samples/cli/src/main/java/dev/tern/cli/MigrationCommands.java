@@ -16,7 +16,6 @@ import dev.tern.kernel.plugin.PluginRegistry;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -117,14 +116,7 @@ final class MigrationCommands {
         MigrationConfig settings = config;
         var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins, () -> uri.connect(plugins));
         if (settings.events()) {
-            MonitorEvents qmp = monitorEvents;
-            source.addListener((status, stats) -> {
-                events.println("tern: MIGRATION status=" + status.label()
-                        + (stats.error().isEmpty() ? "" : " error=" + stats.error()));
-                if (qmp != null) {
-                    qmp.emit("MIGRATION", Map.of("status", status.label()));
-                }
-            });
+            source.addListener(new MigrationEvents(events, monitorEvents));
         }
         current = source;
         if (!detach) {

@@ -292,6 +292,9 @@ class QmpProtocolTest {
                     assertEquals(Map.of("status", status), b.event("MIGRATION").get("data"), "every endpoint hears it");
                 }
                 a.event("STOP");
+                assertEquals(Map.of("pass", 1L), a.event("MIGRATION_PASS").get("data"), "each pass over RAM is announced");
+                assertEquals(Map.of("pass", 1L), b.event("MIGRATION_PASS").get("data"));
+                assertEquals(Map.of("pass", 2L), b.event("MIGRATION_PASS").get("data"), "the switch-over's sync is a pass");
                 Map<String, Object> info = ret(b.execute("{\"execute\": \"query-migrate\"}"));
                 assertEquals("completed", info.get("status"));
                 Map<?, ?> ram = (Map<?, ?>) info.get("ram");
