@@ -51,6 +51,7 @@ public final class MachineQmpCommands {
         monitor.registerQmp(QmpCommand.of("system_powerdown", run::powerdown));
         monitor.registerQmp(QmpCommand.of("quit", run::quit));
         monitor.registerQmp(QmpCommand.of("x-tern-query-replay", monitor::replayInfo));
+        new SnapshotJobs(monitor).register();
         monitor.registerQmp(new QmpCommand("human-monitor-command",
                 List.of(QmpParam.required("command-line", STRING), QmpParam.optional("cpu-index", INT)), args -> {
                     long cpu = args.integer("cpu-index", 0);

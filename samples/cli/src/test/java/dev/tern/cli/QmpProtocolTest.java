@@ -88,7 +88,8 @@ class QmpProtocolTest {
                         "human-monitor-command", "query-migrate", "migrate", "migrate_cancel", "migrate-set-capabilities",
                         "query-migrate-capabilities", "migrate-set-parameters", "query-migrate-parameters",
                         "query-chardev", "query-block", "query-kvm", "query-name", "query-cpus-fast",
-                        "x-tern-query-ft", "x-tern-query-replay", "qmp_capabilities")) {
+                        "x-tern-query-ft", "x-tern-query-replay", "qmp_capabilities", "snapshot-save",
+                        "snapshot-load", "snapshot-delete", "query-jobs", "job-dismiss")) {
                     assertTrue(names.contains(n), n + " missing from " + names);
                 }
                 assertEquals(Map.of("status", "running", "singlestep", false, "running", true),
@@ -118,6 +119,7 @@ class QmpProtocolTest {
                         + "\"cpu-index\": 3}}"), "GenericError", "Parameter 'cpu-index' expects a CPU index from 0 to 0");
                 assertEquals(Map.of(), ret(c.execute("{\"execute\": \"cont\"}")));
                 Map<String, Object> resume = c.event("RESUME");
+                snapshotJobs(c);
                 Map<?, ?> ts = (Map<?, ?>) resume.get("timestamp");
                 assertTrue((Long) ts.get("seconds") > 1_600_000_000L && (Long) ts.get("microseconds") < 1_000_000L, ts.toString());
 
@@ -172,6 +174,51 @@ class QmpProtocolTest {
                 err(c.execute("{\"execute\": \"cont\"}"), "GenericError",
                         "the machine has ended (shutdown); it cannot continue");
             }
+        }
+    }
+
+    /** snapshot-save/load/delete as jobs: their status changes, query-jobs, job-dismiss, failures. */
+    private static void snapshotJobs(QmpTestClient c) throws Exception {
+        assertEquals(Map.of(), ret(c.execute("{\"execute\": \"snapshot-save\", \"arguments\": {\"job-id\": \"s1\", "
+                + "\"tag\": \"job\", \"vmstate\": \"none\", \"devices\": []}}")));
+        for (String status : List.of("created", "running", "waiting", "pending", "concluded")) {
+            assertEquals(Map.of("status", status, "id", "s1"), c.event("JOB_STATUS_CHANGE").get("data"));
+        }
+        assertEquals(List.of(Map.of("id", "s1", "type", "snapshot-save", "status", "concluded", "current-progress", 1L,
+                "total-progress", 1L)), ret(c.execute("{\"execute\": \"query-jobs\"}")));
+        err(c.execute("{\"execute\": \"snapshot-delete\", \"arguments\": {\"job-id\": \"s1\", \"tag\": \"job\", "
+                + "\"devices\": []}}"), "GenericError", "Job ID 's1' already in use");
+        err(c.execute("{\"execute\": \"job-dismiss\", \"arguments\": {\"id\": \"nope\"}}"), "DeviceNotActive",
+                "Job not found");
+        assertEquals(Map.of(), ret(c.execute("{\"execute\": \"job-dismiss\", \"arguments\": {\"id\": \"s1\"}}")));
+        assertEquals(Map.of("status", "null", "id", "s1"), c.event("JOB_STATUS_CHANGE").get("data"));
+        assertEquals(List.of(), ret(c.execute("{\"execute\": \"query-jobs\"}")));
+
+        assertEquals(Map.of(), ret(c.execute("{\"execute\": \"snapshot-load\", \"arguments\": {\"job-id\": \"l1\", "
+                + "\"tag\": \"job\", \"vmstate\": \"none\", \"devices\": []}}")));
+        for (String status : List.of("created", "running", "waiting", "pending", "concluded")) {
+            assertEquals(Map.of("status", status, "id", "l1"), c.event("JOB_STATUS_CHANGE").get("data"));
+        }
+        assertEquals(Map.of(), ret(c.execute("{\"execute\": \"snapshot-load\", \"arguments\": {\"job-id\": \"l2\", "
+                + "\"tag\": \"missing\", \"vmstate\": \"none\", \"devices\": []}}")));
+        for (String status : List.of("created", "running", "aborting", "concluded")) {
+            assertEquals(Map.of("status", status, "id", "l2"), c.event("JOB_STATUS_CHANGE").get("data"));
+        }
+        List<Map<String, Object>> jobs = ret(c.execute("{\"execute\": \"query-jobs\"}"));
+        assertEquals(2, jobs.size());
+        assertTrue(((String) jobs.get(1).get("error")).startsWith("no snapshot named 'missing'"), jobs.toString());
+        assertEquals(Map.of(), ret(c.execute("{\"execute\": \"snapshot-delete\", \"arguments\": {\"job-id\": \"d1\", "
+                + "\"tag\": \"job\", \"devices\": []}}")));
+        for (String status : List.of("created", "running", "waiting", "pending", "concluded")) {
+            assertEquals(Map.of("status", status, "id", "d1"), c.event("JOB_STATUS_CHANGE").get("data"));
+        }
+        err(c.execute("{\"execute\": \"snapshot-save\", \"arguments\": {\"job-id\": \"s2\", \"tag\": \"x\", "
+                + "\"vmstate\": \"none\", \"devices\": [\"disk0\"]}}"), "GenericError",
+                "Tern's snapshots hold the whole machine in one file; 'devices' must be empty");
+        // the save and the load paused and resumed the guest around their work
+        while (!c.pendingEvents().isEmpty()) {
+            String name = (String) c.pendingEvents().removeFirst().get("event");
+            assertTrue(name.equals("STOP") || name.equals("RESUME"), name);
         }
     }
 
