@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param name the QAPI command name ({@code "query-status"})
  * @param params its arguments; anything else is refused as QEMU refuses it
  * @param action the operation
+ * @param openArguments whether arguments beyond {@code params} are passed through unchecked (as
+ *                      device_add takes any device property)
  */
-public record QmpCommand(String name, List<QmpParam> params, Action action) {
+public record QmpCommand(String name, List<QmpParam> params, Action action, boolean openArguments) {
 
     /** The body of a command. */
     @FunctionalInterface
@@ -35,6 +37,11 @@ public record QmpCommand(String name, List<QmpParam> params, Action action) {
         Objects.requireNonNull(action, "action");
     }
 
+    /** A command that refuses arguments it does not declare. */
+    public QmpCommand(String name, List<QmpParam> params, Action action) {
+        this(name, params, action, false);
+    }
+
     /** A command without arguments. */
     public static QmpCommand of(String name, NoArgAction action) {
         return new QmpCommand(name, List.of(), args -> action.run());
@@ -48,7 +55,7 @@ public record QmpCommand(String name, List<QmpParam> params, Action action) {
         var byName = new LinkedHashMap<String, QmpParam>();
         params.forEach(p -> byName.put(p.name(), p));
         for (String key : arguments.keySet()) {
-            if (!byName.containsKey(key)) {
+            if (!openArguments && !byName.containsKey(key)) {
                 throw QmpError.generic("Parameter '" + key + "' is unexpected");
             }
         }

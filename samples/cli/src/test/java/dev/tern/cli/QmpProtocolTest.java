@@ -31,7 +31,9 @@ class QmpProtocolTest {
     Path dir;
 
     private Machine benchMachine() throws Exception {
-        var spec = MachineSpec.builder().ramSize(16L << 20).firmware(BenchCommand.benchRom()).pacing(Pacing.WARP).build();
+        var spec = MachineSpec.builder().ramSize(16L << 20).firmware(BenchCommand.benchRom()).pacing(Pacing.WARP)
+                .device("uart16550", "serial0", Map.of("backend", "file", "path", dir.resolve("serial.log").toString()))
+                .build();
         return Machine.create(PluginRegistry.discover(getClass().getClassLoader(), List.of()), spec);
     }
 
@@ -101,7 +103,8 @@ class QmpProtocolTest {
                 assertEquals(0L, cpus.getFirst().get("cpu-index"));
                 assertEquals(m.vcpuThread(0).threadId(), cpus.getFirst().get("thread-id"));
                 assertEquals(List.of(), ret(c.execute("{\"execute\": \"query-block\"}")));
-                assertEquals(List.of(), ret(c.execute("{\"execute\": \"query-chardev\"}")), "the bench machine has no serial port");
+                assertEquals(List.of(Map.of("label", "serial0", "filename", "file:" + dir.resolve("serial.log"),
+                        "frontend-open", true)), ret(c.execute("{\"execute\": \"query-chardev\"}")));
 
                 assertEquals(Map.of(), ret(c.execute("{\"execute\": \"stop\"}")));
                 assertTrue(c.event("STOP").containsKey("timestamp"));
@@ -163,6 +166,14 @@ class QmpProtocolTest {
                         "GenericError", "Parameter 'compress-level' is unexpected");
                 err(c.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:1\", \"blk\": true}}"),
                         "GenericError", "Tern does not migrate block devices with the RAM (blk/inc)");
+                err(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk\", \"path\": \"d.img\"}}"),
+                        "GenericError", "device 'virtio-blk' cannot be hot-plugged: Tern has no hot-plug yet;"
+                        + " add devices with --device when the machine starts");
+                err(c.execute("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"disk9\"}}"), "DeviceNotFound",
+                        "Device 'disk9' not found");
+                String present = "serial0";
+                err(c.execute("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"" + present + "\"}}"),
+                        "GenericError", "Device '" + present + "' cannot be hot-unplugged: Tern has no hot-plug yet");
                 assertTrue(c.pendingEvents().isEmpty(), c.pendingEvents().toString());
 
                 assertEquals(Map.of(), ret(c.execute("{\"execute\": \"system_powerdown\"}")));
