@@ -649,7 +649,7 @@ public final class Machine implements AutoCloseable {
 
     private void applyHostRequest(ReplayEvent.HostRequest r) {
         switch (r.kind()) {
-            case RESET -> guestReset("the host requested a reset");
+            case RESET -> reset("the host requested a reset", true);
             case POWER_OFF -> finish(new MachineExit(MachineExit.Reason.POWER_OFF, r.status(), "host powered off with status " + r.status()));
         }
     }
@@ -675,11 +675,26 @@ public final class Machine implements AutoCloseable {
     }
 
     private void guestReset(String why) {
+        reset(why, false);
+    }
+
+    private void reset(String why, boolean byHost) {
         if (spec.onReset() == ResetPolicy.EXIT) {
             finish(new MachineExit(MachineExit.Reason.RESET, 0, why));
         } else {
             resetAll();
+            for (Consumer<Boolean> l : resetListeners) {
+                l.accept(byHost);
+            }
         }
+    }
+
+    /**
+     * Hears each reset the machine carries out under {@link ResetPolicy#RESET} (QMP's RESET event),
+     * on EMT 0 right after it; the argument says whether the host asked for it. Must not block.
+     */
+    public void onReset(Consumer<Boolean> listener) {
+        resetListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     private void finish(MachineExit how) {
@@ -697,6 +712,8 @@ public final class Machine implements AutoCloseable {
             }
         }
     }
+
+    private final java.util.List<Consumer<Boolean>> resetListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A device and the spec it was made from. */
     private record MachineDevice(DeviceSpec spec, Device device) { }

@@ -2,7 +2,6 @@ package dev.tern.kernel.monitor;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
-import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.replay.ReplayEvent;
 
@@ -25,6 +24,7 @@ public final class RunControl {
         this.machine = machine;
         this.events = events;
         machine.lifecycle().onChange(this::stateChanged);
+        machine.onReset(byHost -> events.emit("RESET", cause(!byHost, byHost ? "host-qmp-system-reset" : "guest-reset")));
     }
 
     private void stateChanged(VmState from, VmState to) {
@@ -61,15 +61,12 @@ public final class RunControl {
     }
 
     /**
-     * Resets the machine as a recorded host input. Under the exit-on-reset policy the reset ends the
-     * run (then SHUTDOWN follows instead of RESET).
+     * Resets the machine as a recorded host input; RESET follows once it is done. Under the
+     * exit-on-reset policy the reset ends the run instead (then SHUTDOWN follows).
      */
     public Reply reset() {
         hostReset = true;
         machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0));
-        if (machine.spec().onReset() == ResetPolicy.RESET) {
-            events.emit("RESET", cause(false, "host-qmp-system-reset"));
-        }
         return Reply.NONE;
     }
 

@@ -304,6 +304,37 @@ class QmpProtocolTest {
 
     @Test
     @Timeout(120)
+    void systemResetResetsOrEndsTheRunByPolicy() throws Exception {
+        var spec = MachineSpec.builder().ramSize(16L << 20).firmware(BenchCommand.benchRom()).pacing(Pacing.WARP)
+                .onReset(dev.tern.kernel.machine.ResetPolicy.RESET).build();
+        try (Machine m = Machine.create(PluginRegistry.discover(getClass().getClassLoader(), List.of()), spec)) {
+            m.start();
+            Monitor mon = monitor(m, System.err);
+            try (QmpServer server = QmpServer.open("tcp:127.0.0.1:0,server", mon);
+                 QmpTestClient c = QmpTestClient.negotiated(server.address())) {
+                LiveMigrationTest.runAtLeast(m, 1_000_000);
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"system_reset\"}")));
+                assertEquals(Map.of("guest", false, "reason", "host-qmp-system-reset"), c.event("RESET").get("data"));
+                assertEquals("running", ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-status\"}"))).get("status"));
+            }
+        }
+        try (Machine m = benchMachine()) {
+            m.start();
+            Monitor mon = monitor(m, System.err);
+            try (QmpServer server = QmpServer.open("tcp:127.0.0.1:0,server", mon);
+                 QmpTestClient c = QmpTestClient.negotiated(server.address())) {
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"system_reset\"}")));
+                MachineExit exit = m.awaitExit();
+                assertEquals(MachineExit.Reason.RESET, exit.reason(), "without --reboot a reset ends the run");
+                mon.runControl().ended(exit);
+                assertEquals(Map.of("guest", false, "reason", "host-qmp-system-reset"), c.event("SHUTDOWN").get("data"));
+                assertTrue(c.pendingEvents().stream().noneMatch(e -> e.get("event").equals("RESET")));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
     void badEndpointsAreRefused() throws Exception {
         try (Machine m = benchMachine()) {
             Monitor mon = monitor(m, System.err);
