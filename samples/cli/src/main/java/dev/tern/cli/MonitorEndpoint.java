@@ -32,21 +32,23 @@ final class MonitorEndpoint implements AutoCloseable {
 
     static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
             PluginRegistry plugins) throws IOException {
-        return open(where, List.of(), serial, machine, snapshots, plugins, null);
+        return open(where, List.of(), serial, machine, snapshots, plugins, null, null);
     }
 
     /**
      * Serves the human monitor at {@code where} and QMP at each of {@code qmpSpecs}; also serves
-     * {@code info ft} and {@code ft_failover} for {@code ft} (null: fault tolerance is off).
+     * {@code info ft} and {@code ft_failover} for {@code ft} (null: fault tolerance is off), and
+     * migrate-incoming for {@code incoming} (null: this run does not defer its incoming migration).
      */
     static MonitorEndpoint open(String where, List<String> qmpSpecs, String serial, Machine machine,
-            SnapshotStore snapshots, PluginRegistry plugins, FtNode ft) throws IOException {
+            SnapshotStore snapshots, PluginRegistry plugins, FtNode ft, DeferredIncoming incoming) throws IOException {
         if (where.equals("none") && qmpSpecs.isEmpty()) {
             return new MonitorEndpoint(null, null, List.of());
         }
         Monitor monitor = new Monitor(machine, snapshots, ProgressBar::onTerminal);
         new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
         new FtCommands(ft).registerOn(monitor);
+        (incoming != null ? incoming : new DeferredIncoming(null)).registerOn(monitor);
         var qmp = new ArrayList<QmpServer>();
         try {
             for (String spec : qmpSpecs) {
@@ -96,7 +98,16 @@ final class MonitorEndpoint implements AutoCloseable {
             System.err.println("tern: monitor listening on " + hp[0] + ":" + server.port());
             return server;
         }
-        throw new IllegalArgumentException("--monitor '" + where + "': expected none, stdio or tcp:HOST:PORT");
+        if (where.startsWith("unix:")) {
+            String[] parts = where.substring(5).split(",");
+            if (parts[0].isEmpty() || parts.length != 2 || !parts[1].equals("server")) {
+                throw new IllegalArgumentException("--monitor " + where + ": expected unix:PATH,server");
+            }
+            MonitorServer server = MonitorServer.startUnix(monitor, java.nio.file.Path.of(parts[0]));
+            System.err.println("tern: monitor listening on unix:" + parts[0]);
+            return server;
+        }
+        throw new IllegalArgumentException("--monitor '" + where + "': expected none, stdio, tcp:HOST:PORT or unix:PATH,server");
     }
 
     /** Reports how the run ended (QMP's SHUTDOWN event), then closes. */
