@@ -1,9 +1,12 @@
 package dev.tern.kernel.monitor.qmp;
 
+import dev.tern.kernel.monitor.MachineQmpCommands;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorEvents;
 import dev.tern.kernel.monitor.QmpCommand;
 import dev.tern.kernel.monitor.QmpError;
+import dev.tern.kernel.monitor.QmpParam;
+import dev.tern.kernel.monitor.Reply;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -30,7 +33,11 @@ final class QmpSession {
     /** Replies and events waiting for the client. */
     static final int QUEUE = 1024;
 
+    /** Tells the writer the session ended: compared by identity, so no message can equal it. */
     private static final String END = new String("end of session");
+    /** qmp_capabilities' arguments; the session itself carries out the negotiation. */
+    private static final QmpCommand NEGOTIATION = new QmpCommand("qmp_capabilities",
+            List.of(QmpParam.optional("enable", QmpParam.Type.ARRAY)), args -> Reply.NONE);
 
     private final Monitor monitor;
     private final InputStream in;
@@ -75,7 +82,7 @@ final class QmpSession {
 
     private static Map<String, Object> greeting() {
         var m = new LinkedHashMap<String, Object>();
-        m.put("version", dev.tern.kernel.monitor.MachineQmpCommands.version());
+        m.put("version", MachineQmpCommands.version());
         m.put("capabilities", List.of());
         return m;
     }
@@ -125,10 +132,7 @@ final class QmpSession {
             throw new QmpError(QmpError.ErrorClass.CommandNotFound,
                     "Capabilities negotiation is already complete, command ignored");
         }
-        var command = new QmpCommand("qmp_capabilities",
-                List.of(dev.tern.kernel.monitor.QmpParam.optional("enable", dev.tern.kernel.monitor.QmpParam.Type.ARRAY)),
-                args -> dev.tern.kernel.monitor.Reply.NONE);
-        var args = command.bind(request.arguments());
+        var args = NEGOTIATION.bind(request.arguments());
         for (Object cap : args.array("enable")) {
             if (!(cap instanceof String s)) {
                 throw QmpError.generic("Invalid parameter type for 'enable[0]', expected: string");
