@@ -397,6 +397,11 @@ public final class Machine implements AutoCloseable {
         return List.copyOf(vcpus);
     }
 
+    /** The host thread that runs vCPU {@code index} (for management queries such as QMP's query-cpus-fast). */
+    public Thread vcpuThread(int index) {
+        return emts.emt(index).thread();
+    }
+
     /** The device of that instance name. */
     public Device device(String instance) {
         return devices.stream().filter(d -> d.spec().instance().equals(instance)).findFirst()
@@ -670,7 +675,7 @@ public final class Machine implements AutoCloseable {
 
     private void applyHostRequest(ReplayEvent.HostRequest r) {
         switch (r.kind()) {
-            case RESET -> guestReset("the host requested a reset");
+            case RESET -> reset("the host requested a reset", true);
             case POWER_OFF -> finish(new MachineExit(MachineExit.Reason.POWER_OFF, r.status(), "host powered off with status " + r.status()));
         }
     }
@@ -696,11 +701,26 @@ public final class Machine implements AutoCloseable {
     }
 
     private void guestReset(String why) {
+        reset(why, false);
+    }
+
+    private void reset(String why, boolean byHost) {
         if (spec.onReset() == ResetPolicy.EXIT) {
             finish(new MachineExit(MachineExit.Reason.RESET, 0, why));
         } else {
             resetAll();
+            for (Consumer<Boolean> l : resetListeners) {
+                l.accept(byHost);
+            }
         }
+    }
+
+    /**
+     * Hears each reset the machine carries out under {@link ResetPolicy#RESET} (QMP's RESET event),
+     * on EMT 0 right after it; the argument says whether the host asked for it. Must not block.
+     */
+    public void onReset(Consumer<Boolean> listener) {
+        resetListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     private void finish(MachineExit how) {
@@ -718,6 +738,8 @@ public final class Machine implements AutoCloseable {
             }
         }
     }
+
+    private final java.util.List<Consumer<Boolean>> resetListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A device and the spec it was made from. */
     private record MachineDevice(DeviceSpec spec, Device device) { }

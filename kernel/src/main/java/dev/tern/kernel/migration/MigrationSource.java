@@ -73,6 +73,8 @@ public final class MigrationSource {
     private volatile RamSender ram;
     private volatile WireOutput wire;
     private volatile PreCopyRounds rounds;
+    /** Dirty-log syncs announced to listeners as passes; only the migration thread touches it. */
+    private long announcedPasses;
     private volatile SwitchOver switchOver;
     private volatile Progress progress = Progress.NONE;
     private long guestHandedOverNanos;
@@ -413,9 +415,24 @@ public final class MigrationSource {
 
     private void drawProgress() {
         PreCopyRounds p = rounds;
+        announcePass(p.dirtySyncCount());
         long sent = sentBytes();
         progress.update(sent, sent + ram.pendingBytes(), String.format(java.util.Locale.ROOT, "dirty %.1f MB/s  iter %d",
                 p.dirtyPagesRate() * (double) PAGE / 1e6, p.rounds() + 1));
+    }
+
+    /** Tells listeners about each dirty-log sync not announced yet (progress is drawn at least once a round). */
+    private void announcePass(long syncs) {
+        while (announcedPasses < syncs) {
+            long pass = ++announcedPasses;
+            for (MigrationListener l : listeners) {
+                try {
+                    l.pass(pass);
+                } catch (RuntimeException ignored) {
+                    // a broken listener must not break the migration
+                }
+            }
+        }
     }
 
     private void checkTimeout() throws MigrationException {

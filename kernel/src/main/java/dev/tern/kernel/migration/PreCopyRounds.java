@@ -137,6 +137,7 @@ final class PreCopyRounds {
 
     private PageSet sync() {
         dirtySyncCount++;
+        progress.run(); // progress also tells listeners of each new pass (MIGRATION_PASS)
         PageSet pages = PageSet.of(machine.syncDirtyLog());
         drainThrottle(pages);
         return pages;
@@ -152,6 +153,7 @@ final class PreCopyRounds {
     /** Counts a sync made outside the rounds (the switch-over's). */
     void countSync() {
         dirtySyncCount++;
+        progress.run();
     }
 
     private void sendRound() throws IOException, MigrationException {

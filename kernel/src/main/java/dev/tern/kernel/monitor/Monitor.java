@@ -40,7 +40,9 @@ public final class Monitor {
     private final SnapshotStore snapshots;
     private final Function<String, Progress> bars;
     private final Map<String, MonitorCommand> commands = new TreeMap<>();
-    private volatile boolean quit;
+    private final Map<String, QmpCommand> qmpCommands = new TreeMap<>();
+    private final MonitorEvents events = new MonitorEvents();
+    private final RunControl run;
 
     /** A monitor whose long saves report no progress. */
     public Monitor(Machine machine, SnapshotStore snapshots) {
@@ -54,7 +56,9 @@ public final class Monitor {
         this.machine = machine;
         this.snapshots = snapshots;
         this.bars = bars;
+        this.run = new RunControl(machine, events);
         registerBuiltins();
+        MachineQmpCommands.registerOn(this, machine);
     }
 
     /** Adds (or replaces) a command; info topics are named {@code "info TOPIC"}. */
@@ -62,9 +66,34 @@ public final class Monitor {
         commands.put(command.name(), command);
     }
 
+    /** Adds (or replaces) the QMP form of an operation. */
+    public void registerQmp(QmpCommand command) {
+        qmpCommands.put(command.name(), command);
+    }
+
+    /** The QMP command {@code name}, or null. */
+    public QmpCommand qmpCommand(String name) {
+        return qmpCommands.get(name);
+    }
+
+    /** The names of all QMP commands, sorted. */
+    public java.util.Set<String> qmpCommandNames() {
+        return java.util.Collections.unmodifiableSet(qmpCommands.keySet());
+    }
+
+    /** The events QMP clients hear. */
+    public MonitorEvents events() {
+        return events;
+    }
+
+    /** The run-control operations. */
+    public RunControl runControl() {
+        return run;
+    }
+
     /** Whether {@code quit} was executed. */
     public boolean quitRequested() {
-        return quit;
+        return run.quitRequested();
     }
 
     /** Executes one command line and returns what to print (ends with a newline unless empty). */
@@ -91,7 +120,7 @@ public final class Monitor {
             return "Error: usage: " + (cmd.name() + " " + cmd.params()).strip() + "\n";
         }
         try {
-            String out = cmd.action().run(words);
+            String out = cmd.action().run(words).human();
             return out.isEmpty() || out.endsWith("\n") ? out : out + "\n";
         } catch (Exception e) {
             return "Error: " + (e.getMessage() != null ? e.getMessage() : e.toString()) + "\n";
@@ -103,9 +132,9 @@ public final class Monitor {
         out.print(PROMPT);
         out.flush();
         String line;
-        while (!quit && (line = readBoundedLine(in)) != null) {
+        while (!quitRequested() && (line = readBoundedLine(in)) != null) {
             out.print(execute(line));
-            if (!quit) {
+            if (!quitRequested()) {
                 out.print(PROMPT);
             }
             out.flush();
@@ -131,80 +160,64 @@ public final class Monitor {
     }
 
     private void registerBuiltins() {
-        register(MonitorCommand.of("help", "list the commands", () -> help()));
-        register(MonitorCommand.of("info status", "the machine's run state", () -> "VM status: " + status()));
+        register(MonitorCommand.of("help", "list the commands", () -> Reply.text(help())));
+        register(MonitorCommand.of("info status", "the machine's run state", run::status));
         register(MonitorCommand.of("info registers", "one line per vCPU", () -> {
             var sb = new StringBuilder();
             List<Vcpu> vcpus = machine.vcpus();
             for (int i = 0; i < vcpus.size(); i++) {
                 sb.append("CPU#").append(i).append(": ").append(vcpus.get(i).describe()).append('\n');
             }
-            return sb.toString();
+            return Reply.text(sb.toString());
         }));
-        register(MonitorCommand.of("info stats", "counters, profiles and gauges", () -> machine.stats().render()));
-        register(MonitorCommand.of("info ioports", "claimed I/O port ranges", () -> String.join("\n", machine.ports().describe())));
-        register(MonitorCommand.of("info mtree", "guest memory regions and MMIO mappings", this::memoryTree));
-        register(MonitorCommand.of("info snapshots", "snapshots in the snapshot directory", this::listSnapshots));
-        register(MonitorCommand.of("stop", "pause the guest", () -> {
-            if (machine.lifecycle().state() == VmState.RUNNING) {
-                machine.pause();
-            }
-            return "";
-        }));
-        register(MonitorCommand.of("cont", "resume the guest", () -> {
-            if (machine.lifecycle().state() == VmState.PAUSED) {
-                machine.resume();
-            }
-            return "";
-        }));
+        register(MonitorCommand.of("info stats", "counters, profiles and gauges", () -> Reply.text(machine.stats().render())));
+        register(MonitorCommand.of("info ioports", "claimed I/O port ranges",
+                () -> Reply.text(String.join("\n", machine.ports().describe()))));
+        register(MonitorCommand.of("info mtree", "guest memory regions and MMIO mappings", () -> Reply.text(memoryTree())));
+        register(MonitorCommand.of("info snapshots", "snapshots in the snapshot directory", () -> Reply.text(listSnapshots())));
+        register(MonitorCommand.of("stop", "pause the guest", run::stop));
+        register(MonitorCommand.of("cont", "resume the guest", run::cont));
         register(MonitorCommand.of("info replay", "record/replay mode, instruction count, next logged input", this::replayInfo));
         register(new MonitorCommand("replay_break", "N", "in a replay: pause when vCPU 0 reaches instruction N", 1, 1,
                 args -> replayBreak(args.getFirst())));
-        register(MonitorCommand.of("system_reset", "reset the machine (a recorded input)", () -> {
-            machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0));
-            return "";
-        }));
-        register(MonitorCommand.of("system_powerdown", "power the machine off (a recorded input)", () -> {
-            machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.POWER_OFF, 0));
-            return "";
-        }));
-        register(MonitorCommand.of("quit", "stop the machine and end the VMM", () -> {
-            quit = true;
-            machine.stop("quit from the monitor");
-            return "";
-        }));
-        register(new MonitorCommand("savevm", "NAME", "save the whole machine as snapshot NAME", 1, 1, args -> {
-            String name = args.getFirst();
-            snapshots.file(name);
-            MachineSnapshot.saveLive(machine, () -> snapshots.save(name, machine, bars.apply("savevm " + name)));
-            return "";
-        }));
-        register(new MonitorCommand("loadvm", "NAME", "restore snapshot NAME (verified before anything changes)", 1, 1, args -> {
-            MachineSnapshot.loadLive(machine, snapshots.source(args.getFirst()));
-            return "";
-        }));
-        register(new MonitorCommand("delvm", "NAME", "delete snapshot NAME", 1, 1, args -> {
-            snapshots.delete(args.getFirst());
-            return "";
-        }));
+        register(MonitorCommand.of("system_reset", "reset the machine (a recorded input)", run::reset));
+        register(MonitorCommand.of("system_powerdown", "power the machine off (a recorded input)", run::powerdown));
+        register(MonitorCommand.of("quit", "stop the machine and end the VMM", run::quit));
+        register(new MonitorCommand("savevm", "NAME", "save the whole machine as snapshot NAME", 1, 1,
+                args -> saveSnapshot(args.getFirst())));
+        register(new MonitorCommand("loadvm", "NAME", "restore snapshot NAME (verified before anything changes)", 1, 1,
+                args -> loadSnapshot(args.getFirst())));
+        register(new MonitorCommand("delvm", "NAME", "delete snapshot NAME", 1, 1, args -> deleteSnapshot(args.getFirst())));
     }
 
-    private String replayInfo() {
-        var sb = new StringBuilder();
-        sb.append("Replay mode: ").append(machine.replayMode().name().toLowerCase(Locale.ROOT)).append('\n');
-        sb.append("Instruction count: ").append(machine.vcpus().getFirst().instructionCount()).append('\n');
-        if (machine.replayMode() == ReplayFilter.Mode.REPLAY && machine.lifecycle().state() == VmState.PAUSED) {
-            machine.nextReplayInput().ifPresentOrElse(
-                    d -> sb.append("Next input: ").append(d.event().getClass().getSimpleName()).append(" for '").append(d.target())
-                            .append("' at instruction ").append(d.instructions()).append(" (halt round ").append(d.haltRound())
-                            .append(")\n"),
-                    () -> sb.append("Next input: none (the log has no more)\n"));
-        }
-        return sb.toString();
+    /** Saves the machine as snapshot {@code name} (the guest keeps running around the save). */
+    public Reply saveSnapshot(String name) throws IOException {
+        snapshots.file(name);
+        MachineSnapshot.saveLive(machine, () -> snapshots.save(name, machine, bars.apply("savevm " + name)));
+        return Reply.NONE;
+    }
+
+    /** Restores snapshot {@code name}, verified before anything changes. */
+    public Reply loadSnapshot(String name) throws IOException {
+        MachineSnapshot.loadLive(machine, snapshots.source(name));
+        return Reply.NONE;
+    }
+
+    /** Deletes snapshot {@code name}. */
+    public Reply deleteSnapshot(String name) throws IOException {
+        snapshots.delete(name);
+        return Reply.NONE;
+    }
+
+    /** The record/replay state (also QMP's {@code x-tern-query-replay}). */
+    public ReplayInfo replayInfo() {
+        boolean knowsNext = machine.replayMode() == ReplayFilter.Mode.REPLAY && machine.lifecycle().state() == VmState.PAUSED;
+        return new ReplayInfo(machine.replayMode(), machine.vcpus().getFirst().instructionCount(), knowsNext,
+                knowsNext ? machine.nextReplayInput() : java.util.Optional.empty());
     }
 
     /** Pauses a replay exactly at instruction {@code text}: stops the vCPUs to set the point, so it is never overshot. */
-    private String replayBreak(String text) {
+    private Reply replayBreak(String text) {
         if (machine.replayMode() != ReplayFilter.Mode.REPLAY) {
             throw new IllegalStateException("replay_break needs a replay (tern run --replay FILE)");
         }
@@ -225,16 +238,7 @@ public final class Monitor {
                 machine.resume();
             }
         }
-        return "";
-    }
-
-    private String status() {
-        VmState s = machine.lifecycle().state();
-        return switch (s) {
-            case RUNNING -> "running";
-            case PAUSED -> "paused";
-            default -> s.name().toLowerCase(Locale.ROOT);
-        };
+        return Reply.NONE;
     }
 
     private String help() {

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param help one line
  * @param minArgs fewest arguments accepted
  * @param maxArgs most arguments accepted
- * @param action what it does; returns the text to print (may be empty)
+ * @param action what it does; returns its structured result, which the monitor prints
  */
 public record MonitorCommand(String name, String params, String help, int minArgs, int maxArgs, Action action) {
 
@@ -19,7 +19,7 @@ public record MonitorCommand(String name, String params, String help, int minArg
     @FunctionalInterface
     public interface Action {
         /** Runs with the already count-checked arguments. */
-        String run(List<String> args) throws Exception;
+        Reply run(List<String> args) throws Exception;
     }
 
     public MonitorCommand {
@@ -36,7 +36,7 @@ public record MonitorCommand(String name, String params, String help, int minArg
     @FunctionalInterface
     public interface NoArgAction {
         /** Runs the command. */
-        String run() throws Exception;
+        Reply run() throws Exception;
     }
 
     /** A command taking no arguments. */

@@ -9,12 +9,13 @@ import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorCommand;
+import dev.tern.kernel.monitor.MonitorEvents;
+import dev.tern.kernel.monitor.Reply;
 import dev.tern.kernel.plugin.PluginRegistry;
 
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -34,6 +35,7 @@ final class MigrationCommands {
     /** The last {@code calc_dirty_rate}: its text for {@code info dirty_rate}, and whether it still runs. */
     private volatile String dirtyRate = "Status: unstarted\n";
     private volatile boolean measuring;
+    private volatile MonitorEvents monitorEvents;
 
     MigrationCommands(Machine machine, PluginRegistry plugins, PrintStream events) {
         this.machine = machine;
@@ -41,60 +43,80 @@ final class MigrationCommands {
         this.events = events;
     }
 
-    /** Adds the commands to {@code monitor}. */
+    /** Adds the commands, in their human and QMP forms, to {@code monitor}. */
     void registerOn(Monitor monitor) {
+        this.monitorEvents = monitor.events();
         monitor.register(new MonitorCommand("migrate", "[-d] URI",
                 "live-migrate to URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH); -d returns at once;"
-                + " without -d a progress bar is drawn on a terminal", 1, 2, this::migrate));
-        monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", () -> {
-            MigrationSource s = current;
-            if (s != null && !s.cancel() && !s.stats().status().isFinal()) {
-                throw new IllegalStateException("the migration is past its commit point and cannot be cancelled");
-            }
-            return "";
-        }));
+                + " without -d a progress bar is drawn on a terminal", 1, 2, this::migrateCommand));
+        monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", this::cancel));
         monitor.register(new MonitorCommand("migrate_set_capability", "NAME on|off",
                 "switch a capability: " + String.join(", ", MigrationConfig.CAPABILITIES), 2, 2, args -> {
                     config = config.withCapability(args.get(0), onOff(args.get(1)));
-                    return "";
+                    return Reply.NONE;
                 }));
         monitor.register(new MonitorCommand("migrate_set_parameter", "NAME VALUE",
                 "set a parameter: " + String.join(", ", MigrationConfig.PARAMETERS), 2, 2, args -> {
                     setParameter(args.get(0), args.get(1));
-                    return "";
+                    return Reply.NONE;
                 }));
         monitor.register(new MonitorCommand("migrate_set_cachesize", "SIZE", "set the XBZRLE cache size (e.g. 64M)",
                 1, 1, args -> {
                     setParameter("xbzrle-cache-size", args.getFirst());
-                    return "";
+                    return Reply.NONE;
                 }));
         monitor.register(MonitorCommand.of("info migrate", "status and statistics of the last migration", this::info));
         monitor.register(new MonitorCommand("calc_dirty_rate", "MS",
                 "measure the guest's dirty page rate over MS milliseconds (" + DirtyRateProbe.MIN_MS + ".."
                 + DirtyRateProbe.MAX_MS + ") in the background; see info dirty_rate", 1, 1, this::calcDirtyRate));
         monitor.register(MonitorCommand.of("info dirty_rate", "the result of the last calc_dirty_rate",
-                () -> dirtyRate));
+                () -> Reply.text(dirtyRate)));
         monitor.register(MonitorCommand.of("info migrate_capabilities", "migration capabilities",
-                () -> render(config.capabilities(), v -> v ? "on" : "off")));
+                () -> new MigrationSettings(config, false)));
         monitor.register(MonitorCommand.of("info migrate_parameters", "migration parameters",
-                () -> render(config.parameters(), v -> v)));
+                () -> new MigrationSettings(config, true)));
+        new MigrationQmpCommands(this).registerOn(monitor);
     }
 
-    private String migrate(List<String> args) throws Exception {
+    /** HMP {@code migrate [-d] URI}. */
+    private Reply migrateCommand(List<String> args) throws Exception {
         boolean detach = args.size() == 2;
         if (detach && !args.getFirst().equals("-d")) {
             throw new IllegalArgumentException("usage: migrate [-d] URI; '" + args.getFirst() + "' is not -d");
         }
+        return migrate(args.getLast(), detach);
+    }
+
+    /** Cancels the running migration (nothing when none runs). */
+    Reply cancel() {
+        MigrationSource s = current;
+        if (s != null && !s.cancel() && !s.stats().status().isFinal()) {
+            throw new IllegalStateException("the migration is past its commit point and cannot be cancelled");
+        }
+        return Reply.NONE;
+    }
+
+    /** The settings now. */
+    MigrationConfig config() {
+        return config;
+    }
+
+    /** Replaces the settings (checked by the caller, all at once). */
+    void config(MigrationConfig next) {
+        config = next;
+    }
+
+    /** Starts a migration to {@code target}; unless {@code detach}, waits for it to complete. */
+    Reply migrate(String target, boolean detach) throws Exception {
         MigrationSource running = current;
         if (running != null && !running.stats().status().isFinal()) {
             throw new IllegalStateException("a migration is already " + running.stats().status().label());
         }
-        MigrationUri uri = MigrationUri.parse(args.getLast());
+        MigrationUri uri = MigrationUri.parse(target);
         MigrationConfig settings = config;
         var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins, () -> uri.connect(plugins));
         if (settings.events()) {
-            source.addListener((status, stats) -> events.println("tern: MIGRATION status=" + status.label()
-                    + (stats.error().isEmpty() ? "" : " error=" + stats.error())));
+            source.addListener(new MigrationEvents(events, monitorEvents));
         }
         current = source;
         if (!detach) {
@@ -102,7 +124,7 @@ final class MigrationCommands {
         }
         var done = source.start();
         if (detach) {
-            return "";
+            return Reply.NONE;
         }
         MigrationStats end;
         try {
@@ -113,10 +135,10 @@ final class MigrationCommands {
         if (end.status() != MigrationStatus.COMPLETED) {
             throw new IllegalStateException("migration " + end.status().label() + ": " + end.error());
         }
-        return "";
+        return Reply.NONE;
     }
 
-    private String calcDirtyRate(List<String> args) {
+    private Reply calcDirtyRate(List<String> args) {
         long ms;
         try {
             ms = Long.parseLong(args.getFirst().strip());
@@ -145,10 +167,11 @@ final class MigrationCommands {
                 measuring = false;
             }
         });
-        return "";
+        return Reply.NONE;
     }
 
-    private void setParameter(String name, String value) {
+    /** Sets parameter {@code name} from its text; max-bandwidth also throttles a running migration. */
+    void setParameter(String name, String value) {
         MigrationConfig next = config.with(name, value);
         config = next;
         MigrationSource s = current;
@@ -157,16 +180,10 @@ final class MigrationCommands {
         }
     }
 
-    private String info() {
+    /** The settings and the last migration's statistics. */
+    MigrationInfo info() {
         MigrationSource s = current;
-        var sb = new StringBuilder("capabilities: ");
-        config.capabilities().forEach((k, v) -> sb.append(k).append(": ").append(v ? "on" : "off").append(' '));
-        sb.setLength(sb.length() - 1);
-        sb.append('\n');
-        if (s != null) {
-            sb.append(s.stats().render());
-        }
-        return sb.toString();
+        return new MigrationInfo(config, s == null ? null : s.stats());
     }
 
     private static boolean onOff(String text) {
@@ -175,11 +192,5 @@ final class MigrationCommands {
             case "off" -> false;
             default -> throw new IllegalArgumentException("'" + text + "' is neither on nor off");
         };
-    }
-
-    private static <V> String render(Map<String, V> values, java.util.function.Function<V, String> text) {
-        var sb = new StringBuilder();
-        values.forEach((k, v) -> sb.append(k).append(": ").append(text.apply(v)).append('\n'));
-        return sb.toString();
     }
 }

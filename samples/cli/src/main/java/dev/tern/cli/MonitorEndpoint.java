@@ -2,9 +2,11 @@ package dev.tern.cli;
 
 import dev.tern.kernel.ft.FtNode;
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorServer;
 import dev.tern.kernel.monitor.SnapshotStore;
+import dev.tern.kernel.monitor.qmp.QmpServer;
 import dev.tern.kernel.plugin.PluginRegistry;
 
 import java.io.BufferedReader;
@@ -12,30 +14,61 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Where {@code --monitor} serves the human monitor, for the life of a run. */
+/** Where {@code --monitor} serves the human monitor and {@code --qmp} the QMP endpoints, for the life of a run. */
 final class MonitorEndpoint implements AutoCloseable {
 
+    private final Monitor monitor;
     private final MonitorServer server;
+    private final List<QmpServer> qmp;
 
-    private MonitorEndpoint(MonitorServer server) {
+    private MonitorEndpoint(Monitor monitor, MonitorServer server, List<QmpServer> qmp) {
+        this.monitor = monitor;
         this.server = server;
+        this.qmp = qmp;
     }
 
     static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
             PluginRegistry plugins) throws IOException {
-        return open(where, serial, machine, snapshots, plugins, null);
+        return open(where, List.of(), serial, machine, snapshots, plugins, null, null);
     }
 
-    /** Also serves {@code info ft} and {@code ft_failover} for {@code ft} (null: fault tolerance is off). */
-    static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
-            PluginRegistry plugins, FtNode ft) throws IOException {
-        if (where.equals("none")) {
-            return new MonitorEndpoint(null);
+    /**
+     * Serves the human monitor at {@code where} and QMP at each of {@code qmpSpecs}; also serves
+     * {@code info ft} and {@code ft_failover} for {@code ft} (null: fault tolerance is off), and
+     * migrate-incoming for {@code incoming} (null: this run does not defer its incoming migration).
+     */
+    static MonitorEndpoint open(String where, List<String> qmpSpecs, String serial, Machine machine,
+            SnapshotStore snapshots, PluginRegistry plugins, FtNode ft, DeferredIncoming incoming) throws IOException {
+        if (where.equals("none") && qmpSpecs.isEmpty()) {
+            return new MonitorEndpoint(null, null, List.of());
         }
         Monitor monitor = new Monitor(machine, snapshots, ProgressBar::onTerminal);
         new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
         new FtCommands(ft).registerOn(monitor);
+        (incoming != null ? incoming : new DeferredIncoming(null)).registerOn(monitor);
+        var qmp = new ArrayList<QmpServer>();
+        try {
+            for (String spec : qmpSpecs) {
+                QmpServer s = QmpServer.open(spec, monitor);
+                qmp.add(s);
+                System.err.println("tern: qmp listening on " + s.where());
+            }
+            return new MonitorEndpoint(monitor, human(where, serial, monitor), qmp);
+        } catch (IOException | RuntimeException e) {
+            for (QmpServer s : qmp) {
+                s.close();
+            }
+            throw e;
+        }
+    }
+
+    private static MonitorServer human(String where, String serial, Monitor monitor) throws IOException {
+        if (where.equals("none")) {
+            return null;
+        }
         if (where.equals("stdio")) {
             if (serial.equals("stdio")) {
                 throw new IllegalArgumentException("--monitor stdio needs the serial port elsewhere (e.g. --serial file:serial.log)");
@@ -48,7 +81,7 @@ final class MonitorEndpoint implements AutoCloseable {
                     System.err.println("tern: monitor: " + e.getMessage());
                 }
             });
-            return new MonitorEndpoint(null);
+            return null;
         }
         if (where.startsWith("tcp:")) {
             String[] hp = where.substring(4).split(":");
@@ -63,13 +96,33 @@ final class MonitorEndpoint implements AutoCloseable {
             }
             MonitorServer server = MonitorServer.start(monitor, hp[0], port);
             System.err.println("tern: monitor listening on " + hp[0] + ":" + server.port());
-            return new MonitorEndpoint(server);
+            return server;
         }
-        throw new IllegalArgumentException("--monitor '" + where + "': expected none, stdio or tcp:HOST:PORT");
+        if (where.startsWith("unix:")) {
+            String[] parts = where.substring(5).split(",");
+            if (parts[0].isEmpty() || parts.length != 2 || !parts[1].equals("server")) {
+                throw new IllegalArgumentException("--monitor " + where + ": expected unix:PATH,server");
+            }
+            MonitorServer server = MonitorServer.startUnix(monitor, java.nio.file.Path.of(parts[0]));
+            System.err.println("tern: monitor listening on unix:" + parts[0]);
+            return server;
+        }
+        throw new IllegalArgumentException("--monitor '" + where + "': expected none, stdio, tcp:HOST:PORT or unix:PATH,server");
+    }
+
+    /** Reports how the run ended (QMP's SHUTDOWN event), then closes. */
+    void close(MachineExit exit) throws IOException {
+        if (monitor != null && exit != null) {
+            monitor.runControl().ended(exit);
+        }
+        close();
     }
 
     @Override
     public void close() throws IOException {
+        for (QmpServer s : qmp) {
+            s.close();
+        }
         if (server != null) {
             server.close();
         }

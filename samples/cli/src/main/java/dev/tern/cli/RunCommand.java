@@ -84,7 +84,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Add a device, e.g. --device debugcon,path=debug.log (repeatable; 'name=' sets its instance name).")
     List<String> devices = new ArrayList<>();
 
-    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH); give the source's --kernel/--bios so the ROMs match.")
+    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH), or 'defer' for QMP's migrate-incoming to name it; give the source's --kernel/--bios so the ROMs match.")
     String incoming;
 
     @Option(names = "--ft", paramLabel = "ROLE,KEY=VALUE...",
@@ -108,8 +108,16 @@ final class RunCommand implements Callable<Integer> {
     Path savevmOnStop;
 
     @Option(names = "--monitor", paramLabel = "WHERE", defaultValue = "none",
-            description = "Human monitor: none, stdio or tcp:HOST:PORT (savevm, loadvm, info status, stop, cont, quit...). Default: ${DEFAULT-VALUE}.")
+            description = "Human monitor: none, stdio, tcp:HOST:PORT or unix:PATH,server (savevm, loadvm, info status, stop, cont, quit...). Default: ${DEFAULT-VALUE}.")
     String monitor;
+
+    @Option(names = "--qmp", paramLabel = "WHERE",
+            description = "QMP (QEMU's JSON management protocol, docs/protocols/qmp.md): unix:PATH,server or tcp:HOST:PORT,server (repeatable).")
+    List<String> qmp = new ArrayList<>();
+
+    @Option(names = "--jmx",
+            description = "Publish the machine's stats (counters, gauges, profiles) as JMX MBeans dev.tern:type=Stats,name=PATH in the platform MBean server (jconsole, or any JMX client with -Dcom.sun.management.jmxremote.port=N).")
+    boolean jmx;
 
     @Option(names = "--snapshot-dir", paramLabel = "DIR", defaultValue = "snapshots",
             description = "Where the monitor's savevm/loadvm/delvm keep NAME.tern files. Default: ${DEFAULT-VALUE}.")
@@ -166,6 +174,9 @@ final class RunCommand implements Callable<Integer> {
         if (incoming != null && loadvm != null) {
             throw new IllegalArgumentException("--incoming excludes --loadvm: the whole state comes from the source");
         }
+        if (DeferredIncoming.DEFER.equals(incoming) && monitor.equals("none") && qmp.isEmpty()) {
+            throw new IllegalArgumentException("--incoming defer needs --qmp or --monitor: migrate-incoming URI names the source");
+        }
         FtConfig ftConfig = ft == null ? null : FtConfig.parse(ft);
         if (ftConfig != null && (incoming != null || record != null || replay != null)) {
             throw new IllegalArgumentException("--ft excludes --incoming, --record and --replay");
@@ -181,6 +192,9 @@ final class RunCommand implements Callable<Integer> {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), pluginPath);
         try (var terminal = ConsoleMode.rawIfInteractive(serial.equals("stdio"));
              Machine machine = Machine.create(plugins, spec, journal(spec))) {
+            if (jmx) {
+                machine.stats().exportJmx(java.lang.management.ManagementFactory.getPlatformMBeanServer());
+            }
             if (direct != null && incoming == null && !standby) {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 direct.load(machine.memory());
@@ -189,21 +203,32 @@ final class RunCommand implements Callable<Integer> {
             if (loadvm != null) {
                 MachineSnapshot.load(machine, snapshotFiles.source(loadvm));
             }
-            if (incoming != null) {
-                IncomingMigration.receive(machine, plugins, incoming, printDigest, System.err);
-            }
             FtNode ftNode = null;
             FtStandby standbyNode = null;
             MonitorEndpoint mon = null;
             FtPrimary primary = null;
-            MachineExit exit;
+            MachineExit exit = null;
             try {
+                if (incoming != null) {
+                    String from = incoming;
+                    if (incoming.equals(DeferredIncoming.DEFER)) {
+                        // the management client names the source's address (QMP migrate-incoming)
+                        var deferred = new DeferredIncoming(machine);
+                        mon = MonitorEndpoint.open(monitor, qmp, serial, machine,
+                                new SnapshotStore(snapshotDir, snapshotFiles), plugins, null, deferred);
+                        from = deferred.await();
+                        if (from == null) {
+                            return 0; // quit before any migration came
+                        }
+                    }
+                    IncomingMigration.receive(machine, plugins, from, printDigest, System.err);
+                }
                 if (standby) {
                     // the monitor serves the standby too (info ft); quit ends the wait for a primary
                     standbyNode = new FtStandby(machine, ftConfig, plugins, System.err);
                     ftNode = standbyNode;
-                    mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
-                            plugins, ftNode);
+                    mon = MonitorEndpoint.open(monitor, qmp, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                            plugins, ftNode, null);
                     FtStandby quitting = standbyNode;
                     Thread.ofPlatform().daemon().name("tern-ft-quit").start(() -> {
                         try {
@@ -231,15 +256,15 @@ final class RunCommand implements Callable<Integer> {
                     primary.start();
                     ftNode = primary;
                 }
-                if (!monitor.equals("none")) {
+                if (!monitor.equals("none") || !qmp.isEmpty()) {
                     // A monitor can start a migration at any moment: compile its sending path now, on a
                     // low-priority thread, so it does not run cold inside the migration.
                     Thread.ofPlatform().name("tern-migration-warm-up").daemon().priority(Thread.MIN_PRIORITY)
                             .start(() -> dev.tern.kernel.migration.MigrationSource.warmUp(machine, plugins));
                 }
                 if (mon == null) {
-                    mon = MonitorEndpoint.open(monitor, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
-                            plugins, ftNode);
+                    mon = MonitorEndpoint.open(monitor, qmp, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
+                            plugins, ftNode, null);
                 }
                 try {
                     exit = machine.awaitExit();
@@ -250,7 +275,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             } finally {
                 if (mon != null) {
-                    mon.close();
+                    mon.close(exit);
                 }
             }
             if (printDigest) {

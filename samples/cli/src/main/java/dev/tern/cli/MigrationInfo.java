@@ -1,0 +1,88 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.monitor.Reply;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code info migrate} / {@code query-migrate}: the capabilities and, once a migration ran, its
+ * statistics, as QAPI's MigrationInfo shapes them (an empty object before the first migration).
+ *
+ * @param config the current settings
+ * @param stats the last migration's statistics, or null
+ */
+record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Reply {
+
+    @Override
+    public String human() {
+        var sb = new StringBuilder("capabilities: ");
+        config.capabilities().forEach((k, v) -> sb.append(k).append(": ").append(v ? "on" : "off").append(' '));
+        sb.setLength(sb.length() - 1);
+        sb.append('\n');
+        if (stats != null) {
+            sb.append(stats.render());
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public Object qmp() {
+        var m = new LinkedHashMap<String, Object>();
+        if (stats == null) {
+            return m;
+        }
+        MigrationStats s = stats;
+        m.put("status", s.status().label());
+        m.put("total-time", s.totalMs());
+        m.put("setup-time", s.setupMs());
+        if (s.status() == MigrationStatus.COMPLETED) {
+            m.put("downtime", s.downtimeMs());
+        } else if (s.expectedDowntimeMs() != Long.MAX_VALUE) {
+            m.put("expected-downtime", s.expectedDowntimeMs());
+        }
+        m.put("ram", ram(s));
+        Map<String, Long> xbzrle = s.codec("xbzrle");
+        if (!xbzrle.isEmpty()) {
+            var x = new LinkedHashMap<String, Object>();
+            x.put("cache-size", config.xbzrleCacheSize());
+            x.put("pages", xbzrle.getOrDefault("pages", 0L));
+            x.put("cache-miss", xbzrle.getOrDefault("cache-miss", 0L));
+            x.put("overflow", xbzrle.getOrDefault("overflow", 0L));
+            m.put("xbzrle-cache", x);
+        }
+        if (s.cpuThrottlePercentage() > 0) {
+            m.put("cpu-throttle-percentage", (long) s.cpuThrottlePercentage());
+        }
+        if (!s.error().isEmpty()) {
+            m.put("error-desc", s.error());
+        }
+        return m;
+    }
+
+    private static Map<String, Object> ram(MigrationStats s) {
+        var r = new LinkedHashMap<String, Object>();
+        r.put("transferred", s.ramTransferred());
+        r.put("remaining", s.ramRemaining());
+        r.put("total", s.ramTotal());
+        r.put("duplicate", s.duplicatePages());
+        r.put("skipped", 0L);
+        r.put("normal", s.normalPages());
+        r.put("normal-bytes", s.normalPages() * 4096);
+        r.put("dirty-pages-rate", s.dirtyPagesRate());
+        r.put("mbps", s.mbps());
+        r.put("dirty-sync-count", s.dirtySyncCount());
+        r.put("postcopy-requests", 0L);
+        r.put("page-size", 4096L);
+        r.put("multifd-bytes", 0L);
+        r.put("pages-per-second", 0L);
+        r.put("precopy-bytes", s.ramTransferred());
+        r.put("downtime-bytes", 0L);
+        r.put("postcopy-bytes", 0L);
+        r.put("dirty-sync-missed-zero-copy", 0L);
+        return r;
+    }
+}
