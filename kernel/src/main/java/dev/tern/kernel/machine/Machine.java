@@ -76,6 +76,10 @@ public final class Machine implements AutoCloseable {
      */
     private boolean holdLiveInput;
     private long lastCheckpoint = -1;
+    /** Replay history: a snapshot is handed to {@link #snapshotter} at every multiple of this count (0: none). */
+    private long snapshotEvery;
+    private java.util.function.LongConsumer snapshotter;
+    private long lastSnapshot = -1;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
     private final Counter slices;
@@ -83,6 +87,10 @@ public final class Machine implements AutoCloseable {
     private final Consumer<ReplayEvent.HostRequest> hostRequests;
     private final Consumer<ReplayEvent.ClockWarp> warps;
     private volatile boolean paused;
+    /** Told of every stop for the debugger, on EMT 0 with the machine paused (null: no debugger). */
+    private volatile Consumer<DebugStop> debugListener;
+    /** {@link #requestDebugStop()} was called and vCPU 0 has not stopped since. */
+    private volatile boolean debugBreak;
     /** A pending {@link #pauseAt} point: the instruction count and who waits for it. */
     private volatile HoldPoint holdPoint;
 
@@ -275,6 +283,15 @@ public final class Machine implements AutoCloseable {
         return hold.reached();
     }
 
+    /** Forgets a pending {@link #pauseAt} point (its future is cancelled); call while paused. */
+    public void cancelPauseAt() {
+        HoldPoint hold = holdPoint;
+        holdPoint = null;
+        if (hold != null) {
+            hold.reached().cancel(false);
+        }
+    }
+
     /** On EMT 0 between slices: pauses here if the hold point is reached. */
     private boolean holdIfReached(Vcpu cpu) {
         HoldPoint hold = holdPoint;
@@ -282,15 +299,87 @@ public final class Machine implements AutoCloseable {
             return false;
         }
         holdPoint = null;
-        paused = true;
-        lifecycle.transition(VmState.PAUSED);
-        devices.forEach(d -> d.device().pause());
+        pauseHere();
         hold.reached().complete(cpu.instructionCount());
         return true;
     }
 
+    /** On EMT 0: the vCPUs stop after this slice (the rendezvous-free pause of a deterministic stop point). */
+    private void pauseHere() {
+        paused = true;
+        lifecycle.transition(VmState.PAUSED);
+        devices.forEach(d -> d.device().pause());
+    }
+
+    /**
+     * Registers the debugger told of every {@link DebugStop} (on EMT 0, with the machine already
+     * paused); null detaches it. One debugger at a time.
+     */
+    public void onDebugStop(Consumer<DebugStop> listener) {
+        debugListener = listener;
+    }
+
+    /**
+     * Asks vCPU 0 to stop for the debugger at its next slice boundary (GDB's Ctrl-C); the stop is
+     * reported as {@link DebugStop.Interrupted}. A request made while paused is dropped by {@link #resume()}.
+     */
+    public void requestDebugStop() {
+        debugBreak = true;
+        if (inSlice) {
+            vcpus.getFirst().requestExit();
+        }
+        emts.emt(0).kick();
+    }
+
+    /** On EMT 0: pauses for the debugger (also completing a hold point reached here) and tells it why. */
+    private void stopForDebugger(Vcpu cpu, DebugStop why) {
+        debugBreak = false;
+        if (!holdIfReached(cpu)) {
+            pauseHere();
+        }
+        Consumer<DebugStop> listener = debugListener;
+        if (listener != null) {
+            listener.accept(why);
+        }
+    }
+
+    /**
+     * In a replay: calls {@code atCount} on EMT 0 at every multiple of {@code every} instructions,
+     * at the first slice boundary there, before that point's inputs — where {@link #rewoundTo} can
+     * take the replay up again after a snapshot taken by {@code atCount} is loaded. Call before {@link #start()}.
+     */
+    public void snapshotReplayEvery(long every, java.util.function.LongConsumer atCount) {
+        if (inputs.journal().mode() != dev.tern.spi.replay.ReplayFilter.Mode.REPLAY || every <= 0 || started) {
+            throw new IllegalStateException("replay snapshots are taken in a replay not yet started, at a positive interval");
+        }
+        snapshotEvery = every;
+        snapshotter = atCount;
+    }
+
+    /**
+     * A replay went back: the paused machine was loaded from a snapshot {@link #snapshotReplayEvery}
+     * took at {@code instructions}. Rewinds the journal and the slice bookkeeping to that point.
+     */
+    public void rewoundTo(long instructions) {
+        if (!paused) {
+            throw new IllegalStateException("the machine must be paused to go back in its replay");
+        }
+        inputs.journal().rewindTo(instructions);
+        roundAt = -1;
+        haltRound = 0;
+        holdLiveInput = false;
+        lastCheckpoint = -1;
+        lastSnapshot = instructions;
+    }
+
+    /** The run's outcome as soon as it is known (before the journal's end is checked). */
+    public java.util.concurrent.CompletionStage<MachineExit> exitStage() {
+        return exit.minimalCompletionStage();
+    }
+
     /** Lets paused vCPUs run again. */
     public void resume() {
+        debugBreak = false;
         devices.forEach(d -> d.device().resume());
         lifecycle.transition(VmState.RUNNING);
         paused = false;
@@ -452,6 +541,10 @@ public final class Machine implements AutoCloseable {
             lastCheckpoint = count;
             journal.checkpoint(count, this::fingerprint);
         }
+        if (snapshotEvery > 0 && count % snapshotEvery == 0 && count != lastSnapshot) {
+            lastSnapshot = count;
+            snapshotter.accept(count);
+        }
         boolean replaying = inputs.replaying();
         if (replaying) {
             inputs.applyRecorded(count, haltRound);
@@ -473,12 +566,21 @@ public final class Machine implements AutoCloseable {
             // (inputs logged at this count for a later halt round come first: the guest halts to take them)
             var end = journal.recordedEnd();
             if (end.isPresent() && count >= end.getAsLong() && inputs.nextRecordedInstructions() > count) {
+                if (debugListener != null) {
+                    // a debugger may still go back: the end of the recording is a stop, not the end of the run
+                    stopForDebugger(cpu, new DebugStop.ReplayEnd());
+                    return;
+                }
                 finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
                         + journal.truncation().map(t -> " (" + t + ")").orElse("")));
                 return;
             }
         }
         if (holdIfReached(cpu)) {
+            return;
+        }
+        if (debugBreak) {
+            stopForDebugger(cpu, new DebugStop.Interrupted());
             return;
         }
         long budget = SLICE;
@@ -492,6 +594,9 @@ public final class Machine implements AutoCloseable {
         }
         if (interval > 0) {
             budget = Math.min(budget, interval - count % interval);
+        }
+        if (snapshotEvery > 0) {
+            budget = Math.min(budget, snapshotEvery - count % snapshotEvery);
         }
         if (replaying) {
             // end the slice exactly where the next logged input (or the recording) stops
@@ -535,7 +640,7 @@ public final class Machine implements AutoCloseable {
         switch (e) {
             case VcpuExit.BudgetExhausted b -> { }
             case VcpuExit.ExitRequested r -> { }
-            case VcpuExit.Debug d -> { }
+            case VcpuExit.Debug d -> stopForDebugger(cpu, new DebugStop.CpuEvent(d.address()));
             case VcpuExit.Halted h -> idle(emt);
             case VcpuExit.Shutdown s -> {
                 if (spec.onReset() == ResetPolicy.RESET) {

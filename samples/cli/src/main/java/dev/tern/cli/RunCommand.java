@@ -12,6 +12,8 @@ import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.SnapshotFiles;
+import dev.tern.kernel.gdb.GdbServer;
+import dev.tern.kernel.machine.ReplayTimeline;
 import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
@@ -131,6 +133,14 @@ final class RunCommand implements Callable<Integer> {
             description = "With --record: fingerprint RAM and registers every N instructions (0 = only at the end). Default: ${DEFAULT-VALUE}.")
     long checkpointInterval;
 
+    @Option(names = "--gdb", paramLabel = "WHERE",
+            description = "Serve the GDB remote protocol on tcp:HOST:PORT or unix:PATH; the machine waits at its first instruction for gdb to continue it. In a replay, gdb can also go back (reverse-stepi, reverse-continue).")
+    String gdb;
+
+    @Option(names = "--replay-snapshot-every", paramLabel = "N", defaultValue = "10000000",
+            description = "With --replay and --gdb: keep an in-memory snapshot every N instructions to go back from (0 = no reverse execution). Default: ${DEFAULT-VALUE}.")
+    long replaySnapshotEvery;
+
     @Option(names = "--reboot", description = "Reset the machine when the guest resets (default: exit, like QEMU's -no-reboot).")
     boolean reboot;
 
@@ -170,6 +180,12 @@ final class RunCommand implements Callable<Integer> {
         if (ftConfig != null && (incoming != null || record != null || replay != null)) {
             throw new IllegalArgumentException("--ft excludes --incoming, --record and --replay");
         }
+        if (gdb != null && ftConfig != null) {
+            throw new IllegalArgumentException("--gdb excludes --ft: a debugger stopping the primary would make the standby take over");
+        }
+        if (replaySnapshotEvery < 0) {
+            throw new IllegalArgumentException("--replay-snapshot-every must not be negative, was " + replaySnapshotEvery);
+        }
         if (ftConfig != null && ftConfig.role() == FtRole.STANDBY && loadvm != null) {
             throw new IllegalArgumentException("--ft standby excludes --loadvm: the whole state comes from the primary");
         }
@@ -196,6 +212,7 @@ final class RunCommand implements Callable<Integer> {
             FtStandby standbyNode = null;
             MonitorEndpoint mon = null;
             FtPrimary primary = null;
+            GdbServer gdbServer = null;
             MachineExit exit;
             try {
                 if (standby) {
@@ -225,6 +242,12 @@ final class RunCommand implements Callable<Integer> {
                         return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
                     }
                 }
+                if (gdb != null) {
+                    ReplayTimeline timeline = replay != null && replaySnapshotEvery > 0
+                            ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3) : null;
+                    machine.pauseAt(machine.vcpus().getFirst().instructionCount());
+                    gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
+                }
                 machine.start();
                 if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
                     primary = new FtPrimary(machine, ftConfig, plugins, System.err);
@@ -251,6 +274,9 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 if (mon != null) {
                     mon.close();
+                }
+                if (gdbServer != null) {
+                    gdbServer.close();
                 }
             }
             if (printDigest) {
