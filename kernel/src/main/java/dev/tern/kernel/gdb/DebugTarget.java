@@ -49,13 +49,14 @@ final class DebugTarget {
         machine.exitStage().thenAccept(exit -> current.complete(new Halt.Exited(exit)));
     }
 
-    /** A debugger attached while the machine runs (after an earlier one detached): stops it first. */
+    /** A debugger attaches: a running machine (an earlier debugger detached, or it has not reached its first stop yet) is stopped first. */
     void haltIfRunning() throws InterruptedException {
+        // the future is in place before the state is read: a stop in between completes it
+        var f = new CompletableFuture<Halt>();
+        current = f;
         if (machine.lifecycle().state() != dev.tern.kernel.vm.VmState.RUNNING) {
             return;
         }
-        var f = new CompletableFuture<Halt>();
-        current = f;
         machine.requestDebugStop();
         try {
             f.get();

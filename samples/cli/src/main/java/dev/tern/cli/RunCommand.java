@@ -245,7 +245,7 @@ final class RunCommand implements Callable<Integer> {
                 if (gdb != null) {
                     ReplayTimeline timeline = replay != null && replaySnapshotEvery > 0
                             ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3) : null;
-                    machine.pauseAt(machine.vcpus().getFirst().instructionCount());
+                    machine.requestDebugStop(); // wait at the first instruction for gdb (QEMU's -S)
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
                 }
                 machine.start();
