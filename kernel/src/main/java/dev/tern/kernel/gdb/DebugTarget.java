@@ -129,7 +129,11 @@ final class DebugTarget {
     }
 
     void kill() {
-        machine.stop("killed by the debugger");
+        if (timeline != null) {
+            machine.leaveReplay("killed by the debugger");
+        } else {
+            machine.stop("killed by the debugger");
+        }
     }
 
     /** Removes every breakpoint and watchpoint and lets the machine run on without a debugger. */

@@ -8,8 +8,9 @@ import java.util.HexFormat;
 /**
  * The GDB packets that read or change the paused machine — registers (g, G, p, P), memory (m, M, X),
  * breakpoints and watchpoints (Z, z) and the target description — each turned into its reply. A
- * malformed packet gets {@code E.} and a message naming what was wrong; an unknown one the empty
- * reply GDB reads as "not supported".
+ * malformed packet gets an errno-style reply ({@code E16}, EINVAL; {@code E0e}, EFAULT, for memory
+ * that is not there), which is all GDB 13 reads, and the reason naming what was wrong goes to the
+ * complaint sink (tern's stderr); an unknown packet gets the empty reply GDB reads as "not supported".
  */
 final class GdbCommands {
 
@@ -17,13 +18,18 @@ final class GdbCommands {
     /** The most bytes one m packet may ask for: the reply (two hex digits a byte) must fit the packet size. */
     static final int MAX_READ = RspChannel.MAX_PAYLOAD / 2;
 
+    /** EINVAL and EFAULT, as GDB's error replies carry them. */
+    static final String INVALID = "E16", NO_MEMORY = "E0e";
+
     private final DebugTarget target;
+    private final java.util.function.Consumer<String> complaints;
     private final DebugAccess cpu;
     private final int[] sizes;
     private final int total;
 
-    GdbCommands(DebugTarget target) {
+    GdbCommands(DebugTarget target, java.util.function.Consumer<String> complaints) {
         this.target = target;
+        this.complaints = complaints;
         this.cpu = target.cpu();
         this.sizes = cpu.registerSizes();
         int t = 0;
@@ -48,11 +54,15 @@ final class GdbCommands {
                 case 'H', 'T' -> "OK"; // one thread
                 default -> "";
             };
-        } catch (BadPacket e) {
-            return "E." + e.getMessage();
-        } catch (IllegalArgumentException e) {
-            return "E." + e.getMessage();
+        } catch (BadPacket | IllegalArgumentException e) {
+            return refuse(p, e.getMessage(), INVALID);
         }
+    }
+
+    /** Tells the complaint sink why {@code p} was refused and returns {@code reply}. */
+    private String refuse(String p, String why, String reply) {
+        complaints.accept("refused '" + (p.length() <= 40 ? p : p.substring(0, 40) + "...") + "': " + why);
+        return reply;
     }
 
     /** A request that is malformed; the message names what. */
@@ -127,7 +137,7 @@ final class GdbCommands {
         byte[] buf = new byte[(int) al[1]];
         int got = cpu.readMemory(al[0], buf, 0, buf.length);
         if (got == 0 && buf.length > 0) {
-            return "E.no RAM mapped at 0x" + Long.toHexString(al[0]);
+            return refuse("m" + arg, "no RAM mapped at 0x" + Long.toHexString(al[0]), NO_MEMORY);
         }
         return HEX.formatHex(buf, 0, got);
     }
@@ -144,7 +154,7 @@ final class GdbCommands {
             throw new BadPacket("the length says " + al[1] + " bytes, the data has " + bytes.length);
         }
         int put = cpu.writeMemory(al[0], bytes, 0, bytes.length);
-        return put == bytes.length ? "OK" : "E.no RAM mapped at 0x" + Long.toHexString(al[0] + put);
+        return put == bytes.length ? "OK" : refuse(binary ? "X" : "M", "no RAM mapped at 0x" + Long.toHexString(al[0] + put), NO_MEMORY);
     }
 
     private String stop(String arg, boolean insert) {
@@ -176,7 +186,7 @@ final class GdbCommands {
             cpu.writeRegister(pcNumber(), v, 0);
             return null;
         } catch (IllegalArgumentException e) {
-            return "E." + e.getMessage();
+            return refuse("c/s " + hexAddress, e.getMessage(), INVALID);
         }
     }
 
@@ -188,7 +198,7 @@ final class GdbCommands {
     String targetXml(String arg) {
         int colon = arg.indexOf(':');
         if (colon < 0) {
-            return "E.qXfer:features:read needs ANNEX:OFFSET,LENGTH";
+            return refuse("qXfer:features:read:" + arg, "it needs ANNEX:OFFSET,LENGTH", INVALID);
         }
         if (!arg.substring(0, colon).equals("target.xml")) {
             return "E00";
@@ -203,7 +213,7 @@ final class GdbCommands {
             boolean last = ol[0] + n >= doc.length;
             return (last ? "l" : "m") + new String(doc, (int) ol[0], n, StandardCharsets.ISO_8859_1);
         } catch (BadPacket e) {
-            return "E." + e.getMessage();
+            return refuse("qXfer:features:read:" + arg, e.getMessage(), INVALID);
         }
     }
 

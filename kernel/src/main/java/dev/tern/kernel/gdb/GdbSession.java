@@ -16,6 +16,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class GdbSession {
 
+    /** EBUSY and EIO replies. */
+    private static final String BUSY = "E10", FAILED = "E05";
+
     /** The reader thread's end of the connection. */
     private record Closed(IOException why) { }
 
@@ -37,7 +40,7 @@ final class GdbSession {
         this.channel = channel;
         this.target = target;
         this.log = log;
-        this.commands = new GdbCommands(target);
+        this.commands = new GdbCommands(target, why -> log.println("tern: gdb: " + why));
     }
 
     /** Serves the connection until it closes, the debugger detaches or kills, or the machine's run ends. */
@@ -91,19 +94,20 @@ final class GdbSession {
             case Incoming.Bad b -> {
                 log.println("tern: gdb: " + b.reason());
                 if (!b.nakked()) {
-                    channel.send("E." + b.reason());
+                    channel.send(GdbCommands.INVALID);
                 }
             }
             case Incoming.Packet p -> {
                 if (running) {
-                    channel.send("E.the machine is running; interrupt it first");
+                    log.println("tern: gdb: refused a packet while the machine runs (all-stop mode: interrupt it first)");
+                    channel.send(BUSY);
                 } else {
                     try {
                         return packet(p.text());
                     } catch (RuntimeException failure) {
                         // a defect behind one request must not take the debugger (or the machine) down
                         log.println("tern: gdb: '" + clip(p.text()) + "' failed: " + failure);
-                        channel.send("E.internal error: " + failure.getMessage());
+                        channel.send(FAILED);
                     }
                 }
             }
@@ -187,7 +191,10 @@ final class GdbSession {
             switch (action.isEmpty() ? ' ' : action.charAt(0)) {
                 case 'c', 'C' -> startRun("", false);
                 case 's', 'S' -> startRun("", true);
-                default -> channel.send("E.vCont action '" + action + "' is not supported");
+                default -> {
+                    log.println("tern: gdb: refused vCont action '" + action + "'");
+                    channel.send(GdbCommands.INVALID);
+                }
             }
         } else if (p.startsWith("vKill")) {
             target.kill();
@@ -226,7 +233,9 @@ final class GdbSession {
             return;
         }
         if (!target.canReverse()) {
-            channel.send("E.reverse execution needs a replay (tern run --replay FILE --gdb ...)");
+            // not announced in qSupported: the empty reply is GDB's "not supported"
+            log.println("tern: gdb: reverse execution needs a replay (tern run --replay FILE --gdb ...)");
+            channel.send("");
             return;
         }
         try {
@@ -237,7 +246,7 @@ final class GdbSession {
             throw new IOException("interrupted while going back", e);
         } catch (Exception e) {
             log.println("tern: gdb: going back failed: " + e);
-            channel.send("E.going back failed: " + e.getMessage());
+            channel.send(FAILED);
         }
     }
 

@@ -67,6 +67,8 @@ public final class Machine implements AutoCloseable {
     private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
     /** Replay outcome: null until the journal ended; the divergence found at the end, if any. */
     private volatile String journalDivergence;
+    /** Why a debugger ended a replay early ({@link #leaveReplay}), or null. */
+    private volatile String leftReplay;
     /** The instruction count {@link #haltRound} counts halted slices at (EMT 0 only). */
     private long roundAt = -1;
     private int haltRound;
@@ -223,7 +225,7 @@ public final class Machine implements AutoCloseable {
      */
     public String journalSummary() {
         String d = journalDivergence;
-        return d != null ? d : inputs.journal().summary();
+        return d != null ? d : leftReplay != null ? leftReplay : inputs.journal().summary();
     }
 
     /** Whether this run's inputs are recorded, replayed, or neither. */
@@ -242,6 +244,15 @@ public final class Machine implements AutoCloseable {
      */
     public void hostRequest(ReplayEvent.HostRequest request) {
         hostRequests.accept(request);
+    }
+
+    /**
+     * Ends a run whose replay a debugger leaves before the recording's end (GDB's kill): the replay
+     * is not compared with the recording's end, which it never reached.
+     */
+    public void leaveReplay(String why) {
+        leftReplay = "left the replay at instruction " + vcpus.getFirst().instructionCount() + ": " + why;
+        stop(why);
     }
 
     /** Ends the run from the host side. */
@@ -721,7 +732,7 @@ public final class Machine implements AutoCloseable {
             }
             var journal = inputs.journal();
             try {
-                if (diverged) {
+                if (diverged || leftReplay != null) {
                     journal.abandon();
                 } else if (journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
                     MachineExit how = exit.getNow(null);

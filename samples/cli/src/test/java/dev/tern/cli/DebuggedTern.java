@@ -27,10 +27,11 @@ final class DebuggedTern implements AutoCloseable {
     private final Process process;
     private final StringBuffer err = new StringBuffer();
     private final CompletableFuture<Integer> port = new CompletableFuture<>();
+    private final Thread errReader;
 
     private DebuggedTern(Process process) {
         this.process = process;
-        Thread.ofPlatform().daemon().name("tern-child-stderr").start(this::readErr);
+        this.errReader = Thread.ofPlatform().daemon().name("tern-child-stderr").start(this::readErr);
     }
 
     /** Starts {@code tern run ARGS --gdb tcp:127.0.0.1:0}. */
@@ -71,6 +72,7 @@ final class DebuggedTern implements AutoCloseable {
     /** Waits for the child to end (after gdb killed or detached from it); its exit status. */
     int awaitExit() throws InterruptedException {
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "tern did not end:\n" + err);
+        errReader.join(); // the pipe ends with the process: all of stderr is in err()
         return process.exitValue();
     }
 
