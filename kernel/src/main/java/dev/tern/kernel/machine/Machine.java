@@ -82,6 +82,8 @@ public final class Machine implements AutoCloseable {
     private long snapshotEvery;
     private java.util.function.LongConsumer snapshotter;
     private long lastSnapshot = -1;
+    /** The replay's history, set by {@link ReplayTimeline#install}. */
+    volatile ReplayTimeline history;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
     private final Counter slices;
@@ -381,6 +383,11 @@ public final class Machine implements AutoCloseable {
         holdLiveInput = false;
         lastCheckpoint = -1;
         lastSnapshot = instructions;
+    }
+
+    /** The history a replay keeps for going back ({@link ReplayTimeline#install}), if any. */
+    public java.util.Optional<ReplayTimeline> replayHistory() {
+        return java.util.Optional.ofNullable(history);
     }
 
     /** The run's outcome as soon as it is known (before the journal's end is checked). */

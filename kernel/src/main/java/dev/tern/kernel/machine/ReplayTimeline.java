@@ -41,6 +41,7 @@ public final class ReplayTimeline {
     public static ReplayTimeline install(Machine machine, long every, long budgetBytes) {
         var t = new ReplayTimeline(machine, budgetBytes);
         machine.snapshotReplayEvery(every, t::take);
+        machine.history = t;
         return t;
     }
 

@@ -160,6 +160,8 @@ public final class Monitor {
         register(MonitorCommand.of("info replay", "record/replay mode, instruction count, next logged input", this::replayInfo));
         register(new MonitorCommand("replay_break", "N", "in a replay: pause when vCPU 0 reaches instruction N", 1, 1,
                 args -> replayBreak(args.getFirst())));
+        register(new MonitorCommand("replay_seek", "N", "in a replay with history: go to instruction N (back or forth) and pause there", 1, 1,
+                args -> replaySeek(args.getFirst())));
         register(MonitorCommand.of("system_reset", "reset the machine (a recorded input)", () -> {
             machine.hostRequest(new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0));
             return "";
@@ -201,6 +203,29 @@ public final class Monitor {
                     () -> sb.append("Next input: none (the log has no more)\n"));
         }
         return sb.toString();
+    }
+
+    /**
+     * Takes a replay to exactly instruction {@code text} and leaves it paused there: back by loading
+     * the nearest earlier in-memory snapshot and replaying forward, forth by replaying.
+     */
+    private String replaySeek(String text) throws Exception {
+        var history = machine.replayHistory().orElseThrow(() -> new IllegalStateException(
+                "replay_seek needs a replay that keeps history (tern run --replay FILE with --monitor or --gdb, --replay-snapshot-every N > 0)"));
+        long at;
+        try {
+            at = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an instruction count");
+        }
+        if (at < 0) {
+            throw new IllegalArgumentException("instruction count " + at + " is negative");
+        }
+        if (machine.lifecycle().state() == VmState.RUNNING) {
+            machine.pause();
+        }
+        history.seek(at);
+        return "";
     }
 
     /** Pauses a replay exactly at instruction {@code text}: stops the vCPUs to set the point, so it is never overshot. */

@@ -138,7 +138,7 @@ final class RunCommand implements Callable<Integer> {
     String gdb;
 
     @Option(names = "--replay-snapshot-every", paramLabel = "N", defaultValue = "10000000",
-            description = "With --replay and --gdb: keep an in-memory snapshot every N instructions to go back from (0 = no reverse execution). Default: ${DEFAULT-VALUE}.")
+            description = "With --replay and --gdb or --monitor: keep an in-memory snapshot every N instructions to go back from (gdb reverse-stepi/reverse-continue, monitor replay_seek; 0 = none). Default: ${DEFAULT-VALUE}.")
     long replaySnapshotEvery;
 
     @Option(names = "--reboot", description = "Reset the machine when the guest resets (default: exit, like QEMU's -no-reboot).")
@@ -242,9 +242,10 @@ final class RunCommand implements Callable<Integer> {
                         return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
                     }
                 }
+                // going back needs history: kept in a replay that a debugger or the monitor can move through
+                ReplayTimeline timeline = replay != null && replaySnapshotEvery > 0 && (gdb != null || !monitor.equals("none"))
+                        ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3) : null;
                 if (gdb != null) {
-                    ReplayTimeline timeline = replay != null && replaySnapshotEvery > 0
-                            ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3) : null;
                     machine.requestDebugStop(); // wait at the first instruction for gdb (QEMU's -S)
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
                 }
