@@ -5,9 +5,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -157,7 +155,7 @@ class GdbStubTest {
     void hostilePacketsGetClearErrorsAndTheStubGoesOn() throws Exception {
         try (var tern = DebuggedTern.start("--bios", rom().toString(), "--serial", "none", "--pacing", "warp");
              var s = new Socket("127.0.0.1", tern.port())) {
-            var peer = new RawPeer(s.getInputStream(), s.getOutputStream());
+            var peer = new RspPeer(s.getInputStream(), s.getOutputStream());
             peer.raw("$g#00");
             assertEquals('-', peer.read(), "a bad checksum is NAKed");
             peer.raw("$" + "m0,1".repeat(5000) + "#00");
@@ -202,47 +200,5 @@ class GdbStubTest {
         int b = s.indexOf(to, a);
         assertTrue(a >= 0 && b > a, "no " + from + " block in:\n" + s);
         return s.substring(a + from.length(), b);
-    }
-
-    /** A hand-driven RSP peer that acknowledges replies. */
-    private record RawPeer(InputStream in, OutputStream out) {
-        void raw(String bytes) throws Exception {
-            out.write(bytes.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-        }
-
-        int read() throws Exception {
-            return in.read();
-        }
-
-        void send(String payload) throws Exception {
-            int sum = 0;
-            for (char c : payload.toCharArray()) {
-                sum += c;
-            }
-            raw("$" + payload + "#" + String.format("%02x", sum & 0xff));
-            assertEquals('+', read(), "the stub acknowledges '" + payload + "'");
-        }
-
-        /** The next reply packet's payload (acknowledged). */
-        String reply() throws Exception {
-            int b;
-            while ((b = read()) != '$') {
-                assertTrue(b >= 0, "the stub closed the connection");
-            }
-            var p = new StringBuilder();
-            while ((b = read()) != '#') {
-                p.append((char) b);
-            }
-            read();
-            read();
-            raw("+");
-            return p.toString();
-        }
-
-        String request(String payload) throws Exception {
-            send(payload);
-            return reply();
-        }
     }
 }
