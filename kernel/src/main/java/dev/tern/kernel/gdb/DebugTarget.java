@@ -107,6 +107,8 @@ final class DebugTarget {
     CompletableFuture<Halt> resume() {
         var f = new CompletableFuture<Halt>();
         current = f;
+        // a step that ended otherwise (Ctrl-C, the end of the replay) left its hold point behind
+        machine.cancelPauseAt();
         machine.resume();
         return f;
     }
@@ -261,7 +263,10 @@ final class DebugTarget {
         while (true) {
             Halt h;
             try {
-                h = resume().get();
+                var f = new CompletableFuture<Halt>();
+                current = f;
+                machine.resume();
+                h = f.get();
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e.getCause());
             }

@@ -219,7 +219,7 @@ public final class X86Cpu implements Vcpu {
                         if (fatal != null) {
                             return new VcpuExit.Shutdown(fatal);
                         }
-                        if (watched()) {
+                        if (c.debug.armed() && watched()) {
                             return new VcpuExit.Debug(Integer.toUnsignedLong(linearPc()));
                         }
                         continue;
@@ -288,7 +288,7 @@ public final class X86Cpu implements Vcpu {
                         return new VcpuExit.Shutdown(fatal);
                     }
                 }
-                if (watched()) {
+                if (c.debug.armed() && watched()) {
                     return new VcpuExit.Debug(Integer.toUnsignedLong(linearPc()));
                 }
                 if (halted) {
@@ -395,7 +395,7 @@ public final class X86Cpu implements Vcpu {
             }
             int n = Math.min(len - done, 0x1000 - (lin & 0xfff));
             var region = memory.regionAt(pa);
-            if (region == null || pa + n > region.end()) {
+            if (region == null || pa + n > region.end() || write && region.readOnly()) {
                 break;
             }
             if (write) {
