@@ -22,11 +22,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 final class DebuggedTern implements AutoCloseable {
 
-    private static final Pattern LISTENING = Pattern.compile("waiting for gdb on tcp:127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("waiting for gdb on (\\S+)");
 
     private final Process process;
     private final StringBuffer err = new StringBuffer();
-    private final CompletableFuture<Integer> port = new CompletableFuture<>();
+    private final CompletableFuture<String> where = new CompletableFuture<>();
     private final Thread errReader;
 
     private DebuggedTern(Process process) {
@@ -36,11 +36,16 @@ final class DebuggedTern implements AutoCloseable {
 
     /** Starts {@code tern run ARGS --gdb tcp:127.0.0.1:0}. */
     static DebuggedTern start(String... args) throws IOException {
+        return startOn("tcp:127.0.0.1:0", args);
+    }
+
+    /** Starts {@code tern run ARGS --gdb WHERE}. */
+    static DebuggedTern startOn(String gdbWhere, String... args) throws IOException {
         var cmd = new ArrayList<String>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run"));
         cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--gdb", "tcp:127.0.0.1:0"));
+        cmd.addAll(List.of("--gdb", gdbWhere));
         return new DebuggedTern(new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
     }
 
@@ -51,18 +56,24 @@ final class DebuggedTern implements AutoCloseable {
                 err.append(line).append('\n');
                 Matcher m = LISTENING.matcher(line);
                 if (m.find()) {
-                    port.complete(Integer.parseInt(m.group(1)));
+                    where.complete(m.group(1));
                 }
             }
         } catch (IOException e) {
-            port.completeExceptionally(e);
+            where.completeExceptionally(e);
         }
-        port.completeExceptionally(new IllegalStateException("tern ended without serving gdb:\n" + err));
+        where.completeExceptionally(new IllegalStateException("tern ended without serving gdb:\n" + err));
     }
 
-    /** The port the stub listens on, once it does. */
+    /** Where the stub listens ({@code tcp:HOST:PORT} or {@code unix:PATH}), once it does. */
+    String where() throws Exception {
+        return where.get(60, TimeUnit.SECONDS);
+    }
+
+    /** The TCP port the stub listens on, once it does. */
     int port() throws Exception {
-        return port.get(60, TimeUnit.SECONDS);
+        String w = where();
+        return Integer.parseInt(w.substring(w.lastIndexOf(':') + 1));
     }
 
     String err() {

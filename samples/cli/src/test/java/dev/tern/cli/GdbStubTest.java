@@ -195,6 +195,28 @@ class GdbStubTest {
         }
     }
 
+    @Test
+    @Timeout(120)
+    void aUnixSocketServesTheSameProtocol() throws Exception {
+        Path socket = dir.resolve("gdb.sock");
+        try (var tern = DebuggedTern.startOn("unix:" + socket, "--bios", rom().toString(), "--serial", "none", "--pacing", "warp")) {
+            assertEquals("unix:" + socket, tern.where());
+            try (var ch = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket))) {
+                var peer = new RspPeer(java.nio.channels.Channels.newInputStream(ch), java.nio.channels.Channels.newOutputStream(ch));
+                assertEquals("T05", peer.request("?"));
+                String regs = peer.request("g");
+                assertEquals(192 * 2, regs.length(), regs);
+                assertEquals("f0ff0000", regs.substring(8 * 8, 9 * 8), "EIP (register 8) is 0xfff0 at power-on: " + regs);
+                assertEquals("OK", peer.request("Z0,f0100,1"));
+                peer.send("c");
+                assertEquals("T05", peer.reply(), "gdb offered no swbreak+: a plain SIGTRAP");
+                assertEquals("00010f00", peer.request("p8"), "stopped before the instruction at the breakpoint");
+                peer.send("k");
+            }
+            assertEquals(0, tern.awaitExit(), tern.err());
+        }
+    }
+
     private static String between(String s, String from, String to) {
         int a = s.indexOf(from);
         int b = s.indexOf(to, a);
