@@ -21,13 +21,27 @@ import java.util.concurrent.ExecutionException;
  */
 public final class ReplayTimeline {
 
-    private record Snapshot(long instructions, byte[] state) { }
+    /** A saved machine: {@code length} bytes of {@code state} (the buffer it was written to, not trimmed). */
+    private record Snapshot(long instructions, byte[] state, int length) { }
+
+    /** A byte sink whose buffer is kept as it is: a snapshot is tens of MiB, copying it again costs. */
+    private static final class Sink extends ByteArrayOutputStream {
+        Sink(int size) {
+            super(size);
+        }
+
+        byte[] buffer() {
+            return buf;
+        }
+    }
 
     private final Machine machine;
     private final long budgetBytes;
     /** Ascending by instruction count; guarded by this. */
     private final List<Snapshot> snapshots = new ArrayList<>();
     private long bytes;
+    /** The last snapshot's size: the next one's buffer starts a little larger, so it is not regrown. */
+    private int lastLength = 1 << 20;
 
     private ReplayTimeline(Machine machine, long budgetBytes) {
         this.machine = machine;
@@ -47,7 +61,7 @@ public final class ReplayTimeline {
 
     /** On EMT 0 at a snapshot point. */
     private void take(long instructions) {
-        var out = new ByteArrayOutputStream(1 << 20);
+        var out = new Sink(lastLength + lastLength / 8);
         try {
             MachineSnapshot.save(machine, out);
         } catch (IOException e) {
@@ -57,8 +71,9 @@ public final class ReplayTimeline {
             if (!snapshots.isEmpty() && snapshots.getLast().instructions() >= instructions) {
                 return; // taken again after going back: the history already has it
             }
-            snapshots.add(new Snapshot(instructions, out.toByteArray()));
-            bytes += out.size();
+            lastLength = out.size();
+            snapshots.add(new Snapshot(instructions, out.buffer(), out.size()));
+            bytes += out.buffer().length;
             while (bytes > budgetBytes && snapshots.size() > 2) {
                 thin();
             }
@@ -106,7 +121,7 @@ public final class ReplayTimeline {
         }
         machine.lifecycle().transition(VmState.LOADING);
         try {
-            MachineSnapshot.load(machine, () -> new java.io.ByteArrayInputStream(s.state()));
+            MachineSnapshot.load(machine, () -> new java.io.ByteArrayInputStream(s.state(), 0, s.length()));
         } finally {
             machine.lifecycle().transition(VmState.PAUSED);
         }
