@@ -108,7 +108,7 @@ final class X86DebugAccess implements DebugAccess {
             return c.eip;
         }
         if (n == EFLAGS) {
-            return c.flags();
+            return c.ef.peek(); // reading changes nothing, not even the lazy flags' form
         }
         if (n < FIRST_ST) {
             return c.seg[SEG_INDEX[n - FIRST_SEG]].selector;
@@ -147,7 +147,7 @@ final class X86DebugAccess implements DebugAccess {
             c.eip = v;
         } else if (number == EFLAGS) {
             // bit 1 is always set; VM and the reserved bits are not the debugger's to change
-            c.setFlags((v & 0x003f7fd5) | 2 | (c.flags() & 0x20000));
+            c.setFlags((v & 0x003f7fd5) | 2 | (c.ef.peek() & 0x20000));
         } else if (number < FIRST_ST) {
             writeSegment(number, v);
         } else {
