@@ -67,6 +67,8 @@ public final class Machine implements AutoCloseable {
     private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
     /** Replay outcome: null until the journal ended; the divergence found at the end, if any. */
     private volatile String journalDivergence;
+    /** Why a debugger ended a replay early ({@link #leaveReplay}), or null. */
+    private volatile String leftReplay;
     /** The instruction count {@link #haltRound} counts halted slices at (EMT 0 only). */
     private long roundAt = -1;
     private int haltRound;
@@ -76,6 +78,12 @@ public final class Machine implements AutoCloseable {
      */
     private boolean holdLiveInput;
     private long lastCheckpoint = -1;
+    /** Replay history: a snapshot is handed to {@link #snapshotter} at every multiple of this count (0: none). */
+    private long snapshotEvery;
+    private java.util.function.LongConsumer snapshotter;
+    private long lastSnapshot = -1;
+    /** The replay's history, set by {@link ReplayTimeline#install}. */
+    volatile ReplayTimeline history;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
     private final Counter slices;
@@ -83,6 +91,10 @@ public final class Machine implements AutoCloseable {
     private final Consumer<ReplayEvent.HostRequest> hostRequests;
     private final Consumer<ReplayEvent.ClockWarp> warps;
     private volatile boolean paused;
+    /** Told of every stop for the debugger, on EMT 0 with the machine paused (null: no debugger). */
+    private volatile Consumer<DebugStop> debugListener;
+    /** {@link #requestDebugStop()} was called and vCPU 0 has not stopped since. */
+    private volatile boolean debugBreak;
     /** A pending {@link #pauseAt} point: the instruction count and who waits for it. */
     private volatile HoldPoint holdPoint;
 
@@ -215,7 +227,7 @@ public final class Machine implements AutoCloseable {
      */
     public String journalSummary() {
         String d = journalDivergence;
-        return d != null ? d : inputs.journal().summary();
+        return d != null ? d : leftReplay != null ? leftReplay : inputs.journal().summary();
     }
 
     /** Whether this run's inputs are recorded, replayed, or neither. */
@@ -234,6 +246,15 @@ public final class Machine implements AutoCloseable {
      */
     public void hostRequest(ReplayEvent.HostRequest request) {
         hostRequests.accept(request);
+    }
+
+    /**
+     * Ends a run whose replay a debugger leaves before the recording's end (GDB's kill): the replay
+     * is not compared with the recording's end, which it never reached.
+     */
+    public void leaveReplay(String why) {
+        leftReplay = "left the replay at instruction " + vcpus.getFirst().instructionCount() + ": " + why;
+        stop(why);
     }
 
     /** Ends the run from the host side. */
@@ -275,6 +296,15 @@ public final class Machine implements AutoCloseable {
         return hold.reached();
     }
 
+    /** Forgets a pending {@link #pauseAt} point (its future is cancelled); call while paused. */
+    public void cancelPauseAt() {
+        HoldPoint hold = holdPoint;
+        holdPoint = null;
+        if (hold != null) {
+            hold.reached().cancel(false);
+        }
+    }
+
     /** On EMT 0 between slices: pauses here if the hold point is reached. */
     private boolean holdIfReached(Vcpu cpu) {
         HoldPoint hold = holdPoint;
@@ -282,15 +312,92 @@ public final class Machine implements AutoCloseable {
             return false;
         }
         holdPoint = null;
-        paused = true;
-        lifecycle.transition(VmState.PAUSED);
-        devices.forEach(d -> d.device().pause());
+        pauseHere();
         hold.reached().complete(cpu.instructionCount());
         return true;
     }
 
+    /** On EMT 0: the vCPUs stop after this slice (the rendezvous-free pause of a deterministic stop point). */
+    private void pauseHere() {
+        paused = true;
+        lifecycle.transition(VmState.PAUSED);
+        devices.forEach(d -> d.device().pause());
+    }
+
+    /**
+     * Registers the debugger told of every {@link DebugStop} (on EMT 0, with the machine already
+     * paused); null detaches it. One debugger at a time.
+     */
+    public void onDebugStop(Consumer<DebugStop> listener) {
+        debugListener = listener;
+    }
+
+    /**
+     * Asks vCPU 0 to stop for the debugger at its next slice boundary (GDB's Ctrl-C); the stop is
+     * reported as {@link DebugStop.Interrupted}. A request made while paused is dropped by {@link #resume()}.
+     */
+    public void requestDebugStop() {
+        debugBreak = true;
+        if (inSlice) {
+            vcpus.getFirst().requestExit();
+        }
+        emts.emt(0).kick();
+    }
+
+    /** On EMT 0: pauses for the debugger (also completing a hold point reached here) and tells it why. */
+    private void stopForDebugger(Vcpu cpu, DebugStop why) {
+        debugBreak = false;
+        if (!holdIfReached(cpu)) {
+            pauseHere();
+        }
+        Consumer<DebugStop> listener = debugListener;
+        if (listener != null) {
+            listener.accept(why);
+        }
+    }
+
+    /**
+     * In a replay: calls {@code atCount} on EMT 0 at every multiple of {@code every} instructions,
+     * at the first slice boundary there, before that point's inputs — where {@link #rewoundTo} can
+     * take the replay up again after a snapshot taken by {@code atCount} is loaded. Call before {@link #start()}.
+     */
+    public void snapshotReplayEvery(long every, java.util.function.LongConsumer atCount) {
+        if (inputs.journal().mode() != dev.tern.spi.replay.ReplayFilter.Mode.REPLAY || every <= 0 || started) {
+            throw new IllegalStateException("replay snapshots are taken in a replay not yet started, at a positive interval");
+        }
+        snapshotEvery = every;
+        snapshotter = atCount;
+    }
+
+    /**
+     * A replay went back: the paused machine was loaded from a snapshot {@link #snapshotReplayEvery}
+     * took at {@code instructions}. Rewinds the journal and the slice bookkeeping to that point.
+     */
+    public void rewoundTo(long instructions) {
+        if (!paused) {
+            throw new IllegalStateException("the machine must be paused to go back in its replay");
+        }
+        inputs.journal().rewindTo(instructions);
+        roundAt = -1;
+        haltRound = 0;
+        holdLiveInput = false;
+        lastCheckpoint = -1;
+        lastSnapshot = instructions;
+    }
+
+    /** The history a replay keeps for going back ({@link ReplayTimeline#install}), if any. */
+    public java.util.Optional<ReplayTimeline> replayHistory() {
+        return java.util.Optional.ofNullable(history);
+    }
+
+    /** The run's outcome as soon as it is known (before the journal's end is checked). */
+    public java.util.concurrent.CompletionStage<MachineExit> exitStage() {
+        return exit.minimalCompletionStage();
+    }
+
     /** Lets paused vCPUs run again. */
     public void resume() {
+        debugBreak = false;
         devices.forEach(d -> d.device().resume());
         lifecycle.transition(VmState.RUNNING);
         paused = false;
@@ -483,6 +590,10 @@ public final class Machine implements AutoCloseable {
             lastCheckpoint = count;
             journal.checkpoint(count, this::fingerprint);
         }
+        if (snapshotEvery > 0 && count % snapshotEvery == 0 && count != lastSnapshot) {
+            lastSnapshot = count;
+            snapshotter.accept(count);
+        }
         boolean replaying = inputs.replaying();
         if (replaying) {
             inputs.applyRecorded(count, haltRound);
@@ -504,12 +615,21 @@ public final class Machine implements AutoCloseable {
             // (inputs logged at this count for a later halt round come first: the guest halts to take them)
             var end = journal.recordedEnd();
             if (end.isPresent() && count >= end.getAsLong() && inputs.nextRecordedInstructions() > count) {
+                if (debugListener != null) {
+                    // a debugger may still go back: the end of the recording is a stop, not the end of the run
+                    stopForDebugger(cpu, new DebugStop.ReplayEnd());
+                    return;
+                }
                 finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
                         + journal.truncation().map(t -> " (" + t + ")").orElse("")));
                 return;
             }
         }
         if (holdIfReached(cpu)) {
+            return;
+        }
+        if (debugBreak) {
+            stopForDebugger(cpu, new DebugStop.Interrupted());
             return;
         }
         long budget = SLICE;
@@ -523,6 +643,9 @@ public final class Machine implements AutoCloseable {
         }
         if (interval > 0) {
             budget = Math.min(budget, interval - count % interval);
+        }
+        if (snapshotEvery > 0) {
+            budget = Math.min(budget, snapshotEvery - count % snapshotEvery);
         }
         if (replaying) {
             // end the slice exactly where the next logged input (or the recording) stops
@@ -566,7 +689,7 @@ public final class Machine implements AutoCloseable {
         switch (e) {
             case VcpuExit.BudgetExhausted b -> { }
             case VcpuExit.ExitRequested r -> { }
-            case VcpuExit.Debug d -> { }
+            case VcpuExit.Debug d -> stopForDebugger(cpu, new DebugStop.CpuEvent(d.address()));
             case VcpuExit.Halted h -> idle(emt);
             case VcpuExit.Shutdown s -> {
                 if (spec.onReset() == ResetPolicy.RESET) {
@@ -647,7 +770,7 @@ public final class Machine implements AutoCloseable {
             }
             var journal = inputs.journal();
             try {
-                if (diverged) {
+                if (diverged || leftReplay != null) {
                     journal.abandon();
                 } else if (journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
                     MachineExit how = exit.getNow(null);

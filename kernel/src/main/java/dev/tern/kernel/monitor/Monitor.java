@@ -180,6 +180,8 @@ public final class Monitor {
         register(MonitorCommand.of("info replay", "record/replay mode, instruction count, next logged input", this::replayInfo));
         register(new MonitorCommand("replay_break", "N", "in a replay: pause when vCPU 0 reaches instruction N", 1, 1,
                 args -> replayBreak(args.getFirst())));
+        register(new MonitorCommand("replay_seek", "N", "in a replay with history: go to instruction N (back or forth) and pause there", 1, 1,
+                args -> replaySeek(args.getFirst())));
         register(MonitorCommand.of("system_reset", "reset the machine (a recorded input)", run::reset));
         register(MonitorCommand.of("system_powerdown", "power the machine off (a recorded input)", run::powerdown));
         register(MonitorCommand.of("quit", "stop the machine and end the VMM", run::quit));
@@ -214,6 +216,29 @@ public final class Monitor {
         boolean knowsNext = machine.replayMode() == ReplayFilter.Mode.REPLAY && machine.lifecycle().state() == VmState.PAUSED;
         return new ReplayInfo(machine.replayMode(), machine.vcpus().getFirst().instructionCount(), knowsNext,
                 knowsNext ? machine.nextReplayInput() : java.util.Optional.empty());
+    }
+
+    /**
+     * Takes a replay to exactly instruction {@code text} and leaves it paused there: back by loading
+     * the nearest earlier in-memory snapshot and replaying forward, forth by replaying.
+     */
+    private Reply replaySeek(String text) throws Exception {
+        var history = machine.replayHistory().orElseThrow(() -> new IllegalStateException(
+                "replay_seek needs a replay that keeps history (tern run --replay FILE with --monitor or --gdb, --replay-snapshot-every N > 0)"));
+        long at;
+        try {
+            at = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an instruction count");
+        }
+        if (at < 0) {
+            throw new IllegalArgumentException("instruction count " + at + " is negative");
+        }
+        if (machine.lifecycle().state() == VmState.RUNNING) {
+            machine.pause();
+        }
+        history.seek(at);
+        return Reply.NONE;
     }
 
     /** Pauses a replay exactly at instruction {@code text}: stops the vCPUs to set the point, so it is never overshot. */

@@ -76,4 +76,14 @@ public sealed interface ReplayJournal extends ReplayFilter permits LiveJournal, 
     default String summary() {
         return "";
     }
+
+    /**
+     * A replay went back: the machine was loaded from a snapshot taken at {@code instructions},
+     * before that point's inputs. The journal supplies its log again from there.
+     *
+     * @throws UnsupportedOperationException when this journal is not a replay
+     */
+    default void rewindTo(long instructions) {
+        throw new UnsupportedOperationException("only a replay can go back in time");
+    }
 }

@@ -41,10 +41,23 @@ public final class ReplayingJournal implements ReplayJournal {
             throw new ReplayLogException(-1, "the replay log was recorded on another machine configuration (config hash "
                     + log.header().configHash() + ", this machine's is " + hash + "):" + log.header().configDifference(text));
         }
+        rewindTo(0);
+    }
+
+    @Override
+    public void rewindTo(long instructions) {
+        inputs.clear();
+        clockReadings.clear();
+        checkpoints.clear();
+        applied = 0;
+        verified = 0;
         for (LogEntry e : log.entries()) {
+            boolean ahead = e.instructions() >= instructions;
             switch (e) {
+                case LogEntry.Input i when !ahead -> applied++;
                 case LogEntry.Input i when i.delivery().event() instanceof ReplayEvent.HostClock -> clockReadings.add(i.delivery());
                 case LogEntry.Input i -> inputs.add(i.delivery());
+                case LogEntry.Checkpoint c when !ahead -> verified++;
                 case LogEntry.Checkpoint c -> checkpoints.add(c);
                 case LogEntry.End end -> { }
             }

@@ -21,9 +21,11 @@ import dev.tern.x86.core.PortAccess;
 import dev.tern.x86.core.Segment;
 import dev.tern.x86.core.SystemOps;
 import dev.tern.x86.core.TimeStampCounter;
+import dev.tern.x86.fpu.X87State;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -51,6 +53,9 @@ public final class X86Cpu implements Vcpu {
     /** Instruction count at which the interrupt shadow ends (-1: none). */
     private long shadowUntil = -1;
     private volatile boolean exitRequested;
+    /** The data address of the host watchpoint that ended the last run (-1: none). */
+    private long watchHit = -1;
+    private final X86DebugAccess debugAccess;
     private volatile boolean interruptRequest;
 
     /** Creates a vCPU wired to explicit parts (tests and tools); any of ports/mmio/pic may be null. */
@@ -63,6 +68,7 @@ public final class X86Cpu implements Vcpu {
         this.escape = new EscapeOps(core);
         this.interpreter = new Interpreter(core, new PortAccess(core, ports), sys, escape);
         this.pic = pic;
+        this.debugAccess = new X86DebugAccess(this);
         reset();
     }
 
@@ -139,6 +145,8 @@ public final class X86Cpu implements Vcpu {
             escape.unit().reset();
         }
         instructions = 0;
+        watchHit = -1;
+        c.debug.host.forgetStop();
         firstException = -1;
         halted = false;
         shadowUntil = -1;
@@ -211,12 +219,19 @@ public final class X86Cpu implements Vcpu {
                         if (fatal != null) {
                             return new VcpuExit.Shutdown(fatal);
                         }
+                        if (c.debug.armed() && watched()) {
+                            return new VcpuExit.Debug(Integer.toUnsignedLong(linearPc()));
+                        }
                         continue;
                     }
                 }
                 int result;
                 int before = c.eip;
                 if (debugFlags != 0 || c.debug.armed()) {
+                    // RF marks a REP iteration (or a resumed guest breakpoint): no instruction starts here
+                    if ((debugFlags & CpuCore.RF) == 0 && c.debug.host.breaksAt(linearPc(), count)) {
+                        return new VcpuExit.Debug(Integer.toUnsignedLong(linearPc()));
+                    }
                     int hits = c.debug.beforeInstruction();
                     if (hits != 0) {
                         String fatal = deliverDebug(hits);
@@ -272,6 +287,9 @@ public final class X86Cpu implements Vcpu {
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
+                }
+                if (c.debug.armed() && watched()) {
+                    return new VcpuExit.Debug(Integer.toUnsignedLong(linearPc()));
                 }
                 if (halted) {
                     return VcpuExit.HALTED;
@@ -334,6 +352,70 @@ public final class X86Cpu implements Vcpu {
                 return count;
             }
         }
+    }
+
+    private int linearPc() {
+        return core.seg[CpuCore.CS].base + core.eip;
+    }
+
+    /** Whether the instruction that just retired touched a host watchpoint (then {@link #watchHit} holds it). */
+    private boolean watched() {
+        long hit = core.debug.host.takeHit();
+        if (hit < 0) {
+            return false;
+        }
+        watchHit = hit;
+        return true;
+    }
+
+    /** The data address of the watchpoint hit that ended the last run, once. */
+    OptionalLong takeWatchHit() {
+        long h = watchHit;
+        watchHit = -1;
+        return h < 0 ? OptionalLong.empty() : OptionalLong.of(h);
+    }
+
+    /** The x87 state, or null without an FPU. */
+    X87State fpuState() {
+        return fpu != null ? fpu.save() : null;
+    }
+
+    /**
+     * Copies between a debugger buffer and guest RAM at linear addresses, page by page, without
+     * faults or A/D bits; stops at an unmapped page or a non-RAM address. Returns the bytes copied.
+     */
+    int debugMemory(long address, byte[] buf, int off, int len, boolean write) {
+        var memory = core.phys.memory();
+        int done = 0;
+        while (done < len) {
+            int lin = (int) (address + done);
+            long pa = core.mmu.peek(lin);
+            if (pa < 0) {
+                break;
+            }
+            int n = Math.min(len - done, 0x1000 - (lin & 0xfff));
+            var region = memory.regionAt(pa);
+            if (region == null || pa + n > region.end() || write && region.readOnly()) {
+                break;
+            }
+            if (write) {
+                memory.write(pa, buf, off + done, n);
+                memory.markDirty(pa, n);
+            } else {
+                memory.read(pa, buf, off + done, n);
+            }
+            done += n;
+        }
+        if (write && done > 0) {
+            // code the debugger patched must be decoded again
+            interpreter.blocks().distrust();
+        }
+        return done;
+    }
+
+    @Override
+    public dev.tern.spi.cpu.DebugAccess debug() {
+        return debugAccess;
     }
 
     /** Vector of the first exception raised by an instruction since load/reset (-1 if none). */
@@ -507,6 +589,8 @@ public final class X86Cpu implements Vcpu {
         sys.tsc().setOffset(st.tscOffset());
         sys.setApicBase(st.apicBase());
         instructions = st.instructionCount();
+        watchHit = -1;
+        c.debug.host.forgetStop();
         firstException = -1;
         halted = st.halted();
         shadowUntil = st.interruptShadow() ? instructions : -1;

@@ -12,6 +12,8 @@ import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.SnapshotFiles;
+import dev.tern.kernel.gdb.GdbServer;
+import dev.tern.kernel.machine.ReplayTimeline;
 import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
@@ -139,6 +141,14 @@ final class RunCommand implements Callable<Integer> {
             description = "With --record: fingerprint RAM and registers every N instructions (0 = only at the end). Default: ${DEFAULT-VALUE}.")
     long checkpointInterval;
 
+    @Option(names = "--gdb", paramLabel = "WHERE",
+            description = "Serve the GDB remote protocol on tcp:HOST:PORT or unix:PATH; the machine waits at its first instruction for gdb to continue it. In a replay, gdb can also go back (reverse-stepi, reverse-continue).")
+    String gdb;
+
+    @Option(names = "--replay-snapshot-every", paramLabel = "N", defaultValue = "10000000",
+            description = "With --replay and --gdb or --monitor: keep an in-memory snapshot every N instructions to go back from (gdb reverse-stepi/reverse-continue, monitor replay_seek; 0 = none). Default: ${DEFAULT-VALUE}.")
+    long replaySnapshotEvery;
+
     @Option(names = "--reboot", description = "Reset the machine when the guest resets (default: exit, like QEMU's -no-reboot).")
     boolean reboot;
 
@@ -181,6 +191,12 @@ final class RunCommand implements Callable<Integer> {
         if (ftConfig != null && (incoming != null || record != null || replay != null)) {
             throw new IllegalArgumentException("--ft excludes --incoming, --record and --replay");
         }
+        if (gdb != null && ftConfig != null) {
+            throw new IllegalArgumentException("--gdb excludes --ft: a debugger stopping the primary would make the standby take over");
+        }
+        if (replaySnapshotEvery < 0) {
+            throw new IllegalArgumentException("--replay-snapshot-every must not be negative, was " + replaySnapshotEvery);
+        }
         if (ftConfig != null && ftConfig.role() == FtRole.STANDBY && loadvm != null) {
             throw new IllegalArgumentException("--ft standby excludes --loadvm: the whole state comes from the primary");
         }
@@ -207,6 +223,7 @@ final class RunCommand implements Callable<Integer> {
             FtStandby standbyNode = null;
             MonitorEndpoint mon = null;
             FtPrimary primary = null;
+            GdbServer gdbServer = null;
             MachineExit exit = null;
             try {
                 if (incoming != null) {
@@ -250,6 +267,13 @@ final class RunCommand implements Callable<Integer> {
                         return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
                     }
                 }
+                // going back needs history: kept in a replay that a debugger or the monitor can move through
+                ReplayTimeline timeline = replay != null && replaySnapshotEvery > 0 && (gdb != null || !monitor.equals("none"))
+                        ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3) : null;
+                if (gdb != null) {
+                    machine.requestDebugStop(); // wait at the first instruction for gdb (QEMU's -S)
+                    gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
+                }
                 machine.start();
                 if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
                     primary = new FtPrimary(machine, ftConfig, plugins, System.err);
@@ -276,6 +300,9 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 if (mon != null) {
                     mon.close(exit);
+                }
+                if (gdbServer != null) {
+                    gdbServer.close();
                 }
             }
             if (printDigest) {

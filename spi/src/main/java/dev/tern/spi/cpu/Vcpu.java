@@ -66,6 +66,15 @@ public interface Vcpu {
         return false;
     }
 
+    /**
+     * What a debugger may do with this vCPU; {@code null} when the CPU offers no debugging.
+     *
+     * @since SPI 1.3
+     */
+    default DebugAccess debug() {
+        return null;
+    }
+
     /** A one-line description of the vCPU's state, for diagnostics. */
     default String describe() {
         return "vcpu";

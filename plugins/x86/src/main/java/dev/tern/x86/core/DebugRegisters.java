@@ -40,6 +40,8 @@ public final class DebugRegisters {
     private static final int RW_EXECUTE = 0, RW_WRITE = 1, RW_IO = 2;
 
     private final CpuCore c;
+    /** The host debugger's own breakpoints and watchpoints, matched by the same paths. */
+    public final DebuggerStops host = new DebuggerStops();
 
     private final int[] codeAt = new int[4];
     private final int[] codeBit = new int[4];
@@ -104,7 +106,10 @@ public final class DebugRegisters {
                 c.mmu.dropPage(start >>> 12);
             }
         }
-        armed = codeCount + dataCount != 0;
+        for (int page : host.watchedPages()) {
+            c.mmu.dropPage(page);
+        }
+        armed = codeCount + dataCount != 0 || host.armed();
         // A configuration change must not be run past by a block that decided on the old one.
         c.blockBreak = true;
     }
@@ -125,11 +130,14 @@ public final class DebugRegisters {
 
     /** Whether data breakpoints are enabled (the MMU slow path then matches accesses). */
     boolean watchingData() {
-        return dataCount != 0;
+        return dataCount != 0 || host.watching();
     }
 
     /** Whether a watched data range touches linear page {@code page}: it must get no TLB entry. */
     boolean watchesPage(int page) {
+        if (host.watching() && host.watchesPage(page)) {
+            return true;
+        }
         for (int k = 0; k < dataCount; k++) {
             if (dataStart[k] >>> 12 == page) {
                 return true;
@@ -228,7 +236,10 @@ public final class DebugRegisters {
                 return false;
             }
         }
-        if (dataCount != 0) {
+        if (host.breaksIn(first, last)) {
+            return false;
+        }
+        if (watchingData()) {
             for (int i = 0; i + 1 < b.pairs.length; i++) {
                 if (b.pairs[i] != null && (b.insns[i].memOp || b.insns[i + 1].memOp)) {
                     return false;
@@ -248,6 +259,9 @@ public final class DebugRegisters {
         }
         if (hits != 0) {
             pending |= hits;
+            c.blockBreak = true;
+        }
+        if (host.watching() && host.dataAccess(lin, size, write)) {
             c.blockBreak = true;
         }
     }
@@ -285,6 +299,7 @@ public final class DebugRegisters {
      */
     public void discardPending() {
         pending = 0;
+        host.discardHit();
     }
 
     /**

@@ -359,6 +359,28 @@ public final class Mmu {
         phys.write(pa, size, v);
     }
 
+    /**
+     * Linear to physical for a debugger: no fault, no accessed/dirty bits, no TLB change; -1 when the
+     * page is not present.
+     */
+    public long peek(int lin) {
+        if (!paging) {
+            return lin & a20Mask;
+        }
+        int pde = phys.read(((pageDirectory & 0xffffffffL) | ((lin >>> 22) << 2)) & a20Mask, 4);
+        if ((pde & 1) == 0) {
+            return -1;
+        }
+        if (pse && (pde & 0x80) != 0) {
+            return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & a20Mask;
+        }
+        int pte = phys.read(((pde & 0xfffff000L) | (((lin >>> 12) & 0x3ff) << 2)) & a20Mask, 4);
+        if ((pte & 1) == 0) {
+            return -1;
+        }
+        return ((pte & 0xfffff000L) | (lin & 0xfff)) & a20Mask;
+    }
+
     /** Linear to physical, raising #PF (with CR2 and error code) and setting A/D bits. */
     public long translate(int lin, boolean write, boolean user) {
         if (!paging) {
