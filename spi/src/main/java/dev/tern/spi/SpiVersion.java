@@ -12,7 +12,9 @@ import java.util.Objects;
  * lookup) and the other compatible additions made with it; 1.2 adds {@code PageCodecProvider.delta()} (the
  * kernel's RAM stream names no codec: it asks the codec what it is) and typed input events bound to
  * instruction counts ({@code MachineControl.inputs}, {@code MachineControl.hostClockNanos}, the
- * {@code ReplayEvent} kinds {@code ClockWarp} and {@code HostRequest}, {@code ReplayFilter.Delivery}).
+ * {@code ReplayEvent} kinds {@code ClockWarp} and {@code HostRequest}, {@code ReplayFilter.Delivery});
+ * 1.3 adds guest output channels ({@code MachineControl.outputs}, {@code OutputKind},
+ * {@code OutputSink}) through which fault tolerance commits output.
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions
@@ -25,7 +27,7 @@ public record SpiVersion(int major, int minor) implements Comparable<SpiVersion>
     /** Major version of this SPI. */
     public static final int MAJOR = 1;
     /** Minor version of this SPI. */
-    public static final int MINOR = 2;
+    public static final int MINOR = 3;
     /** The SPI version of the running kernel. */
     public static final SpiVersion CURRENT = new SpiVersion(MAJOR, MINOR);
 

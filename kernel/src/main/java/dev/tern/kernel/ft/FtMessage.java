@@ -24,6 +24,11 @@ enum FtMessage {
     CHECKPOINT_END(0x12, 8),
     /** Standby to primary: u64 sequence of the checkpoint now applied. */
     ACK(0x13, 8),
+    /**
+     * Primary to standby: u64 sequence; the output that checkpoint held was delivered, so a standby
+     * taking over must not deliver it again.
+     */
+    RELEASED(0x14, 8),
     /** Both ways, periodically: I am alive. */
     HEARTBEAT(0x20, 0),
     /** Primary to standby: the last checkpoint was final; take over now (planned switch-over). */

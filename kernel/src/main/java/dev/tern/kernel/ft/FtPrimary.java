@@ -1,6 +1,7 @@
 package dev.tern.kernel.ft;
 
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.OutputPath;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.kernel.vm.VmState;
@@ -18,6 +19,12 @@ import java.util.concurrent.TimeUnit;
  * the next. Heartbeats go out on their own thread. When the standby refuses, stops answering
  * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so.
  * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop.
+ *
+ * <p>Output commit: the machine's {@link OutputPath} holds the configured output kinds from the
+ * start; each checkpoint carries the output held since the previous one, which is delivered once
+ * the standby acknowledged it (then RELEASED tells the standby so). Held output makes the next
+ * checkpoint start within the output latency. Without a standby everything held is delivered and
+ * nothing more is held.
  */
 public final class FtPrimary implements FtNode, AutoCloseable {
 
@@ -40,6 +47,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private final CheckpointStats stats = new CheckpointStats();
     private final Object lock = new Object();
     private final long timeoutNanos;
+    private final OutputPath output;
     private volatile FtState state = FtState.CONNECTING;
     private volatile FtWire wire;
     private volatile String reason = "";
@@ -52,6 +60,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private boolean failoverRequested;
     private boolean closing;
     private String failoverOutcome;
+    /** When the current epoch got its first held output; -1: none held. */
+    private long heldSince = -1;
+
+    /** Why the checkpoint thread stopped waiting. */
+    private enum Tick { INTERVAL, OUTPUT, FAILOVER }
 
     public FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log) {
         if (config.role() != FtRole.PRIMARY) {
@@ -62,6 +75,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.plugins = plugins;
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
+        this.output = machine.outputs();
+        if (!config.outputCommit().isEmpty()) {
+            // from before the guest runs: no output escapes that a standby could not reproduce
+            output.hold(config.outputCommit(), this::outputHeld);
+        }
         var reg = machine.stats();
         reg.gauge("/ft/checkpoints-acknowledged", "checkpoints", "last checkpoint the standby applied (-1: none)",
                 stats::lastAcknowledged);
@@ -75,7 +93,17 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 () -> state == FtState.PROTECTED ? 1 : 0);
     }
 
-    /** Starts protecting the (running) machine on a thread of its own. */
+    /** The guest produced output to hold in an epoch that had none: a checkpoint is due soon. */
+    private void outputHeld() {
+        synchronized (lock) {
+            if (heldSince < 0) {
+                heldSince = System.nanoTime();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** Starts protecting the machine (created with this primary, before it runs) on a thread of its own. */
     public void start() {
         thread = Thread.ofPlatform().daemon().name("tern-ft-primary").start(this::run);
     }
@@ -96,7 +124,18 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
-                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n";
+                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput();
+    }
+
+    private String renderOutput() {
+        if (config.outputCommit().isEmpty()) {
+            return "output commit: off\n";
+        }
+        long[] totals = output.totals();
+        return "output commit: " + String.join(",", config.outputCommit().stream().sorted().map(k -> k.label()).toList())
+                + " (latency " + config.outputLatency().toMillis() + " ms), " + (output.holding() ? "holding" : "open")
+                + "; held now: " + output.pendingOutputs() + " outputs, " + output.pendingBytes() + " bytes; held in all: "
+                + totals[0] + " bytes, delivered after a checkpoint: " + totals[1] + " bytes\n";
     }
 
     /** The checkpoint statistics (pauses, counts), for benchmarks. */
@@ -152,6 +191,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             CheckpointWriter.Encoded first = writer.full();
             send(w, first, CheckpointStats.Cause.INITIAL);
             awaitAck(0, first);
+            delivered(w, 0);
             state = FtState.PROTECTED;
             log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms)%n", w.peer(),
                     first.dirtyPages(), first.stream().length / 1048576.0, first.pauseNanos() / 1e6);
@@ -159,7 +199,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             long interval = config.interval().toNanos();
             long next = System.nanoTime() + interval;
             for (seq = 1; ; seq++) {
-                boolean handOver = waitTick(next);
+                Tick tick = waitTick(next);
                 long now = System.nanoTime();
                 next = Math.max(next + interval, now + interval / 2); // a late checkpoint does not start a burst
                 VmState vm = machine.lifecycle().state();
@@ -167,14 +207,18 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                     endProtection("the primary's guest ended (" + vm.name().toLowerCase(java.util.Locale.ROOT) + ")");
                     return;
                 }
-                if (handOver) {
+                if (tick == Tick.FAILOVER) {
                     handOver(w, writer, seq);
                     return;
                 }
+                synchronized (lock) {
+                    heldSince = -1; // what is held now goes into this checkpoint; later output re-arms it
+                }
                 CheckpointWriter.Encoded c = writer.next(seq);
-                send(w, c, CheckpointStats.Cause.INTERVAL);
+                send(w, c, tick == Tick.OUTPUT ? CheckpointStats.Cause.OUTPUT : CheckpointStats.Cause.INTERVAL);
                 awaitAck(seq, c);
                 testHalt(seq, "acked");
+                delivered(w, seq);
             }
         } catch (ClosingException e) {
             // close() ends protection itself
@@ -189,7 +233,23 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             if (heartbeat != null) {
                 heartbeat.interrupt();
             }
+            if (state != FtState.HANDED_OVER) {
+                output.open(); // no standby to wait for: the world sees what the guest did here
+            }
         }
+    }
+
+    /**
+     * Delivers the output checkpoint {@code seq} held, now that the standby has it, and tells the
+     * standby so: a standby taking over later must not deliver it again.
+     */
+    private void delivered(FtWire w, long seq) throws IOException {
+        if (!output.holding()) {
+            return;
+        }
+        output.release(seq);
+        testHalt(seq, "released");
+        w.sendLong(FtMessage.RELEASED, seq);
     }
 
     private void handOver(FtWire w, CheckpointWriter writer, long seq) throws IOException, InterruptedException {
@@ -210,6 +270,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             throw e;
         }
         state = FtState.HANDED_OVER;
+        output.handedOver(); // the standby delivers the last checkpoint's output
         reason = "the standby runs the guest from checkpoint " + seq;
         String text = "ft: handed over to standby " + w.peer() + " at checkpoint " + seq;
         log.println(text);
@@ -291,19 +352,31 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         stats.acknowledged(seq, System.nanoTime() - sentAt);
     }
 
-    /** Waits for the next checkpoint time; true when a switch-over was asked for instead. */
-    private boolean waitTick(long at) throws IOException, InterruptedException {
+    /**
+     * Waits for the next checkpoint: the interval's time, held output that waited the output
+     * latency, or a switch-over asked for.
+     */
+    private Tick waitTick(long at) throws IOException, InterruptedException {
+        long latency = config.outputLatency().toNanos();
         synchronized (lock) {
             while (true) {
                 checkPeer();
                 if (failoverRequested) {
-                    return true;
+                    return Tick.FAILOVER;
                 }
-                long left = at - System.nanoTime();
+                long now = System.nanoTime();
+                if (heldSince >= 0 && now - heldSince >= latency) {
+                    return Tick.OUTPUT;
+                }
+                long left = at - now;
                 if (left <= 0) {
-                    return false;
+                    return Tick.INTERVAL;
                 }
-                TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, Math.max(1, timeoutNanos / 4)));
+                long wait = Math.min(left, Math.max(1, timeoutNanos / 4));
+                if (heldSince >= 0) {
+                    wait = Math.min(wait, heldSince + latency - now);
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, wait));
             }
         }
     }
@@ -394,6 +467,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         }
         endProtection("the primary's guest ended");
+        if (state != FtState.HANDED_OVER) {
+            output.open();
+        }
         FtWire w = wire;
         if (w != null) {
             w.close();

@@ -160,6 +160,7 @@ public final class FtStandby implements FtNode {
             heard();
             switch (m.kind()) {
                 case HEARTBEAT -> FtWire.exactly(m, 0);
+                case RELEASED -> machine.outputs().deliveredByPrimary(FtWire.exactly(m, 8).getLong());
                 case CHECKPOINT_BEGIN -> {
                     Outcome o = checkpoint(w, applier, FtWire.exactly(m, 28));
                     if (o != null) {
@@ -176,6 +177,7 @@ public final class FtStandby implements FtNode {
                     reason = "handed over at checkpoint " + seq;
                     log.println("ft: primary handed over at checkpoint " + seq + "; running as primary");
                     log.flush();
+                    machine.outputs().takeOver();
                     return Outcome.TAKE_OVER;
                 }
                 case REFUSED -> {
@@ -323,6 +325,8 @@ public final class FtStandby implements FtNode {
         reason = "primary lost: " + why;
         log.println("ft: primary lost after checkpoint " + applied + "; running as primary (" + why + ")");
         log.flush();
+        // the last checkpoint's output, unless the primary said it delivered it
+        machine.outputs().takeOver();
         return Outcome.TAKE_OVER;
     }
 

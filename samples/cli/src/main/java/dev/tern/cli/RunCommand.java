@@ -225,11 +225,14 @@ final class RunCommand implements Callable<Integer> {
                         return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
                     }
                 }
-                machine.start();
                 if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
+                    // before the guest runs: the primary holds its output from the first instruction
                     primary = new FtPrimary(machine, ftConfig, plugins, System.err);
-                    primary.start();
                     ftNode = primary;
+                }
+                machine.start();
+                if (primary != null) {
+                    primary.start();
                 }
                 if (!monitor.equals("none")) {
                     // A monitor can start a migration at any moment: compile its sending path now, on a

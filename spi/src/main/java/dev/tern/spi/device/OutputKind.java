@@ -1,0 +1,60 @@
+package dev.tern.spi.device;
+
+import java.util.Locale;
+
+/**
+ * The kinds of guest output that leave the machine for the outside world. A fault-tolerance
+ * primary commits output by kind ({@code output-commit=serial,net,blk}): it holds each output of
+ * a committed kind until the standby acknowledged the checkpoint that covers it.
+ *
+ * @since SPI 1.3
+ */
+public enum OutputKind {
+    /** Bytes a character device transmits (a UART's far end). A byte stream: positions count bytes. */
+    SERIAL("serial", true),
+    /** Frames a network card transmits. Positions count frames. */
+    NET("net", false),
+    /** Writes a block device makes to its host image. Positions count writes. */
+    BLOCK("blk", false);
+
+    private final String label;
+    private final boolean byteStream;
+
+    OutputKind(String label, boolean byteStream) {
+        this.label = label;
+        this.byteStream = byteStream;
+    }
+
+    /** The name in options and reports: {@code serial}, {@code net}, {@code blk}. */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * True when outputs of this kind are pieces of one byte stream (adjacent ones may be joined and
+     * a position counts bytes); false when each output is a message of its own (a position counts
+     * messages).
+     */
+    public boolean byteStream() {
+        return byteStream;
+    }
+
+    /** How far one output of {@code length} bytes advances a channel's position. */
+    public long units(int length) {
+        return byteStream ? length : 1;
+    }
+
+    /**
+     * The kind labelled {@code label}.
+     *
+     * @throws IllegalArgumentException naming the label and the known ones
+     */
+    public static OutputKind of(String label) {
+        for (OutputKind k : values()) {
+            if (k.label.equals(label.toLowerCase(Locale.ROOT))) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("'" + label + "' is not an output kind (serial, net, blk)");
+    }
+}
