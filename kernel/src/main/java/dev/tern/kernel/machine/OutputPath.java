@@ -26,6 +26,10 @@ import java.util.function.Consumer;
  * if it takes over before the primary said it delivered that batch, delivers it itself
  * ({@link #takeOver}); positions let a file sink make a repeated delivery harmless.
  *
+ * <p>Outputs the device applied itself ({@link OutputKind#appliedByDevice()}, disk writes) are
+ * never delivered on the primary: a checkpoint carries them, and the standby applies them to its
+ * own image when it applies that checkpoint, so its disk always equals the checkpoint it holds.
+ *
  * <p>One lock orders everything: deliveries of one channel happen in position order, and sinks
  * run under it (they must not block for long, which {@code OutputSink} requires).
  */
@@ -96,7 +100,9 @@ public final class OutputPath {
             long at = c.next;
             c.next += c.kind.units(data.length);
             if (!held.contains(c.kind)) {
-                c.sink.deliver(at, data);
+                if (!c.kind.appliedByDevice()) {
+                    c.sink.deliver(at, data);
+                }
                 return;
             }
             first = epoch.isEmpty();
@@ -219,21 +225,33 @@ public final class OutputPath {
             return 0;
         }
         deliver(b.outputs());
-        return b.outputs().size();
+        return (int) b.outputs().stream().filter(h -> !channels.get(h.channel()).kind.appliedByDevice()).count();
     }
 
+    /** Delivers the outputs of devices that did not apply them themselves. */
     private void deliver(List<Held> outputs) {
         for (Held h : outputs) {
             Channel c = channels.get(h.channel());
-            c.sink.deliver(h.position(), h.data());
-            releasedTotal += h.data().length;
+            if (!c.kind.appliedByDevice()) {
+                c.sink.deliver(h.position(), h.data());
+                releasedTotal += h.data().length;
+            }
         }
     }
 
-    /** On the standby: adopts checkpoint {@code checkpoint}'s batch (validated). */
+    /**
+     * On the standby: adopts checkpoint {@code checkpoint}'s batch (validated): the writes devices
+     * applied on the primary are applied here now, the rest waits for a takeover.
+     */
     private synchronized void adopt(long checkpoint, Batch b) {
         for (ChannelEnd e : b.channels()) {
             channels.get(e.channel()).next = e.position();
+        }
+        for (Held h : b.outputs()) {
+            Channel c = channels.get(h.channel());
+            if (c.kind.appliedByDevice()) {
+                c.sink.deliver(h.position(), h.data());
+            }
         }
         inherited = b;
         inheritedCheckpoint = checkpoint;

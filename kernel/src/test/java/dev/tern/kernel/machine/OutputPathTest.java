@@ -146,4 +146,26 @@ class OutputPathTest {
         assertEquals(0, standby.takeOver(), "nothing was adopted");
         assertThrows(IllegalStateException.class, () -> standby.register("serial0", OutputKind.SERIAL, (p, d) -> { }));
     }
+
+    @Test
+    void diskWritesAreAppliedByTheStandbyWithTheCheckpointThatCoversThem() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        var primaryDisk = new ArrayList<String>();
+        var standbyDisk = new ArrayList<String>();
+        Consumer<byte[]> write = primary.register("blk0", OutputKind.BLOCK, (pos, data) -> primaryDisk.add(pos + ""));
+        standby.register("blk0", OutputKind.BLOCK, (pos, data) -> standbyDisk.add(pos + ":" + data.length));
+        write.accept(new byte[8]);
+        assertEquals(List.of(), primaryDisk, "the device applied it itself; unprotected, nothing is kept");
+        primary.hold(Set.of(OutputKind.BLOCK), () -> { });
+        write.accept(new byte[520]);
+        write.accept(new byte[1032]);
+        carry(primary, standby, 1);
+        assertEquals(List.of("1:520", "2:1032"), standbyDisk, "applied with the checkpoint, before any takeover");
+        primary.release(1);
+        primary.open();
+        assertEquals(List.of(), primaryDisk, "never applied twice on the primary");
+        assertEquals(0, standby.takeOver(), "nothing left to deliver at a takeover");
+        assertEquals(2, standbyDisk.size());
+    }
 }

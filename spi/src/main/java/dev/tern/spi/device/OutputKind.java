@@ -11,18 +11,33 @@ import java.util.Locale;
  */
 public enum OutputKind {
     /** Bytes a character device transmits (a UART's far end). A byte stream: positions count bytes. */
-    SERIAL("serial", true),
+    SERIAL("serial", true, false),
     /** Frames a network card transmits. Positions count frames. */
-    NET("net", false),
-    /** Writes a block device makes to its host image. Positions count writes. */
-    BLOCK("blk", false);
+    NET("net", false, false),
+    /**
+     * Writes a block device made to its own host image (the device writes first, then hands the
+     * write over; its data is the device's own encoding, e.g. offset and bytes). The machine
+     * delivers them only to another copy of the image: a fault-tolerance standby applies each
+     * checkpoint's writes to its image. Positions count writes.
+     */
+    BLOCK("blk", false, true);
 
     private final String label;
     private final boolean byteStream;
+    private final boolean appliedByDevice;
 
-    OutputKind(String label, boolean byteStream) {
+    OutputKind(String label, boolean byteStream, boolean appliedByDevice) {
         this.label = label;
         this.byteStream = byteStream;
+        this.appliedByDevice = appliedByDevice;
+    }
+
+    /**
+     * True when the device applied the output itself before handing it over ({@link #BLOCK}): the
+     * machine never delivers it back to the same device's sink, only to a copy elsewhere.
+     */
+    public boolean appliedByDevice() {
+        return appliedByDevice;
     }
 
     /** The name in options and reports: {@code serial}, {@code net}, {@code blk}. */
