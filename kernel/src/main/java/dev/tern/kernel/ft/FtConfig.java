@@ -28,9 +28,10 @@ import java.util.Set;
  * @param timeout how long without any message from the peer means it is lost; null: the default
  * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
  * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
+ * @param witness the lease witness both sides consult ({@code tern witness}), or null: no fencing
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
-        Set<OutputKind> outputCommit, Duration outputLatency) {
+        Set<OutputKind> outputCommit, Duration outputLatency, String witness) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -44,8 +45,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency");
-    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout");
+            "output-commit", "output-latency", "witness");
+    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness");
 
     public FtConfig {
         secret = secret.clone();
@@ -107,7 +108,11 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
                 : EnumSet.allOf(OutputKind.class);
         Duration latency = kv.containsKey("output-latency") ? duration("output-latency", kv.get("output-latency"))
                 : DEFAULT_OUTPUT_LATENCY;
-        return new FtConfig(role, address, secret, interval, timeout, commit, latency);
+        String witness = kv.get("witness");
+        if (witness != null && witness.isEmpty()) {
+            throw new IllegalArgumentException("--ft: witness= needs the witness's address");
+        }
+        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness);
     }
 
     /** {@code none}, or output kinds separated by commas, each once. */
@@ -157,7 +162,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         return d;
     }
 
-    private static byte[] readSecret(Path file) {
+    /** Reads a password file: its bytes, trailing newlines removed; 1..4096 bytes. */
+    public static byte[] readSecret(Path file) {
         byte[] b;
         try {
             if (Files.size(file) > MAX_SECRET) {

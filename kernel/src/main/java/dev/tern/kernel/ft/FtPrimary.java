@@ -48,6 +48,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private final Object lock = new Object();
     private final long timeoutNanos;
     private final OutputPath output;
+    /** The lease at the witness; null without one. */
+    private final WitnessLease lease;
+    private volatile boolean fenced;
     private volatile FtState state = FtState.CONNECTING;
     private volatile FtWire wire;
     private volatile String reason = "";
@@ -76,6 +79,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
         this.output = machine.outputs();
+        this.lease = config.witness() == null ? null
+                : new WitnessLease(config.witness(), config.secret(), plugins, config.effectiveTimeout(), true);
         if (!config.outputCommit().isEmpty()) {
             // from before the guest runs: no output escapes that a standby could not reproduce
             output.hold(config.outputCommit(), this::outputHeld);
@@ -103,8 +108,64 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
     }
 
+    /**
+     * With a witness: takes the lease before the guest runs (call before the machine starts),
+     * waiting out an earlier holder's lease.
+     *
+     * @throws IOException naming why no lease was granted: the guest must not run
+     */
+    public void acquireLease() throws IOException, InterruptedException {
+        if (lease != null) {
+            lease.acquireFirst(CONNECT_PATIENCE);
+            log.println("ft: lease granted by the witness " + config.witness());
+            log.flush();
+        }
+    }
+
+    /**
+     * The lease ran out here: the standby may take over, so the guest stops at once. The output
+     * held here is dropped (the standby delivers its last checkpoint's), and the connection to
+     * the standby is closed without REFUSED, so that it is free to take over.
+     */
+    private void leaseLost(String why) {
+        fenced = true;
+        state = FtState.FENCED;
+        reason = "lease lost: " + why;
+        output.handedOver();
+        FtWire w = wire;
+        if (w != null) {
+            w.close();
+        }
+        log.println("ft: lease lost (" + why + "); stopping the guest, which may run on at the standby");
+        log.flush();
+        machine.stop("ft: the lease at the witness was lost; the guest stopped here");
+    }
+
+    /** False once the guest was handed over or fenced: the held output is then not this side's to deliver. */
+    private boolean keepsOutput() {
+        return state != FtState.HANDED_OVER && !fenced;
+    }
+
+    /**
+     * Delivers everything held and holds no more. With a witness, first a lease renewal sent after
+     * now must be granted: from then on no standby can take over while this side runs, so the
+     * world may see its output.
+     */
+    private void releaseHeld() {
+        try {
+            if (lease == null || lease.confirmedAfter(System.nanoTime())) {
+                output.open();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Starts protecting the machine (created with this primary, before it runs) on a thread of its own. */
     public void start() {
+        if (lease != null) {
+            lease.keep(this::leaseLost);
+        }
         thread = Thread.ofPlatform().daemon().name("tern-ft-primary").start(this::run);
     }
 
@@ -124,7 +185,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
-                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput();
+                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput()
+                + (lease == null ? "" : "witness: " + config.witness() + (fenced ? " (lease lost)" : "") + "\n");
     }
 
     private String renderOutput() {
@@ -233,8 +295,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             if (heartbeat != null) {
                 heartbeat.interrupt();
             }
-            if (state != FtState.HANDED_OVER) {
-                output.open(); // no standby to wait for: the world sees what the guest did here
+            if (keepsOutput()) {
+                releaseHeld(); // no standby to wait for: the world sees what the guest did here
             }
         }
     }
@@ -271,6 +333,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
         state = FtState.HANDED_OVER;
         output.handedOver(); // the standby delivers the last checkpoint's output
+        if (lease != null) {
+            lease.release(); // the standby needs it now
+        }
         reason = "the standby runs the guest from checkpoint " + seq;
         String text = "ft: handed over to standby " + w.peer() + " at checkpoint " + seq;
         log.println(text);
@@ -434,6 +499,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     private void unprotected(Exception e, long seq) {
+        if (fenced) {
+            return; // the lease was lost: leaseLost() said so, and the guest stops
+        }
         String why = e instanceof FtRefusedException ? "the standby refused: " + e.getMessage() : e.getMessage();
         boolean wasProtected = state == FtState.PROTECTED;
         state = FtState.UNPROTECTED;
@@ -467,8 +535,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         }
         endProtection("the primary's guest ended");
-        if (state != FtState.HANDED_OVER) {
-            output.open();
+        if (keepsOutput()) {
+            releaseHeld();
+        }
+        if (lease != null && !fenced && state != FtState.HANDED_OVER) {
+            lease.release(); // the guest ended; the standby was told not to take over
         }
         FtWire w = wire;
         if (w != null) {

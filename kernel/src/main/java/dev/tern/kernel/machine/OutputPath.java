@@ -68,6 +68,8 @@ public final class OutputPath {
     private final List<Held> epoch = new ArrayList<>();
     private final ArrayDeque<Sealed> sealed = new ArrayDeque<>();
     private Runnable onFirstHeld = () -> { };
+    /** Handed over or fenced: the guest's output here is no one's to see, until it stops. */
+    private boolean discarding;
     private long epochBytes;
     private long heldTotal;
     private long releasedTotal;
@@ -99,6 +101,9 @@ public final class OutputPath {
         synchronized (this) {
             long at = c.next;
             c.next += c.kind.units(data.length);
+            if (discarding) {
+                return;
+            }
             if (!held.contains(c.kind)) {
                 if (!c.kind.appliedByDevice()) {
                     c.sink.deliver(at, data);
@@ -181,6 +186,9 @@ public final class OutputPath {
      * without a standby (or ended), so its output is the one the world must see.
      */
     public synchronized void open() {
+        if (discarding) {
+            return;
+        }
         held.clear();
         while (!sealed.isEmpty()) {
             deliver(sealed.pollFirst().batch().outputs());
@@ -191,11 +199,13 @@ public final class OutputPath {
     }
 
     /**
-     * Stops holding and drops what was held: the guest was handed over, and the standby delivers
-     * the last checkpoint's batch. Output after that checkpoint never happened as far as the
-     * world is concerned.
+     * Drops what was held and every later output: the guest was handed over (or this side lost
+     * its lease), and the standby delivers the last checkpoint's batch. Output after that
+     * checkpoint never happened as far as the world is concerned — including what the guest
+     * emits here before it actually stops.
      */
     public synchronized void handedOver() {
+        discarding = true;
         held.clear();
         sealed.clear();
         epoch.clear();

@@ -57,11 +57,11 @@ class FtConfigTest {
     @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'interval' (known: listen, password-file, timeout)",
+        assertEquals("--ft standby: unknown key 'interval' (known: listen, password-file, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",interval=5ms")).getMessage());
         assertEquals("--ft primary: unknown key 'colour' (known: interval, output-commit, output-latency, password-file, peer, "
-                + "timeout)",
+                + "timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",

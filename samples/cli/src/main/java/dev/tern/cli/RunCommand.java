@@ -222,13 +222,20 @@ final class RunCommand implements Callable<Integer> {
                         return 0;
                     }
                     if (outcome != FtStandby.Outcome.TAKE_OVER) {
-                        return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
+                        return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0
+                                : outcome == FtStandby.Outcome.FENCED ? 3 : 2;
                     }
                 }
                 if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
                     // before the guest runs: the primary holds its output from the first instruction
                     primary = new FtPrimary(machine, ftConfig, plugins, System.err);
                     ftNode = primary;
+                    try {
+                        primary.acquireLease();
+                    } catch (IOException e) {
+                        System.err.println(e.getMessage() + "; the guest does not run");
+                        return 2;
+                    }
                 }
                 machine.start();
                 if (primary != null) {
