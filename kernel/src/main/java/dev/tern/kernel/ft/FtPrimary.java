@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * (checkpoint 0), then every interval a checkpoint ({@link CheckpointWriter}: one short stop of the
  * vCPUs, the rest while the guest runs), waiting for the standby's acknowledgement of each before
  * the next. Heartbeats go out on their own thread. When the standby refuses, stops answering
- * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so.
+ * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so;
+ * it then tries the standby's address again (re-protection): a new standby listening there gets a
+ * full sync — one stop of the guest as long as the first one's — and checkpoints again.
  * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop.
  *
  * <p>Output commit: the machine's {@link OutputPath} holds the configured output kinds from the
@@ -37,6 +39,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
     /** Test hook (docs/protocols/ft.md): halt the JVM at checkpoint N, {@code N:mid} or {@code N:acked}. */
     static final String HALT_PROPERTY = "tern.ft.test.halt";
+    /** Re-protection's retry pace after a loss, and its bound while standbies refuse. */
+    static final Duration REJOIN_MIN = Duration.ofSeconds(1);
+    static final Duration REJOIN_MAX = Duration.ofSeconds(30);
     /** Test hook: flip one byte of checkpoint N's stream after its CRC was computed. */
     static final String CORRUPT_PROPERTY = "tern.ft.test.corrupt";
 
@@ -65,6 +70,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private String failoverOutcome;
     /** When the current epoch got its first held output; -1: none held. */
     private long heldSince = -1;
+    private volatile Duration rejoinPace = REJOIN_MIN;
 
     /** Why the checkpoint thread stopped waiting. */
     private enum Tick { INTERVAL, OUTPUT, FAILOVER }
@@ -186,7 +192,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
                 + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput()
-                + (lease == null ? "" : "witness: " + config.witness() + (fenced ? " (lease lost)" : "") + "\n");
+                + (lease == null ? "" : "witness: " + config.witness() + (fenced ? " (lease lost)" : "") + "\n")
+                + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
+                        + rejoinPace.toSeconds() + " s\n" : "");
     }
 
     private String renderOutput() {
@@ -237,10 +245,82 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     private void run() {
+        FtWire w;
+        try {
+            w = connect();
+        } catch (ClosingException e) {
+            return;
+        } catch (IOException e) {
+            unprotected(e, 0);
+            releaseHeld();
+            w = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        while (true) {
+            if (w != null && !session(w)) {
+                return;
+            }
+            w = rejoin();
+            if (w == null) {
+                return;
+            }
+            if (!config.outputCommit().isEmpty()) {
+                output.hold(config.outputCommit(), this::outputHeld);
+            }
+        }
+    }
+
+    /**
+     * Re-protection: while the guest runs unprotected, tries the standby's address again — every
+     * second after a loss, backing off to {@link #REJOIN_MAX} while standbies refuse — and
+     * returns the connection to a new standby; null when the guest ended or the primary closes.
+     */
+    private FtWire rejoin() {
+        MigrationUri uri = MigrationUri.parse(config.address());
+        while (true) {
+            synchronized (lock) {
+                try {
+                    if (!closing) {
+                        lock.wait(rejoinPace.toMillis()); // the retry pace, not synchronisation
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+                if (closing || fenced) {
+                    return null;
+                }
+            }
+            VmState vm = machine.lifecycle().state();
+            if (vm != VmState.RUNNING && vm != VmState.PAUSED) {
+                return null;
+            }
+            try {
+                return new FtWire(uri.connect(plugins));
+            } catch (IOException e) {
+                // no standby listens there yet
+            }
+        }
+    }
+
+    /**
+     * One protected session with the standby at the end of {@code w}: handshake, full sync,
+     * checkpoints. Returns true when it ended by losing the standby (re-protection may follow),
+     * false when protection is over for good (guest ended, handed over, fenced, closing).
+     */
+    private boolean session(FtWire w) {
         CheckpointWriter writer = null;
         long seq = 0;
+        boolean lost = false;
+        boolean wasProtected = false;
+        synchronized (lock) {
+            acked = -1;
+            peerFailure = null;
+            lastHeard = System.nanoTime();
+        }
         try {
-            FtWire w = connect();
             wire = w;
             state = FtState.SYNCING;
             FtHandshake.primary(w, config.secret(), FtHandshake.describe(machine), config.effectiveTimeout().toMillis());
@@ -255,6 +335,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             awaitAck(0, first);
             delivered(w, 0);
             state = FtState.PROTECTED;
+            wasProtected = true;
+            rejoinPace = REJOIN_MIN;
             log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms)%n", w.peer(),
                     first.dirtyPages(), first.stream().length / 1048576.0, first.pauseNanos() / 1e6);
             log.flush();
@@ -267,11 +349,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 VmState vm = machine.lifecycle().state();
                 if (vm != VmState.RUNNING && vm != VmState.PAUSED) {
                     endProtection("the primary's guest ended (" + vm.name().toLowerCase(java.util.Locale.ROOT) + ")");
-                    return;
+                    return false;
                 }
                 if (tick == Tick.FAILOVER) {
                     handOver(w, writer, seq);
-                    return;
+                    return false;
                 }
                 synchronized (lock) {
                     heldSince = -1; // what is held now goes into this checkpoint; later output re-arms it
@@ -286,6 +368,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             // close() ends protection itself
         } catch (IOException | RuntimeException e) {
             unprotected(e, seq);
+            lost = !fenced;
+            if (!wasProtected) {
+                rejoinPace = rejoinPace.multipliedBy(2).compareTo(REJOIN_MAX) > 0 ? REJOIN_MAX : rejoinPace.multipliedBy(2);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -299,6 +385,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 releaseHeld(); // no standby to wait for: the world sees what the guest did here
             }
         }
+        return lost;
     }
 
     /**
@@ -466,6 +553,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             while (true) {
                 FtWire.Message m = w.receive();
                 synchronized (lock) {
+                    if (wire != w) {
+                        return; // a session that ended; a new standby may be protecting by now
+                    }
                     lastHeard = System.nanoTime();
                     switch (m.kind()) {
                         case HEARTBEAT -> FtWire.exactly(m, 0);
@@ -478,7 +568,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
         } catch (IOException e) {
             synchronized (lock) {
-                if (peerFailure == null) {
+                if (wire == w && peerFailure == null) {
                     peerFailure = e;
                 }
                 lock.notifyAll();
