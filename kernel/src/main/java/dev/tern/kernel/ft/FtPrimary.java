@@ -330,9 +330,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             Thread.ofPlatform().daemon().name("tern-ft-primary-reader").start(() -> read(w));
             heartbeat = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w));
             writer = new CheckpointWriter(machine);
+            var sync = new CheckpointEvent();
+            sync.begin();
             CheckpointWriter.Encoded first = writer.full();
             send(w, first, CheckpointStats.Cause.INITIAL);
             awaitAck(0, first);
+            commit(sync, first, CheckpointStats.Cause.INITIAL);
             delivered(w, 0);
             state = FtState.PROTECTED;
             wasProtected = true;
@@ -358,9 +361,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 synchronized (lock) {
                     heldSince = -1; // what is held now goes into this checkpoint; later output re-arms it
                 }
+                var event = new CheckpointEvent();
+                event.begin();
+                CheckpointStats.Cause cause = tick == Tick.OUTPUT ? CheckpointStats.Cause.OUTPUT
+                        : CheckpointStats.Cause.INTERVAL;
                 CheckpointWriter.Encoded c = writer.next(seq);
-                send(w, c, tick == Tick.OUTPUT ? CheckpointStats.Cause.OUTPUT : CheckpointStats.Cause.INTERVAL);
+                send(w, c, cause);
                 awaitAck(seq, c);
+                commit(event, c, cause);
                 testHalt(seq, "acked");
                 delivered(w, seq);
             }
@@ -386,6 +394,19 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
         }
         return lost;
+    }
+
+    /** Ends a checkpoint's JFR event at the standby's acknowledgement. */
+    private static void commit(CheckpointEvent event, CheckpointWriter.Encoded c, CheckpointStats.Cause cause) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.sequence = c.sequence();
+            event.cause = cause.name().toLowerCase(java.util.Locale.ROOT);
+            event.pause = c.pauseNanos();
+            event.dirtyPages = c.dirtyPages();
+            event.streamBytes = c.stream().length;
+            event.commit();
+        }
     }
 
     /**
