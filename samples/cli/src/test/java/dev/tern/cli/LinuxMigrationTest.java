@@ -1,6 +1,7 @@
 package dev.tern.cli;
 
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.migration.MachineDigest;
 import dev.tern.kernel.migration.MigrationConfig;
 import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
@@ -94,11 +95,13 @@ class LinuxMigrationTest {
         LinuxGuest.assumeGuest();
         String expected = uninterruptedUpToPrompt();
         int consolePort = freePort();
+        long pausedAt = -1;
+        String sourceState = null;
         String listen = how.equals("shm") ? LiveMigrationTest.listenAddress("shm", dir) : "tcp:127.0.0.1:0";
         Path before = dir.resolve("before.log");
         List<String> bound = List.of("--max-instructions", Long.toString(BOUND));
         try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(LiveMigrationTest.with(boot(),
-                "--serial", "tcp:127.0.0.1:" + consolePort, "--incoming", listen), bound.toArray(String[]::new))
+                "--serial", "tcp:127.0.0.1:" + consolePort, "--incoming", listen, "--print-digest"), bound.toArray(String[]::new))
                 .toArray(String[]::new))) {
             String address = dest.awaitAddress();
             try (Console console = Console.connect(consolePort)) {
@@ -113,6 +116,12 @@ class LinuxMigrationTest {
                     System.out.println("Linux mid-boot migration (" + how + "):\n" + stats.render());
                     assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
                     LiveMigrationTest.assertSwitchOverFollowedTheEstimates(migration, stats, config.downtimeLimitMs());
+                    pausedAt = source.vcpus().getFirst().instructionCount();
+                    MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
+                    assertEquals(pausedAt, received.instructions(), "instruction count at switch-over");
+                    assertEquals(MachineDigest.ram(source), received.ram(), "RAM differs at switch-over");
+                    assertEquals(MachineDigest.full(source), received.state(), "machine state differs at switch-over");
+                    sourceState = MachineDigest.full(source);
                 }
                 String first = Files.readString(before);
                 assertTrue(first.contains("Linux version") && !first.contains(LinuxGuest.PROMPT),
@@ -120,11 +129,31 @@ class LinuxMigrationTest {
                 String rest = console.awaitText(LinuxGuest.PROMPT, 0, dest);
                 int prompt = rest.indexOf(LinuxGuest.PROMPT) + LinuxGuest.PROMPT.length();
                 assertTrue(!rest.contains("Linux version"), "the destination booted anew:\n" + rest);
-                assertEquals(expected, first + rest.substring(0, prompt),
-                        "the output before and after the migration differs from the uninterrupted run");
+                String migrated = first + rest.substring(0, prompt);
+                if (!expected.equals(migrated)) {
+                    assertEquals(expected, migrated, "the output before and after the migration differs from the"
+                            + " uninterrupted run; " + whereItDiverged(pausedAt, sourceState));
+                }
                 console.type("echo migrated-$((6*7))\r");
                 console.awaitText("migrated-42", prompt, dest);
             }
+        }
+    }
+
+    /**
+     * Tells a failure's two possible causes apart: the source's state at the switch-over compared with
+     * that of a run that never migrated, paused at the same instruction.
+     */
+    private String whereItDiverged(long pausedAt, String sourceState) throws Exception {
+        try (Machine reference = source(LiveMigrationTest.with(boot(), "--serial", "file:" + dir.resolve("reference.log")))) {
+            var at = reference.pauseAt(pausedAt);
+            reference.start();
+            at.get();
+            return MachineDigest.full(reference).equals(sourceState)
+                    ? "the source's state at the switch-over (instruction " + pausedAt + ") equals an uninterrupted"
+                            + " run's there: the destination diverged after it"
+                    : "the source's state at the switch-over (instruction " + pausedAt + ") already differs from an"
+                            + " uninterrupted run's there";
         }
     }
 
