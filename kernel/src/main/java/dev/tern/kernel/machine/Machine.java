@@ -339,6 +339,32 @@ public final class Machine implements AutoCloseable {
         return outputs;
     }
 
+    /**
+     * Runs {@code action} while no vCPU executes guest code — on EMT 0 between slices, any other vCPU
+     * held in the same rendezvous — and returns its result; the vCPUs then run on. Anything that reads
+     * or changes vCPU or device state from outside the EMTs must go through here (or
+     * {@link #syncDirtyLog(java.util.function.Consumer)}, or a {@link #pause()}): a vCPU's state is
+     * its own thread's while it runs. Before {@link #start()} the action runs on the calling thread.
+     */
+    public <T> T withVcpusStopped(java.util.function.Supplier<T> action) {
+        if (!started) {
+            return action.get();
+        }
+        var result = new AtomicReference<T>();
+        try {
+            emts.rendezvous().run(RendezvousType.ONCE, true, emt -> {
+                result.set(action.get());
+                return 0;
+            });
+        } catch (dev.tern.kernel.emt.RendezvousException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r; // the action's own failure, as if it had run here
+            }
+            throw e;
+        }
+        return result.get();
+    }
+
     /** Every saved-state section of the machine, in a stable order. */
     public List<StateSection<?>> sections() {
         var all = new ArrayList<StateSection<?>>();

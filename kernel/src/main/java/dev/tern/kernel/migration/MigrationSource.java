@@ -110,6 +110,7 @@ public final class MigrationSource {
             for (int i = 0; i < WARM_UP_DEVICE_RUNS; i++) {
                 deviceStateBytes(machine);
             }
+            // (each run stops the vCPUs for one device-state encode: a few microseconds once warm)
         } catch (IOException | RuntimeException e) {
             // only a warm-up: a real migration reports its own errors
         }
@@ -355,7 +356,26 @@ public final class MigrationSource {
     }
 
     /** The size of the device state now: a good guess of what the switch-over sends. */
+    /**
+     * The size of the device state stream, encoded (and thrown away) with the vCPUs stopped: a running
+     * vCPU's state belongs to its own thread, and reading it from here could see it torn or, worse,
+     * disturb it (the x86 CPU keeps its arithmetic flags lazily).
+     */
     private static long deviceStateBytes(Machine machine) throws IOException {
+        try {
+            return machine.withVcpusStopped(() -> {
+                try {
+                    return encodedDeviceBytes(machine);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static long encodedDeviceBytes(Machine machine) throws IOException {
         var counter = new OutputStream() {
             long bytes;
 

@@ -452,7 +452,7 @@ public final class X86Cpu implements Vcpu {
         return String.format("cs:eip=%04x:%08x eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x "
                         + "ebp=%08x esp=%08x eflags=%08x cr0=%08x cpl=%d count=%d%s",
                 c.seg[CpuCore.CS].selector, c.eip, c.r[0], c.r[3], c.r[1], c.r[2], c.r[6], c.r[7], c.r[5],
-                c.r[4], c.flags(), c.cr0, c.cpl, instructions, halted ? " halted" : "");
+                c.r[4], c.ef.peek(), c.cr0, c.cpl, instructions, halted ? " halted" : "");
     }
 
     /** Captures the architectural state. */
@@ -462,7 +462,7 @@ public final class X86Cpu implements Vcpu {
         for (Segment s : c.seg) {
             segs.add(stateOf(s));
         }
-        return new X86State(c.r.clone(), c.eip, c.flags(), List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
+        return new X86State(c.r.clone(), c.eip, c.ef.peek(), List.copyOf(segs), stateOf(c.ldtr), stateOf(c.tr),
                 c.gdtBase, c.gdtLimit, c.idtBase, c.idtLimit, c.cr0, c.cr2, c.cr3, c.cr4, c.dr.clone(), c.cpl,
                 sys.tsc().offset(), sys.apicBase(), instructions, halted, shadowUntil == instructions,
                 interruptRequest, c.a20, fpu != null ? fpu.save() : X86State.FPU_POWER_ON);

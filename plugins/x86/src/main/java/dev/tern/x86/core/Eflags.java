@@ -42,6 +42,14 @@ public final class Eflags {
     int size = 4;
 
     /** The architectural EFLAGS value (the status flags are evaluated and kept). */
+    /**
+     * Every flag, computed without materialising the lazy ones: reading the flags for a saved state or
+     * a diagnostic changes nothing, so it cannot disturb the instruction stream that owns them.
+     */
+    public int peek() {
+        return kind != NONE ? (bits & ~STATUS) | status() : bits;
+    }
+
     public int get() {
         if (kind != NONE) {
             bits = (bits & ~STATUS) | status();
