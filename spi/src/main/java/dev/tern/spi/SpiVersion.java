@@ -13,7 +13,9 @@ import java.util.Objects;
  * kernel's RAM stream names no codec: it asks the codec what it is) and typed input events bound to
  * instruction counts ({@code MachineControl.inputs}, {@code MachineControl.hostClockNanos}, the
  * {@code ReplayEvent} kinds {@code ClockWarp} and {@code HostRequest}, {@code ReplayFilter.Delivery}); 1.3 adds
- * {@code Vcpu.debug()} and {@code DebugAccess} (a debugger's registers, memory, breakpoints and watchpoints).
+ * {@code Vcpu.debug()} and {@code DebugAccess} (a debugger's registers, memory, breakpoints and watchpoints)
+ * and guest output channels ({@code MachineControl.outputs}, {@code OutputKind}, {@code OutputSink})
+ * through which fault tolerance commits output.
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

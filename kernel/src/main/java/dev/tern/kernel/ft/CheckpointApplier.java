@@ -51,6 +51,7 @@ final class CheckpointApplier implements AutoCloseable {
         var loader = new SnapshotLoader(ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory()));
         loader.live(counting);
         machine.sections().forEach(loader::section);
+        loader.section(machine.outputs().checkpointSection(sequence));
         try {
             loader.load(() -> new ByteArrayInputStream(stream));
         } catch (SavedStateException e) {

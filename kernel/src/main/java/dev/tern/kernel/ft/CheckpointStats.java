@@ -12,6 +12,8 @@ final class CheckpointStats {
         INITIAL,
         /** The checkpoint interval elapsed. */
         INTERVAL,
+        /** Held guest output waited for the output latency (output commit). */
+        OUTPUT,
         /** The last one before a planned switch-over ({@code ft_failover}). */
         FAILOVER
     }
@@ -75,13 +77,14 @@ final class CheckpointStats {
 
     synchronized String render() {
         long n = byCause.values().stream().mapToLong(Long::longValue).sum();
-        return String.format("checkpoints: %d (initial %d, interval %d, failover %d), last acknowledged %d%n"
+        return String.format("checkpoints: %d (initial %d, interval %d, output %d, failover %d), last acknowledged %d%n"
                         + "last pause: %.3f ms (%d dirty pages, %d stream bytes), max pause %.3f ms, mean pause %.3f ms%n"
                         + "pause percentiles (last %d): p50 %.3f ms, p99 %.3f ms%n"
                         + "last stop request: %.3f ms from asking to resumed, max %.3f ms%n"
                         + "lag: %.3f ms from the end of the last pause to the standby's acknowledgement%n",
                 n, byCause.getOrDefault(Cause.INITIAL, 0L), byCause.getOrDefault(Cause.INTERVAL, 0L),
-                byCause.getOrDefault(Cause.FAILOVER, 0L), last, lastPauseNanos / 1e6, lastPages, lastBytes,
+                byCause.getOrDefault(Cause.OUTPUT, 0L), byCause.getOrDefault(Cause.FAILOVER, 0L), last,
+                lastPauseNanos / 1e6, lastPages, lastBytes,
                 maxPauseNanos / 1e6, n == 0 ? 0.0 : totalPauseNanos / 1e6 / n, Math.min(taken, RECENT),
                 pausePercentile(50) / 1e6, pausePercentile(99) / 1e6, lastRequestNanos / 1e6,
                 maxRequestNanos / 1e6, lastLagNanos / 1e6);

@@ -26,7 +26,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Taking a checkpoint stops the vCPUs once ({@link Machine#syncDirtyLog(java.util.function.Consumer)}):
  * inside that rendezvous the dirty pages are copied to the staging copy ({@link StagedRam}) and
- * the device sections are encoded; the encoding of the pages runs after the guest resumed.
+ * the device sections and the held guest output ({@code OutputPath}) are encoded; the encoding of
+ * the pages runs after the guest resumed.
  * One thread uses a writer at a time.
  */
 final class CheckpointWriter implements AutoCloseable {
@@ -66,7 +67,7 @@ final class CheckpointWriter implements AutoCloseable {
         machine.syncDirtyLog(dirty -> {
             copied[1] = System.nanoTime();
             copied[0] = staged.copyAll();
-            writeDevices(writer);
+            writeDevices(writer, 0);
             copied[2] = System.nanoTime();
         });
         long request = System.nanoTime() - t0;
@@ -87,7 +88,7 @@ final class CheckpointWriter implements AutoCloseable {
         machine.syncDirtyLog(dirty -> {
             copied[1] = System.nanoTime();
             copied[0] = staged.copy(dirty, pages);
-            writeDevices(writer);
+            writeDevices(writer, sequence);
             copied[2] = System.nanoTime();
         });
         long request = System.nanoTime() - t0;
@@ -98,11 +99,13 @@ final class CheckpointWriter implements AutoCloseable {
         return encoded(sequence, copied[0], bytes.toByteArray(), pause, copied[0], request);
     }
 
-    private void writeDevices(SavedStateWriter writer) {
+    private void writeDevices(SavedStateWriter writer, long sequence) {
         try {
             for (StateSection<?> s : machine.sections()) {
                 writer.writeSection(s);
             }
+            // the guest output held since the previous checkpoint: sealed here, in the same stop
+            writer.writeSection(machine.outputs().checkpointSection(sequence));
         } catch (IOException e) {
             throw new UncheckedIOException(e); // into memory: cannot happen short of a bad section
         }

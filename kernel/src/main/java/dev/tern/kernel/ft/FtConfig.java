@@ -1,26 +1,37 @@
 package dev.tern.kernel.ft;
 
+import dev.tern.spi.device.OutputKind;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code --ft} option: {@code primary,peer=URI,password-file=F[,interval=50ms][,timeout=200ms]}
- * or {@code standby,listen=URI,password-file=F[,timeout=...]}. The heartbeat timeout defaults to
- * four checkpoint intervals; a standby without its own {@code timeout} adopts the primary's.
+ * The {@code --ft} option: {@code primary,peer=URI,password-file=F[,interval=50ms][,timeout=200ms]
+ * [,output-commit=serial,net,blk][,output-latency=10ms]} or
+ * {@code standby,listen=URI,password-file=F[,timeout=...]}. The heartbeat timeout defaults to four
+ * checkpoint intervals; a standby without its own {@code timeout} adopts the primary's. The kinds
+ * of output the primary commits are all three by default ({@code output-commit=none}: none); as
+ * the option's items are separated by commas too, every item after {@code output-commit=} that is
+ * an output kind belongs to it.
  *
  * @param role which side this process is
  * @param address the standby's address (primary: where to connect; standby: where to listen)
  * @param secret the shared secret (the password file's bytes, a trailing newline removed)
  * @param interval time between checkpoint starts (primary)
  * @param timeout how long without any message from the peer means it is lost; null: the default
+ * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
+ * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
+ * @param witness the lease witness both sides consult ({@code tern witness}), or null: no fencing
  */
-public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout) {
+public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
+        Set<OutputKind> outputCommit, Duration outputLatency, String witness) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -30,11 +41,16 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     /** A password file larger than this is not a password. */
     static final int MAX_SECRET = 4096;
 
-    private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout");
-    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout");
+    /** The default bound on how long held output waits for its checkpoint to start. */
+    public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
+
+    private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
+            "output-commit", "output-latency", "witness");
+    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness");
 
     public FtConfig {
         secret = secret.clone();
+        outputCommit = outputCommit.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(outputCommit));
     }
 
     /** The heartbeat timeout in force: the configured one, else four intervals. */
@@ -63,7 +79,12 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         };
         Set<String> allowed = role == FtRole.PRIMARY ? PRIMARY_KEYS : STANDBY_KEYS;
         Map<String, String> kv = new LinkedHashMap<>();
+        String lastKey = "";
         for (String p : Arrays.asList(parts).subList(1, parts.length)) {
+            if (lastKey.equals("output-commit") && p.indexOf('=') < 0) {
+                kv.merge(lastKey, p, (a, b) -> a + "," + b); // output-commit=serial,net,blk
+                continue;
+            }
             int eq = p.indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("--ft: '" + p + "' is not KEY=VALUE");
@@ -76,13 +97,41 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             if (kv.put(key, p.substring(eq + 1)) != null) {
                 throw new IllegalArgumentException("--ft: key '" + key + "' given twice");
             }
+            lastKey = key;
         }
         String addressKey = role == FtRole.PRIMARY ? "peer" : "listen";
         String address = require(kv, addressKey);
         byte[] secret = readSecret(Path.of(require(kv, "password-file")));
         Duration interval = kv.containsKey("interval") ? duration("interval", kv.get("interval")) : DEFAULT_INTERVAL;
         Duration timeout = kv.containsKey("timeout") ? duration("timeout", kv.get("timeout")) : null;
-        return new FtConfig(role, address, secret, interval, timeout);
+        Set<OutputKind> commit = kv.containsKey("output-commit") ? outputKinds(kv.get("output-commit"))
+                : EnumSet.allOf(OutputKind.class);
+        Duration latency = kv.containsKey("output-latency") ? duration("output-latency", kv.get("output-latency"))
+                : DEFAULT_OUTPUT_LATENCY;
+        String witness = kv.get("witness");
+        if (witness != null && witness.isEmpty()) {
+            throw new IllegalArgumentException("--ft: witness= needs the witness's address");
+        }
+        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness);
+    }
+
+    /** {@code none}, or output kinds separated by commas, each once. */
+    static Set<OutputKind> outputKinds(String text) {
+        if (text.equals("none")) {
+            return Set.of();
+        }
+        Set<OutputKind> kinds = EnumSet.noneOf(OutputKind.class);
+        for (String k : text.split(",", -1)) {
+            try {
+                if (!kinds.add(OutputKind.of(k))) {
+                    throw new IllegalArgumentException("--ft: output-commit names '" + k + "' twice");
+                }
+            } catch (IllegalArgumentException e) {
+                throw e.getMessage().startsWith("--ft") ? e
+                        : new IllegalArgumentException("--ft: output-commit: " + e.getMessage() + ", or none");
+            }
+        }
+        return kinds;
     }
 
     private static String require(Map<String, String> kv, String key) {
@@ -113,7 +162,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         return d;
     }
 
-    private static byte[] readSecret(Path file) {
+    /** Reads a password file: its bytes, trailing newlines removed; 1..4096 bytes. */
+    public static byte[] readSecret(Path file) {
         byte[] b;
         try {
             if (Files.size(file) > MAX_SECRET) {

@@ -81,6 +81,33 @@ final class FtHandshake {
         return timeout;
     }
 
+    /** A lease client's side with the witness: both prove the shared secret. */
+    static void leaseClient(FtWire wire, byte[] secret) throws IOException {
+        byte[] mine = nonce();
+        byte[] theirs = welcome(wire, mine);
+        wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "lease-client", theirs, mine)));
+        FtWire.Message m = wire.expect(FtMessage.AUTH);
+        byte[] proof = new byte[32];
+        FtWire.exactly(m, 32).get(proof);
+        if (!MessageDigest.isEqual(proof, mac(secret, "witness", mine, theirs))) {
+            throw new FtRefusedException("the witness failed authentication (a different password file?)");
+        }
+    }
+
+    /** The witness's side with a lease client. */
+    static void witness(FtWire wire, byte[] secret) throws IOException {
+        byte[] mine = nonce();
+        byte[] theirs = welcome(wire, mine);
+        FtWire.Message m = wire.expect(FtMessage.AUTH);
+        byte[] proof = new byte[32];
+        FtWire.exactly(m, 32).get(proof);
+        if (!MessageDigest.isEqual(proof, mac(secret, "lease-client", mine, theirs))) {
+            wire.send(FtMessage.REFUSED, "authentication failed: the witness refuses this password");
+            throw new FtRefusedException("a lease client failed authentication");
+        }
+        wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "witness", theirs, mine)));
+    }
+
     private static byte[] welcome(FtWire wire, byte[] mine) throws IOException {
         wire.send(FtMessage.WELCOME, ByteBuffer.allocate(MAGIC.length + 2 + NONCE_BYTES).put(MAGIC)
                 .putShort((short) VERSION).put(mine).flip());

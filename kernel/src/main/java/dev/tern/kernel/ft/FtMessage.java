@@ -24,6 +24,19 @@ enum FtMessage {
     CHECKPOINT_END(0x12, 8),
     /** Standby to primary: u64 sequence of the checkpoint now applied. */
     ACK(0x13, 8),
+    /**
+     * Primary to standby: u64 sequence; the output that checkpoint held was delivered, so a standby
+     * taking over must not deliver it again.
+     */
+    RELEASED(0x14, 8),
+    /** Lease client to witness: u64 holder id, u64 lease in milliseconds, u8 role (0 primary, 1 standby). */
+    LEASE_REQUEST(0x30, 17),
+    /** Witness to client: u64 milliseconds granted (0 answering a LEASE_RELEASE). */
+    LEASE_GRANTED(0x31, 8),
+    /** Witness to client: u64 current holder id, u64 milliseconds until its lease runs out. */
+    LEASE_DENIED(0x32, 16),
+    /** Lease client to witness: u64 holder id; give the lease back (a planned end). */
+    LEASE_RELEASE(0x33, 8),
     /** Both ways, periodically: I am alive. */
     HEARTBEAT(0x20, 0),
     /** Primary to standby: the last checkpoint was final; take over now (planned switch-over). */

@@ -1,6 +1,7 @@
 package dev.tern.kernel.ft;
 
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.OutputPath;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.kernel.vm.VmState;
@@ -16,8 +17,16 @@ import java.util.concurrent.TimeUnit;
  * (checkpoint 0), then every interval a checkpoint ({@link CheckpointWriter}: one short stop of the
  * vCPUs, the rest while the guest runs), waiting for the standby's acknowledgement of each before
  * the next. Heartbeats go out on their own thread. When the standby refuses, stops answering
- * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so.
+ * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so;
+ * it then tries the standby's address again (re-protection): a new standby listening there gets a
+ * full sync — one stop of the guest as long as the first one's — and checkpoints again.
  * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop.
+ *
+ * <p>Output commit: the machine's {@link OutputPath} holds the configured output kinds from the
+ * start; each checkpoint carries the output held since the previous one, which is delivered once
+ * the standby acknowledged it (then RELEASED tells the standby so). Held output makes the next
+ * checkpoint start within the output latency. Without a standby everything held is delivered and
+ * nothing more is held.
  */
 public final class FtPrimary implements FtNode, AutoCloseable {
 
@@ -30,6 +39,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
     /** Test hook (docs/protocols/ft.md): halt the JVM at checkpoint N, {@code N:mid} or {@code N:acked}. */
     static final String HALT_PROPERTY = "tern.ft.test.halt";
+    /** Re-protection's retry pace after a loss, and its bound while standbies refuse. */
+    static final Duration REJOIN_MIN = Duration.ofSeconds(1);
+    static final Duration REJOIN_MAX = Duration.ofSeconds(30);
     /** Test hook: flip one byte of checkpoint N's stream after its CRC was computed. */
     static final String CORRUPT_PROPERTY = "tern.ft.test.corrupt";
 
@@ -40,6 +52,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private final CheckpointStats stats = new CheckpointStats();
     private final Object lock = new Object();
     private final long timeoutNanos;
+    private final OutputPath output;
+    /** The lease at the witness; null without one. */
+    private final WitnessLease lease;
+    private volatile boolean fenced;
     private volatile FtState state = FtState.CONNECTING;
     private volatile FtWire wire;
     private volatile String reason = "";
@@ -52,6 +68,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private boolean failoverRequested;
     private boolean closing;
     private String failoverOutcome;
+    /** When the current epoch got its first held output; -1: none held. */
+    private long heldSince = -1;
+    private volatile Duration rejoinPace = REJOIN_MIN;
+
+    /** Why the checkpoint thread stopped waiting. */
+    private enum Tick { INTERVAL, OUTPUT, FAILOVER }
 
     public FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log) {
         if (config.role() != FtRole.PRIMARY) {
@@ -62,6 +84,13 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.plugins = plugins;
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
+        this.output = machine.outputs();
+        this.lease = config.witness() == null ? null
+                : new WitnessLease(config.witness(), config.secret(), plugins, config.effectiveTimeout(), true);
+        if (!config.outputCommit().isEmpty()) {
+            // from before the guest runs: no output escapes that a standby could not reproduce
+            output.hold(config.outputCommit(), this::outputHeld);
+        }
         var reg = machine.stats();
         reg.gauge("/ft/checkpoints-acknowledged", "checkpoints", "last checkpoint the standby applied (-1: none)",
                 stats::lastAcknowledged);
@@ -75,8 +104,74 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 () -> state == FtState.PROTECTED ? 1 : 0);
     }
 
-    /** Starts protecting the (running) machine on a thread of its own. */
+    /** The guest produced output to hold in an epoch that had none: a checkpoint is due soon. */
+    private void outputHeld() {
+        synchronized (lock) {
+            if (heldSince < 0) {
+                heldSince = System.nanoTime();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /**
+     * With a witness: takes the lease before the guest runs (call before the machine starts),
+     * waiting out an earlier holder's lease.
+     *
+     * @throws IOException naming why no lease was granted: the guest must not run
+     */
+    public void acquireLease() throws IOException, InterruptedException {
+        if (lease != null) {
+            lease.acquireFirst(CONNECT_PATIENCE);
+            log.println("ft: lease granted by the witness " + config.witness());
+            log.flush();
+        }
+    }
+
+    /**
+     * The lease ran out here: the standby may take over, so the guest stops at once. The output
+     * held here is dropped (the standby delivers its last checkpoint's), and the connection to
+     * the standby is closed without REFUSED, so that it is free to take over.
+     */
+    private void leaseLost(String why) {
+        fenced = true;
+        state = FtState.FENCED;
+        reason = "lease lost: " + why;
+        output.handedOver();
+        FtWire w = wire;
+        if (w != null) {
+            w.close();
+        }
+        log.println("ft: lease lost (" + why + "); stopping the guest, which may run on at the standby");
+        log.flush();
+        machine.stop("ft: the lease at the witness was lost; the guest stopped here");
+    }
+
+    /** False once the guest was handed over or fenced: the held output is then not this side's to deliver. */
+    private boolean keepsOutput() {
+        return state != FtState.HANDED_OVER && !fenced;
+    }
+
+    /**
+     * Delivers everything held and holds no more. With a witness, first a lease renewal sent after
+     * now must be granted: from then on no standby can take over while this side runs, so the
+     * world may see its output.
+     */
+    private void releaseHeld() {
+        try {
+            if (lease == null || lease.confirmedAfter(System.nanoTime())) {
+                output.open();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts protecting the machine (created with this primary, before it runs) on a thread of its own. */
     public void start() {
+        if (lease != null) {
+            lease.keep(this::leaseLost);
+        }
         thread = Thread.ofPlatform().daemon().name("tern-ft-primary").start(this::run);
     }
 
@@ -96,7 +191,21 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
-                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n";
+                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput()
+                + (lease == null ? "" : "witness: " + config.witness() + (fenced ? " (lease lost)" : "") + "\n")
+                + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
+                        + rejoinPace.toSeconds() + " s\n" : "");
+    }
+
+    private String renderOutput() {
+        if (config.outputCommit().isEmpty()) {
+            return "output commit: off\n";
+        }
+        long[] totals = output.totals();
+        return "output commit: " + String.join(",", config.outputCommit().stream().sorted().map(k -> k.label()).toList())
+                + " (latency " + config.outputLatency().toMillis() + " ms), " + (output.holding() ? "holding" : "open")
+                + "; held now: " + output.pendingOutputs() + " outputs, " + output.pendingBytes() + " bytes; held in all: "
+                + totals[0] + " bytes, delivered after a checkpoint: " + totals[1] + " bytes\n";
     }
 
     /** The checkpoint statistics (pauses, counts), for benchmarks. */
@@ -136,10 +245,82 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     private void run() {
+        FtWire w;
+        try {
+            w = connect();
+        } catch (ClosingException e) {
+            return;
+        } catch (IOException e) {
+            unprotected(e, 0);
+            releaseHeld();
+            w = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        while (true) {
+            if (w != null && !session(w)) {
+                return;
+            }
+            w = rejoin();
+            if (w == null) {
+                return;
+            }
+            if (!config.outputCommit().isEmpty()) {
+                output.hold(config.outputCommit(), this::outputHeld);
+            }
+        }
+    }
+
+    /**
+     * Re-protection: while the guest runs unprotected, tries the standby's address again — every
+     * second after a loss, backing off to {@link #REJOIN_MAX} while standbies refuse — and
+     * returns the connection to a new standby; null when the guest ended or the primary closes.
+     */
+    private FtWire rejoin() {
+        MigrationUri uri = MigrationUri.parse(config.address());
+        while (true) {
+            synchronized (lock) {
+                try {
+                    if (!closing) {
+                        lock.wait(rejoinPace.toMillis()); // the retry pace, not synchronisation
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+                if (closing || fenced) {
+                    return null;
+                }
+            }
+            VmState vm = machine.lifecycle().state();
+            if (vm != VmState.RUNNING && vm != VmState.PAUSED) {
+                return null;
+            }
+            try {
+                return new FtWire(uri.connect(plugins));
+            } catch (IOException e) {
+                // no standby listens there yet
+            }
+        }
+    }
+
+    /**
+     * One protected session with the standby at the end of {@code w}: handshake, full sync,
+     * checkpoints. Returns true when it ended by losing the standby (re-protection may follow),
+     * false when protection is over for good (guest ended, handed over, fenced, closing).
+     */
+    private boolean session(FtWire w) {
         CheckpointWriter writer = null;
         long seq = 0;
+        boolean lost = false;
+        boolean wasProtected = false;
+        synchronized (lock) {
+            acked = -1;
+            peerFailure = null;
+            lastHeard = System.nanoTime();
+        }
         try {
-            FtWire w = connect();
             wire = w;
             state = FtState.SYNCING;
             FtHandshake.primary(w, config.secret(), FtHandshake.describe(machine), config.effectiveTimeout().toMillis());
@@ -149,37 +330,56 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             Thread.ofPlatform().daemon().name("tern-ft-primary-reader").start(() -> read(w));
             heartbeat = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w));
             writer = new CheckpointWriter(machine);
+            var sync = new CheckpointEvent();
+            sync.begin();
             CheckpointWriter.Encoded first = writer.full();
             send(w, first, CheckpointStats.Cause.INITIAL);
             awaitAck(0, first);
+            commit(sync, first, CheckpointStats.Cause.INITIAL);
+            delivered(w, 0);
             state = FtState.PROTECTED;
+            wasProtected = true;
+            rejoinPace = REJOIN_MIN;
             log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms)%n", w.peer(),
                     first.dirtyPages(), first.stream().length / 1048576.0, first.pauseNanos() / 1e6);
             log.flush();
             long interval = config.interval().toNanos();
             long next = System.nanoTime() + interval;
             for (seq = 1; ; seq++) {
-                boolean handOver = waitTick(next);
+                Tick tick = waitTick(next);
                 long now = System.nanoTime();
                 next = Math.max(next + interval, now + interval / 2); // a late checkpoint does not start a burst
                 VmState vm = machine.lifecycle().state();
                 if (vm != VmState.RUNNING && vm != VmState.PAUSED) {
                     endProtection("the primary's guest ended (" + vm.name().toLowerCase(java.util.Locale.ROOT) + ")");
-                    return;
+                    return false;
                 }
-                if (handOver) {
+                if (tick == Tick.FAILOVER) {
                     handOver(w, writer, seq);
-                    return;
+                    return false;
                 }
+                synchronized (lock) {
+                    heldSince = -1; // what is held now goes into this checkpoint; later output re-arms it
+                }
+                var event = new CheckpointEvent();
+                event.begin();
+                CheckpointStats.Cause cause = tick == Tick.OUTPUT ? CheckpointStats.Cause.OUTPUT
+                        : CheckpointStats.Cause.INTERVAL;
                 CheckpointWriter.Encoded c = writer.next(seq);
-                send(w, c, CheckpointStats.Cause.INTERVAL);
+                send(w, c, cause);
                 awaitAck(seq, c);
+                commit(event, c, cause);
                 testHalt(seq, "acked");
+                delivered(w, seq);
             }
         } catch (ClosingException e) {
             // close() ends protection itself
         } catch (IOException | RuntimeException e) {
             unprotected(e, seq);
+            lost = !fenced;
+            if (!wasProtected) {
+                rejoinPace = rejoinPace.multipliedBy(2).compareTo(REJOIN_MAX) > 0 ? REJOIN_MAX : rejoinPace.multipliedBy(2);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -189,7 +389,37 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             if (heartbeat != null) {
                 heartbeat.interrupt();
             }
+            if (keepsOutput()) {
+                releaseHeld(); // no standby to wait for: the world sees what the guest did here
+            }
         }
+        return lost;
+    }
+
+    /** Ends a checkpoint's JFR event at the standby's acknowledgement. */
+    private static void commit(CheckpointEvent event, CheckpointWriter.Encoded c, CheckpointStats.Cause cause) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.sequence = c.sequence();
+            event.cause = cause.name().toLowerCase(java.util.Locale.ROOT);
+            event.pause = c.pauseNanos();
+            event.dirtyPages = c.dirtyPages();
+            event.streamBytes = c.stream().length;
+            event.commit();
+        }
+    }
+
+    /**
+     * Delivers the output checkpoint {@code seq} held, now that the standby has it, and tells the
+     * standby so: a standby taking over later must not deliver it again.
+     */
+    private void delivered(FtWire w, long seq) throws IOException {
+        if (!output.holding()) {
+            return;
+        }
+        output.release(seq);
+        testHalt(seq, "released");
+        w.sendLong(FtMessage.RELEASED, seq);
     }
 
     private void handOver(FtWire w, CheckpointWriter writer, long seq) throws IOException, InterruptedException {
@@ -210,6 +440,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             throw e;
         }
         state = FtState.HANDED_OVER;
+        output.handedOver(); // the standby delivers the last checkpoint's output
+        if (lease != null) {
+            lease.release(); // the standby needs it now
+        }
         reason = "the standby runs the guest from checkpoint " + seq;
         String text = "ft: handed over to standby " + w.peer() + " at checkpoint " + seq;
         log.println(text);
@@ -291,19 +525,31 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         stats.acknowledged(seq, System.nanoTime() - sentAt);
     }
 
-    /** Waits for the next checkpoint time; true when a switch-over was asked for instead. */
-    private boolean waitTick(long at) throws IOException, InterruptedException {
+    /**
+     * Waits for the next checkpoint: the interval's time, held output that waited the output
+     * latency, or a switch-over asked for.
+     */
+    private Tick waitTick(long at) throws IOException, InterruptedException {
+        long latency = config.outputLatency().toNanos();
         synchronized (lock) {
             while (true) {
                 checkPeer();
                 if (failoverRequested) {
-                    return true;
+                    return Tick.FAILOVER;
                 }
-                long left = at - System.nanoTime();
+                long now = System.nanoTime();
+                if (heldSince >= 0 && now - heldSince >= latency) {
+                    return Tick.OUTPUT;
+                }
+                long left = at - now;
                 if (left <= 0) {
-                    return false;
+                    return Tick.INTERVAL;
                 }
-                TimeUnit.NANOSECONDS.timedWait(lock, Math.min(left, Math.max(1, timeoutNanos / 4)));
+                long wait = Math.min(left, Math.max(1, timeoutNanos / 4));
+                if (heldSince >= 0) {
+                    wait = Math.min(wait, heldSince + latency - now);
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, wait));
             }
         }
     }
@@ -328,6 +574,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             while (true) {
                 FtWire.Message m = w.receive();
                 synchronized (lock) {
+                    if (wire != w) {
+                        return; // a session that ended; a new standby may be protecting by now
+                    }
                     lastHeard = System.nanoTime();
                     switch (m.kind()) {
                         case HEARTBEAT -> FtWire.exactly(m, 0);
@@ -340,7 +589,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
         } catch (IOException e) {
             synchronized (lock) {
-                if (peerFailure == null) {
+                if (wire == w && peerFailure == null) {
                     peerFailure = e;
                 }
                 lock.notifyAll();
@@ -361,6 +610,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     private void unprotected(Exception e, long seq) {
+        if (fenced) {
+            return; // the lease was lost: leaseLost() said so, and the guest stops
+        }
         String why = e instanceof FtRefusedException ? "the standby refused: " + e.getMessage() : e.getMessage();
         boolean wasProtected = state == FtState.PROTECTED;
         state = FtState.UNPROTECTED;
@@ -394,6 +646,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         }
         endProtection("the primary's guest ended");
+        if (keepsOutput()) {
+            releaseHeld();
+        }
+        if (lease != null && !fenced && state != FtState.HANDED_OVER) {
+            lease.release(); // the guest ended; the standby was told not to take over
+        }
         FtWire w = wire;
         if (w != null) {
             w.close();

@@ -33,7 +33,9 @@ public final class FtStandby implements FtNode {
         /** Do not run the guest: no complete checkpoint, or one was refused and the state is stale. */
         UNUSABLE,
         /** This process was told to end ({@link #abandon()}, e.g. the monitor's {@code quit}). */
-        ABANDONED
+        ABANDONED,
+        /** Do not run the guest: the witness did not grant the lease (the primary holds it, or is unreachable). */
+        FENCED
     }
 
     private final Machine machine;
@@ -49,6 +51,7 @@ public final class FtStandby implements FtNode {
     private volatile long lastApplyNanos;
     private volatile boolean abandoned;
     private volatile java.io.Closeable current;
+    private volatile long sessionTimeoutNanos;
     // guarded by lock
     private long lastHeard;
     private boolean busy;
@@ -137,6 +140,7 @@ public final class FtStandby implements FtNode {
     }
 
     private Outcome session(FtWire w, long timeoutNanos) {
+        sessionTimeoutNanos = timeoutNanos;
         synchronized (lock) {
             lastHeard = System.nanoTime();
         }
@@ -160,6 +164,7 @@ public final class FtStandby implements FtNode {
             heard();
             switch (m.kind()) {
                 case HEARTBEAT -> FtWire.exactly(m, 0);
+                case RELEASED -> machine.outputs().deliveredByPrimary(FtWire.exactly(m, 8).getLong());
                 case CHECKPOINT_BEGIN -> {
                     Outcome o = checkpoint(w, applier, FtWire.exactly(m, 28));
                     if (o != null) {
@@ -172,10 +177,15 @@ public final class FtStandby implements FtNode {
                         throw new IOException("ft wire: FAILOVER at checkpoint " + seq + ", but checkpoint " + applied
                                 + " is the last applied");
                     }
+                    Outcome fence = takeLease();
+                    if (fence != null) {
+                        return fence;
+                    }
                     state = FtState.FAILED_OVER;
                     reason = "handed over at checkpoint " + seq;
                     log.println("ft: primary handed over at checkpoint " + seq + "; running as primary");
                     log.flush();
+                    machine.outputs().takeOver();
                     return Outcome.TAKE_OVER;
                 }
                 case REFUSED -> {
@@ -319,11 +329,52 @@ public final class FtStandby implements FtNode {
             log.flush();
             return Outcome.UNUSABLE;
         }
+        Outcome fence = takeLease();
+        if (fence != null) {
+            return fence;
+        }
         state = FtState.FAILED_OVER;
         reason = "primary lost: " + why;
         log.println("ft: primary lost after checkpoint " + applied + "; running as primary (" + why + ")");
         log.flush();
+        // the last checkpoint's output, unless the primary said it delivered it
+        machine.outputs().takeOver();
         return Outcome.TAKE_OVER;
+    }
+
+    /**
+     * With a witness, the lease before the guest may run here, kept while it runs; null when
+     * granted (or without a witness), else how the standby ends.
+     */
+    private Outcome takeLease() {
+        if (config.witness() == null) {
+            return null;
+        }
+        var l = new WitnessLease(config.witness(), config.secret(), plugins,
+                java.time.Duration.ofNanos(sessionTimeoutNanos), false);
+        WitnessLease.Acquired a;
+        try {
+            a = l.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            a = WitnessLease.Acquired.WITNESS_UNREACHABLE;
+        }
+        if (a == WitnessLease.Acquired.GRANTED) {
+            l.keep(why -> {
+                log.println("ft: lease lost (" + why + "); stopping the guest");
+                log.flush();
+                machine.stop("ft: the lease at the witness was lost; the guest stopped here");
+            });
+            return null;
+        }
+        l.close();
+        state = FtState.FENCED;
+        reason = a == WitnessLease.Acquired.HELD_BY_A_LIVE_PRIMARY ? "the primary still holds the lease at the witness"
+                : "the witness " + config.witness() + " is unreachable";
+        log.println("ft: not taking over after checkpoint " + applied + ": " + reason
+                + "; the standby ends without running the guest");
+        log.flush();
+        return Outcome.FENCED;
     }
 
     private void heard() {

@@ -14,6 +14,8 @@ public enum FtState {
     FAILED_OVER,
     /** Primary only: the guest was handed over to the standby with {@code ft_failover}. */
     HANDED_OVER,
+    /** Either side: the lease at the witness was lost (or never granted); the guest does not run here. */
+    FENCED,
     /** Standby only: a checkpoint was refused; the standby stays at its last checkpoint and never runs. */
     BROKEN;
 

@@ -63,6 +63,7 @@ public final class Machine implements AutoCloseable {
     /** Opaque work of pre-1.2 plugins ({@code MachineControl.post}); not recordable. */
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     private final InputPath inputs;
+    private final OutputPath outputs = new OutputPath();
     /** Completes once the journal has its end (or was abandoned) after the run ended. */
     private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
     /** Replay outcome: null until the journal ended; the divergence found at the end, if any. */
@@ -438,6 +439,11 @@ public final class Machine implements AutoCloseable {
             return 0;
         });
         return result.get();
+    }
+
+    /** The path every guest output leaving the machine takes (fault tolerance holds it). */
+    public OutputPath outputs() {
+        return outputs;
     }
 
     /**
@@ -903,6 +909,11 @@ public final class Machine implements AutoCloseable {
         @Override
         public <E extends ReplayEvent> Consumer<E> inputs(Class<E> kind, Consumer<? super E> receiver) {
             return Machine.this.inputs.register(device, kind, receiver);
+        }
+
+        @Override
+        public Consumer<byte[]> outputs(dev.tern.spi.device.OutputKind kind, dev.tern.spi.device.OutputSink sink) {
+            return Machine.this.outputs.register(device, kind, sink);
         }
 
         @Override

@@ -1,11 +1,14 @@
 package dev.tern.kernel.ft;
 
+import dev.tern.spi.device.OutputKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,12 +42,26 @@ class FtConfigTest {
     }
 
     @Test
+    void outputCommitTakesTheKindsThatFollowIt() throws Exception {
+        String base = "primary,peer=tcp:h:1,password-file=" + pw();
+        FtConfig all = FtConfig.parse(base);
+        assertEquals(EnumSet.allOf(OutputKind.class), all.outputCommit(), "all three by default");
+        assertEquals(FtConfig.DEFAULT_OUTPUT_LATENCY, all.outputLatency());
+        FtConfig some = FtConfig.parse(base + ",output-commit=serial,blk,interval=20ms,output-latency=3ms");
+        assertEquals(EnumSet.of(OutputKind.SERIAL, OutputKind.BLOCK), some.outputCommit());
+        assertEquals(Duration.ofMillis(20), some.interval());
+        assertEquals(Duration.ofMillis(3), some.outputLatency());
+        assertEquals(Set.of(), FtConfig.parse(base + ",output-commit=none").outputCommit());
+    }
+
+    @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'interval' (known: listen, password-file, timeout)",
+        assertEquals("--ft standby: unknown key 'interval' (known: listen, password-file, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",interval=5ms")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: interval, password-file, peer, timeout)",
+        assertEquals("--ft primary: unknown key 'colour' (known: interval, output-commit, output-latency, password-file, peer, "
+                + "timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",
@@ -60,6 +77,11 @@ class FtConfigTest {
                         () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw + ",interval=0ms")).getMessage());
         assertEquals("--ft: key 'peer' given twice", assertThrows(IllegalArgumentException.class,
                 () -> FtConfig.parse("primary,peer=a:b,peer=c:d,password-file=" + pw)).getMessage());
+        assertEquals("--ft: output-commit: 'disk' is not an output kind (serial, net, blk), or none",
+                assertThrows(IllegalArgumentException.class, () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw
+                        + ",output-commit=serial,disk")).getMessage());
+        assertEquals("--ft: output-commit names 'net' twice", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw + ",output-commit=net,net")).getMessage());
         Path empty = dir.resolve("empty");
         Files.writeString(empty, "\n");
         assertEquals("--ft: password-file " + empty + " is empty", assertThrows(IllegalArgumentException.class,

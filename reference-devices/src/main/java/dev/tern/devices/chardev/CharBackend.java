@@ -12,6 +12,16 @@ public interface CharBackend extends AutoCloseable {
     /** Sends {@code len} bytes of guest output. Never throws for host-side I/O failure; it drops instead. */
     void write(byte[] data, int off, int len);
 
+    /**
+     * Sends guest output that is at {@code position} of the device's output stream (bytes the
+     * device sent before it, counted across fault-tolerance failovers). A backend that can write at
+     * a position writes there, so an output delivered twice after a failover is written once; the
+     * default sends it like {@link #write(byte[], int, int)}.
+     */
+    default void writeAt(long position, byte[] data) {
+        write(data, 0, data.length);
+    }
+
     /** Sends one byte. */
     default void write(int b) {
         write(new byte[] {(byte) b}, 0, 1);

@@ -6,6 +6,7 @@ import dev.tern.spi.Registration;
 import dev.tern.spi.clock.Timer;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceContext;
+import dev.tern.spi.device.OutputKind;
 import dev.tern.spi.irq.InterruptLine;
 import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.state.StateSection;
@@ -15,7 +16,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * A 16550A UART. Transmitted bytes reach the backend at once (no baud-rate emulation), so the
+ * A 16550A UART. Transmitted bytes leave at once, through the machine's output path to the backend (no
+ * baud-rate emulation), so the
  * transmitter is always empty and a THRE interrupt follows every THR write; the receive side has a
  * real 16-byte FIFO with trigger levels and a character timeout measured in virtual time at the
  * programmed baud rate. Host input enters device state only through posted events; bytes that do
@@ -46,6 +48,7 @@ public final class Uart16550 implements Device {
     private final int base;
     private final int gsi;
     private final CharBackend backend;
+    private Consumer<byte[]> output;
     private Registration registration;
     private InterruptLine irq = InterruptLine.NONE;
     private Timer timeout;
@@ -103,6 +106,9 @@ public final class Uart16550 implements Device {
         Consumer<ReplayEvent.CharInput> input = context.machine().inputs(ReplayEvent.CharInput.class, e -> hostInput(e.data()));
         String label = context.instanceName();
         backend.setReceiver(bytes -> input.accept(new ReplayEvent.CharInput(label, bytes)));
+        // Output leaves through the machine's output path, which may hold it (fault tolerance's
+        // output commit) and tells the backend each byte's position in the serial stream.
+        output = context.machine().outputs(OutputKind.SERIAL, backend::writeAt);
     }
 
     private boolean dlab() {
@@ -220,7 +226,7 @@ public final class Uart16550 implements Device {
             receiveByte(value);
             restartTimeout();
         } else {
-            backend.write(value);
+            output.accept(new byte[] {(byte) value});
         }
         // The byte left at once: the holding register is empty again.
         threPending = true;

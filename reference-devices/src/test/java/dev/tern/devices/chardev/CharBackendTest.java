@@ -108,4 +108,31 @@ class CharBackendTest {
             }
         }
     }
+
+    @Test
+    void fileBackendWritesPositionedOutputOnceInAFileItSharesAndAppendsInItsOwn(@TempDir Path dir) throws Exception {
+        Path shared = dir.resolve("shared.log");
+        FileBackend primary = new FileBackend(shared, Optional.empty());
+        FileBackend standby = new FileBackend(shared, Optional.empty()); // opened first in real life: empty
+        primary.writeAt(0, bytes("1\n2\n"));
+        primary.writeAt(4, bytes("3\n"));
+        // the primary died after delivering "3\n"; the new primary delivers it again at its position
+        standby.writeAt(4, bytes("3\n"));
+        standby.writeAt(6, bytes("4\n"));
+        primary.close();
+        standby.close();
+        assertEquals("1\n2\n3\n4\n", java.nio.file.Files.readString(shared));
+
+        Path own = dir.resolve("own.log");
+        FileBackend alone = new FileBackend(own, Optional.empty());
+        alone.writeAt(4, bytes("3\n"));
+        alone.writeAt(6, bytes("4\n"));
+        alone.write(bytes("!"), 0, 1);
+        alone.close();
+        assertEquals("3\n4\n!", java.nio.file.Files.readString(own), "a file of its own starts where its output starts");
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
 }

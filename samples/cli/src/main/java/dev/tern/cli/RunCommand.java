@@ -264,7 +264,19 @@ final class RunCommand implements Callable<Integer> {
                         return 0;
                     }
                     if (outcome != FtStandby.Outcome.TAKE_OVER) {
-                        return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0 : 2;
+                        return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0
+                                : outcome == FtStandby.Outcome.FENCED ? 3 : 2;
+                    }
+                }
+                if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
+                    // before the guest runs: the primary holds its output from the first instruction
+                    primary = new FtPrimary(machine, ftConfig, plugins, System.err);
+                    ftNode = primary;
+                    try {
+                        primary.acquireLease();
+                    } catch (IOException e) {
+                        System.err.println(e.getMessage() + "; the guest does not run");
+                        return 2;
                     }
                 }
                 // going back needs history: kept in a replay that a debugger or the monitor can move through
@@ -275,10 +287,8 @@ final class RunCommand implements Callable<Integer> {
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
                 }
                 machine.start();
-                if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
-                    primary = new FtPrimary(machine, ftConfig, plugins, System.err);
+                if (primary != null) {
                     primary.start();
-                    ftNode = primary;
                 }
                 if (!monitor.equals("none") || !qmp.isEmpty()) {
                     // A monitor can start a migration at any moment: compile its sending path now, on a

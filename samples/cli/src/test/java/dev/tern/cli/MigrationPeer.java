@@ -39,6 +39,14 @@ final class MigrationPeer implements AutoCloseable {
 
     /** A peer whose JVM also gets {@code jvmArgs} (test hooks as system properties). */
     static MigrationPeer start(List<String> jvmArgs, String... runArgs) throws IOException {
+        var all = new ArrayList<String>();
+        all.add("run");
+        all.addAll(List.of(runArgs));
+        return tern(jvmArgs, all.toArray(String[]::new));
+    }
+
+    /** Any {@code tern} command ({@code args[0]} names it) in a JVM of its own. */
+    static MigrationPeer tern(List<String> jvmArgs, String... args) throws IOException {
         var cmd = new ArrayList<String>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss8m"); // as the tests' own JVM: the Linux guest needs the deeper interpreter stack
@@ -46,8 +54,7 @@ final class MigrationPeer implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.add("run");
-        cmd.addAll(List.of(runArgs));
+        cmd.addAll(List.of(args));
         return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
 

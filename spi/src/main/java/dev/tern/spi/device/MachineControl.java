@@ -66,4 +66,33 @@ public interface MachineControl {
         Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
+
+    /**
+     * Registers this device's channel of {@code kind} output (one per kind) and returns where the
+     * device hands each output (from any thread, a fresh array each time it may not reuse). The
+     * machine passes every output to {@code sink} with its position: at once, or — when a
+     * fault-tolerance primary commits this kind — once the standby holds a checkpoint that covers
+     * it, so the outside world never sees output a standby could not reproduce. A device whose
+     * host-visible output goes through here gets output commit without knowing about it. Call it
+     * when the device is created or realized, before the guest runs.
+     *
+     * <p>The default, for machines built before SPI 1.3, delivers at once.
+     *
+     * @since SPI 1.3
+     */
+    default Consumer<byte[]> outputs(OutputKind kind, OutputSink sink) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(sink, "sink");
+        if (kind.appliedByDevice()) {
+            return data -> { }; // the device applied it; without fault tolerance there is no copy
+        }
+        long[] position = {0};
+        return data -> {
+            synchronized (position) {
+                long at = position[0];
+                position[0] += kind.units(data.length);
+                sink.deliver(at, data);
+            }
+        };
+    }
 }

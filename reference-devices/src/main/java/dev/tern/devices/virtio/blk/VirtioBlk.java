@@ -5,6 +5,7 @@ import dev.tern.devices.virtio.RingException;
 import dev.tern.devices.virtio.Virtqueue;
 import dev.tern.devices.virtio.VirtioModel;
 import dev.tern.devices.virtio.VirtioTransport;
+import dev.tern.spi.device.OutputKind;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,6 +43,8 @@ public final class VirtioBlk implements VirtioModel {
     private final FileChannel channel;
     private final long capacity;
     private VirtioTransport transport;
+    private java.util.function.Consumer<byte[]> mirror;
+    private volatile boolean mirrorFailed;
 
     /**
      * Opens {@code path}; its size, rounded down to whole sectors, is the disk's capacity.
@@ -111,6 +114,31 @@ public final class VirtioBlk implements VirtioModel {
     }
 
     @Override
+    public void realize() {
+        // Writes reach the image at once; the machine's output path also shows them to fault
+        // tolerance, which mirrors them to the standby's image with the checkpoint covering them.
+        // A write's data is its byte offset (8 bytes, big-endian) followed by the bytes.
+        mirror = transport.machine().outputs(OutputKind.BLOCK, (position, data) -> applyMirrored(data));
+    }
+
+    /**
+     * A write the primary made, applied to this (the standby's) image. A failure marks the image
+     * broken: every later request fails with an I/O error rather than serve a disk that differs
+     * from the guest's.
+     */
+    private void applyMirrored(byte[] data) {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        long pos = b.getLong();
+        try {
+            while (b.hasRemaining()) {
+                channel.write(b, pos + b.position() - 8);
+            }
+        } catch (IOException e) {
+            mirrorFailed = true;
+        }
+    }
+
+    @Override
     public void queueNotified(int queue) throws RingException {
         Virtqueue q = transport.queue(queue);
         boolean any = false;
@@ -135,7 +163,9 @@ public final class VirtioBlk implements VirtioModel {
         long statusAt = c.writableLength() - 1;
         int written = 0;
         int status;
-        if (type == null) {
+        if (mirrorFailed) {
+            status = BlockRequest.STATUS_IOERR; // the image missed a write of the primary's: never serve it
+        } else if (type == null) {
             status = BlockRequest.STATUS_UNSUPPORTED;
         } else {
             try {
@@ -192,6 +222,9 @@ public final class VirtioBlk implements VirtioModel {
             ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
             while (bb.hasRemaining()) {
                 channel.write(bb, pos + done + bb.position());
+            }
+            if (mirror != null) {
+                mirror.accept(ByteBuffer.allocate(8 + n).putLong(pos + done).put(buf, 0, n).array());
             }
             done += n;
         }

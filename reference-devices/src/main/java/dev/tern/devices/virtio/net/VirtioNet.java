@@ -5,6 +5,7 @@ import dev.tern.devices.virtio.RingException;
 import dev.tern.devices.virtio.Virtqueue;
 import dev.tern.devices.virtio.VirtioModel;
 import dev.tern.devices.virtio.VirtioTransport;
+import dev.tern.spi.device.OutputKind;
 import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.state.StateSection;
 
@@ -37,6 +38,7 @@ public final class VirtioNet implements VirtioModel {
 
     private final MacAddress mac;
     private final NetBackend backend;
+    private Consumer<byte[]> output;
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
     private VirtioTransport transport;
     private long received;
@@ -100,6 +102,8 @@ public final class VirtioNet implements VirtioModel {
         Consumer<ReplayEvent.NetFrame> input = transport.machine().inputs(ReplayEvent.NetFrame.class,
                 f -> transport.locked(() -> receive(f.frame())));
         backend.start(frame -> input.accept(new ReplayEvent.NetFrame("net", frame)));
+        // transmitted frames leave through the machine's output path (fault tolerance may hold them)
+        output = transport.machine().outputs(OutputKind.NET, (position, frame) -> backend.send(frame));
     }
 
     private int headerLength() {
@@ -166,7 +170,7 @@ public final class VirtioNet implements VirtioModel {
             } else {
                 byte[] frame = new byte[(int) length];
                 c.get().read(transport.memory(), headerLength(), frame, 0, frame.length);
-                backend.send(frame);
+                output.accept(frame);
                 transmitted++;
             }
             q.push(c.get(), 0);

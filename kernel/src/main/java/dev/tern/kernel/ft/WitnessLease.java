@@ -1,0 +1,307 @@
+package dev.tern.kernel.ft;
+
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.plugin.PluginRegistry;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One side's lease at the witness ({@link LeaseWitness}). The primary {@link #keep}s it: a renewal
+ * every quarter of the lease, and a watchdog that declares the lease lost a quarter of the lease
+ * <em>before</em> it would run out at the witness — the primary's validity counts from when it
+ * sent the renewal, the witness's from when it received it, so the primary always gives up first
+ * (given clocks of one rate and a guest stop shorter than that quarter). The standby
+ * {@link #acquire}s it before it takes over. A request that gets no answer within half a lease is
+ * abandoned (its connection closed) and the next one reconnects.
+ */
+final class WitnessLease implements AutoCloseable {
+
+    /** What {@link #acquire} found. */
+    enum Acquired { GRANTED, HELD_BY_A_LIVE_PRIMARY, WITNESS_UNREACHABLE }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final String address;
+    private final byte[] secret;
+    private final PluginRegistry plugins;
+    private final long leaseNanos;
+    private final boolean primary;
+    private final long id;
+    private final Object lock = new Object();
+    /** One exchange with the witness at a time (the renewer, a release). */
+    private final Object io = new Object();
+    // guarded by lock
+    private FtWire wire;
+    private long inFlightSince = -1;
+    private long validUntil;
+    private long lastGrantSentAt = Long.MIN_VALUE;
+    private boolean lost;
+    private boolean closed;
+    private String lostWhy = "";
+
+    WitnessLease(String address, byte[] secret, PluginRegistry plugins, Duration lease, boolean primary) {
+        this.address = address;
+        this.secret = secret.clone();
+        this.plugins = plugins;
+        this.leaseNanos = lease.toNanos();
+        this.primary = primary;
+        long r = 0;
+        while (r == 0) {
+            r = RANDOM.nextLong();
+        }
+        this.id = r;
+    }
+
+    /**
+     * One request; true when granted. Sets the validity from the send time.
+     *
+     * @throws IOException when the witness cannot be reached or answers nonsense
+     */
+    private boolean request(long[] remainingMs) throws IOException {
+        synchronized (io) {
+            return exchange(remainingMs);
+        }
+    }
+
+    private boolean exchange(long[] remainingMs) throws IOException {
+        long sentAt = System.nanoTime();
+        FtWire w = connected(sentAt);
+        try {
+            w.send(FtMessage.LEASE_REQUEST, ByteBuffer.allocate(17).putLong(id)
+                    .putLong(TimeUnit.NANOSECONDS.toMillis(leaseNanos)).put((byte) (primary ? 0 : 1)).flip());
+            FtWire.Message m = w.receive();
+            switch (m.kind()) {
+                case LEASE_GRANTED -> {
+                    FtWire.exactly(m, 8);
+                    synchronized (lock) {
+                        inFlightSince = -1;
+                        if (!lost) {
+                            validUntil = sentAt + leaseNanos - leaseNanos / 4;
+                            lastGrantSentAt = sentAt;
+                        }
+                        lock.notifyAll();
+                    }
+                    return true;
+                }
+                case LEASE_DENIED -> {
+                    ByteBuffer b = FtWire.exactly(m, 16);
+                    b.getLong();
+                    remainingMs[0] = Math.max(1, Math.min(b.getLong(), TimeUnit.NANOSECONDS.toMillis(leaseNanos) * 2));
+                    synchronized (lock) {
+                        inFlightSince = -1;
+                    }
+                    return false;
+                }
+                default -> throw new IOException("ft witness: unexpected " + m.kind() + " from the witness");
+            }
+        } catch (IOException | RuntimeException e) {
+            drop(w);
+            throw e;
+        }
+    }
+
+    private FtWire connected(long now) throws IOException {
+        synchronized (lock) {
+            if (closed) {
+                throw new IOException("the lease was closed");
+            }
+            inFlightSince = now;
+            if (wire != null) {
+                return wire;
+            }
+        }
+        FtWire w = new FtWire(MigrationUri.parse(address).connect(plugins));
+        try {
+            FtHandshake.leaseClient(w, secret);
+        } catch (IOException | RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        synchronized (lock) {
+            wire = w;
+        }
+        return w;
+    }
+
+    private void drop(FtWire w) {
+        synchronized (lock) {
+            if (wire == w) {
+                wire = null;
+            }
+            inFlightSince = -1;
+        }
+        w.close();
+    }
+
+    /**
+     * The primary's first acquisition, before its guest runs: retries while the witness is
+     * unreachable or an earlier holder's lease runs out, for at most {@code patience}.
+     *
+     * @throws IOException naming why no lease was granted
+     */
+    void acquireFirst(Duration patience) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        String why = "";
+        while (System.nanoTime() - deadline < 0) {
+            long[] remaining = {0};
+            try {
+                if (request(remaining)) {
+                    return;
+                }
+                why = "another process holds the lease";
+                TimeUnit.MILLISECONDS.sleep(remaining[0]); // until that lease would run out
+            } catch (IOException e) {
+                why = "cannot reach the witness at " + address + ": " + e.getMessage();
+                TimeUnit.MILLISECONDS.sleep(100); // a retry pace: the witness may not listen yet
+            }
+        }
+        throw new IOException("ft: no lease from the witness within " + patience.toSeconds() + " s (" + why + ")");
+    }
+
+    /**
+     * Keeps the lease from now on: renews it every quarter lease and calls {@code onLost} once,
+     * from the watchdog, when it runs out locally.
+     */
+    void keep(java.util.function.Consumer<String> onLost) {
+        Thread.ofPlatform().daemon().name("tern-ft-lease").start(this::renew);
+        Thread.ofPlatform().daemon().name("tern-ft-lease-watchdog").start(() -> watch(onLost));
+    }
+
+    private void renew() {
+        long period = Math.max(1, leaseNanos / 4);
+        while (true) {
+            synchronized (lock) {
+                if (closed || lost) {
+                    return;
+                }
+            }
+            try {
+                request(new long[1]); // a denial leaves the validity to run out
+            } catch (IOException e) {
+                // unreachable: the watchdog decides when that costs the lease
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(period); // the renewal period, not synchronisation
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void watch(java.util.function.Consumer<String> onLost) {
+        String why;
+        synchronized (lock) {
+            try {
+                while (true) {
+                    if (closed) {
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    if (inFlightSince >= 0 && now - inFlightSince > leaseNanos / 2 && wire != null) {
+                        wire.close(); // an unanswered request: the renewer reconnects
+                    }
+                    if (now - validUntil >= 0) {
+                        lost = true;
+                        lostWhy = "not renewed at the witness " + address + " for "
+                                + TimeUnit.NANOSECONDS.toMillis(now - lastGrantSentAt) + " ms";
+                        why = lostWhy;
+                        lock.notifyAll();
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, Math.min(validUntil - now, leaseNanos / 8)));
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        onLost.accept(why);
+    }
+
+    /**
+     * Waits until a renewal sent after {@code sinceNanos} was granted — then no standby can hold
+     * the lease until this side stops renewing — or the lease is lost (false).
+     */
+    boolean confirmedAfter(long sinceNanos) throws InterruptedException {
+        synchronized (lock) {
+            while (!lost && !closed && lastGrantSentAt - sinceNanos <= 0) {
+                lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseNanos / 8)));
+            }
+            return !lost && !closed;
+        }
+    }
+
+    /** Why the lease was lost, once it was. */
+    String lostWhy() {
+        synchronized (lock) {
+            return lostWhy;
+        }
+    }
+
+    /**
+     * The standby's acquisition before it takes over: granted at once when the primary's lease ran
+     * out; when it still runs, waits for its end and asks again — a primary that renewed meanwhile
+     * is alive, and the standby must not run. Gives up when the witness stays unreachable for two
+     * leases.
+     */
+    Acquired acquire() throws InterruptedException {
+        long unreachableSince = -1;
+        int denials = 0;
+        while (true) {
+            long[] remaining = {0};
+            try {
+                if (request(remaining)) {
+                    return Acquired.GRANTED;
+                }
+                unreachableSince = -1;
+                if (++denials > 1) {
+                    return Acquired.HELD_BY_A_LIVE_PRIMARY; // renewed twice while this side waited
+                }
+                TimeUnit.MILLISECONDS.sleep(remaining[0]); // until the primary's lease would run out
+            } catch (IOException e) {
+                long now = System.nanoTime();
+                unreachableSince = unreachableSince < 0 ? now : unreachableSince;
+                if (now - unreachableSince > 2 * leaseNanos) {
+                    return Acquired.WITNESS_UNREACHABLE;
+                }
+                TimeUnit.MILLISECONDS.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseNanos / 8))); // retry pace
+            }
+        }
+    }
+
+    /** Gives the lease back (a planned end) and closes. */
+    void release() {
+        FtWire w;
+        synchronized (lock) {
+            w = wire;
+        }
+        if (w != null) {
+            try {
+                synchronized (io) {
+                    w.sendLong(FtMessage.LEASE_RELEASE, id);
+                    w.receive();
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // it runs out on its own
+            }
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        FtWire w;
+        synchronized (lock) {
+            closed = true;
+            w = wire;
+            wire = null;
+            lock.notifyAll();
+        }
+        if (w != null) {
+            w.close();
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package dev.tern.kernel.machine;
+
+import dev.tern.spi.device.OutputKind;
+import dev.tern.spi.device.OutputSink;
+import dev.tern.spi.state.StateSection;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The machine's one output path: every guest output that leaves the machine — a UART's bytes, a
+ * network card's frames, a block device's writes — passes here on its way to the device's host
+ * sink ({@code MachineControl.outputs}). Normally an output is delivered at once. A
+ * fault-tolerance primary makes the path <em>hold</em> the kinds it commits: outputs wait in the
+ * current epoch; a checkpoint seals the epoch into a batch (inside the checkpoint's vCPU stop, so
+ * the batch is exactly the output of the execution that checkpoint covers) and carries it to the
+ * standby ({@link #checkpointSection}); the batch is delivered when the standby acknowledged that
+ * checkpoint ({@link #release}). A standby keeps the batch of the last checkpoint it applied and,
+ * if it takes over before the primary said it delivered that batch, delivers it itself
+ * ({@link #takeOver}); positions let a file sink make a repeated delivery harmless.
+ *
+ * <p>Outputs the device applied itself ({@link OutputKind#appliedByDevice()}, disk writes) are
+ * never delivered on the primary: a checkpoint carries them, and the standby applies them to its
+ * own image when it applies that checkpoint, so its disk always equals the checkpoint it holds.
+ *
+ * <p>One lock orders everything: deliveries of one channel happen in position order, and sinks
+ * run under it (they must not block for long, which {@code OutputSink} requires).
+ */
+public final class OutputPath {
+
+    /** One output waiting for its checkpoint. */
+    public record Held(String channel, long position, byte[] data) {
+    }
+
+    /** A channel's position after a batch: where its next output goes. */
+    public record ChannelEnd(String channel, long position) {
+    }
+
+    /** The held outputs of one epoch, and where every channel stands at its end (a state record). */
+    public record Batch(List<ChannelEnd> channels, List<Held> outputs) {
+    }
+
+    private record Sealed(long checkpoint, Batch batch) {
+    }
+
+    private static final class Channel {
+        final String name;
+        final OutputKind kind;
+        final OutputSink sink;
+        long next;
+
+        Channel(String name, OutputKind kind, OutputSink sink) {
+            this.name = name;
+            this.kind = kind;
+            this.sink = sink;
+        }
+    }
+
+    private final Map<String, Channel> channels = new LinkedHashMap<>();
+    private final Set<OutputKind> held = EnumSet.noneOf(OutputKind.class);
+    private final List<Held> epoch = new ArrayList<>();
+    private final ArrayDeque<Sealed> sealed = new ArrayDeque<>();
+    private Runnable onFirstHeld = () -> { };
+    /** Handed over or fenced: the guest's output here is no one's to see, until it stops. */
+    private boolean discarding;
+    private long epochBytes;
+    private long heldTotal;
+    private long releasedTotal;
+    /** The standby's copy of its last checkpoint's batch, and that checkpoint; -1: none to deliver. */
+    private Batch inherited;
+    private long inheritedCheckpoint = -1;
+
+    /** The channel name of {@code device}'s {@code kind} output, e.g. {@code serial0/serial}. */
+    static String channelName(String device, OutputKind kind) {
+        return device + "/" + kind.label();
+    }
+
+    /**
+     * Registers a channel and returns where its device hands outputs.
+     *
+     * @throws IllegalStateException when the device registered this kind already
+     */
+    synchronized Consumer<byte[]> register(String device, OutputKind kind, OutputSink sink) {
+        String name = channelName(device, kind);
+        Channel c = new Channel(name, kind, sink);
+        if (channels.putIfAbsent(name, c) != null) {
+            throw new IllegalStateException("output channel " + name + " is registered already");
+        }
+        return data -> emit(c, data);
+    }
+
+    private void emit(Channel c, byte[] data) {
+        boolean first;
+        synchronized (this) {
+            long at = c.next;
+            c.next += c.kind.units(data.length);
+            if (discarding) {
+                return;
+            }
+            if (!held.contains(c.kind)) {
+                if (!c.kind.appliedByDevice()) {
+                    c.sink.deliver(at, data);
+                }
+                return;
+            }
+            first = epoch.isEmpty();
+            Held last = first ? null : epoch.getLast();
+            if (c.kind.byteStream() && last != null && last.channel().equals(c.name)
+                    && last.position() + last.data().length == at) {
+                // a UART hands bytes one at a time: one held output per run of them
+                byte[] joined = java.util.Arrays.copyOf(last.data(), last.data().length + data.length);
+                System.arraycopy(data, 0, joined, last.data().length, data.length);
+                epoch.set(epoch.size() - 1, new Held(c.name, last.position(), joined));
+            } else {
+                epoch.add(new Held(c.name, at, data.clone()));
+            }
+            epochBytes += data.length;
+            heldTotal += data.length;
+        }
+        if (first) {
+            onFirstHeld.run();
+        }
+    }
+
+    /**
+     * Holds every later output of {@code kinds} until {@link #release}d; {@code onFirstHeld} runs
+     * (on the emitting thread, outside the lock) when an epoch gets its first held output, so a
+     * checkpoint can be taken early.
+     */
+    public synchronized void hold(Set<OutputKind> kinds, Runnable onFirstHeld) {
+        held.clear();
+        held.addAll(kinds);
+        this.onFirstHeld = onFirstHeld;
+    }
+
+    /** True while some kind is held. */
+    public synchronized boolean holding() {
+        return !held.isEmpty();
+    }
+
+    /** Outputs held in the current epoch (not yet in a checkpoint). */
+    public synchronized int pendingOutputs() {
+        return epoch.size();
+    }
+
+    /** Bytes held in the current epoch. */
+    public synchronized long pendingBytes() {
+        return epochBytes;
+    }
+
+    /** Bytes ever held, and bytes delivered after being held. */
+    public synchronized long[] totals() {
+        return new long[] {heldTotal, releasedTotal};
+    }
+
+    /**
+     * Seals the current epoch as checkpoint {@code checkpoint}'s batch. Called while no vCPU runs,
+     * so the batch is exactly the output of the execution the checkpoint covers.
+     */
+    synchronized Batch seal(long checkpoint) {
+        var ends = new ArrayList<ChannelEnd>();
+        channels.values().forEach(c -> ends.add(new ChannelEnd(c.name, c.next)));
+        Batch b = new Batch(List.copyOf(ends), List.copyOf(epoch));
+        epoch.clear();
+        epochBytes = 0;
+        sealed.addLast(new Sealed(checkpoint, b));
+        return b;
+    }
+
+    /** Delivers the batches of checkpoints up to {@code checkpoint}: the standby holds them. */
+    public synchronized void release(long checkpoint) {
+        while (!sealed.isEmpty() && sealed.peekFirst().checkpoint() <= checkpoint) {
+            deliver(sealed.pollFirst().batch().outputs());
+        }
+    }
+
+    /**
+     * Stops holding and delivers everything held, sealed batches first: the guest runs on here
+     * without a standby (or ended), so its output is the one the world must see.
+     */
+    public synchronized void open() {
+        if (discarding) {
+            return;
+        }
+        held.clear();
+        while (!sealed.isEmpty()) {
+            deliver(sealed.pollFirst().batch().outputs());
+        }
+        deliver(epoch);
+        epoch.clear();
+        epochBytes = 0;
+    }
+
+    /**
+     * Drops what was held and every later output: the guest was handed over (or this side lost
+     * its lease), and the standby delivers the last checkpoint's batch. Output after that
+     * checkpoint never happened as far as the world is concerned — including what the guest
+     * emits here before it actually stops.
+     */
+    public synchronized void handedOver() {
+        discarding = true;
+        held.clear();
+        sealed.clear();
+        epoch.clear();
+        epochBytes = 0;
+    }
+
+    /**
+     * The standby learnt that the primary delivered checkpoint {@code checkpoint}'s batch: it is
+     * not to be delivered again here.
+     */
+    public synchronized void deliveredByPrimary(long checkpoint) {
+        if (checkpoint == inheritedCheckpoint) {
+            inherited = null;
+            inheritedCheckpoint = -1;
+        }
+    }
+
+    /**
+     * The standby runs the guest from now on: delivers its last checkpoint's batch unless the
+     * primary said it had. Returns the number of outputs delivered.
+     */
+    public synchronized int takeOver() {
+        Batch b = inherited;
+        inherited = null;
+        inheritedCheckpoint = -1;
+        if (b == null) {
+            return 0;
+        }
+        deliver(b.outputs());
+        return (int) b.outputs().stream().filter(h -> !channels.get(h.channel()).kind.appliedByDevice()).count();
+    }
+
+    /** Delivers the outputs of devices that did not apply them themselves. */
+    private void deliver(List<Held> outputs) {
+        for (Held h : outputs) {
+            Channel c = channels.get(h.channel());
+            if (!c.kind.appliedByDevice()) {
+                c.sink.deliver(h.position(), h.data());
+                releasedTotal += h.data().length;
+            }
+        }
+    }
+
+    /**
+     * On the standby: adopts checkpoint {@code checkpoint}'s batch (validated): the writes devices
+     * applied on the primary are applied here now, the rest waits for a takeover.
+     */
+    private synchronized void adopt(long checkpoint, Batch b) {
+        for (ChannelEnd e : b.channels()) {
+            channels.get(e.channel()).next = e.position();
+        }
+        for (Held h : b.outputs()) {
+            Channel c = channels.get(h.channel());
+            if (c.kind.appliedByDevice()) {
+                c.sink.deliver(h.position(), h.data());
+            }
+        }
+        inherited = b;
+        inheritedCheckpoint = checkpoint;
+    }
+
+    private synchronized Optional<String> check(Batch b) {
+        var ends = new LinkedHashMap<String, Long>();
+        for (ChannelEnd e : b.channels()) {
+            if (!channels.containsKey(e.channel())) {
+                return Optional.of("output channel " + e.channel() + " does not exist on this machine");
+            }
+            if (e.position() < 0 || ends.put(e.channel(), e.position()) != null) {
+                return Optional.of("output channel " + e.channel() + ": position " + e.position()
+                        + " is negative or given twice");
+            }
+        }
+        var at = new LinkedHashMap<String, Long>();
+        for (Held h : b.outputs()) {
+            Long end = ends.get(h.channel());
+            Channel c = channels.get(h.channel());
+            if (end == null || c == null) {
+                return Optional.of("a held output names channel " + h.channel() + ", which the batch does not list");
+            }
+            long from = at.getOrDefault(h.channel(), 0L);
+            long to = h.position() + c.kind.units(h.data().length);
+            if (h.position() < from || to > end) {
+                return Optional.of("a held output of " + h.channel() + " at position " + h.position()
+                        + " is out of order or beyond the channel's end " + end);
+            }
+            at.put(h.channel(), to);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The state section that carries checkpoint {@code checkpoint}'s batch: saving it (in the
+     * checkpoint's vCPU stop) seals the epoch, loading it (on the standby, after the whole
+     * checkpoint was verified) adopts the batch. Checkpoints only: snapshots and migrations do
+     * not hold output.
+     */
+    public StateSection<Batch> checkpointSection(long checkpoint) {
+        return new StateSection<>() {
+            @Override
+            public String name() {
+                return "held-output";
+            }
+
+            @Override
+            public Class<Batch> stateType() {
+                return Batch.class;
+            }
+
+            @Override
+            public Batch save() {
+                return seal(checkpoint);
+            }
+
+            @Override
+            public Optional<String> validate(Batch state) {
+                return check(state);
+            }
+
+            @Override
+            public void load(Batch state) {
+                adopt(checkpoint, state);
+            }
+        };
+    }
+}

@@ -1,0 +1,172 @@
+package dev.tern.kernel.machine;
+
+import dev.tern.spi.device.OutputKind;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The output path alone: a primary's path and a standby's, with the held-output section carried
+ * between them as a checkpoint carries it.
+ */
+class OutputPathTest {
+
+    /** What one sink received: "position:text" per delivery. */
+    private final List<String> primarySeen = new ArrayList<>();
+    private final List<String> standbySeen = new ArrayList<>();
+
+    private static Consumer<byte[]> serial(OutputPath path, List<String> seen) {
+        return path.register("serial0", OutputKind.SERIAL,
+                (pos, data) -> seen.add(pos + ":" + new String(data, StandardCharsets.US_ASCII)));
+    }
+
+    private static void print(Consumer<byte[]> out, String text) {
+        for (byte b : text.getBytes(StandardCharsets.US_ASCII)) {
+            out.accept(new byte[] {b}); // a UART's way: one byte at a time
+        }
+    }
+
+    /** Carries checkpoint {@code seq}'s held-output section from one path to the other. */
+    private static void carry(OutputPath from, OutputPath to, long seq) {
+        var section = to.checkpointSection(seq);
+        OutputPath.Batch b = from.checkpointSection(seq).save();
+        assertEquals(java.util.Optional.empty(), section.validate(b));
+        section.load(b);
+    }
+
+    @Test
+    void withoutHoldingOutputIsDeliveredAtOnceWithItsPosition() {
+        OutputPath path = new OutputPath();
+        Consumer<byte[]> out = serial(path, primarySeen);
+        print(out, "ab");
+        assertEquals(List.of("0:a", "1:b"), primarySeen);
+    }
+
+    @Test
+    void heldOutputWaitsForItsCheckpointsAcknowledgement() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        serial(standby, standbySeen);
+        int[] firsts = {0};
+        primary.hold(EnumSet.allOf(OutputKind.class), () -> firsts[0]++);
+        print(out, "one\n");
+        assertEquals(1, firsts[0], "the first held output of an epoch asks for an early checkpoint, once");
+        carry(primary, standby, 1);
+        print(out, "two\n");
+        assertEquals(List.of(), primarySeen, "nothing leaves before the acknowledgement");
+        primary.release(1);
+        assertEquals(List.of("0:one\n"), primarySeen, "checkpoint 1's bytes, joined into one output");
+        assertEquals(2, firsts[0]);
+        standby.deliveredByPrimary(1);
+        assertEquals(0, standby.takeOver(), "the primary delivered checkpoint 1's output: not again");
+        assertEquals(List.of(), standbySeen);
+    }
+
+    @Test
+    void aStandbyTakingOverDeliversWhatThePrimaryHadNotAndContinuesThePositions() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        Consumer<byte[]> standbyOut = serial(standby, standbySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        print(out, "one\n");
+        carry(primary, standby, 1);
+        primary.release(1);
+        print(out, "two\n");
+        carry(primary, standby, 2); // acknowledged, and the primary dies before delivering it
+        print(out, "three\n"); // never checkpointed: lost with the primary, as its execution is
+        assertEquals(List.of("0:one\n"), primarySeen);
+        assertEquals(1, standby.takeOver());
+        assertEquals(List.of("4:two\n"), standbySeen);
+        print(standbyOut, "3");
+        assertEquals("8:3", standbySeen.getLast(), "the standby's guest continues the stream's positions");
+    }
+
+    @Test
+    void withoutAStandbyEverythingHeldIsDeliveredInOrderAndNothingMoreIsHeld() {
+        OutputPath primary = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        print(out, "a");
+        primary.checkpointSection(1).save();
+        print(out, "b");
+        primary.open();
+        print(out, "c");
+        assertEquals(List.of("0:a", "1:b", "2:c"), primarySeen);
+        assertTrue(!primary.holding());
+    }
+
+    @Test
+    void aHandedOverPrimaryDropsWhatItHeld() {
+        OutputPath primary = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        print(out, "a");
+        primary.checkpointSection(1).save();
+        primary.handedOver();
+        print(out, "b"); // the guest may run a little longer here before it stops
+        primary.open();
+        assertEquals(List.of(), primarySeen, "the standby delivers the last checkpoint's output; the rest is no one's");
+    }
+
+    @Test
+    void framesAreNotJoinedAndCountOnePositionEach() {
+        OutputPath primary = new OutputPath();
+        var seen = new ArrayList<String>();
+        Consumer<byte[]> net = primary.register("net0", OutputKind.NET, (pos, data) -> seen.add(pos + ":" + data.length));
+        primary.hold(Set.of(OutputKind.NET), () -> { });
+        net.accept(new byte[60]);
+        net.accept(new byte[1514]);
+        primary.checkpointSection(1).save();
+        primary.release(1);
+        assertEquals(List.of("0:60", "1:1514"), seen);
+    }
+
+    @Test
+    void aBatchForAnotherMachineIsRefusedBeforeAnythingIsApplied() {
+        OutputPath standby = new OutputPath();
+        serial(standby, standbySeen);
+        var section = standby.checkpointSection(1);
+        var unknown = new OutputPath.Batch(List.of(new OutputPath.ChannelEnd("serial1/serial", 3)),
+                List.of(new OutputPath.Held("serial1/serial", 0, new byte[3])));
+        assertEquals("output channel serial1/serial does not exist on this machine", section.validate(unknown).get());
+        var beyond = new OutputPath.Batch(List.of(new OutputPath.ChannelEnd("serial0/serial", 2)),
+                List.of(new OutputPath.Held("serial0/serial", 0, new byte[3])));
+        assertEquals("a held output of serial0/serial at position 0 is out of order or beyond the channel's end 2",
+                section.validate(beyond).get());
+        assertEquals(0, standby.takeOver(), "nothing was adopted");
+        assertThrows(IllegalStateException.class, () -> standby.register("serial0", OutputKind.SERIAL, (p, d) -> { }));
+    }
+
+    @Test
+    void diskWritesAreAppliedByTheStandbyWithTheCheckpointThatCoversThem() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        var primaryDisk = new ArrayList<String>();
+        var standbyDisk = new ArrayList<String>();
+        Consumer<byte[]> write = primary.register("blk0", OutputKind.BLOCK, (pos, data) -> primaryDisk.add(pos + ""));
+        standby.register("blk0", OutputKind.BLOCK, (pos, data) -> standbyDisk.add(pos + ":" + data.length));
+        write.accept(new byte[8]);
+        assertEquals(List.of(), primaryDisk, "the device applied it itself; unprotected, nothing is kept");
+        primary.hold(Set.of(OutputKind.BLOCK), () -> { });
+        write.accept(new byte[520]);
+        write.accept(new byte[1032]);
+        carry(primary, standby, 1);
+        assertEquals(List.of("1:520", "2:1032"), standbyDisk, "applied with the checkpoint, before any takeover");
+        primary.release(1);
+        primary.open();
+        assertEquals(List.of(), primaryDisk, "never applied twice on the primary");
+        assertEquals(0, standby.takeOver(), "nothing left to deliver at a takeover");
+        assertEquals(2, standbyDisk.size());
+    }
+}

@@ -1,0 +1,89 @@
+package dev.tern.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP relay on loopback between two processes that a test can cut: once {@link #cut()}, every
+ * byte either way is dropped and new connections are accepted but lead nowhere — a network
+ * partition as the processes see it (no reset, no end of stream: silence).
+ */
+final class PartitionProxy implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final InetSocketAddress target;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private volatile boolean cut;
+
+    PartitionProxy(String targetUri) throws IOException {
+        // tcp:HOST:PORT
+        String hp = targetUri.substring("tcp:".length());
+        int colon = hp.lastIndexOf(':');
+        this.target = new InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)));
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().name("partition-proxy").start(this::accept);
+    }
+
+    /** The address to give the process that should go through the proxy. */
+    String uri() {
+        return "tcp:127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** From now on nothing passes, either way. */
+    void cut() {
+        cut = true;
+    }
+
+    private void accept() {
+        try {
+            while (true) {
+                Socket in = server.accept();
+                sockets.add(in);
+                if (cut) {
+                    Thread.ofPlatform().daemon().start(() -> pump(in, null));
+                    continue;
+                }
+                Socket out = new Socket(target.getAddress(), target.getPort());
+                sockets.add(out);
+                Thread.ofPlatform().daemon().start(() -> pump(in, out));
+                Thread.ofPlatform().daemon().start(() -> pump(out, in));
+            }
+        } catch (IOException e) {
+            // closed
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        byte[] buf = new byte[64 << 10];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to == null ? null : to.getOutputStream();
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                if (!cut && out != null) {
+                    out.write(buf, 0, n);
+                }
+            }
+            if (!cut && to != null) {
+                to.shutdownOutput();
+            }
+        } catch (IOException e) {
+            // one side closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+}
