@@ -25,12 +25,29 @@ public record SpiVersion(int major, int minor) implements Comparable<SpiVersion>
     /** The manifest attribute in which a plugin jar states the SPI version it was built against. */
     public static final String MANIFEST_ATTRIBUTE = "Tern-Spi-Version";
 
+    /**
+     * The SPI version of the running kernel, read from the jar's {@code spi-version.properties},
+     * which the build fills in from the parent pom's {@code tern.spi.version} — the one place the
+     * version is written, so the plugin manifests, this constant and the docs cannot disagree.
+     */
+    public static final SpiVersion CURRENT = built();
     /** Major version of this SPI. */
-    public static final int MAJOR = 1;
+    public static final int MAJOR = CURRENT.major();
     /** Minor version of this SPI. */
-    public static final int MINOR = 3;
-    /** The SPI version of the running kernel. */
-    public static final SpiVersion CURRENT = new SpiVersion(MAJOR, MINOR);
+    public static final int MINOR = CURRENT.minor();
+
+    private static SpiVersion built() {
+        try (var in = SpiVersion.class.getResourceAsStream("spi-version.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("dev/tern/spi/spi-version.properties is missing from the SPI jar");
+            }
+            var p = new java.util.Properties();
+            p.load(in);
+            return parse(Objects.requireNonNull(p.getProperty("version"), "spi-version.properties has no 'version'"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the SPI version", e);
+        }
+    }
 
     public SpiVersion {
         if (major < 0 || minor < 0) {
