@@ -35,8 +35,15 @@ enum FtMessage {
     LEASE_GRANTED(0x31, 8),
     /** Witness to client: u64 current holder id, u64 milliseconds until its lease runs out. */
     LEASE_DENIED(0x32, 16),
-    /** Lease client to witness: u64 holder id; give the lease back (a planned end). */
+    /** Lease client to witness: u64 holder id; give the lease back (a planned switch-over). */
     LEASE_RELEASE(0x33, 8),
+    /**
+     * Primary to witness: u64 holder id; the guest ended under this lease, so no standby may take
+     * it over (answered with LEASE_GRANTED 0).
+     */
+    LEASE_END(0x34, 8),
+    /** Witness to a standby's request: u64 id of the primary whose guest ended; never take over. */
+    LEASE_ENDED(0x35, 8),
     /** Both ways, periodically: I am alive. */
     HEARTBEAT(0x20, 0),
     /** Primary to standby: the last checkpoint was final; take over now (planned switch-over). */

@@ -650,7 +650,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             releaseHeld();
         }
         if (lease != null && !fenced && state != FtState.HANDED_OVER) {
-            lease.release(); // the guest ended; the standby was told not to take over
+            // the guest ended: a standby cut off from us (never told) must learn it from the witness
+            lease.end();
         }
         FtWire w = wire;
         if (w != null) {

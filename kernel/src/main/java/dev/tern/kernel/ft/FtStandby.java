@@ -369,12 +369,15 @@ public final class FtStandby implements FtNode {
         }
         l.close();
         state = FtState.FENCED;
-        reason = a == WitnessLease.Acquired.HELD_BY_A_LIVE_PRIMARY ? "the primary still holds the lease at the witness"
-                : "the witness " + config.witness() + " is unreachable";
+        reason = switch (a) {
+            case HELD_BY_A_LIVE_PRIMARY -> "the primary still holds the lease at the witness";
+            case GUEST_ENDED -> "the guest ended at the primary (the witness says so)";
+            default -> "the witness " + config.witness() + " is unreachable";
+        };
         log.println("ft: not taking over after checkpoint " + applied + ": " + reason
                 + "; the standby ends without running the guest");
         log.flush();
-        return Outcome.FENCED;
+        return a == WitnessLease.Acquired.GUEST_ENDED ? Outcome.PRIMARY_ENDED : Outcome.FENCED;
     }
 
     private void heard() {

@@ -36,6 +36,8 @@ public final class LeaseWitness implements AutoCloseable {
     private long holder;
     private long expiresAt;
     private long grants;
+    /** The primary whose guest ended under its lease (0: none): standbys are refused from then on. */
+    private long endedBy;
 
     /** Listens on {@code uri}; {@code clock} gives nanoseconds (monotonic). */
     public LeaseWitness(String uri, byte[] secret, PluginRegistry plugins, PrintStream log, LongSupplier clock)
@@ -84,7 +86,11 @@ public final class LeaseWitness implements AutoCloseable {
                 switch (m.kind()) {
                     case LEASE_REQUEST -> answer(w, FtWire.exactly(m, 17));
                     case LEASE_RELEASE -> {
-                        release(FtWire.exactly(m, 8).getLong());
+                        release(FtWire.exactly(m, 8).getLong(), false);
+                        w.send(FtMessage.LEASE_GRANTED, ByteBuffer.allocate(8).putLong(0).flip());
+                    }
+                    case LEASE_END -> {
+                        release(FtWire.exactly(m, 8).getLong(), true);
                         w.send(FtMessage.LEASE_GRANTED, ByteBuffer.allocate(8).putLong(0).flip());
                     }
                     case HEARTBEAT -> FtWire.exactly(m, 0);
@@ -107,8 +113,17 @@ public final class LeaseWitness implements AutoCloseable {
         long remaining;
         long current;
         boolean granted;
+        long ended;
         synchronized (this) {
-            granted = holder == 0 || holder == id || now - expiresAt >= 0;
+            ended = endedBy;
+            if (ended != 0 && role == 1) {
+                granted = false; // the guest ended at its primary: a standby must not bring it back
+            } else {
+                if (role == 0) {
+                    endedBy = 0; // a primary starting a new run
+                }
+                granted = holder == 0 || holder == id || now - expiresAt >= 0;
+            }
             if (granted) {
                 if (holder != id) {
                     grants++;
@@ -122,17 +137,23 @@ public final class LeaseWitness implements AutoCloseable {
             current = holder;
             remaining = TimeUnit.NANOSECONDS.toMillis(expiresAt - now) + 1;
         }
-        if (granted) {
+        if (ended != 0 && role == 1) {
+            w.send(FtMessage.LEASE_ENDED, ByteBuffer.allocate(8).putLong(ended).flip());
+        } else if (granted) {
             w.send(FtMessage.LEASE_GRANTED, ByteBuffer.allocate(8).putLong(millis).flip());
         } else {
             w.send(FtMessage.LEASE_DENIED, ByteBuffer.allocate(16).putLong(current).putLong(remaining).flip());
         }
     }
 
-    private synchronized void release(long id) {
+    private synchronized void release(long id, boolean guestEnded) {
         if (holder == id) {
             holder = 0;
-            log.printf("ft witness: lease released by %016x%n", id);
+            if (guestEnded) {
+                endedBy = id;
+            }
+            log.printf(guestEnded ? "ft witness: lease ended by %016x (its guest ended; no standby may take over)%n"
+                    : "ft witness: lease released by %016x%n", id);
             log.flush();
         }
     }

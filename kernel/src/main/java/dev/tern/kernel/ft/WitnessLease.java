@@ -21,7 +21,10 @@ import java.util.concurrent.TimeUnit;
 final class WitnessLease implements AutoCloseable {
 
     /** What {@link #acquire} found. */
-    enum Acquired { GRANTED, HELD_BY_A_LIVE_PRIMARY, WITNESS_UNREACHABLE }
+    enum Acquired { GRANTED, HELD_BY_A_LIVE_PRIMARY, GUEST_ENDED, WITNESS_UNREACHABLE }
+
+    /** What {@code remainingMs} holds after a request the witness answered: the guest ended at its primary. */
+    private static final long ENDED = -1;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -91,6 +94,14 @@ final class WitnessLease implements AutoCloseable {
                     ByteBuffer b = FtWire.exactly(m, 16);
                     b.getLong();
                     remainingMs[0] = Math.max(1, Math.min(b.getLong(), TimeUnit.NANOSECONDS.toMillis(leaseNanos) * 2));
+                    synchronized (lock) {
+                        inFlightSince = -1;
+                    }
+                    return false;
+                }
+                case LEASE_ENDED -> {
+                    FtWire.exactly(m, 8);
+                    remainingMs[0] = ENDED;
                     synchronized (lock) {
                         inFlightSince = -1;
                     }
@@ -256,6 +267,9 @@ final class WitnessLease implements AutoCloseable {
                 if (request(remaining)) {
                     return Acquired.GRANTED;
                 }
+                if (remaining[0] == ENDED) {
+                    return Acquired.GUEST_ENDED;
+                }
                 unreachableSince = -1;
                 if (++denials > 1) {
                     return Acquired.HELD_BY_A_LIVE_PRIMARY; // renewed twice while this side waited
@@ -272,8 +286,17 @@ final class WitnessLease implements AutoCloseable {
         }
     }
 
-    /** Gives the lease back (a planned end) and closes. */
+    /** Tells the witness the guest ended under this lease (no standby may take over), and closes. */
+    void end() {
+        giveBack(FtMessage.LEASE_END);
+    }
+
+    /** Gives the lease back (a planned switch-over: the standby takes it) and closes. */
     void release() {
+        giveBack(FtMessage.LEASE_RELEASE);
+    }
+
+    private void giveBack(FtMessage how) {
         FtWire w;
         synchronized (lock) {
             w = wire;
@@ -281,7 +304,7 @@ final class WitnessLease implements AutoCloseable {
         if (w != null) {
             try {
                 synchronized (io) {
-                    w.sendLong(FtMessage.LEASE_RELEASE, id);
+                    w.sendLong(how, id);
                     w.receive();
                 }
             } catch (IOException | RuntimeException ignored) {

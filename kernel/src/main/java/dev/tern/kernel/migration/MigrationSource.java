@@ -182,7 +182,8 @@ public final class MigrationSource {
                 p == null ? 0 : p.dirtyPagesRate(), p == null ? 0 : p.bandwidth() * 8 / 1e6,
                 p == null ? 0 : p.dirtySyncCount(), p == null ? 0 : p.throttlePercentage(), codecStats(r), error,
                 p == null ? 0 : p.rounds(), last == null ? 0 : last.applyMs(), destinationApplyMs,
-                connection instanceof RemoteMemoryConnection, s == null ? Map.of() : s.phases());
+                connection instanceof RemoteMemoryConnection, s == null ? Map.of() : s.phases(),
+                config.multifd() ? config.multifdChannels() : 0);
     }
 
     private static Map<String, Map<String, Long>> codecStats(RamSender r) {

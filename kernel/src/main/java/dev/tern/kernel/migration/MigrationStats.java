@@ -29,12 +29,13 @@ import java.util.Map;
  *                           reported (once completed over a bidirectional transport)
  * @param oneSided whether RAM went one-sided into the destination's exposed memory
  * @param downtimePhasesMs where the switch-over pause went, milliseconds by phase (once completed)
+ * @param multifdChannels the RAM channels beside the main connection (0 without multifd)
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
         int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds, long expectedApplyMs,
-        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs) {
+        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs, int multifdChannels) {
 
     public MigrationStats {
         var copy = new java.util.LinkedHashMap<String, Map<String, Long>>();
@@ -58,6 +59,9 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         line(sb, "iterations", Integer.toString(rounds));
         if (oneSided) {
             line(sb, "ram transport", "one-sided (remote memory)");
+        }
+        if (multifdChannels > 0) {
+            line(sb, "multifd channels", Integer.toString(multifdChannels));
         }
         line(sb, "setup", setupMs + " ms");
         line(sb, "transferred ram", ramTransferred / 1024 + " kbytes");

@@ -75,6 +75,7 @@ class MultifdMigrationTest {
                     + ", compression " + compression + ":\n" + stats.render());
             LiveMigrationTest.assertSwitchOverFollowedTheEstimates(migration, stats, config.downtimeLimitMs());
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
+            assertTrue(stats.render().contains("multifd channels: " + channels), stats.render());
             // The 4 MiB guest's RAM crossed on the channels: the main stream carries no page.
             assertTrue(stats.ramTransferred() > 64 * 4096, stats.render());
             if (xbzrle.equals("on")) {
