@@ -1,5 +1,6 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.json.JsonValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -176,7 +177,7 @@ public final class SavedStateAnalyzer {
             }
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(json)).toString();
-            if (!(Json.parse(text) instanceof Map<?, ?> m)) {
+            if (!(JsonValues.parse(text) instanceof Map<?, ?> m)) {
                 throw new SavedStateException(file + ": trailer is not a JSON object", offset + 4);
             }
             @SuppressWarnings("unchecked")

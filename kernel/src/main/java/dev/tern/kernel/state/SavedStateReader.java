@@ -1,5 +1,6 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.json.JsonValues;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -210,7 +211,7 @@ public final class SavedStateReader {
         try {
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(json)).toString();
-            if (!(Json.parse(text) instanceof Map<?, ?> m)) {
+            if (!(JsonValues.parse(text) instanceof Map<?, ?> m)) {
                 throw new SavedStateException("trailer is not a JSON object", at);
             }
             return (Map<String, Object>) m;

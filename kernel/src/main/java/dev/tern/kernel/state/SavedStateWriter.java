@@ -1,5 +1,6 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.json.JsonValues;
 import dev.tern.spi.state.LiveSection;
 import dev.tern.spi.state.StateSection;
 import dev.tern.spi.state.Subsection;
@@ -183,7 +184,7 @@ public final class SavedStateWriter {
         finished = true;
         frame(FrameKind.EOF, new byte[0], 0);
         long trailerOffset = position;
-        byte[] json = Json.write(trailerJson()).getBytes(StandardCharsets.UTF_8);
+        byte[] json = JsonValues.writeCompact(trailerJson()).getBytes(StandardCharsets.UTF_8);
         PayloadOutput t = new PayloadOutput();
         t.i32(json.length);
         t.write(json, 0, json.length);

@@ -1,6 +1,6 @@
 package dev.tern.cli;
 
-import dev.tern.kernel.monitor.qmp.JsonValues;
+import dev.tern.kernel.json.JsonValues;
 
 import java.io.BufferedReader;
 import java.io.IOException;

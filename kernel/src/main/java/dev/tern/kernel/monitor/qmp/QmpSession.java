@@ -1,5 +1,6 @@
 package dev.tern.kernel.monitor.qmp;
 
+import dev.tern.kernel.json.JsonValues;
 import dev.tern.kernel.monitor.MachineQmpCommands;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorEvents;

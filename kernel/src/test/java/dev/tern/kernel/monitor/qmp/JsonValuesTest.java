@@ -1,5 +1,7 @@
 package dev.tern.kernel.monitor.qmp;
 
+import dev.tern.kernel.json.JsonValues;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package dev.tern.kernel.monitor.qmp;
+package dev.tern.kernel.json;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * JSON as QMP carries it, on plain Java values: objects are insertion-ordered {@code Map<String,
- * Object>}, arrays {@code List<Object>}, strings, integers as {@code Long}, other numbers as {@code
- * Double}, booleans and {@code null}. Parsing is strict RFC 8259 (plus nothing), nests at most
+ * The kernel's one JSON (QMP messages, the saved-state stream's trailer), on plain Java values:
+ * objects are insertion-ordered {@code Map<String, Object>}, arrays {@code List<Object>}, strings,
+ * integers as {@code Long}, other numbers as {@code Double}, booleans and {@code null}. Parsing is strict RFC 8259 (plus nothing), nests at most
  * {@value #MAX_DEPTH} deep, refuses duplicate keys, and names the byte offset of what is wrong.
  * Writing produces one line (QMP clients such as go-qemu split messages on newlines).
  */
@@ -55,11 +55,18 @@ public final class JsonValues {
     /** The one-line JSON text of {@code value}. */
     public static String write(Object value) {
         var sb = new StringBuilder();
-        write(sb, value);
+        write(sb, value, ", ", ": ");
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v) {
+    /** The JSON text of {@code value} without any space (the saved-state trailer's bytes are fixed). */
+    public static String writeCompact(Object value) {
+        var sb = new StringBuilder();
+        write(sb, value, ",", ":");
+        return sb.toString();
+    }
+
+    private static void write(StringBuilder sb, Object v, String comma, String colon) {
         switch (v) {
             case null -> sb.append("null");
             case Map<?, ?> m -> {
@@ -68,9 +75,9 @@ public final class JsonValues {
                 for (Map.Entry<?, ?> e : m.entrySet()) {
                     sb.append(sep);
                     string(sb, (String) e.getKey());
-                    sb.append(": ");
-                    write(sb, e.getValue());
-                    sep = ", ";
+                    sb.append(colon);
+                    write(sb, e.getValue(), comma, colon);
+                    sep = comma;
                 }
                 sb.append('}');
             }
@@ -79,8 +86,8 @@ public final class JsonValues {
                 String sep = "";
                 for (Object o : l) {
                     sb.append(sep);
-                    write(sb, o);
-                    sep = ", ";
+                    write(sb, o, comma, colon);
+                    sep = comma;
                 }
                 sb.append(']');
             }
