@@ -39,10 +39,7 @@ final class FtHandshake {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "primary", theirs, mine)));
-        FtWire.Message m = wire.expect(FtMessage.AUTH);
-        byte[] proof = new byte[32];
-        FtWire.exactly(m, 32).get(proof);
-        if (!MessageDigest.isEqual(proof, mac(secret, "standby", mine, theirs))) {
+        if (!provesSecret(wire, secret, "standby", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the standby does not know the shared secret");
             throw new FtRefusedException("the standby failed authentication (a different password file?)");
         }
@@ -55,10 +52,7 @@ final class FtHandshake {
     static long standby(FtWire wire, byte[] secret, String description) throws IOException {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
-        FtWire.Message m = wire.expect(FtMessage.AUTH);
-        byte[] proof = new byte[32];
-        FtWire.exactly(m, 32).get(proof);
-        if (!MessageDigest.isEqual(proof, mac(secret, "primary", mine, theirs))) {
+        if (!provesSecret(wire, secret, "primary", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the standby refuses this password");
             throw new FtRefusedException("authentication failed (a different password file?)");
         }
@@ -86,10 +80,7 @@ final class FtHandshake {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "lease-client", theirs, mine)));
-        FtWire.Message m = wire.expect(FtMessage.AUTH);
-        byte[] proof = new byte[32];
-        FtWire.exactly(m, 32).get(proof);
-        if (!MessageDigest.isEqual(proof, mac(secret, "witness", mine, theirs))) {
+        if (!provesSecret(wire, secret, "witness", mine, theirs)) {
             throw new FtRefusedException("the witness failed authentication (a different password file?)");
         }
     }
@@ -98,14 +89,19 @@ final class FtHandshake {
     static void witness(FtWire wire, byte[] secret) throws IOException {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
-        FtWire.Message m = wire.expect(FtMessage.AUTH);
-        byte[] proof = new byte[32];
-        FtWire.exactly(m, 32).get(proof);
-        if (!MessageDigest.isEqual(proof, mac(secret, "lease-client", mine, theirs))) {
+        if (!provesSecret(wire, secret, "lease-client", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the witness refuses this password");
             throw new FtRefusedException("a lease client failed authentication");
         }
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "witness", theirs, mine)));
+    }
+
+    /** Reads the peer's AUTH and checks it proves the secret in {@code role} over both nonces (constant time). */
+    private static boolean provesSecret(FtWire wire, byte[] secret, String role, byte[] mine, byte[] theirs)
+            throws IOException {
+        byte[] proof = new byte[32];
+        FtWire.exactly(wire.expect(FtMessage.AUTH), 32).get(proof);
+        return MessageDigest.isEqual(proof, mac(secret, role, mine, theirs));
     }
 
     private static byte[] welcome(FtWire wire, byte[] mine) throws IOException {
