@@ -5,14 +5,12 @@ import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.ram.RamReceiver;
 import dev.tern.kernel.ram.RamRecord;
 import dev.tern.kernel.state.ConfigHeader;
-import dev.tern.kernel.state.LivePartCheck;
+import dev.tern.kernel.state.ReceivingLiveSection;
 import dev.tern.kernel.state.SavedStateException;
 import dev.tern.kernel.state.SnapshotLoader;
-import dev.tern.spi.state.LiveSection;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 import java.util.zip.CRC32C;
 
@@ -71,7 +69,7 @@ final class CheckpointApplier implements AutoCloseable {
      * The RAM receiver, with a count of the page records its check pass saw compared to the
      * announced count when the apply pass begins — before the first record is applied.
      */
-    private static final class CountingRam implements LiveSection, LivePartCheck {
+    private static final class CountingRam implements ReceivingLiveSection {
         private final RamReceiver ram;
         private long expected;
         private long base;
@@ -122,24 +120,5 @@ final class CheckpointApplier implements AutoCloseable {
             ram.receive(in);
         }
 
-        @Override
-        public void setup(DataOutput out) throws IOException {
-            throw new IOException("ram: a receiving section does not send");
-        }
-
-        @Override
-        public long pendingBytes() {
-            return 0;
-        }
-
-        @Override
-        public boolean iterate(DataOutput out, long maxBytes) throws IOException {
-            throw new IOException("ram: a receiving section does not send");
-        }
-
-        @Override
-        public void complete(DataOutput out) throws IOException {
-            throw new IOException("ram: a receiving section does not send");
-        }
     }
 }

@@ -1,15 +1,13 @@
 package dev.tern.kernel.ram;
 
-import dev.tern.kernel.state.LivePartCheck;
+import dev.tern.kernel.state.ReceivingLiveSection;
 import dev.tern.kernel.state.RamLayout;
 import dev.tern.spi.codec.CodecException;
 import dev.tern.spi.codec.PageDecoder;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.memory.RamRegion;
-import dev.tern.spi.state.LiveSection;
 
 import java.io.DataInput;
-import java.io.DataOutput;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +32,7 @@ import static dev.tern.kernel.ram.RamRecord.PAGE;
  * stream goes to a receiver made by {@link #channel}, which checks its layout record but does not
  * clear RAM (the destination did that once, with {@link #makeZero}, before any channel started).
  */
-public final class RamReceiver implements LiveSection, LivePartCheck {
+public final class RamReceiver implements ReceivingLiveSection {
 
     private static final int CLEAR_CHUNK = 64 * PAGE;
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[CLEAR_CHUNK]);
@@ -360,23 +358,4 @@ public final class RamReceiver implements LiveSection, LivePartCheck {
         active.forEach(PageDecoder::close);
     }
 
-    @Override
-    public void setup(DataOutput out) throws IOException {
-        throw new IOException("ram: a receiving stream does not send (use RamSender)");
-    }
-
-    @Override
-    public long pendingBytes() {
-        return 0;
-    }
-
-    @Override
-    public boolean iterate(DataOutput out, long maxBytes) throws IOException {
-        throw new IOException("ram: a receiving stream does not send (use RamSender)");
-    }
-
-    @Override
-    public void complete(DataOutput out) throws IOException {
-        throw new IOException("ram: a receiving stream does not send (use RamSender)");
-    }
 }
