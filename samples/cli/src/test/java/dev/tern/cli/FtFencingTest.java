@@ -75,27 +75,13 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void aGuestThatEndedWhileCutOffIsNeverRunAgainByTheStandby() throws Exception {
-        Path pw = pw();
-        try (MigrationPeer witness = witness(pw)) {
-            String w = witness.awaitLine(WITNESS).group(1);
-            try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"),
-                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",witness=" + w))) {
-                String address = standby.awaitLine(WAITING).group(1);
-                try (PartitionProxy link = new PartitionProxy(address);
-                        MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
-                                + ",password-file=" + pw + ",interval=20ms,timeout=30s,witness=" + w))) {
-                    primary.awaitLine(Pattern.compile("ft: protected by standby"));
-                    link.cut();
-                    assertEquals(0, primary.awaitExit(), primary.output()); // ran on to the limit, long before 30 s
-                    witness.awaitLine(Pattern.compile("ft witness: lease ended by"));
-                    standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: the guest ended at the"
-                            + " primary \\(the witness says so\\); the standby ends without running the guest"));
-                    assertEquals(0, standby.awaitExit(), standby.output());
-                    assertFalse(standby.output().contains("running as primary"), standby.output());
-                }
-            }
-        }
-        assertEquals(reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
+        cutFromEachOther("30s", (witness, standby, primary) -> {
+            assertEquals(0, primary.awaitExit(), primary.output()); // ran on to the limit, long before 30 s
+            witness.awaitLine(Pattern.compile("ft witness: lease ended by"));
+            standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: the guest ended at the"
+                    + " primary \\(the witness says so\\); the standby ends without running the guest"));
+            assertEquals(0, standby.awaitExit(), standby.output());
+        });
     }
 
     /**
@@ -105,6 +91,30 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void cutFromEachOtherThePrimaryKeepsTheLeaseAndTheStandbyNeverRuns() throws Exception {
+        cutFromEachOther("3s", (witness, standby, primary) -> {
+            primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint \\d+ \\(.*\\); running unprotected"));
+            // Either the primary still runs when the standby asks (it holds the lease), or its guest
+            // has already ended (it told the witness so): both ways the standby must not run.
+            var fenced = standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: (the primary"
+                    + " still holds the lease at the witness|the guest ended at the primary \\(the witness says"
+                    + " so\\)); the standby ends without running the guest"));
+            assertEquals(fenced.group(1).startsWith("the guest ended") ? 0 : 3, standby.awaitExit(), standby.output());
+            assertEquals(0, primary.awaitExit(), primary.output()); // ran on to the limit
+        });
+    }
+
+    /** What a partition-1 test checks once the protected pair's link is cut. */
+    @FunctionalInterface
+    private interface AfterTheCut {
+        void check(MigrationPeer witness, MigrationPeer standby, MigrationPeer primary) throws Exception;
+    }
+
+    /**
+     * Partition 1 with heartbeat timeout {@code timeout}: a witness, a standby, and a primary reaching
+     * the standby through a proxy that is cut once the pair is protected; then {@code after}. Both
+     * ways, the standby never runs the guest and the primary's output is the whole run.
+     */
+    private void cutFromEachOther(String timeout, AfterTheCut after) throws Exception {
         Path pw = pw();
         try (MigrationPeer witness = witness(pw)) {
             String w = witness.awaitLine(WITNESS).group(1);
@@ -113,17 +123,10 @@ class FtFencingTest {
                 String address = standby.awaitLine(WAITING).group(1);
                 try (PartitionProxy link = new PartitionProxy(address);
                         MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
-                                + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + w))) {
+                                + ",password-file=" + pw + ",interval=20ms,timeout=" + timeout + ",witness=" + w))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     link.cut();
-                    primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint \\d+ \\(.*\\); running unprotected"));
-                    // Either the primary still runs when the standby asks (it holds the lease), or its guest
-                    // has already ended (it told the witness so): both ways the standby must not run.
-                    var fenced = standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: (the primary"
-                            + " still holds the lease at the witness|the guest ended at the primary \\(the witness says"
-                            + " so\\)); the standby ends without running the guest"));
-                    assertEquals(fenced.group(1).startsWith("the guest ended") ? 0 : 3, standby.awaitExit(), standby.output());
-                    assertEquals(0, primary.awaitExit(), primary.output()); // ran on to the limit
+                    after.check(witness, standby, primary);
                     assertFalse(standby.output().contains("running as primary"), standby.output());
                 }
             }
