@@ -19,6 +19,12 @@ final class WireInput extends InputStream {
     private final Connection connection;
     private final ByteBuffer header = ByteBuffer.allocate(5);
     private ByteBuffer data = ByteBuffer.allocate(0);
+    /**
+     * Where DATA payloads land, reused (a page round is hundreds of 256 KiB messages) and direct, so
+     * the socket reads straight into it; {@link #data} is a view of it, always consumed before the
+     * next DATA message is read.
+     */
+    private ByteBuffer dataBuffer = ByteBuffer.allocateDirect(0);
     private boolean streamEnded;
     private long offset;
 
@@ -95,7 +101,7 @@ final class WireInput extends InputStream {
 
     private void inStream(Message m, long at) throws IOException {
         switch (m.kind) {
-            case DATA -> data = ByteBuffer.wrap(m.payload);
+            case DATA -> data = m.data;
             case STREAM_END -> streamEnded = true;
             case ABORT -> throw new IOException(describe(m.kind) + ": " + m.text());
             default -> throw new IOException("migration wire: " + m.kind + " at byte " + at
@@ -107,9 +113,10 @@ final class WireInput extends InputStream {
         return kind == WireMessage.ABORT ? "the source aborted the migration" : "the destination refused the migration";
     }
 
-    private record Message(WireMessage kind, byte[] payload) {
+    /** A message: {@code data} for DATA (a view of the reused buffer), {@code payload} for the rest. */
+    private record Message(WireMessage kind, byte[] payload, ByteBuffer data) {
         String text() {
-            return new String(payload, StandardCharsets.UTF_8);
+            return payload == null ? "" : new String(payload, StandardCharsets.UTF_8);
         }
     }
 
@@ -127,9 +134,17 @@ final class WireInput extends InputStream {
             throw new IOException("migration wire: " + kind + " at byte " + at + " declares "
                     + Integer.toUnsignedString(len) + " bytes, more than " + WireMessage.MAX_PAYLOAD);
         }
+        if (kind == WireMessage.DATA) {
+            if (dataBuffer.capacity() < len) {
+                dataBuffer = ByteBuffer.allocateDirect(len);
+            }
+            dataBuffer.clear().limit(len);
+            fill(dataBuffer, kind + " payload");
+            return new Message(kind, null, dataBuffer.flip());
+        }
         ByteBuffer payload = ByteBuffer.allocate(len);
         fill(payload, kind + " payload");
-        return new Message(kind, payload.array());
+        return new Message(kind, payload.array(), null);
     }
 
     private void fill(ByteBuffer b, String what) throws IOException {

@@ -16,7 +16,8 @@ final class WireOutput extends OutputStream {
     private static final int CHUNK = 256 << 10;
 
     private final Connection connection;
-    private final ByteBuffer buffer = ByteBuffer.allocate(5 + CHUNK);
+    /** Direct: a channel writes it to the socket without first copying it to a direct buffer of its own. */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(5 + CHUNK);
     private volatile long wireBytes;
 
     WireOutput(Connection connection) {
