@@ -195,7 +195,7 @@ public final class MigrationDestination {
     }
 
     /** Device-state loads run while RAM arrives (fewer when the devices arrive first). */
-    private static final int WARM_UP_RUNS = 20;
+    private static final int WARM_UP_RUNS = 100;
 
     private interface IoWork {
         void run() throws IOException;

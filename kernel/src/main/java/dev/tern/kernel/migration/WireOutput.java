@@ -16,13 +16,24 @@ final class WireOutput extends OutputStream {
     private static final int CHUNK = 256 << 10;
 
     private final Connection connection;
-    /** Direct: a channel writes it to the socket without first copying it to a direct buffer of its own. */
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(5 + CHUNK);
+    /**
+     * Direct: a channel writes it to the socket without first copying it to a direct buffer of its
+     * own. Made on the first write of stream data: a wire that only sends control messages (READY,
+     * APPLIED) never pays for 256 KiB of direct memory.
+     */
+    private ByteBuffer buffer;
     private volatile long wireBytes;
 
     WireOutput(Connection connection) {
         this.connection = connection;
-        buffer.position(5);
+    }
+
+    private ByteBuffer buffer() {
+        if (buffer == null) {
+            buffer = ByteBuffer.allocateDirect(5 + CHUNK);
+            buffer.position(5);
+        }
+        return buffer;
     }
 
     /** Bytes written to the connection so far, framing included. */
@@ -32,6 +43,7 @@ final class WireOutput extends OutputStream {
 
     @Override
     public void write(int b) throws IOException {
+        ByteBuffer buffer = buffer();
         if (!buffer.hasRemaining()) {
             flush();
         }
@@ -40,6 +52,7 @@ final class WireOutput extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buffer = buffer();
         while (len > 0) {
             if (!buffer.hasRemaining()) {
                 flush();
@@ -54,6 +67,9 @@ final class WireOutput extends OutputStream {
     /** Sends the buffered bytes as one DATA message. */
     @Override
     public void flush() throws IOException {
+        if (buffer == null) {
+            return;
+        }
         int len = buffer.position() - 5;
         if (len == 0) {
             return;
