@@ -29,6 +29,25 @@ public final class SeedCorpus {
                 fuzzTest.getSimpleName() + "Inputs", method);
     }
 
+    /**
+     * For a recording that differs run to run (a live migration's stream carries its own timings):
+     * returns the committed seed {@code name}, or writes {@code now} first (see {@link #WRITE}). The
+     * caller then checks that the committed seed is still accepted and gives the state it recorded.
+     */
+    public static byte[] recorded(Class<?> fuzzTest, String method, String name, byte[] now) {
+        Path file = directory(fuzzTest, method).resolve(name);
+        try {
+            if (Boolean.getBoolean(WRITE)) {
+                Files.createDirectories(file.getParent());
+                Files.write(file, now);
+            }
+            assertTrue(Files.isRegularFile(file), file + " is missing; run with -D" + WRITE + "=true");
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Asserts that every seed is committed with exactly these bytes (or writes them, see {@link #WRITE}). */
     public static void check(Class<?> fuzzTest, String method, Map<String, byte[]> seeds) {
         Path dir = directory(fuzzTest, method);
