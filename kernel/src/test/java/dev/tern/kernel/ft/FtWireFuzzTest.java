@@ -28,7 +28,7 @@ class FtWireFuzzTest {
     private static final Pattern WHERE = Pattern.compile("^ft wire: .*(at byte \\d+|allowed)");
 
     /** The bytes of {@code in}, then end of stream; what is written is kept. */
-    private static final class BytesConnection implements Connection {
+    static final class BytesConnection implements Connection {
         private final ByteBuffer in;
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
 
