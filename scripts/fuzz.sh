@@ -41,9 +41,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Jazzer fuzzes the first @FuzzTest it meets, so exactly one is selected. Its libFuzzer arguments
 # come as jazzer.internal.arg.N (0 is argv[0]); the last -max_total_time wins over @FuzzTest's 5m.
 # -timeout bounds one input (a hang is a finding); the JVM heap is capped because the host is shared.
+# Every Tern class is instrumented for coverage, not only the test's own package: the samples/cli
+# targets drive the kernel, the CPU and the devices, which Maven hands over as jars.
 JAZZER_FUZZ=1 exec mvn -B -q -ntp -o -pl "$module" -am verify \
     -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
     -Dtern.jazzer.hooks=true \
+    -Djazzer.instrument='dev.tern.**' \
     -Djazzer.internal.arg.0=fuzz \
     -Djazzer.internal.arg.1=-max_total_time="$seconds" \
     -Djazzer.internal.arg.2=-timeout=10 \
