@@ -61,7 +61,7 @@ public record ConfigText(String id, Map<String, String> options) {
     /** The canonical text form, escaping commas; {@link #parse} of it gives back an equal value. */
     public String format() {
         StringBuilder sb = new StringBuilder(escape(id));
-        options.forEach((k, v) -> sb.append(',').append(k).append('=').append(escape(v)));
+        options.forEach((k, v) -> sb.append(',').append(escape(k)).append('=').append(escape(v)));
         return sb.toString();
     }
 

@@ -308,7 +308,13 @@ public final class JsonValues {
                 // like QEMU: an integer beyond 64 bits becomes a floating-point number
             }
         }
-        return Double.parseDouble(n);
+        double d = Double.parseDouble(n);
+        if (Double.isInfinite(d)) {
+            // Infinity is no JSON value: accepting it would hand the writer a value it must refuse.
+            pos = start;
+            throw error("number out of range: its magnitude exceeds a 64-bit floating-point number");
+        }
+        return d;
     }
 
     private boolean digits() {

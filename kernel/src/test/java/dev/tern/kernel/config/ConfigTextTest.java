@@ -56,6 +56,15 @@ class ConfigTextTest {
         assertEquals(t, ConfigText.parse(t.format()));
     }
 
+    /** Fuzzing finding 4: a key holding an escaped comma was formatted unescaped and parsed back as two options. */
+    @Test
+    void aKeyWithACommaFormatsEscaped() {
+        ConfigText t = ConfigText.parse("dev,a,,b=1");
+        assertEquals(Map.of("a,b", "1"), t.options());
+        assertEquals("dev,a,,b=1", t.format());
+        assertEquals(t, ConfigText.parse(t.format()));
+    }
+
     @Test
     void parseOptionsWithoutId() {
         assertEquals(Map.of("mem", "128M", "smp", "1"), ConfigText.parseOptions("mem=128M,smp=1"));

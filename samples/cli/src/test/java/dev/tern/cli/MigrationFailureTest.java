@@ -14,9 +14,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -91,6 +94,38 @@ class MigrationFailureTest {
                 }
             });
             assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
+        }
+    }
+
+    /**
+     * The connection cut (the relay closes both ends: each side sees it end) at setup, in a bulk
+     * round, or with the guest paused for the switch-over, between this source and a destination
+     * JVM: the source runs on unharmed, and the destination refuses (exit 2) without running the guest.
+     */
+    @ParameterizedTest(name = "tcp {0}")
+    @EnumSource(value = MigrationStatus.class, names = {"SETUP", "ACTIVE", "DEVICE"})
+    @Timeout(300)
+    void connectionCut(MigrationStatus phase) throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = destination(args, "tcp");
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(relay.uri()).connect(guests.plugins), SLOW,
+                    guests.plugins);
+            migration.addListener((status, stats) -> {
+                if (status == phase) {
+                    try {
+                        relay.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            });
+            assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("incoming migration from"), dest.output());
         }
     }
 

@@ -1,0 +1,82 @@
+package dev.tern.kernel.replay;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.tern.testkit.fuzz.HostileInput;
+import dev.tern.testkit.fuzz.SeedCorpus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The replay-log reader under hostile files: each input is read as given and again with every
+ * block's CRC32C made valid (so the header and entry decoders see the hostile bytes). Either the
+ * log is read, or a {@link ReplayLogException} with the byte offset ({@link ReplayLogException#offset()}
+ * inside the file) says what is wrong. Seeds are logs written by {@link ReplayLogWriter}.
+ */
+class ReplayLogFuzzTest {
+
+    private static final Pattern WHAT = Pattern.compile(".");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void seedsAreRealLogs() throws Exception {
+        Map<String, byte[]> seeds = new LinkedHashMap<>();
+        var header = new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, "1.3", "00", "ram=16M\n", java.util.List.of("console=ttyS0"),
+                1000);
+        Path p = dir.resolve("seed.rr");
+        try (var w = new ReplayLogWriter(p, header)) {
+            for (LogEntry e : ReplayLogReaderTest.ENTRIES) {
+                w.append(e);
+            }
+            w.flush();
+            w.append(new LogEntry.End(20, "POWER_OFF: done", ReplayLogReaderTest.STATE));
+        }
+        seeds.put("every-kind", Files.readAllBytes(p));
+        SeedCorpus.check(ReplayLogFuzzTest.class, "read", seeds);
+    }
+
+    @FuzzTest
+    void read(byte[] file) {
+        parse(file);
+        parse(withValidCrcs(file));
+    }
+
+    private static void parse(byte[] file) {
+        Optional<ReplayLogException> refused = HostileInput.parse(ReplayLogException.class, WHAT, (1 << 20) + 64L * file.length,
+                () -> ReplayLogReader.parse(file));
+        refused.ifPresent(e -> assertTrue(e.offset() >= 0 && e.offset() <= file.length,
+                "offset " + e.offset() + " outside the " + file.length + "-byte file: " + e.getMessage()));
+    }
+
+    /** A copy with the CRC of every complete block (u8 tag, u32 length, u32 CRC32C, payload) recomputed. */
+    private static byte[] withValidCrcs(byte[] file) {
+        byte[] b = file.clone();
+        int pos = ReplayLogCodec.MAGIC.length + 2;
+        while (b.length - pos >= ReplayLogCodec.FRAME_BYTES) {
+            long length = ((b[pos + 1] & 0xffL) << 24) | ((b[pos + 2] & 0xff) << 16) | ((b[pos + 3] & 0xff) << 8) | (b[pos + 4] & 0xff);
+            int payload = pos + ReplayLogCodec.FRAME_BYTES;
+            if (length > b.length - payload) {
+                break;
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(b, pos, 5);
+            crc.update(b, payload, (int) length);
+            int c = (int) crc.getValue();
+            for (int i = 0; i < 4; i++) {
+                b[pos + 5 + i] = (byte) (c >>> (24 - 8 * i));
+            }
+            pos = payload + (int) length;
+        }
+        return b;
+    }
+}
