@@ -71,11 +71,28 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     /** When the current epoch got its first held output; -1: none held. */
     private long heldSince = -1;
     private volatile Duration rejoinPace = REJOIN_MIN;
+    /** A standby that took over: its guest already runs, unprotected, until a standby joins. */
+    private final boolean successor;
 
     /** Why the checkpoint thread stopped waiting. */
     private enum Tick { INTERVAL, OUTPUT, FAILOVER }
 
     public FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log) {
+        this(machine, config, plugins, log, false, null);
+    }
+
+    /**
+     * The primary a standby becomes once it took over ({@code reprotect=}): its guest runs
+     * unprotected, its output open, while it tries the next standby's address as re-protection
+     * does; it keeps the lease the standby took ({@code lease}, null without a witness).
+     */
+    static FtPrimary successor(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log,
+            WitnessLease lease) {
+        return new FtPrimary(machine, config, plugins, log, true, lease);
+    }
+
+    private FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log, boolean successor,
+            WitnessLease inherited) {
         if (config.role() != FtRole.PRIMARY) {
             throw new IllegalArgumentException("not a primary configuration");
         }
@@ -85,9 +102,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
         this.output = machine.outputs();
-        this.lease = config.witness() == null ? null
+        this.successor = successor;
+        this.lease = successor ? inherited : config.witness() == null ? null
                 : new WitnessLease(config.witness(), config.secret(), plugins, config.effectiveTimeout(), true);
-        if (!config.outputCommit().isEmpty()) {
+        if (!config.outputCommit().isEmpty() && !successor) {
             // from before the guest runs: no output escapes that a standby could not reproduce
             output.hold(config.outputCommit(), this::outputHeld);
         }
@@ -121,7 +139,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
      * @throws IOException naming why no lease was granted: the guest must not run
      */
     public void acquireLease() throws IOException, InterruptedException {
-        if (lease != null) {
+        if (lease != null && !successor) {
             lease.acquireFirst(CONNECT_PATIENCE);
             log.println("ft: lease granted by the witness " + config.witness());
             log.flush();
@@ -246,6 +264,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
 
     private void run() {
         FtWire w;
+        if (successor) {
+            state = FtState.UNPROTECTED;
+            reason = "took over; no standby yet";
+            log.println("ft: re-protection: trying " + config.address() + " for a standby");
+            log.flush();
+            runSessions(null);
+            return;
+        }
         try {
             w = connect();
         } catch (ClosingException e) {
@@ -258,6 +284,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
+        runSessions(w);
+    }
+
+    /** Protected sessions, each followed by re-protection when it lost its standby, until protection ends. */
+    private void runSessions(FtWire first) {
+        FtWire w = first;
         while (true) {
             if (w != null && !session(w)) {
                 return;

@@ -52,6 +52,9 @@ public final class FtStandby implements FtNode {
     private volatile boolean abandoned;
     private volatile java.io.Closeable current;
     private volatile long sessionTimeoutNanos;
+    /** The lease taken before taking over; null without a witness. */
+    private volatile WitnessLease lease;
+    private volatile FtPrimary successor;
     // guarded by lock
     private long lastHeard;
     private boolean busy;
@@ -91,6 +94,15 @@ public final class FtStandby implements FtNode {
         return "role: standby\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "listening: " + config.address() + "\nlast checkpoint applied: " + applied + " (apply "
                 + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n";
+    }
+
+    /**
+     * After {@link Outcome#TAKE_OVER} with {@code reprotect=}: the primary this process now is,
+     * protecting the guest with the next standby (start it once the machine runs; the monitor's
+     * {@code info ft} and {@code ft_failover} are its); null otherwise.
+     */
+    public FtPrimary successor() {
+        return successor;
     }
 
     /** Blocks until the guest must run here, or must not run at all; says why on the log. */
@@ -185,8 +197,7 @@ public final class FtStandby implements FtNode {
                     reason = "handed over at checkpoint " + seq;
                     log.println("ft: primary handed over at checkpoint " + seq + "; running as primary");
                     log.flush();
-                    machine.outputs().takeOver();
-                    return Outcome.TAKE_OVER;
+                    return takeOver();
                 }
                 case REFUSED -> {
                     return primaryEnded(m.text());
@@ -337,8 +348,19 @@ public final class FtStandby implements FtNode {
         reason = "primary lost: " + why;
         log.println("ft: primary lost after checkpoint " + applied + "; running as primary (" + why + ")");
         log.flush();
-        // the last checkpoint's output, unless the primary said it delivered it
+        return takeOver();
+    }
+
+    /**
+     * Delivers the last checkpoint's output, unless the primary said it delivered it; with
+     * {@code reprotect=}, becomes the primary of the next standby, which inherits the lease.
+     */
+    private Outcome takeOver() {
         machine.outputs().takeOver();
+        if (config.reprotect() != null) {
+            successor = FtPrimary.successor(machine, config.successor(java.time.Duration.ofNanos(sessionTimeoutNanos)),
+                    plugins, log, lease);
+        }
         return Outcome.TAKE_OVER;
     }
 
@@ -360,6 +382,7 @@ public final class FtStandby implements FtNode {
             a = WitnessLease.Acquired.WITNESS_UNREACHABLE;
         }
         if (a == WitnessLease.Acquired.GRANTED) {
+            lease = l;
             l.keep(why -> {
                 log.println("ft: lease lost (" + why + "); stopping the guest");
                 log.flush();
