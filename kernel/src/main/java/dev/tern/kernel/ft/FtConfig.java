@@ -30,12 +30,15 @@ import java.util.Set;
  * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
  * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
  * @param witness the lease witness both sides consult ({@code tern witness}), or null: no fencing
+ * @param precopy the full sync sends pre-copy rounds while the guest runs and stops it only for the
+ *        last round's pages ({@code full-sync=precopy}, the default), or copies all of RAM in one stop
+ *        ({@code full-sync=stop})
  * @param reprotect standby: once it took over, the address of the standby that protects the guest
  *        from then on (the interval and output settings then apply to it); null: it runs unprotected
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
         Set<OutputKind> outputCommit, Duration outputLatency, String witness,
-        String reprotect) {
+        boolean precopy, String reprotect) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -49,11 +52,11 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness");
+            "output-commit", "output-latency", "witness", "full-sync");
     private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness",
-            "reprotect", "interval", "output-commit", "output-latency");
+            "reprotect", "interval", "output-commit", "output-latency", "full-sync");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
-    private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency");
+    private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync");
 
     public FtConfig {
         secret = secret.clone();
@@ -131,7 +134,13 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
                 }
             }
         }
-        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, reprotect);
+        boolean precopy = switch (kv.getOrDefault("full-sync", "precopy")) {
+            case "precopy" -> true;
+            case "stop" -> false;
+            default -> throw new IllegalArgumentException("--ft: full-sync='" + kv.get("full-sync")
+                    + "' is neither precopy nor stop");
+        };
+        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, precopy, reprotect);
     }
 
     /**
@@ -146,7 +155,7 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                outputCommit, outputLatency, witness, null);
+                outputCommit, outputLatency, witness, precopy, null);
     }
 
     /** {@code none}, or output kinds separated by commas, each once. */

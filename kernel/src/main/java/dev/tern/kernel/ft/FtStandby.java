@@ -47,6 +47,8 @@ public final class FtStandby implements FtNode {
     private volatile FtState state = FtState.CONNECTING;
     private volatile String reason = "";
     private volatile long applied = -1;
+    /** Pre-copy rounds of the current full sync applied so far. */
+    private volatile long precopied;
     private volatile long bytesReceived;
     private volatile long lastApplyNanos;
     private volatile boolean abandoned;
@@ -183,6 +185,12 @@ public final class FtStandby implements FtNode {
                         return o;
                     }
                 }
+                case PRECOPY_BEGIN -> {
+                    Outcome o = precopy(w, applier, FtWire.exactly(m, 28));
+                    if (o != null) {
+                        return o;
+                    }
+                }
                 case FAILOVER -> {
                     long seq = FtWire.exactly(m, 8).getLong();
                     if (seq != applied) {
@@ -227,8 +235,52 @@ public final class FtStandby implements FtNode {
         if (seq != applied + 1) {
             throw new IOException("ft wire: checkpoint " + seq + " follows checkpoint " + applied);
         }
+        Received r = stage(w, "checkpoint", seq, records, length);
+        if (r.outcome() != null) {
+            return r.outcome();
+        }
+        return apply(w, applier, seq, records, r.stream(), crc) ? null : Outcome.UNUSABLE;
+    }
+
+    /**
+     * Stages one pre-copy round of the full sync and applies it at once: before checkpoint 0 the
+     * standby holds nothing to take over from, so there is no previous state to keep. Null when
+     * applied, else how the session ends.
+     */
+    private Outcome precopy(FtWire w, CheckpointApplier applier, ByteBuffer head) throws IOException {
+        long round = head.getLong();
+        long records = head.getLong();
+        long length = head.getLong();
+        int crc = head.getInt();
+        if (applied >= 0 || round != precopied) {
+            throw new IOException("ft wire: pre-copy round " + round + " after " + precopied + " rounds and checkpoint "
+                    + applied);
+        }
+        Received r = stage(w, "pre-copy round", round, records, length);
+        if (r.outcome() != null) {
+            return r.outcome();
+        }
+        setBusy(true);
+        try {
+            applier.precopy(round, records, r.stream(), crc);
+        } catch (IOException e) {
+            refuse(w, "pre-copy round " + round, e.getMessage());
+            return Outcome.UNUSABLE;
+        } finally {
+            setBusy(false);
+        }
+        precopied++;
+        return null;
+    }
+
+    /** A staged stream, or how the session ended while it came. */
+    private record Received(byte[] stream, Outcome outcome) {
+    }
+
+    /** Receives the DATA of a stream announced as {@code length} bytes, up to its END. */
+    private Received stage(FtWire w, String what, long seq, long records, long length) throws IOException {
         if (length < 0 || length > maxStream || length > Integer.MAX_VALUE - 8 || records < 0) {
-            throw new IOException("ft wire: checkpoint " + seq + " announces " + length + " bytes and " + records
+            throw new IOException("ft wire: " + what + " " + seq + " announces " + length + " bytes and " + records
                     + " page records, at most " + maxStream + " bytes fit this machine");
         }
         byte[] stream = new byte[(int) length];
@@ -241,7 +293,7 @@ public final class FtStandby implements FtNode {
                 case CHECKPOINT_DATA -> {
                     int n = m.payload().remaining();
                     if (n > stream.length - filled) {
-                        throw new IOException("ft wire: checkpoint " + seq + " sends more than the " + length
+                        throw new IOException("ft wire: " + what + " " + seq + " sends more than the " + length
                                 + " bytes it announced");
                     }
                     m.payload().get(stream, filled, n);
@@ -251,16 +303,16 @@ public final class FtStandby implements FtNode {
                 case CHECKPOINT_END -> {
                     long end = FtWire.exactly(m, 8).getLong();
                     if (end != seq || filled != stream.length) {
-                        refuse(w, seq, "checkpoint " + seq + " ended as checkpoint " + end + " after " + filled
+                        refuse(w, what + " " + seq, what + " " + seq + " ended as " + end + " after " + filled
                                 + " of " + length + " bytes; nothing applied");
-                        return Outcome.UNUSABLE;
+                        return new Received(null, Outcome.UNUSABLE);
                     }
-                    return apply(w, applier, seq, records, stream, crc) ? null : Outcome.UNUSABLE;
+                    return new Received(stream, null);
                 }
                 case REFUSED -> {
-                    return primaryEnded(m.text()); // mid-checkpoint: that checkpoint is dropped
+                    return new Received(null, primaryEnded(m.text())); // mid-stream: it is dropped
                 }
-                default -> throw new IOException("ft wire: " + m.kind() + " inside checkpoint " + seq);
+                default -> throw new IOException("ft wire: " + m.kind() + " inside " + what + " " + seq);
             }
         }
     }
@@ -273,7 +325,7 @@ public final class FtStandby implements FtNode {
             applier.apply(seq, records, stream, crc);
             lastApplyNanos = System.nanoTime() - t0;
         } catch (IOException e) {
-            return refuse(w, seq, e.getMessage());
+            return refuse(w, "checkpoint " + seq, e.getMessage());
         } finally {
             setBusy(false);
         }
@@ -292,7 +344,7 @@ public final class FtStandby implements FtNode {
         return true;
     }
 
-    private boolean refuse(FtWire w, long seq, String why) {
+    private boolean refuse(FtWire w, String what, String why) {
         state = FtState.BROKEN;
         reason = why;
         try {
@@ -300,7 +352,7 @@ public final class FtStandby implements FtNode {
         } catch (IOException | RuntimeException ignored) {
             // the primary is gone; it would not have listened anyway
         }
-        log.println("ft: refused checkpoint " + seq + ": " + why + "; the standby stays at checkpoint " + applied
+        log.println("ft: refused " + what + ": " + why + "; the standby stays at checkpoint " + applied
                 + " and ends without running the guest");
         log.flush();
         return false;
