@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -38,14 +39,39 @@ class FtChainedFailoverTest {
     @Test
     @Timeout(240)
     void aStandbyThatTookOverIsProtectedByTheNextAndThatOneTakesOverInTurn() throws Exception {
+        chain(pw(), "");
+    }
+
+    /**
+     * The same chain with a witness: A takes over once P's lease ran out and keeps that lease as a
+     * primary; B gets it once A's ran out in turn.
+     */
+    @Test
+    @Timeout(240)
+    void withAWitnessTheLeasePassesAlongTheChain() throws Exception {
+        Path pw = pw();
+        try (MigrationPeer witness = MigrationPeer.tern(List.of(), "witness", "--listen", "tcp:127.0.0.1:0",
+                "--password-file", pw.toString())) {
+            String w = witness.awaitLine(Pattern.compile("ft witness: listening on (\\S+)")).group(1);
+            chain(pw, ",witness=" + w);
+            assertEquals(2, witness.output().split("granted to standby", -1).length - 1, witness.output());
+        }
+    }
+
+    private Path pw() throws Exception {
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "correct horse\n");
+        return pw;
+    }
+
+    /** P, then A, then B run the guest; {@code more} are further {@code --ft} keys of all three. */
+    private void chain(Path pw, String more) throws Exception {
         String aSock = "unix:" + dir.resolve("a.sock");
         String bSock = "unix:" + dir.resolve("b.sock");
         Path p = dir.resolve("p.log");
         Path a = dir.resolve("a.log");
         Path b = dir.resolve("b.log");
-        String common = ",password-file=" + pw + ",timeout=5s";
+        String common = ",password-file=" + pw + ",timeout=5s" + more;
         try (MigrationPeer standbyA = MigrationPeer.start(run(a,
                 "standby,listen=" + aSock + ",reprotect=" + bSock + ",interval=20ms" + common))) {
             standbyA.awaitLine(Pattern.compile("ft: standby waiting for a primary"));
