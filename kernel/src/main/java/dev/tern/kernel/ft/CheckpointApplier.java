@@ -60,6 +60,31 @@ final class CheckpointApplier implements AutoCloseable {
         }
     }
 
+    /**
+     * Verifies and applies pre-copy round {@code round} of a full sync: RAM only (its first round
+     * carries the layout record, which clears RAM). The machine is not a takeover point before
+     * checkpoint 0, so a refused round only ends the session.
+     *
+     * @throws IOException naming the round and what was wrong
+     */
+    void precopy(long round, long pageRecords, byte[] stream, int crc) throws IOException {
+        CRC32C c = new CRC32C();
+        c.update(stream);
+        if ((int) c.getValue() != crc) {
+            throw new IOException(String.format("pre-copy round %d: CRC32C of its %d bytes is %08x, the primary"
+                    + " announced %08x", round, stream.length, (int) c.getValue(), crc));
+        }
+        counting.expect(pageRecords);
+        var loader = new SnapshotLoader(ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory()));
+        loader.live(counting);
+        try {
+            loader.load(() -> new ByteArrayInputStream(stream));
+        } catch (SavedStateException e) {
+            throw new IOException("pre-copy round " + round + ": "
+                    + (counting.mismatch != null ? counting.mismatch : e.getMessage()), e);
+        }
+    }
+
     @Override
     public void close() {
         ram.close();

@@ -78,7 +78,51 @@ final class CheckpointWriter implements AutoCloseable {
         return encoded(0, ram.counters().normalPages() - before, bytes.toByteArray(), pause, copied[0], request);
     }
 
-    /** A checkpoint of the pages dirtied since the previous one, and every section. */
+    /**
+     * The first pre-copy round of a full sync without a stop-the-world copy: the enabling sync
+     * (a vCPU rendezvous that only arms the dirty log), then every page copied to the staging
+     * copy while the guest runs on, and the stream's layout record and first pass — RAM only, no
+     * device section. Pages the guest writes meanwhile are in the next round; {@link #next(long)}
+     * with sequence 0 then ends the full sync with one short stop.
+     */
+    Encoded precopyFirst() throws IOException {
+        machine.memory().dirtyLog().claim(DIRTY_LOG_OWNER);
+        long t0 = System.nanoTime();
+        machine.syncDirtyLog();
+        long request = System.nanoTime() - t0;
+        long pages = staged.copyAll();
+        var bytes = new ByteArrayOutputStream();
+        SavedStateWriter writer = new SavedStateWriter(bytes, header());
+        long before = ram.counters().normalPages();
+        writer.writeLive(ram, PART_BYTES);
+        writer.finish();
+        return encoded(-1, ram.counters().normalPages() - before, bytes.toByteArray(), request, pages, request);
+    }
+
+    /**
+     * A later pre-copy round: the pages dirtied since the previous round, harvested in a vCPU
+     * rendezvous but copied while the guest runs (a page written during the copy is dirty again
+     * in the next round, which sends it again). RAM only. {@link Encoded#dirtyPages()} says how
+     * many pages it carries, which tells the caller whether another round is worth it.
+     */
+    Encoded precopyNext() throws IOException {
+        long t0 = System.nanoTime();
+        var dirty = machine.syncDirtyLog();
+        long request = System.nanoTime() - t0;
+        PageSet pages = new PageSet(ram.pageCount());
+        long copied = staged.copy(dirty, pages);
+        var bytes = new ByteArrayOutputStream();
+        SavedStateWriter writer = new SavedStateWriter(bytes, header());
+        ram.beginRound(pages);
+        writer.writeLive(round, PART_BYTES);
+        writer.finish();
+        return encoded(-1, copied, bytes.toByteArray(), request, copied, request);
+    }
+
+    /**
+     * A checkpoint of the pages dirtied since the previous one (or since the last pre-copy round:
+     * sequence 0 after {@link #precopyFirst()}), and every section.
+     */
     Encoded next(long sequence) throws IOException {
         var bytes = new ByteArrayOutputStream();
         SavedStateWriter writer = new SavedStateWriter(bytes, header());

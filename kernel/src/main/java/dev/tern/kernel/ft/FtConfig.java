@@ -15,7 +15,8 @@ import java.util.Set;
 /**
  * The {@code --ft} option: {@code primary,peer=URI,password-file=F[,interval=50ms][,timeout=200ms]
  * [,output-commit=serial,net,blk][,output-latency=10ms]} or
- * {@code standby,listen=URI,password-file=F[,timeout=...]}. The heartbeat timeout defaults to four
+ * {@code standby,listen=URI,password-file=F[,timeout=...][,reprotect=URI[,interval=...][,output-commit=...]
+ * [,output-latency=...]]}. The heartbeat timeout defaults to four
  * checkpoint intervals; a standby without its own {@code timeout} adopts the primary's. The kinds
  * of output the primary commits are all three by default ({@code output-commit=none}: none); as
  * the option's items are separated by commas too, every item after {@code output-commit=} that is
@@ -29,9 +30,15 @@ import java.util.Set;
  * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
  * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
  * @param witness the lease witness both sides consult ({@code tern witness}), or null: no fencing
+ * @param precopy the full sync sends pre-copy rounds while the guest runs and stops it only for the
+ *        last round's pages ({@code full-sync=precopy}, the default), or copies all of RAM in one stop
+ *        ({@code full-sync=stop})
+ * @param reprotect standby: once it took over, the address of the standby that protects the guest
+ *        from then on (the interval and output settings then apply to it); null: it runs unprotected
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
-        Set<OutputKind> outputCommit, Duration outputLatency, String witness) {
+        Set<OutputKind> outputCommit, Duration outputLatency, String witness,
+        boolean precopy, String reprotect) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -45,8 +52,11 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness");
-    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness");
+            "output-commit", "output-latency", "witness", "full-sync");
+    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness",
+            "reprotect", "interval", "output-commit", "output-latency", "full-sync");
+    /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
+    private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync");
 
     public FtConfig {
         secret = secret.clone();
@@ -112,7 +122,40 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         if (witness != null && witness.isEmpty()) {
             throw new IllegalArgumentException("--ft: witness= needs the witness's address");
         }
-        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness);
+        String reprotect = kv.get("reprotect");
+        if (reprotect != null && reprotect.isEmpty()) {
+            throw new IllegalArgumentException("--ft: reprotect= needs the address of the next standby");
+        }
+        if (role == FtRole.STANDBY && reprotect == null) {
+            for (String k : kv.keySet()) {
+                if (SUCCESSOR_KEYS.contains(k)) {
+                    throw new IllegalArgumentException("--ft standby: " + k + "= applies to the primary a standby becomes"
+                            + " when it protects the guest after taking over; it needs reprotect=URI");
+                }
+            }
+        }
+        boolean precopy = switch (kv.getOrDefault("full-sync", "precopy")) {
+            case "precopy" -> true;
+            case "stop" -> false;
+            default -> throw new IllegalArgumentException("--ft: full-sync='" + kv.get("full-sync")
+                    + "' is neither precopy nor stop");
+        };
+        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, precopy, reprotect);
+    }
+
+    /**
+     * The configuration of the primary this standby becomes once it took over: protected by a
+     * standby at {@link #reprotect()}, with this standby's interval and output settings, its
+     * timeout or else the one its primary used ({@code adoptedTimeout}), and the same witness.
+     *
+     * @throws IllegalStateException on a primary's configuration, or a standby's without {@code reprotect=}
+     */
+    public FtConfig successor(Duration adoptedTimeout) {
+        if (role != FtRole.STANDBY || reprotect == null) {
+            throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
+        }
+        return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
+                outputCommit, outputLatency, witness, precopy, null);
     }
 
     /** {@code none}, or output kinds separated by commas, each once. */

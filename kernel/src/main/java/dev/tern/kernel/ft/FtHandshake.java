@@ -27,7 +27,7 @@ import java.util.List;
 final class FtHandshake {
 
     static final int NONCE_BYTES = 32;
-    static final int VERSION = 1;
+    static final int VERSION = 2; // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0
     private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
 

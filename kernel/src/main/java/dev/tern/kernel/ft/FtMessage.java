@@ -22,6 +22,12 @@ enum FtMessage {
     CHECKPOINT_DATA(0x11, 1 << 20),
     /** Primary to standby: u64 sequence; the checkpoint's bytes are all sent. */
     CHECKPOINT_END(0x12, 8),
+    /**
+     * Primary to standby, before checkpoint 0: u64 round, u64 page records, u64 stream bytes, u32
+     * CRC32C; a pre-copy round of the full sync (RAM only, read while the guest ran), followed by
+     * CHECKPOINT_DATA and CHECKPOINT_END like a checkpoint. Not a point to take over from.
+     */
+    PRECOPY_BEGIN(0x15, 28),
     /** Standby to primary: u64 sequence of the checkpoint now applied. */
     ACK(0x13, 8),
     /**

@@ -42,6 +42,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     /** Re-protection's retry pace after a loss, and its bound while standbies refuse. */
     static final Duration REJOIN_MIN = Duration.ofSeconds(1);
     static final Duration REJOIN_MAX = Duration.ofSeconds(30);
+    /** Pre-copy rounds of a full sync at most (checkpoint 0 follows them), and a round small enough to stop at. */
+    static final int PRECOPY_MAX_ROUNDS = 5;
+    static final long PRECOPY_ENOUGH_PAGES = 256;
     /** Test hook: flip one byte of checkpoint N's stream after its CRC was computed. */
     static final String CORRUPT_PROPERTY = "tern.ft.test.corrupt";
 
@@ -71,11 +74,31 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     /** When the current epoch got its first held output; -1: none held. */
     private long heldSince = -1;
     private volatile Duration rejoinPace = REJOIN_MIN;
+    /** The pages of RAM the last pre-copied full sync's first round copied, and the bytes of all its rounds. */
+    private volatile long precopyPages;
+    private volatile long precopyBytes;
+    /** A standby that took over: its guest already runs, unprotected, until a standby joins. */
+    private final boolean successor;
 
     /** Why the checkpoint thread stopped waiting. */
     private enum Tick { INTERVAL, OUTPUT, FAILOVER }
 
     public FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log) {
+        this(machine, config, plugins, log, false, null);
+    }
+
+    /**
+     * The primary a standby becomes once it took over ({@code reprotect=}): its guest runs
+     * unprotected, its output open, while it tries the next standby's address as re-protection
+     * does; it keeps the lease the standby took ({@code lease}, null without a witness).
+     */
+    static FtPrimary successor(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log,
+            WitnessLease lease) {
+        return new FtPrimary(machine, config, plugins, log, true, lease);
+    }
+
+    private FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log, boolean successor,
+            WitnessLease inherited) {
         if (config.role() != FtRole.PRIMARY) {
             throw new IllegalArgumentException("not a primary configuration");
         }
@@ -85,9 +108,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
         this.output = machine.outputs();
-        this.lease = config.witness() == null ? null
+        this.successor = successor;
+        this.lease = successor ? inherited : config.witness() == null ? null
                 : new WitnessLease(config.witness(), config.secret(), plugins, config.effectiveTimeout(), true);
-        if (!config.outputCommit().isEmpty()) {
+        if (!config.outputCommit().isEmpty() && !successor) {
             // from before the guest runs: no output escapes that a standby could not reproduce
             output.hold(config.outputCommit(), this::outputHeld);
         }
@@ -121,7 +145,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
      * @throws IOException naming why no lease was granted: the guest must not run
      */
     public void acquireLease() throws IOException, InterruptedException {
-        if (lease != null) {
+        if (lease != null && !successor) {
             lease.acquireFirst(CONNECT_PATIENCE);
             log.println("ft: lease granted by the witness " + config.witness());
             log.flush();
@@ -246,6 +270,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
 
     private void run() {
         FtWire w;
+        if (successor) {
+            state = FtState.UNPROTECTED;
+            reason = "took over; no standby yet";
+            log.println("ft: re-protection: trying " + config.address() + " for a standby");
+            log.flush();
+            runSessions(null);
+            return;
+        }
         try {
             w = connect();
         } catch (ClosingException e) {
@@ -258,6 +290,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
+        runSessions(w);
+    }
+
+    /** Protected sessions, each followed by re-protection when it lost its standby, until protection ends. */
+    private void runSessions(FtWire first) {
+        FtWire w = first;
         while (true) {
             if (w != null && !session(w)) {
                 return;
@@ -332,7 +370,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             writer = new CheckpointWriter(machine);
             var sync = new CheckpointEvent();
             sync.begin();
-            CheckpointWriter.Encoded first = writer.full();
+            int[] rounds = {0};
+            CheckpointWriter.Encoded first = config.precopy() ? precopied(w, writer, rounds) : writer.full();
             send(w, first, CheckpointStats.Cause.INITIAL);
             awaitAck(0, first);
             commit(sync, first, CheckpointStats.Cause.INITIAL);
@@ -340,8 +379,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             state = FtState.PROTECTED;
             wasProtected = true;
             rejoinPace = REJOIN_MIN;
-            log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms)%n", w.peer(),
-                    first.dirtyPages(), first.stream().length / 1048576.0, first.pauseNanos() / 1e6);
+            log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms%s)%n", w.peer(),
+                    config.precopy() ? precopyPages : first.dirtyPages(),
+                    (precopyBytes + first.stream().length) / 1048576.0, first.pauseNanos() / 1e6,
+                    config.precopy() ? "; " + rounds[0] + " pre-copy rounds, the stop copied " + first.dirtyPages()
+                            + " pages" : "");
             log.flush();
             long interval = config.interval().toNanos();
             long next = System.nanoTime() + interval;
@@ -394,6 +436,36 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
         }
         return lost;
+    }
+
+    /**
+     * The full sync without a stop-the-world copy: pre-copy rounds while the guest runs — all of
+     * RAM, then the pages dirtied meanwhile, while that shrinks — and then checkpoint 0, whose one
+     * stop copies only the pages dirtied during the last round. Returns checkpoint 0 (to send).
+     */
+    private CheckpointWriter.Encoded precopied(FtWire w, CheckpointWriter writer, int[] rounds)
+            throws IOException {
+        CheckpointWriter.Encoded r = writer.precopyFirst();
+        precopyPages = r.dirtyPages(); // every page: as many as a stop-the-world full sync copies
+        long bytes = r.stream().length;
+        sendStream(w, FtMessage.PRECOPY_BEGIN, 0, r);
+        int round = 1;
+        for (long previous = Long.MAX_VALUE; round < PRECOPY_MAX_ROUNDS; round++) {
+            synchronized (lock) {
+                checkPeer();
+            }
+            r = writer.precopyNext();
+            bytes += r.stream().length;
+            sendStream(w, FtMessage.PRECOPY_BEGIN, round, r);
+            if (r.dirtyPages() <= PRECOPY_ENOUGH_PAGES || r.dirtyPages() >= previous) {
+                round++;
+                break; // the last round is small, or the guest dirties as fast as the rounds go
+            }
+            previous = r.dirtyPages();
+        }
+        rounds[0] = round;
+        precopyBytes = bytes;
+        return writer.next(0);
     }
 
     /** Ends a checkpoint's JFR event at the standby's acknowledgement. */
@@ -481,10 +553,16 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     private void send(FtWire w, CheckpointWriter.Encoded c, CheckpointStats.Cause cause) throws IOException {
+        stats.taken(cause, c.sequence(), c.pauseNanos(), c.requestNanos(), c.dirtyPages(), c.stream().length);
+        sendStream(w, FtMessage.CHECKPOINT_BEGIN, c.sequence(), c);
+    }
+
+    /** A checkpoint or pre-copy round numbered {@code seq}: {@code begin}, DATA..., CHECKPOINT_END. */
+    private void sendStream(FtWire w, FtMessage begin, long seq, CheckpointWriter.Encoded c) throws IOException {
         byte[] s = c.stream();
-        stats.taken(cause, c.sequence(), c.pauseNanos(), c.requestNanos(), c.dirtyPages(), s.length);
-        w.send(FtMessage.CHECKPOINT_BEGIN, ByteBuffer.allocate(28).putLong(c.sequence()).putLong(c.pageRecords())
-                .putLong(s.length).putInt(c.crc()).flip());
+        w.send(begin, ByteBuffer.allocate(28).putLong(seq).putLong(c.pageRecords()).putLong(s.length).putInt(c.crc())
+                .flip());
+        // the test hooks name checkpoints; a pre-copy round's own sequence is -1
         if (Long.toString(c.sequence()).equals(System.getProperty(CORRUPT_PROPERTY))) {
             s = s.clone();
             s[s.length / 2] ^= 0x5A;
@@ -498,7 +576,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
             w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap(s, off, n));
         }
-        w.sendLong(FtMessage.CHECKPOINT_END, c.sequence());
+        w.sendLong(FtMessage.CHECKPOINT_END, seq);
     }
 
     private static boolean halting(long seq, String where) {

@@ -47,11 +47,16 @@ public final class FtStandby implements FtNode {
     private volatile FtState state = FtState.CONNECTING;
     private volatile String reason = "";
     private volatile long applied = -1;
+    /** Pre-copy rounds of the current full sync applied so far. */
+    private volatile long precopied;
     private volatile long bytesReceived;
     private volatile long lastApplyNanos;
     private volatile boolean abandoned;
     private volatile java.io.Closeable current;
     private volatile long sessionTimeoutNanos;
+    /** The lease taken before taking over; null without a witness. */
+    private volatile WitnessLease lease;
+    private volatile FtPrimary successor;
     // guarded by lock
     private long lastHeard;
     private boolean busy;
@@ -91,6 +96,15 @@ public final class FtStandby implements FtNode {
         return "role: standby\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "listening: " + config.address() + "\nlast checkpoint applied: " + applied + " (apply "
                 + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n";
+    }
+
+    /**
+     * After {@link Outcome#TAKE_OVER} with {@code reprotect=}: the primary this process now is,
+     * protecting the guest with the next standby (start it once the machine runs; the monitor's
+     * {@code info ft} and {@code ft_failover} are its); null otherwise.
+     */
+    public FtPrimary successor() {
+        return successor;
     }
 
     /** Blocks until the guest must run here, or must not run at all; says why on the log. */
@@ -171,6 +185,12 @@ public final class FtStandby implements FtNode {
                         return o;
                     }
                 }
+                case PRECOPY_BEGIN -> {
+                    Outcome o = precopy(w, applier, FtWire.exactly(m, 28));
+                    if (o != null) {
+                        return o;
+                    }
+                }
                 case FAILOVER -> {
                     long seq = FtWire.exactly(m, 8).getLong();
                     if (seq != applied) {
@@ -185,8 +205,7 @@ public final class FtStandby implements FtNode {
                     reason = "handed over at checkpoint " + seq;
                     log.println("ft: primary handed over at checkpoint " + seq + "; running as primary");
                     log.flush();
-                    machine.outputs().takeOver();
-                    return Outcome.TAKE_OVER;
+                    return takeOver();
                 }
                 case REFUSED -> {
                     return primaryEnded(m.text());
@@ -216,8 +235,52 @@ public final class FtStandby implements FtNode {
         if (seq != applied + 1) {
             throw new IOException("ft wire: checkpoint " + seq + " follows checkpoint " + applied);
         }
+        Received r = stage(w, "checkpoint", seq, records, length);
+        if (r.outcome() != null) {
+            return r.outcome();
+        }
+        return apply(w, applier, seq, records, r.stream(), crc) ? null : Outcome.UNUSABLE;
+    }
+
+    /**
+     * Stages one pre-copy round of the full sync and applies it at once: before checkpoint 0 the
+     * standby holds nothing to take over from, so there is no previous state to keep. Null when
+     * applied, else how the session ends.
+     */
+    private Outcome precopy(FtWire w, CheckpointApplier applier, ByteBuffer head) throws IOException {
+        long round = head.getLong();
+        long records = head.getLong();
+        long length = head.getLong();
+        int crc = head.getInt();
+        if (applied >= 0 || round != precopied) {
+            throw new IOException("ft wire: pre-copy round " + round + " after " + precopied + " rounds and checkpoint "
+                    + applied);
+        }
+        Received r = stage(w, "pre-copy round", round, records, length);
+        if (r.outcome() != null) {
+            return r.outcome();
+        }
+        setBusy(true);
+        try {
+            applier.precopy(round, records, r.stream(), crc);
+        } catch (IOException e) {
+            refuse(w, "pre-copy round " + round, e.getMessage());
+            return Outcome.UNUSABLE;
+        } finally {
+            setBusy(false);
+        }
+        precopied++;
+        return null;
+    }
+
+    /** A staged stream, or how the session ended while it came. */
+    private record Received(byte[] stream, Outcome outcome) {
+    }
+
+    /** Receives the DATA of a stream announced as {@code length} bytes, up to its END. */
+    private Received stage(FtWire w, String what, long seq, long records, long length) throws IOException {
         if (length < 0 || length > maxStream || length > Integer.MAX_VALUE - 8 || records < 0) {
-            throw new IOException("ft wire: checkpoint " + seq + " announces " + length + " bytes and " + records
+            throw new IOException("ft wire: " + what + " " + seq + " announces " + length + " bytes and " + records
                     + " page records, at most " + maxStream + " bytes fit this machine");
         }
         byte[] stream = new byte[(int) length];
@@ -230,7 +293,7 @@ public final class FtStandby implements FtNode {
                 case CHECKPOINT_DATA -> {
                     int n = m.payload().remaining();
                     if (n > stream.length - filled) {
-                        throw new IOException("ft wire: checkpoint " + seq + " sends more than the " + length
+                        throw new IOException("ft wire: " + what + " " + seq + " sends more than the " + length
                                 + " bytes it announced");
                     }
                     m.payload().get(stream, filled, n);
@@ -240,16 +303,16 @@ public final class FtStandby implements FtNode {
                 case CHECKPOINT_END -> {
                     long end = FtWire.exactly(m, 8).getLong();
                     if (end != seq || filled != stream.length) {
-                        refuse(w, seq, "checkpoint " + seq + " ended as checkpoint " + end + " after " + filled
+                        refuse(w, what + " " + seq, what + " " + seq + " ended as " + end + " after " + filled
                                 + " of " + length + " bytes; nothing applied");
-                        return Outcome.UNUSABLE;
+                        return new Received(null, Outcome.UNUSABLE);
                     }
-                    return apply(w, applier, seq, records, stream, crc) ? null : Outcome.UNUSABLE;
+                    return new Received(stream, null);
                 }
                 case REFUSED -> {
-                    return primaryEnded(m.text()); // mid-checkpoint: that checkpoint is dropped
+                    return new Received(null, primaryEnded(m.text())); // mid-stream: it is dropped
                 }
-                default -> throw new IOException("ft wire: " + m.kind() + " inside checkpoint " + seq);
+                default -> throw new IOException("ft wire: " + m.kind() + " inside " + what + " " + seq);
             }
         }
     }
@@ -262,7 +325,7 @@ public final class FtStandby implements FtNode {
             applier.apply(seq, records, stream, crc);
             lastApplyNanos = System.nanoTime() - t0;
         } catch (IOException e) {
-            return refuse(w, seq, e.getMessage());
+            return refuse(w, "checkpoint " + seq, e.getMessage());
         } finally {
             setBusy(false);
         }
@@ -281,7 +344,7 @@ public final class FtStandby implements FtNode {
         return true;
     }
 
-    private boolean refuse(FtWire w, long seq, String why) {
+    private boolean refuse(FtWire w, String what, String why) {
         state = FtState.BROKEN;
         reason = why;
         try {
@@ -289,7 +352,7 @@ public final class FtStandby implements FtNode {
         } catch (IOException | RuntimeException ignored) {
             // the primary is gone; it would not have listened anyway
         }
-        log.println("ft: refused checkpoint " + seq + ": " + why + "; the standby stays at checkpoint " + applied
+        log.println("ft: refused " + what + ": " + why + "; the standby stays at checkpoint " + applied
                 + " and ends without running the guest");
         log.flush();
         return false;
@@ -337,8 +400,19 @@ public final class FtStandby implements FtNode {
         reason = "primary lost: " + why;
         log.println("ft: primary lost after checkpoint " + applied + "; running as primary (" + why + ")");
         log.flush();
-        // the last checkpoint's output, unless the primary said it delivered it
+        return takeOver();
+    }
+
+    /**
+     * Delivers the last checkpoint's output, unless the primary said it delivered it; with
+     * {@code reprotect=}, becomes the primary of the next standby, which inherits the lease.
+     */
+    private Outcome takeOver() {
         machine.outputs().takeOver();
+        if (config.reprotect() != null) {
+            successor = FtPrimary.successor(machine, config.successor(java.time.Duration.ofNanos(sessionTimeoutNanos)),
+                    plugins, log, lease);
+        }
         return Outcome.TAKE_OVER;
     }
 
@@ -360,6 +434,7 @@ public final class FtStandby implements FtNode {
             a = WitnessLease.Acquired.WITNESS_UNREACHABLE;
         }
         if (a == WitnessLease.Acquired.GRANTED) {
+            lease = l;
             l.keep(why -> {
                 log.println("ft: lease lost (" + why + "); stopping the guest");
                 log.flush();

@@ -45,6 +45,8 @@ final class WitnessLease implements AutoCloseable {
     private boolean lost;
     private boolean closed;
     private String lostWhy = "";
+    private boolean kept;
+    private java.util.function.Consumer<String> onLost;
 
     WitnessLease(String address, byte[] secret, PluginRegistry plugins, Duration lease, boolean primary) {
         this.address = address;
@@ -175,11 +177,18 @@ final class WitnessLease implements AutoCloseable {
 
     /**
      * Keeps the lease from now on: renews it every quarter lease and calls {@code onLost} once,
-     * from the watchdog, when it runs out locally.
+     * from the watchdog, when it runs out locally. Called again, it only replaces {@code onLost}.
      */
     void keep(java.util.function.Consumer<String> onLost) {
+        synchronized (lock) {
+            this.onLost = onLost;
+            if (kept) {
+                return; // a standby that took over hands its lease to the primary it becomes
+            }
+            kept = true;
+        }
         Thread.ofPlatform().daemon().name("tern-ft-lease").start(this::renew);
-        Thread.ofPlatform().daemon().name("tern-ft-lease-watchdog").start(() -> watch(onLost));
+        Thread.ofPlatform().daemon().name("tern-ft-lease-watchdog").start(this::watch);
     }
 
     private void renew() {
@@ -203,8 +212,9 @@ final class WitnessLease implements AutoCloseable {
         }
     }
 
-    private void watch(java.util.function.Consumer<String> onLost) {
+    private void watch() {
         String why;
+        java.util.function.Consumer<String> told;
         synchronized (lock) {
             try {
                 while (true) {
@@ -220,6 +230,7 @@ final class WitnessLease implements AutoCloseable {
                         lostWhy = "not renewed at the witness " + address + " for "
                                 + TimeUnit.NANOSECONDS.toMillis(now - lastGrantSentAt) + " ms";
                         why = lostWhy;
+                        told = onLost;
                         lock.notifyAll();
                         break;
                     }
@@ -229,7 +240,7 @@ final class WitnessLease implements AutoCloseable {
                 return;
             }
         }
-        onLost.accept(why);
+        told.accept(why);
     }
 
     /**

@@ -12,6 +12,8 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -55,13 +57,43 @@ class FtConfigTest {
     }
 
     @Test
+    void aStandbyWithReprotectBecomesAPrimaryOfTheNextStandby() throws Exception {
+        FtConfig s = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()
+                + ",reprotect=tcp:h:2,interval=20ms,output-commit=serial,net");
+        assertEquals("tcp:h:2", s.reprotect());
+        FtConfig p = s.successor(Duration.ofSeconds(5));
+        assertEquals(FtRole.PRIMARY, p.role());
+        assertEquals("tcp:h:2", p.address());
+        assertEquals(Duration.ofMillis(20), p.interval());
+        assertEquals(Duration.ofSeconds(5), p.timeout(), "the timeout the standby adopted");
+        assertEquals(Set.of(OutputKind.SERIAL, OutputKind.NET), p.outputCommit());
+        assertNull(p.reprotect());
+        assertTrue(p.precopy(), "pre-copy rounds by default");
+        assertFalse(FtConfig.parse("primary,peer=a:b,password-file=" + pw() + ",full-sync=stop").precopy());
+        assertEquals("--ft: full-sync='later' is neither precopy nor stop", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw() + ",full-sync=later")).getMessage());
+        FtConfig own = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",reprotect=tcp:h:2,timeout=2s");
+        assertEquals(Duration.ofSeconds(2), own.successor(Duration.ofSeconds(5)).timeout());
+        assertThrows(IllegalStateException.class,
+                () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()).successor(Duration.ZERO));
+    }
+
+    @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'interval' (known: listen, password-file, timeout, witness)",
+        assertEquals("--ft standby: unknown key 'peer' (known: full-sync, interval, listen, output-commit, "
+                + "output-latency, password-file, reprotect, timeout, witness)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
+        assertEquals("--ft standby: interval= applies to the primary a standby becomes when it protects the guest after"
+                + " taking over; it needs reprotect=URI",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",interval=5ms")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: interval, output-commit, output-latency, password-file, peer, "
-                + "timeout, witness)",
+        assertEquals("--ft: reprotect= needs the address of the next standby",
+                assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
+        assertEquals("--ft primary: unknown key 'colour' (known: full-sync, interval, output-commit, output-latency, "
+                + "password-file, peer, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",

@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import dev.tern.kernel.ft.FtNode;
 import dev.tern.kernel.ft.FtPrimary;
+import dev.tern.kernel.ft.FtStandby;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.MonitorCommand;
 import dev.tern.kernel.monitor.QmpCommand;
@@ -21,6 +22,11 @@ final class FtCommands {
         this.node = node;
     }
 
+    /** The node now: a standby that took over with {@code reprotect=} is the primary it became. */
+    private FtNode current() {
+        return node instanceof FtStandby s && s.successor() != null ? s.successor() : node;
+    }
+
     /** Adds the commands, in their human and QMP forms, to {@code monitor}. */
     void registerOn(Monitor monitor) {
         monitor.register(MonitorCommand.of("info ft",
@@ -34,6 +40,7 @@ final class FtCommands {
 
     /** The node's report; QMP gets {@code enabled}, {@code role} and the report as {@code text}. */
     private Reply info() {
+        FtNode node = current();
         var m = new LinkedHashMap<String, Object>();
         m.put("enabled", node != null);
         String text = node == null ? "fault tolerance is off (tern run --ft ...)\n" : node.render();
@@ -45,6 +52,7 @@ final class FtCommands {
     }
 
     private Reply failover() throws InterruptedException {
+        FtNode node = current();
         if (!(node instanceof FtPrimary primary)) {
             throw new IllegalStateException(node == null ? "fault tolerance is off"
                     : "ft_failover runs on the primary; this is the " + node.role().label());

@@ -90,7 +90,8 @@ final class RunCommand implements Callable<Integer> {
     String incoming;
 
     @Option(names = "--ft", paramLabel = "ROLE,KEY=VALUE...",
-            description = {"Fault tolerance (docs/protocols/ft.md): standby,listen=URI,password-file=F[,timeout=T]",
+            description = {"Fault tolerance (docs/protocols/ft.md): standby,listen=URI,password-file=F[,timeout=T][,reprotect=URI]",
+                    "(reprotect: once it took over, protect the guest with a standby listening at URI)",
                     "or primary,peer=URI,password-file=F[,interval=50ms][,timeout=T] (timeout: 4 intervals by default)."})
     String ft;
 
@@ -267,6 +268,7 @@ final class RunCommand implements Callable<Integer> {
                         return outcome == FtStandby.Outcome.PRIMARY_ENDED ? 0
                                 : outcome == FtStandby.Outcome.FENCED ? 3 : 2;
                     }
+                    primary = standbyNode.successor(); // reprotect=: protected by the next standby once it joins
                 }
                 if (ftConfig != null && ftConfig.role() == FtRole.PRIMARY) {
                     // before the guest runs: the primary holds its output from the first instruction

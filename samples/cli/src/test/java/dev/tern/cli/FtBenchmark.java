@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
  * Checkpoint pauses of a protected guest (docs/benchmarks.md, "Fault tolerance"): this JVM is the
  * primary, a child {@code tern run --ft standby} the standby. Not a test: run by hand,
  *
- * <pre>scripts/test-main.sh samples/cli dev.tern.cli.FtBenchmark GUEST RAM SECONDS INTERVAL</pre>
+ * <pre>scripts/test-main.sh samples/cli dev.tern.cli.FtBenchmark GUEST RAM SECONDS INTERVAL [FT-KEYS]</pre>
  *
  * with GUEST a test guest ROM ({@code dirty-writer}), RAM e.g. {@code 256M}, SECONDS how long to
- * stay protected after the full sync, INTERVAL e.g. {@code 50ms}. Prints {@code info ft}.
+ * stay protected after the full sync, INTERVAL e.g. {@code 50ms}, FT-KEYS more keys of the primary's
+ * {@code --ft} (e.g. {@code full-sync=stop}). Prints {@code info ft}.
  */
 public final class FtBenchmark {
 
@@ -33,6 +34,7 @@ public final class FtBenchmark {
         String ram = args[1];
         long seconds = Long.parseLong(args[2]);
         String interval = args[3];
+        String more = args.length > 4 ? "," + args[4] : "";
         Path dir = Files.createTempDirectory("ft-bench");
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "benchmark\n");
@@ -54,7 +56,7 @@ public final class FtBenchmark {
                     }
                 }
             }, true, StandardCharsets.UTF_8);
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval);
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval + more);
             try (FtPrimary primary = new FtPrimary(m, config, RunMachines.plugins(), log)) {
                 m.start();
                 primary.start();

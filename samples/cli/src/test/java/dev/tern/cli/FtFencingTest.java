@@ -141,6 +141,25 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void anIsolatedPrimaryStopsItsGuestAndTheStandbyTakesOver() throws Exception {
+        primaryCutFromTheWitness(true);
+    }
+
+    /**
+     * Partition P–W only: the primary still reaches its standby but not the witness. Its lease
+     * runs out, so it stops its guest and closes the standby's connection; the standby gets the
+     * lease once it ran out at the witness and runs on.
+     */
+    @Test
+    @Timeout(180)
+    void aPrimaryCutFromTheWitnessOnlyStopsAndTheStandbyTakesOver() throws Exception {
+        primaryCutFromTheWitness(false);
+    }
+
+    /**
+     * The primary cut from the witness (and, with {@code fromStandbyToo}, from the standby): it
+     * stops its guest, the standby takes over; the two serial files are one run with nothing lost.
+     */
+    private void primaryCutFromTheWitness(boolean fromStandbyToo) throws Exception {
         Path pw = pw();
         Path a = dir.resolve("a.log");
         Path b = dir.resolve("b.log");
@@ -154,7 +173,9 @@ class FtFencingTest {
                         MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + link.uri()
                                 + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + toWitness.uri()))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
-                    link.cut();
+                    if (fromStandbyToo) {
+                        link.cut();
+                    }
                     toWitness.cut();
                     primary.awaitLine(Pattern.compile("ft: lease lost \\(not renewed at the witness .*\\); stopping the guest"));
                     primary.awaitExit();
@@ -172,6 +193,70 @@ class FtFencingTest {
         // RELEASED for the primary's last delivered batch may have been cut off: the standby then
         // delivers that batch again (a file of its own shows it twice; a shared file once)
         assertTrue(mine.length() + theirs.length() >= expected.length(), "output was lost");
+    }
+
+    /**
+     * Partition S from both P and W: the primary keeps its lease and runs on unprotected; the
+     * standby, which cannot reach the witness for two leases, ends without running (status 3).
+     */
+    @Test
+    @Timeout(180)
+    void aStandbyCutFromBothEndsFencedAndThePrimaryRunsOn() throws Exception {
+        Path pw = pw();
+        try (MigrationPeer witness = witness(pw)) {
+            String w = witness.awaitLine(WITNESS).group(1);
+            try (PartitionProxy standbyToWitness = new PartitionProxy(w);
+                    MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"), "standby,listen=tcp:127.0.0.1:0,"
+                            + "password-file=" + pw + ",witness=" + standbyToWitness.uri()))) {
+                String address = standby.awaitLine(WAITING).group(1);
+                try (PartitionProxy link = new PartitionProxy(address);
+                        MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
+                                + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + w))) {
+                    primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                    link.cut();
+                    standbyToWitness.cut();
+                    primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint \\d+ \\(.*\\); running unprotected"));
+                    standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: the witness \\S+ is"
+                            + " unreachable; the standby ends without running the guest"));
+                    assertEquals(3, standby.awaitExit(), standby.output());
+                    assertEquals(0, primary.awaitExit(), primary.output()); // ran on to the limit
+                    assertFalse(standby.output().contains("running as primary"), standby.output());
+                }
+            }
+        }
+        assertEquals(reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
+    }
+
+    /**
+     * Partition W only: neither side reaches the witness. The primary's lease runs out and it stops
+     * its guest (dropping the output it held); the standby sees its connection close, cannot get
+     * the lease and ends (status 3): the guest runs nowhere, and no output from beyond what the
+     * standby held escaped.
+     */
+    @Test
+    @Timeout(180)
+    void withTheWitnessCutOffNeitherSideRuns() throws Exception {
+        Path pw = pw();
+        Path a = dir.resolve("a.log");
+        try (MigrationPeer witness = witness(pw); PartitionProxy toWitness = new PartitionProxy(
+                witness.awaitLine(WITNESS).group(1))) {
+            try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"), "standby,listen=tcp:127.0.0.1:0,"
+                    + "password-file=" + pw + ",witness=" + toWitness.uri()))) {
+                String address = standby.awaitLine(WAITING).group(1);
+                try (MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + address + ",password-file=" + pw
+                        + ",interval=20ms,timeout=3s,witness=" + toWitness.uri()))) {
+                    primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                    toWitness.cut();
+                    primary.awaitLine(Pattern.compile("ft: lease lost \\(not renewed at the witness .*\\); stopping the guest"));
+                    primary.awaitExit();
+                    standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: the witness \\S+ is"
+                            + " unreachable; the standby ends without running the guest"));
+                    assertEquals(3, standby.awaitExit(), standby.output());
+                    assertFalse(standby.output().contains("running as primary"), standby.output());
+                }
+            }
+        }
+        assertTrue(reference().startsWith(Files.readString(a)), "the fenced primary released output the run never printed");
     }
 
     /** A killed primary's lease runs out at the witness; the standby takes it and runs on. */
