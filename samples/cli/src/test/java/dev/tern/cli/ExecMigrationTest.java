@@ -8,6 +8,8 @@ import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.vm.VmState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,10 +50,12 @@ class ExecMigrationTest {
         try (Machine source = RunMachines.create(guest())) {
             source.start();
             LiveMigrationTest.runAtLeast(source, 2_000_000);
-            MigrationStats stats = new MigrationSource(source,
-                    MigrationUri.parse("exec:gzip -c > " + gz).connect(RunMachines.plugins()),
-                    MigrationConfig.DEFAULT, RunMachines.plugins()).run();
-            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error());
+            // As an operator types it: the URI is the rest of the monitor's line, blanks included.
+            var mon = new Monitor(source, new SnapshotStore(dir));
+            new MigrationCommands(source, RunMachines.plugins(), System.out).registerOn(mon);
+            assertEquals("", mon.execute("migrate exec:gzip -c > " + gz));
+            String info = mon.execute("info migrate");
+            assertTrue(info.contains("Migration status: completed"), info);
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
             atSwitch = source.vcpus().getFirst().instructionCount();
             stateAtSwitch = MachineDigest.full(source);

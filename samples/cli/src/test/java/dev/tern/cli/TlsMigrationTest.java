@@ -8,6 +8,8 @@ import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.testkit.transport.TestCertificates;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,11 +78,14 @@ class TlsMigrationTest {
             assertTrue(address.matches("tls:127\\.0\\.0\\.1:\\d+"), "the listener shows no credentials: " + address);
             source.start();
             LiveMigrationTest.runAtLeast(source, 2_000_000);
-            var migration = new MigrationSource(source,
-                    MigrationUri.parse(address + pki.options("client", "ca")).connect(RunMachines.plugins()),
-                    MigrationConfig.DEFAULT.with("max-bandwidth", "64M"), RunMachines.plugins());
-            MigrationStats stats = migration.run();
-            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            // Through the monitor, with multifd: the extra RAM channels connect to the same tls: URI.
+            var mon = new Monitor(source, new SnapshotStore(dir));
+            new MigrationCommands(source, RunMachines.plugins(), System.out).registerOn(mon);
+            assertEquals("", mon.execute("migrate_set_capability multifd on"));
+            assertEquals("", mon.execute("migrate_set_parameter multifd-channels 2"));
+            assertEquals("", mon.execute("migrate " + address + pki.options("client", "ca")), dest.output());
+            String info = mon.execute("info migrate");
+            assertTrue(info.contains("Migration status: completed"), info + "\n" + dest.output());
             long atSwitch = source.vcpus().getFirst().instructionCount();
             MigrationPeer.Digest received = dest.awaitDigest("incoming migration complete");
             assertEquals(atSwitch, received.instructions());

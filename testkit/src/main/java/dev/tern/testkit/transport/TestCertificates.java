@@ -23,6 +23,11 @@ public final class TestCertificates {
     /** The password of every key store made here (test-only). */
     public static final String PASSWORD = "test-only-password";
 
+    /** System property: a directory to keep the certificates in across JVMs. */
+    public static final String DIR_PROPERTY = "tern.test.pki.dir";
+
+    private static final String COMPLETE = "complete";
+
     private static TestCertificates shared;
 
     private final Path dir;
@@ -31,11 +36,25 @@ public final class TestCertificates {
         this.dir = dir;
     }
 
-    /** The PKI of this JVM, made on first use in a temporary directory removed at exit. */
+    /**
+     * The certificates of this JVM, made on first use in a temporary directory removed at exit; or,
+     * when the system property {@value #DIR_PROPERTY} names a directory, made there once and reused
+     * by later JVMs (benchmark forks, which would otherwise spend most of their time in keytool).
+     */
     public static synchronized TestCertificates shared() throws Exception {
         if (shared == null) {
-            Path dir = Files.createTempDirectory("tern-test-pki");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            String fixed = System.getProperty(DIR_PROPERTY);
+            Path dir;
+            if (fixed != null) {
+                dir = Files.createDirectories(Path.of(fixed));
+                if (Files.exists(dir.resolve(COMPLETE))) {
+                    shared = new TestCertificates(dir);
+                    return shared;
+                }
+            } else {
+                dir = Files.createTempDirectory("tern-test-pki");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            }
             TestCertificates pki = new TestCertificates(dir);
             pki.makeCa("ca", "CN=Tern Test CA");
             pki.makeCa("other-ca", "CN=Some Other CA");
@@ -44,6 +63,7 @@ public final class TestCertificates {
             pki.makeNode("stranger", "other-ca", "CN=stranger", "ip:127.0.0.1,dns:localhost", null, false);
             pki.makeNode("expired", "ca", "CN=expired", "ip:127.0.0.1,dns:localhost", "-30d", false);
             pki.makeNode("elsewhere", "ca", "CN=elsewhere", "dns:elsewhere.example", null, false);
+            Files.writeString(dir.resolve(COMPLETE), "");
             shared = pki;
         }
         return shared;

@@ -32,6 +32,12 @@ final class TlsCredentials {
     /** The only protocol offered or accepted. */
     static final String PROTOCOL = "TLSv1.3";
 
+    /**
+     * TLS 1.3's suites, AES-128-GCM first: as strong as needed for a migration stream and a
+     * third fewer AES rounds than AES-256, which the JDK would otherwise pick.
+     */
+    static final String[] SUITES = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"};
+
     private static final char[] IN_MEMORY_PASSWORD = "tern".toCharArray();
 
     private final SSLContext context;
@@ -104,6 +110,8 @@ final class TlsCredentials {
         engine.setUseClientMode(client);
         SSLParameters p = engine.getSSLParameters();
         p.setProtocols(new String[] {PROTOCOL});
+        p.setCipherSuites(SUITES);
+        p.setUseCipherSuitesOrder(true);
         if (!client) {
             p.setNeedClientAuth(settings.verifyPeer());
         }
