@@ -39,7 +39,7 @@ public final class TlsConnection implements Connection {
     static final int ADMITTED = 0x01;
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-    /** Records batched into one socket write. */
+    /** Records batched into one socket write, and received by one socket read. */
     private static final int RECORDS_PER_WRITE = 4;
 
     private final StreamConnection net;
@@ -66,7 +66,8 @@ public final class TlsConnection implements Connection {
         this.net = net;
         this.engine = engine;
         int packet = engine.getSession().getPacketBufferSize();
-        this.netIn = ByteBuffer.allocate(packet).flip();
+        // Room for several records: one socket read then feeds several unwraps.
+        this.netIn = ByteBuffer.allocate(packet * RECORDS_PER_WRITE).flip();
         this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).flip();
         this.netOut = ByteBuffer.allocate(packet * RECORDS_PER_WRITE);
     }
