@@ -43,12 +43,16 @@ final class MigrationCommands {
         this.events = events;
     }
 
+    /** Words a {@code migrate} URI may span (an exec: command line). */
+    private static final int MAX_URI_WORDS = 256;
+
     /** Adds the commands, in their human and QMP forms, to {@code monitor}. */
     void registerOn(Monitor monitor) {
         this.monitorEvents = monitor.events();
         monitor.register(new MonitorCommand("migrate", "[-d] URI",
-                "live-migrate to URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH); -d returns at once;"
-                + " without -d a progress bar is drawn on a terminal", 1, 2, this::migrateCommand));
+                "live-migrate to URI (tcp:HOST:PORT, tls:HOST:PORT?cert=..., unix:PATH, shm:unix:PATH, file:PATH,"
+                + " exec:COMMAND, fd:N; the rest of the line is the URI); -d returns at once;"
+                + " without -d a progress bar is drawn on a terminal", 1, MAX_URI_WORDS, this::migrateCommand));
         monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", this::cancel));
         monitor.register(new MonitorCommand("migrate_set_capability", "NAME on|off",
                 "switch a capability: " + String.join(", ", MigrationConfig.CAPABILITIES), 2, 2, args -> {
@@ -79,12 +83,16 @@ final class MigrationCommands {
     }
 
     /** HMP {@code migrate [-d] URI}. */
+    /**
+     * The URI is the rest of the line, so that {@code migrate exec:gzip -c > vm.gz} works as in
+     * QEMU's monitor (runs of blanks between its words become one space).
+     */
     private Reply migrateCommand(List<String> args) throws Exception {
-        boolean detach = args.size() == 2;
-        if (detach && !args.getFirst().equals("-d")) {
+        boolean detach = args.size() > 1 && args.getFirst().equals("-d");
+        if (args.size() > 1 && !detach && args.getFirst().startsWith("-")) {
             throw new IllegalArgumentException("usage: migrate [-d] URI; '" + args.getFirst() + "' is not -d");
         }
-        return migrate(args.getLast(), detach);
+        return migrate(String.join(" ", detach ? args.subList(1, args.size()) : args), detach);
     }
 
     /** Cancels the running migration (nothing when none runs). */

@@ -86,7 +86,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Add a device, e.g. --device debugcon,path=debug.log (repeatable; 'name=' sets its instance name).")
     List<String> devices = new ArrayList<>();
 
-    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, unix:PATH, shm:unix:PATH, file:PATH), or 'defer' for QMP's migrate-incoming to name it; give the source's --kernel/--bios so the ROMs match.")
+    @Option(names = "--incoming", paramLabel = "URI", description = "Wait for an incoming migration on URI (tcp:HOST:PORT, tls:HOST:PORT?cert=F&key=F&ca=F, unix:PATH, shm:unix:PATH, file:PATH, 'exec:COMMAND' reading its stdout, fd:N inherited), or 'defer' for QMP's migrate-incoming to name it; give the source's --kernel/--bios so the ROMs match.")
     String incoming;
 
     @Option(names = "--ft", paramLabel = "ROLE,KEY=VALUE...",

@@ -83,7 +83,16 @@ public abstract class TransportContract {
 
     /** Connects to what {@code listener} reports, the way an operator pastes it. */
     protected final Connection connect(Listener listener, Config config) throws IOException {
-        return provider().connect(withoutScheme(listener.address()), config);
+        return provider().connect(connectAddress(listener), config);
+    }
+
+    /**
+     * The address (without scheme) a source uses to reach {@code listener}: the listener's own
+     * address for every transport whose two ends share one. {@code exec} overrides it, its two
+     * ends being different commands (one writes the stream where the other reads it).
+     */
+    protected String connectAddress(Listener listener) {
+        return withoutScheme(listener.address());
     }
 
     /** Strips {@code scheme:} from a listener address, asserting it is there. */
@@ -205,7 +214,7 @@ public abstract class TransportContract {
     @Test
     void listenerAddressIsReusableByConnect() throws Exception {
         try (Listener listener = listen()) {
-            String address = withoutScheme(listener.address());
+            String address = connectAddress(listener);
             assertFalse(address.isBlank());
             assertTimeoutPreemptively(HANG_GUARD, () -> {
                 try (Connection source = provider().connect(address, config(Map.of()))) {

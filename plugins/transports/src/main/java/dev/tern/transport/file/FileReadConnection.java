@@ -11,17 +11,29 @@ import java.nio.file.Path;
 /** The reading end of a {@code file:} stream: the file's bytes from the start, then -1. */
 public final class FileReadConnection implements Connection {
 
-    private final Path path;
+    private final String peer;
     private final FileChannel channel;
 
     FileReadConnection(Path path, FileChannel channel) {
-        this.path = path;
+        this("file:" + path, channel);
+    }
+
+    private FileReadConnection(String peer, FileChannel channel) {
+        this.peer = peer;
         this.channel = channel;
+    }
+
+    /**
+     * The reading end over a channel opened elsewhere (an inherited descriptor, {@code fd:N}),
+     * named {@code peer} in messages; owned from now on.
+     */
+    public static FileReadConnection over(String peer, FileChannel channel) {
+        return new FileReadConnection(peer, channel);
     }
 
     @Override
     public String peer() {
-        return "file:" + path;
+        return peer;
     }
 
     @Override

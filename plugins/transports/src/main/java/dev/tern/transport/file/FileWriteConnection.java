@@ -16,14 +16,14 @@ import java.nio.file.StandardOpenOption;
  */
 public final class FileWriteConnection implements Connection {
 
-    private final Path path;
+    private final String peer;
     private final FileChannel channel;
     private final ByteBuffer buffer;
     private final boolean fsync;
     private boolean closed;
 
-    private FileWriteConnection(Path path, FileChannel channel, int bufferSize, boolean fsync) {
-        this.path = path;
+    private FileWriteConnection(String peer, FileChannel channel, int bufferSize, boolean fsync) {
+        this.peer = peer;
         this.channel = channel;
         this.buffer = ByteBuffer.allocateDirect(bufferSize);
         this.fsync = fsync;
@@ -33,15 +33,23 @@ public final class FileWriteConnection implements Connection {
         try {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
-            return new FileWriteConnection(path, channel, bufferSize, fsync);
+            return new FileWriteConnection("file:" + path, channel, bufferSize, fsync);
         } catch (IOException e) {
             throw new IOException("cannot create file:" + path + ": " + e, e);
         }
     }
 
+    /**
+     * The writing end over a channel opened elsewhere (an inherited descriptor, {@code fd:N}),
+     * named {@code peer} in messages; owned from now on.
+     */
+    public static FileWriteConnection over(String peer, FileChannel channel, int bufferSize, boolean fsync) {
+        return new FileWriteConnection(peer, channel, bufferSize, fsync);
+    }
+
     @Override
     public String peer() {
-        return "file:" + path;
+        return peer;
     }
 
     @Override

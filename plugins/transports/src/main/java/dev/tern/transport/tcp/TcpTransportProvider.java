@@ -49,7 +49,15 @@ public final class TcpTransportProvider implements TransportProvider {
 
     /** Connects to {@code address}; refused, unresolvable and timed-out attempts fail naming the address. */
     public static StreamConnection connect(TcpAddress address, TcpOptions options) throws IOException {
-        String peer = "tcp:" + address;
+        return connect(address, options, "tcp");
+    }
+
+    /**
+     * Connects over TCP for a transport layered on it; the connection and its messages name the
+     * peer as {@code scheme:HOST:PORT}.
+     */
+    public static StreamConnection connect(TcpAddress address, TcpOptions options, String scheme) throws IOException {
+        String peer = scheme + ":" + address;
         InetSocketAddress target = resolve(address);
         SocketChannel channel = SocketChannel.open();
         try {
@@ -67,6 +75,14 @@ public final class TcpTransportProvider implements TransportProvider {
 
     /** Binds a listener; {@link StreamListener#address()} reports the real port. */
     public static StreamListener listen(TcpAddress address, TcpOptions options) throws IOException {
+        return listen(address, options, "tcp");
+    }
+
+    /**
+     * Binds a TCP listener for a transport layered on it: its address and its connections' peers
+     * are written {@code scheme:HOST:PORT}.
+     */
+    public static StreamListener listen(TcpAddress address, TcpOptions options, String scheme) throws IOException {
         InetSocketAddress local = resolve(address);
         ServerSocketChannel server = ServerSocketChannel.open();
         try {
@@ -74,13 +90,13 @@ public final class TcpTransportProvider implements TransportProvider {
             server.bind(local);
         } catch (IOException e) {
             server.close();
-            throw new IOException("tcp:" + address + ": cannot listen: " + e.getMessage(), e);
+            throw new IOException(scheme + ":" + address + ": cannot listen: " + e.getMessage(), e);
         }
         int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-        String bound = "tcp:" + address.withPort(port);
+        String bound = scheme + ":" + address.withPort(port);
         return new StreamListener(server, bound, options.idleTimeout(), channel -> {
             configure(channel, options);
-            return "tcp:" + format((InetSocketAddress) channel.getRemoteAddress());
+            return scheme + ":" + format((InetSocketAddress) channel.getRemoteAddress());
         }, () -> { });
     }
 
