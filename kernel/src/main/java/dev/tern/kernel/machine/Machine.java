@@ -252,10 +252,14 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Ends a run whose replay a debugger leaves before the recording's end (GDB's kill): the replay
-     * is not compared with the recording's end, which it never reached.
+     * Ends a run whose replay a debugger or the user leaves before the recording's end (GDB's kill,
+     * the monitor's quit): the replay is not compared with the recording's end, which it never
+     * reached. A run that already ended keeps its outcome.
      */
     public void leaveReplay(String why) {
+        if (exit.isDone()) {
+            return;
+        }
         leftReplay = "left the replay at instruction " + vcpus.getFirst().instructionCount() + ": " + why;
         stop(why);
     }
