@@ -7,6 +7,7 @@ import dev.tern.kernel.ram.CodecPlugins;
 import dev.tern.kernel.ram.RamReceiver;
 import dev.tern.kernel.ram.RamRecord;
 import dev.tern.kernel.ram.RemoteRam;
+import dev.tern.kernel.ram.ZeroedRam;
 import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.Frame;
 import dev.tern.kernel.state.FrameKind;
@@ -59,6 +60,8 @@ public final class MigrationDestination {
     private final PluginRegistry plugins;
     private long lastPagesNanos;
     private boolean warmedUp;
+    /** RAM made zero by {@link #warmUp}, watched until the stream arrives; null if not (or used). */
+    private ZeroedRam zeroed;
 
     public MigrationDestination(Machine machine, PluginRegistry plugins) {
         this.machine = Objects.requireNonNull(machine, "machine");
@@ -71,6 +74,12 @@ public final class MigrationDestination {
      * migration arriving afterwards is applied at full speed from its first page and its
      * switch-over does not run cold code. A destination is idle until its source connects: call
      * this before listening. Changes nothing that {@link #receive} would not overwrite.
+     *
+     * <p>It also makes the machine's RAM zero now, while no source waits, so that the stream's
+     * layout record need not: clearing 256 MiB takes tens of milliseconds, which would otherwise run
+     * during the source's pre-copy or, worse, its pause. Until {@link #receive} the RAM's dirty log
+     * is held, so that a write meanwhile (a debugger's) is undone when the stream arrives: a machine
+     * warmed up here is for receiving.
      */
     public void warmUp() {
         for (int i = 0; i < WARM_UP_RUNS; i++) {
@@ -82,6 +91,13 @@ public final class MigrationDestination {
             // only a warm-up: the real stream is checked on its own
         }
         warmedUp = true;
+        if (zeroed == null) {
+            try {
+                zeroed = ZeroedRam.prepare(machine.memory(), "an incoming migration (its RAM cleared ahead)");
+            } catch (IllegalStateException e) {
+                // the dirty log is busy: the layout record clears RAM as before
+            }
+        }
     }
 
     /**
@@ -118,9 +134,14 @@ public final class MigrationDestination {
             List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
                     ? RemoteRam.expose(remote, writable, exposedArena) : List.of();
             ram = RamReceiver.of(machine.memory(), new CodecPlugins(plugins)::decoder, exposed);
+            boolean ramZero = zeroed != null;
+            if (ramZero) {
+                zeroed.claimFor(ram);
+                zeroed = null;
+            }
             ram.onRemoteSync(() -> new WireOutput(connection).control(WireMessage.APPLIED, ""));
             WireInput in = new WireInput(connection);
-            multifd = MultifdReceiver.acceptIfAnnounced(in, connection, channels, machine.memory(),
+            multifd = MultifdReceiver.acceptIfAnnounced(in, connection, channels, machine.memory(), ramZero,
                     new CodecPlugins(plugins)::decoder, this::checkConfig);
             receiveRam(in, ram);
             if (multifd != null) {
@@ -153,6 +174,10 @@ public final class MigrationDestination {
             throw new MigrationException("incoming migration from " + connection.peer() + " failed: " + why.getMessage(),
                     why);
         } finally {
+            if (zeroed != null) {
+                zeroed.release();
+                zeroed = null;
+            }
             if (multifd != null) {
                 multifd.close();
             }

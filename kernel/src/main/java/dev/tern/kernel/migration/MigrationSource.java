@@ -301,6 +301,9 @@ public final class MigrationSource {
         }
         machine.syncDirtyLog();
         ramStream.startLive(ram);
+        // At once, not with the first part: the destination clears its RAM on the layout record,
+        // and does so while this side scans the first pass, not after it.
+        ramStream.flush();
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
         checkCancel();
         return ramStream;

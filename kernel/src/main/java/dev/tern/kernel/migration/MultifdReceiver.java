@@ -67,9 +67,10 @@ final class MultifdReceiver implements AutoCloseable {
      * Reads the main connection's first message: when it announces multifd, accepts the channels on
      * {@code listener} and starts receiving them; otherwise returns null (and the stream data read
      * stays in {@code in}). The listener is closed either way once no channel can come any more.
+     * Unless {@code ramZero} says the RAM is zero already, it is cleared before any channel starts.
      */
     static MultifdReceiver acceptIfAnnounced(WireInput in, Connection main, Listener listener, GuestMemory memory,
-            Function<String, Optional<PageDecoder>> decoders, ConfigCheck config) throws IOException {
+            boolean ramZero, Function<String, Optional<PageDecoder>> decoders, ConfigCheck config) throws IOException {
         String announced;
         try {
             announced = in.optional(WireMessage.MULTIFD);
@@ -97,7 +98,9 @@ final class MultifdReceiver implements AutoCloseable {
             receiver.acceptChannels(listener);
             // Once, before any channel applies a page (channel streams' layout records do not clear);
             // after the channels' echoes, so the source's setup goes on meanwhile.
-            RamReceiver.makeZero(memory);
+            if (!ramZero) {
+                RamReceiver.makeZero(memory);
+            }
             receiver.startReceivers(memory, decoders, config);
         } catch (IOException | RuntimeException e) {
             receiver.close();

@@ -51,6 +51,8 @@ public final class RamReceiver implements ReceivingLiveSection {
     private boolean remoteComplete;
     private long pageRecords;
     private boolean multifdAnnounced;
+    /** The next layout record finds RAM zero already ({@link ZeroedRam}): it need not clear. */
+    private boolean zeroAlready;
 
     /** What the receiver does on {@link RamRecord#REMOTE_SYNC}: tell the sender everything so far is applied. */
     public interface RemoteSyncAnswer {
@@ -96,6 +98,24 @@ public final class RamReceiver implements ReceivingLiveSection {
     /** Makes every writable page of {@code memory} zero (what a layout record does), before multifd channels start. */
     public static void makeZero(GuestMemory memory) {
         clear(RamLayout.writable(memory));
+    }
+
+    /** Makes page {@code pfn} of {@code memory} zero, if it is a writable page. */
+    static void makeZero(GuestMemory memory, long pfn) {
+        long gpa = pfn * PAGE;
+        for (RamRegion r : RamLayout.writable(memory)) {
+            if (r.contains(gpa)) {
+                r.segment().asSlice(gpa - r.base(), PAGE).fill((byte) 0);
+            }
+        }
+    }
+
+    /**
+     * Tells the receiver that its RAM is all zeros now and stays so until the stream's first layout
+     * record, which then skips its clear (a later layout record, a restarted stream, clears as usual).
+     */
+    void assumeZero() {
+        zeroAlready = true;
     }
 
     /** Whether the main stream announced that its pages travel over multifd channels. */
@@ -196,8 +216,11 @@ public final class RamReceiver implements ReceivingLiveSection {
                 }
                 RamLayout.check(in, writable);
                 restart();
-                if (apply && clearOnLayout) {
-                    clear(writable);
+                if (apply) {
+                    if (clearOnLayout && !zeroAlready) {
+                        clear(writable);
+                    }
+                    zeroAlready = false;
                 }
             }
             case RamRecord.MULTIFD -> {
