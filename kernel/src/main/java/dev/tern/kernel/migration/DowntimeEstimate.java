@@ -4,8 +4,8 @@ package dev.tern.kernel.migration;
  * The expected switch-over pause after one round, from what the round measured: the pages still
  * dirty cost {@code bytesPerPage} each on the wire (compression included, so XBZRLE makes a
  * rewritten page cheap), the device state {@code deviceBytes}, both at {@code bandwidth}; then the
- * destination applies them ({@link DestinationCost}). The engine switches over after the first
- * round whose estimate is within {@code downtime-limit}. A pure function of its inputs, which the
+ * destination applies them ({@link DestinationCost}). The {@link SwitchOverRule} reads the estimates
+ * to decide when to pause. A pure function of its inputs, which the
  * engine records per round, so the decision can be checked after the fact.
  *
  * @param round the round after which it was made (1 = after the bulk round)

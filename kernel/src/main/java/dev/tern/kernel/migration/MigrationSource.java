@@ -78,6 +78,8 @@ public final class MigrationSource {
     private volatile SwitchOver switchOver;
     private volatile Progress progress = Progress.NONE;
     private long guestHandedOverNanos;
+    /** Whether a delta codec encodes pages (set while the codecs are made, for the switch-over rule). */
+    private boolean deltaCodec;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
     public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
@@ -208,6 +210,12 @@ public final class MigrationSource {
         return p == null ? List.of() : p.estimates();
     }
 
+    /** The rule that read {@link #estimates()} to decide when to pause (null before the setup). */
+    public SwitchOverRule switchOverRule() {
+        PreCopyRounds p = rounds;
+        return p == null ? null : p.rule();
+    }
+
     /** Bytes put on the wire plus page bytes written one-sided. */
     private long sentBytes() {
         WireOutput w = wire;
@@ -286,7 +294,8 @@ public final class MigrationSource {
             ram = RamSender.of(machine.memory(), codecs(config.xbzrleCacheSize()));
         }
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
-        var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(), this::drawProgress);
+        var driver = new PreCopyRounds(machine, ram, ramStream, config, deltaCodec, this::sentBytes, checks(),
+                this::drawProgress);
         driver.setMaxBandwidth(maxBandwidth);
         // Encoding the device state stands in for loading it at the destination; a first run is
         // colder than the switch-over's, so the estimate errs long (the rounds measure it again).
@@ -320,6 +329,7 @@ public final class MigrationSource {
             if (!config.compression().equals("none")) {
                 list.add(plugins.encoder(config.compression(), cacheSize));
             }
+            deltaCodec |= list.stream().anyMatch(PageCodecs.Codec::delta);
             return PageCodecs.of(list);
         } catch (RuntimeException e) {
             list.forEach(c -> c.encoder().close());

@@ -14,7 +14,7 @@ import java.util.function.LongSupplier;
 /**
  * The round driver of a pre-copy migration: sends a round of pages while the guest runs, syncs the
  * dirty log, estimates the switch-over pause ({@link DowntimeEstimate}), and goes again until the
- * estimate fits {@code downtime-limit}. Owns the wire-bandwidth measure, the {@code max-bandwidth}
+ * {@link SwitchOverRule} says to pause. Owns the wire-bandwidth measure, the {@code max-bandwidth}
  * pacing and auto-converge (QEMU's rule).
  */
 final class PreCopyRounds {
@@ -52,9 +52,12 @@ final class PreCopyRounds {
     private long transferBytes;
     private int roundsSent;
     private DeviceProbe deviceProbe;
+    private final SwitchOverRule rule;
 
-    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config,
+    /** {@code deltaCodec}: whether a delta codec (a page cache) encodes the rounds' pages. */
+    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config, boolean deltaCodec,
             LongSupplier sentBytes, Checks checks, Runnable progress) {
+        this.rule = new SwitchOverRule(config.downtimeLimitMs(), deltaCodec);
         this.machine = machine;
         this.ram = ram;
         this.stream = stream;
@@ -95,7 +98,7 @@ final class PreCopyRounds {
 
     /**
      * Runs rounds — the first is the RAM stream's own pass over every page, begun by its setup —
-     * until the estimate fits; returns the pages dirty since the last round.
+     * until the {@link SwitchOverRule} says to pause; returns the pages dirty since the last round.
      */
     PageSet run() throws IOException, MigrationException {
         long lastSync = System.nanoTime();
@@ -114,7 +117,7 @@ final class PreCopyRounds {
                 estimate = estimate(dirty);
             }
             estimates.add(estimate);
-            if (estimate.fits(config.downtimeLimitMs())) {
+            if (rule.switchNow(estimates)) {
                 return next;
             }
             checks.between();
@@ -232,6 +235,10 @@ final class PreCopyRounds {
             bw = bw <= 0 ? max : Math.min(bw, max);
         }
         return bw;
+    }
+
+    SwitchOverRule rule() {
+        return rule;
     }
 
     List<DowntimeEstimate> estimates() {

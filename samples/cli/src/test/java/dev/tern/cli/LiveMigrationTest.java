@@ -108,8 +108,9 @@ class LiveMigrationTest {
     }
 
     /**
-     * The engine switched over after the first round whose recorded estimate fitted the limit, and
-     * each estimate is what its recorded inputs give ({@link dev.tern.kernel.migration.DowntimeEstimate}).
+     * The engine switched over after the first round at which its {@link dev.tern.kernel.migration.SwitchOverRule}
+     * said so (never at an estimate over the limit), and each estimate is what its recorded inputs give
+     * ({@link dev.tern.kernel.migration.DowntimeEstimate}).
      */
     static void assertSwitchOverFollowedTheEstimates(MigrationSource migration, MigrationStats stats,
             long limitMs) {
@@ -119,7 +120,11 @@ class LiveMigrationTest {
             var e = estimates.get(i);
             assertEquals(i + 1, e.round());
             boolean last = i == estimates.size() - 1;
-            assertEquals(last, e.fits(limitMs), "round " + e.round() + ": " + e + " with limit " + limitMs);
+            assertEquals(last, migration.switchOverRule().switchNow(estimates.subList(0, i + 1)),
+                    "round " + e.round() + ": " + estimates.subList(0, i + 1) + " with limit " + limitMs);
+            if (last) {
+                assertTrue(e.fits(limitMs), e + " over the limit " + limitMs);
+            }
             assertEquals(e.transferMs() == Long.MAX_VALUE ? Long.MAX_VALUE : e.transferMs() + e.applyMs(), e.millis());
         }
         assertEquals(estimates.getLast().millis(), stats.expectedDowntimeMs(), stats.render());

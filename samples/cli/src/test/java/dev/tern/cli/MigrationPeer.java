@@ -145,6 +145,7 @@ final class MigrationPeer implements AutoCloseable {
     public void close() {
         if (process.isAlive()) {
             try {
+                if (System.getenv("TERN_PEER_TERM") != null) { process.destroy(); process.waitFor(20, TimeUnit.SECONDS); }
                 kill();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
