@@ -33,6 +33,18 @@ final class DebugTarget {
     private final Map<Long, DebugAccess.Watchpoint> watches = new LinkedHashMap<>();
     /** The end of the run in progress; completed by the first stop, hold point or exit. */
     private volatile CompletableFuture<Halt> current = CompletableFuture.completedFuture(new Halt.Stopped(Halt.Cause.STEP));
+    /**
+     * GDB's Ctrl-C came during the current run. A reverse-continue checks it between its phases
+     * too: loading a snapshot is not a run, and resuming clears the machine's own stop request.
+     */
+    private volatile boolean interrupted;
+
+    /** A reverse-continue was interrupted: the machine is paused at an exact point of the replay. */
+    private static final class Interrupted extends Exception {
+        Interrupted() {
+            super(null, null, false, false);
+        }
+    }
 
     /**
      * @param timeline the replay's history, or null when the run cannot go back
@@ -125,9 +137,15 @@ final class DebugTarget {
         return f;
     }
 
-    /** GDB's Ctrl-C while running. */
+    /** GDB's Ctrl-C while running (forward, or replaying forward for a reverse-continue). */
     void interrupt() {
+        interrupted = true;
         machine.requestDebugStop();
+    }
+
+    /** A new run starts: a Ctrl-C from before it is spent. */
+    void clearInterrupt() {
+        interrupted = false;
     }
 
     void kill() {
@@ -228,15 +246,27 @@ final class DebugTarget {
      * whole history it stops at the history's start.
      */
     Halt reverseContinue() throws Exception {
+        try {
+            return reverseContinueArmed();
+        } catch (Interrupted i) {
+            // paused where the forward replay was: an exact, earlier point of the recording
+            machine.cancelPauseAt();
+            return new Halt.Stopped(Halt.Cause.INTERRUPT);
+        }
+    }
+
+    private Halt reverseContinueArmed() throws Exception {
         long hi = instructions();
         while (hi > 0) {
             long point = timeline.pointAtOrBefore(hi - 1);
             if (point < 0) {
                 break;
             }
+            checkInterrupt();
             timeline.restore(point);
             int hits = countStops(hi, Integer.MAX_VALUE).size();
             if (hits > 0) {
+                checkInterrupt();
                 timeline.restore(point);
                 var stops = countStops(hi, hits);
                 return stops.getLast();
@@ -250,12 +280,18 @@ final class DebugTarget {
         return new Halt.Stopped(Halt.Cause.HISTORY_BEGIN);
     }
 
+    private void checkInterrupt() throws Interrupted {
+        if (interrupted) {
+            throw new Interrupted();
+        }
+    }
+
     /**
      * Replays from the paused machine towards instruction {@code end}, stopping at each breakpoint
      * or watchpoint, until {@code limit} stops were seen (the machine stays paused at the last) or
      * {@code end} is reached (paused there). Returns the stops seen.
      */
-    private List<Halt.Stopped> countStops(long end, int limit) throws InterruptedException, SavedStateException {
+    private List<Halt.Stopped> countStops(long end, int limit) throws InterruptedException, SavedStateException, Interrupted {
         var seen = new ArrayList<Halt.Stopped>();
         var reached = machine.pauseAt(end);
         // the hold point ends whichever run reaches it
@@ -265,10 +301,14 @@ final class DebugTarget {
             try {
                 var f = new CompletableFuture<Halt>();
                 current = f;
+                checkInterrupt();
                 machine.resume();
                 h = f.get();
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e.getCause());
+            }
+            if (h instanceof Halt.Stopped i && (i.cause() == Halt.Cause.INTERRUPT || interrupted)) {
+                throw new Interrupted();
             }
             if (reached.isDone() || !(h instanceof Halt.Stopped s)
                     || s.cause() == Halt.Cause.HISTORY_END || s.cause() == Halt.Cause.STEP) {

@@ -114,6 +114,10 @@ final class GdbSession {
             case RunEnd r -> {
                 if (running && r.run() == run) {
                     running = false;
+                    if (r.halt() instanceof Halt.Failed) {
+                        channel.send(FAILED);
+                        return true;
+                    }
                     last = r.halt();
                     channel.send(stopReply(last));
                     return !(last instanceof Halt.Exited);
@@ -178,6 +182,7 @@ final class GdbSession {
         }
         int me = ++run;
         running = true;
+        target.clearInterrupt();
         var end = step ? target.step() : target.resume();
         end.thenAccept(h -> events.add(new RunEnd(me, h)));
     }
@@ -238,8 +243,12 @@ final class GdbSession {
             channel.send("");
             return;
         }
+        if (p.equals("bc")) {
+            reverseContinue();
+            return;
+        }
         try {
-            last = p.equals("bs") ? target.reverseStep() : target.reverseContinue();
+            last = target.reverseStep();
             channel.send(stopReply(last));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -250,9 +259,32 @@ final class GdbSession {
         }
     }
 
+    /**
+     * Reverse-continue replays whole snapshot intervals, which can take long: it runs off the
+     * session's thread like a forward run, so GDB's Ctrl-C reaches it and stops it where the replay is.
+     */
+    private void reverseContinue() {
+        int me = ++run;
+        running = true;
+        target.clearInterrupt();
+        Thread.ofPlatform().daemon().name("tern-gdb-reverse").start(() -> {
+            Halt h;
+            try {
+                h = target.reverseContinue();
+            } catch (InterruptedException e) {
+                return; // the session is going away
+            } catch (Exception e) {
+                log.println("tern: gdb: going back failed: " + e);
+                h = new Halt.Failed(e.toString());
+            }
+            events.add(new RunEnd(me, h));
+        });
+    }
+
     private String stopReply(Halt h) {
         return switch (h) {
             case Halt.Exited x -> String.format("W%02x", x.exit().status() & 0xff);
+            case Halt.Failed f -> FAILED;
             case Halt.Stopped s -> switch (s.cause()) {
                 case INTERRUPT -> "T02";
                 case STEP -> "T05";

@@ -36,4 +36,7 @@ sealed interface Halt {
 
     /** The run ended. */
     record Exited(MachineExit exit) implements Halt { }
+
+    /** Going back failed (the machine stays paused where it was left); {@code why} was logged. */
+    record Failed(String why) implements Halt { }
 }

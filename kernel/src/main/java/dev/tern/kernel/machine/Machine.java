@@ -83,6 +83,8 @@ public final class Machine implements AutoCloseable {
     private long snapshotEvery;
     private java.util.function.LongConsumer snapshotter;
     private long lastSnapshot = -1;
+    /** Where the recording last embedded a snapshot (EMT 0 only). */
+    private long lastEmbedded = -1;
     /** The replay's history, set by {@link ReplayTimeline#install}. */
     volatile ReplayTimeline history;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
@@ -250,10 +252,14 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * Ends a run whose replay a debugger leaves before the recording's end (GDB's kill): the replay
-     * is not compared with the recording's end, which it never reached.
+     * Ends a run whose replay a debugger or the user leaves before the recording's end (GDB's kill,
+     * the monitor's quit): the replay is not compared with the recording's end, which it never
+     * reached. A run that already ended keeps its outcome.
      */
     public void leaveReplay(String why) {
+        if (exit.isDone()) {
+            return;
+        }
         leftReplay = "left the replay at instruction " + vcpus.getFirst().instructionCount() + ": " + why;
         stop(why);
     }
@@ -371,14 +377,23 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
-     * A replay went back: the paused machine was loaded from a snapshot {@link #snapshotReplayEvery}
-     * took at {@code instructions}. Rewinds the journal and the slice bookkeeping to that point.
+     * A replay went back, or starts late: the paused (or not yet started) machine was loaded from a
+     * snapshot taken at {@code instructions} — by {@link #snapshotReplayEvery}, or embedded in the
+     * recording. Rewinds the journal and the slice bookkeeping to that point.
      */
     public void rewoundTo(long instructions) {
-        if (!paused) {
+        if (!paused && started) {
             throw new IllegalStateException("the machine must be paused to go back in its replay");
         }
-        inputs.journal().rewindTo(instructions);
+        long at = vcpus.getFirst().instructionCount();
+        if (at != instructions) {
+            throw new IllegalStateException("the snapshot said to be at instruction " + instructions + " holds a machine at " + at);
+        }
+        if (started) {
+            inputs.journal().rewindTo(instructions);
+        } else {
+            inputs.journal().startAt(instructions);
+        }
         roundAt = -1;
         haltRound = 0;
         holdLiveInput = false;
@@ -596,6 +611,11 @@ public final class Machine implements AutoCloseable {
             lastCheckpoint = count;
             journal.checkpoint(count, this::fingerprint);
         }
+        long embedEvery = journal.snapshotInterval();
+        if (embedEvery > 0 && count > 0 && count % embedEvery == 0 && count != lastEmbedded) {
+            lastEmbedded = count;
+            journal.snapshot(count, out -> MachineSnapshot.save(this, out));
+        }
         if (snapshotEvery > 0 && count % snapshotEvery == 0 && count != lastSnapshot) {
             lastSnapshot = count;
             snapshotter.accept(count);
@@ -652,6 +672,9 @@ public final class Machine implements AutoCloseable {
         }
         if (snapshotEvery > 0) {
             budget = Math.min(budget, snapshotEvery - count % snapshotEvery);
+        }
+        if (embedEvery > 0) {
+            budget = Math.min(budget, embedEvery - count % embedEvery);
         }
         if (replaying) {
             // end the slice exactly where the next logged input (or the recording) stops

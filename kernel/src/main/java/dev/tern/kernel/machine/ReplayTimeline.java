@@ -1,6 +1,8 @@
 package dev.tern.kernel.machine;
 
+import dev.tern.kernel.replay.EmbeddedSnapshot;
 import dev.tern.kernel.state.SavedStateException;
+import dev.tern.kernel.state.StateSource;
 import dev.tern.kernel.vm.VmState;
 
 import java.io.ByteArrayOutputStream;
@@ -18,6 +20,10 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>Memory is bounded: when the snapshots outgrow their budget, every second one is dropped (the
  * first, at instruction 0, always stays), so the spacing doubles and a seek replays at most that far.
+ *
+ * <p>A recording's embedded snapshots ({@link #addRecorded}) join the history without costing heap:
+ * they are read from the log when a seek loads one, and a seek uses whichever snapshot, in memory or
+ * recorded, lies nearest before its target.
  */
 public final class ReplayTimeline {
 
@@ -39,6 +45,8 @@ public final class ReplayTimeline {
     private final long budgetBytes;
     /** Ascending by instruction count; guarded by this. */
     private final List<Snapshot> snapshots = new ArrayList<>();
+    /** The recording's embedded snapshots, ascending; guarded by this. */
+    private final List<EmbeddedSnapshot> recorded = new ArrayList<>();
     private long bytes;
     /** The last snapshot's size: the next one's buffer starts a little larger, so it is not regrown. */
     private int lastLength = 1 << 20;
@@ -57,6 +65,39 @@ public final class ReplayTimeline {
         machine.snapshotReplayEvery(every, t::take);
         machine.history = t;
         return t;
+    }
+
+    /**
+     * Keeps a history of {@code machine}'s replay made of the recording's embedded snapshots only
+     * (add them with {@link #addRecorded}); nothing is snapshotted in memory.
+     */
+    public static ReplayTimeline recordedOnly(Machine machine) {
+        var t = new ReplayTimeline(machine, 0);
+        machine.history = t;
+        return t;
+    }
+
+    /**
+     * Before {@code machine} starts: begins its replay at a recording's embedded snapshot instead of
+     * power-on (verified whole before it is applied; a refused one leaves the machine unchanged).
+     */
+    public static void beginAt(Machine machine, EmbeddedSnapshot snapshot) throws SavedStateException {
+        try {
+            MachineSnapshot.load(machine, snapshot.state());
+        } catch (SavedStateException e) {
+            throw new SavedStateException("the recording's " + snapshot.describe() + " cannot be loaded: " + e.getMessage(), -1, e);
+        }
+        long at = machine.vcpus().getFirst().instructionCount();
+        if (at != snapshot.instructions()) {
+            throw new SavedStateException("the recording's " + snapshot.describe() + " holds a machine at instruction " + at, -1);
+        }
+        machine.rewoundTo(snapshot.instructions());
+    }
+
+    /** Adds a recording's embedded snapshots to the history. */
+    public synchronized void addRecorded(List<EmbeddedSnapshot> embedded) {
+        recorded.addAll(embedded);
+        recorded.sort(java.util.Comparator.comparingLong(EmbeddedSnapshot::instructions));
     }
 
     /** On EMT 0 at a snapshot point. */
@@ -88,9 +129,10 @@ public final class ReplayTimeline {
         }
     }
 
-    /** The instruction counts snapshots are held at, ascending. */
+    /** The instruction counts snapshots are held at, in memory or in the recording, ascending. */
     public synchronized long[] points() {
-        return snapshots.stream().mapToLong(Snapshot::instructions).toArray();
+        return java.util.stream.LongStream.concat(snapshots.stream().mapToLong(Snapshot::instructions),
+                recorded.stream().mapToLong(EmbeddedSnapshot::instructions)).sorted().distinct().toArray();
     }
 
     /** How many heap bytes the snapshots take. */
@@ -101,9 +143,9 @@ public final class ReplayTimeline {
     /** The latest snapshot point at or before {@code instructions}, or -1. */
     public synchronized long pointAtOrBefore(long instructions) {
         long best = -1;
-        for (Snapshot s : snapshots) {
-            if (s.instructions() <= instructions) {
-                best = s.instructions();
+        for (long p : points()) {
+            if (p <= instructions) {
+                best = p;
             }
         }
         return best;
@@ -114,14 +156,26 @@ public final class ReplayTimeline {
      * rewinds the replay there; the machine stays paused.
      */
     public void restore(long point) throws SavedStateException {
-        Snapshot s;
+        StateSource source;
+        String what;
         synchronized (this) {
-            s = snapshots.stream().filter(x -> x.instructions() == point).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("no replay snapshot at instruction " + point));
+            var inMemory = snapshots.stream().filter(x -> x.instructions() == point).findFirst();
+            if (inMemory.isPresent()) {
+                Snapshot s = inMemory.get();
+                source = () -> new java.io.ByteArrayInputStream(s.state(), 0, s.length());
+                what = "the replay snapshot at instruction " + point;
+            } else {
+                EmbeddedSnapshot e = recorded.stream().filter(x -> x.instructions() == point).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("no replay snapshot at instruction " + point));
+                source = e.state();
+                what = "the recording's " + e.describe();
+            }
         }
         machine.lifecycle().transition(VmState.LOADING);
         try {
-            MachineSnapshot.load(machine, () -> new java.io.ByteArrayInputStream(s.state(), 0, s.length()));
+            MachineSnapshot.load(machine, source);
+        } catch (SavedStateException e) {
+            throw new SavedStateException(what + " cannot be loaded: " + e.getMessage(), -1, e);
         } finally {
             machine.lifecycle().transition(VmState.PAUSED);
         }

@@ -80,10 +80,17 @@ public final class RunControl {
         return Reply.NONE;
     }
 
-    /** Ends the run and the VMM. */
+    /**
+     * Ends the run and the VMM. A replay the user quits before the recording's end is left, not
+     * compared with that end (it never got there): it ends cleanly, "left the replay at instruction N".
+     */
     public Reply quit() {
         quit = true;
-        machine.stop("quit from the monitor");
+        if (machine.replayMode() == dev.tern.spi.replay.ReplayFilter.Mode.REPLAY) {
+            machine.leaveReplay("quit from the monitor");
+        } else {
+            machine.stop("quit from the monitor");
+        }
         return Reply.NONE;
     }
 

@@ -15,18 +15,30 @@ public final class RecordingJournal implements ReplayJournal {
 
     private final ReplayLogWriter log;
     private final long interval;
+    private final long snapshotInterval;
     private long inputs;
     private long checkpoints;
+    private long snapshots;
     private boolean ended;
     private String endSummary = "";
 
     /** Records into {@code log}, checkpointing every {@code interval} instructions (0: never). */
     public RecordingJournal(ReplayLogWriter log, long interval) {
+        this(log, interval, 0);
+    }
+
+    /**
+     * Records into {@code log}, checkpointing every {@code interval} instructions and embedding a
+     * machine snapshot every {@code snapshotInterval} (0: never).
+     */
+    public RecordingJournal(ReplayLogWriter log, long interval, long snapshotInterval) {
         this.log = log;
-        if (interval < 0) {
-            throw new IllegalArgumentException("checkpoint interval " + interval + " is negative");
+        if (interval < 0 || snapshotInterval < 0) {
+            throw new IllegalArgumentException("checkpoint interval " + interval + " or snapshot interval " + snapshotInterval
+                    + " is negative");
         }
         this.interval = interval;
+        this.snapshotInterval = snapshotInterval;
     }
 
     @Override
@@ -59,6 +71,17 @@ public final class RecordingJournal implements ReplayJournal {
     }
 
     @Override
+    public long snapshotInterval() {
+        return snapshotInterval;
+    }
+
+    @Override
+    public void snapshot(long instructions, StateWriter state) throws IOException {
+        log.snapshot(instructions, state);
+        snapshots++;
+    }
+
+    @Override
     public long hostClock(String target, long instructions, int haltRound, long live) {
         delivered(new Delivery(instructions, haltRound, target, new ReplayEvent.HostClock(live)));
         return live;
@@ -79,7 +102,7 @@ public final class RecordingJournal implements ReplayJournal {
         log.flush();
         long bytes = log.size();
         log.close();
-        endSummary = "recorded " + inputs + " inputs and " + checkpoints + " checkpoints to " + log.path() + " ("
+        endSummary = "recorded " + inputs + " inputs, " + checkpoints + " checkpoints and " + snapshots + " snapshots to " + log.path() + " ("
                 + bytes + " bytes): final instruction count " + instructions + ", state " + state.summary();
     }
 

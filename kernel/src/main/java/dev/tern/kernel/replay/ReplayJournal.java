@@ -34,6 +34,18 @@ public sealed interface ReplayJournal extends ReplayFilter permits LiveJournal, 
     default void checkpoint(long instructions, Supplier<StateFingerprint> state) throws IOException {
     }
 
+    /** Instructions between snapshots a recording embeds in its log; 0 for none. */
+    default long snapshotInterval() {
+        return 0;
+    }
+
+    /**
+     * vCPU 0 is at {@code instructions}, a positive multiple of {@link #snapshotInterval()}, at the
+     * first slice boundary there: a recording writes the machine's saved state into its log.
+     */
+    default void snapshot(long instructions, StateWriter state) throws IOException {
+    }
+
     /**
      * A device reads host time at {@code instructions}/{@code haltRound}: a recording logs the live
      * reading, a replay returns the logged one.
@@ -85,5 +97,16 @@ public sealed interface ReplayJournal extends ReplayFilter permits LiveJournal, 
      */
     default void rewindTo(long instructions) {
         throw new UnsupportedOperationException("only a replay can go back in time");
+    }
+
+    /**
+     * A replay starts late: the machine, not started yet, was loaded from a snapshot the recording
+     * embedded at {@code instructions}. Like {@link #rewindTo}, but what lies before is not counted
+     * as replayed.
+     *
+     * @throws UnsupportedOperationException when this journal is not a replay
+     */
+    default void startAt(long instructions) {
+        throw new UnsupportedOperationException("only a replay can start from a recorded snapshot");
     }
 }

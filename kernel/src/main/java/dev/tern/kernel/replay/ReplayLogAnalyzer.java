@@ -38,6 +38,8 @@ public final class ReplayLogAnalyzer {
         sb.append("  boot arguments: ").append(h.bootArguments().isEmpty() ? "(none)" : String.join(" ", h.bootArguments())).append('\n');
         sb.append("  checkpoint interval: ").append(h.checkpointInterval() == 0 ? "none" : h.checkpointInterval() + " instructions")
                 .append('\n');
+        sb.append("  snapshot interval: ").append(h.snapshotInterval() == 0 ? "none" : h.snapshotInterval() + " instructions")
+                .append('\n');
         Map<String, long[]> byKind = new TreeMap<>();
         Map<String, Long> byTarget = new TreeMap<>();
         long checkpoints = 0;
@@ -78,6 +80,11 @@ public final class ReplayLogAnalyzer {
             sb.append(" (instructions ").append(firstCheckpoint).append(" .. ").append(lastCheckpoint).append(')');
         }
         sb.append('\n');
+        sb.append("  snapshots: ").append(log.snapshots().size()).append('\n');
+        for (EmbeddedSnapshot s : log.snapshots()) {
+            sb.append(String.format("    instruction %-14d %12d bytes  block %d at offset %d%n", s.instructions(), s.stateBytes(),
+                    s.block(), s.offset()));
+        }
         log.end().ifPresentOrElse(
                 end -> sb.append("  end: instruction ").append(end.instructions()).append(", state ").append(end.state().summary())
                         .append(", ").append(end.reason()).append('\n'),

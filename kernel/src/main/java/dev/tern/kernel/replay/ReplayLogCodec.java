@@ -18,15 +18,23 @@ final class ReplayLogCodec {
 
     /** First eight bytes of every replay log. */
     static final byte[] MAGIC = "TERN-RR\n".getBytes(StandardCharsets.US_ASCII);
-    /** Version of the format this code writes and reads. */
-    static final int FORMAT_VERSION = 1;
+    /** Version of the format this code writes; it reads this one and every earlier one. */
+    static final int FORMAT_VERSION = 2;
+    /** The first version with embedded snapshots ('S' blocks) and a snapshot interval in the header. */
+    static final int FIRST_WITH_SNAPSHOTS = 2;
     /** Block tags. */
     static final int BLOCK_HEADER = 'H';
     static final int BLOCK_ENTRIES = 'E';
+    static final int BLOCK_SNAPSHOT = 'S';
     /** Bytes of a block frame before its payload: tag (1), payload length (4), CRC32C (4). */
     static final int FRAME_BYTES = 9;
     /** Largest payload of one block: bounds what a hostile length can make a reader allocate. */
     static final int MAX_BLOCK = 16 << 20;
+    /**
+     * Largest payload of a snapshot block. Its bytes are checked streaming and loaded from the
+     * file when used, never held whole, so the bound only keeps the writer's buffer an array.
+     */
+    static final int MAX_SNAPSHOT_BLOCK = Integer.MAX_VALUE - 64;
     static final int MAX_STRING = 64 << 10;
 
     /** Entry tags inside an entries block. */
@@ -209,6 +217,9 @@ final class ReplayLogCodec {
         out.varint(h.bootArguments().size());
         h.bootArguments().forEach(out::string);
         out.varint(h.checkpointInterval());
+        if (h.formatVersion() >= FIRST_WITH_SNAPSHOTS) {
+            out.varint(h.snapshotInterval());
+        }
     }
 
     static ReplayLogHeader readHeader(In in, int formatVersion) throws ReplayLogException {
@@ -222,7 +233,8 @@ final class ReplayLogCodec {
             args.add(in.string());
         }
         long interval = in.varint();
-        return new ReplayLogHeader(formatVersion, spi, hash, text, args, interval);
+        long snapshots = formatVersion >= FIRST_WITH_SNAPSHOTS ? in.varint() : 0;
+        return new ReplayLogHeader(formatVersion, spi, hash, text, args, interval, snapshots);
     }
 
     static void writeEntry(Out out, LogEntry e) {

@@ -20,9 +20,10 @@ import java.util.TreeMap;
  * @param configText the machine configuration the hash covers, for error messages and analysis
  * @param bootArguments how the recording was started (e.g. the {@code tern run} arguments); informative
  * @param checkpointInterval instructions between state fingerprints (0: none)
+ * @param snapshotInterval instructions between snapshots embedded in the log (0: none; always 0 in version 1)
  */
 public record ReplayLogHeader(int formatVersion, String spiVersion, String configHash, String configText,
-                              List<String> bootArguments, long checkpointInterval) {
+                              List<String> bootArguments, long checkpointInterval, long snapshotInterval) {
 
     public ReplayLogHeader {
         Objects.requireNonNull(spiVersion, "spiVersion");
@@ -31,6 +32,15 @@ public record ReplayLogHeader(int formatVersion, String spiVersion, String confi
         bootArguments = List.copyOf(bootArguments);
         if (checkpointInterval < 0) {
             throw new IllegalArgumentException("checkpoint interval " + checkpointInterval + " is negative");
+        }
+        if (snapshotInterval < 0) {
+            throw new IllegalArgumentException("snapshot interval " + snapshotInterval + " is negative");
+        }
+        if (formatVersion < 1 || formatVersion > ReplayLogCodec.FORMAT_VERSION) {
+            throw new IllegalArgumentException("replay log format version " + formatVersion + " is not one this Tern knows");
+        }
+        if (snapshotInterval > 0 && formatVersion < ReplayLogCodec.FIRST_WITH_SNAPSHOTS) {
+            throw new IllegalArgumentException("format version " + formatVersion + " has no embedded snapshots");
         }
     }
 
@@ -54,12 +64,18 @@ public record ReplayLogHeader(int formatVersion, String spiVersion, String confi
         return sb.toString();
     }
 
-    /** The header for recording {@code spec}. */
+    /** The header for recording {@code spec} without embedded snapshots. */
     public static ReplayLogHeader forMachine(MachineSpec spec, String spiVersion, List<String> bootArguments,
                                              long checkpointInterval) {
+        return forMachine(spec, spiVersion, bootArguments, checkpointInterval, 0);
+    }
+
+    /** The header for recording {@code spec} with a snapshot embedded every {@code snapshotInterval} instructions (0: none). */
+    public static ReplayLogHeader forMachine(MachineSpec spec, String spiVersion, List<String> bootArguments,
+                                             long checkpointInterval, long snapshotInterval) {
         String text = configText(spec);
         return new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, spiVersion,
-                sha256(text.getBytes(StandardCharsets.UTF_8)), text, bootArguments, checkpointInterval);
+                sha256(text.getBytes(StandardCharsets.UTF_8)), text, bootArguments, checkpointInterval, snapshotInterval);
     }
 
     static String sha256(byte[] data) {

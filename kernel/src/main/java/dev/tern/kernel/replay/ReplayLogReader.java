@@ -1,8 +1,15 @@
 package dev.tern.kernel.replay;
 
+import dev.tern.kernel.state.StateSource;
+
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Optional;
@@ -14,112 +21,298 @@ import java.util.zip.CRC32C;
  * each error names the offset, the block and the entry. A last block cut short (a recording killed
  * mid-write) is not an error: the log then ends at the last whole block, and {@link
  * ReplayLog#truncation()} says so.
+ *
+ * <p>Embedded snapshots are checked (CRC, instruction order) but not kept: their state is read from
+ * the log again when a replay loads one ({@link EmbeddedSnapshot#state()}).
  */
 public final class ReplayLogReader {
 
-    /** Largest log this reader loads into memory. */
-    static final long MAX_FILE = 1L << 30;
+    /** Most entry-block bytes this reader loads into memory (snapshot blocks do not count). */
+    static final long MAX_ENTRY_BYTES = 1L << 30;
+    /** Snapshot payloads are checked in pieces of this size. */
+    private static final int CHUNK = 1 << 20;
+
+    /** Random access to a log's bytes: a file or an array. */
+    private interface Bytes {
+        long size();
+
+        void read(long pos, byte[] dst, int off, int len) throws IOException;
+
+        /** {@code len} bytes from {@code pos} as a stream that can be opened more than once. */
+        StateSource region(long pos, long len);
+    }
+
+    private record ArrayBytes(byte[] file) implements Bytes {
+        @Override
+        public long size() {
+            return file.length;
+        }
+
+        @Override
+        public void read(long pos, byte[] dst, int off, int len) {
+            System.arraycopy(file, (int) pos, dst, off, len);
+        }
+
+        @Override
+        public StateSource region(long pos, long len) {
+            return () -> new ByteArrayInputStream(file, (int) pos, (int) len);
+        }
+    }
+
+    private record FileBytes(Path path, FileChannel channel, long size) implements Bytes {
+        @Override
+        public void read(long pos, byte[] dst, int off, int len) throws IOException {
+            var b = ByteBuffer.wrap(dst, off, len);
+            while (b.hasRemaining()) {
+                if (channel.read(b, pos + b.position() - off) < 0) {
+                    throw new IOException(path + " shrank while it was read");
+                }
+            }
+        }
+
+        @Override
+        public StateSource region(long pos, long len) {
+            return () -> {
+                FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+                ch.position(pos);
+                return new Region(Channels.newInputStream(ch), len);
+            };
+        }
+    }
+
+    /** The first {@code left} bytes of a stream. */
+    private static final class Region extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        Region(InputStream in, long left) {
+            this.in = in;
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
 
     private ReplayLogReader() {
     }
 
     /** Reads {@code path}. */
     public static ReplayLog read(Path path) throws IOException {
-        long size = Files.size(path);
-        if (size > MAX_FILE) {
-            throw new ReplayLogException(0, path + " is " + size + " bytes, more than the " + MAX_FILE + " a replay log may have");
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return parse(new FileBytes(path, ch, ch.size()));
         }
-        return parse(Files.readAllBytes(path));
     }
 
     /** Reads a log held in memory. */
     public static ReplayLog parse(byte[] file) throws ReplayLogException {
+        try {
+            return parse(new ArrayBytes(file));
+        } catch (ReplayLogException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IllegalStateException("reading an array cannot fail", e);
+        }
+    }
+
+    private static ReplayLog parse(Bytes file) throws IOException {
         int magic = ReplayLogCodec.MAGIC.length;
-        if (file.length < magic + 2 || !Arrays.equals(file, 0, magic, ReplayLogCodec.MAGIC, 0, magic)) {
+        byte[] prefix = new byte[magic + 2];
+        if (file.size() < prefix.length) {
             throw new ReplayLogException(0, "not a Tern replay log: the file does not start with \"TERN-RR\\n\"");
         }
-        int version = ((file[magic] & 0xff) << 8) | (file[magic + 1] & 0xff);
-        if (version != ReplayLogCodec.FORMAT_VERSION) {
-            throw new ReplayLogException(magic, "replay log format version " + version + " is not supported (this Tern reads "
+        file.read(0, prefix, 0, prefix.length);
+        if (!Arrays.equals(prefix, 0, magic, ReplayLogCodec.MAGIC, 0, magic)) {
+            throw new ReplayLogException(0, "not a Tern replay log: the file does not start with \"TERN-RR\\n\"");
+        }
+        int version = ((prefix[magic] & 0xff) << 8) | (prefix[magic + 1] & 0xff);
+        if (version < 1 || version > ReplayLogCodec.FORMAT_VERSION) {
+            throw new ReplayLogException(magic, "replay log format version " + version + " is not supported (this Tern reads 1 to "
                     + ReplayLogCodec.FORMAT_VERSION + ")");
         }
-        int pos = magic + 2;
-        ReplayLogHeader header = null;
-        var entries = new ArrayList<LogEntry>();
-        LogEntry.End end = null;
-        String truncation = null;
-        int block = 0;
-        long lastInstructions = 0;
-        while (pos < file.length) {
-            if (file.length - pos < ReplayLogCodec.FRAME_BYTES) {
-                truncation = "the last block at offset " + pos + " is incomplete (" + (file.length - pos) + " bytes of its frame)";
-                break;
-            }
-            int tag = file[pos] & 0xff;
-            long length = ((file[pos + 1] & 0xffL) << 24) | ((file[pos + 2] & 0xff) << 16) | ((file[pos + 3] & 0xff) << 8)
-                    | (file[pos + 4] & 0xff);
-            int storedCrc = ((file[pos + 5] & 0xff) << 24) | ((file[pos + 6] & 0xff) << 16) | ((file[pos + 7] & 0xff) << 8)
-                    | (file[pos + 8] & 0xff);
-            if (length > ReplayLogCodec.MAX_BLOCK) {
-                throw new ReplayLogException(pos + 1, "block " + block + " claims " + length + " payload bytes, more than the "
-                        + ReplayLogCodec.MAX_BLOCK + " allowed");
-            }
-            int payload = pos + ReplayLogCodec.FRAME_BYTES;
-            if (payload + length > file.length) {
-                truncation = "the last block (block " + block + " at offset " + pos + ") is incomplete: " + (file.length - payload)
-                        + " of its " + length + " payload bytes are present";
-                break;
-            }
-            var crc = new CRC32C();
-            crc.update(file, pos, 5);
-            crc.update(file, payload, (int) length);
-            if ((int) crc.getValue() != storedCrc) {
-                throw new ReplayLogException(pos, "block " + block + " is corrupt: CRC32C "
-                        + String.format("%08x", (int) crc.getValue()) + " does not match the stored " + String.format("%08x", storedCrc));
-            }
-            if (end != null) {
-                throw new ReplayLogException(pos, "block " + block + " follows the end marker");
-            }
-            var in = new ReplayLogCodec.In(file, payload, payload + (int) length, payload);
-            if (block == 0) {
-                if (tag != ReplayLogCodec.BLOCK_HEADER) {
-                    throw new ReplayLogException(pos, "block 0 must be the header, found tag " + tag);
-                }
-                header = ReplayLogCodec.readHeader(in, version);
-                if (!in.atEnd()) {
-                    throw in.error("header has " + in.remaining() + " unread bytes");
-                }
-            } else {
-                if (tag != ReplayLogCodec.BLOCK_ENTRIES) {
-                    throw new ReplayLogException(pos, "block " + block + " has unknown tag " + tag);
-                }
-                int index = 0;
-                while (!in.atEnd()) {
-                    in.context = "block " + block + " entry " + index + " (log entry " + entries.size() + ")";
-                    long at = in.offset();
-                    LogEntry e = ReplayLogCodec.readEntry(in);
-                    if (e.instructions() < lastInstructions) {
-                        throw new ReplayLogException(at, in.context + ": instruction count " + e.instructions()
-                                + " goes back from " + lastInstructions);
-                    }
-                    lastInstructions = e.instructions();
-                    if (end != null) {
-                        throw new ReplayLogException(at, in.context + " follows the end marker");
-                    }
-                    if (e instanceof LogEntry.End en) {
-                        end = en;
-                    } else {
-                        entries.add(e);
-                    }
-                    index++;
-                }
-            }
-            pos = payload + (int) length;
-            block++;
+        return new Blocks(file, version).read();
+    }
+
+    /** The block-by-block reading of one log. */
+    private static final class Blocks {
+        private final Bytes file;
+        private final int version;
+        private ReplayLogHeader header;
+        private final ArrayList<LogEntry> entries = new ArrayList<>();
+        private final ArrayList<EmbeddedSnapshot> snapshots = new ArrayList<>();
+        private LogEntry.End end;
+        private String truncation;
+        private int block;
+        private long lastInstructions;
+        private long entryBytes;
+
+        Blocks(Bytes file, int version) {
+            this.file = file;
+            this.version = version;
         }
-        if (header == null) {
-            throw new ReplayLogException(magic + 2, "the log has no complete header block" + (truncation == null ? "" : ": " + truncation));
+
+        ReplayLog read() throws IOException {
+            long size = file.size();
+            long pos = ReplayLogCodec.MAGIC.length + 2;
+            byte[] frame = new byte[ReplayLogCodec.FRAME_BYTES];
+            while (pos < size) {
+                if (size - pos < ReplayLogCodec.FRAME_BYTES) {
+                    truncation = "the last block at offset " + pos + " is incomplete (" + (size - pos) + " bytes of its frame)";
+                    break;
+                }
+                file.read(pos, frame, 0, frame.length);
+                var f = ByteBuffer.wrap(frame);
+                int tag = f.get() & 0xff;
+                long length = f.getInt() & 0xffffffffL;
+                int storedCrc = f.getInt();
+                boolean snapshot = tag == ReplayLogCodec.BLOCK_SNAPSHOT && version >= ReplayLogCodec.FIRST_WITH_SNAPSHOTS;
+                long limit = snapshot ? ReplayLogCodec.MAX_SNAPSHOT_BLOCK : ReplayLogCodec.MAX_BLOCK;
+                if (length > limit) {
+                    throw new ReplayLogException(pos + 1, "block " + block + " claims " + length + " payload bytes, more than the "
+                            + limit + " allowed");
+                }
+                long payload = pos + ReplayLogCodec.FRAME_BYTES;
+                if (payload + length > size) {
+                    truncation = "the last block (block " + block + " at offset " + pos + ") is incomplete: " + (size - payload)
+                            + " of its " + length + " payload bytes are present";
+                    break;
+                }
+                var crc = new CRC32C();
+                crc.update(frame, 0, 5);
+                byte[] body = snapshot ? null : new byte[(int) length];
+                if (snapshot) {
+                    crcOf(payload, length, crc);
+                } else {
+                    file.read(payload, body, 0, body.length);
+                    crc.update(body);
+                }
+                if ((int) crc.getValue() != storedCrc) {
+                    throw new ReplayLogException(pos, "block " + block + (snapshot ? " (an embedded snapshot)" : "")
+                            + " is corrupt: CRC32C " + String.format("%08x", (int) crc.getValue()) + " does not match the stored "
+                            + String.format("%08x", storedCrc));
+                }
+                if (end != null) {
+                    throw new ReplayLogException(pos, "block " + block + " follows the end marker");
+                }
+                if (block == 0) {
+                    readHeader(tag, pos, body, payload);
+                } else if (snapshot) {
+                    readSnapshot(pos, payload, length);
+                } else if (tag == ReplayLogCodec.BLOCK_ENTRIES) {
+                    readEntries(body, payload);
+                } else {
+                    throw new ReplayLogException(pos, "block " + block + " has unknown tag " + tag
+                            + (tag == ReplayLogCodec.BLOCK_SNAPSHOT ? " (snapshot blocks came with format version "
+                            + ReplayLogCodec.FIRST_WITH_SNAPSHOTS + "; this log is version " + version + ")" : ""));
+                }
+                pos = payload + length;
+                block++;
+            }
+            if (header == null) {
+                throw new ReplayLogException(ReplayLogCodec.MAGIC.length + 2, "the log has no complete header block"
+                        + (truncation == null ? "" : ": " + truncation));
+            }
+            return new ReplayLog(header, entries, snapshots, Optional.ofNullable(end), Optional.ofNullable(truncation), size,
+                    block);
         }
-        return new ReplayLog(header, entries, Optional.ofNullable(end), Optional.ofNullable(truncation), file.length, block);
+
+        private void crcOf(long from, long length, CRC32C crc) throws IOException {
+            byte[] chunk = new byte[(int) Math.min(CHUNK, length)];
+            for (long done = 0; done < length; ) {
+                int n = (int) Math.min(chunk.length, length - done);
+                file.read(from + done, chunk, 0, n);
+                crc.update(chunk, 0, n);
+                done += n;
+            }
+        }
+
+        private void readHeader(int tag, long pos, byte[] body, long payload) throws ReplayLogException {
+            if (tag != ReplayLogCodec.BLOCK_HEADER) {
+                throw new ReplayLogException(pos, "block 0 must be the header, found tag " + tag);
+            }
+            var in = new ReplayLogCodec.In(body, 0, body.length, payload);
+            header = ReplayLogCodec.readHeader(in, version);
+            if (!in.atEnd()) {
+                throw in.error("header has " + in.remaining() + " unread bytes");
+            }
+        }
+
+        private void readEntries(byte[] body, long payload) throws ReplayLogException {
+            entryBytes += body.length;
+            if (entryBytes > MAX_ENTRY_BYTES) {
+                throw new ReplayLogException(payload, "the log's entries pass " + MAX_ENTRY_BYTES + " bytes, more than a replay reads");
+            }
+            var in = new ReplayLogCodec.In(body, 0, body.length, payload);
+            int index = 0;
+            while (!in.atEnd()) {
+                in.context = "block " + block + " entry " + index + " (log entry " + entries.size() + ")";
+                long at = in.offset();
+                LogEntry e = ReplayLogCodec.readEntry(in);
+                if (e.instructions() < lastInstructions) {
+                    throw new ReplayLogException(at, in.context + ": instruction count " + e.instructions()
+                            + " goes back from " + lastInstructions);
+                }
+                lastInstructions = e.instructions();
+                if (end != null) {
+                    throw new ReplayLogException(at, in.context + " follows the end marker");
+                }
+                if (e instanceof LogEntry.End en) {
+                    end = en;
+                } else {
+                    entries.add(e);
+                }
+                index++;
+            }
+        }
+
+        /** A snapshot block: {@code varint instructions}, then the saved-state stream to the block's end. */
+        private void readSnapshot(long pos, long payload, long length) throws IOException {
+            byte[] head = new byte[(int) Math.min(10, length)];
+            file.read(payload, head, 0, head.length);
+            var in = new ReplayLogCodec.In(head, 0, head.length, payload);
+            in.context = "block " + block + " (an embedded snapshot)";
+            long instructions = in.varint();
+            long stateBytes = length - in.offset() + payload;
+            if (stateBytes <= 0) {
+                throw in.error("holds no saved state");
+            }
+            if (instructions < lastInstructions) {
+                throw new ReplayLogException(pos, in.context + ": instruction count " + instructions + " goes back from "
+                        + lastInstructions);
+            }
+            if (!snapshots.isEmpty() && snapshots.getLast().instructions() >= instructions) {
+                throw new ReplayLogException(pos, in.context + ": a snapshot at instruction " + instructions
+                        + " follows one at " + snapshots.getLast().instructions());
+            }
+            lastInstructions = instructions;
+            long stateAt = in.offset();
+            snapshots.add(new EmbeddedSnapshot(instructions, block, pos, stateBytes, file.region(stateAt, stateBytes)));
+        }
     }
 }

@@ -22,22 +22,61 @@ public final class ReplayLogWriter implements AutoCloseable {
 
     private final FileChannel file;
     private final Path path;
+    private final int formatVersion;
     private ReplayLogCodec.Out pending = new ReplayLogCodec.Out();
     private int pendingEntries;
+    /** The last snapshot's size: the next one's buffer starts a little larger, so it is not regrown. */
+    private int lastSnapshotBytes;
     private long blocks;
     private boolean closed;
 
     /** Creates (or replaces) {@code path} and writes the magic, version and {@code header} block. */
     public ReplayLogWriter(Path path, ReplayLogHeader header) throws IOException {
         this.path = path;
+        this.formatVersion = header.formatVersion();
         this.file = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
         ByteBuffer prefix = ByteBuffer.allocate(ReplayLogCodec.MAGIC.length + 2);
-        prefix.put(ReplayLogCodec.MAGIC).putShort((short) ReplayLogCodec.FORMAT_VERSION).flip();
+        prefix.put(ReplayLogCodec.MAGIC).putShort((short) formatVersion).flip();
         writeFully(prefix);
         var out = new ReplayLogCodec.Out();
         ReplayLogCodec.writeHeader(out, header);
         writeBlock(ReplayLogCodec.BLOCK_HEADER, out.bytes.toByteArray());
+    }
+
+    /** A byte sink whose buffer is written as it is: a snapshot is tens of MiB, copying it again costs. */
+    private static final class Sink extends java.io.ByteArrayOutputStream {
+        Sink(int size) {
+            super(size);
+        }
+
+        byte[] buffer() {
+            return buf;
+        }
+    }
+
+    /**
+     * Embeds the machine's state at {@code instructions}: the entries pending go to the file first
+     * (they belong before it), then one snapshot block — written whole, so a recording killed
+     * meanwhile leaves an incomplete last block that a reader drops.
+     */
+    public synchronized void snapshot(long instructions, StateWriter state) throws IOException {
+        requireOpen();
+        if (formatVersion < ReplayLogCodec.FIRST_WITH_SNAPSHOTS) {
+            throw new IllegalStateException("a version " + formatVersion + " replay log cannot hold snapshots");
+        }
+        flush();
+        var out = new ReplayLogCodec.Out();
+        out.varint(instructions);
+        var sink = new Sink(Math.max(1 << 20, lastSnapshotBytes + lastSnapshotBytes / 8));
+        out.bytes.writeTo(sink);
+        state.writeTo(sink);
+        if (sink.size() > ReplayLogCodec.MAX_SNAPSHOT_BLOCK) {
+            throw new IOException("the snapshot at instruction " + instructions + " is " + sink.size()
+                    + " bytes, more than a replay log block holds");
+        }
+        lastSnapshotBytes = sink.size();
+        writeBlock(ReplayLogCodec.BLOCK_SNAPSHOT, sink.buffer(), sink.size());
     }
 
     /** The file being written. */
@@ -78,14 +117,19 @@ public final class ReplayLogWriter implements AutoCloseable {
     }
 
     private void writeBlock(int tag, byte[] payload) throws IOException {
-        ByteBuffer frame = ByteBuffer.allocate(ReplayLogCodec.FRAME_BYTES + payload.length);
-        frame.put((byte) tag).putInt(payload.length);
+        writeBlock(tag, payload, payload.length);
+    }
+
+    private void writeBlock(int tag, byte[] payload, int length) throws IOException {
+        ByteBuffer frame = ByteBuffer.allocate(ReplayLogCodec.FRAME_BYTES);
+        frame.put((byte) tag).putInt(length);
         var crc = new CRC32C();
         crc.update(tag);
         crc.update(frame.array(), 1, 4);
-        crc.update(payload);
-        frame.putInt((int) crc.getValue()).put(payload).flip();
+        crc.update(payload, 0, length);
+        frame.putInt((int) crc.getValue()).flip();
         writeFully(frame);
+        writeFully(ByteBuffer.wrap(payload, 0, length));
         blocks++;
     }
 

@@ -26,6 +26,8 @@ public final class ReplayingJournal implements ReplayJournal {
     private final ArrayDeque<LogEntry.Checkpoint> checkpoints = new ArrayDeque<>();
     private long applied;
     private long verified;
+    /** Where the replay started: 0, or the embedded snapshot it began at ({@link #startAt}). */
+    private long startedAt;
     private String endSummary = "";
 
     /**
@@ -53,6 +55,9 @@ public final class ReplayingJournal implements ReplayJournal {
         verified = 0;
         for (LogEntry e : log.entries()) {
             boolean ahead = e.instructions() >= instructions;
+            if (!ahead && e.instructions() < startedAt) {
+                continue; // before the start: not replayed in this run
+            }
             switch (e) {
                 case LogEntry.Input i when !ahead -> applied++;
                 case LogEntry.Input i when i.delivery().event() instanceof ReplayEvent.HostClock -> clockReadings.add(i.delivery());
@@ -62,6 +67,12 @@ public final class ReplayingJournal implements ReplayJournal {
                 case LogEntry.End end -> { }
             }
         }
+    }
+
+    @Override
+    public void startAt(long instructions) {
+        startedAt = instructions;
+        rewindTo(instructions);
     }
 
     @Override
@@ -146,7 +157,7 @@ public final class ReplayingJournal implements ReplayJournal {
 
     @Override
     public void end(long instructions, String reason, StateFingerprint state) {
-        endSummary = "replayed " + applied + " inputs, " + verified + " checkpoints matched: final instruction count "
+        endSummary = (startedAt > 0 ? "from the snapshot at instruction " + startedAt + ", " : "") + "replayed " + applied + " inputs, " + verified + " checkpoints matched: final instruction count "
                 + instructions + ", state " + state.summary();
         if (log.end().isEmpty()) {
             return;

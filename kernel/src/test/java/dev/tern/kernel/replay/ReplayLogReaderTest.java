@@ -35,13 +35,18 @@ class ReplayLogReaderTest {
             new LogEntry.Input(new Delivery(12, 0, "blk0", new ReplayEvent.BlockCompletion("blk", 9, -5))),
             new LogEntry.Input(new Delivery(13, 1, "machine", new ReplayEvent.HostRequest(ReplayEvent.HostRequest.Kind.RESET, 0))));
 
+    static final byte[] SNAPSHOT_STATE = "saved state at 10".getBytes();
+
     private Path write(List<LogEntry> entries, boolean end) throws Exception {
         Path p = dir.resolve("t.rr");
-        var header = new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, "1.2", "00", "ram=1\n", List.of("a", "b"), 1000);
+        var header = new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, "1.2", "00", "ram=1\n", List.of("a", "b"), 1000, 10);
         try (var w = new ReplayLogWriter(p, header)) {
             for (LogEntry e : entries) {
                 w.append(e);
                 w.flush(); // one block per entry: damage tests can hit each
+                if (e instanceof LogEntry.Input i && i.instructions() == 10 && i.delivery().haltRound() == 2) {
+                    w.snapshot(10, out -> out.write(SNAPSHOT_STATE));
+                }
             }
             if (end) {
                 w.append(new LogEntry.End(20, "POWER_OFF: done", STATE));
@@ -71,6 +76,58 @@ class ReplayLogReaderTest {
         assertArrayEquals("hi".getBytes(), chars.data());
         assertEquals(20, log.end().orElseThrow().instructions());
         assertTrue(log.truncation().isEmpty());
+        assertEquals(10, log.header().snapshotInterval());
+        assertEquals(1, log.snapshots().size());
+        var snapshot = log.snapshots().getFirst();
+        assertEquals(10, snapshot.instructions());
+        assertEquals(SNAPSHOT_STATE.length, snapshot.stateBytes());
+        try (var in = snapshot.state().open()) {
+            assertArrayEquals(SNAPSHOT_STATE, in.readAllBytes(), "read back from the file, twice if need be");
+        }
+        try (var in = snapshot.state().open()) {
+            assertArrayEquals(SNAPSHOT_STATE, in.readAllBytes());
+        }
+        assertEquals(snapshot, log.snapshotAtOrBefore(19).orElseThrow());
+        assertTrue(log.snapshotAtOrBefore(9).isEmpty());
+    }
+
+    @Test
+    void aCorruptSnapshotBlockIsRefusedNamingItsBlockAndOffset() throws Exception {
+        Path p = write(ENTRIES, true);
+        var snapshot = ReplayLogReader.read(p).snapshots().getFirst();
+        byte[] b = Files.readAllBytes(p);
+        b[(int) snapshot.offset() + ReplayLogCodec.FRAME_BYTES + 3] ^= 0x10;
+        Files.write(p, b);
+        var e = assertThrows(ReplayLogException.class, () -> ReplayLogReader.read(p));
+        assertEquals(snapshot.offset(), e.offset());
+        assertTrue(e.getMessage().contains("block " + snapshot.block() + " (an embedded snapshot) is corrupt: CRC32C"), e.getMessage());
+    }
+
+    @Test
+    void aSnapshotOutOfInstructionOrderIsRefused() throws Exception {
+        Path p = dir.resolve("order.rr");
+        var header = new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, "1.2", "00", "ram=1\n", List.of(), 0, 5);
+        try (var w = new ReplayLogWriter(p, header)) {
+            w.append(new LogEntry.Checkpoint(20, STATE));
+            w.snapshot(15, out -> out.write(SNAPSHOT_STATE));
+        }
+        var e = assertThrows(ReplayLogException.class, () -> ReplayLogReader.read(p));
+        assertTrue(e.getMessage().contains("block 2 (an embedded snapshot): instruction count 15 goes back from 20"), e.getMessage());
+    }
+
+    @Test
+    void aVersion1LogHasNoSnapshotsAndCannotTakeOne() throws Exception {
+        Path p = dir.resolve("v1.rr");
+        var header = new ReplayLogHeader(1, "1.2", "00", "ram=1\n", List.of(), 1000, 0);
+        try (var w = new ReplayLogWriter(p, header)) {
+            w.append(new LogEntry.Checkpoint(0, STATE));
+            assertThrows(IllegalStateException.class, () -> w.snapshot(10, out -> out.write(SNAPSHOT_STATE)));
+        }
+        var log = ReplayLogReader.read(p);
+        assertEquals(1, log.header().formatVersion());
+        assertEquals(0, log.header().snapshotInterval());
+        assertTrue(log.snapshots().isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> new ReplayLogHeader(1, "1.2", "00", "", List.of(), 0, 5));
     }
 
     @Test

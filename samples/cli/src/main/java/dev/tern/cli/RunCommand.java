@@ -142,6 +142,14 @@ final class RunCommand implements Callable<Integer> {
             description = "With --record: fingerprint RAM and registers every N instructions (0 = only at the end). Default: ${DEFAULT-VALUE}.")
     long checkpointInterval;
 
+    @Option(names = "--record-snapshot-every", paramLabel = "N", defaultValue = "0",
+            description = "With --record: embed a machine snapshot in the log every N instructions, so a replay can start there (--replay-from) or go back to it (0 = none). Default: ${DEFAULT-VALUE}.")
+    long recordSnapshotEvery;
+
+    @Option(names = "--replay-from", paramLabel = "N",
+            description = "With --replay: start from the recording's latest embedded snapshot at or before instruction N instead of power-on.")
+    Long replayFrom;
+
     @Option(names = "--gdb", paramLabel = "WHERE",
             description = "Serve the GDB remote protocol on tcp:HOST:PORT or unix:PATH; the machine waits at its first instruction for gdb to continue it. In a replay, gdb can also go back (reverse-stepi, reverse-continue).")
     String gdb;
@@ -162,6 +170,9 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec commandSpec;
 
+    /** The log --replay reads, once read. */
+    private dev.tern.kernel.replay.ReplayLog replayLog;
+
     /** Makes the progress bar of {@code --savevm-on-stop}; tests inject one with their own clock. */
     Function<String, ProgressBar> progressBars = ProgressBar::onTerminal;
 
@@ -181,6 +192,12 @@ final class RunCommand implements Callable<Integer> {
         }
         if (checkpointInterval < 0) {
             throw new IllegalArgumentException("--checkpoint-interval must not be negative, was " + checkpointInterval);
+        }
+        if (recordSnapshotEvery < 0 || recordSnapshotEvery > 0 && record == null) {
+            throw new IllegalArgumentException("--record-snapshot-every takes a count of instructions (0 or more) and needs --record");
+        }
+        if (replayFrom != null && (replay == null || replayFrom < 0)) {
+            throw new IllegalArgumentException("--replay-from takes an instruction count (0 or more) and needs --replay");
         }
         if (incoming != null && loadvm != null) {
             throw new IllegalArgumentException("--incoming excludes --loadvm: the whole state comes from the source");
@@ -281,9 +298,7 @@ final class RunCommand implements Callable<Integer> {
                         return 2;
                     }
                 }
-                // going back needs history: kept in a replay that a debugger or the monitor can move through
-                ReplayTimeline timeline = replay != null && replaySnapshotEvery > 0 && (gdb != null || !monitor.equals("none"))
-                        ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3) : null;
+                ReplayTimeline timeline = replayHistory(machine);
                 if (gdb != null) {
                     machine.requestDebugStop(); // wait at the first instruction for gdb (QEMU's -S)
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
@@ -343,13 +358,43 @@ final class RunCommand implements Callable<Integer> {
     private ReplayJournal journal(MachineSpec spec) throws IOException {
         if (record != null) {
             List<String> args = commandSpec == null ? List.of() : commandSpec.commandLine().getParseResult().originalArgs();
-            var header = ReplayLogHeader.forMachine(spec, SpiVersion.CURRENT.toString(), args, checkpointInterval);
-            return new RecordingJournal(new ReplayLogWriter(record, header), checkpointInterval);
+            var header = ReplayLogHeader.forMachine(spec, SpiVersion.CURRENT.toString(), args, checkpointInterval,
+                    recordSnapshotEvery);
+            return new RecordingJournal(new ReplayLogWriter(record, header), checkpointInterval, recordSnapshotEvery);
         }
         if (replay != null) {
-            return new ReplayingJournal(ReplayLogReader.read(replay), spec);
+            replayLog = ReplayLogReader.read(replay);
+            return new ReplayingJournal(replayLog, spec);
         }
         return new LiveJournal();
+    }
+
+    /**
+     * In a replay: starts it at --replay-from's snapshot, and keeps the history a debugger or the
+     * monitor goes back through (in-memory snapshots, the recording's embedded ones); null if none.
+     */
+    private ReplayTimeline replayHistory(Machine machine) throws IOException {
+        if (replay == null) {
+            return null;
+        }
+        if (replayFrom != null) {
+            var from = replayLog.snapshotAtOrBefore(replayFrom).orElseThrow(() -> new IllegalArgumentException(
+                    "--replay-from " + replayFrom + ": " + replay + " has no embedded snapshot at or before that instruction"
+                            + (replayLog.snapshots().isEmpty() ? " (it has none: record with --record-snapshot-every N)"
+                            : " (the first is at " + replayLog.snapshots().getFirst().instructions() + ")")));
+            ReplayTimeline.beginAt(machine, from);
+            System.err.println("tern: replaying from the recording's " + from.describe());
+        }
+        if (gdb == null && monitor.equals("none")) {
+            return null;
+        }
+        ReplayTimeline timeline = replaySnapshotEvery > 0
+                ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3)
+                : replayLog.snapshots().isEmpty() ? null : ReplayTimeline.recordedOnly(machine);
+        if (timeline != null) {
+            timeline.addRecorded(replayLog.snapshots());
+        }
+        return timeline;
     }
 
     MachineSpec spec(byte[] firmware) {

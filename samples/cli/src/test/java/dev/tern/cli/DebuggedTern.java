@@ -102,6 +102,45 @@ final class DebuggedTern implements AutoCloseable {
     }
 
     /**
+     * Like {@link #gdb}, and presses Ctrl-C in gdb (SIGINT, which gdb forwards to the stub as its
+     * interrupt) once gdb's remote debug output on stderr shows a line containing {@code trigger} —
+     * e.g. the packet of a command gdb is now waiting on. Returns gdb's stdout then its stderr.
+     */
+    String gdbInterruptingAt(String trigger, String... commands) throws Exception {
+        var cmd = new ArrayList<>(List.of(gdbPath().toString(), "-batch", "-nx", "-ex", "set architecture i386",
+                "-ex", "set pagination off", "-ex", "target remote 127.0.0.1:" + port()));
+        for (String c : commands) {
+            cmd.add("-ex");
+            cmd.add(c);
+        }
+        Process g = new ProcessBuilder(cmd).start();
+        var out = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                out.complete(new String(g.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        var errText = new StringBuilder();
+        boolean sent = false;
+        try (var r = new BufferedReader(new InputStreamReader(g.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                errText.append(line).append('\n');
+                if (!sent && line.contains(trigger)) {
+                    sent = true;
+                    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(g.pid())).inheritIO().start();
+                    assertTrue(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -INT gdb failed");
+                }
+            }
+        }
+        assertTrue(g.waitFor(120, TimeUnit.SECONDS), "gdb did not end:\n" + errText);
+        assertTrue(sent, "gdb never printed '" + trigger + "':\n" + errText);
+        return out.get(60, TimeUnit.SECONDS) + errText;
+    }
+
+    /**
      * Debian's gdb ({@code apt-get install gdb}; .ci/run installs it). Outside CI a machine without
      * it skips the gdb tests; on CI its absence is a failure.
      */
