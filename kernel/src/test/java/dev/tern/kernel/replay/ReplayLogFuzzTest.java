@@ -32,7 +32,7 @@ class ReplayLogFuzzTest {
     void seedsAreRealLogs() throws Exception {
         Map<String, byte[]> seeds = new LinkedHashMap<>();
         var header = new ReplayLogHeader(ReplayLogCodec.FORMAT_VERSION, "1.3", "00", "ram=16M\n", java.util.List.of("console=ttyS0"),
-                1000);
+                1000, 0);
         Path p = dir.resolve("seed.rr");
         try (var w = new ReplayLogWriter(p, header)) {
             for (LogEntry e : ReplayLogReaderTest.ENTRIES) {
