@@ -21,6 +21,8 @@ final class PartitionProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    /** Set by {@link #close()}; a socket accepted or opened after it is closed at once (guarded by this). */
+    private boolean closed;
 
     PartitionProxy(String targetUri) throws IOException {
         // tcp:HOST:PORT
@@ -45,13 +47,17 @@ final class PartitionProxy implements AutoCloseable {
         try {
             while (true) {
                 Socket in = server.accept();
-                sockets.add(in);
+                if (!register(in)) {
+                    return;
+                }
                 if (cut) {
                     Thread.ofPlatform().daemon().start(() -> pump(in, null));
                     continue;
                 }
                 Socket out = new Socket(target.getAddress(), target.getPort());
-                sockets.add(out);
+                if (!register(out)) {
+                    return;
+                }
                 Thread.ofPlatform().daemon().start(() -> pump(in, out));
                 Thread.ofPlatform().daemon().start(() -> pump(out, in));
             }
@@ -79,8 +85,24 @@ final class PartitionProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Keeps {@code s} to be closed with the relay, or closes it now if the relay is closed already:
+     * a connection the accept loop took just as {@link #close()} ran must not slip through.
+     */
+    private synchronized boolean register(Socket s) throws IOException {
+        if (closed) {
+            s.close();
+            return false;
+        }
+        sockets.add(s);
+        return true;
+    }
+
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            closed = true;
+        }
         server.close();
         for (Socket s : sockets) {
             s.close();
