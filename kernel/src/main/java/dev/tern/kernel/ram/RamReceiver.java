@@ -1,5 +1,6 @@
 package dev.tern.kernel.ram;
 
+import dev.tern.kernel.memory.DirtyPages;
 import dev.tern.kernel.state.ReceivingLiveSection;
 import dev.tern.kernel.state.RamLayout;
 import dev.tern.spi.codec.CodecException;
@@ -100,21 +101,18 @@ public final class RamReceiver implements ReceivingLiveSection {
         clear(RamLayout.writable(memory));
     }
 
-    /** Makes page {@code pfn} of {@code memory} zero, if it is a writable page. */
-    static void makeZero(GuestMemory memory, long pfn) {
-        long gpa = pfn * PAGE;
-        for (RamRegion r : RamLayout.writable(memory)) {
-            if (r.contains(gpa)) {
-                r.segment().asSlice(gpa - r.base(), PAGE).fill((byte) 0);
-            }
-        }
-    }
-
     /**
-     * Tells the receiver that its RAM is all zeros now and stays so until the stream's first layout
-     * record, which then skips its clear (a later layout record, a restarted stream, clears as usual).
+     * Tells the receiver that its RAM is all zeros now except {@code written}, which it clears, and
+     * stays so until the stream's first layout record, which then skips its clear (a later layout
+     * record, a restarted stream, clears as usual).
      */
-    void assumeZero() {
+    void assumeZeroExcept(DirtyPages written) {
+        written.forEach(pfn -> {
+            RamRegion r = regionAt(pfn * PAGE);
+            if (r != null) {
+                r.segment().asSlice(pfn * PAGE - r.base(), PAGE).fill((byte) 0);
+            }
+        });
         zeroAlready = true;
     }
 

@@ -52,8 +52,7 @@ public final class ZeroedRam {
         used = true;
         try {
             DirtyPages written = memory.dirtyLog().syncAndClear();
-            written.forEach(pfn -> RamReceiver.makeZero(memory, pfn));
-            receiver.assumeZero();
+            receiver.assumeZeroExcept(written);
             return written.count();
         } finally {
             release();
