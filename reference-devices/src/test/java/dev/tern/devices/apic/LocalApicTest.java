@@ -238,6 +238,31 @@ class LocalApicTest extends DeviceContract {
     }
 
     @Test
+    void theInitSipiSipiSequenceStartsAnApplicationProcessor() {
+        enable(a0);
+        // As an OS starts an AP: INIT level assert, INIT level de-assert, then two startup IPIs.
+        ipi(a0, 1, 0xc500);
+        ipi(a0, 1, 0x8500);
+        ipi(a0, 1, 0x0600 | 0x9f);
+        ipi(a0, 1, 0x0600 | 0x9f);
+        assertEquals(List.of(new Init(), new Startup(0x9f), new Startup(0x9f)), cpu(1).signals(),
+                "the CPU, not its APIC, ignores a second SIPI once running");
+        assertEquals(0, r(a0, ICR_LO) & 0x1000, "delivery status: idle once sent");
+    }
+
+    @Test
+    void aLocalSourceWithAVectorBelow16IsAReceiveError() {
+        enable(a0);
+        w(a0, DIVIDE, 0xb);
+        w(a0, LVT_TIMER, 0x05);
+        w(a0, INITIAL, 10);
+        h.clock().advance(10);
+        assertFalse(bit(a0, IRR, 0x05));
+        w(a0, ESR, 0);
+        assertEquals(LocalApic.ERROR_RECEIVE_ILLEGAL_VECTOR, r(a0, ESR));
+    }
+
+    @Test
     void oneShotTimerCountsTheVirtualClockThroughTheDivider() {
         enable(a0);
         w(a0, DIVIDE, 0x3);
