@@ -68,9 +68,12 @@ final class ApicTimer {
         arm(periodic);
     }
 
-    /** The LVT timer mode changed: a periodic count continues as one-shot through its current period, or vice versa. */
+    /**
+     * The LVT timer mode changed. A periodic count that turns one-shot finishes the period it is in
+     * (its start moves to that period's beginning); a one-shot count that turns periodic reloads at zero.
+     */
     void modeChanged(boolean periodic) {
-        if (counting && periodic == false) {
+        if (counting && !periodic) {
             long done = elapsedTicks(clock.nanos()) / initial;
             start += done * periodNanos();
         }

@@ -310,6 +310,28 @@ class LocalApicTest extends DeviceContract {
     }
 
     @Test
+    void aPeriodicCountTurnedOneShotFinishesItsPeriodAndStops() {
+        enable(a0);
+        w(a0, DIVIDE, 0xb);
+        w(a0, LVT_TIMER, 0x2_0000 | 0xd6);
+        w(a0, INITIAL, 100);
+        h.clock().advance(250);
+        assertEquals(0xd6, cpu(0).acknowledge());
+        w(a0, EOI, 0);
+        w(a0, LVT_TIMER, 0xd6);
+        assertEquals(50, r(a0, CURRENT), "the count carries on");
+        h.clock().advance(49);
+        assertFalse(cpu(0).intr());
+        h.clock().advance(1);
+        assertTrue(cpu(0).intr(), "the period in progress ends at 300 ns");
+        assertEquals(0xd6, cpu(0).acknowledge());
+        w(a0, EOI, 0);
+        h.clock().advance(1_000);
+        assertFalse(cpu(0).intr(), "and nothing follows");
+        assertEquals(0, r(a0, CURRENT));
+    }
+
+    @Test
     void aMaskedTimerCountsWithoutInterrupting() {
         enable(a0);
         w(a0, DIVIDE, 0xb);
