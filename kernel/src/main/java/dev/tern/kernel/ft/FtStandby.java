@@ -8,6 +8,7 @@ import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.Listener;
+import dev.tern.spi.transport.RefusedConnectionException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -118,6 +119,14 @@ public final class FtStandby implements FtNode {
                 Connection c;
                 try {
                     c = listener.accept();
+                } catch (RefusedConnectionException e) {
+                    if (abandoned) {
+                        return Outcome.ABANDONED;
+                    }
+                    // a stray or untrusted peer: the primary may still come
+                    log.println("ft: refused a connection: " + e.getMessage() + "; waiting for a primary");
+                    log.flush();
+                    continue;
                 } catch (IOException e) {
                     if (abandoned) {
                         return Outcome.ABANDONED;
