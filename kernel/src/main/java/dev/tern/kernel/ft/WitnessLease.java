@@ -23,10 +23,7 @@ import java.util.concurrent.TimeUnit;
  * costs half a lease per attempt, not the transport's I/O timeout (tcp: 30 s): its answer would
  * come too late to matter anyway.
  */
-final class WitnessLease implements AutoCloseable {
-
-    /** What {@link #acquire} found. */
-    enum Acquired { GRANTED, HELD_BY_A_LIVE_PRIMARY, GUEST_ENDED, WITNESS_UNREACHABLE }
+final class WitnessLease implements Lease {
 
     /** What {@code remainingMs} holds after a request the witness answered: the guest ended at its primary. */
     private static final long ENDED = -1;
@@ -69,6 +66,21 @@ final class WitnessLease implements AutoCloseable {
             r = RANDOM.nextLong();
         }
         this.id = r;
+    }
+
+    @Override
+    public String where() {
+        return "the witness " + address;
+    }
+
+    @Override
+    public String place() {
+        return "at the witness";
+    }
+
+    @Override
+    public String authority() {
+        return "the witness";
     }
 
     /**
@@ -229,7 +241,8 @@ final class WitnessLease implements AutoCloseable {
      *
      * @throws IOException naming why no lease was granted
      */
-    void acquireFirst(Duration patience) throws IOException, InterruptedException {
+    @Override
+    public void acquireFirst(Duration patience) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         String why = "";
         while (System.nanoTime() - deadline < 0) {
@@ -252,7 +265,8 @@ final class WitnessLease implements AutoCloseable {
      * Keeps the lease from now on: renews it every quarter lease and calls {@code onLost} once,
      * from the watchdog, when it runs out locally. Called again, it only replaces {@code onLost}.
      */
-    void keep(java.util.function.Consumer<String> onLost) {
+    @Override
+    public void keep(java.util.function.Consumer<String> onLost) {
         synchronized (lock) {
             this.onLost = onLost;
             if (kept) {
@@ -317,7 +331,8 @@ final class WitnessLease implements AutoCloseable {
      * Waits until a renewal sent after {@code sinceNanos} was granted — then no standby can hold
      * the lease until this side stops renewing — or the lease is lost (false).
      */
-    boolean confirmedAfter(long sinceNanos) throws InterruptedException {
+    @Override
+    public boolean confirmedAfter(long sinceNanos) throws InterruptedException {
         synchronized (lock) {
             while (!lost && !closed && lastGrantSentAt - sinceNanos <= 0) {
                 lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseNanos / 8)));
@@ -326,8 +341,8 @@ final class WitnessLease implements AutoCloseable {
         }
     }
 
-    /** Why the lease was lost, once it was. */
-    String lostWhy() {
+    @Override
+    public String lostWhy() {
         synchronized (lock) {
             return lostWhy;
         }
@@ -339,7 +354,8 @@ final class WitnessLease implements AutoCloseable {
      * is alive, and the standby must not run. Gives up when the witness stays unreachable for two
      * leases.
      */
-    Acquired acquire() throws InterruptedException {
+    @Override
+    public Acquired acquire() throws InterruptedException {
         long unreachableSince = -1;
         int denials = 0;
         while (true) {
@@ -361,7 +377,7 @@ final class WitnessLease implements AutoCloseable {
                 // counted from the first failed attempt's start: each attempt takes at most half a lease
                 unreachableSince = unreachableSince < 0 ? attempt : unreachableSince;
                 if (System.nanoTime() - unreachableSince > 2 * leaseNanos) {
-                    return Acquired.WITNESS_UNREACHABLE;
+                    return Acquired.UNREACHABLE;
                 }
                 TimeUnit.MILLISECONDS.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseNanos / 8))); // retry pace
             }
@@ -369,12 +385,14 @@ final class WitnessLease implements AutoCloseable {
     }
 
     /** Tells the witness the guest ended under this lease (no standby may take over), and closes. */
-    void end() {
+    @Override
+    public void end() {
         giveBack(FtMessage.LEASE_END);
     }
 
     /** Gives the lease back (a planned switch-over: the standby takes it) and closes. */
-    void release() {
+    @Override
+    public void release() {
         giveBack(FtMessage.LEASE_RELEASE);
     }
 
