@@ -82,7 +82,8 @@ public final class MigrationDestination {
      * warmed up here is for receiving.
      */
     public void warmUp() {
-        for (int i = 0; i < WARM_UP_RUNS; i++) {
+        long deadline = System.nanoTime() + AHEAD_WARM_UP_NANOS;
+        for (int i = 0; i < AHEAD_WARM_UP_RUNS && (i < WARM_UP_RUNS || System.nanoTime() < deadline); i++) {
             warmUpDeviceLoading();
         }
         try {
@@ -196,6 +197,14 @@ public final class MigrationDestination {
 
     /** Device-state loads run while RAM arrives (fewer when the devices arrive first). */
     private static final int WARM_UP_RUNS = 100;
+    /**
+     * Device-state loads {@link #warmUp} runs, while nobody waits: a hundred leave the load at
+     * about ten times its compiled cost (2 ms instead of 0.2 for the PC machine), a thousand at
+     * about its compiled cost — the difference lands in the source's downtime.
+     */
+    private static final int AHEAD_WARM_UP_RUNS = 2000;
+    /** ... for at most this long beyond the first {@link #WARM_UP_RUNS}. */
+    private static final long AHEAD_WARM_UP_NANOS = 300_000_000L;
 
     private interface IoWork {
         void run() throws IOException;
