@@ -45,8 +45,26 @@ final class MigrationPeer implements AutoCloseable {
         return tern(jvmArgs, all.toArray(String[]::new));
     }
 
+    /**
+     * {@code tern run runArgs} with {@code file} open for reading on its descriptor 3, as a shell or
+     * a management tool hands a stream over ({@code --incoming fd:3}).
+     */
+    static MigrationPeer startWithFd3(java.nio.file.Path file, String... runArgs) throws IOException {
+        var cmd = new ArrayList<String>(List.of("sh", "-c", "exec 3<\"$0\" && exec \"$@\"", file.toString()));
+        cmd.addAll(javaCommand(List.of()));
+        cmd.add("run");
+        cmd.addAll(List.of(runArgs));
+        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
     /** Any {@code tern} command ({@code args[0]} names it) in a JVM of its own. */
     static MigrationPeer tern(List<String> jvmArgs, String... args) throws IOException {
+        var cmd = javaCommand(jvmArgs);
+        cmd.addAll(List.of(args));
+        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    private static List<String> javaCommand(List<String> jvmArgs) {
         var cmd = new ArrayList<String>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss8m"); // as the tests' own JVM: the Linux guest needs the deeper interpreter stack
@@ -54,8 +72,7 @@ final class MigrationPeer implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of(args));
-        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        return cmd;
     }
 
     private void collect() {
