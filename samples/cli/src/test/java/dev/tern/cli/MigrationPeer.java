@@ -114,6 +114,24 @@ final class MigrationPeer implements AutoCloseable {
         return await(p);
     }
 
+    /** Waits until {@code n} lines match {@code p} (bounded); all of them, in order. */
+    List<String> awaitLines(Pattern p, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        synchronized (changed) {
+            while (true) {
+                List<String> found = lines.stream().filter(l -> p.matcher(l).find()).toList();
+                if (found.size() >= n) {
+                    return found;
+                }
+                long left = deadline - System.nanoTime();
+                if (ended || left <= 0) {
+                    fail(n + " lines /" + p + "/ expected, " + found.size() + " printed; output:\n" + output());
+                }
+                changed.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        }
+    }
+
     /** The process, for its pid. */
     Process process() {
         return process;
