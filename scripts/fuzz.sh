@@ -22,6 +22,7 @@ option-text        kernel              ConfigTextFuzzTest#parse
 device-option      samples/cli         MachineInputFuzzTest#deviceOption
 snapshot-load      samples/cli         MachineInputFuzzTest#snapshot
 migration-stream   samples/cli         MachineInputFuzzTest#migration
+gdb-packets        samples/cli         GdbPacketFuzzTest#packets
 "
 
 if [[ ${1:-} == list ]]; then
