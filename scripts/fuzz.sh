@@ -19,6 +19,7 @@ replay-log         kernel              ReplayLogFuzzTest#read
 ft-wire            kernel              FtWireFuzzTest#receive
 qmp                kernel              QmpInputFuzzTest#messages
 option-text        kernel              ConfigTextFuzzTest#parse
+virtio-ring        reference-devices   VirtioRingFuzzTest#kick
 multifd-announcement kernel            MultifdHelloFuzzTest#announcement
 multifd-hello      kernel              MultifdHelloFuzzTest#hello
 device-option      samples/cli         MachineInputFuzzTest#deviceOption
