@@ -20,6 +20,7 @@ ft-wire            kernel              FtWireFuzzTest#receive
 qmp                kernel              QmpInputFuzzTest#messages
 option-text        kernel              ConfigTextFuzzTest#parse
 virtio-ring        reference-devices   VirtioRingFuzzTest#kick
+plugin-manifest    kernel              PluginManifestFuzzTest#read
 multifd-announcement kernel            MultifdHelloFuzzTest#announcement
 multifd-hello      kernel              MultifdHelloFuzzTest#hello
 device-option      samples/cli         MachineInputFuzzTest#deviceOption
