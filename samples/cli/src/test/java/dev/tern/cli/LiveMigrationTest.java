@@ -116,6 +116,8 @@ class LiveMigrationTest {
             long limitMs) {
         var estimates = migration.estimates();
         assertFalse(estimates.isEmpty(), stats.render());
+        // the pause sent at least the device state, and no more than the whole migration did
+        assertTrue(stats.pauseBytes() > 0 && stats.pauseBytes() <= stats.ramTransferred(), stats.render());
         for (int i = 0; i < estimates.size(); i++) {
             var e = estimates.get(i);
             assertEquals(i + 1, e.round());
