@@ -207,7 +207,7 @@ final class GdbCommands {
             }
             cpu.writeRegister(pcNumber(), v, 0);
             return null;
-        } catch (IllegalArgumentException e) {
+        } catch (BadPacket | IllegalArgumentException e) {
             return refuse("c/s " + hexAddress, e.getMessage(), INVALID);
         }
     }
