@@ -243,34 +243,27 @@ final class GdbSession {
             channel.send("");
             return;
         }
-        if (p.equals("bc")) {
-            reverseContinue();
-            return;
-        }
-        try {
-            last = target.reverseStep();
-            channel.send(stopReply(last));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while going back", e);
-        } catch (Exception e) {
-            log.println("tern: gdb: going back failed: " + e);
-            channel.send(FAILED);
-        }
+        goBack(p.equals("bc") ? target::reverseContinue : target::reverseStep);
+    }
+
+    /** A reverse-stepi or reverse-continue, as the target runs it. */
+    @FunctionalInterface
+    private interface Reverse {
+        Halt run() throws Exception;
     }
 
     /**
-     * Reverse-continue replays whole snapshot intervals, which can take long: it runs off the
+     * Going back replays from a snapshot up to the wanted point, which can take long: it runs off the
      * session's thread like a forward run, so GDB's Ctrl-C reaches it and stops it where the replay is.
      */
-    private void reverseContinue() {
+    private void goBack(Reverse how) {
         int me = ++run;
         running = true;
         target.clearInterrupt();
         Thread.ofPlatform().daemon().name("tern-gdb-reverse").start(() -> {
             Halt h;
             try {
-                h = target.reverseContinue();
+                h = how.run();
             } catch (InterruptedException e) {
                 return; // the session is going away
             } catch (Exception e) {
