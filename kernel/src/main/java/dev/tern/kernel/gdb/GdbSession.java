@@ -5,6 +5,7 @@ import dev.tern.kernel.gdb.RspChannel.Incoming;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.AsynchronousCloseException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -53,8 +54,10 @@ final class GdbSession {
                     return;
                 }
             }
+        } catch (AsynchronousCloseException e) {
+            // the stub is closing (the machine's run ended): nothing failed
         } catch (IOException e) {
-            log.println("tern: gdb connection failed: " + e.getMessage());
+            log.println("tern: gdb connection failed: " + describe(e));
         } finally {
             reader.interrupt();
         }
@@ -76,8 +79,8 @@ final class GdbSession {
     private boolean handle(Object e) throws IOException, InterruptedException {
         switch (e) {
             case Closed c -> {
-                if (!(c.why() instanceof EOFException)) {
-                    log.println("tern: gdb connection failed: " + c.why().getMessage());
+                if (!(c.why() instanceof EOFException || c.why() instanceof AsynchronousCloseException)) {
+                    log.println("tern: gdb connection failed: " + describe(c.why()));
                 }
                 if (running) {
                     target.interrupt();
@@ -156,7 +159,9 @@ final class GdbSession {
                 return false;
             }
             case 'b' -> reverse(p);
-            case 'v' -> vPacket(p);
+            case 'v' -> {
+                return vPacket(p);
+            }
             case 'q' -> query(p);
             case 'Q' -> {
                 if (p.equals("QStartNoAckMode")) {
@@ -187,7 +192,8 @@ final class GdbSession {
         end.thenAccept(h -> events.add(new RunEnd(me, h)));
     }
 
-    private void vPacket(String p) throws IOException {
+    /** Returns false when the session is over (vKill). */
+    private boolean vPacket(String p) throws IOException {
         if (p.equals("vCont?")) {
             channel.send("vCont;c;C;s;S");
         } else if (p.startsWith("vCont;")) {
@@ -202,11 +208,14 @@ final class GdbSession {
                 }
             }
         } else if (p.startsWith("vKill")) {
-            target.kill();
+            // the reply goes first: the machine's end closes the stub, which could cut a later send
             channel.send("OK");
+            target.kill();
+            return false;
         } else {
             channel.send("");
         }
+        return true;
     }
 
     private void query(String p) throws IOException {
@@ -290,6 +299,10 @@ final class GdbSession {
                 case HISTORY_END -> "T05replaylog:end;";
             };
         };
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static String clip(String s) {
