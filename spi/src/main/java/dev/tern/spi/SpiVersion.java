@@ -15,7 +15,9 @@ import java.util.Objects;
  * {@code ReplayEvent} kinds {@code ClockWarp} and {@code HostRequest}, {@code ReplayFilter.Delivery}); 1.3 adds
  * {@code Vcpu.debug()} and {@code DebugAccess} (a debugger's registers, memory, breakpoints and watchpoints)
  * and guest output channels ({@code MachineControl.outputs}, {@code OutputKind}, {@code OutputSink})
- * through which fault tolerance commits output.
+ * through which fault tolerance commits output; 1.4 adds per-vCPU interrupt inputs
+ * ({@code CpuInterruptPort}, {@code InterruptRouting.cpuCount} and {@code connectCpu(vcpuId, controller)})
+ * for controllers that deliver to a chosen CPU.
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

@@ -188,4 +188,28 @@ class HarnessPartsTest {
         assertEquals(List.of(false), m.a20Changes());
         assertEquals(1, m.resets());
     }
+
+    @Test
+    void perVcpuPortsRecordSignalsAndAcknowledgeThroughTheirController() {
+        RecordingInterruptRouting r = new RecordingInterruptRouting();
+        assertEquals(1, r.cpuCount());
+        r.setCpuCount(2);
+        var p0 = r.connectCpu(0, () -> 0x30);
+        var p1 = r.connectCpu(1, () -> 0x41);
+        assertThrows(IllegalStateException.class, () -> r.connectCpu(1, () -> 0), "one controller per vCPU");
+        assertThrows(IllegalArgumentException.class, () -> r.connectCpu(2, () -> 0));
+        assertThrows(IllegalStateException.class, () -> r.setCpuCount(4), "the count is fixed once ports exist");
+        p1.setInterruptRequest(true);
+        p1.nmi();
+        p1.init();
+        p1.startup(0x9a);
+        assertFalse(r.cpu(0).intr());
+        assertTrue(r.cpu(1).intr());
+        assertEquals(List.of(new dev.tern.testkit.irq.RecordingCpuPort.Nmi(), new dev.tern.testkit.irq.RecordingCpuPort.Init(),
+                new dev.tern.testkit.irq.RecordingCpuPort.Startup(0x9a)), r.cpu(1).signals());
+        assertTrue(r.cpu(0).signals().isEmpty());
+        assertEquals(0x41, r.cpu(1).acknowledge());
+        assertEquals(0x30, r.cpu(0).acknowledge());
+        assertThrows(IllegalArgumentException.class, () -> p0.startup(256));
+    }
 }

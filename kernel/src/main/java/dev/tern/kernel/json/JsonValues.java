@@ -219,6 +219,18 @@ public final class JsonValues {
 
     private String stringValue() {
         pos++;
+        // Most strings (names, keys) hold no escape: take them whole, without a per-char copy.
+        for (int i = pos; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                String whole = text.substring(pos, i);
+                pos = i + 1;
+                return whole;
+            }
+            if (c == '\\' || c < 0x20) {
+                break;
+            }
+        }
         var sb = new StringBuilder();
         while (true) {
             if (pos >= text.length()) {

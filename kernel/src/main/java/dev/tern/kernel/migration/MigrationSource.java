@@ -185,7 +185,8 @@ public final class MigrationSource {
                 p == null ? 0 : p.dirtySyncCount(), p == null ? 0 : p.throttlePercentage(), codecStats(r), error,
                 p == null ? 0 : p.rounds(), last == null ? 0 : last.applyMs(), destinationApplyMs,
                 connection instanceof RemoteMemoryConnection, s == null ? Map.of() : s.phases(),
-                config.multifd() ? config.multifdChannels() : 0);
+                config.multifd() ? config.multifdChannels() : 0, r == null ? 0 : r.multifdBytes(),
+                s == null ? 0 : s.pauseBytes());
     }
 
     private static Map<String, Map<String, Long>> codecStats(RamSender r) {
@@ -238,7 +239,7 @@ public final class MigrationSource {
             enter(MigrationStatus.DEVICE);
             checkCancel();
             rounds.stopThrottle();
-            switchOver = new SwitchOver(machine, ram, ramStream, wire, header());
+            switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
             switchOver.send(pending, this::harvestLast);
             checkCancel();
             if (connection.isBidirectional()) {

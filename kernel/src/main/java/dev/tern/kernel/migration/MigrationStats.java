@@ -30,12 +30,16 @@ import java.util.Map;
  * @param oneSided whether RAM went one-sided into the destination's exposed memory
  * @param downtimePhasesMs where the switch-over pause went, milliseconds by phase (once completed)
  * @param multifdChannels the RAM channels beside the main connection (0 without multifd)
+ * @param multifdBytes bytes sent on those channels (part of {@code ramTransferred})
+ * @param pauseBytes bytes sent with the guest paused, last pages and devices (part of {@code ramTransferred};
+ *                   once completed)
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
         int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds, long expectedApplyMs,
-        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs, int multifdChannels) {
+        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs, int multifdChannels,
+        long multifdBytes, long pauseBytes) {
 
     public MigrationStats {
         var copy = new java.util.LinkedHashMap<String, Map<String, Long>>();
@@ -53,6 +57,7 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
             line(sb, "downtime", downtimeMs + " ms (expected " + millis(expectedDowntimeMs) + ")");
             line(sb, "destination apply", destinationApplyMs + " ms (expected " + expectedApplyMs + " ms)");
             line(sb, "downtime phases", new java.util.TreeMap<>(downtimePhasesMs).toString());
+            line(sb, "downtime bytes", pauseBytes / 1024 + " kbytes");
         } else {
             line(sb, "expected downtime", millis(expectedDowntimeMs));
         }
@@ -62,6 +67,7 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         }
         if (multifdChannels > 0) {
             line(sb, "multifd channels", Integer.toString(multifdChannels));
+            line(sb, "multifd bytes", multifdBytes / 1024 + " kbytes");
         }
         line(sb, "setup", setupMs + " ms");
         line(sb, "transferred ram", ramTransferred / 1024 + " kbytes");

@@ -27,12 +27,19 @@ final class SwitchOver {
     private final SavedStateWriter ramStream;
     private final WireOutput wire;
     private final ConfigHeader header;
+    private final java.util.function.LongSupplier sentBytes;
     private final Map<String, Long> phases = new ConcurrentSkipListMap<>();
+    private volatile long pauseBytes;
+    private PausePhaseEvent event;
+    private long phaseBytes;
     private boolean pausedByUs;
     private long started;
 
-    SwitchOver(Machine machine, RamSender ram, SavedStateWriter ramStream, WireOutput wire, ConfigHeader header) {
+    /** @param sentBytes every byte the migration has sent so far, on any connection */
+    SwitchOver(Machine machine, RamSender ram, SavedStateWriter ramStream, WireOutput wire, ConfigHeader header,
+            java.util.function.LongSupplier sentBytes) {
         this.machine = machine;
+        this.sentBytes = sentBytes;
         this.ram = ram;
         this.ramStream = ramStream;
         this.wire = wire;
@@ -47,6 +54,8 @@ final class SwitchOver {
      */
     void send(PageSet pending, java.util.function.Consumer<PageSet> harvest) throws IOException, MigrationException {
         started = System.nanoTime();
+        beginTrace();
+        long bytesBefore = phaseBytes;
         VmState state = machine.lifecycle().state();
         if (state != VmState.RUNNING && state != VmState.PAUSED) {
             throw new MigrationException("the guest stopped during the migration (" + state + ")");
@@ -77,14 +86,21 @@ final class SwitchOver {
         devices.finish();
         wire.endStream();
         phase("3-devices", t2);
+        pauseBytes = sentBytes.getAsLong() - bytesBefore;
     }
 
     /** Waits for the destination's {@link WireMessage#READY}; returns the apply nanoseconds it reports. */
     long awaitReady(WireInput in) throws IOException {
         long t0 = System.nanoTime();
+        beginTrace();
         long applyNanos = parseNanos(in.expect(WireMessage.READY));
         phase("4-await-ready", t0);
         return applyNanos;
+    }
+
+    /** Bytes sent with the guest paused: the last pages and the device state (QEMU's downtime-bytes). */
+    long pauseBytes() {
+        return pauseBytes;
     }
 
     /** When the pause began (System.nanoTime), 0 before it. */
@@ -106,7 +122,20 @@ final class SwitchOver {
     private long phase(String name, long from) {
         long now = System.nanoTime();
         phases.put(name, (now - from) / 1_000_000);
+        if (event.shouldCommit()) {
+            event.phase = name;
+            event.sentBytes = sentBytes.getAsLong() - phaseBytes;
+            event.commit();
+        }
+        beginTrace();
         return now;
+    }
+
+    /** Starts the flight-recorder event of the phase that begins now. */
+    private void beginTrace() {
+        event = new PausePhaseEvent();
+        event.begin();
+        phaseBytes = sentBytes.getAsLong();
     }
 
     private static long parseNanos(String text) throws IOException {

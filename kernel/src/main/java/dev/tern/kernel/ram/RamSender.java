@@ -157,6 +157,11 @@ public final class RamSender implements LiveSection {
         return channels != null ? channels.wireBytes() : counters.remoteBytes();
     }
 
+    /** Bytes sent on the multifd channels (0 without multifd). */
+    public long multifdBytes() {
+        return channels != null ? channels.wireBytes() : 0;
+    }
+
     /** Writes the layout (and codecs) and starts the first pass over every page. */
     @Override
     public void setup(DataOutput out) throws IOException {

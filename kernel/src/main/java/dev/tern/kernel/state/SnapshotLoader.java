@@ -22,8 +22,8 @@ import java.util.Optional;
  * {@link StateSection#validate} and {@link Subsection#validate}, live parts through
  * {@link LivePartCheck}, that every expected section is present exactly once and no unknown one
  * is — and decodes device sections into pending records. Only then does phase two re-read the
- * stream, feed live parts to {@link LiveSection#receive} and call every {@code load} in stream
- * order (a section's subsections right after it). A stream refused in phase one changes nothing.
+ * stream (when it holds live parts), feed live parts to {@link LiveSection#receive} and call every
+ * {@code load} in stream order (a section's subsections right after it). A stream refused in phase one changes nothing.
  *
  * <p>Use with the machine paused; not thread-safe.
  */
@@ -84,7 +84,11 @@ public final class SnapshotLoader {
     public void load(StateSource source) throws SavedStateException {
         List<Integer> crcs = new ArrayList<>();
         List<Pending<?>> pending = verify(source, crcs);
-        apply(source, crcs);
+        if (crcs.size() > pending.size()) {
+            // Live frames to feed: read the stream again. A stream of device sections only (a
+            // migration's switch-over) was decoded whole by the first read.
+            apply(source, crcs);
+        }
         for (Pending<?> p : pending) {
             p.apply();
         }

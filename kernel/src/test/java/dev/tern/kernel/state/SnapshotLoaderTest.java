@@ -1,6 +1,7 @@
 package dev.tern.kernel.state;
 
 import dev.tern.kernel.memory.GuestRam;
+import dev.tern.kernel.ram.RamSender;
 import dev.tern.spi.SpiVersion;
 import org.junit.jupiter.api.Test;
 
@@ -153,31 +154,61 @@ class SnapshotLoaderTest {
 
     @Test
     void aStreamChangedBetweenThePassesIsDetected() throws IOException {
-        byte[] s = stream(Samples.uart(new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4)));
-        byte[] other = stream(Samples.uart(new Samples.Uart((byte) 9, (byte) 2, (byte) 3, 4)));
-        int[] opens = {0};
-        StateSource flipping = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? s : other);
-        TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
-        SavedStateException e = assertThrows(SavedStateException.class,
-                () -> new SnapshotLoader(emptyConfig()).section(target).load(flipping));
-        assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
-        assertTrue(target.loaded.isEmpty());
-        assertTrue(!Arrays.equals(s, other));
+        try (GuestRam src = Samples.smallRam(); GuestRam dst = Samples.smallRam()) {
+            byte[] s = streamWithRam(src, new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4), true);
+            byte[] other = streamWithRam(src, new Samples.Uart((byte) 9, (byte) 2, (byte) 3, 4), true);
+            int[] opens = {0};
+            StateSource flipping = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? s : other);
+            TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
+            SnapshotLoader loader = Samples.loaderFor(dst, target, Samples.clock(new Samples.Clock(0, List.of())));
+            SavedStateException e = assertThrows(SavedStateException.class, () -> loader.load(flipping));
+            assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
+            assertTrue(target.loaded.isEmpty());
+            assertTrue(!Arrays.equals(s, other));
+        }
     }
 
     @Test
     void aStreamThatShrankBetweenThePassesIsDetected() throws IOException {
+        try (GuestRam src = Samples.smallRam(); GuestRam dst = Samples.smallRam()) {
+            Samples.Uart u = new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4);
+            byte[] full = streamWithRam(src, u, true);
+            byte[] shorter = streamWithRam(src, u, false);
+            int[] opens = {0};
+            StateSource shrinking = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? full : shorter);
+            TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+            TestSection<Samples.Clock> clock = Samples.clock(new Samples.Clock(0, List.of()));
+            SavedStateException e = assertThrows(SavedStateException.class,
+                    () -> Samples.loaderFor(dst, uart, clock).load(shrinking));
+            assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
+            assertTrue(uart.loaded.isEmpty() && clock.loaded.isEmpty());
+        }
+    }
+
+    @Test
+    void aStreamOfDeviceSectionsOnlyIsReadOnceAndLoadsWhatWasVerified() throws IOException {
         Samples.Uart u = new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4);
-        byte[] full = stream(Samples.uart(u), Samples.clock(Samples.sampleClock()));
-        byte[] shorter = stream(Samples.uart(u));
+        byte[] s = stream(Samples.uart(u));
+        byte[] other = stream(Samples.uart(new Samples.Uart((byte) 9, (byte) 2, (byte) 3, 4)));
         int[] opens = {0};
-        StateSource shrinking = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? full : shorter);
-        TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
-        TestSection<Samples.Clock> clock = Samples.clock(new Samples.Clock(0, List.of()));
-        SavedStateException e = assertThrows(SavedStateException.class,
-                () -> new SnapshotLoader(emptyConfig()).section(uart).section(clock).load(shrinking));
-        assertTrue(e.getMessage().contains("changed between verification and loading"), e.getMessage());
-        assertTrue(uart.loaded.isEmpty() && clock.loaded.isEmpty());
+        StateSource flipping = () -> new java.io.ByteArrayInputStream(opens[0]++ == 0 ? s : other);
+        TestSection<Samples.Uart> target = Samples.uart(ZERO_UART);
+        new SnapshotLoader(emptyConfig()).section(target).load(flipping);
+        assertEquals(1, opens[0], "no live part to feed: the decoded first read is all the loader needs");
+        assertEquals(List.of(u), target.loaded);
+    }
+
+    /** RAM (a live section, so the loader reads the stream twice), a uart and, if asked, a clock. */
+    private static byte[] streamWithRam(GuestRam ram, Samples.Uart uart, boolean clock) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SavedStateWriter w = new SavedStateWriter(out, ConfigHeader.of("pc", ram));
+        w.writeLive(RamSender.of(ram), 1 << 20);
+        w.writeSection(Samples.uart(uart));
+        if (clock) {
+            w.writeSection(Samples.clock(Samples.sampleClock()));
+        }
+        w.finish();
+        return out.toByteArray();
     }
 
     static ConfigHeader emptyConfig() {

@@ -77,10 +77,10 @@ record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Re
         r.put("dirty-sync-count", s.dirtySyncCount());
         r.put("postcopy-requests", 0L);
         r.put("page-size", 4096L);
-        r.put("multifd-bytes", 0L);
+        r.put("multifd-bytes", s.multifdBytes());
         r.put("pages-per-second", 0L);
-        r.put("precopy-bytes", s.ramTransferred());
-        r.put("downtime-bytes", 0L);
+        r.put("precopy-bytes", s.ramTransferred() - s.pauseBytes());
+        r.put("downtime-bytes", s.pauseBytes());
         r.put("postcopy-bytes", 0L);
         r.put("dirty-sync-missed-zero-copy", 0L);
         return r;

@@ -78,6 +78,9 @@ class MultifdMigrationTest {
             assertTrue(stats.render().contains("multifd channels: " + channels), stats.render());
             // The 4 MiB guest's RAM crossed on the channels: the main stream carries no page.
             assertTrue(stats.ramTransferred() > 64 * 4096, stats.render());
+            assertTrue(stats.multifdBytes() > 64 * 4096, stats.render());
+            assertTrue(stats.ramTransferred() - stats.multifdBytes() < 64 * 4096, "devices and control only:\n"
+                    + stats.render());
             if (xbzrle.equals("on")) {
                 assertTrue(stats.codec("xbzrle").containsKey("cache-miss"), stats.render());
             }

@@ -5,6 +5,11 @@ import dev.tern.spi.Registration;
 /**
  * The machine's interrupt wiring: devices ask for the line of a global interrupt number; a
  * controller device claims the inputs it implements and connects itself to the CPUs.
+ *
+ * <p>Two ways to reach CPUs: a controller that drives one INTR for the machine (the 8259 of a
+ * single-CPU PC) uses {@link #connectCpu(InterruptController)}; controllers that deliver to a chosen
+ * vCPU (local APICs) take each vCPU's {@link CpuInterruptPort} with {@link #connectCpu(int,
+ * InterruptController)}. Devices use neither: they only raise lines.
  */
 public interface InterruptRouting {
 
@@ -25,6 +30,29 @@ public interface InterruptRouting {
      * the CPUs' INTR pin.
      */
     InterruptLine connectCpu(InterruptController controller);
+
+    /**
+     * How many vCPUs the machine has; a controller that delivers per vCPU sizes itself with it.
+     *
+     * @since SPI 1.4
+     */
+    default int cpuCount() {
+        return 1;
+    }
+
+    /**
+     * Installs the controller vCPU {@code vcpuId} acknowledges INTR through and returns that vCPU's
+     * interrupt inputs. For controllers that route interrupts to a chosen CPU (one local APIC per
+     * vCPU); a machine wires a vCPU either this way or through {@link #connectCpu(InterruptController)}.
+     *
+     * @throws IllegalArgumentException when {@code vcpuId} is not {@code 0..cpuCount()-1}
+     * @throws IllegalStateException when that vCPU already has a controller
+     * @throws UnsupportedOperationException when this wiring has no per-vCPU inputs (the default)
+     * @since SPI 1.4
+     */
+    default CpuInterruptPort connectCpu(int vcpuId, InterruptController controller) {
+        throw new UnsupportedOperationException("this machine's interrupt wiring has no per-vCPU interrupt inputs");
+    }
 
     /** A controller input's receiver. */
     @FunctionalInterface

@@ -5,12 +5,18 @@ import dev.tern.spi.irq.InterruptController;
 import dev.tern.spi.irq.InterruptLine;
 import dev.tern.spi.irq.InterruptRouting;
 
+import dev.tern.spi.irq.CpuInterruptPort;
+
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * Interrupt wiring for tests: records the level of every global interrupt line and counts rising
- * edges, forwards level changes to a claiming controller, and records the CPU INTR pin.
+ * edges, forwards level changes to a claiming controller, and records the CPU INTR pin. With
+ * {@link #setCpuCount} it also offers per-vCPU inputs ({@link RecordingCpuPort}) to controllers that
+ * deliver to a chosen CPU.
  */
 public final class RecordingInterruptRouting implements InterruptRouting {
 
@@ -22,6 +28,8 @@ public final class RecordingInterruptRouting implements InterruptRouting {
     private final InterruptSink[] sinks = new InterruptSink[GSI_COUNT];
     private final int[] sinkBase = new int[GSI_COUNT];
     private InterruptController controller;
+    private final List<RecordingCpuPort> cpuPorts = new ArrayList<>();
+    private int cpuCount = 1;
     private boolean intr;
     private int intrRisingEdges;
 
@@ -93,6 +101,57 @@ public final class RecordingInterruptRouting implements InterruptRouting {
                 intr = level;
             }
         };
+    }
+
+    /**
+     * Sets how many vCPUs the machine claims to have; call it before the controller connects.
+     *
+     * @throws IllegalStateException once a per-vCPU port was handed out
+     */
+    public synchronized void setCpuCount(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a machine has at least one vCPU, not " + count);
+        }
+        if (!cpuPorts.isEmpty()) {
+            throw new IllegalStateException("per-vCPU ports are already connected");
+        }
+        cpuCount = count;
+    }
+
+    @Override
+    public synchronized int cpuCount() {
+        return cpuCount;
+    }
+
+    @Override
+    public synchronized CpuInterruptPort connectCpu(int vcpuId, InterruptController c) {
+        Objects.requireNonNull(c, "controller");
+        if (vcpuId < 0 || vcpuId >= cpuCount) {
+            throw new IllegalArgumentException("vCPU " + vcpuId + " is outside 0.." + (cpuCount - 1));
+        }
+        if (cpuPort(vcpuId) != null) {
+            throw new IllegalStateException("vCPU " + vcpuId + " already has an interrupt controller");
+        }
+        RecordingCpuPort port = new RecordingCpuPort(vcpuId, c);
+        cpuPorts.add(port);
+        return port;
+    }
+
+    /**
+     * The recorded inputs of vCPU {@code vcpuId}.
+     *
+     * @throws IllegalStateException when no controller connected to that vCPU
+     */
+    public synchronized RecordingCpuPort cpu(int vcpuId) {
+        RecordingCpuPort p = cpuPort(vcpuId);
+        if (p == null) {
+            throw new IllegalStateException("no controller is connected to vCPU " + vcpuId);
+        }
+        return p;
+    }
+
+    private RecordingCpuPort cpuPort(int vcpuId) {
+        return cpuPorts.stream().filter(p -> p.vcpuId() == vcpuId).findFirst().orElse(null);
     }
 
     /** The current level of {@code gsi}. */
