@@ -111,6 +111,7 @@ public final class Machine implements AutoCloseable {
     private volatile boolean diverged;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
     private volatile boolean started;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /** True while vCPU 0 executes a slice whose length was computed from the old deadline. */
     private volatile boolean inSlice;
 
@@ -546,8 +547,12 @@ public final class Machine implements AutoCloseable {
         return spec;
     }
 
+    /** Stops the vCPUs, powers the devices off and frees guest RAM; idempotent. The machine is unusable afterwards. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         finish(new MachineExit(MachineExit.Reason.HOST_STOP, 0, "machine closed"));
         emts.close();
         abandonJournal();
@@ -555,6 +560,7 @@ public final class Machine implements AutoCloseable {
             d.device().powerOff();
         }
         stats.close();
+        ram.close(); // guest RAM lives off the heap: only closing its arena gives it back
     }
 
     private long bootInstructions() {
