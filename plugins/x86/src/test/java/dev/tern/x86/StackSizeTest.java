@@ -56,4 +56,26 @@ class StackSizeTest {
         assertEquals(13, m.handledVector());
         assertEquals(0x1fffc - 16, m.esp(), "the #GP frame (error code, EIP, CS, EFLAGS) sits right below the unchanged ESP");
     }
+
+    @Test
+    void thirtyTwoBitEnterOnSixteenBitStackCopiesAllOfEspIntoEbp() {
+        // mov ebp, 0x12345678; enter 8, 0 (32-bit operand): the push moves SP only, ESP's high half stays.
+        TestMachine m = withStack(DATA16, 0x10000, 0xBD, 0x78, 0x56, 0x34, 0x12, 0xC8, 0x08, 0x00, 0x00);
+        m.run();
+        CpuCore c = m.cpu.core();
+        assertEquals(0x1fffc, c.r[CpuCore.EBP], "EBP = ESP after the push, high half included");
+        assertEquals(0x1fff4, m.esp());
+        assertEquals(0x12345678, m.peek32(0xfffc), "old EBP pushed at SS:SP");
+    }
+
+    @Test
+    void sixteenBitEnterOnThirtyTwoBitStackSetsBpOnly() {
+        // mov ebp, 0xaaaa5555; o16 enter 8, 0: BP = SP, EBP's high half stays.
+        TestMachine m = withStack(DATA0, 0x20000, 0xBD, 0x55, 0x55, 0xAA, 0xAA, 0x66, 0xC8, 0x08, 0x00, 0x00);
+        m.run();
+        CpuCore c = m.cpu.core();
+        assertEquals(0xaaaafffe, c.r[CpuCore.EBP]);
+        assertEquals(0x1fff6, m.esp());
+        assertEquals(0x5555, m.memory.readU16(0x1fffe));
+    }
 }

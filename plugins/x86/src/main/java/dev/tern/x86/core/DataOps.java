@@ -208,7 +208,9 @@ final class DataOps {
         int top = s32 ? c.r[ESP] - frameBytes : (c.r[ESP] - frameBytes) & 0xffff;
         c.probeWrite(SS, top, Math.min(frameBytes, 16));
         c.pushV(ebp);
-        int frameTemp = s32 ? c.r[ESP] : c.r[ESP] & 0xffff;
+        // The frame pointer is the register at the operand size: a 32-bit ENTER on a 16-bit stack
+        // copies all of ESP (its high half untouched by the push) into EBP, as the 386 does.
+        int frameTemp = c.op32 ? c.r[ESP] : c.r[ESP] & 0xffff;
         if (level > 0) {
             int bp = ebp;
             for (int i = 1; i < level; i++) {
