@@ -29,7 +29,9 @@ import java.util.Set;
  * @param timeout how long without any message from the peer means it is lost; null: the default
  * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
  * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
- * @param witness the lease witness both sides consult ({@code tern witness}), or null: no fencing
+ * @param witness the lease witness both sides consult ({@code tern witness}), or null
+ * @param leaseFile the file both sides lock for the lease ({@code lease=file:PATH}), or null; with
+ *        neither this nor a witness there is no fencing
  * @param precopy the full sync sends pre-copy rounds while the guest runs and stops it only for the
  *        last round's pages ({@code full-sync=precopy}, the default), or copies all of RAM in one stop
  *        ({@code full-sync=stop})
@@ -37,7 +39,7 @@ import java.util.Set;
  *        from then on (the interval and output settings then apply to it); null: it runs unprotected
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
-        Set<OutputKind> outputCommit, Duration outputLatency, String witness,
+        Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
         boolean precopy, String reprotect) {
 
     /** The default checkpoint interval. */
@@ -52,8 +54,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness", "full-sync");
-    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness",
+            "output-commit", "output-latency", "witness", "lease", "full-sync");
+    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness", "lease",
             "reprotect", "interval", "output-commit", "output-latency", "full-sync");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
     private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync");
@@ -122,6 +124,10 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         if (witness != null && witness.isEmpty()) {
             throw new IllegalArgumentException("--ft: witness= needs the witness's address");
         }
+        Path leaseFile = leaseFile(kv.get("lease"));
+        if (witness != null && leaseFile != null) {
+            throw new IllegalArgumentException("--ft: witness= and lease= both name the lease; give one");
+        }
         String reprotect = kv.get("reprotect");
         if (reprotect != null && reprotect.isEmpty()) {
             throw new IllegalArgumentException("--ft: reprotect= needs the address of the next standby");
@@ -140,7 +146,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             default -> throw new IllegalArgumentException("--ft: full-sync='" + kv.get("full-sync")
                     + "' is neither precopy nor stop");
         };
-        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, precopy, reprotect);
+        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, leaseFile, precopy,
+                reprotect);
     }
 
     /**
@@ -155,7 +162,19 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                outputCommit, outputLatency, witness, precopy, null);
+                outputCommit, outputLatency, witness, leaseFile, precopy, null);
+    }
+
+    /** {@code lease=file:PATH}: the path (relative to the working directory); null when absent. */
+    static Path leaseFile(String text) {
+        if (text == null) {
+            return null;
+        }
+        if (!text.startsWith("file:") || text.length() == "file:".length()) {
+            throw new IllegalArgumentException("--ft: lease='" + text + "' is not file:PATH (a file both sides lock;"
+                    + " for a witness process use witness=URI)");
+        }
+        return Path.of(text.substring("file:".length()));
     }
 
     /** {@code none}, or output kinds separated by commas, each once. */

@@ -56,8 +56,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private final Object lock = new Object();
     private final long timeoutNanos;
     private final OutputPath output;
-    /** The lease at the witness; null without one. */
-    private final WitnessLease lease;
+    /** The lease (at the witness, or on the lease file); null without fencing. */
+    private final Lease lease;
     private volatile boolean fenced;
     private volatile FtState state = FtState.CONNECTING;
     private volatile FtWire wire;
@@ -93,12 +93,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
      * does; it keeps the lease the standby took ({@code lease}, null without a witness).
      */
     static FtPrimary successor(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log,
-            WitnessLease lease) {
+            Lease lease) {
         return new FtPrimary(machine, config, plugins, log, true, lease);
     }
 
     private FtPrimary(Machine machine, FtConfig config, PluginRegistry plugins, PrintStream log, boolean successor,
-            WitnessLease inherited) {
+            Lease inherited) {
         if (config.role() != FtRole.PRIMARY) {
             throw new IllegalArgumentException("not a primary configuration");
         }
@@ -109,8 +109,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.timeoutNanos = config.effectiveTimeout().toNanos();
         this.output = machine.outputs();
         this.successor = successor;
-        this.lease = successor ? inherited : config.witness() == null ? null
-                : new WitnessLease(config.witness(), config.secret(), plugins, config.effectiveTimeout(), true);
+        this.lease = successor ? inherited : Lease.of(config, plugins, config.effectiveTimeout(), true);
         if (!config.outputCommit().isEmpty() && !successor) {
             // from before the guest runs: no output escapes that a standby could not reproduce
             output.hold(config.outputCommit(), this::outputHeld);
@@ -147,7 +146,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     public void acquireLease() throws IOException, InterruptedException {
         if (lease != null && !successor) {
             lease.acquireFirst(CONNECT_PATIENCE);
-            log.println("ft: lease granted by the witness " + config.witness());
+            log.println("ft: lease granted by " + lease.where());
             log.flush();
         }
     }
@@ -168,7 +167,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
         log.println("ft: lease lost (" + why + "); stopping the guest, which may run on at the standby");
         log.flush();
-        machine.stop("ft: the lease at the witness was lost; the guest stopped here");
+        machine.stop("ft: the lease (" + lease.where() + ") was lost; the guest stopped here");
     }
 
     /** False once the guest was handed over or fenced: the held output is then not this side's to deliver. */
@@ -216,7 +215,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
                 + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput()
-                + (lease == null ? "" : "witness: " + config.witness() + (fenced ? " (lease lost)" : "") + "\n")
+                + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
                         + rejoinPace.toSeconds() + " s\n" : "");
     }

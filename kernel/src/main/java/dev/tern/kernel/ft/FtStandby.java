@@ -8,6 +8,7 @@ import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.Listener;
+import dev.tern.spi.transport.RefusedConnectionException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,8 +55,8 @@ public final class FtStandby implements FtNode {
     private volatile boolean abandoned;
     private volatile java.io.Closeable current;
     private volatile long sessionTimeoutNanos;
-    /** The lease taken before taking over; null without a witness. */
-    private volatile WitnessLease lease;
+    /** The lease taken before taking over; null without fencing. */
+    private volatile Lease lease;
     private volatile FtPrimary successor;
     // guarded by lock
     private long lastHeard;
@@ -118,6 +119,14 @@ public final class FtStandby implements FtNode {
                 Connection c;
                 try {
                     c = listener.accept();
+                } catch (RefusedConnectionException e) {
+                    if (abandoned) {
+                        return Outcome.ABANDONED;
+                    }
+                    // a stray or untrusted peer: the primary may still come
+                    log.println("ft: refused a connection: " + e.getMessage() + "; waiting for a primary");
+                    log.flush();
+                    continue;
                 } catch (IOException e) {
                     if (abandoned) {
                         return Outcome.ABANDONED;
@@ -417,42 +426,41 @@ public final class FtStandby implements FtNode {
     }
 
     /**
-     * With a witness, the lease before the guest may run here, kept while it runs; null when
-     * granted (or without a witness), else how the standby ends.
+     * With fencing, the lease before the guest may run here, kept while it runs; null when
+     * granted (or without fencing), else how the standby ends.
      */
     private Outcome takeLease() {
-        if (config.witness() == null) {
+        Lease l = Lease.of(config, plugins, java.time.Duration.ofNanos(sessionTimeoutNanos), false);
+        if (l == null) {
             return null;
         }
-        var l = new WitnessLease(config.witness(), config.secret(), plugins,
-                java.time.Duration.ofNanos(sessionTimeoutNanos), false);
-        WitnessLease.Acquired a;
+        Lease.Acquired a;
         try {
             a = l.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            a = WitnessLease.Acquired.WITNESS_UNREACHABLE;
+            a = Lease.Acquired.UNREACHABLE;
         }
-        if (a == WitnessLease.Acquired.GRANTED) {
+        if (a == Lease.Acquired.GRANTED) {
             lease = l;
             l.keep(why -> {
                 log.println("ft: lease lost (" + why + "); stopping the guest");
                 log.flush();
-                machine.stop("ft: the lease at the witness was lost; the guest stopped here");
+                machine.stop("ft: the lease (" + l.where() + ") was lost; the guest stopped here");
             });
             return null;
         }
         l.close();
         state = FtState.FENCED;
         reason = switch (a) {
-            case HELD_BY_A_LIVE_PRIMARY -> "the primary still holds the lease at the witness";
-            case GUEST_ENDED -> "the guest ended at the primary (the witness says so)";
-            default -> "the witness " + config.witness() + " is unreachable";
+            case HELD_BY_A_LIVE_PRIMARY -> "the primary still holds the lease " + l.place();
+            case GUEST_ENDED -> "the guest ended at the primary (" + l.authority() + " says so)";
+            default -> l.where() + " is unreachable";
         };
         log.println("ft: not taking over after checkpoint " + applied + ": " + reason
                 + "; the standby ends without running the guest");
         log.flush();
-        return a == WitnessLease.Acquired.GUEST_ENDED ? Outcome.PRIMARY_ENDED : Outcome.FENCED;
+        return a == Lease.Acquired.GUEST_ENDED ? Outcome.PRIMARY_ENDED : Outcome.FENCED;
     }
 
     private void heard() {

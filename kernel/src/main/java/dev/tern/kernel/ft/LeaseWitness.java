@@ -4,6 +4,7 @@ import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.Listener;
+import dev.tern.spi.transport.RefusedConnectionException;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -61,6 +62,10 @@ public final class LeaseWitness implements AutoCloseable {
             Connection c;
             try {
                 c = listener.accept();
+            } catch (RefusedConnectionException e) {
+                log.println("ft witness: refused a connection: " + e.getMessage());
+                log.flush();
+                continue; // a stray or untrusted peer; the clients may still come
             } catch (IOException e) {
                 return; // closed
             }

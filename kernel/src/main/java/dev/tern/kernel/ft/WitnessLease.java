@@ -15,13 +15,15 @@ import java.util.concurrent.TimeUnit;
  * <em>before</em> it would run out at the witness — the primary's validity counts from when it
  * sent the renewal, the witness's from when it received it, so the primary always gives up first
  * (given clocks of one rate and a guest stop shorter than that quarter). The standby
- * {@link #acquire}s it before it takes over. A request that gets no answer within half a lease is
- * abandoned (its connection closed) and the next one reconnects.
+ * {@link #acquire}s it before it takes over.
+ *
+ * <p>Every exchange with the witness — connecting, the handshake, a request and its answer — has
+ * half a lease to finish; then its connection is closed and the exchange fails, and the next one
+ * reconnects. A witness behind a partition that accepts connections and drops every byte thus
+ * costs half a lease per attempt, not the transport's I/O timeout (tcp: 30 s): its answer would
+ * come too late to matter anyway.
  */
-final class WitnessLease implements AutoCloseable {
-
-    /** What {@link #acquire} found. */
-    enum Acquired { GRANTED, HELD_BY_A_LIVE_PRIMARY, GUEST_ENDED, WITNESS_UNREACHABLE }
+final class WitnessLease implements Lease {
 
     /** What {@code remainingMs} holds after a request the witness answered: the guest ended at its primary. */
     private static final long ENDED = -1;
@@ -46,6 +48,11 @@ final class WitnessLease implements AutoCloseable {
     private boolean closed;
     private String lostWhy = "";
     private boolean kept;
+    /** The connection of the exchange in flight (also while it handshakes), for the deadline to close. */
+    private FtWire exchanging;
+    /** The deadline closed the exchange in flight. */
+    private boolean overdue;
+    private boolean bounding;
     private java.util.function.Consumer<String> onLost;
 
     WitnessLease(String address, byte[] secret, PluginRegistry plugins, Duration lease, boolean primary) {
@@ -59,6 +66,21 @@ final class WitnessLease implements AutoCloseable {
             r = RANDOM.nextLong();
         }
         this.id = r;
+    }
+
+    @Override
+    public String where() {
+        return "the witness " + address;
+    }
+
+    @Override
+    public String place() {
+        return "at the witness";
+    }
+
+    @Override
+    public String authority() {
+        return "the witness";
     }
 
     /**
@@ -75,6 +97,9 @@ final class WitnessLease implements AutoCloseable {
     private boolean exchange(long[] remainingMs) throws IOException {
         long sentAt = System.nanoTime();
         FtWire w = connected(sentAt);
+        synchronized (lock) {
+            exchanging = w;
+        }
         try {
             w.send(FtMessage.LEASE_REQUEST, ByteBuffer.allocate(17).putLong(id)
                     .putLong(TimeUnit.NANOSECONDS.toMillis(leaseNanos)).put((byte) (primary ? 0 : 1)).flip());
@@ -83,7 +108,7 @@ final class WitnessLease implements AutoCloseable {
                 case LEASE_GRANTED -> {
                     FtWire.exactly(m, 8);
                     synchronized (lock) {
-                        inFlightSince = -1;
+                        finished();
                         if (!lost) {
                             validUntil = sentAt + leaseNanos - leaseNanos / 4;
                             lastGrantSentAt = sentAt;
@@ -97,7 +122,7 @@ final class WitnessLease implements AutoCloseable {
                     b.getLong();
                     remainingMs[0] = Math.max(1, Math.min(b.getLong(), TimeUnit.NANOSECONDS.toMillis(leaseNanos) * 2));
                     synchronized (lock) {
-                        inFlightSince = -1;
+                        finished();
                     }
                     return false;
                 }
@@ -105,15 +130,14 @@ final class WitnessLease implements AutoCloseable {
                     FtWire.exactly(m, 8);
                     remainingMs[0] = ENDED;
                     synchronized (lock) {
-                        inFlightSince = -1;
+                        finished();
                     }
                     return false;
                 }
                 default -> throw new IOException("ft witness: unexpected " + m.kind() + " from the witness");
             }
         } catch (IOException | RuntimeException e) {
-            drop(w);
-            throw e;
+            throw drop(w, e);
         }
     }
 
@@ -122,17 +146,30 @@ final class WitnessLease implements AutoCloseable {
             if (closed) {
                 throw new IOException("the lease was closed");
             }
-            inFlightSince = now;
+            begin(now);
             if (wire != null) {
                 return wire;
             }
         }
-        FtWire w = new FtWire(MigrationUri.parse(address).connect(plugins));
+        FtWire w;
+        try {
+            w = new FtWire(MigrationUri.parse(address).connect(plugins));
+        } catch (IOException | RuntimeException e) {
+            synchronized (lock) {
+                finished();
+            }
+            throw e;
+        }
+        synchronized (lock) {
+            exchanging = w;
+            if (overdue) {
+                w.close(); // the connect alone took half a lease: the handshake fails at once
+            }
+        }
         try {
             FtHandshake.leaseClient(w, secret);
         } catch (IOException | RuntimeException e) {
-            w.close();
-            throw e;
+            throw drop(w, e);
         }
         synchronized (lock) {
             wire = w;
@@ -140,14 +177,62 @@ final class WitnessLease implements AutoCloseable {
         return w;
     }
 
-    private void drop(FtWire w) {
+    /** An exchange starts now: the deadline counts from here (guarded by lock). */
+    private void begin(long now) {
+        inFlightSince = now;
+        overdue = false;
+        if (!bounding) {
+            bounding = true;
+            Thread.ofPlatform().daemon().name("tern-ft-lease-deadline").start(this::bound);
+        }
+        lock.notifyAll();
+    }
+
+    /** The exchange in flight ended (guarded by lock). */
+    private void finished() {
+        inFlightSince = -1;
+        exchanging = null;
+    }
+
+    /** Closes {@code w} after a failed exchange; what to throw, saying so when the deadline ended it. */
+    private IOException drop(FtWire w, Exception e) {
+        boolean late;
         synchronized (lock) {
             if (wire == w) {
                 wire = null;
             }
-            inFlightSince = -1;
+            late = overdue && exchanging == w;
+            finished();
         }
         w.close();
+        if (late) {
+            return new IOException("the witness " + address + " did not answer within "
+                    + TimeUnit.NANOSECONDS.toMillis(leaseNanos / 2) + " ms (half a lease)", e);
+        }
+        return e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+    }
+
+    /** Closes the connection of an exchange older than half a lease, until the lease is closed. */
+    private void bound() {
+        synchronized (lock) {
+            try {
+                while (!closed) {
+                    long now = System.nanoTime();
+                    if (inFlightSince < 0 || overdue) {
+                        lock.wait(); // until the next exchange starts
+                    } else if (now - inFlightSince >= leaseNanos / 2) {
+                        overdue = true;
+                        if (exchanging != null) {
+                            exchanging.close(); // the blocked exchange fails now
+                        }
+                    } else {
+                        TimeUnit.NANOSECONDS.timedWait(lock, inFlightSince + leaseNanos / 2 - now);
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the JVM ends
+            }
+        }
     }
 
     /**
@@ -156,7 +241,8 @@ final class WitnessLease implements AutoCloseable {
      *
      * @throws IOException naming why no lease was granted
      */
-    void acquireFirst(Duration patience) throws IOException, InterruptedException {
+    @Override
+    public void acquireFirst(Duration patience) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
         String why = "";
         while (System.nanoTime() - deadline < 0) {
@@ -179,7 +265,8 @@ final class WitnessLease implements AutoCloseable {
      * Keeps the lease from now on: renews it every quarter lease and calls {@code onLost} once,
      * from the watchdog, when it runs out locally. Called again, it only replaces {@code onLost}.
      */
-    void keep(java.util.function.Consumer<String> onLost) {
+    @Override
+    public void keep(java.util.function.Consumer<String> onLost) {
         synchronized (lock) {
             this.onLost = onLost;
             if (kept) {
@@ -222,9 +309,6 @@ final class WitnessLease implements AutoCloseable {
                         return;
                     }
                     long now = System.nanoTime();
-                    if (inFlightSince >= 0 && now - inFlightSince > leaseNanos / 2 && wire != null) {
-                        wire.close(); // an unanswered request: the renewer reconnects
-                    }
                     if (now - validUntil >= 0) {
                         lost = true;
                         lostWhy = "not renewed at the witness " + address + " for "
@@ -247,7 +331,8 @@ final class WitnessLease implements AutoCloseable {
      * Waits until a renewal sent after {@code sinceNanos} was granted — then no standby can hold
      * the lease until this side stops renewing — or the lease is lost (false).
      */
-    boolean confirmedAfter(long sinceNanos) throws InterruptedException {
+    @Override
+    public boolean confirmedAfter(long sinceNanos) throws InterruptedException {
         synchronized (lock) {
             while (!lost && !closed && lastGrantSentAt - sinceNanos <= 0) {
                 lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseNanos / 8)));
@@ -256,8 +341,8 @@ final class WitnessLease implements AutoCloseable {
         }
     }
 
-    /** Why the lease was lost, once it was. */
-    String lostWhy() {
+    @Override
+    public String lostWhy() {
         synchronized (lock) {
             return lostWhy;
         }
@@ -269,11 +354,13 @@ final class WitnessLease implements AutoCloseable {
      * is alive, and the standby must not run. Gives up when the witness stays unreachable for two
      * leases.
      */
-    Acquired acquire() throws InterruptedException {
+    @Override
+    public Acquired acquire() throws InterruptedException {
         long unreachableSince = -1;
         int denials = 0;
         while (true) {
             long[] remaining = {0};
+            long attempt = System.nanoTime();
             try {
                 if (request(remaining)) {
                     return Acquired.GRANTED;
@@ -287,10 +374,10 @@ final class WitnessLease implements AutoCloseable {
                 }
                 TimeUnit.MILLISECONDS.sleep(remaining[0]); // until the primary's lease would run out
             } catch (IOException e) {
-                long now = System.nanoTime();
-                unreachableSince = unreachableSince < 0 ? now : unreachableSince;
-                if (now - unreachableSince > 2 * leaseNanos) {
-                    return Acquired.WITNESS_UNREACHABLE;
+                // counted from the first failed attempt's start: each attempt takes at most half a lease
+                unreachableSince = unreachableSince < 0 ? attempt : unreachableSince;
+                if (System.nanoTime() - unreachableSince > 2 * leaseNanos) {
+                    return Acquired.UNREACHABLE;
                 }
                 TimeUnit.MILLISECONDS.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(leaseNanos / 8))); // retry pace
             }
@@ -298,28 +385,34 @@ final class WitnessLease implements AutoCloseable {
     }
 
     /** Tells the witness the guest ended under this lease (no standby may take over), and closes. */
-    void end() {
+    @Override
+    public void end() {
         giveBack(FtMessage.LEASE_END);
     }
 
     /** Gives the lease back (a planned switch-over: the standby takes it) and closes. */
-    void release() {
+    @Override
+    public void release() {
         giveBack(FtMessage.LEASE_RELEASE);
     }
 
     private void giveBack(FtMessage how) {
-        FtWire w;
-        synchronized (lock) {
-            w = wire;
-        }
-        if (w != null) {
-            try {
-                synchronized (io) {
+        synchronized (io) {
+            FtWire w;
+            synchronized (lock) {
+                w = wire;
+                if (w != null && !closed) {
+                    begin(System.nanoTime());
+                    exchanging = w;
+                }
+            }
+            if (w != null) {
+                try {
                     w.sendLong(how, id);
                     w.receive();
+                } catch (IOException | RuntimeException ignored) {
+                    // it runs out on its own
                 }
-            } catch (IOException | RuntimeException ignored) {
-                // it runs out on its own
             }
         }
         close();

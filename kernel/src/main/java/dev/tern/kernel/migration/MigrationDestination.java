@@ -142,6 +142,8 @@ public final class MigrationDestination {
             }
             ram.onRemoteSync(() -> new WireOutput(connection).control(WireMessage.APPLIED, ""));
             WireInput in = new WireInput(connection);
+            var ramPhase = new ReceivePhaseEvent();
+            ramPhase.begin();
             multifd = MultifdReceiver.acceptIfAnnounced(in, connection, channels, machine.memory(), ramZero,
                     new CodecPlugins(plugins)::decoder, this::checkConfig);
             receiveRam(in, ram);
@@ -153,12 +155,16 @@ public final class MigrationDestination {
                 MultifdReceiver.requireNotAnnounced(ram);
             }
             requireOneSidedComplete(ram);
+            trace(ramPhase, "ram", in.wireBytes());
             long applyNanos = lastPagesNanos;
             in.nextStream();
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
             enough.set(true);
             warmUp.join(); // at most the run under way: never load the real state while it loads the machine's own
+            var devicePhase = new ReceivePhaseEvent();
+            devicePhase.begin();
             applyNanos += timedIo(() -> loadDevices(devices));
+            trace(devicePhase, "devices", devices.length);
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
                 in.expect(WireMessage.COMMIT);
@@ -185,6 +191,15 @@ public final class MigrationDestination {
             if (ram != null) {
                 ram.close();
             }
+        }
+    }
+
+    private static void trace(ReceivePhaseEvent event, String phase, long bytes) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.phase = phase;
+            event.bytes = bytes;
+            event.commit();
         }
     }
 
@@ -253,10 +268,13 @@ public final class MigrationDestination {
                     receivePart(ram, o.payload(), o.payloadOffset());
                 }
                 case Frame.Part p -> {
+                    var event = new ReceivePhaseEvent();
+                    event.begin();
                     long t0 = System.nanoTime();
                     receivePart(ram, p.payload(), p.payloadOffset());
                     if (p.kind() == FrameKind.END) {
                         lastPagesNanos = System.nanoTime() - t0; // the switch-over's pages, applied while the source waits
+                        trace(event, "end-part", p.payload().length);
                     }
                 }
                 case Frame.Open o -> throw new SavedStateException("the RAM stream holds unexpected "

@@ -103,6 +103,8 @@ final class PreCopyRounds {
     PageSet run() throws IOException, MigrationException {
         long lastSync = System.nanoTime();
         while (true) {
+            var event = new MigrationRoundEvent();
+            event.begin();
             long sentBefore = sentBytes.getAsLong();
             sendRound();
             long now = System.nanoTime();
@@ -117,11 +119,26 @@ final class PreCopyRounds {
                 estimate = estimate(dirty);
             }
             estimates.add(estimate);
-            if (rule.switchNow(estimates)) {
+            boolean switchNow = rule.switchNow(estimates);
+            traceRound(event, estimate, sentBefore, dirty, switchNow);
+            if (switchNow) {
                 return next;
             }
             checks.between();
             ram.beginRound(next);
+        }
+    }
+
+    private void traceRound(MigrationRoundEvent event, DowntimeEstimate estimate, long sentBefore, long dirty,
+            boolean switchNow) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.round = estimate.round();
+            event.sentBytes = sentBytes.getAsLong() - sentBefore;
+            event.dirtyPages = dirty;
+            event.estimatedDowntimeMs = estimate.millis();
+            event.switchOver = switchNow;
+            event.commit();
         }
     }
 

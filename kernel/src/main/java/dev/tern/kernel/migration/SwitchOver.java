@@ -30,6 +30,8 @@ final class SwitchOver {
     private final java.util.function.LongSupplier sentBytes;
     private final Map<String, Long> phases = new ConcurrentSkipListMap<>();
     private volatile long pauseBytes;
+    private PausePhaseEvent event;
+    private long phaseBytes;
     private boolean pausedByUs;
     private long started;
 
@@ -52,7 +54,8 @@ final class SwitchOver {
      */
     void send(PageSet pending, java.util.function.Consumer<PageSet> harvest) throws IOException, MigrationException {
         started = System.nanoTime();
-        long bytesBefore = sentBytes.getAsLong();
+        beginTrace();
+        long bytesBefore = phaseBytes;
         VmState state = machine.lifecycle().state();
         if (state != VmState.RUNNING && state != VmState.PAUSED) {
             throw new MigrationException("the guest stopped during the migration (" + state + ")");
@@ -89,6 +92,7 @@ final class SwitchOver {
     /** Waits for the destination's {@link WireMessage#READY}; returns the apply nanoseconds it reports. */
     long awaitReady(WireInput in) throws IOException {
         long t0 = System.nanoTime();
+        beginTrace();
         long applyNanos = parseNanos(in.expect(WireMessage.READY));
         phase("4-await-ready", t0);
         return applyNanos;
@@ -118,7 +122,20 @@ final class SwitchOver {
     private long phase(String name, long from) {
         long now = System.nanoTime();
         phases.put(name, (now - from) / 1_000_000);
+        if (event.shouldCommit()) {
+            event.phase = name;
+            event.sentBytes = sentBytes.getAsLong() - phaseBytes;
+            event.commit();
+        }
+        beginTrace();
         return now;
+    }
+
+    /** Starts the flight-recorder event of the phase that begins now. */
+    private void beginTrace() {
+        event = new PausePhaseEvent();
+        event.begin();
+        phaseBytes = sentBytes.getAsLong();
     }
 
     private static long parseNanos(String text) throws IOException {

@@ -55,6 +55,11 @@ final class WireInput extends InputStream {
         return n;
     }
 
+    /** Bytes read from the wire so far, headers included. */
+    long wireBytes() {
+        return offset;
+    }
+
     /** Starts reading the next saved-state stream; the current one must have ended. */
     void nextStream() throws IOException {
         if (!streamEnded || data.hasRemaining()) {

@@ -141,6 +141,50 @@ public final class Monitor {
         }
     }
 
+    /**
+     * Serves a terminal that sends each key as typed (no canonical mode, no echo): {@link LineEditor}
+     * echoes, keeps a history and completes with {@link #complete}.
+     */
+    public void serveEditing(java.io.Reader in, java.io.Writer out) throws IOException {
+        var editor = new LineEditor(in, out, PROMPT, this::complete);
+        String line;
+        while (!quitRequested() && (line = editor.readLine()) != null) {
+            out.write(execute(line));
+            out.flush();
+        }
+    }
+
+    /**
+     * The words that may complete the last word of {@code typed}: a command's name, an
+     * {@code info} topic, or a snapshot name after {@code loadvm} and {@code delvm}.
+     */
+    public List<String> complete(String typed) {
+        List<String> words = Arrays.asList(typed.stripLeading().split(" +", -1));
+        if (words.size() == 1) {
+            return commands.keySet().stream().map(k -> k.split(" ")[0]).distinct().toList();
+        }
+        if (words.size() != 2) {
+            return List.of();
+        }
+        return switch (words.getFirst()) {
+            case "info" -> commands.keySet().stream().filter(k -> k.startsWith("info ")).map(k -> k.substring(5))
+                    .toList();
+            case "loadvm", "delvm" -> snapshotNames();
+            default -> List.of();
+        };
+    }
+
+    private List<String> snapshotNames() {
+        if (snapshots == null) {
+            return List.of();
+        }
+        try {
+            return snapshots.list().stream().map(SnapshotStore.Entry::name).toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of(); // nothing to offer: the command itself will say what is wrong
+        }
+    }
+
     private static String readBoundedLine(BufferedReader in) throws IOException {
         var sb = new StringBuilder();
         int c;

@@ -79,10 +79,29 @@ class FtConfigTest {
     }
 
     @Test
+    void aLeaseFileOrAWitnessFencesThePair() throws Exception {
+        String base = "primary,peer=tcp:h:1,password-file=" + pw();
+        FtConfig file = FtConfig.parse(base + ",lease=file:/shared/ft.lease");
+        assertEquals(Path.of("/shared/ft.lease"), file.leaseFile());
+        assertNull(file.witness());
+        assertNull(FtConfig.parse(base).leaseFile());
+        assertEquals(Path.of("/shared/ft.lease"), FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()
+                + ",lease=file:/shared/ft.lease,reprotect=tcp:h:2").successor(Duration.ofSeconds(1)).leaseFile());
+        assertEquals("--ft: lease='tcp:h:3' is not file:PATH (a file both sides lock; for a witness process use"
+                + " witness=URI)", assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse(base + ",lease=tcp:h:3")).getMessage());
+        assertEquals("--ft: lease='file:' is not file:PATH (a file both sides lock; for a witness process use"
+                + " witness=URI)", assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse(base + ",lease=file:")).getMessage());
+        assertEquals("--ft: witness= and lease= both name the lease; give one", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",witness=tcp:h:3,lease=file:x")).getMessage());
+    }
+
+    @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'peer' (known: full-sync, interval, listen, output-commit, "
-                + "output-latency, password-file, reprotect, timeout, witness)",
+        assertEquals("--ft standby: unknown key 'peer' (known: full-sync, interval, lease, listen, "
+                + "output-commit, output-latency, password-file, reprotect, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
         assertEquals("--ft standby: interval= applies to the primary a standby becomes when it protects the guest after"
@@ -92,8 +111,8 @@ class FtConfigTest {
         assertEquals("--ft: reprotect= needs the address of the next standby",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: full-sync, interval, output-commit, output-latency, "
-                + "password-file, peer, timeout, witness)",
+        assertEquals("--ft primary: unknown key 'colour' (known: full-sync, interval, lease, output-commit, "
+                + "output-latency, password-file, peer, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",

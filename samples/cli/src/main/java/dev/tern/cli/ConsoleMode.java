@@ -16,16 +16,35 @@ final class ConsoleMode implements AutoCloseable {
 
     /** Raw mode when stdin and stdout are a terminal and the serial port is on stdio; otherwise nothing. */
     static ConsoleMode rawIfInteractive(boolean serialOnStdio) {
-        if (!serialOnStdio || System.console() == null || !System.console().isTerminal()) {
-            return new ConsoleMode(null);
-        }
+        return serialOnStdio && interactive() ? set("raw -echo") : new ConsoleMode(null);
+    }
+
+    /**
+     * Keys one by one without echo (the monitor's line editor echoes and completes), signals kept
+     * (Ctrl-C still ends the run), when stdin and stdout are a terminal; otherwise nothing.
+     */
+    static ConsoleMode lineEditing() {
+        return interactive() ? set("-icanon -echo min 1") : new ConsoleMode(null);
+    }
+
+    /** Whether this ran with its standard input and output on a terminal. */
+    static boolean interactive() {
+        return System.console() != null && System.console().isTerminal();
+    }
+
+    private static ConsoleMode set(String mode) {
         try {
             String saved = stty("-g").strip();
-            stty("raw -echo");
+            stty(mode);
             return new ConsoleMode(saved);
         } catch (IOException | InterruptedException e) {
             return new ConsoleMode(null);
         }
+    }
+
+    /** Whether the terminal's mode was changed (and will be restored). */
+    boolean changed() {
+        return saved != null;
     }
 
     /** Restores the terminal (idempotent). */

@@ -73,12 +73,22 @@ final class MonitorEndpoint implements AutoCloseable {
             if (serial.equals("stdio")) {
                 throw new IllegalArgumentException("--monitor stdio needs the serial port elsewhere (e.g. --serial file:serial.log)");
             }
+            ConsoleMode keys = ConsoleMode.lineEditing();
+            if (keys.changed()) {
+                Runtime.getRuntime().addShutdownHook(new Thread(keys::restore, "tern-terminal-restore"));
+            }
             Thread.ofPlatform().daemon().name("tern-monitor-stdio").start(() -> {
                 try {
                     var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                    monitor.serve(in, new PrintWriter(System.out, true));
+                    if (keys.changed()) {
+                        monitor.serveEditing(in, new PrintWriter(System.out, true));
+                    } else {
+                        monitor.serve(in, new PrintWriter(System.out, true));
+                    }
                 } catch (IOException e) {
                     System.err.println("tern: monitor: " + e.getMessage());
+                } finally {
+                    keys.restore();
                 }
             });
             return null;

@@ -259,6 +259,62 @@ class FtFencingTest {
         assertTrue(reference().startsWith(Files.readString(a)), "the fenced primary released output the run never printed");
     }
 
+    /**
+     * P stalled (SIGSTOP) longer than the lease: its heartbeats and renewals stop, the standby is
+     * granted the lease once it ran out at the witness and runs on. SIGCONT: the old primary's
+     * watchdog finds its lease run out, it stops its guest and emits nothing more — its serial
+     * file is as it was when it stalled — and the two files are one run with nothing lost.
+     */
+    @Test
+    @Timeout(180)
+    void aStalledPrimaryWakesToFindItsLeaseGoneAndStopsWithoutOutput() throws Exception {
+        Path pw = pw();
+        Path a = dir.resolve("a.log");
+        Path b = dir.resolve("b.log");
+        try (MigrationPeer witness = witness(pw)) {
+            String w = witness.awaitLine(WITNESS).group(1);
+            try (MigrationPeer standby = MigrationPeer.start(run(b,
+                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",witness=" + w))) {
+                String address = standby.awaitLine(WAITING).group(1);
+                try (MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + address
+                        + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + w))) {
+                    primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                    signal("STOP", primary);
+                    String atStall = Files.readString(a); // a stopped process writes nothing
+                    standby.awaitLine(RUNS);
+                    signal("CONT", primary);
+                    primary.awaitLine(Pattern.compile("ft: lease lost \\(not renewed at the witness .*\\); stopping the guest"));
+                    primary.awaitExit();
+                    assertEquals(atStall, Files.readString(a), "the woken primary emitted output after the standby took over");
+                    assertEquals(0, standby.awaitExit(), standby.output()); // ran on to the limit
+                }
+            }
+            assertTrue(witness.output().contains("granted to standby"), witness.output());
+        }
+        String expected = reference();
+        String mine = Files.readString(a);
+        assertTrue(expected.startsWith(mine), "the stalled primary released output the run never printed");
+        assertTrue(expected.endsWith(Files.readString(b)), "the standby released output the run never printed");
+        assertTrue(mine.length() + Files.readString(b).length() >= expected.length(), "output was lost");
+    }
+
+    /** Sends signal {@code name}; for STOP, returns once the kernel shows the process stopped (bounded). */
+    private static void signal(String name, MigrationPeer peer) throws Exception {
+        long pid = peer.process().pid();
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (name.equals("STOP") && !stoppedState(Files.readString(stat))) {
+            assertTrue(System.nanoTime() < deadline, "process " + pid + " did not stop: " + Files.readString(stat));
+            Thread.onSpinWait(); // the group stop is the kernel's; nothing to wait on but its state
+        }
+    }
+
+    /** The state letter of a /proc/PID/stat line (after the parenthesised command name) is T. */
+    private static boolean stoppedState(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+    }
+
     /** A killed primary's lease runs out at the witness; the standby takes it and runs on. */
     @Test
     @Timeout(180)

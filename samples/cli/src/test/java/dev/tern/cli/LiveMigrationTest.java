@@ -259,9 +259,10 @@ class LiveMigrationTest {
         assertEquals(expected, first + Files.readString(after));
     }
 
-    @Test
+    @ParameterizedTest(name = "--incoming {0}")
+    @ValueSource(strings = {"file", "fd"})
     @Timeout(300)
-    void migrationToAFileIsASnapshotAnotherProcessResumes() throws Exception {
+    void migrationToAFileIsASnapshotAnotherProcessResumes(String incoming) throws Exception {
         Path stream = dir.resolve("vm.mig");
         List<String> args = guestArgs();
         long atSwitch;
@@ -275,8 +276,10 @@ class LiveMigrationTest {
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
             atSwitch = source.vcpus().getFirst().instructionCount();
         }
-        try (MigrationPeer dest = MigrationPeer.start(with(args, "--incoming", "file:" + stream, "--print-digest")
-                .toArray(String[]::new))) {
+        try (MigrationPeer dest = incoming.equals("file")
+                ? MigrationPeer.start(with(args, "--incoming", "file:" + stream, "--print-digest").toArray(String[]::new))
+                : MigrationPeer.startWithFd3(stream, with(args, "--incoming", "fd:3", "--print-digest")
+                        .toArray(String[]::new))) {
             assertEquals(atSwitch, dest.awaitDigest("incoming migration complete").instructions());
             assertEquals(0, dest.awaitExit(), dest.output());
             assertEquals(reference(), dest.awaitDigest("stopped").ram());

@@ -45,8 +45,26 @@ final class MigrationPeer implements AutoCloseable {
         return tern(jvmArgs, all.toArray(String[]::new));
     }
 
+    /**
+     * {@code tern run runArgs} with {@code file} open for reading on its descriptor 3, as a shell or
+     * a management tool hands a stream over ({@code --incoming fd:3}).
+     */
+    static MigrationPeer startWithFd3(java.nio.file.Path file, String... runArgs) throws IOException {
+        var cmd = new ArrayList<String>(List.of("sh", "-c", "exec 3<\"$0\" && exec \"$@\"", file.toString()));
+        cmd.addAll(javaCommand(List.of()));
+        cmd.add("run");
+        cmd.addAll(List.of(runArgs));
+        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
     /** Any {@code tern} command ({@code args[0]} names it) in a JVM of its own. */
     static MigrationPeer tern(List<String> jvmArgs, String... args) throws IOException {
+        var cmd = javaCommand(jvmArgs);
+        cmd.addAll(List.of(args));
+        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    private static List<String> javaCommand(List<String> jvmArgs) {
         var cmd = new ArrayList<String>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss8m"); // as the tests' own JVM: the Linux guest needs the deeper interpreter stack
@@ -54,8 +72,7 @@ final class MigrationPeer implements AutoCloseable {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.addAll(List.of(args));
-        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        return cmd;
     }
 
     private void collect() {
@@ -95,6 +112,24 @@ final class MigrationPeer implements AutoCloseable {
     /** The first line matching {@code p}, waiting for it (bounded). */
     Matcher awaitLine(Pattern p) throws InterruptedException {
         return await(p);
+    }
+
+    /** Waits until {@code n} lines match {@code p} (bounded); all of them, in order. */
+    List<String> awaitLines(Pattern p, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        synchronized (changed) {
+            while (true) {
+                List<String> found = lines.stream().filter(l -> p.matcher(l).find()).toList();
+                if (found.size() >= n) {
+                    return found;
+                }
+                long left = deadline - System.nanoTime();
+                if (ended || left <= 0) {
+                    fail(n + " lines /" + p + "/ expected, " + found.size() + " printed; output:\n" + output());
+                }
+                changed.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        }
     }
 
     /** The process, for its pid. */

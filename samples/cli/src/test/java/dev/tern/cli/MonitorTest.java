@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The human monitor drives a running x86 machine: stop/cont, savevm/loadvm/delvm, info, errors, quit. */
@@ -180,6 +181,26 @@ class MonitorTest {
             assertEquals(List.of("connect " + dir.resolve("p1.tern.part"), "listen " + file, "listen " + file),
                     transport.calls, "loadvm verifies the stream in one read and applies it in a second");
             assertEquals("", mon.execute("quit"));
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void tabCompletesCommandsInfoTopicsAndSnapshotNamesOnATerminal() throws Exception {
+        try (Machine m = benchMachine()) {
+            m.start();
+            var mon = new Monitor(m, new SnapshotStore(dir));
+            assertEquals("", mon.execute("stop"));
+            assertEquals("", mon.execute("savevm first-point"));
+            assertTrue(mon.complete("").containsAll(List.of("info", "stop", "cont", "savevm", "loadvm", "quit")));
+            assertTrue(mon.complete("info ").containsAll(List.of("status", "registers", "snapshots")));
+            assertEquals(List.of("first-point"), mon.complete("loadvm "));
+            assertEquals(List.of(), mon.complete("stop now "));
+            var screen = new java.io.StringWriter();
+            // "info statu<Tab>" completes; "delvm f<Tab>" completes the snapshot; Ctrl-D ends
+            mon.serveEditing(new java.io.StringReader("info statu\t\rdelvm f\t\n\u0004"), screen);
+            assertTrue(screen.toString().contains("(tern) info status \nVM status: paused\n"), screen.toString());
+            assertFalse(mon.execute("info snapshots").contains("first-point"), "delvm first-point ran");
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tern.transport.channel;
 
 import dev.tern.spi.transport.Listener;
+import dev.tern.spi.transport.RefusedConnectionException;
 
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
@@ -58,7 +59,8 @@ public final class StreamListener implements Listener {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            throw e;
+            // this peer's socket failed (e.g. reset before its options were set); the server socket is fine
+            throw new RefusedConnectionException(address + ": admitting a peer failed: " + e.getMessage(), e);
         }
     }
 

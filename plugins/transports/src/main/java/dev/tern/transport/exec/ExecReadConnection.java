@@ -1,7 +1,5 @@
 package dev.tern.transport.exec;
 
-import dev.tern.spi.transport.Connection;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -13,31 +11,15 @@ import java.time.Duration;
  * of stream only when the command exited with status 0; otherwise reading fails, so that
  * {@code exec:gzip -dc broken.gz} is refused rather than loaded short.
  */
-final class ExecReadConnection implements Connection {
+final class ExecReadConnection extends ExecConnection {
 
-    private static final int CHUNK = 64 << 10;
-
-    private final ShellCommand command;
     private final InputStream out;
-    private final Duration exitTimeout;
-    private final byte[] chunk = new byte[CHUNK];
     private volatile boolean closed;
     private boolean ended;
 
     ExecReadConnection(ShellCommand command, Duration exitTimeout) {
-        this.command = command;
+        super(command, exitTimeout);
         this.out = command.process().getInputStream();
-        this.exitTimeout = exitTimeout;
-    }
-
-    @Override
-    public String peer() {
-        return command.uri();
-    }
-
-    @Override
-    public boolean isBidirectional() {
-        return false;
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.tern.transport.exec;
 
-import dev.tern.spi.transport.Connection;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -13,30 +11,14 @@ import java.time.Duration;
  * its input and waits for it to exit; a non-zero exit status fails the close, so that a migration
  * to {@code exec:gzip -c > /full/disk/vm.gz} reports the failure instead of completing.
  */
-final class ExecWriteConnection implements Connection {
+final class ExecWriteConnection extends ExecConnection {
 
-    private static final int CHUNK = 64 << 10;
-
-    private final ShellCommand command;
     private final OutputStream in;
-    private final Duration exitTimeout;
-    private final byte[] chunk = new byte[CHUNK];
     private boolean closed;
 
     ExecWriteConnection(ShellCommand command, Duration exitTimeout) {
-        this.command = command;
+        super(command, exitTimeout);
         this.in = command.process().getOutputStream();
-        this.exitTimeout = exitTimeout;
-    }
-
-    @Override
-    public String peer() {
-        return command.uri();
-    }
-
-    @Override
-    public boolean isBidirectional() {
-        return false;
     }
 
     @Override

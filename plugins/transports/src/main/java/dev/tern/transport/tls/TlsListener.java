@@ -1,6 +1,7 @@
 package dev.tern.transport.tls;
 
 import dev.tern.spi.transport.Listener;
+import dev.tern.spi.transport.RefusedConnectionException;
 import dev.tern.transport.channel.StreamConnection;
 import dev.tern.transport.channel.StreamListener;
 
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * when {@link #accept()} is called: a client may write before its server accepts (as on plain TCP,
  * where the kernel has already accepted it), and its write cannot complete before the handshake.
  * Finished connections, or the reason a handshake failed, queue up for {@link #accept()} in
- * arrival order; a failed handshake makes that {@code accept} throw it.
+ * arrival order; a failed handshake makes that {@code accept} throw it as a
+ * {@link RefusedConnectionException} (the listener goes on).
  *
  * <p>Bounded against floods: at most {@value #MAX_HANDSHAKES} handshakes run at once and at most
  * {@value #MAX_QUEUED} results wait; beyond that the listener stops taking connections from the
@@ -72,7 +74,8 @@ public final class TlsListener implements Listener {
             }
             case Refused r -> {
                 slots.release();
-                throw new IOException(r.failure().getMessage(), r.failure());
+                throw r.failure() instanceof RefusedConnectionException refused ? refused
+                        : new IOException(r.failure().getMessage(), r.failure());
             }
             case Closed c -> {
                 arrivals.offer(c); // for any other thread waiting in accept
@@ -136,9 +139,9 @@ public final class TlsListener implements Listener {
         try {
             arrive(new Admitted(TlsConnection.serve(raw, credentials.engine(false))));
         } catch (IOException e) {
-            arrive(new Refused(e));
+            arrive(new Refused(new RefusedConnectionException(e.getMessage(), e)));
         } catch (RuntimeException e) {
-            arrive(new Refused(new IOException(raw.peer() + ": tls handshake failed: " + e, e)));
+            arrive(new Refused(new RefusedConnectionException(raw.peer() + ": tls handshake failed: " + e, e)));
         } finally {
             handshakes.release();
         }

@@ -1,0 +1,87 @@
+package dev.tern.kernel.ft;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The lease file's record and its hand-overs within one JVM (where a second lock on the file is
+ * refused as a held one; FtFileLeaseTest has the two processes).
+ */
+class FileLeaseTest {
+
+    private static final Duration LEASE = Duration.ofMillis(200);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aPrimaryEndingTheGuestKeepsTheStandbyFromRunningIt() throws Exception {
+        Path file = dir.resolve("ft.lease");
+        try (FileLease primary = new FileLease(file, LEASE, true);
+             FileLease standby = new FileLease(file, LEASE, false)) {
+            primary.acquireFirst(Duration.ofSeconds(5));
+            assertTrue(Files.readString(file).matches("tern-ft-lease 1 epoch=1 holder=[0-9a-f]{16} role=primary"
+                    + " state=held\n"), Files.readString(file));
+            primary.keep(why -> { });
+            assertTrue(primary.confirmedAfter(System.nanoTime()), "a renewal after now succeeds");
+            assertEquals(Lease.Acquired.HELD_BY_A_LIVE_PRIMARY, standby.acquire());
+            primary.end();
+            assertTrue(Files.readString(file).endsWith("role=primary state=ended\n"), Files.readString(file));
+            assertEquals(Lease.Acquired.GUEST_ENDED, standby.acquire());
+        }
+    }
+
+    @Test
+    void aReleasedOrDroppedLeaseGoesToTheStandbyAndANewPrimaryStartsANewRun() throws Exception {
+        Path file = dir.resolve("ft.lease");
+        try (FileLease primary = new FileLease(file, LEASE, true)) {
+            primary.acquireFirst(Duration.ofSeconds(5));
+            primary.release();
+        }
+        try (FileLease standby = new FileLease(file, LEASE, false)) {
+            assertEquals(Lease.Acquired.GRANTED, standby.acquire());
+            assertTrue(Files.readString(file).matches("tern-ft-lease 1 epoch=2 holder=[0-9a-f]{16} role=standby"
+                    + " state=held\n"), Files.readString(file));
+            standby.end(); // a standby's "ended" does not fence a later standby: only a primary's does
+        }
+        try (FileLease primary = new FileLease(file, LEASE, true)) {
+            primary.acquireFirst(Duration.ofSeconds(5));
+            assertTrue(Files.readString(file).contains("epoch=3 "), Files.readString(file));
+        }
+    }
+
+    @Test
+    void aLeaseFileThatIsNotOneRecordIsRefusedNamingIt() throws Exception {
+        Path file = dir.resolve("ft.lease");
+        Files.writeString(file, "hello\n");
+        try (FileLease primary = new FileLease(file, LEASE, true)) {
+            IOException e = assertThrows(IOException.class, () -> primary.acquireFirst(Duration.ofMillis(300)));
+            assertTrue(e.getMessage().contains("the lease file " + file + " does not hold a lease record"),
+                    e.getMessage());
+        }
+        Files.write(file, new byte[LeaseRecord.MAX_BYTES + 1]);
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            IOException e = assertThrows(IOException.class, () -> LeaseRecord.read(c, file));
+            assertEquals("the lease file " + file + " has 257 bytes, not one lease record (at most 256)", e.getMessage());
+        }
+        try (FileLease standby = new FileLease(file, LEASE, false)) {
+            assertEquals(Lease.Acquired.UNREACHABLE, standby.acquire(), "unusable for two leases");
+        }
+        Files.writeString(file, "");
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ)) {
+            assertNull(LeaseRecord.read(c, file));
+        }
+    }
+}

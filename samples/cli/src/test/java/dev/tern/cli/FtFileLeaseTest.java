@@ -1,0 +1,139 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fencing with a shared lease file ({@code lease=file:PATH}) instead of a witness: a primary and a
+ * standby in JVMs of their own lock the same file; the test's {@link PartitionProxy} cuts the link
+ * between them. Whatever happens, exactly one side runs the guest on.
+ */
+class FtFileLeaseTest {
+
+    /** Long enough that the guest still runs when a cut has been noticed (timeout 3 s). */
+    static final long LIMIT = 150_000_000;
+    private static final Pattern WAITING = Pattern.compile("ft: standby waiting for a primary on (\\S+)");
+    private static final Pattern RUNS = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
+    private static final Pattern RECORD = Pattern.compile(
+            "tern-ft-lease 1 epoch=(\\d+) holder=[0-9a-f]{16} role=(primary|standby) state=(held|ended|released)\n");
+    private static volatile String reference;
+
+    @TempDir
+    Path dir;
+
+    private Path pw() throws Exception {
+        Path p = dir.resolve("pw");
+        Files.writeString(p, "correct horse\n");
+        return p;
+    }
+
+    private List<String> guest(Path serial) throws Exception {
+        return List.of("--bios", RunMachines.guest(dir, "serial-counter.rom").toString(), "-m", "4M", "--serial",
+                "file:" + serial, "--pacing", "warp", "--max-instructions", Long.toString(LIMIT));
+    }
+
+    private String[] run(Path serial, String ft) throws Exception {
+        var all = new ArrayList<>(guest(serial));
+        all.addAll(List.of("--ft", ft));
+        return all.toArray(String[]::new);
+    }
+
+    private String reference() throws Exception {
+        if (reference == null) {
+            Path out = dir.resolve("reference.log");
+            try (Machine m = RunMachines.create(guest(out))) {
+                m.start();
+                assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
+            }
+            reference = Files.readString(out, StandardCharsets.US_ASCII);
+        }
+        return reference;
+    }
+
+    private Matcher record(Path lease) throws Exception {
+        Matcher m = RECORD.matcher(Files.readString(lease, StandardCharsets.US_ASCII));
+        assertTrue(m.matches(), "not a lease record: " + Files.readString(lease));
+        return m;
+    }
+
+    /**
+     * The primary is killed: the kernel drops its lock with the process, the standby takes the
+     * lease, runs the guest on, and the shared serial file is one run's output; the record names
+     * the standby as the second holder.
+     */
+    @Test
+    @Timeout(180)
+    void aKilledPrimarysLockIsFreeAndTheStandbyTakesOver() throws Exception {
+        Path pw = pw();
+        Path lease = dir.resolve("ft.lease");
+        Path shared = dir.resolve("serial.log");
+        try (MigrationPeer standby = MigrationPeer.start(run(shared,
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",lease=file:" + lease))) {
+            String address = standby.awaitLine(WAITING).group(1);
+            try (MigrationPeer primary = MigrationPeer.start(run(shared, "primary,peer=" + address
+                    + ",password-file=" + pw + ",interval=20ms,timeout=3s,lease=file:" + lease))) {
+                primary.awaitLine(Pattern.compile("ft: lease granted by the lease file " + Pattern.quote(lease.toString())));
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                Matcher held = record(lease);
+                assertEquals("1", held.group(1));
+                assertEquals("primary", held.group(2));
+                primary.kill();
+            }
+            standby.awaitLine(RUNS);
+            assertEquals(0, standby.awaitExit(), standby.output());
+        }
+        assertEquals(reference(), Files.readString(shared), "one run's output, nothing lost or twice");
+        Matcher after = record(lease);
+        assertEquals("2", after.group(1));
+        assertEquals("standby", after.group(2));
+    }
+
+    /**
+     * The link between primary and standby is cut: each believes the other dead, but the primary
+     * holds the file's lock, so the standby never runs — it ends with status 3, or with 0 if the
+     * guest had already ended at the primary (the record says so) — and the primary's output is
+     * the whole run.
+     */
+    @Test
+    @Timeout(180)
+    void cutFromEachOtherThePrimaryHoldsTheLockAndTheStandbyNeverRuns() throws Exception {
+        Path pw = pw();
+        Path lease = dir.resolve("ft.lease");
+        try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"),
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",lease=file:" + lease))) {
+            String address = standby.awaitLine(WAITING).group(1);
+            try (PartitionProxy link = new PartitionProxy(address);
+                    MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
+                            + ",password-file=" + pw + ",interval=20ms,timeout=3s,lease=file:" + lease))) {
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                link.cut();
+                primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint \\d+ \\(.*\\); running unprotected"));
+                var fenced = standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint \\d+: (the primary"
+                        + " still holds the lease on the lease file .*|the guest ended at the primary \\(the lease file"
+                        + " says so\\)); the standby ends without running the guest"));
+                assertEquals(fenced.group(1).startsWith("the guest ended") ? 0 : 3, standby.awaitExit(), standby.output());
+                assertEquals(0, primary.awaitExit(), primary.output()); // ran on to the limit
+                assertFalse(standby.output().contains("running as primary"), standby.output());
+            }
+        }
+        assertEquals(reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
+        Matcher end = record(lease);
+        assertEquals("primary", end.group(2));
+        assertEquals("ended", end.group(3));
+    }
+}
