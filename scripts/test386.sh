@@ -33,7 +33,7 @@ if [[ ${1:-} == --qemu ]]; then
     post="$build/qemu-post.bin"
     rm -f "$post"
     # The ROM halts when done or at a failing test; QEMU keeps running, so give it a fixed time.
-    timeout 60 qemu-system-i386 -display none -monitor none -serial none -bios "$build/test386.bin" \
+    timeout 30 qemu-system-i386 -display none -monitor none -serial none -bios "$build/test386.bin" \
         -chardev file,id=post,path="$post" -device isa-debugcon,iobase=0x190,chardev=post || true
     echo "QEMU POST codes: $(xxd -p "$post" | tr -d '\n')"
 fi
