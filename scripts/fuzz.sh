@@ -19,9 +19,15 @@ replay-log         kernel              ReplayLogFuzzTest#read
 ft-wire            kernel              FtWireFuzzTest#receive
 qmp                kernel              QmpInputFuzzTest#messages
 option-text        kernel              ConfigTextFuzzTest#parse
+virtio-ring        reference-devices   VirtioRingFuzzTest#kick
+plugin-manifest    kernel              PluginManifestFuzzTest#read
+multifd-announcement kernel            MultifdHelloFuzzTest#announcement
+multifd-hello      kernel              MultifdHelloFuzzTest#hello
 device-option      samples/cli         MachineInputFuzzTest#deviceOption
 snapshot-load      samples/cli         MachineInputFuzzTest#snapshot
 migration-stream   samples/cli         MachineInputFuzzTest#migration
+gdb-packets        samples/cli         GdbPacketFuzzTest#packets
+hmp-lines          samples/cli         HmpLineFuzzTest#lines
 "
 
 if [[ ${1:-} == list ]]; then

@@ -137,7 +137,7 @@ final class DebugTarget {
         return f;
     }
 
-    /** GDB's Ctrl-C while running (forward, or replaying forward for a reverse-continue). */
+    /** GDB's Ctrl-C while running (forward, or replaying forward for a reverse-stepi or reverse-continue). */
     void interrupt() {
         interrupted = true;
         machine.requestDebugStop();
@@ -227,16 +227,29 @@ final class DebugTarget {
 
     // ---------------------------------------------------------------- reverse execution
 
-    /** Goes back one instruction: the state before the last instruction retired. */
+    /**
+     * Goes back one instruction: the state before the last instruction retired. That loads the
+     * nearest earlier snapshot and replays up to the wanted count, which from a far snapshot takes
+     * long: GDB's Ctrl-C stops it where the replay is, as for a reverse-continue.
+     */
     Halt reverseStep() throws Exception {
         long now = instructions();
-        if (now == 0 || timeline.pointAtOrBefore(now - 1) < 0) {
+        long point = now == 0 ? -1 : timeline.pointAtOrBefore(now - 1);
+        if (point < 0) {
             return new Halt.Stopped(Halt.Cause.HISTORY_BEGIN);
         }
-        return unarmed(() -> {
-            timeline.seek(now - 1);
-            return new Halt.Stopped(Halt.Cause.STEP);
-        });
+        try {
+            return unarmed(() -> {
+                checkInterrupt();
+                timeline.restore(point);
+                // nothing is armed, so the only stops are the wanted count and an interrupt
+                countStops(now - 1, Integer.MAX_VALUE);
+                return new Halt.Stopped(Halt.Cause.STEP);
+            });
+        } catch (Interrupted i) {
+            machine.cancelPauseAt();
+            return new Halt.Stopped(Halt.Cause.INTERRUPT);
+        }
     }
 
     /**

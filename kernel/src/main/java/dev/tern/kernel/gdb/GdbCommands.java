@@ -87,15 +87,27 @@ final class GdbCommands {
         if (all.length != total) {
             throw new BadPacket("G carries " + all.length + " bytes, the registers take " + total);
         }
+        byte[] before = new byte[total];
         int off = 0;
-        for (int n = 0; n < sizes.length; n++) {
-            byte[] now = new byte[sizes[n]];
-            cpu.readRegister(n, now, 0);
-            // only changed registers are written: read-only ones (x87 here) accept their own value
-            if (!java.util.Arrays.equals(now, 0, sizes[n], all, off, off + sizes[n])) {
-                cpu.writeRegister(n, all, off);
+        int n = 0;
+        try {
+            for (; n < sizes.length; n++) {
+                cpu.readRegister(n, before, off);
+                // only changed registers are written: read-only ones (x87 here) accept their own value
+                if (!java.util.Arrays.equals(before, off, off + sizes[n], all, off, off + sizes[n])) {
+                    cpu.writeRegister(n, all, off);
+                }
+                off += sizes[n];
             }
-            off += sizes[n];
+        } catch (IllegalArgumentException refused) {
+            // a refused G changes nothing: the registers before the refused one get their values back
+            for (int k = n - 1, o = off; k >= 0; k--) {
+                o -= sizes[k];
+                if (!java.util.Arrays.equals(before, o, o + sizes[k], all, o, o + sizes[k])) {
+                    cpu.writeRegister(k, before, o);
+                }
+            }
+            throw refused;
         }
         return "OK";
     }
@@ -153,8 +165,18 @@ final class GdbCommands {
         if (bytes.length != al[1]) {
             throw new BadPacket("the length says " + al[1] + " bytes, the data has " + bytes.length);
         }
+        // all or nothing: a write that would run off RAM or into ROM leaves the bytes it reached as they were
+        byte[] before = new byte[bytes.length];
+        int readable = cpu.readMemory(al[0], before, 0, before.length);
+        if (readable < bytes.length) {
+            return refuse(binary ? "X" : "M", "no RAM mapped at 0x" + Long.toHexString(al[0] + readable), NO_MEMORY);
+        }
         int put = cpu.writeMemory(al[0], bytes, 0, bytes.length);
-        return put == bytes.length ? "OK" : refuse(binary ? "X" : "M", "no RAM mapped at 0x" + Long.toHexString(al[0] + put), NO_MEMORY);
+        if (put < bytes.length) {
+            cpu.writeMemory(al[0], before, 0, put);
+            return refuse(binary ? "X" : "M", "no writable RAM at 0x" + Long.toHexString(al[0] + put), NO_MEMORY);
+        }
+        return "OK";
     }
 
     private String stop(String arg, boolean insert) {
@@ -185,7 +207,7 @@ final class GdbCommands {
             }
             cpu.writeRegister(pcNumber(), v, 0);
             return null;
-        } catch (IllegalArgumentException e) {
+        } catch (BadPacket | IllegalArgumentException e) {
             return refuse("c/s " + hexAddress, e.getMessage(), INVALID);
         }
     }

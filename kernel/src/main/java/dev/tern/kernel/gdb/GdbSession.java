@@ -5,6 +5,7 @@ import dev.tern.kernel.gdb.RspChannel.Incoming;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.AsynchronousCloseException;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -53,8 +54,10 @@ final class GdbSession {
                     return;
                 }
             }
+        } catch (AsynchronousCloseException e) {
+            // the stub is closing (the machine's run ended): nothing failed
         } catch (IOException e) {
-            log.println("tern: gdb connection failed: " + e.getMessage());
+            log.println("tern: gdb connection failed: " + describe(e));
         } finally {
             reader.interrupt();
         }
@@ -76,8 +79,8 @@ final class GdbSession {
     private boolean handle(Object e) throws IOException, InterruptedException {
         switch (e) {
             case Closed c -> {
-                if (!(c.why() instanceof EOFException)) {
-                    log.println("tern: gdb connection failed: " + c.why().getMessage());
+                if (!(c.why() instanceof EOFException || c.why() instanceof AsynchronousCloseException)) {
+                    log.println("tern: gdb connection failed: " + describe(c.why()));
                 }
                 if (running) {
                     target.interrupt();
@@ -156,7 +159,9 @@ final class GdbSession {
                 return false;
             }
             case 'b' -> reverse(p);
-            case 'v' -> vPacket(p);
+            case 'v' -> {
+                return vPacket(p);
+            }
             case 'q' -> query(p);
             case 'Q' -> {
                 if (p.equals("QStartNoAckMode")) {
@@ -187,7 +192,8 @@ final class GdbSession {
         end.thenAccept(h -> events.add(new RunEnd(me, h)));
     }
 
-    private void vPacket(String p) throws IOException {
+    /** Returns false when the session is over (vKill). */
+    private boolean vPacket(String p) throws IOException {
         if (p.equals("vCont?")) {
             channel.send("vCont;c;C;s;S");
         } else if (p.startsWith("vCont;")) {
@@ -202,11 +208,14 @@ final class GdbSession {
                 }
             }
         } else if (p.startsWith("vKill")) {
-            target.kill();
+            // the reply goes first: the machine's end closes the stub, which could cut a later send
             channel.send("OK");
+            target.kill();
+            return false;
         } else {
             channel.send("");
         }
+        return true;
     }
 
     private void query(String p) throws IOException {
@@ -243,34 +252,27 @@ final class GdbSession {
             channel.send("");
             return;
         }
-        if (p.equals("bc")) {
-            reverseContinue();
-            return;
-        }
-        try {
-            last = target.reverseStep();
-            channel.send(stopReply(last));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while going back", e);
-        } catch (Exception e) {
-            log.println("tern: gdb: going back failed: " + e);
-            channel.send(FAILED);
-        }
+        goBack(p.equals("bc") ? target::reverseContinue : target::reverseStep);
+    }
+
+    /** A reverse-stepi or reverse-continue, as the target runs it. */
+    @FunctionalInterface
+    private interface Reverse {
+        Halt run() throws Exception;
     }
 
     /**
-     * Reverse-continue replays whole snapshot intervals, which can take long: it runs off the
+     * Going back replays from a snapshot up to the wanted point, which can take long: it runs off the
      * session's thread like a forward run, so GDB's Ctrl-C reaches it and stops it where the replay is.
      */
-    private void reverseContinue() {
+    private void goBack(Reverse how) {
         int me = ++run;
         running = true;
         target.clearInterrupt();
         Thread.ofPlatform().daemon().name("tern-gdb-reverse").start(() -> {
             Halt h;
             try {
-                h = target.reverseContinue();
+                h = how.run();
             } catch (InterruptedException e) {
                 return; // the session is going away
             } catch (Exception e) {
@@ -297,6 +299,10 @@ final class GdbSession {
                 case HISTORY_END -> "T05replaylog:end;";
             };
         };
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static String clip(String s) {

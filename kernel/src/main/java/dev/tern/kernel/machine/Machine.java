@@ -12,6 +12,7 @@ import dev.tern.kernel.memory.DirtyPages;
 import dev.tern.kernel.memory.GuestRam;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.kernel.replay.LiveJournal;
+import dev.tern.kernel.replay.RamPageCrcs;
 import dev.tern.kernel.replay.ReplayDivergence;
 import dev.tern.kernel.replay.ReplayJournal;
 import dev.tern.kernel.replay.StateFingerprint;
@@ -52,6 +53,8 @@ public final class Machine implements AutoCloseable {
 
     private final MachineSpec spec;
     private final GuestRam ram;
+    /** The RAM part of the journal's fingerprints, kept current from the dirty log. */
+    private final RamPageCrcs ramCrcs;
     private final PortBus ports = new PortBus();
     private final MmioBus mmio = new MmioBus();
     private final IrqRouter irq = new IrqRouter();
@@ -128,6 +131,7 @@ public final class Machine implements AutoCloseable {
             vcpus.add(cpuProvider.create(ctx));
         }
         irq.setCpuPin(this::setIntr);
+        this.ramCrcs = new RamPageCrcs(ram, () -> vcpus.forEach(Vcpu::writeProtectAll));
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
@@ -394,6 +398,7 @@ public final class Machine implements AutoCloseable {
         } else {
             inputs.journal().startAt(instructions);
         }
+        ramCrcs.invalidate();
         roundAt = -1;
         haltRound = 0;
         holdLiveInput = false;
@@ -788,7 +793,12 @@ public final class Machine implements AutoCloseable {
 
     /** The machine's state fingerprint; on EMT 0 between slices or with the machine stopped. */
     private StateFingerprint fingerprint() {
-        return StateFingerprint.of(ram, sections());
+        return StateFingerprint.of(ramCrcs.chunks(), sections());
+    }
+
+    /** A snapshot was loaded into RAM directly, past the dirty log: the next fingerprint reads all of RAM. */
+    void ramReloaded() {
+        ramCrcs.invalidate();
     }
 
     /** On EMT 0 once the run ended: gives the journal its end, once. */

@@ -128,6 +128,11 @@ public final class MachineSnapshot {
         var loader = new SnapshotLoader(ConfigHeader.of(MACHINE_TYPE, machine.memory()));
         loader.live(RamReceiver.of(machine.memory()));
         machine.sections().forEach(loader::section);
-        loader.load(source);
+        try {
+            loader.load(source);
+        } finally {
+            // even a refused load may have written nothing or everything: read RAM afresh either way
+            machine.ramReloaded();
+        }
     }
 }

@@ -30,6 +30,8 @@ public final class DirtyLog {
     private final long pageCount;
     private final long limit;
     private volatile boolean enabled;
+    /** Private bitmaps fed by every mark, enabled or not ({@link #track}); copied on change. */
+    private volatile DirtyTracker[] trackers = new DirtyTracker[0];
     private final java.util.concurrent.atomic.AtomicReference<String> owner = new java.util.concurrent.atomic.AtomicReference<>();
 
     /** A disabled log covering {@code [0, ramEnd)}; {@code ramEnd} need not be page aligned. */
@@ -82,7 +84,24 @@ public final class DirtyLog {
         }
     }
 
-    /** Stops tracking; later marks are ignored and cost one volatile read. Bits are kept. */
+    /**
+     * Opens a private bitmap that receives every later mark, independent of {@link #claim} and
+     * {@link #enable}: for a consumer that harvests on its own schedule alongside whoever holds the
+     * log (a recording's fingerprint next to a migration). Close it to stop the marks.
+     */
+    public synchronized DirtyTracker track(String who) {
+        var t = new DirtyTracker(this, java.util.Objects.requireNonNull(who, "who"), pageCount);
+        DirtyTracker[] now = java.util.Arrays.copyOf(trackers, trackers.length + 1);
+        now[now.length - 1] = t;
+        trackers = now;
+        return t;
+    }
+
+    synchronized void untrack(DirtyTracker t) {
+        trackers = java.util.Arrays.stream(trackers).filter(x -> x != t).toArray(DirtyTracker[]::new);
+    }
+
+    /** Stops tracking; later marks are ignored (by the log; open trackers still get them). Bits are kept. */
     public void disable() {
         enabled = false;
     }
@@ -107,13 +126,20 @@ public final class DirtyLog {
         if (gpa < 0 || len < 0 || gpa + len < gpa) {
             throw new IllegalArgumentException("bad dirty range at 0x" + Long.toHexString(gpa) + " length " + len);
         }
-        if (!enabled || len == 0 || gpa >= limit) {
+        boolean on = enabled;
+        DirtyTracker[] ts = trackers;
+        if (!on && ts.length == 0 || len == 0 || gpa >= limit) {
             return;
         }
         long first = gpa >>> GuestMemory.PAGE_SHIFT;
         long last = (Math.min(gpa + len, limit) - 1) >>> GuestMemory.PAGE_SHIFT;
         for (long pfn = first; pfn <= last; pfn++) {
-            setBit(pfn);
+            if (on) {
+                setBit(pfn);
+            }
+            for (DirtyTracker t : ts) {
+                t.set(pfn);
+            }
         }
     }
 
@@ -129,6 +155,9 @@ public final class DirtyLog {
         }
         if (enabled) {
             setBit(pfn);
+        }
+        for (DirtyTracker t : trackers) {
+            t.set(pfn);
         }
     }
 

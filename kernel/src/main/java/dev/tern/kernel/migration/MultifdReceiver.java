@@ -116,6 +116,9 @@ final class MultifdReceiver implements AutoCloseable {
                 Connection c;
                 try {
                     c = listener.accept();
+                } catch (dev.tern.spi.transport.RefusedConnectionException e) {
+                    refused.add(e.getMessage()); // one peer failed (a TLS handshake): the real channels may follow
+                    continue;
                 } catch (IOException | RuntimeException e) {
                     return; // the listener was closed: every channel is in, or the wait is over
                 }

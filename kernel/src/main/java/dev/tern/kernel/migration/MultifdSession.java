@@ -20,8 +20,10 @@ import java.util.regex.Pattern;
  */
 record MultifdSession(String id, int channels) {
 
-    private static final Pattern ANNOUNCEMENT = Pattern.compile("id=([0-9a-f]{32}) channels=([0-9]{1,2})");
-    private static final Pattern HELLO = Pattern.compile("id=([0-9a-f]{32}) channel=([0-9]{1,2}) channels=([0-9]{1,2})");
+    /** Numbers without leading zeros: exactly one text is accepted for each announcement and hello. */
+    private static final String NUMBER = "(0|[1-9][0-9]?)";
+    private static final Pattern ANNOUNCEMENT = Pattern.compile("id=([0-9a-f]{32}) channels=" + NUMBER);
+    private static final Pattern HELLO = Pattern.compile("id=([0-9a-f]{32}) channel=" + NUMBER + " channels=" + NUMBER);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     MultifdSession {

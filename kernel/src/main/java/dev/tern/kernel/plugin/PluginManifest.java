@@ -63,7 +63,13 @@ public record PluginManifest(String version, Optional<SpiVersion> spiVersion) {
                         + " manifest attribute: " + e.getMessage(), e);
             }
         }
-        return new PluginManifest(version == null || version.isBlank() ? DEV_VERSION : version.trim(), spiVersion);
+        return new PluginManifest(shown(version), spiVersion);
+    }
+
+    /** The version as listings print it: control characters (a hostile jar's terminal escapes) become '?'. */
+    private static String shown(String version) {
+        String v = version == null ? "" : version.replaceAll("\\p{Cntrl}", "?").strip();
+        return v.isEmpty() ? DEV_VERSION : v;
     }
 
     /**

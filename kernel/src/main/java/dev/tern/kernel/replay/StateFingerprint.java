@@ -15,9 +15,11 @@ import java.util.zip.CRC32C;
 
 /**
  * A cheap fingerprint of a machine's guest-visible state: a CRC32C of every MiB of writable RAM
- * and of every saved-state section (vCPU registers, clock, interrupt routing, devices). CRC32C
- * runs at memory speed on the JDK, so a recording can afford one every few million instructions;
- * keeping the parts separate lets a divergence report say which MiB or which section differs.
+ * and of every saved-state section (vCPU registers, clock, interrupt routing, devices). A running
+ * machine keeps the RAM part current from its dirty log ({@link RamPageCrcs}: only the pages
+ * written since the previous fingerprint are read), so a recording can afford one every few
+ * million instructions; keeping the parts separate lets a divergence report say which MiB or which
+ * section differs.
  *
  * @param ramChunks CRC32C of each {@link #RAM_CHUNK}-byte chunk of writable RAM, in address order
  * @param sections each section's {@code name/instance}, in {@code Machine.sections()} order
@@ -37,7 +39,7 @@ public record StateFingerprint(int[] ramChunks, List<String> sections, int[] sec
         }
     }
 
-    /** Fingerprints {@code ram} and {@code sections}; call only while no vCPU runs. */
+    /** Fingerprints {@code ram} (reading all of it) and {@code sections}; call only while no vCPU runs. */
     public static StateFingerprint of(GuestMemory ram, List<StateSection<?>> sections) {
         var chunks = new ArrayList<Integer>();
         var crc = new CRC32C();
@@ -52,6 +54,15 @@ public record StateFingerprint(int[] ramChunks, List<String> sections, int[] sec
                 chunks.add((int) crc.getValue());
             }
         }
+        return of(chunks.stream().mapToInt(Integer::intValue).toArray(), sections);
+    }
+
+    /**
+     * Fingerprints RAM whose chunk CRCs are known already ({@link RamPageCrcs#chunks()}, kept
+     * current from the dirty log) and {@code sections}; call only while no vCPU runs.
+     */
+    public static StateFingerprint of(int[] ramChunks, List<StateSection<?>> sections) {
+        var crc = new CRC32C();
         var names = new ArrayList<String>();
         int[] crcs = new int[sections.size()];
         for (int i = 0; i < sections.size(); i++) {
@@ -61,7 +72,7 @@ public record StateFingerprint(int[] ramChunks, List<String> sections, int[] sec
             crc.update(encode(s));
             crcs[i] = (int) crc.getValue();
         }
-        return new StateFingerprint(chunks.stream().mapToInt(Integer::intValue).toArray(), names, crcs);
+        return new StateFingerprint(ramChunks, names, crcs);
     }
 
     /** The guest-physical range of RAM chunk {@code index} of {@code ram}. */

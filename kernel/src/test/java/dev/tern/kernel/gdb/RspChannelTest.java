@@ -58,6 +58,16 @@ class RspChannelTest {
     }
 
     @Test
+    void aPacketOfTheAnnouncedSizeIsTakenAndOneBytePastIsRefused() throws Exception {
+        String atLimit = "X0," + "a".repeat(RspChannel.MAX_PAYLOAD - 3);
+        String pastLimit = atLimit + "a";
+        var c = channel(framed(atLimit) + framed(pastLimit));
+        assertEquals(atLimit, assertInstanceOf(Incoming.Packet.class, c.next()).text());
+        var bad = assertInstanceOf(Incoming.Bad.class, c.next());
+        assertEquals("packet longer than " + RspChannel.MAX_PAYLOAD + " bytes (the announced PacketSize)", bad.reason());
+    }
+
+    @Test
     void anOversizedPacketIsReportedWithoutHoldingItAll() throws Exception {
         String huge = "M0," + "a".repeat(RspChannel.MAX_PAYLOAD * 4);
         var c = channel(framed(huge) + framed("?"));

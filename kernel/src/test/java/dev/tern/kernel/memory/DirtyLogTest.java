@@ -152,4 +152,21 @@ class DirtyLogTest {
         log.mark(1L << 40, 4096); // beyond RAM: nothing to track
         assertEquals(0, log.syncAndClear().count());
     }
+
+    @Test
+    void aTrackerGetsEveryMarkWhetherTheLogIsEnabledOrClaimedAndNoneOnceClosed() {
+        var log = new DirtyLog(64 * 4096);
+        DirtyTracker tracker = log.track("a fingerprint");
+        log.mark(0x1000, 1);
+        log.claim("a migration");
+        log.markPage(5);
+        assertEquals(1, log.syncAndClear().count(), "the owner sees only the marks since its claim");
+        var seen = tracker.syncAndClear();
+        assertEquals(2, seen.count());
+        assertTrue(seen.isDirty(1) && seen.isDirty(5));
+        tracker.close();
+        log.mark(0x3000, 1);
+        assertEquals(0, tracker.syncAndClear().count());
+        assertEquals(1, log.syncAndClear().count());
+    }
 }

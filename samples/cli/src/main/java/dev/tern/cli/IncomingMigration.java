@@ -43,6 +43,8 @@ final class IncomingMigration {
                 throw new MigrationException("incoming migration from a peer of " + listener.address()
                         + " failed while connecting: " + e.getMessage(), e);
             }
+            log.println("tern: incoming migration from " + connection.peer());
+            log.flush();
             destination.receive(connection, listener);
         }
         if (digest) {

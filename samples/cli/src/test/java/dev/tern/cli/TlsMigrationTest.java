@@ -8,6 +8,7 @@ import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
+import java.nio.charset.StandardCharsets;
 import dev.tern.kernel.monitor.Monitor;
 import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.vm.VmState;
@@ -93,6 +94,56 @@ class TlsMigrationTest {
             assertEquals(0, dest.awaitExit(), dest.output());
             assertEquals(referenceRam(), dest.awaitDigest("stopped").ram(),
                     "the migrated guest ended differently from one that never moved");
+        }
+    }
+
+    /**
+     * A client that fails its TLS handshake while the destination waits for the multifd channels
+     * (here: plain bytes, sent once the destination took the main connection and before the first
+     * channel connects) is refused alone: the channels that follow are accepted and the migration
+     * completes.
+     */
+    @Test
+    @Timeout(300)
+    void aStrayClientDuringMultifdSetupIsRefusedAndTheChannelsStillConnect() throws Exception {
+        String listen = "tls:127.0.0.1:0" + pki.options("node", "ca");
+        try (MigrationPeer dest = MigrationPeer.start(with(guest(), "--incoming", listen, "--print-digest")
+                .toArray(String[]::new));
+             Machine source = RunMachines.create(guest())) {
+            String address = dest.awaitAddress();
+            int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationUri uri = MigrationUri.parse(address + pki.options("client", "ca"));
+            var config = MigrationConfig.DEFAULT.withCapability("multifd", true).with("multifd-channels", "2");
+            var strayDone = new java.util.concurrent.atomic.AtomicBoolean();
+            var migration = new MigrationSource(source, uri.connect(RunMachines.plugins()), config,
+                    RunMachines.plugins(), () -> {
+                        if (strayDone.compareAndSet(false, true)) {
+                            strayBefore(dest, port);
+                        }
+                        return uri.connect(RunMachines.plugins());
+                    });
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.render() + "\n" + dest.output());
+            assertTrue(stats.multifdBytes() > 0, stats.render());
+            assertEquals(source.vcpus().getFirst().instructionCount(),
+                    dest.awaitDigest("incoming migration complete").instructions());
+            assertEquals(0, dest.awaitExit(), dest.output());
+        }
+    }
+
+    /** Once {@code dest} took its main connection: a plain-TCP client's bytes, until the destination hangs up. */
+    private static void strayBefore(MigrationPeer dest, int port) throws java.io.IOException {
+        try {
+            dest.awaitLines(java.util.regex.Pattern.compile("^tern: incoming migration from "), 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("waiting for the destination to take the main connection");
+        }
+        try (var stray = new java.net.Socket("127.0.0.1", port)) {
+            stray.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            stray.getInputStream().readAllBytes(); // the refusal (if any) and the close: the handshake failed
         }
     }
 

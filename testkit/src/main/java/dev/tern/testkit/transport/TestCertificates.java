@@ -27,6 +27,8 @@ public final class TestCertificates {
     public static final String DIR_PROPERTY = "tern.test.pki.dir";
 
     private static final String COMPLETE = "complete";
+    /** How long kept certificates are reused: well inside their 30 days of validity. */
+    private static final java.time.Duration REUSE_FOR = java.time.Duration.ofDays(7);
 
     private static TestCertificates shared;
 
@@ -39,34 +41,57 @@ public final class TestCertificates {
     /**
      * The certificates of this JVM, made on first use in a temporary directory removed at exit; or,
      * when the system property {@value #DIR_PROPERTY} names a directory, made there once and reused
-     * by later JVMs (benchmark forks, which would otherwise spend most of their time in keytool).
+     * by later JVMs: the build sets it to the root's {@code target/test-pki}, so one build runs
+     * keytool once, not once per test JVM; benchmark forks pass it too.
      */
     public static synchronized TestCertificates shared() throws Exception {
         if (shared == null) {
             String fixed = System.getProperty(DIR_PROPERTY);
-            Path dir;
             if (fixed != null) {
-                dir = Files.createDirectories(Path.of(fixed));
-                if (Files.exists(dir.resolve(COMPLETE))) {
-                    shared = new TestCertificates(dir);
-                    return shared;
-                }
+                shared = kept(Files.createDirectories(Path.of(fixed)));
             } else {
-                dir = Files.createTempDirectory("tern-test-pki");
+                Path dir = Files.createTempDirectory("tern-test-pki");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+                shared = made(dir);
             }
-            TestCertificates pki = new TestCertificates(dir);
-            pki.makeCa("ca", "CN=Tern Test CA");
-            pki.makeCa("other-ca", "CN=Some Other CA");
-            pki.makeNode("node", "ca", "CN=node", "ip:127.0.0.1,dns:localhost", null, true);
-            pki.makeNode("client", "ca", "CN=client.tern.test", "dns:client.tern.test", null, true);
-            pki.makeNode("stranger", "other-ca", "CN=stranger", "ip:127.0.0.1,dns:localhost", null, false);
-            pki.makeNode("expired", "ca", "CN=expired", "ip:127.0.0.1,dns:localhost", "-30d", false);
-            pki.makeNode("elsewhere", "ca", "CN=elsewhere", "dns:elsewhere.example", null, false);
-            Files.writeString(dir.resolve(COMPLETE), "");
-            shared = pki;
         }
         return shared;
+    }
+
+    /**
+     * The certificates kept in {@code dir}: reused while younger than {@link #REUSE_FOR} (they are
+     * valid for 30 days), otherwise made again. A file lock keeps two test JVMs of one build from
+     * making them at once.
+     */
+    private static TestCertificates kept(Path dir) throws Exception {
+        try (var lock = java.nio.channels.FileChannel.open(dir.resolve(".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             var held = lock.lock()) {
+            Path complete = dir.resolve(COMPLETE);
+            if (Files.exists(complete) && Files.getLastModifiedTime(complete).toInstant()
+                    .isAfter(java.time.Instant.now().minus(REUSE_FOR))) {
+                return new TestCertificates(dir);
+            }
+            try (var old = Files.list(dir)) {
+                for (Path f : old.filter(f -> !f.getFileName().toString().equals(".lock")).toList()) {
+                    deleteTree(f);
+                }
+            }
+            return made(dir);
+        }
+    }
+
+    private static TestCertificates made(Path dir) throws Exception {
+        TestCertificates pki = new TestCertificates(dir);
+        pki.makeCa("ca", "CN=Tern Test CA");
+        pki.makeCa("other-ca", "CN=Some Other CA");
+        pki.makeNode("node", "ca", "CN=node", "ip:127.0.0.1,dns:localhost", null, true);
+        pki.makeNode("client", "ca", "CN=client.tern.test", "dns:client.tern.test", null, true);
+        pki.makeNode("stranger", "other-ca", "CN=stranger", "ip:127.0.0.1,dns:localhost", null, false);
+        pki.makeNode("expired", "ca", "CN=expired", "ip:127.0.0.1,dns:localhost", "-30d", false);
+        pki.makeNode("elsewhere", "ca", "CN=elsewhere", "dns:elsewhere.example", null, false);
+        Files.writeString(dir.resolve(COMPLETE), "");
+        return pki;
     }
 
     /** The directory holding every file. */
