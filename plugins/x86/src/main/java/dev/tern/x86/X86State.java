@@ -70,8 +70,9 @@ public record X86State(int[] gprs, int eip, int eflags, List<SegmentState> segme
         if ((cr0 & 1) == 0 && cpl != 0) {
             return Optional.of("cpl " + cpl + " in real mode");
         }
-        if ((eflags & 0x20000) != 0) {
-            return Optional.of("virtual-8086 mode is not supported by this CPU model");
+        if ((eflags & 0x20000) != 0 && ((cr0 & 1) == 0 || cpl != 3)) {
+            return Optional.of("virtual-8086 mode (eflags.VM) needs protected mode and cpl 3, found cr0 0x"
+                    + Integer.toHexString(cr0) + " cpl " + cpl);
         }
         if (gdtLimit < 0 || gdtLimit > 0xffff || idtLimit < 0 || idtLimit > 0xffff) {
             return Optional.of("descriptor table limits must be 16-bit");

@@ -139,13 +139,15 @@ public final class Alu {
             }
             case 3 -> {
                 int n = count % (bits + 1);
-                f = setOf(f, (((ua >>> (bits - 1)) & 1) != 0) != ((f & CF) != 0));
                 long v = ua | ((long) (f & CF) << bits);
                 if (n != 0) {
                     v = ((v >>> n) | (v << (bits + 1 - n))) & ((m << 1) | 1);
                 }
                 res = (int) (v & m);
                 f = setCf(f, ((v >>> bits) & 1) != 0);
+                // OF = the two top result bits differ: the SDM's MSB(DEST) XOR CF for one bit, and
+                // the 386's value for the counts where the SDM leaves OF undefined.
+                f = setOf(f, (((res >>> (bits - 1)) ^ (res >>> (bits - 2))) & 1) != 0);
             }
             case 4, 6 -> {
                 long v = ua << count;

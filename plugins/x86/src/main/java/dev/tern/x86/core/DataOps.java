@@ -65,10 +65,17 @@ final class DataOps {
         c.pushV(c.seg[s].selector);
     }
 
+    /**
+     * POP Sreg. The pop reads and increments (E)SP at the stack size of the SS it reads from, so
+     * a POP SS that switches between a 16- and a 32-bit stack still moves the old pointer width.
+     */
     static void popSeg(CpuCore c, int s) {
         int v = c.peekV(0);
+        int w = c.op32 ? 4 : 2;
+        int esp = c.r[ESP];
+        int after = c.stack32() ? esp + w : (esp & 0xffff0000) | ((esp + w) & 0xffff);
         SegmentLoader.load(c, s, v & 0xffff);
-        c.adjustSp(c.op32 ? 4 : 2);
+        c.r[ESP] = after;
     }
 
     static void pusha(CpuCore c) {
@@ -201,7 +208,9 @@ final class DataOps {
         int top = s32 ? c.r[ESP] - frameBytes : (c.r[ESP] - frameBytes) & 0xffff;
         c.probeWrite(SS, top, Math.min(frameBytes, 16));
         c.pushV(ebp);
-        int frameTemp = s32 ? c.r[ESP] : c.r[ESP] & 0xffff;
+        // The frame pointer is the register at the operand size: a 32-bit ENTER on a 16-bit stack
+        // copies all of ESP (its high half untouched by the push) into EBP, as the 386 does.
+        int frameTemp = c.op32 ? c.r[ESP] : c.r[ESP] & 0xffff;
         if (level > 0) {
             int bp = ebp;
             for (int i = 1; i < level; i++) {

@@ -291,8 +291,8 @@ public final class FarTransfer {
         int cs = c.peekV(w) & 0xffff;
         int fl = c.peekV(2 * w);
         if (w == 4 && (fl & VM) != 0 && c.cpl == 0) {
-            // Entering virtual-8086 mode is not supported by this CPU model.
-            throw CpuFault.gp(0);
+            returnToV86(c, ip, cs, fl);
+            return;
         }
         Descriptor d = returnCode(c, cs);
         int rpl = cs & 3;
@@ -314,6 +314,41 @@ public final class FarTransfer {
         }
         c.setFlags(newFlags);
         c.ip = off;
+    }
+
+    /**
+     * IRETD at CPL 0 whose EFLAGS image has VM set: pops ESP, SS, ES, DS, FS and GS after EIP, CS
+     * and EFLAGS, loads every segment the real-mode way and continues at CPL 3 in virtual-8086
+     * mode. EFLAGS is loaded whole (CPL 0 may set IOPL and IF).
+     */
+    private static void returnToV86(CpuCore c, int ip, int cs, int fl) {
+        int esp = c.peek32(12);
+        int[] sel = new int[6];
+        sel[SS] = c.peek32(16) & 0xffff;
+        sel[CpuCore.ES] = c.peek32(20) & 0xffff;
+        sel[CpuCore.DS] = c.peek32(24) & 0xffff;
+        sel[CpuCore.FS] = c.peek32(28) & 0xffff;
+        sel[CpuCore.GS] = c.peek32(32) & 0xffff;
+        sel[CS] = cs;
+        if (Integer.compareUnsigned(ip, 0xffff) > 0) {
+            throw CpuFault.gp(0);
+        }
+        c.setFlags((fl & (mergeMask32() | IOPL | IF | VM)) | 2);
+        for (int s = 0; s < 6; s++) {
+            loadV86(c, s, sel[s]);
+        }
+        c.r[ESP] = esp;
+        c.setCpl(3);
+        c.ip = ip;
+    }
+
+    private static int mergeMask32() {
+        return CF | PF | AF | ZF | SF | TF | DF | OF | NT | AC | ID | RF;
+    }
+
+    /** A segment register in virtual-8086 mode: base = selector * 16, 64 KiB, writable, DPL 3. */
+    static void loadV86(CpuCore c, int s, int sel) {
+        c.seg[s].set(sel, sel << 4, 0xffff, s == CS ? 0xfb : 0xf3, true);
     }
 
     /** The IF bit a CLI/STI may change, or #GP(0) when CPL exceeds IOPL in protected mode. */

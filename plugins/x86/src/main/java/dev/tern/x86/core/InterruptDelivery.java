@@ -29,9 +29,6 @@ public final class InterruptDelivery {
                                int error) {
         if (!c.protectedMode()) {
             deliverReal(c, vector, returnIp);
-        } else if (c.v86()) {
-            // Virtual-8086 monitors are not supported: report the event as #GP to the kernel.
-            throw CpuFault.gp(0);
         } else {
             deliverProtected(c, vector, returnIp, software, hasError, error);
         }
@@ -94,7 +91,14 @@ public final class InterruptDelivery {
         }
         int oldFlags = c.flags();
         int oldCs = c.seg[CS].selector;
-        if (!cd.conforming() && cd.dpl() < c.cpl) {
+        if (c.v86()) {
+            // Only a 0-privilege, non-conforming handler may take an event from virtual-8086 mode.
+            if (cd.conforming() || cd.dpl() != 0) {
+                throw CpuFault.gp((sel & 0xfffc) + ext);
+            }
+            fromV86(c, sel, cd, width, hasError
+                    ? new int[] {oldFlags, oldCs, returnIp, error} : new int[] {oldFlags, oldCs, returnIp});
+        } else if (!cd.conforming() && cd.dpl() < c.cpl) {
             int newCpl = cd.dpl();
             int[] stack = TaskSwitch.ringStack(c, newCpl);
             Descriptor sd = SegmentLoader.checkStack(c, stack[0], newCpl, CpuFault.TS);
@@ -124,5 +128,35 @@ public final class InterruptDelivery {
         }
         c.eip = offset;
         c.ip = offset;
+    }
+
+    /**
+     * The ring-0 stack switch out of virtual-8086 mode: the frame holds GS, FS, DS, ES, SS and ESP
+     * of the V86 task above EFLAGS, CS, EIP (and the error code), and the data segment registers
+     * are null for the handler, so it cannot mistake V86 selectors for descriptors.
+     */
+    private static void fromV86(CpuCore c, int sel, Descriptor cd, int width, int[] tail) {
+        int[] stack = TaskSwitch.ringStack(c, 0);
+        Descriptor sd = SegmentLoader.checkStack(c, stack[0], 0, CpuFault.TS);
+        Segment ss = new Segment();
+        sd.loadInto(ss, stack[0]);
+        int[] frame = new int[6 + tail.length];
+        frame[0] = c.seg[CpuCore.GS].selector;
+        frame[1] = c.seg[CpuCore.FS].selector;
+        frame[2] = c.seg[CpuCore.DS].selector;
+        frame[3] = c.seg[CpuCore.ES].selector;
+        frame[4] = c.seg[SS].selector;
+        frame[5] = c.r[ESP];
+        System.arraycopy(tail, 0, frame, 6, tail.length);
+        int esp = StackFrame.push(c, ss, stack[1], width, 0, stack[0] & 0xfffc, frame);
+        SegmentLoader.markAccessed(c, stack[0], sd);
+        c.seg[SS].copyFrom(ss);
+        c.seg[SS].attr |= 1;
+        c.seg[SS].refresh();
+        c.r[ESP] = ss.big() ? esp : (c.r[ESP] & 0xffff0000) | (esp & 0xffff);
+        for (int s : new int[] {CpuCore.ES, CpuCore.DS, CpuCore.FS, CpuCore.GS}) {
+            c.seg[s].set(0, 0, 0, 0, false);
+        }
+        SegmentLoader.loadCode(c, sel, cd, 0);
     }
 }
