@@ -3,10 +3,9 @@ package dev.tern.kernel.ft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.tern.spi.transport.Connection;
 import dev.tern.testkit.fuzz.HostileInput;
 import dev.tern.testkit.fuzz.SeedCorpus;
-import java.io.ByteArrayOutputStream;
+import dev.tern.testkit.transport.BytesConnection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -26,50 +25,6 @@ import org.junit.jupiter.api.Test;
 class FtWireFuzzTest {
 
     private static final Pattern WHERE = Pattern.compile("^ft wire: .*(at byte \\d+|allowed)");
-
-    /** The bytes of {@code in}, then end of stream; what is written is kept. */
-    static final class BytesConnection implements Connection {
-        private final ByteBuffer in;
-        final ByteArrayOutputStream written = new ByteArrayOutputStream();
-
-        BytesConnection(byte[] bytes) {
-            in = ByteBuffer.wrap(bytes);
-        }
-
-        @Override
-        public String peer() {
-            return "fuzz";
-        }
-
-        @Override
-        public int read(ByteBuffer dst) {
-            if (!in.hasRemaining()) {
-                return -1;
-            }
-            int n = Math.min(dst.remaining(), in.remaining());
-            dst.put(in.slice(in.position(), n));
-            in.position(in.position() + n);
-            return n;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            int n = src.remaining();
-            byte[] b = new byte[n];
-            src.get(b);
-            written.write(b, 0, n);
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     @Test
     void seedsAreRealMessageSequences() throws IOException {
@@ -97,7 +52,7 @@ class FtWireFuzzTest {
     private static byte[] sent(Sends sends) throws IOException {
         var c = new BytesConnection(new byte[0]);
         sends.on(new FtWire(c));
-        return c.written.toByteArray();
+        return c.written();
     }
 
     @FuzzTest

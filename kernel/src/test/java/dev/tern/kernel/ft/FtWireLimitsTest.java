@@ -3,6 +3,7 @@ package dev.tern.kernel.ft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tern.testkit.transport.BytesConnection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,11 +20,11 @@ class FtWireLimitsTest {
     @EnumSource(FtMessage.class)
     void aPayloadOfTheBoundIsReadAndOneBytePastIsRefused(FtMessage kind) throws IOException {
         int max = kind.maxPayload();
-        FtWire.Message m = new FtWire(new FtWireFuzzTest.BytesConnection(message(kind, max))).receive();
+        FtWire.Message m = new FtWire(new BytesConnection(message(kind, max))).receive();
         assertEquals(kind, m.kind());
         assertEquals(max, m.payload().remaining());
         IOException e = assertThrows(IOException.class,
-                () -> new FtWire(new FtWireFuzzTest.BytesConnection(message(kind, max + 1))).receive());
+                () -> new FtWire(new BytesConnection(message(kind, max + 1))).receive());
         assertEquals("ft wire: " + kind + " at byte 0 declares " + (max + 1) + " bytes, at most " + max + " allowed",
                 e.getMessage());
     }

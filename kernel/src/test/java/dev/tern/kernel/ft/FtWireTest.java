@@ -1,11 +1,11 @@
 package dev.tern.kernel.ft;
 
 import dev.tern.spi.transport.Connection;
+import dev.tern.testkit.transport.BytesConnection;
 import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,40 +17,7 @@ class FtWireTest {
 
     /** A connection reading fixed bytes. */
     private static Connection reading(byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        return new Connection() {
-            @Override
-            public String peer() {
-                return "test";
-            }
-
-            @Override
-            public int read(ByteBuffer dst) {
-                if (!in.hasRemaining()) {
-                    return -1;
-                }
-                int n = Math.min(dst.remaining(), in.remaining());
-                dst.put(in.slice(in.position(), n));
-                in.position(in.position() + n);
-                return n;
-            }
-
-            @Override
-            public int write(ByteBuffer src) {
-                int n = src.remaining();
-                src.position(src.limit());
-                return n;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new BytesConnection(bytes);
     }
 
     private static IOException refusal(String hex) {
