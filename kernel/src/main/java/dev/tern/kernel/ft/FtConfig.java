@@ -14,7 +14,7 @@ import java.util.Set;
 
 /**
  * The {@code --ft} option: {@code primary,peer=URI,password-file=F[,interval=50ms][,timeout=200ms]
- * [,output-commit=serial,net,blk][,output-latency=10ms]} or
+ * [,output-commit=serial,net,blk][,output-latency=10ms][,sync-bandwidth=100M]} or
  * {@code standby,listen=URI,password-file=F[,timeout=...][,reprotect=URI[,interval=...][,output-commit=...]
  * [,output-latency=...]]}. The heartbeat timeout defaults to four
  * checkpoint intervals; a standby without its own {@code timeout} adopts the primary's. The kinds
@@ -37,16 +37,20 @@ import java.util.Set;
  *        ({@code full-sync=stop})
  * @param reprotect standby: once it took over, the address of the standby that protects the guest
  *        from then on (the interval and output settings then apply to it); null: it runs unprotected
+ * @param syncBandwidth bytes per second the full sync's pre-copy rounds may use ({@code sync-bandwidth=},
+ *        with K/M/G suffixes), 0 for no limit; the last round and the checkpoints are never held back
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
         Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
-        boolean precopy, String reprotect) {
+        boolean precopy, String reprotect, long syncBandwidth) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
     /** Bounds of the interval and the timeout: a checkpoint every millisecond at most, and one an hour. */
     static final Duration MIN = Duration.ofMillis(1);
     static final Duration MAX = Duration.ofHours(1);
+    /** The lowest {@code sync-bandwidth}: one full-size part (1 MiB) a second. */
+    static final long MIN_SYNC_BANDWIDTH = 1 << 20;
     /** A password file larger than this is not a password. */
     static final int MAX_SECRET = 4096;
 
@@ -54,11 +58,12 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness", "lease", "full-sync");
+            "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth");
     private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness", "lease",
-            "reprotect", "interval", "output-commit", "output-latency", "full-sync");
+            "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
-    private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync");
+    private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync",
+            "sync-bandwidth");
 
     public FtConfig {
         secret = secret.clone();
@@ -146,8 +151,9 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             default -> throw new IllegalArgumentException("--ft: full-sync='" + kv.get("full-sync")
                     + "' is neither precopy nor stop");
         };
+        long syncBandwidth = kv.containsKey("sync-bandwidth") ? bandwidth(kv.get("sync-bandwidth")) : 0;
         return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, leaseFile, precopy,
-                reprotect);
+                reprotect, syncBandwidth);
     }
 
     /**
@@ -162,7 +168,23 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                outputCommit, outputLatency, witness, leaseFile, precopy, null);
+                outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth);
+    }
+
+    /** {@code sync-bandwidth=}: bytes per second, with the size suffixes of migration's max-bandwidth. */
+    static long bandwidth(String text) {
+        try {
+            long v = (Long) dev.tern.spi.ConfigType.SIZE.parse(text);
+            if (v == 0 || v >= MIN_SYNC_BANDWIDTH) {
+                return v;
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--ft: sync-bandwidth='" + text + "' is not a rate in bytes per second"
+                    + " (e.g. 100M; 0 for no limit)", e);
+        }
+        // a 1 MiB part per second at least: slower, the standby's silence limit could end a sync that is on its way
+        throw new IllegalArgumentException("--ft: sync-bandwidth='" + text + "' is below 1M (bytes per second), the"
+                + " least that keeps the full sync's parts inside the standby's silence limit; 0 for no limit");
     }
 
     /** {@code lease=file:PATH}: the path (relative to the working directory); null when absent. */

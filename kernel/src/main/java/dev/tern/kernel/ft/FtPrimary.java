@@ -444,10 +444,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
      */
     private CheckpointWriter.Encoded precopied(FtWire w, CheckpointWriter writer, int[] rounds)
             throws IOException {
+        var pace = dev.tern.kernel.migration.BandwidthPace.of(config.syncBandwidth());
         CheckpointWriter.Encoded r = writer.precopyFirst();
         precopyPages = r.dirtyPages(); // every page: as many as a stop-the-world full sync copies
         long bytes = r.stream().length;
-        sendStream(w, FtMessage.PRECOPY_BEGIN, 0, r);
+        sendStream(w, FtMessage.PRECOPY_BEGIN, 0, r, pace);
         int round = 1;
         for (long previous = Long.MAX_VALUE; round < PRECOPY_MAX_ROUNDS; round++) {
             synchronized (lock) {
@@ -455,7 +456,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
             r = writer.precopyNext();
             bytes += r.stream().length;
-            sendStream(w, FtMessage.PRECOPY_BEGIN, round, r);
+            sendStream(w, FtMessage.PRECOPY_BEGIN, round, r, pace);
             if (r.dirtyPages() <= PRECOPY_ENOUGH_PAGES || r.dirtyPages() >= previous) {
                 round++;
                 break; // the last round is small, or the guest dirties as fast as the rounds go
@@ -558,6 +559,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
 
     /** A checkpoint or pre-copy round numbered {@code seq}: {@code begin}, DATA..., CHECKPOINT_END. */
     private void sendStream(FtWire w, FtMessage begin, long seq, CheckpointWriter.Encoded c) throws IOException {
+        sendStream(w, begin, seq, c, null);
+    }
+
+    /** ... held to {@code pace} (null: at full speed) after each part. */
+    private void sendStream(FtWire w, FtMessage begin, long seq, CheckpointWriter.Encoded c,
+            dev.tern.kernel.migration.BandwidthPace pace) throws IOException {
         byte[] s = c.stream();
         w.send(begin, ByteBuffer.allocate(28).putLong(seq).putLong(c.pageRecords()).putLong(s.length).putInt(c.crc())
                 .flip());
@@ -574,6 +581,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 testHalt(c.sequence(), "mid");
             }
             w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap(s, off, n));
+            if (pace != null) {
+                try {
+                    pace.sent(n);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("ft: interrupted while pacing the full sync");
+                }
+            }
         }
         w.sendLong(FtMessage.CHECKPOINT_END, seq);
     }

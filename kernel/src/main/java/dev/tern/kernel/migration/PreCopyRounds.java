@@ -212,8 +212,7 @@ final class PreCopyRounds {
         if (limit <= 0) {
             return;
         }
-        long due = (long) ((sentBytes.getAsLong() - b0) * 1e9 / limit);
-        long ahead = due - (System.nanoTime() - t0);
+        long ahead = BandwidthPace.aheadNanos(sentBytes.getAsLong() - b0, System.nanoTime() - t0, limit);
         if (ahead > 0) {
             checks.pace(ahead);
         }

@@ -101,7 +101,7 @@ class FtConfigTest {
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
         assertEquals("--ft standby: unknown key 'peer' (known: full-sync, interval, lease, listen, "
-                + "output-commit, output-latency, password-file, reprotect, timeout, witness)",
+                + "output-commit, output-latency, password-file, reprotect, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
         assertEquals("--ft standby: interval= applies to the primary a standby becomes when it protects the guest after"
@@ -112,7 +112,7 @@ class FtConfigTest {
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
         assertEquals("--ft primary: unknown key 'colour' (known: full-sync, interval, lease, output-commit, "
-                + "output-latency, password-file, peer, timeout, witness)",
+                + "output-latency, password-file, peer, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",
@@ -137,5 +137,22 @@ class FtConfigTest {
         Files.writeString(empty, "\n");
         assertEquals("--ft: password-file " + empty + " is empty", assertThrows(IllegalArgumentException.class,
                 () -> FtConfig.parse("standby,listen=a:b,password-file=" + empty)).getMessage());
+    }
+
+    @Test
+    void syncBandwidthTakesARateOfAtLeastOneMibPerSecond() throws Exception {
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        assertEquals(0, FtConfig.parse(base).syncBandwidth(), "no limit by default");
+        assertEquals(100L << 20, FtConfig.parse(base + ",sync-bandwidth=100M").syncBandwidth());
+        assertEquals(0, FtConfig.parse(base + ",sync-bandwidth=0").syncBandwidth());
+        IllegalArgumentException slow = assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse(base + ",sync-bandwidth=64K"));
+        assertTrue(slow.getMessage().contains("below 1M"), slow.getMessage());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse(base + ",sync-bandwidth=fast"));
+        assertTrue(bad.getMessage().contains("sync-bandwidth='fast'"), bad.getMessage());
+        String standby = "standby,listen=tcp:127.0.0.1:7000,password-file=" + pw() + ",reprotect=tcp:127.0.0.1:7001";
+        assertEquals(8L << 20, FtConfig.parse(standby + ",sync-bandwidth=8M").successor(null).syncBandwidth(),
+                "a standby's limit applies once it is a primary");
     }
 }

@@ -326,7 +326,9 @@ class FtFailoverTest {
                     }
                 }
             }, true, java.nio.charset.StandardCharsets.UTF_8);
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=20ms," + TIMEOUT);
+            // the full sync held to 16 MiB/s (sync-bandwidth): the hand-over is exact all the same
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=20ms,sync-bandwidth=16M,"
+                    + TIMEOUT);
             try (FtPrimary node = new FtPrimary(machine, config, RunMachines.plugins(), log)) {
                 var monitor = new Monitor(machine, new SnapshotStore(dir));
                 new FtCommands(node).registerOn(monitor);
