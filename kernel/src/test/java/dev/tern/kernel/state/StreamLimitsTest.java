@@ -3,6 +3,7 @@ package dev.tern.kernel.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -46,5 +47,35 @@ class StreamLimitsTest {
         assertFalse(at.contains("exceeds"), at);
         assertEquals("section 'x' instance 0: START payload length 268435457 exceeds the limit of 268435456 (at byte 46)",
                 refusal(declaring("02", StreamLimits.LIVE_PART_BYTES + 1)));
+    }
+
+    /** A valid stream whose trailer declares {@code length} bytes of JSON (its CRC and footer unchanged). */
+    private static byte[] trailerDeclaring(long length) throws IOException {
+        byte[] b = SnapshotLoaderTest.stream().clone();
+        var buf = java.nio.ByteBuffer.wrap(b);
+        int trailerAt = (int) buf.getLong(b.length - StreamFormat.FOOTER_BYTES);
+        // the layout this relies on: length, JSON, CRC, footer
+        assertEquals(b.length - StreamFormat.FOOTER_BYTES - trailerAt - 8, buf.getInt(trailerAt));
+        buf.putInt(trailerAt, (int) length);
+        return b;
+    }
+
+    private static String readerRefusal(byte[] stream) {
+        return assertThrows(SavedStateException.class, () -> {
+            var reader = new SavedStateReader(new ByteArrayInputStream(stream));
+            while (!(reader.next() instanceof Frame.Eof)) {
+                // the trailer is read with the EOF frame
+            }
+        }).getMessage();
+    }
+
+    @Test
+    void trailerAtTheLimitIsReadAndOnePastIsRefused() throws IOException {
+        String at = readerRefusal(trailerDeclaring(StreamLimits.TRAILER_BYTES));
+        assertFalse(at.contains("exceeds"), at);
+        String past = readerRefusal(trailerDeclaring(StreamLimits.TRAILER_BYTES + 1));
+        assertTrue(past.startsWith("trailer length 16777217 exceeds the limit of 16777216"), past);
+        String analyzed = refusal(trailerDeclaring(StreamLimits.TRAILER_BYTES + 1));
+        assertTrue(analyzed.contains("trailer"), analyzed);
     }
 }
