@@ -3,9 +3,6 @@ package dev.tern.kernel.memory;
 import dev.tern.kernel.trace.DirtyLogSyncEvent;
 import dev.tern.spi.memory.GuestMemory;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * One bit per 4 KiB guest page over {@code [0, ramEnd)}, set when the page is written while logging
  * is {@linkplain #enable() enabled}; migration, snapshots and checkpoints harvest it with
@@ -24,9 +21,7 @@ import java.lang.invoke.VarHandle;
  */
 public final class DirtyLog {
 
-    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
-
-    private final long[] words;
+    private final PageBits bits;
     private final long pageCount;
     private final long limit;
     private volatile boolean enabled;
@@ -41,16 +36,7 @@ public final class DirtyLog {
         }
         this.limit = ramEnd;
         this.pageCount = (ramEnd + GuestMemory.PAGE_SIZE - 1) >>> GuestMemory.PAGE_SHIFT;
-        int n = wordsFor(pageCount);
-        this.words = new long[n];
-    }
-
-    static int wordsFor(long pages) {
-        long n = (pages + 63) >>> 6;
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("too many pages for a dirty log: " + pages);
-        }
-        return (int) n;
+        this.bits = new PageBits(pageCount);
     }
 
     /**
@@ -166,9 +152,7 @@ public final class DirtyLog {
         if (!enabled) {
             return;
         }
-        for (int i = 0; i < words.length; i++) {
-            WORD.getAndBitwiseOr(words, i, validMask(i));
-        }
+        bits.setAll();
     }
 
     /**
@@ -178,15 +162,7 @@ public final class DirtyLog {
     public DirtyPages syncAndClear() {
         DirtyLogSyncEvent event = new DirtyLogSyncEvent();
         event.begin();
-        long[] snapshot = new long[words.length];
-        for (int i = 0; i < words.length; i++) {
-            // The plain volatile read skips the costly swap for the (usually many) clean words; a
-            // mark arriving after it simply waits for the next sync.
-            if ((long) WORD.getVolatile(words, i) != 0) {
-                snapshot[i] = (long) WORD.getAndSet(words, i, 0L);
-            }
-        }
-        DirtyPages pages = new DirtyPages(snapshot, pageCount);
+        DirtyPages pages = bits.take();
         event.end();
         if (event.shouldCommit()) {
             event.dirtyPages = pages.count();
@@ -197,22 +173,10 @@ public final class DirtyLog {
     }
 
     private void setBit(long pfn) {
-        int i = (int) (pfn >>> 6);
-        long bit = 1L << pfn;
-        // Always the atomic (fenced) OR, even if the bit looks set already: skipping on a plain read
-        // could let the page's data store be reordered after a concurrent harvest that already
-        // took this bit, and the harvester would copy stale contents with no later mark to fix it.
-        WORD.getAndBitwiseOr(words, i, bit);
-    }
-
-    private long validMask(int wordIndex) {
-        long pagesHere = pageCount - ((long) wordIndex << 6);
-        return pagesHere >= 64 ? -1L : (1L << pagesHere) - 1;
+        bits.set(pfn);
     }
 
     private void clearAll() {
-        for (int i = 0; i < words.length; i++) {
-            WORD.setVolatile(words, i, 0L);
-        }
+        bits.clear();
     }
 }

@@ -24,7 +24,7 @@ public final class DirtyPages {
 
     /** A snapshot with no dirty page over {@code pageCount} pages. */
     public static DirtyPages none(long pageCount) {
-        return new DirtyPages(new long[DirtyLog.wordsFor(pageCount)], pageCount);
+        return new DirtyPages(new long[PageBits.wordsFor(pageCount)], pageCount);
     }
 
     /** How many pages are dirty. */

@@ -1,8 +1,5 @@
 package dev.tern.kernel.memory;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * A private dirty bitmap fed by every mark that reaches a {@link DirtyLog}, harvested on its own
  * schedule: a consumer that needs the pages written since its own last look (the replay
@@ -15,18 +12,14 @@ import java.lang.invoke.VarHandle;
  */
 public final class DirtyTracker implements AutoCloseable {
 
-    private static final VarHandle WORD = MethodHandles.arrayElementVarHandle(long[].class);
-
     private final DirtyLog log;
     private final String owner;
-    private final long[] words;
-    private final long pageCount;
+    private final PageBits bits;
 
     DirtyTracker(DirtyLog log, String owner, long pageCount) {
         this.log = log;
         this.owner = owner;
-        this.pageCount = pageCount;
-        this.words = new long[DirtyLog.wordsFor(pageCount)];
+        this.bits = new PageBits(pageCount);
     }
 
     /** Who opened this tracker, for diagnostics. */
@@ -35,19 +28,12 @@ public final class DirtyTracker implements AutoCloseable {
     }
 
     void set(long pfn) {
-        // atomic like DirtyLog.setBit: a mark must land in this harvest or the next, never be lost
-        WORD.getAndBitwiseOr(words, (int) (pfn >>> 6), 1L << pfn);
+        bits.set(pfn);
     }
 
     /** Takes the pages marked since the previous harvest (or since this tracker was opened) and clears them. */
     public DirtyPages syncAndClear() {
-        long[] taken = new long[words.length];
-        for (int i = 0; i < words.length; i++) {
-            if ((long) WORD.getVolatile(words, i) != 0) {
-                taken[i] = (long) WORD.getAndSet(words, i, 0L);
-            }
-        }
-        return new DirtyPages(taken, pageCount);
+        return bits.take();
     }
 
     /** Stops receiving marks. */

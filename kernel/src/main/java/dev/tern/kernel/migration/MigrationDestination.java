@@ -267,16 +267,15 @@ public final class MigrationDestination {
                     started = true; // the reader refuses a second "ram": names are unique
                     receivePart(ram, o.payload(), o.payloadOffset());
                 }
-                case Frame.Part p -> {
+                case Frame.Part p when p.kind() == FrameKind.END -> {
                     var event = new ReceivePhaseEvent();
                     event.begin();
                     long t0 = System.nanoTime();
                     receivePart(ram, p.payload(), p.payloadOffset());
-                    if (p.kind() == FrameKind.END) {
-                        lastPagesNanos = System.nanoTime() - t0; // the switch-over's pages, applied while the source waits
-                        trace(event, "end-part", p.payload().length);
-                    }
+                    lastPagesNanos = System.nanoTime() - t0; // the switch-over's pages, applied while the source waits
+                    trace(event, "end-part", p.payload().length);
                 }
+                case Frame.Part p -> receivePart(ram, p.payload(), p.payloadOffset());
                 case Frame.Open o -> throw new SavedStateException("the RAM stream holds unexpected "
                         + o.kind() + " section '" + o.name() + "'", o.offset());
                 case Frame.Eof e -> throw new IllegalStateException("unreachable");
