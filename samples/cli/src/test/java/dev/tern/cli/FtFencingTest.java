@@ -1,15 +1,12 @@
 package dev.tern.cli;
 
-import dev.tern.kernel.machine.Machine;
-import dev.tern.kernel.machine.MachineExit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -24,47 +21,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FtFencingTest {
 
-    /** Long enough that the guest still runs when a partition has been noticed (timeout 3 s). */
-    static final long LIMIT = 150_000_000;
     private static final Pattern WAITING = Pattern.compile("ft: standby waiting for a primary on (\\S+)");
     private static final Pattern WITNESS = Pattern.compile("ft witness: listening on (\\S+)");
     private static final Pattern RUNS = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
-    private static volatile String reference;
 
     @TempDir
     Path dir;
+    private FtCounterGuest counter;
 
-    private Path pw() throws Exception {
-        Path p = dir.resolve("pw");
-        Files.writeString(p, "correct horse\n");
-        return p;
-    }
-
-    private List<String> guest(Path serial) throws Exception {
-        return List.of("--bios", RunMachines.guest(dir, "serial-counter.rom").toString(), "-m", "4M", "--serial",
-                "file:" + serial, "--pacing", "warp", "--max-instructions", Long.toString(LIMIT));
-    }
-
-    private String[] run(Path serial, String ft) throws Exception {
-        var all = new ArrayList<>(guest(serial));
-        all.addAll(List.of("--ft", ft));
-        return all.toArray(String[]::new);
+    @BeforeEach
+    void counterGuest() {
+        counter = new FtCounterGuest(dir);
     }
 
     private MigrationPeer witness(Path pw) throws Exception {
         return MigrationPeer.tern(List.of(), "witness", "--listen", "tcp:127.0.0.1:0", "--password-file", pw.toString());
-    }
-
-    private String reference() throws Exception {
-        if (reference == null) {
-            Path out = dir.resolve("reference.log");
-            try (Machine m = RunMachines.create(guest(out))) {
-                m.start();
-                assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
-            }
-            reference = Files.readString(out, StandardCharsets.US_ASCII);
-        }
-        return reference;
     }
 
     /**
@@ -115,14 +86,14 @@ class FtFencingTest {
      * ways, the standby never runs the guest and the primary's output is the whole run.
      */
     private void cutFromEachOther(String timeout, AfterTheCut after) throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         try (MigrationPeer witness = witness(pw)) {
             String w = witness.awaitLine(WITNESS).group(1);
-            try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"),
+            try (MigrationPeer standby = MigrationPeer.start(counter.withFt(dir.resolve("b.log"),
                     "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",witness=" + w))) {
                 String address = standby.awaitLine(WAITING).group(1);
                 try (PartitionProxy link = new PartitionProxy(address);
-                        MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
+                        MigrationPeer primary = MigrationPeer.start(counter.withFt(dir.resolve("a.log"), "primary,peer=" + link.uri()
                                 + ",password-file=" + pw + ",interval=20ms,timeout=" + timeout + ",witness=" + w))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     link.cut();
@@ -131,7 +102,7 @@ class FtFencingTest {
                 }
             }
         }
-        assertEquals(reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
+        assertEquals(counter.reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
     }
 
     /**
@@ -160,17 +131,17 @@ class FtFencingTest {
      * stops its guest, the standby takes over; the two serial files are one run with nothing lost.
      */
     private void primaryCutFromTheWitness(boolean fromStandbyToo) throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         Path a = dir.resolve("a.log");
         Path b = dir.resolve("b.log");
         try (MigrationPeer witness = witness(pw)) {
             String w = witness.awaitLine(WITNESS).group(1);
-            try (MigrationPeer standby = MigrationPeer.start(run(b,
+            try (MigrationPeer standby = MigrationPeer.start(counter.withFt(b,
                     "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",witness=" + w))) {
                 String address = standby.awaitLine(WAITING).group(1);
                 try (PartitionProxy link = new PartitionProxy(address);
                         PartitionProxy toWitness = new PartitionProxy(w);
-                        MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + link.uri()
+                        MigrationPeer primary = MigrationPeer.start(counter.withFt(a, "primary,peer=" + link.uri()
                                 + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + toWitness.uri()))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     if (fromStandbyToo) {
@@ -185,7 +156,7 @@ class FtFencingTest {
             }
             assertTrue(witness.output().contains("granted to standby"), witness.output());
         }
-        String expected = reference();
+        String expected = counter.reference();
         String mine = Files.readString(a);
         String theirs = Files.readString(b);
         assertTrue(expected.startsWith(mine), "the fenced primary released output the run never printed");
@@ -202,15 +173,15 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void aStandbyCutFromBothEndsFencedAndThePrimaryRunsOn() throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         try (MigrationPeer witness = witness(pw)) {
             String w = witness.awaitLine(WITNESS).group(1);
             try (PartitionProxy standbyToWitness = new PartitionProxy(w);
-                    MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"), "standby,listen=tcp:127.0.0.1:0,"
+                    MigrationPeer standby = MigrationPeer.start(counter.withFt(dir.resolve("b.log"), "standby,listen=tcp:127.0.0.1:0,"
                             + "password-file=" + pw + ",witness=" + standbyToWitness.uri()))) {
                 String address = standby.awaitLine(WAITING).group(1);
                 try (PartitionProxy link = new PartitionProxy(address);
-                        MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
+                        MigrationPeer primary = MigrationPeer.start(counter.withFt(dir.resolve("a.log"), "primary,peer=" + link.uri()
                                 + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + w))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     link.cut();
@@ -224,7 +195,7 @@ class FtFencingTest {
                 }
             }
         }
-        assertEquals(reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
+        assertEquals(counter.reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
     }
 
     /**
@@ -236,14 +207,14 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void withTheWitnessCutOffNeitherSideRuns() throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         Path a = dir.resolve("a.log");
         try (MigrationPeer witness = witness(pw); PartitionProxy toWitness = new PartitionProxy(
                 witness.awaitLine(WITNESS).group(1))) {
-            try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"), "standby,listen=tcp:127.0.0.1:0,"
+            try (MigrationPeer standby = MigrationPeer.start(counter.withFt(dir.resolve("b.log"), "standby,listen=tcp:127.0.0.1:0,"
                     + "password-file=" + pw + ",witness=" + toWitness.uri()))) {
                 String address = standby.awaitLine(WAITING).group(1);
-                try (MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + address + ",password-file=" + pw
+                try (MigrationPeer primary = MigrationPeer.start(counter.withFt(a, "primary,peer=" + address + ",password-file=" + pw
                         + ",interval=20ms,timeout=3s,witness=" + toWitness.uri()))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     toWitness.cut();
@@ -256,7 +227,7 @@ class FtFencingTest {
                 }
             }
         }
-        assertTrue(reference().startsWith(Files.readString(a)), "the fenced primary released output the run never printed");
+        assertTrue(counter.reference().startsWith(Files.readString(a)), "the fenced primary released output the run never printed");
     }
 
     /**
@@ -268,15 +239,15 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void aStalledPrimaryWakesToFindItsLeaseGoneAndStopsWithoutOutput() throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         Path a = dir.resolve("a.log");
         Path b = dir.resolve("b.log");
         try (MigrationPeer witness = witness(pw)) {
             String w = witness.awaitLine(WITNESS).group(1);
-            try (MigrationPeer standby = MigrationPeer.start(run(b,
+            try (MigrationPeer standby = MigrationPeer.start(counter.withFt(b,
                     "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",witness=" + w))) {
                 String address = standby.awaitLine(WAITING).group(1);
-                try (MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + address
+                try (MigrationPeer primary = MigrationPeer.start(counter.withFt(a, "primary,peer=" + address
                         + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + w))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     signal("STOP", primary);
@@ -291,7 +262,7 @@ class FtFencingTest {
             }
             assertTrue(witness.output().contains("granted to standby"), witness.output());
         }
-        String expected = reference();
+        String expected = counter.reference();
         String mine = Files.readString(a);
         assertTrue(expected.startsWith(mine), "the stalled primary released output the run never printed");
         assertTrue(expected.endsWith(Files.readString(b)), "the standby released output the run never printed");
@@ -319,14 +290,14 @@ class FtFencingTest {
     @Test
     @Timeout(180)
     void aKilledPrimarysLeaseRunsOutAndTheStandbyTakesOver() throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         Path shared = dir.resolve("serial.log");
         try (MigrationPeer witness = witness(pw)) {
             String w = witness.awaitLine(WITNESS).group(1);
-            try (MigrationPeer standby = MigrationPeer.start(run(shared,
+            try (MigrationPeer standby = MigrationPeer.start(counter.withFt(shared,
                     "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",witness=" + w))) {
                 String address = standby.awaitLine(WAITING).group(1);
-                try (MigrationPeer primary = MigrationPeer.start(run(shared, "primary,peer=" + address
+                try (MigrationPeer primary = MigrationPeer.start(counter.withFt(shared, "primary,peer=" + address
                         + ",password-file=" + pw + ",interval=20ms,timeout=3s,witness=" + w))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     primary.kill();
@@ -335,6 +306,6 @@ class FtFencingTest {
                 assertEquals(0, standby.awaitExit(), standby.output());
             }
         }
-        assertEquals(reference(), Files.readString(shared), "one run's output, nothing lost or twice");
+        assertEquals(counter.reference(), Files.readString(shared), "one run's output, nothing lost or twice");
     }
 }

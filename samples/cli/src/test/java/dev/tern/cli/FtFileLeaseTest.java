@@ -1,7 +1,6 @@
 package dev.tern.cli;
 
-import dev.tern.kernel.machine.Machine;
-import dev.tern.kernel.machine.MachineExit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,8 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,44 +22,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FtFileLeaseTest {
 
-    /** Long enough that the guest still runs when a cut has been noticed (timeout 3 s). */
-    static final long LIMIT = 150_000_000;
     private static final Pattern WAITING = Pattern.compile("ft: standby waiting for a primary on (\\S+)");
     private static final Pattern RUNS = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
     private static final Pattern RECORD = Pattern.compile(
             "tern-ft-lease 1 epoch=(\\d+) holder=[0-9a-f]{16} role=(primary|standby) state=(held|ended|released)\n");
-    private static volatile String reference;
 
     @TempDir
     Path dir;
+    private FtCounterGuest counter;
 
-    private Path pw() throws Exception {
-        Path p = dir.resolve("pw");
-        Files.writeString(p, "correct horse\n");
-        return p;
-    }
-
-    private List<String> guest(Path serial) throws Exception {
-        return List.of("--bios", RunMachines.guest(dir, "serial-counter.rom").toString(), "-m", "4M", "--serial",
-                "file:" + serial, "--pacing", "warp", "--max-instructions", Long.toString(LIMIT));
-    }
-
-    private String[] run(Path serial, String ft) throws Exception {
-        var all = new ArrayList<>(guest(serial));
-        all.addAll(List.of("--ft", ft));
-        return all.toArray(String[]::new);
-    }
-
-    private String reference() throws Exception {
-        if (reference == null) {
-            Path out = dir.resolve("reference.log");
-            try (Machine m = RunMachines.create(guest(out))) {
-                m.start();
-                assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
-            }
-            reference = Files.readString(out, StandardCharsets.US_ASCII);
-        }
-        return reference;
+    @BeforeEach
+    void counterGuest() {
+        counter = new FtCounterGuest(dir);
     }
 
     private Matcher record(Path lease) throws Exception {
@@ -79,13 +50,13 @@ class FtFileLeaseTest {
     @Test
     @Timeout(180)
     void aKilledPrimarysLockIsFreeAndTheStandbyTakesOver() throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         Path lease = dir.resolve("ft.lease");
         Path shared = dir.resolve("serial.log");
-        try (MigrationPeer standby = MigrationPeer.start(run(shared,
+        try (MigrationPeer standby = MigrationPeer.start(counter.withFt(shared,
                 "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",lease=file:" + lease))) {
             String address = standby.awaitLine(WAITING).group(1);
-            try (MigrationPeer primary = MigrationPeer.start(run(shared, "primary,peer=" + address
+            try (MigrationPeer primary = MigrationPeer.start(counter.withFt(shared, "primary,peer=" + address
                     + ",password-file=" + pw + ",interval=20ms,timeout=3s,lease=file:" + lease))) {
                 primary.awaitLine(Pattern.compile("ft: lease granted by the lease file " + Pattern.quote(lease.toString())));
                 primary.awaitLine(Pattern.compile("ft: protected by standby"));
@@ -97,7 +68,7 @@ class FtFileLeaseTest {
             standby.awaitLine(RUNS);
             assertEquals(0, standby.awaitExit(), standby.output());
         }
-        assertEquals(reference(), Files.readString(shared), "one run's output, nothing lost or twice");
+        assertEquals(counter.reference(), Files.readString(shared), "one run's output, nothing lost or twice");
         Matcher after = record(lease);
         assertEquals("2", after.group(1));
         assertEquals("standby", after.group(2));
@@ -112,13 +83,13 @@ class FtFileLeaseTest {
     @Test
     @Timeout(180)
     void cutFromEachOtherThePrimaryHoldsTheLockAndTheStandbyNeverRuns() throws Exception {
-        Path pw = pw();
+        Path pw = counter.password();
         Path lease = dir.resolve("ft.lease");
-        try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"),
+        try (MigrationPeer standby = MigrationPeer.start(counter.withFt(dir.resolve("b.log"),
                 "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",lease=file:" + lease))) {
             String address = standby.awaitLine(WAITING).group(1);
             try (PartitionProxy link = new PartitionProxy(address);
-                    MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + link.uri()
+                    MigrationPeer primary = MigrationPeer.start(counter.withFt(dir.resolve("a.log"), "primary,peer=" + link.uri()
                             + ",password-file=" + pw + ",interval=20ms,timeout=3s,lease=file:" + lease))) {
                 primary.awaitLine(Pattern.compile("ft: protected by standby"));
                 link.cut();
@@ -131,7 +102,7 @@ class FtFileLeaseTest {
                 assertFalse(standby.output().contains("running as primary"), standby.output());
             }
         }
-        assertEquals(reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
+        assertEquals(counter.reference(), Files.readString(dir.resolve("a.log")), "the primary's output is the whole run");
         Matcher end = record(lease);
         assertEquals("primary", end.group(2));
         assertEquals("ended", end.group(3));
