@@ -117,9 +117,13 @@ class MigrationFailureTest {
             migration.addListener((status, stats) -> {
                 if (status == phase) {
                     try {
+                        // At SETUP the source has connected, but the relay may not yet have reached the destination.
+                        relay.awaitFirstLink();
                         relay.close();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
                 }
             });

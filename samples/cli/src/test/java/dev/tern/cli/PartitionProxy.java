@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * A TCP relay on loopback between two processes that a test can cut: once {@link #cut()}, every
@@ -21,6 +22,8 @@ final class PartitionProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    /** Counted down once the first connection reaches the target, both ways relayed. */
+    private final CountDownLatch firstLink = new CountDownLatch(1);
     /** Set by {@link #close()}; a socket accepted or opened after it is closed at once (guarded by this). */
     private boolean closed;
 
@@ -36,6 +39,16 @@ final class PartitionProxy implements AutoCloseable {
     /** The address to give the process that should go through the proxy. */
     String uri() {
         return "tcp:127.0.0.1:" + server.getLocalPort();
+    }
+
+    /**
+     * Waits until the first connection made to this relay is joined to the target. A test that
+     * closes the relay right after a peer connected must wait for this, or the close may come
+     * before the relay's own connection to the target: the target would then never see a
+     * connection at all, which is a different case (nothing ever reached it).
+     */
+    void awaitFirstLink() throws InterruptedException {
+        firstLink.await();
     }
 
     /** From now on nothing passes, either way. */
@@ -60,6 +73,7 @@ final class PartitionProxy implements AutoCloseable {
                 }
                 Thread.ofPlatform().daemon().start(() -> pump(in, out));
                 Thread.ofPlatform().daemon().start(() -> pump(out, in));
+                firstLink.countDown();
             }
         } catch (IOException e) {
             // closed
