@@ -27,10 +27,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A migration that fails or is cancelled in any phase leaves the source running as if nothing had
@@ -291,6 +293,63 @@ class MigrationFailureTest {
             assertNotEquals(0, dest.awaitExit());
             assertTrue(dest.output().contains("differs from this one"), dest.output());
             assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    /**
+     * A migration to a full device fails naming the cause (ENOSPC), and the source runs on. The
+     * device is written in place; a regular file is covered by {@link #cancelledToAFileLeavesNoFile}.
+     */
+    @Test
+    @Timeout(120)
+    void toAFullDevice() throws Exception {
+        assumeTrue(java.nio.file.Files.exists(Path.of("/dev/full")), "no /dev/full on this host");
+        List<String> args = args();
+        try (Machine source = guests.machine(args)) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse("file:/dev/full").connect(guests.plugins),
+                    MigrationConfig.DEFAULT, guests.plugins).run();
+            assertTrue(stats.error().contains("No space left on device"), stats.error());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    /**
+     * A migration to a file cancelled mid-round (after megabytes reached the disk) leaves neither
+     * the file nor a partial one beside it, and a file of the same name from before is kept whole.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    @Timeout(120)
+    void cancelledToAFileLeavesNoFile(boolean previousFile) throws Exception {
+        List<String> args = args();
+        Path out = dir.resolve("out").resolve("vm.mig");
+        java.nio.file.Files.createDirectories(out.getParent());
+        byte[] previous = "an earlier snapshot".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (previousFile) {
+            java.nio.file.Files.write(out, previous);
+        }
+        try (Machine source = guests.machine(args)) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse("file:" + out).connect(guests.plugins),
+                    SLOW, guests.plugins);
+            var cancelAccepted = new AtomicReference<Boolean>();
+            migration.addListener((status, stats) -> {
+                if (status == MigrationStatus.ACTIVE) {
+                    cancelAccepted.set(migration.cancel());
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertEquals(Boolean.TRUE, cancelAccepted.get());
+            assertSourceUnharmed(source, stats, MigrationStatus.CANCELLED);
+        }
+        try (var files = java.nio.file.Files.list(out.getParent())) {
+            assertEquals(previousFile ? List.of(out) : List.of(), files.toList());
+        }
+        if (previousFile) {
+            assertArrayEquals(previous, java.nio.file.Files.readAllBytes(out));
         }
     }
 }
