@@ -135,6 +135,42 @@ class MigrationFailureTest {
         }
     }
 
+    /**
+     * The link stalls in a bulk round (the relay stops reading: nothing moves either way and both
+     * sockets stay open, as with a hung host). With {@code io-timeout=1s} in both addresses each
+     * end gives up after a second of no progress, naming the idle timeout: the source runs on
+     * unharmed, the destination exits non-zero without running the guest.
+     */
+    @Test
+    @Timeout(120)
+    void stalledConnectionTimesOutOnBothEnds() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                "tcp:127.0.0.1:0?io-timeout=1s").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source,
+                    MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), SLOW, guests.plugins);
+            migration.addListener((status, stats) -> {
+                if (status == MigrationStatus.ACTIVE) {
+                    try {
+                        relay.awaitFirstLink();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    relay.stall();
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertTrue(stats.error().contains("for 1s (idle timeout)"), stats.error());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+            assertNotEquals(0, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("for 1s (idle timeout)"), dest.output());
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"tcp,SETUP", "tcp,ACTIVE", "tcp,DEVICE", "shm,SETUP", "shm,ACTIVE", "shm,DEVICE"})
     @Timeout(300)

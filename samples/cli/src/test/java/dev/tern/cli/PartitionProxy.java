@@ -14,7 +14,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A TCP relay on loopback between two processes that a test can cut: once {@link #cut()}, every
  * byte either way is dropped and new connections are accepted but lead nowhere — a network
- * partition as the processes see it (no reset, no end of stream: silence).
+ * partition as the processes see it (no reset, no end of stream: silence). Once {@link #stall()}ed
+ * it stops reading altogether, so the senders' socket buffers fill and their writes block, as with
+ * a hung peer.
  */
 final class PartitionProxy implements AutoCloseable {
 
@@ -22,6 +24,9 @@ final class PartitionProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    /** Open while the relay is stalled; {@link #close()} opens it for good so the pumps can end. */
+    private final CountDownLatch running = new CountDownLatch(1);
+    private volatile boolean stalled;
     /** Counted down once the first connection reaches the target, both ways relayed. */
     private final CountDownLatch firstLink = new CountDownLatch(1);
     /** Set by {@link #close()}; a socket accepted or opened after it is closed at once (guarded by this). */
@@ -56,6 +61,23 @@ final class PartitionProxy implements AutoCloseable {
         cut = true;
     }
 
+    /** From now on the relay reads nothing, either way, until it is closed. */
+    void stall() {
+        stalled = true;
+    }
+
+    private void holdWhileStalled() throws IOException {
+        if (!stalled) {
+            return;
+        }
+        try {
+            running.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stalled", e);
+        }
+    }
+
     private void accept() {
         try {
             while (true) {
@@ -87,10 +109,12 @@ final class PartitionProxy implements AutoCloseable {
             OutputStream out = to == null ? null : to.getOutputStream();
             int n;
             while ((n = in.read(buf)) >= 0) {
+                holdWhileStalled(); // what a read just took is held too
                 if (!cut && out != null) {
                     out.write(buf, 0, n);
                 }
             }
+            holdWhileStalled(); // a stalled relay passes on no end of stream either
             if (!cut && to != null) {
                 to.shutdownOutput();
             }
@@ -117,6 +141,7 @@ final class PartitionProxy implements AutoCloseable {
         synchronized (this) {
             closed = true;
         }
+        running.countDown();
         server.close();
         for (Socket s : sockets) {
             s.close();
