@@ -171,6 +171,40 @@ class MigrationFailureTest {
         }
     }
 
+    /**
+     * The source JVM killed (SIGKILL, a host crash as the destination sees it) once the destination
+     * has its connection, and once a bulk round runs: the destination refuses (exit 2) naming the
+     * peer and never reports a completed migration, so nothing runs the guest from half a stream.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"connected", "active"})
+    @Timeout(300)
+    void sourceKilled(String when) throws Exception {
+        List<String> args = args();
+        List<String> endless = new java.util.ArrayList<>(args);
+        endless.set(endless.indexOf("--max-instructions") + 1, "0");
+        try (MigrationPeer dest = destination(args, "tcp");
+             MigrationPeer source = MigrationPeer.start(LiveMigrationTest.with(endless, "--monitor", "stdio")
+                     .toArray(String[]::new))) {
+            String address = dest.awaitAddress();
+            var monitor = new java.io.PrintStream(source.process().getOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            monitor.println("migrate_set_capability events on");
+            monitor.println("migrate_set_parameter max-bandwidth 16M");
+            monitor.println("migrate -d " + address);
+            if (when.equals("connected")) {
+                dest.awaitLine(java.util.regex.Pattern.compile("incoming migration from"));
+            } else {
+                source.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=active"));
+            }
+            source.kill();
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("incoming migration from tcp:") && dest.output().contains("failed"),
+                    dest.output());
+            assertFalse(dest.output().contains("incoming migration complete"), dest.output());
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"tcp,SETUP", "tcp,ACTIVE", "tcp,DEVICE", "shm,SETUP", "shm,ACTIVE", "shm,DEVICE"})
     @Timeout(300)
