@@ -136,6 +136,42 @@ class MigrationFailureTest {
     }
 
     /**
+     * One of two multifd channels cut (its relay closes both ends) in a bulk round and with the
+     * guest paused for the switch-over: the migration fails, the source runs on unharmed, and
+     * the destination refuses (exit 2).
+     */
+    @ParameterizedTest(name = "tcp {0}")
+    @EnumSource(value = MigrationStatus.class, names = {"ACTIVE", "DEVICE"})
+    @Timeout(300)
+    void multifdChannelCut(MigrationStatus phase) throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = destination(args, "tcp");
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationUri uri = MigrationUri.parse(relay.uri());
+            var config = SLOW.withCapability("multifd", true).with("multifd-channels", "2");
+            var migration = new MigrationSource(source, uri.connect(guests.plugins), config, guests.plugins,
+                    () -> uri.connect(guests.plugins));
+            migration.addListener((status, stats) -> {
+                if (status == phase) {
+                    try {
+                        relay.awaitLinks(3); // the main connection, then the two channels
+                        relay.closeLink(2);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
+            assertEquals(2, dest.awaitExit(), dest.output());
+        }
+    }
+
+    /**
      * The link stalls in a bulk round (the relay stops reading: nothing moves either way and both
      * sockets stay open, as with a hung host). With {@code io-timeout=1s} in both addresses each
      * end gives up after a second of no progress, naming the idle timeout: the source runs on

@@ -27,8 +27,8 @@ final class PartitionProxy implements AutoCloseable {
     /** Open while the relay is stalled; {@link #close()} opens it for good so the pumps can end. */
     private final CountDownLatch running = new CountDownLatch(1);
     private volatile boolean stalled;
-    /** Counted down once the first connection reaches the target, both ways relayed. */
-    private final CountDownLatch firstLink = new CountDownLatch(1);
+    /** Each connection joined to the target, in the order they were accepted: {client, target}. */
+    private final List<Socket[]> links = new CopyOnWriteArrayList<>();
     /** Set by {@link #close()}; a socket accepted or opened after it is closed at once (guarded by this). */
     private boolean closed;
 
@@ -53,7 +53,24 @@ final class PartitionProxy implements AutoCloseable {
      * connection at all, which is a different case (nothing ever reached it).
      */
     void awaitFirstLink() throws InterruptedException {
-        firstLink.await();
+        awaitLinks(1);
+    }
+
+    /** Waits until {@code n} connections made to this relay are joined to the target. */
+    synchronized void awaitLinks(int n) throws InterruptedException {
+        while (links.size() < n) {
+            wait();
+        }
+    }
+
+    /**
+     * Closes both sockets of the {@code index}th connection (0 = the first accepted), each end
+     * seeing it end; the other connections go on.
+     */
+    void closeLink(int index) throws IOException {
+        for (Socket s : links.get(index)) {
+            s.close();
+        }
     }
 
     /** From now on nothing passes, either way. */
@@ -95,7 +112,7 @@ final class PartitionProxy implements AutoCloseable {
                 }
                 Thread.ofPlatform().daemon().start(() -> pump(in, out));
                 Thread.ofPlatform().daemon().start(() -> pump(out, in));
-                firstLink.countDown();
+                joined(in, out);
             }
         } catch (IOException e) {
             // closed
@@ -121,6 +138,11 @@ final class PartitionProxy implements AutoCloseable {
         } catch (IOException e) {
             // one side closed
         }
+    }
+
+    private synchronized void joined(Socket in, Socket out) {
+        links.add(new Socket[] {in, out});
+        notifyAll();
     }
 
     /**
