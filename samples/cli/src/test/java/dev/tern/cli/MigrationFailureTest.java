@@ -172,14 +172,15 @@ class MigrationFailureTest {
     }
 
     /**
-     * The link stalls in a bulk round (the relay stops reading: nothing moves either way and both
-     * sockets stay open, as with a hung host). With {@code io-timeout=1s} in both addresses each
+     * The link stalls in a bulk round or with the guest paused for the switch-over (the relay stops
+     * reading: nothing moves either way and both sockets stay open, as with a hung host). With {@code io-timeout=1s} in both addresses each
      * end gives up after a second of no progress, naming the idle timeout: the source runs on
      * unharmed, the destination exits non-zero without running the guest.
      */
-    @Test
+    @ParameterizedTest(name = "tcp {0}")
+    @EnumSource(value = MigrationStatus.class, names = {"ACTIVE", "DEVICE"})
     @Timeout(120)
-    void stalledConnectionTimesOutOnBothEnds() throws Exception {
+    void stalledConnectionTimesOutOnBothEnds(MigrationStatus phase) throws Exception {
         List<String> args = args();
         try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
                 "tcp:127.0.0.1:0?io-timeout=1s").toArray(String[]::new));
@@ -190,7 +191,7 @@ class MigrationFailureTest {
             var migration = new MigrationSource(source,
                     MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), SLOW, guests.plugins);
             migration.addListener((status, stats) -> {
-                if (status == MigrationStatus.ACTIVE) {
+                if (status == phase) {
                     try {
                         relay.awaitFirstLink();
                     } catch (InterruptedException e) {
