@@ -162,7 +162,9 @@ public final class FileWriteConnection implements Connection {
             }
         } catch (IOException e) {
             deletePartial(e);
-            throw new IOException(peer() + ": finishing the file failed: " + e.getMessage(), e);
+            String why = String.valueOf(e.getMessage());
+            throw new IOException(peer() + ": finishing the file failed: "
+                    + (why.startsWith(peer() + ": ") ? why.substring(peer().length() + 2) : why), e);
         }
     }
 
