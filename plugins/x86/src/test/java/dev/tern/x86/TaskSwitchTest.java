@@ -38,6 +38,7 @@ class TaskSwitchTest {
     void farJumpToA16BitTssLoadsItsStateAndSavesTheOld32BitTask() {
         TestMachine m = withTask16(0x2b, 0xF4);
         m.code(0xB8, 0x78, 0x56, 0x34, 0x12,                    // mov eax, 0x12345678
+                0x9C, 0x81, 0x0C, 0x24, 0, 0, 0x04, 0, 0x9D,   // pushfd; or dword [esp], AC; popfd
                 0xEA, 0, 0, 0, 0, TSS16_SEL, 0);               // jmp far 0x58:0
         var exit = m.run();
         CpuCore c = m.cpu.core();
@@ -50,7 +51,9 @@ class TaskSwitchTest {
         assertEquals(0, c.seg[CpuCore.FS].selector, "a 16-bit TSS has no FS: null");
         assertEquals(0, c.seg[CpuCore.GS].selector);
         assertEquals(0, c.flags() & CpuCore.NT, "a jump does not nest");
-        assertEquals(CODE + 12, m.peek32(TestMachine.TSS + 0x20), "the old task resumes after the JMP");
+        assertEquals(0, c.flags() >>> 16, "a 16-bit task's EFLAGS upper half is clear (AC, and VM after a V86 task)");
+        assertEquals(CODE + 21, m.peek32(TestMachine.TSS + 0x20), "the old task resumes after the JMP");
+        assertEquals(0x40000, m.peek32(TestMachine.TSS + 0x24) & 0x40000, "the old task's EFLAGS saved whole");
         assertEquals(0x12345678, m.peek32(TestMachine.TSS + 0x28), "old EAX saved in the 32-bit format");
         assertEquals(0x89, m.memory.readU8(GDT + 5 * 8 + 5), "the old TSS is no longer busy");
         assertEquals(0x83, m.memory.readU8(GDT + (TSS16_SEL >> 3) * 8 + 5), "the 16-bit TSS is busy");

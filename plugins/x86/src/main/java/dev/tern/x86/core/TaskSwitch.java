@@ -78,9 +78,9 @@ public final class TaskSwitch {
             c.cr3 = img.cr3();
             c.pagingChanged();
         }
-        // A 16-bit TSS holds only FLAGS: the upper half of EFLAGS (VM, RF, AC, ID) stays as it was.
-        int keep = wide ? 0 : c.flags() & 0xffff0000;
-        c.setFlags((flags & (wide ? 0x3f7fd5 : 0x7fd5)) | keep | 2);
+        // A 16-bit TSS holds only FLAGS: the upper half of EFLAGS is cleared (VM with it — a 286
+        // task never runs in virtual-8086 mode, also when a virtual-8086 task switched to it).
+        c.setFlags((flags & (wide ? 0x3f7fd5 : 0x7fd5)) | 2);
         c.eip = img.eip();
         c.ip = c.eip;
         System.arraycopy(img.regs(), 0, c.r, 0, 8);
