@@ -422,7 +422,11 @@ public final class FtStandby implements FtNode {
      * {@code reprotect=}, becomes the primary of the next standby, which inherits the lease.
      */
     private Outcome takeOver() {
-        machine.outputs().takeOver();
+        int delivered = machine.outputs().takeOver();
+        // how many outputs the world may see twice, if the primary died while delivering them
+        log.println("ft: delivered " + delivered + " outputs held at checkpoint " + applied
+                + " that the primary had not reported released");
+        log.flush();
         if (config.reprotect() != null) {
             successor = FtPrimary.successor(machine, config.successor(java.time.Duration.ofNanos(sessionTimeoutNanos)),
                     plugins, log, lease);
