@@ -368,8 +368,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         try {
             wire = w;
             state = FtState.SYNCING;
-            List<String> chosen = FtHandshake.primary(w, config.secret(), FtHandshake.describe(machine),
-                    config.effectiveTimeout().toMillis(), offeredCodecs);
+            // bounded by the heartbeat timeout: a peer that accepts and says nothing (a blackholed
+            // reconnect) must not hold the primary for the transport's I/O timeout
+            String description = FtHandshake.describe(machine);
+            List<String> chosen = w.within(config.effectiveTimeout().toMillis(), "the handshake",
+                    () -> FtHandshake.primary(w, config.secret(), description, config.effectiveTimeout().toMillis(),
+                            offeredCodecs));
             if (!chosen.equals(offeredCodecs)) {
                 log.println("ft: the standby " + w.peer() + " lacks page codec(s) " + offeredCodecs.stream()
                         .filter(id -> !chosen.contains(id)).toList() + "; checkpoints go without them"
