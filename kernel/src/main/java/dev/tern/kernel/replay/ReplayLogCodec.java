@@ -265,11 +265,13 @@ final class ReplayLogCodec {
     }
 
     static void writeEntry(Out out, LogEntry e) {
-        if (out.compactWarps && e instanceof LogEntry.Input i && compactWarp(out, i.delivery())) {
-            out.warps.entry(e.instructions());
-            return;
+        if (!(out.compactWarps && e instanceof LogEntry.Input i && compactWarp(out, i.delivery()))) {
+            writeFull(out, e);
         }
         out.warps.entry(e.instructions());
+    }
+
+    private static void writeFull(Out out, LogEntry e) {
         switch (e) {
             case LogEntry.Input i -> {
                 out.u8(ENTRY_INPUT);
