@@ -95,10 +95,6 @@ public final class Machine implements AutoCloseable {
     private Machine(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
         this.spec = spec;
         this.inputs = new InputPath(journal, this::wakeForInput);
-        if (spec.vcpus() != 1) {
-            throw new IllegalArgumentException("SMP guests are not supported yet: " + spec.vcpus()
-                    + " vCPUs asked for, the x86 machine has no local APIC to start application processors");
-        }
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
         journal.bind(ram);
         this.clock = new MachineClock(this::instructions, spec.nanosPerInstruction());
@@ -106,12 +102,13 @@ public final class Machine implements AutoCloseable {
         var created = new ArrayList<Vcpu>();
         for (int id = 0; id < spec.vcpus(); id++) {
             var ctx = new MachineCpuContext(id, ValidatedConfig.of(spec.cpu(), cpuProvider.configKeys(), spec.cpuConfig()),
-                    ram, ports, mmio, clock, irq);
+                    ram, ports, mmio.cpuView(id), clock, irq);
             created.add(cpuProvider.create(ctx));
         }
         this.cpus = new VcpuSet(created);
         this.loop = new SliceLoop(this, cpus);
         irq.setCpuPin(this::setIntr);
+        irq.setCpuPorts(cpus.size(), (id, c) -> new WakingCpuPort(cpus.all().get(id).connectLocalController(c), this::wakeFromOtherThread));
         this.ramCrcs = new RamPageCrcs(ram, () -> cpus.all().forEach(Vcpu::writeProtectAll));
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
@@ -566,7 +563,14 @@ public final class Machine implements AutoCloseable {
 
     private void setIntr(boolean level) {
         cpus.all().getFirst().setInterruptRequest(level);
-        if (level && Emt.current() != emts.emt(0)) {
+        if (level) {
+            wakeFromOtherThread();
+        }
+    }
+
+    /** An interrupt was raised: if not by the EMT itself, the EMT wakes from an idle wait. */
+    private void wakeFromOtherThread() {
+        if (Emt.current() != emts.emt(0)) {
             emts.emt(0).kick();
         }
     }
