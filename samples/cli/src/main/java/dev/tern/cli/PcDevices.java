@@ -15,8 +15,20 @@ final class PcDevices {
 
     /** Interrupt controllers, timer, RTC, keyboard controller, port 0x92, POST port, COM1 and isa-debug-exit. */
     static List<DeviceSpec> standard(String serial) {
+        return standard(serial, 1);
+    }
+
+    /**
+     * The standard devices of a machine with {@code cpus} vCPUs: with more than one, a local APIC per
+     * vCPU and an I/O APIC hearing the ISA IRQs beside the 8259 (docs/smp.md).
+     */
+    static List<DeviceSpec> standard(String serial, int cpus) {
         var d = new ArrayList<DeviceSpec>();
         d.add(new DeviceSpec("i8259", "pic", Map.of()));
+        if (cpus > 1) {
+            d.add(new DeviceSpec("lapic", "lapic", Map.of()));
+            d.add(new DeviceSpec("ioapic", "ioapic", Map.of("isa", "true")));
+        }
         d.add(new DeviceSpec("i8254", "pit", Map.of()));
         d.add(new DeviceSpec("mc146818", "rtc", Map.of()));
         d.add(new DeviceSpec("i8042", "i8042", Map.of()));
