@@ -40,6 +40,22 @@ final class PcDevices {
         return d;
     }
 
+    /** Where a directly booted SMP kernel finds its MP table: the last KiB of base memory, reserved in e820. */
+    static final long MP_TABLE_ADDRESS = 0x9FC00;
+    /** CPUID.1 of the x86 model with its local APIC (EAX signature, EDX features), as the MP table repeats them. */
+    private static final int CPU_SIGNATURE = 0x611, CPU_FEATURES = 0xA339;
+
+    /**
+     * Writes the MP table of a machine with {@code cpus} vCPUs and the standard SMP devices, for a
+     * directly booted kernel (no firmware builds one): the CPUs, the I/O APIC, the ISA IRQ routing.
+     */
+    static void writeMpTable(dev.tern.kernel.machine.Machine machine, int cpus) {
+        var ioapic = (dev.tern.devices.apic.IoApic) machine.device("ioapic");
+        byte[] table = dev.tern.pc.boot.MpTable.pc(cpus, CPU_SIGNATURE, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, List.of())
+                .encode(MP_TABLE_ADDRESS);
+        machine.memory().write(MP_TABLE_ADDRESS, table, 0, table.length);
+    }
+
     /** COM1 from a {@code --serial} value. */
     static java.util.Optional<DeviceSpec> serialDevice(String serial) {
         if (serial.equals("none")) {

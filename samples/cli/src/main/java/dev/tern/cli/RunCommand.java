@@ -234,7 +234,7 @@ final class RunCommand implements Callable<Integer> {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 direct.load(machine.memory());
                 if (smp > 1) {
-                    writeMpTable(machine);
+                    PcDevices.writeMpTable(machine, smp);
                 }
             }
             SnapshotFiles snapshotFiles = SnapshotFiles.using(plugins);
@@ -399,19 +399,6 @@ final class RunCommand implements Callable<Integer> {
             timeline.addRecorded(replayLog.snapshots());
         }
         return timeline;
-    }
-
-    /** Where a directly booted SMP kernel finds its MP table: the last KiB of base memory, reserved in e820. */
-    static final long MP_TABLE_ADDRESS = 0x9FC00;
-    /** CPUID.1 of the x86 model with its local APIC (EAX signature, EDX features), as the MP table repeats them. */
-    private static final int CPU_SIGNATURE = 0x611, CPU_FEATURES = 0xA339;
-
-    /** The MP table for a directly booted kernel (no firmware builds one): the CPUs, the I/O APIC and the ISA IRQ routing. */
-    private void writeMpTable(Machine machine) {
-        var ioapic = (dev.tern.devices.apic.IoApic) machine.device("ioapic");
-        byte[] table = dev.tern.pc.boot.MpTable.pc(smp, CPU_SIGNATURE, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, List.of())
-                .encode(MP_TABLE_ADDRESS);
-        machine.memory().write(MP_TABLE_ADDRESS, table, 0, table.length);
     }
 
     MachineSpec spec(byte[] firmware) {
