@@ -73,7 +73,7 @@ public interface Vcpu {
      * interrupt inputs, which accept calls from any thread. Called once, while the machine is built.
      *
      * @throws UnsupportedOperationException when the CPU takes no per-CPU controller (the default)
-     * @since SPI 1.4
+     * @since SPI 1.6
      */
     default dev.tern.spi.irq.CpuInterruptPort connectLocalController(dev.tern.spi.irq.InterruptController controller) {
         throw new UnsupportedOperationException("this CPU has no local interrupt controller input");

@@ -22,7 +22,7 @@ public interface MmioSpace {
      *
      * @throws IllegalArgumentException when the machine has no such vCPU
      * @throws UnsupportedOperationException when this space has no per-CPU view (the default)
-     * @since SPI 1.4
+     * @since SPI 1.6
      */
     default Registration mapForCpu(int vcpu, String owner, long base, long length, MmioHandler handler) {
         throw new UnsupportedOperationException("this MMIO space has no per-CPU mappings");

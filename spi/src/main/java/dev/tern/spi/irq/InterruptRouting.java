@@ -62,7 +62,7 @@ public interface InterruptRouting {
      *
      * @throws IllegalStateException when the wire is already redirected
      * @throws UnsupportedOperationException when this wiring cannot redirect INTR (the default)
-     * @since SPI 1.4
+     * @since SPI 1.6
      */
     default InterruptController connectVirtualWire(InterruptLine wire) {
         throw new UnsupportedOperationException("this machine's interrupt wiring cannot redirect INTR");
@@ -74,7 +74,7 @@ public interface InterruptRouting {
      * current levels at once and every change after; it never conflicts with a claim or another tap.
      *
      * @throws UnsupportedOperationException when this wiring has no taps (the default)
-     * @since SPI 1.4
+     * @since SPI 1.6
      */
     default Registration tap(String owner, int firstGsi, int count, InterruptSink sink) {
         throw new UnsupportedOperationException("this machine's interrupt wiring cannot share lines");
