@@ -90,6 +90,34 @@ class SmpGuestTest {
         }
     }
 
+    /**
+     * A recording of a 4-vCPU run replays to the recording's end with every checkpoint (RAM, each
+     * vCPU, each local APIC, the turn in progress) matching, and the same output and counts.
+     */
+    @Test
+    @Timeout(300)
+    void aRecordedSmpRunReplaysWithEveryCheckpointMatching() throws Exception {
+        Path rom = dir.resolve("smp4.rom");
+        Files.write(rom, romFor(4));
+        Path log = dir.resolve("smp.rr");
+        long interval = 50_000;
+        Run recorded;
+        try (Machine m = machine(4, rom, dir.resolve("rec.log"), spec -> new dev.tern.kernel.replay.RecordingJournal(
+                new dev.tern.kernel.replay.ReplayLogWriter(log, dev.tern.kernel.replay.ReplayLogHeader.forMachine(
+                        spec, "test", List.of("SmpGuestTest"), interval)), interval))) {
+            recorded = finish(m, dir.resolve("rec.log"));
+        }
+        assertEquals(33, recorded.exit().status(), recorded.serial());
+        try (Machine m = machine(4, rom, dir.resolve("replay.log"), spec -> new dev.tern.kernel.replay.ReplayingJournal(
+                dev.tern.kernel.replay.ReplayLogReader.read(log), spec))) {
+            Run replayed = finish(m, dir.resolve("replay.log"));
+            assertEquals(recorded.serial(), replayed.serial());
+            assertEquals(recorded.exit(), replayed.exit());
+            assertEquals(recorded.instructions(), replayed.instructions());
+            assertTrue(m.journalSummary().contains("checkpoints matched"), m.journalSummary());
+        }
+    }
+
     @Test
     @Timeout(120)
     void withOneCpuTheMachineHasNoApicAndTheGuestSaysSo() throws Exception {
@@ -103,18 +131,28 @@ class SmpGuestTest {
         Files.write(rom, romFor(cpus));
         Path serial = dir.resolve(name + ".log");
         try (Machine m = machine(cpus, rom, serial)) {
-            m.start();
-            MachineExit exit = m.awaitExit();
-            return new Run(Files.readString(serial), exit, m.vcpus().stream().map(Vcpu::instructionCount).toList());
+            return finish(m, serial);
         }
+    }
+
+    private static Run finish(Machine m, Path serial) throws Exception {
+        m.start();
+        MachineExit exit = m.awaitExit();
+        return new Run(Files.readString(serial), exit, m.vcpus().stream().map(Vcpu::instructionCount).toList());
     }
 
     /** A machine as {@code tern run --smp cpus --bios rom --serial file:serial} builds it. */
     private static Machine machine(int cpus, Path rom, Path serial) throws Exception {
+        return machine(cpus, rom, serial, spec -> new dev.tern.kernel.replay.LiveJournal());
+    }
+
+    /** Like {@link #machine(int, Path, Path)}, its inputs passing the journal {@code journal} makes for the spec. */
+    private static Machine machine(int cpus, Path rom, Path serial, LinuxGuest.JournalFactory journal) throws Exception {
         var cmd = new RunCommand();
         new CommandLine(cmd).parseArgs("--smp", Integer.toString(cpus), "--pacing", "warp",
                 "--max-instructions", "200000000", "--serial", "file:" + serial);
-        return Machine.create(PLUGINS, cmd.spec(Files.readAllBytes(rom)));
+        var spec = cmd.spec(Files.readAllBytes(rom));
+        return Machine.create(PLUGINS, spec, journal.open(spec));
     }
 
     /** The ROM with its CPU count (the dword after the "SMPN" tag) set to {@code cpus}. */
