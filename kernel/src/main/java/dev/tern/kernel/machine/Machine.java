@@ -115,7 +115,7 @@ public final class Machine implements AutoCloseable {
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
         var services = new ServiceDirectory();
         for (DeviceSpec d : spec.devices()) {
-            var control = new Control(d.instance());
+            var control = new DeviceControl(this, d.instance());
             DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
             var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
                     ram, ports, mmio, irq, clock, control, services);
@@ -752,65 +752,27 @@ public final class Machine implements AutoCloseable {
     /** A20 requests by device; the gate is open when any device that spoke holds it open (as the PC's chipset ORs them). */
     private final java.util.Map<String, Boolean> a20Requests = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private void updateA20(String source, boolean enabled) {
+    void updateA20(String source, boolean enabled) {
         a20Requests.put(source, enabled);
         boolean open = a20Requests.containsValue(Boolean.TRUE);
         cpus.all().forEach(v -> v.setA20(open));
     }
 
-    /** The machine-level effects a device may cause; one per device, so A20 requests can be told apart. */
-    private final class Control implements dev.tern.spi.device.MachineControl {
-        private final String device;
+    /** A device asked for a reset: EMT 0 carries it out at the end of the running slice. */
+    void requestGuestReset() {
+        resetRequested = true;
+        cpus.requestExit();
+    }
 
-        Control(String device) {
-            this.device = device;
-        }
+    /** A device's host-time reading, recorded or replayed at the current point. */
+    long hostClock(String device, long liveNanos) throws IOException {
+        long count = instructions();
+        return inputs.journal().hostClock(device, count, loop.haltRoundAt(count), liveNanos);
+    }
 
-        @Override
-        public void requestPowerOff(int exitStatus) {
-            finish(new MachineExit(MachineExit.Reason.POWER_OFF, exitStatus, "guest powered off with status " + exitStatus));
-        }
-
-        @Override
-        public void requestReset() {
-            resetRequested = true;
-            cpus.requestExit();
-        }
-
-        @Override
-        public void setA20(boolean enabled) {
-            updateA20(device, enabled);
-        }
-
-        @Override
-        public <E extends ReplayEvent> Consumer<E> inputs(Class<E> kind, Consumer<? super E> receiver) {
-            return Machine.this.inputs.register(device, kind, receiver);
-        }
-
-        @Override
-        public Consumer<byte[]> outputs(dev.tern.spi.device.OutputKind kind, dev.tern.spi.device.OutputSink sink) {
-            return Machine.this.outputs.register(device, kind, sink);
-        }
-
-        @Override
-        public long hostClockNanos() {
-            java.time.Instant t = java.time.Instant.now();
-            long live = t.getEpochSecond() * 1_000_000_000L + t.getNano();
-            long count = instructions();
-            try {
-                return Machine.this.inputs.journal().hostClock(device, count, loop.haltRoundAt(count), live);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("the replay log failed: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
-        public void post(Runnable event) {
-            events.add(event);
-            if (Emt.current() != emts.emt(0)) {
-                emts.emt(0).kick();
-            }
-        }
+    /** Queues opaque work of a pre-1.2 plugin for EMT 0. */
+    void post(Runnable event) {
+        events.add(event);
+        wakeFromOtherThread();
     }
 }
