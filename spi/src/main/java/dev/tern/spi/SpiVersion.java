@@ -18,7 +18,9 @@ import java.util.Objects;
  * through which fault tolerance commits output; 1.4 adds per-vCPU interrupt inputs
  * ({@code CpuInterruptPort}, {@code InterruptRouting.cpuCount} and {@code connectCpu(vcpuId, controller)})
  * for controllers that deliver to a chosen CPU; 1.5 adds {@code Connection.abort()} (a stream that will not be
- * completed is discarded, not committed: a file transport leaves no partial file).
+ * completed is discarded, not committed: a file transport leaves no partial file); 1.6 adds what SMP
+ * machines wire with ({@code Vcpu.connectLocalController}, {@code MmioSpace.mapForCpu},
+ * {@code InterruptRouting.connectVirtualWire} and {@code tap}).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

@@ -28,6 +28,37 @@ public final class MmioBus implements MmioSpace {
 
     private volatile Mapping[] mappings = EMPTY;
     private final Object lock = new Object();
+    /** Each vCPU's view, index = vCPU id (created by {@link #cpuView}). */
+    private final List<CpuMmioView> views = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * The space as vCPU {@code vcpu} sees it: its own mappings ({@link #mapForCpu}) in front of the
+     * shared ones. Views are created in vCPU order, once each.
+     */
+    public MmioSpace cpuView(int vcpu) {
+        synchronized (lock) {
+            if (vcpu != views.size()) {
+                throw new IllegalStateException("vCPU views are created in order: expected vCPU " + views.size() + ", not " + vcpu);
+            }
+            var view = new CpuMmioView(this, new MmioBus());
+            views.add(view);
+            return view;
+        }
+    }
+
+    @Override
+    public Registration mapForCpu(int vcpu, String owner, long base, long length, MmioHandler handler) {
+        if (vcpu < 0 || vcpu >= views.size()) {
+            throw new IllegalArgumentException(owner + ": vCPU " + vcpu + " does not exist (the machine has "
+                    + views.size() + ")");
+        }
+        return views.get(vcpu).own().map(owner, base, length, handler);
+    }
+
+    /** Whether anything is mapped at all (a cheap test for per-vCPU spaces that are usually empty). */
+    boolean isEmpty() {
+        return mappings.length == 0;
+    }
 
     @Override
     public Registration map(String owner, long base, long length, MmioHandler handler) {

@@ -1,6 +1,7 @@
 package dev.tern.kernel.irq;
 
 import dev.tern.spi.Registration;
+import dev.tern.spi.irq.CpuInterruptPort;
 import dev.tern.spi.irq.InterruptController;
 import dev.tern.spi.irq.InterruptLine;
 import dev.tern.spi.irq.InterruptRouting;
@@ -8,6 +9,7 @@ import dev.tern.spi.state.StateSection;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -34,6 +36,11 @@ public final class IrqRouter implements InterruptRouting {
     private final CpuPin cpuPin = new CpuPin();
     private volatile InterruptController controller;
     private final InterruptController controllerView = this::acknowledge;
+    /** How a per-vCPU controller reaches vCPU n (set by the machine); null: no per-vCPU inputs. */
+    private java.util.function.BiFunction<Integer, InterruptController, CpuInterruptPort> cpuPorts;
+    private int cpuCount = 1;
+    private boolean[] cpuConnected = new boolean[1];
+    private boolean virtualWire;
 
     /** A router with every line low and nothing claimed or connected. */
     public IrqRouter() {
@@ -54,6 +61,8 @@ public final class IrqRouter implements InterruptRouting {
         private boolean level;
         private InterruptSink sink;
         private int index;
+        /** Receivers besides the claimant ({@link #tap}), with their input index. */
+        private final List<Map.Entry<InterruptSink, Integer>> taps = new ArrayList<>();
 
         GsiLine(int gsi) {
             this.gsi = gsi;
@@ -68,6 +77,20 @@ public final class IrqRouter implements InterruptRouting {
             if (sink != null) {
                 sink.set(index, newLevel);
             }
+            for (var t : taps) {
+                t.getKey().set(t.getValue(), newLevel);
+            }
+        }
+
+        synchronized void addTap(InterruptSink s, int idx) {
+            taps.add(Map.entry(s, idx));
+            if (level) {
+                s.set(idx, true);
+            }
+        }
+
+        synchronized void removeTap(InterruptSink s) {
+            taps.removeIf(t -> t.getKey() == s);
         }
 
         synchronized void attach(InterruptSink s, int idx) {
@@ -235,6 +258,69 @@ public final class IrqRouter implements InterruptRouting {
         }
         controller = c;
         return cpuPin;
+    }
+
+    @Override
+    public Registration tap(String owner, int firstGsi, int count, InterruptSink sink) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(sink, "sink");
+        if (firstGsi < 0 || count <= 0 || count > GSI_COUNT - firstGsi) {
+            throw new IllegalArgumentException(String.format(
+                    "%s: bad interrupt range first %d count %d (GSIs are 0..%d)", owner, firstGsi, count, GSI_COUNT - 1));
+        }
+        for (int i = 0; i < count; i++) {
+            lines[firstGsi + i].addTap(sink, i);
+        }
+        return () -> {
+            for (int i = 0; i < count; i++) {
+                lines[firstGsi + i].removeTap(sink);
+            }
+        };
+    }
+
+    /**
+     * Gives the routing per-vCPU inputs (the Machine does this once its vCPUs exist): {@code ports}
+     * connects a controller to vCPU n and returns that vCPU's inputs.
+     */
+    public synchronized void setCpuPorts(int count, java.util.function.BiFunction<Integer, InterruptController, CpuInterruptPort> ports) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a machine has at least one vCPU, not " + count);
+        }
+        cpuCount = count;
+        cpuConnected = new boolean[count];
+        cpuPorts = Objects.requireNonNull(ports, "ports");
+    }
+
+    @Override
+    public synchronized int cpuCount() {
+        return cpuCount;
+    }
+
+    @Override
+    public synchronized CpuInterruptPort connectCpu(int vcpuId, InterruptController c) {
+        Objects.requireNonNull(c, "controller");
+        if (cpuPorts == null) {
+            return InterruptRouting.super.connectCpu(vcpuId, c);
+        }
+        if (vcpuId < 0 || vcpuId >= cpuCount) {
+            throw new IllegalArgumentException("vCPU " + vcpuId + " does not exist (0.." + (cpuCount - 1) + ")");
+        }
+        if (cpuConnected[vcpuId]) {
+            throw new IllegalStateException("vCPU " + vcpuId + " already has an interrupt controller");
+        }
+        cpuConnected[vcpuId] = true;
+        return cpuPorts.apply(vcpuId, c);
+    }
+
+    @Override
+    public synchronized InterruptController connectVirtualWire(InterruptLine wire) {
+        Objects.requireNonNull(wire, "wire");
+        if (virtualWire) {
+            throw new IllegalStateException("the CPUs' INTR already goes to a virtual wire");
+        }
+        virtualWire = true;
+        cpuPin.connect(wire);
+        return controllerView;
     }
 
     /**

@@ -16,13 +16,11 @@ import dev.tern.kernel.replay.RamPageCrcs;
 import dev.tern.kernel.replay.ReplayDivergence;
 import dev.tern.kernel.replay.ReplayJournal;
 import dev.tern.kernel.replay.StateFingerprint;
-import dev.tern.kernel.stats.Counter;
 import dev.tern.kernel.stats.StatsRegistry;
 import dev.tern.kernel.vm.VmLifecycle;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.cpu.CpuProvider;
 import dev.tern.spi.cpu.Vcpu;
-import dev.tern.spi.cpu.VcpuExit;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceProvider;
 import dev.tern.spi.replay.ReplayEvent;
@@ -48,9 +46,6 @@ import java.util.function.Consumer;
  */
 public final class Machine implements AutoCloseable {
 
-    /** Longest instruction slice between event checks: bounds input latency to ~1 ms at 100 MIPS. */
-    static final long SLICE = 100_000;
-
     private final MachineSpec spec;
     private final GuestRam ram;
     /** The RAM part of the journal's fingerprints, kept current from the dirty log. */
@@ -61,11 +56,12 @@ public final class Machine implements AutoCloseable {
     private final MachineClock clock;
     private final StatsRegistry stats = new StatsRegistry();
     private final VmLifecycle lifecycle = new VmLifecycle();
-    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final VcpuSet cpus;
+    private final SliceLoop loop;
     private final List<MachineDevice> devices = new ArrayList<>();
     /** Opaque work of pre-1.2 plugins ({@code MachineControl.post}); not recordable. */
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
-    private final InputPath inputs;
+    final InputPath inputs;
     private final OutputPath outputs = new OutputPath();
     /** Completes once the journal has its end (or was abandoned) after the run ended. */
     private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
@@ -73,27 +69,10 @@ public final class Machine implements AutoCloseable {
     private volatile String journalDivergence;
     /** Why a debugger ended a replay early ({@link #leaveReplay}), or null. */
     private volatile String leftReplay;
-    /** The instruction count {@link #haltRound} counts halted slices at (EMT 0 only). */
-    private long roundAt = -1;
-    private int haltRound;
-    /**
-     * A slice at {@link #roundAt} ended without retiring anything and not halted: it may have entered
-     * an interrupt handler, so live input waits for the next instruction (EMT 0 only).
-     */
-    private boolean holdLiveInput;
-    private long lastCheckpoint = -1;
-    /** Replay history: a snapshot is handed to {@link #snapshotter} at every multiple of this count (0: none). */
-    private long snapshotEvery;
-    private java.util.function.LongConsumer snapshotter;
-    private long lastSnapshot = -1;
-    /** Where the recording last embedded a snapshot (EMT 0 only). */
-    private long lastEmbedded = -1;
     /** The replay's history, set by {@link ReplayTimeline#install}. */
     volatile ReplayTimeline history;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
-    private final Counter slices;
-    private final Counter halts;
     private final Consumer<ReplayEvent.HostRequest> hostRequests;
     private final Consumer<ReplayEvent.ClockWarp> warps;
     private volatile boolean paused;
@@ -112,49 +91,45 @@ public final class Machine implements AutoCloseable {
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
     private volatile boolean started;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    /** True while vCPU 0 executes a slice whose length was computed from the old deadline. */
-    private volatile boolean inSlice;
 
     private Machine(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
         this.spec = spec;
         this.inputs = new InputPath(journal, this::wakeForInput);
-        if (spec.vcpus() != 1) {
-            throw new IllegalArgumentException("SMP guests are not supported yet: " + spec.vcpus()
-                    + " vCPUs asked for, the x86 machine has no local APIC to start application processors");
-        }
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
         journal.bind(ram);
-        this.clock = new MachineClock(this::bootInstructions, spec.nanosPerInstruction());
+        this.clock = new MachineClock(this::instructions, spec.nanosPerInstruction());
         CpuProvider cpuProvider = plugins.require(CpuProvider.class, spec.cpu());
+        var created = new ArrayList<Vcpu>();
         for (int id = 0; id < spec.vcpus(); id++) {
             var ctx = new MachineCpuContext(id, ValidatedConfig.of(spec.cpu(), cpuProvider.configKeys(), spec.cpuConfig()),
-                    ram, ports, mmio, clock, irq);
-            vcpus.add(cpuProvider.create(ctx));
+                    ram, ports, mmio.cpuView(id), clock, irq);
+            created.add(cpuProvider.create(ctx));
         }
+        this.cpus = new VcpuSet(created);
+        this.loop = new SliceLoop(this, cpus);
         irq.setCpuPin(this::setIntr);
-        this.ramCrcs = new RamPageCrcs(ram, () -> vcpus.forEach(Vcpu::writeProtectAll));
+        irq.setCpuPorts(cpus.size(), (id, c) -> new WakingCpuPort(cpus.all().get(id).connectLocalController(c), this::wakeFromOtherThread));
+        this.ramCrcs = new RamPageCrcs(ram, () -> cpus.all().forEach(Vcpu::writeProtectAll));
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
         var services = new ServiceDirectory();
         for (DeviceSpec d : spec.devices()) {
-            var control = new Control(d.instance());
+            var control = new DeviceControl(this, d.instance());
             DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
             var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
                     ram, ports, mmio, irq, clock, control, services);
             devices.add(new MachineDevice(d, provider.create(ctx)));
         }
-        this.emts = new EmtGroup("tern", spec.vcpus(), this::step, id -> vcpus.get(id).requestExit(),
+        this.emts = new EmtGroup("tern", 1, this::step, id -> cpus.requestExit(),
                 (emt, error) -> {
                     finish(new MachineExit(MachineExit.Reason.ERROR, 3, "vCPU " + emt.id() + " failed: " + error));
                     if (emt.id() == 0) {
                         abandonJournal();
                     }
                 });
-        this.slices = stats.counter("/Machine/Slices", "slices", "instruction slices run on vCPU 0");
-        this.halts = stats.counter("/Machine/Halts", "halts", "times vCPU 0 went idle in HLT");
-        for (int id = 0; id < vcpus.size(); id++) {
-            Vcpu v = vcpus.get(id);
+        for (int id = 0; id < cpus.size(); id++) {
+            Vcpu v = cpus.all().get(id);
             stats.gauge("/Vcpu" + id + "/Instructions", "instructions", "instructions retired", v::instructionCount);
         }
         stats.gauge("/Machine/VirtualNanos", "ns", "virtual clock", clock::nanos);
@@ -265,7 +240,7 @@ public final class Machine implements AutoCloseable {
         if (exit.isDone()) {
             return;
         }
-        leftReplay = "left the replay at instruction " + vcpus.getFirst().instructionCount() + ": " + why;
+        leftReplay = "left the replay at instruction " + instructions() + ": " + why;
         stop(why);
     }
 
@@ -299,7 +274,7 @@ public final class Machine implements AutoCloseable {
      * @throws IllegalArgumentException when the vCPU is already past {@code instructions}
      */
     public CompletableFuture<Long> pauseAt(long instructions) {
-        long now = vcpus.getFirst().instructionCount();
+        long now = instructions();
         if (instructions < now) {
             throw new IllegalArgumentException("vCPU 0 is already at instruction " + now + ", past " + instructions);
         }
@@ -318,15 +293,21 @@ public final class Machine implements AutoCloseable {
     }
 
     /** On EMT 0 between slices: pauses here if the hold point is reached. */
-    private boolean holdIfReached(Vcpu cpu) {
+    boolean holdIfReached(long count) {
         HoldPoint hold = holdPoint;
-        if (hold == null || cpu.instructionCount() < hold.instructions()) {
+        if (hold == null || count < hold.instructions()) {
             return false;
         }
         holdPoint = null;
         pauseHere();
-        hold.reached().complete(cpu.instructionCount());
+        hold.reached().complete(count);
         return true;
+    }
+
+    /** The pending {@link #pauseAt} point, or -1. */
+    long holdPointInstructions() {
+        HoldPoint hold = holdPoint;
+        return hold == null ? -1 : hold.instructions();
     }
 
     /** On EMT 0: the vCPUs stop after this slice (the rendezvous-free pause of a deterministic stop point). */
@@ -350,16 +331,16 @@ public final class Machine implements AutoCloseable {
      */
     public void requestDebugStop() {
         debugBreak = true;
-        if (inSlice) {
-            vcpus.getFirst().requestExit();
+        if (loop.inSlice()) {
+            cpus.requestExit();
         }
         emts.emt(0).kick();
     }
 
     /** On EMT 0: pauses for the debugger (also completing a hold point reached here) and tells it why. */
-    private void stopForDebugger(Vcpu cpu, DebugStop why) {
+    void stopForDebugger(long count, DebugStop why) {
         debugBreak = false;
-        if (!holdIfReached(cpu)) {
+        if (!holdIfReached(count)) {
             pauseHere();
         }
         Consumer<DebugStop> listener = debugListener;
@@ -377,8 +358,7 @@ public final class Machine implements AutoCloseable {
         if (inputs.journal().mode() != dev.tern.spi.replay.ReplayFilter.Mode.REPLAY || every <= 0 || started) {
             throw new IllegalStateException("replay snapshots are taken in a replay not yet started, at a positive interval");
         }
-        snapshotEvery = every;
-        snapshotter = atCount;
+        loop.snapshotEvery(every, atCount);
     }
 
     /**
@@ -390,7 +370,7 @@ public final class Machine implements AutoCloseable {
         if (!paused && started) {
             throw new IllegalStateException("the machine must be paused to go back in its replay");
         }
-        long at = vcpus.getFirst().instructionCount();
+        long at = instructions();
         if (at != instructions) {
             throw new IllegalStateException("the snapshot said to be at instruction " + instructions + " holds a machine at " + at);
         }
@@ -400,11 +380,7 @@ public final class Machine implements AutoCloseable {
             inputs.journal().startAt(instructions);
         }
         ramCrcs.invalidate();
-        roundAt = -1;
-        haltRound = 0;
-        holdLiveInput = false;
-        lastCheckpoint = -1;
-        lastSnapshot = instructions;
+        loop.rewoundTo(instructions);
     }
 
     /** The history a replay keeps for going back ({@link ReplayTimeline#install}), if any. */
@@ -443,7 +419,7 @@ public final class Machine implements AutoCloseable {
      */
     public DirtyPages syncDirtyLog(java.util.function.Consumer<DirtyPages> whileStopped) {
         if (!started) {
-            vcpus.forEach(Vcpu::writeProtectAll);
+            cpus.all().forEach(Vcpu::writeProtectAll);
             DirtyPages pages = ram.dirtyLog().syncAndClear();
             whileStopped.accept(pages);
             return pages;
@@ -451,7 +427,7 @@ public final class Machine implements AutoCloseable {
         var result = new AtomicReference<DirtyPages>();
         int last = emts.size() - 1;
         emts.rendezvous().run(RendezvousType.ASCENDING, true, emt -> {
-            vcpus.get(emt.id()).writeProtectAll();
+            cpus.all().forEach(Vcpu::writeProtectAll);
             if (emt.id() == last) {
                 DirtyPages pages = ram.dirtyLog().syncAndClear();
                 result.set(pages);
@@ -496,7 +472,8 @@ public final class Machine implements AutoCloseable {
     /** Every saved-state section of the machine, in a stable order. */
     public List<StateSection<?>> sections() {
         var all = new ArrayList<StateSection<?>>();
-        vcpus.forEach(v -> all.addAll(v.sections()));
+        cpus.all().forEach(v -> all.addAll(v.sections()));
+        cpus.scheduleSection().ifPresent(all::add);
         all.add(clock.stateSection());
         all.add(irq.stateSection());
         devices.forEach(d -> all.addAll(d.device().sections()));
@@ -528,12 +505,13 @@ public final class Machine implements AutoCloseable {
     }
 
     public List<Vcpu> vcpus() {
-        return List.copyOf(vcpus);
+        return cpus.all();
     }
 
     /** The host thread that runs vCPU {@code index} (for management queries such as QMP's query-cpus-fast). */
     public Thread vcpuThread(int index) {
-        return emts.emt(index).thread();
+        java.util.Objects.checkIndex(index, cpus.size());
+        return emts.emt(0).thread(); // every vCPU takes its turns on EMT 0 (VcpuSet)
     }
 
     /** The device of that instance name. */
@@ -563,8 +541,9 @@ public final class Machine implements AutoCloseable {
         ram.close(); // guest RAM lives off the heap: only closing its arena gives it back
     }
 
-    private long bootInstructions() {
-        return vcpus.isEmpty() ? 0 : vcpus.getFirst().instructionCount();
+    /** The machine's instruction count: what every vCPU retired (the clock counts it from the start). */
+    long instructions() {
+        return cpus == null ? 0 : cpus.instructions();
     }
 
     /**
@@ -574,8 +553,8 @@ public final class Machine implements AutoCloseable {
      */
     private void deadlineMovedEarlier() {
         if (Emt.current() == emts.emt(0)) {
-            if (inSlice) {
-                vcpus.getFirst().requestExit();
+            if (loop.inSlice()) {
+                cpus.requestExit();
             }
         } else {
             emts.emt(0).kick();
@@ -583,8 +562,15 @@ public final class Machine implements AutoCloseable {
     }
 
     private void setIntr(boolean level) {
-        vcpus.getFirst().setInterruptRequest(level);
-        if (level && Emt.current() != emts.emt(0)) {
+        cpus.all().getFirst().setInterruptRequest(level);
+        if (level) {
+            wakeFromOtherThread();
+        }
+    }
+
+    /** An interrupt was raised: if not by the EMT itself, the EMT wakes from an idle wait. */
+    private void wakeFromOtherThread() {
+        if (Emt.current() != emts.emt(0)) {
             emts.emt(0).kick();
         }
     }
@@ -599,7 +585,7 @@ public final class Machine implements AutoCloseable {
             return;
         }
         try {
-            runSlice(emt);
+            loop.runSlice(emt);
         } catch (ReplayDivergence d) {
             diverged = true;
             finish(new MachineExit(MachineExit.Reason.DIVERGED, 4, d.getMessage()));
@@ -608,197 +594,48 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private void runSlice(Emt emt) throws InterruptedException, IOException {
-        Vcpu cpu = vcpus.getFirst();
-        long count = cpu.instructionCount();
-        if (count != roundAt) {
-            roundAt = count;
-            haltRound = 0;
-            holdLiveInput = false;
-        }
-        ReplayJournal journal = inputs.journal();
-        long interval = journal.checkpointInterval();
-        if (interval > 0 && count % interval == 0 && count != lastCheckpoint) {
-            lastCheckpoint = count;
-            journal.checkpoint(count, this::fingerprint);
-        }
-        long embedEvery = journal.snapshotInterval();
-        if (embedEvery > 0 && count > 0 && count % embedEvery == 0 && count != lastEmbedded) {
-            lastEmbedded = count;
-            journal.snapshot(count, out -> MachineSnapshot.save(this, out));
-        }
-        if (snapshotEvery > 0 && count % snapshotEvery == 0 && count != lastSnapshot) {
-            lastSnapshot = count;
-            snapshotter.accept(count);
-        }
-        boolean replaying = inputs.replaying();
-        if (replaying) {
-            inputs.applyRecorded(count, haltRound);
-        } else if (!holdLiveInput) {
-            inputs.applyLive(count, haltRound);
-        }
-        runEvents();
-        clock.fireExpired();
-        if (resetRequested) {
-            resetRequested = false;
-            guestReset("guest requested a reset");
-            return;
-        }
-        if (exit.isDone()) {
-            return;
-        }
-        if (replaying) {
-            // after the inputs, timers and requests of this point, as the recording had them
-            // (inputs logged at this count for a later halt round come first: the guest halts to take them)
-            var end = journal.recordedEnd();
-            if (end.isPresent() && count >= end.getAsLong() && inputs.nextRecordedInstructions() > count) {
-                if (debugListener != null) {
-                    // a debugger may still go back: the end of the recording is a stop, not the end of the run
-                    stopForDebugger(cpu, new DebugStop.ReplayEnd());
-                    return;
-                }
-                finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
-                        + journal.truncation().map(t -> " (" + t + ")").orElse("")));
-                return;
-            }
-        }
-        if (holdIfReached(cpu)) {
-            return;
-        }
-        if (debugBreak) {
-            stopForDebugger(cpu, new DebugStop.Interrupted());
-            return;
-        }
-        long budget = SLICE;
-        long next = clock.nextDeadline();
-        if (next != Long.MAX_VALUE) {
-            budget = Math.min(budget, clock.instructionsUntil(next));
-        }
-        HoldPoint hold = holdPoint;
-        if (hold != null) {
-            budget = Math.min(budget, hold.instructions() - cpu.instructionCount());
-        }
-        if (interval > 0) {
-            budget = Math.min(budget, interval - count % interval);
-        }
-        if (snapshotEvery > 0) {
-            budget = Math.min(budget, snapshotEvery - count % snapshotEvery);
-        }
-        if (embedEvery > 0) {
-            budget = Math.min(budget, embedEvery - count % embedEvery);
-        }
-        if (replaying) {
-            // end the slice exactly where the next logged input (or the recording) stops
-            long input = inputs.nextRecordedInstructions();
-            if (input > count) {
-                budget = Math.min(budget, input - count);
-            }
-            var end = journal.recordedEnd();
-            if (end.isPresent() && end.getAsLong() > count) {
-                budget = Math.min(budget, end.getAsLong() - count);
-            }
-        }
-        if (spec.maxInstructions() > 0) {
-            long left = spec.maxInstructions() - cpu.instructionCount();
-            if (left <= 0) {
-                finish(new MachineExit(MachineExit.Reason.INSTRUCTION_LIMIT, 0,
-                        "stopped after " + cpu.instructionCount() + " instructions"));
-                return;
-            }
-            budget = Math.min(budget, left);
-        }
-        slices.increment();
-        inSlice = true;
-        VcpuExit e;
-        try {
-            e = cpu.run(budget);
-        } finally {
-            inSlice = false;
-        }
-        if (cpu.instructionCount() == count) {
-            // A halted slice that retired nothing changed nothing; any other such slice may have
-            // entered an interrupt handler, and an input applied after it at the same count would
-            // replay before it.
-            if (e instanceof VcpuExit.Halted) {
-                haltRound++;
-                holdLiveInput = false;
-            } else {
-                holdLiveInput = true;
-            }
-        }
-        switch (e) {
-            case VcpuExit.BudgetExhausted b -> { }
-            case VcpuExit.ExitRequested r -> { }
-            case VcpuExit.Debug d -> stopForDebugger(cpu, new DebugStop.CpuEvent(d.address()));
-            case VcpuExit.Halted h -> idle(emt);
-            case VcpuExit.Shutdown s -> {
-                if (spec.onReset() == ResetPolicy.RESET) {
-                    guestReset("CPU shutdown: " + s.reason());
-                } else {
-                    finish(new MachineExit(MachineExit.Reason.CPU_SHUTDOWN, 2, "CPU shutdown: " + s.reason()));
-                }
-            }
-            case VcpuExit.PortIo io -> finish(new MachineExit(MachineExit.Reason.ERROR, 3,
-                    "the CPU exited for port I/O at 0x" + Integer.toHexString(io.port())
-                            + ", but this machine expects CPUs to dispatch port I/O themselves"));
-        }
+    /** Whether {@link #requestDebugStop()} asks for a stop. */
+    boolean debugBreakRequested() {
+        return debugBreak;
     }
 
-    /**
-     * vCPU 0 is halted: let virtual time reach the next timer (or wait for input). The warp is an
-     * input like any other — under realtime pacing its size depends on how long the host waited.
-     */
-    private void idle(Emt emt) throws InterruptedException, IOException {
-        if (inputs.hasPending() || !events.isEmpty() || exit.isDone()) {
-            return;
+    boolean hasDebugger() {
+        return debugListener != null;
+    }
+
+    /** Takes a guest's reset request (EMT 0). */
+    boolean takeResetRequest() {
+        if (!resetRequested) {
+            return false;
         }
-        halts.increment();
-        if (vcpus.getFirst().haltedForever()) {
-            finish(new MachineExit(MachineExit.Reason.HALTED, 0,
-                    "the guest halted with interrupts disabled (a power-off without a power-off device)"));
-            return;
-        }
-        inputs.journal().idle();
-        if (inputs.replaying()) {
-            replayIdle();
-            return;
-        }
-        long next = clock.nextDeadline();
-        long now = clock.nanos();
-        if (next == Long.MAX_VALUE) {
-            emt.awaitWork(Long.MAX_VALUE);
-        } else if (spec.pacing() == Pacing.WARP) {
-            warps.accept(new ReplayEvent.ClockWarp(next));
+        resetRequested = false;
+        return true;
+    }
+
+    boolean exited() {
+        return exit.isDone();
+    }
+
+    boolean hasEvents() {
+        return !events.isEmpty();
+    }
+
+    /** Moves the clock forward as a recorded input. */
+    void warp(ReplayEvent.ClockWarp to) {
+        warps.accept(to);
+    }
+
+    /** A vCPU shut down (x86: a triple fault): a reset or the end of the run, as the spec says. */
+    void cpuShutdown(String reason) {
+        if (spec.onReset() == ResetPolicy.RESET) {
+            guestReset("CPU shutdown: " + reason);
         } else {
-            long t0 = System.nanoTime();
-            emt.awaitWork(Math.max(0, next - now));
-            long slept = System.nanoTime() - t0;
-            long target = Math.min(next, now + slept);
-            if (target > now) {
-                warps.accept(new ReplayEvent.ClockWarp(target));
-            }
+            finish(new MachineExit(MachineExit.Reason.CPU_SHUTDOWN, 2, "CPU shutdown: " + reason));
         }
-    }
-
-    /** A replayed guest idles: the log's next input must be due here, or the recording ended here. */
-    private void replayIdle() {
-        long count = vcpus.getFirst().instructionCount();
-        var journal = inputs.journal();
-        var next = journal.nextRecorded();
-        var end = journal.recordedEnd();
-        if (next.isPresent() && next.get().instructions() == count || end.isPresent() && end.getAsLong() == count) {
-            return;
-        }
-        if (next.isPresent()) {
-            throw new ReplayDivergence(count, "vCPU 0 halted waiting for input, but the log's next input (for '"
-                    + next.get().target() + "') is at instruction " + next.get().instructions());
-        }
-        throw new ReplayDivergence(count, "vCPU 0 halted waiting for input the log does not have (the recording ended at instruction "
-                + (end.isPresent() ? end.getAsLong() : "?") + ")");
     }
 
     /** The machine's state fingerprint; on EMT 0 between slices or with the machine stopped. */
-    private StateFingerprint fingerprint() {
+    StateFingerprint fingerprint() {
         return StateFingerprint.of(ramCrcs.chunks(), sections());
     }
 
@@ -819,7 +656,7 @@ public final class Machine implements AutoCloseable {
                     journal.abandon();
                 } else if (journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
                     MachineExit how = exit.getNow(null);
-                    journal.end(vcpus.getFirst().instructionCount(), how.reason() + ": " + how.detail(), fingerprint());
+                    journal.end(instructions(), how.reason() + ": " + how.detail(), fingerprint());
                 }
             } catch (ReplayDivergence d) {
                 journalDivergence = d.getMessage();
@@ -855,7 +692,7 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private void runEvents() {
+    void runEvents() {
         Runnable r;
         while ((r = events.poll()) != null) {
             r.run();
@@ -864,11 +701,11 @@ public final class Machine implements AutoCloseable {
 
     private void resetAll() {
         a20Requests.clear();
-        vcpus.forEach(Vcpu::reset);
+        cpus.reset();
         devices.forEach(d -> d.device().reset());
     }
 
-    private void guestReset(String why) {
+    void guestReset(String why) {
         reset(why, false);
     }
 
@@ -891,7 +728,7 @@ public final class Machine implements AutoCloseable {
         resetListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
     }
 
-    private void finish(MachineExit how) {
+    void finish(MachineExit how) {
         if (exit.complete(how)) {
             HoldPoint hold = holdPoint;
             if (hold != null) {
@@ -915,65 +752,27 @@ public final class Machine implements AutoCloseable {
     /** A20 requests by device; the gate is open when any device that spoke holds it open (as the PC's chipset ORs them). */
     private final java.util.Map<String, Boolean> a20Requests = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private void updateA20(String source, boolean enabled) {
+    void updateA20(String source, boolean enabled) {
         a20Requests.put(source, enabled);
         boolean open = a20Requests.containsValue(Boolean.TRUE);
-        vcpus.forEach(v -> v.setA20(open));
+        cpus.all().forEach(v -> v.setA20(open));
     }
 
-    /** The machine-level effects a device may cause; one per device, so A20 requests can be told apart. */
-    private final class Control implements dev.tern.spi.device.MachineControl {
-        private final String device;
+    /** A device asked for a reset: EMT 0 carries it out at the end of the running slice. */
+    void requestGuestReset() {
+        resetRequested = true;
+        cpus.requestExit();
+    }
 
-        Control(String device) {
-            this.device = device;
-        }
+    /** A device's host-time reading, recorded or replayed at the current point. */
+    long hostClock(String device, long liveNanos) throws IOException {
+        long count = instructions();
+        return inputs.journal().hostClock(device, count, loop.haltRoundAt(count), liveNanos);
+    }
 
-        @Override
-        public void requestPowerOff(int exitStatus) {
-            finish(new MachineExit(MachineExit.Reason.POWER_OFF, exitStatus, "guest powered off with status " + exitStatus));
-        }
-
-        @Override
-        public void requestReset() {
-            resetRequested = true;
-            vcpus.getFirst().requestExit();
-        }
-
-        @Override
-        public void setA20(boolean enabled) {
-            updateA20(device, enabled);
-        }
-
-        @Override
-        public <E extends ReplayEvent> Consumer<E> inputs(Class<E> kind, Consumer<? super E> receiver) {
-            return Machine.this.inputs.register(device, kind, receiver);
-        }
-
-        @Override
-        public Consumer<byte[]> outputs(dev.tern.spi.device.OutputKind kind, dev.tern.spi.device.OutputSink sink) {
-            return Machine.this.outputs.register(device, kind, sink);
-        }
-
-        @Override
-        public long hostClockNanos() {
-            java.time.Instant t = java.time.Instant.now();
-            long live = t.getEpochSecond() * 1_000_000_000L + t.getNano();
-            long count = vcpus.getFirst().instructionCount();
-            try {
-                return Machine.this.inputs.journal().hostClock(device, count, count == roundAt ? haltRound : 0, live);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("the replay log failed: " + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        @SuppressWarnings("deprecation")
-        public void post(Runnable event) {
-            events.add(event);
-            if (Emt.current() != emts.emt(0)) {
-                emts.emt(0).kick();
-            }
-        }
+    /** Queues opaque work of a pre-1.2 plugin for EMT 0. */
+    void post(Runnable event) {
+        events.add(event);
+        wakeFromOtherThread();
     }
 }

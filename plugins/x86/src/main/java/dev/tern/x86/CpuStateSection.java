@@ -1,6 +1,9 @@
 package dev.tern.x86;
 
 import dev.tern.spi.state.StateSection;
+import dev.tern.spi.state.Subsection;
+
+import java.util.List;
 
 import java.util.Optional;
 
@@ -43,5 +46,45 @@ final class CpuStateSection implements StateSection<X86State> {
     @Override
     public Optional<String> validate(X86State state) {
         return state.problem();
+    }
+
+    /** "apic-inputs": written only for a vCPU whose local APIC left it waiting, blocked or with events pending. */
+    @Override
+    public List<Subsection<?>> subsections() {
+        return List.of(new Subsection<X86Cpu.ApicInputState>() {
+            @Override
+            public String name() {
+                return "apic-inputs";
+            }
+
+            @Override
+            public Class<X86Cpu.ApicInputState> stateType() {
+                return X86Cpu.ApicInputState.class;
+            }
+
+            @Override
+            public boolean needed() {
+                return !cpu.apicInputs().idle();
+            }
+
+            @Override
+            public X86Cpu.ApicInputState save() {
+                return cpu.apicInputs();
+            }
+
+            @Override
+            public Optional<String> validate(X86Cpu.ApicInputState s) {
+                if ((s.pending() & ~7) != 0 || s.sipiVector() < 0 || s.sipiVector() > 0xff) {
+                    return Optional.of("x86-cpu " + vcpuId + " apic-inputs: pending events 0x" + Integer.toHexString(s.pending())
+                            + " (bits 0-2) or startup vector " + s.sipiVector() + " (0..255) out of range");
+                }
+                return Optional.empty();
+            }
+
+            @Override
+            public void load(X86Cpu.ApicInputState s) {
+                cpu.loadApicInputs(s);
+            }
+        });
     }
 }

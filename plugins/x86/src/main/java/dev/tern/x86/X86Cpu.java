@@ -38,12 +38,20 @@ import java.util.function.LongSupplier;
  */
 public final class X86Cpu implements Vcpu {
 
+    private static final int NMI_VECTOR = 2;
+
     private final CpuCore core;
     private final Interpreter interpreter;
     private final SystemOps sys;
     private final EscapeOps escape;
     private X87Unit fpu;
     private final InterruptController pic;
+    /** The local APIC INTR is acknowledged through once one is connected (null: the machine-wide controller). */
+    private InterruptController localApic;
+    /** NMI, INIT and startup IPIs sent by any thread, taken at the next instruction boundary. */
+    private final ApicEvents events = new ApicEvents();
+    /** An application processor after reset or INIT: it runs nothing until a startup IPI. */
+    private boolean waitForSipi;
     private final int vcpuId;
     private final int signature;
 
@@ -106,10 +114,47 @@ public final class X86Cpu implements Vcpu {
         }
     }
 
-    /** NMIs are not modelled, so HLT with IF clear can only be ended by a reset. */
+    /**
+     * HLT with IF clear, or an AP waiting for a startup IPI: without a local APIC (no NMI, INIT or
+     * SIPI can arrive) only a reset ends it. With one, another vCPU may still send them; the
+     * machine sees that the other vCPUs are idle too before ending the run.
+     */
     @Override
     public boolean haltedForever() {
-        return halted && core.flags(CpuCore.IF) == 0;
+        return waitForSipi || halted && core.flags(CpuCore.IF) == 0;
+    }
+
+    @Override
+    public dev.tern.spi.irq.CpuInterruptPort connectLocalController(InterruptController controller) {
+        if (localApic != null) {
+            throw new IllegalStateException("vCPU " + vcpuId + " already has a local interrupt controller");
+        }
+        localApic = java.util.Objects.requireNonNull(controller, "controller");
+        sys.attachApic(vcpuId, vcpuId == 0);
+        return new dev.tern.spi.irq.CpuInterruptPort() {
+            @Override
+            public void setInterruptRequest(boolean asserted) {
+                X86Cpu.this.setInterruptRequest(asserted);
+            }
+
+            @Override
+            public void nmi() {
+                events.post(ApicEvents.NMI, 0);
+                core.blockBreak = true;
+            }
+
+            @Override
+            public void init() {
+                events.post(ApicEvents.INIT, 0);
+                core.blockBreak = true;
+            }
+
+            @Override
+            public void startup(int vector) {
+                events.post(ApicEvents.SIPI, vector);
+                core.blockBreak = true;
+            }
+        };
     }
 
     @Override
@@ -150,6 +195,56 @@ public final class X86Cpu implements Vcpu {
         firstException = -1;
         halted = false;
         shadowUntil = -1;
+        c.nmiBlocked = false;
+        events.clear();
+        waitForSipi = vcpuId != 0;
+    }
+
+    /**
+     * INIT: the registers as at reset, but the instruction count (the machine's time), the TSC,
+     * IA32_APIC_BASE and the x87 unit stay; an AP then waits for a startup IPI, the BSP restarts at
+     * the reset vector.
+     */
+    private void enterInitState() {
+        long count = instructions;
+        long tscOffset = sys.tsc().offset();
+        long apicBase = sys.apicBase();
+        X87State x87 = fpu != null ? fpu.save() : null;
+        reset();
+        instructions = count;
+        retired = count;
+        sys.tsc().setOffset(tscOffset);
+        sys.setApicBase(apicBase);
+        if (x87 != null) {
+            fpu.load(x87);
+        }
+        waitForSipi = (apicBase & 0x100) == 0;
+    }
+
+    /** Takes the pending NMI/INIT/SIPI events; returns the shutdown reason of a failed NMI delivery, or null. */
+    private String takeEvents() {
+        int pending = events.take();
+        if ((pending & ApicEvents.INIT) != 0) {
+            enterInitState();
+        }
+        if ((pending & ApicEvents.SIPI) != 0 && waitForSipi) {
+            int vector = events.sipiVector();
+            waitForSipi = false;
+            halted = false;
+            core.seg[CpuCore.CS].set(vector << 8, vector << 12, 0xffff, 0x93, true);
+            core.eip = 0;
+            interpreter.blocks().distrust();
+        }
+        if ((pending & ApicEvents.NMI) != 0 && !waitForSipi) {
+            if (core.nmiBlocked) {
+                events.post(ApicEvents.NMI, 0); // held until the handler's IRET
+            } else {
+                halted = false;
+                core.nmiBlocked = true;
+                return deliverEvent(NMI_VECTOR, false, 0, false);
+            }
+        }
+        return null;
     }
 
     @Override
@@ -180,9 +275,20 @@ public final class X86Cpu implements Vcpu {
                     exitRequested = false;
                     return VcpuExit.EXIT_REQUESTED;
                 }
-                if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && pic != null) {
+                if (events.due(c.nmiBlocked)) {
+                    instructions = count;
+                    String fatal = takeEvents();
+                    count = instructions;
+                    if (fatal != null) {
+                        return new VcpuExit.Shutdown(fatal);
+                    }
+                }
+                if (waitForSipi) {
+                    return VcpuExit.HALTED;
+                }
+                if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && (pic != null || localApic != null)) {
                     halted = false;
-                    int vector = pic.acknowledge() & 0xff;
+                    int vector = (localApic != null ? localApic : pic).acknowledge() & 0xff;
                     String fatal = deliverEvent(vector, false, 0, false);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
@@ -537,6 +643,28 @@ public final class X86Cpu implements Vcpu {
                 c.r[4], c.ef.peek(), c.cr0, c.cpl, instructions, halted ? " halted" : "");
     }
 
+    /**
+     * The local APIC's inputs as the CPU holds them: waiting for a startup IPI, NMI/INIT/SIPI not
+     * taken yet (bits of {@link ApicEvents}) and the last startup vector, NMIs blocked by a handler.
+     */
+    public record ApicInputState(boolean waitForSipi, int pending, int sipiVector, boolean nmiBlocked) {
+        boolean idle() {
+            return !waitForSipi && pending == 0 && !nmiBlocked;
+        }
+    }
+
+    ApicInputState apicInputs() {
+        return new ApicInputState(waitForSipi, events.peek(), events.sipiVector(), core.nmiBlocked);
+    }
+
+    /** Applies saved APIC inputs; after {@link #load}, which clears them. */
+    void loadApicInputs(ApicInputState s) {
+        waitForSipi = s.waitForSipi();
+        events.restore(s.pending(), s.sipiVector());
+        core.nmiBlocked = s.nmiBlocked();
+        core.blockBreak = true;
+    }
+
     /** Captures the architectural state. */
     public X86State save() {
         CpuCore c = core;
@@ -593,6 +721,9 @@ public final class X86Cpu implements Vcpu {
         c.debug.host.forgetStop();
         firstException = -1;
         halted = st.halted();
+        waitForSipi = false; // a loaded state runs (CpuStateSection restores the wait through its subsection)
+        events.clear();
+        c.nmiBlocked = false;
         shadowUntil = st.interruptShadow() ? instructions : -1;
         interruptRequest = st.interruptRequest();
         c.a20 = st.a20();

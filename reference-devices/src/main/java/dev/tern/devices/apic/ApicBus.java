@@ -65,12 +65,19 @@ public final class ApicBus implements Device {
         registrations.add(context.services().publish(ApicBus.class, this));
     }
 
+    /**
+     * Connects each APIC to its vCPU and maps its register page for that vCPU alone; the 8259's
+     * INTR (virtual-wire mode) reaches every LINT0, and an ExtINT acknowledge reaches the 8259.
+     */
     @Override
     public void realize() {
         for (LocalApic a : apics) {
             a.attach(context.interrupts().connectCpu(a.index(), a));
             a.timerConnect(context.instanceName() + " cpu" + a.index() + " timer");
+            registrations.add(context.mmio().mapForCpu(a.index(), context.instanceName() + " cpu" + a.index(), BASE, SIZE, a));
         }
+        List<InterruptLine> lint0 = apics.stream().map(a -> lint(a.index(), 0)).toList();
+        connectExtInt(context.interrupts().connectVirtualWire(level -> lint0.forEach(l -> l.set(level))));
     }
 
     /** How many local APICs (one per vCPU). */

@@ -38,6 +38,8 @@ public final class IoApic implements Device {
     private final long base;
     private final int gsiBase;
     private final int resetId;
+    /** PC wiring: the ISA IRQs are shared with the 8259 (see {@link #isaPin}). */
+    private final boolean isa;
     private final List<Registration> registrations = new ArrayList<>();
     private ApicBus bus;
     private Object lock = this;
@@ -50,6 +52,10 @@ public final class IoApic implements Device {
         this.context = context;
         this.base = context.config().integer("base");
         this.gsiBase = Math.toIntExact(context.config().integer("gsi-base"));
+        this.isa = context.config().bool("isa");
+        if (isa && gsiBase != 0) {
+            throw new IllegalArgumentException(context.instanceName() + ": isa=true wires ISA IRQs 0-15, so gsi-base must be 0, not " + gsiBase);
+        }
         long configuredId = context.config().integer("id");
         long defaultId = Math.min(15, context.interrupts().cpuCount());
         this.resetId = (int) (configuredId < 0 ? defaultId : configuredId);
@@ -83,7 +89,32 @@ public final class IoApic implements Device {
                 }
             }
         }));
-        registrations.add(context.interrupts().claim(context.instanceName(), gsiBase, PINS, this::setPin));
+        if (isa) {
+            registrations.add(context.interrupts().tap(context.instanceName(), 0, ISA_IRQS, (irq, level) -> {
+                int pin = isaPin(irq);
+                if (pin >= 0) {
+                    setPin(pin, level);
+                }
+            }));
+            registrations.add(context.interrupts().claim(context.instanceName(), ISA_IRQS, PINS - ISA_IRQS,
+                    (i, level) -> setPin(ISA_IRQS + i, level)));
+        } else {
+            registrations.add(context.interrupts().claim(context.instanceName(), gsiBase, PINS, this::setPin));
+        }
+    }
+
+    private static final int ISA_IRQS = 16;
+
+    /**
+     * The input an ISA IRQ reaches on a PC, as the MP table announces it: IRQ 0 (the PIT) on INTIN 2,
+     * IRQ 2 (the 8259 cascade) nowhere, the others on the INTIN of their number; -1 for none.
+     */
+    static int isaPin(int irq) {
+        return switch (irq) {
+            case 0 -> 2;
+            case 2 -> -1;
+            default -> irq;
+        };
     }
 
     /** The I/O APIC ID it resets to (what an MP table must announce). */

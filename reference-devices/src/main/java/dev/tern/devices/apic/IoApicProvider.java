@@ -14,6 +14,8 @@ public final class IoApicProvider implements DeviceProvider {
     private static final List<ConfigKey> KEYS = List.of(
             ConfigKey.of("base", ConfigType.INTEGER, "0xfec00000", "register page (IOREGSEL at +0, IOWIN at +0x10)"),
             ConfigKey.of("gsi-base", ConfigType.INTEGER, "0", "global interrupt of input 0 (24 inputs)"),
+            ConfigKey.of("isa", ConfigType.BOOLEAN, "false", "PC wiring: hear ISA IRQs 0-15 beside the 8259 (IRQ 0 on INTIN 2,"
+                    + " IRQ 2 on none) and own GSIs 16-23 for INTIN 16-23; needs gsi-base 0"),
             ConfigKey.of("id", ConfigType.INTEGER, "-1", "I/O APIC ID 0..15; -1: the number of vCPUs, the first ID after the processors'"));
 
     @Override

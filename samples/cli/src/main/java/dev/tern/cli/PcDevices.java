@@ -15,8 +15,20 @@ final class PcDevices {
 
     /** Interrupt controllers, timer, RTC, keyboard controller, port 0x92, POST port, COM1 and isa-debug-exit. */
     static List<DeviceSpec> standard(String serial) {
+        return standard(serial, 1);
+    }
+
+    /**
+     * The standard devices of a machine with {@code cpus} vCPUs: with more than one, a local APIC per
+     * vCPU and an I/O APIC hearing the ISA IRQs beside the 8259 (docs/smp.md).
+     */
+    static List<DeviceSpec> standard(String serial, int cpus) {
         var d = new ArrayList<DeviceSpec>();
         d.add(new DeviceSpec("i8259", "pic", Map.of()));
+        if (cpus > 1) {
+            d.add(new DeviceSpec("lapic", "lapic", Map.of()));
+            d.add(new DeviceSpec("ioapic", "ioapic", Map.of("isa", "true")));
+        }
         d.add(new DeviceSpec("i8254", "pit", Map.of()));
         d.add(new DeviceSpec("mc146818", "rtc", Map.of()));
         d.add(new DeviceSpec("i8042", "i8042", Map.of()));
@@ -26,6 +38,22 @@ final class PcDevices {
         serialDevice(serial).ifPresent(d::add);
         d.add(new DeviceSpec("isa-debug-exit", "debug-exit", Map.of()));
         return d;
+    }
+
+    /** Where a directly booted SMP kernel finds its MP table: the last KiB of base memory, reserved in e820. */
+    static final long MP_TABLE_ADDRESS = 0x9FC00;
+    /** CPUID.1 of the x86 model with its local APIC (EAX signature, EDX features), as the MP table repeats them. */
+    private static final int CPU_SIGNATURE = 0x611, CPU_FEATURES = 0xA339;
+
+    /**
+     * Writes the MP table of a machine with {@code cpus} vCPUs and the standard SMP devices, for a
+     * directly booted kernel (no firmware builds one): the CPUs, the I/O APIC, the ISA IRQ routing.
+     */
+    static void writeMpTable(dev.tern.kernel.machine.Machine machine, int cpus) {
+        var ioapic = (dev.tern.devices.apic.IoApic) machine.device("ioapic");
+        byte[] table = dev.tern.pc.boot.MpTable.pc(cpus, CPU_SIGNATURE, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, List.of())
+                .encode(MP_TABLE_ADDRESS);
+        machine.memory().write(MP_TABLE_ADDRESS, table, 0, table.length);
     }
 
     /** COM1 from a {@code --serial} value. */

@@ -233,6 +233,9 @@ final class RunCommand implements Callable<Integer> {
             if (direct != null && incoming == null && !standby) {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 direct.load(machine.memory());
+                if (smp > 1) {
+                    PcDevices.writeMpTable(machine, smp);
+                }
             }
             SnapshotFiles snapshotFiles = SnapshotFiles.using(plugins);
             if (loadvm != null) {
@@ -415,7 +418,7 @@ final class RunCommand implements Callable<Integer> {
                 .onReset(reboot ? ResetPolicy.RESET : ResetPolicy.EXIT);
         var cpuText = ConfigText.parse(cpu);
         b.cpu(cpuText.id(), cpuText.options());
-        for (DeviceSpec d : PcDevices.standard(serial)) {
+        for (DeviceSpec d : PcDevices.standard(serial, smp)) {
             b.device(d);
         }
         for (String text : devices) {

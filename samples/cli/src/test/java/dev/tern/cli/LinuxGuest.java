@@ -60,17 +60,29 @@ final class LinuxGuest implements AutoCloseable {
 
     /** Like {@link #create(long, List)}, paced as {@code pacing}, with the journal {@code journal} makes for the spec. */
     static LinuxGuest create(long maxInstructions, List<DeviceSpec> extra, Pacing pacing, JournalFactory journal) throws Exception {
+        return create(1, APPEND, maxInstructions, extra, pacing, journal);
+    }
+
+    /**
+     * The guest on {@code cpus} vCPUs with kernel command line {@code append}; with more than one,
+     * the machine has its local APICs, I/O APIC and MP table as {@code tern run --smp} gives them.
+     */
+    static LinuxGuest create(int cpus, String append, long maxInstructions, List<DeviceSpec> extra, Pacing pacing,
+                             JournalFactory journal) throws Exception {
         Path dir = guestDir();
-        BootImage image = LinuxBoot.prepare(dir.resolve("vmlinuz"), dir.resolve("initrd.cpio"), APPEND, RAM);
-        var spec = MachineSpec.builder().ramSize(RAM).firmware(image.firmware()).pacing(pacing)
+        BootImage image = LinuxBoot.prepare(dir.resolve("vmlinuz"), dir.resolve("initrd.cpio"), append, RAM);
+        var spec = MachineSpec.builder().ramSize(RAM).vcpus(cpus).firmware(image.firmware()).pacing(pacing)
                 .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT);
-        PcDevices.standard("none").forEach(spec::device);
+        PcDevices.standard("none", cpus).forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         extra.forEach(spec::device);
         MachineSpec built = spec.build();
         Machine m = Machine.create(PluginRegistry.discover(LinuxGuest.class.getClassLoader(), List.of()), built,
                 journal.open(built));
         image.load(m.memory());
+        if (cpus > 1) {
+            PcDevices.writeMpTable(m, cpus);
+        }
         return new LinuxGuest(m, (MemoryBackend) ((Uart16550) m.device("serial0")).backend());
     }
 

@@ -67,6 +67,19 @@ public interface Vcpu {
     }
 
     /**
+     * Connects the interrupt controller that delivers to this vCPU alone (its local APIC): from now on
+     * INTR is acknowledged through {@code controller}, and the CPU reports the controller as present
+     * (x86: CPUID's APIC flag and initial APIC ID, IA32_APIC_BASE enabled). Returns this vCPU's
+     * interrupt inputs, which accept calls from any thread. Called once, while the machine is built.
+     *
+     * @throws UnsupportedOperationException when the CPU takes no per-CPU controller (the default)
+     * @since SPI 1.6
+     */
+    default dev.tern.spi.irq.CpuInterruptPort connectLocalController(dev.tern.spi.irq.InterruptController controller) {
+        throw new UnsupportedOperationException("this CPU has no local interrupt controller input");
+    }
+
+    /**
      * What a debugger may do with this vCPU; {@code null} when the CPU offers no debugging.
      *
      * @since SPI 1.3

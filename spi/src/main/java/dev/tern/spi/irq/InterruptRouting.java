@@ -54,6 +54,32 @@ public interface InterruptRouting {
         throw new UnsupportedOperationException("this machine's interrupt wiring has no per-vCPU interrupt inputs");
     }
 
+    /**
+     * Virtual-wire mode: the INTR that the single-INTR controller ({@link
+     * #connectCpu(InterruptController)}, the PC's 8259) drives goes to {@code wire} (the local APICs'
+     * LINT0) instead of straight to the CPUs. Returns the controller an ExtINT delivery acknowledges:
+     * that same 8259, whenever it connects.
+     *
+     * @throws IllegalStateException when the wire is already redirected
+     * @throws UnsupportedOperationException when this wiring cannot redirect INTR (the default)
+     * @since SPI 1.6
+     */
+    default InterruptController connectVirtualWire(InterruptLine wire) {
+        throw new UnsupportedOperationException("this machine's interrupt wiring cannot redirect INTR");
+    }
+
+    /**
+     * Lets {@code sink} hear lines {@code [firstGsi, firstGsi+count)} besides the controller that
+     * claims them: on a PC the ISA interrupts reach both the 8259 and the I/O APIC. A tap sees the
+     * current levels at once and every change after; it never conflicts with a claim or another tap.
+     *
+     * @throws UnsupportedOperationException when this wiring has no taps (the default)
+     * @since SPI 1.6
+     */
+    default Registration tap(String owner, int firstGsi, int count, InterruptSink sink) {
+        throw new UnsupportedOperationException("this machine's interrupt wiring cannot share lines");
+    }
+
     /** A controller input's receiver. */
     @FunctionalInterface
     interface InterruptSink {

@@ -63,6 +63,22 @@ public final class RangeMmioSpace implements MmioSpace {
         return find(gpa) != null;
     }
 
+    private final Map<Integer, RangeMmioSpace> cpuSpaces = new java.util.HashMap<>();
+
+    /** Maps into the space {@link #cpu(int)} returns: what vCPU {@code vcpu} alone sees. */
+    @Override
+    public Registration mapForCpu(int vcpu, String owner, long base, long length, MmioHandler handler) {
+        return cpu(vcpu).map(owner, base, length, handler);
+    }
+
+    /** The mappings only vCPU {@code vcpu} sees (its own space; reads and writes reach them directly). */
+    public synchronized RangeMmioSpace cpu(int vcpu) {
+        if (vcpu < 0) {
+            throw new IllegalArgumentException("vCPU " + vcpu);
+        }
+        return cpuSpaces.computeIfAbsent(vcpu, v -> new RangeMmioSpace());
+    }
+
     /** The current mappings, by base. */
     public synchronized List<Mapping> mappings() {
         return new ArrayList<>(mappings.values());

@@ -10,6 +10,7 @@ import dev.tern.spi.irq.CpuInterruptPort;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -32,6 +33,8 @@ public final class RecordingInterruptRouting implements InterruptRouting {
     private int cpuCount = 1;
     private boolean intr;
     private int intrRisingEdges;
+    private InterruptLine virtualWire;
+    private final List<Map.Entry<Integer, InterruptSink>> taps = new ArrayList<>();
 
     @Override
     public InterruptLine line(int gsi) {
@@ -54,6 +57,52 @@ public final class RecordingInterruptRouting implements InterruptRouting {
         if (sink != null) {
             sink.set(gsi - sinkBase[gsi], level);
         }
+        List<Map.Entry<Integer, InterruptSink>> heard;
+        synchronized (this) {
+            heard = List.copyOf(taps);
+        }
+        for (var t : heard) {
+            int index = gsi - t.getKey();
+            if (index >= 0 && index < GSI_COUNT) {
+                t.getValue().set(index, level);
+            }
+        }
+    }
+
+    /** Taps see every line from {@code firstGsi} on (the count is not enforced here). */
+    @Override
+    public Registration tap(String owner, int firstGsi, int count, InterruptSink sink) {
+        var entry = Map.entry(firstGsi, Objects.requireNonNull(sink, "sink"));
+        boolean[] initial;
+        synchronized (this) {
+            check(firstGsi);
+            check(firstGsi + count - 1);
+            taps.add(entry);
+            initial = Arrays.copyOfRange(levels, firstGsi, firstGsi + count);
+        }
+        for (int i = 0; i < count; i++) {
+            if (initial[i]) {
+                sink.set(i, true);
+            }
+        }
+        return () -> {
+            synchronized (this) {
+                taps.remove(entry);
+            }
+        };
+    }
+
+    /** The INTR of {@link #connectCpu(InterruptController)} also drives {@code wire}; acknowledges reach that controller. */
+    @Override
+    public synchronized InterruptController connectVirtualWire(InterruptLine wire) {
+        virtualWire = Objects.requireNonNull(wire, "wire");
+        return () -> {
+            InterruptController c;
+            synchronized (this) {
+                c = controller;
+            }
+            return c == null ? 0xff : c.acknowledge();
+        };
     }
 
     @Override
@@ -99,6 +148,13 @@ public final class RecordingInterruptRouting implements InterruptRouting {
                     intrRisingEdges++;
                 }
                 intr = level;
+            }
+            InterruptLine wire;
+            synchronized (this) {
+                wire = virtualWire;
+            }
+            if (wire != null) {
+                wire.set(level);
             }
         };
     }

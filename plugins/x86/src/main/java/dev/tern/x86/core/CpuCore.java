@@ -50,6 +50,8 @@ public final class CpuCore {
      * interrupt request changed, or an exit was requested. Checked after every block instruction.
      */
     public boolean blockBreak;
+    /** An NMI handler runs: further NMIs wait for the next IRET. */
+    public boolean nmiBlocked;
 
     // ---- per-instruction decode state ----
     /** Offset (in CS) of the next instruction byte. */

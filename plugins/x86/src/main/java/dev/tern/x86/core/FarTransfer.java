@@ -259,6 +259,7 @@ public final class FarTransfer {
 
     /** IRET/IRETD. */
     public static void iret(CpuCore c) {
+        c.nmiBlocked = false; // an IRET ends NMI blocking (SDM vol. 3 6.7.1)
         int w = width(c);
         if (!c.protectedMode()) {
             int ip = c.peekV(0);

@@ -14,7 +14,7 @@ public final class SystemOps {
 
     /** CPUID.1:EDX bits this CPU implements (FPU is added once an x87 unit is attached). */
     public static final int FEATURE_PSE = 1 << 3, FEATURE_TSC = 1 << 4, FEATURE_MSR = 1 << 5,
-            FEATURE_CX8 = 1 << 8, FEATURE_PGE = 1 << 13, FEATURE_CMOV = 1 << 15, FEATURE_FPU = 1;
+            FEATURE_CX8 = 1 << 8, FEATURE_APIC = 1 << 9, FEATURE_PGE = 1 << 13, FEATURE_CMOV = 1 << 15, FEATURE_FPU = 1;
     /** CR4 bits that may be set: TSD, DE, PSE, PGE. */
     static final int CR4_WRITABLE = 0x4 | 0x8 | 0x10 | 0x80;
 
@@ -22,6 +22,8 @@ public final class SystemOps {
     private final TimeStampCounter tsc;
     private final int signature;
     private boolean fpuPresent;
+    /** The local APIC's initial ID, or -1 without a local APIC (CPUID then says so). */
+    private int apicId = -1;
     private long apicBase = 0xfee00100L;
 
     public SystemOps(CpuCore c, TimeStampCounter tsc, int signature) {
@@ -276,14 +278,15 @@ public final class SystemOps {
             c.r[ECX] = 0x6c65746e; // "ntel"
         } else {
             c.r[EAX] = signature;
-            c.r[EBX] = 0;
+            c.r[EBX] = apicId < 0 ? 0 : apicId << 24;
             c.r[ECX] = 0;
             c.r[EDX] = features();
         }
     }
 
     public int features() {
-        int f = FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_PGE | FEATURE_CMOV;
+        int f = FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_PGE | FEATURE_CMOV
+                | (apicId < 0 ? 0 : FEATURE_APIC);
         return fpuPresent ? f | FEATURE_FPU : f;
     }
 
@@ -317,6 +320,15 @@ public final class SystemOps {
             case 0x8b -> { }
             default -> throw CpuFault.gp(0);
         }
+    }
+
+    /**
+     * A local APIC with initial ID {@code id} was connected: CPUID advertises it, and IA32_APIC_BASE
+     * reads its page at 0xFEE00000, globally enabled, with the BSP flag on the bootstrap processor.
+     */
+    public void attachApic(int id, boolean bootstrap) {
+        apicId = id;
+        apicBase = 0xfee00800L | (bootstrap ? 0x100 : 0);
     }
 
     public long apicBase() {
