@@ -170,6 +170,11 @@ public final class PostcopyIncoming {
         return done;
     }
 
+    /** Why the guest is lost (said before any thread waiting for a page hears it), or null. */
+    public String lostReason() {
+        return presence.lostReason();
+    }
+
     /** Pages announced missing at the switch-over. */
     public long announcedPages() {
         return announced;

@@ -38,6 +38,7 @@ final class PostcopySource {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong requestedSent = new AtomicLong();
     private final AtomicLong backgroundSent = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
     private volatile long missingPages;
     private volatile long medianRequestNanos;
 
@@ -121,6 +122,7 @@ final class PostcopySource {
         ByteBuffer.wrap(page).putLong(0, pfn);
         boolean zero = java.util.Arrays.mismatch(page, 8, 8 + PAGE, ZEROS, 0, PAGE) < 0;
         wire.control(WireMessage.PAGE, page, zero ? 8 : 8 + PAGE);
+        bytes.addAndGet(5 + (zero ? 8 : 8 + PAGE));
     }
 
     private static final byte[] ZEROS = new byte[PAGE];
@@ -180,7 +182,7 @@ final class PostcopySource {
     PostcopyStats stats() {
         long sent = requestedSent.get() + backgroundSent.get();
         return new PostcopyStats(missingPages, requests.get(), requestedSent.get(), backgroundSent.get(),
-                Math.max(0, missingPages - sent), medianRequestNanos / 1000);
+                Math.max(0, missingPages - sent), bytes.get(), medianRequestNanos / 1000);
     }
 
     /** Pages the destination lacked at the switch-over. */
