@@ -102,10 +102,20 @@ public final class PostcopyIncoming {
     private void receive(Connection connection, WireInput in, WireOutput out) {
         try (connection) {
             MemorySegment page = MemorySegment.ofArray(new byte[PAGE]);
+            byte[] ack = new byte[8];
+            long pageMessages = 0;
             while (true) {
                 WireInput.Control m = in.nextControl();
                 switch (m.kind()) {
-                    case PAGE -> install(m, page);
+                    case PAGE -> {
+                        install(m, page);
+                        if (++pageMessages % PostcopySource.ACK_EVERY == 0) {
+                            ByteBuffer.wrap(ack).putLong(0, pageMessages);
+                            synchronized (out) {
+                                out.control(WireMessage.RECEIVED, ack, 8);
+                            }
+                        }
+                    }
                     case POSTCOPY_END -> {
                         if (presence.missingCount() != 0) {
                             throw new IOException("the source ended post-copy with " + presence.missingCount()

@@ -27,6 +27,13 @@ final class PostcopySource {
     private static final int PAGE = GuestMemory.PAGE_SIZE;
     /** Runs per {@link WireMessage#POSTCOPY} message (12 bytes each, well within a message). */
     private static final int RUNS_PER_MESSAGE = 64 << 10;
+    /** The destination acknowledges every this many page messages ({@link WireMessage#RECEIVED}). */
+    static final int ACK_EVERY = 8;
+    /**
+     * Unasked pages sent beyond the destination's last acknowledgement, at most: 128 KiB, a tenth
+     * of a millisecond of loopback, is all an asked-for page may queue behind.
+     */
+    private static final long WINDOW = 32;
 
     private final GuestMemory memory;
     private final long pageCount;
@@ -40,6 +47,11 @@ final class PostcopySource {
     private final AtomicLong backgroundSent = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private volatile long missingPages;
+    /** Page messages sent, and acknowledged by the destination; guarded by {@link #signal}. */
+    private long sentMessages;
+    private long ackedMessages;
+    /** Wakes the sender: a request, an acknowledgement or the end came in. */
+    private final Object signal = new Object();
     private volatile long medianRequestNanos;
 
     PostcopySource(GuestMemory memory, long pageCount, WireOutput wire, Connection connection) {
@@ -88,15 +100,18 @@ final class PostcopySource {
             int cursor = unsent.nextSetBit(0);
             while (true) {
                 Long want = requested.poll();
-                if (want == null && cursor < 0) {
-                    break;
+                if (done.isDone() || want == null && cursor < 0) {
+                    break; // all sent, or failed (or, wrongly, done early): the end below says which
                 }
-                if (done.isDone()) {
-                    break; // failed (or, wrongly, done early): run's end below says which
+                if (want == null && !awaitWindow()) {
+                    continue; // woken by a request (or the end): serve it first
                 }
                 long pfn = want != null ? want : cursor;
                 if (unsent.get((int) pfn)) {
                     unsent.clear((int) pfn);
+                    synchronized (signal) {
+                        sentMessages++; // before the write: its acknowledgement may beat the write's return
+                    }
                     send(page, pfn);
                     (want != null ? requestedSent : backgroundSent).incrementAndGet();
                 }
@@ -145,7 +160,9 @@ final class PostcopySource {
                         }
                         requests.incrementAndGet();
                         requested.add(pfn);
+                        wake();
                     }
+                    case RECEIVED -> acknowledge(m);
                     case POSTCOPY_DONE -> {
                         medianRequestNanos = reportedMedian(m.text());
                         done.complete(null);
@@ -158,6 +175,46 @@ final class PostcopySource {
             }
         } catch (IOException | RuntimeException e) {
             done.completeExceptionally(e);
+        } finally {
+            wake();
+        }
+    }
+
+    private void acknowledge(WireInput.Control m) throws IOException {
+        if (m.payload().length != 8) {
+            throw new IOException("migration wire: RECEIVED at byte " + m.at() + " has " + m.payload().length
+                    + " bytes, not 8");
+        }
+        long n = ByteBuffer.wrap(m.payload()).getLong();
+        synchronized (signal) {
+            if (n < ackedMessages || n > sentMessages) {
+                throw new IOException("migration wire: RECEIVED at byte " + m.at() + " acknowledges " + n
+                        + " pages; " + ackedMessages + " were acknowledged before and " + sentMessages + " sent");
+            }
+            ackedMessages = n;
+            signal.notifyAll();
+        }
+    }
+
+    private void wake() {
+        synchronized (signal) {
+            signal.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until an unasked page may go (the window has room); returns false when a request came
+     * (or the end) instead.
+     */
+    private boolean awaitWindow() throws InterruptedException {
+        synchronized (signal) {
+            while (sentMessages - ackedMessages >= WINDOW) {
+                if (!requested.isEmpty() || done.isDone()) {
+                    return false;
+                }
+                signal.wait();
+            }
+            return true;
         }
     }
 

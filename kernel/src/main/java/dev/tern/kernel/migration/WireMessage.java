@@ -49,7 +49,12 @@ enum WireMessage {
     /** Post-copy: the guest wants page {@code u64 page number} now. */
     PAGE_REQUEST(0x14),
     /** Post-copy: every page is here; the source may let go. */
-    POSTCOPY_DONE(0x15);
+    POSTCOPY_DONE(0x15),
+    /**
+     * Post-copy: {@code u64} page messages received so far; the source keeps its unasked pages at
+     * most a small window ahead of it, so an asked-for page never queues behind megabytes of them.
+     */
+    RECEIVED(0x16);
 
     /** Largest payload of any message; bounds what a hostile peer can make the reader allocate. */
     static final int MAX_PAYLOAD = 1 << 20;
