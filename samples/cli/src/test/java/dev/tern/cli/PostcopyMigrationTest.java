@@ -9,6 +9,8 @@ import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
 import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.vm.VmState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -158,6 +160,60 @@ class PostcopyMigrationTest {
             assertEquals(2, dest.awaitExit(), dest.output());
             assertTrue(dest.output().contains("tern: the guest is lost: post-copy from")
                     && dest.output().contains("pages of the guest's RAM still only on the source"), dest.output());
+        }
+    }
+
+    /**
+     * The monitor's way: {@code migrate_set_capability postcopy-ram on}, {@code migrate -d}, then
+     * {@code migrate_start_postcopy}; the MIGRATION events say postcopy-active, then completed, and
+     * the dirty-writer guest ends on the destination as one that never moved.
+     */
+    @Test
+    @Timeout(300)
+    void theMonitorStartsPostcopy() throws Exception {
+        guests.dir = dir;
+        List<String> args = guests.guestArgs();
+        var events = new java.io.PipedOutputStream();
+        var lines = new java.io.BufferedReader(new java.io.InputStreamReader(new java.io.PipedInputStream(events, 1 << 16),
+                java.nio.charset.StandardCharsets.UTF_8));
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0",
+                "--print-digest").toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            var mon = new Monitor(source, new SnapshotStore(dir));
+            new MigrationCommands(source, guests.plugins, new java.io.PrintStream(events, true,
+                    java.nio.charset.StandardCharsets.UTF_8)).registerOn(mon);
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            assertTrue(mon.execute("migrate_start_postcopy").contains("no migration is running"));
+            assertEquals("", mon.execute("migrate_set_capability events on"));
+            assertEquals("", mon.execute("migrate_set_capability postcopy-ram on"));
+            assertTrue(mon.execute("info migrate_capabilities").contains("postcopy-ram: on"));
+            // 4 MiB at 8 MiB/s: the first pass alone takes half a second, so pre-copy is under way
+            assertEquals("", mon.execute("migrate_set_parameter max-bandwidth 8M"));
+            assertEquals("", mon.execute("migrate -d " + address));
+            assertEquals("", mon.execute("migrate_start_postcopy"));
+            List<String> statuses = new java.util.ArrayList<>();
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                var m = java.util.regex.Pattern.compile("status=(\\S+)").matcher(line);
+                if (m.find()) {
+                    statuses.add(m.group(1));
+                    if (m.group(1).equals("completed") || m.group(1).equals("failed")) {
+                        break;
+                    }
+                }
+            }
+            String info = mon.execute("info migrate");
+            System.out.println(info);
+            assertEquals(List.of("setup", "active", "device", "postcopy-active", "completed"), statuses, info);
+            assertTrue(info.contains("Migration status: completed") && info.contains("postcopy missing pages: ")
+                    && info.contains("postcopy request latency: "), info);
+            assertEquals("VM status: postmigrate\n", mon.execute("info status"));
+            assertTrue(mon.execute("migrate_start_postcopy").contains("no migration is running"));
+            assertEquals(0, dest.awaitExit(), dest.output());
+            MigrationPeer.Digest end = dest.awaitDigest("stopped");
+            assertEquals(LiveMigrationTest.LIMIT, end.instructions());
+            assertEquals(guests.reference(), end.ram(), "the guest ended differently from one that never moved");
         }
     }
 }
