@@ -591,13 +591,15 @@ public final class MigrationSource {
     }
 
     /**
-     * Post-copy failed after the commit: the guest ran on the destination, so this paused copy is
-     * out of date and must never run again; the destination, missing pages, has lost the guest.
+     * Failed after the commit: the guest ran on the destination, so this paused copy is out of date
+     * and must never run again; in post-copy the destination, missing pages, has lost the guest.
      */
     private void failAfterHandOver(String why) {
         closeQuietly();
-        error = "post-copy failed after the guest moved to the destination: " + why + "; the guest cannot be resumed"
-                + " here (it ran on the destination) and the destination cannot run it without the pages it lacked";
+        error = postcopy == null ? "failed after the commit (the destination runs the guest): " + why
+                : "post-copy failed after the guest moved to the destination: " + why + "; the guest cannot be"
+                        + " resumed here (it ran on the destination) and the destination cannot run it without the"
+                        + " pages it lacked";
         endNanos = System.nanoTime();
         progress.finish("failed: " + error);
         enter(MigrationStatus.FAILED);
