@@ -17,7 +17,8 @@ import java.util.Objects;
  * and guest output channels ({@code MachineControl.outputs}, {@code OutputKind}, {@code OutputSink})
  * through which fault tolerance commits output; 1.4 adds per-vCPU interrupt inputs
  * ({@code CpuInterruptPort}, {@code InterruptRouting.cpuCount} and {@code connectCpu(vcpuId, controller)})
- * for controllers that deliver to a chosen CPU.
+ * for controllers that deliver to a chosen CPU; 1.5 adds {@code Connection.abort()} (a stream that will not be
+ * completed is discarded, not committed: a file transport leaves no partial file).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

@@ -11,26 +11,22 @@ import dev.tern.spi.transport.TransportProvider;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Snapshot files written and read through the {@code file} transport plugin (URI {@code file:PATH}),
- * the same way a migration stream to a file travels: the plugin owns buffering and fsync, the
- * kernel only knows the SPI. A save goes to {@code PATH.part} first and is renamed over
- * {@code PATH} only once complete, so a failed save never leaves a truncated snapshot behind.
+ * the same way a migration stream to a file travels: the plugin owns buffering, fsync and the
+ * all-or-nothing replacement of the file (SPI {@code Connection.abort()}), the kernel only knows
+ * the SPI. A failed save never leaves a truncated snapshot behind.
  */
 public final class SnapshotFiles {
 
     /** The transport scheme snapshots use. */
     public static final String SCHEME = "file";
-    private static final String PART = ".part";
 
     private final TransportProvider transport;
     private final Config config;
@@ -59,18 +55,24 @@ public final class SnapshotFiles {
         return using(PluginRegistry.discover(SnapshotFiles.class.getClassLoader(), List.of()));
     }
 
-    /** Saves {@code machine} (not running) to {@code file}, reporting RAM progress to {@code bar} (may be null). */
+    /**
+     * Saves {@code machine} (not running) to {@code file}, reporting RAM progress to {@code bar} (may
+     * be null). Closing the connection is the commit point: the transport puts the whole file in
+     * place or, on {@link Connection#abort()}, leaves what the path held.
+     */
     public void save(Machine machine, Path file, Progress bar) throws IOException {
-        Path part = file.resolveSibling(file.getFileName() + PART);
+        Connection c = transport.connect(file.toString(), config);
         try {
-            try (OutputStream out = Channels.newOutputStream(transport.connect(part.toString(), config))) {
-                MachineSnapshot.save(machine, out, bar);
+            MachineSnapshot.save(machine, Channels.newOutputStream(c), bar);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                c.abort();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
             }
-            // The rename is the commit point; the bytes themselves went through the transport.
-            Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(part);
+            throw e;
         }
+        c.close();
     }
 
     /** {@code file} as a re-readable source: every {@code open()} accepts a fresh transport reader. */

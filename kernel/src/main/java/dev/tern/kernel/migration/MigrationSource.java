@@ -648,9 +648,13 @@ public final class MigrationSource {
         }
     }
 
+    /**
+     * Ends the connection without committing the stream (a no-op after {@link #commit()} closed it):
+     * a file destination is discarded rather than left half-written.
+     */
     private void closeQuietly() {
         try {
-            connection.close();
+            connection.abort();
         } catch (IOException | RuntimeException ignored) {
             // closing is best effort: the migration outcome is already decided
         }

@@ -27,10 +27,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A migration that fails or is cancelled in any phase leaves the source running as if nothing had
@@ -117,15 +119,126 @@ class MigrationFailureTest {
             migration.addListener((status, stats) -> {
                 if (status == phase) {
                     try {
+                        // At SETUP the source has connected, but the relay may not yet have reached the destination.
+                        relay.awaitFirstLink();
                         relay.close();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                     }
                 }
             });
             assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
             assertEquals(2, dest.awaitExit(), dest.output());
             assertTrue(dest.output().contains("incoming migration from"), dest.output());
+        }
+    }
+
+    /**
+     * One of two multifd channels cut (its relay closes both ends) in a bulk round and with the
+     * guest paused for the switch-over: the migration fails, the source runs on unharmed, and
+     * the destination refuses (exit 2).
+     */
+    @ParameterizedTest(name = "tcp {0}")
+    @EnumSource(value = MigrationStatus.class, names = {"ACTIVE", "DEVICE"})
+    @Timeout(300)
+    void multifdChannelCut(MigrationStatus phase) throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = destination(args, "tcp");
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationUri uri = MigrationUri.parse(relay.uri());
+            var config = SLOW.withCapability("multifd", true).with("multifd-channels", "2");
+            var migration = new MigrationSource(source, uri.connect(guests.plugins), config, guests.plugins,
+                    () -> uri.connect(guests.plugins));
+            migration.addListener((status, stats) -> {
+                if (status == phase) {
+                    try {
+                        relay.awaitLinks(3); // the main connection, then the two channels
+                        relay.closeLink(2);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
+            assertEquals(2, dest.awaitExit(), dest.output());
+        }
+    }
+
+    /**
+     * The link stalls in a bulk round or with the guest paused for the switch-over (the relay stops
+     * reading: nothing moves either way and both sockets stay open, as with a hung host). With {@code io-timeout=1s} in both addresses each
+     * end gives up after a second of no progress, naming the idle timeout: the source runs on
+     * unharmed, the destination exits non-zero without running the guest.
+     */
+    @ParameterizedTest(name = "tcp {0}")
+    @EnumSource(value = MigrationStatus.class, names = {"ACTIVE", "DEVICE"})
+    @Timeout(120)
+    void stalledConnectionTimesOutOnBothEnds(MigrationStatus phase) throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                "tcp:127.0.0.1:0?io-timeout=1s").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source,
+                    MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), SLOW, guests.plugins);
+            migration.addListener((status, stats) -> {
+                if (status == phase) {
+                    try {
+                        relay.awaitFirstLink();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    relay.stall();
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertTrue(stats.error().contains("for 1s (idle timeout)"), stats.error());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+            assertNotEquals(0, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("for 1s (idle timeout)"), dest.output());
+        }
+    }
+
+    /**
+     * The source JVM killed (SIGKILL, a host crash as the destination sees it) once the destination
+     * has its connection, and once a bulk round runs: the destination refuses (exit 2) naming the
+     * peer and never reports a completed migration, so nothing runs the guest from half a stream.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"connected", "active"})
+    @Timeout(300)
+    void sourceKilled(String when) throws Exception {
+        List<String> args = args();
+        List<String> endless = new java.util.ArrayList<>(args);
+        endless.set(endless.indexOf("--max-instructions") + 1, "0");
+        try (MigrationPeer dest = destination(args, "tcp");
+             MigrationPeer source = MigrationPeer.start(LiveMigrationTest.with(endless, "--monitor", "stdio")
+                     .toArray(String[]::new))) {
+            String address = dest.awaitAddress();
+            var monitor = new java.io.PrintStream(source.process().getOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            monitor.println("migrate_set_capability events on");
+            monitor.println("migrate_set_parameter max-bandwidth 16M");
+            monitor.println("migrate -d " + address);
+            if (when.equals("connected")) {
+                dest.awaitLine(java.util.regex.Pattern.compile("incoming migration from"));
+            } else {
+                source.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=active"));
+            }
+            source.kill();
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("incoming migration from tcp:") && dest.output().contains("failed"),
+                    dest.output());
+            assertFalse(dest.output().contains("incoming migration complete"), dest.output());
         }
     }
 
@@ -287,6 +400,63 @@ class MigrationFailureTest {
             assertNotEquals(0, dest.awaitExit());
             assertTrue(dest.output().contains("differs from this one"), dest.output());
             assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    /**
+     * A migration to a full device fails naming the cause (ENOSPC), and the source runs on. The
+     * device is written in place; a regular file is covered by {@link #cancelledToAFileLeavesNoFile}.
+     */
+    @Test
+    @Timeout(120)
+    void toAFullDevice() throws Exception {
+        assumeTrue(java.nio.file.Files.exists(Path.of("/dev/full")), "no /dev/full on this host");
+        List<String> args = args();
+        try (Machine source = guests.machine(args)) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationStats stats = new MigrationSource(source, MigrationUri.parse("file:/dev/full").connect(guests.plugins),
+                    MigrationConfig.DEFAULT, guests.plugins).run();
+            assertTrue(stats.error().contains("No space left on device"), stats.error());
+            assertSourceUnharmed(source, stats, MigrationStatus.FAILED);
+        }
+    }
+
+    /**
+     * A migration to a file cancelled mid-round (after megabytes reached the disk) leaves neither
+     * the file nor a partial one beside it, and a file of the same name from before is kept whole.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    @Timeout(120)
+    void cancelledToAFileLeavesNoFile(boolean previousFile) throws Exception {
+        List<String> args = args();
+        Path out = dir.resolve("out").resolve("vm.mig");
+        java.nio.file.Files.createDirectories(out.getParent());
+        byte[] previous = "an earlier snapshot".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (previousFile) {
+            java.nio.file.Files.write(out, previous);
+        }
+        try (Machine source = guests.machine(args)) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse("file:" + out).connect(guests.plugins),
+                    SLOW, guests.plugins);
+            var cancelAccepted = new AtomicReference<Boolean>();
+            migration.addListener((status, stats) -> {
+                if (status == MigrationStatus.ACTIVE) {
+                    cancelAccepted.set(migration.cancel());
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertEquals(Boolean.TRUE, cancelAccepted.get());
+            assertSourceUnharmed(source, stats, MigrationStatus.CANCELLED);
+        }
+        try (var files = java.nio.file.Files.list(out.getParent())) {
+            assertEquals(previousFile ? List.of(out) : List.of(), files.toList());
+        }
+        if (previousFile) {
+            assertArrayEquals(previous, java.nio.file.Files.readAllBytes(out));
         }
     }
 }

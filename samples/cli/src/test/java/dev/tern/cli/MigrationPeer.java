@@ -57,6 +57,19 @@ final class MigrationPeer implements AutoCloseable {
         return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
 
+    /**
+     * {@code tern run runArgs} allowed to write files of at most {@code kib} KiB (RLIMIT_FSIZE, as
+     * {@code ulimit -f} sets it): a larger write fails with EFBIG, as on a full disk. The JVM keeps
+     * no performance-data file, which the limit would refuse.
+     */
+    static MigrationPeer withFileSizeLimit(long kib, String... runArgs) throws IOException {
+        var cmd = new ArrayList<String>(List.of("sh", "-c", "ulimit -f \"$0\" && exec \"$@\"", Long.toString(kib)));
+        cmd.addAll(javaCommand(List.of("-XX:-UsePerfData")));
+        cmd.add("run");
+        cmd.addAll(List.of(runArgs));
+        return new MigrationPeer(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
     /** Any {@code tern} command ({@code args[0]} names it) in a JVM of its own. */
     static MigrationPeer tern(List<String> jvmArgs, String... args) throws IOException {
         var cmd = javaCommand(jvmArgs);

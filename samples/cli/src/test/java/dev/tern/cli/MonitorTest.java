@@ -169,7 +169,7 @@ class MonitorTest {
             m.memory().write(0x200000, fill, 0, fill.length);
 
             assertEquals("", mon.execute("savevm p1"));
-            assertEquals(List.of("connect " + dir.resolve("p1.tern.part")), transport.calls);
+            assertEquals(List.of("connect " + dir.resolve("p1.tern")), transport.calls);
             String bar = shown.toString(StandardCharsets.UTF_8);
             assertTrue(java.util.regex.Pattern.compile("savevm p1  \\[#+\\.+\\]  [1-9][0-9]%").matcher(bar).find(),
                     "a redraw part-way: " + bar);
@@ -178,7 +178,7 @@ class MonitorTest {
 
             assertEquals("", mon.execute("loadvm p1"));
             String file = dir.resolve("p1.tern").toString();
-            assertEquals(List.of("connect " + dir.resolve("p1.tern.part"), "listen " + file, "listen " + file),
+            assertEquals(List.of("connect " + file, "listen " + file, "listen " + file),
                     transport.calls, "loadvm verifies the stream in one read and applies it in a second");
             assertEquals("", mon.execute("quit"));
         }

@@ -26,4 +26,18 @@ public interface Connection extends ByteChannel {
     default boolean isBidirectional() {
         return true;
     }
+
+    /**
+     * Ends a stream that will not be completed (a failed or cancelled migration or snapshot) so
+     * that nobody takes what was written for a whole stream: a file transport removes its partial
+     * file and leaves whatever the path held before. {@link #close()} after a complete stream
+     * commits it. Idempotent, and a no-op after {@link #close()}. The default closes: a peer on a
+     * socket sees the stream end early and refuses it on its own.
+     *
+     * @throws IOException when releasing the connection failed
+     * @since SPI 1.5
+     */
+    default void abort() throws IOException {
+        close();
+    }
 }

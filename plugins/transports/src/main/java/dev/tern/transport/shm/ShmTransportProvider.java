@@ -5,6 +5,7 @@ import dev.tern.spi.ConfigException;
 import dev.tern.spi.ConfigKey;
 import dev.tern.spi.ConfigType;
 import dev.tern.spi.transport.TransportProvider;
+import dev.tern.transport.address.AddressOptions;
 import dev.tern.transport.channel.IdleTimeout;
 import dev.tern.transport.channel.StreamConnection;
 import dev.tern.transport.channel.StreamListener;
@@ -41,7 +42,7 @@ public final class ShmTransportProvider implements TransportProvider {
 
     @Override
     public String description() {
-        return "same-host shared-memory migration, RDMA-style one-sided writes (shm:unix:PATH, shm:tcp:HOST:PORT)";
+        return "same-host shared-memory migration, RDMA-style one-sided writes (shm:unix:PATH, shm:tcp:HOST:PORT, then ?KEY=VALUE&... options)";
     }
 
     @Override
@@ -54,8 +55,10 @@ public final class ShmTransportProvider implements TransportProvider {
     }
 
     @Override
-    public ShmConnection connect(String address, Config config) throws IOException {
-        ControlAddress at = ControlAddress.parse(address);
+    public ShmConnection connect(String address, Config given) throws IOException {
+        AddressOptions options = AddressOptions.parse(id(), address, configKeys());
+        Config config = options.over(given);
+        ControlAddress at = ControlAddress.parse(options.address());
         Path dir = dir(config);
         IdleTimeout timeout = timeout(config);
         StreamConnection control = switch (at) {
@@ -66,8 +69,10 @@ public final class ShmTransportProvider implements TransportProvider {
     }
 
     @Override
-    public ShmListener listen(String address, Config config) throws IOException {
-        ControlAddress at = ControlAddress.parse(address);
+    public ShmListener listen(String address, Config given) throws IOException {
+        AddressOptions options = AddressOptions.parse(id(), address, configKeys());
+        Config config = options.over(given);
+        ControlAddress at = ControlAddress.parse(options.address());
         Path dir = dir(config);
         IdleTimeout timeout = timeout(config);
         StreamListener control = switch (at) {

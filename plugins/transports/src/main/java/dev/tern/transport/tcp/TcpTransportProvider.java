@@ -3,6 +3,7 @@ package dev.tern.transport.tcp;
 import dev.tern.spi.Config;
 import dev.tern.spi.ConfigKey;
 import dev.tern.spi.transport.TransportProvider;
+import dev.tern.transport.address.AddressOptions;
 import dev.tern.transport.channel.IdleTimeout;
 import dev.tern.transport.channel.StreamConnection;
 import dev.tern.transport.channel.StreamListener;
@@ -29,7 +30,7 @@ public final class TcpTransportProvider implements TransportProvider {
 
     @Override
     public String description() {
-        return "TCP stream (tcp:HOST:PORT), TCP_NODELAY, keepalive, connect and idle timeouts";
+        return "TCP stream (tcp:HOST:PORT[?KEY=VALUE&...]), TCP_NODELAY, keepalive, connect and idle timeouts";
     }
 
     @Override
@@ -39,12 +40,14 @@ public final class TcpTransportProvider implements TransportProvider {
 
     @Override
     public StreamConnection connect(String address, Config config) throws IOException {
-        return connect(TcpAddress.parse(address), TcpOptions.from(config));
+        AddressOptions given = AddressOptions.parse(id(), address, TcpOptions.KEYS);
+        return connect(TcpAddress.parse(given.address()), TcpOptions.from(given.over(config)));
     }
 
     @Override
     public StreamListener listen(String address, Config config) throws IOException {
-        return listen(TcpAddress.parse(address), TcpOptions.from(config));
+        AddressOptions given = AddressOptions.parse(id(), address, TcpOptions.KEYS);
+        return listen(TcpAddress.parse(given.address()), TcpOptions.from(given.over(config)));
     }
 
     /** Connects to {@code address}; refused, unresolvable and timed-out attempts fail naming the address. */

@@ -4,14 +4,12 @@ import dev.tern.spi.Config;
 import dev.tern.spi.ConfigException;
 import dev.tern.spi.ConfigKey;
 import dev.tern.spi.ConfigType;
+import dev.tern.transport.address.AddressOptions;
 import dev.tern.transport.tcp.TcpAddress;
 import dev.tern.transport.tcp.TcpOptions;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Everything a {@code tls:} connection or listener needs: the TCP address and options, the
@@ -53,9 +51,6 @@ public record TlsSettings(TcpAddress address, TcpOptions tcp, String cert, Strin
     /** The keys {@link #from} reads: TLS's own, then TCP's. */
     public static final List<ConfigKey> KEYS = keys();
 
-    /** Longest address accepted, options included: a URI, not a document. */
-    private static final int MAX_ADDRESS = 4096;
-
     /**
      * Parses {@code HOST:PORT[?KEY=VALUE&...]} and merges its options over {@code config}.
      *
@@ -65,21 +60,15 @@ public record TlsSettings(TcpAddress address, TcpOptions tcp, String cert, Strin
         if (text == null || text.isEmpty()) {
             throw new ConfigException("tls address '" + text + "' is invalid: it is empty; expected HOST:PORT");
         }
-        if (text.length() > MAX_ADDRESS) {
-            throw new ConfigException("tls address '" + text.substring(0, 64) + "...' is invalid: longer than "
-                    + MAX_ADDRESS + " characters");
-        }
-        int query = text.indexOf('?');
-        String hostPort = query < 0 ? text : text.substring(0, query);
-        Map<String, String> options = query < 0 ? Map.of() : options(text, text.substring(query + 1));
+        AddressOptions given = AddressOptions.parse("tls", text, KEYS);
         TcpAddress address;
         try {
-            address = TcpAddress.parse(hostPort);
+            address = TcpAddress.parse(given.address());
         } catch (ConfigException e) {
             throw new ConfigException("tls address '" + text + "' is invalid: "
                     + e.getMessage().replaceFirst("^tcp address '.*' is invalid: ", ""), e);
         }
-        Config merged = new Overlay(config, options, text);
+        Config merged = given.over(config);
         return new TlsSettings(address, TcpOptions.from(merged), merged.string(CERT), merged.string(KEY),
                 merged.string(CA), merged.string(KEYSTORE), merged.string(PASSWORD_FILE),
                 merged.bool(VERIFY_PEER), merged.string(PEER_NAME));
@@ -94,26 +83,6 @@ public record TlsSettings(TcpAddress address, TcpOptions tcp, String cert, Strin
     public TlsSettings withPort(int port) {
         return new TlsSettings(address.withPort(port), tcp, cert, key, ca, keystore, passwordFile, verifyPeer,
                 peerName);
-    }
-
-    private static Map<String, String> options(String text, String query) {
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String pair : query.split("&", -1)) {
-            int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new ConfigException("tls address '" + text + "' is invalid: option '" + pair
-                        + "' is not KEY=VALUE");
-            }
-            String name = pair.substring(0, eq);
-            if (KEYS.stream().noneMatch(k -> k.name().equals(name))) {
-                throw new ConfigException("tls address '" + text + "' is invalid: unknown option '" + name
-                        + "' (known: " + KEYS.stream().map(ConfigKey::name).toList() + ")");
-            }
-            if (options.put(name, pair.substring(eq + 1)) != null) {
-                throw new ConfigException("tls address '" + text + "' is invalid: option '" + name + "' given twice");
-            }
-        }
-        return options;
     }
 
     private static List<ConfigKey> keys() {
@@ -131,31 +100,5 @@ public record TlsSettings(TcpAddress address, TcpOptions tcp, String cert, Strin
                         + "(default: a client checks the host it connects to, a listener any name)")));
         keys.addAll(TcpOptions.KEYS);
         return List.copyOf(keys);
-    }
-
-    /** Address options over a validated configuration, each parsed as its declared type. */
-    private record Overlay(Config base, Map<String, String> options, String text) implements Config {
-
-        @Override
-        public Optional<Object> value(String key) {
-            String given = options.get(key);
-            if (given == null) {
-                return base.value(key);
-            }
-            ConfigKey declared = KEYS.stream().filter(k -> k.name().equals(key)).findFirst().orElseThrow();
-            try {
-                return Optional.of(declared.type().parse(given));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("tls address '" + text + "' is invalid: option '" + key + "': "
-                        + e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public java.util.Set<String> explicitKeys() {
-            java.util.Set<String> all = new java.util.HashSet<>(base.explicitKeys());
-            all.addAll(options.keySet());
-            return all;
-        }
     }
 }

@@ -5,6 +5,7 @@ import dev.tern.spi.ConfigException;
 import dev.tern.spi.ConfigKey;
 import dev.tern.spi.ConfigType;
 import dev.tern.spi.transport.TransportProvider;
+import dev.tern.transport.address.AddressOptions;
 import dev.tern.transport.channel.IdleTimeout;
 import dev.tern.transport.channel.StreamConnection;
 import dev.tern.transport.channel.StreamListener;
@@ -47,7 +48,7 @@ public final class UnixTransportProvider implements TransportProvider {
 
     @Override
     public String description() {
-        return "Unix domain stream socket (unix:PATH) with an idle timeout";
+        return "Unix domain stream socket (unix:PATH[?KEY=VALUE&...]) with an idle timeout";
     }
 
     @Override
@@ -58,12 +59,14 @@ public final class UnixTransportProvider implements TransportProvider {
 
     @Override
     public StreamConnection connect(String address, Config config) throws IOException {
-        return connect(path(address), timeout(config));
+        AddressOptions given = AddressOptions.parse(id(), address, configKeys());
+        return connect(path(given.address()), timeout(given.over(config)));
     }
 
     @Override
     public StreamListener listen(String address, Config config) throws IOException {
-        return listen(path(address), timeout(config));
+        AddressOptions given = AddressOptions.parse(id(), address, configKeys());
+        return listen(path(given.address()), timeout(given.over(config)));
     }
 
     /** Connects to the socket at {@code path}. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tern.spi.ConfigException;
 import dev.tern.spi.transport.Connection;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -27,12 +29,63 @@ class FileTransportTest {
     private final FileTransportProvider provider = new FileTransportProvider();
 
     @Test
-    void connectTruncatesAnExistingFile() throws IOException {
+    void aCompleteStreamReplacesAnExistingFile() throws IOException {
         Path file = Files.write(dir.resolve("old.bin"), new byte[10_000]);
         try (Connection c = provider.connect(file.toString(), ProviderConfig.defaults(provider))) {
             c.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            assertEquals(10_000, Files.size(file), "the old file stays whole while the new one is written");
         }
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(file));
+        assertEquals(List.of(file), listDir(), "no partial file is left beside it");
+    }
+
+    @Test
+    void anAbortedStreamLeavesNoFileAndThePreviousOneIntact() throws IOException {
+        byte[] previous = {9, 8, 7};
+        Path existing = Files.write(dir.resolve("kept.bin"), previous);
+        Path fresh = dir.resolve("never.bin");
+        for (Path file : List.of(existing, fresh)) {
+            Connection c = provider.connect(file.toString(),
+                    ProviderConfig.of(provider, Map.of("buffer-size", "4K")));
+            c.write(ByteBuffer.wrap(new byte[100_000])); // more than the buffer: bytes reach the disk
+            c.abort();
+            c.abort(); // idempotent
+            c.close(); // and a close after it commits nothing
+        }
+        assertArrayEquals(previous, Files.readAllBytes(existing));
+        assertFalse(Files.exists(fresh));
+        assertEquals(List.of(existing), listDir(), "the partial files are gone");
+    }
+
+    @Test
+    void abortAfterCloseKeepsTheCompleteFile() throws IOException {
+        Path file = dir.resolve("done.bin");
+        Connection c = provider.connect(file.toString(), ProviderConfig.defaults(provider));
+        c.write(ByteBuffer.wrap(new byte[] {4, 5}));
+        c.close();
+        c.abort();
+        assertArrayEquals(new byte[] {4, 5}, Files.readAllBytes(file));
+    }
+
+    @Test
+    void aFullDeviceIsAnErrorNamingThePathAndTheCause() throws IOException {
+        Path full = Path.of("/dev/full");
+        assumeTrue(Files.exists(full), "no /dev/full on this host");
+        Connection c = provider.connect(full.toString(), ProviderConfig.of(provider, Map.of("fsync", "off")));
+        IOException e = assertThrows(IOException.class, () -> {
+            c.write(ByteBuffer.wrap(new byte[2 << 20])); // beyond the 1M buffer: written now
+            c.close();
+        });
+        assertTrue(e.getMessage().contains("file:/dev/full") && e.getMessage().contains("No space left on device"),
+                e.getMessage());
+        c.abort();
+        assertFalse(Files.isRegularFile(full), "a device is written in place, never replaced by a rename");
+    }
+
+    private List<Path> listDir() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
     }
 
     @Test

@@ -133,6 +133,41 @@ class TcpTransportTest {
         assertThrows(ConfigException.class, () -> ProviderConfig.of(provider, Map.of("io-timeout", "soon")));
     }
 
+    /**
+     * Options in the address override the configuration on both ends: a 200 ms idle timeout given
+     * as {@code ?io-timeout=200ms} ends a read from a silent peer (the configuration says 30 s), and
+     * the listener's reported address carries no options.
+     */
+    @Test
+    void addressOptionsOverrideTheConfiguration() throws IOException {
+        var config = ProviderConfig.defaults(provider);
+        try (StreamListener listener = provider.listen("127.0.0.1:0?io-timeout=200ms&nodelay=off", config);
+             StreamConnection source = provider.connect(listener.address().substring(4) + "?io-timeout=200ms", config);
+             StreamConnection destination = listener.accept()) {
+            assertTrue(listener.address().matches("tcp:127\\.0\\.0\\.1:\\d+"), listener.address());
+            assertEquals(false, destination.option(StandardSocketOptions.TCP_NODELAY));
+            assertEquals(true, source.option(StandardSocketOptions.TCP_NODELAY));
+            for (StreamConnection end : new StreamConnection[] {source, destination}) {
+                SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
+                        () -> end.read(ByteBuffer.allocate(1)));
+                assertTrue(e.getMessage().contains("for 200ms (idle timeout)"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void badAddressOptionsAreRefusedByName() {
+        var config = ProviderConfig.defaults(provider);
+        for (String[] bad : new String[][] {{"127.0.0.1:1?speed=9", "unknown option 'speed'"},
+                {"127.0.0.1:1?io-timeout", "'io-timeout' is not KEY=VALUE"},
+                {"127.0.0.1:1?io-timeout=1s&io-timeout=2s", "'io-timeout' given twice"},
+                {"127.0.0.1:1?io-timeout=soon", "option 'io-timeout'"}}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> provider.connect(bad[0], config), bad[0]);
+            assertTrue(e.getMessage().contains("tcp address '" + bad[0] + "'") && e.getMessage().contains(bad[1]),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void bothEndsUseNoDelayAndKeepAliveAsConfigured() throws IOException {
         for (boolean on : new boolean[] {true, false}) {
