@@ -351,6 +351,11 @@ public final class MigrationSource {
         if (!machine.lifecycle().state().equals(VmState.RUNNING) && machine.lifecycle().state() != VmState.PAUSED) {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
         }
+        var presence = machine.memory().presence();
+        if (presence != null && presence.missingCount() > 0) {
+            throw new MigrationException("cannot migrate while post-copy still fetches " + presence.missingCount()
+                    + " pages of this machine's RAM from its own source");
+        }
         if (config.postcopyRam() && (config.multifd() || connection instanceof RemoteMemoryConnection
                 || !connection.isBidirectional())) {
             throw new MigrationException("postcopy-ram needs a tcp or unix connection without multifd: the"
