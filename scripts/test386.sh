@@ -4,7 +4,8 @@
 # POST 0xEE output equal to the reference the project ships.
 #   scripts/test386.sh            fetch (once), build, run the test
 #   scripts/test386.sh --qemu     also run the ROM on qemu-system-i386 and print the POST codes it reached
-# Environment: TEST386_DIR (checkout, default target/test386), TEST386_COMMIT (default pinned below).
+# Environment: TEST386_DIR (checkout, default target/test386), TEST386_COMMIT (default pinned below),
+# TEST386_ROM128=1 for the 128 KiB build (ROM128 equ 1: adds the TSS tests of POST 0x22).
 # Needs git, nasm and Maven; --qemu needs qemu-system-i386.
 set -euo pipefail
 
@@ -21,7 +22,10 @@ git -C "$dir" checkout --quiet "$commit"
 # The ROM reports POST codes on 0x190 (its default) and prints its text on 0xE9, where the test reads it.
 build="$dir/build"
 mkdir -p "$build"
-sed 's/^OUT_PORT equ .*/OUT_PORT equ 0xE9/' "$dir/src/configuration.asm" > "$build/configuration.asm"
+rom128=0
+[[ ${TEST386_ROM128:-0} == 1 ]] && rom128=1
+sed "s/^OUT_PORT equ .*/OUT_PORT equ 0xE9/; s/^ROM128 equ .*/ROM128 equ $rom128/" "$dir/src/configuration.asm" \
+    > "$build/configuration.asm"
 nasm -i"$build/" -i"$dir/src/" -f bin "$dir/src/test386.asm" -w-all -o "$build/test386.bin"
 
 export TEST386_ROM="$build/test386.bin"

@@ -8,10 +8,14 @@ import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.kernel.state.ReceivingLiveSection;
 import dev.tern.kernel.state.SavedStateException;
 import dev.tern.kernel.state.SnapshotLoader;
+import dev.tern.spi.codec.PageDecoder;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInput;
 import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 
 /**
@@ -19,7 +23,9 @@ import java.util.zip.CRC32C;
  * whole stream, then {@link SnapshotLoader}'s first pass (every frame's CRC, structure, every
  * section's validation, every RAM record checked without touching RAM) and the count of page
  * records against the count the primary announced — and only then applied. A checkpoint refused
- * leaves the machine exactly as the previous checkpoint left it.
+ * leaves the machine exactly as the previous checkpoint left it. Pages a page codec encoded are
+ * decoded in the check pass already (into scratch memory, against the standby's current copy), so
+ * a delta that does not decode is refused before any page is written.
  */
 final class CheckpointApplier implements AutoCloseable {
 
@@ -27,9 +33,15 @@ final class CheckpointApplier implements AutoCloseable {
     private final RamReceiver ram;
     private final CountingRam counting;
 
+    /** An applier of checkpoints without page codecs. */
     CheckpointApplier(Machine machine) {
+        this(machine, id -> Optional.empty());
+    }
+
+    /** An applier whose checkpoints may encode pages with the codecs {@code decoders} starts sessions of. */
+    CheckpointApplier(Machine machine, Function<String, Optional<PageDecoder>> decoders) {
         this.machine = machine;
-        this.ram = RamReceiver.of(machine.memory());
+        this.ram = RamReceiver.of(machine.memory(), decoders, List.of());
         this.counting = new CountingRam(ram);
     }
 
@@ -106,6 +118,7 @@ final class CheckpointApplier implements AutoCloseable {
         }
 
         void expect(long pageRecords) {
+            ram.startCheckPass();
             expected = pageRecords;
             base = ram.pageRecords();
             applying = false;

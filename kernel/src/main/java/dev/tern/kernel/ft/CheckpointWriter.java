@@ -2,6 +2,7 @@ package dev.tern.kernel.ft;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.ram.PageCodecs;
 import dev.tern.kernel.ram.PageSet;
 import dev.tern.kernel.ram.RamRecord;
 import dev.tern.kernel.ram.RamSender;
@@ -28,6 +29,12 @@ import java.util.zip.CRC32C;
  * inside that rendezvous the dirty pages are copied to the staging copy ({@link StagedRam}) and
  * the device sections and the held guest output ({@code OutputPath}) are encoded; the encoding of
  * the pages runs after the guest resumed.
+ *
+ * <p>With page codecs (negotiated in the handshake) the sender encodes the pages of every round
+ * after the full sync's first pass: a delta codec sends a page it sent before as a delta against
+ * its cache of what it sent, which is exactly the standby's copy (every page the standby holds
+ * came from this sender, and a checkpoint the standby refuses ends the session, cache and all);
+ * a delta no smaller than the page goes as a normal record.
  * One thread uses a writer at a time.
  */
 final class CheckpointWriter implements AutoCloseable {
@@ -47,10 +54,16 @@ final class CheckpointWriter implements AutoCloseable {
     private final RamSender ram;
     private final LiveSection round;
 
+    /** A writer whose pages go without codecs. */
     CheckpointWriter(Machine machine) {
+        this(machine, PageCodecs.NONE);
+    }
+
+    /** A writer that encodes pages with {@code codecs} (it closes them). */
+    CheckpointWriter(Machine machine, PageCodecs codecs) {
         this.machine = machine;
         this.staged = new StagedRam(machine.memory());
-        this.ram = RamSender.of(staged);
+        this.ram = RamSender.of(staged, codecs);
         this.round = new RoundSection(ram);
     }
 
@@ -72,10 +85,10 @@ final class CheckpointWriter implements AutoCloseable {
         });
         long request = System.nanoTime() - t0;
         long pause = copied[2] - copied[1];
-        long before = ram.counters().normalPages();
+        long before = ram.counters().pageRecords();
         writer.writeLive(ram, PART_BYTES);
         writer.finish();
-        return encoded(0, ram.counters().normalPages() - before, bytes.toByteArray(), pause, copied[0], request);
+        return encoded(0, ram.counters().pageRecords() - before, bytes.toByteArray(), pause, copied[0], request);
     }
 
     /**
@@ -93,10 +106,10 @@ final class CheckpointWriter implements AutoCloseable {
         long pages = staged.copyAll();
         var bytes = new ByteArrayOutputStream();
         SavedStateWriter writer = new SavedStateWriter(bytes, header());
-        long before = ram.counters().normalPages();
+        long before = ram.counters().pageRecords();
         writer.writeLive(ram, PART_BYTES);
         writer.finish();
-        return encoded(-1, ram.counters().normalPages() - before, bytes.toByteArray(), request, pages, request);
+        return encoded(-1, ram.counters().pageRecords() - before, bytes.toByteArray(), request, pages, request);
     }
 
     /**
@@ -114,9 +127,10 @@ final class CheckpointWriter implements AutoCloseable {
         var bytes = new ByteArrayOutputStream();
         SavedStateWriter writer = new SavedStateWriter(bytes, header());
         ram.beginRound(pages);
+        long before = ram.counters().pageRecords();
         writer.writeLive(round, PART_BYTES);
         writer.finish();
-        return encoded(-1, copied, bytes.toByteArray(), request, copied, request);
+        return encoded(-1, ram.counters().pageRecords() - before, bytes.toByteArray(), request, copied, request);
     }
 
     /**
@@ -138,9 +152,12 @@ final class CheckpointWriter implements AutoCloseable {
         long request = System.nanoTime() - t0;
         long pause = copied[2] - copied[1];
         ram.beginRound(pages);
+        long before = ram.counters().pageRecords();
         writer.writeLive(round, PART_BYTES);
         writer.finish();
-        return encoded(sequence, copied[0], bytes.toByteArray(), pause, copied[0], request);
+        // the records sent, not the pages copied: a page a delta codec finds unchanged has none
+        return encoded(sequence, ram.counters().pageRecords() - before, bytes.toByteArray(), pause, copied[0],
+                request);
     }
 
     private void writeDevices(SavedStateWriter writer, long sequence) {
@@ -163,6 +180,11 @@ final class CheckpointWriter implements AutoCloseable {
 
     private ConfigHeader header() {
         return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+    }
+
+    /** Each codec's counters by id ({@code info ft}). */
+    java.util.Map<String, java.util.Map<String, Long>> codecStats() {
+        return ram.codecStats();
     }
 
     @Override

@@ -1,14 +1,17 @@
 package dev.tern.kernel.ft;
 
+import dev.tern.kernel.ram.RamRecord;
 import dev.tern.spi.device.OutputKind;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,7 +23,8 @@ import java.util.Set;
  * checkpoint intervals; a standby without its own {@code timeout} adopts the primary's. The kinds
  * of output the primary commits are all three by default ({@code output-commit=none}: none); as
  * the option's items are separated by commas too, every item after {@code output-commit=} that is
- * an output kind belongs to it.
+ * an output kind belongs to it; the same holds for {@code codecs=}, whose items are page codec
+ * plugin ids.
  *
  * @param role which side this process is
  * @param address the standby's address (primary: where to connect; standby: where to listen)
@@ -39,10 +43,15 @@ import java.util.Set;
  *        from then on (the interval and output settings then apply to it); null: it runs unprotected
  * @param syncBandwidth bytes per second the full sync's pre-copy rounds may use ({@code sync-bandwidth=},
  *        with K/M/G suffixes), 0 for no limit; the last round and the checkpoints are never held back
+ * @param codecs the page codecs the primary offers for checkpoint pages, by plugin id ({@code codecs=},
+ *        {@code none} for an empty list); null: every installed delta codec (a page cache of what the
+ *        standby holds)
+ * @param cacheSize bytes of a delta codec's page cache ({@code cache-size=}); 0: the default,
+ *        {@link #DEFAULT_CACHE_SIZE} or the guest's writable RAM if smaller
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
         Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
-        boolean precopy, String reprotect, long syncBandwidth) {
+        boolean precopy, String reprotect, long syncBandwidth, List<String> codecs, long cacheSize) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -51,6 +60,10 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     static final Duration MAX = Duration.ofHours(1);
     /** The lowest {@code sync-bandwidth}: one full-size part (1 MiB) a second. */
     static final long MIN_SYNC_BANDWIDTH = 1 << 20;
+    /** The default page cache of a delta codec (migration's default xbzrle-cache-size). */
+    public static final long DEFAULT_CACHE_SIZE = 64L << 20;
+    /** A page codec id longer than this is not one (the handshake carries it in a u8-length field). */
+    static final int MAX_CODEC_ID = 64;
     /** A password file larger than this is not a password. */
     static final int MAX_SECRET = 4096;
 
@@ -58,16 +71,20 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth");
+            "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth", "codecs", "cache-size");
     private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness", "lease",
-            "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth");
+            "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth", "codecs", "cache-size");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
     private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync",
-            "sync-bandwidth");
+            "sync-bandwidth", "codecs", "cache-size");
 
     public FtConfig {
         secret = secret.clone();
         outputCommit = outputCommit.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(outputCommit));
+        codecs = codecs == null ? null : List.copyOf(codecs);
+        if (cacheSize != 0 && cacheSize < 4096) {
+            throw new IllegalArgumentException("--ft: cache-size=" + cacheSize + " is less than one page (4096 bytes)");
+        }
     }
 
     /** The heartbeat timeout in force: the configured one, else four intervals. */
@@ -98,8 +115,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         Map<String, String> kv = new LinkedHashMap<>();
         String lastKey = "";
         for (String p : Arrays.asList(parts).subList(1, parts.length)) {
-            if (lastKey.equals("output-commit") && p.indexOf('=') < 0) {
-                kv.merge(lastKey, p, (a, b) -> a + "," + b); // output-commit=serial,net,blk
+            if ((lastKey.equals("output-commit") || lastKey.equals("codecs")) && p.indexOf('=') < 0) {
+                kv.merge(lastKey, p, (a, b) -> a + "," + b); // output-commit=serial,net,blk, codecs=xbzrle,lz4
                 continue;
             }
             int eq = p.indexOf('=');
@@ -152,8 +169,10 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
                     + "' is neither precopy nor stop");
         };
         long syncBandwidth = kv.containsKey("sync-bandwidth") ? bandwidth(kv.get("sync-bandwidth")) : 0;
+        List<String> codecs = kv.containsKey("codecs") ? codecs(kv.get("codecs")) : null;
+        long cacheSize = kv.containsKey("cache-size") ? cacheSize(kv.get("cache-size")) : 0;
         return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, leaseFile, precopy,
-                reprotect, syncBandwidth);
+                reprotect, syncBandwidth, codecs, cacheSize);
     }
 
     /**
@@ -168,7 +187,44 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth);
+                outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs, cacheSize);
+    }
+
+    /** {@code codecs=}: {@code none}, or page codec plugin ids separated by commas, each once. */
+    static List<String> codecs(String text) {
+        if (text.equals("none")) {
+            return List.of();
+        }
+        List<String> ids = new ArrayList<>();
+        for (String id : text.split(",", -1)) {
+            if (id.isEmpty() || id.length() > MAX_CODEC_ID || !id.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+                throw new IllegalArgumentException("--ft: codecs: '" + id + "' is not a page codec id (1.." + MAX_CODEC_ID
+                        + " printable ASCII characters), or none");
+            }
+            if (ids.contains(id)) {
+                throw new IllegalArgumentException("--ft: codecs names '" + id + "' twice");
+            }
+            ids.add(id);
+        }
+        if (ids.size() > RamRecord.MAX_CODECS) {
+            throw new IllegalArgumentException("--ft: codecs names " + ids.size() + " codecs, more than "
+                    + RamRecord.MAX_CODECS);
+        }
+        return List.copyOf(ids);
+    }
+
+    /** {@code cache-size=}: bytes, with size suffixes (e.g. 16M); at least one page. */
+    static long cacheSize(String text) {
+        long v;
+        try {
+            v = (Long) dev.tern.spi.ConfigType.SIZE.parse(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--ft: cache-size='" + text + "' is not a size in bytes (e.g. 16M)", e);
+        }
+        if (v < 4096) {
+            throw new IllegalArgumentException("--ft: cache-size='" + text + "' is less than one page (4096 bytes)");
+        }
+        return v;
     }
 
     /** {@code sync-bandwidth=}: bytes per second, with the size suffixes of migration's max-bandwidth. */

@@ -2,6 +2,7 @@ package dev.tern.kernel.ft;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.ram.RamRecord;
 import dev.tern.kernel.state.ConfigHeader;
 import dev.tern.spi.memory.RamRegion;
 import dev.tern.spi.state.StateSection;
@@ -16,8 +17,10 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The start of every fault-tolerance connection: versioned welcome, mutual challenge-response
@@ -27,15 +30,24 @@ import java.util.List;
 final class FtHandshake {
 
     static final int NONCE_BYTES = 32;
-    static final int VERSION = 2; // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0
+    // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0; 3: page codecs offered in CONFIG, chosen in ACCEPTED
+    static final int VERSION = 3;
     private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private FtHandshake() {
     }
 
-    /** The primary's side; returns normally when the standby accepted. */
-    static void primary(FtWire wire, byte[] secret, String description, long timeoutMillis) throws IOException {
+    /** What the standby accepted: its heartbeat timeout from the primary and the page codecs both use. */
+    record Accepted(long timeoutMillis, List<String> codecs) {
+    }
+
+    /**
+     * The primary's side; returns the page codecs the standby accepted of those {@code offered}
+     * (in the offered order) when it accepted the session.
+     */
+    static List<String> primary(FtWire wire, byte[] secret, String description, long timeoutMillis,
+            List<String> offered) throws IOException {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "primary", theirs, mine)));
@@ -44,12 +56,25 @@ final class FtHandshake {
             throw new FtRefusedException("the standby failed authentication (a different password file?)");
         }
         byte[] text = description.getBytes(StandardCharsets.UTF_8);
-        wire.send(FtMessage.CONFIG, ByteBuffer.allocate(8 + text.length).putLong(timeoutMillis).put(text).flip());
-        wire.expect(FtMessage.ACCEPTED);
+        byte[] ids = codecList(offered);
+        wire.send(FtMessage.CONFIG, ByteBuffer.allocate(8 + ids.length + text.length).putLong(timeoutMillis).put(ids)
+                .put(text).flip());
+        ByteBuffer accepted = wire.expect(FtMessage.ACCEPTED).payload();
+        List<String> chosen = readCodecList(accepted, "ACCEPTED");
+        if (accepted.hasRemaining() || !offered.containsAll(chosen)) {
+            throw new IOException("ft wire: ACCEPTED names page codecs " + chosen + ", not a subset of the offered "
+                    + offered);
+        }
+        return chosen;
     }
 
-    /** The standby's side; returns the primary's heartbeat timeout in milliseconds. */
-    static long standby(FtWire wire, byte[] secret, String description) throws IOException {
+    /**
+     * The standby's side; returns the primary's heartbeat timeout and the page codecs chosen: those
+     * offered that {@code decodable} accepts (a standby without a codec does not refuse the
+     * primary: the checkpoints are sent without it, larger but correct).
+     */
+    static Accepted standby(FtWire wire, byte[] secret, String description, Predicate<String> decodable)
+            throws IOException {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
         if (!provesSecret(wire, secret, "primary", mine, theirs)) {
@@ -65,14 +90,54 @@ final class FtHandshake {
         if (timeout < FtConfig.MIN.toMillis() || timeout > FtConfig.MAX.toMillis()) {
             throw new IOException("ft wire: CONFIG announces a heartbeat timeout of " + timeout + " ms");
         }
+        List<String> offered = readCodecList(config, "CONFIG");
         String theirDescription = StandardCharsets.UTF_8.decode(config).toString();
         String difference = difference(theirDescription, description);
         if (difference != null) {
             wire.send(FtMessage.REFUSED, "configuration mismatch: " + difference);
             throw new FtRefusedException("configuration mismatch: " + difference);
         }
-        wire.send(FtMessage.ACCEPTED);
-        return timeout;
+        List<String> chosen = offered.stream().filter(decodable).toList();
+        wire.send(FtMessage.ACCEPTED, ByteBuffer.wrap(codecList(chosen)));
+        return new Accepted(timeout, chosen);
+    }
+
+    /** {@code u8 count, count × (u8 length, ASCII id)}. */
+    static byte[] codecList(List<String> ids) {
+        var b = new java.io.ByteArrayOutputStream();
+        b.write(ids.size());
+        for (String id : ids) {
+            byte[] a = id.getBytes(StandardCharsets.US_ASCII);
+            b.write(a.length);
+            b.writeBytes(a);
+        }
+        return b.toByteArray();
+    }
+
+    /** Reads a codec list, refusing more than {@link RamRecord#MAX_CODECS}, empty, long or non-ASCII ids. */
+    static List<String> readCodecList(ByteBuffer in, String where) throws IOException {
+        if (!in.hasRemaining()) {
+            throw new IOException("ft wire: " + where + " lacks its page codec list");
+        }
+        int n = Byte.toUnsignedInt(in.get());
+        if (n > RamRecord.MAX_CODECS) {
+            throw new IOException("ft wire: " + where + " names " + n + " page codecs, more than " + RamRecord.MAX_CODECS);
+        }
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int len = in.hasRemaining() ? Byte.toUnsignedInt(in.get()) : -1;
+            if (len < 1 || len > FtConfig.MAX_CODEC_ID || len > in.remaining()) {
+                throw new IOException("ft wire: " + where + " page codec #" + i + " has a bad length");
+            }
+            byte[] a = new byte[len];
+            in.get(a);
+            String id = new String(a, StandardCharsets.US_ASCII);
+            if (!id.chars().allMatch(c -> c > ' ' && c < 0x7f) || ids.contains(id)) {
+                throw new IOException("ft wire: " + where + " page codec #" + i + " is not a printable, distinct id");
+            }
+            ids.add(id);
+        }
+        return List.copyOf(ids);
     }
 
     /** A lease client's side with the witness: both prove the shared secret. */

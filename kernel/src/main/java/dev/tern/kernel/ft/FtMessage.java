@@ -10,10 +10,17 @@ enum FtMessage {
     WELCOME(1, 8 + 2 + FtHandshake.NONCE_BYTES),
     /** Both ways: HMAC-SHA256 over the role and both nonces. */
     AUTH(2, 32),
-    /** Primary to standby: the machine description and the primary's heartbeat timeout. */
+    /**
+     * Primary to standby: the primary's heartbeat timeout, the page codecs it offers (as in
+     * ACCEPTED) and the machine description.
+     */
     CONFIG(3, 64 << 10),
-    /** Standby to primary: authenticated and configured alike; the full sync may begin. */
-    ACCEPTED(4, 0),
+    /**
+     * Standby to primary: authenticated and configured alike; the full sync may begin. The page
+     * codecs the checkpoints use (a subset of those offered in CONFIG): u8 count, each u8 length
+     * and ASCII id.
+     */
+    ACCEPTED(4, 1 + dev.tern.kernel.ram.RamRecord.MAX_CODECS * (1 + FtConfig.MAX_CODEC_ID)),
     /** Either way: the peer refuses (authentication, configuration, a checkpoint); UTF-8 reason. */
     REFUSED(5, 4096),
     /** Primary to standby: u64 sequence, u64 page records, u64 stream bytes, u32 CRC32C of the stream. */

@@ -4,13 +4,16 @@ import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.OutputPath;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.ram.CodecPlugins;
 import dev.tern.kernel.vm.VmState;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The primary of a fault-tolerant pair: connects to its standby, authenticates, sends the full sync
@@ -77,6 +80,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     /** The pages of RAM the last pre-copied full sync's first round copied, and the bytes of all its rounds. */
     private volatile long precopyPages;
     private volatile long precopyBytes;
+    /** The page codecs this primary offers a standby, by plugin id. */
+    private final List<String> offeredCodecs;
+    /** The codecs of the current session's checkpoints and their counters ({@code info ft}); empty without one. */
+    private volatile Supplier<String> codecText = () -> "";
     /** A standby that took over: its guest already runs, unprotected, until a standby joins. */
     private final boolean successor;
 
@@ -110,6 +117,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.output = machine.outputs();
         this.successor = successor;
         this.lease = successor ? inherited : Lease.of(config, plugins, config.effectiveTimeout(), true);
+        this.offeredCodecs = CheckpointCodecs.offered(config, new CodecPlugins(plugins));
         if (!config.outputCommit().isEmpty() && !successor) {
             // from before the guest runs: no output escapes that a standby could not reproduce
             output.hold(config.outputCommit(), this::outputHeld);
@@ -214,7 +222,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
-                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + renderOutput()
+                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + renderOutput()
                 + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
                         + rejoinPace.toSeconds() + " s\n" : "");
@@ -360,13 +368,27 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         try {
             wire = w;
             state = FtState.SYNCING;
-            FtHandshake.primary(w, config.secret(), FtHandshake.describe(machine), config.effectiveTimeout().toMillis());
+            // bounded by the heartbeat timeout: a peer that accepts and says nothing (a blackholed
+            // reconnect) must not hold the primary for the transport's I/O timeout
+            String description = FtHandshake.describe(machine);
+            List<String> chosen = w.within(config.effectiveTimeout().toMillis(), "the handshake",
+                    () -> FtHandshake.primary(w, config.secret(), description, config.effectiveTimeout().toMillis(),
+                            offeredCodecs));
+            if (!chosen.equals(offeredCodecs)) {
+                log.println("ft: the standby " + w.peer() + " lacks page codec(s) " + offeredCodecs.stream()
+                        .filter(id -> !chosen.contains(id)).toList() + "; checkpoints go without them"
+                        + (chosen.isEmpty() ? "" : " (with " + chosen + ")"));
+                log.flush();
+            }
             synchronized (lock) {
                 lastHeard = System.nanoTime();
             }
             Thread.ofPlatform().daemon().name("tern-ft-primary-reader").start(() -> read(w));
             heartbeat = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w));
-            writer = new CheckpointWriter(machine);
+            writer = new CheckpointWriter(machine, CheckpointCodecs.sessions(machine, config, new CodecPlugins(plugins), chosen));
+            CheckpointWriter current = writer;
+            codecText = () -> chosen.isEmpty() ? "page codecs: none\n"
+                    : "page codecs: " + String.join(",", chosen) + " " + current.codecStats() + "\n";
             var sync = new CheckpointEvent();
             sync.begin();
             int[] rounds = {0};

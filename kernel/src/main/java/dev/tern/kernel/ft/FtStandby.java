@@ -3,6 +3,7 @@ package dev.tern.kernel.ft;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.ram.CodecPlugins;
 import dev.tern.kernel.state.StreamLimits;
 import dev.tern.kernel.vm.VmState;
 import dev.tern.spi.memory.GuestMemory;
@@ -42,6 +43,7 @@ public final class FtStandby implements FtNode {
     private final Machine machine;
     private final FtConfig config;
     private final PluginRegistry plugins;
+    private final CodecPlugins codecs;
     private final PrintStream log;
     private final Object lock = new Object();
     private final long maxStream;
@@ -70,10 +72,12 @@ public final class FtStandby implements FtNode {
         this.machine = machine;
         this.config = config;
         this.plugins = plugins;
+        this.codecs = new CodecPlugins(plugins);
         this.log = log;
-        // a checkpoint is at most all of RAM as NORMAL records, plus the device sections
+        // a checkpoint is at most all of RAM as encoded records (a codec's page plus its index and
+        // length: 3 bytes more than a NORMAL one), plus the device sections
         long ram = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
-        this.maxStream = ram / GuestMemory.PAGE_SIZE * (GuestMemory.PAGE_SIZE + 8) + StreamLimits.FULL_SECTION_BYTES
+        this.maxStream = ram / GuestMemory.PAGE_SIZE * (GuestMemory.PAGE_SIZE + 11) + StreamLimits.FULL_SECTION_BYTES
                 + (1 << 20);
     }
 
@@ -142,8 +146,9 @@ public final class FtStandby implements FtNode {
                 state = FtState.SYNCING;
                 long timeoutMs;
                 try {
-                    long theirs = FtHandshake.standby(w, config.secret(), FtHandshake.describe(machine));
-                    timeoutMs = config.timeout() != null ? config.timeout().toMillis() : theirs;
+                    FtHandshake.Accepted accepted = FtHandshake.standby(w, config.secret(),
+                            FtHandshake.describe(machine), codecs.available()::contains);
+                    timeoutMs = config.timeout() != null ? config.timeout().toMillis() : accepted.timeoutMillis();
                 } catch (IOException | RuntimeException e) {
                     log.println("ft: refused primary " + w.peer() + ": " + e.getMessage() + "; waiting for another");
                     log.flush();
@@ -169,7 +174,7 @@ public final class FtStandby implements FtNode {
         }
         Thread beats = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w, timeoutNanos));
         Thread watchdog = Thread.ofPlatform().daemon().name("tern-ft-watchdog").start(() -> watch(w, timeoutNanos));
-        try (CheckpointApplier applier = new CheckpointApplier(machine)) {
+        try (CheckpointApplier applier = new CheckpointApplier(machine, codecs::decoder)) {
             Outcome o = receive(w, applier);
             return o;
         } catch (IOException | RuntimeException e) {
@@ -417,7 +422,11 @@ public final class FtStandby implements FtNode {
      * {@code reprotect=}, becomes the primary of the next standby, which inherits the lease.
      */
     private Outcome takeOver() {
-        machine.outputs().takeOver();
+        int delivered = machine.outputs().takeOver();
+        // how many outputs the world may see twice, if the primary died while delivering them
+        log.println("ft: delivered " + delivered + " outputs held at checkpoint " + applied
+                + " that the primary had not reported released");
+        log.flush();
         if (config.reprotect() != null) {
             successor = FtPrimary.successor(machine, config.successor(java.time.Duration.ofNanos(sessionTimeoutNanos)),
                     plugins, log, lease);

@@ -123,6 +123,44 @@ final class FtWire implements AutoCloseable {
         }
     }
 
+    /** A step of a conversation on this wire. */
+    interface Step<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code step}, closing this connection if it has not returned within {@code millis}: a
+     * peer that accepted and then says nothing costs that long, not the transport's I/O timeout.
+     *
+     * @throws IOException naming {@code what} and the bound when the deadline ended the step
+     */
+    <T> T within(long millis, String what, Step<T> step) throws IOException {
+        var settled = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread deadline = Thread.ofVirtual().name("tern-ft-deadline").start(() -> {
+            try {
+                Thread.sleep(millis); // the bound itself, not a synchronisation
+            } catch (InterruptedException e) {
+                return; // the step ended in time
+            }
+            if (settled.compareAndSet(false, true)) {
+                close(); // the blocked step fails now
+            }
+        });
+        try {
+            T result = step.run();
+            if (settled.compareAndSet(false, true)) {
+                return result;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (settled.compareAndSet(false, true)) {
+                throw e;
+            }
+        } finally {
+            deadline.interrupt();
+        }
+        throw new IOException(what + " with " + peer() + " did not finish within " + millis + " ms");
+    }
+
     @Override
     public void close() {
         try {

@@ -47,6 +47,12 @@ public final class CodecPlugins {
                 .map(i -> i.id()).toList();
     }
 
+    /** The ids of every installed, usable codec plugin whose pages are deltas against the receiver's copy. */
+    public java.util.List<String> availableDelta() {
+        return plugins.all(ProviderKind.PAGE_CODEC).stream().filter(i -> i.availability().available())
+                .filter(i -> ((PageCodecProvider) i.provider()).delta()).map(i -> i.id()).toList();
+    }
+
     /** A decoder session of codec {@code id}, empty when no usable plugin has that id. */
     public Optional<PageDecoder> decoder(String id) {
         return plugins.find(ProviderKind.PAGE_CODEC, id).filter(i -> i.availability().available()).map(i -> {

@@ -15,6 +15,7 @@ public final class RamCounters {
     private final LongAdder zeroPages = new LongAdder();
     private final LongAdder normalPages = new LongAdder();
     private final LongAdder unchangedPages = new LongAdder();
+    private final LongAdder pageRecords = new LongAdder();
     private final LongAdder remoteBytes = new LongAdder();
     private final Map<String, Long> encodedPages = new ConcurrentHashMap<>();
     private volatile double bytesPerPage = 8 + RamRecord.PAGE;
@@ -63,11 +64,15 @@ public final class RamCounters {
     void zero(long pages, long bytes) {
         zeroPages.add(pages);
         roundZeroPages.add(pages);
+        if (bytes > 0) {
+            pageRecords.add(pages); // a first pass skips zero pages without a record
+        }
         count(pages, bytes);
     }
 
     void normal(long bytes) {
         normalPages.increment();
+        pageRecords.increment();
         count(1, bytes);
     }
 
@@ -78,6 +83,7 @@ public final class RamCounters {
 
     void encoded(String codec, long bytes) {
         encodedPages.merge(codec, 1L, Long::sum);
+        pageRecords.increment();
         count(1, bytes);
     }
 
@@ -90,6 +96,14 @@ public final class RamCounters {
     private void count(long pages, long bytes) {
         roundPages.add(pages);
         roundBytes.add(bytes);
+    }
+
+    /**
+     * Page records put in the stream (ZERO, NORMAL, ENCODED): what a receiver counts. A page a delta
+     * codec found unchanged, or a zero page a first pass skipped, has none.
+     */
+    public long pageRecords() {
+        return pageRecords.sum();
     }
 
     /** Zero pages: skipped in a first pass, a record each later. */

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -27,7 +28,11 @@ import static dev.tern.kernel.ram.RamRecord.PAGE;
  *
  * <p>On the layout record it makes its RAM all zeros (writing only where it is not zero already),
  * so a first pass need not send zero pages. Codecs are looked up by the ids the stream names;
- * an id no installed plugin provides is a clear refusal.
+ * an id no installed plugin provides is a clear refusal. A check pass decodes every encoded page
+ * into scratch memory with decoder sessions of its own, against the page as RAM holds it, so a
+ * delta that does not decode is refused before anything is applied; a checked stream may
+ * therefore encode a page only if no earlier record of the same pass wrote it (a checkpoint's
+ * single round never does).
  *
  * <p>Multifd: the main stream says {@link RamRecord#MULTIFD} and carries no page; each channel's
  * stream goes to a receiver made by {@link #channel}, which checks its layout record but does not
@@ -45,8 +50,14 @@ public final class RamReceiver implements ReceivingLiveSection {
     private final boolean clearOnLayout;
     private final List<String> codecIds = new ArrayList<>();
     private final List<PageDecoder> active = new ArrayList<>();
+    /** The check pass's own decoder sessions, so checking never advances the applying ones. */
+    private final List<PageDecoder> checking = new ArrayList<>();
+    /** Pages that had a record in the current check pass. */
+    private final BitSet checkedPages = new BitSet();
+    private boolean checkPassOpen;
     private final byte[] page = new byte[PAGE];
     private final byte[] codecBytes = new byte[PAGE];
+    private int codecLength;
     private RemoteSyncAnswer syncAnswer = () -> { };
     private boolean remoteAnnounced;
     private boolean remoteComplete;
@@ -156,12 +167,25 @@ public final class RamReceiver implements ReceivingLiveSection {
 
     @Override
     public void receive(DataInput in) throws IOException {
+        checkPassOpen = false;
         walk(in, true);
     }
 
     @Override
     public void check(DataInput in) throws IOException {
+        if (!checkPassOpen) {
+            checkedPages.clear();
+            checkPassOpen = true;
+        }
         walk(in, false);
+    }
+
+    /**
+     * Starts a new check pass: the pages the previous check pass saw are forgotten (a pass also
+     * starts by itself at the first {@link #check} after a {@link #receive}).
+     */
+    public void startCheckPass() {
+        checkPassOpen = false;
     }
 
     private void walk(DataInput in, boolean apply) throws IOException {
@@ -185,6 +209,13 @@ public final class RamReceiver implements ReceivingLiveSection {
             }
             RamRegion r = requireWritable(gpa, word);
             pageRecords++;
+            if (!apply && kind == RamRecord.ENCODED) {
+                checkEncoded(in, gpa, r);
+                continue;
+            }
+            if (!apply) {
+                checkedPages.set(Math.toIntExact(gpa / PAGE));
+            }
             switch (kind) {
                 case RamRecord.ZERO -> {
                     if (apply) {
@@ -213,7 +244,7 @@ public final class RamReceiver implements ReceivingLiveSection {
                             + " of a multifd migration carries no RAM)");
                 }
                 RamLayout.check(in, writable);
-                restart();
+                restart(apply);
                 if (apply) {
                     if (clearOnLayout && !zeroAlready) {
                         clear(writable);
@@ -257,10 +288,14 @@ public final class RamReceiver implements ReceivingLiveSection {
         return true;
     }
 
-    /** A layout record starts a stream: what an earlier one (or a check pass) announced is forgotten. */
-    private void restart() {
-        active.forEach(PageDecoder::close);
-        active.clear();
+    /**
+     * A layout record starts a stream: what an earlier one announced is forgotten, and the decoder
+     * sessions of this pass (applying or checking) end.
+     */
+    private void restart(boolean apply) {
+        List<PageDecoder> sessions = apply ? active : checking;
+        sessions.forEach(PageDecoder::close);
+        sessions.clear();
         codecIds.clear();
         remoteAnnounced = false;
         remoteComplete = false;
@@ -293,15 +328,40 @@ public final class RamReceiver implements ReceivingLiveSection {
             PageDecoder d = decoders.apply(id).orElseThrow(() -> new IOException("ram: the stream uses page codec '"
                     + id + "', which no installed plugin provides"));
             codecIds.add(id);
-            if (apply) {
-                active.add(d);
-            } else {
-                d.close();
-            }
+            (apply ? active : checking).add(d);
+        }
+    }
+
+    /**
+     * Checks an encoded page: reads it and decodes it into scratch memory against the page as RAM
+     * holds it now, which is what the apply pass will decode it against — unless an earlier
+     * record of this pass wrote the page, which a checked stream therefore must not do.
+     */
+    private void checkEncoded(DataInput in, long gpa, RamRegion r) throws IOException {
+        int pfn = Math.toIntExact(gpa / PAGE);
+        int index = readEncoded(in, gpa);
+        if (checkedPages.get(pfn)) {
+            throw new IOException("ram: " + codecIds.get(index) + " page 0x" + Long.toHexString(gpa) + " is encoded"
+                    + " against its current copy, but an earlier record of this stream wrote that page (a checked"
+                    + " stream carries each page once)");
+        }
+        checkedPages.set(pfn);
+        if (index < checking.size()) {
+            decodeInto(checking.get(index), index, gpa, r);
         }
     }
 
     private void decode(DataInput in, long gpa, RamRegion r, boolean apply) throws IOException {
+        int index = readEncoded(in, gpa);
+        if (!apply) {
+            return;
+        }
+        decodeInto(active.get(index), index, gpa, r);
+        MemorySegment.copy(page, 0, r.segment(), ValueLayout.JAVA_BYTE, gpa - r.base(), PAGE);
+    }
+
+    /** Reads an encoded record's codec index and bytes (into {@link #codecBytes}); returns the index. */
+    private int readEncoded(DataInput in, long gpa) throws IOException {
         int index = in.readUnsignedByte();
         if (index >= codecIds.size()) {
             throw new IOException("ram: page 0x" + Long.toHexString(gpa) + " is encoded with codec #" + index
@@ -314,17 +374,19 @@ public final class RamReceiver implements ReceivingLiveSection {
                     + ", not 1.." + PAGE);
         }
         in.readFully(codecBytes, 0, len);
-        if (!apply) {
-            return;
-        }
-        long offset = gpa - r.base();
-        MemorySegment.copy(r.segment(), ValueLayout.JAVA_BYTE, offset, page, 0, PAGE);
+        codecLength = len;
+        return index;
+    }
+
+    /** Decodes the record just read into {@link #page}, which starts as the page RAM holds at {@code gpa}. */
+    private void decodeInto(PageDecoder decoder, int index, long gpa, RamRegion r) throws IOException {
+        MemorySegment.copy(r.segment(), ValueLayout.JAVA_BYTE, gpa - r.base(), page, 0, PAGE);
         try {
-            active.get(index).decode(gpa, ByteBuffer.wrap(codecBytes, 0, len), MemorySegment.ofArray(page));
+            decoder.decode(gpa, ByteBuffer.wrap(codecBytes, 0, codecLength), MemorySegment.ofArray(page));
         } catch (CodecException | RuntimeException e) {
-            throw new IOException("ram: " + id + " page 0x" + Long.toHexString(gpa) + ": " + e.getMessage(), e);
+            throw new IOException("ram: " + codecIds.get(index) + " page 0x" + Long.toHexString(gpa) + ": "
+                    + e.getMessage(), e);
         }
-        MemorySegment.copy(page, 0, r.segment(), ValueLayout.JAVA_BYTE, offset, PAGE);
     }
 
     /** Copies a run the sender wrote one-sided (and flushed before this record) into guest RAM. */
@@ -377,6 +439,7 @@ public final class RamReceiver implements ReceivingLiveSection {
     /** Ends the decoder sessions. */
     public void close() {
         active.forEach(PageDecoder::close);
+        checking.forEach(PageDecoder::close);
     }
 
 }

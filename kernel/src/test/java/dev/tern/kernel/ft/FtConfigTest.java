@@ -100,7 +100,7 @@ class FtConfigTest {
     @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'peer' (known: full-sync, interval, lease, listen, "
+        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, full-sync, interval, lease, listen, "
                 + "output-commit, output-latency, password-file, reprotect, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
@@ -111,7 +111,7 @@ class FtConfigTest {
         assertEquals("--ft: reprotect= needs the address of the next standby",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: full-sync, interval, lease, output-commit, "
+        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, full-sync, interval, lease, output-commit, "
                 + "output-latency, password-file, peer, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
@@ -154,5 +154,27 @@ class FtConfigTest {
         String standby = "standby,listen=tcp:127.0.0.1:7000,password-file=" + pw() + ",reprotect=tcp:127.0.0.1:7001";
         assertEquals(8L << 20, FtConfig.parse(standby + ",sync-bandwidth=8M").successor(null).syncBandwidth(),
                 "a standby's limit applies once it is a primary");
+    }
+
+    @Test
+    void codecsAndCacheSizeAreParsedAndCheckedAndPassToTheSuccessor() throws Exception {
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        FtConfig dflt = FtConfig.parse(base);
+        assertNull(dflt.codecs(), "default: every installed delta codec");
+        assertEquals(0, dflt.cacheSize());
+        FtConfig both = FtConfig.parse(base + ",codecs=xbzrle,lz4,cache-size=16M,interval=20ms");
+        assertEquals(java.util.List.of("xbzrle", "lz4"), both.codecs());
+        assertEquals(16L << 20, both.cacheSize());
+        assertEquals(java.util.List.of(), FtConfig.parse(base + ",codecs=none").codecs());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",codecs=lz4,lz4"))
+                .getMessage().contains("names 'lz4' twice"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",cache-size=100"))
+                .getMessage().contains("less than one page"));
+        String standby = "standby,listen=tcp:h:1,password-file=" + pw();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(standby + ",codecs=lz4"))
+                .getMessage().contains("needs reprotect=URI"));
+        FtConfig next = FtConfig.parse(standby + ",reprotect=tcp:h:2,codecs=lz4,cache-size=1M").successor(null);
+        assertEquals(java.util.List.of("lz4"), next.codecs());
+        assertEquals(1L << 20, next.cacheSize());
     }
 }

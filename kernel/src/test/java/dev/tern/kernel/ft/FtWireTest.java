@@ -49,4 +49,16 @@ class FtWireTest {
         assertEquals("primary has 'ram: [a]', standby has 'ram: [b]'",
                 FtHandshake.difference("machine: pc\nram: [a]\n", "machine: pc\nram: [b]\n"));
     }
+
+    @Test
+    void aCodecListRoundTripsAndAHostileOneIsRefused() throws IOException {
+        byte[] list = FtHandshake.codecList(java.util.List.of("xbzrle", "lz4"));
+        assertEquals(java.util.List.of("xbzrle", "lz4"), FtHandshake.readCodecList(java.nio.ByteBuffer.wrap(list), "CONFIG"));
+        assertEquals(java.util.List.of(), FtHandshake.readCodecList(java.nio.ByteBuffer.wrap(new byte[] {0}), "CONFIG"));
+        for (String hex : new String[] {"", "09", "0100", "0105616263", "020161" + "0161", "010120"}) {
+            IOException e = assertThrows(IOException.class,
+                    () -> FtHandshake.readCodecList(java.nio.ByteBuffer.wrap(HexFormat.of().parseHex(hex)), "ACCEPTED"));
+            assertTrue(e.getMessage().startsWith("ft wire: ACCEPTED"), e.getMessage());
+        }
+    }
 }

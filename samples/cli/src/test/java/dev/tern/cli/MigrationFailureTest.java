@@ -86,17 +86,29 @@ class MigrationFailureTest {
         try (MigrationPeer dest = destination(args, transport);
              Machine source = guests.machine(args)) {
             var migration = slowMigration(source, dest);
-            migration.addListener((status, stats) -> {
-                if (status == phase) {
-                    try {
-                        dest.kill();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
+            at(migration, phase, dest::kill);
             assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
         }
+    }
+
+    /** What a test does (to the peer, its relay, the migration) on the migration's own thread. */
+    private interface PhaseAction {
+        void run() throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code action} on the migration's thread when it enters {@code phase}. */
+    private static void at(MigrationSource migration, MigrationStatus phase, PhaseAction action) {
+        migration.addListener((status, stats) -> {
+            if (status == phase) {
+                try {
+                    action.run();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
     }
 
     /**
@@ -116,18 +128,10 @@ class MigrationFailureTest {
             LiveMigrationTest.runAtLeast(source, 1_000_000);
             var migration = new MigrationSource(source, MigrationUri.parse(relay.uri()).connect(guests.plugins), SLOW,
                     guests.plugins);
-            migration.addListener((status, stats) -> {
-                if (status == phase) {
-                    try {
-                        // At SETUP the source has connected, but the relay may not yet have reached the destination.
-                        relay.awaitFirstLink();
-                        relay.close();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+            at(migration, phase, () -> {
+                // At SETUP the source has connected, but the relay may not yet have reached the destination.
+                relay.awaitFirstLink();
+                relay.close();
             });
             assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
             assertEquals(2, dest.awaitExit(), dest.output());
@@ -154,17 +158,9 @@ class MigrationFailureTest {
             var config = SLOW.withCapability("multifd", true).with("multifd-channels", "2");
             var migration = new MigrationSource(source, uri.connect(guests.plugins), config, guests.plugins,
                     () -> uri.connect(guests.plugins));
-            migration.addListener((status, stats) -> {
-                if (status == phase) {
-                    try {
-                        relay.awaitLinks(3); // the main connection, then the two channels
-                        relay.closeLink(2);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+            at(migration, phase, () -> {
+                relay.awaitLinks(3); // the main connection, then the two channels
+                relay.closeLink(2);
             });
             assertSourceUnharmed(source, migration.run(), MigrationStatus.FAILED);
             assertEquals(2, dest.awaitExit(), dest.output());
@@ -173,9 +169,10 @@ class MigrationFailureTest {
 
     /**
      * The link stalls in a bulk round or with the guest paused for the switch-over (the relay stops
-     * reading: nothing moves either way and both sockets stay open, as with a hung host). With {@code io-timeout=1s} in both addresses each
-     * end gives up after a second of no progress, naming the idle timeout: the source runs on
-     * unharmed, the destination exits non-zero without running the guest.
+     * reading: nothing moves either way and both sockets stay open, as with a hung host). With
+     * {@code io-timeout=1s} in both addresses each end gives up after a second of no progress,
+     * naming the idle timeout: the source runs on unharmed, the destination exits non-zero without
+     * running the guest.
      */
     @ParameterizedTest(name = "tcp {0}")
     @EnumSource(value = MigrationStatus.class, names = {"ACTIVE", "DEVICE"})
@@ -190,15 +187,9 @@ class MigrationFailureTest {
             LiveMigrationTest.runAtLeast(source, 1_000_000);
             var migration = new MigrationSource(source,
                     MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), SLOW, guests.plugins);
-            migration.addListener((status, stats) -> {
-                if (status == phase) {
-                    try {
-                        relay.awaitFirstLink();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    relay.stall();
-                }
+            at(migration, phase, () -> {
+                relay.awaitFirstLink();
+                relay.stall();
             });
             MigrationStats stats = migration.run();
             assertTrue(stats.error().contains("for 1s (idle timeout)"), stats.error());
@@ -251,11 +242,7 @@ class MigrationFailureTest {
              Machine source = guests.machine(args)) {
             var migration = slowMigration(source, dest);
             var cancelAccepted = new AtomicReference<Boolean>();
-            migration.addListener((status, stats) -> {
-                if (status == phase) {
-                    cancelAccepted.set(migration.cancel());
-                }
-            });
+            at(migration, phase, () -> cancelAccepted.set(migration.cancel()));
             MigrationStats stats = migration.run();
             assertEquals(Boolean.TRUE, cancelAccepted.get());
             int status = dest.awaitExit();
@@ -443,11 +430,7 @@ class MigrationFailureTest {
             var migration = new MigrationSource(source, MigrationUri.parse("file:" + out).connect(guests.plugins),
                     SLOW, guests.plugins);
             var cancelAccepted = new AtomicReference<Boolean>();
-            migration.addListener((status, stats) -> {
-                if (status == MigrationStatus.ACTIVE) {
-                    cancelAccepted.set(migration.cancel());
-                }
-            });
+            at(migration, MigrationStatus.ACTIVE, () -> cancelAccepted.set(migration.cancel()));
             MigrationStats stats = migration.run();
             assertEquals(Boolean.TRUE, cancelAccepted.get());
             assertSourceUnharmed(source, stats, MigrationStatus.CANCELLED);

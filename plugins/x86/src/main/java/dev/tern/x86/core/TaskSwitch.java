@@ -5,8 +5,8 @@ import static dev.tern.x86.core.CpuCore.NT;
 
 /**
  * The task state segment: ring-stack lookup for privilege changes and the hardware task switch
- * (32-bit TSS) used by task gates, far JMP/CALL to a TSS and IRET with NT set. Linux uses a task
- * gate only for its double-fault handler; 16-bit TSS switches are refused with #TS.
+ * (32-bit and 80286 16-bit TSS) used by task gates, far JMP/CALL to a TSS and IRET with NT set.
+ * Linux uses a task gate only for its double-fault handler; 16-bit tasks are the 286's.
  */
 public final class TaskSwitch {
 
@@ -52,20 +52,18 @@ public final class TaskSwitch {
         if (!d.present()) {
             throw CpuFault.withCode(CpuFault.NP, sel & 0xfffc);
         }
-        if ((type & 8) == 0 || Integer.compareUnsigned(d.limit(), 0x67) < 0) {
+        boolean wide = (type & 8) != 0;
+        if (Integer.compareUnsigned(d.limit(), wide ? 0x67 : 0x2b) < 0) {
             throw CpuFault.withCode(CpuFault.TS, sel & 0xfffc);
         }
         int nb = d.base();
         // Read the whole new state first: a fault here leaves the old task intact.
-        int[] img = new int[26];
-        for (int i = 0; i < 26; i++) {
-            img[i] = c.readSys32(nb + i * 4);
-        }
+        TaskImage img = wide ? TaskImage.read32(c, nb) : TaskImage.read16(c, nb);
         saveCurrent(c, reason, returnIp);
         if (reason == Reason.JUMP || reason == Reason.IRET) {
             setBusy(c, c.tr.selector, false);
         }
-        int flags = img[9];
+        int flags = img.flags();
         if (reason == Reason.CALL || reason == Reason.INTERRUPT) {
             c.writeSys16(nb, c.tr.selector);
             flags |= NT;
@@ -74,25 +72,41 @@ public final class TaskSwitch {
             setBusy(c, sel, true);
         }
         c.tr.set(sel, nb, d.limit(), d.attr() | 0x2, true);
-        c.debug.taskSwitched((img[25] & 1) != 0);
+        c.debug.taskSwitched(img.trap());
         c.cr0 |= 0x8;
-        if ((c.cr0 & 0x80000000) != 0) {
-            c.cr3 = img[7];
+        if (wide && (c.cr0 & 0x80000000) != 0) {
+            c.cr3 = img.cr3();
             c.pagingChanged();
         }
-        c.setFlags((flags & 0x3f7fd5) | 2);
-        c.eip = img[8];
+        // A 16-bit TSS holds only FLAGS: the upper half of EFLAGS is cleared (VM with it — a 286
+        // task never runs in virtual-8086 mode, also when a virtual-8086 task switched to it).
+        c.setFlags((flags & (wide ? 0x3f7fd5 : 0x7fd5)) | 2);
+        c.eip = img.eip();
         c.ip = c.eip;
-        for (int i = 0; i < 8; i++) {
-            c.r[i] = img[10 + i];
-        }
+        System.arraycopy(img.regs(), 0, c.r, 0, 8);
         loadTaskSegments(c, img);
     }
 
+    /**
+     * Saves the outgoing task into its own TSS, in that TSS's format: a 16-bit TSS keeps IP,
+     * FLAGS, the low halves of the general registers and ES, CS, SS, DS.
+     */
     private static void saveCurrent(CpuCore c, Reason reason, int returnIp) {
         int b = c.tr.base;
-        c.mmu.probeWrite(b + 0x20, 0x48, 0);
         int flags = reason == Reason.IRET ? c.flags() & ~NT : c.flags();
+        if ((c.tr.attr & 0x8) == 0) {
+            c.mmu.probeWrite(b + 0x0e, 0x1c, 0);
+            c.writeSys16(b + 0x0e, returnIp);
+            c.writeSys16(b + 0x10, flags);
+            for (int i = 0; i < 8; i++) {
+                c.writeSys16(b + 0x12 + i * 2, c.r[i]);
+            }
+            for (int s = 0; s < 4; s++) {
+                c.writeSys16(b + 0x22 + s * 2, c.seg[s].selector);
+            }
+            return;
+        }
+        c.mmu.probeWrite(b + 0x20, 0x48, 0);
         c.writeSys32(b + 0x20, returnIp);
         c.writeSys32(b + 0x24, flags);
         for (int i = 0; i < 8; i++) {
@@ -110,8 +124,8 @@ public final class TaskSwitch {
     }
 
     /** Segment loads after the commit point: faults are reported in the context of the new task. */
-    private static void loadTaskSegments(CpuCore c, int[] img) {
-        int ldt = img[24] & 0xffff;
+    private static void loadTaskSegments(CpuCore c, TaskImage img) {
+        int ldt = img.ldt();
         if ((ldt & 0xfffc) == 0) {
             c.ldtr.set(0, 0, 0, 0, false);
         } else {
@@ -124,10 +138,10 @@ public final class TaskSwitch {
             }
             ld.loadInto(c.ldtr, ldt);
         }
-        int csSel = img[19] & 0xffff;
+        int csSel = img.segs()[CS];
         if (c.flags(CpuCore.VM) != 0) {
             for (int s = 0; s < 6; s++) {
-                int sel = img[18 + s] & 0xffff;
+                int sel = img.segs()[s];
                 c.seg[s].set(sel, sel << 4, 0xffff, 0xf3, true);
             }
             c.setCpl(3);
@@ -141,11 +155,11 @@ public final class TaskSwitch {
             throw CpuFault.withCode(CpuFault.NP, csSel & 0xfffc);
         }
         SegmentLoader.loadCode(c, csSel, cd, csSel & 3);
-        int ssSel = img[20] & 0xffff;
+        int ssSel = img.segs()[CpuCore.SS];
         Descriptor sd = SegmentLoader.checkStack(c, ssSel, c.cpl, CpuFault.TS);
         sd.loadInto(c.seg[CpuCore.SS], ssSel);
         for (int s : new int[] {CpuCore.ES, CpuCore.DS, CpuCore.FS, CpuCore.GS}) {
-            SegmentLoader.load(c, s, img[18 + s] & 0xffff);
+            SegmentLoader.load(c, s, img.segs()[s]);
         }
         if (Integer.compareUnsigned(c.eip, c.seg[CS].limit) > 0) {
             throw CpuFault.gp(0);
