@@ -21,6 +21,11 @@ import java.util.concurrent.ExecutionException;
  * <p>Memory is bounded: when the snapshots outgrow their budget, every second one is dropped (the
  * first, at instruction 0, always stays), so the spacing doubles and a seek replays at most that far.
  *
+ * <p>The machine's state before it starts — the recording's initial state: the same boot
+ * arguments, checked by the configuration hash and the checkpoint at instruction 0 — is kept as the
+ * snapshot at instruction 0, also when the replay begins at an embedded snapshot ({@link #beginAt}),
+ * so going back before the first embedded snapshot restarts from power-on.
+ *
  * <p>A recording's embedded snapshots ({@link #addRecorded}) join the history without costing heap:
  * they are read from the log when a seek loads one, and a seek uses whichever snapshot, in memory or
  * recorded, lies nearest before its target.
@@ -62,6 +67,7 @@ public final class ReplayTimeline {
      */
     public static ReplayTimeline install(Machine machine, long every, long budgetBytes) {
         var t = new ReplayTimeline(machine, budgetBytes);
+        t.keepInitialState();
         machine.snapshotReplayEvery(every, t::take);
         machine.history = t;
         return t;
@@ -73,6 +79,7 @@ public final class ReplayTimeline {
      */
     public static ReplayTimeline recordedOnly(Machine machine) {
         var t = new ReplayTimeline(machine, 0);
+        t.keepInitialState();
         machine.history = t;
         return t;
     }
@@ -100,8 +107,21 @@ public final class ReplayTimeline {
         recorded.sort(java.util.Comparator.comparingLong(EmbeddedSnapshot::instructions));
     }
 
-    /** On EMT 0 at a snapshot point. */
+    /** Before the machine runs (and before {@link #beginAt}): its state is the replay's instruction 0. */
+    private void keepInitialState() {
+        if (machine.vcpus().getFirst().instructionCount() != 0) {
+            throw new IllegalStateException("a replay's history must be kept from before its machine runs");
+        }
+        take(0);
+    }
+
+    /** On EMT 0 at a snapshot point (or before the machine runs, at 0). */
     private void take(long instructions) {
+        synchronized (this) {
+            if (indexOf(instructions) >= 0) {
+                return; // taken again after going back: the history already has it
+            }
+        }
         var out = new Sink(lastLength + lastLength / 8);
         try {
             MachineSnapshot.save(machine, out);
@@ -109,16 +129,36 @@ public final class ReplayTimeline {
             throw new UncheckedIOException("a replay snapshot at instruction " + instructions + " failed", e);
         }
         synchronized (this) {
-            if (!snapshots.isEmpty() && snapshots.getLast().instructions() >= instructions) {
-                return; // taken again after going back: the history already has it
+            int at = indexOf(instructions);
+            if (at >= 0) {
+                return;
             }
             lastLength = out.size();
-            snapshots.add(new Snapshot(instructions, out.buffer(), out.size()));
+            // after going back before where the replay began, points fill in below the later ones
+            snapshots.add(-at - 1, new Snapshot(instructions, out.buffer(), out.size()));
             bytes += out.buffer().length;
             while (bytes > budgetBytes && snapshots.size() > 2) {
                 thin();
             }
         }
+    }
+
+    /** The index of the snapshot at {@code instructions}, or {@code -(insertion point) - 1}; guarded by this. */
+    private int indexOf(long instructions) {
+        int lo = 0;
+        int hi = snapshots.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long at = snapshots.get(mid).instructions();
+            if (at < instructions) {
+                lo = mid + 1;
+            } else if (at > instructions) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -lo - 1;
     }
 
     private void thin() {

@@ -268,7 +268,7 @@ public final class Monitor {
      */
     private Reply replaySeek(String text) throws Exception {
         var history = machine.replayHistory().orElseThrow(() -> new IllegalStateException(
-                "replay_seek needs a replay that keeps history (tern run --replay FILE with --monitor or --gdb, --replay-snapshot-every N > 0)"));
+                "replay_seek needs a replay that keeps history (tern run --replay FILE with --monitor or --gdb)"));
         long at;
         try {
             at = Long.parseLong(text);

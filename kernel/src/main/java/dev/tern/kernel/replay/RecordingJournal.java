@@ -89,7 +89,7 @@ public final class RecordingJournal implements ReplayJournal {
 
     @Override
     public void idle() throws IOException {
-        log.flush();
+        log.idle();
     }
 
     @Override

@@ -19,9 +19,11 @@ final class ReplayLogCodec {
     /** First eight bytes of every replay log. */
     static final byte[] MAGIC = "TERN-RR\n".getBytes(StandardCharsets.US_ASCII);
     /** Version of the format this code writes; it reads this one and every earlier one. */
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 3;
     /** The first version with embedded snapshots ('S' blocks) and a snapshot interval in the header. */
     static final int FIRST_WITH_SNAPSHOTS = 2;
+    /** The first version with compact clock-warp entries ({@link WarpCoding}). */
+    static final int FIRST_WITH_COMPACT_WARPS = 3;
     /** Block tags. */
     static final int BLOCK_HEADER = 'H';
     static final int BLOCK_ENTRIES = 'E';
@@ -41,6 +43,13 @@ final class ReplayLogCodec {
     static final int ENTRY_INPUT = 1;
     static final int ENTRY_CHECKPOINT = 2;
     static final int ENTRY_END = 3;
+    /**
+     * Compact clock warps (version 3): {@code 0x40 | round << 4 | step}, round 0..2 or 3 (a varint
+     * follows), step a {@link WarpCoding} slot 0..3 or 4 (a varint follows); 0x40..0x7f.
+     */
+    static final int ENTRY_WARP = 0x40;
+    /** The target of inputs the kernel itself receives: the only target of a compact warp. */
+    static final String MACHINE_TARGET = "machine";
 
     /** Input kinds. */
     static final int KIND_CHAR = 1;
@@ -68,6 +77,20 @@ final class ReplayLogCodec {
     /** Growable payload output. */
     static final class Out {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        /** Whether clock warps take the compact entry (version 3 and later). */
+        final boolean compactWarps;
+        /** What this block's compact warps are coded against. */
+        final WarpCoding warps = new WarpCoding();
+
+        /** Output for the current format version. */
+        Out() {
+            this(FORMAT_VERSION);
+        }
+
+        /** Output for a log of {@code formatVersion}. */
+        Out(int formatVersion) {
+            this.compactWarps = formatVersion >= FIRST_WITH_COMPACT_WARPS;
+        }
 
         void u8(int v) {
             bytes.write(v);
@@ -122,6 +145,10 @@ final class ReplayLogCodec {
         private final int end;
         /** What is being read, for error messages (e.g. "block 3 entry 17"). */
         String context = "";
+        /** Whether compact warp entries may appear (version 3 and later). */
+        boolean compactWarps = true;
+        /** What this block's compact warps are coded against. */
+        final WarpCoding warps = new WarpCoding();
 
         In(byte[] buf, int from, int to, long fileOffsetOfFrom) {
             this.buf = buf;
@@ -238,6 +265,13 @@ final class ReplayLogCodec {
     }
 
     static void writeEntry(Out out, LogEntry e) {
+        if (!(out.compactWarps && e instanceof LogEntry.Input i && compactWarp(out, i.delivery()))) {
+            writeFull(out, e);
+        }
+        out.warps.entry(e.instructions());
+    }
+
+    private static void writeFull(Out out, LogEntry e) {
         switch (e) {
             case LogEntry.Input i -> {
                 out.u8(ENTRY_INPUT);
@@ -258,7 +292,16 @@ final class ReplayLogCodec {
     }
 
     static LogEntry readEntry(In in) throws ReplayLogException {
+        LogEntry e = readTagged(in);
+        in.warps.entry(e.instructions());
+        return e;
+    }
+
+    private static LogEntry readTagged(In in) throws ReplayLogException {
         int tag = in.u8();
+        if (in.compactWarps && (tag & 0xc0) == ENTRY_WARP) {
+            return readCompactWarp(in, tag);
+        }
         return switch (tag) {
             case ENTRY_INPUT -> new LogEntry.Input(readDelivery(in));
             case ENTRY_CHECKPOINT -> new LogEntry.Checkpoint(in.varint(), readFingerprint(in));
@@ -269,6 +312,64 @@ final class ReplayLogCodec {
             }
             default -> throw in.error("unknown entry tag " + tag);
         };
+    }
+
+    /**
+     * Writes {@code d} as a compact warp if it is one the coding can express: a clock warp for the
+     * machine that does not go back from the block's previous compact warp. Returns false otherwise.
+     */
+    private static boolean compactWarp(Out out, Delivery d) {
+        WarpCoding c = out.warps;
+        if (!(d.event() instanceof ReplayEvent.ClockWarp(long nanos)) || !MACHINE_TARGET.equals(d.target())
+                || nanos < c.lastWarp() || d.instructions() < c.lastInstructions()) {
+            return false;
+        }
+        long step = nanos - c.lastWarp();
+        int slot = c.slotOf(step);
+        int round = Math.min(d.haltRound(), WarpCoding.EXPLICIT_ROUND);
+        out.u8(ENTRY_WARP | round << 4 | (slot >= 0 ? slot : WarpCoding.EXPLICIT_STEP));
+        out.varint(d.instructions() - c.lastInstructions());
+        if (round == WarpCoding.EXPLICIT_ROUND) {
+            out.varint(d.haltRound());
+        }
+        if (slot < 0) {
+            out.varint(step);
+        }
+        c.warp(nanos, step);
+        return true;
+    }
+
+    private static LogEntry readCompactWarp(In in, int tag) throws ReplayLogException {
+        WarpCoding c = in.warps;
+        int slot = tag & 0x0f;
+        if (slot > WarpCoding.EXPLICIT_STEP) {
+            throw in.error("unknown entry tag " + tag + " (a compact warp with step slot " + slot + ")");
+        }
+        long instructions = add(in, c.lastInstructions(), in.varint(), "instruction count");
+        long round = (tag >> 4 & 3) == WarpCoding.EXPLICIT_ROUND ? in.varint() : tag >> 4 & 3;
+        if (round > Integer.MAX_VALUE) {
+            throw in.error("halt round " + round + " out of range");
+        }
+        long step;
+        if (slot == WarpCoding.EXPLICIT_STEP) {
+            step = in.varint();
+        } else if (slot < c.known()) {
+            step = c.step(slot);
+        } else {
+            throw in.error("a compact warp names step slot " + slot + ", but the block has named only " + c.known()
+                    + " steps so far");
+        }
+        long nanos = add(in, c.lastWarp(), step, "warp target");
+        c.warp(nanos, step);
+        return new LogEntry.Input(new Delivery(instructions, (int) round, MACHINE_TARGET, new ReplayEvent.ClockWarp(nanos)));
+    }
+
+    private static long add(In in, long base, long delta, String what) throws ReplayLogException {
+        try {
+            return Math.addExact(base, delta);
+        } catch (ArithmeticException e) {
+            throw in.error(what + " " + base + " + " + delta + " overflows");
+        }
     }
 
     private static void writeDelivery(Out out, Delivery d) {

@@ -269,6 +269,7 @@ public final class ReplayLogReader {
                 throw new ReplayLogException(payload, "the log's entries pass " + MAX_ENTRY_BYTES + " bytes, more than a replay reads");
             }
             var in = new ReplayLogCodec.In(body, 0, body.length, payload);
+            in.compactWarps = version >= ReplayLogCodec.FIRST_WITH_COMPACT_WARPS;
             int index = 0;
             while (!in.atEnd()) {
                 in.context = "block " + block + " entry " + index + " (log entry " + entries.size() + ")";

@@ -48,6 +48,8 @@ public final class ReplayingJournal implements ReplayJournal {
 
     @Override
     public void rewindTo(long instructions) {
+        // back before where the replay began (its power-on state restored): from there it replays all
+        startedAt = Math.min(startedAt, instructions);
         inputs.clear();
         clockReadings.clear();
         checkpoints.clear();

@@ -42,6 +42,16 @@ class ReplayLogFuzzTest {
             w.append(new LogEntry.End(20, "POWER_OFF: done", ReplayLogReaderTest.STATE));
         }
         seeds.put("every-kind", Files.readAllBytes(p));
+        Path idle = dir.resolve("idle.rr");
+        try (var w = new ReplayLogWriter(idle, header)) {
+            for (LogEntry e : CompactWarpTest.idleTicks(40, 9_000_000_000L)) {
+                w.append(e); // compact warps in two blocks
+                if (e.instructions() > 100_000 + 1_000_000 && w.blocks() == 1) {
+                    w.flush();
+                }
+            }
+        }
+        seeds.put("idle-warps", Files.readAllBytes(idle));
         SeedCorpus.check(ReplayLogFuzzTest.class, "read", seeds);
     }
 

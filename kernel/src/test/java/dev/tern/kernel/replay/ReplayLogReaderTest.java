@@ -175,7 +175,7 @@ class ReplayLogReaderTest {
     }
 
     /** Recomputes each block's CRC where its frame is intact enough to find. */
-    private static void fixCrcs(byte[] b) {
+    static void fixCrcs(byte[] b) {
         int pos = 10;
         while (pos + ReplayLogCodec.FRAME_BYTES <= b.length) {
             long len = ByteBuffer.wrap(b, pos + 1, 4).getInt() & 0xffffffffL;

@@ -387,29 +387,32 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * In a replay: starts it at --replay-from's snapshot, and keeps the history a debugger or the
-     * monitor goes back through (in-memory snapshots, the recording's embedded ones); null if none.
+     * In a replay: starts it at --replay-from's snapshot (or at power-on when the recording has none
+     * that early), and keeps the history a debugger or the monitor goes back through (the power-on
+     * state, in-memory snapshots, the recording's embedded ones); null if none.
      */
     private ReplayTimeline replayHistory(Machine machine) throws IOException {
         if (replay == null) {
             return null;
         }
-        if (replayFrom != null) {
-            var from = replayLog.snapshotAtOrBefore(replayFrom).orElseThrow(() -> new IllegalArgumentException(
-                    "--replay-from " + replayFrom + ": " + replay + " has no embedded snapshot at or before that instruction"
-                            + (replayLog.snapshots().isEmpty() ? " (it has none: record with --record-snapshot-every N)"
-                            : " (the first is at " + replayLog.snapshots().getFirst().instructions() + ")")));
-            ReplayTimeline.beginAt(machine, from);
-            System.err.println("tern: replaying from the recording's " + from.describe());
-        }
-        if (gdb == null && monitor.equals("none")) {
-            return null;
-        }
-        ReplayTimeline timeline = replaySnapshotEvery > 0
-                ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3)
-                : replayLog.snapshots().isEmpty() ? null : ReplayTimeline.recordedOnly(machine);
+        // kept before --replay-from loads anything: going back before its snapshot restarts from power-on
+        ReplayTimeline timeline = gdb == null && monitor.equals("none") ? null
+                : replaySnapshotEvery > 0 ? ReplayTimeline.install(machine, replaySnapshotEvery, Runtime.getRuntime().maxMemory() / 3)
+                : ReplayTimeline.recordedOnly(machine);
         if (timeline != null) {
             timeline.addRecorded(replayLog.snapshots());
+        }
+        if (replayFrom != null) {
+            var from = replayLog.snapshotAtOrBefore(replayFrom);
+            if (from.isPresent()) {
+                ReplayTimeline.beginAt(machine, from.get());
+                System.err.println("tern: replaying from the recording's " + from.get().describe());
+            } else {
+                System.err.println("tern: replaying from power-on: " + replay + (replayLog.snapshots().isEmpty()
+                        ? " has no embedded snapshot (record with --record-snapshot-every N)"
+                        : " has no embedded snapshot at or before instruction " + replayFrom + " (the first is at "
+                        + replayLog.snapshots().getFirst().instructions() + ")"));
+            }
         }
         return timeline;
     }

@@ -74,7 +74,7 @@ class EmbeddedSnapshotTest {
 
         var analysis = cli("analyze", rr.toString());
         assertEquals(0, analysis.status(), analysis.err());
-        assertTrue(analysis.out().contains("format version 2"), analysis.out());
+        assertTrue(analysis.out().contains("format version 3"), analysis.out());
         assertTrue(analysis.out().contains("snapshot interval: 500000 instructions"), analysis.out());
         assertTrue(analysis.out().contains("snapshots: 3"), analysis.out());
         for (String at : List.of("500000", "1000000", "1500000")) {
@@ -99,10 +99,14 @@ class EmbeddedSnapshotTest {
         assertTrue(middle.err().contains("from the snapshot at instruction 1000000, replayed 0 inputs, 10 checkpoints matched"),
                 middle.err());
 
-        var tooEarly = replay(rr, dir.resolve("none.out"), "--replay-from", "499999");
-        assertEquals(2, tooEarly.status(), tooEarly.err());
-        assertTrue(tooEarly.err().contains("has no embedded snapshot at or before that instruction (the first is at 500000)"),
-                tooEarly.err());
+        // before the first snapshot: from power-on, the recording's initial state
+        Path early = dir.resolve("early.out");
+        var tooEarly = replay(rr, early, "--replay-from", "499999");
+        assertEquals(0, tooEarly.status(), tooEarly.err());
+        assertTrue(tooEarly.err().contains("replaying from power-on: " + rr + " has no embedded snapshot at or before instruction 499999"
+                + " (the first is at 500000)"), tooEarly.err());
+        assertEquals(finalState(rec.err()), finalState(tooEarly.err()));
+        assertEquals(all, Files.readString(early));
     }
 
     @Test
@@ -186,7 +190,8 @@ class EmbeddedSnapshotTest {
         try (Machine m = Machine.create(plugins, spec, new ReplayingJournal(parsed, spec))) {
             var history = ReplayTimeline.recordedOnly(m);
             history.addRecorded(parsed.snapshots());
-            assertArrayEquals(new long[] {400_000, 800_000, 1_200_000, 1_600_000, 2_000_000}, history.points());
+            assertArrayEquals(new long[] {0, 400_000, 800_000, 1_200_000, 1_600_000, 2_000_000}, history.points(),
+                    "the power-on state and the recording's snapshots");
             var mon = new Monitor(m, new SnapshotStore(dir));
             var first = m.pauseAt(1_500_000);
             m.start();
@@ -198,8 +203,6 @@ class EmbeddedSnapshotTest {
             mon.execute("cont");
             m.awaitExit();
             assertTrue(m.journalSummary().contains("checkpoints matched"), m.journalSummary());
-            String reply = new Monitor(m, new SnapshotStore(dir)).execute("replay_seek 100");
-            assertTrue(reply.contains("starts after instruction 100"), reply);
         }
     }
 
