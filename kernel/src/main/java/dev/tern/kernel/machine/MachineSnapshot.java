@@ -45,6 +45,12 @@ public final class MachineSnapshot {
      * {@code bar} after every part (null: no progress). RAM is nearly all of a snapshot's bytes.
      */
     public static void save(Machine machine, OutputStream out, Progress bar) throws IOException {
+        var presence = machine.memory().presence();
+        if (presence != null && presence.missingCount() > 0) {
+            // the RAM stream reads the segments directly: it would save stale copies of those pages
+            throw new IOException("cannot save the machine while post-copy still fetches " + presence.missingCount()
+                    + " pages of its RAM; save once the incoming migration is complete");
+        }
         var writer = SavedStateWriter.overlapped(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
         var ram = RamSender.of(machine.memory());
         writer.startLive(ram);

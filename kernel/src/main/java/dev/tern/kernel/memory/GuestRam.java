@@ -34,6 +34,8 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     private final long[] ends;
     private final DirtyLog dirtyLog;
     private final CopyOnWriteArrayList<WriteObserver> observers = new CopyOnWriteArrayList<>();
+    /** Post-copy: the pages still on the source; null when every page is here (the usual case). */
+    private volatile PagePresence presence;
 
     GuestRam(Arena arena, List<RamRegion> sortedRegions) {
         this.arena = arena;
@@ -58,6 +60,55 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
         return dirtyLog;
     }
 
+    /**
+     * Makes every access wait for the pages {@code presence} says are missing (a post-copy
+     * destination, before its guest runs); null when all pages are present again.
+     */
+    public void expectPages(PagePresence presence) {
+        this.presence = presence;
+    }
+
+    /** The pages being waited for, or null. */
+    public PagePresence presence() {
+        return presence;
+    }
+
+    @Override
+    public void awaitPresent(long gpa, long len) {
+        PagePresence p = presence;
+        if (p != null) {
+            p.await(gpa, len);
+        }
+    }
+
+    /**
+     * Post-copy: writes page {@code pfn}'s content (4 KiB from {@code page}, or zeros when null)
+     * straight into RAM if it is still missing, and wakes its waiters; a page already present is
+     * left as the guest has it. Called by the one thread that receives pages.
+     *
+     * @return whether the page was missing and is now installed
+     * @throws IllegalArgumentException when {@code pfn} is not a writable RAM page
+     */
+    public boolean installPage(long pfn, MemorySegment page) {
+        PagePresence p = presence;
+        long gpa = pfn << GuestMemory.PAGE_SHIFT;
+        int i = pfn < 0 || pfn >= (1L << (63 - GuestMemory.PAGE_SHIFT)) ? -1 : regionFor(gpa, GuestMemory.PAGE_SIZE);
+        if (i < 0 || table[i].readOnly()) {
+            throw new IllegalArgumentException("page 0x" + Long.toHexString(gpa) + " is not in writable RAM");
+        }
+        if (p == null) {
+            return false;
+        }
+        MemorySegment target = table[i].segment().asSlice(gpa - bases[i], GuestMemory.PAGE_SIZE);
+        return p.install(pfn, () -> {
+            if (page == null) {
+                target.fill((byte) 0);
+            } else {
+                MemorySegment.copy(page, 0, target, 0, GuestMemory.PAGE_SIZE);
+            }
+        });
+    }
+
     @Override
     public List<RamRegion> regions() {
         return regions;
@@ -77,6 +128,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     @Override
     public void read(long gpa, byte[] dst, int off, int len) {
         checkAccess("read", gpa, dst, off, len);
+        awaitPresent(gpa, len);
         long cur = gpa;
         int pos = off;
         int left = len;
@@ -99,6 +151,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
     @Override
     public void write(long gpa, byte[] src, int off, int len) {
         checkAccess("write", gpa, src, off, len);
+        awaitPresent(gpa, len);
         long cur = gpa;
         int pos = off;
         int left = len;
@@ -125,31 +178,31 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
 
     @Override
     public int readU8(long gpa) {
-        int i = regionFor(gpa, 1);
+        int i = presentRegionFor(gpa, 1);
         return i < 0 ? GuestMemory.super.readU8(gpa) : table[i].segment().get(ValueLayout.JAVA_BYTE, gpa - bases[i]) & 0xFF;
     }
 
     @Override
     public int readU16(long gpa) {
-        int i = regionFor(gpa, 2);
+        int i = presentRegionFor(gpa, 2);
         return i < 0 ? GuestMemory.super.readU16(gpa) : table[i].segment().get(LE16, gpa - bases[i]) & 0xFFFF;
     }
 
     @Override
     public int readU32(long gpa) {
-        int i = regionFor(gpa, 4);
+        int i = presentRegionFor(gpa, 4);
         return i < 0 ? GuestMemory.super.readU32(gpa) : table[i].segment().get(LE32, gpa - bases[i]);
     }
 
     @Override
     public long readU64(long gpa) {
-        int i = regionFor(gpa, 8);
+        int i = presentRegionFor(gpa, 8);
         return i < 0 ? GuestMemory.super.readU64(gpa) : table[i].segment().get(LE64, gpa - bases[i]);
     }
 
     @Override
     public void writeU8(long gpa, int v) {
-        int i = regionFor(gpa, 1);
+        int i = presentRegionFor(gpa, 1);
         if (i < 0) {
             GuestMemory.super.writeU8(gpa, v);
         } else if (!table[i].readOnly()) {
@@ -160,7 +213,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
 
     @Override
     public void writeU16(long gpa, int v) {
-        int i = regionFor(gpa, 2);
+        int i = presentRegionFor(gpa, 2);
         if (i < 0) {
             GuestMemory.super.writeU16(gpa, v);
         } else if (!table[i].readOnly()) {
@@ -171,7 +224,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
 
     @Override
     public void writeU32(long gpa, int v) {
-        int i = regionFor(gpa, 4);
+        int i = presentRegionFor(gpa, 4);
         if (i < 0) {
             GuestMemory.super.writeU32(gpa, v);
         } else if (!table[i].readOnly()) {
@@ -182,7 +235,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
 
     @Override
     public void writeU64(long gpa, long v) {
-        int i = regionFor(gpa, 8);
+        int i = presentRegionFor(gpa, 8);
         if (i < 0) {
             GuestMemory.super.writeU64(gpa, v);
         } else if (!table[i].readOnly()) {
@@ -242,6 +295,18 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
 
     private static int chunk(int left, long available) {
         return (int) Math.min(left, available);
+    }
+
+    /**
+     * {@link #regionFor}, after waiting for the pages if some are missing (post-copy); the -1
+     * fallbacks go through read/write, which wait themselves.
+     */
+    private int presentRegionFor(long gpa, int size) {
+        PagePresence p = presence;
+        if (p != null) {
+            p.await(gpa, size);
+        }
+        return regionFor(gpa, size);
     }
 
     /** Index of the region holding all of {@code [gpa, gpa+size)}, or -1. */

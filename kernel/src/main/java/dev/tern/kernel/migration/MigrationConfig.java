@@ -26,23 +26,34 @@ import java.util.Map;
  * @param multifd send RAM pages over {@code multifdChannels} extra connections of the same transport
  *                (docs/protocols/multifd.md); tcp and unix only
  * @param multifdChannels how many extra connections multifd opens, 1..{@link #MAX_MULTIFD_CHANNELS}
+ * @param postcopyRam allow {@link MigrationSource#startPostcopy()}: the destination runs the guest
+ *                    at once and fetches the pages it still lacks (docs/protocols/migration.md,
+ *                    "Post-copy"); tcp and unix without multifd
  */
 public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
         long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs, boolean multifd,
-        int multifdChannels) {
+        int multifdChannels, boolean postcopyRam) {
 
     /** Most multifd channels one migration may open. */
     public static final int MAX_MULTIFD_CHANNELS = 16;
 
     /** QEMU's defaults (2 multifd channels once multifd is on), with no bandwidth limit. */
     public static final MigrationConfig DEFAULT = new MigrationConfig(false, false, false, 0, 300, 64L << 20,
-            "none", 0, false, 2);
+            "none", 0, false, 2, false);
+
+    /** The settings before post-copy, post-copy off. */
+    public MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
+            long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs, boolean multifd,
+            int multifdChannels) {
+        this(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs,
+                multifd, multifdChannels, false);
+    }
 
     /** The settings of QEMU's first eight, multifd off. */
     public MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
             long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs) {
         this(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs,
-                false, 2);
+                false, 2, false);
     }
 
     /** Auto-converge's first vCPU throttle, percent of time stopped (QEMU's cpu-throttle-initial). */
@@ -51,7 +62,8 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
     public static final int THROTTLE_INCREMENT = 10;
 
     /** The capability names of {@code migrate_set_capability}. */
-    public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events", "multifd");
+    public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events", "multifd",
+            "postcopy-ram");
     /** The parameter names of {@code migrate_set_parameter}. */
     public static final List<String> PARAMETERS = List.of("max-bandwidth", "downtime-limit", "xbzrle-cache-size",
             "compression", "timeout", "multifd-channels");
@@ -83,13 +95,15 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
     public MigrationConfig withCapability(String name, boolean on) {
         return switch (name) {
             case "xbzrle" -> new MigrationConfig(on, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
             case "auto-converge" -> new MigrationConfig(xbzrle, on, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
             case "events" -> new MigrationConfig(xbzrle, autoConverge, on, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
             case "multifd" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, on, multifdChannels);
+                    xbzrleCacheSize, compression, timeoutMs, on, multifdChannels, postcopyRam);
+            case "postcopy-ram" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, on);
             default -> throw new IllegalArgumentException("unknown capability '" + name + "'; known: "
                     + String.join(", ", CAPABILITIES));
         };
@@ -103,18 +117,18 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         try {
             return switch (name) {
                 case "max-bandwidth" -> new MigrationConfig(xbzrle, autoConverge, events, size(value),
-                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
                 case "downtime-limit" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        number(value), xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels);
+                        number(value), xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
                 case "xbzrle-cache-size" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        downtimeLimitMs, size(value), compression, timeoutMs, multifd, multifdChannels);
+                        downtimeLimitMs, size(value), compression, timeoutMs, multifd, multifdChannels, postcopyRam);
                 case "compression" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
                         downtimeLimitMs, xbzrleCacheSize, value.toLowerCase(Locale.ROOT), timeoutMs, multifd,
-                        multifdChannels);
+                        multifdChannels, postcopyRam);
                 case "timeout" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                        xbzrleCacheSize, compression, number(value), multifd, multifdChannels);
+                        xbzrleCacheSize, compression, number(value), multifd, multifdChannels, postcopyRam);
                 case "multifd-channels" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, channels(value));
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, channels(value), postcopyRam);
                 default -> throw new IllegalArgumentException("unknown parameter '" + name + "'; known: "
                         + String.join(", ", PARAMETERS));
             };
@@ -130,6 +144,7 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         m.put("auto-converge", autoConverge);
         m.put("events", events);
         m.put("multifd", multifd);
+        m.put("postcopy-ram", postcopyRam);
         return m;
     }
 

@@ -62,6 +62,10 @@ public final class MigrationDestination {
     private boolean warmedUp;
     /** RAM made zero by {@link #warmUp}, watched until the stream arrives; null if not (or used). */
     private ZeroedRam zeroed;
+    /** Post-copy's pages, once the source announced them (null for a pre-copy migration). */
+    private volatile PostcopyIncoming postcopy;
+    /** Whether the connection went on to {@link #postcopy} after the commit (it then closes it). */
+    private boolean handedOver;
 
     public MigrationDestination(Machine machine, PluginRegistry plugins) {
         this.machine = Objects.requireNonNull(machine, "machine");
@@ -130,7 +134,10 @@ public final class MigrationDestination {
         });
         RamReceiver ram = null;
         MultifdReceiver multifd = null;
-        try (connection; Arena exposedArena = Arena.ofShared()) {
+        postcopy = null;
+        handedOver = false;
+        try (IoCloseable unlessHandedOver = () -> closeUnlessHandedOver(connection);
+                Arena exposedArena = Arena.ofShared()) {
             List<RamRegion> writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
             List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
                     ? RemoteRam.expose(remote, writable, exposedArena) : List.of();
@@ -157,7 +164,10 @@ public final class MigrationDestination {
             requireOneSidedComplete(ram);
             trace(ramPhase, "ram", in.wireBytes());
             long applyNanos = lastPagesNanos;
-            in.nextStream();
+            in.nextStream(WireMessage.POSTCOPY, (payload, at) -> postcopyPages().acceptRuns(payload, at));
+            if (postcopy != null) {
+                postcopy.expect();
+            }
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
             enough.set(true);
             warmUp.join(); // at most the run under way: never load the real state while it loads the machine's own
@@ -168,6 +178,10 @@ public final class MigrationDestination {
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
                 in.expect(WireMessage.COMMIT);
+                if (postcopy != null) {
+                    postcopy.start(connection, in);
+                    handedOver = true;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -191,6 +205,33 @@ public final class MigrationDestination {
             if (ram != null) {
                 ram.close();
             }
+        }
+    }
+
+    /**
+     * The post-copy side of the migration just received, or null when it was pre-copy: the guest
+     * runs while its last pages arrive; {@link PostcopyIncoming#completion()} says when they all
+     * have, or that the guest is lost.
+     */
+    public PostcopyIncoming postcopy() {
+        return postcopy;
+    }
+
+    private PostcopyIncoming postcopyPages() {
+        if (postcopy == null) {
+            postcopy = new PostcopyIncoming(machine.memory());
+        }
+        return postcopy;
+    }
+
+    private interface IoCloseable extends AutoCloseable {
+        @Override
+        void close() throws IOException;
+    }
+
+    private void closeUnlessHandedOver(Connection connection) throws IOException {
+        if (!handedOver) {
+            connection.close();
         }
     }
 

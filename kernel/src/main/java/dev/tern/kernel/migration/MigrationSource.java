@@ -78,6 +78,9 @@ public final class MigrationSource {
     private volatile SwitchOver switchOver;
     private volatile Progress progress = Progress.NONE;
     private long guestHandedOverNanos;
+    /** Post-copy asked for ({@link #startPostcopy}); read by the migration thread after the rounds. */
+    private volatile boolean postcopyRequested;
+    private volatile PostcopySource postcopy;
     /** Whether a delta codec encodes pages (set while the codecs are made, for the switch-over rule). */
     private boolean deltaCodec;
 
@@ -171,6 +174,34 @@ public final class MigrationSource {
         return true;
     }
 
+    /**
+     * Switches to post-copy (QEMU's {@code migrate_start_postcopy}): the rounds stop after their
+     * current part, the guest is paused, the device state and the list of pages the destination
+     * still lacks are sent, and the destination runs the guest at once, fetching those pages — the
+     * ones it asks for first. From then on this side can never resume the guest: it ran on the
+     * destination, and losing the connection loses it (docs/protocols/migration.md, "Post-copy").
+     *
+     * @throws IllegalStateException when the {@code postcopy-ram} capability is off or the
+     *         migration is no longer in pre-copy
+     */
+    public void startPostcopy() {
+        if (!config.postcopyRam()) {
+            throw new IllegalStateException("the postcopy-ram capability is off (migrate_set_capability postcopy-ram on"
+                    + " before migrate)");
+        }
+        synchronized (commitLock) {
+            MigrationStatus s = status;
+            if (s != MigrationStatus.SETUP && s != MigrationStatus.ACTIVE) {
+                throw new IllegalStateException("post-copy can start only during pre-copy; the migration is " + s.label());
+            }
+            postcopyRequested = true;
+        }
+        PreCopyRounds p = rounds;
+        if (p != null) {
+            p.requestSwitchOver();
+        }
+    }
+
     /** The current view ({@code info migrate}). */
     public MigrationStats stats() {
         RamSender r = ram;
@@ -186,7 +217,7 @@ public final class MigrationSource {
                 p == null ? 0 : p.rounds(), last == null ? 0 : last.applyMs(), destinationApplyMs,
                 connection instanceof RemoteMemoryConnection, s == null ? Map.of() : s.phases(),
                 config.multifd() ? config.multifdChannels() : 0, r == null ? 0 : r.multifdBytes(),
-                s == null ? 0 : s.pauseBytes());
+                s == null ? 0 : s.pauseBytes(), postcopy == null ? PostcopyStats.NONE : postcopy.stats());
     }
 
     private static Map<String, Map<String, Long>> codecStats(RamSender r) {
@@ -235,7 +266,14 @@ public final class MigrationSource {
             enter(MigrationStatus.SETUP);
             SavedStateWriter ramStream = setup(log);
             enter(MigrationStatus.ACTIVE);
+            if (postcopyRequested) {
+                rounds.requestSwitchOver(); // asked for before the rounds existed
+            }
             var pending = rounds.run();
+            if (postcopyRequested) {
+                runPostcopy(pending, ramStream);
+                return stats();
+            }
             enter(MigrationStatus.DEVICE);
             checkCancel();
             rounds.stopThrottle();
@@ -268,6 +306,40 @@ public final class MigrationSource {
         return stats();
     }
 
+    /**
+     * Post-copy's switch-over and page phase: everything not sent — the interrupted round's rest
+     * and what the guest wrote since — is announced missing instead of sent with the guest paused.
+     */
+    private void runPostcopy(dev.tern.kernel.ram.PageSet pending, SavedStateWriter ramStream) throws Exception {
+        enter(MigrationStatus.DEVICE);
+        checkCancel();
+        rounds.stopThrottle();
+        var pc = new PostcopySource(machine.memory(), ram.pageCount(), wire, connection);
+        switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
+        switchOver.send(pending, p -> {
+            harvestLast(p);
+            pc.collect(p);
+            pc.collect(ram.takeRemaining());
+            p.clear();
+        }, pc::announce);
+        postcopy = pc;
+        checkCancel();
+        destinationApplyMs = switchOver.awaitReady(new WireInput(connection)) / 1_000_000;
+        synchronized (commitLock) {
+            checkCancel();
+            wire.control(WireMessage.COMMIT, "");
+            guestHandedOverNanos = System.nanoTime();
+            committed = true; // from here the guest runs on the destination: never resume it here
+        }
+        machine.lifecycle().transition(VmState.POSTMIGRATE);
+        downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
+        enter(MigrationStatus.POSTCOPY_ACTIVE);
+        pc.run();
+        endNanos = System.nanoTime();
+        enter(MigrationStatus.COMPLETED);
+        progress.finish("completed (post-copy), downtime " + downtimeMs + " ms");
+    }
+
     /** With no vCPU running, a plain harvest sees every write since the last sync. */
     private void harvestLast(dev.tern.kernel.ram.PageSet pending) {
         pending.addAll(machine.memory().dirtyLog().syncAndClear());
@@ -278,6 +350,16 @@ public final class MigrationSource {
     private SavedStateWriter setup(DirtyLog log) throws IOException, MigrationException {
         if (!machine.lifecycle().state().equals(VmState.RUNNING) && machine.lifecycle().state() != VmState.PAUSED) {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
+        }
+        var presence = machine.memory().presence();
+        if (presence != null && presence.missingCount() > 0) {
+            throw new MigrationException("cannot migrate while post-copy still fetches " + presence.missingCount()
+                    + " pages of this machine's RAM from its own source");
+        }
+        if (config.postcopyRam() && (config.multifd() || connection instanceof RemoteMemoryConnection
+                || !connection.isBidirectional())) {
+            throw new MigrationException("postcopy-ram needs a tcp or unix connection without multifd: the"
+                    + " destination asks for pages on the main connection");
         }
         wire = new WireOutput(connection);
         if (config.multifd()) {
@@ -486,6 +568,10 @@ public final class MigrationSource {
     private void fail(Throwable e) {
         boolean byCancel = cancelled.getCount() == 0;
         String why = byCancel ? "migration cancelled" : describe(e);
+        if (committed) {
+            failAfterHandOver(why);
+            return;
+        }
         if (byCancel) {
             enter(MigrationStatus.CANCELLING);
         }
@@ -507,6 +593,21 @@ public final class MigrationSource {
         endNanos = System.nanoTime();
         progress.finish((byCancel ? "cancelled" : "failed") + ": " + why);
         enter(byCancel ? MigrationStatus.CANCELLED : MigrationStatus.FAILED);
+    }
+
+    /**
+     * Failed after the commit: the guest ran on the destination, so this paused copy is out of date
+     * and must never run again; in post-copy the destination, missing pages, has lost the guest.
+     */
+    private void failAfterHandOver(String why) {
+        closeQuietly();
+        error = postcopy == null ? "failed after the commit (the destination runs the guest): " + why
+                : "post-copy failed after the guest moved to the destination: " + why + "; the guest cannot be"
+                        + " resumed here (it ran on the destination) and the destination cannot run it without the"
+                        + " pages it lacked";
+        endNanos = System.nanoTime();
+        progress.finish("failed: " + error);
+        enter(MigrationStatus.FAILED);
     }
 
     /** Puts the source back as it was before the migration. */

@@ -33,15 +33,30 @@ import java.util.Map;
  * @param multifdBytes bytes sent on those channels (part of {@code ramTransferred})
  * @param pauseBytes bytes sent with the guest paused, last pages and devices (part of {@code ramTransferred};
  *                   once completed)
+ * @param postcopy the post-copy counters ({@link PostcopyStats#NONE} for a pre-copy migration)
  */
 public record MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
         int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds, long expectedApplyMs,
         long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs, int multifdChannels,
-        long multifdBytes, long pauseBytes) {
+        long multifdBytes, long pauseBytes, PostcopyStats postcopy) {
+
+    /** A pre-copy migration's view. */
+    public MigrationStats(MigrationStatus status, long totalMs, long setupMs, long downtimeMs,
+            long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
+            long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
+            int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds,
+            long expectedApplyMs, long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs,
+            int multifdChannels, long multifdBytes, long pauseBytes) {
+        this(status, totalMs, setupMs, downtimeMs, expectedDowntimeMs, ramTransferred, ramRemaining, ramTotal,
+                duplicatePages, normalPages, dirtyPagesRate, mbps, dirtySyncCount, cpuThrottlePercentage, codecs, error,
+                rounds, expectedApplyMs, destinationApplyMs, oneSided, downtimePhasesMs, multifdChannels, multifdBytes,
+                pauseBytes, PostcopyStats.NONE);
+    }
 
     public MigrationStats {
+        java.util.Objects.requireNonNull(postcopy, "postcopy");
         var copy = new java.util.LinkedHashMap<String, Map<String, Long>>();
         codecs.forEach((id, counters) -> copy.put(id, Map.copyOf(counters)));
         codecs = java.util.Collections.unmodifiableMap(copy);
@@ -83,6 +98,14 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
             line(sb, "cpu throttle percentage", Integer.toString(cpuThrottlePercentage));
         }
         codecs.forEach((id, counters) -> codecBlock(sb, id, counters));
+        if (postcopy.missingPages() > 0 || status == MigrationStatus.POSTCOPY_ACTIVE) {
+            line(sb, "postcopy missing pages", Long.toString(postcopy.missingPages()));
+            line(sb, "postcopy remaining pages", Long.toString(postcopy.remainingPages()));
+            line(sb, "postcopy request count", Long.toString(postcopy.requests()));
+            line(sb, "postcopy requested pages", Long.toString(postcopy.requestedPages()));
+            line(sb, "postcopy background pages", Long.toString(postcopy.backgroundPages()));
+            line(sb, "postcopy request latency", postcopy.medianRequestMicros() + " us (median, at the destination)");
+        }
         if (!error.isEmpty()) {
             line(sb, "error", error);
         }

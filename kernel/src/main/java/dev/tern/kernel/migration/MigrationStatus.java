@@ -10,6 +10,11 @@ public enum MigrationStatus {
     ACTIVE,
     /** Switch-over: the guest is paused, the last pages and device state are sent. */
     DEVICE,
+    /**
+     * Post-copy: the guest runs on the destination, which fetches the pages it still lacks; the
+     * source can never run the guest again.
+     */
+    POSTCOPY_ACTIVE,
     /** The destination accepted the guest; the source stays paused (post-migrate). */
     COMPLETED,
     /** The migration stopped on an error; the source guest runs on as before. */
@@ -26,6 +31,6 @@ public enum MigrationStatus {
 
     /** The name as {@code info migrate} prints it. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

@@ -42,6 +42,7 @@ final class PreCopyRounds {
     private final List<DowntimeEstimate> estimates = new CopyOnWriteArrayList<>();
     private final Runnable progress;
     private volatile long maxBandwidth;
+    private volatile boolean switchRequested;
     private volatile double bandwidth;
     private volatile long dirtyPagesRate;
     private volatile long dirtySyncCount;
@@ -92,6 +93,15 @@ final class PreCopyRounds {
         this.deviceNanos = s.nanos();
     }
 
+    /**
+     * Ends the rounds early (post-copy's switch-over, asked for at any time): the round under way
+     * stops after its current part and {@link #run} returns the pages dirty until then; the pages
+     * the round had left are still in the {@link RamSender}'s round.
+     */
+    void requestSwitchOver() {
+        switchRequested = true;
+    }
+
     void setMaxBandwidth(long bytesPerSecond) {
         maxBandwidth = bytesPerSecond;
     }
@@ -119,7 +129,7 @@ final class PreCopyRounds {
                 estimate = estimate(dirty);
             }
             estimates.add(estimate);
-            boolean switchNow = rule.switchNow(estimates);
+            boolean switchNow = rule.switchNow(estimates) || switchRequested;
             traceRound(event, estimate, sentBefore, dirty, switchNow);
             if (switchNow) {
                 return next;
@@ -186,7 +196,7 @@ final class PreCopyRounds {
             progress.run();
             checks.between();
             pace(t0, b0);
-        } while (!done);
+        } while (!done && !switchRequested);
         ram.endRound();
         stream.flush(); // through to the wire: the round's last part may be waited on
         checks.roundSent();

@@ -53,6 +53,17 @@ final class SwitchOver {
      * @param harvest adds the pages dirtied since the last sync, called with no vCPU running
      */
     void send(PageSet pending, java.util.function.Consumer<PageSet> harvest) throws IOException, MigrationException {
+        send(pending, harvest, () -> { });
+    }
+
+    /** Sends between the RAM stream and the device stream (post-copy's missing pages). */
+    interface BetweenStreams {
+        void send() throws IOException;
+    }
+
+    /** {@link #send(PageSet, java.util.function.Consumer)}, with {@code between} sent between the two streams. */
+    void send(PageSet pending, java.util.function.Consumer<PageSet> harvest, BetweenStreams between)
+            throws IOException, MigrationException {
         started = System.nanoTime();
         beginTrace();
         long bytesBefore = phaseBytes;
@@ -78,6 +89,7 @@ final class SwitchOver {
         ramStream.endLive(ram);
         ramStream.finish();
         wire.endStream();
+        between.send();
         long t2 = phase("2-last-pages", t1);
         SavedStateWriter devices = new SavedStateWriter(wire, header);
         for (StateSection<?> s : machine.sections()) {

@@ -69,6 +69,51 @@ final class WireInput extends InputStream {
         streamEnded = false;
     }
 
+    /** Takes one binary payload (post-copy messages); throws to refuse it. */
+    interface PayloadSink {
+        void accept(byte[] payload, long at) throws IOException;
+    }
+
+    /**
+     * Starts reading the next saved-state stream, handing every {@code kind} message found between
+     * the two streams to {@code sink} first (post-copy's missing-page runs).
+     */
+    void nextStream(WireMessage kind, PayloadSink sink) throws IOException {
+        if (!streamEnded || data.hasRemaining()) {
+            nextStream(); // throws, naming where
+        }
+        while (true) {
+            long at = offset;
+            Message m = readMessage();
+            if (m.kind != kind) {
+                streamEnded = false;
+                inStream(m, at);
+                return;
+            }
+            sink.accept(m.payload, at);
+        }
+    }
+
+    /** A control message with its binary payload and where it began on the wire. */
+    record Control(WireMessage kind, byte[] payload, long at) {
+        String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * Reads the next message outside any stream (post-copy); stream data there is refused, naming
+     * the byte offset.
+     */
+    Control nextControl() throws IOException {
+        long at = offset;
+        Message m = readMessage();
+        if (m.kind == WireMessage.DATA || m.kind == WireMessage.STREAM_END) {
+            throw new IOException("migration wire: " + m.kind + " at byte " + at + " outside a saved-state stream");
+        }
+        return new Control(m.kind, m.payload, at);
+    }
+
     /** Reads one control message and checks it is {@code kind}; returns its text. */
     String expect(WireMessage kind) throws IOException {
         long at = offset;

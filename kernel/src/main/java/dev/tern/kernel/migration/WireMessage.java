@@ -4,7 +4,9 @@ package dev.tern.kernel.migration;
  * The message kinds of the migration wire. Every message is {@code u8 kind, i32 length, payload}.
  * Source to destination: {@link #DATA}, {@link #STREAM_END}, {@link #ABORT}, {@link #COMMIT},
  * {@link #MULTIFD} (main connection) and {@link #CHANNEL} (first message of a multifd channel);
- * destination to source: {@link #APPLIED}, {@link #READY}, {@link #REFUSED}. (Code 0x12, a destination
+ * destination to source: {@link #APPLIED}, {@link #READY}, {@link #REFUSED}; post-copy adds
+ * {@link #POSTCOPY}, {@link #PAGE}, {@link #POSTCOPY_END} and, back, {@link #PAGE_REQUEST},
+ * {@link #POSTCOPY_DONE} (docs/protocols/migration.md, "Post-copy"). (Code 0x12, a destination
  * cost report, is retired.)
  */
 enum WireMessage {
@@ -27,6 +29,15 @@ enum WireMessage {
      */
     CHANNEL(6),
     /**
+     * Post-copy: between the RAM stream and the device stream, the pages the destination does not
+     * have yet, as runs {@code u64 first page, u32 count} in ascending order (one message or more).
+     */
+    POSTCOPY(7),
+    /** Post-copy, after {@link #COMMIT}: one page, {@code u64 page number} then 4096 bytes (none: a zero page). */
+    PAGE(8),
+    /** Post-copy: every missing page has been sent. */
+    POSTCOPY_END(9),
+    /**
      * The destination has verified and applied everything and waits for {@link #COMMIT}; the
      * payload is the nanoseconds applying took, as decimal text.
      */
@@ -34,7 +45,16 @@ enum WireMessage {
     /** The destination refuses the stream; the payload is the reason in UTF-8. */
     REFUSED(0x11),
     /** One-sided RAM: everything the source announced so far is in guest RAM (answers a round's sync). */
-    APPLIED(0x13);
+    APPLIED(0x13),
+    /** Post-copy: the guest wants page {@code u64 page number} now. */
+    PAGE_REQUEST(0x14),
+    /** Post-copy: every page is here; the source may let go. */
+    POSTCOPY_DONE(0x15),
+    /**
+     * Post-copy: {@code u64} page messages received so far; the source keeps its unasked pages at
+     * most a small window ahead of it, so an asked-for page never queues behind megabytes of them.
+     */
+    RECEIVED(0x16);
 
     /** Largest payload of any message; bounds what a hostile peer can make the reader allocate. */
     static final int MAX_PAYLOAD = 1 << 20;

@@ -98,6 +98,17 @@ final class WireOutput extends OutputStream {
         send(m);
     }
 
+    /** Sends a control message with a binary payload (at most {@link WireMessage#MAX_PAYLOAD} bytes). */
+    void control(WireMessage kind, byte[] payload, int len) throws IOException {
+        if (len > WireMessage.MAX_PAYLOAD) {
+            throw new IllegalArgumentException(kind + " payload of " + len + " bytes");
+        }
+        flush();
+        ByteBuffer m = ByteBuffer.allocate(5 + len);
+        m.put((byte) kind.code()).putInt(len).put(payload, 0, len).flip();
+        send(m);
+    }
+
     private void send(ByteBuffer b) throws IOException {
         int n = b.remaining();
         while (b.hasRemaining()) {

@@ -227,6 +227,25 @@ public final class RamSender implements LiveSection {
         }
     }
 
+    /**
+     * Post-copy: takes the pages of the current round not sent yet out of it, so that the round is
+     * complete and they can go after the switch-over. Not with multifd channels.
+     */
+    public PageSet takeRemaining() {
+        if (channels != null) {
+            throw new IllegalStateException("ram: multifd rounds cannot be handed over to post-copy");
+        }
+        PageSet left = new PageSet(pageCount);
+        if (round != null) {
+            for (long p = round.next(cursor); p >= 0; p = round.next(p + 1)) {
+                left.addRange(p, p + 1);
+            }
+        }
+        round = null;
+        remaining = 0;
+        return left;
+    }
+
     /** Pages of the current round, sent or not. */
     public long roundPages() {
         return roundTotal;

@@ -5,6 +5,7 @@ import dev.tern.kernel.migration.MachineDigest;
 import dev.tern.kernel.migration.MigrationDestination;
 import dev.tern.kernel.migration.MigrationException;
 import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.migration.PostcopyIncoming;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.spi.transport.Connection;
 import dev.tern.spi.transport.Listener;
@@ -24,9 +25,12 @@ final class IncomingMigration {
     /**
      * Receives into {@code machine} (created, never started).
      *
+     * @return the pages still to come when the source switched over to post-copy (the caller starts
+     *         the machine and {@linkplain #watch watches} them), or null
+     *
      * @throws MigrationException when the stream was refused; the machine must then be discarded
      */
-    static void receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log)
+    static PostcopyIncoming receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log)
             throws IOException, MigrationException {
         var destination = new MigrationDestination(machine, plugins);
         destination.warmUp(); // idle until the source connects: compile the receive path first
@@ -47,12 +51,41 @@ final class IncomingMigration {
             log.flush();
             destination.receive(connection, listener);
         }
-        if (digest) {
+        PostcopyIncoming postcopy = destination.postcopy();
+        if (postcopy != null) {
+            // RAM is not all here: a digest now would read pages the guest has not got yet
+            log.println("tern: incoming migration switched over to post-copy: the guest runs here; "
+                    + postcopy.missingPages() + " pages still come from the source");
+        } else if (digest) {
             printDigest("incoming migration complete", machine, log);
         } else {
             log.println("tern: incoming migration complete");
         }
         log.flush();
+        return postcopy;
+    }
+
+    /**
+     * Reports the end of post-copy; when the guest is lost (the source gone before every page came)
+     * says so and stops the machine: it must not run on without them ({@link PostcopyIncoming#lostReason()}
+     * then says why, also when a vCPU found a page missing first).
+     */
+    static void watch(PostcopyIncoming postcopy, Machine machine, PrintStream log) {
+        postcopy.completion().whenComplete((done, error) -> {
+            if (error == null) {
+                log.println("tern: post-copy complete: " + postcopy.receivedPages() + " pages received, "
+                        + postcopy.requests() + " requested by the guest, median request latency "
+                        + postcopy.medianRequestNanos() / 1000 + " us");
+                log.flush();
+                return;
+            }
+            Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : error;
+            String why = "incoming " + cause.getMessage();
+            log.println("tern: " + why);
+            log.flush();
+            machine.stop(why);
+        });
     }
 
     /** Prints the RAM and whole-state digests of a stopped machine, with the vCPU 0 instruction count. */

@@ -54,6 +54,8 @@ final class MigrationCommands {
                 + " exec:COMMAND, fd:N; the rest of the line is the URI); -d returns at once;"
                 + " without -d a progress bar is drawn on a terminal", 1, MAX_URI_WORDS, this::migrateCommand));
         monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", this::cancel));
+        monitor.register(MonitorCommand.of("migrate_start_postcopy",
+                "switch the running migration to post-copy (needs the postcopy-ram capability)", this::startPostcopy));
         monitor.register(new MonitorCommand("migrate_set_capability", "NAME on|off",
                 "switch a capability: " + String.join(", ", MigrationConfig.CAPABILITIES), 2, 2, args -> {
                     config = config.withCapability(args.get(0), onOff(args.get(1)));
@@ -101,6 +103,19 @@ final class MigrationCommands {
         if (s != null && !s.cancel() && !s.stats().status().isFinal()) {
             throw new IllegalStateException("the migration is past its commit point and cannot be cancelled");
         }
+        return Reply.NONE;
+    }
+
+    /**
+     * Switches the running migration to post-copy: the destination runs the guest at once and this
+     * side can never run it again.
+     */
+    Reply startPostcopy() {
+        MigrationSource s = current;
+        if (s == null || s.stats().status().isFinal()) {
+            throw new IllegalStateException("no migration is running (start one with migrate -d URI first)");
+        }
+        s.startPostcopy();
         return Reply.NONE;
     }
 

@@ -54,6 +54,16 @@ record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Re
             x.put("overflow", xbzrle.getOrDefault("overflow", 0L));
             m.put("xbzrle-cache", x);
         }
+        if (s.postcopy().missingPages() > 0 || s.status() == MigrationStatus.POSTCOPY_ACTIVE) {
+            var p = new LinkedHashMap<String, Object>();
+            p.put("missing-pages", s.postcopy().missingPages());
+            p.put("remaining-pages", s.postcopy().remainingPages());
+            p.put("requests", s.postcopy().requests());
+            p.put("requested-pages", s.postcopy().requestedPages());
+            p.put("background-pages", s.postcopy().backgroundPages());
+            p.put("request-latency-median-us", s.postcopy().medianRequestMicros());
+            m.put("x-tern-postcopy", p);
+        }
         if (s.cpuThrottlePercentage() > 0) {
             m.put("cpu-throttle-percentage", (long) s.cpuThrottlePercentage());
         }
@@ -75,13 +85,13 @@ record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Re
         r.put("dirty-pages-rate", s.dirtyPagesRate());
         r.put("mbps", s.mbps());
         r.put("dirty-sync-count", s.dirtySyncCount());
-        r.put("postcopy-requests", 0L);
+        r.put("postcopy-requests", s.postcopy().requests());
         r.put("page-size", 4096L);
         r.put("multifd-bytes", s.multifdBytes());
         r.put("pages-per-second", 0L);
         r.put("precopy-bytes", s.ramTransferred() - s.pauseBytes());
         r.put("downtime-bytes", s.pauseBytes());
-        r.put("postcopy-bytes", 0L);
+        r.put("postcopy-bytes", s.postcopy().bytes());
         r.put("dirty-sync-missed-zero-copy", 0L);
         return r;
     }

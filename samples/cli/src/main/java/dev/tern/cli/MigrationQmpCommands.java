@@ -35,6 +35,7 @@ final class MigrationQmpCommands {
                 QmpParam.optional("blk", BOOLEAN), QmpParam.optional("inc", BOOLEAN),
                 QmpParam.optional("detach", BOOLEAN), QmpParam.optional("resume", BOOLEAN)), this::migrate));
         monitor.registerQmp(QmpCommand.of("migrate_cancel", migration::cancel));
+        monitor.registerQmp(QmpCommand.of("migrate-start-postcopy", migration::startPostcopy));
         monitor.registerQmp(QmpCommand.of("query-migrate", migration::info));
         monitor.registerQmp(QmpCommand.of("query-migrate-capabilities",
                 () -> new MigrationSettings(migration.config(), false)));
@@ -54,7 +55,7 @@ final class MigrationQmpCommands {
             throw QmpError.generic("Tern does not migrate block devices with the RAM (blk/inc)");
         }
         if (args.bool("resume", false)) {
-            throw QmpError.generic("Tern has no postcopy, so there is no paused migration to resume");
+            throw QmpError.generic("Tern cannot resume a paused post-copy migration (no post-copy recovery yet)");
         }
         return migration.migrate(args.string("uri"), true);
     }

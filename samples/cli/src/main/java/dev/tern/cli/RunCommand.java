@@ -247,6 +247,7 @@ final class RunCommand implements Callable<Integer> {
             FtPrimary primary = null;
             GdbServer gdbServer = null;
             MachineExit exit = null;
+            dev.tern.kernel.migration.PostcopyIncoming postcopyIncoming = null;
             try {
                 if (incoming != null) {
                     String from = incoming;
@@ -260,7 +261,7 @@ final class RunCommand implements Callable<Integer> {
                             return 0; // quit before any migration came
                         }
                     }
-                    IncomingMigration.receive(machine, plugins, from, printDigest, System.err);
+                    postcopyIncoming = IncomingMigration.receive(machine, plugins, from, printDigest, System.err);
                 }
                 if (standby) {
                     // the monitor serves the standby too (info ft); quit ends the wait for a primary
@@ -308,6 +309,9 @@ final class RunCommand implements Callable<Integer> {
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
                 }
                 machine.start();
+                if (postcopyIncoming != null) {
+                    IncomingMigration.watch(postcopyIncoming, machine, System.err);
+                }
                 if (primary != null) {
                     primary.start();
                 }
@@ -334,6 +338,18 @@ final class RunCommand implements Callable<Integer> {
                 }
                 if (gdbServer != null) {
                     gdbServer.close();
+                }
+            }
+            if (postcopyIncoming != null) {
+                // the guest may stop before its last pages came: RAM is whole only once they have
+                try {
+                    postcopyIncoming.completion().join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    // lostReason says why
+                }
+                if (postcopyIncoming.lostReason() != null) {
+                    System.err.println("tern: the guest is lost: " + postcopyIncoming.lostReason());
+                    return 2; // whatever stopped the machine first, a vCPU on a missing page or the watch
                 }
             }
             if (printDigest) {

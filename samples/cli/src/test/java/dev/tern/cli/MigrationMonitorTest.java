@@ -44,7 +44,7 @@ class MigrationMonitorTest {
             assertEquals("", mon.execute("migrate_set_parameter downtime-limit 50"));
             assertEquals("", mon.execute("migrate_set_parameter compression lz4"));
             assertEquals("", mon.execute("migrate_set_cachesize 8M"));
-            assertEquals("xbzrle: on\nauto-converge: off\nevents: on\nmultifd: off\n",
+            assertEquals("xbzrle: on\nauto-converge: off\nevents: on\nmultifd: off\npostcopy-ram: off\n",
                     mon.execute("info migrate_capabilities"));
             // RAM over 2 extra connections, each with its own XBZRLE cache (4M each) and LZ4
             assertEquals("", mon.execute("migrate_set_capability multifd on"));

@@ -87,7 +87,8 @@ class QmpProtocolTest {
                 List<Map<String, Object>> commands = ret(c.execute("{\"execute\": \"query-commands\"}"));
                 var names = commands.stream().map(x -> x.get("name")).toList();
                 for (String n : List.of("query-status", "stop", "cont", "system_reset", "system_powerdown", "quit",
-                        "human-monitor-command", "query-migrate", "migrate", "migrate_cancel", "migrate-set-capabilities",
+                        "human-monitor-command", "query-migrate", "migrate", "migrate_cancel", "migrate-start-postcopy",
+                        "migrate-set-capabilities",
                         "query-migrate-capabilities", "migrate-set-parameters", "query-migrate-parameters",
                         "query-chardev", "query-block", "query-kvm", "query-name", "query-cpus-fast",
                         "x-tern-query-ft", "x-tern-query-replay", "qmp_capabilities", "snapshot-save",

@@ -36,6 +36,15 @@ public interface GuestMemory {
     void markDirty(long gpa, long len);
 
     /**
+     * Returns once the pages of {@code [gpa, gpa+len)} hold their content. A post-copy migration's
+     * destination runs the guest before all of its RAM has arrived: a CPU calls this before it
+     * caches a page for direct access (its TLB fill), and it blocks until the page is fetched. The
+     * accessors of this interface call it themselves. By default every page is present.
+     */
+    default void awaitPresent(long gpa, long len) {
+    }
+
+    /**
      * Registers an observer told of every write that does not come from the CPU fast path (device
      * DMA, loads of saved state) — CPUs use it to drop decoded code that was overwritten.
      */

@@ -60,6 +60,8 @@ public final class PhysicalMemory {
         if (mmio != null && mmio.isMapped(pageBase)) {
             return null;
         }
+        // Post-copy: a page enters the TLB only once it is here, so the hits cost nothing.
+        memory.awaitPresent(pageBase, GuestMemory.PAGE_SIZE);
         return r.segment().asSlice(pageBase - r.base(), GuestMemory.PAGE_SIZE);
     }
 
@@ -70,6 +72,7 @@ public final class PhysicalMemory {
             MemorySegment s = r.segment();
             long off = gpa - r.base();
             if (off + size <= s.byteSize()) {
+                memory.awaitPresent(gpa, size);
                 return switch (size) {
                     case 1 -> s.get(ValueLayout.JAVA_BYTE, off) & 0xff;
                     case 2 -> s.get(U16, off) & 0xffff;
@@ -93,6 +96,7 @@ public final class PhysicalMemory {
             MemorySegment s = r.segment();
             long off = gpa - r.base();
             if (off + size <= s.byteSize()) {
+                memory.awaitPresent(gpa, size);
                 switch (size) {
                     case 1 -> s.set(ValueLayout.JAVA_BYTE, off, (byte) value);
                     case 2 -> s.set(U16, off, (short) value);

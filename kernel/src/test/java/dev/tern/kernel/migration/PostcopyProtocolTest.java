@@ -1,0 +1,200 @@
+package dev.tern.kernel.migration;
+
+import dev.tern.kernel.memory.GuestMemoryLostException;
+import dev.tern.kernel.memory.GuestRam;
+import dev.tern.kernel.ram.PageSet;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Post-copy's messages between a {@link PostcopySource} and a {@link PostcopyIncoming} over real pipes. */
+class PostcopyProtocolTest {
+
+    private static final int PAGE = 4096;
+    private static final int PAGES = 256;
+
+    @Test
+    void everyMissingPageArrivesWhileTheGuestReadsThem() throws Exception {
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build();
+                GuestRam dest = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            Random random = new Random(16);
+            byte[] page = new byte[PAGE];
+            PageSet missing = new PageSet(PAGES);
+            for (int p = 0; p < PAGES; p++) {
+                if (p % 5 != 0) {
+                    random.nextBytes(page); // every fifth page stays zero: sent as 8 bytes
+                    source.write((long) p * PAGE, page, 0, PAGE);
+                }
+                if (p % 3 != 0) {
+                    missing.addRange(p, p + 1);
+                    dest.write((long) p * PAGE, new byte[] {1, 2, 3}, 0, 3); // a stale copy to be replaced
+                } else {
+                    source.read((long) p * PAGE, page, 0, PAGE);
+                    dest.write((long) p * PAGE, page, 0, PAGE);
+                }
+            }
+            var ends = LoopbackConnection.pair();
+            var out = new WireOutput(ends[0]);
+            var pcSource = new PostcopySource(source, PAGES, out, ends[0]);
+            pcSource.collect(missing);
+            pcSource.announce();
+            var in = new WireInput(ends[1]);
+            var incoming = new PostcopyIncoming(dest);
+            WireInput.Control runs = in.nextControl();
+            assertEquals(WireMessage.POSTCOPY, runs.kind());
+            incoming.acceptRuns(runs.payload(), runs.at());
+            assertEquals(missing.count(), incoming.announcedPages());
+            incoming.expect();
+            incoming.start(ends[1], in);
+            var sourceFailure = new AtomicReference<Throwable>();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    pcSource.run();
+                } catch (Throwable t) {
+                    sourceFailure.set(t);
+                }
+            });
+            // Three "vCPUs" read the pages from the top down, where the background sender comes last.
+            List<Thread> readers = new ArrayList<>();
+            var wrong = new AtomicReference<String>();
+            for (int t = 0; t < 3; t++) {
+                int first = PAGES - 1 - t;
+                readers.add(Thread.ofPlatform().start(() -> {
+                    byte[] want = new byte[PAGE];
+                    byte[] got = new byte[PAGE];
+                    for (int p = first; p >= 0; p -= 3) {
+                        source.read((long) p * PAGE, want, 0, PAGE);
+                        dest.read((long) p * PAGE, got, 0, PAGE);
+                        if (!java.util.Arrays.equals(want, got)) {
+                            wrong.set("page " + p);
+                        }
+                    }
+                }));
+            }
+            for (Thread r : readers) {
+                r.join();
+            }
+            incoming.completion().join();
+            sender.join();
+            assertEquals(null, sourceFailure.get());
+            assertEquals(null, wrong.get());
+            assertEquals(0, incoming.missingPages());
+            assertEquals(null, dest.presence(), "a complete post-copy leaves no page check behind");
+            PostcopyStats stats = pcSource.stats();
+            assertEquals(missing.count(), stats.missingPages());
+            assertEquals(0, stats.remainingPages());
+            assertEquals(missing.count(), stats.requestedPages() + stats.backgroundPages());
+            assertEquals(incoming.requests(), stats.requests(), "every request reached the source");
+            byte[] a = new byte[PAGES * PAGE];
+            byte[] b = new byte[PAGES * PAGE];
+            source.read(0, a, 0, a.length);
+            dest.read(0, b, 0, b.length);
+            assertArrayEquals(a, b);
+        }
+    }
+
+    @Test
+    void hostileRunsAreRefusedNamingTheRun() throws Exception {
+        try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).rom("rom", 32L * PAGE, new byte[PAGE]).build()) {
+            assertRunsRefused(dest, runs(3, 2, 1, 1), "ascending");
+            assertRunsRefused(dest, runs(3, 0), "non-empty");
+            assertRunsRefused(dest, runs(15, 2), "not all in one writable RAM region");
+            assertRunsRefused(dest, runs(32, 1), "not all in one writable RAM region");
+            assertRunsRefused(dest, runs(Long.MAX_VALUE, 1), "within the 33 pages");
+            assertRunsRefused(dest, runs(-1, 1), "within the 33 pages");
+            assertRunsRefused(dest, new byte[13], "not a whole number of 12-byte runs");
+        }
+    }
+
+    private static void assertRunsRefused(GuestRam dest, byte[] payload, String expected) {
+        var e = assertThrows(IOException.class, () -> new PostcopyIncoming(dest).acceptRuns(payload, 77));
+        assertTrue(e.getMessage().contains(expected) && e.getMessage().contains("at byte 77"), e.getMessage());
+    }
+
+    private static byte[] runs(long... firstAndCount) {
+        ByteBuffer b = ByteBuffer.allocate(firstAndCount.length / 2 * 12);
+        for (int i = 0; i < firstAndCount.length; i += 2) {
+            b.putLong(firstAndCount[i]).putInt((int) firstAndCount[i + 1]);
+        }
+        return b.array();
+    }
+
+    @Test
+    void aHostilePageLosesTheGuestWithTheReason() throws Exception {
+        assertLost(out -> out.control(WireMessage.PAGE, page(99), 8), "page 99, outside the 16 pages");
+        assertLost(out -> out.control(WireMessage.PAGE, page(2), 100), "has 100 bytes");
+        assertLost(out -> out.control(WireMessage.POSTCOPY_END, new byte[0], 0), "2 pages still missing");
+        assertLost(out -> out.control(WireMessage.COMMIT, ""), "unexpected COMMIT");
+        assertLost(out -> out.write(new byte[10]), "DATA at byte 0 outside a saved-state stream");
+    }
+
+    /** The source vanishing mid-way is the same loss, and a vCPU waiting for a page hears why. */
+    @Test
+    void theSourceGoneLosesTheGuestAndFailsTheWaiters() throws Exception {
+        try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).build()) {
+            var ends = LoopbackConnection.pair();
+            var incoming = new PostcopyIncoming(dest);
+            incoming.acceptRuns(runs(4, 2), 0);
+            incoming.expect();
+            incoming.start(ends[1], new WireInput(ends[1]));
+            var vcpuFailure = new AtomicReference<Throwable>();
+            Thread vcpu = Thread.ofPlatform().start(() -> {
+                try {
+                    dest.readU32(5L * PAGE);
+                } catch (Throwable t) {
+                    vcpuFailure.set(t);
+                }
+            });
+            // The request reaching the source proves the vCPU waits; then the source dies.
+            var sourceIn = new WireInput(ends[0]);
+            WireInput.Control request = sourceIn.nextControl();
+            assertEquals(WireMessage.PAGE_REQUEST, request.kind());
+            assertEquals(5, ByteBuffer.wrap(request.payload()).getLong());
+            ends[0].close();
+            vcpu.join();
+            var lost = assertThrows(CompletionException.class, () -> incoming.completion().join());
+            assertTrue(lost.getCause() instanceof GuestMemoryLostException);
+            assertTrue(lost.getCause().getMessage().contains("2 pages of the guest's RAM still only on the source"),
+                    lost.getCause().getMessage());
+            assertTrue(vcpuFailure.get() instanceof GuestMemoryLostException, String.valueOf(vcpuFailure.get()));
+        }
+    }
+
+    private interface Send {
+        void to(WireOutput out) throws IOException;
+    }
+
+    private static void assertLost(Send hostile, String expected) throws Exception {
+        try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).build()) {
+            var ends = LoopbackConnection.pair();
+            var incoming = new PostcopyIncoming(dest);
+            incoming.acceptRuns(runs(2, 2), 0);
+            incoming.expect();
+            incoming.start(ends[1], new WireInput(ends[1]));
+            var out = new WireOutput(ends[0]);
+            hostile.to(out);
+            out.flush();
+            var lost = assertThrows(CompletionException.class, () -> incoming.completion().join());
+            assertTrue(lost.getCause().getMessage().contains(expected), lost.getCause().getMessage());
+            assertThrows(GuestMemoryLostException.class, () -> dest.readU8(2L * PAGE));
+            ends[0].close();
+        }
+    }
+
+    private static byte[] page(long pfn) {
+        byte[] b = new byte[8 + PAGE];
+        ByteBuffer.wrap(b).putLong(pfn);
+        return b;
+    }
+}

@@ -1,0 +1,219 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineExit;
+import dev.tern.kernel.migration.MachineDigest;
+import dev.tern.kernel.migration.MigrationConfig;
+import dev.tern.kernel.migration.MigrationListener;
+import dev.tern.kernel.migration.MigrationSource;
+import dev.tern.kernel.migration.MigrationStats;
+import dev.tern.kernel.migration.MigrationStatus;
+import dev.tern.kernel.migration.MigrationUri;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
+import dev.tern.kernel.vm.VmState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Post-copy between this JVM (the source) and a destination JVM, with the 64 MiB rewriter, which
+ * never converges in pre-copy at 100 MiB/s without XBZRLE (MigrationConvergenceTest): switched to
+ * post-copy after the first pass, the destination runs the guest at once, fetches what it touches
+ * and ends exactly as a run that never moved; losing the source during post-copy loses the guest,
+ * which the destination says before exiting with status 2.
+ */
+class PostcopyMigrationTest {
+
+    /** Where every run stops: far enough that the source is still running when post-copy starts. */
+    static final long LIMIT = 400_000_000L;
+
+    private static String reference;
+
+    @TempDir
+    Path dir;
+
+    private final LiveMigrationTest guests = new LiveMigrationTest();
+
+    private List<String> args() throws Exception {
+        return List.of("--bios", MigrationConvergenceTest.rewrite64m(dir).toString(), "-m", "96M", "--serial", "none",
+                "--pacing", "warp", "--max-instructions", Long.toString(LIMIT));
+    }
+
+    /** 100 MiB/s, no XBZRLE: pre-copy alone would never switch over. */
+    private static final MigrationConfig POSTCOPY = MigrationConfig.DEFAULT.withCapability("postcopy-ram", true)
+            .with("max-bandwidth", "100M");
+
+    /** Switches to post-copy when the first pass is over, and records every status. */
+    private static class AfterFirstPass implements MigrationListener {
+        final List<MigrationStatus> statuses = new CopyOnWriteArrayList<>();
+        MigrationSource migration;
+
+        @Override
+        public void changed(MigrationStatus status, MigrationStats stats) {
+            statuses.add(status);
+        }
+
+        @Override
+        public void pass(long pass) {
+            if (pass == 1) {
+                migration.startPostcopy();
+            }
+        }
+    }
+
+    private String reference(List<String> args) throws Exception {
+        if (reference == null) {
+            try (Machine m = guests.machine(args)) {
+                m.start();
+                assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
+                reference = MachineDigest.ram(m);
+            }
+        }
+        return reference;
+    }
+
+    @Test
+    @Timeout(600)
+    void theRewriterMovesInPostcopyAndEndsAsIfNeverMoved() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0",
+                "--print-digest").toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000); // all 64 MiB touched
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), POSTCOPY,
+                    guests.plugins);
+            var listener = new AfterFirstPass();
+            listener.migration = migration;
+            migration.addListener(listener);
+            MigrationStats stats = migration.run();
+            System.out.println("64 MiB rewriter, post-copy after the first pass:\n" + stats.render());
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            assertEquals(List.of(MigrationStatus.SETUP, MigrationStatus.ACTIVE, MigrationStatus.DEVICE,
+                    MigrationStatus.POSTCOPY_ACTIVE, MigrationStatus.COMPLETED), listener.statuses);
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state());
+            assertTrue(source.vcpus().getFirst().instructionCount() < LIMIT, "the source reached the limit");
+            var pc = stats.postcopy();
+            assertTrue(pc.missingPages() >= 8192, "the rewriter's pages were still dirty: " + stats.render());
+            assertEquals(0, pc.remainingPages(), stats.render());
+            assertEquals(pc.missingPages(), pc.requestedPages() + pc.backgroundPages(), stats.render());
+            assertTrue(stats.render().contains("Migration status: completed")
+                    && stats.render().contains("postcopy request count: " + pc.requests()), stats.render());
+
+            assertEquals(0, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("switched over to post-copy") && dest.output().contains("post-copy complete"),
+                    dest.output());
+            MigrationPeer.Digest end = dest.awaitDigest("stopped");
+            assertEquals(LIMIT, end.instructions());
+            assertEquals(reference(args), end.ram(), "the guest ended differently from one that never moved");
+        }
+    }
+
+    /**
+     * The connection to the source gone during post-copy (the relay closes both ends as post-copy
+     * begins, before any page went): the destination, which already ran the guest, cannot get the
+     * pages it lacks; it says the guest is lost and exits 2. The source does not resume it either.
+     */
+    @Test
+    @Timeout(600)
+    void losingTheSourceDuringPostcopyLosesTheGuestAndSaysSo() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(relay.uri()).connect(guests.plugins),
+                    POSTCOPY, guests.plugins);
+            var listener = new AfterFirstPass() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                        try {
+                            relay.close();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("cannot be resumed here"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
+
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("tern: the guest is lost: post-copy from")
+                    && dest.output().contains("pages of the guest's RAM still only on the source"), dest.output());
+        }
+    }
+
+    /**
+     * The monitor's way: {@code migrate_set_capability postcopy-ram on}, {@code migrate -d}, then
+     * {@code migrate_start_postcopy}; the MIGRATION events say postcopy-active, then completed, and
+     * the dirty-writer guest ends on the destination as one that never moved.
+     */
+    @Test
+    @Timeout(300)
+    void theMonitorStartsPostcopy() throws Exception {
+        guests.dir = dir;
+        List<String> args = guests.guestArgs();
+        var events = new java.io.PipedOutputStream();
+        var lines = new java.io.BufferedReader(new java.io.InputStreamReader(new java.io.PipedInputStream(events, 1 << 16),
+                java.nio.charset.StandardCharsets.UTF_8));
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0",
+                "--print-digest").toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            var mon = new Monitor(source, new SnapshotStore(dir));
+            new MigrationCommands(source, guests.plugins, new java.io.PrintStream(events, true,
+                    java.nio.charset.StandardCharsets.UTF_8)).registerOn(mon);
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            assertTrue(mon.execute("migrate_start_postcopy").contains("no migration is running"));
+            assertEquals("", mon.execute("migrate_set_capability events on"));
+            assertEquals("", mon.execute("migrate_set_capability postcopy-ram on"));
+            assertTrue(mon.execute("info migrate_capabilities").contains("postcopy-ram: on"));
+            // 4 MiB at 8 MiB/s: the first pass alone takes half a second, so pre-copy is under way
+            assertEquals("", mon.execute("migrate_set_parameter max-bandwidth 8M"));
+            assertEquals("", mon.execute("migrate -d " + address));
+            assertEquals("", mon.execute("migrate_start_postcopy"));
+            List<String> statuses = new java.util.ArrayList<>();
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                var m = java.util.regex.Pattern.compile("status=(\\S+)").matcher(line);
+                if (m.find()) {
+                    statuses.add(m.group(1));
+                    if (m.group(1).equals("completed") || m.group(1).equals("failed")) {
+                        break;
+                    }
+                }
+            }
+            String info = mon.execute("info migrate");
+            System.out.println(info);
+            assertEquals(List.of("setup", "active", "device", "postcopy-active", "completed"), statuses, info);
+            assertTrue(info.contains("Migration status: completed") && info.contains("postcopy missing pages: ")
+                    && info.contains("postcopy request latency: "), info);
+            assertEquals("VM status: postmigrate\n", mon.execute("info status"));
+            assertTrue(mon.execute("migrate_start_postcopy").contains("no migration is running"));
+            assertEquals(0, dest.awaitExit(), dest.output());
+            MigrationPeer.Digest end = dest.awaitDigest("stopped");
+            assertEquals(LiveMigrationTest.LIMIT, end.instructions());
+            assertEquals(guests.reference(), end.ram(), "the guest ended differently from one that never moved");
+        }
+    }
+}
