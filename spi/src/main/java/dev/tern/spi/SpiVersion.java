@@ -20,7 +20,8 @@ import java.util.Objects;
  * for controllers that deliver to a chosen CPU; 1.5 adds {@code Connection.abort()} (a stream that will not be
  * completed is discarded, not committed: a file transport leaves no partial file); 1.6 adds what SMP
  * machines wire with ({@code Vcpu.connectLocalController}, {@code MmioSpace.mapForCpu},
- * {@code InterruptRouting.connectVirtualWire} and {@code tap}).
+ * {@code InterruptRouting.connectVirtualWire} and {@code tap}) and {@code GuestMemory.awaitPresent} (a post-copy
+ * destination's pages that have not arrived yet).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

@@ -40,6 +40,8 @@ public interface GuestMemory {
      * destination runs the guest before all of its RAM has arrived: a CPU calls this before it
      * caches a page for direct access (its TLB fill), and it blocks until the page is fetched. The
      * accessors of this interface call it themselves. By default every page is present.
+     *
+     * @since SPI 1.6
      */
     default void awaitPresent(long gpa, long len) {
     }
