@@ -95,7 +95,11 @@ class PostcopyProtocolTest {
             assertEquals(missing.count(), stats.missingPages());
             assertEquals(0, stats.remainingPages());
             assertEquals(missing.count(), stats.requestedPages() + stats.backgroundPages());
-            assertEquals(incoming.requests(), stats.requests(), "every request reached the source");
+            // A reader may fault on the last page just as it arrives: its request can follow the
+            // destination's POSTCOPY_DONE on the wire, after which the source reads no more. At most
+            // one such request per reader.
+            assertTrue(stats.requests() <= incoming.requests() && stats.requests() >= incoming.requests() - readers.size(),
+                    "requests sent " + incoming.requests() + ", received " + stats.requests());
             byte[] a = new byte[PAGES * PAGE];
             byte[] b = new byte[PAGES * PAGE];
             source.read(0, a, 0, a.length);
