@@ -203,6 +203,16 @@ public final class IrqRouter implements InterruptRouting {
         };
     }
 
+    /** What {@link #claim} and {@link #tap} both require of their arguments. */
+    private static void checkRange(String owner, int firstGsi, int count, InterruptSink sink) {
+        Objects.requireNonNull(owner, "owner");
+        Objects.requireNonNull(sink, "sink");
+        if (firstGsi < 0 || count <= 0 || count > GSI_COUNT - firstGsi) {
+            throw new IllegalArgumentException(String.format(
+                    "%s: bad interrupt range first %d count %d (GSIs are 0..%d)", owner, firstGsi, count, GSI_COUNT - 1));
+        }
+    }
+
     @Override
     public InterruptLine line(int gsi) {
         return lines[checkGsi(gsi)];
@@ -210,12 +220,7 @@ public final class IrqRouter implements InterruptRouting {
 
     @Override
     public Registration claim(String owner, int firstGsi, int count, InterruptSink sink) {
-        Objects.requireNonNull(owner, "owner");
-        Objects.requireNonNull(sink, "sink");
-        if (firstGsi < 0 || count <= 0 || count > GSI_COUNT - firstGsi) {
-            throw new IllegalArgumentException(String.format(
-                    "%s: bad interrupt range first %d count %d (GSIs are 0..%d)", owner, firstGsi, count, GSI_COUNT - 1));
-        }
+        checkRange(owner, firstGsi, count, sink);
         Claim claim = new Claim(owner, firstGsi, count, sink);
         synchronized (claims) {
             for (Claim c : claims) {
@@ -262,12 +267,7 @@ public final class IrqRouter implements InterruptRouting {
 
     @Override
     public Registration tap(String owner, int firstGsi, int count, InterruptSink sink) {
-        Objects.requireNonNull(owner, "owner");
-        Objects.requireNonNull(sink, "sink");
-        if (firstGsi < 0 || count <= 0 || count > GSI_COUNT - firstGsi) {
-            throw new IllegalArgumentException(String.format(
-                    "%s: bad interrupt range first %d count %d (GSIs are 0..%d)", owner, firstGsi, count, GSI_COUNT - 1));
-        }
+        checkRange(owner, firstGsi, count, sink);
         for (int i = 0; i < count; i++) {
             lines[firstGsi + i].addTap(sink, i);
         }
