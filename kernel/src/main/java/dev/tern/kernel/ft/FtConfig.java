@@ -48,10 +48,14 @@ import java.util.Set;
  *        standby holds)
  * @param cacheSize bytes of a delta codec's page cache ({@code cache-size=}); 0: the default,
  *        {@link #DEFAULT_CACHE_SIZE} or the guest's writable RAM if smaller
+ * @param releaseStep how many outputs the primary delivers between two RELEASED reports while it
+ *        delivers a checkpoint's batch ({@code release-step=}, 1..{@link #MAX_RELEASE_STEP}): a
+ *        standby taking over repeats at most this many outputs the primary had delivered
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
         Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
-        boolean precopy, String reprotect, long syncBandwidth, List<String> codecs, long cacheSize) {
+        boolean precopy, String reprotect, long syncBandwidth, List<String> codecs, long cacheSize,
+        int releaseStep) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -67,16 +71,22 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     /** A password file larger than this is not a password. */
     static final int MAX_SECRET = 4096;
 
+    /** The default outputs delivered between two RELEASED reports, and the largest step allowed. */
+    public static final int DEFAULT_RELEASE_STEP = 8;
+    static final int MAX_RELEASE_STEP = 1 << 16;
+
     /** The default bound on how long held output waits for its checkpoint to start. */
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth", "codecs", "cache-size");
+            "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth", "codecs", "cache-size",
+            "release-step");
     private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness", "lease",
-            "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth", "codecs", "cache-size");
+            "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth", "codecs", "cache-size",
+            "release-step");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
     private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync",
-            "sync-bandwidth", "codecs", "cache-size");
+            "sync-bandwidth", "codecs", "cache-size", "release-step");
 
     public FtConfig {
         secret = secret.clone();
@@ -84,6 +94,9 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         codecs = codecs == null ? null : List.copyOf(codecs);
         if (cacheSize != 0 && cacheSize < 4096) {
             throw new IllegalArgumentException("--ft: cache-size=" + cacheSize + " is less than one page (4096 bytes)");
+        }
+        if (releaseStep < 1 || releaseStep > MAX_RELEASE_STEP) {
+            throw new IllegalArgumentException("--ft: release-step=" + releaseStep + " is not within 1.." + MAX_RELEASE_STEP);
         }
     }
 
@@ -171,8 +184,9 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         long syncBandwidth = kv.containsKey("sync-bandwidth") ? bandwidth(kv.get("sync-bandwidth")) : 0;
         List<String> codecs = kv.containsKey("codecs") ? codecs(kv.get("codecs")) : null;
         long cacheSize = kv.containsKey("cache-size") ? cacheSize(kv.get("cache-size")) : 0;
+        int releaseStep = kv.containsKey("release-step") ? releaseStep(kv.get("release-step")) : DEFAULT_RELEASE_STEP;
         return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, leaseFile, precopy,
-                reprotect, syncBandwidth, codecs, cacheSize);
+                reprotect, syncBandwidth, codecs, cacheSize, releaseStep);
     }
 
     /**
@@ -187,7 +201,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs, cacheSize);
+                outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs, cacheSize,
+                releaseStep);
     }
 
     /** {@code codecs=}: {@code none}, or page codec plugin ids separated by commas, each once. */
@@ -225,6 +240,20 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalArgumentException("--ft: cache-size='" + text + "' is less than one page (4096 bytes)");
         }
         return v;
+    }
+
+    /** {@code release-step=}: a whole number of outputs, 1..{@link #MAX_RELEASE_STEP}. */
+    static int releaseStep(String text) {
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= 1 && v <= MAX_RELEASE_STEP) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // the message below names it
+        }
+        throw new IllegalArgumentException("--ft: release-step='" + text + "' is not a whole number of outputs within 1.."
+                + MAX_RELEASE_STEP);
     }
 
     /** {@code sync-bandwidth=}: bytes per second, with the size suffixes of migration's max-bandwidth. */

@@ -31,7 +31,7 @@ final class FtHandshake {
 
     static final int NONCE_BYTES = 32;
     // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0; 3: page codecs offered in CONFIG, chosen in ACCEPTED
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
 

@@ -38,10 +38,11 @@ enum FtMessage {
     /** Standby to primary: u64 sequence of the checkpoint now applied. */
     ACK(0x13, 8),
     /**
-     * Primary to standby: u64 sequence; the output that checkpoint held was delivered, so a standby
-     * taking over must not deliver it again.
+     * Primary to standby: u64 sequence, u32 count; the first {@code count} outputs that checkpoint
+     * held were delivered (sent every few outputs and at the batch's end), so a standby taking over
+     * must not deliver them again.
      */
-    RELEASED(0x14, 8),
+    RELEASED(0x14, 12),
     /** Lease client to witness: u64 holder id, u64 lease in milliseconds, u8 role (0 primary, 1 standby). */
     LEASE_REQUEST(0x30, 17),
     /** Witness to client: u64 milliseconds granted (0 answering a LEASE_RELEASE). */

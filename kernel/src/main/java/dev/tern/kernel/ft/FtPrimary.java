@@ -504,16 +504,21 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     /**
-     * Delivers the output checkpoint {@code seq} held, now that the standby has it, and tells the
-     * standby so: a standby taking over later must not deliver it again.
+     * Delivers the output checkpoint {@code seq} held, now that the standby has it, telling the
+     * standby how far it got every {@code release-step} outputs and at the batch's end: a standby
+     * taking over later delivers only what was not reported, at most one step again.
      */
     private void delivered(FtWire w, long seq) throws IOException {
         if (!output.holding()) {
             return;
         }
-        output.release(seq);
-        testHalt(seq, "released");
-        w.sendLong(FtMessage.RELEASED, seq);
+        OutputPath.Progress p;
+        while ((p = output.releaseStep(seq, config.releaseStep())) != null) {
+            if (p.complete()) {
+                testHalt(p.checkpoint(), "released");
+            }
+            w.sendReleased(p.checkpoint(), p.done());
+        }
     }
 
     private void handOver(FtWire w, CheckpointWriter writer, long seq) throws IOException, InterruptedException {

@@ -192,7 +192,7 @@ public final class FtStandby implements FtNode {
             heard();
             switch (m.kind()) {
                 case HEARTBEAT -> FtWire.exactly(m, 0);
-                case RELEASED -> machine.outputs().deliveredByPrimary(FtWire.exactly(m, 8).getLong());
+                case RELEASED -> released(FtWire.exactly(m, 12));
                 case CHECKPOINT_BEGIN -> {
                     Outcome o = checkpoint(w, applier, FtWire.exactly(m, 28));
                     if (o != null) {
@@ -226,6 +226,16 @@ public final class FtStandby implements FtNode {
                 }
                 default -> throw new IOException("ft wire: unexpected " + m.kind() + " from the primary");
             }
+        }
+    }
+
+    /** RELEASED: the primary delivered the first outputs of a checkpoint's batch; a count beyond the batch is refused. */
+    private void released(ByteBuffer b) throws IOException {
+        long seq = b.getLong();
+        long count = Integer.toUnsignedLong(b.getInt());
+        var wrong = machine.outputs().deliveredByPrimary(seq, count);
+        if (wrong.isPresent()) {
+            throw new IOException("ft wire: RELEASED " + seq + " (count at payload byte 8): " + wrong.get());
         }
     }
 

@@ -71,6 +71,11 @@ final class FtWire implements AutoCloseable {
         send(kind, ByteBuffer.allocate(8).putLong(value).flip());
     }
 
+    /** RELEASED: the first {@code count} outputs of checkpoint {@code seq}'s batch were delivered. */
+    void sendReleased(long seq, int count) throws IOException {
+        send(FtMessage.RELEASED, ByteBuffer.allocate(12).putLong(seq).putInt(count).flip());
+    }
+
     /** Reads the next message (one reader thread only). */
     Message receive() throws IOException {
         long at = received;

@@ -47,7 +47,23 @@ public final class OutputPath {
     public record Batch(List<ChannelEnd> channels, List<Held> outputs) {
     }
 
-    private record Sealed(long checkpoint, Batch batch) {
+    /**
+     * How far the delivery of checkpoint {@code checkpoint}'s batch got: its first {@code done}
+     * outputs are delivered ({@code complete}: all of them).
+     */
+    public record Progress(long checkpoint, int done, boolean complete) {
+    }
+
+    /** A batch waiting for its acknowledgement, or being delivered: its first {@code done} outputs went. */
+    private static final class Sealed {
+        final long checkpoint;
+        final Batch batch;
+        int done;
+
+        Sealed(long checkpoint, Batch batch) {
+            this.checkpoint = checkpoint;
+            this.batch = batch;
+        }
     }
 
     private static final class Channel {
@@ -76,6 +92,8 @@ public final class OutputPath {
     /** The standby's copy of its last checkpoint's batch, and that checkpoint; -1: none to deliver. */
     private Batch inherited;
     private long inheritedCheckpoint = -1;
+    /** The outputs of the inherited batch the primary reported delivered (RELEASED). */
+    private int inheritedDone;
 
     /** The channel name of {@code device}'s {@code kind} output, e.g. {@code serial0/serial}. */
     static String channelName(String device, OutputKind kind) {
@@ -176,9 +194,38 @@ public final class OutputPath {
 
     /** Delivers the batches of checkpoints up to {@code checkpoint}: the standby holds them. */
     public synchronized void release(long checkpoint) {
-        while (!sealed.isEmpty() && sealed.peekFirst().checkpoint() <= checkpoint) {
-            deliver(sealed.pollFirst().batch().outputs());
+        while (releaseStep(checkpoint, Integer.MAX_VALUE) != null) {
+            // each call delivers one whole batch
         }
+    }
+
+    /**
+     * Delivers the next part of the oldest batch of a checkpoint up to {@code checkpoint}: its
+     * outputs in order until {@code step} of them reached a host sink (writes a device applied
+     * itself go by without counting) or the batch ends. The primary reports each returned progress
+     * to the standby, so that a standby taking over repeats at most one step.
+     *
+     * @return how far that batch's delivery got; null when no such batch is left
+     */
+    public synchronized Progress releaseStep(long checkpoint, int step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("release step " + step + " is not positive");
+        }
+        Sealed s = sealed.peekFirst();
+        if (s == null || s.checkpoint > checkpoint) {
+            return null;
+        }
+        List<Held> outputs = s.batch.outputs();
+        for (int sent = 0; s.done < outputs.size() && sent < step; s.done++) {
+            if (deliver(outputs.get(s.done))) {
+                sent++;
+            }
+        }
+        boolean complete = s.done == outputs.size();
+        if (complete) {
+            sealed.pollFirst();
+        }
+        return new Progress(s.checkpoint, s.done, complete);
     }
 
     /**
@@ -191,7 +238,8 @@ public final class OutputPath {
         }
         held.clear();
         while (!sealed.isEmpty()) {
-            deliver(sealed.pollFirst().batch().outputs());
+            Sealed s = sealed.pollFirst();
+            deliver(s.batch.outputs().subList(s.done, s.batch.outputs().size()));
         }
         deliver(epoch);
         epoch.clear();
@@ -213,40 +261,60 @@ public final class OutputPath {
     }
 
     /**
-     * The standby learnt that the primary delivered checkpoint {@code checkpoint}'s batch: it is
-     * not to be delivered again here.
+     * The standby learnt that the primary delivered the first {@code count} outputs of checkpoint
+     * {@code checkpoint}'s batch: they are not to be delivered again here. A report about another
+     * checkpoint than the one held here changes nothing (an older one was superseded).
+     *
+     * @return empty, or why the report cannot be true (it counts more outputs than the batch has)
      */
-    public synchronized void deliveredByPrimary(long checkpoint) {
-        if (checkpoint == inheritedCheckpoint) {
-            inherited = null;
-            inheritedCheckpoint = -1;
+    public synchronized Optional<String> deliveredByPrimary(long checkpoint, long count) {
+        if (checkpoint != inheritedCheckpoint) {
+            return Optional.empty();
         }
+        int size = inherited.outputs().size();
+        if (count < 0 || count > size) {
+            return Optional.of("checkpoint " + checkpoint + "'s batch has " + size + " outputs, not " + count);
+        }
+        inheritedDone = Math.max(inheritedDone, (int) count);
+        return Optional.empty();
     }
 
     /**
-     * The standby runs the guest from now on: delivers its last checkpoint's batch unless the
-     * primary said it had. Returns the number of outputs delivered.
+     * The standby runs the guest from now on: delivers the outputs of its last checkpoint's batch
+     * that the primary did not report delivered. Returns the number of outputs delivered.
      */
     public synchronized int takeOver() {
         Batch b = inherited;
+        int from = inheritedDone;
         inherited = null;
         inheritedCheckpoint = -1;
+        inheritedDone = 0;
         if (b == null) {
             return 0;
         }
-        deliver(b.outputs());
-        return (int) b.outputs().stream().filter(h -> !channels.get(h.channel()).kind.appliedByDevice()).count();
+        return deliver(b.outputs().subList(from, b.outputs().size()));
     }
 
-    /** Delivers the outputs of devices that did not apply them themselves. */
-    private void deliver(List<Held> outputs) {
+    /** Delivers the outputs of devices that did not apply them themselves; returns how many that were. */
+    private int deliver(List<Held> outputs) {
+        int n = 0;
         for (Held h : outputs) {
-            Channel c = channels.get(h.channel());
-            if (!c.kind.appliedByDevice()) {
-                c.sink.deliver(h.position(), h.data());
-                releasedTotal += h.data().length;
+            if (deliver(h)) {
+                n++;
             }
         }
+        return n;
+    }
+
+    /** Delivers one output unless its device applied it itself; true when a host sink got it. */
+    private boolean deliver(Held h) {
+        Channel c = channels.get(h.channel());
+        if (c.kind.appliedByDevice()) {
+            return false;
+        }
+        c.sink.deliver(h.position(), h.data());
+        releasedTotal += h.data().length;
+        return true;
     }
 
     /**
@@ -265,6 +333,7 @@ public final class OutputPath {
         }
         inherited = b;
         inheritedCheckpoint = checkpoint;
+        inheritedDone = 0;
     }
 
     private synchronized Optional<String> check(Batch b) {

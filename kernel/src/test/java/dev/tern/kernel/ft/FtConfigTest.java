@@ -101,7 +101,7 @@ class FtConfigTest {
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
         assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, full-sync, interval, lease, listen, "
-                + "output-commit, output-latency, password-file, reprotect, sync-bandwidth, timeout, witness)",
+                + "output-commit, output-latency, password-file, release-step, reprotect, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
         assertEquals("--ft standby: interval= applies to the primary a standby becomes when it protects the guest after"
@@ -112,7 +112,7 @@ class FtConfigTest {
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
         assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, full-sync, interval, lease, output-commit, "
-                + "output-latency, password-file, peer, sync-bandwidth, timeout, witness)",
+                + "output-latency, password-file, peer, release-step, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",
@@ -176,5 +176,19 @@ class FtConfigTest {
         FtConfig next = FtConfig.parse(standby + ",reprotect=tcp:h:2,codecs=lz4,cache-size=1M").successor(null);
         assertEquals(java.util.List.of("lz4"), next.codecs());
         assertEquals(1L << 20, next.cacheSize());
+    }
+
+    @Test
+    void theReleaseStepDefaultsToASmallNumberIsBoundedAndPassesToTheSuccessor() throws Exception {
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        assertEquals(FtConfig.DEFAULT_RELEASE_STEP, FtConfig.parse(base).releaseStep());
+        assertEquals(1, FtConfig.parse(base + ",release-step=1").releaseStep());
+        for (String bad : new String[] {"0", "-3", "65537", "eight", ""}) {
+            assertEquals("--ft: release-step='" + bad + "' is not a whole number of outputs within 1..65536",
+                    assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",release-step=" + bad))
+                            .getMessage());
+        }
+        String standby = "standby,listen=tcp:h:1,password-file=" + pw();
+        assertEquals(32, FtConfig.parse(standby + ",reprotect=tcp:h:2,release-step=32").successor(null).releaseStep());
     }
 }

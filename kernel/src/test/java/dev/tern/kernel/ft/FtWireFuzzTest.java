@@ -35,7 +35,7 @@ class FtWireFuzzTest {
             w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap("twelve bytes".getBytes()));
             w.sendLong(FtMessage.CHECKPOINT_END, 7);
             w.sendLong(FtMessage.ACK, 7);
-            w.sendLong(FtMessage.RELEASED, 7);
+            w.sendReleased(7, 12);
         }));
         seeds.put("lease", sent(w -> {
             w.send(FtMessage.LEASE_REQUEST, ByteBuffer.allocate(17).putLong(42).putLong(3000).put((byte) 1).flip());

@@ -61,4 +61,30 @@ class FtWireTest {
             assertTrue(e.getMessage().startsWith("ft wire: ACCEPTED"), e.getMessage());
         }
     }
+
+    @Test
+    void aPeerOfTheVersionBeforeRefusesAndIsRefused() throws IOException {
+        // a version 3 peer: RELEASED carried no count there, so a standby would repeat a whole batch
+        byte[] welcome = java.nio.ByteBuffer.allocate(5 + 42).put((byte) 1).putInt(42)
+                .put("TERN-FT\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putShort((short) 3)
+                .put(new byte[32]).array();
+        var c = new BytesConnection(welcome);
+        IOException e = assertThrows(IOException.class,
+                () -> FtHandshake.primary(new FtWire(c), new byte[] {1}, "machine", 200, java.util.List.of()));
+        assertEquals("ft wire: the peer speaks protocol version 3, this one 4", e.getMessage());
+        FtWire answer = new FtWire(new BytesConnection(c.written()));
+        assertEquals(FtMessage.WELCOME, answer.receive().kind());
+        FtWire.Message refused = answer.receive();
+        assertEquals(FtMessage.REFUSED, refused.kind());
+        assertEquals("protocol version 3 is not 4", refused.text());
+    }
+
+    @Test
+    void aReleasedReportIsASequenceAndACountExactly() throws IOException {
+        var c = new BytesConnection(new byte[0]);
+        new FtWire(c).sendReleased(9, 17);
+        assertEquals("140000000c" + "0000000000000009" + "00000011", HexFormat.of().formatHex(c.written()));
+        assertEquals("ft wire: RELEASED at byte 0 declares 13 bytes, at most 12 allowed",
+                refusal("140000000d" + "00".repeat(13)).getMessage());
+    }
 }

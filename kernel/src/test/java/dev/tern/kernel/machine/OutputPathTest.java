@@ -67,7 +67,7 @@ class OutputPathTest {
         primary.release(1);
         assertEquals(List.of("0:one\n"), primarySeen, "checkpoint 1's bytes, joined into one output");
         assertEquals(2, firsts[0]);
-        standby.deliveredByPrimary(1);
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(1, 1));
         assertEquals(0, standby.takeOver(), "the primary delivered checkpoint 1's output: not again");
         assertEquals(List.of(), standbySeen);
     }
@@ -168,5 +168,45 @@ class OutputPathTest {
         assertEquals(List.of(), primaryDisk, "never applied twice on the primary");
         assertEquals(0, standby.takeOver(), "nothing left to deliver at a takeover");
         assertEquals(2, standbyDisk.size());
+    }
+
+    @Test
+    void aBatchIsDeliveredInStepsAndTheStandbyRepeatsOnlyWhatWasNotReported() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        var seen = new ArrayList<String>();
+        var standbyNet = new ArrayList<String>();
+        Consumer<byte[]> net = primary.register("net0", OutputKind.NET, (pos, data) -> seen.add("" + pos));
+        Consumer<byte[]> write = primary.register("blk0", OutputKind.BLOCK, (pos, data) -> { });
+        standby.register("net0", OutputKind.NET, (pos, data) -> standbyNet.add("" + pos));
+        standby.register("blk0", OutputKind.BLOCK, (pos, data) -> { });
+        primary.hold(Set.of(OutputKind.NET, OutputKind.BLOCK), () -> { });
+        for (int i = 0; i < 7; i++) {
+            write.accept(new byte[520]); // applied by the device: goes by without counting a step
+            net.accept(new byte[60]);
+        }
+        carry(primary, standby, 1);
+        assertEquals(new OutputPath.Progress(1, 6, false), primary.releaseStep(1, 3), "3 frames and the 3 writes before them");
+        assertEquals(List.of("0", "1", "2"), seen);
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(1, 6));
+        assertEquals(new OutputPath.Progress(1, 12, false), primary.releaseStep(1, 3));
+        // the primary dies here, before it reports 12: the standby repeats frames 3..5, and sends 6
+        assertEquals(4, standby.takeOver());
+        assertEquals(List.of("3", "4", "5", "6"), standbyNet);
+        assertEquals(new OutputPath.Progress(1, 14, true), primary.releaseStep(1, 3));
+        assertEquals(null, primary.releaseStep(1, 3), "nothing left");
+        assertEquals(List.of("0", "1", "2", "3", "4", "5", "6"), seen);
+    }
+
+    @Test
+    void aReleaseReportCountingMoreOutputsThanTheBatchHasIsRefused() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        print(serial(primary, primarySeen), "x");
+        serial(standby, standbySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        carry(primary, standby, 1);
+        assertEquals("checkpoint 1's batch has 0 outputs, not 1", standby.deliveredByPrimary(1, 1).orElseThrow());
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(7, 1), "another checkpoint's: superseded");
     }
 }
