@@ -513,11 +513,16 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             return;
         }
         OutputPath.Progress p;
+        boolean first = true;
         while ((p = output.releaseStep(seq, config.releaseStep())) != null) {
             if (p.complete()) {
                 testHalt(p.checkpoint(), "released");
             }
             w.sendReleased(p.checkpoint(), p.done());
+            if (first) {
+                testHalt(p.checkpoint(), "step");
+                first = false;
+            }
         }
     }
 
