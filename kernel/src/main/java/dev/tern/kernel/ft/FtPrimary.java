@@ -9,7 +9,6 @@ import dev.tern.kernel.vm.VmState;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +22,14 @@ import java.util.function.Supplier;
  * within the heartbeat timeout or goes away, the guest runs on unprotected and one line says so;
  * it then tries the standby's address again (re-protection): a new standby listening there gets a
  * full sync — one stop of the guest as long as the first one's — and checkpoints again.
- * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop.
+ * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop. The wire
+ * side of a checkpoint is {@link CheckpointSender}'s.
  *
  * <p>Output commit: the machine's {@link OutputPath} holds the configured output kinds from the
  * start; each checkpoint carries the output held since the previous one, which is delivered once
- * the standby acknowledged it (then RELEASED tells the standby so). Held output makes the next
- * checkpoint start within the output latency. Without a standby everything held is delivered and
- * nothing more is held.
+ * the standby acknowledged it ({@link OutputRelease}: in steps, each reported by RELEASED). Held
+ * output makes the next checkpoint start within the output latency. Without a standby everything
+ * held is delivered and nothing more is held.
  */
 public final class FtPrimary implements FtNode, AutoCloseable {
 
@@ -40,16 +40,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
      * code on both sides, and a standby without checkpoint 0 protects nothing yet.
      */
     static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
-    /** Test hook (docs/protocols/ft.md): halt the JVM at checkpoint N, {@code N:mid} or {@code N:acked}. */
-    static final String HALT_PROPERTY = "tern.ft.test.halt";
     /** Re-protection's retry pace after a loss, and its bound while standbies refuse. */
     static final Duration REJOIN_MIN = Duration.ofSeconds(1);
     static final Duration REJOIN_MAX = Duration.ofSeconds(30);
     /** Pre-copy rounds of a full sync at most (checkpoint 0 follows them), and a round small enough to stop at. */
     static final int PRECOPY_MAX_ROUNDS = 5;
     static final long PRECOPY_ENOUGH_PAGES = 256;
-    /** Test hook: flip one byte of checkpoint N's stream after its CRC was computed. */
-    static final String CORRUPT_PROPERTY = "tern.ft.test.corrupt";
 
     private final Machine machine;
     private final FtConfig config;
@@ -59,6 +55,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private final Object lock = new Object();
     private final long timeoutNanos;
     private final OutputPath output;
+    /** The primary's side of output commit: holding, delivery in reported steps, release without a standby. */
+    private final OutputRelease release;
+    private final CheckpointSender sender;
     /** The lease (at the witness, or on the lease file); null without fencing. */
     private final Lease lease;
     private volatile boolean fenced;
@@ -117,6 +116,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.output = machine.outputs();
         this.successor = successor;
         this.lease = successor ? inherited : Lease.of(config, plugins, config.effectiveTimeout(), true);
+        this.release = new OutputRelease(output, config, lease);
+        this.sender = new CheckpointSender(stats);
         this.offeredCodecs = CheckpointCodecs.offered(config, new CodecPlugins(plugins));
         if (!config.outputCommit().isEmpty() && !successor) {
             // from before the guest runs: no output escapes that a standby could not reproduce
@@ -183,21 +184,6 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return state != FtState.HANDED_OVER && !fenced;
     }
 
-    /**
-     * Delivers everything held and holds no more. With a witness, first a lease renewal sent after
-     * now must be granted: from then on no standby can take over while this side runs, so the
-     * world may see its output.
-     */
-    private void releaseHeld() {
-        try {
-            if (lease == null || lease.confirmedAfter(System.nanoTime())) {
-                output.open();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Starts protecting the machine (created with this primary, before it runs) on a thread of its own. */
     public void start() {
         if (lease != null) {
@@ -222,21 +208,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
                 + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
-                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + renderOutput()
+                + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + release.render()
                 + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
                         + rejoinPace.toSeconds() + " s\n" : "");
-    }
-
-    private String renderOutput() {
-        if (config.outputCommit().isEmpty()) {
-            return "output commit: off\n";
-        }
-        long[] totals = output.totals();
-        return "output commit: " + String.join(",", config.outputCommit().stream().sorted().map(k -> k.label()).toList())
-                + " (latency " + config.outputLatency().toMillis() + " ms), " + (output.holding() ? "holding" : "open")
-                + "; held now: " + output.pendingOutputs() + " outputs, " + output.pendingBytes() + " bytes; held in all: "
-                + totals[0] + " bytes, delivered after a checkpoint: " + totals[1] + " bytes\n";
     }
 
     /** The checkpoint statistics (pauses, counts), for benchmarks. */
@@ -291,7 +266,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             return;
         } catch (IOException e) {
             unprotected(e, 0);
-            releaseHeld();
+            release.openAll();
             w = null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -393,10 +368,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             sync.begin();
             int[] rounds = {0};
             CheckpointWriter.Encoded first = config.precopy() ? precopied(w, writer, rounds) : writer.full();
-            send(w, first, CheckpointStats.Cause.INITIAL);
+            sender.send(w, first, CheckpointStats.Cause.INITIAL);
             awaitAck(0, first);
-            commit(sync, first, CheckpointStats.Cause.INITIAL);
-            delivered(w, 0);
+            CheckpointSender.commit(sync, first, CheckpointStats.Cause.INITIAL);
+            release.delivered(w, 0);
             state = FtState.PROTECTED;
             wasProtected = true;
             rejoinPace = REJOIN_MIN;
@@ -429,11 +404,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 CheckpointStats.Cause cause = tick == Tick.OUTPUT ? CheckpointStats.Cause.OUTPUT
                         : CheckpointStats.Cause.INTERVAL;
                 CheckpointWriter.Encoded c = writer.next(seq);
-                send(w, c, cause);
+                sender.send(w, c, cause);
                 awaitAck(seq, c);
-                commit(event, c, cause);
-                testHalt(seq, "acked");
-                delivered(w, seq);
+                CheckpointSender.commit(event, c, cause);
+                CheckpointSender.testHalt(seq, "acked");
+                release.delivered(w, seq);
             }
         } catch (ClosingException e) {
             // close() ends protection itself
@@ -453,7 +428,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 heartbeat.interrupt();
             }
             if (keepsOutput()) {
-                releaseHeld(); // no standby to wait for: the world sees what the guest did here
+                release.openAll(); // no standby to wait for: the world sees what the guest did here
             }
         }
         return lost;
@@ -470,7 +445,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         CheckpointWriter.Encoded r = writer.precopyFirst();
         precopyPages = r.dirtyPages(); // every page: as many as a stop-the-world full sync copies
         long bytes = r.stream().length;
-        sendStream(w, FtMessage.PRECOPY_BEGIN, 0, r, pace);
+        sender.sendStream(w, FtMessage.PRECOPY_BEGIN, 0, r, pace);
         int round = 1;
         for (long previous = Long.MAX_VALUE; round < PRECOPY_MAX_ROUNDS; round++) {
             synchronized (lock) {
@@ -478,7 +453,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
             r = writer.precopyNext();
             bytes += r.stream().length;
-            sendStream(w, FtMessage.PRECOPY_BEGIN, round, r, pace);
+            sender.sendStream(w, FtMessage.PRECOPY_BEGIN, round, r, pace);
             if (r.dirtyPages() <= PRECOPY_ENOUGH_PAGES || r.dirtyPages() >= previous) {
                 round++;
                 break; // the last round is small, or the guest dirties as fast as the rounds go
@@ -490,42 +465,6 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return writer.next(0);
     }
 
-    /** Ends a checkpoint's JFR event at the standby's acknowledgement. */
-    private static void commit(CheckpointEvent event, CheckpointWriter.Encoded c, CheckpointStats.Cause cause) {
-        event.end();
-        if (event.shouldCommit()) {
-            event.sequence = c.sequence();
-            event.cause = cause.name().toLowerCase(java.util.Locale.ROOT);
-            event.pause = c.pauseNanos();
-            event.dirtyPages = c.dirtyPages();
-            event.streamBytes = c.stream().length;
-            event.commit();
-        }
-    }
-
-    /**
-     * Delivers the output checkpoint {@code seq} held, now that the standby has it, telling the
-     * standby how far it got every {@code release-step} outputs and at the batch's end: a standby
-     * taking over later delivers only what was not reported, at most one step again.
-     */
-    private void delivered(FtWire w, long seq) throws IOException {
-        if (!output.holding()) {
-            return;
-        }
-        OutputPath.Progress p;
-        boolean first = true;
-        while ((p = output.releaseStep(seq, config.releaseStep())) != null) {
-            if (p.complete()) {
-                testHalt(p.checkpoint(), "released");
-            }
-            w.sendReleased(p.checkpoint(), p.done());
-            if (first) {
-                testHalt(p.checkpoint(), "step");
-                first = false;
-            }
-        }
-    }
-
     private void handOver(FtWire w, CheckpointWriter writer, long seq) throws IOException, InterruptedException {
         boolean wasRunning = machine.lifecycle().state() == VmState.RUNNING;
         if (wasRunning) {
@@ -533,7 +472,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
         try {
             CheckpointWriter.Encoded c = writer.next(seq);
-            send(w, c, CheckpointStats.Cause.FAILOVER);
+            sender.send(w, c, CheckpointStats.Cause.FAILOVER);
             w.sendLong(FtMessage.FAILOVER, seq);
             awaitAck(seq, c);
         } catch (IOException | RuntimeException e) {
@@ -581,60 +520,6 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                     lock.wait(100); // a retry pace, not synchronisation: the standby may not listen yet
                 }
             }
-        }
-    }
-
-    private void send(FtWire w, CheckpointWriter.Encoded c, CheckpointStats.Cause cause) throws IOException {
-        stats.taken(cause, c.sequence(), c.pauseNanos(), c.requestNanos(), c.dirtyPages(), c.stream().length);
-        sendStream(w, FtMessage.CHECKPOINT_BEGIN, c.sequence(), c);
-    }
-
-    /** A checkpoint or pre-copy round numbered {@code seq}: {@code begin}, DATA..., CHECKPOINT_END. */
-    private void sendStream(FtWire w, FtMessage begin, long seq, CheckpointWriter.Encoded c) throws IOException {
-        sendStream(w, begin, seq, c, null);
-    }
-
-    /** ... held to {@code pace} (null: at full speed) after each part. */
-    private void sendStream(FtWire w, FtMessage begin, long seq, CheckpointWriter.Encoded c,
-            dev.tern.kernel.migration.BandwidthPace pace) throws IOException {
-        byte[] s = c.stream();
-        w.send(begin, ByteBuffer.allocate(28).putLong(seq).putLong(c.pageRecords()).putLong(s.length).putInt(c.crc())
-                .flip());
-        // the test hooks name checkpoints; a pre-copy round's own sequence is -1
-        if (Long.toString(c.sequence()).equals(System.getProperty(CORRUPT_PROPERTY))) {
-            s = s.clone();
-            s[s.length / 2] ^= 0x5A;
-        }
-        int chunk = FtMessage.CHECKPOINT_DATA.maxPayload();
-        for (int off = 0; off < s.length; off += chunk) {
-            int n = Math.min(chunk, s.length - off);
-            if (halting(c.sequence(), "mid")) {
-                w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap(s, off, Math.max(1, n / 2)));
-                testHalt(c.sequence(), "mid");
-            }
-            w.send(FtMessage.CHECKPOINT_DATA, ByteBuffer.wrap(s, off, n));
-            if (pace != null) {
-                try {
-                    pace.sent(n);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("ft: interrupted while pacing the full sync");
-                }
-            }
-        }
-        w.sendLong(FtMessage.CHECKPOINT_END, seq);
-    }
-
-    private static boolean halting(long seq, String where) {
-        return (seq + ":" + where).equals(System.getProperty(HALT_PROPERTY));
-    }
-
-    /** The test hook: ends this JVM as abruptly as SIGKILL (no shutdown hooks, sockets closed by the OS). */
-    private static void testHalt(long seq, String where) {
-        if (halting(seq, where)) {
-            System.err.println("ft: test hook: halting at checkpoint " + seq + " (" + where + ")");
-            System.err.flush();
-            Runtime.getRuntime().halt(137);
         }
     }
 
@@ -771,7 +656,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
         endProtection("the primary's guest ended");
         if (keepsOutput()) {
-            releaseHeld();
+            release.openAll();
         }
         if (lease != null && !fenced && state != FtState.HANDED_OVER) {
             // the guest ended: a standby cut off from us (never told) must learn it from the witness
