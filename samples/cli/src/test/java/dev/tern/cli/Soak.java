@@ -42,7 +42,7 @@ public final class Soak {
     }
 
     /** What a soak did. */
-    record Result(List<Hop> hops, long frames, List<String> violations) {
+    record Result(List<Hop> hops, long frames, long hostDropped, List<String> violations) {
     }
 
     private final Path dir;
@@ -85,7 +85,7 @@ public final class Soak {
             } finally {
                 current.close();
             }
-            return new Result(hops, observer.packets(), observer.violations());
+            return new Result(hops, observer.packets(), observer.hostDropped(), observer.violations());
         }
     }
 
@@ -264,8 +264,9 @@ public final class Soak {
         long maxDowntime = r.hops().stream().mapToLong(Hop::downtimeMs).max().orElse(-1);
         long firstRss = r.hops().isEmpty() ? -1 : r.hops().getFirst().sourceRssKib() >> 10;
         long maxRss = r.hops().stream().mapToLong(h -> h.sourceRssKib() >> 10).max().orElse(-1);
-        out.printf("%d hops, %d frames in sequence, max downtime %d ms, source RSS %d MiB at hop 1, at most %d MiB%n",
-                r.hops().size(), r.frames(), maxDowntime, firstRss, maxRss);
+        out.printf("%d hops, %d frames in sequence (%d more dropped by the host's full socket buffer), max downtime"
+                + " %d ms, source RSS %d MiB at hop 1, at most %d MiB%n",
+                r.hops().size(), r.frames(), r.hostDropped(), maxDowntime, firstRss, maxRss);
         r.violations().forEach(v -> out.println("VIOLATION: " + v));
         return r.violations().isEmpty();
     }
