@@ -1,6 +1,7 @@
 package dev.tern.cli;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +68,12 @@ class FtNetBlkOutputCommitTest {
     /** Each packet received: {source port, counter}; guarded by itself. */
     private final List<int[]> packets = new ArrayList<>();
     private volatile boolean stopping;
+
+    @BeforeAll
+    static void announceTheSeed() {
+        System.out.println("FtNetBlkOutputCommitTest: " + POINTS + " kill points from seed " + SEED
+                + " (repeat with -Dtern.ft.test.seed=" + SEED + ")");
+    }
 
     @BeforeEach
     void observe() throws IOException {
