@@ -169,6 +169,84 @@ class PostcopyMigrationTest {
     }
 
     /**
+     * The source JVM killed (SIGKILL) once the destination runs the guest in post-copy: the
+     * destination cannot get the pages only the source held; it says the guest is lost, naming the
+     * source, and exits 2 — without recovery nothing else is possible (docs/protocols/migration.md,
+     * "Losing the guest").
+     */
+    @Test
+    @Timeout(600)
+    void theSourceKilledDuringPostcopyLosesTheGuestAndSaysSo() throws Exception {
+        List<String> args = args();
+        List<String> endless = new java.util.ArrayList<>(args);
+        endless.set(endless.indexOf("--max-instructions") + 1, "0");
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             MigrationPeer source = MigrationPeer.start(LiveMigrationTest.with(endless, "--monitor", "stdio")
+                     .toArray(String[]::new))) {
+            String address = dest.awaitAddress();
+            var monitor = new java.io.PrintStream(source.process().getOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            monitor.println("migrate_set_capability events on");
+            monitor.println("migrate_set_capability postcopy-ram on");
+            monitor.println("migrate_set_parameter max-bandwidth 100M");
+            monitor.println("migrate -d " + address);
+            source.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=active"));
+            monitor.println("migrate_start_postcopy");
+            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+            source.kill();
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("tern: the guest is lost: post-copy from tcp:")
+                    && dest.output().contains("pages of the guest's RAM still only on the source"), dest.output());
+        }
+    }
+
+    /**
+     * A source that stops talking without closing (the relay stalled once the destination runs
+     * the guest): the destination does not wait for its pages forever — the connection's idle
+     * timeout ({@code io-timeout}, 30 s unless set) ends post-copy, and it says the guest is lost,
+     * naming the timeout; the source, whose reads time out too, fails and stays paused.
+     */
+    @Test
+    @Timeout(600)
+    void aSilentSourceTimesOutAndTheDestinationSaysSo() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                "tcp:127.0.0.1:0?io-timeout=1s").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source,
+                    MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), POSTCOPY, guests.plugins);
+            var listener = new AfterFirstPass() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                        try {
+                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                            relay.stall();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("cannot be resumed here"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
+
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("tern: the guest is lost: post-copy from")
+                    && dest.output().contains("for 1s (idle timeout)"), dest.output());
+        }
+    }
+
+    /**
      * The monitor's way: {@code migrate_set_capability postcopy-ram on}, {@code migrate -d}, then
      * {@code migrate_start_postcopy}; the MIGRATION events say postcopy-active, then completed, and
      * the dirty-writer guest ends on the destination as one that never moved.
