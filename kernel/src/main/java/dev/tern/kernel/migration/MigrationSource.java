@@ -147,6 +147,10 @@ public final class MigrationSource {
         if (r != null) {
             r.setMaxBandwidth(bytesPerSecond);
         }
+        PostcopySource pc = postcopy;
+        if (pc != null) {
+            pc.setMaxBandwidth(bytesPerSecond);
+        }
     }
 
     /** Runs the migration on a new thread; the future completes with the final stats. */
@@ -334,6 +338,7 @@ public final class MigrationSource {
         machine.lifecycle().transition(VmState.POSTMIGRATE);
         downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
         enter(MigrationStatus.POSTCOPY_ACTIVE);
+        pc.setMaxBandwidth(maxBandwidth); // the background pages keep to it; asked-for ones never wait
         pc.run();
         endNanos = System.nanoTime();
         enter(MigrationStatus.COMPLETED);

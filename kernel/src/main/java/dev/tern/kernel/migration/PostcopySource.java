@@ -53,12 +53,30 @@ final class PostcopySource {
     /** Wakes the sender: a request, an acknowledgement or the end came in. */
     private final Object signal = new Object();
     private volatile long medianRequestNanos;
+    /** The migration's max-bandwidth for the background pages, bytes per second (0: none). */
+    private volatile long maxBandwidth;
+    /** The rate the background pages are paced at, since when, and their bytes since; sender thread only. */
+    private long pacedRate;
+    private long paceStart;
+    private long pacedBytes;
 
     PostcopySource(GuestMemory memory, long pageCount, WireOutput wire, Connection connection) {
         this.memory = memory;
         this.pageCount = pageCount;
         this.wire = wire;
         this.connection = connection;
+    }
+
+    /**
+     * Limits the background pages to {@code bytesPerSecond} (0: none), from now on; asked-for pages
+     * are never held back — the guest waits for them.
+     */
+    void setMaxBandwidth(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("max-bandwidth must be >= 0, was " + bytesPerSecond);
+        }
+        maxBandwidth = bytesPerSecond;
+        wake();
     }
 
     /** Adds {@code pages} to the pages the destination lacks; before {@link #announce}. */
@@ -112,7 +130,10 @@ final class PostcopySource {
                     synchronized (signal) {
                         sentMessages++; // before the write: its acknowledgement may beat the write's return
                     }
-                    send(page, pfn);
+                    int sent = send(page, pfn);
+                    if (want == null) {
+                        pacedBytes += sent;
+                    }
                     (want != null ? requestedSent : backgroundSent).incrementAndGet();
                 }
                 if (want == null) {
@@ -131,13 +152,16 @@ final class PostcopySource {
         }
     }
 
-    private void send(byte[] page, long pfn) throws IOException {
+    /** Sends one page; returns its bytes on the wire. */
+    private int send(byte[] page, long pfn) throws IOException {
         long gpa = pfn * PAGE;
         memory.read(gpa, page, 8, PAGE);
         ByteBuffer.wrap(page).putLong(0, pfn);
         boolean zero = java.util.Arrays.mismatch(page, 8, 8 + PAGE, ZEROS, 0, PAGE) < 0;
         wire.control(WireMessage.PAGE, page, zero ? 8 : 8 + PAGE);
-        bytes.addAndGet(5 + (zero ? 8 : 8 + PAGE));
+        int sent = 5 + (zero ? 8 : 8 + PAGE);
+        bytes.addAndGet(sent);
+        return sent;
     }
 
     private static final byte[] ZEROS = new byte[PAGE];
@@ -203,19 +227,42 @@ final class PostcopySource {
     }
 
     /**
-     * Waits until an unasked page may go (the window has room); returns false when a request came
-     * (or the end) instead.
+     * Waits until an unasked page may go (the window has room and the bandwidth limit allows it);
+     * returns false when a request came (or the end) instead.
      */
     private boolean awaitWindow() throws InterruptedException {
         synchronized (signal) {
-            while (sentMessages - ackedMessages >= WINDOW) {
+            while (true) {
+                boolean windowFull = sentMessages - ackedMessages >= WINDOW;
+                long ahead = windowFull ? 0 : paceAheadNanos();
+                if (!windowFull && ahead <= 0) {
+                    return true;
+                }
                 if (!requested.isEmpty() || done.isDone()) {
                     return false;
                 }
-                signal.wait();
+                if (windowFull) {
+                    signal.wait();
+                } else {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(signal, ahead);
+                }
             }
-            return true;
         }
+    }
+
+    /**
+     * How far the background pages are ahead of {@code max-bandwidth} (0 or less: not ahead); a
+     * changed limit counts from its change, as the pre-copy rounds' does.
+     */
+    private long paceAheadNanos() {
+        long rate = maxBandwidth;
+        long now = System.nanoTime();
+        if (rate != pacedRate) {
+            pacedRate = rate;
+            paceStart = now;
+            pacedBytes = 0;
+        }
+        return rate == 0 ? 0 : BandwidthPace.aheadNanos(pacedBytes, now - paceStart, rate);
     }
 
     /**

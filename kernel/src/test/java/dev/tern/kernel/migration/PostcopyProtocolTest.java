@@ -108,6 +108,56 @@ class PostcopyProtocolTest {
         }
     }
 
+    /**
+     * With a max-bandwidth the background pages keep to it — the whole push takes at least its
+     * bytes over the rate — while a page the guest asks for goes at once, ahead of the paced ones.
+     */
+    @Test
+    void backgroundPagesKeepToTheBandwidthLimitAndAskedForPagesDoNot() throws Exception {
+        long rate = 512 << 10; // 256 pages of 4 KiB: about two seconds
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build();
+                GuestRam dest = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            Random random = new Random(5);
+            byte[] page = new byte[PAGE];
+            for (int p = 0; p < PAGES; p++) {
+                random.nextBytes(page); // no zero page: every one is 4117 bytes on the wire
+                source.write((long) p * PAGE, page, 0, PAGE);
+            }
+            PageSet missing = new PageSet(PAGES);
+            missing.addRange(0, PAGES);
+            var ends = LoopbackConnection.pair();
+            var pcSource = new PostcopySource(source, PAGES, new WireOutput(ends[0]), ends[0]);
+            pcSource.collect(missing);
+            pcSource.announce();
+            var in = new WireInput(ends[1]);
+            var incoming = new PostcopyIncoming(dest);
+            WireInput.Control runs = in.nextControl();
+            incoming.acceptRuns(runs.payload(), runs.at());
+            incoming.expect();
+            incoming.start(ends[1], in);
+            byte[] last = new byte[PAGE];
+            Thread guest = Thread.ofPlatform().start(() -> dest.read((long) (PAGES - 1) * PAGE, last, 0, PAGE));
+            while (incoming.requests() == 0) {
+                Thread.onSpinWait(); // the request is on the wire before the source starts
+            }
+            pcSource.setMaxBandwidth(rate);
+            long t0 = System.nanoTime();
+            pcSource.run();
+            long elapsed = System.nanoTime() - t0;
+            guest.join();
+            incoming.completion().join();
+            PostcopyStats stats = pcSource.stats();
+            assertEquals(1, stats.requestedPages(), "the asked-for page went ahead of the paced ones");
+            assertEquals(PAGES - 1, stats.backgroundPages());
+            long paced = (PAGES - 2) * (5L + 8 + PAGE); // the first background page goes at once
+            assertTrue(elapsed >= paced * 1_000_000_000L / rate, "the background pages took " + elapsed / 1_000_000
+                    + " ms for " + paced + " bytes at " + rate + " bytes/s");
+            byte[] want = new byte[PAGE];
+            source.read((long) (PAGES - 1) * PAGE, want, 0, PAGE);
+            assertArrayEquals(want, last);
+        }
+    }
+
     @Test
     void hostileRunsAreRefusedNamingTheRun() throws Exception {
         try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).rom("rom", 32L * PAGE, new byte[PAGE]).build()) {
