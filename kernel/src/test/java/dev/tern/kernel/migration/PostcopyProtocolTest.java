@@ -158,6 +158,119 @@ class PostcopyProtocolTest {
         }
     }
 
+    /**
+     * Recovery: the connection cut while pages are still on their way pauses both sides — a page
+     * the guest asks for meanwhile waits, nothing is lost — and a new connection resumes it: the
+     * destination lists what it lacks, the source sends exactly that, the waiting request is asked
+     * again, and RAM ends equal to the source's. A second cut, during the recovery itself, recovers too.
+     */
+    @Test
+    void aCutConnectionPausesBothSidesAndANewOneResumes() throws Exception {
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build();
+                GuestRam dest = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            Random random = new Random(7);
+            byte[] page = new byte[PAGE];
+            for (int p = 0; p < PAGES; p++) {
+                random.nextBytes(page);
+                source.write((long) p * PAGE, page, 0, PAGE);
+            }
+            PageSet missing = new PageSet(PAGES);
+            missing.addRange(0, PAGES);
+            var first = LoopbackConnection.pair();
+            var pcSource = new PostcopySource(source, PAGES, new WireOutput(first[0]), first[0]);
+            var sourcePaused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            var destPaused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            pcSource.allowRecovery(sourcePaused::add);
+            pcSource.collect(missing);
+            pcSource.announce();
+            var in = new WireInput(first[1]);
+            var incoming = new PostcopyIncoming(dest);
+            incoming.allowRecovery(destPaused::add);
+            WireInput.Control runs = in.nextControl();
+            incoming.acceptRuns(runs.payload(), runs.at());
+            incoming.expect();
+            incoming.start(first[1], in);
+            pcSource.setMaxBandwidth(256 << 10); // about four seconds for every page: the cut comes first
+            var sourceFailure = new AtomicReference<Throwable>();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    pcSource.run();
+                } catch (Throwable t) {
+                    sourceFailure.set(t);
+                }
+            });
+            byte[] got = new byte[PAGE];
+            dest.read((long) (PAGES - 1) * PAGE, got, 0, PAGE); // asked for and received on the first link
+            first[0].close();
+            assertTrue(sourcePaused.take().length() > 0);
+            assertTrue(destPaused.take().contains("paused"));
+            long lacking = incoming.missingPages();
+            assertTrue(lacking > 0 && lacking < PAGES, lacking + " pages lacking");
+            byte[] waited = new byte[PAGE];
+            Thread guest = Thread.ofPlatform().start(() -> dest.read((long) (PAGES - 2) * PAGE, waited, 0, PAGE));
+            while (incoming.requests() < 2) {
+                Thread.onSpinWait(); // the guest now waits for a page nobody can send yet
+            }
+
+            // A recovery cut before the destination answers: the source pauses again.
+            var broken = LoopbackConnection.pair();
+            pcSource.resume(broken[0]);
+            broken[1].close();
+            assertTrue(sourcePaused.take().contains("resuming on"));
+
+            pcSource.setMaxBandwidth(0);
+            var second = LoopbackConnection.pair();
+            pcSource.resume(second[0]);
+            incoming.resume(second[1]);
+            guest.join();
+            incoming.completion().join();
+            sender.join();
+            assertEquals(null, sourceFailure.get());
+            assertEquals(0, incoming.missingPages());
+            byte[] a = new byte[PAGES * PAGE];
+            byte[] b = new byte[PAGES * PAGE];
+            source.read(0, a, 0, a.length);
+            dest.read(0, b, 0, b.length);
+            assertArrayEquals(a, b);
+            assertTrue(sourcePaused.isEmpty() && destPaused.isEmpty(), sourcePaused + " " + destPaused);
+        }
+    }
+
+    /** A resuming destination that names a page this post-copy never announced is another migration's. */
+    @Test
+    void aResumingPeerNamingOtherPagesIsRefused() throws Exception {
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            PageSet missing = new PageSet(PAGES);
+            missing.addRange(10, 20);
+            var first = LoopbackConnection.pair();
+            var pcSource = new PostcopySource(source, PAGES, new WireOutput(first[0]), first[0]);
+            var paused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            pcSource.allowRecovery(paused::add);
+            pcSource.collect(missing);
+            pcSource.announce();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    pcSource.run();
+                } catch (Exception ignored) {
+                    // ended by the interrupt below
+                }
+            });
+            first[1].close();
+            paused.take();
+            for (byte[] runs : List.of(runs(5, 2), runs(12, 3, 11, 1), runs(0, 0), new byte[7])) {
+                var ends = LoopbackConnection.pair();
+                pcSource.resume(ends[0]);
+                var in = new WireInput(ends[1]);
+                assertEquals(WireMessage.POSTCOPY_RESUME, in.nextControl().kind());
+                new WireOutput(ends[1]).control(WireMessage.POSTCOPY_MISSING, runs, runs.length);
+                String why = paused.take();
+                assertTrue(why.contains("POSTCOPY_MISSING at byte"), why);
+            }
+            sender.interrupt();
+            sender.join();
+        }
+    }
+
     @Test
     void hostileRunsAreRefusedNamingTheRun() throws Exception {
         try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).rom("rom", 32L * PAGE, new byte[PAGE]).build()) {
