@@ -158,6 +158,7 @@ public final class PostcopyIncoming {
                         done.complete(this);
                         return;
                     }
+                    case REFUSED -> throw new IOException("the source refused: " + m.text());
                     case ABORT -> {
                         lose(new IOException("the source aborted: " + m.text()));
                         return;
@@ -216,6 +217,23 @@ public final class PostcopyIncoming {
         } catch (IOException | RuntimeException e) {
             connection.close();
             throw e;
+        }
+    }
+
+    /** Whether post-copy waits for the source to reconnect ({@link #allowRecovery}). */
+    public boolean isPaused() {
+        synchronized (link) {
+            return out == null && recoverable && !done.isDone();
+        }
+    }
+
+    /**
+     * Gives a paused post-copy up (the destination quits, or the operator knows the source is
+     * gone): the guest is lost, for {@code why}.
+     */
+    public void abandon(String why) {
+        if (isPaused()) {
+            lose(new IOException(why));
         }
     }
 

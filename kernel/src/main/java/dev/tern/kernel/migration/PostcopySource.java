@@ -50,7 +50,9 @@ final class PostcopySource {
     /** Whether a lost connection pauses ({@link #allowRecovery}) instead of failing. */
     private volatile boolean recoverable;
     private volatile java.util.function.Consumer<String> onPause = why -> { };
-    private final LinkedBlockingQueue<Connection> resumes = new LinkedBlockingQueue<>();
+    private volatile Runnable onResumed = () -> { };
+    /** Connections handed to a paused post-copy; an empty one gives up ({@link #abandon}). */
+    private final LinkedBlockingQueue<java.util.Optional<Connection>> resumes = new LinkedBlockingQueue<>();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong requestedSent = new AtomicLong();
     private final AtomicLong backgroundSent = new AtomicLong();
@@ -138,16 +140,23 @@ final class PostcopySource {
     /**
      * From now on a lost connection pauses post-copy (QEMU's {@code postcopy-paused}): every page
      * stays here until a {@link #resume}d connection's destination says which it still lacks.
-     * {@code onPause} hears each pause's reason (on the sending thread).
+     * {@code onPause} hears each pause's reason, {@code onResumed} each successful resumption (on
+     * the sending thread).
      */
-    void allowRecovery(java.util.function.Consumer<String> onPause) {
+    void allowRecovery(java.util.function.Consumer<String> onPause, Runnable onResumed) {
         this.onPause = java.util.Objects.requireNonNull(onPause, "onPause");
+        this.onResumed = java.util.Objects.requireNonNull(onResumed, "onResumed");
         recoverable = true;
     }
 
     /** Hands a paused post-copy a new connection to the destination (QEMU's {@code migrate -r}). */
     void resume(Connection connection) {
-        resumes.add(java.util.Objects.requireNonNull(connection, "connection"));
+        resumes.add(java.util.Optional.of(connection));
+    }
+
+    /** Gives a paused post-copy up: {@link #run} fails (the guest is then lost). */
+    void abandon() {
+        resumes.add(java.util.Optional.empty());
     }
 
     /** The destination said REFUSED: it decided, so no recovery. */
@@ -157,21 +166,31 @@ final class PostcopySource {
         }
     }
 
-    private void pauseUntilResumed(IOException why) throws InterruptedException {
+    private void pauseUntilResumed(IOException why) throws IOException, InterruptedException {
         String reason = why.getMessage() == null ? why.toString() : why.getMessage();
         while (true) {
             onPause.accept(reason);
-            Connection c = resumes.take();
+            var next = resumes.take();
+            if (next.isEmpty()) {
+                throw new IOException(reason + "; recovery given up (migrate_cancel)", why);
+            }
+            Connection c = next.get();
             try {
                 reconnect(c);
+                onResumed.run();
                 return;
             } catch (IOException e) {
+                reason = "resuming on " + c.peer() + " failed: " + (e.getMessage() == null ? e : e.getMessage());
+                try {
+                    new WireOutput(c).control(WireMessage.REFUSED, reason); // tells a wrong destination why
+                } catch (IOException | RuntimeException ignored) {
+                    // the connection is gone already
+                }
                 try {
                     c.close();
                 } catch (IOException ignored) {
                     // the attempt failed already; its reason is what counts
                 }
-                reason = "resuming on " + c.peer() + " failed: " + (e.getMessage() == null ? e : e.getMessage());
             }
         }
     }

@@ -180,7 +180,7 @@ class PostcopyProtocolTest {
             var pcSource = new PostcopySource(source, PAGES, new WireOutput(first[0]), first[0]);
             var sourcePaused = new java.util.concurrent.LinkedBlockingQueue<String>();
             var destPaused = new java.util.concurrent.LinkedBlockingQueue<String>();
-            pcSource.allowRecovery(sourcePaused::add);
+            pcSource.allowRecovery(sourcePaused::add, () -> { });
             pcSource.collect(missing);
             pcSource.announce();
             var in = new WireInput(first[1]);
@@ -236,7 +236,10 @@ class PostcopyProtocolTest {
         }
     }
 
-    /** A resuming destination that names a page this post-copy never announced is another migration's. */
+    /**
+     * A resuming destination that names a page this post-copy never announced is another
+     * migration's, as is a malformed list: the source tells it why (REFUSED) and stays paused.
+     */
     @Test
     void aResumingPeerNamingOtherPagesIsRefused() throws Exception {
         try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
@@ -245,7 +248,7 @@ class PostcopyProtocolTest {
             var first = LoopbackConnection.pair();
             var pcSource = new PostcopySource(source, PAGES, new WireOutput(first[0]), first[0]);
             var paused = new java.util.concurrent.LinkedBlockingQueue<String>();
-            pcSource.allowRecovery(paused::add);
+            pcSource.allowRecovery(paused::add, () -> { });
             pcSource.collect(missing);
             pcSource.announce();
             Thread sender = Thread.ofPlatform().start(() -> {
@@ -263,11 +266,46 @@ class PostcopyProtocolTest {
                 var in = new WireInput(ends[1]);
                 assertEquals(WireMessage.POSTCOPY_RESUME, in.nextControl().kind());
                 new WireOutput(ends[1]).control(WireMessage.POSTCOPY_MISSING, runs, runs.length);
+                var told = assertThrows(IOException.class, () -> in.expect(WireMessage.POSTCOPY_RESUMED));
+                assertTrue(told.getMessage().contains("POSTCOPY_MISSING at byte"), told.getMessage());
                 String why = paused.take();
                 assertTrue(why.contains("POSTCOPY_MISSING at byte"), why);
             }
             sender.interrupt();
             sender.join();
+        }
+    }
+
+    /**
+     * A paused destination resumes only on POSTCOPY_RESUME: any other first message is refused
+     * naming it, the connection is closed, and post-copy stays paused for the next attempt.
+     */
+    @Test
+    void aPausedDestinationRefusesAnythingButAResume() throws Exception {
+        try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).build()) {
+            var incoming = new PostcopyIncoming(dest);
+            incoming.acceptRuns(runs(2, 3), 0);
+            incoming.expect();
+            var paused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            incoming.allowRecovery(paused::add);
+            var first = LoopbackConnection.pair();
+            incoming.start(first[1], new WireInput(first[1]));
+            first[0].close();
+            paused.take();
+            assertTrue(incoming.isPaused());
+            for (WireMessage wrong : List.of(WireMessage.PAGE, WireMessage.POSTCOPY_END, WireMessage.COMMIT)) {
+                var ends = LoopbackConnection.pair();
+                new WireOutput(ends[0]).control(wrong, new byte[8], 8);
+                var e = assertThrows(IOException.class, () -> incoming.resume(ends[1]));
+                assertTrue(e.getMessage().contains("expected POSTCOPY_RESUME") && e.getMessage().contains(wrong.name()),
+                        e.getMessage());
+                assertTrue(incoming.isPaused(), "still paused after " + wrong);
+            }
+            var ends = LoopbackConnection.pair();
+            new WireOutput(ends[0]).control(WireMessage.REFUSED, "no");
+            assertThrows(IOException.class, () -> incoming.resume(ends[1]));
+            assertTrue(incoming.isPaused());
+            assertEquals(3, incoming.missingPages());
         }
     }
 
