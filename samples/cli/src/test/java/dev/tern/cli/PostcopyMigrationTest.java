@@ -354,6 +354,60 @@ class PostcopyMigrationTest {
     }
 
     /**
+     * The silent source again, to a destination with a monitor: the idle timeout moves both sides
+     * to postcopy-paused instead of losing the guest; the operator then gives it up on both sides
+     * (the source's cancel, the destination's quit).
+     */
+    @Test
+    @Timeout(600)
+    void aSilentSourcePausesARecoverableDestination() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                "tcp:127.0.0.1:0?io-timeout=1s", "--monitor", "stdio").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source,
+                    MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), POSTCOPY, guests.plugins);
+            migration.allowPostcopyRecovery();
+            var paused = new java.util.concurrent.CountDownLatch(1);
+            var listener = new AfterFirstPass() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                        try {
+                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                            relay.stall();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    } else if (status == MigrationStatus.POSTCOPY_PAUSED) {
+                        paused.countDown();
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            var done = migration.start();
+            String why = dest.awaitLine(java.util.regex.Pattern.compile("tern: (post-copy from .* paused .*)")).group(1);
+            assertTrue(why.contains("for 1s (idle timeout)"), why);
+            paused.await();
+            assertTrue(migration.stats().render().contains("Migration status: postcopy-paused"), migration.stats().render());
+            assertTrue(migration.cancel());
+            MigrationStats stats = done.get();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("recovery given up"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
+            new java.io.PrintStream(dest.process().getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                    .println("quit");
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("the destination quit while post-copy was paused"), dest.output());
+        }
+    }
+
+    /**
      * The monitor's way: {@code migrate_set_capability postcopy-ram on}, {@code migrate -d}, then
      * {@code migrate_start_postcopy}; the MIGRATION events say postcopy-active, then completed, and
      * the dirty-writer guest ends on the destination as one that never moved.
