@@ -190,6 +190,14 @@ public final class PagePresence {
         complete.completeExceptionally(new GuestMemoryLostException(-1, reason));
     }
 
+    /**
+     * The pages some thread waits for now: after a lost connection is recovered they are asked
+     * for again, since a request sent on the lost one may never have arrived.
+     */
+    public long[] waitedFor() {
+        return waiters.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
     /** Why the missing pages are lost, or null. */
     public String lostReason() {
         return lostReason;

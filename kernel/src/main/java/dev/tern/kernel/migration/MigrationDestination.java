@@ -136,8 +136,9 @@ public final class MigrationDestination {
         MultifdReceiver multifd = null;
         postcopy = null;
         handedOver = false;
-        try (IoCloseable unlessHandedOver = () -> closeUnlessHandedOver(connection);
-                Arena exposedArena = Arena.ofShared()) {
+        // The connection is closed in the finally block, not as a resource: a resource would be
+        // closed before the catch block could tell the source why (REFUSED).
+        try (Arena exposedArena = Arena.ofShared()) {
             List<RamRegion> writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
             List<MemorySegment> exposed = connection instanceof RemoteMemoryConnection remote
                     ? RemoteRam.expose(remote, writable, exposedArena) : List.of();
@@ -205,6 +206,7 @@ public final class MigrationDestination {
             if (ram != null) {
                 ram.close();
             }
+            closeUnlessHandedOver(connection);
         }
     }
 
@@ -224,14 +226,14 @@ public final class MigrationDestination {
         return postcopy;
     }
 
-    private interface IoCloseable extends AutoCloseable {
-        @Override
-        void close() throws IOException;
-    }
-
-    private void closeUnlessHandedOver(Connection connection) throws IOException {
-        if (!handedOver) {
+    private void closeUnlessHandedOver(Connection connection) {
+        if (handedOver) {
+            return;
+        }
+        try {
             connection.close();
+        } catch (IOException | RuntimeException ignored) {
+            // everything was read (or refused) already: a failing close changes nothing received
         }
     }
 

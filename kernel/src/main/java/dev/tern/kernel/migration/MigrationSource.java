@@ -81,6 +81,8 @@ public final class MigrationSource {
     /** Post-copy asked for ({@link #startPostcopy}); read by the migration thread after the rounds. */
     private volatile boolean postcopyRequested;
     private volatile PostcopySource postcopy;
+    /** Whether a lost post-copy connection pauses ({@link #allowPostcopyRecovery}) instead of failing. */
+    private volatile boolean postcopyRecovery;
     /** Whether a delta codec encodes pages (set while the codecs are made, for the switch-over rule). */
     private boolean deltaCodec;
 
@@ -147,6 +149,10 @@ public final class MigrationSource {
         if (r != null) {
             r.setMaxBandwidth(bytesPerSecond);
         }
+        PostcopySource pc = postcopy;
+        if (pc != null) {
+            pc.setMaxBandwidth(bytesPerSecond);
+        }
     }
 
     /** Runs the migration on a new thread; the future completes with the final stats. */
@@ -163,6 +169,11 @@ public final class MigrationSource {
      * @return whether the cancel was accepted
      */
     public boolean cancel() {
+        PostcopySource pc = postcopy;
+        if (pc != null && status == MigrationStatus.POSTCOPY_PAUSED) {
+            pc.abandon(); // the operator gives the guest up: the migration fails, it is lost
+            return true;
+        }
         synchronized (commitLock) {
             if (committed || status.isFinal()) {
                 return false;
@@ -172,6 +183,31 @@ public final class MigrationSource {
         }
         closeQuietly(); // unblocks a write or a wait for the destination
         return true;
+    }
+
+    /**
+     * Makes a post-copy whose connection is lost pause ({@link MigrationStatus#POSTCOPY_PAUSED})
+     * until {@link #resumePostcopy} instead of failing: for a caller that can resume it (a
+     * monitor's {@code migrate -r}). Before {@link #run}.
+     */
+    public void allowPostcopyRecovery() {
+        postcopyRecovery = true;
+    }
+
+    /**
+     * Resumes a paused post-copy on {@code connection}, a new connection to the destination, which
+     * must be waiting for it ({@code migrate_recover}); QEMU's {@code migrate -r}. Should the
+     * attempt fail, the migration is paused again, with the reason as its error.
+     *
+     * @throws IllegalStateException when no post-copy is paused
+     */
+    public void resumePostcopy(Connection connection) {
+        PostcopySource pc = postcopy;
+        if (pc == null || status != MigrationStatus.POSTCOPY_PAUSED) {
+            throw new IllegalStateException("no post-copy migration is paused (status " + status.label() + ")");
+        }
+        enter(MigrationStatus.POSTCOPY_RECOVER);
+        pc.resume(connection);
     }
 
     /**
@@ -334,6 +370,16 @@ public final class MigrationSource {
         machine.lifecycle().transition(VmState.POSTMIGRATE);
         downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
         enter(MigrationStatus.POSTCOPY_ACTIVE);
+        pc.setMaxBandwidth(maxBandwidth); // the background pages keep to it; asked-for ones never wait
+        if (postcopyRecovery) {
+            pc.allowRecovery(why -> {
+                error = why;
+                enter(MigrationStatus.POSTCOPY_PAUSED);
+            }, () -> {
+                error = "";
+                enter(MigrationStatus.POSTCOPY_ACTIVE);
+            });
+        }
         pc.run();
         endNanos = System.nanoTime();
         enter(MigrationStatus.COMPLETED);

@@ -15,6 +15,13 @@ public enum MigrationStatus {
      * source can never run the guest again.
      */
     POSTCOPY_ACTIVE,
+    /**
+     * Post-copy recovery: the connection was lost; the destination's guest waits for its missing
+     * pages and this side keeps them until {@code migrate -r URI} reconnects.
+     */
+    POSTCOPY_PAUSED,
+    /** Post-copy recovery: reconnecting; back to {@link #POSTCOPY_ACTIVE} once the destination agreed. */
+    POSTCOPY_RECOVER,
     /** The destination accepted the guest; the source stays paused (post-migrate). */
     COMPLETED,
     /** The migration stopped on an error; the source guest runs on as before. */

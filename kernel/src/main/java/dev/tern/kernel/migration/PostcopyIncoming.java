@@ -36,6 +36,12 @@ public final class PostcopyIncoming {
     private long nextRunStart;
     private long announced;
     private volatile String peer = "the source";
+    /** The link's writer (requests, acknowledgements); null while paused. Guarded by itself as a lock: {@link #link}. */
+    private final Object link = new Object();
+    private WireOutput out;
+    /** Whether a lost connection pauses post-copy ({@link #allowRecovery}) instead of losing the guest. */
+    private volatile boolean recoverable;
+    private volatile java.util.function.Consumer<String> onPause = why -> { };
 
     PostcopyIncoming(GuestRam ram) {
         this.ram = ram;
@@ -83,20 +89,42 @@ public final class PostcopyIncoming {
      */
     void start(Connection connection, WireInput in) {
         peer = connection.peer();
-        var requests = new WireOutput(connection);
-        byte[] request = new byte[8];
-        presence.requestWith(pfn -> {
-            synchronized (requests) {
-                try {
-                    ByteBuffer.wrap(request).putLong(0, pfn);
-                    requests.control(WireMessage.PAGE_REQUEST, request, 8);
-                } catch (IOException e) {
+        var writer = new WireOutput(connection);
+        synchronized (link) {
+            out = writer;
+        }
+        presence.requestWith(this::request);
+        presence.seal();
+        Thread.ofPlatform().name("tern-postcopy-pages").daemon().start(() -> receive(connection, in, writer));
+    }
+
+    /**
+     * From now on a lost connection pauses post-copy (QEMU's {@code postcopy-paused}) instead of
+     * losing the guest: threads that need a missing page wait, and {@link #resume} continues on a
+     * new connection from the same source. {@code onPause} hears each pause's reason.
+     */
+    public void allowRecovery(java.util.function.Consumer<String> onPause) {
+        this.onPause = java.util.Objects.requireNonNull(onPause, "onPause");
+        recoverable = true;
+    }
+
+    private final byte[] request = new byte[8];
+
+    private void request(long pfn) {
+        synchronized (link) {
+            if (out == null) {
+                return; // paused: the waiter stays, and resume() asks for its page again
+            }
+            try {
+                ByteBuffer.wrap(request).putLong(0, pfn);
+                out.control(WireMessage.PAGE_REQUEST, request, 8);
+            } catch (IOException e) {
+                if (!recoverable) {
                     throw new UncheckedIOException(e);
                 }
+                // the receiving thread sees the connection fail too and pauses; resume() asks again
             }
-        });
-        presence.seal();
-        Thread.ofPlatform().name("tern-postcopy-pages").daemon().start(() -> receive(connection, in, requests));
+        }
     }
 
     private void receive(Connection connection, WireInput in, WireOutput out) {
@@ -111,7 +139,7 @@ public final class PostcopyIncoming {
                         install(m, page);
                         if (++pageMessages % PostcopySource.ACK_EVERY == 0) {
                             ByteBuffer.wrap(ack).putLong(0, pageMessages);
-                            synchronized (out) {
+                            synchronized (link) {
                                 out.control(WireMessage.RECEIVED, ack, 8);
                             }
                         }
@@ -123,22 +151,121 @@ public final class PostcopyIncoming {
                         }
                         byte[] report = ("requests=" + presence.requests() + " median-request-ns="
                                 + presence.medianLatencyNanos()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                        synchronized (out) {
+                        synchronized (link) {
                             out.control(WireMessage.POSTCOPY_DONE, report, report.length);
                         }
                         ram.expectPages(null); // every page is here: accesses stop looking
                         done.complete(this);
                         return;
                     }
-                    case ABORT -> throw new IOException("the source aborted: " + m.text());
+                    case REFUSED -> throw new IOException("the source refused: " + m.text());
+                    case ABORT -> {
+                        lose(new IOException("the source aborted: " + m.text()));
+                        return;
+                    }
                     default -> throw new IOException("migration wire: unexpected " + m.kind() + " at byte " + m.at()
                             + " during post-copy");
                 }
             }
         } catch (IOException | RuntimeException e) {
-            lose(e);
+            if (recoverable) {
+                pause(e);
+            } else {
+                lose(e);
+            }
         }
     }
+
+    private void pause(Exception e) {
+        synchronized (link) {
+            out = null;
+        }
+        onPause.accept("post-copy from " + peer + " paused (" + (e.getMessage() == null ? e.toString()
+                : e.getMessage()) + ") with " + presence.missingCount() + " pages still on the source: the guest"
+                + " waits for them until the source reconnects (migrate -r)");
+    }
+
+    /**
+     * Continues a paused post-copy on {@code connection}, a new one from the source: reads its
+     * {@link WireMessage#POSTCOPY_RESUME}, answers the pages still missing and
+     * {@link WireMessage#POSTCOPY_RESUMED}, asks again for every page a thread waits for, and
+     * receives pages on it. Takes the connection over; on failure closes it and stays paused.
+     *
+     * @throws IOException when the peer does not resume this post-copy or the connection fails
+     * @throws IllegalStateException when post-copy is not paused
+     */
+    public void resume(Connection connection) throws IOException {
+        synchronized (link) {
+            if (out != null || done.isDone()) {
+                throw new IllegalStateException("post-copy is not paused");
+            }
+        }
+        try {
+            var in = new WireInput(connection);
+            in.expect(WireMessage.POSTCOPY_RESUME);
+            var writer = new WireOutput(connection);
+            sendMissing(writer);
+            peer = connection.peer();
+            synchronized (link) {
+                writer.control(WireMessage.POSTCOPY_RESUMED, new byte[0], 0);
+                out = writer;
+                for (long pfn : presence.waitedFor()) {
+                    request(pfn);
+                }
+            }
+            Thread.ofPlatform().name("tern-postcopy-pages").daemon().start(() -> receive(connection, in, writer));
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /** Whether post-copy waits for the source to reconnect ({@link #allowRecovery}). */
+    public boolean isPaused() {
+        synchronized (link) {
+            return out == null && recoverable && !done.isDone();
+        }
+    }
+
+    /**
+     * Gives a paused post-copy up (the destination quits, or the operator knows the source is
+     * gone): the guest is lost, for {@code why}.
+     */
+    public void abandon(String why) {
+        if (isPaused()) {
+            lose(new IOException(why));
+        }
+    }
+
+    /** The pages still missing, as {@link WireMessage#POSTCOPY_MISSING} runs; at least one message. */
+    private void sendMissing(WireOutput writer) throws IOException {
+        ByteBuffer runs = ByteBuffer.allocate(RUNS_PER_MESSAGE * 12);
+        long pages = presence.pageCount();
+        boolean sent = false;
+        for (long p = 0; p < pages; ) {
+            if (!presence.isMissing(p)) {
+                p++;
+                continue;
+            }
+            long end = p;
+            while (end < pages && end - p < 0xFFFF_FFFFL && presence.isMissing(end)) {
+                end++;
+            }
+            runs.putLong(p).putInt((int) (end - p));
+            if (!runs.hasRemaining()) {
+                writer.control(WireMessage.POSTCOPY_MISSING, runs.array(), runs.position());
+                runs.clear();
+                sent = true;
+            }
+            p = end;
+        }
+        if (runs.position() > 0 || !sent) {
+            writer.control(WireMessage.POSTCOPY_MISSING, runs.array(), runs.position());
+        }
+    }
+
+    /** Runs per {@link WireMessage#POSTCOPY_MISSING} message (12 bytes each, well within a message). */
+    private static final int RUNS_PER_MESSAGE = 64 << 10;
 
     private void install(WireInput.Control m, MemorySegment page) throws IOException {
         byte[] p = m.payload();

@@ -37,11 +37,22 @@ final class PostcopySource {
 
     private final GuestMemory memory;
     private final long pageCount;
-    private final WireOutput wire;
-    private final Connection connection;
+    /** The current link: the switch-over's connection, or the last resumed one (sender thread only). */
+    private WireOutput wire;
+    private Connection connection;
+    private WireInput linkIn;
     private final BitSet unsent = new BitSet();
+    /** The pages announced missing: a resuming destination may only name these. */
+    private final BitSet announced = new BitSet();
     private final LinkedBlockingQueue<Long> requested = new LinkedBlockingQueue<>();
-    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The current link's end: POSTCOPY_DONE, or its failure. */
+    private volatile CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Whether a lost connection pauses ({@link #allowRecovery}) instead of failing. */
+    private volatile boolean recoverable;
+    private volatile java.util.function.Consumer<String> onPause = why -> { };
+    private volatile Runnable onResumed = () -> { };
+    /** Connections handed to a paused post-copy; an empty one gives up ({@link #abandon}). */
+    private final LinkedBlockingQueue<java.util.Optional<Connection>> resumes = new LinkedBlockingQueue<>();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong requestedSent = new AtomicLong();
     private final AtomicLong backgroundSent = new AtomicLong();
@@ -53,12 +64,30 @@ final class PostcopySource {
     /** Wakes the sender: a request, an acknowledgement or the end came in. */
     private final Object signal = new Object();
     private volatile long medianRequestNanos;
+    /** The migration's max-bandwidth for the background pages, bytes per second (0: none). */
+    private volatile long maxBandwidth;
+    /** The rate the background pages are paced at, since when, and their bytes since; sender thread only. */
+    private long pacedRate;
+    private long paceStart;
+    private long pacedBytes;
 
     PostcopySource(GuestMemory memory, long pageCount, WireOutput wire, Connection connection) {
         this.memory = memory;
         this.pageCount = pageCount;
         this.wire = wire;
         this.connection = connection;
+    }
+
+    /**
+     * Limits the background pages to {@code bytesPerSecond} (0: none), from now on; asked-for pages
+     * are never held back — the guest waits for them.
+     */
+    void setMaxBandwidth(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("max-bandwidth must be >= 0, was " + bytesPerSecond);
+        }
+        maxBandwidth = bytesPerSecond;
+        wake();
     }
 
     /** Adds {@code pages} to the pages the destination lacks; before {@link #announce}. */
@@ -71,6 +100,7 @@ final class PostcopySource {
     /** Sends the missing set as runs; always at least one message, which tells the destination post-copy is on. */
     void announce() throws IOException {
         missingPages = unsent.cardinality();
+        announced.or(unsent);
         ByteBuffer runs = ByteBuffer.allocate(RUNS_PER_MESSAGE * 12);
         for (int p = unsent.nextSetBit(0); p >= 0; ) {
             int end = unsent.nextClearBit(p);
@@ -93,7 +123,146 @@ final class PostcopySource {
      * @throws IOException when the connection fails or the destination refuses: the guest is lost
      */
     void run() throws IOException, InterruptedException {
-        var in = new WireInput(connection);
+        linkIn = new WireInput(connection);
+        while (true) {
+            try {
+                runLink();
+                return;
+            } catch (IOException e) {
+                if (!recoverable || e instanceof Refused) {
+                    throw e;
+                }
+                pauseUntilResumed(e);
+            }
+        }
+    }
+
+    /**
+     * From now on a lost connection pauses post-copy (QEMU's {@code postcopy-paused}): every page
+     * stays here until a {@link #resume}d connection's destination says which it still lacks.
+     * {@code onPause} hears each pause's reason, {@code onResumed} each successful resumption (on
+     * the sending thread).
+     */
+    void allowRecovery(java.util.function.Consumer<String> onPause, Runnable onResumed) {
+        this.onPause = java.util.Objects.requireNonNull(onPause, "onPause");
+        this.onResumed = java.util.Objects.requireNonNull(onResumed, "onResumed");
+        recoverable = true;
+    }
+
+    /** Hands a paused post-copy a new connection to the destination (QEMU's {@code migrate -r}). */
+    void resume(Connection connection) {
+        resumes.add(java.util.Optional.of(connection));
+    }
+
+    /** Gives a paused post-copy up: {@link #run} fails (the guest is then lost). */
+    void abandon() {
+        resumes.add(java.util.Optional.empty());
+    }
+
+    /** The destination said REFUSED: it decided, so no recovery. */
+    private static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    private void pauseUntilResumed(IOException why) throws IOException, InterruptedException {
+        String reason = why.getMessage() == null ? why.toString() : why.getMessage();
+        while (true) {
+            onPause.accept(reason);
+            var next = resumes.take();
+            if (next.isEmpty()) {
+                throw new IOException(reason + "; recovery given up (migrate_cancel)", why);
+            }
+            Connection c = next.get();
+            try {
+                reconnect(c);
+                onResumed.run();
+                return;
+            } catch (IOException e) {
+                reason = "resuming on " + c.peer() + " failed: " + (e.getMessage() == null ? e : e.getMessage());
+                try {
+                    new WireOutput(c).control(WireMessage.REFUSED, reason); // tells a wrong destination why
+                } catch (IOException | RuntimeException ignored) {
+                    // the connection is gone already
+                }
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // the attempt failed already; its reason is what counts
+                }
+            }
+        }
+    }
+
+    /**
+     * Tells the destination to resume, reads the pages it still lacks and makes exactly those the
+     * pages to send: those sent on the lost connection and not received go again, the rest not.
+     */
+    private void reconnect(Connection c) throws IOException {
+        var out = new WireOutput(c);
+        out.control(WireMessage.POSTCOPY_RESUME, new byte[0], 0);
+        var in = new WireInput(c);
+        BitSet lacking = new BitSet();
+        long next = 0;
+        while (true) {
+            WireInput.Control m = in.nextControl();
+            switch (m.kind()) {
+                case POSTCOPY_MISSING -> next = lackingRuns(m, next, lacking);
+                case POSTCOPY_RESUMED -> {
+                    unsent.clear();
+                    unsent.or(lacking);
+                    requested.clear(); // the destination asks again for what it waits for
+                    synchronized (signal) {
+                        sentMessages = 0;
+                        ackedMessages = 0;
+                    }
+                    connection = c;
+                    wire = out;
+                    linkIn = in;
+                    done = new CompletableFuture<>();
+                    return;
+                }
+                case REFUSED -> throw new IOException("the destination refused the recovery: " + m.text());
+                default -> throw new IOException("migration wire: unexpected " + m.kind() + " at byte " + m.at()
+                        + " while resuming post-copy");
+            }
+        }
+    }
+
+    /** Checks one POSTCOPY_MISSING message's runs into {@code lacking}; returns the next allowed start. */
+    private long lackingRuns(WireInput.Control m, long next, BitSet lacking) throws IOException {
+        byte[] payload = m.payload();
+        if (payload.length % 12 != 0) {
+            throw new IOException("migration wire: POSTCOPY_MISSING at byte " + m.at() + " has " + payload.length
+                    + " bytes, not a whole number of 12-byte runs");
+        }
+        ByteBuffer b = ByteBuffer.wrap(payload);
+        while (b.hasRemaining()) {
+            long first = b.getLong();
+            long count = Integer.toUnsignedLong(b.getInt());
+            if (first < next || count == 0 || first >= pageCount || count > pageCount - first) {
+                throw new IOException("migration wire: POSTCOPY_MISSING at byte " + m.at() + " holds the run of "
+                        + count + " pages from page " + first + ": runs must be non-empty, ascending and within the "
+                        + pageCount + " pages of RAM");
+            }
+            int from = (int) first;
+            int to = (int) (first + count);
+            int stray = announced.nextClearBit(from);
+            if (stray < to) {
+                throw new IOException("migration wire: POSTCOPY_MISSING at byte " + m.at() + " names page " + stray
+                        + ", which this post-copy never announced missing: not this migration's destination");
+            }
+            lacking.set(from, to);
+            next = first + count;
+        }
+        return next;
+    }
+
+    /** Sends on the current link until the destination is done; fails when the link does. */
+    private void runLink() throws IOException, InterruptedException {
+        WireInput in = linkIn;
+        CompletableFuture<Void> done = this.done;
         Thread reader = Thread.ofPlatform().name("tern-postcopy-requests").daemon().start(() -> readRequests(in));
         try {
             byte[] page = new byte[8 + PAGE];
@@ -112,7 +281,10 @@ final class PostcopySource {
                     synchronized (signal) {
                         sentMessages++; // before the write: its acknowledgement may beat the write's return
                     }
-                    send(page, pfn);
+                    int sent = send(page, pfn);
+                    if (want == null) {
+                        pacedBytes += sent;
+                    }
                     (want != null ? requestedSent : backgroundSent).incrementAndGet();
                 }
                 if (want == null) {
@@ -131,13 +303,16 @@ final class PostcopySource {
         }
     }
 
-    private void send(byte[] page, long pfn) throws IOException {
+    /** Sends one page; returns its bytes on the wire. */
+    private int send(byte[] page, long pfn) throws IOException {
         long gpa = pfn * PAGE;
         memory.read(gpa, page, 8, PAGE);
         ByteBuffer.wrap(page).putLong(0, pfn);
         boolean zero = java.util.Arrays.mismatch(page, 8, 8 + PAGE, ZEROS, 0, PAGE) < 0;
         wire.control(WireMessage.PAGE, page, zero ? 8 : 8 + PAGE);
-        bytes.addAndGet(5 + (zero ? 8 : 8 + PAGE));
+        int sent = 5 + (zero ? 8 : 8 + PAGE);
+        bytes.addAndGet(sent);
+        return sent;
     }
 
     private static final byte[] ZEROS = new byte[PAGE];
@@ -168,7 +343,7 @@ final class PostcopySource {
                         done.complete(null);
                         return;
                     }
-                    case REFUSED -> throw new IOException("the destination refused the post-copy: " + m.text());
+                    case REFUSED -> throw new Refused("the destination refused the post-copy: " + m.text());
                     default -> throw new IOException("migration wire: unexpected " + m.kind() + " at byte " + m.at()
                             + " during post-copy");
                 }
@@ -203,19 +378,42 @@ final class PostcopySource {
     }
 
     /**
-     * Waits until an unasked page may go (the window has room); returns false when a request came
-     * (or the end) instead.
+     * Waits until an unasked page may go (the window has room and the bandwidth limit allows it);
+     * returns false when a request came (or the end) instead.
      */
     private boolean awaitWindow() throws InterruptedException {
         synchronized (signal) {
-            while (sentMessages - ackedMessages >= WINDOW) {
+            while (true) {
+                boolean windowFull = sentMessages - ackedMessages >= WINDOW;
+                long ahead = windowFull ? 0 : paceAheadNanos();
+                if (!windowFull && ahead <= 0) {
+                    return true;
+                }
                 if (!requested.isEmpty() || done.isDone()) {
                     return false;
                 }
-                signal.wait();
+                if (windowFull) {
+                    signal.wait();
+                } else {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(signal, ahead);
+                }
             }
-            return true;
         }
+    }
+
+    /**
+     * How far the background pages are ahead of {@code max-bandwidth} (0 or less: not ahead); a
+     * changed limit counts from its change, as the pre-copy rounds' does.
+     */
+    private long paceAheadNanos() {
+        long rate = maxBandwidth;
+        long now = System.nanoTime();
+        if (rate != pacedRate) {
+            pacedRate = rate;
+            paceStart = now;
+            pacedBytes = 0;
+        }
+        return rate == 0 ? 0 : BandwidthPace.aheadNanos(pacedBytes, now - paceStart, rate);
     }
 
     /**

@@ -38,6 +38,11 @@ enum WireMessage {
     /** Post-copy: every missing page has been sent. */
     POSTCOPY_END(9),
     /**
+     * Post-copy recovery: the first message of the source's new connection to a paused
+     * destination (empty); the destination answers {@link #POSTCOPY_MISSING} and {@link #POSTCOPY_RESUMED}.
+     */
+    POSTCOPY_RESUME(0x0A),
+    /**
      * The destination has verified and applied everything and waits for {@link #COMMIT}; the
      * payload is the nanoseconds applying took, as decimal text.
      */
@@ -54,7 +59,14 @@ enum WireMessage {
      * Post-copy: {@code u64} page messages received so far; the source keeps its unasked pages at
      * most a small window ahead of it, so an asked-for page never queues behind megabytes of them.
      */
-    RECEIVED(0x16);
+    RECEIVED(0x16),
+    /**
+     * Post-copy recovery: pages the destination still lacks, as {@link #POSTCOPY}'s runs (one
+     * message or more); the source sends exactly these again, whatever it sent before.
+     */
+    POSTCOPY_MISSING(0x17),
+    /** Post-copy recovery: the missing list is complete; pages and requests flow again. */
+    POSTCOPY_RESUMED(0x18);
 
     /** Largest payload of any message; bounds what a hostile peer can make the reader allocate. */
     static final int MAX_PAYLOAD = 1 << 20;

@@ -108,6 +108,207 @@ class PostcopyProtocolTest {
         }
     }
 
+    /**
+     * With a max-bandwidth the background pages keep to it — the whole push takes at least its
+     * bytes over the rate — while a page the guest asks for goes at once, ahead of the paced ones.
+     */
+    @Test
+    void backgroundPagesKeepToTheBandwidthLimitAndAskedForPagesDoNot() throws Exception {
+        long rate = 512 << 10; // 256 pages of 4 KiB: about two seconds
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build();
+                GuestRam dest = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            Random random = new Random(5);
+            byte[] page = new byte[PAGE];
+            for (int p = 0; p < PAGES; p++) {
+                random.nextBytes(page); // no zero page: every one is 4117 bytes on the wire
+                source.write((long) p * PAGE, page, 0, PAGE);
+            }
+            PageSet missing = new PageSet(PAGES);
+            missing.addRange(0, PAGES);
+            var ends = LoopbackConnection.pair();
+            var pcSource = new PostcopySource(source, PAGES, new WireOutput(ends[0]), ends[0]);
+            pcSource.collect(missing);
+            pcSource.announce();
+            var in = new WireInput(ends[1]);
+            var incoming = new PostcopyIncoming(dest);
+            WireInput.Control runs = in.nextControl();
+            incoming.acceptRuns(runs.payload(), runs.at());
+            incoming.expect();
+            incoming.start(ends[1], in);
+            byte[] last = new byte[PAGE];
+            Thread guest = Thread.ofPlatform().start(() -> dest.read((long) (PAGES - 1) * PAGE, last, 0, PAGE));
+            while (incoming.requests() == 0) {
+                Thread.onSpinWait(); // the request is on the wire before the source starts
+            }
+            pcSource.setMaxBandwidth(rate);
+            long t0 = System.nanoTime();
+            pcSource.run();
+            long elapsed = System.nanoTime() - t0;
+            guest.join();
+            incoming.completion().join();
+            PostcopyStats stats = pcSource.stats();
+            assertEquals(1, stats.requestedPages(), "the asked-for page went ahead of the paced ones");
+            assertEquals(PAGES - 1, stats.backgroundPages());
+            long paced = (PAGES - 2) * (5L + 8 + PAGE); // the first background page goes at once
+            assertTrue(elapsed >= paced * 1_000_000_000L / rate, "the background pages took " + elapsed / 1_000_000
+                    + " ms for " + paced + " bytes at " + rate + " bytes/s");
+            byte[] want = new byte[PAGE];
+            source.read((long) (PAGES - 1) * PAGE, want, 0, PAGE);
+            assertArrayEquals(want, last);
+        }
+    }
+
+    /**
+     * Recovery: the connection cut while pages are still on their way pauses both sides — a page
+     * the guest asks for meanwhile waits, nothing is lost — and a new connection resumes it: the
+     * destination lists what it lacks, the source sends exactly that, the waiting request is asked
+     * again, and RAM ends equal to the source's. A second cut, during the recovery itself, recovers too.
+     */
+    @Test
+    void aCutConnectionPausesBothSidesAndANewOneResumes() throws Exception {
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build();
+                GuestRam dest = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            Random random = new Random(7);
+            byte[] page = new byte[PAGE];
+            for (int p = 0; p < PAGES; p++) {
+                random.nextBytes(page);
+                source.write((long) p * PAGE, page, 0, PAGE);
+            }
+            PageSet missing = new PageSet(PAGES);
+            missing.addRange(0, PAGES);
+            var first = LoopbackConnection.pair();
+            var pcSource = new PostcopySource(source, PAGES, new WireOutput(first[0]), first[0]);
+            var sourcePaused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            var destPaused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            pcSource.allowRecovery(sourcePaused::add, () -> { });
+            pcSource.collect(missing);
+            pcSource.announce();
+            var in = new WireInput(first[1]);
+            var incoming = new PostcopyIncoming(dest);
+            incoming.allowRecovery(destPaused::add);
+            WireInput.Control runs = in.nextControl();
+            incoming.acceptRuns(runs.payload(), runs.at());
+            incoming.expect();
+            incoming.start(first[1], in);
+            pcSource.setMaxBandwidth(256 << 10); // about four seconds for every page: the cut comes first
+            var sourceFailure = new AtomicReference<Throwable>();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    pcSource.run();
+                } catch (Throwable t) {
+                    sourceFailure.set(t);
+                }
+            });
+            byte[] got = new byte[PAGE];
+            dest.read((long) (PAGES - 1) * PAGE, got, 0, PAGE); // asked for and received on the first link
+            first[0].close();
+            assertTrue(sourcePaused.take().length() > 0);
+            assertTrue(destPaused.take().contains("paused"));
+            long lacking = incoming.missingPages();
+            assertTrue(lacking > 0 && lacking < PAGES, lacking + " pages lacking");
+            byte[] waited = new byte[PAGE];
+            Thread guest = Thread.ofPlatform().start(() -> dest.read((long) (PAGES - 2) * PAGE, waited, 0, PAGE));
+            while (incoming.requests() < 2) {
+                Thread.onSpinWait(); // the guest now waits for a page nobody can send yet
+            }
+
+            // A recovery cut before the destination answers: the source pauses again.
+            var broken = LoopbackConnection.pair();
+            pcSource.resume(broken[0]);
+            broken[1].close();
+            assertTrue(sourcePaused.take().contains("resuming on"));
+
+            pcSource.setMaxBandwidth(0);
+            var second = LoopbackConnection.pair();
+            pcSource.resume(second[0]);
+            incoming.resume(second[1]);
+            guest.join();
+            incoming.completion().join();
+            sender.join();
+            assertEquals(null, sourceFailure.get());
+            assertEquals(0, incoming.missingPages());
+            byte[] a = new byte[PAGES * PAGE];
+            byte[] b = new byte[PAGES * PAGE];
+            source.read(0, a, 0, a.length);
+            dest.read(0, b, 0, b.length);
+            assertArrayEquals(a, b);
+            assertTrue(sourcePaused.isEmpty() && destPaused.isEmpty(), sourcePaused + " " + destPaused);
+        }
+    }
+
+    /**
+     * A resuming destination that names a page this post-copy never announced is another
+     * migration's, as is a malformed list: the source tells it why (REFUSED) and stays paused.
+     */
+    @Test
+    void aResumingPeerNamingOtherPagesIsRefused() throws Exception {
+        try (GuestRam source = GuestRam.builder().ram("ram", 0, (long) PAGES * PAGE).build()) {
+            PageSet missing = new PageSet(PAGES);
+            missing.addRange(10, 20);
+            var first = LoopbackConnection.pair();
+            var pcSource = new PostcopySource(source, PAGES, new WireOutput(first[0]), first[0]);
+            var paused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            pcSource.allowRecovery(paused::add, () -> { });
+            pcSource.collect(missing);
+            pcSource.announce();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    pcSource.run();
+                } catch (Exception ignored) {
+                    // ended by the interrupt below
+                }
+            });
+            first[1].close();
+            paused.take();
+            for (byte[] runs : List.of(runs(5, 2), runs(12, 3, 11, 1), runs(0, 0), new byte[7])) {
+                var ends = LoopbackConnection.pair();
+                pcSource.resume(ends[0]);
+                var in = new WireInput(ends[1]);
+                assertEquals(WireMessage.POSTCOPY_RESUME, in.nextControl().kind());
+                new WireOutput(ends[1]).control(WireMessage.POSTCOPY_MISSING, runs, runs.length);
+                var told = assertThrows(IOException.class, () -> in.expect(WireMessage.POSTCOPY_RESUMED));
+                assertTrue(told.getMessage().contains("POSTCOPY_MISSING at byte"), told.getMessage());
+                String why = paused.take();
+                assertTrue(why.contains("POSTCOPY_MISSING at byte"), why);
+            }
+            sender.interrupt();
+            sender.join();
+        }
+    }
+
+    /**
+     * A paused destination resumes only on POSTCOPY_RESUME: any other first message is refused
+     * naming it, the connection is closed, and post-copy stays paused for the next attempt.
+     */
+    @Test
+    void aPausedDestinationRefusesAnythingButAResume() throws Exception {
+        try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).build()) {
+            var incoming = new PostcopyIncoming(dest);
+            incoming.acceptRuns(runs(2, 3), 0);
+            incoming.expect();
+            var paused = new java.util.concurrent.LinkedBlockingQueue<String>();
+            incoming.allowRecovery(paused::add);
+            var first = LoopbackConnection.pair();
+            incoming.start(first[1], new WireInput(first[1]));
+            first[0].close();
+            paused.take();
+            assertTrue(incoming.isPaused());
+            for (WireMessage wrong : List.of(WireMessage.PAGE, WireMessage.POSTCOPY_END, WireMessage.COMMIT)) {
+                var ends = LoopbackConnection.pair();
+                new WireOutput(ends[0]).control(wrong, new byte[8], 8);
+                var e = assertThrows(IOException.class, () -> incoming.resume(ends[1]));
+                assertTrue(e.getMessage().contains("expected POSTCOPY_RESUME") && e.getMessage().contains(wrong.name()),
+                        e.getMessage());
+                assertTrue(incoming.isPaused(), "still paused after " + wrong);
+            }
+            var ends = LoopbackConnection.pair();
+            new WireOutput(ends[0]).control(WireMessage.REFUSED, "no");
+            assertThrows(IOException.class, () -> incoming.resume(ends[1]));
+            assertTrue(incoming.isPaused());
+            assertEquals(3, incoming.missingPages());
+        }
+    }
+
     @Test
     void hostileRunsAreRefusedNamingTheRun() throws Exception {
         try (GuestRam dest = GuestRam.builder().ram("ram", 0, 16L * PAGE).rom("rom", 32L * PAGE, new byte[PAGE]).build()) {

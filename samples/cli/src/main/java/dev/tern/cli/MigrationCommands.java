@@ -49,9 +49,10 @@ final class MigrationCommands {
     /** Adds the commands, in their human and QMP forms, to {@code monitor}. */
     void registerOn(Monitor monitor) {
         this.monitorEvents = monitor.events();
-        monitor.register(new MonitorCommand("migrate", "[-d] URI",
+        monitor.register(new MonitorCommand("migrate", "[-d] [-r] URI",
                 "live-migrate to URI (tcp:HOST:PORT, tls:HOST:PORT?cert=..., unix:PATH, shm:unix:PATH, file:PATH,"
-                + " exec:COMMAND, fd:N; the rest of the line is the URI); -d returns at once;"
+                + " exec:COMMAND, fd:N; the rest of the line is the URI); -d returns at once; -r resumes a paused"
+                + " post-copy on URI (the destination's migrate_recover);"
                 + " without -d a progress bar is drawn on a terminal", 1, MAX_URI_WORDS, this::migrateCommand));
         monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", this::cancel));
         monitor.register(MonitorCommand.of("migrate_start_postcopy",
@@ -90,11 +91,28 @@ final class MigrationCommands {
      * QEMU's monitor (runs of blanks between its words become one space).
      */
     private Reply migrateCommand(List<String> args) throws Exception {
+        if (args.size() > 1 && args.getFirst().equals("-r")) {
+            return resume(String.join(" ", args.subList(1, args.size())));
+        }
         boolean detach = args.size() > 1 && args.getFirst().equals("-d");
         if (args.size() > 1 && !detach && args.getFirst().startsWith("-")) {
-            throw new IllegalArgumentException("usage: migrate [-d] URI; '" + args.getFirst() + "' is not -d");
+            throw new IllegalArgumentException("usage: migrate [-d] [-r] URI; '" + args.getFirst() + "' is not -d or -r");
         }
         return migrate(String.join(" ", detach ? args.subList(1, args.size()) : args), detach);
+    }
+
+    /**
+     * Resumes the paused post-copy on a new connection to {@code target}, where the destination's
+     * {@code migrate_recover} waits (HMP {@code migrate -r}, QMP {@code migrate} with {@code resume}).
+     */
+    Reply resume(String target) throws Exception {
+        MigrationSource s = current;
+        if (s == null || s.stats().status() != MigrationStatus.POSTCOPY_PAUSED) {
+            throw new IllegalStateException("no post-copy migration is paused"
+                    + (s == null ? "" : " (status " + s.stats().status().label() + ")"));
+        }
+        s.resumePostcopy(MigrationUri.parse(target).connect(plugins));
+        return Reply.NONE;
     }
 
     /** Cancels the running migration (nothing when none runs). */
@@ -138,6 +156,7 @@ final class MigrationCommands {
         MigrationUri uri = MigrationUri.parse(target);
         MigrationConfig settings = config;
         var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins, () -> uri.connect(plugins));
+        source.allowPostcopyRecovery(); // migrate -r can resume it
         if (settings.events()) {
             source.addListener(new MigrationEvents(events, monitorEvents));
         }

@@ -55,7 +55,7 @@ final class MigrationQmpCommands {
             throw QmpError.generic("Tern does not migrate block devices with the RAM (blk/inc)");
         }
         if (args.bool("resume", false)) {
-            throw QmpError.generic("Tern cannot resume a paused post-copy migration (no post-copy recovery yet)");
+            return migration.resume(args.string("uri"));
         }
         return migration.migrate(args.string("uri"), true);
     }

@@ -32,16 +32,18 @@ final class MonitorEndpoint implements AutoCloseable {
 
     static MonitorEndpoint open(String where, String serial, Machine machine, SnapshotStore snapshots,
             PluginRegistry plugins) throws IOException {
-        return open(where, List.of(), serial, machine, snapshots, plugins, null, null);
+        return open(where, List.of(), serial, machine, snapshots, plugins, null, null, null);
     }
 
     /**
      * Serves the human monitor at {@code where} and QMP at each of {@code qmpSpecs}; also serves
      * {@code info ft} and {@code ft_failover} for {@code ft} (null: fault tolerance is off), and
-     * migrate-incoming for {@code incoming} (null: this run does not defer its incoming migration).
+     * migrate-incoming for {@code incoming} (null: this run does not defer its incoming migration),
+     * and migrate_recover for {@code recovery} (null: none).
      */
     static MonitorEndpoint open(String where, List<String> qmpSpecs, String serial, Machine machine,
-            SnapshotStore snapshots, PluginRegistry plugins, FtNode ft, DeferredIncoming incoming) throws IOException {
+            SnapshotStore snapshots, PluginRegistry plugins, FtNode ft, DeferredIncoming incoming,
+            PostcopyRecovery recovery) throws IOException {
         if (where.equals("none") && qmpSpecs.isEmpty()) {
             return new MonitorEndpoint(null, null, List.of());
         }
@@ -49,6 +51,7 @@ final class MonitorEndpoint implements AutoCloseable {
         new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
         new FtCommands(ft).registerOn(monitor);
         (incoming != null ? incoming : new DeferredIncoming(null)).registerOn(monitor);
+        (recovery != null ? recovery : new PostcopyRecovery(plugins, System.err)).registerOn(monitor);
         var qmp = new ArrayList<QmpServer>();
         try {
             for (String spec : qmpSpecs) {

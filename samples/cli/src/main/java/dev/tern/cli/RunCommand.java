@@ -248,6 +248,7 @@ final class RunCommand implements Callable<Integer> {
             GdbServer gdbServer = null;
             MachineExit exit = null;
             dev.tern.kernel.migration.PostcopyIncoming postcopyIncoming = null;
+            var recovery = new PostcopyRecovery(plugins, System.err);
             try {
                 if (incoming != null) {
                     String from = incoming;
@@ -255,20 +256,23 @@ final class RunCommand implements Callable<Integer> {
                         // the management client names the source's address (QMP migrate-incoming)
                         var deferred = new DeferredIncoming(machine);
                         mon = MonitorEndpoint.open(monitor, qmp, serial, machine,
-                                new SnapshotStore(snapshotDir, snapshotFiles), plugins, null, deferred);
+                                new SnapshotStore(snapshotDir, snapshotFiles), plugins, null, deferred, recovery);
                         from = deferred.await();
                         if (from == null) {
                             return 0; // quit before any migration came
                         }
                     }
                     postcopyIncoming = IncomingMigration.receive(machine, plugins, from, printDigest, System.err);
+                    if (postcopyIncoming != null && (!monitor.equals("none") || !qmp.isEmpty())) {
+                        recovery.attach(postcopyIncoming, machine); // a monitor can migrate_recover: a lost link pauses
+                    }
                 }
                 if (standby) {
                     // the monitor serves the standby too (info ft); quit ends the wait for a primary
                     standbyNode = new FtStandby(machine, ftConfig, plugins, System.err);
                     ftNode = standbyNode;
                     mon = MonitorEndpoint.open(monitor, qmp, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
-                            plugins, ftNode, null);
+                            plugins, ftNode, null, null);
                     FtStandby quitting = standbyNode;
                     Thread.ofPlatform().daemon().name("tern-ft-quit").start(() -> {
                         try {
@@ -323,7 +327,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 if (mon == null) {
                     mon = MonitorEndpoint.open(monitor, qmp, serial, machine, new SnapshotStore(snapshotDir, snapshotFiles),
-                            plugins, ftNode, null);
+                            plugins, ftNode, null, recovery);
                 }
                 try {
                     exit = machine.awaitExit();
@@ -342,6 +346,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (postcopyIncoming != null) {
                 // the guest may stop before its last pages came: RAM is whole only once they have
+                // (paused, they never come: PostcopyRecovery gave the guest up as the machine stopped)
                 try {
                     postcopyIncoming.completion().join();
                 } catch (java.util.concurrent.CompletionException e) {

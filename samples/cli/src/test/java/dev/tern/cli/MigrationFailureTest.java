@@ -314,6 +314,44 @@ class MigrationFailureTest {
         }
     }
 
+    /**
+     * The destination tells its source why it refuses (REFUSED with the reason) before it closes
+     * the connection: the source then reports the destination's reason, not a broken pipe.
+     */
+    @Test
+    @Timeout(120)
+    void destinationSendsItsReasonBeforeClosing() throws Exception {
+        try (MigrationPeer dest = MigrationPeer.start("--serial", "none", "--pacing", "warp",
+                "--incoming", "tcp:127.0.0.1:0")) {
+            MigrationUri uri = MigrationUri.parse(dest.awaitAddress());
+            try (var c = uri.connect(guests.plugins)) {
+                byte[] text = "not a saved-state stream, long enough for any header".getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII);
+                var message = java.nio.ByteBuffer.allocate(5 + text.length).put((byte) 1).putInt(text.length).put(text);
+                c.write(message.flip());
+                var head = java.nio.ByteBuffer.allocate(5);
+                readFully(c, head);
+                assertEquals(0x11, head.get(0), "the destination's answer is REFUSED (0x11)");
+                int length = head.getInt(1);
+                assertTrue(length > 0 && length < 4096, "REFUSED's reason is " + length + " bytes");
+                var reason = java.nio.ByteBuffer.allocate(length);
+                readFully(c, reason);
+                String why = new String(reason.array(), java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(why.contains("bad magic"), why);
+            }
+            assertEquals(2, dest.awaitExit(), dest.output());
+        }
+    }
+
+    private static void readFully(dev.tern.spi.transport.Connection c, java.nio.ByteBuffer into) throws IOException {
+        while (into.hasRemaining()) {
+            if (c.read(into) < 0) {
+                throw new java.io.EOFException("the destination closed the connection after " + into.position()
+                        + " of " + into.capacity() + " bytes, without its REFUSED");
+            }
+        }
+    }
+
     @Test
     @Timeout(300)
     void connectionDroppedMidStream() throws Exception {

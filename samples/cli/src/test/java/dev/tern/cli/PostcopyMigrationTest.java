@@ -169,6 +169,245 @@ class PostcopyMigrationTest {
     }
 
     /**
+     * Post-copy recovery (QEMU's): the relay closed once the destination runs the guest — both
+     * sides pause (postcopy-paused), nothing is lost; the destination's {@code migrate_recover}
+     * listens, the source resumes on it ({@code resumePostcopy}, the monitor's {@code migrate -r}),
+     * the destination lists what it lacks, the rest arrives, and the guest ends exactly as a run
+     * that never moved.
+     */
+    @Test
+    @Timeout(600)
+    void aCutConnectionPausesBothSidesAndRecovers() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0",
+                "--monitor", "stdio", "--print-digest").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(relay.uri()).connect(guests.plugins),
+                    POSTCOPY, guests.plugins);
+            migration.allowPostcopyRecovery();
+            var paused = new java.util.concurrent.CountDownLatch(1);
+            var listener = new AfterFirstPass() {
+                private boolean cut;
+
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE && !cut) {
+                        cut = true;
+                        try {
+                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                            relay.close();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    } else if (status == MigrationStatus.POSTCOPY_PAUSED) {
+                        paused.countDown();
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            var done = migration.start();
+            paused.await();
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "a paused source never runs the guest");
+            dest.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=postcopy-paused"));
+            var monitor = new java.io.PrintStream(dest.process().getOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            monitor.println("migrate_recover tcp:127.0.0.1:0");
+            String again = dest.awaitLine(java.util.regex.Pattern.compile(
+                    "waiting for the source to resume post-copy on (\\S+)")).group(1);
+            migration.resumePostcopy(MigrationUri.parse(again).connect(guests.plugins));
+            MigrationStats stats = done.get();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            assertEquals(List.of(MigrationStatus.SETUP, MigrationStatus.ACTIVE, MigrationStatus.DEVICE,
+                    MigrationStatus.POSTCOPY_ACTIVE, MigrationStatus.POSTCOPY_PAUSED, MigrationStatus.POSTCOPY_RECOVER,
+                    MigrationStatus.POSTCOPY_ACTIVE, MigrationStatus.COMPLETED), listener.statuses);
+            assertEquals(0, stats.postcopy().remainingPages(), stats.render());
+            assertEquals(0, dest.awaitExit(), dest.output()); // the guest reached the instruction limit there
+            assertTrue(dest.output().contains("post-copy resumed from") && dest.output().contains("post-copy complete"),
+                    dest.output());
+            MigrationPeer.Digest end = dest.awaitDigest("stopped");
+            assertEquals(LIMIT, end.instructions());
+            assertEquals(reference(args), end.ram(), "the guest ended differently from one that never moved");
+        }
+    }
+
+    /**
+     * The source JVM killed (SIGKILL) once the destination runs the guest in post-copy: the
+     * destination cannot get the pages only the source held; it says the guest is lost, naming the
+     * source, and exits 2 — without recovery nothing else is possible (docs/protocols/migration.md,
+     * "Losing the guest").
+     */
+    @Test
+    @Timeout(600)
+    void theSourceKilledDuringPostcopyLosesTheGuestAndSaysSo() throws Exception {
+        List<String> args = args();
+        List<String> endless = new java.util.ArrayList<>(args);
+        endless.set(endless.indexOf("--max-instructions") + 1, "0");
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             MigrationPeer source = MigrationPeer.start(LiveMigrationTest.with(endless, "--monitor", "stdio")
+                     .toArray(String[]::new))) {
+            String address = dest.awaitAddress();
+            var monitor = new java.io.PrintStream(source.process().getOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            monitor.println("migrate_set_capability events on");
+            monitor.println("migrate_set_capability postcopy-ram on");
+            monitor.println("migrate_set_parameter max-bandwidth 100M");
+            monitor.println("migrate -d " + address);
+            source.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=active"));
+            monitor.println("migrate_start_postcopy");
+            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+            source.kill();
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("tern: the guest is lost: post-copy from tcp:")
+                    && dest.output().contains("pages of the guest's RAM still only on the source"), dest.output());
+        }
+    }
+
+    /**
+     * The same kill, to a destination with a monitor (so recovery is possible): it pauses rather
+     * than losing the guest at once, saying the source's connection ended; the source is gone for
+     * good, so the operator quits — the guest is then lost, said so, exit 2.
+     */
+    @Test
+    @Timeout(600)
+    void theSourceKilledPausesARecoverableDestinationUntilTheOperatorGivesUp() throws Exception {
+        List<String> args = args();
+        List<String> endless = new java.util.ArrayList<>(args);
+        endless.set(endless.indexOf("--max-instructions") + 1, "0");
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0",
+                "--monitor", "stdio").toArray(String[]::new));
+             MigrationPeer source = MigrationPeer.start(LiveMigrationTest.with(endless, "--monitor", "stdio")
+                     .toArray(String[]::new))) {
+            String address = dest.awaitAddress();
+            var monitor = new java.io.PrintStream(source.process().getOutputStream(), true,
+                    java.nio.charset.StandardCharsets.UTF_8);
+            monitor.println("migrate_set_capability events on");
+            monitor.println("migrate_set_capability postcopy-ram on");
+            monitor.println("migrate_set_parameter max-bandwidth 100M");
+            monitor.println("migrate -d " + address);
+            source.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=active"));
+            monitor.println("migrate_start_postcopy");
+            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+            source.kill();
+            String why = dest.awaitLine(java.util.regex.Pattern.compile("tern: (post-copy from tcp:.* paused .*)"))
+                    .group(1);
+            assertTrue(why.contains("pages still on the source"), why);
+            dest.awaitLine(java.util.regex.Pattern.compile("MIGRATION status=postcopy-paused"));
+            new java.io.PrintStream(dest.process().getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                    .println("quit");
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("tern: the guest is lost: post-copy from tcp:")
+                    && dest.output().contains("the destination quit while post-copy was paused"), dest.output());
+        }
+    }
+
+    /**
+     * A source that stops talking without closing (the relay stalled once the destination runs
+     * the guest): the destination does not wait for its pages forever — the connection's idle
+     * timeout ({@code io-timeout}, 30 s unless set) ends post-copy, and it says the guest is lost,
+     * naming the timeout; the source, whose reads time out too, fails and stays paused.
+     */
+    @Test
+    @Timeout(600)
+    void aSilentSourceTimesOutAndTheDestinationSaysSo() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                "tcp:127.0.0.1:0?io-timeout=1s").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source,
+                    MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), POSTCOPY, guests.plugins);
+            var listener = new AfterFirstPass() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                        try {
+                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                            relay.stall();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("cannot be resumed here"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
+
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("tern: the guest is lost: post-copy from")
+                    && dest.output().contains("for 1s (idle timeout)"), dest.output());
+        }
+    }
+
+    /**
+     * The silent source again, to a destination with a monitor: the idle timeout moves both sides
+     * to postcopy-paused instead of losing the guest; the operator then gives it up on both sides
+     * (the source's cancel, the destination's quit).
+     */
+    @Test
+    @Timeout(600)
+    void aSilentSourcePausesARecoverableDestination() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                "tcp:127.0.0.1:0?io-timeout=1s", "--monitor", "stdio").toArray(String[]::new));
+             Machine source = guests.machine(args);
+             PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source,
+                    MigrationUri.parse(relay.uri() + "?io-timeout=1s").connect(guests.plugins), POSTCOPY, guests.plugins);
+            migration.allowPostcopyRecovery();
+            var paused = new java.util.concurrent.CountDownLatch(1);
+            var listener = new AfterFirstPass() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                        try {
+                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                            relay.stall();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    } else if (status == MigrationStatus.POSTCOPY_PAUSED) {
+                        paused.countDown();
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            var done = migration.start();
+            String why = dest.awaitLine(java.util.regex.Pattern.compile("tern: (post-copy from .* paused .*)")).group(1);
+            assertTrue(why.contains("for 1s (idle timeout)"), why);
+            paused.await();
+            assertTrue(migration.stats().render().contains("Migration status: postcopy-paused"), migration.stats().render());
+            assertTrue(migration.cancel());
+            MigrationStats stats = done.get();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("recovery given up"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
+            new java.io.PrintStream(dest.process().getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                    .println("quit");
+            assertEquals(2, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("the destination quit while post-copy was paused"), dest.output());
+        }
+    }
+
+    /**
      * The monitor's way: {@code migrate_set_capability postcopy-ram on}, {@code migrate -d}, then
      * {@code migrate_start_postcopy}; the MIGRATION events say postcopy-active, then completed, and
      * the dirty-writer guest ends on the destination as one that never moved.
