@@ -51,7 +51,7 @@ public final class MachineSnapshot {
             throw new IOException("cannot save the machine while post-copy still fetches " + presence.missingCount()
                     + " pages of its RAM; save once the incoming migration is complete");
         }
-        var writer = SavedStateWriter.overlapped(out, ConfigHeader.of(MACHINE_TYPE, machine.memory()));
+        var writer = SavedStateWriter.overlapped(out, ConfigHeader.of(MACHINE_TYPE, machine.memory(), machine.vcpus().size()));
         var ram = RamSender.of(machine.memory());
         writer.startLive(ram);
         long total = ram.roundPages() * GuestMemory.PAGE_SIZE;
@@ -131,7 +131,7 @@ public final class MachineSnapshot {
 
     /** Verifies, then applies, a snapshot to {@code machine}. */
     public static void load(Machine machine, StateSource source) throws SavedStateException {
-        var loader = new SnapshotLoader(ConfigHeader.of(MACHINE_TYPE, machine.memory()));
+        var loader = new SnapshotLoader(ConfigHeader.of(MACHINE_TYPE, machine.memory(), machine.vcpus().size()));
         loader.live(RamReceiver.of(machine.memory()));
         machine.sections().forEach(loader::section);
         try {

@@ -352,6 +352,9 @@ public final class MigrationDestination {
 
     private void checkConfig(ConfigHeader got) throws SavedStateException {
         ConfigHeader mine = header();
+        if (mine.vcpuMismatch(got).isPresent()) {
+            throw new SavedStateException("the source machine differs from this one: " + mine.vcpuMismatch(got).get(), -1);
+        }
         if (!got.machineType().equals(mine.machineType()) || got.pageSize() != mine.pageSize()
                 || got.spiVersion().major() != mine.spiVersion().major() || !got.regions().equals(mine.regions())) {
             throw new SavedStateException("the source machine (" + got.machineType() + ", page " + got.pageSize()
@@ -362,7 +365,7 @@ public final class MigrationDestination {
     }
 
     private ConfigHeader header() {
-        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory(), machine.vcpus().size());
     }
 
     private static void refuse(Connection connection, Exception why) {

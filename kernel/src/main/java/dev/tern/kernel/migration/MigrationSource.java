@@ -546,7 +546,7 @@ public final class MigrationSource {
     }
 
     private static ConfigHeader header(Machine machine) {
-        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory(), machine.vcpus().size());
     }
 
     private void stopThrottle() throws InterruptedException {

@@ -6,6 +6,7 @@ import dev.tern.spi.memory.GuestMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What machine a stream was saved from: written right after the file header so a loader can refuse
@@ -15,8 +16,16 @@ import java.util.Objects;
  * @param pageSize the page size of RAM sections
  * @param spiVersion the SPI the saving kernel implemented
  * @param regions guest memory layout, ordered by base
+ * @param vcpus the machine's vCPU count: one vCPU's registers and local APIC cannot be loaded into
+ *        a machine that lacks that vCPU, so a loader refuses another count at once, naming both.
+ *        Written only when above 1, so a single-vCPU stream is byte for byte what it was before
+ *        SMP (and an older reader refuses an SMP stream at the header rather than at a section).
  */
-public record ConfigHeader(String machineType, int pageSize, SpiVersion spiVersion, List<RegionLayout> regions) {
+public record ConfigHeader(String machineType, int pageSize, SpiVersion spiVersion, List<RegionLayout> regions,
+                           int vcpus) {
+
+    /** At most this many vCPUs in a stream (APIC IDs are one byte). */
+    static final int MAX_VCPUS = 255;
 
     public ConfigHeader {
         Objects.requireNonNull(machineType, "machineType");
@@ -25,13 +34,38 @@ public record ConfigHeader(String machineType, int pageSize, SpiVersion spiVersi
         if (regions.size() > StreamLimits.REGIONS) {
             throw new IllegalArgumentException("more than " + StreamLimits.REGIONS + " memory regions");
         }
+        if (vcpus < 1 || vcpus > MAX_VCPUS) {
+            throw new IllegalArgumentException("vCPU count " + vcpus + " is not 1.." + MAX_VCPUS);
+        }
     }
 
-    /** The header for a machine of {@code machineType} over {@code memory}, current SPI. */
+    /** A single-vCPU machine's header. */
+    public ConfigHeader(String machineType, int pageSize, SpiVersion spiVersion, List<RegionLayout> regions) {
+        this(machineType, pageSize, spiVersion, regions, 1);
+    }
+
+    /** The header for a single-vCPU machine of {@code machineType} over {@code memory}, current SPI. */
     public static ConfigHeader of(String machineType, GuestMemory memory) {
+        return of(machineType, memory, 1);
+    }
+
+    /** The header for a machine of {@code machineType} with {@code vcpus} vCPUs over {@code memory}, current SPI. */
+    public static ConfigHeader of(String machineType, GuestMemory memory, int vcpus) {
         List<RegionLayout> r = new ArrayList<>();
         memory.regions().forEach(x -> r.add(RegionLayout.of(x)));
-        return new ConfigHeader(machineType, GuestMemory.PAGE_SIZE, SpiVersion.CURRENT, r);
+        return new ConfigHeader(machineType, GuestMemory.PAGE_SIZE, SpiVersion.CURRENT, r, vcpus);
+    }
+
+    /**
+     * Why a stream with header {@code got} cannot load into the machine this header describes
+     * because of its vCPU count, or empty.
+     */
+    public Optional<String> vcpuMismatch(ConfigHeader got) {
+        if (got.vcpus() == vcpus) {
+            return Optional.empty();
+        }
+        return Optional.of("the stream was saved from a machine with " + got.vcpus() + " vCPU" + (got.vcpus() == 1 ? "" : "s")
+                + ", this machine has " + vcpus + " (--smp " + vcpus + "): run it with --smp " + got.vcpus());
     }
 
     void write(PayloadOutput out) {
@@ -45,6 +79,9 @@ public record ConfigHeader(String machineType, int pageSize, SpiVersion spiVersi
             out.i64(r.base());
             out.i64(r.size());
             out.u8(r.readOnly() ? 1 : 0);
+        }
+        if (vcpus > 1) {
+            out.varint(vcpus);
         }
     }
 
@@ -73,7 +110,16 @@ public record ConfigHeader(String machineType, int pageSize, SpiVersion spiVersi
             prevEnd = base + size;
             regions.add(new RegionLayout(name, base, size, ro == 1));
         }
+        int vcpus = 1;
+        if (in.remaining() > 0) {
+            at = in.offset();
+            vcpus = in.varint("vCPU count");
+            if (vcpus < 2 || vcpus > MAX_VCPUS) {
+                throw new SavedStateException(in.context() + ": vCPU count " + vcpus + " is not 2.." + MAX_VCPUS
+                        + " (a single vCPU is written as no count)", at);
+            }
+        }
         in.expectEnd();
-        return new ConfigHeader(type, pageSize, spi, regions);
+        return new ConfigHeader(type, pageSize, spi, regions, vcpus);
     }
 }

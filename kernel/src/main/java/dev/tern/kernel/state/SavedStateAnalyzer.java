@@ -84,8 +84,8 @@ public final class SavedStateAnalyzer {
         ConfigHeader c = reader.config();
         StringBuilder sb = new StringBuilder();
         String nl = System.lineSeparator();
-        sb.append(String.format("Tern saved state: machine '%s', page size %d, SPI %s%nmemory: %s%n", c.machineType(),
-                c.pageSize(), c.spiVersion(), c.regions()));
+        sb.append(String.format("Tern saved state: machine '%s'%s, page size %d, SPI %s%nmemory: %s%n", c.machineType(),
+                c.vcpus() > 1 ? ", " + c.vcpus() + " vCPUs" : "", c.pageSize(), c.spiVersion(), c.regions()));
         while (true) {
             Frame f = reader.next();
             switch (f) {

@@ -290,6 +290,10 @@ public final class SnapshotLoader {
             throw new SavedStateException("stream is for machine type '" + got.machineType() + "', this machine is '"
                     + expected.machineType() + "'", -1);
         }
+        Optional<String> vcpus = expected.vcpuMismatch(got);
+        if (vcpus.isPresent()) {
+            throw new SavedStateException(vcpus.get(), -1);
+        }
         if (got.pageSize() != expected.pageSize()) {
             throw new SavedStateException("stream page size " + got.pageSize() + " differs from "
                     + expected.pageSize(), -1);

@@ -153,6 +153,38 @@ class SnapshotLoaderTest {
     }
 
     @Test
+    void aStreamOfAnotherVcpuCountIsRefusedNamingBothCounts() throws IOException {
+        byte[] two = header(new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of(), 2));
+        SavedStateException fewer = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(emptyConfig()).load(StateSource.of(two)));
+        assertEquals("the stream was saved from a machine with 2 vCPUs, this machine has 1 (--smp 1): run it with"
+                + " --smp 2", fewer.getMessage());
+        byte[] one = header(emptyConfig());
+        SavedStateException more = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of(), 4))
+                        .load(StateSource.of(one)));
+        assertEquals("the stream was saved from a machine with 1 vCPU, this machine has 4 (--smp 4): run it with"
+                + " --smp 1", more.getMessage());
+        new SnapshotLoader(new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of(), 2)).load(StateSource.of(two));
+    }
+
+    @Test
+    void theVcpuCountRoundTripsAndASingleVcpuHeaderIsUnchanged() throws IOException {
+        ConfigHeader four = new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of(), 4);
+        assertEquals(four, new SavedStateReader(new java.io.ByteArrayInputStream(header(four))).config());
+        byte[] one = header(emptyConfig());
+        assertEquals(emptyConfig(), new SavedStateReader(new java.io.ByteArrayInputStream(one)).config());
+        assertEquals(one.length + 1, header(four).length, "one byte more, and only with several vCPUs");
+        assertThrows(IllegalArgumentException.class, () -> new ConfigHeader("pc", 4096, SpiVersion.CURRENT, List.of(), 0));
+    }
+
+    private static byte[] header(ConfigHeader config) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new SavedStateWriter(out, config).finish();
+        return out.toByteArray();
+    }
+
+    @Test
     void aStreamChangedBetweenThePassesIsDetected() throws IOException {
         try (GuestRam src = Samples.smallRam(); GuestRam dst = Samples.smallRam()) {
             byte[] s = streamWithRam(src, new Samples.Uart((byte) 1, (byte) 2, (byte) 3, 4), true);

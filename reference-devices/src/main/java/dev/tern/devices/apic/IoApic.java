@@ -109,7 +109,7 @@ public final class IoApic implements Device {
      * The input an ISA IRQ reaches on a PC, as the MP table announces it: IRQ 0 (the PIT) on INTIN 2,
      * IRQ 2 (the 8259 cascade) nowhere, the others on the INTIN of their number; -1 for none.
      */
-    static int isaPin(int irq) {
+    public static int isaPin(int irq) {
         return switch (irq) {
             case 0 -> 2;
             case 2 -> -1;

@@ -1,7 +1,13 @@
 package dev.tern.cli;
 
+import dev.tern.devices.apic.IoApic;
+import dev.tern.devices.pci.PciBus;
+import dev.tern.devices.pci.PciFunction;
+import dev.tern.devices.pci.PciHostBridge;
 import dev.tern.kernel.machine.DeviceSpec;
+import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.pc.boot.MpTable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,16 +50,40 @@ final class PcDevices {
     static final long MP_TABLE_ADDRESS = 0x9FC00;
     /** CPUID.1 of the x86 model with its local APIC (EAX signature, EDX features), as the MP table repeats them. */
     private static final int CPU_SIGNATURE = 0x611, CPU_FEATURES = 0xA339;
+    /** The configuration-space byte naming a function's INTx pin (1 = INTA#, 0 = none). */
+    private static final int INTERRUPT_PIN = 0x3d;
 
     /**
      * Writes the MP table of a machine with {@code cpus} vCPUs and the standard SMP devices, for a
-     * directly booted kernel (no firmware builds one): the CPUs, the I/O APIC, the ISA IRQ routing.
+     * directly booted kernel (no firmware builds one): the CPUs, the I/O APIC, the ISA IRQ routing
+     * and the INTx pin of every PCI function present now (devices are attached when the machine is
+     * created, before it runs).
      */
-    static void writeMpTable(dev.tern.kernel.machine.Machine machine, int cpus) {
-        var ioapic = (dev.tern.devices.apic.IoApic) machine.device("ioapic");
-        byte[] table = dev.tern.pc.boot.MpTable.pc(cpus, CPU_SIGNATURE, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, List.of())
+    static void writeMpTable(Machine machine, int cpus) {
+        var ioapic = (IoApic) machine.device("ioapic");
+        byte[] table = MpTable.pc(cpus, CPU_SIGNATURE, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, pciRoutes(machine))
                 .encode(MP_TABLE_ADDRESS);
         machine.memory().write(MP_TABLE_ADDRESS, table, 0, table.length);
+    }
+
+    /**
+     * Where each PCI function's interrupt pin reaches the I/O APIC: the bus wires the pin to an ISA
+     * IRQ (PIRQ routing), and the I/O APIC hears that IRQ on its ISA input.
+     */
+    static List<MpTable.PciRoute> pciRoutes(Machine machine) {
+        boolean hasPci = machine.spec().devices().stream().anyMatch(d -> d.instance().equals("pci"));
+        if (!hasPci || !(machine.device("pci") instanceof PciHostBridge host)) {
+            return List.of();
+        }
+        var routes = new ArrayList<MpTable.PciRoute>();
+        for (int slot = 0; slot < PciBus.SLOTS; slot++) {
+            PciFunction fn = host.bus().function(slot);
+            int pin = fn == null ? 0 : fn.read(INTERRUPT_PIN, 1);
+            if (pin >= 1 && pin <= 4) {
+                routes.add(new MpTable.PciRoute(slot, pin - 1, IoApic.isaPin(host.bus().irqFor(slot, pin))));
+            }
+        }
+        return routes;
     }
 
     /** COM1 from a {@code --serial} value. */

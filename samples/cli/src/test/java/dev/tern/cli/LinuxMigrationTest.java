@@ -177,7 +177,7 @@ class LinuxMigrationTest {
     }
 
     /** The destination's COM1 over its TCP serial backend, collected for the test to wait on. */
-    private static final class Console implements AutoCloseable {
+    static final class Console implements AutoCloseable {
         private final Socket socket;
         private final StringBuilder text = new StringBuilder();
         private boolean ended;

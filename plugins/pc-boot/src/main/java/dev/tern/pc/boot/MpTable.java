@@ -286,8 +286,8 @@ public record MpTable(List<Entry> entries) {
      * The table of a PC: {@code cpus} processors with APIC IDs 0.. (0 the bootstrap processor), PCI
      * bus 0 and ISA bus 1, one I/O APIC, ISA IRQs 0-15 but the cascade (IRQ 0, the PIT, on input 2;
      * the others on the input of their number; edge, active high), the 8259's INTR as ExtINT on input
-     * 0, each {@code pci} route as a level, active-high input (Tern's INTx lines are asserted high),
-     * and LINT0 ExtINT / LINT1 NMI on every local APIC.
+     * 0, each {@code pci} route as a level, active-high input (Tern's INTx lines are asserted high)
+     * whose input then carries no ISA entry, and LINT0 ExtINT / LINT1 NMI on every local APIC.
      */
     public static MpTable pc(int cpus, int signature, int features, int ioApicId, long ioApicAddress,
             List<PciRoute> pci) {
@@ -304,10 +304,15 @@ public record MpTable(List<Entry> entries) {
         e.add(new Bus(isaBus, "ISA"));
         e.add(new IoApic(ioApicId, 0x20, ioApicAddress));
         e.add(new IoInterrupt(InterruptType.EXTINT, Polarity.CONFORMS, Trigger.CONFORMS, isaBus, 0, ioApicId, 0));
+        Set<Integer> pciInputs = new HashSet<>();
+        pci.forEach(r -> pciInputs.add(r.intin()));
         for (int irq = 0; irq < 16; irq++) {
-            if (irq != 2) {
+            int intin = irq == 0 ? 2 : irq;
+            // an input a PCI pin drives is level-triggered: an ISA (edge) entry for it as well would
+            // let a kernel that takes the first entry for an input program it edge and miss interrupts
+            if (irq != 2 && !pciInputs.contains(intin)) {
                 e.add(new IoInterrupt(InterruptType.INT, Polarity.CONFORMS, Trigger.CONFORMS, isaBus, irq, ioApicId,
-                        irq == 0 ? 2 : irq));
+                        intin));
             }
         }
         for (PciRoute r : pci) {
