@@ -302,12 +302,16 @@ final class FileLease implements Lease {
     }
 
     private void giveBack(LeaseRecord.State state) {
-        try {
-            rewrite(state);
-        } catch (IOException ignored) {
-            // the lock goes with close() all the same; a standby then finds no "ended" mark
+        // Holding io from the last write through close(): a renewal queued on io behind that write
+        // must find the lease closed, not overwrite "ended" (or "released") with "held".
+        synchronized (io) {
+            try {
+                rewrite(state);
+            } catch (IOException ignored) {
+                // the lock goes with close() all the same; a standby then finds no "ended" mark
+            }
+            close();
         }
-        close();
     }
 
     @Override
