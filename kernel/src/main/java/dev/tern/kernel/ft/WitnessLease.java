@@ -414,8 +414,10 @@ final class WitnessLease implements Lease {
                     // it runs out on its own
                 }
             }
+            // still holding io: a renewal queued behind LEASE_END must find the lease closed, not
+            // send a primary's LEASE_REQUEST, which the witness takes for a new run (clearing "ended")
+            close();
         }
-        close();
     }
 
     @Override
