@@ -1,6 +1,7 @@
 package dev.tern.x86.block;
 
 import dev.tern.x86.decode.DecodedHeader;
+import dev.tern.x86.decode.DecodedBlock;
 
 /**
  * Which instructions may run inside a {@link DecodedBlock}, which of them end one, and how many

@@ -6,6 +6,8 @@ import dev.tern.x86.memory.Mmu;
 import dev.tern.x86.memory.PhysicalMemory;
 import dev.tern.x86.memory.Segment;
 import dev.tern.x86.ops.Eflags;
+import dev.tern.x86.decode.DecodedBlock;
+import dev.tern.x86.ops.StringOps;
 
 /**
  * The architectural state of one x86 processor plus the per-instruction decode state, with the

@@ -233,8 +233,8 @@ public final class DebugRegisters {
         if (!armed) {
             return true;
         }
-        int first = b.csBase + b.eip;
-        int last = b.csBase + b.insns[b.insns.length - 1].eip;
+        int first = b.firstLinear();
+        int last = b.lastLinear();
         for (int k = 0; k < codeCount; k++) {
             if (Integer.compareUnsigned(codeAt[k] - first, last - first) <= 0) {
                 return false;
@@ -243,14 +243,7 @@ public final class DebugRegisters {
         if (host.breaksIn(first, last)) {
             return false;
         }
-        if (watchingData()) {
-            for (int i = 0; i + 1 < b.pairs.length; i++) {
-                if (b.pairs[i] != null && (b.insns[i].memOp || b.insns[i + 1].memOp)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return !(watchingData() && b.fusesMemoryAccess());
     }
 
     /** A data access the MMU slow path made; records the hits and ends the running block. */

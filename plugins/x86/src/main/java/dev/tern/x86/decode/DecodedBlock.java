@@ -7,6 +7,7 @@ import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
 import dev.tern.x86.interp.Interpreter;
 import dev.tern.x86.memory.Segment;
+import dev.tern.x86.block.BlockTable;
 
 /**
  * A straight-line run of instructions decoded once: up to {@link #MAX_INSTRUCTIONS} headers ending
@@ -27,7 +28,7 @@ public final class DecodedBlock {
 
     static final int MAX_INSTRUCTIONS = 32;
 
-    public final int eip;
+    final int eip;
     public final int csBase;
     final int csLimit;
     public final boolean code32;
@@ -81,6 +82,26 @@ public final class DecodedBlock {
     /** Number of instructions. */
     public int size() {
         return insns.length;
+    }
+
+    /** The linear address of the first instruction. */
+    public int firstLinear() {
+        return csBase + eip;
+    }
+
+    /** The linear address of the last instruction's first byte. */
+    public int lastLinear() {
+        return csBase + insns[insns.length - 1].eip;
+    }
+
+    /** Whether one of the block's fused compare-and-branch pairs accesses memory. */
+    public boolean fusesMemoryAccess() {
+        for (int i = 0; i + 1 < pairs.length; i++) {
+            if (pairs[i] != null && (insns[i].memOp || insns[i + 1].memOp)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The trust period of {@link BlockTable} in which the bytes were last compared. */

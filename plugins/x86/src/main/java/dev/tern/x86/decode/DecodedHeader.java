@@ -25,7 +25,7 @@ public final class DecodedHeader {
     public final boolean lock;
     public final boolean hasModrm;
     public final int modrm;
-    public final boolean memOp;
+    final boolean memOp;
     final int eaSeg;
     final int eaBase;
     final int eaIndex;

@@ -7,6 +7,7 @@ import static dev.tern.x86.core.CpuCore.PF;
 import static dev.tern.x86.core.CpuCore.SF;
 import static dev.tern.x86.core.CpuCore.STATUS;
 import static dev.tern.x86.core.CpuCore.ZF;
+import dev.tern.x86.core.CpuCore;
 
 /**
  * EFLAGS with lazily evaluated status flags. The common flag-setting instructions (ADD/ADC/SUB/
