@@ -6,6 +6,8 @@ import dev.tern.x86.block.BlockRules;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
 import dev.tern.x86.interp.Interpreter;
+import dev.tern.x86.jit.BlockCompiler;
+import dev.tern.x86.jit.CompiledBlock;
 import dev.tern.x86.memory.Segment;
 import dev.tern.x86.block.BlockTable;
 
@@ -103,6 +105,11 @@ public final class DecodedBlock {
         }
         return false;
     }
+
+    /** Entries counted toward translation by the compiling tier (see {@link BlockCompiler}). */
+    public int visits;
+    /** The block's translation, or null (not translated, or not translatable). */
+    public CompiledBlock compiled;
 
     /** The trust period of {@link BlockTable} in which the bytes were last compared. */
     public long trustEpoch = -1;

@@ -3,6 +3,7 @@ package dev.tern.x86.decode;
 import static dev.tern.x86.core.CpuCore.EAX;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.jit.Step;
 import dev.tern.x86.ops.Alu;
 import dev.tern.x86.ops.ArithOps;
 import dev.tern.x86.ops.Eflags;
@@ -258,6 +259,40 @@ public final class FastForm {
         }
     }
 
+    /** Where EIP goes after this instruction when it falls through. */
+    public int next() {
+        return next;
+    }
+
+    /**
+     * This instruction as a step of the compiling tier's subset (register-only, cannot fault), or
+     * null when it is outside it.
+     */
+    public Step step() {
+        if (memOp) {
+            return null;
+        }
+        return switch (kind) {
+            case MOV_E_R -> new Step.Move(rm, reg);
+            case MOV_R_E -> new Step.Move(reg, rm);
+            case MOV_R_I -> new Step.Load(reg, imm);
+            case TEST_E_R -> new Step.Test(rm, reg);
+            case INC_R -> new Step.IncDec(reg, true);
+            case DEC_R -> new Step.IncDec(reg, false);
+            case JCC -> new Step.Branch(op, next + imm, next);
+            default -> {
+                if (kind >= ALU32_RM_R && kind < ALU32_RM_R + 8) {
+                    yield new Step.Alu(op, rm, reg, 0);
+                } else if (kind >= ALU32_R_E && kind < ALU32_R_E + 8) {
+                    yield new Step.Alu(op, reg, rm, 0);
+                } else if (kind >= ALU32_RM_I && kind < ALU32_RM_I + 8) {
+                    yield new Step.Alu(op, rm, -1, imm);
+                }
+                yield null;
+            }
+        };
+    }
+
     /**
      * Executes the instruction and commits EIP; a fault leaves registers and EIP untouched. Returns
      * false when control left the straight line (a taken branch), true when it falls through.
@@ -454,32 +489,32 @@ public final class FastForm {
     // 32-bit flag updates that are their instruction's last effect (operands already read, only a
     // register written after): Eflags.recordLast skips the rollback copy a later fault would need.
 
-    private static int addLast(CpuCore c, int a, int b) {
+    public static int addLast(CpuCore c, int a, int b) {
         int res = a + b;
         c.ef.recordLast(Eflags.ADD, a, b, res, 4);
         return res;
     }
 
-    private static int subLast(CpuCore c, int a, int b) {
+    public static int subLast(CpuCore c, int a, int b) {
         int res = a - b;
         c.ef.recordLast(Eflags.SUB, a, b, res, 4);
         return res;
     }
 
-    private static int logicLast(CpuCore c, int res) {
+    public static int logicLast(CpuCore c, int res) {
         c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
         return res;
     }
 
     /** ADC (carry 1) or ADD; the carry-in is read by the caller before anything can change it. */
-    private static int adcLast(CpuCore c, int a, int b, int carry) {
+    public static int adcLast(CpuCore c, int a, int b, int carry) {
         int res = a + b + carry;
         c.ef.recordLast(carry == 0 ? Eflags.ADD : Eflags.ADC, a, b, res, 4);
         return res;
     }
 
     /** SBB (borrow 1) or SUB. */
-    private static int sbbLast(CpuCore c, int a, int b, int borrow) {
+    public static int sbbLast(CpuCore c, int a, int b, int borrow) {
         int res = a - b - borrow;
         c.ef.recordLast(borrow == 0 ? Eflags.SUB : Eflags.SBB, a, b, res, 4);
         return res;
@@ -512,13 +547,13 @@ public final class FastForm {
         return (int) p;
     }
 
-    private static int incLast(CpuCore c, int a) {
+    public static int incLast(CpuCore c, int a) {
         int res = a + 1;
         c.ef.recordLast(c.ef.cf() != 0 ? Eflags.INC_CF1 : Eflags.INC_CF0, a, 1, res, 4);
         return res;
     }
 
-    private static int decLast(CpuCore c, int a) {
+    public static int decLast(CpuCore c, int a) {
         int res = a - 1;
         c.ef.recordLast(c.ef.cf() != 0 ? Eflags.DEC_CF1 : Eflags.DEC_CF0, a, 1, res, 4);
         return res;
