@@ -173,6 +173,7 @@ class Result:
     completed: bool = False
     total_ms: float = None
     downtime_ms: float = None
+    gap_ms: float = None  # guest-visible downtime: source's STOP event to destination's RESUME event
     setup_ms: float = None
     bytes: int = None
     rounds: int = None
@@ -189,7 +190,7 @@ class MigrationFailed(Exception):
 
 
 class Qmp:
-    """A QMP client on a unix socket: greeting, qmp_capabilities, then commands; events are skipped."""
+    """A QMP client on a unix socket: greeting, qmp_capabilities, then commands; events are kept."""
 
     def __init__(self, path, seconds):
         deadline = Deadline(seconds)
@@ -206,6 +207,7 @@ class Qmp:
                 time.sleep(0.02)
         self.sock.settimeout(30)
         self.buf = b""
+        self.events = []
         self._read()  # greeting
         self.execute("qmp_capabilities")
 
@@ -226,13 +228,43 @@ class Qmp:
         while True:
             reply = self._read()
             if "event" in reply:
+                self.events.append(reply)
                 continue
             if "error" in reply:
                 raise MigrationFailed("QMP %s: %s" % (command, reply["error"].get("desc", reply["error"])))
             return reply.get("return")
 
+    def event_time(self, name, seconds):
+        """The timestamp (seconds since the epoch) of the first event called name, waiting for it."""
+        deadline = Deadline(seconds)
+        while True:
+            for e in self.events:
+                if e.get("event") == name:
+                    ts = e.get("timestamp", {})
+                    return ts.get("seconds", 0) + ts.get("microseconds", 0) / 1e6
+            if deadline.passed():
+                raise MigrationFailed("no %s event within %d s" % (name, seconds))
+            self.sock.settimeout(max(0.1, deadline.left()))
+            try:
+                reply = self._read()
+            except socket.timeout:
+                continue
+            finally:
+                self.sock.settimeout(30)
+            if "event" in reply:
+                self.events.append(reply)
+
     def close(self):
         self.sock.close()
+
+
+def guest_gap_ms(qsrc, qdst):
+    """Guest-visible downtime as a client sees it on both VMMs alike: from the source's STOP event to
+    the destination's RESUME event (QMP timestamps: the host's wall clock, microseconds). QEMU's own
+    'downtime' ends when the source has sent the last byte, before the destination has loaded it;
+    Tern's ends when the destination has loaded everything and said READY. This one ends for both
+    when the guest runs again."""
+    return (qdst.event_time("RESUME", 10) - qsrc.event_time("STOP", 10)) * 1000
 
 
 def qemu_argv(args, case, name, workdir):
@@ -287,6 +319,8 @@ def run_qemu(args, case, workdir):
             r.completed = running == "running"
             if not r.completed:
                 r.note = "destination is %s after completion" % running
+            else:
+                r.gap_ms = guest_gap_ms(qsrc, qdst)
         ram = info.get("ram", {})
         r.total_ms = info.get("total-time")
         r.downtime_ms = info.get("downtime") if status == "completed" else None
@@ -371,13 +405,19 @@ def parse_info_migrate(text):
 
 
 def run_tern(args, case, workdir):
+    # QMP on both ends only for the STOP and RESUME events (guest_gap_ms); the destination defers its
+    # incoming address so that its QMP is up before the migration, as QEMU's is
     dst = Process("tern-dst", tern_argv(args, case, "tern-dst", workdir)
-                  + ["--incoming", "tcp:%s:0" % LOOPBACK], workdir)
+                  + ["--incoming", "defer", "--qmp", "unix:%s,server" % (workdir / "tern-dst.qmp")], workdir)
     src = Process("tern-src", tern_argv(args, case, "tern-src", workdir)
-                  + ["--monitor", "tcp:%s:0" % LOOPBACK], workdir)
-    mon = None
+                  + ["--monitor", "tcp:%s:0" % LOOPBACK, "--qmp", "unix:%s,server" % (workdir / "tern-src.qmp")],
+                  workdir)
+    mon = qsrc = qdst = None
     r = Result("Tern")
     try:
+        qdst = Qmp(workdir / "tern-dst.qmp", args.start_timeout)
+        qdst.execute("migrate-incoming", {"uri": "tcp:%s:0" % LOOPBACK})
+        qsrc = Qmp(workdir / "tern-src.qmp", args.start_timeout)
         # port 0 everywhere: each process reports the port it bound, so no two runs can collide
         d = wait_for_text(dst.err, r"waiting for an incoming migration on tcp:[\d.]+:(\d+)", args.start_timeout,
                           dst.proc)
@@ -418,6 +458,8 @@ def run_tern(args, case, workdir):
             r.completed = bool(wait_for_text(dst.err, r"incoming migration complete", 30, dst.proc)) and dst.alive()
             if not r.completed:
                 r.note = "destination did not confirm: " + dst.tail()
+            else:
+                r.gap_ms = guest_gap_ms(qsrc, qdst)
         r.total_ms = info.get("total")
         r.downtime_ms = info.get("downtime") if status == "completed" else None
         r.setup_ms = info.get("setup")
@@ -427,6 +469,9 @@ def run_tern(args, case, workdir):
     except (MigrationFailed, OSError) as e:
         r.note = str(e)
     finally:
+        for q in (qsrc, qdst):
+            if q is not None:
+                q.close()
         if mon is not None:
             mon.quit()
         if not src.wait(10):
@@ -471,18 +516,20 @@ def table(case, qemu, tern, qemu_version):
     rows = []
     for label, results in (("QEMU %s TCG" % qemu_version, qemu), ("Tern", tern)):
         ok = [r for r in results if r.completed]
-        rows.append("| %s | %s | %s | %s | %s | %s | %d/%d |" % (
+        rows.append("| %s | %s | %s | %s | %s | %s | %s | %d/%d |" % (
             label, spread([r.total_ms for r in ok], ms), spread([r.downtime_ms for r in ok], ms),
+            spread([r.gap_ms for r in ok], ms),
             spread([r.setup_ms for r in ok], ms), spread([r.bytes for r in ok], mib),
             spread([r.rounds for r in ok], n), len(ok), len(results)))
     q = [r for r in qemu if r.completed]
     t = [r for r in tern if r.completed]
-    rows.append("| Tern / QEMU (medians) | %s | %s | %s | %s | %s | |" % tuple(
+    rows.append("| Tern / QEMU (medians) | %s | %s | %s | %s | %s | %s | |" % tuple(
         ratio(median([getattr(r, a) for r in t]), median([getattr(r, a) for r in q]))
-        for a in ("total_ms", "downtime_ms", "setup_ms", "bytes", "rounds")))
+        for a in ("total_ms", "downtime_ms", "gap_ms", "setup_ms", "bytes", "rounds")))
     head = ["**%s**" % case.title(), "",
-            "| VMM | total ms | downtime ms | setup ms | MiB sent | rounds (dirty syncs) | completed |",
-            "|---|---|---|---|---|---|---|"]
+            "| VMM | total ms | downtime ms (as the VMM reports it) | guest stopped ms (source STOP to destination "
+            "RESUME) | setup ms | MiB sent | rounds (dirty syncs) | completed |",
+            "|---|---|---|---|---|---|---|---|"]
     notes = ["- %s run %d: %s%s" % (r.vmm, i + 1, r.note, "" if r.bytes is None else
                                     " (%s ms, %.1f MiB sent, %s dirty syncs by then)" % (r.total_ms, r.bytes / MIB, r.rounds))
              for res in (qemu, tern) for i, r in enumerate(res) if r.note]
@@ -561,9 +608,10 @@ def main():
                     r = run(args, case, workdir)
                     results.append(r)
                     loads.append(load_average())
-                    print("%s %-4s run %d: %s total=%s ms downtime=%s ms setup=%s ms sent=%s rounds=%s %s" % (
+                    print("%s %-4s run %d: %s total=%s ms downtime=%s ms stopped=%s ms setup=%s ms sent=%s rounds=%s %s" % (
                         case.workload + "@" + ("unlimited" if not case.bandwidth else "%dM" % (case.bandwidth // MIB)),
-                        name, i + 1, "ok " if r.completed else "FAIL", r.total_ms, r.downtime_ms, r.setup_ms,
+                        name, i + 1, "ok " if r.completed else "FAIL", r.total_ms, r.downtime_ms,
+                        None if r.gap_ms is None else "%.1f" % r.gap_ms, r.setup_ms,
                         "%.1fMiB" % (r.bytes / MIB) if r.bytes is not None else None, r.rounds, r.note),
                         file=sys.stderr, flush=True)
             tables.append(table(case, qemu, tern, qemu_version))
