@@ -441,7 +441,9 @@ public final class X86Cpu implements Vcpu {
             long room = end - count;
             if (compiler != null && room >= size) {
                 CompiledBlock t = b.compiled;
-                if (t == null && ++b.visits == BlockCompiler.TRANSLATE_AFTER_VISITS) {
+                // Counting stops at the threshold: a block that did not translate costs one compare.
+                if (t == null && b.visits < BlockCompiler.TRANSLATE_AFTER_VISITS
+                        && ++b.visits == BlockCompiler.TRANSLATE_AFTER_VISITS) {
                     t = compiler.translate(b, c.seg[CpuCore.CS].limit);
                     b.compiled = t;
                 }
