@@ -8,19 +8,21 @@ import dev.tern.spi.io.PortIoSpace;
 import dev.tern.spi.irq.InterruptController;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
-import dev.tern.x86.core.BlockTable;
+import dev.tern.x86.block.BlockTable;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
-import dev.tern.x86.core.DebugRegisters;
-import dev.tern.x86.core.DecodedBlock;
-import dev.tern.x86.core.EscapeOps;
-import dev.tern.x86.core.InterruptDelivery;
-import dev.tern.x86.core.Interpreter;
-import dev.tern.x86.core.PhysicalMemory;
-import dev.tern.x86.core.PortAccess;
-import dev.tern.x86.core.Segment;
-import dev.tern.x86.core.SystemOps;
-import dev.tern.x86.core.TimeStampCounter;
+import dev.tern.x86.debug.DebugRegisters;
+import dev.tern.x86.decode.DecodedBlock;
+import dev.tern.x86.jit.BlockCompiler;
+import dev.tern.x86.jit.CompiledBlock;
+import dev.tern.x86.ops.EscapeOps;
+import dev.tern.x86.transfer.InterruptDelivery;
+import dev.tern.x86.interp.Interpreter;
+import dev.tern.x86.memory.PhysicalMemory;
+import dev.tern.x86.ops.PortAccess;
+import dev.tern.x86.memory.Segment;
+import dev.tern.x86.ops.SystemOps;
+import dev.tern.x86.ops.TimeStampCounter;
 import dev.tern.x86.fpu.X87State;
 
 import java.util.ArrayList;
@@ -65,6 +67,8 @@ public final class X86Cpu implements Vcpu {
     private long watchHit = -1;
     private final X86DebugAccess debugAccess;
     private volatile boolean interruptRequest;
+    /** The compiling tier, or null when everything interprets. */
+    private BlockCompiler compiler;
 
     /** Creates a vCPU wired to explicit parts (tests and tools); any of ports/mmio/pic may be null. */
     public X86Cpu(int vcpuId, GuestMemory memory, MmioSpace mmio, PortIoSpace ports, InterruptController pic,
@@ -97,6 +101,19 @@ public final class X86Cpu implements Vcpu {
      */
     public void setFastForms(boolean on) {
         interpreter.setFastForms(on);
+    }
+
+    /**
+     * Selects the execution tier: with {@code compile} on, hot blocks of the compiling tier's subset
+     * run as translated bytecode ({@link BlockCompiler}); off (the default), everything interprets.
+     */
+    public void setCompiling(boolean compile) {
+        compiler = compile ? new BlockCompiler() : null;
+    }
+
+    /** Blocks the compiling tier translated (0 when it is off). */
+    public int translatedBlocks() {
+        return compiler == null ? 0 : compiler.translated();
     }
 
     /** Attaches the x87 unit (null detaches it); CPUID then advertises an FPU. */
@@ -422,6 +439,25 @@ public final class X86Cpu implements Vcpu {
         instructions = count;
         while (true) {
             long room = end - count;
+            if (compiler != null && room >= size) {
+                CompiledBlock t = b.compiled;
+                // Counting stops at the threshold: a block that did not translate costs one compare.
+                if (t == null && b.visits < BlockCompiler.TRANSLATE_AFTER_VISITS
+                        && ++b.visits == BlockCompiler.TRANSLATE_AFTER_VISITS) {
+                    t = compiler.translate(b, c.seg[CpuCore.CS].limit);
+                    b.compiled = t;
+                }
+                if (t != null) {
+                    // The whole block: it cannot fault or end early, so the count stays exact.
+                    t.run(c);
+                    count += size;
+                    instructions = count;
+                    if (c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested || interruptRequest) {
+                        return count;
+                    }
+                    continue;
+                }
+            }
             int n = room < size ? (int) room : size;
             int i = 0;
             while (i < n) {

@@ -50,7 +50,9 @@ public final class X86CpuProvider implements CpuProvider {
                 ConfigKey.of("model", ConfigType.STRING, "pentium-pro", "CPU model reported by CPUID"),
                 ConfigKey.of("tsc-frequency", ConfigType.INTEGER, "1000000000",
                         "TSC ticks per second of virtual time"),
-                ConfigKey.of("fpu", ConfigType.BOOLEAN, "true", "attach the x87 floating-point unit"));
+                ConfigKey.of("fpu", ConfigType.BOOLEAN, "true", "attach the x87 floating-point unit"),
+                ConfigKey.of("tier", ConfigType.STRING, "interp",
+                        "execution tier: interp, or jit (hot register-only blocks run as translated bytecode)"));
     }
 
     @Override
@@ -61,6 +63,12 @@ public final class X86CpuProvider implements CpuProvider {
             throw new ConfigException("x86: tsc-frequency must be 1..100000000000 Hz, got " + hz);
         }
         X86Cpu cpu = X86Cpu.create(context, hz, model.signature);
+        String tier = context.config().string("tier");
+        switch (tier) {
+            case "interp" -> cpu.setCompiling(false);
+            case "jit" -> cpu.setCompiling(true);
+            default -> throw new ConfigException("x86: unknown tier '" + tier + "' (known: interp, jit)");
+        }
         if (context.config().bool("fpu")) {
             cpu.attachFpu(new X87Unit());
         }

@@ -1,7 +1,7 @@
 package dev.tern.x86;
 
 import dev.tern.x86.core.CpuFault;
-import dev.tern.x86.core.FloatingPointUnit;
+import dev.tern.x86.ops.FloatingPointUnit;
 import dev.tern.x86.fpu.X87;
 import dev.tern.x86.fpu.X87Fault;
 import dev.tern.x86.fpu.X87Memory;

@@ -2,7 +2,7 @@ package dev.tern.x86;
 
 import dev.tern.spi.cpu.VcpuExit;
 import dev.tern.x86.core.CpuCore;
-import dev.tern.x86.core.DebugRegisters;
+import dev.tern.x86.debug.DebugRegisters;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

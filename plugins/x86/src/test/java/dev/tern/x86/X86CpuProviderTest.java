@@ -113,4 +113,14 @@ class X86CpuProviderTest {
                 () -> provider().create(context(Map.of("model", "z80"))));
         assertTrue(m.getMessage().contains("z80"), m.getMessage());
     }
+
+    @Test
+    void theTierKeySelectsTheCompilingTierAndRefusesOthers() {
+        assertTrue(provider().configKeys().stream().anyMatch(k -> k.name().equals("tier")));
+        X86Cpu cpu = (X86Cpu) provider().create(context(Map.of("tier", "jit")));
+        assertEquals(0, cpu.translatedBlocks());
+        ConfigException t = assertThrows(ConfigException.class,
+                () -> provider().create(context(Map.of("tier", "tcg"))));
+        assertTrue(t.getMessage().contains("tcg") && t.getMessage().contains("tier"), t.getMessage());
+    }
 }

@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.config.ConfigText;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSpec;
@@ -52,6 +53,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --linux: realtime (as ./tern run) or warp. Default: ${DEFAULT-VALUE}.")
     String pacing;
 
+    @Option(names = "--cpu", paramLabel = "ID[,KEY=VALUE...]", defaultValue = "x86",
+            description = "CPU plugin and its options for the MIPS bench, as for tern run (e.g. x86,tier=jit). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String cpu;
+
     @Option(names = "--record", description = "Record each run to a temporary replay log (as tern run --record) to measure what recording costs.")
     boolean record;
 
@@ -72,15 +78,16 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         byte[] rom = benchRom();
+        ConfigText cpuText = ConfigText.parse(cpu);
         for (int i = 0; i < warmup; i++) {
-            Result r = run(plugins, rom, instructions, record ? checkpointInterval : -1);
+            Result r = run(plugins, rom, instructions, record ? checkpointInterval : -1, cpuText);
             System.out.printf(Locale.ROOT, "warm-up %d: %s%n", i + 1, r);
         }
         double best = 0;
         double sum = 0;
         double cpuSum = 0;
         for (int i = 0; i < runs; i++) {
-            Result r = run(plugins, rom, instructions, record ? checkpointInterval : -1);
+            Result r = run(plugins, rom, instructions, record ? checkpointInterval : -1, cpuText);
             best = Math.max(best, r.mips());
             sum += r.mips();
             cpuSum += r.mipsPerCpuSecond();
@@ -105,12 +112,17 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Runs the bench guest for exactly {@code n} instructions and returns millions of instructions per second. */
     static Result run(PluginRegistry plugins, byte[] rom, long n) throws InterruptedException, IOException {
-        return run(plugins, rom, n, -1);
+        return run(plugins, rom, n, -1, ConfigText.parse("x86"));
     }
 
-    /** Like {@link #run(PluginRegistry, byte[], long)}; records to a temporary log when {@code checkpoints} >= 0. */
-    static Result run(PluginRegistry plugins, byte[] rom, long n, long checkpoints) throws InterruptedException, IOException {
-        var spec = MachineSpec.builder().ramSize(16L << 20).firmware(rom).pacing(Pacing.WARP).maxInstructions(n).build();
+    /**
+     * Like {@link #run(PluginRegistry, byte[], long)} on the CPU {@code cpuText} names; records to a temporary log when
+     * {@code checkpoints} >= 0.
+     */
+    static Result run(PluginRegistry plugins, byte[] rom, long n, long checkpoints, ConfigText cpuText)
+            throws InterruptedException, IOException {
+        var spec = MachineSpec.builder().ramSize(16L << 20).firmware(rom).pacing(Pacing.WARP).maxInstructions(n)
+                .cpu(cpuText.id(), cpuText.options()).build();
         Path log = checkpoints >= 0 ? Files.createTempFile("tern-bench", ".rr") : null;
         ReplayJournal journal = log == null ? new LiveJournal()
                 : new RecordingJournal(new ReplayLogWriter(log, ReplayLogHeader.forMachine(spec, SpiVersion.CURRENT.toString(),

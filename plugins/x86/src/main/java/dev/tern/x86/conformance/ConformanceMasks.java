@@ -1,6 +1,6 @@
 package dev.tern.x86.conformance;
 
-import dev.tern.x86.core.LockRules;
+import dev.tern.x86.decode.LockRules;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

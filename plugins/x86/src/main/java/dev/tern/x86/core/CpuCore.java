@@ -1,5 +1,14 @@
 package dev.tern.x86.core;
 
+import dev.tern.x86.debug.DebugRegisters;
+import dev.tern.x86.interp.LockRetry;
+import dev.tern.x86.memory.Mmu;
+import dev.tern.x86.memory.PhysicalMemory;
+import dev.tern.x86.memory.Segment;
+import dev.tern.x86.ops.Eflags;
+import dev.tern.x86.decode.DecodedBlock;
+import dev.tern.x86.ops.StringOps;
+
 /**
  * The architectural state of one x86 processor plus the per-instruction decode state, with the
  * register, segmented-memory and stack accessors every instruction class uses. Fields are public
@@ -42,7 +51,7 @@ public final class CpuCore {
     public final DebugRegisters debug;
 
     /** TLB half for the current privilege: {@link Mmu#USER} at CPL 3. */
-    int user;
+    private int user;
 
     /**
      * Set when something happened that a running {@link DecodedBlock} must not run past: a store or
@@ -107,6 +116,11 @@ public final class CpuCore {
     /** Protected mode and not virtual-8086: descriptors and privilege checks apply. */
     public boolean pmode() {
         return (cr0 & 1) != 0 && ef.get(VM) == 0;
+    }
+
+    /** The soft-TLB half for the current privilege, passed to every {@link Mmu} access. */
+    public int user() {
+        return user;
     }
 
     public void setCpl(int c) {
@@ -316,19 +330,19 @@ public final class CpuCore {
     }
 
     /** Sets the prefetch window to 8 known code bytes at offset {@code at} (a decoded block's copy). */
-    void setWindow(int at, long bytes) {
+    public void setWindow(int at, long bytes) {
         window = bytes;
         windowIp = at;
         windowLen = 8;
     }
 
     /** Whether the prefetch window holds 8 bytes starting exactly at offset {@code start}. */
-    boolean windowFullAt(int start) {
+    public boolean windowFullAt(int start) {
         return windowLen == 8 && windowIp == start;
     }
 
     /** The prefetched bytes (valid when {@link #windowFullAt} holds). */
-    long window() {
+    public long window() {
         return window;
     }
 
@@ -406,13 +420,13 @@ public final class CpuCore {
      * ({@link #NO_REG} stands for none), truncated to 16 bits for 16-bit addressing. Kept so a
      * cached decode can recompute the address from the current registers.
      */
-    int eaBase;
-    int eaIndex;
-    int eaShift;
-    int eaDisp;
+    public int eaBase;
+    public int eaIndex;
+    public int eaShift;
+    public int eaDisp;
 
     /** The register number recorded in {@link #eaBase}/{@link #eaIndex} for "none". */
-    static final int NO_REG = 8;
+    public static final int NO_REG = 8;
 
     private void decodeEa16(int mod) {
         int base;
@@ -595,13 +609,13 @@ public final class CpuCore {
     }
 
     /** Starts (or restarts) an atomic attempt; the fetch position returns to after the ModRM bytes. */
-    void beginAtomic(int ipAfterModrm) {
+    public void beginAtomic(int ipAfterModrm) {
         atomicRmw = true;
         atomicRead = false;
         ip = ipAfterModrm;
     }
 
-    void endAtomic() {
+    public void endAtomic() {
         atomicRmw = false;
         atomicRead = false;
     }
@@ -651,7 +665,7 @@ public final class CpuCore {
     }
 
     /** Pushes an error code after a task switch, at the width of the new TSS. */
-    void pushValueAfterSwitch(int v, boolean wide) {
+    public void pushValueAfterSwitch(int v, boolean wide) {
         if (wide) {
             push32(v);
         } else {
