@@ -75,7 +75,13 @@ public final class Soak {
                         restoreSnapshot(current, observer);
                     }
                     Guest next = start(observer, true);
-                    Hop hop = hop(n, current, next, observer, snapshot);
+                    Hop hop;
+                    try {
+                        hop = hop(n, current, next, observer, snapshot);
+                    } catch (Exception | Error e) {
+                        next.close(); // a failed hop must not leave the receiving JVM running
+                        throw e;
+                    }
                     current = next;
                     hops.add(hop);
                     log.printf("hop %d: total %d ms, downtime %d ms, %d KiB sent, source RSS %d MiB, counter %d%s%n",
