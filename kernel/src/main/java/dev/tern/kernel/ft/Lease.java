@@ -60,6 +60,13 @@ sealed interface Lease extends AutoCloseable permits WitnessLease, FileLease {
      */
     boolean confirmedAfter(long sinceNanos) throws InterruptedException;
 
+    /**
+     * Whether the last granted renewal still covers now, so no standby can hold the lease yet;
+     * false once lost or closed. A primary asks before each release step: after a stall (a
+     * SIGSTOP, a long pause) the watchdog may not have noticed yet that the lease ran out.
+     */
+    boolean validNow();
+
     /** Why the lease was lost, once it was. */
     String lostWhy();
 

@@ -34,7 +34,10 @@ final class OutputRelease {
         }
         OutputPath.Progress p;
         boolean first = true;
-        while ((p = output.releaseStep(seq, config.releaseStep())) != null) {
+        // Each step only while the lease still covers now: a primary stopped mid-release (SIGSTOP)
+        // and woken after its lease ran out must not go on releasing what the standby, which took
+        // over meanwhile, delivers itself. What stays held goes with the next checkpoint, or nowhere.
+        while ((lease == null || lease.validNow()) && (p = output.releaseStep(seq, config.releaseStep())) != null) {
             if (p.complete()) {
                 CheckpointSender.testHalt(p.checkpoint(), "released");
             }

@@ -342,6 +342,13 @@ final class WitnessLease implements Lease {
     }
 
     @Override
+    public boolean validNow() {
+        synchronized (lock) {
+            return !lost && !closed && System.nanoTime() - validUntil < 0;
+        }
+    }
+
+    @Override
     public String lostWhy() {
         synchronized (lock) {
             return lostWhy;
