@@ -347,7 +347,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             // reconnect) must not hold the primary for the transport's I/O timeout
             String description = FtHandshake.describe(machine);
             List<String> chosen = w.within(config.effectiveTimeout().toMillis(), "the handshake",
-                    () -> FtHandshake.primary(w, config.secret(), description, config.effectiveTimeout().toMillis(),
+                    () -> FtHandshake.primary(w, config.secret(), description, machine.vcpus().size(),
+                            config.effectiveTimeout().toMillis(),
                             offeredCodecs));
             if (!chosen.equals(offeredCodecs)) {
                 log.println("ft: the standby " + w.peer() + " lacks page codec(s) " + offeredCodecs.stream()

@@ -147,7 +147,7 @@ public final class FtStandby implements FtNode {
                 long timeoutMs;
                 try {
                     FtHandshake.Accepted accepted = FtHandshake.standby(w, config.secret(),
-                            FtHandshake.describe(machine), codecs.available()::contains);
+                            FtHandshake.describe(machine), machine.vcpus().size(), codecs.available()::contains);
                     timeoutMs = config.timeout() != null ? config.timeout().toMillis() : accepted.timeoutMillis();
                 } catch (IOException | RuntimeException e) {
                     log.println("ft: refused primary " + w.peer() + ": " + e.getMessage() + "; waiting for another");
