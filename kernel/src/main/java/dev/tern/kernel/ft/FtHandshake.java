@@ -37,6 +37,12 @@ final class FtHandshake {
     static final int MAX_VCPUS = 255;
     private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Test hook: halt this JVM inside the handshake of either role: {@code welcome} (both WELCOMEs
+     * exchanged, before AUTH), {@code auth} (both proofs exchanged, before CONFIG) or {@code config}
+     * (the primary sent CONFIG / the standby read and accepted it, before ACCEPTED).
+     */
+    static final String HALT_PROPERTY = "tern.ft.test.halt-handshake";
 
     private FtHandshake() {
     }
@@ -56,15 +62,18 @@ final class FtHandshake {
         }
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
+        testHalt("welcome");
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "primary", theirs, mine)));
         if (!provesSecret(wire, secret, "standby", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the standby does not know the shared secret");
             throw new FtRefusedException("the standby failed authentication (a different password file?)");
         }
+        testHalt("auth");
         byte[] text = description.getBytes(StandardCharsets.UTF_8);
         byte[] ids = codecList(offered);
         wire.send(FtMessage.CONFIG, ByteBuffer.allocate(8 + 1 + ids.length + text.length).putLong(timeoutMillis)
                 .put((byte) vcpus).put(ids).put(text).flip());
+        testHalt("config");
         ByteBuffer accepted = wire.expect(FtMessage.ACCEPTED).payload();
         List<String> chosen = readCodecList(accepted, "ACCEPTED");
         if (accepted.hasRemaining() || !offered.containsAll(chosen)) {
@@ -83,11 +92,26 @@ final class FtHandshake {
             throws IOException {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
+        testHalt("welcome");
         if (!provesSecret(wire, secret, "primary", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the standby refuses this password");
             throw new FtRefusedException("authentication failed (a different password file?)");
         }
+        try {
+            return configured(wire, secret, mine, theirs, description, vcpus, decodable);
+        } catch (FtRefusedException e) {
+            throw e;
+        } catch (IOException e) {
+            // the peer proved the secret: this is the primary, and it went away (or broke the protocol)
+            throw new FtPrimaryLostException(e.getMessage(), e);
+        }
+    }
+
+    /** The standby's side after the primary proved the secret: its own proof, CONFIG, ACCEPTED. */
+    private static Accepted configured(FtWire wire, byte[] secret, byte[] mine, byte[] theirs, String description,
+            int vcpus, Predicate<String> decodable) throws IOException {
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "standby", theirs, mine)));
+        testHalt("auth");
         ByteBuffer config = wire.expect(FtMessage.CONFIG).payload();
         if (config.remaining() < 9) {
             throw new IOException("ft wire: CONFIG of " + config.remaining() + " bytes lacks the timeout and vCPU count");
@@ -114,6 +138,7 @@ final class FtHandshake {
             throw new FtRefusedException("configuration mismatch: " + difference);
         }
         List<String> chosen = offered.stream().filter(decodable).toList();
+        testHalt("config");
         wire.send(FtMessage.ACCEPTED, ByteBuffer.wrap(codecList(chosen)));
         return new Accepted(timeout, chosen);
     }
@@ -218,6 +243,15 @@ final class FtHandshake {
             throw new IOException("ft wire: the peer echoed this side's nonce (a reflection)");
         }
         return theirs;
+    }
+
+    /** The test hook: ends this JVM as abruptly as SIGKILL at handshake point {@code where}. */
+    private static void testHalt(String where) {
+        if (where.equals(System.getProperty(HALT_PROPERTY))) {
+            System.err.println("ft: test hook: halting in the handshake (" + where + ")");
+            System.err.flush();
+            Runtime.getRuntime().halt(137);
+        }
     }
 
     private static byte[] nonce() {
