@@ -219,6 +219,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return stats.render();
     }
 
+    /** The checkpoint counters now (bracket a window with two of them; {@code tern bench --ft}). */
+    public CheckpointFigures figures() {
+        FtWire w = wire;
+        synchronized (stats) {
+            return new CheckpointFigures(stats.taken(), w == null ? 0 : w.bytesSent(), stats.recentPauses());
+        }
+    }
+
     /** The last checkpoint's pause in nanoseconds, and the longest so far. */
     public long[] pauses() {
         return new long[] {stats.lastPauseNanos(), stats.maxPauseNanos()};
