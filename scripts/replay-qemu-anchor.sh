@@ -10,7 +10,9 @@
 # printed as median [min-max]. Tern runs with --pacing realtime (a recording's use case), QEMU with
 # -icount shift=auto (rr=record needs icount); both 128 MiB, serial only, no network or disk.
 #   scripts/replay-qemu-anchor.sh [RUNS [SECONDS]]          e.g. scripts/replay-qemu-anchor.sh 5 30
-# Environment: TERN (the launcher, default ./tern), OUT (work directory, default a new temporary one).
+# Environment: TERN (the launcher, default ./tern), OUT (work directory, default a new temporary one),
+# PROMPT_LIMIT (seconds to wait for the prompt, default 600). A boot that panics or never prompts
+# stops the script with its serial log named: no figure is made from an incomplete set.
 # Needs guest/vmlinuz and guest/initrd.cpio (scripts/fetch-guest.sh) and qemu-system-i386.
 set -euo pipefail
 
@@ -19,6 +21,7 @@ runs=${1:-5}
 secs=${2:-30}
 tern=${TERN:-$repo/tern}
 out=${OUT:-$(mktemp -d)}
+PROMPT_LIMIT=${PROMPT_LIMIT:-600}
 append="console=ttyS0 nolapic noapic acpi=off cryptomgr.notests noisapnp pnpbios=off"
 command -v qemu-system-i386 >/dev/null || { echo "qemu-system-i386 is needed" >&2; exit 2; }
 [[ -f $repo/guest/vmlinuz ]] || { echo "guest/vmlinuz is missing: scripts/fetch-guest.sh" >&2; exit 2; }
@@ -41,9 +44,18 @@ boot() {
         -display none -serial "file:$serial" -monitor none -net none -icount "$icount" > "$out/$1-$2-$3.err" 2>&1 &
   fi
   pid=$!
+  local waited=0
   until grep -q '/ # ' "$serial" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { echo "$engine ended before the prompt; see $out/$1-$2-$3.err" >&2; exit 1; }
+    # a guest that panicked (seen once on QEMU with -icount shift=auto at load 14) never prompts
+    if grep -q 'Kernel panic' "$serial" || (( waited > PROMPT_LIMIT * 5 )); then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      echo "$engine $mode run $run: no prompt ($(grep -m1 -o 'Kernel panic.*' "$serial" || echo "none after $PROMPT_LIMIT s")); see $serial" >&2
+      exit 1
+    fi
     sleep 0.2
+    waited=$((waited + 1))
   done
   now=$(date +%s%N)
   local rate=0
