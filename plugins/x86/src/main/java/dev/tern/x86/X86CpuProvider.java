@@ -52,7 +52,7 @@ public final class X86CpuProvider implements CpuProvider {
                         "TSC ticks per second of virtual time"),
                 ConfigKey.of("fpu", ConfigType.BOOLEAN, "true", "attach the x87 floating-point unit"),
                 ConfigKey.of("tier", ConfigType.STRING, "interp",
-                        "execution tier: interp, or jit (hot register-only blocks run as translated bytecode)"));
+                        "execution tier: interp, or jit (hot blocks of register and memory operations run as translated bytecode)"));
     }
 
     @Override
