@@ -119,7 +119,7 @@ public final class X86Cpu implements Vcpu {
      * run as translated bytecode ({@link BlockCompiler}); off (the default), everything interprets.
      */
     public void setCompiling(boolean compile) {
-        compiler = compile ? new BlockCompiler() : null;
+        compiler = compile ? new BlockCompiler(Integer.getInteger("tern.x86.translateAfter", BlockCompiler.TRANSLATE_AFTER_VISITS)) : null;
     }
 
     /**
@@ -133,6 +133,16 @@ public final class X86Cpu implements Vcpu {
     /** Blocks the compiling tier translated (0 when it is off). */
     public int translatedBlocks() {
         return compiler == null ? 0 : compiler.translated();
+    }
+
+    /** Class-file bytes the compiling tier generated (0 when it is off). */
+    public long translatedBytes() {
+        return compiler == null ? 0 : compiler.bytecodeBytes();
+    }
+
+    /** Nanoseconds the compiling tier spent translating (0 when it is off). */
+    public long translationNanos() {
+        return compiler == null ? 0 : compiler.translationNanos();
     }
 
     /** Attaches the x87 unit (null detaches it); CPUID then advertises an FPU. */

@@ -29,8 +29,13 @@ import dev.tern.x86.decode.FastForm;
  */
 public final class BlockCompiler {
 
-    /** Entries of a block before it is translated: most blocks of a boot run a few times only. */
-    public static final int TRANSLATE_AFTER_VISITS = 64;
+    /**
+     * Passes through a block before it is translated. A translation costs about a millisecond to
+     * build and define, and HotSpot then compiles each translated method on its own (C1, then C2):
+     * a Linux boot translating its blocks after 64 passes spent more CPU than the translations
+     * saved (thousands of classes), so only blocks that run tens of thousands of times qualify.
+     */
+    public static final int TRANSLATE_AFTER_VISITS = 20_000;
     /**
      * Fewest instructions a translation covers when it stops short of the block's end (leaving to
      * the interpreter there costs about what a short prefix saves).
@@ -59,10 +64,11 @@ public final class BlockCompiler {
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
-            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader())));
+            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader()).cached()));
     private final int translateAfter;
     private int translated;
     private long bytecodeBytes;
+    private long translationNanos;
 
     /** A compiler translating blocks on their {@link #TRANSLATE_AFTER_VISITS}th entry. */
     public BlockCompiler() {
@@ -90,6 +96,15 @@ public final class BlockCompiler {
      * branch target lies beyond {@code csLimit} (the limit it was decoded under).
      */
     public CompiledBlock translate(DecodedBlock b, int csLimit) {
+        long t0 = System.nanoTime();
+        try {
+            return translateNow(b, csLimit);
+        } finally {
+            translationNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private CompiledBlock translateNow(DecodedBlock b, int csLimit) {
         List<Step> steps = steps(b, csLimit);
         if (steps == null) {
             return null;
@@ -122,6 +137,11 @@ public final class BlockCompiler {
     /** Class-file bytes of all translations so far. */
     public long bytecodeBytes() {
         return bytecodeBytes;
+    }
+
+    /** Time spent translating so far (building and defining the classes; not HotSpot's compiling them). */
+    public long translationNanos() {
+        return translationNanos;
     }
 
     /**
