@@ -198,6 +198,9 @@ public final class BlockCompiler {
         private final CodeBuilder code;
         private final Shape shape;
         private final Label top;
+        /** What the step before a Jcc left in locals for it: nothing, a CMP's operands, a TEST's result. */
+        private static final int NO_COMPARE = 0, SUB_COMPARE = 1, LOGIC_COMPARE = 2;
+        private int compared = NO_COMPARE;
         /** Per instruction: where its memory accesses leave the block (null when it has none). */
         private final Label[] missed;
 
@@ -260,6 +263,16 @@ public final class BlockCompiler {
 
         /** Emits one step; returns whether it ended the block (a transfer). */
         private boolean step(Step s, int i) {
+            boolean beforeBranch = i + 1 < shape.size() && shape.steps().get(i + 1) instanceof Step.Branch;
+            int compared = NO_COMPARE;
+            if (beforeBranch) {
+                compared = compare(s);
+            }
+            if (compared != NO_COMPARE) {
+                this.compared = compared;
+                return false;
+            }
+            this.compared = NO_COMPARE;
             switch (s) {
                 case Step.Move m -> {
                     code.aload(REGS).loadConstant(m.dst());
@@ -335,9 +348,8 @@ public final class BlockCompiler {
                         .invokestatic(CD_TLB, "pop32", CORE_V_I).iastore();
                 case Step.Branch br -> {
                     Label fallThrough = code.newLabel();
-                    code.aload(CORE).loadConstant(br.cc())
-                            .invokevirtual(CD_CORE, "condition", MethodTypeDesc.of(CD_boolean, CD_int))
-                            .ifeq(fallThrough);
+                    condition(br.cc());
+                    code.ifeq(fallThrough);
                     exitTo(br.target());
                     code.labelBinding(fallThrough);
                     exitTo(br.next());
@@ -360,6 +372,61 @@ public final class BlockCompiler {
                 }
             }
             return false;
+        }
+
+        /**
+         * CMP or TEST right before the block's Jcc: records the flags as usual and keeps operands
+         * and result in locals, so the branch tests them directly (as the interpreter's fused
+         * forms do) instead of decoding the recorded flags. Returns what it emitted, or
+         * {@link #NO_COMPARE} (nothing emitted) for any other step.
+         */
+        private int compare(Step s) {
+            switch (s) {
+                case Step.Alu a when a.op() == 7 -> {
+                    register(a.dst());
+                    code.istore(A);
+                    if (a.src() >= 0) {
+                        register(a.src());
+                    } else {
+                        code.loadConstant(a.imm());
+                    }
+                }
+                case Step.AluFromMemory a when a.op() == 7 -> {
+                    register(a.dst());
+                    code.istore(A);
+                    read(a.a(), 4);
+                }
+                case Step.Test t -> {
+                    register(t.a());
+                    register(t.b());
+                    code.iand().istore(RES);
+                    code.aload(CORE).iload(RES).invokestatic(CD_FAST, "logicLast", CORE_I_I).pop();
+                    return LOGIC_COMPARE;
+                }
+                default -> {
+                    return NO_COMPARE;
+                }
+            }
+            code.istore(B);
+            code.aload(CORE).iload(A).iload(B).invokestatic(CD_FAST, "subLast", CORE_II_I).istore(RES);
+            return SUB_COMPARE;
+        }
+
+        /** Pushes whether condition {@code cc} holds (1) or not (0). */
+        private void condition(int cc) {
+            switch (compared) {
+                case SUB_COMPARE -> code.loadConstant(cc >> 1).iload(A).iload(B).iload(RES)
+                        .invokestatic(CD_EFLAGS, "subTest", MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_int, CD_int));
+                case LOGIC_COMPARE -> code.loadConstant(cc >> 1).iload(RES).loadConstant(4)
+                        .invokestatic(CD_EFLAGS, "logicTest", MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_int));
+                default -> {
+                    code.aload(CORE).loadConstant(cc).invokevirtual(CD_CORE, "condition", MethodTypeDesc.of(CD_boolean, CD_int));
+                    return;
+                }
+            }
+            if ((cc & 1) != 0) {
+                code.iconst_1().ixor();
+            }
         }
 
         /**
