@@ -87,7 +87,7 @@ public final class X86Cpu implements Vcpu {
         this.pic = pic;
         this.debugAccess = new X86DebugAccess(this);
         // -Dtern.x86.translateAfter=N starts every vCPU with the compiling tier on (N = 1: every
-        // translatable block at once), so whole test suites run against it; the tier config overrides.
+        // translatable block at once), whatever the tier option, so whole test suites run on it.
         Integer forced = Integer.getInteger("tern.x86.translateAfter");
         if (forced != null) {
             setCompiling(forced);
