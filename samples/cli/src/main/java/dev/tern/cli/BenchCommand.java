@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     String pacing;
 
     @Option(names = "--cpu", paramLabel = "ID[,KEY=VALUE...]", defaultValue = "x86",
-            description = "CPU plugin and its options for the MIPS bench, as for tern run (e.g. x86,tier=jit). "
+            description = "CPU plugin and its options, as for tern run (e.g. x86,tier=jit); also for --linux. "
                     + "Default: ${DEFAULT-VALUE}.")
     String cpu;
 
@@ -104,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "warp" -> Pacing.WARP;
                 default -> throw new IllegalArgumentException("--pacing: '" + pacing + "' is neither realtime nor warp");
             };
-            new BootBench(plugins, linux, mode, System.out).runAll(Math.max(1, runs));
+            new BootBench(plugins, linux, mode, ConfigText.parse(cpu), System.out).runAll(Math.max(1, runs));
             return 0;
         }
         byte[] rom = benchRom();

@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import dev.tern.devices.chardev.MemoryBackend;
 import dev.tern.devices.uart.Uart16550;
+import dev.tern.kernel.config.ConfigText;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSpec;
@@ -34,12 +35,19 @@ final class BootBench {
     private final PluginRegistry plugins;
     private final Path dir;
     private final Pacing pacing;
+    private final ConfigText cpu;
     private final PrintStream out;
 
     BootBench(PluginRegistry plugins, Path dir, Pacing pacing, PrintStream out) {
+        this(plugins, dir, pacing, ConfigText.parse("x86"), out);
+    }
+
+    /** Boots on the CPU {@code cpu} names, with its options (as {@code --cpu x86,tier=jit}). */
+    BootBench(PluginRegistry plugins, Path dir, Pacing pacing, ConfigText cpu, PrintStream out) {
         this.plugins = plugins;
         this.dir = dir;
         this.pacing = pacing;
+        this.cpu = cpu;
         this.out = out;
     }
 
@@ -54,7 +62,7 @@ final class BootBench {
         long t0 = System.nanoTime();
         BootImage image = LinuxBoot.prepare(kernel, initrd, APPEND, RAM);
         var spec = MachineSpec.builder().ramSize(RAM).firmware(image.firmware()).pacing(pacing)
-                .maxInstructions(LIMIT).onReset(ResetPolicy.EXIT);
+                .maxInstructions(LIMIT).onReset(ResetPolicy.EXIT).cpu(cpu.id(), cpu.options());
         PcDevices.standard("none").forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         try (Machine m = Machine.create(plugins, spec.build())) {
