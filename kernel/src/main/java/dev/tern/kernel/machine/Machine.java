@@ -77,6 +77,14 @@ public final class Machine implements AutoCloseable {
     volatile ReplayTimeline history;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
+    /**
+     * {@link #pause()}'s rendezvous work, made once: a lambda written in {@code pause()} would be
+     * linked (a class spun) on the first pause — a migration's switch-over, with the guest stopped.
+     */
+    private final dev.tern.kernel.emt.RendezvousCallback pauseCallback = emt -> {
+        paused = true;
+        return 0;
+    };
     private final Consumer<ReplayEvent.HostRequest> hostRequests;
     private final Consumer<ReplayEvent.ClockWarp> warps;
     private volatile boolean paused;
@@ -288,12 +296,11 @@ public final class Machine implements AutoCloseable {
         if (!started) {
             throw new IllegalStateException("the machine has not been started");
         }
-        emts.rendezvous().run(RendezvousType.ONCE, true, emt -> {
-            paused = true;
-            return 0;
-        });
+        emts.rendezvous().run(RendezvousType.ONCE, true, pauseCallback);
         lifecycle.transition(VmState.PAUSED);
-        devices.forEach(d -> d.device().pause());
+        for (MachineDevice d : devices) {
+            d.device().pause();
+        }
     }
 
     /**

@@ -86,6 +86,7 @@ public final class MigrationDestination {
      * warmed up here is for receiving.
      */
     public void warmUp() {
+        SwitchOverWarmUp.run();
         long deadline = System.nanoTime() + AHEAD_WARM_UP_NANOS;
         for (int i = 0; i < AHEAD_WARM_UP_RUNS && (i < WARM_UP_RUNS || System.nanoTime() < deadline); i++) {
             warmUpDeviceLoading();
@@ -165,7 +166,7 @@ public final class MigrationDestination {
             requireOneSidedComplete(ram);
             trace(ramPhase, "ram", in.wireBytes());
             long applyNanos = lastPagesNanos;
-            in.nextStream(WireMessage.POSTCOPY, (payload, at) -> postcopyPages().acceptRuns(payload, at));
+            in.nextStream(WireMessage.POSTCOPY, missingRuns);
             if (postcopy != null) {
                 postcopy.expect();
             }
@@ -174,7 +175,9 @@ public final class MigrationDestination {
             warmUp.join(); // at most the run under way: never load the real state while it loads the machine's own
             var devicePhase = new ReceivePhaseEvent();
             devicePhase.begin();
-            applyNanos += timedIo(() -> loadDevices(devices));
+            long loadStart = System.nanoTime();
+            loadDevices(devices);
+            applyNanos += System.nanoTime() - loadStart;
             trace(devicePhase, "devices", devices.length);
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
@@ -218,6 +221,12 @@ public final class MigrationDestination {
     public PostcopyIncoming postcopy() {
         return postcopy;
     }
+
+    /**
+     * Takes post-copy's runs of missing pages, found between the RAM and device streams. Made once
+     * here: a lambda at its use would be linked (a class spun) in the source's pause.
+     */
+    private final WireInput.PayloadSink missingRuns = (payload, at) -> postcopyPages().acceptRuns(payload, at);
 
     private PostcopyIncoming postcopyPages() {
         if (postcopy == null) {
@@ -263,16 +272,6 @@ public final class MigrationDestination {
     private static final int AHEAD_WARM_UP_RUNS = 2000;
     /** ... for at most this long beyond the first {@link #WARM_UP_RUNS}. */
     private static final long AHEAD_WARM_UP_NANOS = 300_000_000L;
-
-    private interface IoWork {
-        void run() throws IOException;
-    }
-
-    private static long timedIo(IoWork work) throws IOException {
-        long t0 = System.nanoTime();
-        work.run();
-        return System.nanoTime() - t0;
-    }
 
     /**
      * Runs the device-state code on this machine's own initial state — encode, frame, verify and

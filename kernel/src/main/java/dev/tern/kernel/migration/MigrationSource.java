@@ -114,8 +114,10 @@ public final class MigrationSource {
      * threads (the CLI does when it has a monitor); the guest runs on meanwhile.
      */
     public static void warmUp(Machine machine, PluginRegistry plugins) {
+        SwitchOverWarmUp.run();
         try {
             RamPathWarmUp.run(new CodecPlugins(plugins), (ram, part, at) -> { });
+            RamPathWarmUp.harvest(machine.memory().dirtyLog().pageCount() * GuestMemory.PAGE_SIZE);
             for (int i = 0; i < WARM_UP_DEVICE_RUNS; i++) {
                 deviceState(machine); // each stops the vCPUs for one encode: microseconds once warm
             }
@@ -124,7 +126,7 @@ public final class MigrationSource {
         }
     }
 
-    private static final int WARM_UP_DEVICE_RUNS = 8;
+    private static final int WARM_UP_DEVICE_RUNS = 32;
 
     /** Hears every later status change. */
     public void addListener(MigrationListener listener) {
@@ -321,6 +323,7 @@ public final class MigrationSource {
             }
             commit();
             machine.lifecycle().transition(VmState.POSTMIGRATE);
+            announceLastPass();
             downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
             endNanos = System.nanoTime();
             enter(MigrationStatus.COMPLETED);
@@ -368,6 +371,7 @@ public final class MigrationSource {
             committed = true; // from here the guest runs on the destination: never resume it here
         }
         machine.lifecycle().transition(VmState.POSTMIGRATE);
+        announceLastPass();
         downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
         enter(MigrationStatus.POSTCOPY_ACTIVE);
         pc.setMaxBandwidth(maxBandwidth); // the background pages keep to it; asked-for ones never wait
@@ -564,6 +568,14 @@ public final class MigrationSource {
                 p.dirtyPagesRate() * (double) PAGE / 1e6, p.rounds() + 1));
     }
 
+    /** Tells listeners of the switch-over's sync, which ran paused and announced nothing. */
+    private void announceLastPass() {
+        PreCopyRounds p = rounds;
+        if (p != null) {
+            announcePass(p.dirtySyncCount());
+        }
+    }
+
     /** Tells listeners about each dirty-log sync not announced yet (progress is drawn at least once a round). */
     private void announcePass(long syncs) {
         while (announcedPasses < syncs) {
@@ -635,6 +647,7 @@ public final class MigrationSource {
             Thread.currentThread().interrupt();
         }
         rollBack();
+        announceLastPass();
         error = why;
         endNanos = System.nanoTime();
         progress.finish((byCancel ? "cancelled" : "failed") + ": " + why);

@@ -180,10 +180,13 @@ final class PreCopyRounds {
         }
     }
 
-    /** Counts a sync made outside the rounds (the switch-over's). */
+    /**
+     * Counts a sync made outside the rounds (the switch-over's). Draws no progress: that runs with
+     * the guest paused, where drawing and telling listeners of the pass would only lengthen the
+     * pause; the migration announces the pass once the pause is over.
+     */
     void countSync() {
         dirtySyncCount++;
-        progress.run();
     }
 
     private void sendRound() throws IOException, MigrationException {

@@ -1,5 +1,6 @@
 package dev.tern.kernel.migration;
 
+import dev.tern.kernel.memory.DirtyLog;
 import dev.tern.kernel.memory.GuestRam;
 import dev.tern.kernel.ram.CodecPlugins;
 import dev.tern.kernel.ram.PageCodecs;
@@ -66,6 +67,38 @@ final class RamPathWarmUp {
             }
         }
     }
+
+    /**
+     * Harvests made on a scratch dirty log as large as the machine's (bits only, no RAM): take the
+     * log, merge it into the pending set, count and walk it, as the switch-over does with the guest
+     * paused. The pre-copy rounds sync only a few times, so without this the pause takes the log in
+     * the interpreter — a millisecond for a 256 MiB guest, much of it atomic accesses interpreted.
+     */
+    static void harvest(long ramEnd) {
+        var log = new DirtyLog(ramEnd);
+        log.enable();
+        long pages = log.pageCount();
+        var pending = new PageSet(pages);
+        long stride = Math.max(1, pages / 64);
+        long seen = 0;
+        for (int i = 0; i < HARVESTS; i++) {
+            for (long p = i % stride; p < pages; p += stride) {
+                log.markPage(p);
+            }
+            pending.clear();
+            pending.addAll(log.syncAndClear());
+            for (long p = pending.next(0); p >= 0; p = pending.next(p + 1)) {
+                seen++;
+            }
+            seen -= pending.count();
+        }
+        if (seen != 0) {
+            throw new IllegalStateException("warm-up: the harvest walked " + seen + " pages more than it counted");
+        }
+    }
+
+    /** Enough takes of a log the size of a small guest's for the JIT to compile them. */
+    private static final int HARVESTS = 200;
 
     /** A pattern of zero, sparse and full pages, changed a little each round. */
     private static void fill(GuestRam ram, int round) {

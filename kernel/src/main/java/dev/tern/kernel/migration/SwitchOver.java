@@ -150,7 +150,7 @@ final class SwitchOver {
         phaseBytes = sentBytes.getAsLong();
     }
 
-    private static long parseNanos(String text) throws IOException {
+    static long parseNanos(String text) throws IOException {
         try {
             long n = Long.parseLong(text.strip());
             if (n < 0) {
