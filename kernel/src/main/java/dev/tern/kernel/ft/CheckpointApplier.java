@@ -58,7 +58,7 @@ final class CheckpointApplier implements AutoCloseable {
                     + " %08x; nothing applied", sequence, stream.length, (int) c.getValue(), crc));
         }
         counting.expect(pageRecords);
-        var loader = new SnapshotLoader(ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory()));
+        var loader = new SnapshotLoader(header());
         loader.live(counting);
         machine.sections().forEach(loader::section);
         loader.section(machine.outputs().checkpointSection(sequence));
@@ -87,7 +87,7 @@ final class CheckpointApplier implements AutoCloseable {
                     + " announced %08x", round, stream.length, (int) c.getValue(), crc));
         }
         counting.expect(pageRecords);
-        var loader = new SnapshotLoader(ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory()));
+        var loader = new SnapshotLoader(header());
         loader.live(counting);
         try {
             loader.load(() -> new ByteArrayInputStream(stream));
@@ -95,6 +95,11 @@ final class CheckpointApplier implements AutoCloseable {
             throw new IOException("pre-copy round " + round + ": "
                     + (counting.mismatch != null ? counting.mismatch : e.getMessage()), e);
         }
+    }
+
+    /** This machine's header: a checkpoint of a machine with another vCPU count is refused naming both. */
+    private ConfigHeader header() {
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory(), machine.vcpus().size());
     }
 
     @Override

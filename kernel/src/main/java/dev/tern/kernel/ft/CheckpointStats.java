@@ -64,6 +64,20 @@ final class CheckpointStats {
         return maxPauseNanos;
     }
 
+    /** Checkpoints taken, and the pauses of the recent ones, oldest first. */
+    synchronized long[] recentPauses() {
+        int n = (int) Math.min(taken, RECENT);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = recent[(int) ((taken - n + i) % RECENT)];
+        }
+        return out;
+    }
+
+    synchronized long taken() {
+        return taken;
+    }
+
     /** The {@code p}-th percentile (0..100) of the recent checkpoints' pauses, in nanoseconds. */
     synchronized long pausePercentile(double p) {
         int n = (int) Math.min(taken, RECENT);

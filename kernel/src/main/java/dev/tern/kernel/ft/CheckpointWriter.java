@@ -179,7 +179,7 @@ final class CheckpointWriter implements AutoCloseable {
     }
 
     private ConfigHeader header() {
-        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
+        return ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory(), machine.vcpus().size());
     }
 
     /** Each codec's counters by id ({@code info ft}). */

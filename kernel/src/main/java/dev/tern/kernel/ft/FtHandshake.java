@@ -30,10 +30,19 @@ import java.util.function.Predicate;
 final class FtHandshake {
 
     static final int NONCE_BYTES = 32;
-    // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0; 3: page codecs offered in CONFIG, chosen in ACCEPTED
-    static final int VERSION = 4;
+    // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0; 3: page codecs offered in CONFIG, chosen in ACCEPTED;
+    // 4: the count in RELEASED; 5: the vCPU count in CONFIG
+    static final int VERSION = 5;
+    /** The most vCPUs a CONFIG may announce (APIC IDs are one byte, as in the saved state's header). */
+    static final int MAX_VCPUS = 255;
     private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Test hook: halt this JVM inside the handshake of either role: {@code welcome} (both WELCOMEs
+     * exchanged, before AUTH), {@code auth} (both proofs exchanged, before CONFIG) or {@code config}
+     * (the primary sent CONFIG / the standby read and accepted it, before ACCEPTED).
+     */
+    static final String HALT_PROPERTY = "tern.ft.test.halt-handshake";
 
     private FtHandshake() {
     }
@@ -46,19 +55,25 @@ final class FtHandshake {
      * The primary's side; returns the page codecs the standby accepted of those {@code offered}
      * (in the offered order) when it accepted the session.
      */
-    static List<String> primary(FtWire wire, byte[] secret, String description, long timeoutMillis,
+    static List<String> primary(FtWire wire, byte[] secret, String description, int vcpus, long timeoutMillis,
             List<String> offered) throws IOException {
+        if (vcpus < 1 || vcpus > MAX_VCPUS) {
+            throw new IllegalArgumentException("vCPU count " + vcpus + " is not 1.." + MAX_VCPUS);
+        }
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
+        testHalt("welcome");
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "primary", theirs, mine)));
         if (!provesSecret(wire, secret, "standby", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the standby does not know the shared secret");
             throw new FtRefusedException("the standby failed authentication (a different password file?)");
         }
+        testHalt("auth");
         byte[] text = description.getBytes(StandardCharsets.UTF_8);
         byte[] ids = codecList(offered);
-        wire.send(FtMessage.CONFIG, ByteBuffer.allocate(8 + ids.length + text.length).putLong(timeoutMillis).put(ids)
-                .put(text).flip());
+        wire.send(FtMessage.CONFIG, ByteBuffer.allocate(8 + 1 + ids.length + text.length).putLong(timeoutMillis)
+                .put((byte) vcpus).put(ids).put(text).flip());
+        testHalt("config");
         ByteBuffer accepted = wire.expect(FtMessage.ACCEPTED).payload();
         List<String> chosen = readCodecList(accepted, "ACCEPTED");
         if (accepted.hasRemaining() || !offered.containsAll(chosen)) {
@@ -73,22 +88,47 @@ final class FtHandshake {
      * offered that {@code decodable} accepts (a standby without a codec does not refuse the
      * primary: the checkpoints are sent without it, larger but correct).
      */
-    static Accepted standby(FtWire wire, byte[] secret, String description, Predicate<String> decodable)
+    static Accepted standby(FtWire wire, byte[] secret, String description, int vcpus, Predicate<String> decodable)
             throws IOException {
         byte[] mine = nonce();
         byte[] theirs = welcome(wire, mine);
+        testHalt("welcome");
         if (!provesSecret(wire, secret, "primary", mine, theirs)) {
             wire.send(FtMessage.REFUSED, "authentication failed: the standby refuses this password");
             throw new FtRefusedException("authentication failed (a different password file?)");
         }
+        try {
+            return configured(wire, secret, mine, theirs, description, vcpus, decodable);
+        } catch (FtRefusedException e) {
+            throw e;
+        } catch (IOException e) {
+            // the peer proved the secret: this is the primary, and it went away (or broke the protocol)
+            throw new FtPrimaryLostException(e.getMessage(), e);
+        }
+    }
+
+    /** The standby's side after the primary proved the secret: its own proof, CONFIG, ACCEPTED. */
+    private static Accepted configured(FtWire wire, byte[] secret, byte[] mine, byte[] theirs, String description,
+            int vcpus, Predicate<String> decodable) throws IOException {
         wire.send(FtMessage.AUTH, ByteBuffer.wrap(mac(secret, "standby", theirs, mine)));
+        testHalt("auth");
         ByteBuffer config = wire.expect(FtMessage.CONFIG).payload();
-        if (config.remaining() < 8) {
-            throw new IOException("ft wire: CONFIG of " + config.remaining() + " bytes lacks the timeout");
+        if (config.remaining() < 9) {
+            throw new IOException("ft wire: CONFIG of " + config.remaining() + " bytes lacks the timeout and vCPU count");
         }
         long timeout = config.getLong();
         if (timeout < FtConfig.MIN.toMillis() || timeout > FtConfig.MAX.toMillis()) {
             throw new IOException("ft wire: CONFIG announces a heartbeat timeout of " + timeout + " ms");
+        }
+        int theirVcpus = Byte.toUnsignedInt(config.get());
+        if (theirVcpus == 0) {
+            throw new IOException("ft wire: CONFIG at byte 8 announces 0 vCPUs");
+        }
+        String vcpuMismatch = vcpuMismatch(theirVcpus, vcpus);
+        if (vcpuMismatch != null) {
+            // before the description, whose cpu and device lines differ too: this says what to change
+            wire.send(FtMessage.REFUSED, "configuration mismatch: " + vcpuMismatch);
+            throw new FtRefusedException("configuration mismatch: " + vcpuMismatch);
         }
         List<String> offered = readCodecList(config, "CONFIG");
         String theirDescription = StandardCharsets.UTF_8.decode(config).toString();
@@ -98,8 +138,21 @@ final class FtHandshake {
             throw new FtRefusedException("configuration mismatch: " + difference);
         }
         List<String> chosen = offered.stream().filter(decodable).toList();
+        testHalt("config");
         wire.send(FtMessage.ACCEPTED, ByteBuffer.wrap(codecList(chosen)));
         return new Accepted(timeout, chosen);
+    }
+
+    /**
+     * Why a standby of {@code standby} vCPUs cannot follow a primary of {@code primary} (each
+     * vCPU's registers and local APIC are checkpointed), naming both counts; null when equal.
+     */
+    static String vcpuMismatch(int primary, int standby) {
+        if (primary == standby) {
+            return null;
+        }
+        return "the primary is a machine with " + primary + " vCPU" + (primary == 1 ? "" : "s") + ", this standby has "
+                + standby + " (--smp " + standby + "): start the standby with --smp " + primary;
     }
 
     /** {@code u8 count, count × (u8 length, ASCII id)}. */
@@ -190,6 +243,15 @@ final class FtHandshake {
             throw new IOException("ft wire: the peer echoed this side's nonce (a reflection)");
         }
         return theirs;
+    }
+
+    /** The test hook: ends this JVM as abruptly as SIGKILL at handshake point {@code where}. */
+    private static void testHalt(String where) {
+        if (where.equals(System.getProperty(HALT_PROPERTY))) {
+            System.err.println("ft: test hook: halting in the handshake (" + where + ")");
+            System.err.flush();
+            Runtime.getRuntime().halt(137);
+        }
     }
 
     private static byte[] nonce() {

@@ -219,6 +219,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         return stats.render();
     }
 
+    /** The checkpoint counters now (bracket a window with two of them; {@code tern bench --ft}). */
+    public CheckpointFigures figures() {
+        FtWire w = wire;
+        synchronized (stats) {
+            return new CheckpointFigures(stats.taken(), w == null ? 0 : w.bytesSent(), stats.recentPauses());
+        }
+    }
+
     /** The last checkpoint's pause in nanoseconds, and the longest so far. */
     public long[] pauses() {
         return new long[] {stats.lastPauseNanos(), stats.maxPauseNanos()};
@@ -347,7 +355,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             // reconnect) must not hold the primary for the transport's I/O timeout
             String description = FtHandshake.describe(machine);
             List<String> chosen = w.within(config.effectiveTimeout().toMillis(), "the handshake",
-                    () -> FtHandshake.primary(w, config.secret(), description, config.effectiveTimeout().toMillis(),
+                    () -> FtHandshake.primary(w, config.secret(), description, machine.vcpus().size(),
+                            config.effectiveTimeout().toMillis(),
                             offeredCodecs));
             if (!chosen.equals(offeredCodecs)) {
                 log.println("ft: the standby " + w.peer() + " lacks page codec(s) " + offeredCodecs.stream()

@@ -147,8 +147,21 @@ public final class FtStandby implements FtNode {
                 long timeoutMs;
                 try {
                     FtHandshake.Accepted accepted = FtHandshake.standby(w, config.secret(),
-                            FtHandshake.describe(machine), codecs.available()::contains);
+                            FtHandshake.describe(machine), machine.vcpus().size(), codecs.available()::contains);
                     timeoutMs = config.timeout() != null ? config.timeout().toMillis() : accepted.timeoutMillis();
+                } catch (FtPrimaryLostException e) {
+                    w.close();
+                    if (abandoned) {
+                        return Outcome.ABANDONED;
+                    }
+                    // the authenticated primary: no checkpoint came, and none will from it
+                    state = FtState.BROKEN;
+                    reason = "primary lost in the handshake: " + e.getMessage();
+                    // worded as a loss after ACCEPTED: a primary dying right after CONFIG may be either
+                    log.println("ft: primary lost before the first checkpoint completed (in the handshake with "
+                            + w.peer() + ": " + e.getMessage() + "); nothing to run");
+                    log.flush();
+                    return Outcome.UNUSABLE;
                 } catch (IOException | RuntimeException e) {
                     log.println("ft: refused primary " + w.peer() + ": " + e.getMessage() + "; waiting for another");
                     log.flush();

@@ -22,9 +22,12 @@ import java.util.function.Consumer;
  * current epoch; a checkpoint seals the epoch into a batch (inside the checkpoint's vCPU stop, so
  * the batch is exactly the output of the execution that checkpoint covers) and carries it to the
  * standby ({@link #checkpointSection}); the batch is delivered when the standby acknowledged that
- * checkpoint ({@link #release}). A standby keeps the batch of the last checkpoint it applied and,
- * if it takes over before the primary said it delivered that batch, delivers it itself
- * ({@link #takeOver}); positions let a file sink make a repeated delivery harmless.
+ * checkpoint ({@link #release}). A standby keeps the batches of the checkpoints it applied until the
+ * primary says it delivered them (RELEASED) and, if it takes over first, delivers what is left
+ * itself, oldest first ({@link #takeOver}); positions let a file sink make a repeated delivery
+ * harmless. It keeps every such batch, not only the last: a primary that stops releasing (its lease
+ * no longer covers now) may still take checkpoints the standby acknowledges, and the outputs of
+ * those earlier batches exist nowhere else.
  *
  * <p>Outputs the device applied itself ({@link OutputKind#appliedByDevice()}, disk writes) are
  * never delivered on the primary: a checkpoint carries them, and the standby applies them to its
@@ -89,11 +92,11 @@ public final class OutputPath {
     private long epochBytes;
     private long heldTotal;
     private long releasedTotal;
-    /** The standby's copy of its last checkpoint's batch, and that checkpoint; -1: none to deliver. */
-    private Batch inherited;
-    private long inheritedCheckpoint = -1;
-    /** The outputs of the inherited batch the primary reported delivered (RELEASED). */
-    private int inheritedDone;
+    /**
+     * The standby's batches the primary has not reported delivered in full, oldest first; each
+     * one's {@code done} counts the outputs the primary reported delivered (RELEASED).
+     */
+    private final ArrayDeque<Sealed> inherited = new ArrayDeque<>();
 
     /** The channel name of {@code device}'s {@code kind} output, e.g. {@code serial0/serial}. */
     static String channelName(String device, OutputKind kind) {
@@ -248,7 +251,7 @@ public final class OutputPath {
 
     /**
      * Drops what was held and every later output: the guest was handed over (or this side lost
-     * its lease), and the standby delivers the last checkpoint's batch. Output after that
+     * its lease), and the standby delivers the batches this side did not report delivered. Output after that
      * checkpoint never happened as far as the world is concerned — including what the guest
      * emits here before it actually stops.
      */
@@ -262,37 +265,46 @@ public final class OutputPath {
 
     /**
      * The standby learnt that the primary delivered the first {@code count} outputs of checkpoint
-     * {@code checkpoint}'s batch: they are not to be delivered again here. A report about another
-     * checkpoint than the one held here changes nothing (an older one was superseded).
+     * {@code checkpoint}'s batch: they are not to be delivered again here. The primary delivers
+     * batches in checkpoint order, so every older batch went in full. A report about a checkpoint
+     * no longer held here changes nothing (it went in full already).
      *
      * @return empty, or why the report cannot be true (it counts more outputs than the batch has)
      */
     public synchronized Optional<String> deliveredByPrimary(long checkpoint, long count) {
-        if (checkpoint != inheritedCheckpoint) {
-            return Optional.empty();
-        }
-        int size = inherited.outputs().size();
-        if (count < 0 || count > size) {
+        Sealed s = inherited.stream().filter(i -> i.checkpoint == checkpoint).findFirst().orElse(null);
+        int size = s == null ? 0 : s.batch.outputs().size();
+        if (s != null && (count < 0 || count > size)) {
             return Optional.of("checkpoint " + checkpoint + "'s batch has " + size + " outputs, not " + count);
         }
-        inheritedDone = Math.max(inheritedDone, (int) count);
+        while (!inherited.isEmpty() && inherited.peekFirst().checkpoint < checkpoint) {
+            inherited.pollFirst();
+        }
+        if (s != null) {
+            s.done = Math.max(s.done, (int) count);
+            if (s.done == size) {
+                inherited.pollFirst();
+            }
+        }
         return Optional.empty();
     }
 
     /**
-     * The standby runs the guest from now on: delivers the outputs of its last checkpoint's batch
+     * The standby runs the guest from now on: delivers, oldest first, the outputs of its batches
      * that the primary did not report delivered. Returns the number of outputs delivered.
      */
     public synchronized int takeOver() {
-        Batch b = inherited;
-        int from = inheritedDone;
-        inherited = null;
-        inheritedCheckpoint = -1;
-        inheritedDone = 0;
-        if (b == null) {
-            return 0;
+        int n = 0;
+        while (!inherited.isEmpty()) {
+            Sealed s = inherited.pollFirst();
+            n += deliver(s.batch.outputs().subList(s.done, s.batch.outputs().size()));
         }
-        return deliver(b.outputs().subList(from, b.outputs().size()));
+        return n;
+    }
+
+    /** How many of the standby's batches wait for the primary's report that it delivered them. */
+    public synchronized int inheritedBatches() {
+        return inherited.size();
     }
 
     /** Delivers the outputs of devices that did not apply them themselves; returns how many that were. */
@@ -331,9 +343,9 @@ public final class OutputPath {
                 c.sink.deliver(h.position(), h.data());
             }
         }
-        inherited = b;
-        inheritedCheckpoint = checkpoint;
-        inheritedDone = 0;
+        // an empty batch has nothing to deliver, ever: kept only while newest, to check RELEASED against
+        inherited.removeIf(i -> i.batch.outputs().isEmpty());
+        inherited.addLast(new Sealed(checkpoint, b));
     }
 
     private synchronized Optional<String> check(Batch b) {

@@ -19,11 +19,13 @@ final class ReplayLogCodec {
     /** First eight bytes of every replay log. */
     static final byte[] MAGIC = "TERN-RR\n".getBytes(StandardCharsets.US_ASCII);
     /** Version of the format this code writes; it reads this one and every earlier one. */
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
     /** The first version with embedded snapshots ('S' blocks) and a snapshot interval in the header. */
     static final int FIRST_WITH_SNAPSHOTS = 2;
     /** The first version with compact clock-warp entries ({@link WarpCoding}). */
     static final int FIRST_WITH_COMPACT_WARPS = 3;
+    /** The first version with checkpoints coded against the previous one ({@link #ENTRY_CHECKPOINT_DELTA}). */
+    static final int FIRST_WITH_DELTA_CHECKPOINTS = 4;
     /** Block tags. */
     static final int BLOCK_HEADER = 'H';
     static final int BLOCK_ENTRIES = 'E';
@@ -43,6 +45,11 @@ final class ReplayLogCodec {
     static final int ENTRY_INPUT = 1;
     static final int ENTRY_CHECKPOINT = 2;
     static final int ENTRY_END = 3;
+    /**
+     * A checkpoint (version 4) coded against the log's previous fingerprint: only the RAM chunks and
+     * sections whose CRC changed, as index gaps and CRCs.
+     */
+    static final int ENTRY_CHECKPOINT_DELTA = 4;
     /**
      * Compact clock warps (version 3): {@code 0x40 | round << 4 | step}, round 0..2 or 3 (a varint
      * follows), step a {@link WarpCoding} slot 0..3 or 4 (a varint follows); 0x40..0x7f.
@@ -81,6 +88,13 @@ final class ReplayLogCodec {
         final boolean compactWarps;
         /** What this block's compact warps are coded against. */
         final WarpCoding warps = new WarpCoding();
+        /** Whether checkpoints may be coded as deltas (version 4 and later). */
+        final boolean deltaCheckpoints;
+        /**
+         * The log's last fingerprint so far, which the next checkpoint is coded against; unlike the
+         * warp coding it carries over from block to block ({@link #carryFrom}).
+         */
+        StateFingerprint fingerprintBase;
 
         /** Output for the current format version. */
         Out() {
@@ -90,6 +104,13 @@ final class ReplayLogCodec {
         /** Output for a log of {@code formatVersion}. */
         Out(int formatVersion) {
             this.compactWarps = formatVersion >= FIRST_WITH_COMPACT_WARPS;
+            this.deltaCheckpoints = formatVersion >= FIRST_WITH_DELTA_CHECKPOINTS;
+        }
+
+        /** Starts this block where {@code previous} ended: its fingerprint is the next checkpoint's base. */
+        Out carryFrom(Out previous) {
+            fingerprintBase = previous.fingerprintBase;
+            return this;
         }
 
         void u8(int v) {
@@ -149,6 +170,10 @@ final class ReplayLogCodec {
         boolean compactWarps = true;
         /** What this block's compact warps are coded against. */
         final WarpCoding warps = new WarpCoding();
+        /** Whether delta checkpoints may appear (version 4 and later). */
+        boolean deltaCheckpoints = true;
+        /** The log's last fingerprint read so far (from earlier blocks too): a delta checkpoint's base. */
+        StateFingerprint fingerprintBase;
 
         In(byte[] buf, int from, int to, long fileOffsetOfFrom) {
             this.buf = buf;
@@ -278,15 +303,25 @@ final class ReplayLogCodec {
                 writeDelivery(out, i.delivery());
             }
             case LogEntry.Checkpoint c -> {
-                out.u8(ENTRY_CHECKPOINT);
-                out.varint(c.instructions());
-                writeFingerprint(out, c.state());
+                StateFingerprint base = out.fingerprintBase;
+                if (out.deltaCheckpoints && base != null && c.state().sameShape(base)) {
+                    out.u8(ENTRY_CHECKPOINT_DELTA);
+                    out.varint(c.instructions());
+                    writeChanges(out, base.ramChunks(), c.state().ramChunks());
+                    writeChanges(out, base.sectionCrcs(), c.state().sectionCrcs());
+                } else {
+                    out.u8(ENTRY_CHECKPOINT);
+                    out.varint(c.instructions());
+                    writeFingerprint(out, c.state());
+                }
+                out.fingerprintBase = c.state();
             }
             case LogEntry.End end -> {
                 out.u8(ENTRY_END);
                 out.varint(end.instructions());
                 out.string(end.reason());
                 writeFingerprint(out, end.state());
+                out.fingerprintBase = end.state();
             }
         }
     }
@@ -304,14 +339,84 @@ final class ReplayLogCodec {
         }
         return switch (tag) {
             case ENTRY_INPUT -> new LogEntry.Input(readDelivery(in));
-            case ENTRY_CHECKPOINT -> new LogEntry.Checkpoint(in.varint(), readFingerprint(in));
+            case ENTRY_CHECKPOINT -> {
+                long n = in.varint();
+                StateFingerprint f = readFingerprint(in);
+                in.fingerprintBase = f;
+                yield new LogEntry.Checkpoint(n, f);
+            }
+            case ENTRY_CHECKPOINT_DELTA -> {
+                if (!in.deltaCheckpoints) {
+                    throw in.error("unknown entry tag " + tag + " (delta checkpoints came with format version "
+                            + FIRST_WITH_DELTA_CHECKPOINTS + ")");
+                }
+                yield readDeltaCheckpoint(in);
+            }
             case ENTRY_END -> {
                 long n = in.varint();
                 String reason = in.string();
-                yield new LogEntry.End(n, reason, readFingerprint(in));
+                StateFingerprint f = readFingerprint(in);
+                in.fingerprintBase = f;
+                yield new LogEntry.End(n, reason, f);
             }
             default -> throw in.error("unknown entry tag " + tag);
         };
+    }
+
+    /**
+     * The CRCs of {@code now} that differ from {@code base} (same length): {@code varint k}, then per
+     * change {@code varint gap, u32 crc} — its index is the previous change's index + 1 + gap (the
+     * first change's index is its gap).
+     */
+    private static void writeChanges(Out out, int[] base, int[] now) {
+        int changed = 0;
+        for (int i = 0; i < now.length; i++) {
+            if (now[i] != base[i]) {
+                changed++;
+            }
+        }
+        out.varint(changed);
+        int next = 0;
+        for (int i = 0; i < now.length; i++) {
+            if (now[i] != base[i]) {
+                out.varint(i - next);
+                out.i32(now[i]);
+                next = i + 1;
+            }
+        }
+    }
+
+    private static LogEntry readDeltaCheckpoint(In in) throws ReplayLogException {
+        long instructions = in.varint();
+        StateFingerprint base = in.fingerprintBase;
+        if (base == null) {
+            throw in.error("a delta checkpoint, but no checkpoint before it in the log to apply it to");
+        }
+        int[] ram = readChanges(in, base.ramChunks(), "RAM chunk");
+        int[] sections = readChanges(in, base.sectionCrcs(), "section");
+        StateFingerprint f = new StateFingerprint(ram, base.sections(), sections);
+        in.fingerprintBase = f;
+        return new LogEntry.Checkpoint(instructions, f);
+    }
+
+    private static int[] readChanges(In in, int[] base, String what) throws ReplayLogException {
+        int changed = in.count("changed " + what, 5);
+        if (changed > base.length) {
+            throw in.error(changed + " changed " + what + " CRCs, but the previous checkpoint has only " + base.length);
+        }
+        int[] now = base.clone();
+        int next = 0;
+        for (int k = 0; k < changed; k++) {
+            long gap = in.varint();
+            if (gap >= base.length - next) {
+                throw in.error("changed " + what + " " + k + " of " + changed + " lies at index " + next + " + " + gap
+                        + ", past the previous checkpoint's " + base.length);
+            }
+            int i = next + (int) gap;
+            now[i] = in.i32();
+            next = i + 1;
+        }
+        return now;
     }
 
     /**

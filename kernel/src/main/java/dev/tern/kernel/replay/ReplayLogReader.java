@@ -171,6 +171,8 @@ public final class ReplayLogReader {
         private int block;
         private long lastInstructions;
         private long entryBytes;
+        /** The last fingerprint read: what the next delta checkpoint applies to. */
+        private StateFingerprint fingerprintBase;
 
         Blocks(Bytes file, int version) {
             this.file = file;
@@ -270,6 +272,8 @@ public final class ReplayLogReader {
             }
             var in = new ReplayLogCodec.In(body, 0, body.length, payload);
             in.compactWarps = version >= ReplayLogCodec.FIRST_WITH_COMPACT_WARPS;
+            in.deltaCheckpoints = version >= ReplayLogCodec.FIRST_WITH_DELTA_CHECKPOINTS;
+            in.fingerprintBase = fingerprintBase;
             int index = 0;
             while (!in.atEnd()) {
                 in.context = "block " + block + " entry " + index + " (log entry " + entries.size() + ")";
@@ -290,6 +294,7 @@ public final class ReplayLogReader {
                 }
                 index++;
             }
+            fingerprintBase = in.fingerprintBase;
         }
 
         /** A snapshot block: {@code varint instructions}, then the saved-state stream to the block's end. */

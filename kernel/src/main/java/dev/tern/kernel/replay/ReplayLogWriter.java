@@ -138,7 +138,7 @@ public final class ReplayLogWriter implements AutoCloseable {
             return;
         }
         byte[] payload = pending.bytes.toByteArray();
-        pending = new ReplayLogCodec.Out(formatVersion);
+        pending = new ReplayLogCodec.Out(formatVersion).carryFrom(pending);
         pendingEntries = 0;
         pendingMoreThanWarps = false;
         writeBlock(ReplayLogCodec.BLOCK_ENTRIES, payload);

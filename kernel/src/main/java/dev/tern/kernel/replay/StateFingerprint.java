@@ -75,6 +75,14 @@ public record StateFingerprint(int[] ramChunks, List<String> sections, int[] sec
         return new StateFingerprint(ramChunks, names, crcs);
     }
 
+    /**
+     * Whether {@code other} has as many RAM chunks and the same sections in the same order: then
+     * the two differ only in CRCs, and a log codes one as the changes from the other.
+     */
+    public boolean sameShape(StateFingerprint other) {
+        return ramChunks.length == other.ramChunks.length && sections.equals(other.sections);
+    }
+
     /** The guest-physical range of RAM chunk {@code index} of {@code ram}. */
     static String chunkRange(GuestMemory ram, int index) {
         int i = 0;

@@ -51,6 +51,15 @@ class FtWireTest {
     }
 
     @Test
+    void aVcpuMismatchNamesBothCountsAndTheOptionToChange() {
+        assertEquals(null, FtHandshake.vcpuMismatch(2, 2));
+        assertEquals("the primary is a machine with 2 vCPUs, this standby has 1 (--smp 1): start the standby with"
+                + " --smp 2", FtHandshake.vcpuMismatch(2, 1));
+        assertEquals("the primary is a machine with 1 vCPU, this standby has 4 (--smp 4): start the standby with"
+                + " --smp 1", FtHandshake.vcpuMismatch(1, 4));
+    }
+
+    @Test
     void aCodecListRoundTripsAndAHostileOneIsRefused() throws IOException {
         byte[] list = FtHandshake.codecList(java.util.List.of("xbzrle", "lz4"));
         assertEquals(java.util.List.of("xbzrle", "lz4"), FtHandshake.readCodecList(java.nio.ByteBuffer.wrap(list), "CONFIG"));
@@ -64,19 +73,19 @@ class FtWireTest {
 
     @Test
     void aPeerOfTheVersionBeforeRefusesAndIsRefused() throws IOException {
-        // a version 3 peer: RELEASED carried no count there, so a standby would repeat a whole batch
+        // a version 4 peer: its CONFIG lacks the vCPU count, which a version 5 standby reads first
         byte[] welcome = java.nio.ByteBuffer.allocate(5 + 42).put((byte) 1).putInt(42)
-                .put("TERN-FT\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putShort((short) 3)
+                .put("TERN-FT\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putShort((short) 4)
                 .put(new byte[32]).array();
         var c = new BytesConnection(welcome);
         IOException e = assertThrows(IOException.class,
-                () -> FtHandshake.primary(new FtWire(c), new byte[] {1}, "machine", 200, java.util.List.of()));
-        assertEquals("ft wire: the peer speaks protocol version 3, this one 4", e.getMessage());
+                () -> FtHandshake.primary(new FtWire(c), new byte[] {1}, "machine", 1, 200, java.util.List.of()));
+        assertEquals("ft wire: the peer speaks protocol version 4, this one 5", e.getMessage());
         FtWire answer = new FtWire(new BytesConnection(c.written()));
         assertEquals(FtMessage.WELCOME, answer.receive().kind());
         FtWire.Message refused = answer.receive();
         assertEquals(FtMessage.REFUSED, refused.kind());
-        assertEquals("protocol version 3 is not 4", refused.text());
+        assertEquals("protocol version 4 is not 5", refused.text());
     }
 
     @Test

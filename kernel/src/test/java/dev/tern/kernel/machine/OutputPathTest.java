@@ -82,6 +82,7 @@ class OutputPathTest {
         print(out, "one\n");
         carry(primary, standby, 1);
         primary.release(1);
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(1, 1)); // its RELEASED
         print(out, "two\n");
         carry(primary, standby, 2); // acknowledged, and the primary dies before delivering it
         print(out, "three\n"); // never checkpointed: lost with the primary, as its execution is
@@ -90,6 +91,53 @@ class OutputPathTest {
         assertEquals(List.of("4:two\n"), standbySeen);
         print(standbyOut, "3");
         assertEquals("8:3", standbySeen.getLast(), "the standby's guest continues the stream's positions");
+    }
+
+    /**
+     * A primary whose lease no longer covers now stops releasing, yet its checkpoints may still be
+     * acknowledged: the standby then holds several batches the world has not seen, and a takeover
+     * must deliver all of them, oldest first — not only the last checkpoint's.
+     */
+    @Test
+    void aStandbyKeepsEveryBatchThePrimaryDidNotReportDeliveredAndDeliversThemInOrder() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        serial(standby, standbySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        for (int seq = 1; seq <= 3; seq++) {
+            print(out, "c" + seq + "\n");
+            carry(primary, standby, seq); // acknowledged, never released
+        }
+        carry(primary, standby, 4); // an epoch without output: nothing to deliver
+        carry(primary, standby, 5);
+        assertEquals(4, standby.inheritedBatches(), "three batches, and only the newest empty one");
+        assertEquals(3, standby.takeOver());
+        assertEquals(List.of("0:c1\n", "3:c2\n", "6:c3\n"), standbySeen);
+        assertEquals(List.of(), primarySeen);
+        assertEquals(0, standby.inheritedBatches());
+    }
+
+    @Test
+    void aReleasedReportCoversItsBatchAndEveryOlderOneButAFalseCountChangesNothing() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        serial(standby, standbySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        for (int seq = 1; seq <= 3; seq++) {
+            print(out, "c" + seq + "\n");
+            carry(primary, standby, seq);
+        }
+        assertTrue(standby.deliveredByPrimary(2, 5).isPresent(), "checkpoint 2's batch has one output");
+        assertEquals(3, standby.inheritedBatches(), "a refused report drops nothing");
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(2, 0)); // batch 1 went in full
+        assertEquals(2, standby.inheritedBatches());
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(2, 1));
+        assertEquals(1, standby.inheritedBatches());
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(1, 1), "superseded: changes nothing");
+        assertEquals(1, standby.takeOver());
+        assertEquals(List.of("6:c3\n"), standbySeen);
     }
 
     @Test
@@ -116,7 +164,7 @@ class OutputPathTest {
         primary.handedOver();
         print(out, "b"); // the guest may run a little longer here before it stops
         primary.open();
-        assertEquals(List.of(), primarySeen, "the standby delivers the last checkpoint's output; the rest is no one's");
+        assertEquals(List.of(), primarySeen, "the standby delivers what was held; the rest is no one's");
     }
 
     @Test

@@ -140,7 +140,7 @@ class CompactWarpTest {
     // ---- hostile compact entries: each refused naming the entry and the offset ----
 
     /** A version {@code version} log whose only entries block is {@code payload}, CRCs valid. */
-    private static byte[] logWith(int version, byte[] payload) {
+    static byte[] logWith(int version, byte[] payload) {
         var out = new ByteArrayOutputStream();
         out.writeBytes(ReplayLogCodec.MAGIC);
         out.write(version >> 8);
@@ -172,7 +172,7 @@ class CompactWarpTest {
         return o.bytes.toByteArray();
     }
 
-    private static byte[] concat(byte[]... parts) {
+    static byte[] concat(byte[]... parts) {
         var out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
@@ -180,7 +180,7 @@ class CompactWarpTest {
         return out.toByteArray();
     }
 
-    private static ReplayLogException refused(byte[] file) {
+    static ReplayLogException refused(byte[] file) {
         return assertThrows(ReplayLogException.class, () -> ReplayLogReader.parse(file));
     }
 

@@ -52,6 +52,14 @@ class ReplayLogFuzzTest {
             }
         }
         seeds.put("idle-warps", Files.readAllBytes(idle));
+        Path busy = dir.resolve("busy.rr");
+        try (var w = new ReplayLogWriter(busy, header)) {
+            for (LogEntry e : DeltaCheckpointTest.busyCheckpoints(6)) {
+                w.append(e); // a full checkpoint, then deltas on it, one block each
+                w.flush();
+            }
+        }
+        seeds.put("busy-checkpoints", Files.readAllBytes(busy));
         SeedCorpus.check(ReplayLogFuzzTest.class, "read", seeds);
     }
 

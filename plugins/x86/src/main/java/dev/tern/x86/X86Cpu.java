@@ -67,6 +67,11 @@ public final class X86Cpu implements Vcpu {
     private long watchHit = -1;
     private final X86DebugAccess debugAccess;
     private volatile boolean interruptRequest;
+    /**
+     * Most instructions one translated run may retire before the run loop looks at requests again
+     * (a translated loop runs its passes without returning).
+     */
+    private static final int TRANSLATED_RUN = 1 << 14;
     /** The compiling tier, or null when everything interprets. */
     private BlockCompiler compiler;
 
@@ -81,6 +86,12 @@ public final class X86Cpu implements Vcpu {
         this.interpreter = new Interpreter(core, new PortAccess(core, ports), sys, escape);
         this.pic = pic;
         this.debugAccess = new X86DebugAccess(this);
+        // -Dtern.x86.translateAfter=N starts every vCPU with the compiling tier on (N = 1: every
+        // translatable block at once), whatever the tier option, so whole test suites run on it.
+        Integer forced = Integer.getInteger("tern.x86.translateAfter");
+        if (forced != null) {
+            setCompiling(forced);
+        }
         reset();
     }
 
@@ -108,12 +119,30 @@ public final class X86Cpu implements Vcpu {
      * run as translated bytecode ({@link BlockCompiler}); off (the default), everything interprets.
      */
     public void setCompiling(boolean compile) {
-        compiler = compile ? new BlockCompiler() : null;
+        compiler = compile ? new BlockCompiler(Integer.getInteger("tern.x86.translateAfter", BlockCompiler.TRANSLATE_AFTER_VISITS)) : null;
+    }
+
+    /**
+     * Turns the compiling tier on, translating each block on its {@code translateAfterVisits}th
+     * entry (1: every translatable block at once, as differential tests force the tier).
+     */
+    public void setCompiling(int translateAfterVisits) {
+        compiler = new BlockCompiler(translateAfterVisits);
     }
 
     /** Blocks the compiling tier translated (0 when it is off). */
     public int translatedBlocks() {
         return compiler == null ? 0 : compiler.translated();
+    }
+
+    /** Class-file bytes the compiling tier generated (0 when it is off). */
+    public long translatedBytes() {
+        return compiler == null ? 0 : compiler.bytecodeBytes();
+    }
+
+    /** Nanoseconds the compiling tier spent translating (0 when it is off). */
+    public long translationNanos() {
+        return compiler == null ? 0 : compiler.translationNanos();
     }
 
     /** Attaches the x87 unit (null detaches it); CPUID then advertises an FPU. */
@@ -448,33 +477,45 @@ public final class X86Cpu implements Vcpu {
         instructions = count;
         while (true) {
             long room = end - count;
+            // The first instruction the interpreter runs in this pass (after a translated run stopped).
+            int from = 0;
             if (compiler != null && room >= size) {
                 CompiledBlock t = b.compiled;
                 // Counting stops at the threshold: a block that did not translate costs one compare.
-                if (t == null && b.visits < BlockCompiler.TRANSLATE_AFTER_VISITS
-                        && ++b.visits == BlockCompiler.TRANSLATE_AFTER_VISITS) {
+                if (t == null && b.visits < compiler.translateAfter() && ++b.visits == compiler.translateAfter()) {
                     t = compiler.translate(b, c.seg[CpuCore.CS].limit);
                     b.compiled = t;
                 }
                 if (t != null) {
-                    // The whole block: it cannot fault or end early, so the count stays exact.
-                    t.run(c);
-                    count += size;
+                    // Whole passes only, so the count stays exact; an access off the TLB's fast
+                    // path stops it before that instruction, which the interpreter then runs.
+                    int ran = t.run(c, (int) Math.min(room, TRANSLATED_RUN));
+                    if (ran >= 0) {
+                        count += ran;
+                        instructions = count;
+                        if (c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested || interruptRequest) {
+                            return count;
+                        }
+                        continue;
+                    }
+                    ran = ~ran;
+                    count += ran;
                     instructions = count;
-                    if (c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested || interruptRequest) {
+                    from = ran % size;
+                    room = end - count;
+                    if (room == 0) {
                         return count;
                     }
-                    continue;
                 }
             }
-            int n = room < size ? (int) room : size;
-            int i = 0;
+            int n = (int) Math.min(size, from + room);
+            int i = from;
             while (i < n) {
                 int at;
                 try {
                     at = interp.runFastForms(b, i, n);
                 } catch (CpuFault f) {
-                    instructions = count + interp.retiredInPass();
+                    instructions = count + interp.retiredInPass() - from;
                     throw f;
                 }
                 if (at < 0) {
@@ -487,14 +528,14 @@ public final class X86Cpu implements Vcpu {
                 }
                 // Instruction i has no fast form. The generic path may read virtual time (RDTSC, a
                 // device), so the count must be exact before it; a fault there leaves it so.
-                instructions = count + i;
+                instructions = count + i - from;
                 boolean more = interp.executeInBlock(b, i);
                 i++;
                 if (!more) {
                     break;
                 }
             }
-            count += i;
+            count += i - from;
             instructions = count;
             // blockBreak is a plain field that other threads also set; the volatile requests are
             // read here too so a looping block always sees them within one pass.

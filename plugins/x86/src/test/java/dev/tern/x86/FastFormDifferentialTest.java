@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FastFormDifferentialTest {
 
-    private static final int DATA = 0x200000;
-    private static final int HOLE = 0x300000;
+    static final int DATA = 0x200000;
+    static final int HOLE = 0x300000;
     private static final int PASSES = 12;
 
     @Test
@@ -194,13 +194,13 @@ class FastFormDifferentialTest {
         assertEquals(expected.cpu.instructionCount(), actual.cpu.instructionCount(), "count, " + where);
     }
 
-    private static byte[] memory(TestMachine m) {
+    static byte[] memory(TestMachine m) {
         byte[] all = new byte[4 << 20];
         m.memory.read(0, all, 0, all.length);
         return all;
     }
 
-    private static TestMachine machine(int[] program, boolean fastForms) {
+    static TestMachine machine(int[] program, boolean fastForms) {
         TestMachine m = new TestMachine().protectedMode().paging();
         m.memory.writeU32(m.pte(HOLE), 0);
         m.cpu.setFastForms(fastForms);
@@ -220,7 +220,7 @@ class FastFormDifferentialTest {
      * EDI grows each pass, so a [EDI*8+disp32] operand can reach the unmapped page at {@link #HOLE}
      * in a later pass, when the loop already runs as decoded blocks.
      */
-    private static int[] program(SplittableRandom rnd) {
+    static int[] program(SplittableRandom rnd) {
         GuestCode code = new GuestCode();
         code.add(0xBD).add32(PASSES);
         int loop = CODE + code.size();

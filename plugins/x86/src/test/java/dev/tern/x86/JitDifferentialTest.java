@@ -69,7 +69,12 @@ class JitDifferentialTest {
 
     private static TestMachine machine(int[] program, int[] registers, boolean compiling) {
         TestMachine m = new TestMachine().protectedMode().paging();
-        m.cpu.setCompiling(compiling);
+        if (compiling) {
+            // Early enough that every loop is translated part-way through, after interpreted passes.
+            m.cpu.setCompiling(64);
+        } else {
+            m.cpu.setCompiling(false);
+        }
         m.code(program);
         CpuCore c = m.cpu.core();
         for (int r : REGS) {

@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
  * interpreter first; each measured run is a fresh machine executing exactly the same instructions.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure guest MIPS on a CPU-bound guest, or (--linux) the Debian guest's time to prompt.")
+        description = "Measure guest MIPS on a CPU-bound guest, (--linux) the Debian guest's time to prompt, or (--ft)"
+                + " fault-tolerance checkpoints.")
 final class BenchCommand implements Callable<Integer> {
 
     static final String BENCH_ROM = "/dev/tern/cli/bench.rom";
@@ -61,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean jobs;
 
     @Option(names = "--cpu", paramLabel = "ID[,KEY=VALUE...]", defaultValue = "x86",
-            description = "CPU plugin and its options for the MIPS bench, as for tern run (e.g. x86,tier=jit). "
+            description = "CPU plugin and its options, as for tern run (e.g. x86,tier=jit); also for --linux. "
                     + "Default: ${DEFAULT-VALUE}.")
     String cpu;
 
@@ -72,9 +73,38 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --record: instructions between state checkpoints. Default: ${DEFAULT-VALUE}.")
     long checkpointInterval;
 
+    @Option(names = "--ft", description = "Instead of MIPS: fault-tolerance checkpoints of the 64-page dirtier protected"
+            + " by a standby in a child process — bytes per checkpoint and pause percentiles; --runs pairs in all.")
+    boolean ft;
+
+    @Option(names = "--ft-interval", paramLabel = "T", defaultValue = "50ms",
+            description = "With --ft: the checkpoint interval. Default: ${DEFAULT-VALUE}.")
+    String ftInterval;
+
+    @Option(names = "--ft-seconds", paramLabel = "S", defaultValue = "5",
+            description = "With --ft: seconds measured per run, after the full sync. Default: ${DEFAULT-VALUE}.")
+    long ftSeconds;
+
+    @Option(names = "--ft-bios", paramLabel = "ROM",
+            description = "With --ft: the guest ROM. Default: the bundled 64-page dirtier (dirty-64.rom).")
+    Path ftBios;
+
+    @Option(names = "--ft-ram", paramLabel = "SIZE", defaultValue = "16M",
+            description = "With --ft: guest RAM. Default: ${DEFAULT-VALUE}.")
+    String ftRam;
+
+    @Option(names = "--ft-keys", paramLabel = "KEY=VALUE,...", defaultValue = "",
+            description = "With --ft: more keys of the primary's --ft (e.g. codecs=none, full-sync=stop); timeout= is"
+                    + " 5s unless given.")
+    String ftKeys;
+
     @Override
     public Integer call() throws Exception {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
+        if (ft) {
+            new FtBench(plugins, ftBios, ftRam, ftInterval, ftKeys, ftSeconds, System.out).runAll(Math.max(1, runs));
+            return 0;
+        }
         if (linux != null) {
             Pacing mode = switch (pacing) {
                 case "realtime" -> Pacing.REALTIME;
@@ -82,7 +112,8 @@ final class BenchCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--pacing: '" + pacing + "' is neither realtime nor warp");
             };
             SmpOption vcpus = SmpOption.parse(smp);
-            new BootBench(plugins, linux, mode, System.out, vcpus.count(), vcpus.scheduling(), jobs).runAll(Math.max(1, runs));
+            new BootBench(plugins, linux, mode, ConfigText.parse(cpu), System.out, vcpus.count(), vcpus.scheduling(), jobs)
+                    .runAll(Math.max(1, runs));
             return 0;
         }
         byte[] rom = benchRom();

@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import dev.tern.devices.chardev.MemoryBackend;
 import dev.tern.devices.uart.Uart16550;
+import dev.tern.kernel.config.ConfigText;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSpec;
@@ -42,20 +43,28 @@ final class BootBench {
     static final String JOBS = "head -c 1048576 /dev/zero | sha256sum & head -c 1048576 /dev/zero | sha256sum & wait; echo jobs-$((1+1))";
     static final String JOBS_DONE = "jobs-2\r\n";
 
+    private final ConfigText cpu;
     private final PrintStream out;
     private final int cpus;
     private final VcpuScheduling scheduling;
     private final boolean jobs;
 
     BootBench(PluginRegistry plugins, Path dir, Pacing pacing, PrintStream out) {
-        this(plugins, dir, pacing, out, 1, VcpuScheduling.TURNS, false);
+        this(plugins, dir, pacing, ConfigText.parse("x86"), out);
     }
 
-    BootBench(PluginRegistry plugins, Path dir, Pacing pacing, PrintStream out, int cpus, VcpuScheduling scheduling,
-              boolean jobs) {
+    /** Boots on the CPU {@code cpu} names, with its options (as {@code --cpu x86,tier=jit}). */
+    BootBench(PluginRegistry plugins, Path dir, Pacing pacing, ConfigText cpu, PrintStream out) {
+        this(plugins, dir, pacing, cpu, out, 1, VcpuScheduling.TURNS, false);
+    }
+
+    /** Like {@link #BootBench(PluginRegistry, Path, Pacing, ConfigText, PrintStream)} with {@code cpus} vCPUs scheduled as given, and the two-job workload if {@code jobs}. */
+    BootBench(PluginRegistry plugins, Path dir, Pacing pacing, ConfigText cpu, PrintStream out, int cpus,
+              VcpuScheduling scheduling, boolean jobs) {
         this.plugins = plugins;
         this.dir = dir;
         this.pacing = pacing;
+        this.cpu = cpu;
         this.out = out;
         this.cpus = cpus;
         this.scheduling = scheduling;
@@ -82,7 +91,8 @@ final class BootBench {
         long t0 = System.nanoTime();
         BootImage image = LinuxBoot.prepare(kernel, initrd, append(), RAM);
         var spec = MachineSpec.builder().ramSize(RAM).firmware(image.firmware()).pacing(pacing)
-                .maxInstructions(LIMIT * cpus).onReset(ResetPolicy.EXIT).vcpus(cpus).scheduling(scheduling);
+                .maxInstructions(LIMIT * cpus).onReset(ResetPolicy.EXIT).cpu(cpu.id(), cpu.options())
+                .vcpus(cpus).scheduling(scheduling);
         PcDevices.standard("none", cpus).forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         try (Machine m = Machine.create(plugins, spec.build())) {

@@ -74,7 +74,7 @@ class EmbeddedSnapshotTest {
 
         var analysis = cli("analyze", rr.toString());
         assertEquals(0, analysis.status(), analysis.err());
-        assertTrue(analysis.out().contains("format version 3"), analysis.out());
+        assertTrue(analysis.out().contains("format version 4"), analysis.out());
         assertTrue(analysis.out().contains("snapshot interval: 500000 instructions"), analysis.out());
         assertTrue(analysis.out().contains("snapshots: 3"), analysis.out());
         for (String at : List.of("500000", "1000000", "1500000")) {

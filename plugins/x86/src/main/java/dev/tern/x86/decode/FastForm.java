@@ -265,32 +265,51 @@ public final class FastForm {
     }
 
     /**
-     * This instruction as a step of the compiling tier's subset (register-only, cannot fault), or
-     * null when it is outside it.
+     * This instruction as a step of the compiling tier's subset, or null when it is outside it.
      */
     public Step step() {
-        if (memOp) {
-            return null;
-        }
+        Step.Address a = memOp ? address() : null;
         return switch (kind) {
-            case MOV_E_R -> new Step.Move(rm, reg);
-            case MOV_R_E -> new Step.Move(reg, rm);
+            case MOV_E_R -> memOp ? new Step.Write(a, 4, reg, 0) : new Step.Move(rm, reg);
+            case MOV_R_E -> memOp ? new Step.Read(reg, a, 4, false) : new Step.Move(reg, rm);
+            case MOV_E8_R8 -> memOp ? new Step.Write(a, 1, reg, 0) : null;
+            case MOV_R8_E8 -> memOp ? new Step.Read(reg, a, 1, true) : null;
             case MOV_R_I -> new Step.Load(reg, imm);
-            case TEST_E_R -> new Step.Test(rm, reg);
+            case MOV_E_I -> memOp ? new Step.Write(a, 4, -1, imm) : new Step.Load(rm, imm);
+            case MOV_E8_I -> memOp ? new Step.Write(a, 1, -1, imm) : null;
+            case MOVZX8 -> memOp ? new Step.Read(reg, a, 1, false) : null;
+            case MOVZX16 -> memOp ? new Step.Read(reg, a, 2, false) : null;
+            case TEST_E_R -> memOp ? new Step.TestMemory(a, reg) : new Step.Test(rm, reg);
             case INC_R -> new Step.IncDec(reg, true);
             case DEC_R -> new Step.IncDec(reg, false);
+            case PUSH_R -> new Step.Push(reg, 0);
+            case PUSH_I -> new Step.Push(-1, imm);
+            case POP_R -> new Step.Pop(reg);
+            case LEA -> new Step.Lea(reg, a);
+            case ALU_A_I -> new Step.Alu(op, EAX, -1, imm);
             case JCC -> new Step.Branch(op, next + imm, next);
+            case JMP -> new Step.Jump(next + imm);
+            case CALL -> new Step.Call(next + imm, next);
+            case RET -> new Step.Return();
             default -> {
                 if (kind >= ALU32_RM_R && kind < ALU32_RM_R + 8) {
                     yield new Step.Alu(op, rm, reg, 0);
                 } else if (kind >= ALU32_R_E && kind < ALU32_R_E + 8) {
-                    yield new Step.Alu(op, reg, rm, 0);
+                    yield memOp ? new Step.AluFromMemory(op, reg, a) : new Step.Alu(op, reg, rm, 0);
                 } else if (kind >= ALU32_RM_I && kind < ALU32_RM_I + 8) {
                     yield new Step.Alu(op, rm, -1, imm);
+                } else if (kind >= ALU32_E_R && kind < ALU32_E_R + 8) {
+                    yield new Step.AluToMemory(op, a, reg, 0);
+                } else if (kind >= ALU32_E_I && kind < ALU32_E_I + 8) {
+                    yield new Step.AluToMemory(op, a, -1, imm);
                 }
                 yield null;
             }
         };
+    }
+
+    private Step.Address address() {
+        return new Step.Address(eaSeg, baseMask != 0 ? eaBase : -1, indexMask != 0 ? eaIndex : -1, eaShift, eaDisp);
     }
 
     /**

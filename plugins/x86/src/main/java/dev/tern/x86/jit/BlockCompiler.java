@@ -29,43 +29,94 @@ import dev.tern.x86.decode.FastForm;
  */
 public final class BlockCompiler {
 
-    /** Entries of a block before it is translated: most blocks of a boot run a few times only. */
-    public static final int TRANSLATE_AFTER_VISITS = 64;
+    /**
+     * Passes through a block before it is translated. A translation costs about a millisecond to
+     * build and define, and HotSpot then compiles each translated method on its own (C1, then C2):
+     * a Linux boot translating its blocks after 64 passes spent more CPU than the translations
+     * saved (thousands of classes), so only blocks that run tens of thousands of times qualify.
+     */
+    public static final int TRANSLATE_AFTER_VISITS = 20_000;
+    /**
+     * Fewest instructions a translation covers when it stops short of the block's end (leaving to
+     * the interpreter there costs about what a short prefix saves).
+     */
+    static final int MIN_PREFIX = 3;
 
     private static final ClassDesc CD_CORE = ClassDesc.of("dev.tern.x86.core.CpuCore");
     private static final ClassDesc CD_EFLAGS = ClassDesc.of("dev.tern.x86.ops.Eflags");
     private static final ClassDesc CD_FAST = ClassDesc.of("dev.tern.x86.decode.FastForm");
     private static final ClassDesc CD_COMPILED = ClassDesc.of("dev.tern.x86.jit.CompiledBlock");
+    private static final ClassDesc CD_TLB = ClassDesc.of("dev.tern.x86.jit.TlbPath");
+    private static final ClassDesc CD_ALU = ClassDesc.of("dev.tern.x86.jit.AluOps");
+    private static final ClassDesc CD_MISS = ClassDesc.of("dev.tern.x86.jit.TlbMiss");
     private static final ClassDesc CD_TRANSLATED = ClassDesc.of("dev.tern.x86.jit.Translated");
     private static final MethodTypeDesc CORE_I_I = MethodTypeDesc.of(CD_int, CD_CORE, CD_int);
     private static final MethodTypeDesc CORE_II_I = MethodTypeDesc.of(CD_int, CD_CORE, CD_int, CD_int);
     private static final MethodTypeDesc CORE_III_I = MethodTypeDesc.of(CD_int, CD_CORE, CD_int, CD_int, CD_int);
-    /** Local slots of {@code run(CpuCore)}: this, the core, the register array. */
-    private static final int CORE = 1, REGS = 2;
+    private static final MethodTypeDesc CORE_III_V = MethodTypeDesc.of(CD_void, CD_CORE, CD_int, CD_int, CD_int);
+    private static final MethodTypeDesc CORE_I_V = MethodTypeDesc.of(CD_void, CD_CORE, CD_int);
+    private static final MethodTypeDesc CORE_V_I = MethodTypeDesc.of(CD_int, CD_CORE);
+    /**
+     * Local slots of {@code run(CpuCore, int)}: this, the core, the budget, the register array, the
+     * instructions retired by earlier passes, and temporaries of memory read-modify-writes.
+     */
+    private static final int CORE = 1, BUDGET = 2, REGS = 3, DONE = 4, OFF = 5, A = 6, B = 7, CARRY = 8, RES = 9;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
-            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader())));
+            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader()).cached()));
+    private final int translateAfter;
     private int translated;
     private long bytecodeBytes;
+    private long translationNanos;
+
+    /** A compiler translating blocks on their {@link #TRANSLATE_AFTER_VISITS}th entry. */
+    public BlockCompiler() {
+        this(TRANSLATE_AFTER_VISITS);
+    }
 
     /**
-     * The translation of {@code b}, or null when one of its instructions is outside the subset or its
+     * A compiler translating blocks on their {@code translateAfter}th entry (1: every block that
+     * can be, at once — how tests force the tier on).
+     */
+    public BlockCompiler(int translateAfter) {
+        if (translateAfter < 1) {
+            throw new IllegalArgumentException("translate after " + translateAfter + " visits: at least 1");
+        }
+        this.translateAfter = translateAfter;
+    }
+
+    /** Entries of a block before it is translated. */
+    public int translateAfter() {
+        return translateAfter;
+    }
+
+    /**
+     * The translation of {@code b}, or null when one of its instructions is outside the subset or a
      * branch target lies beyond {@code csLimit} (the limit it was decoded under).
      */
     public CompiledBlock translate(DecodedBlock b, int csLimit) {
+        long t0 = System.nanoTime();
+        try {
+            return translateNow(b, csLimit);
+        } finally {
+            translationNanos += System.nanoTime() - t0;
+        }
+    }
+
+    private CompiledBlock translateNow(DecodedBlock b, int csLimit) {
         List<Step> steps = steps(b, csLimit);
         if (steps == null) {
             return null;
         }
-        int end = b.fast[b.size() - 1].next();
+        Shape shape = new Shape(b, steps);
         byte[] bytes = classFile.build(CD_TRANSLATED, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
             cb.withInterfaceSymbols(CD_COMPILED);
             cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
                     .aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_());
-            cb.withMethodBody("run", MethodTypeDesc.of(CD_void, CD_CORE), ClassFile.ACC_PUBLIC,
-                    code -> body(code, steps, end));
+            cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CORE, CD_int), ClassFile.ACC_PUBLIC,
+                    code -> new Emitter(code, shape).body());
         });
         try {
             Class<?> k = lookup.defineHiddenClass(bytes, true).lookupClass();
@@ -88,100 +139,404 @@ public final class BlockCompiler {
         return bytecodeBytes;
     }
 
+    /** Time spent translating so far (building and defining the classes; not HotSpot's compiling them). */
+    public long translationNanos() {
+        return translationNanos;
+    }
+
+    /**
+     * The steps of the block's longest translatable prefix — all of it, or up to the first
+     * instruction outside the subset or a transfer whose target lies beyond {@code csLimit} — or
+     * null when that prefix is too short to be worth a class.
+     */
     private static List<Step> steps(DecodedBlock b, int csLimit) {
         List<Step> steps = new ArrayList<>(b.size());
         for (int i = 0; i < b.size(); i++) {
             FastForm f = b.fast[i];
             Step s = f == null ? null : f.step();
             if (s == null) {
-                return null;
+                break;
             }
-            if (s instanceof Step.Branch br
-                    && (i != b.size() - 1 || Integer.compareUnsigned(br.target(), csLimit) > 0)) {
-                return null;
+            int target = switch (s) {
+                case Step.Branch br -> br.target();
+                case Step.Jump j -> j.target();
+                case Step.Call call -> call.target();
+                default -> 0;
+            };
+            if (Integer.compareUnsigned(target, csLimit) > 0) {
+                break;
             }
             steps.add(s);
         }
-        return steps;
+        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? steps : null;
     }
 
-    private static void body(CodeBuilder code, List<Step> steps, int end) {
-        code.aload(CORE).getfield(CD_CORE, "r", CD_int.arrayType()).astore(REGS);
-        for (Step s : steps) {
+    /**
+     * What the emitted code needs of the block besides its steps (which may cover only a prefix of
+     * its {@code blockSize} instructions).
+     */
+    private record Shape(List<Step> steps, int[] eips, int start, int end, int blockSize) {
+        Shape(DecodedBlock b, List<Step> steps) {
+            this(steps, eips(b), b.insns[0].eip, b.fast[b.size() - 1] == null ? 0 : b.fast[b.size() - 1].next(), b.size());
+        }
+
+        private static int[] eips(DecodedBlock b) {
+            int[] e = new int[b.size()];
+            for (int i = 0; i < e.length; i++) {
+                e[i] = b.insns[i].eip;
+            }
+            return e;
+        }
+
+        int size() {
+            return steps.size();
+        }
+    }
+
+    /** Emits {@code int run(CpuCore c, int budget)} for one block. */
+    private static final class Emitter {
+        private final CodeBuilder code;
+        private final Shape shape;
+        private final Label top;
+        /** What the step before a Jcc left in locals for it: nothing, a CMP's operands, a TEST's result. */
+        private static final int NO_COMPARE = 0, SUB_COMPARE = 1, LOGIC_COMPARE = 2;
+        private int compared = NO_COMPARE;
+        /** Per instruction: where its memory accesses leave the block (null when it has none). */
+        private final Label[] missed;
+
+        Emitter(CodeBuilder code, Shape shape) {
+            this.code = code;
+            this.shape = shape;
+            this.top = code.newLabel();
+            this.missed = new Label[shape.size()];
+        }
+
+        void body() {
+            code.aload(CORE).getfield(CD_CORE, "r", CD_int.arrayType()).astore(REGS);
+            code.iconst_0().istore(DONE);
+            code.labelBinding(top);
+            boolean transferred = false;
+            for (int i = 0; i < shape.size(); i++) {
+                Step s = shape.steps().get(i);
+                Label from = code.newLabel();
+                Label to = code.newLabel();
+                code.labelBinding(from);
+                transferred = step(s, i);
+                code.labelBinding(to);
+                if (touchesMemory(s)) {
+                    missed[i] = code.newLabel();
+                    code.exceptionCatch(from, to, missed[i], CD_MISS);
+                }
+            }
+            if (shape.size() < shape.blockSize()) {
+                // The rest of the block is the interpreter's, from the first untranslated instruction.
+                code.aload(CORE).loadConstant(shape.eips()[shape.size()]).putfield(CD_CORE, "eip", CD_int);
+                code.iload(DONE).loadConstant(shape.size()).iadd().iconst_m1().ixor().ireturn();
+            } else if (!transferred) {
+                exitTo(shape.end());
+            }
+            for (int i = 0; i < missed.length; i++) {
+                if (missed[i] != null) {
+                    // Nothing of instruction i happened: EIP on it, the instructions before it retired.
+                    code.labelBinding(missed[i]);
+                    code.pop();
+                    code.aload(CORE).loadConstant(shape.eips()[i]).putfield(CD_CORE, "eip", CD_int);
+                    code.iload(DONE).loadConstant(i).iadd().iconst_m1().ixor().ireturn();
+                }
+            }
+        }
+
+        private static boolean touchesMemory(Step s) {
+            return switch (s) {
+                case Step.Read r -> true;
+                case Step.Write w -> true;
+                case Step.AluFromMemory a -> true;
+                case Step.AluToMemory a -> true;
+                case Step.TestMemory t -> true;
+                case Step.Push p -> true;
+                case Step.Pop p -> true;
+                case Step.Call call -> true;
+                case Step.Return r -> true;
+                default -> false;
+            };
+        }
+
+        /** Emits one step; returns whether it ended the block (a transfer). */
+        private boolean step(Step s, int i) {
+            boolean beforeBranch = i + 1 < shape.size() && shape.steps().get(i + 1) instanceof Step.Branch;
+            int compared = NO_COMPARE;
+            if (beforeBranch) {
+                compared = compare(s);
+            }
+            if (compared != NO_COMPARE) {
+                this.compared = compared;
+                return false;
+            }
+            this.compared = NO_COMPARE;
             switch (s) {
                 case Step.Move m -> {
                     code.aload(REGS).loadConstant(m.dst());
-                    register(code, m.src());
+                    register(m.src());
                     code.iastore();
                 }
                 case Step.Load l -> code.aload(REGS).loadConstant(l.dst()).loadConstant(l.imm()).iastore();
-                case Step.Alu a -> alu(code, a);
+                case Step.Alu a -> alu(a.op(), a.dst(), () -> {
+                    if (a.src() >= 0) {
+                        register(a.src());
+                    } else {
+                        code.loadConstant(a.imm());
+                    }
+                });
+                case Step.AluFromMemory a -> alu(a.op(), a.dst(), () -> read(a.a(), 4));
                 case Step.Test t -> {
                     code.aload(CORE);
-                    register(code, t.a());
-                    register(code, t.b());
+                    register(t.a());
+                    register(t.b());
+                    code.iand().invokestatic(CD_FAST, "logicLast", CORE_I_I).pop();
+                }
+                case Step.TestMemory t -> {
+                    code.aload(CORE);
+                    read(t.a(), 4);
+                    register(t.reg());
                     code.iand().invokestatic(CD_FAST, "logicLast", CORE_I_I).pop();
                 }
                 case Step.IncDec d -> {
                     code.aload(REGS).loadConstant(d.reg()).aload(CORE);
-                    register(code, d.reg());
+                    register(d.reg());
                     code.invokestatic(CD_FAST, d.inc() ? "incLast" : "decLast", CORE_I_I).iastore();
                 }
+                case Step.Lea l -> {
+                    code.aload(REGS).loadConstant(l.dst());
+                    offset(l.a());
+                    code.iastore();
+                }
+                case Step.Read r -> {
+                    if (r.byteReg()) {
+                        code.aload(CORE).loadConstant(r.dst());
+                        read(r.a(), 1);
+                        code.invokevirtual(CD_CORE, "set8", MethodTypeDesc.of(CD_void, CD_int, CD_int));
+                    } else {
+                        code.aload(REGS).loadConstant(r.dst());
+                        read(r.a(), r.size());
+                        code.iastore();
+                    }
+                }
+                case Step.Write w -> {
+                    code.aload(CORE).loadConstant(w.a().seg());
+                    offset(w.a());
+                    if (w.src() < 0) {
+                        code.loadConstant(w.imm());
+                    } else if (w.size() == 4) {
+                        register(w.src());
+                    } else {
+                        code.aload(CORE).loadConstant(w.src())
+                                .invokevirtual(CD_CORE, "get8", MethodTypeDesc.of(CD_int, CD_int));
+                    }
+                    code.invokestatic(CD_TLB, w.size() == 4 ? "write32" : "write8", CORE_III_V);
+                }
+                case Step.AluToMemory a -> aluToMemory(a);
+                case Step.Push p -> {
+                    code.aload(CORE);
+                    if (p.src() >= 0) {
+                        register(p.src());
+                    } else {
+                        code.loadConstant(p.imm());
+                    }
+                    code.invokestatic(CD_TLB, "push32", CORE_I_V);
+                }
+                case Step.Pop p -> code.aload(REGS).loadConstant(p.dst()).aload(CORE)
+                        .invokestatic(CD_TLB, "pop32", CORE_V_I).iastore();
                 case Step.Branch br -> {
                     Label fallThrough = code.newLabel();
-                    code.aload(CORE).loadConstant(br.cc())
-                            .invokevirtual(CD_CORE, "condition", MethodTypeDesc.of(CD_boolean, CD_int))
-                            .ifeq(fallThrough);
-                    setEip(code, br.target());
+                    condition(br.cc());
+                    code.ifeq(fallThrough);
+                    exitTo(br.target());
                     code.labelBinding(fallThrough);
-                    setEip(code, br.next());
+                    exitTo(br.next());
+                    return true;
+                }
+                case Step.Jump j -> {
+                    exitTo(j.target());
+                    return true;
+                }
+                case Step.Call call -> {
+                    code.aload(CORE).loadConstant(call.next()).invokestatic(CD_TLB, "push32", CORE_I_V);
+                    exitTo(call.target());
+                    return true;
+                }
+                case Step.Return r -> {
+                    code.aload(CORE).invokestatic(CD_TLB, "popReturn", CORE_V_I).istore(A);
+                    code.aload(CORE).iload(A).putfield(CD_CORE, "eip", CD_int);
+                    code.iload(DONE).loadConstant(shape.blockSize()).iadd().ireturn();
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * CMP or TEST right before the block's Jcc: records the flags as usual and keeps operands
+         * and result in locals, so the branch tests them directly (as the interpreter's fused
+         * forms do) instead of decoding the recorded flags. Returns what it emitted, or
+         * {@link #NO_COMPARE} (nothing emitted) for any other step.
+         */
+        private int compare(Step s) {
+            switch (s) {
+                case Step.Alu a when a.op() == 7 -> {
+                    register(a.dst());
+                    code.istore(A);
+                    if (a.src() >= 0) {
+                        register(a.src());
+                    } else {
+                        code.loadConstant(a.imm());
+                    }
+                }
+                case Step.AluFromMemory a when a.op() == 7 -> {
+                    register(a.dst());
+                    code.istore(A);
+                    read(a.a(), 4);
+                }
+                case Step.Test t -> {
+                    register(t.a());
+                    register(t.b());
+                    code.iand().istore(RES);
+                    code.aload(CORE).iload(RES).invokestatic(CD_FAST, "logicLast", CORE_I_I).pop();
+                    return LOGIC_COMPARE;
+                }
+                default -> {
+                    return NO_COMPARE;
+                }
+            }
+            code.istore(B);
+            code.aload(CORE).iload(A).iload(B).invokestatic(CD_FAST, "subLast", CORE_II_I).istore(RES);
+            return SUB_COMPARE;
+        }
+
+        /** Pushes whether condition {@code cc} holds (1) or not (0). */
+        private void condition(int cc) {
+            switch (compared) {
+                case SUB_COMPARE -> code.loadConstant(cc >> 1).iload(A).iload(B).iload(RES)
+                        .invokestatic(CD_EFLAGS, "subTest", MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_int, CD_int));
+                case LOGIC_COMPARE -> code.loadConstant(cc >> 1).iload(RES).loadConstant(4)
+                        .invokestatic(CD_EFLAGS, "logicTest", MethodTypeDesc.of(CD_boolean, CD_int, CD_int, CD_int));
+                default -> {
+                    code.aload(CORE).loadConstant(cc).invokevirtual(CD_CORE, "condition", MethodTypeDesc.of(CD_boolean, CD_int));
                     return;
                 }
             }
+            if ((cc & 1) != 0) {
+                code.iconst_1().ixor();
+            }
         }
-        setEip(code, end);
-    }
 
-    private static void setEip(CodeBuilder code, int eip) {
-        code.aload(CORE).loadConstant(eip).putfield(CD_CORE, "eip", CD_int).return_();
-    }
+        /**
+         * Leaves the block for {@code eip} after its last instruction; a branch back to the block's
+         * own start runs it again while the budget holds a whole further pass.
+         */
+        private void exitTo(int eip) {
+            code.iload(DONE).loadConstant(shape.blockSize()).iadd().istore(DONE);
+            if (eip == shape.start()) {
+                Label leave = code.newLabel();
+                code.iload(DONE).loadConstant(shape.blockSize()).iadd().iload(BUDGET).if_icmpgt(leave);
+                // Another thread may have ended the trust period (cross-modified code).
+                code.aload(CORE).getfield(CD_CORE, "blockBreak", CD_boolean).ifne(leave);
+                code.goto_(top);
+                code.labelBinding(leave);
+            }
+            code.aload(CORE).loadConstant(eip).putfield(CD_CORE, "eip", CD_int);
+            code.iload(DONE).ireturn();
+        }
 
-    private static void register(CodeBuilder code, int r) {
-        code.aload(REGS).loadConstant(r).iaload();
-    }
+        private void register(int r) {
+            code.aload(REGS).loadConstant(r).iaload();
+        }
 
-    /** Group-1 ALU operation, in the operand order of the interpreter's fast forms. */
-    private static void alu(CodeBuilder code, Step.Alu a) {
-        boolean writes = a.op() != 7;
-        if (writes) {
-            code.aload(REGS).loadConstant(a.dst());
+        /** Pushes the operand's offset: displacement + base + (index << shift). */
+        private void offset(Step.Address a) {
+            code.loadConstant(a.disp());
+            if (a.base() >= 0) {
+                register(a.base());
+                code.iadd();
+            }
+            if (a.index() >= 0) {
+                register(a.index());
+                if (a.shift() != 0) {
+                    code.loadConstant(a.shift()).ishl();
+                }
+                code.iadd();
+            }
         }
-        code.aload(CORE);
-        register(code, a.dst());
-        if (a.src() >= 0) {
-            register(code, a.src());
-        } else {
-            code.loadConstant(a.imm());
-        }
-        switch (a.op()) {
-            case 0 -> code.invokestatic(CD_FAST, "addLast", CORE_II_I);
-            case 1 -> code.ior().invokestatic(CD_FAST, "logicLast", CORE_I_I);
-            case 2 -> carry(code).invokestatic(CD_FAST, "adcLast", CORE_III_I);
-            case 3 -> carry(code).invokestatic(CD_FAST, "sbbLast", CORE_III_I);
-            case 4 -> code.iand().invokestatic(CD_FAST, "logicLast", CORE_I_I);
-            case 5, 7 -> code.invokestatic(CD_FAST, "subLast", CORE_II_I);
-            case 6 -> code.ixor().invokestatic(CD_FAST, "logicLast", CORE_I_I);
-            default -> throw new IllegalArgumentException("ALU operation " + a.op());
-        }
-        if (writes) {
-            code.iastore();
-        } else {
-            code.pop();
-        }
-    }
 
-    /** Pushes the carry flag (0 or 1) as ADC/SBB read it. */
-    private static CodeBuilder carry(CodeBuilder code) {
-        return code.aload(CORE).getfield(CD_CORE, "ef", CD_EFLAGS).invokevirtual(CD_EFLAGS, "cf", MethodTypeDesc.of(CD_int));
+        /** Pushes the zero-extended value of {@code size} bytes at {@code a} (or leaves the block). */
+        private void read(Step.Address a, int size) {
+            code.aload(CORE).loadConstant(a.seg());
+            offset(a);
+            code.invokestatic(CD_TLB, switch (size) {
+                case 1 -> "read8";
+                case 2 -> "read16";
+                default -> "read32";
+            }, CORE_II_I);
+        }
+
+        /** Group-1 ALU operation into a register, in the operand order of the interpreter's fast forms. */
+        private void alu(int op, int dst, Runnable source) {
+            boolean writes = op != 7;
+            if (writes) {
+                code.aload(REGS).loadConstant(dst);
+            }
+            code.aload(CORE);
+            register(dst);
+            source.run();
+            switch (op) {
+                case 0 -> code.invokestatic(CD_FAST, "addLast", CORE_II_I);
+                case 1 -> code.ior().invokestatic(CD_FAST, "logicLast", CORE_I_I);
+                case 2 -> carry().invokestatic(CD_FAST, "adcLast", CORE_III_I);
+                case 3 -> carry().invokestatic(CD_FAST, "sbbLast", CORE_III_I);
+                case 4 -> code.iand().invokestatic(CD_FAST, "logicLast", CORE_I_I);
+                case 5, 7 -> code.invokestatic(CD_FAST, "subLast", CORE_II_I);
+                case 6 -> code.ixor().invokestatic(CD_FAST, "logicLast", CORE_I_I);
+                default -> throw new IllegalArgumentException("ALU operation " + op);
+            }
+            if (writes) {
+                code.iastore();
+            } else {
+                code.pop();
+            }
+        }
+
+        /**
+         * ALU operation on a dword in memory: read, compute, store (which may leave the block, with
+         * nothing changed yet), then record the flags.
+         */
+        private void aluToMemory(Step.AluToMemory a) {
+            Step.Address m = a.a();
+            offset(m);
+            code.istore(OFF);
+            code.aload(CORE).loadConstant(m.seg()).iload(OFF).invokestatic(CD_TLB, "read32", CORE_II_I).istore(A);
+            if (a.src() >= 0) {
+                register(a.src());
+            } else {
+                code.loadConstant(a.imm());
+            }
+            code.istore(B);
+            if (a.op() == 2 || a.op() == 3) {
+                carry();
+            } else {
+                code.iconst_0();
+            }
+            code.istore(CARRY);
+            code.loadConstant(a.op()).iload(A).iload(B).iload(CARRY)
+                    .invokestatic(CD_ALU, "value", MethodTypeDesc.of(CD_int, CD_int, CD_int, CD_int, CD_int)).istore(RES);
+            if (a.op() != 7) {
+                code.aload(CORE).loadConstant(m.seg()).iload(OFF).iload(RES).invokestatic(CD_TLB, "write32", CORE_III_V);
+            }
+            code.aload(CORE).loadConstant(a.op()).iload(A).iload(B).iload(CARRY).iload(RES)
+                    .invokestatic(CD_ALU, "record", MethodTypeDesc.of(CD_void, CD_CORE, CD_int, CD_int, CD_int, CD_int, CD_int));
+        }
+
+        /** Pushes the carry flag (0 or 1) as ADC/SBB read it. */
+        private CodeBuilder carry() {
+            return code.aload(CORE).getfield(CD_CORE, "ef", CD_EFLAGS).invokevirtual(CD_EFLAGS, "cf", MethodTypeDesc.of(CD_int));
+        }
     }
 }

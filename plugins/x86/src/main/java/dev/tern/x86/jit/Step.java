@@ -1,11 +1,23 @@
 package dev.tern.x86.jit;
 
 /**
- * One instruction of the subset {@link BlockCompiler} translates: 32-bit register-only operations
- * that can neither fault nor reach memory, and a conditional near branch that ends the block. The
- * decoder's fast form of an instruction describes itself as a step ({@code FastForm.step()}).
+ * One instruction of the subset {@link BlockCompiler} translates: 32-bit register operations, the
+ * common 32-bit and byte memory forms (MOV, MOVZX, group-1 ALU, TEST, PUSH/POP, LEA), and a near
+ * branch, jump, call or return ending the block. The decoder's fast form of an instruction describes
+ * itself as a step ({@code FastForm.step()}).
+ *
+ * <p>Memory operands go through the soft TLB's fast path only ({@link TlbPath}): anything else — a
+ * miss, MMIO, a page holding decoded code, a page-crossing or limit-violating access — leaves the
+ * translated code before the instruction changes anything, and the interpreter runs it.
  */
 public sealed interface Step {
+
+    /**
+     * A 32-bit memory operand: segment register {@code seg}, offset {@code disp + r[base] +
+     * (r[index] << shift)} with {@code base} or {@code index} -1 when absent.
+     */
+    record Address(int seg, int base, int index, int shift, int disp) {
+    }
 
     /** MOV: {@code r[dst] = r[src]}. */
     record Move(int dst, int src) implements Step {
@@ -31,11 +43,65 @@ public sealed interface Step {
     record IncDec(int reg, boolean inc) implements Step {
     }
 
+    /** LEA r32, m: the offset only, no access. */
+    record Lea(int dst, Address a) implements Step {
+    }
+
+    /**
+     * A load of {@code size} bytes (1, 2 or 4) zero-extended into {@code r[dst]} (MOV r32, m32;
+     * MOVZX r32, m8/m16), or into the byte register {@code dst} (AL..BH numbering) when
+     * {@code byteReg}.
+     */
+    record Read(int dst, Address a, int size, boolean byteReg) implements Step {
+    }
+
+    /**
+     * A store of {@code size} bytes (1 or 4): of register {@code src} (a byte register in AL..BH
+     * numbering when {@code size} is 1), or of {@code imm} when {@code src} is negative.
+     */
+    record Write(Address a, int size, int src, int imm) implements Step {
+    }
+
+    /** ALU operation {@code op} of {@code r[dst]} and the dword at {@code a}, into {@code r[dst]} (CMP: flags only). */
+    record AluFromMemory(int op, int dst, Address a) implements Step {
+    }
+
+    /**
+     * ALU operation {@code op} of the dword at {@code a} and {@code r[src]} (or {@code imm} when
+     * {@code src} is negative), stored back (CMP: flags only).
+     */
+    record AluToMemory(int op, Address a, int src, int imm) implements Step {
+    }
+
+    /** TEST of the dword at {@code a} and {@code r[reg]}. */
+    record TestMemory(Address a, int reg) implements Step {
+    }
+
+    /** PUSH r32 ({@code src} >= 0) or PUSH imm ({@code imm}), 32-bit stack. */
+    record Push(int src, int imm) implements Step {
+    }
+
+    /** POP r32, 32-bit stack. */
+    record Pop(int dst) implements Step {
+    }
+
     /**
      * Jcc with condition {@code cc}: EIP becomes {@code target} when taken, else {@code next}. The
      * target must lie within the CS limit the block was decoded under (a target beyond it faults,
      * which translated code does not do).
      */
     record Branch(int cc, int target, int next) implements Step {
+    }
+
+    /** JMP rel; the target, as for {@link Branch}, within the CS limit. */
+    record Jump(int target) implements Step {
+    }
+
+    /** CALL rel: pushes {@code next}, goes to {@code target} (within the CS limit). */
+    record Call(int target, int next) implements Step {
+    }
+
+    /** RET (near, no immediate): pops EIP, which must lie within the CS limit. */
+    record Return() implements Step {
     }
 }

@@ -127,6 +127,26 @@ public final class Mmu {
         return wTag[(p & (TLB_SIZE - 1)) | user] == p && (lin & 0xfff) + size <= 0x1000;
     }
 
+    /**
+     * The RAM page a read at {@code lin} hits in the TLB, or null on a miss: the fast path translated
+     * code inlines (a hit means RAM, not MMIO or a watched page, so the read has no side effect).
+     */
+    public MemorySegment readHit(int lin, int user) {
+        int p = lin >>> 12;
+        int i = (p & (TLB_SIZE - 1)) | user;
+        return rTag[i] == p ? rPage[i] : null;
+    }
+
+    /**
+     * The RAM page a write at {@code lin} hits in the TLB, or null on a miss; a page holding a
+     * decoded block has no write entry (see {@link #protectCode}), so its stores always miss.
+     */
+    public MemorySegment writeHit(int lin, int user) {
+        int p = lin >>> 12;
+        int i = (p & (TLB_SIZE - 1)) | user;
+        return wTag[i] == p ? wPage[i] : null;
+    }
+
     public int read8(int lin, int user) {
         int p = lin >>> 12;
         int i = (p & (TLB_SIZE - 1)) | user;

@@ -37,14 +37,14 @@ class FtCodecNegotiationTest {
         try (Listener listener = MigrationUri.parse("tcp:127.0.0.1:0").listen(RunMachines.plugins())) {
             CompletableFuture<FtHandshake.Accepted> standby = CompletableFuture.supplyAsync(() -> {
                 try (FtWire w = new FtWire(listener.accept())) {
-                    return FtHandshake.standby(w, SECRET, DESCRIPTION, decodable);
+                    return FtHandshake.standby(w, SECRET, DESCRIPTION, 1, decodable);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
             List<String> primary;
             try (FtWire w = new FtWire(MigrationUri.parse(listener.address()).connect(RunMachines.plugins()))) {
-                primary = FtHandshake.primary(w, SECRET, DESCRIPTION, 5000, offered);
+                primary = FtHandshake.primary(w, SECRET, DESCRIPTION, 1, 5000, offered);
             }
             FtHandshake.Accepted accepted = standby.get();
             assertEquals(5000, accepted.timeoutMillis());
