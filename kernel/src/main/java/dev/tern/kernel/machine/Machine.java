@@ -58,6 +58,10 @@ public final class Machine implements AutoCloseable {
     private final VmLifecycle lifecycle = new VmLifecycle();
     private final VcpuSet cpus;
     private final SliceLoop loop;
+    /** Serialises device access when vCPUs run in parallel (unused with turns). */
+    final DeviceLock deviceLock = new DeviceLock();
+    /** The vCPUs beyond vCPU 0 on their own EMTs, or null when they take turns on EMT 0. */
+    final ParallelVcpus parallel;
     private final List<MachineDevice> devices = new ArrayList<>();
     /** Opaque work of pre-1.2 plugins ({@code MachineControl.post}); not recordable. */
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
@@ -93,7 +97,7 @@ public final class Machine implements AutoCloseable {
 
     private record HoldPoint(long instructions, CompletableFuture<Long> reached) {
     }
-    private volatile boolean resetRequested;
+    private final MachineResets resets = new MachineResets(this);
     /** A replay diverged: its journal gets no end comparison. */
     private volatile boolean diverged;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
@@ -102,6 +106,11 @@ public final class Machine implements AutoCloseable {
 
     private Machine(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
         this.spec = spec;
+        boolean threaded = spec.scheduling() == VcpuScheduling.PARALLEL && spec.vcpus() > 1;
+        if (threaded && journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
+            throw new IllegalArgumentException("vCPUs on parallel threads cannot be recorded or replayed: the order in which"
+                    + " they touch memory is the host's; use the default scheduling (turns on one thread)");
+        }
         this.inputs = new InputPath(journal, this::wakeForInput);
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
         journal.bind(ram);
@@ -109,14 +118,17 @@ public final class Machine implements AutoCloseable {
         CpuProvider cpuProvider = plugins.require(CpuProvider.class, spec.cpu());
         var created = new ArrayList<Vcpu>();
         for (int id = 0; id < spec.vcpus(); id++) {
-            var ctx = new MachineCpuContext(id, ValidatedConfig.of(spec.cpu(), cpuProvider.configKeys(), spec.cpuConfig()),
-                    ram, ports, mmio.cpuView(id), clock, irq);
+            var config = ValidatedConfig.of(spec.cpu(), cpuProvider.configKeys(), spec.cpuConfig());
+            var ctx = threaded // parallel vCPUs reach devices under the device lock
+                    ? new MachineCpuContext(id, config, ram, deviceLock.guard(ports), deviceLock.guard(mmio.cpuView(id)), clock, irq, deviceLock::guard)
+                    : new MachineCpuContext(id, config, ram, ports, mmio.cpuView(id), clock, irq, c -> c);
             created.add(cpuProvider.create(ctx));
         }
-        this.cpus = new VcpuSet(created);
+        this.cpus = new VcpuSet(created, spec.scheduling());
         this.loop = new SliceLoop(this, cpus);
         irq.setCpuPin(this::setIntr);
-        irq.setCpuPorts(cpus.size(), (id, c) -> new WakingCpuPort(cpus.all().get(id).connectLocalController(c), this::wakeFromOtherThread));
+        irq.setCpuPorts(cpus.size(), (id, c) -> new WakingCpuPort(
+                cpus.all().get(id).connectLocalController(threaded ? deviceLock.guard(c) : c), () -> wakeVcpu(id)));
         this.ramCrcs = new RamPageCrcs(ram, () -> cpus.all().forEach(Vcpu::writeProtectAll));
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
@@ -129,13 +141,15 @@ public final class Machine implements AutoCloseable {
                     ram, ports, mmio, irq, clock, control, services);
             devices.add(new MachineDevice(d, provider.create(ctx)));
         }
-        this.emts = new EmtGroup("tern", 1, this::step, id -> cpus.requestExit(),
+        this.emts = new EmtGroup("tern", threaded ? cpus.size() : 1, this::step,
+                threaded ? id -> cpus.all().get(id).requestExit() : id -> cpus.requestExit(),
                 (emt, error) -> {
                     finish(new MachineExit(MachineExit.Reason.ERROR, 3, "vCPU " + emt.id() + " failed: " + error));
                     if (emt.id() == 0) {
                         abandonJournal();
                     }
                 });
+        this.parallel = threaded ? new ParallelVcpus(cpus.all(), clock, emts) : null;
         for (int id = 0; id < cpus.size(); id++) {
             Vcpu v = cpus.all().get(id);
             stats.gauge("/Vcpu" + id + "/Instructions", "instructions", "instructions retired", v::instructionCount);
@@ -182,10 +196,26 @@ public final class Machine implements AutoCloseable {
             MachineExit how = exit.get();
             if (started) {
                 journalDone.get();
+                quiesce();
             }
             return withJournalEnd(how);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * Once the run ended, returns when no vCPU runs guest code any more: with parallel vCPUs one may
+     * still be finishing its slice when the run's end is known, and the caller may read its state.
+     */
+    private void quiesce() {
+        if (parallel == null || closed.get()) {
+            return;
+        }
+        try {
+            withVcpusStopped(() -> null);
+        } catch (dev.tern.kernel.emt.EmtGroupClosedException e) {
+            // closed meanwhile: no EMT runs
         }
     }
 
@@ -201,6 +231,7 @@ public final class Machine implements AutoCloseable {
             MachineExit how = exit.get(millis, TimeUnit.MILLISECONDS);
             if (started) {
                 journalDone.get(millis, TimeUnit.MILLISECONDS);
+                quiesce();
             }
             return withJournalEnd(how);
         } catch (TimeoutException e) {
@@ -281,6 +312,9 @@ public final class Machine implements AutoCloseable {
      * @throws IllegalArgumentException when the vCPU is already past {@code instructions}
      */
     public CompletableFuture<Long> pauseAt(long instructions) {
+        if (parallel != null) {
+            throw new IllegalStateException("a stop at an exact instruction needs the vCPUs in turns, not on parallel threads");
+        }
         long now = instructions();
         if (instructions < now) {
             throw new IllegalArgumentException("vCPU 0 is already at instruction " + now + ", past " + instructions);
@@ -518,7 +552,8 @@ public final class Machine implements AutoCloseable {
     /** The host thread that runs vCPU {@code index} (for management queries such as QMP's query-cpus-fast). */
     public Thread vcpuThread(int index) {
         java.util.Objects.checkIndex(index, cpus.size());
-        return emts.emt(0).thread(); // every vCPU takes its turns on EMT 0 (VcpuSet)
+        // with turns, every vCPU runs on EMT 0 (VcpuSet)
+        return parallel != null ? emts.emt(index).thread() : emts.emt(0).thread();
     }
 
     /** The device of that instance name. */
@@ -575,6 +610,15 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /** vCPU {@code id}'s interrupt inputs changed: its EMT wakes from an idle wait. */
+    private void wakeVcpu(int id) {
+        if (parallel != null) {
+            parallel.wake(id);
+        } else {
+            wakeFromOtherThread();
+        }
+    }
+
     /** An interrupt was raised: if not by the EMT itself, the EMT wakes from an idle wait. */
     private void wakeFromOtherThread() {
         if (Emt.current() != emts.emt(0)) {
@@ -588,6 +632,10 @@ public final class Machine implements AutoCloseable {
             endJournal();
         }
         if (emt.id() != 0 || exit.isDone() || paused) {
+            if (emt.id() != 0 && parallel != null && !exit.isDone() && !paused) {
+                parallel.runSlice(emt, this);
+                return;
+            }
             emt.awaitWork(Long.MAX_VALUE);
             return;
         }
@@ -612,11 +660,7 @@ public final class Machine implements AutoCloseable {
 
     /** Takes a guest's reset request (EMT 0). */
     boolean takeResetRequest() {
-        if (!resetRequested) {
-            return false;
-        }
-        resetRequested = false;
-        return true;
+        return resets.take();
     }
 
     boolean exited() {
@@ -687,7 +731,13 @@ public final class Machine implements AutoCloseable {
 
     private void applyHostRequest(ReplayEvent.HostRequest r) {
         switch (r.kind()) {
-            case RESET -> reset("the host requested a reset", true);
+            case RESET -> {
+                if (parallel != null) {
+                    resets.request(true); // under the device lock: no rendezvous here (MachineResets)
+                } else {
+                    resets.reset("the host requested a reset", true);
+                }
+            }
             case POWER_OFF -> finish(new MachineExit(MachineExit.Reason.POWER_OFF, r.status(), "host powered off with status " + r.status()));
         }
     }
@@ -706,25 +756,28 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private void resetAll() {
+    /** Resets every vCPU and device (with parallel vCPUs, in a rendezvous). */
+    void resetAll() {
+        if (parallel != null && started) {
+            // the other vCPUs run on their own threads: reset them while every one is stopped
+            withVcpusStopped(() -> {
+                resetStopped();
+                parallel.forgetHalts();
+                return null;
+            });
+        } else {
+            resetStopped();
+        }
+    }
+
+    private void resetStopped() {
         a20Requests.clear();
         cpus.reset();
         devices.forEach(d -> d.device().reset());
     }
 
     void guestReset(String why) {
-        reset(why, false);
-    }
-
-    private void reset(String why, boolean byHost) {
-        if (spec.onReset() == ResetPolicy.EXIT) {
-            finish(new MachineExit(MachineExit.Reason.RESET, 0, why));
-        } else {
-            resetAll();
-            for (Consumer<Boolean> l : resetListeners) {
-                l.accept(byHost);
-            }
-        }
+        resets.carryOut(why);
     }
 
     /**
@@ -732,7 +785,7 @@ public final class Machine implements AutoCloseable {
      * on EMT 0 right after it; the argument says whether the host asked for it. Must not block.
      */
     public void onReset(Consumer<Boolean> listener) {
-        resetListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+        resets.listen(listener);
     }
 
     void finish(MachineExit how) {
@@ -751,8 +804,6 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    private final java.util.List<Consumer<Boolean>> resetListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-
     /** A device and the spec it was made from. */
     private record MachineDevice(DeviceSpec spec, Device device) { }
 
@@ -767,8 +818,9 @@ public final class Machine implements AutoCloseable {
 
     /** A device asked for a reset: EMT 0 carries it out at the end of the running slice. */
     void requestGuestReset() {
-        resetRequested = true;
+        resets.request(false);
         cpus.requestExit();
+        wakeForInput(); // with parallel vCPUs the device may run on another vCPU's thread
     }
 
     /** A device's host-time reading, recorded or replayed at the current point. */

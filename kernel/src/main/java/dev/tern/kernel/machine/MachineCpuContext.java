@@ -9,13 +9,20 @@ import dev.tern.spi.irq.InterruptController;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.kernel.irq.IrqRouter;
 
-/** A vCPU's wiring in a {@link Machine}. */
+import java.util.function.UnaryOperator;
+
+/**
+ * A vCPU's wiring in a {@link Machine}; {@code acknowledge} wraps the interrupt controller the vCPU
+ * acknowledges through (with parallel vCPUs: under the {@link DeviceLock}).
+ */
 record MachineCpuContext(int vcpuId, Config config, GuestMemory memory, PortIoSpace ports, MmioSpace mmio,
-                         VirtualClock clock, IrqRouter irq) implements CpuContext {
+                         VirtualClock clock, IrqRouter irq, UnaryOperator<InterruptController> acknowledge)
+        implements CpuContext {
 
     @Override
     public InterruptController interruptController() {
         // Looked up per call: the controller device connects itself after the vCPUs exist.
-        return irq.controller();
+        InterruptController c = irq.controller();
+        return c == null ? null : acknowledge.apply(c);
     }
 }

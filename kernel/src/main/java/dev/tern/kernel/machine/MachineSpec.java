@@ -19,10 +19,12 @@ import java.util.Objects;
  * @param pacing idle behaviour of virtual time
  * @param maxInstructions stop after this many instructions on vCPU 0 (0 = no limit)
  * @param onReset what a guest reset does
+ * @param scheduling how several vCPUs share the host: in turns on one thread, or each on its own
  */
 public record MachineSpec(long ramSize, int vcpus, String cpu, Map<String, String> cpuConfig,
                           List<DeviceSpec> devices, byte[] firmware, long nanosPerInstruction,
-                          Pacing pacing, long maxInstructions, ResetPolicy onReset) {
+                          Pacing pacing, long maxInstructions, ResetPolicy onReset,
+                          VcpuScheduling scheduling) {
 
     /** The largest firmware image: 128 KiB, the PC's 0xE0000-0xFFFFF window. */
     public static final int MAX_FIRMWARE = 128 << 10;
@@ -31,6 +33,7 @@ public record MachineSpec(long ramSize, int vcpus, String cpu, Map<String, Strin
         Objects.requireNonNull(cpu, "cpu");
         Objects.requireNonNull(pacing, "pacing");
         Objects.requireNonNull(onReset, "onReset");
+        Objects.requireNonNull(scheduling, "scheduling");
         cpuConfig = Map.copyOf(cpuConfig);
         devices = List.copyOf(devices);
         if (ramSize < (1 << 20) || (ramSize & 0xfff) != 0) {
@@ -77,6 +80,7 @@ public record MachineSpec(long ramSize, int vcpus, String cpu, Map<String, Strin
         private Pacing pacing = Pacing.WARP;
         private long maxInstructions;
         private ResetPolicy onReset = ResetPolicy.EXIT;
+        private VcpuScheduling scheduling = VcpuScheduling.TURNS;
 
         public Builder ramSize(long bytes) { this.ramSize = bytes; return this; }
         public Builder vcpus(int n) { this.vcpus = n; return this; }
@@ -88,6 +92,7 @@ public record MachineSpec(long ramSize, int vcpus, String cpu, Map<String, Strin
         public Builder pacing(Pacing p) { this.pacing = p; return this; }
         public Builder maxInstructions(long n) { this.maxInstructions = n; return this; }
         public Builder onReset(ResetPolicy p) { this.onReset = p; return this; }
+        public Builder scheduling(VcpuScheduling s) { this.scheduling = s; return this; }
 
         /** Whether a device of that instance name is already configured. */
         public boolean hasDevice(String instance) {
@@ -96,7 +101,7 @@ public record MachineSpec(long ramSize, int vcpus, String cpu, Map<String, Strin
 
         public MachineSpec build() {
             return new MachineSpec(ramSize, vcpus, cpu, cpuConfig, devices, firmware, nanosPerInstruction,
-                    pacing, maxInstructions, onReset);
+                    pacing, maxInstructions, onReset, scheduling);
         }
     }
 }

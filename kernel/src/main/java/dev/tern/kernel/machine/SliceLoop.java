@@ -100,13 +100,19 @@ final class SliceLoop {
             snapshotter.accept(count);
         }
         boolean replaying = m.inputs.replaying();
-        if (replaying) {
-            m.inputs.applyRecorded(count, haltRound);
-        } else if (!holdLiveInput) {
-            m.inputs.applyLive(count, haltRound);
+        DeviceLock devices = m.deviceLock;
+        devices.lock(); // uncontended unless vCPUs run in parallel: then they may be in a device
+        try {
+            if (replaying) {
+                m.inputs.applyRecorded(count, haltRound);
+            } else if (!holdLiveInput) {
+                m.inputs.applyLive(count, haltRound);
+            }
+            m.runEvents();
+            m.clock().fireExpired();
+        } finally {
+            devices.unlock();
         }
-        m.runEvents();
-        m.clock().fireExpired();
         if (m.takeResetRequest()) {
             m.guestReset("guest requested a reset");
             return;
@@ -185,7 +191,10 @@ final class SliceLoop {
         long budget = SLICE;
         long next = m.clock().nextDeadline();
         if (next != Long.MAX_VALUE) {
-            budget = Math.min(budget, m.clock().instructionsUntil(next));
+            long until = m.clock().instructionsUntil(next);
+            ParallelVcpus others = m.parallel;
+            // running vCPUs share the clock's advance: vCPU 0 takes its part of the way to the timer
+            budget = Math.min(budget, others == null ? until : Math.max(1, until / others.running()));
         }
         long hold = m.holdPointInstructions();
         if (hold >= 0) {
@@ -226,6 +235,12 @@ final class SliceLoop {
      */
     private void idle(Emt emt) throws InterruptedException, IOException {
         if (m.inputs.hasPending() || m.hasEvents() || m.exited()) {
+            return;
+        }
+        ParallelVcpus others = m.parallel;
+        if (others != null && !others.othersHalted()) {
+            // the others move the clock on: one that makes a timer due, or halts, kicks this EMT
+            emt.awaitWork(Long.MAX_VALUE);
             return;
         }
         halts.increment();

@@ -18,6 +18,10 @@ import java.util.Optional;
  * <p>{@link #instructions()}, the sum of every vCPU's retired instructions, is the machine's
  * instruction count: the virtual clock and the replay journal count it. With one vCPU it is that
  * vCPU's count and {@link #run} is that vCPU's run, unchanged.
+ *
+ * <p>With {@link VcpuScheduling#PARALLEL} there are no turns: {@link #run} runs vCPU 0 only, the
+ * others run on EMTs of their own ({@link ParallelVcpus}), and {@link #instructions()} reads their
+ * counts while they run.
  */
 final class VcpuSet {
 
@@ -31,13 +35,29 @@ final class VcpuSet {
     private long quantumLeft = QUANTUM;
     /** The vCPU in (or about to enter) {@link Vcpu#run}: the one an exit request must reach. */
     private volatile Vcpu running;
+    private final boolean parallel;
+    /**
+     * The largest count {@link #instructions()} returned (parallel only): the others' counts are
+     * read while their threads write them, and time must never go back.
+     */
+    private final java.util.concurrent.atomic.AtomicLong highest = new java.util.concurrent.atomic.AtomicLong();
 
     VcpuSet(List<Vcpu> cpus) {
+        this(cpus, VcpuScheduling.TURNS);
+    }
+
+    VcpuSet(List<Vcpu> cpus, VcpuScheduling scheduling) {
         if (cpus.isEmpty()) {
             throw new IllegalArgumentException("a machine needs at least one vCPU");
         }
         this.cpus = List.copyOf(cpus);
         this.running = cpus.getFirst();
+        this.parallel = scheduling == VcpuScheduling.PARALLEL && cpus.size() > 1;
+    }
+
+    /** Whether each vCPU runs on its own thread. */
+    boolean parallel() {
+        return parallel;
     }
 
     List<Vcpu> all() {
@@ -57,6 +77,14 @@ final class VcpuSet {
         for (Vcpu v : cpus) {
             sum += v.instructionCount();
         }
+        if (!parallel) {
+            return sum;
+        }
+        long high = highest.get();
+        if (sum <= high) {
+            return high;
+        }
+        highest.compareAndSet(high, sum); // a lost race leaves a larger value there: fine
         return sum;
     }
 
@@ -66,7 +94,7 @@ final class VcpuSet {
      * retiring anything since the last one that did (the machine is idle).
      */
     VcpuExit run(long budget) {
-        if (cpus.size() == 1) {
+        if (cpus.size() == 1 || parallel) {
             return cpus.getFirst().run(budget);
         }
         long done = 0;
@@ -130,6 +158,7 @@ final class VcpuSet {
 
     void reset() {
         cpus.forEach(Vcpu::reset);
+        highest.set(0);
         current = 0;
         quantumLeft = QUANTUM;
         running = cpus.getFirst();
@@ -174,7 +203,8 @@ final class VcpuSet {
             public void load(Turn t) {
                 current = t.vcpu();
                 quantumLeft = t.left();
-                running = cpus.get(current);
+                running = parallel ? cpus.getFirst() : cpus.get(current);
+                highest.set(0); // the loaded counts are the time now, earlier or not
             }
         });
     }

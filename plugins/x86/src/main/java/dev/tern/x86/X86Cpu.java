@@ -205,6 +205,17 @@ public final class X86Cpu implements Vcpu {
 
     @Override
     public void reset() {
+        resetRegisters();
+        instructions = 0;
+        events.clear();
+    }
+
+    /**
+     * The power-on state, without touching the instruction count (read by other threads as the
+     * machine's time) or the pending APIC inputs: an INIT taken on this thread must not drop the
+     * startup IPI another vCPU's thread posts right after it.
+     */
+    private void resetRegisters() {
         CpuCore c = core;
         java.util.Arrays.fill(c.r, 0);
         c.r[CpuCore.EDX] = signature;
@@ -235,14 +246,12 @@ public final class X86Cpu implements Vcpu {
         if (escape.unit() != null) {
             escape.unit().reset();
         }
-        instructions = 0;
         watchHit = -1;
         c.debug.host.forgetStop();
         firstException = -1;
         halted = false;
         shadowUntil = -1;
         c.nmiBlocked = false;
-        events.clear();
         waitForSipi = vcpuId != 0;
     }
 
@@ -256,7 +265,7 @@ public final class X86Cpu implements Vcpu {
         long tscOffset = sys.tsc().offset();
         long apicBase = sys.apicBase();
         X87State x87 = fpu != null ? fpu.save() : null;
-        reset();
+        resetRegisters();
         instructions = count;
         retired = count;
         sys.tsc().setOffset(tscOffset);

@@ -54,6 +54,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --linux: realtime (as ./tern run) or warp. Default: ${DEFAULT-VALUE}.")
     String pacing;
 
+    @Option(names = "--smp", paramLabel = "N[,threads=turns|parallel]", defaultValue = "1",
+            description = "With --linux: vCPUs, as tern run --smp (the APIC on when N > 1). Default: ${DEFAULT-VALUE}.")
+    String smp;
+
+    @Option(names = "--jobs", description = "With --linux: at the prompt, time two CPU-bound processes side by side (two sha256sum of 1 MiB).")
+    boolean jobs;
+
     @Option(names = "--cpu", paramLabel = "ID[,KEY=VALUE...]", defaultValue = "x86",
             description = "CPU plugin and its options, as for tern run (e.g. x86,tier=jit); also for --linux. "
                     + "Default: ${DEFAULT-VALUE}.")
@@ -104,7 +111,9 @@ final class BenchCommand implements Callable<Integer> {
                 case "warp" -> Pacing.WARP;
                 default -> throw new IllegalArgumentException("--pacing: '" + pacing + "' is neither realtime nor warp");
             };
-            new BootBench(plugins, linux, mode, ConfigText.parse(cpu), System.out).runAll(Math.max(1, runs));
+            SmpOption vcpus = SmpOption.parse(smp);
+            new BootBench(plugins, linux, mode, ConfigText.parse(cpu), System.out, vcpus.count(), vcpus.scheduling(), jobs)
+                    .runAll(Math.max(1, runs));
             return 0;
         }
         byte[] rom = benchRom();

@@ -17,6 +17,7 @@ import dev.tern.kernel.machine.ReplayTimeline;
 import dev.tern.kernel.monitor.SnapshotStore;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
+import dev.tern.kernel.machine.VcpuScheduling;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.pc.boot.BootImage;
 import dev.tern.pc.boot.KernelBoot;
@@ -29,6 +30,7 @@ import dev.tern.kernel.replay.ReplayLogReader;
 import dev.tern.kernel.replay.ReplayLogWriter;
 import dev.tern.kernel.replay.ReplayingJournal;
 import dev.tern.spi.SpiVersion;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -59,8 +61,24 @@ final class RunCommand implements Callable<Integer> {
             description = "Guest RAM (e.g. 128M, 1G). Default: ${DEFAULT-VALUE}.")
     String memory;
 
-    @Option(names = "--smp", paramLabel = "N", defaultValue = "1", description = "Number of vCPUs. Default: ${DEFAULT-VALUE}.")
-    int smp;
+    /** Number of vCPUs. */
+    int smp = 1;
+    /** How they share the host (--smp N,threads=parallel). */
+    VcpuScheduling scheduling = VcpuScheduling.TURNS;
+
+    @Option(names = "--smp", paramLabel = "N[,threads=turns|parallel]", defaultValue = "1",
+            description = {"Number of vCPUs. Default: ${DEFAULT-VALUE}.",
+                    "threads=turns (default): the vCPUs take deterministic turns on one thread (record/replay and FT need this);"
+                            + " threads=parallel: each vCPU on its own host thread (docs/smp.md)."})
+    void smp(String text) {
+        try {
+            SmpOption parsed = SmpOption.parse(text);
+            smp = parsed.count();
+            scheduling = parsed.scheduling();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(commandSpec.commandLine(), e.getMessage());
+        }
+    }
 
     @Option(names = "--cpu", paramLabel = "ID[,KEY=VALUE...]", defaultValue = "x86",
             description = "CPU provider and its configuration. Default: ${DEFAULT-VALUE}.")
@@ -205,6 +223,11 @@ final class RunCommand implements Callable<Integer> {
         }
         if (DeferredIncoming.DEFER.equals(incoming) && monitor.equals("none") && qmp.isEmpty()) {
             throw new IllegalArgumentException("--incoming defer needs --qmp or --monitor: migrate-incoming URI names the source");
+        }
+        if (scheduling == VcpuScheduling.PARALLEL && (record != null || replay != null || ft != null || gdb != null)) {
+            throw new IllegalArgumentException("--smp " + smp + ",threads=parallel excludes --record, --replay, --ft and --gdb:"
+                    + " vCPUs on parallel threads interleave as the host schedules them, which no log can reproduce;"
+                    + " leave threads= at its default (turns) for those");
         }
         FtConfig ftConfig = ft == null ? null : FtConfig.parse(ft);
         if (ftConfig != null && (incoming != null || record != null || replay != null)) {
@@ -429,6 +452,7 @@ final class RunCommand implements Callable<Integer> {
         var b = MachineSpec.builder()
                 .ramSize((Long) ConfigType.SIZE.parse(memory))
                 .vcpus(smp)
+                .scheduling(scheduling)
                 .firmware(firmware)
                 .maxInstructions(maxInstructions)
                 .pacing(switch (pacing) {

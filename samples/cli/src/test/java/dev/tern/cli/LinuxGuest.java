@@ -6,6 +6,7 @@ import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.machine.VcpuScheduling;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.plugin.PluginRegistry;
@@ -69,10 +70,16 @@ final class LinuxGuest implements AutoCloseable {
      */
     static LinuxGuest create(int cpus, String append, long maxInstructions, List<DeviceSpec> extra, Pacing pacing,
                              JournalFactory journal) throws Exception {
+        return create(cpus, VcpuScheduling.TURNS, append, maxInstructions, extra, pacing, journal);
+    }
+
+    /** Like {@link #create(int, String, long, List, Pacing, JournalFactory)}, the vCPUs scheduled as {@code scheduling}. */
+    static LinuxGuest create(int cpus, VcpuScheduling scheduling, String append, long maxInstructions, List<DeviceSpec> extra,
+                             Pacing pacing, JournalFactory journal) throws Exception {
         Path dir = guestDir();
         BootImage image = LinuxBoot.prepare(dir.resolve("vmlinuz"), dir.resolve("initrd.cpio"), append, RAM);
         var spec = MachineSpec.builder().ramSize(RAM).vcpus(cpus).firmware(image.firmware()).pacing(pacing)
-                .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT);
+                .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT).scheduling(scheduling);
         PcDevices.standard("none", cpus).forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         extra.forEach(spec::device);

@@ -2,7 +2,9 @@ package dev.tern.cli;
 
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.machine.VcpuScheduling;
 import dev.tern.kernel.replay.LiveJournal;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,8 +32,22 @@ class LinuxSmpBootTest {
     @ValueSource(ints = {2, 4})
     @Timeout(1800)
     void bootsWithTheApicOnEveryCpuAndRunsTwoJobsInParallel(int cpus) throws Exception {
+        bootAndRunTwoJobs(cpus, VcpuScheduling.TURNS);
+    }
+
+    /**
+     * The same with every vCPU on a host thread of its own ({@code --smp 2,threads=parallel}): the
+     * boot, the APIC wiring and the two jobs' digests are the same as with turns.
+     */
+    @Test
+    @Timeout(1800)
+    void onParallelThreadsBootsAndRunsTwoJobsWithTheRightDigests() throws Exception {
+        bootAndRunTwoJobs(2, VcpuScheduling.PARALLEL);
+    }
+
+    private static void bootAndRunTwoJobs(int cpus, VcpuScheduling scheduling) throws Exception {
         LinuxGuest.assumeGuest();
-        try (var g = LinuxGuest.create(cpus, APPEND, MAX_INSTRUCTIONS, List.of(), Pacing.WARP, spec -> new LiveJournal())) {
+        try (var g = LinuxGuest.create(cpus, scheduling, APPEND, MAX_INSTRUCTIONS, List.of(), Pacing.WARP, spec -> new LiveJournal())) {
             g.machine.start();
             assertNull(g.waitFor(LinuxGuest.PROMPT, 0), "the guest stopped before its shell prompt:\n" + g.output());
             String boot = g.output();

@@ -1,15 +1,23 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.machine.MachineSnapshot;
+import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.machine.VcpuScheduling;
+import dev.tern.kernel.replay.LiveJournal;
+import dev.tern.kernel.state.StateSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,6 +73,36 @@ class LinuxSmpSnapshotTest {
         assertTrue(!rest.contains("Linux version") && rest.contains("/ # "),
                 "the restored run did not continue the boot to the prompt:\n" + rest);
         assertEquals(expected, first + rest, "restored output differs from the uninterrupted run");
+    }
+
+    /**
+     * Debian on two parallel vCPU threads ({@code --smp 2,threads=parallel}), paused at its prompt
+     * while both threads run and saved, is restored into a new parallel machine: the restored guest
+     * carries on from the same shell (no new boot) and two sha256sum jobs there give the right digests.
+     */
+    @Test
+    @Timeout(1800)
+    void aParallelGuestSavedAtItsPromptRestoresAndRunsOn() throws Exception {
+        LinuxGuest.assumeGuest();
+        var snapshot = new java.io.ByteArrayOutputStream();
+        try (var g = LinuxGuest.create(2, VcpuScheduling.PARALLEL, APPEND, 20_000_000_000L, List.of(), Pacing.WARP,
+                spec -> new LiveJournal())) {
+            g.machine.start();
+            assertNull(g.waitFor(LinuxGuest.PROMPT, 0), "the guest stopped before its shell prompt:\n" + g.output());
+            MachineSnapshot.saveLive(g.machine, () -> MachineSnapshot.save(g.machine, snapshot));
+            g.machine.stop("saved");
+        }
+        try (var g = LinuxGuest.create(2, VcpuScheduling.PARALLEL, APPEND, 20_000_000_000L, List.of(), Pacing.WARP,
+                spec -> new LiveJournal())) {
+            MachineSnapshot.load(g.machine, StateSource.of(snapshot.toByteArray()));
+            g.machine.start();
+            String zeros = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[1 << 20]));
+            int typedAt = g.type("head -c 1048576 /dev/zero | sha256sum & head -c 1048576 /dev/zero | sha256sum & wait; echo jobs-$((1+1))");
+            assertNull(g.waitFor("jobs-2\r\n", typedAt), "the jobs did not finish:\n" + g.output());
+            String out = g.output();
+            assertTrue(!out.contains("Linux version"), "the restored guest booted again:\n" + out);
+            assertEquals(2, out.substring(typedAt).split(zeros, -1).length - 1, out);
+        }
     }
 
     private static String[] args(List<String> base, String... more) {

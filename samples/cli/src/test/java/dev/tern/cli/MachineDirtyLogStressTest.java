@@ -3,6 +3,7 @@ package dev.tern.cli;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSpec;
 import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.machine.VcpuScheduling;
 import dev.tern.kernel.memory.DirtyPages;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.spi.cpu.Vcpu;
@@ -47,8 +48,23 @@ class MachineDirtyLogStressTest {
     @Test
     @Timeout(300)
     void fourVcpusWritingAtOnceMissNoDirtyPage() throws Exception {
+        fourVcpusMissNoDirtyPage(VcpuScheduling.TURNS);
+    }
+
+    /**
+     * The same with each vCPU on its own thread, all four writing while the log is synced: the
+     * sync's rendezvous must stop every thread, and each vCPU's write-protection must be dropped
+     * before any of them writes again.
+     */
+    @Test
+    @Timeout(300)
+    void fourParallelVcpuThreadsMissNoDirtyPage() throws Exception {
+        fourVcpusMissNoDirtyPage(VcpuScheduling.PARALLEL);
+    }
+
+    private void fourVcpusMissNoDirtyPage(VcpuScheduling scheduling) throws Exception {
         var spec = MachineSpec.builder().ramSize(2 << 20).vcpus(4).firmware(rom("smp-dirty-writer.rom"))
-                .pacing(Pacing.WARP);
+                .pacing(Pacing.WARP).scheduling(scheduling);
         PcDevices.standard("none", 4).forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         try (Machine m = Machine.create(PluginRegistry.discover(getClass().getClassLoader(), List.of()), spec.build())) {

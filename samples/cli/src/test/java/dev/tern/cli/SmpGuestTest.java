@@ -118,6 +118,56 @@ class SmpGuestTest {
         }
     }
 
+    /**
+     * With {@code threads=parallel} every vCPU runs on a host thread of its own, at the same time as
+     * the others: the LOCK XADDs of different threads meet on one dword, and the total is still
+     * exact — three runs each, since a lost update would show only now and then.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 4})
+    @Timeout(300)
+    void onParallelThreadsTheLockedCounterIsStillExact(int cpus) throws Exception {
+        Path rom = dir.resolve("parallel.rom");
+        Files.write(rom, romFor(cpus));
+        for (int round = 0; round < 3; round++) {
+            Path serial = dir.resolve("parallel" + round + ".log");
+            try (Machine m = machine(cpus + ",threads=parallel", rom, serial, spec -> new dev.tern.kernel.replay.LiveJournal())) {
+                var threads = new java.util.HashSet<Thread>();
+                for (int i = 0; i < cpus; i++) {
+                    threads.add(m.vcpuThread(i));
+                }
+                assertEquals(cpus, threads.size(), "each vCPU has a thread of its own");
+                Run r = finish(m, serial);
+                assertEquals(33, r.exit().status(), r.exit().detail() + " " + r.instructions() + "\n" + r.serial());
+                assertFalse(r.serial().contains("FAIL"), r.serial());
+                assertTrue(r.serial().contains(String.format("counter 0x%08x", cpus * ADDS_PER_CPU)), r.serial());
+                for (int i = 1; i < cpus; i++) {
+                    assertTrue(r.instructions().get(i) > ADDS_PER_CPU, "AP " + i + " ran: " + r.instructions());
+                }
+            }
+        }
+    }
+
+    /** Parallel vCPUs cannot be reproduced: the command line refuses them with a log or FT, and a misspelt mode. */
+    @Test
+    @Timeout(120)
+    void parallelThreadsAreRefusedWithRecordReplayAndFt() throws Exception {
+        Path rom = dir.resolve("refused.rom");
+        Files.write(rom, romFor(2));
+        for (String[] extra : List.of(new String[] {"--record", dir.resolve("x.rr").toString()},
+                new String[] {"--replay", dir.resolve("x.rr").toString()},
+                new String[] {"--ft", "primary,peer=tcp:127.0.0.1:1,password-file=" + dir.resolve("pw")})) {
+            var args = new java.util.ArrayList<>(List.of("run", "--smp", "2,threads=parallel", "--bios", rom.toString()));
+            args.addAll(List.of(extra));
+            var r = RecordReplayCliTest.cli(args.toArray(String[]::new));
+            assertEquals(2, r.status(), r.err());
+            assertTrue(r.err().contains("threads=parallel excludes --record, --replay, --ft and --gdb"), r.err());
+        }
+        var bad = RecordReplayCliTest.cli("run", "--smp", "2,threads=fast", "--bios", rom.toString());
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().contains("'threads=fast' is not threads=turns or threads=parallel"), bad.err());
+    }
+
     @Test
     @Timeout(120)
     void withOneCpuTheMachineHasNoApicAndTheGuestSaysSo() throws Exception {
@@ -148,8 +198,13 @@ class SmpGuestTest {
 
     /** Like {@link #machine(int, Path, Path)}, its inputs passing the journal {@code journal} makes for the spec. */
     private static Machine machine(int cpus, Path rom, Path serial, LinuxGuest.JournalFactory journal) throws Exception {
+        return machine(Integer.toString(cpus), rom, serial, journal);
+    }
+
+    /** Like {@link #machine(int, Path, Path, LinuxGuest.JournalFactory)}, with {@code --smp smp}. */
+    private static Machine machine(String smp, Path rom, Path serial, LinuxGuest.JournalFactory journal) throws Exception {
         var cmd = new RunCommand();
-        new CommandLine(cmd).parseArgs("--smp", Integer.toString(cpus), "--pacing", "warp",
+        new CommandLine(cmd).parseArgs("--smp", smp, "--pacing", "warp",
                 "--max-instructions", "200000000", "--serial", "file:" + serial);
         var spec = cmd.spec(Files.readAllBytes(rom));
         return Machine.create(PLUGINS, spec, journal.open(spec));

@@ -418,8 +418,8 @@ public final class Mmu {
         if (pse && (pde & 0x80) != 0) {
             checkRights(pde, lin, write, user);
             int upd = pde | 0x20 | (write ? 0x40 : 0);
-            if (upd != pde) {
-                setAccessedOrDirty(pdeAddr, upd);
+            if (upd != pde && !setAccessedOrDirty(pdeAddr, pde, upd)) {
+                return translate(lin, write, user);
             }
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & a20Mask;
         }
@@ -429,24 +429,34 @@ public final class Mmu {
             throw pageFault(lin, false, write, user);
         }
         checkRights(pde & pte, lin, write, user);
-        if ((pde & 0x20) == 0) {
-            setAccessedOrDirty(pdeAddr, pde | 0x20);
+        if ((pde & 0x20) == 0 && !setAccessedOrDirty(pdeAddr, pde, pde | 0x20)) {
+            return translate(lin, write, user);
         }
         int upd = pte | 0x20 | (write ? 0x40 : 0);
-        if (upd != pte) {
-            setAccessedOrDirty(pteAddr, upd);
+        if (upd != pte && !setAccessedOrDirty(pteAddr, pte, upd)) {
+            return translate(lin, write, user);
         }
         return ((pte & 0xfffff000L) | (lin & 0xfff)) & a20Mask;
     }
 
     /**
-     * Writes a page-directory or page-table entry with its A/D bits set. The store bypasses the
-     * write entries that protect decoded code pages, so it ends their trust period like any
-     * slow-path store (tables sharing a page with code are rare, and this runs once per page).
+     * Writes a page-directory or page-table entry with its A/D bits set, as a compare-and-set
+     * against the value the walk read (the processor's update is a locked one): returns false,
+     * writing nothing, when another vCPU changed the entry meanwhile — the walk must start over, or
+     * it would bring back an entry the guest has just cleared. The store bypasses the write entries
+     * that protect decoded code pages, so it ends their trust period like any slow-path store
+     * (tables sharing a page with code are rare, and this runs once per page).
      */
-    private void setAccessedOrDirty(long entryAddr, int entry) {
+    private boolean setAccessedOrDirty(long entryAddr, int read, int entry) {
         cpu.blockBreak = true;
-        phys.write(entryAddr & a20Mask, 4, entry);
+        long pa = entryAddr & a20Mask;
+        MemorySegment page = phys.page(pa, true);
+        if (page == null) {
+            phys.write(pa, 4, entry); // not RAM: nothing else can race with this store
+            return true;
+        }
+        phys.memory().markDirty(pa, 4);
+        return INT_HANDLE.compareAndSet(page, pa & 0xfff, read, entry);
     }
 
     private void checkRights(int combined, int lin, boolean write, boolean user) {

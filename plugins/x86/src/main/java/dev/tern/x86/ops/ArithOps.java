@@ -335,39 +335,46 @@ public final class ArithOps {
 
     /** BT/BTS/BTR/BTC: op 0 test, 1 set, 2 reset, 3 complement. */
     public static void bitTest(CpuCore c, int op, int bit, boolean registerOffset) {
-        int size = c.op32 ? 4 : 2;
-        int bits = size * 8;
-        int a;
-        int seg = c.eaSeg;
-        int off = c.eaOff;
-        if (c.memOp && registerOffset) {
+        int bits = c.op32 ? 32 : 16;
+        if (!c.memOp) {
+            int a = c.getV(c.rm);
+            bit &= bits - 1;
+            int r = bitResult(op, a, bit);
+            if (op != 0) {
+                c.setV(c.rm, r);
+            }
+            c.setFlag(CF, ((a >>> bit) & 1) != 0);
+            return;
+        }
+        int saved = c.eaOff;
+        if (registerOffset) {
             int signedBit = c.op32 ? bit : (short) bit;
-            off += (signedBit >> (c.op32 ? 5 : 4)) * size;
+            c.eaOff += (signedBit >> (c.op32 ? 5 : 4)) * (bits / 8);
             if (!c.addr32) {
-                off &= 0xffff;
+                c.eaOff &= 0xffff;
             }
         }
         bit &= bits - 1;
-        a = c.memOp ? (c.op32 ? c.read32(seg, off) : c.read16(seg, off)) : c.getV(c.rm);
-        boolean set = ((a >>> bit) & 1) != 0;
-        int r = switch (op) {
+        try {
+            // through the r/m accessors: under LOCK the write is a compare-and-set against the
+            // value read, atomic also against other vCPUs' plain stores (Linux's spinlocks)
+            int a = c.readEV();
+            if (op != 0) {
+                c.writeEV(bitResult(op, a, bit));
+            }
+            c.setFlag(CF, ((a >>> bit) & 1) != 0);
+        } finally {
+            c.eaOff = saved; // a retried locked attempt adds the register offset again
+        }
+    }
+
+    private static int bitResult(int op, int a, int bit) {
+        return switch (op) {
             case 1 -> a | (1 << bit);
             case 2 -> a & ~(1 << bit);
             case 3 -> a ^ (1 << bit);
             default -> a;
         };
-        if (op != 0) {
-            if (c.memOp) {
-                if (c.op32) {
-                    c.write32(seg, off, r);
-                } else {
-                    c.write16(seg, off, r);
-                }
-            } else {
-                c.setV(c.rm, r);
-            }
-        }
-        c.setFlag(CF, set);
     }
 
     public static void bitScan(CpuCore c, boolean reverse) {
