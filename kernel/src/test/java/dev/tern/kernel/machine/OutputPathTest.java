@@ -93,6 +93,19 @@ class OutputPathTest {
         assertEquals("8:3", standbySeen.getLast(), "the standby's guest continues the stream's positions");
     }
 
+    /** A standby holding checkpoints 1-3 of {@code primary}, one line each, acknowledged and never released. */
+    private OutputPath threeUnreleasedBatches(OutputPath primary) {
+        OutputPath standby = new OutputPath();
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        serial(standby, standbySeen);
+        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
+        for (int seq = 1; seq <= 3; seq++) {
+            print(out, "c" + seq + "\n");
+            carry(primary, standby, seq);
+        }
+        return standby;
+    }
+
     /**
      * A primary whose lease no longer covers now stops releasing, yet its checkpoints may still be
      * acknowledged: the standby then holds several batches the world has not seen, and a takeover
@@ -101,14 +114,7 @@ class OutputPathTest {
     @Test
     void aStandbyKeepsEveryBatchThePrimaryDidNotReportDeliveredAndDeliversThemInOrder() {
         OutputPath primary = new OutputPath();
-        OutputPath standby = new OutputPath();
-        Consumer<byte[]> out = serial(primary, primarySeen);
-        serial(standby, standbySeen);
-        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
-        for (int seq = 1; seq <= 3; seq++) {
-            print(out, "c" + seq + "\n");
-            carry(primary, standby, seq); // acknowledged, never released
-        }
+        OutputPath standby = threeUnreleasedBatches(primary);
         carry(primary, standby, 4); // an epoch without output: nothing to deliver
         carry(primary, standby, 5);
         assertEquals(4, standby.inheritedBatches(), "three batches, and only the newest empty one");
@@ -120,15 +126,7 @@ class OutputPathTest {
 
     @Test
     void aReleasedReportCoversItsBatchAndEveryOlderOneButAFalseCountChangesNothing() {
-        OutputPath primary = new OutputPath();
-        OutputPath standby = new OutputPath();
-        Consumer<byte[]> out = serial(primary, primarySeen);
-        serial(standby, standbySeen);
-        primary.hold(Set.of(OutputKind.SERIAL), () -> { });
-        for (int seq = 1; seq <= 3; seq++) {
-            print(out, "c" + seq + "\n");
-            carry(primary, standby, seq);
-        }
+        OutputPath standby = threeUnreleasedBatches(new OutputPath());
         assertTrue(standby.deliveredByPrimary(2, 5).isPresent(), "checkpoint 2's batch has one output");
         assertEquals(3, standby.inheritedBatches(), "a refused report drops nothing");
         assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(2, 0)); // batch 1 went in full
