@@ -273,19 +273,14 @@ public final class OutputPath {
      */
     public synchronized Optional<String> deliveredByPrimary(long checkpoint, long count) {
         Sealed s = inherited.stream().filter(i -> i.checkpoint == checkpoint).findFirst().orElse(null);
-        int size = s == null ? 0 : s.batch.outputs().size();
-        if (s != null && (count < 0 || count > size)) {
-            return Optional.of("checkpoint " + checkpoint + "'s batch has " + size + " outputs, not " + count);
-        }
-        while (!inherited.isEmpty() && inherited.peekFirst().checkpoint < checkpoint) {
-            inherited.pollFirst();
-        }
         if (s != null) {
-            s.done = Math.max(s.done, (int) count);
-            if (s.done == size) {
-                inherited.pollFirst();
+            int size = s.batch.outputs().size();
+            if (count < 0 || count > size) {
+                return Optional.of("checkpoint " + checkpoint + "'s batch has " + size + " outputs, not " + count);
             }
+            s.done = Math.max(s.done, (int) count);
         }
+        inherited.removeIf(i -> i.checkpoint < checkpoint || (i == s && i.done == i.batch.outputs().size()));
         return Optional.empty();
     }
 
