@@ -66,6 +66,8 @@ public final class MigrationDestination {
     private volatile PostcopyIncoming postcopy;
     /** Whether the connection went on to {@link #postcopy} after the commit (it then closes it). */
     private boolean handedOver;
+    /** What a paused post-copy tells, when recovery is allowed; null: a lost connection loses the guest. */
+    private java.util.function.Consumer<String> postcopyOnPause;
 
     public MigrationDestination(Machine machine, PluginRegistry plugins) {
         this.machine = Objects.requireNonNull(machine, "machine");
@@ -231,8 +233,20 @@ public final class MigrationDestination {
     private PostcopyIncoming postcopyPages() {
         if (postcopy == null) {
             postcopy = new PostcopyIncoming(machine.memory());
+            if (postcopyOnPause != null) {
+                postcopy.allowRecovery(postcopyOnPause);
+            }
         }
         return postcopy;
+    }
+
+    /**
+     * Makes a post-copy received from now on pause when its connection is lost, instead of losing
+     * the guest ({@link PostcopyIncoming#allowRecovery}). Armed before the post-copy starts, so that
+     * a connection lost in its first moments pauses too.
+     */
+    public void allowPostcopyRecovery(java.util.function.Consumer<String> onPause) {
+        postcopyOnPause = Objects.requireNonNull(onPause, "onPause");
     }
 
     private void closeUnlessHandedOver(Connection connection) {

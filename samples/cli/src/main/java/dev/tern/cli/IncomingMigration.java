@@ -23,16 +23,21 @@ final class IncomingMigration {
     }
 
     /**
-     * Receives into {@code machine} (created, never started).
+     * Receives into {@code machine} (created, never started). With {@code onPostcopyPause} (null:
+     * none), a post-copy pauses on a lost connection, telling it why, instead of losing the guest:
+     * armed before the post-copy starts, so a loss in its first moments pauses too.
      *
      * @return the pages still to come when the source switched over to post-copy (the caller starts
      *         the machine and {@linkplain #watch watches} them), or null
      *
      * @throws MigrationException when the stream was refused; the machine must then be discarded
      */
-    static PostcopyIncoming receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log)
-            throws IOException, MigrationException {
+    static PostcopyIncoming receive(Machine machine, PluginRegistry plugins, String uri, boolean digest, PrintStream log,
+            java.util.function.Consumer<String> onPostcopyPause) throws IOException, MigrationException {
         var destination = new MigrationDestination(machine, plugins);
+        if (onPostcopyPause != null) {
+            destination.allowPostcopyRecovery(onPostcopyPause);
+        }
         destination.warmUp(); // idle until the source connects: compile the receive path first
         // The listener stays open while the migration starts: multifd channels connect to it too.
         // The destination closes it once no channel can come any more; closing twice is harmless.

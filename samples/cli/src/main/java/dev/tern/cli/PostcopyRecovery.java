@@ -48,10 +48,13 @@ final class PostcopyRecovery {
     void attach(PostcopyIncoming postcopy, Machine machine) {
         incoming = postcopy;
         machine.exitStage().thenRun(() -> postcopy.abandon("the destination quit while post-copy was paused"));
-        postcopy.allowRecovery(why -> {
-            log.println("tern: " + why);
-            status("postcopy-paused");
-        });
+        postcopy.allowRecovery(this::paused); // already so when the destination was told (IncomingMigration)
+    }
+
+    /** A lost connection paused the incoming post-copy: says why, and the status. */
+    void paused(String why) {
+        log.println("tern: " + why);
+        status("postcopy-paused");
     }
 
     /** Adds {@code migrate_recover} (human monitor) and {@code migrate-recover} (QMP). */

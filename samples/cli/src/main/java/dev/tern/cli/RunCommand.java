@@ -285,9 +285,12 @@ final class RunCommand implements Callable<Integer> {
                             return 0; // quit before any migration came
                         }
                     }
-                    postcopyIncoming = IncomingMigration.receive(machine, plugins, from, printDigest, System.err);
-                    if (postcopyIncoming != null && (!monitor.equals("none") || !qmp.isEmpty())) {
-                        recovery.attach(postcopyIncoming, machine); // a monitor can migrate_recover: a lost link pauses
+                    // a monitor can migrate_recover: a lost link pauses (armed before post-copy starts)
+                    boolean recoverable = !monitor.equals("none") || !qmp.isEmpty();
+                    postcopyIncoming = IncomingMigration.receive(machine, plugins, from, printDigest, System.err,
+                            recoverable ? recovery::paused : null);
+                    if (postcopyIncoming != null && recoverable) {
+                        recovery.attach(postcopyIncoming, machine);
                     }
                 }
                 if (standby) {
