@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The sending side of a live migration (iterative pre-copy, as QEMU's RAM migration).
@@ -114,6 +115,9 @@ public final class MigrationSource {
      * threads (the CLI does when it has a monitor); the guest runs on meanwhile.
      */
     public static void warmUp(Machine machine, PluginRegistry plugins) {
+        // A JFR event class's first use loads and instruments it: a millisecond of setup each
+        new MigrationStatusEvent().shouldCommit();
+        new MigrationRoundEvent().shouldCommit();
         SwitchOverWarmUp.run();
         try {
             RamPathWarmUp.run(new CodecPlugins(plugins), (ram, part, at) -> { });
@@ -430,9 +434,6 @@ public final class MigrationSource {
         var driver = new PreCopyRounds(machine, ram, ramStream, config, deltaCodec, this::sentBytes, checks(),
                 this::drawProgress);
         driver.setMaxBandwidth(maxBandwidth);
-        // Encoding the device state stands in for loading it at the destination; a first run is
-        // colder than the switch-over's, so the estimate errs long (the rounds measure it again).
-        driver.expect(() -> deviceState(machine));
         rounds = driver;
         // Every later write must reach the log: enable it, then make each vCPU drop its cached write
         // permissions (the sync's rendezvous) before the first pass reads any page.
@@ -441,7 +442,10 @@ public final class MigrationSource {
         } catch (IllegalStateException e) {
             throw new MigrationException(e.getMessage());
         }
-        machine.syncDirtyLog();
+        // Encoding the device state stands in for loading it at the destination; a first run is
+        // colder than the switch-over's, so the estimate errs long (the rounds measure it again).
+        // It needs the vCPUs stopped, as the sync does: one rendezvous serves both.
+        driver.expect(() -> deviceState(machine), devicesWhileSyncing());
         ramStream.startLive(ram);
         // At once, not with the first part: the destination clears its RAM on the layout record,
         // and does so while this side scans the first pass, not after it.
@@ -501,6 +505,22 @@ public final class MigrationSource {
         };
     }
 
+    /** Syncs the dirty log and, in the same rendezvous, measures the device state. */
+    private PreCopyRounds.DeviceSample devicesWhileSyncing() throws IOException {
+        var sample = new AtomicReference<PreCopyRounds.DeviceSample>();
+        try {
+            machine.syncDirtyLog(pages -> sample.set(encodeDevices(machine)));
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        } catch (dev.tern.kernel.emt.RendezvousException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            throw e;
+        }
+        return sample.get();
+    }
+
     /**
      * The size of the device state stream now (a good guess of what the switch-over sends) and what
      * encoding it took, encoded and thrown away with the vCPUs stopped: a running vCPU's state belongs
@@ -509,17 +529,20 @@ public final class MigrationSource {
      */
     private static PreCopyRounds.DeviceSample deviceState(Machine machine) throws IOException {
         try {
-            return machine.withVcpusStopped(() -> {
-                try {
-                    long t0 = System.nanoTime();
-                    long bytes = encodedDeviceBytes(machine);
-                    return new PreCopyRounds.DeviceSample(bytes, System.nanoTime() - t0);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            return machine.withVcpusStopped(() -> encodeDevices(machine));
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /** Encodes the device state and throws it away; the vCPUs must be stopped. */
+    private static PreCopyRounds.DeviceSample encodeDevices(Machine machine) {
+        try {
+            long t0 = System.nanoTime();
+            long bytes = encodedDeviceBytes(machine);
+            return new PreCopyRounds.DeviceSample(bytes, System.nanoTime() - t0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -82,15 +82,14 @@ final class PreCopyRounds {
 
     /**
      * What the estimate counts besides the pages: the device state's size and what encoding it took,
-     * from {@code probe}'s first measure; measured again while that cost alone keeps the estimate
+     * from a {@code first} measure taken by the caller (in a rendezvous it needs anyway); measured again while that cost alone keeps the estimate
      * above a quarter of the limit (a cold JVM's first encode can take longer than the whole limit;
      * the fastest measure is the one the warm switch-over will see).
      */
-    void expect(DeviceProbe probe) throws IOException {
+    void expect(DeviceProbe probe, DeviceSample first) {
         this.deviceProbe = probe;
-        DeviceSample s = probe.measure();
-        this.deviceBytes = s.bytes();
-        this.deviceNanos = s.nanos();
+        this.deviceBytes = first.bytes();
+        this.deviceNanos = first.nanos();
     }
 
     /**
