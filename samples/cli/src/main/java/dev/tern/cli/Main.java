@@ -12,7 +12,7 @@ import java.util.List;
 @Command(name = "tern", mixinStandardHelpOptions = true, versionProvider = TernVersion.class,
         description = "Tern: a Java framework for building virtual machine monitors.",
         subcommands = {RunCommand.class, PluginsCommand.class, BenchCommand.class, AnalyzeCommand.class, ConformanceCommand.class,
-                WitnessCommand.class,
+                WitnessCommand.class, AotTraining.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
 
