@@ -6,7 +6,8 @@ import dev.tern.spi.memory.GuestMemory;
 /**
  * One bit per 4 KiB guest page over {@code [0, ramEnd)}, set when the page is written while logging
  * is {@linkplain #enable() enabled}; migration, snapshots and checkpoints harvest it with
- * {@link #syncAndClear()}.
+ * {@link #syncAndClear()}. Every mark also lands, enabled or not, in the record of the pages ever
+ * written ({@link #written()}), which lets a first pass skip RAM that was never touched.
  *
  * <p>Marking and harvesting are lock-free: each 64-bit word is set with an atomic OR and harvested
  * with an atomic swap to zero, so every mark lands either in the snapshot being taken or in the
@@ -22,6 +23,7 @@ import dev.tern.spi.memory.GuestMemory;
 public final class DirtyLog {
 
     private final PageBits bits;
+    private final WrittenPages written;
     private final long pageCount;
     private final long limit;
     private volatile boolean enabled;
@@ -37,6 +39,7 @@ public final class DirtyLog {
         this.limit = ramEnd;
         this.pageCount = (ramEnd + GuestMemory.PAGE_SIZE - 1) >>> GuestMemory.PAGE_SHIFT;
         this.bits = new PageBits(pageCount);
+        this.written = new WrittenPages(pageCount);
     }
 
     /**
@@ -114,12 +117,13 @@ public final class DirtyLog {
         }
         boolean on = enabled;
         DirtyTracker[] ts = trackers;
-        if (!on && ts.length == 0 || len == 0 || gpa >= limit) {
+        if (len == 0 || gpa >= limit) {
             return;
         }
         long first = gpa >>> GuestMemory.PAGE_SHIFT;
         long last = (Math.min(gpa + len, limit) - 1) >>> GuestMemory.PAGE_SHIFT;
         for (long pfn = first; pfn <= last; pfn++) {
+            written.set(pfn);
             if (on) {
                 setBit(pfn);
             }
@@ -139,11 +143,39 @@ public final class DirtyLog {
             throw new IndexOutOfBoundsException("page frame 0x" + Long.toHexString(pfn)
                     + " outside the dirty log's " + pageCount + " pages");
         }
+        written.set(pfn);
         if (enabled) {
             setBit(pfn);
         }
         for (DirtyTracker t : trackers) {
             t.set(pfn);
+        }
+    }
+
+    /**
+     * The pages written since the RAM was allocated, by any path, logging enabled or not: every other
+     * page holds only zeros still. Sees every write made before it only when taken with the vCPUs
+     * stopped after their cached write permissions were dropped (as {@link #syncAndClear} needs).
+     */
+    public DirtyPages written() {
+        return written.snapshot();
+    }
+
+    /**
+     * Records that {@code [gpa, gpa+len)} was written by a path that writes RAM without marking it —
+     * a stream receiver, a post-copy install, a mapped file — for {@link #written()} only: it is not
+     * a dirty mark (a receiving machine's writes are not the guest's).
+     */
+    public void noteWritten(long gpa, long len) {
+        if (gpa < 0 || len < 0 || gpa + len < gpa) {
+            throw new IllegalArgumentException("bad written range at 0x" + Long.toHexString(gpa) + " length " + len);
+        }
+        if (len == 0 || gpa >= limit) {
+            return;
+        }
+        long last = (Math.min(gpa + len, limit) - 1) >>> GuestMemory.PAGE_SHIFT;
+        for (long pfn = gpa >>> GuestMemory.PAGE_SHIFT; pfn <= last; pfn++) {
+            written.set(pfn);
         }
     }
 

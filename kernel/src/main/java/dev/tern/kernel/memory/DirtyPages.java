@@ -45,6 +45,11 @@ public final class DirtyPages {
         return (words[(int) (pfn >>> 6)] & (1L << pfn)) != 0;
     }
 
+    /** The bits of pages {@code 64 * index} to {@code 64 * index + 63} (bit 0 the first); 0 past the end. */
+    public long word(int index) {
+        return index >= 0 && index < words.length ? words[index] : 0;
+    }
+
     /** Calls {@code action} with every dirty page frame number, in ascending order. */
     public void forEach(LongConsumer action) {
         for (int i = 0; i < words.length; i++) {

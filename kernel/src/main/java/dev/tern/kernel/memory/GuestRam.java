@@ -104,6 +104,7 @@ public final class GuestRam implements GuestMemory, AutoCloseable {
             if (page == null) {
                 target.fill((byte) 0);
             } else {
+                dirtyLog.noteWritten(gpa, GuestMemory.PAGE_SIZE);
                 MemorySegment.copy(page, 0, target, 0, GuestMemory.PAGE_SIZE);
             }
         });

@@ -95,7 +95,13 @@ public final class GuestRamBuilder {
             for (Spec s : sorted) {
                 regions.add(allocate(arena, s));
             }
-            return new GuestRam(arena, regions);
+            var ram = new GuestRam(arena, regions);
+            for (Spec s : sorted) {
+                if (s instanceof FileBacked f) {
+                    ram.dirtyLog().noteWritten(f.base(), f.size()); // a mapped file holds what it holds
+                }
+            }
+            return ram;
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -73,6 +73,13 @@ public final class PageSet {
         }
     }
 
+    /** Keeps only the pages that are also in {@code other}. */
+    public void retainAll(DirtyPages other) {
+        for (int i = 0; i < words.length; i++) {
+            words[i] &= other.word(i);
+        }
+    }
+
     /** Empties the set. */
     public void clear() {
         java.util.Arrays.fill(words, 0L);

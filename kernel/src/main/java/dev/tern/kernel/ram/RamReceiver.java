@@ -1,6 +1,8 @@
 package dev.tern.kernel.ram;
 
+import dev.tern.kernel.memory.DirtyLog;
 import dev.tern.kernel.memory.DirtyPages;
+import dev.tern.kernel.memory.GuestRam;
 import dev.tern.kernel.state.ReceivingLiveSection;
 import dev.tern.kernel.state.RamLayout;
 import dev.tern.spi.codec.CodecException;
@@ -44,6 +46,8 @@ public final class RamReceiver implements ReceivingLiveSection {
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[CLEAR_CHUNK]);
 
     private final GuestMemory memory;
+    /** Where pages written here are recorded as holding data (a first pass reads only those). */
+    private final DirtyLog writtenLog;
     private final List<RamRegion> writable;
     private final Function<String, Optional<PageDecoder>> decoders;
     private final List<MemorySegment> exposed;
@@ -74,6 +78,7 @@ public final class RamReceiver implements ReceivingLiveSection {
     private RamReceiver(GuestMemory memory, Function<String, Optional<PageDecoder>> decoders,
             List<MemorySegment> exposed, boolean clearOnLayout) {
         this.memory = memory;
+        this.writtenLog = memory instanceof GuestRam ram ? ram.dirtyLog() : null;
         this.clearOnLayout = clearOnLayout;
         this.writable = RamLayout.writable(memory);
         this.decoders = decoders;
@@ -225,6 +230,7 @@ public final class RamReceiver implements ReceivingLiveSection {
                 case RamRecord.NORMAL -> {
                     in.readFully(page);
                     if (apply) {
+                        noteWritten(gpa, PAGE);
                         MemorySegment.copy(page, 0, r.segment(), ValueLayout.JAVA_BYTE, gpa - r.base(), PAGE);
                     }
                 }
@@ -357,7 +363,14 @@ public final class RamReceiver implements ReceivingLiveSection {
             return;
         }
         decodeInto(active.get(index), index, gpa, r);
+        noteWritten(gpa, PAGE);
         MemorySegment.copy(page, 0, r.segment(), ValueLayout.JAVA_BYTE, gpa - r.base(), PAGE);
+    }
+
+    private void noteWritten(long gpa, long len) {
+        if (writtenLog != null) {
+            writtenLog.noteWritten(gpa, len);
+        }
     }
 
     /** Reads an encoded record's codec index and bytes (into {@link #codecBytes}); returns the index. */
@@ -400,6 +413,7 @@ public final class RamReceiver implements ReceivingLiveSection {
                     + " writable region (1..%d pages)", pages, gpa, RemoteRam.RUN_PAGES));
         }
         if (apply) {
+            noteWritten(gpa, pages * PAGE);
             MemorySegment.copy(exposed.get(writable.indexOf(r)), gpa - r.base(), r.segment(), gpa - r.base(),
                     pages * PAGE);
         }

@@ -1,5 +1,7 @@
 package dev.tern.kernel.ram;
 
+import dev.tern.kernel.memory.DirtyLog;
+import dev.tern.kernel.memory.GuestRam;
 import dev.tern.kernel.state.PartOutput;
 import dev.tern.kernel.state.RamLayout;
 import dev.tern.spi.memory.GuestMemory;
@@ -43,6 +45,8 @@ public final class RamSender implements LiveSection {
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[ZERO_SCAN_PAGES * PAGE]);
 
     private final List<RamRegion> writable;
+    /** Says which pages were ever written (the first pass reads only those); null: read them all. */
+    private final DirtyLog writtenLog;
     private final long pageCount;
     private final PageCodecs codecs;
     private final RemoteRam remote;
@@ -69,6 +73,8 @@ public final class RamSender implements LiveSection {
     private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote, RamCounters counters,
             PageChannels channels, int shareIndex, int shareCount) {
         this.writable = RamLayout.writable(memory);
+        // One-sided RAM writes every page it sends itself, so it must be given them all.
+        this.writtenLog = remote == null && memory instanceof GuestRam ram ? ram.dirtyLog() : null;
         this.pageCount = writable.stream().mapToLong(r -> r.base() + r.length()).max().orElse(0) / PAGE;
         this.codecs = codecs;
         this.remote = remote;
@@ -184,13 +190,30 @@ public final class RamSender implements LiveSection {
         startRound(writablePages());
     }
 
-    /** Every writable page: the first pass. */
+    /**
+     * The first pass: every writable page that may hold data. Pages never written since the RAM was
+     * allocated ({@link DirtyLog#written()}; taken after the setup's sync, so no earlier write is
+     * missed and every later one reaches the dirty log) are zero: they are counted as zero pages
+     * without being read.
+     */
     private PageSet writablePages() {
         PageSet all = new PageSet(pageCount);
         for (RamRegion r : writable) {
             all.addRange(r.base() >>> GuestMemory.PAGE_SHIFT, (r.base() + r.length()) >>> GuestMemory.PAGE_SHIFT);
         }
+        if (writtenLog != null) {
+            long before = pagesOfMine(all);
+            all.retainAll(writtenLog.written());
+            if (channels == null) { // multifd: each channel counts its own share
+                counters.zero(before - pagesOfMine(all), 0);
+            }
+        }
         return all;
+    }
+
+    /** How many of {@code pages} this sender sends (a multifd channel: its share). */
+    private long pagesOfMine(PageSet pages) {
+        return shareCount > 1 ? pages.share(shareIndex, shareCount).count() : pages.count();
     }
 
     /** Starts a round over {@code pages} (after the first pass); the previous round must be complete. */

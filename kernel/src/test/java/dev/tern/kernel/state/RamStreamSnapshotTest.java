@@ -89,8 +89,11 @@ class RamStreamSnapshotTest {
         try (GuestRam dst = ram(4)) {
             RamSender sender = RamSender.of(dst);
             assertEquals(0, sender.pendingBytes(), "no pass before setup");
+            for (int p = 0; p < 3; p++) {
+                dst.writeU8((long) p * PAGE, 1); // the first pass covers only pages ever written
+            }
             sender.setup(new DataOutputStream(new ByteArrayOutputStream()));
-            assertEquals(4L * (8 + PAGE), sender.pendingBytes());
+            assertEquals(3L * (8 + PAGE), sender.pendingBytes());
             RamReceiver s = RamReceiver.of(dst);
             dst.writeU32(2L * PAGE, 7);
             ByteArrayOutputStream part = new ByteArrayOutputStream();
