@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
@@ -36,6 +37,8 @@ final class FailoverObserver implements AutoCloseable {
     private final Thread reader;
     /** Each packet received: {source port, counter}; guarded by itself. */
     private final List<int[]> packets = new ArrayList<>();
+    /** The first bytes of each frame that carried no counter, in hex, for the failure message; guarded by packets. */
+    private final List<String> strangers = new ArrayList<>();
     private volatile boolean stopping;
 
     FailoverObserver(ToIntFunction<ByteBuffer> decoder) throws IOException {
@@ -65,6 +68,9 @@ final class FailoverObserver implements AutoCloseable {
             ByteBuffer f = ByteBuffer.wrap(p.getData(), 0, p.getLength()).slice().order(ByteOrder.LITTLE_ENDIAN);
             int counter = decoder.applyAsInt(f);
             synchronized (packets) {
+                if (counter < 0) {
+                    strangers.add(HexFormat.of().formatHex(p.getData(), 0, Math.min(p.getLength(), 64)));
+                }
                 packets.add(new int[] {p.getPort(), counter});
                 packets.notifyAll();
             }
@@ -119,7 +125,7 @@ final class FailoverObserver implements AutoCloseable {
     }
 
     /**
-     * Checks that the packets (after {@link #stop}) and the counter on the standby's disk are those of
+     * Stops reading and checks that the packets and the counter on the standby's disk are those of
      * one uninterrupted run: the primary's packets 1..r in order, the standby's consecutive from where
      * its last checkpoint's held batch began, nothing lost between, nothing from beyond that checkpoint,
      * at most {@code step} packets twice (none when {@code exact}: the primary died right after a
@@ -127,9 +133,14 @@ final class FailoverObserver implements AutoCloseable {
      *
      * @param redelivered the outputs the standby delivered again from its last checkpoint's batch
      */
-    static Failover check(List<int[]> seen, int primaryPort, int standbyPort, int redelivered, int step, boolean exact,
-                          int disk) {
-        assertTrue(seen.stream().allMatch(p -> p[1] > 0), "a datagram that is not the guest's frame");
+    Failover check(int primaryPort, int standbyPort, int redelivered, int step, boolean exact, int disk)
+            throws InterruptedException {
+        List<int[]> seen = stop();
+        List<String> odd;
+        synchronized (packets) {
+            odd = List.copyOf(strangers);
+        }
+        assertTrue(odd.isEmpty(), "datagrams that are not the guest's counter frames: " + odd);
         assertTrue(seen.stream().allMatch(p -> p[0] == primaryPort || p[0] == standbyPort), "a stranger's datagram");
         List<Integer> fromPrimary = seen.stream().filter(p -> p[0] == primaryPort).map(p -> p[1]).toList();
         List<Integer> fromStandby = seen.stream().filter(p -> p[0] == standbyPort).map(p -> p[1]).toList();

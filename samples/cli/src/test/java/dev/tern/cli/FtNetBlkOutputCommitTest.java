@@ -157,7 +157,7 @@ class FtNetBlkOutputCommitTest {
         }
         // the standby is gone too: what it sent is in the socket's queue
         boolean exact = at.endsWith(":mid") || at.endsWith(":acked") || at.endsWith(":step"); // nothing twice
-        FailoverObserver.Failover f = FailoverObserver.check(observer.stop(), primaryPort, standbyPort, redelivered, STEP,
+        FailoverObserver.Failover f = observer.check(primaryPort, standbyPort, redelivered, STEP,
                 exact, counter(b));
         System.out.printf("%s %s: primary released 1..%d, standby delivered %d held, then ran on; %d twice%n",
                 how, at, f.released(), redelivered, f.twice());
