@@ -616,7 +616,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     private void beat(FtWire w) {
-        long period = Math.max(1, timeoutNanos / 4);
+        // at least once an interval: a standby may watch with its own, shorter timeout (its timeout=
+        // key) than this primary's, which also bounds the handshake and must suit a cold peer
+        long period = Math.max(1, Math.min(timeoutNanos / 4, config.interval().toNanos()));
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 w.send(FtMessage.HEARTBEAT);

@@ -60,6 +60,11 @@ public final class FtStandby implements FtNode {
     /** The lease taken before taking over; null without fencing. */
     private volatile Lease lease;
     private volatile FtPrimary successor;
+    /** When the primary was last heard and when its loss (or hand-over) was noticed, at taking over; 0 before. */
+    private volatile long lastHeardAtLoss;
+    private volatile long lossNoticed;
+    /** From the primary last heard to the guest running here, once it runs; -1 before. */
+    private volatile long failoverNanos = -1;
     // guarded by lock
     private long lastHeard;
     private boolean busy;
@@ -100,7 +105,9 @@ public final class FtStandby implements FtNode {
     public String render() {
         return "role: standby\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "listening: " + config.address() + "\nlast checkpoint applied: " + applied + " (apply "
-                + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n";
+                + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n"
+                + (failoverNanos < 0 ? "" : String.format("failover: guest running %.1f ms after the primary was last heard%n",
+                failoverNanos / 1e6));
     }
 
     /**
@@ -224,6 +231,7 @@ public final class FtStandby implements FtNode {
                         throw new IOException("ft wire: FAILOVER at checkpoint " + seq + ", but checkpoint " + applied
                                 + " is the last applied");
                     }
+                    noticeLoss();
                     Outcome fence = takeLease();
                     if (fence != null) {
                         return fence;
@@ -421,6 +429,7 @@ public final class FtStandby implements FtNode {
         synchronized (lock) {
             timedOut = silent;
         }
+        noticeLoss();
         String why = timedOut ? "no message within the heartbeat timeout" : e.getMessage();
         if (applied < 0) {
             state = FtState.BROKEN;
@@ -493,6 +502,33 @@ public final class FtStandby implements FtNode {
                 + "; the standby ends without running the guest");
         log.flush();
         return a == Lease.Acquired.GUEST_ENDED ? Outcome.PRIMARY_ENDED : Outcome.FENCED;
+    }
+
+    private void noticeLoss() {
+        lossNoticed = System.nanoTime();
+        synchronized (lock) {
+            lastHeardAtLoss = lastHeard;
+        }
+    }
+
+    /**
+     * Call once the machine runs after {@link Outcome#TAKE_OVER}: logs the failover time on this
+     * process's own clock, from the last message heard from the primary (for a primary that went
+     * silent, about when it stopped) to the guest running here, and the part of it after the loss
+     * was noticed (the heartbeat timeout, or a broken connection, ends the first part).
+     */
+    public void guestRunning() {
+        long now = System.nanoTime();
+        failoverNanos = now - lastHeardAtLoss;
+        log.printf("ft: failover: guest running %.1f ms after the primary was last heard (loss noticed after %.1f ms,"
+                + " taken over %.1f ms later)%n", failoverNanos / 1e6, (lossNoticed - lastHeardAtLoss) / 1e6,
+                (now - lossNoticed) / 1e6);
+        log.flush();
+    }
+
+    /** From the primary last heard to the guest running here (after {@link #guestRunning()}), else -1. */
+    public long failoverNanos() {
+        return failoverNanos;
     }
 
     private void heard() {

@@ -114,6 +114,13 @@ final class FtBench {
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "benchmark\n");
         List<String> machine = List.of("--bios", rom.toString(), "-m", ram, "--serial", "none");
+        if (interval.equals("off")) {
+            try {
+                return unprotected(machine, rom);
+            } finally {
+                deleteAll(dir);
+            }
+        }
         Process standby = startStandby(machine, pw);
         try {
             String address = awaitAddress(standby);
@@ -144,13 +151,33 @@ final class FtBench {
                 standby.destroyForcibly();
                 standby.waitFor();
             }
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(dir);
+            deleteAll(dir);
         }
+    }
+
+    /** The same guest and window without a standby: the baseline of the guest's slowdown under FT. */
+    private Run unprotected(List<String> machine, Path rom) throws Exception {
+        var cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(machine.toArray(String[]::new));
+        try (Machine m = Machine.create(plugins, cmd.spec(Files.readAllBytes(rom)))) {
+            m.start();
+            TimeUnit.SECONDS.sleep(1); // as long as a protected run's full sync takes at least: warm code
+            long i0 = m.vcpus().getFirst().instructionCount();
+            long t0 = System.nanoTime();
+            TimeUnit.SECONDS.sleep(seconds); // the measured window
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            long i1 = m.vcpus().getFirst().instructionCount();
+            return new Run(0, 0, 0, 0, 0, (i1 - i0) / elapsed / 1e6);
+        }
+    }
+
+    private static void deleteAll(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     private static Run window(CheckpointFigures before, CheckpointFigures after, double mips) {

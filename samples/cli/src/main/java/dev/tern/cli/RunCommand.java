@@ -339,6 +339,9 @@ final class RunCommand implements Callable<Integer> {
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
                 }
                 machine.start();
+                if (standbyNode != null) {
+                    standbyNode.guestRunning(); // the failover time, on this process's clock
+                }
                 if (postcopyIncoming != null) {
                     IncomingMigration.watch(postcopyIncoming, machine, System.err);
                 }

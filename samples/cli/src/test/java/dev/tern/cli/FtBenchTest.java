@@ -42,4 +42,35 @@ class FtBenchTest {
         assertTrue(perCheckpoint > 64 * 4 && perCheckpoint < 64 * 4106 + (1 << 20), out);
         assertTrue(out.contains("pause p99 (ms): ") && out.contains("bytes per checkpoint: "), out);
     }
+
+    /**
+     * {@code tern bench --ft-failover}: a frozen primary (SIGSTOP) is noticed only once the
+     * standby's timeout (4 x 50 ms) passed since it was last heard; a killed one when its connection
+     * closes. Both standbies report running the guest, on their own clock.
+     */
+    @Test
+    @Timeout(300)
+    void benchFtFailoverReportsTheStandbysFailoverTime() throws Exception {
+        var bytes = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = Main.execute(new String[] {"bench", "--ft-failover", "--runs", "1"});
+        } finally {
+            System.setOut(saved);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        Pattern line = Pattern.compile("run 1, (STOP|KILL): guest running ([0-9.]+) ms after the primary was last heard"
+                + " \\(detection ([0-9.]+) ms, take-over ([0-9.]+) ms\\)");
+        Matcher m = line.matcher(out);
+        assertTrue(m.find() && m.group(1).equals("STOP"), out);
+        double detection = Double.parseDouble(m.group(3));
+        assertTrue(detection >= 200, "a silent primary was taken for lost after " + detection + " ms, before the timeout:\n"
+                + out);
+        assertTrue(Double.parseDouble(m.group(2)) >= detection, out);
+        assertTrue(m.find() && m.group(1).equals("KILL"), out);
+        System.out.print(out);
+    }
 }

@@ -10,11 +10,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -22,15 +17,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Output commit of network packets and disk writes across a failover, two real JVMs and an
@@ -63,11 +55,7 @@ class FtNetBlkOutputCommitTest {
 
     @TempDir
     Path dir;
-    private DatagramSocket observer;
-    private Thread reader;
-    /** Each packet received: {source port, counter}; guarded by itself. */
-    private final List<int[]> packets = new ArrayList<>();
-    private volatile boolean stopping;
+    private FailoverObserver observer;
 
     @BeforeAll
     static void announceTheSeed() {
@@ -77,52 +65,19 @@ class FtNetBlkOutputCommitTest {
 
     @BeforeEach
     void observe() throws IOException {
-        observer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        observer.setReceiveBufferSize(4 << 20);
-        observer.setSoTimeout(100); // lets the reader notice the end of the test
-        reader = Thread.ofPlatform().daemon().name("observer").start(this::read);
+        observer = new FailoverObserver(FailoverObserver.OWN_GUEST_FRAME);
     }
 
     @AfterEach
     void close() throws InterruptedException {
-        stopping = true;
-        reader.join();
         observer.close();
-    }
-
-    private void read() {
-        byte[] buf = new byte[2048];
-        while (!stopping) {
-            DatagramPacket p = new DatagramPacket(buf, buf.length);
-            try {
-                observer.receive(p);
-            } catch (SocketTimeoutException e) {
-                continue;
-            } catch (IOException e) {
-                return;
-            }
-            ByteBuffer f = ByteBuffer.wrap(p.getData(), 0, p.getLength()).order(ByteOrder.LITTLE_ENDIAN);
-            boolean ours = p.getLength() >= 22 && f.getShort(12) == (short) 0xb588 && f.get(14) == 'T'
-                    && f.get(15) == 'E' && f.get(16) == 'R' && f.get(17) == 'N';
-            synchronized (packets) {
-                packets.add(new int[] {p.getPort(), ours ? f.getInt(18) : -1});
-                packets.notifyAll();
-            }
-        }
-    }
-
-    /** A UDP port free now on the loopback address, for a side's backend to bind (so its packets are told apart). */
-    private static int freePort() throws IOException {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            return s.getLocalPort();
-        }
     }
 
     private List<String> guest(Path disk, int port) throws Exception {
         return List.of("--bios", RunMachines.guest(dir, "net-blk-counter.rom").toString(), "-m", "4M",
                 "--serial", "none", "--pacing", "warp", "--max-instructions", Long.toString(LIMIT),
                 "--device", "virtio-blk,path=" + disk + ",modern=false",
-                "--device", "virtio-net,backend=udp,local=127.0.0.1:" + port + ",remote=127.0.0.1:" + observer.getLocalPort()
+                "--device", "virtio-net,backend=udp,local=127.0.0.1:" + port + ",remote=127.0.0.1:" + observer.port()
                         + ",modern=false");
     }
 
@@ -169,8 +124,8 @@ class FtNetBlkOutputCommitTest {
         Files.write(a, new byte[64 << 10]); // identical images on both sides
         Files.write(b, new byte[64 << 10]);
         int redelivered;
-        int primaryPort = freePort();
-        int standbyPort = freePort();
+        int primaryPort = FailoverObserver.freePort();
+        int standbyPort = FailoverObserver.freePort();
         try (MigrationPeer standby = MigrationPeer.start(run(b, standbyPort, "--ft",
                 "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
@@ -182,7 +137,7 @@ class FtNetBlkOutputCommitTest {
                     primary.kill();
                 } else if (how.equals("kill")) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
-                    awaitPackets(Integer.parseInt(at), primary);
+                    observer.awaitPackets(Integer.parseInt(at), primary);
                     primary.kill();
                 } else {
                     primary.awaitLine(Pattern.compile("ft: test hook: halting at checkpoint"));
@@ -193,81 +148,23 @@ class FtNetBlkOutputCommitTest {
             if (end.group(1) == null) {
                 // killed before checkpoint 0 was applied: nothing to take over, and nothing was released
                 assertEquals(2, standby.awaitExit(), standby.output());
-                stopping = true;
-                reader.join();
-                synchronized (packets) {
-                    assertEquals(0, packets.size(), "packets released before the first checkpoint was acknowledged");
-                }
+                assertEquals(0, observer.stop().size(), "packets released before the first checkpoint was acknowledged");
                 assertEquals(0, counter(b), "the standby's disk was written without a checkpoint");
                 return;
             }
             redelivered = Integer.parseInt(standby.awaitLine(DELIVERED).group(1));
             assertEquals(0, standby.awaitExit(), standby.output()); // ran on to the limit
         }
-        stopping = true; // the standby is gone too: what it sent is in the socket's queue
-        reader.join();
-        List<int[]> seen;
-        synchronized (packets) {
-            seen = List.copyOf(packets);
-        }
-        assertTrue(seen.stream().allMatch(p -> p[1] > 0), "a datagram that is not the guest's frame");
-        assertTrue(seen.stream().allMatch(p -> p[0] == primaryPort || p[0] == standbyPort), "a stranger's datagram");
-        List<Integer> fromPrimary = seen.stream().filter(p -> p[0] == primaryPort).map(p -> p[1]).toList();
-        List<Integer> fromStandby = seen.stream().filter(p -> p[0] == standbyPort).map(p -> p[1]).toList();
-        assertConsecutive(fromPrimary, 1, "the primary's packets");
-        assertTrue(!fromStandby.isEmpty(), "the standby sent nothing after taking over");
-        int first = fromStandby.getFirst();
-        assertConsecutive(fromStandby, first, "the standby's packets");
-        int released = fromPrimary.size();
-        // the standby first delivers the unreported tail of its last checkpoint's batch (first .. first +
-        // redelivered - 1), then runs: the primary released nothing beyond that checkpoint, and nothing is missing
-        assertTrue(released <= first + redelivered - 1, "the primary released up to " + released
-                + ", beyond the standby's checkpoint, whose batch ends at " + (first + redelivered - 1));
-        assertTrue(first <= released + 1, "packets " + (released + 1) + ".." + (first - 1) + " were lost");
-        int twice = released - first + 1;
+        // the standby is gone too: what it sent is in the socket's queue
+        boolean exact = at.endsWith(":mid") || at.endsWith(":acked") || at.endsWith(":step"); // nothing twice
+        FailoverObserver.Failover f = observer.check(primaryPort, standbyPort, redelivered, STEP,
+                exact, counter(b));
         System.out.printf("%s %s: primary released 1..%d, standby delivered %d held, then ran on; %d twice%n",
-                how, at, released, redelivered, twice);
-        if (at.endsWith(":mid") || at.endsWith(":acked") || at.endsWith(":step")) {
-            // a halt before any delivery, or right after a report of all delivered so far: nothing twice
-            assertEquals(released + 1, first, "the primary released 1.." + released + ", the standby went on from "
-                    + first);
-        }
-        // else the primary may die while it delivers a batch: the standby delivers again what the primary
-        // delivered after its last RELEASED report (the window no protocol closes, docs/protocols/ft.md
-        // "Output commit"; a receiver that numbers its packets absorbs it) — at most one release step
-        assertTrue(twice <= STEP, "the standby delivered " + twice + " packets the primary had released ("
-                + first + ".." + released + "), more than one release step of " + STEP);
-        int n = fromStandby.getLast();
-        int disk = counter(b);
-        assertTrue(disk == n || disk == n + 1, "the standby's disk holds counter " + disk + ", its last packet was " + n);
-        assertTrue(n > fromPrimary.size(), "the guest ran on at the standby: last packet " + n);
+                how, at, f.released(), redelivered, f.twice());
     }
 
     /** The counter in sector 0 of a disk image. */
     private static int counter(Path image) throws IOException {
         return ByteBuffer.wrap(Files.readAllBytes(image), 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-    }
-
-    private static void assertConsecutive(List<Integer> values, int from, String what) {
-        for (int i = 0; i < values.size(); i++) {
-            if (values.get(i) != from + i) {
-                fail(what + ": expected " + (from + i) + " at index " + i + ", got " + values.get(i) + " ("
-                        + values.subList(Math.max(0, i - 3), Math.min(values.size(), i + 4)) + ")");
-            }
-        }
-    }
-
-    /** Waits until the observer holds {@code count} packets (woken by each packet; bounded). */
-    private void awaitPackets(int count, MigrationPeer primary) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        synchronized (packets) {
-            while (packets.size() < count) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !primary.process().isAlive()) {
-                    fail("the observer never received " + count + " packets; primary:\n" + primary.output());
-                }
-                TimeUnit.NANOSECONDS.timedWait(packets, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
-            }
-        }
     }
 }

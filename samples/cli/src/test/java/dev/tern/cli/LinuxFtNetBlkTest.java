@@ -1,0 +1,156 @@
+package dev.tern.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Random;
+import java.util.function.ToIntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Debian guest under fault tolerance with virtio-blk and virtio-net, two real JVMs and an
+ * observer socket: a shell loop in the guest writes an increasing counter to its disk
+ * ({@code dd ... conv=fsync} to {@code /dev/vda}) and then sends it in a syslog datagram (busybox
+ * {@code logger} to a {@code syslogd -R} forwarding over UDP; busybox's {@code nc} has no UDP),
+ * which the UDP backend of each side's virtio-net carries to the observer. The primary is SIGKILLed
+ * once the observer has received a seeded-random number of the primary's datagrams; the standby
+ * takes over and the loop runs to its end there. The datagrams both sides sent and the counter on
+ * the standby's disk must be those of one uninterrupted run — the check of
+ * {@link FtNetBlkOutputCommitTest}, for the stock kernel's drivers.
+ */
+class LinuxFtNetBlkTest {
+
+    /** Bounds both runs: the prompt comes after about 545 M instructions. */
+    private static final long BOUND = 6_000_000_000L;
+    /** The loop's steps; the kill lands in the first half. */
+    private static final int STEPS = 60;
+    /** The primary's release step (outputs between two RELEASED reports): the bound on repeats. */
+    private static final int STEP = 4;
+    private static final long SEED = Long.getLong("tern.ft.test.seed", new SecureRandom().nextLong());
+    private static final Pattern DELIVERED = Pattern.compile("ft: delivered (\\d+) outputs held at checkpoint");
+    /** Without IPv6 the interface sends no MLD report when it comes up: every frame is the loop's. */
+    private static final String APPEND = LinuxGuest.APPEND + " ipv6.disable=1";
+    /** The syslog message the loop sends, inside the UDP payload. */
+    private static final Pattern MESSAGE = Pattern.compile("counter=(\\d+);");
+
+    /**
+     * The counter of an Ethernet frame carrying an IPv4 UDP datagram to the syslog port whose
+     * payload holds the loop's message; -1 for any other frame.
+     */
+    static final ToIntFunction<ByteBuffer> SYSLOG_FRAME = f -> {
+        if (f.limit() < 42 || (f.get(12) & 0xff) != 0x08 || f.get(13) != 0x00 || (f.get(23) & 0xff) != 17) {
+            return -1;
+        }
+        int udp = 14 + (f.get(14) & 0x0f) * 4;
+        if (udp + 8 > f.limit() || ((f.get(udp + 2) & 0xff) << 8 | f.get(udp + 3) & 0xff) != 514) {
+            return -1;
+        }
+        Matcher m = MESSAGE.matcher(StandardCharsets.ISO_8859_1.decode(f.slice(udp + 8, f.limit() - udp - 8)));
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    };
+
+    @TempDir
+    Path dir;
+
+    private static List<String> boot(int consolePort, Path disk, int netPort, int observerPort, String ft) {
+        Path guest = LinuxGuest.guestDir();
+        return List.of("--kernel", guest.resolve("vmlinuz").toString(), "--initrd",
+                guest.resolve("initrd.cpio").toString(), "--append", APPEND, "--pacing", "warp",
+                "--serial", "tcp:127.0.0.1:" + consolePort, "--max-instructions", Long.toString(BOUND),
+                "--device", "virtio-blk,path=" + disk,
+                "--device", "virtio-net,backend=udp,local=127.0.0.1:" + netPort + ",remote=127.0.0.1:" + observerPort,
+                "--ft", ft);
+    }
+
+    @Test
+    @Timeout(900)
+    void theDiskAndTheDatagramsSeenAcrossAFailoverAreThoseOfOneRun() throws Exception {
+        LinuxGuest.assumeGuest();
+        long started = System.nanoTime();
+        int killAfter = 3 + new Random(SEED).nextInt(STEPS / 2 - 3);
+        System.out.println("LinuxFtNetBlkTest: SIGKILL after " + killAfter + " datagrams, from seed " + SEED
+                + " (repeat with -Dtern.ft.test.seed=" + SEED + ")");
+        Path pw = dir.resolve("pw");
+        Files.writeString(pw, "correct horse\n");
+        Path a = dir.resolve("a.img");
+        Path b = dir.resolve("b.img");
+        Files.write(a, new byte[1 << 20]); // identical images on both sides
+        Files.write(b, new byte[1 << 20]);
+        int primaryNet = FailoverObserver.freePort();
+        int standbyNet = FailoverObserver.freePort();
+        int standbyConsole = freeTcpPort();
+        int primaryConsole = freeTcpPort();
+        try (FailoverObserver observer = new FailoverObserver(SYSLOG_FRAME)) {
+            int redelivered;
+            try (MigrationPeer standby = MigrationPeer.start(boot(standbyConsole, b, standbyNet, observer.port(),
+                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw).toArray(String[]::new))) {
+                String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
+                try (LinuxMigrationTest.Console after = LinuxMigrationTest.Console.connect(standbyConsole)) {
+                    try (MigrationPeer primary = MigrationPeer.start(boot(primaryConsole, a, primaryNet, observer.port(),
+                            "primary,peer=" + address + ",password-file=" + pw
+                                    + ",interval=50ms,timeout=5s,release-step=" + STEP).toArray(String[]::new))) {
+                        primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                        try (LinuxMigrationTest.Console before = LinuxMigrationTest.Console.connect(primaryConsole)) {
+                            before.awaitText(LinuxGuest.PROMPT, 0, primary);
+                            // a static neighbour: no ARP on the wire, so every frame is a counter
+                            before.type("ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && arp -s 10.0.2.2"
+                                    + " 52:54:00:12:34:02 && syslogd -R 10.0.2.2:514 -S && echo net-$((40+2))\r");
+                            before.awaitText("net-42\r\n" + LinuxGuest.PROMPT, 0, primary);
+                            before.type("n=0; while [ $n -lt " + STEPS + " ]; do n=$((n+1)); echo $n | dd of=/dev/vda"
+                                    + " bs=512 count=1 conv=sync,fsync 2>/dev/null; logger -t tern \"counter=$n;\"; done;"
+                                    + " echo loop-$n-end\r");
+                            observer.awaitPackets(killAfter, primary);
+                            primary.kill();
+                        }
+                    }
+                    standby.awaitLine(Pattern.compile("ft: primary lost after checkpoint \\d+; running as primary"));
+                    redelivered = Integer.parseInt(standby.awaitLine(DELIVERED).group(1));
+                    after.awaitText("loop-" + STEPS + "-end\r\n" + LinuxGuest.PROMPT, 0, standby);
+                    observer.awaitCounter(STEPS, standby);
+                    after.type("poweroff -f\r");
+                    assertEquals(0, standby.awaitExit(), standby.output());
+                }
+            }
+            int disk = counter(b);
+            FailoverObserver.Failover f = observer.check(primaryNet, standbyNet, redelivered, STEP, false,
+                    disk);
+            assertEquals(STEPS, f.last(), "the loop's last datagram");
+            assertEquals(STEPS, disk, "the standby's disk after the loop");
+            System.out.printf("LinuxFtNetBlkTest: primary released 1..%d, standby delivered %d held outputs, then"
+                    + " sent %d..%d; %d twice; %.1f s in all%n", f.released(), redelivered, f.first(), f.last(), f.twice(),
+                    (System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** The decimal counter at the start of a disk image (the loop's {@code echo $n}). */
+    private static int counter(Path image) throws IOException {
+        byte[] head = new byte[16];
+        try (var in = Files.newInputStream(image)) {
+            in.readNBytes(head, 0, head.length);
+        }
+        String text = new String(head, StandardCharsets.US_ASCII);
+        int end = text.indexOf('\n');
+        assertTrue(end > 0, "no counter at the start of the disk: '" + text + "'");
+        return Integer.parseInt(text.substring(0, end));
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
