@@ -43,6 +43,7 @@ public final class Monitor {
     private final Map<String, QmpCommand> qmpCommands = new TreeMap<>();
     private final MonitorEvents events = new MonitorEvents();
     private final RunControl run;
+    private final HotPlugCommands hotPlug;
 
     /** A monitor whose long saves report no progress. */
     public Monitor(Machine machine, SnapshotStore snapshots) {
@@ -59,6 +60,16 @@ public final class Monitor {
         this.run = new RunControl(machine, events);
         registerBuiltins();
         MachineQmpCommands.registerOn(this, machine);
+        this.hotPlug = new HotPlugCommands(this, machine);
+        hotPlug.register();
+    }
+
+    /**
+     * Makes device_add and device_del refuse, with the reason {@code why} gives, whenever it gives
+     * one (fault tolerance, a running migration: parts of the run that do not follow a device change).
+     */
+    public void refuseHotPlugWhen(java.util.function.Supplier<java.util.Optional<String>> why) {
+        hotPlug.refuseWhen(why);
     }
 
     /** Adds (or replaces) a command; info topics are named {@code "info TOPIC"}. */
