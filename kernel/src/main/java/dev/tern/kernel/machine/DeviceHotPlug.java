@@ -49,6 +49,7 @@ public final class DeviceHotPlug {
                 device.reset();
             } catch (RuntimeException e) {
                 device.powerOff(); // gives back whatever it claimed before failing
+                machine.forgetPaths(d.instance());
                 throw new IllegalArgumentException("device '" + d.instance() + "' (" + d.provider()
                         + ") failed to realize: " + e.getMessage(), e);
             }

@@ -831,10 +831,18 @@ public final class Machine implements AutoCloseable {
         devices.add(d);
     }
 
-    /** Takes a device out of the machine (vCPUs stopped); the caller powers it off. */
+    /** Takes a device out of the machine (vCPUs stopped), with its input and output paths; the caller powers it off. */
     void removeDevice(MachineDevice d) {
         devices.remove(d);
+        forgetPaths(d.spec().instance());
         spec = spec.withDevices(spec.devices().stream().filter(x -> !x.instance().equals(d.spec().instance())).toList());
+    }
+
+    /** Drops what device {@code instance} registered with the machine, so that name can be used again. */
+    void forgetPaths(String instance) {
+        inputs.forget(instance);
+        outputs.forget(instance);
+        a20Requests.remove(instance);
     }
 
     /** A20 requests by device; the gate is open when any device that spoke holds it open (as the PC's chipset ORs them). */
