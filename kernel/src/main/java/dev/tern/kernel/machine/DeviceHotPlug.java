@@ -91,6 +91,13 @@ public final class DeviceHotPlug {
         });
     }
 
+    /** The devices of {@code machine} whose kind can be hot-unplugged, by instance name. */
+    public static java.util.List<String> removable(Machine machine) {
+        return machine.spec().devices().stream()
+                .filter(d -> machine.plugins().require(DeviceProvider.class, d.provider()).hotPluggable())
+                .map(DeviceSpec::instance).toList();
+    }
+
     private static void refuseIfNotComposable(Machine machine, String command) {
         if (machine.replayMode() != ReplayFilter.Mode.OFF) {
             throw new IllegalStateException(command + " is not available while the run is recorded or replayed: a"

@@ -29,6 +29,8 @@ final class HotPlugCommands {
     /** QEMU's driver names for the devices Tern can hot-plug, by Tern's provider id. */
     private static final Map<String, String> QEMU_DRIVERS = Map.of(
             "virtio-net-pci", "virtio-net", "virtio-blk-pci", "virtio-blk");
+    /** The drivers device_add offers (the human monitor's completion). */
+    static final List<String> DRIVERS = List.of("virtio-blk-pci", "virtio-net-pci");
     /** QEMU's rule for a device id: a letter, then letters, digits, '-', '.' and '_'. */
     private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,127}");
 

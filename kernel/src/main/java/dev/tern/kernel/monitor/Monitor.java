@@ -1,5 +1,6 @@
 package dev.tern.kernel.monitor;
 
+import dev.tern.kernel.machine.DeviceHotPlug;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.progress.Progress;
@@ -167,7 +168,8 @@ public final class Monitor {
 
     /**
      * The words that may complete the last word of {@code typed}: a command's name, an
-     * {@code info} topic, or a snapshot name after {@code loadvm} and {@code delvm}.
+     * {@code info} topic, a snapshot name after {@code loadvm} and {@code delvm}, a driver after
+     * {@code device_add}, a removable device after {@code device_del}.
      */
     public List<String> complete(String typed) {
         List<String> words = Arrays.asList(typed.stripLeading().split(" +", -1));
@@ -181,6 +183,8 @@ public final class Monitor {
             case "info" -> commands.keySet().stream().filter(k -> k.startsWith("info ")).map(k -> k.substring(5))
                     .toList();
             case "loadvm", "delvm" -> snapshotNames();
+            case "device_add" -> HotPlugCommands.DRIVERS;
+            case "device_del" -> DeviceHotPlug.removable(machine);
             default -> List.of();
         };
     }

@@ -162,6 +162,8 @@ class QmpHotPlugTest {
             assertEquals("Error: device_add: give the device's name once, as id= (QEMU) or name= (--device)\n",
                     mon.execute("device_add virtio-net,name=n3,id=n3"));
             assertEquals("", mon.execute("device_add virtio-blk,name=d2,path=" + disk + ",readonly=on"));
+            assertEquals(List.of("d2"), mon.complete("device_del "), "completion offers what can be removed");
+            assertEquals(List.of("virtio-blk-pci", "virtio-net-pci"), mon.complete("device_add "));
             assertEquals("", mon.execute("savevm with-d2"));
             assertEquals("", mon.execute("device_del d2"));
 
@@ -178,6 +180,15 @@ class QmpHotPlugTest {
                 String fresh = otherMon.execute("loadvm with-d2");
                 assertTrue(fresh.startsWith("Error: ") && fresh.contains("instance d2"), fresh);
             }
+
+            // a paused machine takes and gives up devices too, and runs on with them
+            assertEquals("", mon.execute("stop"));
+            assertEquals("", mon.execute("device_add virtio-net-pci,id=n5,mac=52:54:00:00:00:25"));
+            assertEquals("", mon.execute("cont"));
+            assertEquals("", mon.execute("stop"));
+            assertEquals("", mon.execute("device_del n5"));
+            assertEquals("", mon.execute("cont"));
+            assertTrue(mon.execute("info status").contains("running"), mon.execute("info status"));
 
             mon.refuseHotPlugWhen(() -> Optional.of("fault tolerance is on"));
             assertEquals("Error: device_add is not available: fault tolerance is on\n",
