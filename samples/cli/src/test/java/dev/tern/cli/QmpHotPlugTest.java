@@ -198,6 +198,35 @@ class QmpHotPlugTest {
         }
     }
 
+    /** The CLI's monitor refuses device changes while a migration runs, and takes them again once it ended. */
+    @Test
+    @Timeout(120)
+    void theCliRefusesHotPlugWhileAMigrationRuns() throws Exception {
+        Path sock = dir.resolve("cli.sock");
+        // a destination that takes the connection and never answers: the migration stays under way
+        try (Machine m = Machine.create(plugins(), spec());
+             var silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            m.start();
+            try (var endpoint = MonitorEndpoint.open("none", List.of("unix:" + sock + ",server"), "none", m,
+                    new SnapshotStore(dir), plugins(), null, null, null);
+                 QmpTestClient c = QmpTestClient.negotiated(java.net.UnixDomainSocketAddress.of(sock))) {
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+                        + "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}}")));
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": "
+                        + "\"tcp:127.0.0.1:" + silent.getLocalPort() + "\"}}")));
+                String refused = errorText(c.execute(add("\"driver\": \"virtio-net-pci\", \"id\": \"n1\"")));
+                assertTrue(refused.startsWith("device_add is not available: a migration is ")
+                        && refused.endsWith("; change devices before or after it (QEMU refuses too)"), refused);
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate_cancel\"}")));
+                String status;
+                do {
+                    status = (String) ((Map<?, ?>) c.event("MIGRATION").get("data")).get("status");
+                } while (!status.equals("cancelled") && !status.equals("failed"));
+                assertEquals(Map.of(), ret(c.execute(add("\"driver\": \"virtio-net-pci\", \"id\": \"n1\""))));
+            }
+        }
+    }
+
     @Test
     @Timeout(120)
     void aRecordedRunRefusesHotPlug() throws Exception {
