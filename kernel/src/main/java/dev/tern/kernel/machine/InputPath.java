@@ -69,6 +69,15 @@ final class InputPath {
         return event -> submit(target, kind.cast(event), typed);
     }
 
+    /**
+     * Forgets {@code target} (a device taken out of the machine): its receivers, and its inputs not
+     * applied yet, which no longer have a device to reach; the name may be registered again.
+     */
+    synchronized void forget(String target) {
+        receivers.remove(target);
+        queue.removeIf(p -> p.target().equals(target));
+    }
+
     /** Hands a host input to the journal, which queues it (or, replaying, drops it). Any thread. */
     private void submit(String target, ReplayEvent event, Consumer<ReplayEvent> receiver) {
         journal.input(event, e -> {

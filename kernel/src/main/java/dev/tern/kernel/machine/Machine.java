@@ -46,7 +46,10 @@ import java.util.function.Consumer;
  */
 public final class Machine implements AutoCloseable {
 
-    private final MachineSpec spec;
+    /** Replaced when a device is hot-plugged or removed ({@link DeviceHotPlug}). */
+    private volatile MachineSpec spec;
+    private final PluginRegistry plugins;
+    private final ServiceDirectory services = new ServiceDirectory();
     private final GuestRam ram;
     /** The RAM part of the journal's fingerprints, kept current from the dirty log. */
     private final RamPageCrcs ramCrcs;
@@ -62,7 +65,8 @@ public final class Machine implements AutoCloseable {
     final DeviceLock deviceLock = new DeviceLock();
     /** The vCPUs beyond vCPU 0 on their own EMTs, or null when they take turns on EMT 0. */
     final ParallelVcpus parallel;
-    private final List<MachineDevice> devices = new ArrayList<>();
+    /** Copied on write: a hot-plug changes it on EMT 0 while the monitor may be listing sections. */
+    private final List<MachineDevice> devices = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Opaque work of pre-1.2 plugins ({@code MachineControl.post}); not recordable. */
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     final InputPath inputs;
@@ -106,6 +110,7 @@ public final class Machine implements AutoCloseable {
 
     private Machine(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
         this.spec = spec;
+        this.plugins = plugins;
         boolean threaded = spec.scheduling() == VcpuScheduling.PARALLEL && spec.vcpus() > 1;
         if (threaded && journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
             throw new IllegalArgumentException("vCPUs on parallel threads cannot be recorded or replayed: the order in which"
@@ -133,13 +138,8 @@ public final class Machine implements AutoCloseable {
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
         clock.onEarlierDeadline(this::deadlineMovedEarlier);
-        var services = new ServiceDirectory();
         for (DeviceSpec d : spec.devices()) {
-            var control = new DeviceControl(this, d.instance());
-            DeviceProvider provider = plugins.require(DeviceProvider.class, d.provider());
-            var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
-                    ram, ports, mmio, irq, clock, control, services);
-            devices.add(new MachineDevice(d, provider.create(ctx)));
+            devices.add(new MachineDevice(d, createDevice(plugins.require(DeviceProvider.class, d.provider()), d)));
         }
         this.emts = new EmtGroup("tern", threaded ? cpus.size() : 1, this::step,
                 threaded ? id -> cpus.all().get(id).requestExit() : id -> cpus.requestExit(),
@@ -805,7 +805,45 @@ public final class Machine implements AutoCloseable {
     }
 
     /** A device and the spec it was made from. */
-    private record MachineDevice(DeviceSpec spec, Device device) { }
+    record MachineDevice(DeviceSpec spec, Device device) { }
+
+    /** Creates (does not realize) device {@code d} of {@code provider}, wired into this machine. */
+    Device createDevice(DeviceProvider provider, DeviceSpec d) {
+        var ctx = new MachineDeviceContext(d.instance(), ValidatedConfig.of(d.provider(), provider.configKeys(), d.config()),
+                ram, ports, mmio, irq, clock, new DeviceControl(this, d.instance()), services);
+        return provider.create(ctx);
+    }
+
+    PluginRegistry plugins() {
+        return plugins;
+    }
+
+    /** The device of that instance name, with its spec, if any. */
+    java.util.Optional<MachineDevice> machineDevice(String instance) {
+        return devices.stream().filter(d -> d.spec().instance().equals(instance)).findFirst();
+    }
+
+    /** Adds a realized, reset device (vCPUs stopped): it is part of the machine's state from now on. */
+    void addDevice(MachineDevice d) {
+        var all = new ArrayList<>(spec.devices());
+        all.add(d.spec());
+        spec = spec.withDevices(all);
+        devices.add(d);
+    }
+
+    /** Takes a device out of the machine (vCPUs stopped), with its input and output paths; the caller powers it off. */
+    void removeDevice(MachineDevice d) {
+        devices.remove(d);
+        forgetPaths(d.spec().instance());
+        spec = spec.withDevices(spec.devices().stream().filter(x -> !x.instance().equals(d.spec().instance())).toList());
+    }
+
+    /** Drops what device {@code instance} registered with the machine, so that name can be used again. */
+    void forgetPaths(String instance) {
+        inputs.forget(instance);
+        outputs.forget(instance);
+        a20Requests.remove(instance);
+    }
 
     /** A20 requests by device; the gate is open when any device that spoke holds it open (as the PC's chipset ORs them). */
     private final java.util.Map<String, Boolean> a20Requests = new java.util.concurrent.ConcurrentHashMap<>();

@@ -63,6 +63,12 @@ public record MachineSpec(long ramSize, int vcpus, String cpu, Map<String, Strin
         }
     }
 
+    /** This spec with {@code other} as its devices (a hot-plug changed them). */
+    public MachineSpec withDevices(List<DeviceSpec> other) {
+        return new MachineSpec(ramSize, vcpus, cpu, cpuConfig, other, firmware, nanosPerInstruction, pacing,
+                maxInstructions, onReset, scheduling);
+    }
+
     /** A builder with PC defaults: 128 MiB, one x86 vCPU, no devices, 10 ns per instruction. */
     public static Builder builder() {
         return new Builder();

@@ -117,6 +117,11 @@ public final class OutputPath {
         return data -> emit(c, data);
     }
 
+    /** Forgets {@code device}'s channels (a device taken out of the machine); its name may register again. */
+    synchronized void forget(String device) {
+        channels.keySet().removeIf(name -> name.startsWith(device + "/"));
+    }
+
     private void emit(Channel c, byte[] data) {
         boolean first;
         synchronized (this) {

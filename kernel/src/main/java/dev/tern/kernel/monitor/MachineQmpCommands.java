@@ -52,17 +52,6 @@ public final class MachineQmpCommands {
         monitor.registerQmp(QmpCommand.of("quit", run::quit));
         monitor.registerQmp(QmpCommand.of("x-tern-query-replay", monitor::replayInfo));
         new SnapshotJobs(monitor).register();
-        monitor.registerQmp(new QmpCommand("device_add", List.of(QmpParam.required("driver", STRING)), args -> {
-            throw QmpError.generic("device '" + args.string("driver") + "' cannot be hot-plugged: Tern has no"
-                    + " hot-plug yet; add devices with --device when the machine starts");
-        }, true));
-        monitor.registerQmp(new QmpCommand("device_del", List.of(QmpParam.required("id", STRING)), args -> {
-            String id = args.string("id");
-            if (machine.spec().devices().stream().noneMatch(d -> d.instance().equals(id))) {
-                throw new QmpError(QmpError.ErrorClass.DeviceNotFound, "Device '" + id + "' not found");
-            }
-            throw QmpError.generic("Device '" + id + "' cannot be hot-unplugged: Tern has no hot-plug yet");
-        }));
         monitor.registerQmp(new QmpCommand("human-monitor-command",
                 List.of(QmpParam.required("command-line", STRING), QmpParam.optional("cpu-index", INT)), args -> {
                     long cpu = args.integer("cpu-index", 0);

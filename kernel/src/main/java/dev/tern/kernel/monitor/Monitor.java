@@ -1,5 +1,6 @@
 package dev.tern.kernel.monitor;
 
+import dev.tern.kernel.machine.DeviceHotPlug;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSnapshot;
 import dev.tern.kernel.progress.Progress;
@@ -43,6 +44,7 @@ public final class Monitor {
     private final Map<String, QmpCommand> qmpCommands = new TreeMap<>();
     private final MonitorEvents events = new MonitorEvents();
     private final RunControl run;
+    private final HotPlugCommands hotPlug;
 
     /** A monitor whose long saves report no progress. */
     public Monitor(Machine machine, SnapshotStore snapshots) {
@@ -59,6 +61,16 @@ public final class Monitor {
         this.run = new RunControl(machine, events);
         registerBuiltins();
         MachineQmpCommands.registerOn(this, machine);
+        this.hotPlug = new HotPlugCommands(this, machine);
+        hotPlug.register();
+    }
+
+    /**
+     * Makes device_add and device_del refuse, with the reason {@code why} gives, whenever it gives
+     * one (fault tolerance, a running migration: parts of the run that do not follow a device change).
+     */
+    public void refuseHotPlugWhen(java.util.function.Supplier<java.util.Optional<String>> why) {
+        hotPlug.refuseWhen(why);
     }
 
     /** Adds (or replaces) a command; info topics are named {@code "info TOPIC"}. */
@@ -156,7 +168,8 @@ public final class Monitor {
 
     /**
      * The words that may complete the last word of {@code typed}: a command's name, an
-     * {@code info} topic, or a snapshot name after {@code loadvm} and {@code delvm}.
+     * {@code info} topic, a snapshot name after {@code loadvm} and {@code delvm}, a driver after
+     * {@code device_add}, a removable device after {@code device_del}.
      */
     public List<String> complete(String typed) {
         List<String> words = Arrays.asList(typed.stripLeading().split(" +", -1));
@@ -170,6 +183,8 @@ public final class Monitor {
             case "info" -> commands.keySet().stream().filter(k -> k.startsWith("info ")).map(k -> k.substring(5))
                     .toList();
             case "loadvm", "delvm" -> snapshotNames();
+            case "device_add" -> HotPlugCommands.DRIVERS;
+            case "device_del" -> DeviceHotPlug.removable(machine);
             default -> List.of();
         };
     }

@@ -35,6 +35,7 @@ public final class PciFunction {
 
     static final int COMMAND_IO = 1;
     static final int COMMAND_MEMORY = 1 << 1;
+    static final int COMMAND_BUS_MASTER = 1 << 2;
     static final int COMMAND_INTX_DISABLE = 1 << 10;
     /** I/O, memory, bus master, parity error response, SERR#, INTx disable. */
     private static final int COMMAND_WRITABLE = 0x0547;
@@ -352,6 +353,23 @@ public final class PciFunction {
     /** The name this function claims I/O under. */
     public String owner() {
         return owner;
+    }
+
+    /**
+     * Why the guest still holds this function, or empty: a driver bound to it has bus mastering on
+     * (it may DMA into guest memory at any time). Linux turns bus mastering off when the driver
+     * lets the function go, which a {@code remove} through sysfs does; decoding stays on, as Linux
+     * leaves it, so it is no sign of use.
+     */
+    public synchronized java.util.Optional<String> guestHold() {
+        int cmd = command();
+        if ((cmd & COMMAND_BUS_MASTER) == 0) {
+            return java.util.Optional.empty();
+        }
+        String address = String.format(java.util.Locale.ROOT, "0000:00:%02x.0", slot);
+        return java.util.Optional.of("the guest still drives PCI function " + address + " (bus mastering is on,"
+                + " command register 0x" + Integer.toHexString(cmd) + "); release it in the guest first, in Linux with"
+                + " 'echo 1 > /sys/bus/pci/devices/" + address + "/remove'");
     }
 
     /** The slot it sits in on bus 0, or -1 before attach. */

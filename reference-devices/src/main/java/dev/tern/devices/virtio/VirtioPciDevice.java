@@ -157,6 +157,11 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         }
     }
 
+    @Override
+    public Optional<String> unplugBlocker() {
+        return function.guestHold().map(why -> context.instanceName() + ": " + why);
+    }
+
     // --- legacy register block ---
 
     private synchronized int readRegisters(int offset, int size) {

@@ -137,6 +137,14 @@ final class MigrationCommands {
         return Reply.NONE;
     }
 
+    /** Why a device change must wait: a migration is under way (its destination was made with the devices of now). */
+    java.util.Optional<String> busy() {
+        MigrationSource running = current;
+        return running == null || running.stats().status().isFinal() ? java.util.Optional.empty()
+                : java.util.Optional.of("a migration is " + running.stats().status().label()
+                        + "; change devices before or after it (QEMU refuses too)");
+    }
+
     /** The settings now. */
     MigrationConfig config() {
         return config;

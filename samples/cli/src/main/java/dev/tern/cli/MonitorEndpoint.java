@@ -48,7 +48,12 @@ final class MonitorEndpoint implements AutoCloseable {
             return new MonitorEndpoint(null, null, List.of());
         }
         Monitor monitor = new Monitor(machine, snapshots, ProgressBar::onTerminal);
-        new MigrationCommands(machine, plugins, System.err).registerOn(monitor);
+        var migration = new MigrationCommands(machine, plugins, System.err);
+        migration.registerOn(monitor);
+        monitor.refuseHotPlugWhen(() -> ft != null
+                ? java.util.Optional.of("fault tolerance is on: the standby holds the machine's devices as the run"
+                        + " started, and a checkpoint of other devices would not load there")
+                : migration.busy());
         new FtCommands(ft).registerOn(monitor);
         (incoming != null ? incoming : new DeferredIncoming(null)).registerOn(monitor);
         (recovery != null ? recovery : new PostcopyRecovery(plugins, System.err)).registerOn(monitor);

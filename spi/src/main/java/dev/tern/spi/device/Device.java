@@ -3,6 +3,7 @@ package dev.tern.spi.device;
 import dev.tern.spi.state.StateSection;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A device instance. Lifecycle: created → {@link #realize()} (claim ports, MMIO, interrupts) →
@@ -31,6 +32,15 @@ public interface Device {
 
     /** The machine is going away: release host resources. */
     default void powerOff() {
+    }
+
+    /**
+     * Why the device cannot be removed from the running machine now because the guest still uses
+     * it (and how the guest lets it go), or empty. Asked with the vCPUs stopped, only of devices
+     * whose provider is {@link DeviceProvider#hotPluggable()}. Since SPI 1.7.
+     */
+    default Optional<String> unplugBlocker() {
+        return Optional.empty();
     }
 
     /** The device's saved-state sections. */

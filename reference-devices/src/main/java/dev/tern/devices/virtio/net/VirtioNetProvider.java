@@ -40,6 +40,12 @@ public final class VirtioNetProvider implements DeviceProvider {
         return KEYS;
     }
 
+    /** Removable once the guest let the PCI function go ({@link VirtioPciDevice#unplugBlocker()}). */
+    @Override
+    public boolean hotPluggable() {
+        return true;
+    }
+
     @Override
     public Device create(DeviceContext context) {
         Config c = context.config();

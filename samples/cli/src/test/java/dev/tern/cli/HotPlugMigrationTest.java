@@ -1,0 +1,94 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
+import dev.tern.kernel.monitor.qmp.QmpServer;
+import dev.tern.kernel.plugin.PluginRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.tern.cli.QmpProtocolTest.ret;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A hot-plugged device travels with the machine's state: a destination in another JVM started
+ * without it refuses the migration, naming it, and the source runs on; one started with it
+ * (--device) takes the guest.
+ */
+class HotPlugMigrationTest {
+
+    private static final Set<String> FINAL = Set.of("completed", "failed", "cancelled");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(300)
+    void aDestinationMustHaveTheHotPluggedDevice() throws Exception {
+        var guests = new LiveMigrationTest();
+        guests.dir = dir;
+        List<String> args = guests.guestArgs();
+        Path disk = dir.resolve("hd1.img");
+        Files.write(disk, new byte[1 << 20]);
+        List<String> endless = args.subList(0, args.indexOf("--max-instructions"));
+        try (Machine source = guests.machine(endless)) {
+            var mon = new Monitor(source, new SnapshotStore(dir));
+            new MigrationCommands(source, PluginRegistry.discover(getClass().getClassLoader(), List.of()), System.err)
+                    .registerOn(mon);
+            source.start();
+            try (QmpServer server = QmpServer.open("unix:" + dir.resolve("q.sock") + ",server", mon);
+                 QmpTestClient c = QmpTestClient.negotiated(server.address())) {
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+                        + "\"virtio-blk-pci\", \"id\": \"hd1\", \"path\": \"" + disk + "\"}}")));
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+                        + "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}, "
+                        + "{\"capability\": \"auto-converge\", \"state\": true}]}}")));
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-parameters\", \"arguments\": "
+                        + "{\"downtime-limit\": 2000}}")));
+
+                try (MigrationPeer without = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                        "tcp:127.0.0.1:0").toArray(String[]::new))) {
+                    assertEquals("failed", migrate(c, without.awaitAddress()));
+                    String why = (String) ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-migrate\"}"))).get("error-desc");
+                    assertTrue(why.contains("instance hd1"), why);
+                    assertNotEquals(0, without.awaitExit(), without.output());
+                    assertTrue(without.output().contains("instance hd1"), without.output());
+                }
+                assertEquals("running", ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-status\"}"))).get("status"),
+                        "a failed migration leaves the source running");
+                assertTrue(source.spec().devices().stream().anyMatch(d -> d.instance().equals("hd1")));
+
+                try (MigrationPeer with = MigrationPeer.start(LiveMigrationTest.with(args, "--device",
+                        "virtio-blk,name=hd1,path=" + disk, "--incoming", "tcp:127.0.0.1:0").toArray(String[]::new))) {
+                    assertEquals("completed", migrate(c, with.awaitAddress()));
+                    assertEquals(0, with.awaitExit(), with.output());
+                }
+                source.stop("the guest moved");
+            }
+        }
+    }
+
+    /** Starts a migration to {@code address} and returns the status it ends in. */
+    private static String migrate(QmpTestClient c, String address) throws Exception {
+        assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"" + address + "\"}}")));
+        while (true) {
+            String status = (String) ((Map<?, ?>) c.event("MIGRATION").get("data")).get("status");
+            if (FINAL.contains(status)) {
+                if (status.equals("completed")) {
+                    c.event("STOP");
+                }
+                return status;
+            }
+        }
+    }
+}
