@@ -65,6 +65,8 @@ public final class RamSender implements LiveSection {
     private long remotePagesWritten;
     private volatile long remaining;
     private volatile long roundTotal;
+    /** Pages of this sender's first pass never written, so zero without a look. */
+    private long unreadZeros;
 
     private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote) {
         this(memory, codecs, remote, new RamCounters(), null, 0, 1);
@@ -174,8 +176,7 @@ public final class RamSender implements LiveSection {
         if (channels != null) {
             out.writeLong(RamRecord.MULTIFD);
             out.writeLong(RamRecord.END_OF_PART);
-            firstPass = true;
-            startRound(writablePages());
+            startFirstPass();
             channels.setup();
             return;
         }
@@ -186,8 +187,7 @@ public final class RamSender implements LiveSection {
             out.writeLong(RamRecord.REMOTE);
         }
         out.writeLong(RamRecord.END_OF_PART);
-        firstPass = true;
-        startRound(writablePages());
+        startFirstPass();
     }
 
     /**
@@ -204,11 +204,19 @@ public final class RamSender implements LiveSection {
         if (writtenLog != null) {
             long before = pagesOfMine(all);
             all.retainAll(writtenLog.written());
+            unreadZeros = before - pagesOfMine(all);
             if (channels == null) { // multifd: each channel counts its own share
-                counters.zero(before - pagesOfMine(all), 0);
+                counters.zero(unreadZeros, 0);
             }
         }
         return all;
+    }
+
+    /** Starts the first pass; the pages it knows zero unread count as done from the start. */
+    private void startFirstPass() {
+        firstPass = true;
+        startRound(writablePages());
+        roundTotal += unreadZeros;
     }
 
     /** How many of {@code pages} this sender sends (a multifd channel: its share). */
