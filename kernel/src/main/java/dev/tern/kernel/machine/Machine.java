@@ -134,7 +134,7 @@ public final class Machine implements AutoCloseable {
         irq.setCpuPin(this::setIntr);
         irq.setCpuPorts(cpus.size(), (id, c) -> new WakingCpuPort(
                 cpus.all().get(id).connectLocalController(threaded ? deviceLock.guard(c) : c), () -> wakeVcpu(id)));
-        this.ramCrcs = new RamPageCrcs(ram, () -> cpus.all().forEach(Vcpu::writeProtectAll));
+        this.ramCrcs = new RamPageCrcs(ram, () -> cpus.all().forEach(Vcpu::markWritableDirty));
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
         clock.onEarlierDeadline(this::deadlineMovedEarlier);

@@ -33,7 +33,7 @@ public final class RamPageCrcs implements AutoCloseable {
     private static final Crc32cConcat JOIN_PAGE = new Crc32cConcat(PAGE);
 
     private final GuestRam ram;
-    private final Runnable dropWritePermissions;
+    private final Runnable markWritable;
     private final List<RamRegion> writable = new ArrayList<>();
     /** Per writable region: the index of its first page in {@link #pageCrcs}. */
     private final int[] firstPage;
@@ -48,12 +48,15 @@ public final class RamPageCrcs implements AutoCloseable {
     private long pagesRead;
 
     /**
-     * Tracks {@code ram}; {@code dropWritePermissions} makes every vCPU report its next write to
-     * each page again (each vCPU's {@code writeProtectAll()}), run just before each harvest.
+     * Tracks {@code ram}; {@code markWritable} puts every page a vCPU can write without reporting it
+     * into the dirty log's new round (each vCPU's {@code markWritableDirty()}), run just after each
+     * harvest. Marking them keeps the vCPUs' write permissions: dropping them instead made every
+     * checkpoint send the guest's next stores down the interpreter's slow write path, which the JIT
+     * had compiled as never taken — each recording recompiled the interpreter loop for it.
      */
-    public RamPageCrcs(GuestRam ram, Runnable dropWritePermissions) {
+    public RamPageCrcs(GuestRam ram, Runnable markWritable) {
         this.ram = ram;
-        this.dropWritePermissions = dropWritePermissions;
+        this.markWritable = markWritable;
         var starts = new ArrayList<Integer>();
         int pages = 0;
         for (RamRegion r : ram.regions()) {
@@ -83,8 +86,9 @@ public final class RamPageCrcs implements AutoCloseable {
         if (tracker == null) {
             tracker = ram.dirtyLog().track("the replay fingerprint");
         }
-        dropWritePermissions.run();
         DirtyPages written = tracker.syncAndClear();
+        // Written pages may be re-read needlessly next time; none can be missed.
+        markWritable.run();
         if (stale) {
             readAll();
             stale = false;

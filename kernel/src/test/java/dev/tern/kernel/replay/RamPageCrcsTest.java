@@ -91,14 +91,27 @@ class RamPageCrcsTest {
         }
     }
 
+    /**
+     * A vCPU keeping a write permission to one page writes it later without reporting the write: the
+     * look that marked the page after its harvest puts it in the next round, which must re-read it.
+     * Marking before the harvest would leave the page in the old round and miss the write.
+     */
     @Test
-    void eachLookDropsTheVcpusWritePermissionsFirst() {
+    void aPageKeptWritableIsReReadAtTheNextLook() {
         try (GuestRam ram = pcLike()) {
-            int[] drops = {0};
-            var crcs = new RamPageCrcs(ram, () -> drops[0]++);
+            long kept = 0x200000;
+            int[] marks = {0};
+            var crcs = new RamPageCrcs(ram, () -> {
+                marks[0]++;
+                ram.markDirty(kept, 4096);
+            });
             crcs.chunks();
-            crcs.chunks();
-            assertEquals(2, drops[0]);
+            for (int round = 1; round <= 3; round++) {
+                RamRegion r = region(ram, kept);
+                r.segment().set(ValueLayout.JAVA_BYTE, kept + 17 * round - r.base(), (byte) round);
+                assertArrayEquals(full(ram), crcs.chunks(), "round " + round);
+            }
+            assertEquals(4, marks[0]);
         }
     }
 

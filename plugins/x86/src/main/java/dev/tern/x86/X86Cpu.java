@@ -716,6 +716,11 @@ public final class X86Cpu implements Vcpu {
     }
 
     @Override
+    public void markWritableDirty() {
+        core.mmu.markWritableDirty();
+    }
+
+    @Override
     public List<StateSection<?>> sections() {
         return List.of(new CpuStateSection(this, vcpuId));
     }

@@ -72,6 +72,25 @@ class MemoryPathTest {
         assertEquals(0x2211, memory.readU16(0x3000));
     }
 
+    /**
+     * markWritableDirty reports a page the TLB can write without the dirty log and keeps the entry,
+     * so the next write there stays on the fast path yet lands in a page already reported.
+     */
+    @Test
+    void markWritableDirtyReportsTheWritablePagesAndKeepsThem() {
+        realModeProgram(0xC6, 0x06, 0x00, 0x30, 0x11,     // mov byte [0x3000], 0x11
+                0xC6, 0x06, 0x01, 0x30, 0x22,               // mov byte [0x3001], 0x22
+                0xF4);
+        cpu.run(1);
+        memory.dirty.clear();
+        cpu.markWritableDirty();
+        assertTrue(memory.dirtied(0x3000), "the writable page must be reported");
+        assertFalse(memory.dirtied(0x5000), "a page the TLB cannot write is not reported");
+        assertTrue(cpu.core().mmu.fastWrite(0x3001, 1, 0), "the write entry must be kept");
+        cpu.run(10);
+        assertEquals(0x2211, memory.readU16(0x3000));
+    }
+
     @Test
     void romIgnoresWritesButReads() {
         memory.regions.get(1).segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0x10, (byte) 0x5a);

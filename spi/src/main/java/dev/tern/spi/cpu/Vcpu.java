@@ -47,6 +47,19 @@ public interface Vcpu {
     }
 
     /**
+     * Reports with {@link dev.tern.spi.memory.GuestMemory#markDirty} every page this vCPU may still
+     * write without telling the dirty log (its cached write permissions), and keeps the permissions.
+     * Called like {@link #writeProtectAll()}, but just after the dirty log is cleared: the new round
+     * then holds every page the vCPU can write unreported, so nothing written in it goes unmarked.
+     * For a reader that can take a superset of the written pages (the replay fingerprint re-reads
+     * them), this leaves the vCPU's write path as it was, where dropping the permissions sends each
+     * page's next write down the slow path. The default drops them instead.
+     */
+    default void markWritableDirty() {
+        writeProtectAll();
+    }
+
+    /**
      * Drives the A20 gate input: when disabled, physical address bit 20 reads as zero (the 8086
      * wrap-around real-mode software relies on). CPUs without such an input ignore enabling and
      * refuse disabling.

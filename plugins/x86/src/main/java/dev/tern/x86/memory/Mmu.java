@@ -32,6 +32,8 @@ public final class Mmu {
     private final MemorySegment[] rPage = new MemorySegment[2 * TLB_SIZE];
     private final int[] wTag = new int[2 * TLB_SIZE];
     private final MemorySegment[] wPage = new MemorySegment[2 * TLB_SIZE];
+    /** The guest-physical page each valid write entry writes (its {@code wTag} is not INVALID). */
+    private final long[] wFrame = new long[2 * TLB_SIZE];
 
     private boolean paging;
     private boolean writeProtect;
@@ -71,6 +73,21 @@ public final class Mmu {
     public void flushWrites() {
         Arrays.fill(wTag, INVALID);
         Arrays.fill(wPage, null);
+    }
+
+    /**
+     * Marks in the dirty log the physical page of every write entry, keeping the entries: each page
+     * the fast path can write unreported is then in the dirty log's new round (see
+     * {@code Vcpu.markWritableDirty}). Unlike {@link #flushWrites} this takes no store of the running
+     * guest down {@link #slowWrite}, so code compiled while the write entries stayed put keeps running.
+     */
+    public void markWritableDirty() {
+        var memory = phys.memory();
+        for (int i = 0; i < wTag.length; i++) {
+            if (wTag[i] != INVALID) {
+                memory.markDirty(wFrame[i], 0x1000);
+            }
+        }
     }
 
     /** INVLPG: drops the translations of one page. With 4 MiB pages all 1024 small tags may alias. */
@@ -377,6 +394,7 @@ public final class Mmu {
             phys.memory().markDirty(pa & ~0xfffL, 0x1000);
             wTag[i] = p;
             wPage[i] = page;
+            wFrame[i] = pa & ~0xfffL;
             rTag[i] = p;
             rPage[i] = page;
         }
