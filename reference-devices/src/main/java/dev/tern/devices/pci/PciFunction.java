@@ -386,7 +386,7 @@ public final class PciFunction {
         }
         String hereText = here < 0 ? "on no PCI bus here" : String.format(Locale.ROOT, "in slot 0x%02x here", here);
         return Optional.of(String.format(Locale.ROOT, "device %s is in PCI slot 0x%02x on the source but %s:"
-                + " start this machine with --device ...,name=%s,slot=%d (or device_add ...,id=%s,addr=0x%02x)",
+                + " start this machine with --device ...,name=%s,addr=0x%02x (or device_add ...,id=%s,addr=0x%02x)",
                 owner, s.slot(), hereText, owner, s.slot(), owner, s.slot()));
     }
 

@@ -178,7 +178,7 @@ class PciFunctionTest {
         other.attach(5, here);
         String why = address(here).validate(saved.save()).orElseThrow();
         assertEquals("device hd1 is in PCI slot 0x07 on the source but in slot 0x05 here: start this machine with"
-                + " --device ...,name=hd1,slot=7 (or device_add ...,id=hd1,addr=0x07)", why);
+                + " --device ...,name=hd1,addr=0x07 (or device_add ...,id=hd1,addr=0x07)", why);
         assertTrue(address(source).validate(saved.save()).isEmpty(), "the same slot loads");
         assertTrue(address(source).validate(new PciAddressState(1, 7, 0)).orElseThrow().contains("01:07.0"));
         assertTrue(address(source).validate(new PciAddressState(0, 7, 2)).orElseThrow().contains("00:07.2"));
