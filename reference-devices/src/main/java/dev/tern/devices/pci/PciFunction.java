@@ -335,7 +335,7 @@ public final class PciFunction {
 
     /**
      * The {@code address} subsection: the function's bus/slot/function, written for every attached
-     * function. A stream without it (Tern before 1.7's slot check) loads as before.
+     * function. A stream written before the subsection existed has none and loads as before.
      */
     private Subsection<PciAddressState> addressSubsection() {
         return new Subsection<>() {
