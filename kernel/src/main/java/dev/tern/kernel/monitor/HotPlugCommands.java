@@ -4,6 +4,7 @@ import dev.tern.kernel.config.ConfigText;
 import dev.tern.kernel.machine.DeviceHotPlug;
 import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.PciAddressOption;
 import dev.tern.kernel.plugin.PluginException;
 import dev.tern.spi.ConfigException;
 
@@ -129,34 +130,12 @@ final class HotPlugCommands {
         if (bus != null && !bus.equals("pci.0")) {
             throw new IllegalArgumentException("Bus '" + bus + "' not found; Tern's only PCI bus is 'pci.0'");
         }
-        String addr = options.remove("addr");
-        if (addr != null) {
-            if (options.containsKey("slot")) {
-                throw new IllegalArgumentException("device_add: give the PCI slot once, as addr= (QEMU) or slot=");
-            }
-            options.put("slot", Integer.toString(slot(addr)));
-        }
+        PciAddressOption.foldInto(options, "device_add");
         if (id != null && !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("Parameter 'id' expects an identifier (a letter, then letters, digits,"
                     + " '-', '.' or '_'), got '" + id + "'");
         }
         return new DeviceSpec(provider, id != null ? id : freeName(provider), options);
-    }
-
-    /** QEMU's {@code addr}: a slot, or slot.function with function 0, in hex with or without 0x. */
-    static int slot(String addr) {
-        String s = addr.endsWith(".0") ? addr.substring(0, addr.length() - 2) : addr;
-        s = s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
-        try {
-            int slot = Integer.parseInt(s, 16);
-            if (slot >= 1 && slot <= 31) {
-                return slot;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException("Property 'addr' = '" + addr + "': expected a PCI slot 0x1..0x1f"
-                + " (function 0 only, as 'slot' or 'slot.0')");
     }
 
     private String freeName(String provider) {

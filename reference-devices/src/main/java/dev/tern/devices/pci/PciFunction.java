@@ -5,9 +5,11 @@ import dev.tern.spi.io.MmioSpace;
 import dev.tern.spi.io.PortIoHandler;
 import dev.tern.spi.io.PortIoSpace;
 import dev.tern.spi.state.StateSection;
+import dev.tern.spi.state.Subsection;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -323,7 +325,73 @@ public final class PciFunction {
             public void load(PciFunctionState s) {
                 load0(s);
             }
+
+            @Override
+            public List<Subsection<?>> subsections() {
+                return List.of(addressSubsection());
+            }
         };
+    }
+
+    /**
+     * The {@code address} subsection: the function's bus/slot/function, written for every attached
+     * function. A stream written before the subsection existed has none and loads as before.
+     */
+    private Subsection<PciAddressState> addressSubsection() {
+        return new Subsection<>() {
+            @Override
+            public String name() {
+                return "address";
+            }
+
+            @Override
+            public Class<PciAddressState> stateType() {
+                return PciAddressState.class;
+            }
+
+            @Override
+            public boolean needed() {
+                return slot() >= 0;
+            }
+
+            @Override
+            public PciAddressState save() {
+                return new PciAddressState(0, slot(), 0);
+            }
+
+            @Override
+            public Optional<String> validate(PciAddressState s) {
+                return addressProblem(s);
+            }
+
+            @Override
+            public void load(PciAddressState s) {
+                // validate held the address equal to this function's: nothing to apply
+            }
+        };
+    }
+
+    private Optional<String> addressProblem(PciAddressState s) {
+        int here = slot();
+        if (s.bus() != 0 || s.function() != 0) {
+            return Optional.of("device " + owner + " is at PCI address " + address(s.bus(), s.slot(), s.function())
+                    + " on the source, but Tern has only bus 0, function 0");
+        }
+        if (s.slot() == here) {
+            return Optional.empty();
+        }
+        if (s.slot() < 0 || s.slot() >= PciBus.SLOTS) {
+            return Optional.of("device " + owner + " is in PCI slot " + s.slot() + " on the source, which is not 0.."
+                    + (PciBus.SLOTS - 1));
+        }
+        String hereText = here < 0 ? "on no PCI bus here" : String.format(Locale.ROOT, "in slot 0x%02x here", here);
+        return Optional.of(String.format(Locale.ROOT, "device %s is in PCI slot 0x%02x on the source but %s:"
+                + " start this machine with --device ...,name=%s,addr=0x%02x (or device_add ...,id=%s,addr=0x%02x)",
+                owner, s.slot(), hereText, owner, s.slot(), owner, s.slot()));
+    }
+
+    private static String address(int bus, int slot, int function) {
+        return String.format(Locale.ROOT, "%02x:%02x.%x", bus, slot, function);
     }
 
     private synchronized Optional<String> problem(PciFunctionState s) {

@@ -156,6 +156,35 @@ class PciFunctionTest {
         assertTrue(s.validate(new PciFunctionState(new byte[12])).isPresent());
     }
 
+    @SuppressWarnings("unchecked")
+    private static dev.tern.spi.state.Subsection<PciAddressState> address(PciFunction f) {
+        var subs = f.section(f.owner()).subsections();
+        assertEquals(List.of("address"), subs.stream().map(dev.tern.spi.state.Subsection::name).toList());
+        return (dev.tern.spi.state.Subsection<PciAddressState>) subs.getFirst();
+    }
+
+    @Test
+    void theSlotTravelsInTheAddressSubsectionAndAnotherSlotIsRefusedNamingBoth() {
+        PciFunction source = function("hd1", 7);
+        var saved = address(source);
+        assertTrue(saved.needed());
+        assertEquals(new PciAddressState(0, 7, 0), saved.save());
+
+        PciBus other = new PciBus(irqs, new int[] {10, 10, 11, 11});
+        PciFunction here = new PciFunction("hd1", new PciIdentity(0x1234, 0x5678, 1, 0xff0000, 0x1234, 1, 1),
+                List.of(new PciBar.IoBar(0, 32, io)), new ArrayPortSpace(), new RangeMmioSpace());
+        assertFalse(address(here).needed(), "a function on no bus has no address to write");
+        assertTrue(address(here).validate(saved.save()).orElseThrow().contains("on no PCI bus here"));
+        other.attach(5, here);
+        String why = address(here).validate(saved.save()).orElseThrow();
+        assertEquals("device hd1 is in PCI slot 0x07 on the source but in slot 0x05 here: start this machine with"
+                + " --device ...,name=hd1,addr=0x07 (or device_add ...,id=hd1,addr=0x07)", why);
+        assertTrue(address(source).validate(saved.save()).isEmpty(), "the same slot loads");
+        assertTrue(address(source).validate(new PciAddressState(1, 7, 0)).orElseThrow().contains("01:07.0"));
+        assertTrue(address(source).validate(new PciAddressState(0, 7, 2)).orElseThrow().contains("00:07.2"));
+        assertTrue(address(source).validate(new PciAddressState(0, 40, 0)).orElseThrow().contains("not 0..31"));
+    }
+
     @Test
     void loadingStateRecreatesMappings() {
         PciFunction f = function("f", 3);

@@ -7,6 +7,7 @@ import dev.tern.kernel.ft.FtPrimary;
 import dev.tern.kernel.ft.FtRole;
 import dev.tern.kernel.ft.FtStandby;
 import dev.tern.kernel.machine.DeviceSpec;
+import dev.tern.kernel.machine.PciAddressOption;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.MachineSnapshot;
@@ -476,6 +477,7 @@ final class RunCommand implements Callable<Integer> {
             var parsed = ConfigText.parse(text);
             var opts = new LinkedHashMap<>(parsed.options());
             String name = opts.remove("name");
+            PciAddressOption.foldInto(opts, "--device " + parsed.id());
             if (name == null) {
                 name = PcDevices.freeName(b, parsed.id());
             }

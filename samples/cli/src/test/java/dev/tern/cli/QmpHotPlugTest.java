@@ -24,6 +24,7 @@ import java.util.Optional;
 
 import static dev.tern.cli.QmpProtocolTest.err;
 import static dev.tern.cli.QmpProtocolTest.ret;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -195,6 +196,67 @@ class QmpHotPlugTest {
                     mon.execute("device_add virtio-net,id=n4"));
             assertEquals("Error: device_del is not available: fault tolerance is on\n", mon.execute("device_del d2"));
             assertEquals("Error: Device 'n4' not found\n", mon.execute("device_del n4"));
+        }
+    }
+
+    /** A machine like {@link #spec()} started with {@code --device virtio-blk,name=hd1,path=DISK,addr=ADDR}. */
+    private MachineSpec specWithDisk(String disk, String addr) throws Exception {
+        var b = MachineSpec.builder().ramSize(16L << 20).firmware(BenchCommand.benchRom()).pacing(Pacing.WARP);
+        PcDevices.standard("none").forEach(b::device);
+        b.device("uart16550", "serial0", Map.of("backend", "file", "path", dir.resolve("serial.log").toString()));
+        var options = new java.util.LinkedHashMap<>(Map.of("path", disk, "readonly", "on", "addr", addr));
+        dev.tern.kernel.machine.PciAddressOption.foldInto(options, "--device virtio-blk");
+        b.device("virtio-blk", "hd1", options);
+        return b.build();
+    }
+
+    /** The slot the guest finds the (only) virtio-blk function in, by scanning configuration space. */
+    private static int slotOfDisk(Machine m) {
+        return m.withVcpusStopped(() -> {
+            for (int slot = 0; slot < 32; slot++) {
+                m.ports().write(CONFIG_ADDRESS, 4, 0x8000_0000 | slot << 11);
+                if (m.ports().read(CONFIG_DATA, 4) == 0x1001_1af4) {
+                    return slot;
+                }
+            }
+            return -1;
+        });
+    }
+
+    /**
+     * A snapshot of a disk hot-plugged into slot 7 is refused by a machine that has the disk in slot
+     * 5, naming both slots and leaving that machine as it was; one started with addr=0x07 takes it.
+     */
+    @Test
+    @Timeout(120)
+    void aSnapshotLoadsOnlyWhereItsDeviceSitsInTheSameSlot() throws Exception {
+        String disk = image("hd1.img");
+        try (Machine m = Machine.create(plugins(), spec())) {
+            m.start();
+            Monitor mon = new Monitor(m, new SnapshotStore(dir));
+            assertEquals("", mon.execute("device_add virtio-blk-pci,id=hd1,path=" + disk + ",readonly=on,addr=0x07"));
+            assertEquals(7, slotOfDisk(m));
+            assertEquals("", mon.execute("savevm hd1-in-7"));
+        }
+        try (Machine in5 = Machine.create(plugins(), specWithDisk(disk, "5"))) {
+            in5.start();
+            Monitor mon = new Monitor(in5, new SnapshotStore(dir));
+            assertEquals("", mon.execute("stop"));
+            assertEquals("", mon.execute("savevm before"));
+            String refused = mon.execute("loadvm hd1-in-7");
+            assertTrue(refused.startsWith("Error: ") && refused.contains("device hd1 is in PCI slot 0x07 on the source"
+                    + " but in slot 0x05 here: start this machine with --device ...,name=hd1,addr=0x07"), refused);
+            assertEquals("", mon.execute("savevm after"));
+            assertArrayEquals(Files.readAllBytes(dir.resolve("before.tern")), Files.readAllBytes(dir.resolve("after.tern")),
+                    "the refused load changed nothing");
+            assertEquals(5, slotOfDisk(in5));
+        }
+        try (Machine in7 = Machine.create(plugins(), specWithDisk(disk, "0x07"))) {
+            in7.start();
+            Monitor mon = new Monitor(in7, new SnapshotStore(dir));
+            assertEquals("", mon.execute("loadvm hd1-in-7"));
+            assertEquals(7, slotOfDisk(in7));
+            assertTrue(mon.execute("info status").contains("running"), mon.execute("info status"));
         }
     }
 

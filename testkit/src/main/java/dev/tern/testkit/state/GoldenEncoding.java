@@ -1,12 +1,14 @@
 package dev.tern.testkit.state;
 
 import dev.tern.spi.state.StateSection;
+import dev.tern.spi.state.Subsection;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -71,7 +73,22 @@ public final class GoldenEncoding {
 
     /** The fixture of {@code version} of section {@code name}. */
     public Path fixture(String name, int version) {
-        return directory.resolve(name).resolve("v" + version + ".bin");
+        return fixture(name, version, List.of());
+    }
+
+    /**
+     * The fixture of {@code version} written with {@code subsections}: {@code v<N>+<sub>...bin}.
+     * A subsection added later gets its own fixture, and {@code v<N>.bin} stays as the stream an
+     * older writer made, which must still load.
+     */
+    public Path fixture(String name, int version, List<String> subsections) {
+        StringBuilder file = new StringBuilder("v").append(version);
+        subsections.forEach(sub -> file.append('+').append(sub));
+        return directory.resolve(name).resolve(file.append(".bin").toString());
+    }
+
+    private static List<String> neededSubsections(StateSection<?> section) {
+        return section.subsections().stream().filter(Subsection::needed).map(Subsection::name).toList();
     }
 
     /**
@@ -81,7 +98,7 @@ public final class GoldenEncoding {
      */
     public <S extends Record> void check(StateSection<S> section, Supplier<? extends StateSection<S>> fresh) {
         String who = "section '" + section.name() + "' instance " + section.instance() + " v" + section.version();
-        Path golden = fixture(section.name(), section.version());
+        Path golden = fixture(section.name(), section.version(), neededSubsections(section));
         byte[] now = encoder.encode(section);
         byte[] expected = current(golden, now, who);
         assertSame(expected, now, who + ": encoding differs from golden " + golden);
