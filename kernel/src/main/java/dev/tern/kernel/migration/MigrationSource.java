@@ -85,6 +85,8 @@ public final class MigrationSource {
     private volatile boolean postcopyRecovery;
     /** Whether a delta codec encodes pages (set while the codecs are made, for the switch-over rule). */
     private boolean deltaCodec;
+    /** The disks copied with the RAM ({@code block-migration}); none without the capability. */
+    private volatile BlockMigration blocks = BlockMigration.NONE;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
     public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
@@ -316,6 +318,7 @@ public final class MigrationSource {
             checkCancel();
             rounds.stopThrottle();
             switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
+        switchOver.alsoSend(blocks);
             switchOver.send(pending, this::harvestLast);
             checkCancel();
             if (connection.isBidirectional()) {
@@ -337,6 +340,7 @@ public final class MigrationSource {
                 Thread.currentThread().interrupt();
             }
             log.release(dirtyLogOwner);
+            blocks.close();
             if (ram != null) {
                 ram.close();
             }
@@ -355,6 +359,7 @@ public final class MigrationSource {
         rounds.stopThrottle();
         var pc = new PostcopySource(machine.memory(), ram.pageCount(), wire, connection);
         switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
+        switchOver.alsoSend(blocks);
         switchOver.send(pending, p -> {
             harvestLast(p);
             pc.collect(p);
@@ -443,12 +448,29 @@ public final class MigrationSource {
         }
         machine.syncDirtyLog();
         ramStream.startLive(ram);
+        startBlocks(ramStream, driver);
         // At once, not with the first part: the destination clears its RAM on the layout record,
         // and does so while this side scans the first pass, not after it.
         ramStream.flush();
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
         checkCancel();
         return ramStream;
+    }
+
+    /**
+     * With {@code block-migration}: tracks every offered disk from now on and opens its section in
+     * the RAM stream, after the RAM's, so its bulk pass runs with RAM's first pass.
+     */
+    private void startBlocks(SavedStateWriter ramStream, PreCopyRounds driver) throws IOException, MigrationException {
+        if (config.blockMigration()) {
+            blocks = BlockMigration.start(machine.disks(), ramStream);
+            driver.alsoSend(blocks);
+        }
+    }
+
+    /** The disks' figures ({@code info migrate}'s disk lines); {@link DiskStats#NONE} without block migration. */
+    public DiskStats diskStats() {
+        return blocks.stats();
     }
 
     /** The codecs the configuration asks for, by plugin id. */
