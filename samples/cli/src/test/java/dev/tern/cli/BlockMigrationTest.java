@@ -186,8 +186,9 @@ class BlockMigrationTest {
             assertTrue(counterOnDisk(Files.readAllBytes(src)) > 0, "the guest writes its disk before the migration");
             // As an operator would: HMP migrate -b (the block-migration capability for this migration)
             var mon = new Monitor(source, new SnapshotStore(dir));
-            new MigrationCommands(source, guests.plugins, new PrintStream(OutputStream.nullOutputStream(), true,
-                    StandardCharsets.UTF_8)).registerOn(mon);
+            var commands = new MigrationCommands(source, guests.plugins, new PrintStream(OutputStream.nullOutputStream(),
+                    true, StandardCharsets.UTF_8));
+            commands.registerOn(mon);
             assertEquals("", mon.execute("migrate_set_parameter max-bandwidth 64M"));
             assertEquals("", mon.execute("migrate -b " + address), dest.output());
             String info = mon.execute("info migrate");
@@ -205,6 +206,9 @@ class BlockMigrationTest {
             assertTrue(Long.parseLong(disk.group(1)) >= size, info);
             assertEquals(0, Long.parseLong(disk.group(2)), info);
             assertEquals(size, Long.parseLong(disk.group(3)), info);
+            var qmpDisk = (Map<?, ?>) ((Map<?, ?>) commands.info().qmp()).get("disk"); // query-migrate's
+            assertEquals(List.of(Long.parseLong(disk.group(1)), 0L, (long) size),
+                    List.of(qmpDisk.get("transferred"), qmpDisk.get("remaining"), qmpDisk.get("total")));
             assertFalse(source.disks().all().getFirst().tracking(), "tracking ends with the migration");
 
             int sent = awaitCounterAbove(destPort, counter); // the guest goes on at the destination
