@@ -124,6 +124,7 @@ public final class PagePresence {
     private void awaitPage(long pfn) {
         Waiter fresh = new Waiter(System.nanoTime(), new CompletableFuture<>());
         Waiter w = waiters.putIfAbsent(pfn, fresh);
+        PostcopyPageRequestEvent traced = null;
         if (w == null) {
             w = fresh;
             // The install clears the bit before it takes the waiter: if it is clear now, the
@@ -136,6 +137,8 @@ public final class PagePresence {
             PageRequester r = requester;
             if (lost == null && r != null) {
                 requests.incrementAndGet();
+                traced = new PostcopyPageRequestEvent();
+                traced.begin();
                 try {
                     r.request(pfn);
                 } catch (RuntimeException e) {
@@ -154,6 +157,17 @@ public final class PagePresence {
             w.installed().join();
         } catch (java.util.concurrent.CompletionException e) {
             throw new GuestMemoryLostException(pfn, lostReason);
+        }
+        trace(traced, pfn);
+    }
+
+    private static void trace(PostcopyPageRequestEvent event, long pfn) {
+        if (event != null) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.page = pfn;
+                event.commit();
+            }
         }
     }
 
