@@ -142,7 +142,11 @@ public final class PagePresence {
                 try {
                     r.request(pfn);
                 } catch (RuntimeException e) {
-                    lose("asking for page " + pfn + " failed: " + e.getMessage());
+                    // The page may have come meanwhile, the last one before the source closed the
+                    // connection: a request it no longer needed loses nothing.
+                    if (isMissing(pfn)) {
+                        lose("asking for page " + pfn + " failed: " + e.getMessage());
+                    }
                 }
             }
         }
