@@ -21,7 +21,10 @@ import java.util.Objects;
  * completed is discarded, not committed: a file transport leaves no partial file); 1.6 adds what SMP
  * machines wire with ({@code Vcpu.connectLocalController}, {@code MmioSpace.mapForCpu},
  * {@code InterruptRouting.connectVirtualWire} and {@code tap}) and {@code GuestMemory.awaitPresent} (a post-copy
- * destination's pages that have not arrived yet).
+ * destination's pages that have not arrived yet); 1.7 adds hot-plug ({@code DeviceProvider.hotPluggable},
+ * {@code Device.unplugBlocker}); 1.8 adds {@code LiveDisk} and {@code MachineControl.offerDisk} (block
+ * migration: a disk image copied to the destination while the guest runs) and {@code Vcpu.markWritableDirty}
+ * (a harvest that keeps the vCPUs' write permissions).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

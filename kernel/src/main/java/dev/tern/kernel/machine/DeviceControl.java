@@ -47,6 +47,11 @@ final class DeviceControl implements MachineControl {
     }
 
     @Override
+    public void offerDisk(dev.tern.spi.device.LiveDisk disk) {
+        machine.disks().offer(device, disk);
+    }
+
+    @Override
     public long hostClockNanos() {
         Instant t = Instant.now();
         try {

@@ -71,6 +71,7 @@ public final class Machine implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     final InputPath inputs;
     private final OutputPath outputs = new OutputPath();
+    private final dev.tern.kernel.block.OfferedDisks disks = new dev.tern.kernel.block.OfferedDisks();
     /** Completes once the journal has its end (or was abandoned) after the run ended. */
     private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
     /** Replay outcome: null until the journal ended; the divergence found at the end, if any. */
@@ -518,7 +519,13 @@ public final class Machine implements AutoCloseable {
         all.add(clock.stateSection());
         all.add(irq.stateSection());
         devices.forEach(d -> all.addAll(d.device().sections()));
+        all.addAll(disks.sections());
         return all;
+    }
+
+    /** The disks devices offered for block migration ({@code MachineControl.offerDisk}). */
+    public dev.tern.kernel.block.OfferedDisks disks() {
+        return disks;
     }
 
     public GuestRam memory() {
@@ -838,10 +845,11 @@ public final class Machine implements AutoCloseable {
         spec = spec.withDevices(spec.devices().stream().filter(x -> !x.instance().equals(d.spec().instance())).toList());
     }
 
-    /** Drops what device {@code instance} registered with the machine, so that name can be used again. */
+    /** Drops what device {@code instance} registered with the machine (paths, an offered disk), so that name can be used again. */
     void forgetPaths(String instance) {
         inputs.forget(instance);
         outputs.forget(instance);
+        disks.forget(instance);
         a20Requests.remove(instance);
     }
 

@@ -124,6 +124,7 @@ public final class PagePresence {
     private void awaitPage(long pfn) {
         Waiter fresh = new Waiter(System.nanoTime(), new CompletableFuture<>());
         Waiter w = waiters.putIfAbsent(pfn, fresh);
+        PostcopyPageRequestEvent traced = null;
         if (w == null) {
             w = fresh;
             // The install clears the bit before it takes the waiter: if it is clear now, the
@@ -136,10 +137,16 @@ public final class PagePresence {
             PageRequester r = requester;
             if (lost == null && r != null) {
                 requests.incrementAndGet();
+                traced = new PostcopyPageRequestEvent();
+                traced.begin();
                 try {
                     r.request(pfn);
                 } catch (RuntimeException e) {
-                    lose("asking for page " + pfn + " failed: " + e.getMessage());
+                    // The page may have come meanwhile, the last one before the source closed the
+                    // connection: a request it no longer needed loses nothing.
+                    if (isMissing(pfn)) {
+                        lose("asking for page " + pfn + " failed: " + e.getMessage());
+                    }
                 }
             }
         }
@@ -154,6 +161,17 @@ public final class PagePresence {
             w.installed().join();
         } catch (java.util.concurrent.CompletionException e) {
             throw new GuestMemoryLostException(pfn, lostReason);
+        }
+        trace(traced, pfn);
+    }
+
+    private static void trace(PostcopyPageRequestEvent event, long pfn) {
+        if (event != null) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.page = pfn;
+                event.commit();
+            }
         }
     }
 

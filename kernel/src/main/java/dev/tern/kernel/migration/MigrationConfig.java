@@ -29,31 +29,42 @@ import java.util.Map;
  * @param postcopyRam allow {@link MigrationSource#startPostcopy()}: the destination runs the guest
  *                    at once and fetches the pages it still lacks (docs/protocols/migration.md,
  *                    "Post-copy"); tcp and unix without multifd
+ * @param blockMigration also copy every offered disk image to the destination while the guest runs
+ *                       (QEMU's {@code block-migration}, {@code migrate -b}): for disks not on shared
+ *                       storage (docs/protocols/migration.md, "Block migration")
  */
 public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
         long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs, boolean multifd,
-        int multifdChannels, boolean postcopyRam) {
+        int multifdChannels, boolean postcopyRam, boolean blockMigration) {
 
     /** Most multifd channels one migration may open. */
     public static final int MAX_MULTIFD_CHANNELS = 16;
 
     /** QEMU's defaults (2 multifd channels once multifd is on), with no bandwidth limit. */
     public static final MigrationConfig DEFAULT = new MigrationConfig(false, false, false, 0, 300, 64L << 20,
-            "none", 0, false, 2, false);
+            "none", 0, false, 2, false, false);
+
+    /** The settings before block migration, block migration off. */
+    public MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
+            long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs, boolean multifd,
+            int multifdChannels, boolean postcopyRam) {
+        this(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs,
+                multifd, multifdChannels, postcopyRam, false);
+    }
 
     /** The settings before post-copy, post-copy off. */
     public MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
             long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs, boolean multifd,
             int multifdChannels) {
         this(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs,
-                multifd, multifdChannels, false);
+                multifd, multifdChannels, false, false);
     }
 
     /** The settings of QEMU's first eight, multifd off. */
     public MigrationConfig(boolean xbzrle, boolean autoConverge, boolean events, long maxBandwidth,
             long downtimeLimitMs, long xbzrleCacheSize, String compression, long timeoutMs) {
         this(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs,
-                false, 2, false);
+                false, 2, false, false);
     }
 
     /** Auto-converge's first vCPU throttle, percent of time stopped (QEMU's cpu-throttle-initial). */
@@ -63,7 +74,7 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
 
     /** The capability names of {@code migrate_set_capability}. */
     public static final List<String> CAPABILITIES = List.of("xbzrle", "auto-converge", "events", "multifd",
-            "postcopy-ram");
+            "postcopy-ram", "block-migration");
     /** The parameter names of {@code migrate_set_parameter}. */
     public static final List<String> PARAMETERS = List.of("max-bandwidth", "downtime-limit", "xbzrle-cache-size",
             "compression", "timeout", "multifd-channels");
@@ -95,15 +106,17 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
     public MigrationConfig withCapability(String name, boolean on) {
         return switch (name) {
             case "xbzrle" -> new MigrationConfig(on, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam, blockMigration);
             case "auto-converge" -> new MigrationConfig(xbzrle, on, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam, blockMigration);
             case "events" -> new MigrationConfig(xbzrle, autoConverge, on, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam, blockMigration);
             case "multifd" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, on, multifdChannels, postcopyRam);
+                    xbzrleCacheSize, compression, timeoutMs, on, multifdChannels, postcopyRam, blockMigration);
             case "postcopy-ram" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, on);
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, on, blockMigration);
+            case "block-migration" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
+                    xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam, on);
             default -> throw new IllegalArgumentException("unknown capability '" + name + "'; known: "
                     + String.join(", ", CAPABILITIES));
         };
@@ -117,18 +130,18 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         try {
             return switch (name) {
                 case "max-bandwidth" -> new MigrationConfig(xbzrle, autoConverge, events, size(value),
-                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam, blockMigration);
                 case "downtime-limit" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        number(value), xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam);
+                        number(value), xbzrleCacheSize, compression, timeoutMs, multifd, multifdChannels, postcopyRam, blockMigration);
                 case "xbzrle-cache-size" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        downtimeLimitMs, size(value), compression, timeoutMs, multifd, multifdChannels, postcopyRam);
+                        downtimeLimitMs, size(value), compression, timeoutMs, multifd, multifdChannels, postcopyRam, blockMigration);
                 case "compression" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
                         downtimeLimitMs, xbzrleCacheSize, value.toLowerCase(Locale.ROOT), timeoutMs, multifd,
-                        multifdChannels, postcopyRam);
+                        multifdChannels, postcopyRam, blockMigration);
                 case "timeout" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth, downtimeLimitMs,
-                        xbzrleCacheSize, compression, number(value), multifd, multifdChannels, postcopyRam);
+                        xbzrleCacheSize, compression, number(value), multifd, multifdChannels, postcopyRam, blockMigration);
                 case "multifd-channels" -> new MigrationConfig(xbzrle, autoConverge, events, maxBandwidth,
-                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, channels(value), postcopyRam);
+                        downtimeLimitMs, xbzrleCacheSize, compression, timeoutMs, multifd, channels(value), postcopyRam, blockMigration);
                 default -> throw new IllegalArgumentException("unknown parameter '" + name + "'; known: "
                         + String.join(", ", PARAMETERS));
             };
@@ -145,6 +158,7 @@ public record MigrationConfig(boolean xbzrle, boolean autoConverge, boolean even
         m.put("events", events);
         m.put("multifd", multifd);
         m.put("postcopy-ram", postcopyRam);
+        m.put("block-migration", blockMigration);
         return m;
     }
 

@@ -312,8 +312,11 @@ public final class MigrationDestination {
         SavedStateReader reader = new SavedStateReader(in);
         checkConfig(reader.config());
         boolean started = false;
+        var blocks = new BlockIncoming(machine.disks());
         for (Frame f = reader.next(); !(f instanceof Frame.Eof); f = reader.next()) {
             switch (f) {
+                case Frame.Open o when o.kind() == FrameKind.START && BlockIncoming.carries(o.name()) -> blocks.open(o);
+                case Frame.Part p when BlockIncoming.carries(p.name()) -> blocks.part(p);
                 case Frame.Open o when o.kind() == FrameKind.START && o.name().equals("ram") -> {
                     if (o.version() != RamRecord.VERSION) {
                         throw new SavedStateException("the RAM stream is version " + o.version() + ", this VMM"
@@ -340,6 +343,7 @@ public final class MigrationDestination {
         if (!started) {
             throw new SavedStateException("the RAM stream has no 'ram' section", reader.position());
         }
+        blocks.requireEnded(reader.position());
     }
 
     static void receivePart(RamReceiver ram, byte[] payload, long offset) throws IOException {

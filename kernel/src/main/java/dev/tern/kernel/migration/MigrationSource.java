@@ -86,6 +86,8 @@ public final class MigrationSource {
     private volatile boolean postcopyRecovery;
     /** Whether a delta codec encodes pages (set while the codecs are made, for the switch-over rule). */
     private boolean deltaCodec;
+    /** The disks copied with the RAM ({@code block-migration}); none without the capability. */
+    private volatile BlockMigration blocks = BlockMigration.NONE;
 
     /** A migration of {@code machine} over an open {@code connection}, which it takes over and closes. */
     public MigrationSource(Machine machine, Connection connection, MigrationConfig config, PluginRegistry plugins) {
@@ -320,6 +322,7 @@ public final class MigrationSource {
             checkCancel();
             rounds.stopThrottle();
             switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
+        switchOver.alsoSend(blocks);
             switchOver.send(pending, this::harvestLast);
             checkCancel();
             if (connection.isBidirectional()) {
@@ -341,6 +344,7 @@ public final class MigrationSource {
                 Thread.currentThread().interrupt();
             }
             log.release(dirtyLogOwner);
+            blocks.close();
             if (ram != null) {
                 ram.close();
             }
@@ -359,6 +363,7 @@ public final class MigrationSource {
         rounds.stopThrottle();
         var pc = new PostcopySource(machine.memory(), ram.pageCount(), wire, connection);
         switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
+        switchOver.alsoSend(blocks);
         switchOver.send(pending, p -> {
             harvestLast(p);
             pc.collect(p);
@@ -447,12 +452,29 @@ public final class MigrationSource {
         // It needs the vCPUs stopped, as the sync does: one rendezvous serves both.
         driver.expect(() -> deviceState(machine), devicesWhileSyncing());
         ramStream.startLive(ram);
+        startBlocks(ramStream, driver);
         // At once, not with the first part: the destination clears its RAM on the layout record,
         // and does so while this side scans the first pass, not after it.
         ramStream.flush();
         setupMs = (System.nanoTime() - startNanos) / 1_000_000;
         checkCancel();
         return ramStream;
+    }
+
+    /**
+     * With {@code block-migration}: tracks every offered disk from now on and opens its section in
+     * the RAM stream, after the RAM's, so its bulk pass runs with RAM's first pass.
+     */
+    private void startBlocks(SavedStateWriter ramStream, PreCopyRounds driver) throws IOException, MigrationException {
+        if (config.blockMigration()) {
+            blocks = BlockMigration.start(machine.disks(), ramStream);
+            driver.alsoSend(blocks);
+        }
+    }
+
+    /** The disks' figures ({@code info migrate}'s disk lines); {@link DiskStats#NONE} without block migration. */
+    public DiskStats diskStats() {
+        return blocks.stats();
     }
 
     /** The codecs the configuration asks for, by plugin id. */

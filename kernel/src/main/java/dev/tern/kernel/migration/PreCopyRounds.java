@@ -54,6 +54,7 @@ final class PreCopyRounds {
     private int roundsSent;
     private DeviceProbe deviceProbe;
     private final SwitchOverRule rule;
+    private BlockMigration blocks = BlockMigration.NONE;
 
     /** {@code deltaCodec}: whether a delta codec (a page cache) encodes the rounds' pages. */
     PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config, boolean deltaCodec,
@@ -99,6 +100,11 @@ final class PreCopyRounds {
      */
     void requestSwitchOver() {
         switchRequested = true;
+    }
+
+    /** Sends {@code disks}' rounds interleaved with RAM's and counts their dirty blocks in the estimate. */
+    void alsoSend(BlockMigration disks) {
+        this.blocks = disks;
     }
 
     void setMaxBandwidth(long bytesPerSecond) {
@@ -152,7 +158,8 @@ final class PreCopyRounds {
     }
 
     private DowntimeEstimate estimate(long dirtyPages) {
-        return new DowntimeEstimate(estimates.size() + 1, dirtyPages, ram.counters().bytesPerPage(), deviceBytes,
+        return new DowntimeEstimate(estimates.size() + 1, dirtyPages, ram.counters().bytesPerPage(),
+                deviceBytes + blocks.pendingBytes(),
                 expectedBandwidth(), new DestinationCost(deviceNanos, ram.counters().nanosPerPage(), 0));
     }
 
@@ -168,6 +175,7 @@ final class PreCopyRounds {
         dirtySyncCount++;
         progress.run(); // progress also tells listeners of each new pass (MIGRATION_PASS)
         PageSet pages = PageSet.of(machine.syncDirtyLog());
+        blocks.sync();
         drainThrottle(pages);
         return pages;
     }
@@ -193,8 +201,12 @@ final class PreCopyRounds {
         long t0 = System.nanoTime();
         long b0 = sentBytes.getAsLong();
         boolean done;
+        boolean ramDone = false;
         do {
-            done = stream.iterateLive(ram, partBytes);
+            if (!ramDone) {
+                ramDone = stream.iterateLive(ram, partBytes);
+            }
+            done = blocks.iterate(stream, partBytes) & ramDone;
             progress.run();
             checks.between();
             pace(t0, b0);

@@ -34,6 +34,7 @@ final class SwitchOver {
     private long phaseBytes;
     private boolean pausedByUs;
     private long started;
+    private BlockMigration blocks = BlockMigration.NONE;
 
     /** @param sentBytes every byte the migration has sent so far, on any connection */
     SwitchOver(Machine machine, RamSender ram, SavedStateWriter ramStream, WireOutput wire, ConfigHeader header,
@@ -54,6 +55,11 @@ final class SwitchOver {
      */
     void send(PageSet pending, java.util.function.Consumer<PageSet> harvest) throws IOException, MigrationException {
         send(pending, harvest, () -> { });
+    }
+
+    /** Also sends {@code disks}' last dirty blocks in the pause, after the last pages. */
+    void alsoSend(BlockMigration disks) {
+        this.blocks = disks;
     }
 
     /** Sends between the RAM stream and the device stream (post-copy's missing pages). */
@@ -87,6 +93,7 @@ final class SwitchOver {
             }
         }
         ramStream.endLive(ram);
+        blocks.complete(ramStream);
         ramStream.finish();
         wire.endStream();
         between.send();

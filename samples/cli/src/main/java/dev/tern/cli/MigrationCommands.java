@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.migration.DirtyRateProbe;
+import dev.tern.kernel.migration.DiskStats;
 import dev.tern.kernel.migration.MigrationConfig;
 import dev.tern.kernel.migration.MigrationSource;
 import dev.tern.kernel.migration.MigrationStats;
@@ -49,10 +50,10 @@ final class MigrationCommands {
     /** Adds the commands, in their human and QMP forms, to {@code monitor}. */
     void registerOn(Monitor monitor) {
         this.monitorEvents = monitor.events();
-        monitor.register(new MonitorCommand("migrate", "[-d] [-r] URI",
+        monitor.register(new MonitorCommand("migrate", "[-d] [-b] [-r] URI",
                 "live-migrate to URI (tcp:HOST:PORT, tls:HOST:PORT?cert=..., unix:PATH, shm:unix:PATH, file:PATH,"
                 + " exec:COMMAND, fd:N; the rest of the line is the URI); -d returns at once; -r resumes a paused"
-                + " post-copy on URI (the destination's migrate_recover);"
+                + " post-copy on URI (the destination's migrate_recover); -b also copies the disks (block-migration);"
                 + " without -d a progress bar is drawn on a terminal", 1, MAX_URI_WORDS, this::migrateCommand));
         monitor.register(MonitorCommand.of("migrate_cancel", "cancel the running migration", this::cancel));
         monitor.register(MonitorCommand.of("migrate_start_postcopy",
@@ -94,11 +95,18 @@ final class MigrationCommands {
         if (args.size() > 1 && args.getFirst().equals("-r")) {
             return resume(String.join(" ", args.subList(1, args.size())));
         }
-        boolean detach = args.size() > 1 && args.getFirst().equals("-d");
-        if (args.size() > 1 && !detach && args.getFirst().startsWith("-")) {
-            throw new IllegalArgumentException("usage: migrate [-d] [-r] URI; '" + args.getFirst() + "' is not -d or -r");
+        boolean detach = false;
+        boolean blocks = false;
+        int i = 0;
+        for (; i < args.size() - 1 && args.get(i).startsWith("-"); i++) {
+            switch (args.get(i)) {
+                case "-d" -> detach = true;
+                case "-b" -> blocks = true;
+                default -> throw new IllegalArgumentException("usage: migrate [-d] [-b] [-r] URI; '" + args.get(i)
+                        + "' is not -d, -b or -r");
+            }
         }
-        return migrate(String.join(" ", detach ? args.subList(1, args.size()) : args), detach);
+        return migrate(String.join(" ", args.subList(i, args.size())), detach, blocks);
     }
 
     /**
@@ -157,12 +165,17 @@ final class MigrationCommands {
 
     /** Starts a migration to {@code target}; unless {@code detach}, waits for it to complete. */
     Reply migrate(String target, boolean detach) throws Exception {
+        return migrate(target, detach, false);
+    }
+
+    /** {@link #migrate(String, boolean)}, with the disks too when {@code blocks} (QEMU's {@code migrate -b}). */
+    Reply migrate(String target, boolean detach, boolean blocks) throws Exception {
         MigrationSource running = current;
         if (running != null && !running.stats().status().isFinal()) {
             throw new IllegalStateException("a migration is already " + running.stats().status().label());
         }
         MigrationUri uri = MigrationUri.parse(target);
-        MigrationConfig settings = config;
+        MigrationConfig settings = blocks ? config.withCapability("block-migration", true) : config;
         var source = new MigrationSource(machine, uri.connect(plugins), settings, plugins, () -> uri.connect(plugins));
         source.allowPostcopyRecovery(); // migrate -r can resume it
         if (settings.events()) {
@@ -233,7 +246,7 @@ final class MigrationCommands {
     /** The settings and the last migration's statistics. */
     MigrationInfo info() {
         MigrationSource s = current;
-        return new MigrationInfo(config, s == null ? null : s.stats());
+        return new MigrationInfo(config, s == null ? null : s.stats(), s == null ? DiskStats.NONE : s.diskStats());
     }
 
     private static boolean onOff(String text) {

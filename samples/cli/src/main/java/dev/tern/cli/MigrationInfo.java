@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.migration.DiskStats;
 import dev.tern.kernel.migration.MigrationConfig;
 import dev.tern.kernel.migration.MigrationStats;
 import dev.tern.kernel.migration.MigrationStatus;
@@ -14,8 +15,9 @@ import java.util.Map;
  *
  * @param config the current settings
  * @param stats the last migration's statistics, or null
+ * @param disk the last migration's disk figures ({@link DiskStats#NONE} without block migration)
  */
-record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Reply {
+record MigrationInfo(MigrationConfig config, MigrationStats stats, DiskStats disk) implements Reply {
 
     @Override
     public String human() {
@@ -25,6 +27,10 @@ record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Re
         sb.append('\n');
         if (stats != null) {
             sb.append(stats.render());
+            if (disk.total() > 0) {
+                sb.append("disk: transferred ").append(disk.transferred()).append(" bytes, remaining ")
+                        .append(disk.remaining()).append(" bytes, total ").append(disk.total()).append(" bytes\n");
+            }
         }
         return sb.toString();
     }
@@ -45,6 +51,13 @@ record MigrationInfo(MigrationConfig config, MigrationStats stats) implements Re
             m.put("expected-downtime", s.expectedDowntimeMs());
         }
         m.put("ram", ram(s));
+        if (disk.total() > 0) {
+            var d = new LinkedHashMap<String, Object>();
+            d.put("transferred", disk.transferred());
+            d.put("remaining", disk.remaining());
+            d.put("total", disk.total());
+            m.put("disk", d);
+        }
         Map<String, Long> xbzrle = s.codec("xbzrle");
         if (!xbzrle.isEmpty()) {
             var x = new LinkedHashMap<String, Object>();

@@ -51,13 +51,13 @@ final class MigrationQmpCommands {
 
     /** Always detached, as QMP's migrate is: progress is followed with query-migrate or MIGRATION events. */
     private Reply migrate(QmpArgs args) throws Exception {
-        if (args.bool("blk", false) || args.bool("inc", false)) {
-            throw QmpError.generic("Tern does not migrate block devices with the RAM (blk/inc)");
+        if (args.bool("inc", false)) {
+            throw QmpError.generic("Tern does not migrate disks incrementally (inc): use blk, which copies them whole");
         }
         if (args.bool("resume", false)) {
             return migration.resume(args.string("uri"));
         }
-        return migration.migrate(args.string("uri"), true);
+        return migration.migrate(args.string("uri"), true, args.bool("blk", false));
     }
 
     /** All or nothing: each entry is checked before the settings change. */

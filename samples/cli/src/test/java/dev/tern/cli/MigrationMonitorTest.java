@@ -44,7 +44,8 @@ class MigrationMonitorTest {
             assertEquals("", mon.execute("migrate_set_parameter downtime-limit 50"));
             assertEquals("", mon.execute("migrate_set_parameter compression lz4"));
             assertEquals("", mon.execute("migrate_set_cachesize 8M"));
-            assertEquals("xbzrle: on\nauto-converge: off\nevents: on\nmultifd: off\npostcopy-ram: off\n",
+            assertEquals("xbzrle: on\nauto-converge: off\nevents: on\nmultifd: off\npostcopy-ram: off\n"
+                    + "block-migration: off\n",
                     mon.execute("info migrate_capabilities"));
             // RAM over 2 extra connections, each with its own XBZRLE cache (4M each) and LZ4
             assertEquals("", mon.execute("migrate_set_capability multifd on"));
@@ -62,7 +63,7 @@ class MigrationMonitorTest {
             assertTrue(mon.execute("migrate_set_capability xbzrle maybe").contains("neither on nor off"));
             assertTrue(mon.execute("migrate_set_parameter downtime-limit soon").contains("not a whole number"));
             assertTrue(mon.execute("migrate_set_parameter compression z/std").contains("none or a page codec id"));
-            assertTrue(mon.execute("migrate -x " + address).contains("is not -d"));
+            assertTrue(mon.execute("migrate -x " + address).contains("is not -d, -b or -r"));
             assertTrue(mon.execute("migrate nowhere").contains("not SCHEME:ADDRESS"));
 
             assertEquals("", mon.execute("migrate " + address), dest.output());

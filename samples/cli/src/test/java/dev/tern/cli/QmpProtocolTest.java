@@ -165,8 +165,8 @@ class QmpProtocolTest {
                         .get("downtime-limit"), "all or nothing");
                 err(c.execute("{\"execute\": \"migrate-set-parameters\", \"arguments\": {\"compress-level\": 1}}"),
                         "GenericError", "Parameter 'compress-level' is unexpected");
-                err(c.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:1\", \"blk\": true}}"),
-                        "GenericError", "Tern does not migrate block devices with the RAM (blk/inc)");
+                err(c.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"tcp:127.0.0.1:1\", \"inc\": true}}"),
+                        "GenericError", "Tern does not migrate disks incrementally (inc): use blk, which copies them whole");
                 // device_add/device_del in full: QmpHotPlugTest
                 err(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"uart16550\"}}"),
                         "GenericError", "device 'uart16550' cannot be hot-plugged; add it with --device when the machine starts");

@@ -53,7 +53,7 @@ public interface Vcpu {
      * then holds every page the vCPU can write unreported, so nothing written in it goes unmarked.
      * For a reader that can take a superset of the written pages (the replay fingerprint re-reads
      * them), this leaves the vCPU's write path as it was, where dropping the permissions sends each
-     * page's next write down the slow path. The default drops them instead.
+     * page's next write down the slow path. The default drops them instead. Since SPI 1.8.
      */
     default void markWritableDirty() {
         writeProtectAll();

@@ -95,4 +95,16 @@ public interface MachineControl {
             }
         };
     }
+
+    /**
+     * Offers this device's disk image for block migration (migration without shared storage): the
+     * kernel may track its writes and copy it to a destination, or fill it from a source. Call it
+     * when the device is created or realized. The default, for machines built before SPI 1.8,
+     * ignores the offer: such a machine migrates no disks.
+     *
+     * @since SPI 1.8
+     */
+    default void offerDisk(LiveDisk disk) {
+        Objects.requireNonNull(disk, "disk");
+    }
 }

@@ -5,6 +5,7 @@ import dev.tern.devices.virtio.RingException;
 import dev.tern.devices.virtio.Virtqueue;
 import dev.tern.devices.virtio.VirtioModel;
 import dev.tern.devices.virtio.VirtioTransport;
+import dev.tern.spi.device.LiveDisk;
 import dev.tern.spi.device.OutputKind;
 
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.Optional;
  * A virtio block device over a raw image file: capacity in 512-byte sectors, read, write, flush
  * and get-id requests, and read-only mode.
  */
-public final class VirtioBlk implements VirtioModel {
+public final class VirtioBlk implements VirtioModel, LiveDisk {
 
     /** Sector size of the virtio-blk protocol. */
     public static final int SECTOR = 512;
@@ -45,6 +46,8 @@ public final class VirtioBlk implements VirtioModel {
     private VirtioTransport transport;
     private java.util.function.Consumer<byte[]> mirror;
     private volatile boolean mirrorFailed;
+    /** Told of each guest write while a block migration tracks this disk; null otherwise. */
+    private volatile WriteTracker tracker;
 
     /**
      * Opens {@code path}; its size, rounded down to whole sectors, is the disk's capacity.
@@ -119,6 +122,47 @@ public final class VirtioBlk implements VirtioModel {
         // tolerance, which mirrors them to the standby's image with the checkpoint covering them.
         // A write's data is its byte offset (8 bytes, big-endian) followed by the bytes.
         mirror = transport.machine().outputs(OutputKind.BLOCK, (position, data) -> applyMirrored(data));
+        transport.machine().offerDisk(this);
+    }
+
+    @Override
+    public long sizeBytes() {
+        return capacity * SECTOR;
+    }
+
+    @Override
+    public void read(long offset, byte[] buffer, int at, int length) throws IOException {
+        checkImageRange(offset, length);
+        ByteBuffer bb = ByteBuffer.wrap(buffer, at, length);
+        while (bb.hasRemaining()) {
+            if (channel.read(bb, offset + bb.position() - at) < 0) {
+                throw new IOException(path + " ended at byte " + (offset + bb.position() - at));
+            }
+        }
+    }
+
+    @Override
+    public void write(long offset, byte[] buffer, int at, int length) throws IOException {
+        if (readOnly) {
+            throw new IOException("virtio-blk image " + path + " is read-only: a migrated disk cannot be written into it");
+        }
+        checkImageRange(offset, length);
+        ByteBuffer bb = ByteBuffer.wrap(buffer, at, length);
+        while (bb.hasRemaining()) {
+            channel.write(bb, offset + bb.position() - at);
+        }
+    }
+
+    private void checkImageRange(long offset, int length) throws IOException {
+        if (offset < 0 || length < 0 || offset > sizeBytes() - length) {
+            throw new IOException("bytes " + offset + " + " + length + " are outside the " + sizeBytes()
+                    + "-byte image " + path);
+        }
+    }
+
+    @Override
+    public void trackWrites(WriteTracker tracker) {
+        this.tracker = tracker;
     }
 
     /**
@@ -225,6 +269,10 @@ public final class VirtioBlk implements VirtioModel {
             }
             if (mirror != null) {
                 mirror.accept(ByteBuffer.allocate(8 + n).putLong(pos + done).put(buf, 0, n).array());
+            }
+            WriteTracker t = tracker;
+            if (t != null) {
+                t.written(pos + done, n); // after the bytes are in the image: a copy racing it is sent again
             }
             done += n;
         }
