@@ -608,6 +608,9 @@ public final class MigrationSource {
     private void drawProgress() {
         PreCopyRounds p = rounds;
         announcePass(p.dirtySyncCount());
+        if (progress == Progress.NONE) {
+            return; // nobody draws it: formatting the line would only cost the rounds time
+        }
         long sent = sentBytes();
         progress.update(sent, sent + ram.pendingBytes(), String.format(java.util.Locale.ROOT, "dirty %.1f MB/s  iter %d",
                 p.dirtyPagesRate() * (double) PAGE / 1e6, p.rounds() + 1));
