@@ -24,7 +24,8 @@ import java.util.Objects;
  * destination's pages that have not arrived yet); 1.7 adds hot-plug ({@code DeviceProvider.hotPluggable},
  * {@code Device.unplugBlocker}); 1.8 adds {@code LiveDisk} and {@code MachineControl.offerDisk} (block
  * migration: a disk image copied to the destination while the guest runs) and {@code Vcpu.markWritableDirty}
- * (a harvest that keeps the vCPUs' write permissions).
+ * (a harvest that keeps the vCPUs' write permissions) and {@code StateSection.whenAbsent} (what a stream
+ * older than a section stands for).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

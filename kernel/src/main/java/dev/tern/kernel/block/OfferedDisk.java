@@ -88,6 +88,12 @@ public final class OfferedDisk {
                 return new State(on, dirty.sizeBytes(), DirtyBlocks.BLOCK_BYTES, on ? dirty.copy() : new long[0]);
             }
 
+            /** A stream from before block migration: no blocks were tracked. */
+            @Override
+            public Optional<State> whenAbsent() {
+                return Optional.of(new State(false, dirty.sizeBytes(), DirtyBlocks.BLOCK_BYTES, new long[0]));
+            }
+
             @Override
             public Optional<String> validate(State s) {
                 if (s.sizeBytes() != dirty.sizeBytes()) {

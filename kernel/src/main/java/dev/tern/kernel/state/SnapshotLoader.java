@@ -83,7 +83,8 @@ public final class SnapshotLoader {
      */
     public void load(StateSource source) throws SavedStateException {
         List<Integer> crcs = new ArrayList<>();
-        List<Pending<?>> pending = verify(source, crcs);
+        List<Pending<?>> absent = new ArrayList<>();
+        List<Pending<?>> pending = verify(source, crcs, absent);
         if (crcs.size() > pending.size()) {
             // Live frames to feed: read the stream again. A stream of device sections only (a
             // migration's switch-over) was decoded whole by the first read.
@@ -92,9 +93,13 @@ public final class SnapshotLoader {
         for (Pending<?> p : pending) {
             p.apply();
         }
+        for (Pending<?> p : absent) {
+            p.apply();
+        }
     }
 
-    private List<Pending<?>> verify(StateSource source, List<Integer> crcs) throws SavedStateException {
+    private List<Pending<?>> verify(StateSource source, List<Integer> crcs, List<Pending<?>> absent)
+            throws SavedStateException {
         List<Pending<?>> pending = new ArrayList<>();
         Map<String, Boolean> present = new HashMap<>();
         try (InputStream in = source.open()) {
@@ -129,7 +134,7 @@ public final class SnapshotLoader {
         } catch (IOException e) {
             throw wrap(e, "opening the stream failed");
         }
-        requireAllPresent(present);
+        absent.addAll(requireAllPresent(present));
         return pending;
     }
 
@@ -308,10 +313,12 @@ public final class SnapshotLoader {
         }
     }
 
-    private void requireAllPresent(Map<String, Boolean> present) throws SavedStateException {
+    /** Refuses a stream without a section this machine has, unless the section says what its absence means. */
+    private List<Pending<?>> requireAllPresent(Map<String, Boolean> present) throws SavedStateException {
+        List<Pending<?>> absent = new ArrayList<>();
         for (StateSection<?> s : sections.values()) {
             if (!present.containsKey(key(s.name(), s.instance()))) {
-                throw new SavedStateException(where(s.name(), s.instance()) + " missing from the stream", -1);
+                absent.add(whenAbsent(s));
             }
         }
         for (LiveSection s : liveSections.values()) {
@@ -319,6 +326,13 @@ public final class SnapshotLoader {
                 throw new SavedStateException(where(s.name(), s.instance()) + " missing from the stream", -1);
             }
         }
+        return absent;
+    }
+
+    private static <S extends Record> Pending<S> whenAbsent(StateSection<S> s) throws SavedStateException {
+        S state = s.whenAbsent().orElseThrow(
+                () -> new SavedStateException(where(s.name(), s.instance()) + " missing from the stream", -1));
+        return new Pending<>(s, state, List.of());
     }
 
     private static <T> T target(Frame.Open o, Map<String, T> targets, String kind) throws SavedStateException {

@@ -119,4 +119,20 @@ class DirtyBlocksSnapshotTest {
             assertTrue(e.getMessage().contains("disk0"), e.getMessage());
         }
     }
+
+    @Test
+    void aStreamFromBeforeBlockMigrationLoadsAsNothingTracked() throws Exception {
+        long size = 4L * DirtyBlocks.BLOCK_BYTES;
+        try (var a = new ImageFileDisk(image("old.img", size))) {
+            var out = new ByteArrayOutputStream();
+            new SavedStateWriter(out, HEADER).finish(); // an older Tern's stream: no dirty-blocks section
+            var disks = new OfferedDisks();
+            disks.offer("disk0", a);
+            OfferedDisk disk = disks.find("disk0").orElseThrow();
+            disk.startTracking();
+            a.guestWrite(0, new byte[] {1});
+            load(disks, out.toByteArray());
+            assertFalse(disk.tracking(), "the stream's machine tracked nothing");
+        }
+    }
 }

@@ -59,6 +59,15 @@ public interface StateSection<S extends Record> {
         return Optional.empty();
     }
 
+    /**
+     * The state a stream without this section stands for — a section added after such streams were
+     * written (a snapshot or recording made by an older Tern), whose absence has a meaning (e.g. "no
+     * disk blocks tracked"). Empty (the default): a stream without it is refused. Since SPI 1.8.
+     */
+    default Optional<S> whenAbsent() {
+        return Optional.empty();
+    }
+
     /** Optional named additions. */
     default List<Subsection<?>> subsections() {
         return List.of();
