@@ -202,6 +202,17 @@ public final class PciFunction {
         return b == null ? 0 : get(BAR0 + 4 * bar, 4) & b.addressMask() & 0xffff_ffffL;
     }
 
+    /** The bytes {@code bar} decodes, or 0 when the function has no such BAR. */
+    public synchronized int barSize(int bar) {
+        PciBar b = bar >= 0 && bar < bars.length ? bars[bar] : null;
+        return b == null ? 0 : b.size();
+    }
+
+    /** Whether {@code bar} is an I/O space BAR (else memory, or absent). */
+    public synchronized boolean barIsIo(int bar) {
+        return bar >= 0 && bar < bars.length && bars[bar] instanceof PciBar.IoBar;
+    }
+
     /** Where {@code bar} is mapped now, or -1 when it is not decoded. */
     public synchronized long mappedBase(int bar) {
         return mappedBase[bar];

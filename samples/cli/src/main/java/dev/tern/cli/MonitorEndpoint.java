@@ -55,6 +55,7 @@ final class MonitorEndpoint implements AutoCloseable {
                         + " started, and a checkpoint of other devices would not load there")
                 : migration.busy());
         new FtCommands(ft).registerOn(monitor);
+        PciInfo.registerOn(monitor, machine);
         (incoming != null ? incoming : new DeferredIncoming(null)).registerOn(monitor);
         (recovery != null ? recovery : new PostcopyRecovery(plugins, System.err)).registerOn(monitor);
         var qmp = new ArrayList<QmpServer>();

@@ -1,0 +1,75 @@
+package dev.tern.cli;
+
+import dev.tern.kernel.machine.Machine;
+import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.kernel.machine.Pacing;
+import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.monitor.SnapshotStore;
+import dev.tern.kernel.monitor.qmp.QmpServer;
+import dev.tern.kernel.plugin.PluginRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static dev.tern.cli.QmpProtocolTest.ret;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * query-pci and info pci over a real QMP socket and the human monitor: which slot each function
+ * sits in (what a migration destination must repeat), its ids, class and BARs, following hot-plug.
+ */
+class PciInfoTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(120)
+    @SuppressWarnings("unchecked")
+    void queryPciListsEveryFunctionWithItsSlotAndFollowsHotPlug() throws Exception {
+        Path disk = dir.resolve("d1.img");
+        Files.write(disk, new byte[1 << 20]);
+        var b = MachineSpec.builder().ramSize(16L << 20).firmware(BenchCommand.benchRom()).pacing(Pacing.WARP);
+        PcDevices.standard("none").forEach(b::device);
+        try (Machine m = Machine.create(PluginRegistry.discover(PciInfoTest.class.getClassLoader(), List.of()), b.build())) {
+            m.start();
+            Monitor mon = new Monitor(m, new SnapshotStore(dir));
+            PciInfo.registerOn(mon, m);
+            try (QmpServer server = QmpServer.open("unix:" + dir.resolve("qmp.sock") + ",server,wait=off", mon);
+                 QmpTestClient c = QmpTestClient.connect(server.address())) {
+                ret(c.execute("{\"execute\": \"qmp_capabilities\"}"));
+                List<Map<String, Object>> before = ret(c.execute("{\"execute\": \"query-pci\"}"));
+                assertEquals(1, before.size(), before.toString());
+                var hostBridge = ((List<Map<String, Object>>) before.getFirst().get("devices")).getFirst();
+                assertEquals(0L, ((Number) hostBridge.get("slot")).longValue(), hostBridge.toString());
+
+                ret(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk-pci\", \"id\": \"d1\","
+                        + " \"path\": \"" + disk + "\", \"addr\": \"0x7\"}}"));
+                List<Map<String, Object>> after = ret(c.execute("{\"execute\": \"query-pci\"}"));
+                var devices = (List<Map<String, Object>>) after.getFirst().get("devices");
+                var d1 = devices.stream().filter(d -> "d1".equals(d.get("qdev_id"))).findFirst().orElseThrow();
+                assertEquals(7L, ((Number) d1.get("slot")).longValue(), d1.toString());
+                var id = (Map<String, Object>) d1.get("id");
+                assertEquals(0x1af4L, ((Number) id.get("vendor")).longValue(), d1.toString());
+                assertEquals(0x0100L, ((Number) ((Map<String, Object>) d1.get("class_info")).get("class")).longValue(),
+                        "mass storage, SCSI: " + d1);
+                assertTrue(!((List<?>) d1.get("regions")).isEmpty(), "a virtio function has BARs: " + d1);
+
+                String human = mon.execute("info pci");
+                assertTrue(human.contains("Bus  0, device   7, function 0:") && human.contains("id \"d1\""), human);
+                assertTrue(human.contains("PCI device 1af4:"), human);
+
+                ret(c.execute("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"d1\"}}"));
+                List<Map<String, Object>> gone = ret(c.execute("{\"execute\": \"query-pci\"}"));
+                assertTrue(((List<Map<String, Object>>) gone.getFirst().get("devices")).stream()
+                        .noneMatch(d -> "d1".equals(d.get("qdev_id"))), gone.toString());
+            }
+        }
+    }
+}
