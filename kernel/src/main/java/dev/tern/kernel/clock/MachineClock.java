@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Timers fire from {@link #fireExpired()}, which the Machine calls on its event path between
  * instruction slices. Order is deterministic: earliest deadline first, equal deadlines in the order
- * they were armed. Arming, cancelling and reading timers is thread-safe (devices arm them from vCPU
+ * they were armed (re-arming a timer at the deadline it has keeps its place). Arming, cancelling and reading timers is thread-safe (devices arm them from vCPU
  * threads).
  */
 public final class MachineClock implements VirtualClock {
@@ -233,6 +233,12 @@ public final class MachineClock implements VirtualClock {
             }
             boolean earlier;
             synchronized (lock) {
+                if (deadline == deadlineNanos) {
+                    // Already armed there: keep its place among equal deadlines. A device that re-arms
+                    // its timer on load (after the clock section restored the firing order) must not
+                    // move it behind a tie, or the loaded machine would fire ties in another order.
+                    return;
+                }
                 long before = armed.isEmpty() ? Long.MAX_VALUE : armed.first().deadline;
                 armLocked(this, deadlineNanos);
                 earlier = deadlineNanos < before;

@@ -227,4 +227,33 @@ class MachineClockTest {
             }
         }
     }
+
+    /**
+     * A load restores the firing order (the clock section), then devices re-arm their own timers at
+     * the deadlines they saved: that must not reorder equal deadlines, or a migrated machine fires its
+     * ties in another order than its source (two local APIC timers at one deadline did).
+     */
+    @Test
+    void reArmingAtTheSameDeadlineKeepsATimersPlaceAmongTies() {
+        Timer a = clock.newTimer("a", () -> { });
+        Timer b = clock.newTimer("b", () -> { });
+        b.armAt(100);
+        a.armAt(100);
+        ClockState saved = clock.capture();
+        assertEquals(List.of("b", "a"), saved.timers().stream().map(ClockState.ArmedTimer::name).toList());
+
+        var loaded = new MachineClock(instructions::get, 10);
+        Timer la = loaded.newTimer("a", () -> { });
+        Timer lb = loaded.newTimer("b", () -> { });
+        loaded.restore(saved);
+        la.armAt(100); // the devices' own loads, in their order
+        lb.armAt(100);
+        assertEquals(saved, loaded.capture());
+
+        la.armAt(120);
+        la.armAt(100); // a real re-arm elsewhere and back goes behind the tie, as arming order says
+        assertEquals(List.of("b", "a"), loaded.capture().timers().stream().map(ClockState.ArmedTimer::name).toList());
+        lb.armAt(100);
+        assertEquals(List.of("b", "a"), loaded.capture().timers().stream().map(ClockState.ArmedTimer::name).toList());
+    }
 }
