@@ -100,12 +100,25 @@ final class RamPathWarmUp {
     /** Enough takes of a log the size of a small guest's for the JIT to compile them. */
     private static final int HARVESTS = 200;
 
-    /** A pattern of zero, sparse and full pages, changed a little each round. */
+    /**
+     * A pattern of zero, sparse and full pages, changed a little each round. The changes fall both
+     * near a page's start and anywhere in it, and some are longer than 127 bytes, so a delta codec
+     * meets run lengths of one and of two bytes: a branch the warm-up never took is compiled as a
+     * trap, and the first real page to take it would send the codec back to the interpreter in the
+     * middle of a migration (XBZRLE's run-length writer did that to a 64 MiB rewriter's third round).
+     */
     private static void fill(GuestRam ram, int round) {
-        long pages = SIZE / GuestMemory.PAGE_SIZE;
+        int page = GuestMemory.PAGE_SIZE;
+        long pages = SIZE / page;
         for (long p = 0; p < pages; p += 3) {
-            long at = p * GuestMemory.PAGE_SIZE;
+            long at = p * page;
             ram.writeU32(at + 4 * (round % 64), (int) (p * 2654435761L) + round);
+            ram.writeU32(at + 4 * ((p * 1021 + round * 2053L) % (page / 4)), (int) (p * 40503L) ^ round);
+            if (p % 7 == 0) {
+                for (int i = 0; i < 256; i += 8) {
+                    ram.writeU64(at + page / 4 + i, p * 17 + i + round);
+                }
+            }
             if (p % 33 == 0) {
                 for (int i = 0; i < GuestMemory.PAGE_SIZE; i += 8) {
                     ram.writeU64(at + i, p * 31 + i + round);

@@ -21,6 +21,39 @@ public final class PhysicalMemory {
     private final GuestMemory memory;
     private final MmioSpace mmio;
     private RamRegion[] regions;
+    /**
+     * Per region, its 4 KiB pages as slices, made on a page's first TLB fill and kept: a guest
+     * whose working set exceeds the TLB refills it on almost every access, and a fresh slice per
+     * refill made the vCPU allocate hundreds of megabytes a second (the 64 MiB rewriter), young
+     * collections whose pauses stop every thread, a migration's too.
+     */
+    private RegionPages[] regionPages;
+
+    /** A region and its kept page slices, read together so a refresh never pairs one region with another's. */
+    private static final class RegionPages {
+        final RamRegion region;
+        private MemorySegment[] slices;
+
+        RegionPages(RamRegion region) {
+            this.region = region;
+        }
+
+        /** The kept slice of the page at {@code pageBase}; vCPUs racing to make one make equal ones. */
+        MemorySegment slice(long pageBase) {
+            MemorySegment[] s = slices;
+            if (s == null) {
+                s = new MemorySegment[(int) ((region.segment().byteSize() + GuestMemory.PAGE_SIZE - 1) / GuestMemory.PAGE_SIZE)];
+                slices = s;
+            }
+            int page = (int) ((pageBase - region.base()) / GuestMemory.PAGE_SIZE);
+            MemorySegment slice = s[page];
+            if (slice == null) {
+                slice = region.segment().asSlice(pageBase - region.base(), GuestMemory.PAGE_SIZE);
+                s[page] = slice;
+            }
+            return slice;
+        }
+    }
 
     public PhysicalMemory(GuestMemory memory, MmioSpace mmio) {
         this.memory = memory;
@@ -31,7 +64,13 @@ public final class PhysicalMemory {
     /** Re-reads the region list (after the machine's memory map changed). */
     public void refreshRegions() {
         List<RamRegion> r = memory.regions();
-        regions = r.toArray(new RamRegion[0]);
+        RamRegion[] fresh = r.toArray(new RamRegion[0]);
+        RegionPages[] pages = new RegionPages[fresh.length];
+        for (int i = 0; i < fresh.length; i++) {
+            pages[i] = new RegionPages(fresh[i]);
+        }
+        regions = fresh;
+        regionPages = pages;
     }
 
     public GuestMemory memory() {
@@ -47,14 +86,23 @@ public final class PhysicalMemory {
         return null;
     }
 
+    private RegionPages regionPages(long gpa) {
+        for (RegionPages p : regionPages) {
+            if (p.region.contains(gpa)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /**
      * The 4 KiB page of host memory backing {@code gpa}, or null when the page is MMIO or unbacked,
      * or when {@code write} is asked for a ROM page.
      */
     MemorySegment page(long gpa, boolean write) {
         long pageBase = gpa & ~0xfffL;
-        RamRegion r = region(pageBase);
-        if (r == null || (write && r.readOnly())) {
+        RegionPages r = regionPages(pageBase);
+        if (r == null || (write && r.region.readOnly())) {
             return null;
         }
         if (mmio != null && mmio.isMapped(pageBase)) {
@@ -62,7 +110,7 @@ public final class PhysicalMemory {
         }
         // Post-copy: a page enters the TLB only once it is here, so the hits cost nothing.
         memory.awaitPresent(pageBase, GuestMemory.PAGE_SIZE);
-        return r.segment().asSlice(pageBase - r.base(), GuestMemory.PAGE_SIZE);
+        return r.slice(pageBase);
     }
 
     /** Reads {@code size} (1, 2 or 4) bytes not crossing a page. */

@@ -1,5 +1,6 @@
 package dev.tern.codec.xbzrle;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -19,15 +20,19 @@ import java.util.Arrays;
  *       {@value #LIFETIME} generations old ({@code age + 2 <= now}); otherwise the fresh page stays
  *       and the insert is refused, which keeps a hot page from being evicted by a stream of cold
  *       ones.</li>
- *   <li>Page buffers are allocated on first use of a slot, so a large configured cache costs memory
- *       only as it fills.</li>
+ *   <li>Pages live off the Java heap, in slabs of up to {@value #SLAB_BYTES} bytes allocated on
+ *       first use of one of their slots, so a large configured cache costs memory only as it
+ *       fills. Off the heap, because a cache fills with tens of megabytes of long-lived pages in a
+ *       migration's first rounds: as heap arrays every young collection then copied them, a
+ *       stop-the-world pause of tens of milliseconds in the middle of the migration (and, when it
+ *       fell there, of its downtime).</li>
  *   <li>{@link #resize} keeps what fits, as the original {@code cache_resize}: entries are rehashed
  *       into the new slots and on a collision the most recently used entry (higher age) wins.
  *       (Current QEMU drops the whole cache on resize.)</li>
  * </ul>
- * Not thread-safe; one cache per encoding session.
+ * Not thread-safe; one cache per encoding session. {@link #close()} frees the pages at once.
  */
-public final class PageCache {
+public final class PageCache implements AutoCloseable {
 
     /** Generations a cached page is protected from replacement by another page. */
     public static final int LIFETIME = 2;
@@ -35,10 +40,15 @@ public final class PageCache {
     private static final long EMPTY = -1;
     private static final int MAX_SLOTS = 1 << 30;
 
+    /** The most one slab holds: one allocation per 256 pages of 4 KiB. */
+    static final int SLAB_BYTES = 1 << 20;
+
     private final int pageSize;
+    private Arena arena;
     private long[] addresses;
     private long[] ages;
-    private byte[][] pages;
+    private MemorySegment[] slabs;
+    private int slabSlots;
     private int occupied;
     private long hits;
     private long misses;
@@ -67,11 +77,22 @@ public final class PageCache {
     }
 
     private void allocate(int slots) {
+        arena = Arena.ofShared();
         addresses = new long[slots];
         Arrays.fill(addresses, EMPTY);
         ages = new long[slots];
-        pages = new byte[slots][];
+        slabSlots = Math.max(1, Math.min(slots, SLAB_BYTES / pageSize));
+        slabs = new MemorySegment[(slots + slabSlots - 1) / slabSlots];
         occupied = 0;
+    }
+
+    /** The storage of {@code slot}, its slab allocated on first use. */
+    private MemorySegment page(int slot) {
+        int slab = slot / slabSlots;
+        if (slabs[slab] == null) {
+            slabs[slab] = arena.allocate((long) slabSlots * pageSize, 64);
+        }
+        return slabs[slab].asSlice((long) (slot % slabSlots) * pageSize, pageSize);
     }
 
     private int slotOf(long address) {
@@ -102,7 +123,7 @@ public final class PageCache {
         if (!claim(slot, address, generation)) {
             return false;
         }
-        MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, pages[slot], 0, pageSize);
+        MemorySegment.copy(page, 0, page(slot), 0, pageSize);
         return true;
     }
 
@@ -113,7 +134,7 @@ public final class PageCache {
         if (!claim(slot, address, generation)) {
             return false;
         }
-        System.arraycopy(page, 0, pages[slot], 0, pageSize);
+        MemorySegment.copy(page, 0, page(slot), ValueLayout.JAVA_BYTE, 0, pageSize);
         return true;
     }
 
@@ -121,11 +142,10 @@ public final class PageCache {
         if (address < 0) {
             throw new IllegalArgumentException("cache address " + address + " is negative");
         }
-        if (pages[slot] != null && addresses[slot] != address && ages[slot] + LIFETIME > generation) {
+        if (addresses[slot] != EMPTY && addresses[slot] != address && ages[slot] + LIFETIME > generation) {
             return false;
         }
-        if (pages[slot] == null) {
-            pages[slot] = new byte[pageSize];
+        if (addresses[slot] == EMPTY) {
             occupied++;
         }
         addresses[slot] = address;
@@ -141,11 +161,18 @@ public final class PageCache {
 
     /**
      * The cached copy of {@code address}, live (the caller updates it in place after sending a new
-     * version), or {@code null} when the page is not cached. Does not count as a lookup.
+     * version), or {@code null} when the page is not cached. Does not count as a lookup. Valid until
+     * the next {@link #resize} or {@link #close}.
      */
-    public byte[] cached(long address) {
+    public MemorySegment live(long address) {
         int slot = slotOf(address);
-        return addresses[slot] == address ? pages[slot] : null;
+        return addresses[slot] == address ? page(slot) : null;
+    }
+
+    /** A copy of the cached page at {@code address}, or {@code null}; for inspection. */
+    public byte[] cached(long address) {
+        MemorySegment page = live(address);
+        return page == null ? null : page.toArray(ValueLayout.JAVA_BYTE);
     }
 
     /** Changes the size, keeping what fits; on collision the entry with the higher age wins. */
@@ -156,23 +183,35 @@ public final class PageCache {
         }
         long[] oldAddresses = addresses;
         long[] oldAges = ages;
-        byte[][] oldPages = pages;
+        MemorySegment[] oldSlabs = slabs;
+        int oldSlabSlots = slabSlots;
+        Arena oldArena = arena;
         allocate(newSlots);
         for (int i = 0; i < oldAddresses.length; i++) {
             if (oldAddresses[i] == EMPTY) {
                 continue;
             }
             int slot = slotOf(oldAddresses[i]);
-            if (pages[slot] != null && ages[slot] >= oldAges[i]) {
+            if (addresses[slot] != EMPTY && ages[slot] >= oldAges[i]) {
                 continue;
             }
-            if (pages[slot] == null) {
+            if (addresses[slot] == EMPTY) {
                 occupied++;
             }
             addresses[slot] = oldAddresses[i];
             ages[slot] = oldAges[i];
-            pages[slot] = oldPages[i];
+            MemorySegment.copy(oldSlabs[i / oldSlabSlots], (long) (i % oldSlabSlots) * pageSize, page(slot), 0, pageSize);
         }
+        oldArena.close();
+    }
+
+    /** Frees the pages; the cache is empty afterwards and must not be used. */
+    @Override
+    public void close() {
+        arena.close();
+        Arrays.fill(addresses, EMPTY);
+        Arrays.fill(slabs, null);
+        occupied = 0;
     }
 
     /** The effective size in bytes: slots times page size. */

@@ -46,6 +46,8 @@ public final class XbzrleEncoder implements PageEncoder {
     private static final int FRAMING = 3;
 
     private final PageCache cache;
+    /** The cached copy, taken out of the off-heap cache for the scan, as {@link #current} is from RAM. */
+    private final byte[] previous = new byte[PAGE];
     private final byte[] current = new byte[PAGE];
     private final byte[] encoded = new byte[PAGE];
     private long generation;
@@ -76,14 +78,15 @@ public final class XbzrleEncoder implements PageEncoder {
             return -1;
         }
         pages++;
-        byte[] old = cache.cached(gpa);
+        MemorySegment cached = cache.live(gpa);
+        MemorySegment.copy(cached, ValueLayout.JAVA_BYTE, 0, previous, 0, PAGE);
         MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, current, 0, PAGE);
-        int length = XbzrleEncoding.encode(old, current, PAGE, encoded, PAGE);
+        int length = XbzrleEncoding.encode(previous, current, PAGE, encoded, PAGE);
         if (length == 0) {
             return 0;
         }
         if (!lastStage) {
-            System.arraycopy(current, 0, old, 0, PAGE);
+            MemorySegment.copy(current, 0, cached, ValueLayout.JAVA_BYTE, 0, PAGE);
         }
         if (length == XbzrleEncoding.OVERFLOW || length >= PAGE) {
             overflows++;
@@ -146,13 +149,19 @@ public final class XbzrleEncoder implements PageEncoder {
         if (lastRawAddress < 0) {
             return Optional.empty();
         }
-        byte[] copy = cache.cached(lastRawAddress);
-        return copy == null ? Optional.empty() : Optional.of(MemorySegment.ofArray(copy).asReadOnly());
+        MemorySegment copy = cache.live(lastRawAddress);
+        return copy == null ? Optional.empty() : Optional.of(copy.asReadOnly());
     }
 
     /** Resizes the cache at run time, keeping what fits (QEMU's {@code migrate_set_cache_size}). */
     public synchronized void resizeCache(long sizeBytes) {
         cache.resize(sizeBytes);
+    }
+
+    /** Frees the page cache's memory at once (it lives off the heap), rather than when collected. */
+    @Override
+    public synchronized void close() {
+        cache.close();
     }
 
     /** The page cache, for inspection from the encoding thread only. */

@@ -115,4 +115,24 @@ class PageCacheTest {
         assertThrows(IllegalArgumentException.class, () -> cache.insert(0, new byte[100], 0));
         assertThrows(IllegalArgumentException.class, () -> cache.insert(-PAGE, new byte[PAGE], 0));
     }
+
+    @Test
+    void pagesInSeveralSlabsKeepTheirOwnBytesThroughAResizeAndCloseEmptiesIt() {
+        int slots = 4 * PageCache.SLAB_BYTES / PAGE;
+        PageCache cache = new PageCache((long) slots * PAGE, PAGE);
+        int[] used = {0, PageCache.SLAB_BYTES / PAGE - 1, PageCache.SLAB_BYTES / PAGE, slots - 1};
+        for (int slot : used) {
+            assertTrue(cache.insert((long) slot * PAGE, filled(slot & 0x7f), 0));
+        }
+        assertEquals(used.length, cache.occupied());
+        cache.resize((long) slots * PAGE * 2);
+        for (int slot : used) {
+            assertArrayEquals(filled(slot & 0x7f), cache.cached((long) slot * PAGE), "slot " + slot);
+        }
+        cache.live(0).set(java.lang.foreign.ValueLayout.JAVA_BYTE, 7, (byte) 99);
+        assertEquals(99, cache.cached(0)[7], "live() is the cached page itself");
+        cache.close();
+        assertEquals(0, cache.occupied());
+        assertNull(cache.live(0), "a closed cache holds nothing");
+    }
 }
