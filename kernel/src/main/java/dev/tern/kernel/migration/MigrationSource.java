@@ -673,7 +673,7 @@ public final class MigrationSource {
 
     private void fail(Throwable e) {
         boolean byCancel = cancelled.getCount() == 0;
-        String why = byCancel ? "migration cancelled" : describe(e);
+        String why = byCancel ? "migration cancelled" : reason(e);
         if (committed) {
             failAfterHandOver(why);
             return;
@@ -728,6 +728,18 @@ public final class MigrationSource {
         if (s != null && s.pausedByUs() && lifecycle.state() == VmState.PAUSED) {
             machine.resume();
         }
+    }
+
+    /** The destination's refusal when it caused {@code e}, else {@code e}'s own message. */
+    private String reason(Throwable e) {
+        // Post-copy reads its return path on a thread of its own: never a second reader.
+        if (!committed && !postcopyRequested && wire != null) {
+            var refused = RefusalProbe.after(e, connection);
+            if (refused.isPresent()) {
+                return "the destination refused the migration: " + refused.get();
+            }
+        }
+        return describe(e);
     }
 
     private static String describe(Throwable e) {
