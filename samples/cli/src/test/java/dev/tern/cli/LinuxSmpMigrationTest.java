@@ -15,6 +15,8 @@ import dev.tern.pc.boot.LinuxBoot;
 import dev.tern.spi.ConfigType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
@@ -33,8 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Debian on two vCPUs live-migrated (pre-copy over TCP, two JVMs) while two sha256sum jobs run side
- * by side: the destination's state at the switch-over equals the source's — both vCPUs' registers,
+ * Debian on two vCPUs, taking turns or on a thread each, live-migrated (pre-copy over TCP, two JVMs)
+ * while two sha256sum jobs run side by side: the destination's state at the switch-over equals the source's — both vCPUs' registers,
  * both local APICs with their timers, the I/O APIC, the turn in progress — and the jobs finish there
  * with the digests an uninterrupted run prints. A destination with another vCPU count refuses the
  * stream at once, naming both counts.
@@ -50,23 +52,23 @@ class LinuxSmpMigrationTest {
 
     private final PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
 
-    /** {@code tern run} arguments of a machine with {@code cpus} vCPUs whose COM1 listens on {@code consolePort}. */
-    private static List<String> machine(int cpus, int consolePort) {
+    /** {@code tern run} arguments of a machine with {@code --smp smp} whose COM1 listens on {@code consolePort}. */
+    private static List<String> machine(String smp, int consolePort) {
         var guest = LinuxGuest.guestDir();
         return List.of("--kernel", guest.resolve("vmlinuz").toString(), "--initrd", guest.resolve("initrd.cpio").toString(),
-                "--append", APPEND, "--pacing", "warp", "--smp", Integer.toString(cpus),
+                "--append", APPEND, "--pacing", "warp", "--smp", smp,
                 "--serial", "tcp:127.0.0.1:" + consolePort, "--max-instructions", Long.toString(BOUND));
     }
 
-    private static String[] destination(int cpus, int consolePort) {
-        return LiveMigrationTest.with(machine(cpus, consolePort), "--incoming", "tcp:127.0.0.1:0", "--print-digest")
+    private static String[] destination(String smp, int consolePort) {
+        return LiveMigrationTest.with(machine(smp, consolePort), "--incoming", "tcp:127.0.0.1:0", "--print-digest")
                 .toArray(String[]::new);
     }
 
-    /** The source, assembled as {@code tern run --smp 2} assembles it: kernel loaded, MP table written. */
-    private Machine source(int consolePort) throws Exception {
+    /** The source, assembled as {@code tern run --smp SMP} assembles it (two vCPUs): kernel loaded, MP table written. */
+    private Machine source(String smp, int consolePort) throws Exception {
         var cmd = new RunCommand();
-        new CommandLine(cmd).parseArgs(machine(2, consolePort).toArray(String[]::new));
+        new CommandLine(cmd).parseArgs(machine(smp, consolePort).toArray(String[]::new));
         BootImage image = LinuxBoot.prepare(cmd.kernel, cmd.initrd, cmd.append, (Long) ConfigType.SIZE.parse(cmd.memory));
         Machine m = Machine.create(plugins, cmd.spec(image.firmware()));
         image.load(m.memory());
@@ -74,16 +76,21 @@ class LinuxSmpMigrationTest {
         return m;
     }
 
-    @Test
+    /**
+     * With the vCPUs taking turns on one thread, and on a thread each ({@code threads=parallel}: the
+     * dirty log's syncs and the switch-over's pause then stop two running threads).
+     */
+    @ParameterizedTest(name = "--smp {0}")
+    @ValueSource(strings = {"2", "2,threads=parallel"})
     @Timeout(1800)
-    void twoVcpusMigrateMidWorkloadAndTheJobsFinishWithTheRightDigests() throws Exception {
+    void twoVcpusMigrateMidWorkloadAndTheJobsFinishWithTheRightDigests(String smp) throws Exception {
         LinuxGuest.assumeGuest();
         String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[JOB_BYTES]));
         int consolePort = freePort();
         int sourcePort = freePort();
-        try (MigrationPeer dest = MigrationPeer.start(destination(2, consolePort))) {
+        try (MigrationPeer dest = MigrationPeer.start(destination(smp, consolePort))) {
             String address = dest.awaitAddress();
-            try (var console = LinuxMigrationTest.Console.connect(consolePort); Machine source = source(sourcePort);
+            try (var console = LinuxMigrationTest.Console.connect(consolePort); Machine source = source(smp, sourcePort);
                  var sourceConsole = LinuxMigrationTest.Console.connect(sourcePort)) {
                 source.start();
                 int typedAt = sourceConsole.awaitText(LinuxGuest.PROMPT, 0, dest).length();
@@ -95,7 +102,7 @@ class LinuxSmpMigrationTest {
                 var migration = new MigrationSource(source, MigrationUri.parse(address).connect(plugins),
                         MigrationConfig.DEFAULT, plugins);
                 MigrationStats stats = migration.run();
-                System.out.println("SMP Linux mid-workload migration:\n" + stats.render());
+                System.out.println("SMP Linux mid-workload migration, --smp " + smp + ":\n" + stats.render());
                 assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
                 String sourceState = MachineDigest.full(source);
                 String sourceRam = MachineDigest.ram(source);
@@ -128,9 +135,9 @@ class LinuxSmpMigrationTest {
         LinuxGuest.assumeGuest();
         int consolePort = freePort();
         int sourcePort = freePort();
-        try (MigrationPeer dest = MigrationPeer.start(destination(1, consolePort))) {
+        try (MigrationPeer dest = MigrationPeer.start(destination("1", consolePort))) {
             String address = dest.awaitAddress();
-            try (var console = LinuxMigrationTest.Console.connect(consolePort); Machine source = source(sourcePort);
+            try (var console = LinuxMigrationTest.Console.connect(consolePort); Machine source = source("2", sourcePort);
                  var sourceConsole = LinuxMigrationTest.Console.connect(sourcePort)) {
                 source.start();
                 LiveMigrationTest.runAtLeast(source, 1_000_000L);
@@ -138,9 +145,11 @@ class LinuxSmpMigrationTest {
                         MigrationConfig.DEFAULT, plugins);
                 MigrationStats stats = migration.run();
                 // the destination refuses at the first frame and closes; the source, still sending
-                // RAM, sees the connection end (it reads the destination's reason only at the switch-over)
+                // RAM, sees its write fail and then finds the destination's REFUSED ahead of the reset
                 assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
                 String why = "the stream was saved from a machine with 2 vCPUs, this machine has 1 (--smp 1)";
+                assertTrue(stats.error().contains("the destination refused the migration: ")
+                        && stats.error().contains(why), stats.render());
                 assertTrue(dest.awaitExit() != 0, dest.output());
                 assertTrue(dest.output().contains(why), dest.output());
                 long at = source.vcpus().getFirst().instructionCount();
