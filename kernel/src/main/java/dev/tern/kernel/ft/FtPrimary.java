@@ -207,7 +207,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         FtWire w = wire;
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
-                + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
+                + config.effectiveTimeout().toMillis() + " ms, handshake timeout: "
+                + config.effectiveHandshakeTimeout().toMillis() + " ms\n" + stats.render()
                 + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + release.render()
                 + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
@@ -351,10 +352,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         try {
             wire = w;
             state = FtState.SYNCING;
-            // bounded by the heartbeat timeout: a peer that accepts and says nothing (a blackholed
-            // reconnect) must not hold the primary for the transport's I/O timeout
+            // bounded: a peer that accepts and says nothing (a blackholed reconnect) must not hold
+            // the primary for the transport's I/O timeout
             String description = FtHandshake.describe(machine);
-            List<String> chosen = w.within(config.effectiveTimeout().toMillis(), "the handshake",
+            long bound = config.effectiveHandshakeTimeout().toMillis();
+            List<String> chosen = w.within(bound, "the handshake", "handshake-timeout",
                     () -> FtHandshake.primary(w, config.secret(), description, machine.vcpus().size(),
                             config.effectiveTimeout().toMillis(),
                             offeredCodecs));
@@ -617,7 +619,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
 
     private void beat(FtWire w) {
         // at least once an interval: a standby may watch with its own, shorter timeout (its timeout=
-        // key) than this primary's, which also bounds the handshake and must suit a cold peer
+        // key) than this primary's
         long period = Math.max(1, Math.min(timeoutNanos / 4, config.interval().toNanos()));
         try {
             while (!Thread.currentThread().isInterrupted()) {
