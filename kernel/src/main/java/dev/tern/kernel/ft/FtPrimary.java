@@ -417,6 +417,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                     return false;
                 }
                 if (tick == Tick.FAILOVER) {
+                    awaitRoom(w, seq - 1); // the last checkpoint seals a batch too
                     handOver(w, writer, seq);
                     return false;
                 }
