@@ -76,8 +76,8 @@ final class FtBench {
         this.kernel = kernel;
         this.ram = ram;
         this.interval = interval;
-        // the default heartbeat timeout (4 intervals) is shorter than a cold child JVM's first
-        // handshake on a busy host: a bench measures checkpoints, not how soon a stall looks like a death
+        // the default heartbeat timeout (4 intervals) is shorter than a busy host's stalls of the
+        // child standby: a bench measures checkpoints, not how soon a stall looks like a death
         String all = keys.isEmpty() ? "" : "," + keys;
         this.keys = all.contains(",timeout=") ? all : all + ",timeout=5s";
         this.seconds = seconds;

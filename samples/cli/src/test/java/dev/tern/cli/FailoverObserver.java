@@ -27,7 +27,7 @@ final class FailoverObserver implements AutoCloseable {
 
     /** An observer of the frames {@code decoder} reads a counter from ({@link SoakObserver#GUEST_FRAME}, or another guest's). */
     FailoverObserver(ToIntFunction<ByteBuffer> decoder) throws IOException {
-        this.frames = new SoakObserver(decoder);
+        this.frames = SoakObserver.recording(decoder);
     }
 
     /** The port the backends send to. */

@@ -27,9 +27,10 @@ import java.util.function.ToIntFunction;
  * everything it sent is already queued here; {@link #drain} sends a marker after it and waits for
  * the reader to reach the marker, which makes "the last counter the guest sent" exact.
  *
- * <p>Every datagram is also kept as (source port, counter) ({@link #received}): a fault-tolerance
- * test, where two processes send and a failover repeats a few counters on purpose, judges those
- * itself ({@link FailoverObserver}) instead of by the one-run sequence check. The counter comes
+ * <p>A recording observer ({@link #recording}) also keeps every datagram as (source port, counter)
+ * ({@link #received}): a fault-tolerance test, where two processes send and a failover repeats a
+ * few counters on purpose, judges those itself ({@link FailoverObserver}) instead of by the one-run
+ * sequence check. The soak does not record: it runs for hours. The counter comes
  * from a decoder: the own guests' frame by default, or another guest's (the Debian guest's syslog
  * datagrams).
  */
@@ -56,16 +57,21 @@ final class SoakObserver implements AutoCloseable {
     private long hostDropped;
     private long marksSent;
     private long marksSeen;
-    /** Each datagram: {source port, counter}, the counter -1 for one that is not the guest's. */
-    private final List<int[]> received = new ArrayList<>();
+    /** Each datagram: {source port, counter}, the counter -1 for one that is not the guest's; null: not kept. */
+    private final List<int[]> received;
 
     SoakObserver() throws IOException {
-        this(GUEST_FRAME);
+        this(GUEST_FRAME, false);
     }
 
-    /** An observer of the frames {@code decoder} reads a counter from (-1: not the guest's). */
-    SoakObserver(ToIntFunction<ByteBuffer> decoder) throws IOException {
+    /** An observer that keeps every datagram, of the frames {@code decoder} reads a counter from (-1: not the guest's). */
+    static SoakObserver recording(ToIntFunction<ByteBuffer> decoder) throws IOException {
+        return new SoakObserver(decoder, true);
+    }
+
+    private SoakObserver(ToIntFunction<ByteBuffer> decoder, boolean record) throws IOException {
         this.decoder = decoder;
+        this.received = record ? new ArrayList<>() : null;
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         socket.setReceiveBufferSize(8 << 20);
         socket.setSoTimeout(100); // lets the reader notice close()
@@ -110,8 +116,14 @@ final class SoakObserver implements AutoCloseable {
         }
     }
 
-    /** Every datagram so far, in arrival order: {source port, counter}, the counter -1 when not the guest's. */
+    /**
+     * A recording observer's datagrams so far, in arrival order: {source port, counter}, the
+     * counter -1 when not the guest's.
+     */
     synchronized List<int[]> received() {
+        if (received == null) {
+            throw new IllegalStateException("this observer does not record (SoakObserver.recording)");
+        }
         return List.copyOf(received);
     }
 
@@ -121,6 +133,7 @@ final class SoakObserver implements AutoCloseable {
      */
     synchronized void awaitReceived(IntPredicate wanted, int count, BooleanSupplier sending, String what)
             throws InterruptedException {
+        received(); // a recording observer's
         await(() -> received.stream().filter(p -> wanted.test(p[1])).count() >= count || !sending.getAsBoolean(), what);
         if (received.stream().filter(p -> wanted.test(p[1])).count() < count) {
             throw new IllegalStateException("soak: the sender ended before " + what);
@@ -180,7 +193,9 @@ final class SoakObserver implements AutoCloseable {
             return;
         }
         int decoded = decoder.applyAsInt(f);
-        received.add(new int[] {from, decoded});
+        if (received != null) {
+            received.add(new int[] {from, decoded});
+        }
         if (decoded >= 0) {
             long counter = decoded;
             long expected = rewindTo >= 0 ? rewindTo : last + 1;
