@@ -17,10 +17,11 @@ import java.util.Set;
 
 /**
  * The {@code --ft} option: {@code primary,peer=URI,password-file=F[,interval=50ms][,timeout=200ms]
- * [,output-commit=serial,net,blk][,output-latency=10ms][,sync-bandwidth=100M]} or
- * {@code standby,listen=URI,password-file=F[,timeout=...][,reprotect=URI[,interval=...][,output-commit=...]
- * [,output-latency=...]]}. The heartbeat timeout defaults to four
- * checkpoint intervals; a standby without its own {@code timeout} adopts the primary's. The kinds
+ * [,handshake-timeout=10s][,output-commit=serial,net,blk][,output-latency=10ms][,sync-bandwidth=100M]} or
+ * {@code standby,listen=URI,password-file=F[,timeout=...][,handshake-timeout=...][,reprotect=URI[,interval=...]
+ * [,output-commit=...][,output-latency=...]]}. The heartbeat timeout defaults to four
+ * checkpoint intervals; a standby without its own {@code timeout} adopts the primary's. Each side
+ * bounds its handshake by its own {@code handshake-timeout}. The kinds
  * of output the primary commits are all three by default ({@code output-commit=none}: none); as
  * the option's items are separated by commas too, every item after {@code output-commit=} that is
  * an output kind belongs to it; the same holds for {@code codecs=}, whose items are page codec
@@ -31,6 +32,8 @@ import java.util.Set;
  * @param secret the shared secret (the password file's bytes, a trailing newline removed)
  * @param interval time between checkpoint starts (primary)
  * @param timeout how long without any message from the peer means it is lost; null: the default
+ * @param handshakeTimeout how long this side's handshake (WELCOME to ACCEPTED) may take before it
+ *        closes the connection; null: the default, {@link #effectiveHandshakeTimeout()}
  * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
  * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
  * @param witness the lease witness both sides consult ({@code tern witness}), or null
@@ -53,7 +56,7 @@ import java.util.Set;
  *        standby taking over repeats at most this many outputs the primary had delivered
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
-        Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
+        Duration handshakeTimeout, Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
         boolean precopy, String reprotect, long syncBandwidth, List<String> codecs, long cacheSize,
         int releaseStep) {
 
@@ -75,15 +78,22 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final int DEFAULT_RELEASE_STEP = 8;
     static final int MAX_RELEASE_STEP = 1 << 16;
 
+    /**
+     * The least default handshake bound: the handshake is the first work of a freshly started JVM
+     * (class loading, the first HMAC, describing the machine), which a loaded host can stretch to
+     * seconds; a heartbeat timeout of a few intervals would end it.
+     */
+    public static final Duration MIN_DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
     /** The default bound on how long held output waits for its checkpoint to start. */
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth", "codecs", "cache-size",
-            "release-step");
-    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "witness", "lease",
-            "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth", "codecs", "cache-size",
-            "release-step");
+            "handshake-timeout", "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth",
+            "codecs", "cache-size", "release-step");
+    private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "handshake-timeout",
+            "witness", "lease", "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth",
+            "codecs", "cache-size", "release-step");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
     private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync",
             "sync-bandwidth", "codecs", "cache-size", "release-step");
@@ -103,6 +113,18 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     /** The heartbeat timeout in force: the configured one, else four intervals. */
     public Duration effectiveTimeout() {
         return timeout != null ? timeout : interval.multipliedBy(4);
+    }
+
+    /**
+     * The handshake bound in force: the configured one, else the heartbeat timeout but at least
+     * {@link #MIN_DEFAULT_HANDSHAKE_TIMEOUT} (with the default heartbeat timeout: max(4 × interval, 10 s)).
+     */
+    public Duration effectiveHandshakeTimeout() {
+        if (handshakeTimeout != null) {
+            return handshakeTimeout;
+        }
+        Duration t = effectiveTimeout();
+        return t.compareTo(MIN_DEFAULT_HANDSHAKE_TIMEOUT) > 0 ? t : MIN_DEFAULT_HANDSHAKE_TIMEOUT;
     }
 
     /** The shared secret (a copy). */
@@ -151,6 +173,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         byte[] secret = readSecret(Path.of(require(kv, "password-file")));
         Duration interval = kv.containsKey("interval") ? duration("interval", kv.get("interval")) : DEFAULT_INTERVAL;
         Duration timeout = kv.containsKey("timeout") ? duration("timeout", kv.get("timeout")) : null;
+        Duration handshakeTimeout = kv.containsKey("handshake-timeout")
+                ? duration("handshake-timeout", kv.get("handshake-timeout")) : null;
         Set<OutputKind> commit = kv.containsKey("output-commit") ? outputKinds(kv.get("output-commit"))
                 : EnumSet.allOf(OutputKind.class);
         Duration latency = kv.containsKey("output-latency") ? duration("output-latency", kv.get("output-latency"))
@@ -185,8 +209,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         List<String> codecs = kv.containsKey("codecs") ? codecs(kv.get("codecs")) : null;
         long cacheSize = kv.containsKey("cache-size") ? cacheSize(kv.get("cache-size")) : 0;
         int releaseStep = kv.containsKey("release-step") ? releaseStep(kv.get("release-step")) : DEFAULT_RELEASE_STEP;
-        return new FtConfig(role, address, secret, interval, timeout, commit, latency, witness, leaseFile, precopy,
-                reprotect, syncBandwidth, codecs, cacheSize, releaseStep);
+        return new FtConfig(role, address, secret, interval, timeout, handshakeTimeout, commit, latency, witness,
+                leaseFile, precopy, reprotect, syncBandwidth, codecs, cacheSize, releaseStep);
     }
 
     /**
@@ -201,8 +225,8 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs, cacheSize,
-                releaseStep);
+                handshakeTimeout, outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs,
+                cacheSize, releaseStep);
     }
 
     /** {@code codecs=}: {@code none}, or page codec plugin ids separated by commas, each once. */

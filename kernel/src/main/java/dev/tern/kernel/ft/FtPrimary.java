@@ -75,6 +75,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private String failoverOutcome;
     /** When the current epoch got its first held output; -1: none held. */
     private long heldSince = -1;
+    /** The current epoch's held bytes reached the limit's share: a checkpoint is due now. */
+    private boolean heldFull;
+    /** How often the guest waited for held output to be delivered (the checkpoint thread writes it). */
+    private volatile long outputLimitWaits;
     private volatile Duration rejoinPace = REJOIN_MIN;
     /** The pages of RAM the last pre-copied full sync's first round copied, and the bytes of all its rounds. */
     private volatile long precopyPages;
@@ -121,7 +125,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.offeredCodecs = CheckpointCodecs.offered(config, new CodecPlugins(plugins));
         if (!config.outputCommit().isEmpty() && !successor) {
             // from before the guest runs: no output escapes that a standby could not reproduce
-            output.hold(config.outputCommit(), this::outputHeld);
+            output.hold(config.outputCommit(), this::outputHeld, this::epochFull);
         }
         var reg = machine.stats();
         reg.gauge("/ft/checkpoints-acknowledged", "checkpoints", "last checkpoint the standby applied (-1: none)",
@@ -142,6 +146,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             if (heldSince < 0) {
                 heldSince = System.nanoTime();
             }
+            lock.notifyAll();
+        }
+    }
+
+    /** The current epoch holds as many bytes as one may: a checkpoint is due without the output latency. */
+    private void epochFull() {
+        synchronized (lock) {
+            heldFull = true;
             lock.notifyAll();
         }
     }
@@ -207,8 +219,10 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         FtWire w = wire;
         return "role: primary\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "standby: " + config.address() + "\ninterval: " + config.interval().toMillis() + " ms, heartbeat timeout: "
-                + config.effectiveTimeout().toMillis() + " ms\n" + stats.render()
+                + config.effectiveTimeout().toMillis() + " ms, handshake timeout: "
+                + config.effectiveHandshakeTimeout().toMillis() + " ms\n" + stats.render()
                 + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + release.render()
+                + (outputLimitWaits == 0 ? "" : "waits at the held-output limit: " + outputLimitWaits + "\n")
                 + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
                         + rejoinPace.toSeconds() + " s\n" : "");
@@ -295,7 +309,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 return;
             }
             if (!config.outputCommit().isEmpty()) {
-                output.hold(config.outputCommit(), this::outputHeld);
+                output.hold(config.outputCommit(), this::outputHeld, this::epochFull);
             }
         }
     }
@@ -351,10 +365,11 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         try {
             wire = w;
             state = FtState.SYNCING;
-            // bounded by the heartbeat timeout: a peer that accepts and says nothing (a blackholed
-            // reconnect) must not hold the primary for the transport's I/O timeout
+            // bounded: a peer that accepts and says nothing (a blackholed reconnect) must not hold
+            // the primary for the transport's I/O timeout
             String description = FtHandshake.describe(machine);
-            List<String> chosen = w.within(config.effectiveTimeout().toMillis(), "the handshake",
+            long bound = config.effectiveHandshakeTimeout().toMillis();
+            List<String> chosen = w.within(bound, "the handshake", "handshake-timeout",
                     () -> FtHandshake.primary(w, config.secret(), description, machine.vcpus().size(),
                             config.effectiveTimeout().toMillis(),
                             offeredCodecs));
@@ -402,11 +417,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                     return false;
                 }
                 if (tick == Tick.FAILOVER) {
+                    awaitRoom(w, seq - 1); // the last checkpoint seals a batch too
                     handOver(w, writer, seq);
                     return false;
                 }
+                awaitRoom(w, seq - 1);
                 synchronized (lock) {
                     heldSince = -1; // what is held now goes into this checkpoint; later output re-arms it
+                    heldFull = false;
                 }
                 var event = new CheckpointEvent();
                 event.begin();
@@ -544,6 +562,47 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     /**
+     * At the limit of held output ({@link dev.tern.kernel.machine.HeldOutputLimits}: batches whose
+     * delivery the lease holds back, or their bytes) the next checkpoint would seal one more
+     * batch: instead the guest waits, paused, while delivery is retried at the heartbeat's pace,
+     * until there is room, the session ends or the lease is lost. Nothing is dropped, and the
+     * standby never keeps more than the limit.
+     */
+    private void awaitRoom(FtWire w, long acknowledged) throws IOException, InterruptedException {
+        if (output.roomForCheckpoint()) {
+            return;
+        }
+        boolean wasRunning = machine.lifecycle().state() == VmState.RUNNING;
+        if (wasRunning) {
+            machine.pause();
+        }
+        var limits = output.limits();
+        log.println("ft: held output at its limit (" + output.sealedBatches() + " undelivered batches of at most "
+                + limits.batches() + ", " + output.heldBytes() + " bytes of at most " + limits.bytes()
+                + "); the guest waits for their delivery");
+        log.flush();
+        outputLimitWaits++;
+        try {
+            while (true) {
+                release.delivered(w, acknowledged);
+                if (output.roomForCheckpoint()) {
+                    break;
+                }
+                synchronized (lock) {
+                    checkPeer();
+                    TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4)); // the retry pace
+                }
+            }
+        } finally {
+            if (wasRunning && keepsOutput() && machine.lifecycle().state() == VmState.PAUSED) {
+                machine.resume();
+            }
+        }
+        log.println("ft: held output below its limit again; the guest runs");
+        log.flush();
+    }
+
+    /**
      * Waits for the next checkpoint: the interval's time, held output that waited the output
      * latency, or a switch-over asked for.
      */
@@ -556,7 +615,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                     return Tick.FAILOVER;
                 }
                 long now = System.nanoTime();
-                if (heldSince >= 0 && now - heldSince >= latency) {
+                if (heldFull || (heldSince >= 0 && now - heldSince >= latency)) {
                     return Tick.OUTPUT;
                 }
                 long left = at - now;
@@ -617,7 +676,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
 
     private void beat(FtWire w) {
         // at least once an interval: a standby may watch with its own, shorter timeout (its timeout=
-        // key) than this primary's, which also bounds the handshake and must suit a cold peer
+        // key) than this primary's
         long period = Math.max(1, Math.min(timeoutNanos / 4, config.interval().toNanos()));
         try {
             while (!Thread.currentThread().isInterrupted()) {

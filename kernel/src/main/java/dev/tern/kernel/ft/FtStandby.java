@@ -153,8 +153,11 @@ public final class FtStandby implements FtNode {
                 state = FtState.SYNCING;
                 long timeoutMs;
                 try {
-                    FtHandshake.Accepted accepted = FtHandshake.standby(w, config.secret(),
-                            FtHandshake.describe(machine), machine.vcpus().size(), codecs.available()::contains);
+                    // bounded: a peer that connects and says nothing must not hold the accept loop
+                    String description = FtHandshake.describe(machine);
+                    FtHandshake.Accepted accepted = w.within(config.effectiveHandshakeTimeout().toMillis(),
+                            "the handshake", "handshake-timeout", () -> FtHandshake.standby(w, config.secret(),
+                                    description, machine.vcpus().size(), codecs.available()::contains));
                     timeoutMs = config.timeout() != null ? config.timeout().toMillis() : accepted.timeoutMillis();
                 } catch (FtPrimaryLostException e) {
                     w.close();

@@ -137,9 +137,10 @@ final class FtWire implements AutoCloseable {
      * Runs {@code step}, closing this connection if it has not returned within {@code millis}: a
      * peer that accepted and then says nothing costs that long, not the transport's I/O timeout.
      *
-     * @throws IOException naming {@code what} and the bound when the deadline ended the step
+     * @throws IOException naming {@code what}, the bound and the {@code --ft} key that sets it when
+     *         the deadline ended the step
      */
-    <T> T within(long millis, String what, Step<T> step) throws IOException {
+    <T> T within(long millis, String what, String key, Step<T> step) throws IOException {
         var settled = new java.util.concurrent.atomic.AtomicBoolean();
         Thread deadline = Thread.ofVirtual().name("tern-ft-deadline").start(() -> {
             try {
@@ -163,7 +164,7 @@ final class FtWire implements AutoCloseable {
         } finally {
             deadline.interrupt();
         }
-        throw new IOException(what + " with " + peer() + " did not finish within " + millis + " ms");
+        throw new IOException(what + " with " + peer() + " did not finish within " + millis + " ms (" + key + "=)");
     }
 
     @Override

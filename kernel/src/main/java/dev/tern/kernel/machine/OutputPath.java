@@ -33,6 +33,10 @@ import java.util.function.Consumer;
  * never delivered on the primary: a checkpoint carries them, and the standby applies them to its
  * own image when it applies that checkpoint, so its disk always equals the checkpoint it holds.
  *
+ * <p>Held output is bounded ({@link HeldOutputLimits}): a primary at its limit takes no checkpoint
+ * until delivery makes room ({@link #roomForCheckpoint()}), and a standby refuses a batch that
+ * would keep more than the limit.
+ *
  * <p>One lock orders everything: deliveries of one channel happen in position order, and sinks
  * run under it (they must not block for long, which {@code OutputSink} requires).
  */
@@ -86,7 +90,11 @@ public final class OutputPath {
     private final Set<OutputKind> held = EnumSet.noneOf(OutputKind.class);
     private final List<Held> epoch = new ArrayList<>();
     private final ArrayDeque<Sealed> sealed = new ArrayDeque<>();
+    private final HeldOutputLimits limits;
     private Runnable onFirstHeld = () -> { };
+    private Runnable onEpochFull = () -> { };
+    /** The current epoch reached {@link HeldOutputLimits#epochBytes()} and said so. */
+    private boolean epochFull;
     /** Handed over or fenced: the guest's output here is no one's to see, until it stops. */
     private boolean discarding;
     private long epochBytes;
@@ -97,6 +105,15 @@ public final class OutputPath {
      * one's {@code done} counts the outputs the primary reported delivered (RELEASED).
      */
     private final ArrayDeque<Sealed> inherited = new ArrayDeque<>();
+
+    /** A path with the {@link HeldOutputLimits#DEFAULT default} limits. */
+    public OutputPath() {
+        this(HeldOutputLimits.DEFAULT);
+    }
+
+    OutputPath(HeldOutputLimits limits) {
+        this.limits = limits;
+    }
 
     /** The channel name of {@code device}'s {@code kind} output, e.g. {@code serial0/serial}. */
     static String channelName(String device, OutputKind kind) {
@@ -124,6 +141,7 @@ public final class OutputPath {
 
     private void emit(Channel c, byte[] data) {
         boolean first;
+        boolean full;
         synchronized (this) {
             long at = c.next;
             c.next += c.kind.units(data.length);
@@ -149,9 +167,14 @@ public final class OutputPath {
             }
             epochBytes += data.length;
             heldTotal += data.length;
+            full = !epochFull && epochBytes >= limits.epochBytes();
+            epochFull |= full;
         }
         if (first) {
             onFirstHeld.run();
+        }
+        if (full) {
+            onEpochFull.run();
         }
     }
 
@@ -161,9 +184,52 @@ public final class OutputPath {
      * checkpoint can be taken early.
      */
     public synchronized void hold(Set<OutputKind> kinds, Runnable onFirstHeld) {
+        hold(kinds, onFirstHeld, onFirstHeld);
+    }
+
+    /**
+     * {@link #hold(Set, Runnable)}, and {@code onEpochFull} runs (likewise) when an epoch's held
+     * bytes reach {@link HeldOutputLimits#epochBytes()}, so a checkpoint can be taken at once.
+     */
+    public synchronized void hold(Set<OutputKind> kinds, Runnable onFirstHeld, Runnable onEpochFull) {
         held.clear();
         held.addAll(kinds);
         this.onFirstHeld = onFirstHeld;
+        this.onEpochFull = onEpochFull;
+    }
+
+    /** The limits of this path. */
+    public HeldOutputLimits limits() {
+        return limits;
+    }
+
+    /**
+     * On the primary: whether a checkpoint may seal another batch — fewer sealed, undelivered
+     * batches than the limit, and fewer bytes in them than the limit. The current epoch does not
+     * count: only a checkpoint can seal it (its size forces one, {@link HeldOutputLimits#epochBytes()}).
+     */
+    public synchronized boolean roomForCheckpoint() {
+        return sealed.size() < limits.batches() && undelivered(sealed) < limits.bytes();
+    }
+
+    /** Sealed batches not yet delivered in full (the primary's queue). */
+    public synchronized int sealedBatches() {
+        return sealed.size();
+    }
+
+    /** Bytes held on the primary: the undelivered outputs of its sealed batches and the current epoch's. */
+    public synchronized long heldBytes() {
+        return epochBytes + undelivered(sealed);
+    }
+
+    private static long undelivered(java.util.Collection<Sealed> batches) {
+        long n = 0;
+        for (Sealed s : batches) {
+            for (Held h : s.batch.outputs().subList(s.done, s.batch.outputs().size())) {
+                n += h.data().length;
+            }
+        }
+        return n;
     }
 
     /** True while some kind is held. */
@@ -196,6 +262,7 @@ public final class OutputPath {
         Batch b = new Batch(List.copyOf(ends), List.copyOf(epoch));
         epoch.clear();
         epochBytes = 0;
+        epochFull = false;
         sealed.addLast(new Sealed(checkpoint, b));
         return b;
     }
@@ -349,6 +416,10 @@ public final class OutputPath {
     }
 
     private synchronized Optional<String> check(Batch b) {
+        Optional<String> beyond = beyondKeptLimits(b);
+        if (beyond.isPresent()) {
+            return beyond;
+        }
         var ends = new LinkedHashMap<String, Long>();
         for (ChannelEnd e : b.channels()) {
             if (!channels.containsKey(e.channel())) {
@@ -373,6 +444,27 @@ public final class OutputPath {
                         + " is out of order or beyond the channel's end " + end);
             }
             at.put(h.channel(), to);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * On the standby: why keeping {@code b} besides the batches kept now (an empty one among
+     * them is dropped by the adoption) goes past the limits; empty when it does not.
+     */
+    private Optional<String> beyondKeptLimits(Batch b) {
+        List<Sealed> kept = inherited.stream().filter(i -> !i.batch.outputs().isEmpty()).toList();
+        if (kept.size() + 1 > limits.batches()) {
+            return Optional.of("the standby keeps " + kept.size() + " batches of held output the primary has not"
+                    + " reported delivered, its limit (" + limits.batches() + " batches): one more is refused");
+        }
+        long bytes = undelivered(kept);
+        for (Held h : b.outputs()) {
+            bytes += h.data().length;
+        }
+        if (bytes > limits.keptBytes()) {
+            return Optional.of("the standby would keep " + bytes + " bytes of held output the primary has not reported"
+                    + " delivered, more than its limit of " + limits.keptBytes() + " bytes");
         }
         return Optional.empty();
     }

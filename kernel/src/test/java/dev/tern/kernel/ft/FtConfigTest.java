@@ -44,6 +44,32 @@ class FtConfigTest {
     }
 
     @Test
+    void theHandshakeTimeoutSuitsAColdPeerByDefault() throws Exception {
+        String primary = "primary,peer=tcp:h:1,password-file=" + pw();
+        assertEquals(Duration.ofSeconds(10), FtConfig.parse(primary).effectiveHandshakeTimeout(),
+                "4 x 50 ms is below the 10 s floor");
+        assertEquals(Duration.ofSeconds(20), FtConfig.parse(primary + ",interval=5s").effectiveHandshakeTimeout(),
+                "four intervals above the floor");
+        assertEquals(Duration.ofSeconds(30), FtConfig.parse(primary + ",timeout=30s").effectiveHandshakeTimeout(),
+                "never below the heartbeat timeout by default");
+        assertEquals(Duration.ofMillis(1500), FtConfig.parse(primary + ",timeout=30s,handshake-timeout=1500ms")
+                .effectiveHandshakeTimeout(), "its own key wins");
+        FtConfig standby = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()
+                + ",handshake-timeout=3s,reprotect=tcp:h:2");
+        assertEquals(Duration.ofSeconds(3), standby.effectiveHandshakeTimeout());
+        assertEquals(Duration.ofSeconds(3), standby.successor(Duration.ofSeconds(1)).effectiveHandshakeTimeout(),
+                "the primary it becomes keeps it");
+        assertEquals("--ft: handshake-timeout='soon' is not a duration (e.g. 50ms, 2s)", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(primary + ",handshake-timeout=soon")).getMessage());
+        assertEquals("--ft: handshake-timeout=0s is not within 1ms..1h", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse(primary + ",handshake-timeout=0s")).getMessage());
+        assertEquals("--ft: handshake-timeout=7200s is not within 1ms..1h", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse(primary + ",handshake-timeout=7200s")).getMessage());
+        assertEquals("--ft: key 'handshake-timeout' given twice", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse(primary + ",handshake-timeout=1s,handshake-timeout=2s")).getMessage());
+    }
+
+    @Test
     void outputCommitTakesTheKindsThatFollowIt() throws Exception {
         String base = "primary,peer=tcp:h:1,password-file=" + pw();
         FtConfig all = FtConfig.parse(base);
@@ -100,8 +126,8 @@ class FtConfigTest {
     @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, full-sync, interval, lease, listen, "
-                + "output-commit, output-latency, password-file, release-step, reprotect, sync-bandwidth, timeout, witness)",
+        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, full-sync, handshake-timeout, interval, "
+                + "lease, listen, output-commit, output-latency, password-file, release-step, reprotect, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
         assertEquals("--ft standby: interval= applies to the primary a standby becomes when it protects the guest after"
@@ -111,8 +137,8 @@ class FtConfigTest {
         assertEquals("--ft: reprotect= needs the address of the next standby",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, full-sync, interval, lease, output-commit, "
-                + "output-latency, password-file, peer, release-step, sync-bandwidth, timeout, witness)",
+        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, full-sync, handshake-timeout, interval, "
+                + "lease, output-commit, output-latency, password-file, peer, release-step, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",

@@ -95,6 +95,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --ft: the guest ROM. Default: the bundled 64-page dirtier (dirty-64.rom).")
     Path ftBios;
 
+    @Option(names = "--ft-kernel", paramLabel = "FILE",
+            description = "With --ft: the guest, a kernel booted directly as tern run --kernel boots it (e.g. the 64 MiB"
+                    + " rewriter, samples/cli/guests/rewrite-64m.elf, with --ft-ram 96M). Excludes --ft-bios.")
+    Path ftKernel;
+
     @Option(names = "--ft-ram", paramLabel = "SIZE", defaultValue = "16M",
             description = "With --ft: guest RAM. Default: ${DEFAULT-VALUE}.")
     String ftRam;
@@ -112,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (ft) {
-            new FtBench(plugins, ftBios, ftRam, ftInterval, ftKeys, ftSeconds, System.out).runAll(Math.max(1, runs));
+            new FtBench(plugins, ftBios, ftKernel, ftRam, ftInterval, ftKeys, ftSeconds, System.out).runAll(Math.max(1, runs));
             return 0;
         }
         if (linux != null) {

@@ -5,6 +5,9 @@ import dev.tern.kernel.ft.FtConfig;
 import dev.tern.kernel.ft.FtPrimary;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.pc.boot.BootImage;
+import dev.tern.pc.boot.KernelBoot;
+import dev.tern.spi.ConfigType;
 import picocli.CommandLine;
 
 import java.io.BufferedReader;
@@ -31,7 +34,9 @@ import java.util.regex.Pattern;
  * standby. Each run is a fresh pair — this JVM the primary, a child {@code tern run --ft standby}
  * on loopback the standby — running the 64-page dirtier ({@code dirty-64.rom}: one dword in each
  * of 64 fixed pages, over and over, so every checkpoint carries the same 64 pages); after the full
- * sync the checkpoints of a window of {@code seconds} are measured.
+ * sync the checkpoints of a window of {@code seconds} are measured. Another guest may be a BIOS
+ * ROM or a kernel booted directly ({@code --kernel}, e.g. the 64 MiB rewriter, a Multiboot ELF),
+ * as {@code tern run} takes them.
  */
 final class FtBench {
 
@@ -50,20 +55,29 @@ final class FtBench {
 
     private final PluginRegistry plugins;
     private final Path bios;
+    private final Path kernel;
     private final String ram;
     private final String interval;
     private final String keys;
     private final long seconds;
     private final PrintStream out;
 
-    /** With {@code bios} null, the bundled 64-page dirtier; else that ROM file. */
-    FtBench(PluginRegistry plugins, Path bios, String ram, String interval, String keys, long seconds, PrintStream out) {
+    /**
+     * The guest is {@code kernel} booted directly when given, else the ROM {@code bios}, else (both
+     * null) the bundled 64-page dirtier.
+     */
+    FtBench(PluginRegistry plugins, Path bios, Path kernel, String ram, String interval, String keys, long seconds,
+            PrintStream out) {
+        if (bios != null && kernel != null) {
+            throw new IllegalArgumentException("--ft-bios and --ft-kernel exclude each other");
+        }
         this.plugins = plugins;
         this.bios = bios;
+        this.kernel = kernel;
         this.ram = ram;
         this.interval = interval;
-        // the default heartbeat timeout (4 intervals) is shorter than a cold child JVM's first
-        // handshake on a busy host: a bench measures checkpoints, not how soon a stall looks like a death
+        // the default heartbeat timeout (4 intervals) is shorter than a busy host's stalls of the
+        // child standby: a bench measures checkpoints, not how soon a stall looks like a death
         String all = keys.isEmpty() ? "" : "," + keys;
         this.keys = all.contains(",timeout=") ? all : all + ",timeout=5s";
         this.seconds = seconds;
@@ -79,7 +93,7 @@ final class FtBench {
             out.printf(Locale.ROOT, "run %d: %s%n", i + 1, r);
         }
         out.printf(Locale.ROOT, "FT, %s, RAM %s, interval %s (%s), %d s windows, %d runs (median [min..max]):%n",
-                bios == null ? "64-page dirtier" : bios.getFileName(), ram, interval, keys.substring(1), seconds, runs);
+                kernel != null ? kernel.getFileName() : bios == null ? "64-page dirtier" : bios.getFileName(), ram, interval, keys.substring(1), seconds, runs);
         out.println("  bytes per checkpoint: " + summary(all.stream().mapToDouble(Run::bytesPerCheckpoint).toArray(), 1, "%.0f"));
         out.println("  pause p50 (ms): " + summary(all.stream().mapToDouble(Run::p50).toArray(), 1e6, "%.3f"));
         out.println("  pause p99 (ms): " + summary(all.stream().mapToDouble(Run::p99).toArray(), 1e6, "%.3f"));
@@ -105,15 +119,18 @@ final class FtBench {
     private Run run() throws Exception {
         Path dir = Files.createTempDirectory("tern-ft-bench");
         Path rom = dir.resolve("guest.rom");
-        try (InputStream in = bios != null ? Files.newInputStream(bios) : FtBench.class.getResourceAsStream(ROM)) {
-            if (in == null) {
-                throw new IllegalStateException(ROM + " is missing from the classpath");
+        if (kernel == null) {
+            try (InputStream in = bios != null ? Files.newInputStream(bios) : FtBench.class.getResourceAsStream(ROM)) {
+                if (in == null) {
+                    throw new IllegalStateException(ROM + " is missing from the classpath");
+                }
+                Files.write(rom, in.readAllBytes());
             }
-            Files.write(rom, in.readAllBytes());
         }
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "benchmark\n");
-        List<String> machine = List.of("--bios", rom.toString(), "-m", ram, "--serial", "none");
+        List<String> machine = List.of(kernel != null ? "--kernel" : "--bios", kernel != null ? kernel.toString()
+                : rom.toString(), "-m", ram, "--serial", "none");
         if (interval.equals("off")) {
             try {
                 return unprotected(machine, rom);
@@ -124,9 +141,7 @@ final class FtBench {
         Process standby = startStandby(machine, pw);
         try {
             String address = awaitAddress(standby);
-            var cmd = new RunCommand();
-            new CommandLine(cmd).parseArgs(machine.toArray(String[]::new));
-            try (Machine m = Machine.create(plugins, cmd.spec(Files.readAllBytes(rom)))) {
+            try (Machine m = create(machine, rom)) {
                 var protectedLine = new CountDownLatch(1);
                 var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval
                         + keys);
@@ -157,9 +172,7 @@ final class FtBench {
 
     /** The same guest and window without a standby: the baseline of the guest's slowdown under FT. */
     private Run unprotected(List<String> machine, Path rom) throws Exception {
-        var cmd = new RunCommand();
-        new CommandLine(cmd).parseArgs(machine.toArray(String[]::new));
-        try (Machine m = Machine.create(plugins, cmd.spec(Files.readAllBytes(rom)))) {
+        try (Machine m = create(machine, rom)) {
             m.start();
             TimeUnit.SECONDS.sleep(1); // as long as a protected run's full sync takes at least: warm code
             long i0 = m.vcpus().getFirst().instructionCount();
@@ -169,6 +182,19 @@ final class FtBench {
             long i1 = m.vcpus().getFirst().instructionCount();
             return new Run(0, 0, 0, 0, 0, (i1 - i0) / elapsed / 1e6);
         }
+    }
+
+    /** This JVM's machine of {@code tern run <machine>}: the ROM's, or the kernel's boot ROM and the kernel loaded. */
+    private Machine create(List<String> machine, Path rom) throws IOException {
+        var cmd = new RunCommand();
+        new CommandLine(cmd).parseArgs(machine.toArray(String[]::new));
+        if (kernel == null) {
+            return Machine.create(plugins, cmd.spec(Files.readAllBytes(rom)));
+        }
+        BootImage image = KernelBoot.prepare(kernel, null, "", (Long) ConfigType.SIZE.parse(ram));
+        Machine m = Machine.create(plugins, cmd.spec(image.firmware()));
+        image.load(m.memory());
+        return m;
     }
 
     private static void deleteAll(Path dir) throws IOException {

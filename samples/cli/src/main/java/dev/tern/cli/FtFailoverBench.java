@@ -120,7 +120,7 @@ final class FtFailoverBench {
         Files.writeString(pw, "benchmark\n");
         List<String> machine = List.of("--bios", rom.toString(), "-m", ram, "--serial", "none");
         // the standby's own timeout is the one that notices a silent primary: the default's value, 4 intervals;
-        // the primary's (it also bounds its handshake) is long enough for a cold child JVM on a busy host
+        // the primary's is long enough that a busy host's stalls of the standby do not end protection first
         Child standby = Child.start(machine, "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",timeout="
                 + 4 * millis(interval) + "ms");
         Child primary = null;

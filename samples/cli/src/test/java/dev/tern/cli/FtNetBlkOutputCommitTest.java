@@ -65,7 +65,7 @@ class FtNetBlkOutputCommitTest {
 
     @BeforeEach
     void observe() throws IOException {
-        observer = new FailoverObserver(FailoverObserver.OWN_GUEST_FRAME);
+        observer = new FailoverObserver(SoakObserver.GUEST_FRAME);
     }
 
     @AfterEach
@@ -148,7 +148,7 @@ class FtNetBlkOutputCommitTest {
             if (end.group(1) == null) {
                 // killed before checkpoint 0 was applied: nothing to take over, and nothing was released
                 assertEquals(2, standby.awaitExit(), standby.output());
-                assertEquals(0, observer.stop().size(), "packets released before the first checkpoint was acknowledged");
+                assertEquals(0, observer.received().size(), "packets released before the first checkpoint was acknowledged");
                 assertEquals(0, counter(b), "the standby's disk was written without a checkpoint");
                 return;
             }

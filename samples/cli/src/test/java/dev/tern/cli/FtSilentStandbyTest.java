@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A "standby" that accepts the primary's connection and then says nothing (a blackholed
- * reconnect, a wedged process): the primary's handshake is bounded by the heartbeat timeout, not
+ * reconnect, a wedged process): the primary's handshake is bounded by {@code handshake-timeout=}, not
  * the transport's 30 s I/O timeout — it gives up naming the bound and the guest runs on unprotected.
  */
 class FtSilentStandbyTest {
@@ -37,7 +37,7 @@ class FtSilentStandbyTest {
 
     @Test
     @Timeout(60)
-    void aStandbyThatAcceptsAndSaysNothingCostsTheHeartbeatTimeout() throws Exception {
+    void aStandbyThatAcceptsAndSaysNothingCostsTheHandshakeTimeout() throws Exception {
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "correct horse\n");
         List<Socket> held = new CopyOnWriteArrayList<>();
@@ -65,14 +65,14 @@ class FtSilentStandbyTest {
                 }
             }, true, StandardCharsets.UTF_8);
             var config = FtConfig.parse("primary,peer=tcp:127.0.0.1:" + silent.getLocalPort() + ",password-file=" + pw
-                    + ",interval=50ms,timeout=1s");
+                    + ",interval=50ms,handshake-timeout=1s");
             try (FtPrimary primary = new FtPrimary(machine, config, RunMachines.plugins(), log)) {
                 machine.start();
                 primary.start();
                 assertTrue(gaveUp.await(50, TimeUnit.SECONDS), "the primary still waits:\n" + text);
                 String line = text.toString(StandardCharsets.UTF_8);
                 assertTrue(line.contains("ft: no standby (the handshake with tcp:127.0.0.1:" + silent.getLocalPort()
-                        + " did not finish within 1000 ms); running unprotected"), line);
+                        + " did not finish within 1000 ms (handshake-timeout=)); running unprotected"), line);
                 assertTrue(!held.isEmpty(), "the primary never connected");
                 assertEquals(VmState.RUNNING, machine.lifecycle().state(), "the guest does not run on unprotected");
                 assertTrue(primary.render().contains("state: unprotected"), primary.render());

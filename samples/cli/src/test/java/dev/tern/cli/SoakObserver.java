@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
+import java.util.function.ToIntFunction;
 
 /**
  * The far end of the net-blk-counter guest's network: every frame its UDP backend sends lands
@@ -23,11 +26,24 @@ import java.util.concurrent.TimeUnit;
  * <p>Loopback UDP is delivered inside the sender's {@code sendto}, so once the guest is stopped
  * everything it sent is already queued here; {@link #drain} sends a marker after it and waits for
  * the reader to reach the marker, which makes "the last counter the guest sent" exact.
+ *
+ * <p>A recording observer ({@link #recording}) also keeps every datagram as (source port, counter)
+ * ({@link #received}): a fault-tolerance test, where two processes send and a failover repeats a
+ * few counters on purpose, judges those itself ({@link FailoverObserver}) instead of by the one-run
+ * sequence check. The soak does not record: it runs for hours. The counter comes
+ * from a decoder: the own guests' frame by default, or another guest's (the Debian guest's syslog
+ * datagrams).
  */
 final class SoakObserver implements AutoCloseable {
 
     private static final byte[] MARK = "SOAK-MARK".getBytes(StandardCharsets.US_ASCII);
     private static final long WAIT_SECONDS = 60;
+
+    /** The own guests' frame — EtherType 0x88b5 (local experimental), "TERN", the counter — or -1. */
+    static final ToIntFunction<ByteBuffer> GUEST_FRAME = f -> f.remaining() >= 22 && f.getShort(12) == (short) 0xb588
+            && f.get(14) == 'T' && f.get(15) == 'E' && f.get(16) == 'R' && f.get(17) == 'N' ? f.getInt(18) : -1;
+
+    private final ToIntFunction<ByteBuffer> decoder;
 
     private final DatagramSocket socket;
     private final DatagramSocket marker;
@@ -41,8 +57,21 @@ final class SoakObserver implements AutoCloseable {
     private long hostDropped;
     private long marksSent;
     private long marksSeen;
+    /** Each datagram: {source port, counter}, the counter -1 for one that is not the guest's; null: not kept. */
+    private final List<int[]> received;
 
     SoakObserver() throws IOException {
+        this(GUEST_FRAME, false);
+    }
+
+    /** An observer that keeps every datagram, of the frames {@code decoder} reads a counter from (-1: not the guest's). */
+    static SoakObserver recording(ToIntFunction<ByteBuffer> decoder) throws IOException {
+        return new SoakObserver(decoder, true);
+    }
+
+    private SoakObserver(ToIntFunction<ByteBuffer> decoder, boolean record) throws IOException {
+        this.decoder = decoder;
+        this.received = record ? new ArrayList<>() : null;
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         socket.setReceiveBufferSize(8 << 20);
         socket.setSoTimeout(100); // lets the reader notice close()
@@ -87,6 +116,30 @@ final class SoakObserver implements AutoCloseable {
         }
     }
 
+    /**
+     * A recording observer's datagrams so far, in arrival order: {source port, counter}, the
+     * counter -1 when not the guest's.
+     */
+    synchronized List<int[]> received() {
+        if (received == null) {
+            throw new IllegalStateException("this observer does not record (SoakObserver.recording)");
+        }
+        return List.copyOf(received);
+    }
+
+    /**
+     * Waits until {@code count} datagrams whose counter {@code wanted} accepts have arrived, failing
+     * with {@code what} after the wait's bound or once {@code sending} turns false first.
+     */
+    synchronized void awaitReceived(IntPredicate wanted, int count, BooleanSupplier sending, String what)
+            throws InterruptedException {
+        received(); // a recording observer's
+        await(() -> received.stream().filter(p -> wanted.test(p[1])).count() >= count || !sending.getAsBoolean(), what);
+        if (received.stream().filter(p -> wanted.test(p[1])).count() < count) {
+            throw new IllegalStateException("soak: the sender ended before " + what);
+        }
+    }
+
     /** Waits until a counter above {@code counter} arrives. */
     synchronized void awaitBeyond(long counter) throws InterruptedException {
         await(() -> last > counter, "a counter above " + counter + " (last " + last + ")");
@@ -113,7 +166,8 @@ final class SoakObserver implements AutoCloseable {
             if (left <= 0) {
                 throw new IllegalStateException("soak: waited " + WAIT_SECONDS + " s for " + what);
             }
-            wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            // woken by every datagram; the bound also lets a condition on a process's life be seen
+            wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 200));
         }
     }
 
@@ -135,8 +189,15 @@ final class SoakObserver implements AutoCloseable {
     private synchronized void accept(ByteBuffer f, int from) {
         if (isMark(f)) {
             marksSeen = Math.max(marksSeen, f.order(ByteOrder.BIG_ENDIAN).getLong(MARK.length));
-        } else if (isGuestFrame(f)) {
-            long counter = Integer.toUnsignedLong(f.getInt(18));
+            notifyAll();
+            return;
+        }
+        int decoded = decoder.applyAsInt(f);
+        if (received != null) {
+            received.add(new int[] {from, decoded});
+        }
+        if (decoded >= 0) {
+            long counter = decoded;
             long expected = rewindTo >= 0 ? rewindTo : last + 1;
             if (counter > expected && droppedByHost(counter - expected)) {
                 hostDropped += counter - expected;
@@ -167,7 +228,8 @@ final class SoakObserver implements AutoCloseable {
         return hostDropped;
     }
 
-    private long socketDrops() {
+    /** Datagrams the kernel dropped on their way to this observer's socket so far (0 where it does not say). */
+    long socketDrops() {
         String port = String.format(":%04X ", port());
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/udp"))) {
@@ -192,12 +254,6 @@ final class SoakObserver implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** The guest's frame: EtherType 0x88b5 (local experimental), then "TERN" and the counter. */
-    private static boolean isGuestFrame(ByteBuffer f) {
-        return f.remaining() >= 22 && f.getShort(12) == (short) 0xb588 && f.get(14) == 'T' && f.get(15) == 'E'
-                && f.get(16) == 'R' && f.get(17) == 'N';
     }
 
     @Override
