@@ -23,7 +23,7 @@ class JitDifferentialTest {
 
     private static final int PASSES = 300;
     /** Registers the loop bodies use: all but ESP and EBP (the loop counter). */
-    private static final int[] REGS = {0, 1, 2, 3, 6, 7};
+    static final int[] REGS = {0, 1, 2, 3, 6, 7};
 
     @Test
     void translatedBlocksMatchTheInterpreter() {
@@ -44,7 +44,7 @@ class JitDifferentialTest {
         assertTrue(translated > 100, "enough blocks were translated to test the tier: " + translated);
     }
 
-    private static void runSideBySide(TestMachine jit, TestMachine interp, SplittableRandom slices, String what) {
+    static void runSideBySide(TestMachine jit, TestMachine interp, SplittableRandom slices, String what) {
         VcpuExit exit;
         do {
             // Short budgets end inside blocks (the interpreter runs those), long ones run them whole.
@@ -67,7 +67,7 @@ class JitDifferentialTest {
         assertEquals(expected.cpu.instructionCount(), actual.cpu.instructionCount(), "count, " + where);
     }
 
-    private static TestMachine machine(int[] program, int[] registers, boolean compiling) {
+    static TestMachine machine(int[] program, int[] registers, boolean compiling) {
         TestMachine m = new TestMachine().protectedMode().paging();
         if (compiling) {
             // Early enough that every loop is translated part-way through, after interpreted passes.
@@ -84,7 +84,7 @@ class JitDifferentialTest {
     }
 
     /** {@code mov ebp, PASSES; L: body; dec ebp; jnz L; hlt}. */
-    private static int[] program(SplittableRandom rnd) {
+    static int[] program(SplittableRandom rnd) {
         GuestCode code = new GuestCode();
         code.add(0xBD).add32(PASSES);
         int loop = CODE + code.size();

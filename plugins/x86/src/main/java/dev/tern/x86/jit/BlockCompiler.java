@@ -1,6 +1,5 @@
 package dev.tern.x86.jit;
 
-import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_void;
@@ -17,6 +16,7 @@ import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
 import dev.tern.x86.decode.DecodedBlock;
+import dev.tern.x86.decode.DecodedHeader;
 import dev.tern.x86.decode.FastForm;
 
 /**
@@ -63,98 +63,60 @@ public final class BlockCompiler {
     private static final int CORE = 1, BUDGET = 2, REGS = 3, DONE = 4, OFF = 5, A = 6, B = 7, CARRY = 8, RES = 9;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
+    // The hierarchy cache is concurrent: compilers of several vCPUs may translate at once (inline mode).
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
-            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader()).cached()));
-    private final int translateAfter;
-    private int translated;
-    private long bytecodeBytes;
-    private long translationNanos;
-
-    /** A compiler translating blocks on their {@link #TRANSLATE_AFTER_VISITS}th entry. */
-    public BlockCompiler() {
-        this(TRANSLATE_AFTER_VISITS);
-    }
+            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader())
+                    .cached(java.util.concurrent.ConcurrentHashMap::new)));
 
     /**
-     * A compiler translating blocks on their {@code translateAfter}th entry (1: every block that
-     * can be, at once — how tests force the tier on).
+     * Translates {@code b}: its translation, or the reason it has none (the first instruction outside
+     * the subset, or a branch target beyond {@code csLimit}, the limit it was decoded under). Keeps no
+     * state, so any thread may call it; the block's decoded instructions never change.
      */
-    public BlockCompiler(int translateAfter) {
-        if (translateAfter < 1) {
-            throw new IllegalArgumentException("translate after " + translateAfter + " visits: at least 1");
-        }
-        this.translateAfter = translateAfter;
-    }
-
-    /** Entries of a block before it is translated. */
-    public int translateAfter() {
-        return translateAfter;
-    }
-
-    /**
-     * The translation of {@code b}, or null when one of its instructions is outside the subset or a
-     * branch target lies beyond {@code csLimit} (the limit it was decoded under).
-     */
-    public CompiledBlock translate(DecodedBlock b, int csLimit) {
+    public Translation translate(DecodedBlock b, int csLimit) {
         long t0 = System.nanoTime();
-        try {
-            return translateNow(b, csLimit);
-        } finally {
-            translationNanos += System.nanoTime() - t0;
+        Prefix prefix = prefix(b, csLimit);
+        if (prefix.steps() == null) {
+            return new Translation.Refused(prefix.stop(), System.nanoTime() - t0);
         }
-    }
-
-    private CompiledBlock translateNow(DecodedBlock b, int csLimit) {
-        List<Step> steps = steps(b, csLimit);
-        if (steps == null) {
-            return null;
-        }
+        List<Step> steps = prefix.steps();
         Shape shape = new Shape(b, steps);
         byte[] bytes = classFile.build(CD_TRANSLATED, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
-            cb.withInterfaceSymbols(CD_COMPILED);
+            cb.withSuperclass(CD_COMPILED);
             cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
-                    .aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_());
+                    .aload(0).invokespecial(CD_COMPILED, INIT_NAME, MTD_void).return_());
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CORE, CD_int), ClassFile.ACC_PUBLIC,
                     code -> new Emitter(code, shape).body());
         });
         try {
             Class<?> k = lookup.defineHiddenClass(bytes, true).lookupClass();
             CompiledBlock compiled = (CompiledBlock) k.getDeclaredConstructor().newInstance();
-            translated++;
-            bytecodeBytes += bytes.length;
-            return compiled;
+            compiled.bytes = bytes.length;
+            compiled.covered = steps.size();
+            return new Translation.Done(compiled, prefix.stop(), System.nanoTime() - t0);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("translating the block at linear " + Integer.toHexString(b.firstLinear()), e);
         }
     }
 
-    /** Blocks translated so far. */
-    public int translated() {
-        return translated;
-    }
-
-    /** Class-file bytes of all translations so far. */
-    public long bytecodeBytes() {
-        return bytecodeBytes;
-    }
-
-    /** Time spent translating so far (building and defining the classes; not HotSpot's compiling them). */
-    public long translationNanos() {
-        return translationNanos;
+    /** A block's translatable prefix, or (steps null) why it has none worth a class. */
+    private record Prefix(List<Step> steps, String stop) {
     }
 
     /**
      * The steps of the block's longest translatable prefix — all of it, or up to the first
      * instruction outside the subset or a transfer whose target lies beyond {@code csLimit} — or
-     * null when that prefix is too short to be worth a class.
+     * why that prefix is too short to be worth a class.
      */
-    private static List<Step> steps(DecodedBlock b, int csLimit) {
+    private static Prefix prefix(DecodedBlock b, int csLimit) {
         List<Step> steps = new ArrayList<>(b.size());
+        String stop = null;
         for (int i = 0; i < b.size(); i++) {
             FastForm f = b.fast[i];
             Step s = f == null ? null : f.step();
             if (s == null) {
+                stop = "outside the subset: " + describe(b.insns[i]);
                 break;
             }
             int target = switch (s) {
@@ -164,11 +126,35 @@ public final class BlockCompiler {
                 default -> 0;
             };
             if (Integer.compareUnsigned(target, csLimit) > 0) {
+                stop = "branch target beyond the CS limit";
                 break;
             }
             steps.add(s);
         }
-        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? steps : null;
+        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? new Prefix(steps, null) : new Prefix(null, stop);
+    }
+
+    /**
+     * An instruction as the profile names it: its opcode (two-byte ones as 0f xx), the ModRM reg field
+     * of group opcodes, and the prefixes that keep it out of the subset.
+     */
+    static String describe(DecodedHeader h) {
+        StringBuilder s = new StringBuilder();
+        if (h.lock) {
+            s.append("lock ");
+        }
+        if (!h.op32) {
+            s.append("o16 ");
+        }
+        if (!h.addr32) {
+            s.append("a16 ");
+        }
+        int op = h.opcode;
+        s.append(op > 0xff ? String.format("0f %02x", op & 0xff) : String.format("%02x", op));
+        if (h.hasModrm) {
+            s.append(" /").append((h.modrm >> 3) & 7).append((h.modrm & 0xc0) == 0xc0 ? " reg" : " mem");
+        }
+        return s.toString();
     }
 
     /**
