@@ -505,6 +505,7 @@ public final class X86Cpu implements Vcpu {
                     // path stops it before that instruction, which the interpreter then runs.
                     int ran = t.run(c, (int) Math.min(room, TRANSLATED_RUN));
                     if (ran >= 0) {
+                        tier.ran(ran);
                         count += ran;
                         instructions = count;
                         if (c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested || interruptRequest) {
@@ -513,6 +514,7 @@ public final class X86Cpu implements Vcpu {
                         continue;
                     }
                     ran = ~ran;
+                    tier.ran(ran);
                     count += ran;
                     instructions = count;
                     from = ran % size;

@@ -131,7 +131,7 @@ public final class BlockCompiler {
             }
             steps.add(s);
         }
-        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? new Prefix(steps, null) : new Prefix(null, stop);
+        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? new Prefix(steps, stop) : new Prefix(null, stop);
     }
 
     /**

@@ -47,6 +47,7 @@ public final class CompilingTier {
     private long translationNanos;
     private long queueFull;
     private long memoryExits;
+    private long translatedInstructions;
     private long prefixExits;
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
     private final Map<String, Long> partial = new ConcurrentHashMap<>();
@@ -156,6 +157,11 @@ public final class CompilingTier {
         cache.drop(b);
     }
 
+    /** A translated run retired {@code n} instructions (the share of the guest's work the tier does). */
+    public void ran(int n) {
+        translatedInstructions += n;
+    }
+
     /** A translated run of {@code code} left to the interpreter at instruction {@code at} of its block. */
     public void exited(CompiledBlock code, int at) {
         if (at == code.covered) {
@@ -168,7 +174,7 @@ public final class CompilingTier {
     /** The counts so far (read from any thread; the counters of a running vCPU are a moment's view). */
     public TierStats stats() {
         return new TierStats(translated, cache.live(), cache.liveBytes(), bytes, translationNanos, cache.evicted(),
-                cache.invalidated(), queueFull, refused, partial,
+                cache.invalidated(), queueFull, translatedInstructions, refused, partial,
                 Map.of("rest of a partly translated block", prefixExits,
                         "memory access off the soft-TLB fast path", memoryExits));
     }

@@ -14,12 +14,13 @@ import java.util.stream.Collectors;
  * @param evicted        translations dropped because the code cache was full
  * @param invalidated    translations dropped with their block (code changed, or its table slot reused)
  * @param queueFull      hot blocks not queued because the translation queue was full (tried again later)
+ * @param instructions   guest instructions retired in translated code
  * @param refused        hot blocks with no translation, by cause (the first instruction outside the subset)
  * @param partial        translations covering only a prefix of their block, by the first instruction left out
  * @param exits          translated runs that left to the interpreter mid-block, by cause
  */
 public record TierStats(long translated, int live, long liveBytes, long bytes, long translationNanos, long evicted,
-                        long invalidated, long queueFull, Map<String, Long> refused, Map<String, Long> partial,
+                        long invalidated, long queueFull, long instructions, Map<String, Long> refused, Map<String, Long> partial,
                         Map<String, Long> exits) {
 
     public TierStats {
@@ -31,9 +32,9 @@ public record TierStats(long translated, int live, long liveBytes, long bytes, l
     /** One line for bench output and the monitor. */
     public String summary() {
         return String.format(java.util.Locale.ROOT,
-                "%d blocks translated (%d live, %d KiB live of %d KiB made), translation %.1f ms, %d evicted, "
-                        + "%d dropped with their block, %d queue-full, %d refused, %d partial",
-                translated, live, liveBytes >> 10, bytes >> 10, translationNanos / 1e6, evicted, invalidated, queueFull,
+                "%d blocks translated (%d live, %d KiB live of %d KiB made), translation %.1f ms, %,d instructions "
+                        + "run translated, %d evicted, %d dropped with their block, %d queue-full, %d refused, %d partial",
+                translated, live, liveBytes >> 10, bytes >> 10, translationNanos / 1e6, instructions, evicted, invalidated, queueFull,
                 total(refused), total(partial));
     }
 
