@@ -11,6 +11,8 @@ import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
@@ -90,7 +92,13 @@ public final class BlockCompiler {
                     code -> new Emitter(code, shape).body());
         });
         try {
-            Class<?> k = lookup.defineHiddenClass(bytes, true).lookupClass();
+            // The forms Step.Execute calls are the class's data, loaded as constants (in emission order).
+            List<FastForm> forms = steps.stream().<FastForm>mapMulti((st, sink) -> {
+                if (st instanceof Step.Execute e) {
+                    sink.accept(e.form());
+                }
+            }).toList();
+            Class<?> k = lookup.defineHiddenClassWithClassData(bytes, forms, true).lookupClass();
             CompiledBlock compiled = (CompiledBlock) k.getDeclaredConstructor().newInstance();
             compiled.bytes = bytes.length;
             compiled.covered = steps.size();
@@ -187,6 +195,8 @@ public final class BlockCompiler {
         /** What the step before a Jcc left in locals for it: nothing, a CMP's operands, a TEST's result. */
         private static final int NO_COMPARE = 0, SUB_COMPARE = 1, LOGIC_COMPARE = 2;
         private int compared = NO_COMPARE;
+        /** {@link Step.Execute} steps emitted so far: the next one's index in the class data. */
+        private int executes;
         /** Per instruction: where its memory accesses leave the block (null when it has none). */
         private final Label[] missed;
 
@@ -290,6 +300,11 @@ public final class BlockCompiler {
                     code.aload(REGS).loadConstant(d.reg()).aload(CORE);
                     register(d.reg());
                     code.invokestatic(CD_FAST, d.inc() ? "incLast" : "decLast", CORE_I_I).iastore();
+                }
+                case Step.Execute e -> {
+                    code.ldc(DynamicConstantDesc.ofNamed(ConstantDescs.BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME,
+                            CD_FAST, executes++));
+                    code.aload(CORE).invokestatic(CD_ALU, "execute", MethodTypeDesc.of(CD_void, CD_FAST, CD_CORE));
                 }
                 case Step.Lea l -> {
                     code.aload(REGS).loadConstant(l.dst());
