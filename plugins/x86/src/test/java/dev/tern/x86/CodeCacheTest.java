@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The compiling tier's bounds and its translator thread, each checked against an interpreting
  * machine in the same random run slices ({@link JitDifferentialTest}'s random loops): a code cache
- * of two translations evicts on every loop of several blocks and must still leave the interpreter's
+ * of three translations evicts on every loop of more blocks and must still leave the interpreter's
  * state after every slice; translations made on the translator thread and installed mid-run must too.
  */
 class CodeCacheTest {
@@ -21,27 +21,28 @@ class CodeCacheTest {
     void aFullCodeCacheEvictsAndStillMatchesTheInterpreter() {
         long evicted = 0;
         long translated = 0;
-        for (int seed = 0; seed < 40; seed++) {
+        for (int seed = 0; seed < 20; seed++) {
             SplittableRandom rnd = new SplittableRandom(seed);
             int[] program = JitDifferentialTest.program(rnd);
             int[] registers = registers(rnd);
             TestMachine jit = JitDifferentialTest.machine(program, registers, false);
-            jit.cpu.setTier(new CompilingTier(2, true, 2));
+            jit.cpu.setTier(new CompilingTier(16, true, 3));
             TestMachine interp = JitDifferentialTest.machine(program, registers, false);
             JitDifferentialTest.runSideBySide(jit, interp, new SplittableRandom(seed * 17L + 3), "seed " + seed);
             TierStats s = jit.cpu.tierStats();
-            assertTrue(s.live() <= 2, "at most two translations live: " + s.summary());
+            assertTrue(s.live() <= 3, "at most three translations live: " + s.summary());
             evicted += s.evicted();
             translated += s.translated();
         }
-        assertTrue(evicted > 20, "loops of several blocks evicted translations: " + evicted);
+        System.out.printf("CodeCacheTest: %d translations, %d evicted%n", translated, evicted);
+        assertTrue(evicted > 10, "loops of several blocks evicted translations: " + evicted);
         assertTrue(translated > evicted, "evicted blocks were translated again when hot again: " + translated);
     }
 
     @Test
     void backgroundTranslationsInstalledMidRunMatchTheInterpreter() throws InterruptedException {
         long translated = 0;
-        for (int seed = 0; seed < 40; seed++) {
+        for (int seed = 0; seed < 20; seed++) {
             SplittableRandom rnd = new SplittableRandom(seed);
             int[] program = JitDifferentialTest.program(rnd);
             int[] registers = registers(rnd);
@@ -57,7 +58,7 @@ class CodeCacheTest {
             translated += tier.stats().translated();
             assertTrue(tier.stats().queueFull() == 0, "a few blocks never fill the queue");
         }
-        assertTrue(translated > 40, "translations were installed mid-run: " + translated);
+        assertTrue(translated > 20, "translations were installed mid-run: " + translated);
     }
 
     private static int[] registers(SplittableRandom rnd) {
