@@ -15,6 +15,8 @@ import dev.tern.x86.debug.DebugRegisters;
 import dev.tern.x86.decode.DecodedBlock;
 import dev.tern.x86.jit.BlockCompiler;
 import dev.tern.x86.jit.CompiledBlock;
+import dev.tern.x86.jit.CompilingTier;
+import dev.tern.x86.jit.TierStats;
 import dev.tern.x86.ops.EscapeOps;
 import dev.tern.x86.transfer.InterruptDelivery;
 import dev.tern.x86.interp.Interpreter;
@@ -73,7 +75,7 @@ public final class X86Cpu implements Vcpu {
      */
     private static final int TRANSLATED_RUN = 1 << 14;
     /** The compiling tier, or null when everything interprets. */
-    private BlockCompiler compiler;
+    private CompilingTier compiler;
 
     /** Creates a vCPU wired to explicit parts (tests and tools); any of ports/mmio/pic may be null. */
     public X86Cpu(int vcpuId, GuestMemory memory, MmioSpace mmio, PortIoSpace ports, InterruptController pic,
@@ -116,33 +118,40 @@ public final class X86Cpu implements Vcpu {
 
     /**
      * Selects the execution tier: with {@code compile} on, hot blocks of the compiling tier's subset
-     * run as translated bytecode ({@link BlockCompiler}); off (the default), everything interprets.
+     * run as translated bytecode, translated on a background thread after
+     * {@link BlockCompiler#TRANSLATE_AFTER_VISITS} entries; off (the default), everything interprets.
      */
     public void setCompiling(boolean compile) {
-        compiler = compile ? new BlockCompiler(Integer.getInteger("tern.x86.translateAfter", BlockCompiler.TRANSLATE_AFTER_VISITS)) : null;
+        setTier(compile ? new CompilingTier(BlockCompiler.TRANSLATE_AFTER_VISITS, false, CompilingTier.CACHE_BLOCKS) : null);
     }
 
     /**
-     * Turns the compiling tier on, translating each block on its {@code translateAfterVisits}th
+     * Turns the compiling tier on, translating each block inline on its {@code translateAfterVisits}th
      * entry (1: every translatable block at once, as differential tests force the tier).
      */
     public void setCompiling(int translateAfterVisits) {
-        compiler = new BlockCompiler(translateAfterVisits);
+        setTier(new CompilingTier(translateAfterVisits, true, CompilingTier.CACHE_BLOCKS));
+    }
+
+    /** Sets the compiling tier (null: everything interprets); the blocks decoded so far start over. */
+    public void setTier(CompilingTier tier) {
+        if (compiler != null) {
+            interpreter.blocks().clear();
+        }
+        compiler = tier;
+        interpreter.blocks().onDrop(tier == null ? b -> { } : tier::dropped);
+    }
+
+    /** What the compiling tier did (null when it is off). */
+    public TierStats tierStats() {
+        CompilingTier t = compiler;
+        return t == null ? null : t.stats();
     }
 
     /** Blocks the compiling tier translated (0 when it is off). */
     public int translatedBlocks() {
-        return compiler == null ? 0 : compiler.translated();
-    }
-
-    /** Class-file bytes the compiling tier generated (0 when it is off). */
-    public long translatedBytes() {
-        return compiler == null ? 0 : compiler.bytecodeBytes();
-    }
-
-    /** Nanoseconds the compiling tier spent translating (0 when it is off). */
-    public long translationNanos() {
-        return compiler == null ? 0 : compiler.translationNanos();
+        CompilingTier t = compiler;
+        return t == null ? 0 : (int) t.stats().translated();
     }
 
     /** Attaches the x87 unit (null detaches it); CPUID then advertises an FPU. */
@@ -479,18 +488,24 @@ public final class X86Cpu implements Vcpu {
             long room = end - count;
             // The first instruction the interpreter runs in this pass (after a translated run stopped).
             int from = 0;
-            if (compiler != null && room >= size) {
+            CompilingTier tier = compiler;
+            if (tier != null && room >= size) {
+                if (tier.hasFinished()) {
+                    // A block boundary: installing now changes nothing but how the next blocks run.
+                    tier.installFinished();
+                }
                 CompiledBlock t = b.compiled;
                 // Counting stops at the threshold: a block that did not translate costs one compare.
-                if (t == null && b.visits < compiler.translateAfter() && ++b.visits == compiler.translateAfter()) {
-                    t = compiler.translate(b, c.seg[CpuCore.CS].limit);
-                    b.compiled = t;
+                if (t == null && b.visits < tier.translateAfter() && ++b.visits == tier.translateAfter()) {
+                    t = tier.hot(b, c.seg[CpuCore.CS].limit);
                 }
                 if (t != null) {
+                    t.used = true;
                     // Whole passes only, so the count stays exact; an access off the TLB's fast
                     // path stops it before that instruction, which the interpreter then runs.
                     int ran = t.run(c, (int) Math.min(room, TRANSLATED_RUN));
                     if (ran >= 0) {
+                        tier.ran(ran);
                         count += ran;
                         instructions = count;
                         if (c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested || interruptRequest) {
@@ -499,9 +514,11 @@ public final class X86Cpu implements Vcpu {
                         continue;
                     }
                     ran = ~ran;
+                    tier.ran(ran);
                     count += ran;
                     instructions = count;
                     from = ran % size;
+                    tier.exited(t, from);
                     room = end - count;
                     if (room == 0) {
                         return count;

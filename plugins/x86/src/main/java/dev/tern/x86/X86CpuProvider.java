@@ -8,6 +8,8 @@ import dev.tern.spi.cpu.CpuProvider;
 import dev.tern.spi.cpu.Vcpu;
 
 import java.util.List;
+import dev.tern.x86.jit.BlockCompiler;
+import dev.tern.x86.jit.CompilingTier;
 
 /** The "x86" CPU model: an i686-class interpreter. */
 public final class X86CpuProvider implements CpuProvider {
@@ -52,7 +54,31 @@ public final class X86CpuProvider implements CpuProvider {
                         "TSC ticks per second of virtual time"),
                 ConfigKey.of("fpu", ConfigType.BOOLEAN, "true", "attach the x87 floating-point unit"),
                 ConfigKey.of("tier", ConfigType.STRING, "interp",
-                        "execution tier: interp, or jit (hot blocks of register and memory operations run as translated bytecode)"));
+                        "execution tier: interp, or jit (hot blocks of register and memory operations run as translated bytecode)"),
+                ConfigKey.of("translate-after", ConfigType.INTEGER, Integer.toString(BlockCompiler.TRANSLATE_AFTER_VISITS),
+                        "with tier=jit: entries of a block before it is translated"),
+                ConfigKey.of("translation", ConfigType.STRING, "background",
+                        "with tier=jit: background (a translator thread; the vCPU interprets meanwhile) or inline"),
+                ConfigKey.of("code-cache", ConfigType.INTEGER, Integer.toString(CompilingTier.CACHE_BLOCKS),
+                        "with tier=jit: translations kept at most (least recently run dropped first)"));
+    }
+
+    private static CompilingTier tier(CpuContext context) {
+        long after = context.config().integer("translate-after");
+        if (after < 1 || after > Integer.MAX_VALUE) {
+            throw new ConfigException("x86: translate-after must be 1.." + Integer.MAX_VALUE + " entries, got " + after);
+        }
+        long cache = context.config().integer("code-cache");
+        if (cache < 1 || cache > 1 << 20) {
+            throw new ConfigException("x86: code-cache must be 1..1048576 translations, got " + cache);
+        }
+        String mode = context.config().string("translation");
+        boolean inline = switch (mode) {
+            case "background" -> false;
+            case "inline" -> true;
+            default -> throw new ConfigException("x86: unknown translation '" + mode + "' (known: background, inline)");
+        };
+        return new CompilingTier((int) after, inline, (int) cache);
     }
 
     @Override
@@ -68,7 +94,7 @@ public final class X86CpuProvider implements CpuProvider {
             case "interp" -> {
                 // Off unless -Dtern.x86.translateAfter forced the tier on for the whole JVM (tests).
             }
-            case "jit" -> cpu.setCompiling(true);
+            case "jit" -> cpu.setTier(tier(context));
             default -> throw new ConfigException("x86: unknown tier '" + tier + "' (known: interp, jit)");
         }
         if (context.config().bool("fpu")) {

@@ -23,7 +23,7 @@ class JitDifferentialTest {
 
     private static final int PASSES = 300;
     /** Registers the loop bodies use: all but ESP and EBP (the loop counter). */
-    private static final int[] REGS = {0, 1, 2, 3, 6, 7};
+    static final int[] REGS = {0, 1, 2, 3, 6, 7};
 
     @Test
     void translatedBlocksMatchTheInterpreter() {
@@ -44,7 +44,7 @@ class JitDifferentialTest {
         assertTrue(translated > 100, "enough blocks were translated to test the tier: " + translated);
     }
 
-    private static void runSideBySide(TestMachine jit, TestMachine interp, SplittableRandom slices, String what) {
+    static void runSideBySide(TestMachine jit, TestMachine interp, SplittableRandom slices, String what) {
         VcpuExit exit;
         do {
             // Short budgets end inside blocks (the interpreter runs those), long ones run them whole.
@@ -67,7 +67,7 @@ class JitDifferentialTest {
         assertEquals(expected.cpu.instructionCount(), actual.cpu.instructionCount(), "count, " + where);
     }
 
-    private static TestMachine machine(int[] program, int[] registers, boolean compiling) {
+    static TestMachine machine(int[] program, int[] registers, boolean compiling) {
         TestMachine m = new TestMachine().protectedMode().paging();
         if (compiling) {
             // Early enough that every loop is translated part-way through, after interpreted passes.
@@ -84,7 +84,7 @@ class JitDifferentialTest {
     }
 
     /** {@code mov ebp, PASSES; L: body; dec ebp; jnz L; hlt}. */
-    private static int[] program(SplittableRandom rnd) {
+    static int[] program(SplittableRandom rnd) {
         GuestCode code = new GuestCode();
         code.add(0xBD).add32(PASSES);
         int loop = CODE + code.size();
@@ -107,7 +107,7 @@ class JitDifferentialTest {
         int d = REGS[rnd.nextInt(REGS.length)];
         int s = rnd.nextInt(8);
         int alu = rnd.nextInt(8);
-        switch (rnd.nextInt(13)) {
+        switch (rnd.nextInt(20)) {
             case 0 -> code.add((alu << 3) | 1, 0xC0 | (s << 3) | d);          // alu r/m32, r32
             case 1 -> code.add((alu << 3) | 3, 0xC0 | (d << 3) | s);          // alu r32, r/m32
             case 2 -> code.add(0x81, 0xC0 | (alu << 3) | d).add32(rnd.nextInt()); // alu r/m32, imm32
@@ -120,7 +120,14 @@ class JitDifferentialTest {
             case 9 -> code.add(0x70 + rnd.nextInt(16), 0);                     // jcc to the next instruction
             case 10 -> code.add(0x0F, 0x80 + rnd.nextInt(16)).add32(0);        // jcc rel32, same
             case 11 -> code.add(0x66, 0x01, 0xC0 | (s << 3) | d);              // 16-bit add: outside the subset
-            default -> code.add(0xC1, 0xE0 | d, rnd.nextInt(32));             // shl: outside the subset
+            case 12 -> code.add(alu << 3, 0xC0 | (s << 3) | d);                 // alu r/m8, r8 (byte registers)
+            case 13 -> code.add(rnd.nextBoolean() ? 0x3C : 0x0C, rnd.nextInt(256)); // cmp/or al, imm8
+            case 14 -> code.add(0x84, 0xC0 | (s << 3) | d);                     // test r/m8, r8
+            case 15 -> code.add(0x80, 0xC0 | (alu << 3) | d, rnd.nextInt(256)); // alu r/m8, imm8
+            case 16 -> code.add(0x0F, 0x90 + rnd.nextInt(16), 0xC0 | d);        // setcc r8
+            case 17 -> code.add(0x0F, 0x40 + rnd.nextInt(16), 0xC0 | (d << 3) | s); // cmovcc r32, r32
+            case 18 -> code.add(0x0F, rnd.nextBoolean() ? 0xB6 : 0xAF, 0xC0 | (d << 3) | s); // movzx r32, r8 / imul r32, r32
+            default -> code.add(0xC1, 0xE0 | d, rnd.nextInt(32));             // shl r32, imm8: a register form the translation calls
         }
     }
 }

@@ -14,6 +14,7 @@ import dev.tern.spi.memory.GuestMemory;
 import dev.tern.x86.conformance.FlatGuestMemory;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -122,5 +123,24 @@ class X86CpuProviderTest {
         ConfigException t = assertThrows(ConfigException.class,
                 () -> provider().create(context(Map.of("tier", "tcg"))));
         assertTrue(t.getMessage().contains("tcg") && t.getMessage().contains("tier"), t.getMessage());
+    }
+
+    @Test
+    void theCompilingTiersKeysAreCheckedAndItsStatsStartAtZero() {
+        X86Cpu cpu = (X86Cpu) provider().create(context(Map.of("tier", "jit", "translate-after", 5L,
+                "translation", "inline", "code-cache", 8L)));
+        assertEquals(0, cpu.tierStats().translated());
+        assertEquals(0, cpu.tierStats().live());
+        // -Dtern.x86.translateAfter (the forced-tier suite run) turns the tier on whatever the option.
+        boolean forced = Integer.getInteger("tern.x86.translateAfter") != null;
+        assertEquals(forced, ((X86Cpu) provider().create(context(Map.of()))).tierStats() != null,
+                "stats exactly when the tier is on");
+        for (var bad : List.of(Map.<String, Object>of("tier", "jit", "translate-after", 0L),
+                Map.<String, Object>of("tier", "jit", "code-cache", 0L),
+                Map.<String, Object>of("tier", "jit", "translation", "eager"))) {
+            String key = bad.keySet().stream().filter(k -> !k.equals("tier")).findFirst().orElseThrow();
+            ConfigException e = assertThrows(ConfigException.class, () -> provider().create(context(bad)), bad.toString());
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+        }
     }
 }

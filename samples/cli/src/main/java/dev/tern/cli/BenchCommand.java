@@ -12,6 +12,8 @@ import dev.tern.kernel.replay.ReplayJournal;
 import dev.tern.kernel.replay.ReplayLogHeader;
 import dev.tern.kernel.replay.ReplayLogWriter;
 import dev.tern.spi.SpiVersion;
+import dev.tern.x86.X86Cpu;
+import dev.tern.x86.jit.TierStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -146,6 +148,9 @@ final class BenchCommand implements Callable<Integer> {
             sum += r.mips();
             cpuSum += r.mipsPerCpuSecond();
             System.out.printf(Locale.ROOT, "run %d: %s%n", i + 1, r);
+            if (r.tier() != null) {
+                System.out.printf(Locale.ROOT, "  jit: %s%n", r.tier().summary());
+            }
         }
         System.out.printf(Locale.ROOT, "guest MIPS: mean %.1f, best %.1f (%d instructions per run, %d runs); "
                 + "per CPU-second of the process: mean %.1f%n", sum / runs, best, instructions, runs, cpuSum / runs);
@@ -156,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
      * One run's throughput: by the wall clock, and per second of CPU time the process used (which
      * stays comparable when other work shares the machine's cores).
      */
-    record Result(double mips, double mipsPerCpuSecond, long logBytes) {
+    record Result(double mips, double mipsPerCpuSecond, long logBytes, TierStats tier) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%.1f MIPS (%.1f per CPU-second)", mips, mipsPerCpuSecond)
@@ -192,7 +197,8 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalStateException("the bench guest stopped early: " + exit.detail());
             }
             long logBytes = log == null ? -1 : Files.size(log);
-            return new Result(n / (elapsed / 1e3), cpu > 0 ? n / (cpu / 1e3) : Double.NaN, logBytes);
+            TierStats tier = m.vcpus().getFirst() instanceof X86Cpu x ? x.tierStats() : null;
+            return new Result(n / (elapsed / 1e3), cpu > 0 ? n / (cpu / 1e3) : Double.NaN, logBytes, tier);
         } finally {
             if (log != null) {
                 Files.deleteIfExists(log);

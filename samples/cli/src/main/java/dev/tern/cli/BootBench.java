@@ -12,6 +12,8 @@ import dev.tern.kernel.machine.VcpuScheduling;
 import dev.tern.kernel.plugin.PluginRegistry;
 import dev.tern.pc.boot.BootImage;
 import dev.tern.pc.boot.LinuxBoot;
+import dev.tern.x86.X86Cpu;
+import dev.tern.x86.jit.TierStats;
 
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -119,6 +121,7 @@ final class BootBench {
             out.printf(Locale.ROOT, "boot %d: prompt at %.2f s (unpack+load %.2f s, guest %.2f s, process CPU %.2f s, "
                     + "%,d instructions, %.1f MIPS)%n", number, total, (t1 - t0) / 1e9, (t2 - t1) / 1e9, cpu, instructions,
                     instructions / ((t2 - t1) / 1e3));
+            printTier(m);
             if (!jobs) {
                 return new Result(total, 0, 0);
             }
@@ -136,6 +139,19 @@ final class BootBench {
             out.printf(Locale.ROOT, "boot %d: two jobs in %.2f s, %,d instructions, %.1f MIPS%n", number, seconds, done,
                     done / seconds / 1e6);
             return new Result(total, seconds, done);
+        }
+    }
+
+    /** What each vCPU's compiling tier did up to the prompt (nothing when it is off). */
+    private void printTier(Machine m) {
+        for (int i = 0; i < m.vcpus().size(); i++) {
+            if (m.vcpus().get(i) instanceof X86Cpu x && x.tierStats() != null) {
+                TierStats t = x.tierStats();
+                out.printf(Locale.ROOT, "  vCPU %d jit: %s%n", i, t.summary());
+                out.printf(Locale.ROOT, "    mid-block exits: %s%n", TierStats.top(t.exits(), 2));
+                out.printf(Locale.ROOT, "    refused, by first instruction outside the subset: %s%n", TierStats.top(t.refused(), 10));
+                out.printf(Locale.ROOT, "    partial, by first instruction left out: %s%n", TierStats.top(t.partial(), 10));
+            }
         }
     }
 

@@ -76,10 +76,23 @@ final class LinuxGuest implements AutoCloseable {
     /** Like {@link #create(int, String, long, List, Pacing, JournalFactory)}, the vCPUs scheduled as {@code scheduling}. */
     static LinuxGuest create(int cpus, VcpuScheduling scheduling, String append, long maxInstructions, List<DeviceSpec> extra,
                              Pacing pacing, JournalFactory journal) throws Exception {
+        return create(cpus, scheduling, append, maxInstructions, extra, pacing, journal, Map.of());
+    }
+
+    /** The single-vCPU guest, warp-paced, on the x86 CPU with the options {@code cpuConfig} (as {@code --cpu x86,...}). */
+    static LinuxGuest create(long maxInstructions, Map<String, String> cpuConfig) throws Exception {
+        return create(1, VcpuScheduling.TURNS, APPEND, maxInstructions, List.of(), Pacing.WARP, spec -> new LiveJournal(),
+                cpuConfig);
+    }
+
+    private static LinuxGuest create(int cpus, VcpuScheduling scheduling, String append, long maxInstructions,
+                                     List<DeviceSpec> extra, Pacing pacing, JournalFactory journal,
+                                     Map<String, String> cpuConfig) throws Exception {
         Path dir = guestDir();
         BootImage image = LinuxBoot.prepare(dir.resolve("vmlinuz"), dir.resolve("initrd.cpio"), append, RAM);
         var spec = MachineSpec.builder().ramSize(RAM).vcpus(cpus).firmware(image.firmware()).pacing(pacing)
-                .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT).scheduling(scheduling);
+                .maxInstructions(maxInstructions).onReset(ResetPolicy.EXIT).scheduling(scheduling)
+                .cpu("x86", cpuConfig);
         PcDevices.standard("none", cpus).forEach(spec::device);
         spec.device("uart16550", "serial0", Map.of("backend", "memory"));
         extra.forEach(spec::device);

@@ -1,6 +1,7 @@
 package dev.tern.x86.block;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
 import dev.tern.x86.decode.DecodedBlock;
@@ -46,9 +47,16 @@ public final class BlockTable {
     private long trustEpoch;
     /** The block entered last, whose successor links are tried before the table. */
     private DecodedBlock last;
+    /** Told of every block leaving the table (the compiling tier drops its translation). */
+    private Consumer<DecodedBlock> onDrop = b -> { };
 
     public BlockTable(Interpreter decoder) {
         this.decoder = decoder;
+    }
+
+    /** Sets what is told of each block leaving the table: its code changed, or another took its slot. */
+    public void onDrop(Consumer<DecodedBlock> listener) {
+        onDrop = listener;
     }
 
     /**
@@ -119,6 +127,7 @@ public final class BlockTable {
             if (old != null) {
                 // An evicted block keeps no links, so links never hold a chain of dead blocks.
                 old.unlink();
+                onDrop.accept(old);
             }
             blocks[slot] = b;
         }
@@ -132,6 +141,11 @@ public final class BlockTable {
 
     /** Forgets every block (after the way blocks are built has changed). */
     public void clear() {
+        for (DecodedBlock b : blocks) {
+            if (b != null) {
+                onDrop.accept(b);
+            }
+        }
         Arrays.fill(blocks, null);
         last = null;
     }

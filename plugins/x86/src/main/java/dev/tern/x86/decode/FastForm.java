@@ -272,13 +272,13 @@ public final class FastForm {
         return switch (kind) {
             case MOV_E_R -> memOp ? new Step.Write(a, 4, reg, 0) : new Step.Move(rm, reg);
             case MOV_R_E -> memOp ? new Step.Read(reg, a, 4, false) : new Step.Move(reg, rm);
-            case MOV_E8_R8 -> memOp ? new Step.Write(a, 1, reg, 0) : null;
-            case MOV_R8_E8 -> memOp ? new Step.Read(reg, a, 1, true) : null;
+            case MOV_E8_R8 -> memOp ? new Step.Write(a, 1, reg, 0) : new Step.Execute(this);
+            case MOV_R8_E8 -> memOp ? new Step.Read(reg, a, 1, true) : new Step.Execute(this);
             case MOV_R_I -> new Step.Load(reg, imm);
             case MOV_E_I -> memOp ? new Step.Write(a, 4, -1, imm) : new Step.Load(rm, imm);
-            case MOV_E8_I -> memOp ? new Step.Write(a, 1, -1, imm) : null;
-            case MOVZX8 -> memOp ? new Step.Read(reg, a, 1, false) : null;
-            case MOVZX16 -> memOp ? new Step.Read(reg, a, 2, false) : null;
+            case MOV_E8_I -> memOp ? new Step.Write(a, 1, -1, imm) : new Step.Execute(this);
+            case MOVZX8 -> memOp ? new Step.Read(reg, a, 1, false) : new Step.Execute(this);
+            case MOVZX16 -> memOp ? new Step.Read(reg, a, 2, false) : new Step.Execute(this);
             case TEST_E_R -> memOp ? new Step.TestMemory(a, reg) : new Step.Test(rm, reg);
             case INC_R -> new Step.IncDec(reg, true);
             case DEC_R -> new Step.IncDec(reg, false);
@@ -291,6 +291,9 @@ public final class FastForm {
             case JMP -> new Step.Jump(next + imm);
             case CALL -> new Step.Call(next + imm, next);
             case RET -> new Step.Return();
+            // Register forms that cannot fault or branch: the translation runs this very form.
+            case ALU_E8_R8, ALU_R8_E8, ALU_AL_I, ALU_E8_I, TEST_E8_R8, SHIFT_E_I, TEST_A_I, IMUL_R_E, IMUL_R_E_I,
+                 SETCC, CMOVCC -> memOp ? null : new Step.Execute(this);
             default -> {
                 if (kind >= ALU32_RM_R && kind < ALU32_RM_R + 8) {
                     yield new Step.Alu(op, rm, reg, 0);

@@ -1,12 +1,14 @@
 package dev.tern.x86.jit;
 
 import dev.tern.x86.core.CpuCore;
+import dev.tern.x86.decode.FastForm;
 import dev.tern.x86.ops.Eflags;
 
 /**
  * Group-1 ALU operations on a memory destination, split in two so translated code can store the
  * result before recording the flags: the store is the step that may leave the block (see
- * {@link TlbPath}), and nothing of the instruction may have happened when it does.
+ * {@link TlbPath}), and nothing of the instruction may have happened when it does; and the call
+ * through which translated code runs a register-only fast form.
  */
 public final class AluOps {
 
@@ -35,5 +37,11 @@ public final class AluOps {
             case 5, 7 -> c.ef.recordLast(Eflags.SUB, a, b, res, 4);
             default -> c.ef.recordLast(Eflags.LOGIC, 0, 0, res, 4);
         }
+    }
+
+    /** Runs a register-only fast form as the interpreter's fast-form loop does ({@link Step.Execute}). */
+    public static void execute(FastForm f, CpuCore c) {
+        c.ef.beginInstruction();
+        f.execute(c);
     }
 }

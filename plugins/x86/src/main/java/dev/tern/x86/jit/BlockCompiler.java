@@ -1,6 +1,5 @@
 package dev.tern.x86.jit;
 
-import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_void;
@@ -12,11 +11,14 @@ import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
 import dev.tern.x86.decode.DecodedBlock;
+import dev.tern.x86.decode.DecodedHeader;
 import dev.tern.x86.decode.FastForm;
 
 /**
@@ -31,11 +33,13 @@ public final class BlockCompiler {
 
     /**
      * Passes through a block before it is translated. A translation costs about a millisecond to
-     * build and define, and HotSpot then compiles each translated method on its own (C1, then C2):
-     * a Linux boot translating its blocks after 64 passes spent more CPU than the translations
-     * saved (thousands of classes), so only blocks that run tens of thousands of times qualify.
+     * build and define, and HotSpot then compiles each translated method on its own (C1, then C2,
+     * often 100 ms or more of a compiler thread, and again after a deoptimisation): on the Debian
+     * boot, translating after 20,000 passes (~390 classes) cost about 17 % more process CPU than
+     * interpreting, after 100,000 (~56 classes, still 200 M of the boot's 537 M instructions) the
+     * same as interpreting, and the sieve's loops are translated either way.
      */
-    public static final int TRANSLATE_AFTER_VISITS = 20_000;
+    public static final int TRANSLATE_AFTER_VISITS = 100_000;
     /**
      * Fewest instructions a translation covers when it stops short of the block's end (leaving to
      * the interpreter there costs about what a short prefix saves).
@@ -63,98 +67,66 @@ public final class BlockCompiler {
     private static final int CORE = 1, BUDGET = 2, REGS = 3, DONE = 4, OFF = 5, A = 6, B = 7, CARRY = 8, RES = 9;
 
     private final MethodHandles.Lookup lookup = MethodHandles.lookup();
+    // The hierarchy cache is concurrent: compilers of several vCPUs may translate at once (inline mode).
     private final ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
-            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader()).cached()));
-    private final int translateAfter;
-    private int translated;
-    private long bytecodeBytes;
-    private long translationNanos;
-
-    /** A compiler translating blocks on their {@link #TRANSLATE_AFTER_VISITS}th entry. */
-    public BlockCompiler() {
-        this(TRANSLATE_AFTER_VISITS);
-    }
+            ClassHierarchyResolver.ofClassLoading(BlockCompiler.class.getClassLoader())
+                    .cached(java.util.concurrent.ConcurrentHashMap::new)));
 
     /**
-     * A compiler translating blocks on their {@code translateAfter}th entry (1: every block that
-     * can be, at once — how tests force the tier on).
+     * Translates {@code b}: its translation, or the reason it has none (the first instruction outside
+     * the subset, or a branch target beyond {@code csLimit}, the limit it was decoded under). Keeps no
+     * state, so any thread may call it; the block's decoded instructions never change.
      */
-    public BlockCompiler(int translateAfter) {
-        if (translateAfter < 1) {
-            throw new IllegalArgumentException("translate after " + translateAfter + " visits: at least 1");
-        }
-        this.translateAfter = translateAfter;
-    }
-
-    /** Entries of a block before it is translated. */
-    public int translateAfter() {
-        return translateAfter;
-    }
-
-    /**
-     * The translation of {@code b}, or null when one of its instructions is outside the subset or a
-     * branch target lies beyond {@code csLimit} (the limit it was decoded under).
-     */
-    public CompiledBlock translate(DecodedBlock b, int csLimit) {
+    public Translation translate(DecodedBlock b, int csLimit) {
         long t0 = System.nanoTime();
-        try {
-            return translateNow(b, csLimit);
-        } finally {
-            translationNanos += System.nanoTime() - t0;
+        Prefix prefix = prefix(b, csLimit);
+        if (prefix.steps() == null) {
+            return new Translation.Refused(prefix.stop(), System.nanoTime() - t0);
         }
-    }
-
-    private CompiledBlock translateNow(DecodedBlock b, int csLimit) {
-        List<Step> steps = steps(b, csLimit);
-        if (steps == null) {
-            return null;
-        }
+        List<Step> steps = prefix.steps();
         Shape shape = new Shape(b, steps);
         byte[] bytes = classFile.build(CD_TRANSLATED, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
-            cb.withInterfaceSymbols(CD_COMPILED);
+            cb.withSuperclass(CD_COMPILED);
             cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
-                    .aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_());
+                    .aload(0).invokespecial(CD_COMPILED, INIT_NAME, MTD_void).return_());
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CORE, CD_int), ClassFile.ACC_PUBLIC,
                     code -> new Emitter(code, shape).body());
         });
         try {
-            Class<?> k = lookup.defineHiddenClass(bytes, true).lookupClass();
+            // The forms Step.Execute calls are the class's data, loaded as constants (in emission order).
+            List<FastForm> forms = steps.stream().<FastForm>mapMulti((st, sink) -> {
+                if (st instanceof Step.Execute e) {
+                    sink.accept(e.form());
+                }
+            }).toList();
+            Class<?> k = lookup.defineHiddenClassWithClassData(bytes, forms, true).lookupClass();
             CompiledBlock compiled = (CompiledBlock) k.getDeclaredConstructor().newInstance();
-            translated++;
-            bytecodeBytes += bytes.length;
-            return compiled;
+            compiled.bytes = bytes.length;
+            compiled.covered = steps.size();
+            return new Translation.Done(compiled, prefix.stop(), System.nanoTime() - t0);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("translating the block at linear " + Integer.toHexString(b.firstLinear()), e);
         }
     }
 
-    /** Blocks translated so far. */
-    public int translated() {
-        return translated;
-    }
-
-    /** Class-file bytes of all translations so far. */
-    public long bytecodeBytes() {
-        return bytecodeBytes;
-    }
-
-    /** Time spent translating so far (building and defining the classes; not HotSpot's compiling them). */
-    public long translationNanos() {
-        return translationNanos;
+    /** A block's translatable prefix, or (steps null) why it has none worth a class. */
+    private record Prefix(List<Step> steps, String stop) {
     }
 
     /**
      * The steps of the block's longest translatable prefix — all of it, or up to the first
      * instruction outside the subset or a transfer whose target lies beyond {@code csLimit} — or
-     * null when that prefix is too short to be worth a class.
+     * why that prefix is too short to be worth a class.
      */
-    private static List<Step> steps(DecodedBlock b, int csLimit) {
+    private static Prefix prefix(DecodedBlock b, int csLimit) {
         List<Step> steps = new ArrayList<>(b.size());
+        String stop = null;
         for (int i = 0; i < b.size(); i++) {
             FastForm f = b.fast[i];
             Step s = f == null ? null : f.step();
             if (s == null) {
+                stop = "outside the subset: " + describe(b.insns[i]);
                 break;
             }
             int target = switch (s) {
@@ -164,11 +136,35 @@ public final class BlockCompiler {
                 default -> 0;
             };
             if (Integer.compareUnsigned(target, csLimit) > 0) {
+                stop = "branch target beyond the CS limit";
                 break;
             }
             steps.add(s);
         }
-        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? steps : null;
+        return steps.size() == b.size() || steps.size() >= MIN_PREFIX ? new Prefix(steps, stop) : new Prefix(null, stop);
+    }
+
+    /**
+     * An instruction as the profile names it: its opcode (two-byte ones as 0f xx), the ModRM reg field
+     * of group opcodes, and the prefixes that keep it out of the subset.
+     */
+    static String describe(DecodedHeader h) {
+        StringBuilder s = new StringBuilder();
+        if (h.lock) {
+            s.append("lock ");
+        }
+        if (!h.op32) {
+            s.append("o16 ");
+        }
+        if (!h.addr32) {
+            s.append("a16 ");
+        }
+        int op = h.opcode;
+        s.append(op > 0xff ? String.format("0f %02x", op & 0xff) : String.format("%02x", op));
+        if (h.hasModrm) {
+            s.append(" /").append((h.modrm >> 3) & 7).append((h.modrm & 0xc0) == 0xc0 ? " reg" : " mem");
+        }
+        return s.toString();
     }
 
     /**
@@ -201,6 +197,8 @@ public final class BlockCompiler {
         /** What the step before a Jcc left in locals for it: nothing, a CMP's operands, a TEST's result. */
         private static final int NO_COMPARE = 0, SUB_COMPARE = 1, LOGIC_COMPARE = 2;
         private int compared = NO_COMPARE;
+        /** {@link Step.Execute} steps emitted so far: the next one's index in the class data. */
+        private int executes;
         /** Per instruction: where its memory accesses leave the block (null when it has none). */
         private final Label[] missed;
 
@@ -304,6 +302,11 @@ public final class BlockCompiler {
                     code.aload(REGS).loadConstant(d.reg()).aload(CORE);
                     register(d.reg());
                     code.invokestatic(CD_FAST, d.inc() ? "incLast" : "decLast", CORE_I_I).iastore();
+                }
+                case Step.Execute e -> {
+                    code.ldc(DynamicConstantDesc.ofNamed(ConstantDescs.BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME,
+                            CD_FAST, executes++));
+                    code.aload(CORE).invokestatic(CD_ALU, "execute", MethodTypeDesc.of(CD_void, CD_FAST, CD_CORE));
                 }
                 case Step.Lea l -> {
                     code.aload(REGS).loadConstant(l.dst());

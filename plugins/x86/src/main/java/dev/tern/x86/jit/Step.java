@@ -1,5 +1,7 @@
 package dev.tern.x86.jit;
 
+import dev.tern.x86.decode.FastForm;
+
 /**
  * One instruction of the subset {@link BlockCompiler} translates: 32-bit register operations, the
  * common 32-bit and byte memory forms (MOV, MOVZX, group-1 ALU, TEST, PUSH/POP, LEA), and a near
@@ -103,5 +105,13 @@ public sealed interface Step {
 
     /** RET (near, no immediate): pops EIP, which must lie within the CS limit. */
     record Return() implements Step {
+    }
+
+    /**
+     * A register-only fast form outside the forms above that cannot fault or branch (byte ALU and
+     * TEST, shifts, IMUL, SETcc, CMOVcc, MOVZX and byte moves between registers): the translation
+     * calls the form itself, so it does exactly what the interpreter does.
+     */
+    record Execute(FastForm form) implements Step {
     }
 }
