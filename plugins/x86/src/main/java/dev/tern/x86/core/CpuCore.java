@@ -283,6 +283,15 @@ public final class CpuCore {
         mmu.probeWrite(checkWrite(s, off, size), size, user);
     }
 
+    /** Checks that {@code size} bytes (at most a page) can be read, before any is taken. */
+    public void probeRead(int s, int off, int size) {
+        int lin = checkRead(s, off, size);
+        mmu.translate(lin, false, user != 0);
+        if (((lin & 0xfff) + size - 1) > 0xfff) {
+            mmu.translate(lin + size - 1, false, user != 0);
+        }
+    }
+
     /** System-structure reads (descriptor tables, TSS) are supervisor accesses at any CPL. */
     public int readSys32(int lin) {
         return mmu.read32(lin, 0);

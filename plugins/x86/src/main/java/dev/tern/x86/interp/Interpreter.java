@@ -334,7 +334,7 @@ public final class Interpreter {
 
     /** Runs an unlocked instruction without committing EIP (blocks know their code size). */
     private int executeUncommitted(CpuCore c, int op) {
-        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io, esc);
     }
 
     private int executeLocked(CpuCore c, int op) {
@@ -358,7 +358,7 @@ public final class Interpreter {
                 c.beginAtomic(ip);
                 try {
                     synchronized (LOCK) {
-                        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+                        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io, esc);
                     }
                 } catch (LockRetry retry) {
                     c.setFlags(flags);
