@@ -18,13 +18,13 @@ import dev.tern.x86.transfer.FastSystemCall;
 public final class SystemOps {
 
     /** CPUID.1:EDX bits this CPU implements (FPU is added once an x87 unit is attached). */
-    public static final int FEATURE_PSE = 1 << 3, FEATURE_TSC = 1 << 4, FEATURE_MSR = 1 << 5,
+    public static final int FEATURE_VME = 1 << 1, FEATURE_PSE = 1 << 3, FEATURE_TSC = 1 << 4, FEATURE_MSR = 1 << 5,
             FEATURE_CX8 = 1 << 8, FEATURE_APIC = 1 << 9, FEATURE_SEP = 1 << 11, FEATURE_PGE = 1 << 13,
             FEATURE_CMOV = 1 << 15, FEATURE_FXSR = 1 << 24, FEATURE_FPU = 1;
     /** CPUID 0x80000001:EDX.RDTSCP. */
     public static final int FEATURE_RDTSCP = 1 << 27;
-    /** CR4 bits that may be set: TSD, DE, PSE, PGE; OSFXSR (0x200) too once FXSR is advertised. */
-    static final int CR4_WRITABLE = 0x4 | 0x8 | 0x10 | 0x80;
+    /** CR4 bits that may be set: VME, PVI, TSD, DE, PSE, PGE; OSFXSR (0x200) too once FXSR is advertised. */
+    static final int CR4_WRITABLE = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x80;
     static final int CR4_OSFXSR = 0x200;
     /** The highest extended CPUID leaf. */
     private static final int EXTENDED_MAX = 0x80000001;
@@ -312,7 +312,7 @@ public final class SystemOps {
     }
 
     public int features() {
-        int f = FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_SEP | FEATURE_PGE | FEATURE_CMOV
+        int f = FEATURE_VME | FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_SEP | FEATURE_PGE | FEATURE_CMOV
                 | (apicId < 0 ? 0 : FEATURE_APIC);
         return fpuPresent ? f | FEATURE_FPU | FEATURE_FXSR : f;
     }
