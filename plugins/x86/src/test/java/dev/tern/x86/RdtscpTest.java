@@ -33,6 +33,17 @@ class RdtscpTest {
     }
 
     @Test
+    void tscAuxRefusesItsReservedUpperHalf() {
+        TestMachine m = new TestMachine().protectedMode();
+        m.code(0xB9, 0x03, 0x01, 0x00, 0xC0, 0xB8, 0x45, 0x23, 0x01, 0x00, 0xBA, 0x01, 0, 0, 0,   // edx = 1
+                0x0F, 0x30);
+        m.run();
+        assertEquals(13, m.handledVector());
+        assertEquals(TestMachine.CODE + 15, m.stack(1), "the fault points at WRMSR");
+        assertEquals(0, m.cpu.systemOps().msrs().tscAux(), "nothing written");
+    }
+
+    @Test
     void timeStampDisableMakesRdtscpPrivileged() {
         TestMachine m = new TestMachine().protectedMode();
         // cr4 = TSD; then to ring 3 through IRETD and RDTSCP there.

@@ -364,7 +364,12 @@ public final class SystemOps {
             case 0x1b -> apicBase = v & 0xfffff900L;
             case 0x8b -> { }
             case FastSystemCall.MSR_CS, FastSystemCall.MSR_ESP, FastSystemCall.MSR_EIP -> fastCall.write(c.r[ECX], v);
-            case MSR_TSC_AUX -> tscAux = (int) v;
+            case MSR_TSC_AUX -> {
+                if ((v >>> 32) != 0) {
+                    throw CpuFault.gp(0); // bits 63:32 are reserved
+                }
+                tscAux = (int) v;
+            }
             default -> throw CpuFault.gp(0);
         }
     }
