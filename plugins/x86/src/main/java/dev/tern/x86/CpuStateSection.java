@@ -2,6 +2,7 @@ package dev.tern.x86;
 
 import dev.tern.spi.state.StateSection;
 import dev.tern.spi.state.Subsection;
+import dev.tern.x86.ops.ModelSpecificRegisters;
 
 import java.util.List;
 
@@ -48,10 +49,47 @@ final class CpuStateSection implements StateSection<X86State> {
         return state.problem();
     }
 
-    /** "apic-inputs": written only for a vCPU whose local APIC left it waiting, blocked or with events pending. */
+    /**
+     * "apic-inputs": written only for a vCPU whose local APIC left it waiting, blocked or with events
+     * pending; "msrs": only once the guest set an MSR of {@link ModelSpecificRegisters}, so a state
+     * without it (and every state of a Tern before it) loads them as RESET left them.
+     */
     @Override
     public List<Subsection<?>> subsections() {
-        return List.of(new Subsection<X86Cpu.ApicInputState>() {
+        return List.of(apicInputs(), msrs());
+    }
+
+    private Subsection<ModelSpecificRegisters> msrs() {
+        return new Subsection<>() {
+            @Override
+            public String name() {
+                return "msrs";
+            }
+
+            @Override
+            public Class<ModelSpecificRegisters> stateType() {
+                return ModelSpecificRegisters.class;
+            }
+
+            @Override
+            public boolean needed() {
+                return !cpu.systemOps().msrs().equals(ModelSpecificRegisters.RESET);
+            }
+
+            @Override
+            public ModelSpecificRegisters save() {
+                return cpu.systemOps().msrs();
+            }
+
+            @Override
+            public void load(ModelSpecificRegisters m) {
+                cpu.systemOps().setMsrs(m);
+            }
+        };
+    }
+
+    private Subsection<X86Cpu.ApicInputState> apicInputs() {
+        return new Subsection<X86Cpu.ApicInputState>() {
             @Override
             public String name() {
                 return "apic-inputs";
@@ -85,6 +123,6 @@ final class CpuStateSection implements StateSection<X86State> {
             public void load(X86Cpu.ApicInputState s) {
                 cpu.loadApicInputs(s);
             }
-        });
+        };
     }
 }

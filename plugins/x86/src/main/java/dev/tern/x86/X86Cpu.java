@@ -18,6 +18,7 @@ import dev.tern.x86.jit.CompiledBlock;
 import dev.tern.x86.jit.CompilingTier;
 import dev.tern.x86.jit.TierStats;
 import dev.tern.x86.ops.EscapeOps;
+import dev.tern.x86.ops.ModelSpecificRegisters;
 import dev.tern.x86.transfer.InterruptDelivery;
 import dev.tern.x86.interp.Interpreter;
 import dev.tern.x86.memory.PhysicalMemory;
@@ -215,6 +216,7 @@ public final class X86Cpu implements Vcpu {
     @Override
     public void reset() {
         resetRegisters();
+        sys.setMsrs(ModelSpecificRegisters.RESET);
         instructions = 0;
         events.clear();
     }
@@ -761,6 +763,10 @@ public final class X86Cpu implements Vcpu {
         }
     }
 
+    SystemOps systemOps() {
+        return sys;
+    }
+
     ApicInputState apicInputs() {
         return new ApicInputState(waitForSipi, events.peek(), events.sipiVector(), core.nmiBlocked);
     }
@@ -824,6 +830,7 @@ public final class X86Cpu implements Vcpu {
         c.setCpl(st.cpl());
         sys.tsc().setOffset(st.tscOffset());
         sys.setApicBase(st.apicBase());
+        sys.setMsrs(ModelSpecificRegisters.RESET); // an older state has no "msrs" subsection: RESET values
         instructions = st.instructionCount();
         watchHit = -1;
         c.debug.host.forgetStop();

@@ -14,9 +14,14 @@ import dev.tern.x86.jit.CompilingTier;
 /** The "x86" CPU model: an i686-class interpreter. */
 public final class X86CpuProvider implements CpuProvider {
 
-    /** CPUID.1:EAX signature per model: family 6 (P6). */
+    /**
+     * CPUID.1:EAX signature per model, all family 6 (P6); the features are what this CPU
+     * implements in every model. Linux ignores CPUID's SEP below signature 0x633 (the Pentium Pro
+     * advertised SEP without having it), so only "pentium2" lets a guest use SYSENTER.
+     */
     enum Model {
-        PENTIUM_PRO("pentium-pro", 0x0611);
+        PENTIUM_PRO("pentium-pro", 0x0611),
+        PENTIUM_2("pentium2", 0x0652);
 
         final String id;
         final int signature;
@@ -32,7 +37,7 @@ public final class X86CpuProvider implements CpuProvider {
                     return m;
                 }
             }
-            throw new ConfigException("x86: unknown model '" + id + "' (known: pentium-pro)");
+            throw new ConfigException("x86: unknown model '" + id + "' (known: pentium-pro, pentium2)");
         }
     }
 
@@ -49,7 +54,8 @@ public final class X86CpuProvider implements CpuProvider {
     @Override
     public List<ConfigKey> configKeys() {
         return List.of(
-                ConfigKey.of("model", ConfigType.STRING, "pentium-pro", "CPU model reported by CPUID"),
+                ConfigKey.of("model", ConfigType.STRING, "pentium2",
+                        "CPU model reported by CPUID: pentium2 (signature 0x652) or pentium-pro (0x611)"),
                 ConfigKey.of("tsc-frequency", ConfigType.INTEGER, "1000000000",
                         "TSC ticks per second of virtual time"),
                 ConfigKey.of("fpu", ConfigType.BOOLEAN, "true", "attach the x87 floating-point unit"),

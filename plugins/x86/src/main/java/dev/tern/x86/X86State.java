@@ -64,7 +64,7 @@ public record X86State(int[] gprs, int eip, int eflags, List<SegmentState> segme
         if ((cr0 & 0x80000001) == 0x80000000) {
             return Optional.of("cr0 0x" + Integer.toHexString(cr0) + " enables paging without protection");
         }
-        if ((cr4 & ~0x9c) != 0) {
+        if ((cr4 & ~0x29f) != 0) {
             return Optional.of("cr4 0x" + Integer.toHexString(cr4) + " sets unsupported bits");
         }
         if ((cr0 & 1) == 0 && cpl != 0) {

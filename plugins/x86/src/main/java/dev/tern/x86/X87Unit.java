@@ -34,6 +34,26 @@ public final class X87Unit implements FloatingPointUnit {
     }
 
     @Override
+    public void fxsave(Operand mem) {
+        view.target = mem;
+        try {
+            x87.fxsave(view);
+        } finally {
+            view.target = null;
+        }
+    }
+
+    @Override
+    public void fxrstor(Operand mem) {
+        view.target = mem;
+        try {
+            x87.fxrstor(view);
+        } finally {
+            view.target = null;
+        }
+    }
+
+    @Override
     public boolean errorPending() {
         return x87.unmaskedExceptionPending();
     }

@@ -208,7 +208,9 @@ class ExecutionTest {
         assertEquals(6, (c.r[CpuCore.EAX] >> 8) & 0xf);
         int edx = c.r[CpuCore.EDX];
         assertEquals(0, edx & 1, "no FPU until the x87 unit is attached");
-        assertEquals((1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 13) | (1 << 15), edx);
+        assertEquals(0, edx & 1 << 24, "nor FXSR");
+        assertEquals((1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15), edx,
+                "VME, PSE, TSC, MSR, CX8, SEP, PGE, CMOV");
     }
 
     @Test

@@ -48,8 +48,11 @@ final class PcDevices {
 
     /** Where a directly booted SMP kernel finds its MP table: the last KiB of base memory, reserved in e820. */
     static final long MP_TABLE_ADDRESS = 0x9FC00;
-    /** CPUID.1 of the x86 model with its local APIC (EAX signature, EDX features), as the MP table repeats them. */
-    private static final int CPU_SIGNATURE = 0x611, CPU_FEATURES = 0xA339;
+    /**
+     * CPUID.1 of the default x86 model ("pentium2") with its local APIC and x87 (EAX signature, EDX
+     * features: FPU VME PSE TSC MSR CX8 APIC SEP PGE CMOV FXSR), as the MP table repeats them.
+     */
+    private static final int CPU_SIGNATURE = 0x652, CPU_FEATURES = 0x100AB3B;
     /** The configuration-space byte naming a function's INTx pin (1 = INTA#, 0 = none). */
     private static final int INTERRUPT_PIN = 0x3d;
 

@@ -21,7 +21,7 @@ public final class CpuCore {
 
     public static final int CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, TF = 0x100, IF = 0x200,
             DF = 0x400, OF = 0x800, IOPL = 0x3000, NT = 0x4000, RF = 0x10000, VM = 0x20000, AC = 0x40000,
-            ID = 0x200000;
+            ID = 0x200000, VIF = 0x80000, VIP = 0x100000;
     /** CR0.AM: alignment mask. */
     public static final int CR0_AM = 0x40000;
     /** Arithmetic status flags. */
@@ -281,6 +281,15 @@ public final class CpuCore {
     /** Faults now if a later write of {@code size} bytes would (so multi-part updates are atomic). */
     public void probeWrite(int s, int off, int size) {
         mmu.probeWrite(checkWrite(s, off, size), size, user);
+    }
+
+    /** Checks that {@code size} bytes (at most a page) can be read, before any is taken. */
+    public void probeRead(int s, int off, int size) {
+        int lin = checkRead(s, off, size);
+        mmu.translate(lin, false, user != 0);
+        if (((lin & 0xfff) + size - 1) > 0xfff) {
+            mmu.translate(lin + size - 1, false, user != 0);
+        }
     }
 
     /** System-structure reads (descriptor tables, TSS) are supervisor accesses at any CPL. */

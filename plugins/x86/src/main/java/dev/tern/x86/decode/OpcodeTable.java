@@ -12,7 +12,7 @@ public final class OpcodeTable {
         "00-03", "08-0B", "10-13", "18-1B", "20-23", "28-2B", "30-33", "38-3B",
         "62-63", "69", "6B", "80-8F", "C0-C1", "C4-C7", "D0-D3", "D8-DF", "F6-F7", "FE-FF",
         "0F00-0F03", "0F18-0F1F", "0F20-0F23", "0F40-0F4F", "0F90-0F9F", "0FA3", "0FA4-0FA5",
-        "0FAB", "0FAC-0FAD", "0FAF", "0FB0-0FB7", "0FBA-0FBF", "0FC0-0FC1", "0FC7",
+        "0FAB", "0FAC-0FAD", "0FAE-0FAF", "0FB0-0FB7", "0FBA-0FBF", "0FC0-0FC1", "0FC7",
     };
 
     private static final boolean[] MODRM = new boolean[512];

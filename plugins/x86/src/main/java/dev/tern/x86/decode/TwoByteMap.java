@@ -9,6 +9,7 @@ import dev.tern.x86.interp.Interpreter;
 import dev.tern.x86.ops.ArithOps;
 import dev.tern.x86.ops.BranchOps;
 import dev.tern.x86.ops.DataOps;
+import dev.tern.x86.ops.EscapeOps;
 import dev.tern.x86.ops.PortAccess;
 import dev.tern.x86.ops.SystemOps;
 
@@ -18,7 +19,7 @@ public final class TwoByteMap {
     private TwoByteMap() {
     }
 
-    public static int execute(CpuCore c, int op, SystemOps sys, PortAccess io) {
+    public static int execute(CpuCore c, int op, SystemOps sys, PortAccess io, EscapeOps esc) {
         switch (op) {
             case 0x00 -> sys.group6();
             case 0x01 -> sys.group7();
@@ -32,6 +33,8 @@ public final class TwoByteMap {
             case 0x30 -> sys.wrmsr();
             case 0x31 -> sys.rdtsc();
             case 0x32 -> sys.rdmsr();
+            case 0x34 -> sys.sysenter();
+            case 0x35 -> sys.sysexit();
             case 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47,
                  0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F -> DataOps.cmov(c, op & 15);
             case 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
@@ -49,6 +52,7 @@ public final class TwoByteMap {
             case 0xAB -> ArithOps.bitTest(c, 1, c.getV(c.reg), true);
             case 0xAC -> ArithOps.doubleShift(c, false, true);
             case 0xAD -> ArithOps.doubleShift(c, false, false);
+            case 0xAE -> esc.fxsaveGroup();
             case 0xAF -> ArithOps.imul3(c, c.getV(c.reg), c.readEV());
             case 0xB0 -> ArithOps.cmpxchg(c, false);
             case 0xB1 -> ArithOps.cmpxchg(c, true);

@@ -35,6 +35,7 @@ import dev.tern.x86.ops.StringOps;
 import dev.tern.x86.ops.SystemOps;
 import dev.tern.x86.transfer.FarTransfer;
 import dev.tern.x86.transfer.InterruptDelivery;
+import dev.tern.x86.transfer.VirtualInterrupts;
 
 /**
  * Decodes and executes one instruction at a time: prefixes, the opcode (one- or two-byte map),
@@ -334,7 +335,7 @@ public final class Interpreter {
 
     /** Runs an unlocked instruction without committing EIP (blocks know their code size). */
     private int executeUncommitted(CpuCore c, int op) {
-        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io, esc);
     }
 
     private int executeLocked(CpuCore c, int op) {
@@ -358,7 +359,7 @@ public final class Interpreter {
                 c.beginAtomic(ip);
                 try {
                     synchronized (LOCK) {
-                        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io);
+                        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io, esc);
                     }
                 } catch (LockRetry retry) {
                     c.setFlags(flags);
@@ -478,10 +479,7 @@ public final class Interpreter {
             case 0xCC -> InterruptDelivery.deliver(c, 3, c.ip, true, false, 0);
             case 0xCD -> {
                 int n = c.fetch8();
-                if (c.v86() && c.flags(CpuCore.IOPL) != CpuCore.IOPL) {
-                    throw CpuFault.gp(0);
-                }
-                InterruptDelivery.deliver(c, n, c.ip, true, false, 0);
+                VirtualInterrupts.softwareInterrupt(c, n, c.ip);
             }
             case 0xCE -> {
                 if (c.flag(OF)) {
@@ -535,15 +533,9 @@ public final class Interpreter {
             case 0xF7 -> ArithOps.group3(c, true);
             case 0xF8 -> c.setFlag(CF, false);
             case 0xF9 -> c.setFlag(CF, true);
-            case 0xFA -> {
-                FarTransfer.checkIopl(c);
-                c.setFlag(IF, false);
-            }
+            case 0xFA -> VirtualInterrupts.cli(c);
             case 0xFB -> {
-                FarTransfer.checkIopl(c);
-                boolean wasOff = c.flags(IF) == 0;
-                c.setFlag(IF, true);
-                if (wasOff) {
+                if (VirtualInterrupts.sti(c)) {
                     return SHADOW;
                 }
             }

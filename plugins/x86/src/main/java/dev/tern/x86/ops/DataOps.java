@@ -16,6 +16,7 @@ import static dev.tern.x86.core.CpuCore.VM;
 import static dev.tern.x86.core.CpuCore.ZF;
 import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
+import dev.tern.x86.transfer.VirtualInterrupts;
 import dev.tern.x86.memory.SegmentLoader;
 import dev.tern.x86.transfer.FarTransfer;
 import dev.tern.x86.transfer.StackFrame;
@@ -111,15 +112,17 @@ public final class DataOps {
     }
 
     public static void pushf(CpuCore c) {
-        if (c.v86() && c.flags(IOPL) != IOPL) {
-            throw CpuFault.gp(0);
+        if (VirtualInterrupts.virtualized(c)) {
+            VirtualInterrupts.pushf(c);
+            return;
         }
         c.pushV(c.flags() & ~(VM | RF));
     }
 
     public static void popf(CpuCore c) {
-        if (c.v86() && c.flags(IOPL) != IOPL) {
-            throw CpuFault.gp(0);
+        if (VirtualInterrupts.virtualized(c)) {
+            VirtualInterrupts.popf(c);
+            return;
         }
         int v = c.peekV(0);
         int cpl = c.v86() ? 3 : c.cpl;

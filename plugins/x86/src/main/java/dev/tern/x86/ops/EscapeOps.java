@@ -11,6 +11,7 @@ import dev.tern.x86.core.CpuFault;
 public final class EscapeOps implements FloatingPointUnit.Operand {
 
     private static final int MP = 0x2, EM = 0x4, TS = 0x8;
+    private static final int FXSAVE_AREA = 512;
 
     private final CpuCore c;
     private FloatingPointUnit fpu;
@@ -39,6 +40,32 @@ public final class EscapeOps implements FloatingPointUnit.Operand {
         }
         if (op == 0xDF && c.modrm == 0xE0) {
             c.set16(CpuCore.EAX, fpu.statusWord());
+        }
+    }
+
+    /**
+     * 0F AE /0 FXSAVE and /1 FXRSTOR, the only forms of the group without SSE: the register forms
+     * (SFENCE, LFENCE, MFENCE) and /2../7 raise #UD. Without an x87 unit CPUID has no FXSR and both
+     * raise #UD too. CR0.EM or TS gives #NM; an area not 16-byte aligned (linear address) gives
+     * #GP(0); the whole 512 bytes are checked before any is written or taken, so a #GP or #PF
+     * part-way leaves memory and the FPU as they were.
+     */
+    public void fxsaveGroup() {
+        if (!c.memOp || c.reg > 1 || fpu == null) {
+            throw CpuFault.ud();
+        }
+        if ((c.cr0 & (EM | TS)) != 0) {
+            throw CpuFault.of(CpuFault.NM);
+        }
+        if (((c.seg[c.eaSeg].base + c.eaOff) & 15) != 0) {
+            throw CpuFault.gp(0);
+        }
+        if (c.reg == 0) {
+            c.probeWrite(c.eaSeg, c.eaOff, FXSAVE_AREA);
+            fpu.fxsave(this);
+        } else {
+            c.probeRead(c.eaSeg, c.eaOff, FXSAVE_AREA);
+            fpu.fxrstor(this);
         }
     }
 

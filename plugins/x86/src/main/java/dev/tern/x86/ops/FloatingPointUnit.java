@@ -42,6 +42,12 @@ public interface FloatingPointUnit {
      */
     int execute(int opcode, int modrm, Operand mem, int cs, int eip, int dataSel, int dataOff, int eflags);
 
+    /** FXSAVE: the 512-byte image of the unit's state (the CPU has checked access and alignment). */
+    void fxsave(Operand mem);
+
+    /** FXRSTOR: loads the unit from a 512-byte image (the CPU has checked access and alignment). */
+    void fxrstor(Operand mem);
+
     /** Whether a waiting instruction (FWAIT) must report an unmasked exception (status word ES). */
     boolean errorPending();
 

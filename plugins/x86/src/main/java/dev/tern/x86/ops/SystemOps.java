@@ -9,18 +9,26 @@ import dev.tern.x86.core.CpuCore;
 import dev.tern.x86.core.CpuFault;
 import dev.tern.x86.memory.Descriptor;
 import dev.tern.x86.memory.SegmentLoader;
+import dev.tern.x86.transfer.FastSystemCall;
 
 /**
  * System instructions: descriptor-table registers, LDTR/TR, control and debug registers, LAR/LSL,
- * VERR/VERW, CPUID, RDTSC and the model-specific registers.
+ * VERR/VERW, CPUID, RDTSC/RDTSCP and the model-specific registers.
  */
 public final class SystemOps {
 
     /** CPUID.1:EDX bits this CPU implements (FPU is added once an x87 unit is attached). */
-    public static final int FEATURE_PSE = 1 << 3, FEATURE_TSC = 1 << 4, FEATURE_MSR = 1 << 5,
-            FEATURE_CX8 = 1 << 8, FEATURE_APIC = 1 << 9, FEATURE_PGE = 1 << 13, FEATURE_CMOV = 1 << 15, FEATURE_FPU = 1;
-    /** CR4 bits that may be set: TSD, DE, PSE, PGE. */
-    static final int CR4_WRITABLE = 0x4 | 0x8 | 0x10 | 0x80;
+    public static final int FEATURE_VME = 1 << 1, FEATURE_PSE = 1 << 3, FEATURE_TSC = 1 << 4, FEATURE_MSR = 1 << 5,
+            FEATURE_CX8 = 1 << 8, FEATURE_APIC = 1 << 9, FEATURE_SEP = 1 << 11, FEATURE_PGE = 1 << 13,
+            FEATURE_CMOV = 1 << 15, FEATURE_FXSR = 1 << 24, FEATURE_FPU = 1;
+    /** CPUID 0x80000001:EDX.RDTSCP. */
+    public static final int FEATURE_RDTSCP = 1 << 27;
+    /** CR4 bits that may be set: VME, PVI, TSD, DE, PSE, PGE; OSFXSR (0x200) too once FXSR is advertised. */
+    static final int CR4_WRITABLE = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x80;
+    static final int CR4_OSFXSR = 0x200;
+    /** The highest extended CPUID leaf. */
+    private static final int EXTENDED_MAX = 0x80000001;
+    public static final int MSR_TSC_AUX = 0xc0000103;
 
     private final CpuCore c;
     private final TimeStampCounter tsc;
@@ -29,6 +37,9 @@ public final class SystemOps {
     /** The local APIC's initial ID, or -1 without a local APIC (CPUID then says so). */
     private int apicId = -1;
     private long apicBase = 0xfee00100L;
+    private final FastSystemCall fastCall = new FastSystemCall();
+    /** IA32_TSC_AUX: 32 bits an OS stores (Linux: the CPU and node number) for RDTSCP to return. */
+    private int tscAux;
 
     public SystemOps(CpuCore c, TimeStampCounter tsc, int signature) {
         this.c = c;
@@ -203,6 +214,10 @@ public final class SystemOps {
                 writeCr0((c.cr0 & ~0xf) | (v & 0xe) | pe);
             }
             case 7 -> {
+                if (!c.memOp && c.rm == 1) {
+                    rdtscp();
+                    return;
+                }
                 if (!c.memOp) {
                     throw CpuFault.ud();
                 }
@@ -240,7 +255,7 @@ public final class SystemOps {
                 c.pagingChanged();
             }
             case 4 -> {
-                if ((v & ~CR4_WRITABLE) != 0) {
+                if ((v & ~(CR4_WRITABLE | (fpuPresent ? CR4_OSFXSR : 0))) != 0) {
                     throw CpuFault.gp(0);
                 }
                 c.cr4 = v;
@@ -272,6 +287,14 @@ public final class SystemOps {
 
     public void cpuid() {
         int leaf = c.r[EAX];
+        if (leaf == 0x80000000 || leaf == EXTENDED_MAX) {
+            c.r[EAX] = leaf == 0x80000000 ? EXTENDED_MAX : 0;
+            c.r[EBX] = 0;
+            c.r[ECX] = 0;
+            c.r[EDX] = leaf == 0x80000000 ? 0 : FEATURE_RDTSCP;
+            return;
+        }
+        // Any other leaf above the highest basic one answers as that leaf, as Intel's CPUs do.
         if (Integer.compareUnsigned(leaf, 1) > 0) {
             leaf = 1;
         }
@@ -289,9 +312,9 @@ public final class SystemOps {
     }
 
     public int features() {
-        int f = FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_PGE | FEATURE_CMOV
+        int f = FEATURE_VME | FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_SEP | FEATURE_PGE | FEATURE_CMOV
                 | (apicId < 0 ? 0 : FEATURE_APIC);
-        return fpuPresent ? f | FEATURE_FPU : f;
+        return fpuPresent ? f | FEATURE_FPU | FEATURE_FXSR : f;
     }
 
     public void rdtsc() {
@@ -303,12 +326,30 @@ public final class SystemOps {
         c.r[EDX] = (int) (t >>> 32);
     }
 
+    /** RDTSCP (0F 01 F9): RDTSC's value and CR4.TSD rule, plus IA32_TSC_AUX in ECX. */
+    private void rdtscp() {
+        rdtsc();
+        c.r[ECX] = tscAux;
+    }
+
+    /** SYSENTER (0F 34). */
+    public void sysenter() {
+        fastCall.enter(c);
+    }
+
+    /** SYSEXIT (0F 35). */
+    public void sysexit() {
+        fastCall.exit(c);
+    }
+
     public void rdmsr() {
         requireRing0();
         long v = switch (c.r[ECX]) {
             case 0x10 -> tsc.read();
             case 0x1b -> apicBase;
             case 0x17, 0x2a, 0x8b, 0xfe -> 0;
+            case FastSystemCall.MSR_CS, FastSystemCall.MSR_ESP, FastSystemCall.MSR_EIP -> fastCall.read(c.r[ECX]);
+            case MSR_TSC_AUX -> tscAux & 0xffffffffL;
             default -> throw CpuFault.gp(0);
         };
         c.r[EAX] = (int) v;
@@ -322,6 +363,13 @@ public final class SystemOps {
             case 0x10 -> tsc.write(v);
             case 0x1b -> apicBase = v & 0xfffff900L;
             case 0x8b -> { }
+            case FastSystemCall.MSR_CS, FastSystemCall.MSR_ESP, FastSystemCall.MSR_EIP -> fastCall.write(c.r[ECX], v);
+            case MSR_TSC_AUX -> {
+                if ((v >>> 32) != 0) {
+                    throw CpuFault.gp(0); // bits 63:32 are reserved
+                }
+                tscAux = (int) v;
+            }
             default -> throw CpuFault.gp(0);
         }
     }
@@ -341,5 +389,18 @@ public final class SystemOps {
 
     public void setApicBase(long v) {
         apicBase = v;
+    }
+
+    /** The MSRs this CPU keeps beyond the TSC and IA32_APIC_BASE, for a saved state. */
+    public ModelSpecificRegisters msrs() {
+        return new ModelSpecificRegisters((int) fastCall.read(FastSystemCall.MSR_CS),
+                (int) fastCall.read(FastSystemCall.MSR_ESP), (int) fastCall.read(FastSystemCall.MSR_EIP), tscAux);
+    }
+
+    public void setMsrs(ModelSpecificRegisters m) {
+        fastCall.write(FastSystemCall.MSR_CS, m.sysenterCs());
+        fastCall.write(FastSystemCall.MSR_ESP, m.sysenterEsp());
+        fastCall.write(FastSystemCall.MSR_EIP, m.sysenterEip());
+        tscAux = m.tscAux();
     }
 }

@@ -16,6 +16,8 @@ import static dev.tern.x86.core.CpuCore.RF;
 import static dev.tern.x86.core.CpuCore.SF;
 import static dev.tern.x86.core.CpuCore.SS;
 import static dev.tern.x86.core.CpuCore.TF;
+import static dev.tern.x86.core.CpuCore.VIF;
+import static dev.tern.x86.core.CpuCore.VIP;
 import static dev.tern.x86.core.CpuCore.VM;
 import static dev.tern.x86.core.CpuCore.ZF;
 import dev.tern.x86.core.CpuCore;
@@ -39,6 +41,10 @@ public final class FarTransfer {
         boolean pm = c.protectedMode();
         if (!pm || cpl == 0) {
             mask |= IOPL;
+        }
+        if (iret && size32 && pm && cpl == 0) {
+            // Only IRETD at CPL 0 writes VIF and VIP (POPFD never does): how a VME monitor sets them.
+            mask |= VIF | VIP;
         }
         if (!pm || cpl <= (c.flags(IOPL) >> 12)) {
             mask |= IF;
@@ -277,7 +283,8 @@ public final class FarTransfer {
         }
         if (c.v86()) {
             if ((c.flags(IOPL) >> 12) != 3) {
-                throw CpuFault.gp(0);
+                VirtualInterrupts.iret(c);
+                return;
             }
             int ip = c.peekV(0);
             int cs = c.peekV(w) & 0xffff;
@@ -339,7 +346,7 @@ public final class FarTransfer {
         if (Integer.compareUnsigned(ip, 0xffff) > 0) {
             throw CpuFault.gp(0);
         }
-        c.setFlags((fl & (mergeMask32() | IOPL | IF | VM)) | 2);
+        c.setFlags((fl & (mergeMask32() | IOPL | IF | VM | VIF | VIP)) | 2);
         for (int s = 0; s < 6; s++) {
             loadV86(c, s, sel[s]);
         }
@@ -356,12 +363,4 @@ public final class FarTransfer {
     static void loadV86(CpuCore c, int s, int sel) {
         c.seg[s].set(sel, sel << 4, 0xffff, s == CS ? 0xfb : 0xf3, true);
     }
-
-    /** The IF bit a CLI/STI may change, or #GP(0) when CPL exceeds IOPL in protected mode. */
-    public static void checkIopl(CpuCore c) {
-        if (c.protectedMode() && c.cpl > (c.flags(IOPL) >> 12)) {
-            throw CpuFault.gp(0);
-        }
-    }
-
 }
