@@ -30,7 +30,10 @@ import java.util.Arrays;
  *       into the new slots and on a collision the most recently used entry (higher age) wins.
  *       (Current QEMU drops the whole cache on resize.)</li>
  * </ul>
- * Not thread-safe; one cache per encoding session. {@link #close()} frees the pages at once.
+ * Not thread-safe; one cache per encoding session. The slabs belong to an automatic arena: a view
+ * of a page handed out before a {@link #resize} or {@link #close} (the page a sender is writing to
+ * the wire while a monitor resizes the cache) stays valid, and the memory goes when nothing holds
+ * it. {@link #close()} empties the cache.
  */
 public final class PageCache implements AutoCloseable {
 
@@ -77,7 +80,7 @@ public final class PageCache implements AutoCloseable {
     }
 
     private void allocate(int slots) {
-        arena = Arena.ofShared();
+        arena = Arena.ofAuto();
         addresses = new long[slots];
         Arrays.fill(addresses, EMPTY);
         ages = new long[slots];
@@ -162,7 +165,8 @@ public final class PageCache implements AutoCloseable {
     /**
      * The cached copy of {@code address}, live (the caller updates it in place after sending a new
      * version), or {@code null} when the page is not cached. Does not count as a lookup. Valid until
-     * the next {@link #resize} or {@link #close}.
+     * the next {@link #resize} or {@link #close} (and readable after them: the page is then no
+     * longer the cache's).
      */
     public MemorySegment live(long address) {
         int slot = slotOf(address);
@@ -185,7 +189,6 @@ public final class PageCache implements AutoCloseable {
         long[] oldAges = ages;
         MemorySegment[] oldSlabs = slabs;
         int oldSlabSlots = slabSlots;
-        Arena oldArena = arena;
         allocate(newSlots);
         for (int i = 0; i < oldAddresses.length; i++) {
             if (oldAddresses[i] == EMPTY) {
@@ -202,13 +205,14 @@ public final class PageCache implements AutoCloseable {
             ages[slot] = oldAges[i];
             MemorySegment.copy(oldSlabs[i / oldSlabSlots], (long) (i % oldSlabSlots) * pageSize, page(slot), 0, pageSize);
         }
-        oldArena.close();
     }
 
-    /** Frees the pages; the cache is empty afterwards and must not be used. */
+    /**
+     * Empties the cache and lets go of its pages; the collector frees them once no view handed out
+     * ({@link #live}, the encoder's raw page) is still held.
+     */
     @Override
     public void close() {
-        arena.close();
         Arrays.fill(addresses, EMPTY);
         Arrays.fill(slabs, null);
         occupied = 0;

@@ -25,7 +25,7 @@ sealed interface RunScan permits ScalarRunScan, VectorRunScan {
      * Encodes {@code cur} against {@code old} exactly as {@link XbzrleEncoding#encode} documents,
      * with arguments already checked.
      */
-    int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen);
+    int encode(MemorySegment old, byte[] cur, int length, byte[] dst, int dlen);
 
     /** Copies {@code n} bytes of a decoded changed run from {@code src} at {@code at} into {@code page} at {@code offset}. */
     void copyRun(byte[] src, int at, MemorySegment page, long offset, int n);

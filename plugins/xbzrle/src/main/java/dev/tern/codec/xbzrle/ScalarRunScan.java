@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Runs found one at a time, eight bytes per step with plain long arithmetic (as QEMU's scalar
@@ -17,6 +16,7 @@ final class ScalarRunScan implements RunScan {
 
     private static final VarHandle LONGS =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGHS = 0x8080808080808080L;
 
@@ -24,7 +24,7 @@ final class ScalarRunScan implements RunScan {
     }
 
     @Override
-    public int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+    public int encode(MemorySegment old, byte[] cur, int length, byte[] dst, int dlen) {
         int d = 0;
         int i = 0;
         while (i < length) {
@@ -66,17 +66,17 @@ final class ScalarRunScan implements RunScan {
     }
 
     /** The end of the run of equal bytes starting at {@code from}; {@code length} if it reaches the end. */
-    static int equalRunEnd(byte[] old, byte[] cur, int from, int length) {
-        // Arrays.mismatch is a JIT intrinsic that already compares a wide word at a time.
-        int m = Arrays.mismatch(old, from, length, cur, from, length);
-        return m < 0 ? length : from + m;
+    static int equalRunEnd(MemorySegment old, byte[] cur, int from, int length) {
+        // mismatch is a JIT intrinsic that already compares a wide word at a time.
+        long m = MemorySegment.mismatch(old, from, length, MemorySegment.ofArray(cur), from, length);
+        return m < 0 ? length : from + (int) m;
     }
 
     /** The end of the run of differing bytes starting at {@code from}; {@code length} if it reaches the end. */
-    static int changedRunEnd(byte[] old, byte[] cur, int from, int length) {
+    static int changedRunEnd(MemorySegment old, byte[] cur, int from, int length) {
         int j = from;
         while (j + Long.BYTES <= length) {
-            long x = (long) LONGS.get(old, j) ^ (long) LONGS.get(cur, j);
+            long x = old.get(LE_LONG, j) ^ (long) LONGS.get(cur, j);
             // Flags every zero byte of x; the lowest flag is exact because no borrow reaches it.
             long equalBytes = (x - ONES) & ~x & HIGHS;
             if (equalBytes != 0) {
@@ -84,7 +84,7 @@ final class ScalarRunScan implements RunScan {
             }
             j += Long.BYTES;
         }
-        while (j < length && old[j] != cur[j]) {
+        while (j < length && old.get(ValueLayout.JAVA_BYTE, j) != cur[j]) {
             j++;
         }
         return j;

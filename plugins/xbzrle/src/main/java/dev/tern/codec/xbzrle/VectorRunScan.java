@@ -2,7 +2,6 @@ package dev.tern.codec.xbzrle;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -33,7 +32,7 @@ final class VectorRunScan implements RunScan {
     }
 
     @Override
-    public int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+    public int encode(MemorySegment old, byte[] cur, int length, byte[] dst, int dlen) {
         if (length < BLOCK) {
             return ScalarRunScan.INSTANCE.encode(old, cur, length, dst, dlen);
         }
@@ -58,11 +57,12 @@ final class VectorRunScan implements RunScan {
                 if (differ == 0 && base + 2 * BLOCK <= length) {
                     // A long unchanged stretch: the JDK's mismatch intrinsic strides through it
                     // without a mask per block, then the block holding the change is reloaded.
-                    int m = Arrays.mismatch(old, base + BLOCK, length, cur, base + BLOCK, length);
+                    long m = MemorySegment.mismatch(old, base + BLOCK, length, MemorySegment.ofArray(cur), base + BLOCK,
+                            length);
                     if (m < 0) {
                         return d;
                     }
-                    base = (base + BLOCK + m) & -BLOCK;
+                    base = (base + BLOCK + (int) m) & -BLOCK;
                     equal = blockBits(old, cur, base, length);
                     differ = ~equal;
                 }
@@ -115,7 +115,7 @@ final class VectorRunScan implements RunScan {
      * Bit k set when the pages agree at byte {@code base + k}, for the block at {@code base} (a
      * multiple of 64 below {@code length}, which is at least 64); bits past the page end are 0.
      */
-    private static long blockBits(byte[] old, byte[] cur, int base, int length) {
+    private static long blockBits(MemorySegment old, byte[] cur, int base, int length) {
         if (base + BLOCK <= length) {
             return equalBits(old, cur, base);
         }
@@ -124,14 +124,18 @@ final class VectorRunScan implements RunScan {
     }
 
     /** Bit k set when the pages agree at byte {@code at + k}, for the 64 bytes at {@code at}. */
-    private static long equalBits(byte[] old, byte[] cur, int at) {
+    private static long equalBits(MemorySegment old, byte[] cur, int at) {
         if (SPECIES.length() == BLOCK) {
-            return ByteVector.fromArray(SPECIES, old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
+            return load(old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
         }
         int half = SPECIES.length();
-        long low = ByteVector.fromArray(SPECIES, old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
-        long high = ByteVector.fromArray(SPECIES, old, at + half).eq(ByteVector.fromArray(SPECIES, cur, at + half)).toLong();
+        long low = load(old, at).eq(ByteVector.fromArray(SPECIES, cur, at)).toLong();
+        long high = load(old, at + half).eq(ByteVector.fromArray(SPECIES, cur, at + half)).toLong();
         return low | (high << half);
+    }
+
+    private static ByteVector load(MemorySegment page, int at) {
+        return ByteVector.fromMemorySegment(SPECIES, page, at, ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

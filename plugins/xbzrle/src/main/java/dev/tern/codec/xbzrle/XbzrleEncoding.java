@@ -74,6 +74,14 @@ public final class XbzrleEncoding {
      * @return the delta length ({@code 0} for an unchanged page) or {@link #OVERFLOW}
      */
     public static int encode(byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
+        return encode(SCAN, MemorySegment.ofArray(old), cur, length, dst, dlen);
+    }
+
+    /**
+     * As {@link #encode(byte[], byte[], int, byte[], int)} against an old page held in a segment (the
+     * sender's page cache lives off the heap, and is scanned where it is).
+     */
+    public static int encode(MemorySegment old, byte[] cur, int length, byte[] dst, int dlen) {
         return encode(SCAN, old, cur, length, dst, dlen);
     }
 
@@ -84,9 +92,13 @@ public final class XbzrleEncoding {
 
     /** {@link #encode(byte[], byte[], int, byte[], int)} with a given scan; every scan gives the same bytes. */
     static int encode(RunScan scan, byte[] old, byte[] cur, int length, byte[] dst, int dlen) {
-        if (length < 0 || length > MAX_PAGE || old.length < length || cur.length < length) {
+        return encode(scan, MemorySegment.ofArray(old), cur, length, dst, dlen);
+    }
+
+    private static int encode(RunScan scan, MemorySegment old, byte[] cur, int length, byte[] dst, int dlen) {
+        if (length < 0 || length > MAX_PAGE || old.byteSize() < length || cur.length < length) {
             throw new IllegalArgumentException("page length " + length + " must be 0.." + MAX_PAGE
-                    + " and within both pages (" + old.length + ", " + cur.length + " bytes)");
+                    + " and within both pages (" + old.byteSize() + ", " + cur.length + " bytes)");
         }
         if (dlen < 0 || dst.length < dlen) {
             throw new IllegalArgumentException("output limit " + dlen + " exceeds the output array (" + dst.length + ")");

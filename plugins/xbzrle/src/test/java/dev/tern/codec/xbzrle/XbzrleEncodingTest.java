@@ -186,7 +186,7 @@ class XbzrleEncodingTest {
             while (naive < length && a[naive] != b[naive]) {
                 naive++;
             }
-            assertEquals(naive, ScalarRunScan.changedRunEnd(a, b, from, length), "round " + round);
+            assertEquals(naive, ScalarRunScan.changedRunEnd(java.lang.foreign.MemorySegment.ofArray(a), b, from, length), "round " + round);
         }
     }
 
