@@ -44,6 +44,38 @@ class LinuxShpcHotPlugTest {
         return disk;
     }
 
+    /**
+     * The snapshot taken with the hot-added disk in the bridge's slot 3 loads into a machine started
+     * with it there, whose guest reads it on; a machine without it, or with it on bus 0, refuses.
+     */
+    private void restoreElsewhere(List<DeviceSpec> extra, Path hot) throws Exception {
+        var hd1 = new DeviceSpec("virtio-blk", "hd1", Map.of("path", hot.toString(), "bus", "br1", "slot", "3"));
+        try (var without = LinuxGuest.create(LIMIT, extra)) {
+            String refused = new Monitor(without.machine, new SnapshotStore(dir)).execute("loadvm behind-bridge");
+            assertTrue(refused.startsWith("Error: ") && refused.contains("slot 0x03 behind the bridge holds a card on the"
+                    + " source but is empty here: start this machine with that device (--device ...,bus=br1,addr=0x03)"),
+                    refused);
+        }
+        var onBus0 = new java.util.ArrayList<>(extra);
+        onBus0.add(new DeviceSpec("virtio-blk", "hd1", Map.of("path", hot.toString(), "slot", "3")));
+        try (var elsewhere = LinuxGuest.create(LIMIT, onBus0)) {
+            String refused = new Monitor(elsewhere.machine, new SnapshotStore(dir)).execute("loadvm behind-bridge");
+            assertTrue(refused.startsWith("Error: ") && refused.contains("bus=br1,addr=0x03"), refused);
+        }
+        var same = new java.util.ArrayList<>(extra);
+        same.add(hd1);
+        try (var copy = LinuxGuest.create(LIMIT, same)) {
+            var mon = new Monitor(copy.machine, new SnapshotStore(dir));
+            copy.machine.start();
+            assertEquals("", mon.execute("loadvm behind-bridge"));
+            int at = copy.type("dd if=/dev/vdb bs=512 count=1 2>/dev/null | head -c 16; echo; echo res''tored");
+            assertNull(copy.waitFor("restored", at), "the restored guest:\n" + copy.output());
+            assertTrue(copy.output().indexOf("HOT-DISK-BEHIND!", at) > 0, "the restored guest:\n" + copy.output());
+            copy.type("poweroff -f");
+            assertEquals(MachineExit.Reason.HALTED, copy.machine.awaitExit().reason(), copy.output());
+        }
+    }
+
     @Test
     @Timeout(1800)
     void theGuestSeesStartTimeAndHotPluggedDisksBehindTheBridgeAndLetsOneGo() throws Exception {
@@ -72,6 +104,9 @@ class LinuxShpcHotPlugTest {
             at = g.type("while [ ! -e /sys/block/vdb ]; do sleep 1; done; dd if=/dev/vdb bs=512 count=1 2>/dev/null"
                     + " | head -c 16; echo");
             assertNull(g.waitFor("\nHOT-DISK-BEHIND!", at), "the hot-plugged disk, with no rescan:\n" + g.output());
+
+            assertEquals("", mon.execute("savevm behind-bridge"));
+            restoreElsewhere(extra, hot);
 
             assertEquals("", mon.execute("device_del hd1"));
             assertTrue(events.stream().noneMatch(e -> e.name().equals("DEVICE_DELETED")),
