@@ -1,6 +1,7 @@
 package dev.tern.devices.pci;
 
 import dev.tern.spi.ConfigException;
+import dev.tern.spi.state.Subsection;
 import dev.tern.testkit.DeviceHarness;
 import org.junit.jupiter.api.Test;
 
@@ -102,6 +103,21 @@ class PciBridgeTest {
         assertEquals(1, read(0, 5, cap + 3, 1), "pending");
         // the bridge's own INTA at slot 5 -> PIRQ 1 -> IRQ 10
         assertTrue(host.interrupts().level(10));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aFunctionsSavedAddressHoldsItsBusAndAnotherBusIsRefused() {
+        PciBridge bridge = start();
+        PciFunction behind = card("disk");
+        bridge.secondary().attach(3, behind);
+        PciFunction onBus0 = card("disk");
+        host.services().find(PciBus.class).orElseThrow().attach(3, onBus0);
+        var saved = ((Subsection<PciAddressState>) behind.section("disk").subsections().getFirst()).save();
+        assertEquals(new PciAddressState(1, 3, 0), saved);
+        String why = ((Subsection<PciAddressState>) onBus0.section("disk").subsections().getFirst()).validate(saved)
+                .orElseThrow();
+        assertTrue(why.startsWith("device disk is at PCI address 01:03.0 on the source but at 00:03.0 here"), why);
     }
 
     @Test
