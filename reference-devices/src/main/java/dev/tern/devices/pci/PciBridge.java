@@ -32,7 +32,6 @@ public final class PciBridge implements Device {
 
     private final DeviceContext context;
     private final int slot;
-    private final int chassis;
     private final PciFunction function;
     private final ShpcController shpc;
     private PciBus secondary;
@@ -44,7 +43,6 @@ public final class PciBridge implements Device {
     public PciBridge(DeviceContext context, int slot, int chassis) {
         this.context = context;
         this.slot = slot;
-        this.chassis = chassis;
         this.shpc = new ShpcController(ShpcController.MAX_SLOTS, chassis << 5 | 1, this::setInterrupt, this::ejected);
         byte[] capability = {SHPC_CAPABILITY, 0, 0, 0, 0, 0, 0, 0};
         MmioHandler registers = new MmioHandler() {
@@ -199,10 +197,5 @@ public final class PciBridge implements Device {
             }
         }
         return Optional.empty();
-    }
-
-    /** The physical slot number the guest shows for bus slot {@code busSlot}. */
-    public int physicalSlot(int busSlot) {
-        return (chassis << 5 | 1) + busSlot - 1;
     }
 }

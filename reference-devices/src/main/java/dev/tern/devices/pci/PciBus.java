@@ -3,7 +3,9 @@ package dev.tern.devices.pci;
 import dev.tern.spi.Registration;
 import dev.tern.spi.irq.InterruptRouting;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.IntConsumer;
@@ -90,8 +92,8 @@ public final class PciBus {
         return b;
     }
 
-    private java.util.List<String> names() {
-        var all = new java.util.ArrayList<String>();
+    private List<String> names() {
+        var all = new ArrayList<String>();
         all.add(name);
         all.addAll(secondaries.keySet());
         return all;
@@ -110,8 +112,8 @@ public final class PciBus {
     }
 
     /** The secondary buses behind bridges on this bus, in the order they were added. */
-    public synchronized java.util.List<PciBus> secondaries() {
-        return java.util.List.copyOf(secondaries.values());
+    public synchronized List<PciBus> secondaries() {
+        return List.copyOf(secondaries.values());
     }
 
     /** Makes {@code controller} the hot-plug controller of this (secondary) bus's slots 1..31. */
@@ -318,11 +320,6 @@ public final class PciBus {
             out[s] = (ownPins[s] | forwardedPins[s]) != 0;
         }
         return out;
-    }
-
-    /** The bridge this bus sits behind, or null for bus 0. */
-    PciFunction bridge() {
-        return bridge;
     }
 
     @Override
