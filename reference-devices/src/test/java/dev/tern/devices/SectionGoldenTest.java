@@ -153,6 +153,6 @@ class SectionGoldenTest {
             host.start(new PciHostProvider());
             return host.withInstance("br1", new PciBridgeProvider(), Map.of("chassis-nr", "2")).start(new PciBridgeProvider());
         };
-        check(bridge, "pci-bridge-shpc", new ShpcState(0x1_0002, 0x033a, 0, 0, slots, 0, 9));
+        check(bridge, "pci-bridge-shpc", new ShpcState(0x1_0002, 0x033a, 0, 0, slots, 0, 9, 0));
     }
 }

@@ -65,6 +65,8 @@ public final class ShpcController {
     private int busMode;
     private final int[] slots;
     private int present;
+    /** Slots whose button the host pressed for a removal the guest has not carried out yet. */
+    private int ejectRequested;
     private int dwordSelect;
 
     /** Where the controller's interrupt goes (the bridge's INTx pin). */
@@ -108,6 +110,7 @@ public final class ShpcController {
         commandStatus = 0;
         busMode = 0;
         dwordSelect = 0;
+        ejectRequested = 0;
         present = occupied & ((1 << slotCount) - 1);
         for (int i = 0; i < slotCount; i++) {
             boolean card = (present & (1 << i)) != 0;
@@ -141,12 +144,17 @@ public final class ShpcController {
      * @return true when the card is out already (the slot was off); false when the guest will power
      *     the slot off, and {@code ejected} hears of it then
      * @throws IllegalArgumentException for a slot the controller does not have
-     * @throws IllegalStateException when the slot is empty
+     * @throws IllegalStateException when the slot is empty, or its removal was asked for already (a
+     *     second press would tell the guest to cancel it)
      */
     public synchronized boolean pressButton(int index) {
         checkSlot(index);
         if ((present & (1 << index)) == 0) {
             throw new IllegalStateException("SHPC slot " + (index + 1) + " holds no card");
+        }
+        if ((ejectRequested & (1 << index)) != 0) {
+            throw new IllegalStateException("the removal of the card in SHPC slot " + (index + 1) + " was asked for"
+                    + " already; the guest has not powered the slot off yet");
         }
         if (isOff(slots[index])) {
             present &= ~(1 << index);
@@ -155,6 +163,7 @@ public final class ShpcController {
             return true;
         }
         slots[index] |= BUTTON_PRESSED;
+        ejectRequested |= 1 << index;
         updateInterrupt();
         return false;
     }
@@ -294,6 +303,7 @@ public final class ShpcController {
         slots[i] = v;
         if (card && !wasOff && isOff(v)) {
             present &= ~(1 << i);
+            ejectRequested &= ~(1 << i);
             slots[i] |= PRESENCE_CHANGED;
             ejected.accept(i);
         }
@@ -370,7 +380,8 @@ public final class ShpcController {
 
     /** The controller's registers for a snapshot. */
     public synchronized ShpcState save() {
-        return new ShpcState(controlEnable, command, commandStatus, busMode, slots.clone(), present, dwordSelect);
+        return new ShpcState(controlEnable, command, commandStatus, busMode, slots.clone(), present, dwordSelect,
+                ejectRequested);
     }
 
     /** Why {@code s} cannot be this controller's state, or empty. */
@@ -379,7 +390,7 @@ public final class ShpcController {
             return Optional.of("shpc: saved " + (s.slots() == null ? 0 : s.slots().length) + " slots, this controller has "
                     + slotCount);
         }
-        if ((s.present() & ~((1 << slotCount) - 1)) != 0 || (s.controlEnable() & ~(CONTROL_MASKS | CONTROL_LATCHES)) != 0
+        if ((s.present() & ~((1 << slotCount) - 1)) != 0 || (s.ejectRequested() & ~s.present()) != 0 || (s.controlEnable() & ~(CONTROL_MASKS | CONTROL_LATCHES)) != 0
                 || s.busMode() != 0 || (s.dwordSelect() & ~0xff) != 0 || (s.commandStatus() & ~0xf) != 0 || (s.command() & ~0x1fff) != 0) {
             return Optional.of("shpc: saved controller registers have reserved bits set");
         }
@@ -403,6 +414,7 @@ public final class ShpcController {
         System.arraycopy(s.slots(), 0, slots, 0, slotCount);
         present = s.present();
         dwordSelect = s.dwordSelect();
+        ejectRequested = s.ejectRequested();
         updateInterrupt();
     }
 }

@@ -11,7 +11,8 @@ package dev.tern.devices.pci;
  *     attention indicators, event latches and interrupt masks
  * @param present the slots holding a card as the guest sees them, bit {@code i} for slot {@code i}
  * @param dwordSelect the SHPC capability's DWORD select register
+ * @param ejectRequested the slots whose removal the host asked for and the guest has not carried out
  */
 public record ShpcState(int controlEnable, int command, int commandStatus, int busMode, int[] slots, int present,
-        int dwordSelect) {
+        int dwordSelect, int ejectRequested) {
 }

@@ -78,6 +78,8 @@ class ShpcControllerTest {
 
         assertFalse(shpc.pressButton(2)); // device_del: the guest is asked
         assertTrue(ejected.isEmpty());
+        assertTrue(assertThrows(IllegalStateException.class, () -> shpc.pressButton(2)).getMessage()
+                .contains("asked for already"), "a second press would make Linux cancel the removal");
         command(0x03 | 0x0c | 0x10, 3); // Linux's slot_disable: disabled, power LED off, attention on
         assertEquals(List.of(2), ejected);
         assertFalse(shpc.present(2));
@@ -146,7 +148,7 @@ class ShpcControllerTest {
         var other = new ShpcController(4, 33, b -> { }, x -> { });
         other.load(saved);
         assertEquals(reg(ShpcController.SLOT_REGISTERS + 4), (int) other.read(ShpcController.SLOT_REGISTERS + 4, 4));
-        assertTrue(other.problem(new ShpcState(0, 0, 0, 0, new int[3], 0, 0)).orElseThrow().contains("3 slots"));
-        assertTrue(other.problem(new ShpcState(0, 0, 0, 0, new int[4], 0, 0)).orElseThrow().contains("reserved"));
+        assertTrue(other.problem(new ShpcState(0, 0, 0, 0, new int[3], 0, 0, 0)).orElseThrow().contains("3 slots"));
+        assertTrue(other.problem(new ShpcState(0, 0, 0, 0, new int[4], 0, 0, 0)).orElseThrow().contains("reserved"));
     }
 }
