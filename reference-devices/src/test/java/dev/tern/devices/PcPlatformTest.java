@@ -77,7 +77,7 @@ class PcPlatformTest {
     @Test
     void everyReferenceDeviceIsAServiceWithAUniqueId() {
         assertEquals(Set.of("i8259", "i8254", "uart16550", "mc146818", "i8042", "port80", "port92", "debugcon",
-                "isa-debug-exit", "pci-host", "virtio-blk", "virtio-net", "lapic", "ioapic"), providers.keySet());
+                "isa-debug-exit", "pci-host", "pci-bridge", "virtio-blk", "virtio-net", "lapic", "ioapic"), providers.keySet());
     }
 
     @Test

@@ -2,7 +2,9 @@ package dev.tern.devices;
 
 import dev.tern.devices.i8042.I8042Provider;
 import dev.tern.devices.i8042.I8042State;
+import dev.tern.devices.pci.PciBridgeProvider;
 import dev.tern.devices.pci.PciHostProvider;
+import dev.tern.devices.pci.ShpcState;
 import dev.tern.devices.pci.PciHostState;
 import dev.tern.devices.pic.ChipState;
 import dev.tern.devices.pic.PicProvider;
@@ -138,5 +140,19 @@ class SectionGoldenTest {
     @Test
     void pciHostWithAnEnabledConfigAddressLatched() {
         check(started(new PciHostProvider(), Map.of()), "pci-host", new PciHostState(0x8000_0810));
+    }
+
+    @Test
+    void pciBridgeShpcWithAPoweredCardAnEjectedSlotAndEventsLatched() {
+        int[] slots = new int[31];
+        java.util.Arrays.fill(slots, 0x7f00_0000 | 3 | 3 << 2 | 3 << 4);
+        slots[0] = 2 | 1 << 2 | 3 << 4; // enabled, power on, unmasked
+        slots[2] = 0x7b00_0000 | 1 | 2 << 2 | 1 << 4 | 1 << 18; // powered, blinking, attention on, button latched
+        Supplier<Device> bridge = () -> {
+            var host = DeviceHarness.of(new PciHostProvider(), Map.of());
+            host.start(new PciHostProvider());
+            return host.withInstance("br1", new PciBridgeProvider(), Map.of("chassis-nr", "2")).start(new PciBridgeProvider());
+        };
+        check(bridge, "pci-bridge-shpc", new ShpcState(0x1_0002, 0x033a, 0, 0, slots, 0, 9, 0));
     }
 }

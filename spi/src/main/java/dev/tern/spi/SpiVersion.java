@@ -25,7 +25,8 @@ import java.util.Objects;
  * {@code Device.unplugBlocker}); 1.8 adds {@code LiveDisk} and {@code MachineControl.offerDisk} (block
  * migration: a disk image copied to the destination while the guest runs) and {@code Vcpu.markWritableDirty}
  * (a harvest that keeps the vCPUs' write permissions) and {@code StateSection.whenAbsent} (what a stream
- * older than a section stands for).
+ * older than a section stands for); 1.9 adds {@code Device.requestEjection} and
+ * {@code MachineControl.ejectDevice} (a hot-plug controller through which the guest gives a device up).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

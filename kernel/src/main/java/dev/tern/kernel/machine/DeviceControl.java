@@ -66,4 +66,9 @@ final class DeviceControl implements MachineControl {
     public void post(Runnable event) {
         machine.post(event);
     }
+
+    @Override
+    public void ejectDevice(String instance) {
+        DeviceHotPlug.ejectLater(machine, instance);
+    }
 }

@@ -838,6 +838,17 @@ public final class Machine implements AutoCloseable {
         devices.add(d);
     }
 
+    private final List<java.util.function.Consumer<String>> ejectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Hears the instance name of each device the guest gave up through a hot-plug controller, once it is out. */
+    public void onDeviceEjected(java.util.function.Consumer<String> listener) {
+        ejectListeners.add(listener);
+    }
+
+    void deviceEjected(String instance) {
+        ejectListeners.forEach(l -> l.accept(instance));
+    }
+
     /** Takes a device out of the machine (vCPUs stopped), with its input and output paths; the caller powers it off. */
     void removeDevice(MachineDevice d) {
         devices.remove(d);

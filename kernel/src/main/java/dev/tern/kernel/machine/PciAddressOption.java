@@ -19,6 +19,14 @@ public final class PciAddressOption {
      * @throws IllegalArgumentException when {@code addr} is malformed or both keys are given
      */
     public static void foldInto(Map<String, String> options, String who) {
+        // QEMU's pci-bridge property; Tern's config keys are written with '-'
+        String chassis = options.remove("chassis_nr");
+        if (chassis != null) {
+            if (options.containsKey("chassis-nr")) {
+                throw new IllegalArgumentException(who + ": give the chassis number once, as chassis_nr= or chassis-nr=");
+            }
+            options.put("chassis-nr", chassis);
+        }
         String addr = options.remove("addr");
         if (addr == null) {
             return;

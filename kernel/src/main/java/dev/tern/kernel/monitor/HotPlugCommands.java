@@ -51,6 +51,7 @@ final class HotPlugCommands {
     }
 
     void register() {
+        machine.onDeviceEjected(this::deleted);
         monitor.register(new MonitorCommand("device_add", "DRIVER[,id=ID][,KEY=VALUE...]",
                 "hot-plug a device (virtio-net-pci, virtio-blk-pci) into a free PCI slot", 1, 1,
                 args -> add(fromText(args.getFirst()))));
@@ -84,10 +85,16 @@ final class HotPlugCommands {
             throw new NoSuchElementException("Device '" + id + "' not found");
         }
         refuseIfRefused("device_del");
-        DeviceHotPlug.unplug(machine, id);
+        if (DeviceHotPlug.unplug(machine, id)) {
+            deleted(id);
+        }
+        return Reply.NONE;
+    }
+
+    /** QEMU's event for a device that is out of the machine (at once, or when the guest powered its slot off). */
+    private void deleted(String id) {
         monitor.events().emit("DEVICE_DELETED", MachineQmpCommands.ordered("device", id,
                 "path", "/machine/peripheral/" + id));
-        return Reply.NONE;
     }
 
     private void refuseIfRefused(String command) {
@@ -126,10 +133,6 @@ final class HotPlugCommands {
 
     private DeviceSpec spec(String driver, String id, Map<String, String> options) {
         String provider = QEMU_DRIVERS.getOrDefault(driver, driver);
-        String bus = options.remove("bus");
-        if (bus != null && !bus.equals("pci.0")) {
-            throw new IllegalArgumentException("Bus '" + bus + "' not found; Tern's only PCI bus is 'pci.0'");
-        }
         PciAddressOption.foldInto(options, "device_add");
         if (id != null && !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("Parameter 'id' expects an identifier (a letter, then letters, digits,"

@@ -57,6 +57,11 @@ public final class PciFunction {
     private final Registration[] mappings = new Registration[6];
     private final long[] mappedBase = new long[6];
     private PciBus bus;
+    private PciBus secondary;
+    private int headerType;
+    private ConfigRegisters intercepted;
+    private int interceptFrom;
+    private int interceptTo;
     private int slot = -1;
     private boolean interruptAsserted;
 
@@ -105,6 +110,33 @@ public final class PciFunction {
         }
     }
 
+    /**
+     * Makes this a PCI-to-PCI bridge's function: header type 1, its bus number, window and bridge
+     * control registers writable as {@link PciBridgeHeader} lists them, {@code secondary} the bus
+     * behind it.
+     */
+    synchronized void bridgeTo(PciBus secondary) {
+        this.secondary = secondary;
+        this.headerType = 1;
+        PciBridgeHeader.masks(writable, writeOneClear);
+        resetConfig();
+    }
+
+    /** The bus behind this function when it is a bridge, else null. */
+    synchronized PciBus secondaryBus() {
+        return secondary;
+    }
+
+    /**
+     * Hands the configuration bytes {@code from}..{@code to - 1} to {@code registers} (a capability
+     * whose bytes are live device registers); other bytes stay in the saved configuration space.
+     */
+    synchronized void intercept(int from, int to, ConfigRegisters registers) {
+        this.interceptFrom = from;
+        this.interceptTo = to;
+        this.intercepted = registers;
+    }
+
     /** Called by the bus on attach. */
     void connect(PciBus bus, int slot) {
         this.bus = bus;
@@ -131,6 +163,7 @@ public final class PciFunction {
         put(0x2c, 2, identity.subsystemVendorId());
         put(0x2e, 2, identity.subsystemId());
         put(INTERRUPT_PIN, 1, identity.interruptPin());
+        put(0x0e, 1, headerType);
         config[INTERRUPT_LINE] = (byte) 0xff;
         if (capabilities.length > 0) {
             System.arraycopy(capabilities, 0, config, CAPABILITIES, capabilities.length);
@@ -164,6 +197,9 @@ public final class PciFunction {
         for (int i = 0; i < size; i++) {
             int o = offset + i;
             int b = o >= 0 && o < CONFIG_SIZE ? config[o] & 0xff : 0xff;
+            if (intercepted != null && o >= interceptFrom && o < interceptTo) {
+                b = intercepted.read(o - interceptFrom, 1);
+            }
             v |= b << (8 * i);
         }
         return v;
@@ -172,18 +208,29 @@ public final class PciFunction {
     /** Writes the low {@code size} bytes of {@code value} at {@code offset} through the write masks. */
     public synchronized void write(int offset, int size, int value) {
         boolean decodeChanged = false;
+        int first = -1;
+        int count = 0;
         for (int i = 0; i < size; i++) {
             int o = offset + i;
             if (o < 0 || o >= CONFIG_SIZE) {
                 continue;
             }
             int b = (value >>> (8 * i)) & 0xff;
+            if (intercepted != null && o >= interceptFrom && o < interceptTo) {
+                first = first < 0 ? o : first;
+                count = o - first + 1;
+                continue;
+            }
             int w = writable[o] & 0xff;
             int old = config[o] & 0xff;
             int next = (old & ~w) | (b & w);
             next &= ~(b & writeOneClear[o] & 0xff);
             config[o] = (byte) next;
             decodeChanged |= o == COMMAND || o == COMMAND + 1 || (o >= BAR0 && o < BAR0 + 24);
+        }
+        if (first >= 0) {
+            // handed over as one access, so a register whose bytes act together sees them together
+            intercepted.write(first - interceptFrom, count, value >>> (8 * (first - offset)));
         }
         if (decodeChanged) {
             applyMappings();
@@ -228,7 +275,7 @@ public final class PciFunction {
         int status = get(STATUS, 2) & ~STATUS_INTERRUPT;
         put(STATUS, 2, status | (interruptAsserted ? STATUS_INTERRUPT : 0));
         if (bus != null && identity.interruptPin() != 0) {
-            bus.setIntx(slot, interruptAsserted && (command() & COMMAND_INTX_DISABLE) == 0);
+            bus.setIntx(slot, identity.interruptPin(), interruptAsserted && (command() & COMMAND_INTX_DISABLE) == 0);
         }
     }
 
@@ -367,7 +414,7 @@ public final class PciFunction {
 
             @Override
             public PciAddressState save() {
-                return new PciAddressState(0, slot(), 0);
+                return new PciAddressState(busNumber(), slot(), 0);
             }
 
             @Override
@@ -384,9 +431,15 @@ public final class PciFunction {
 
     private Optional<String> addressProblem(PciAddressState s) {
         int here = slot();
-        if (s.bus() != 0 || s.function() != 0) {
+        int hereBus = busNumber();
+        if (s.function() != 0) {
             return Optional.of("device " + owner + " is at PCI address " + address(s.bus(), s.slot(), s.function())
-                    + " on the source, but Tern has only bus 0, function 0");
+                    + " on the source, but Tern has only function 0");
+        }
+        if (s.bus() != hereBus) {
+            return Optional.of("device " + owner + " is at PCI address " + address(s.bus(), s.slot(), s.function())
+                    + " on the source but at " + address(hereBus, here, 0) + " here: start this machine with its"
+                    + " bridges and devices as the source had them (bus=, addr=)");
         }
         if (s.slot() == here) {
             return Optional.empty();
@@ -441,17 +494,45 @@ public final class PciFunction {
      * leaves it, so it is no sign of use.
      */
     public synchronized java.util.Optional<String> guestHold() {
+        if (bus != null && bus.hotPlugController() != null) {
+            return java.util.Optional.empty(); // the controller asks the guest to let go (requestEjection)
+        }
         int cmd = command();
         if ((cmd & COMMAND_BUS_MASTER) == 0) {
             return java.util.Optional.empty();
         }
-        String address = String.format(java.util.Locale.ROOT, "0000:00:%02x.0", slot);
+        String address = String.format(java.util.Locale.ROOT, "0000:%02x:%02x.0", busNumber(), slot);
         return java.util.Optional.of("the guest still drives PCI function " + address + " (bus mastering is on,"
                 + " command register 0x" + Integer.toHexString(cmd) + "); release it in the guest first, in Linux with"
                 + " 'echo 1 > /sys/bus/pci/devices/" + address + "/remove'");
     }
 
-    /** The slot it sits in on bus 0, or -1 before attach. */
+    /**
+     * Presses the attention button of this function's hot-plug slot, asking the guest to power it
+     * off. False when the function's bus has no hot-plug controller, or the guest never powered the
+     * slot on: then it may be taken out at once.
+     */
+    public boolean requestEjection() {
+        PciBus b;
+        int s;
+        synchronized (this) {
+            b = bus;
+            s = slot;
+        }
+        ShpcController controller = b == null ? null : b.hotPlugController();
+        return controller != null && controller.present(s - 1) && !controller.pressButton(s - 1);
+    }
+
+    /** The number of the bus it sits on (0 before attach). */
+    public int busNumber() {
+        PciBus b;
+        synchronized (this) {
+            b = bus;
+        }
+        return b == null ? 0 : b.number();
+    }
+
+    /** The slot it sits in on its bus, or -1 before attach. */
     public synchronized int slot() {
         return slot;
     }

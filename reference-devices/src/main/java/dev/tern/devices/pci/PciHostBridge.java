@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * An i440FX-like PCI host bridge: configuration mechanism #1 (CONFIG_ADDRESS at 0xCF8, a dword
  * register with the enable bit 31; CONFIG_DATA at 0xCFC-0xCFF, any width at any offset) for bus 0,
- * and the bridge's own function at 00:00.0. Other buses read as empty.
+ * and the bridge's own function at 00:00.0; a cycle for another bus goes to the PCI-to-PCI bridge
+ * whose bus number range holds it, and reads as empty when none does.
  */
 public final class PciHostBridge implements Device {
 
@@ -83,8 +84,7 @@ public final class PciHostBridge implements Device {
         }
         // Bytes of a wide access that run past 0xCFF are outside CONFIG_DATA and read as all ones.
         int inside = Math.min(size, 4 - k);
-        int v = bus(address) != 0 ? (int) ((1L << (8 * inside)) - 1)
-                : bus.configRead(slot(address), function(address), register(address) + k, inside);
+        int v = bus.configRead(bus(address), slot(address), function(address), register(address) + k, inside);
         for (int i = inside; i < size; i++) {
             v |= 0xff << (8 * i);
         }
@@ -102,8 +102,9 @@ public final class PciHostBridge implements Device {
         }
         int address = address();
         int k = port - CONFIG_DATA;
-        if ((address & ENABLE) != 0 && bus(address) == 0) {
-            bus.configWrite(slot(address), function(address), register(address) + k, Math.min(size, 4 - k), value);
+        if ((address & ENABLE) != 0) {
+            bus.configWrite(bus(address), slot(address), function(address), register(address) + k, Math.min(size, 4 - k),
+                    value);
         }
     }
 

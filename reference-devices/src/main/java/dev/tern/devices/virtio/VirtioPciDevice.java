@@ -54,6 +54,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     private final DeviceContext context;
     private final VirtioModel model;
     private final int slot;
+    private final String busName;
     private final boolean modern;
     private final PciFunction function;
     private final List<Virtqueue> queues = new ArrayList<>();
@@ -73,7 +74,13 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
      * know it (Linux) prefer.
      */
     public VirtioPciDevice(DeviceContext context, VirtioModel model, int slot, boolean modern) {
+        this(context, model, "pci.0", slot, modern);
+    }
+
+    /** Like {@link #VirtioPciDevice(DeviceContext, VirtioModel, int, boolean)}, on the PCI bus named {@code busName}. */
+    public VirtioPciDevice(DeviceContext context, VirtioModel model, String busName, int slot, boolean modern) {
         this.context = context;
+        this.busName = busName;
         this.model = model;
         this.slot = slot;
         this.modern = modern;
@@ -124,7 +131,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     public void realize() {
         PciBus bus = context.services().find(PciBus.class).orElseThrow(() -> new IllegalStateException(
                 context.instanceName() + ": the machine has no PCI bus; add a 'pci-host' device before it"));
-        attachment = bus.attach(slot, function);
+        attachment = bus.bus(busName).attach(slot, function);
         model.realize();
     }
 
@@ -160,6 +167,11 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     @Override
     public Optional<String> unplugBlocker() {
         return function.guestHold().map(why -> context.instanceName() + ": " + why);
+    }
+
+    @Override
+    public boolean requestEjection() {
+        return function.requestEjection();
     }
 
     // --- legacy register block ---

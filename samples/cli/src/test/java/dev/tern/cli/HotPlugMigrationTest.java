@@ -78,6 +78,52 @@ class HotPlugMigrationTest {
         }
     }
 
+    @Test
+    @Timeout(300)
+    void aCardHotPluggedBehindABridgeMigratesOnlyToADestinationWithItInThatSlot() throws Exception {
+        var guests = new LiveMigrationTest();
+        guests.dir = dir;
+        List<String> base = guests.guestArgs();
+        String bridge = "pci-bridge,name=br1,chassis_nr=1,addr=5";
+        List<String> args = LiveMigrationTest.with(base, "--device", bridge);
+        List<String> endless = LiveMigrationTest.with(base.subList(0, base.indexOf("--max-instructions")), "--device",
+                bridge);
+        Path disk = dir.resolve("hd1.img");
+        Files.write(disk, new byte[1 << 20]);
+        try (Machine source = guests.machine(endless)) {
+            var mon = new Monitor(source, new SnapshotStore(dir));
+            new MigrationCommands(source, PluginRegistry.discover(getClass().getClassLoader(), List.of()), System.err)
+                    .registerOn(mon);
+            source.start();
+            try (QmpServer server = QmpServer.open("unix:" + dir.resolve("q.sock") + ",server", mon);
+                 QmpTestClient c = QmpTestClient.negotiated(server.address())) {
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+                        + "\"virtio-blk-pci\", \"id\": \"hd1\", \"bus\": \"br1\", \"addr\": \"2\", \"path\": \""
+                        + disk + "\"}}")));
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
+                        + "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}}")));
+
+                try (MigrationPeer without = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
+                        "tcp:127.0.0.1:0").toArray(String[]::new))) {
+                    assertEquals("failed", migrate(c, without.awaitAddress()));
+                    String why = (String) ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-migrate\"}"))).get("error-desc");
+                    assertTrue(why.contains("slot 0x02 behind the bridge holds a card on the source but is empty here"), why);
+                    assertNotEquals(0, without.awaitExit(), without.output());
+                }
+                assertEquals("running", ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-status\"}"))).get("status"),
+                        "a failed migration leaves the source running");
+
+                try (MigrationPeer with = MigrationPeer.start(LiveMigrationTest.with(args, "--device",
+                        "virtio-blk,name=hd1,path=" + disk + ",bus=br1,addr=2", "--incoming", "tcp:127.0.0.1:0")
+                        .toArray(String[]::new))) {
+                    assertEquals("completed", migrate(c, with.awaitAddress()));
+                    assertEquals(0, with.awaitExit(), with.output());
+                }
+                source.stop("the guest moved");
+            }
+        }
+    }
+
     /** Starts a migration to {@code address} and returns the status it ends in. */
     private static String migrate(QmpTestClient c, String address) throws Exception {
         assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"" + address + "\"}}")));

@@ -72,4 +72,46 @@ class PciInfoTest {
             }
         }
     }
+
+    @Test
+    @Timeout(120)
+    @SuppressWarnings("unchecked")
+    void aBridgesBusIsListedInItsPciBridgeAndACardItsGuestNeverPoweredComesOutAtOnce() throws Exception {
+        Path disk = dir.resolve("d2.img");
+        Files.write(disk, new byte[1 << 20]);
+        var b = MachineSpec.builder().ramSize(16L << 20).firmware(BenchCommand.benchRom()).pacing(Pacing.WARP);
+        PcDevices.standard("none").forEach(b::device);
+        b.device("pci-bridge", "br1", Map.of("chassis-nr", "1", "slot", "5"));
+        b.device("virtio-blk", "d2", Map.of("path", disk.toString(), "bus", "br1", "slot", "2"));
+        try (Machine m = Machine.create(PluginRegistry.discover(PciInfoTest.class.getClassLoader(), List.of()), b.build())) {
+            m.start();
+            Monitor mon = new Monitor(m, new SnapshotStore(dir));
+            PciInfo.registerOn(mon, m);
+            try (QmpServer server = QmpServer.open("unix:" + dir.resolve("qmp.sock") + ",server,wait=off", mon);
+                 QmpTestClient c = QmpTestClient.connect(server.address())) {
+                ret(c.execute("{\"execute\": \"qmp_capabilities\"}"));
+                ret(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"virtio-blk-pci\", \"id\": \"d3\","
+                        + " \"path\": \"" + disk + "\", \"bus\": \"br1\", \"addr\": \"0x4\", \"readonly\": true}}"));
+                List<Map<String, Object>> all = ret(c.execute("{\"execute\": \"query-pci\"}"));
+                var br1 = ((List<Map<String, Object>>) all.getFirst().get("devices")).stream()
+                        .filter(d -> "br1".equals(d.get("qdev_id"))).findFirst().orElseThrow();
+                var bridge = (Map<String, Object>) br1.get("pci_bridge");
+                var bus = (Map<String, Object>) bridge.get("bus");
+                assertEquals(1L, ((Number) bus.get("secondary")).longValue(), bridge.toString());
+                assertEquals(0xf800_0000L, ((Number) ((Map<String, Object>) bus.get("memory_range")).get("base")).longValue());
+                var behind = (List<Map<String, Object>>) bridge.get("devices");
+                assertEquals(List.of("d2", "d3"), behind.stream().map(d -> d.get("qdev_id")).toList(), behind.toString());
+                assertEquals(1L, ((Number) behind.getFirst().get("bus")).longValue());
+                String human = mon.execute("info pci");
+                assertTrue(human.contains("Bus  1, device   4, function 0:") && human.contains("id \"d3\""), human);
+
+                // the bench ROM runs no hot-plug driver: d3's slot was never powered, so it comes out at once
+                ret(c.execute("{\"execute\": \"device_del\", \"arguments\": {\"id\": \"d3\"}}"));
+                assertEquals("d3", ((Map<?, ?>) c.event("DEVICE_DELETED").get("data")).get("device"));
+                assertTrue(m.spec().devices().stream().noneMatch(d -> d.instance().equals("d3")));
+                String refused = mon.execute("device_add virtio-blk-pci,id=d4,bus=br9,path=" + disk);
+                assertTrue(refused.contains("Bus 'br9' not found; this machine's PCI buses are pci.0, br1"), refused);
+            }
+        }
+    }
 }

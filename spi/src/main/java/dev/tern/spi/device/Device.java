@@ -43,6 +43,18 @@ public interface Device {
         return Optional.empty();
     }
 
+    /**
+     * Asks the guest to give the device up through the hot-plug controller of its slot (a press of
+     * an SHPC slot's attention button). True when the guest was asked: the device stays until the
+     * guest powers its slot off, and then its controller tells the machine
+     * ({@link MachineControl#ejectDevice}). False when the device's slot has no controller, or the
+     * guest never powered it on: it may be removed at once. Asked with the vCPUs stopped, only of
+     * devices whose provider is {@link DeviceProvider#hotPluggable()}. Since SPI 1.9.
+     */
+    default boolean requestEjection() {
+        return false;
+    }
+
     /** The device's saved-state sections. */
     default List<StateSection<?>> sections() {
         return List.of();

@@ -107,4 +107,16 @@ public interface MachineControl {
     default void offerDisk(LiveDisk disk) {
         Objects.requireNonNull(disk, "disk");
     }
+
+    /**
+     * The guest powered off the hot-plug slot of device {@code instance} (a device that
+     * {@link Device#requestEjection()} may have asked for): the machine takes it out, as the
+     * monitor's {@code device_del} does, later and with its vCPUs stopped. Safe from any thread. The
+     * default, for machines built before SPI 1.9, ignores it and the device stays.
+     *
+     * @since SPI 1.9
+     */
+    default void ejectDevice(String instance) {
+        Objects.requireNonNull(instance, "instance");
+    }
 }

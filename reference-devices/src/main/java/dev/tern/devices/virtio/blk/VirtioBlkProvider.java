@@ -20,7 +20,8 @@ public final class VirtioBlkProvider implements DeviceProvider {
             ConfigKey.of("readonly", ConfigType.BOOLEAN, "false", "refuse guest writes (VIRTIO_BLK_F_RO)"),
             ConfigKey.of("serial", ConfigType.STRING, "", "disk serial returned by GET_ID, up to 20 ASCII bytes"),
             ConfigKey.of("modern", ConfigType.BOOLEAN, "true", "also offer the virtio 1.0 interface (capabilities, memory BAR 4); off = legacy-only device"),
-            ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on bus 0 (1..31), -1 for the first free one"));
+            ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on its bus (1..31), -1 for the first free one"),
+            ConfigKey.of("bus", ConfigType.STRING, "pci.0", "PCI bus: pci.0, or the id of a pci-bridge (hot-plug through its SHPC)"));
 
     @Override
     public String id() {
@@ -52,7 +53,8 @@ public final class VirtioBlkProvider implements DeviceProvider {
         }
         int slot = slot(c.integer("slot"));
         try {
-            return new VirtioPciDevice(context, new VirtioBlk(c.path("path"), c.bool("readonly"), serial), slot, c.bool("modern"));
+            return new VirtioPciDevice(context, new VirtioBlk(c.path("path"), c.bool("readonly"), serial), c.string("bus"),
+                    slot, c.bool("modern"));
         } catch (UncheckedIOException e) {
             throw new ConfigException("config key 'path': " + e.getMessage());
         }
