@@ -15,6 +15,19 @@ import dev.tern.x86.jit.CompilingTier;
 public final class X86CpuProvider implements CpuProvider {
 
     /**
+     * The model a machine gets without {@code model=}. Guest-visible, so it stays what it was when
+     * recordings, snapshots and migration streams were made: the signature is EDX at reset, in a
+     * recording's first checkpoint, and a replay of a recording made under another default would
+     * diverge there (a recording names the options it was given, not the defaults they meant).
+     */
+    public static final String DEFAULT_MODEL = "pentium-pro";
+
+    /** CPUID.1:EAX (the signature) of the x86 CPU configured by {@code cpuConfig}. */
+    public static int signature(java.util.Map<String, String> cpuConfig) {
+        return Model.of(cpuConfig.getOrDefault("model", DEFAULT_MODEL)).signature;
+    }
+
+    /**
      * CPUID.1:EAX signature per model, all family 6 (P6); the features are what this CPU
      * implements in every model. Linux ignores CPUID's SEP below signature 0x633 (the Pentium Pro
      * advertised SEP without having it), so only "pentium2" lets a guest use SYSENTER.
@@ -54,7 +67,7 @@ public final class X86CpuProvider implements CpuProvider {
     @Override
     public List<ConfigKey> configKeys() {
         return List.of(
-                ConfigKey.of("model", ConfigType.STRING, "pentium2",
+                ConfigKey.of("model", ConfigType.STRING, DEFAULT_MODEL,
                         "CPU model reported by CPUID: pentium2 (signature 0x652) or pentium-pro (0x611)"),
                 ConfigKey.of("tsc-frequency", ConfigType.INTEGER, "1000000000",
                         "TSC ticks per second of virtual time"),

@@ -49,10 +49,10 @@ final class PcDevices {
     /** Where a directly booted SMP kernel finds its MP table: the last KiB of base memory, reserved in e820. */
     static final long MP_TABLE_ADDRESS = 0x9FC00;
     /**
-     * CPUID.1 of the default x86 model ("pentium2") with its local APIC and x87 (EAX signature, EDX
-     * features: FPU VME PSE TSC MSR CX8 APIC SEP PGE CMOV FXSR), as the MP table repeats them.
+     * CPUID.1:EDX of the x86 CPU with its local APIC and x87 (FPU VME PSE TSC MSR CX8 APIC SEP PGE
+     * CMOV FXSR; the same in every model), as the MP table repeats it with the model's signature.
      */
-    private static final int CPU_SIGNATURE = 0x652, CPU_FEATURES = 0x100AB3B;
+    private static final int CPU_FEATURES = 0x100AB3B;
     /** The configuration-space byte naming a function's INTx pin (1 = INTA#, 0 = none). */
     private static final int INTERRUPT_PIN = 0x3d;
 
@@ -64,7 +64,8 @@ final class PcDevices {
      */
     static void writeMpTable(Machine machine, int cpus) {
         var ioapic = (IoApic) machine.device("ioapic");
-        byte[] table = MpTable.pc(cpus, CPU_SIGNATURE, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, pciRoutes(machine))
+        int signature = dev.tern.x86.X86CpuProvider.signature(machine.spec().cpuConfig());
+        byte[] table = MpTable.pc(cpus, signature, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, pciRoutes(machine))
                 .encode(MP_TABLE_ADDRESS);
         machine.memory().write(MP_TABLE_ADDRESS, table, 0, table.length);
     }
