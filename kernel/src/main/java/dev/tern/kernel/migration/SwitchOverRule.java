@@ -12,14 +12,10 @@ import java.util.List;
  * although a further round would have sent it as XBZRLE deltas of a dozen bytes a page. So:
  * <ol>
  *   <li>an estimate within a quarter of the limit switches over at once: the pause is short already;
- *   <li>with a delta codec, at the first fit from the second estimate on. The first pass fills no
- *       cache, so a pause right after it would send raw pages. The round after it misses the cache
- *       on every page but fills it, so the pages the guest keeps rewriting are cached by then and
- *       the pause sends them as deltas: the estimate, counting raw pages, is only the pause's upper
- *       bound, and a further round would send the same deltas once more before the pause sent them
- *       again (QEMU switches there too). An earlier version of this rule waited for a third
- *       estimate, which cost the 64 MiB rewriter a whole round of deltas;
- *   <li>without one, another round while the estimates still fall (each below 3/4 of the one before;
+ *   <li>with a delta codec, not before the third estimate: the first pass sends raw pages without
+ *       filling any cache, the round after it misses the cache on every page, and only the round
+ *       after that says what the codec does to the pages the guest keeps rewriting;
+ *   <li>otherwise another round while the estimates still fall (each below 3/4 of the one before;
  *       a first estimate has no trend yet and gets one more round to show it), at most {@link #EXTRA_ROUNDS} rounds after the first fit, so a guest whose estimate hovers
  *       near the limit is not kept iterating: the budget is spent, and the next fit switches over.
  * </ol>
@@ -59,8 +55,8 @@ public final class SwitchOverRule {
         if (extra >= EXTRA_ROUNDS) {
             return true;
         }
-        if (deltaCodec) {
-            return estimates.size() >= 2;
+        if (deltaCodec && estimates.size() < 3) {
+            return false;
         }
         if (estimates.size() < 2) {
             return false; // no trend yet: one more round shows whether the estimate falls

@@ -73,13 +73,11 @@ class SwitchOverRuleTest {
     }
 
     @Test
-    void aDeltaCodecSwitchesAtTheFirstFitOnceTheCacheIsFilled() {
-        // the rewriter: the first pass fills no cache; the second round does, so its pause sends deltas
-        assertEquals(2, switchesAfter(delta, 240, 240, 30));
-        assertEquals(2, switchesAfter(delta, 400, 210), "fell by more than a quarter: no round to show a trend");
-        assertEquals(3, switchesAfter(delta, 400, 350, 290), "the first fit after the first pass");
-        assertEquals(1, switchesAfter(delta, 70), "within a quarter of the limit, even before the cache is filled");
-        assertEquals(0, switchesAfter(delta, 240), "a pause after the first pass would send raw pages");
+    void aDeltaCodecGetsItsCacheFilledBeforeTheRoundsAreJudged() {
+        // the rewriter: first pass and the first delta round both cost raw pages; the third sends deltas
+        assertEquals(3, switchesAfter(delta, 240, 240, 30));
+        assertEquals(3, switchesAfter(delta, 240, 240, 235), "the third estimate is flat: pause then");
+        assertEquals(4, switchesAfter(delta, 240, 240, 170, 165));
     }
 
     @Test
