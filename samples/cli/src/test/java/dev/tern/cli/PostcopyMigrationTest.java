@@ -169,6 +169,48 @@ class PostcopyMigrationTest {
     }
 
     /**
+     * The destination killed (SIGKILL) once it runs the guest in post-copy: the guest's newest
+     * state died with it, so the source must not run its stale copy. It fails the migration
+     * saying so and stays stopped (QEMU's rule: in post-copy a failure of either side loses the
+     * guest; docs/reliability.md, the post-copy rows).
+     */
+    @Test
+    @Timeout(600)
+    void aDestinationKilledDuringPostcopyIsNotRunOnTheSource() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins), POSTCOPY,
+                    guests.plugins);
+            var listener = new AfterFirstPass() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    super.changed(status, stats);
+                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                        try {
+                            // from this line on the destination runs the guest
+                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                            dest.kill();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }
+            };
+            listener.migration = migration;
+            migration.addListener(listener);
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("cannot be resumed here"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
+        }
+    }
+
+    /**
      * Post-copy recovery (QEMU's): the relay closed once the destination runs the guest — both
      * sides pause (postcopy-paused), nothing is lost; the destination's {@code migrate_recover}
      * listens, the source resumes on it ({@code resumePostcopy}, the monitor's {@code migrate -r}),
