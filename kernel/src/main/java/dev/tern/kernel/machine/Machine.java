@@ -103,6 +103,7 @@ public final class Machine implements AutoCloseable {
     private record HoldPoint(long instructions, CompletableFuture<Long> reached) {
     }
     private final MachineResets resets = new MachineResets(this);
+    final DeviceEjections ejections = new DeviceEjections(this);
     /** A replay diverged: its journal gets no end comparison. */
     private volatile boolean diverged;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
@@ -878,6 +879,13 @@ public final class Machine implements AutoCloseable {
         resets.request(false);
         cpus.requestExit();
         wakeForInput(); // with parallel vCPUs the device may run on another vCPU's thread
+    }
+
+    /** A device's request that {@code instance}, whose slot the guest powered off, leave (any vCPU). */
+    void requestEjection(String instance) {
+        ejections.request(instance);
+        cpus.requestExit();
+        wakeForInput();
     }
 
     /** A device's host-time reading, recorded or replayed at the current point. */
