@@ -104,6 +104,7 @@ public final class Machine implements AutoCloseable {
     }
     private final MachineResets resets = new MachineResets(this);
     final DeviceEjections ejections = new DeviceEjections(this);
+    private boolean pauseOnStart;
     /** A replay diverged: its journal gets no end comparison. */
     private volatile boolean diverged;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
@@ -185,11 +186,24 @@ public final class Machine implements AutoCloseable {
         return m;
     }
 
-    /** Starts the vCPUs. */
+    /** Starts the vCPUs (or, after {@link #pauseOnStart()}, readies them paused). */
     public void start() {
         lifecycle.transition(VmState.RUNNING);
         started = true;
+        if (pauseOnStart) {
+            pauseOnStart = false;
+            pauseHere(); // no EMT runs yet: they start and wait for resume()
+        }
         emts.start();
+    }
+
+    /**
+     * Makes the next {@link #start()} leave the machine paused before any guest instruction runs
+     * (QEMU's {@code -S}): an incoming migration from a paused source does so, and {@link #resume()}
+     * runs it.
+     */
+    public void pauseOnStart() {
+        pauseOnStart = true;
     }
 
     /** Waits for the run to end. */
