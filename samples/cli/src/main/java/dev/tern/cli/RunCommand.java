@@ -171,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
     Long replayFrom;
 
     @Option(names = "--gdb", paramLabel = "WHERE",
-            description = "Serve the GDB remote protocol on tcp:HOST:PORT or unix:PATH; the machine waits at its first instruction for gdb to continue it. In a replay, gdb can also go back (reverse-stepi, reverse-continue).")
+            description = "Serve the GDB remote protocol on tcp:HOST:PORT, unix:PATH or tls:HOST:PORT?cert=F&key=F&ca=F (for a TLS tunnel); the machine waits at its first instruction for gdb to continue it. In a replay, gdb can also go back (reverse-stepi, reverse-continue).")
     String gdb;
 
     @Option(names = "--replay-snapshot-every", paramLabel = "N", defaultValue = "10000000",
@@ -337,7 +337,7 @@ final class RunCommand implements Callable<Integer> {
                 ReplayTimeline timeline = replayHistory(machine);
                 if (gdb != null) {
                     machine.requestDebugStop(); // wait at the first instruction for gdb (QEMU's -S)
-                    gdbServer = GdbServer.start(machine, timeline, gdb, System.err);
+                    gdbServer = GdbServer.start(machine, timeline, gdb, System.err, plugins);
                 }
                 machine.start();
                 if (standbyNode != null) {

@@ -43,6 +43,31 @@ class MonitorTlsTest {
         pki = TestCertificates.shared();
     }
 
+    /**
+     * The gdb stub on tls: (for a debugger behind a TLS tunnel, since gdb speaks none): a stranger
+     * is refused at the handshake, then an authenticated peer reads the stop reason and detaches.
+     */
+    @Test
+    @Timeout(300)
+    void theGdbStubServesAnAuthenticatedTlsPeer() throws Exception {
+        PluginRegistry plugins = RunMachines.plugins();
+        try (var tern = DebuggedTern.startOn("tls:127.0.0.1:0" + pki.options("node", "ca"), "--bios",
+                RunMachines.guest(dir, "dirty-writer.rom").toString(), "--serial", "none", "--pacing", "warp", "-m", "4M")) {
+            String where = tern.where();
+            assertTrue(where.matches("tls:127\\.0\\.0\\.1:\\d+"), where);
+            assertThrows(IOException.class, () -> {
+                try (var c = MigrationUri.parse(where + pki.options("stranger", "ca")).connect(plugins)) {
+                    new RspPeer(Channels.newInputStream(c), Channels.newOutputStream(c)).request("?");
+                }
+            });
+            try (var c = MigrationUri.parse(where + pki.options("client", "ca")).connect(plugins)) {
+                var peer = new RspPeer(Channels.newInputStream(c), Channels.newOutputStream(c));
+                assertTrue(peer.request("?").startsWith("T05"), "stopped at the first instruction for gdb");
+                assertEquals("OK", peer.request("D"));
+            }
+        }
+    }
+
     @Test
     @Timeout(300)
     void qmpAndTheHumanMonitorServeMutuallyAuthenticatedTlsClientsOnly() throws Exception {
