@@ -605,11 +605,43 @@ v86_frame:
         mov eax, [cap_flags]
         and eax, 0x20000
         CHECK_EQ eax, 0, "  and VM clear"
+
+        ; #DE has no error code: 9 dwords.
+        mov ecx, 0
+        mov eax, capture
+        mov edx, 0x8E00
+        mov bx, CODE_SEL
+        call set_gate_sel
+        ARM_CAPTURE .back_de
+        push dword 0x4444
+        push dword 0x3333
+        push dword 0x2222
+        push dword 0x1111
+        push dword V86_SS
+        push dword V86_SP
+        push dword 0x20002
+        push dword 0xF000
+        push dword v86_div - $$
+        iretd
+.back_de:
+        mov ecx, 0
+        mov eax, isr0
+        mov edx, 0x8E00
+        call set_gate
+        CHECK_EQ [cap_esp], RING0_STACK - 36, "#DE from virtual-8086 mode: 9 dwords, no error code"
+        CHECK_EQ [cap_frame], v86_div.div - $$, "  EIP of the DIV (a fault)"
+        CHECK_EQ [cap_frame + 4], 0xF000, "  CS"
+        CHECK_EQ [cap_frame + 32], 0x4444, "  GS last"
         ret
 
         bits 16
 v86_cli:
         cli
+        hlt
+v86_div:
+        xor bl, bl
+        mov ax, 1
+.div:   div bl
         hlt
         bits 32
 
