@@ -19,7 +19,6 @@ import dev.tern.x86.jit.CompilingTier;
 import dev.tern.x86.jit.TierStats;
 import dev.tern.x86.ops.EscapeOps;
 import dev.tern.x86.ops.ModelSpecificRegisters;
-import dev.tern.x86.transfer.InterruptDelivery;
 import dev.tern.x86.interp.Interpreter;
 import dev.tern.x86.memory.PhysicalMemory;
 import dev.tern.x86.ops.PortAccess;
@@ -35,8 +34,8 @@ import java.util.function.LongSupplier;
 
 /**
  * An i686-class x86 vCPU: the run loop around the {@link Interpreter} with exact instruction
- * counting, interrupt acceptance (IF, STI/MOV SS shadow), HLT, single-step traps and the
- * double/triple fault escalation.
+ * counting, interrupt acceptance (IF, STI/MOV SS shadow), HLT and single-step traps; events reach
+ * the guest through {@link EventDelivery} (with the double/triple fault escalation).
  *
  * <p>REP string instructions retire one instruction per iteration; a budget may end between
  * iterations with EIP still on the REP instruction, and interrupts are taken there too.
@@ -61,7 +60,7 @@ public final class X86Cpu implements Vcpu {
     private final int signature;
 
     private long instructions;
-    private int firstException = -1;
+    private final EventDelivery delivery;
     private boolean halted;
     /** Instruction count at which the interrupt shadow ends (-1: none). */
     private long shadowUntil = -1;
@@ -89,6 +88,7 @@ public final class X86Cpu implements Vcpu {
         this.interpreter = new Interpreter(core, new PortAccess(core, ports), sys, escape);
         this.pic = pic;
         this.debugAccess = new X86DebugAccess(this);
+        this.delivery = new EventDelivery(core, interpreter.blocks(), this::describe);
         // -Dtern.x86.translateAfter=N starts every vCPU with the compiling tier on (N = 1: every
         // translatable block at once), whatever the tier option, so whole test suites run on it.
         Integer forced = Integer.getInteger("tern.x86.translateAfter");
@@ -187,30 +187,7 @@ public final class X86Cpu implements Vcpu {
         }
         localApic = java.util.Objects.requireNonNull(controller, "controller");
         sys.attachApic(vcpuId, vcpuId == 0);
-        return new dev.tern.spi.irq.CpuInterruptPort() {
-            @Override
-            public void setInterruptRequest(boolean asserted) {
-                X86Cpu.this.setInterruptRequest(asserted);
-            }
-
-            @Override
-            public void nmi() {
-                events.post(ApicEvents.NMI, 0);
-                core.blockBreak = true;
-            }
-
-            @Override
-            public void init() {
-                events.post(ApicEvents.INIT, 0);
-                core.blockBreak = true;
-            }
-
-            @Override
-            public void startup(int vector) {
-                events.post(ApicEvents.SIPI, vector);
-                core.blockBreak = true;
-            }
-        };
+        return new LocalInterruptPort(this, events, core);
     }
 
     @Override
@@ -228,38 +205,13 @@ public final class X86Cpu implements Vcpu {
      */
     private void resetRegisters() {
         CpuCore c = core;
-        java.util.Arrays.fill(c.r, 0);
-        c.r[CpuCore.EDX] = signature;
-        c.setFlags(2);
-        c.eip = 0xfff0;
-        for (int i = 0; i < 6; i++) {
-            c.seg[i].set(0, 0, 0xffff, 0x93, true);
-        }
-        c.seg[CpuCore.CS].set(0xf000, 0xffff0000, 0xffff, 0x93, true);
-        c.ldtr.set(0, 0, 0xffff, 0x82, true);
-        c.tr.set(0, 0, 0xffff, 0x8b, true);
-        c.gdtBase = 0;
-        c.gdtLimit = 0xffff;
-        c.idtBase = 0;
-        c.idtLimit = 0xffff;
-        c.cr0 = 0x60000010;
-        c.cr2 = 0;
-        c.cr3 = 0;
-        c.cr4 = 0;
-        java.util.Arrays.fill(c.dr, 0);
-        c.dr[6] = 0xffff0ff0;
-        c.dr[7] = 0x400;
-        c.setCpl(0);
-        c.a20 = true;
-        c.pagingChanged();
-        c.debug.configure();
-        c.phys.refreshRegions();
+        PowerOnState.apply(c, signature);
         if (escape.unit() != null) {
             escape.unit().reset();
         }
         watchHit = -1;
         c.debug.host.forgetStop();
-        firstException = -1;
+        delivery.forget();
         halted = false;
         shadowUntil = -1;
         c.nmiBlocked = false;
@@ -307,7 +259,7 @@ public final class X86Cpu implements Vcpu {
             } else {
                 halted = false;
                 core.nmiBlocked = true;
-                return deliverEvent(NMI_VECTOR, false, 0, false);
+                return delivery.interrupt(NMI_VECTOR);
             }
         }
         return null;
@@ -355,7 +307,7 @@ public final class X86Cpu implements Vcpu {
                 if (interruptRequest && c.flags(CpuCore.IF) != 0 && count != shadow && (pic != null || localApic != null)) {
                     halted = false;
                     int vector = (localApic != null ? localApic : pic).acknowledge() & 0xff;
-                    String fatal = deliverEvent(vector, false, 0, false);
+                    String fatal = delivery.interrupt(vector);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -380,14 +332,14 @@ public final class X86Cpu implements Vcpu {
                             count = runBlock(b, count, end);
                         } catch (CpuFault f) {
                             count = instructions;
-                            String fatal = deliverException(f);
+                            String fatal = delivery.exception(f);
                             if (fatal != null) {
                                 return new VcpuExit.Shutdown(fatal);
                             }
                             continue;
                         }
                         int hits = c.debug.takePending();
-                        String fatal = hits == 0 ? null : deliverDebug(hits);
+                        String fatal = hits == 0 ? null : delivery.debug(hits);
                         if (fatal != null) {
                             return new VcpuExit.Shutdown(fatal);
                         }
@@ -406,7 +358,7 @@ public final class X86Cpu implements Vcpu {
                     }
                     int hits = c.debug.beforeInstruction();
                     if (hits != 0) {
-                        String fatal = deliverDebug(hits);
+                        String fatal = delivery.debug(hits);
                         if (fatal != null) {
                             return new VcpuExit.Shutdown(fatal);
                         }
@@ -427,7 +379,7 @@ public final class X86Cpu implements Vcpu {
                     // Iterations completed before the faulting one retired.
                     count += c.repDone;
                     instructions = count;
-                    String fatal = deliverException(f);
+                    String fatal = delivery.exception(f);
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -455,7 +407,7 @@ public final class X86Cpu implements Vcpu {
                 }
                 int hits = c.debug.takePending();
                 if (trap || hits != 0) {
-                    String fatal = deliverDebug(hits | (trap ? DebugRegisters.BS : 0));
+                    String fatal = delivery.debug(hits | (trap ? DebugRegisters.BS : 0));
                     if (fatal != null) {
                         return new VcpuExit.Shutdown(fatal);
                     }
@@ -591,37 +543,9 @@ public final class X86Cpu implements Vcpu {
         return fpu != null ? fpu.save() : null;
     }
 
-    /**
-     * Copies between a debugger buffer and guest RAM at linear addresses, page by page, without
-     * faults or A/D bits; stops at an unmapped page or a non-RAM address. Returns the bytes copied.
-     */
-    int debugMemory(long address, byte[] buf, int off, int len, boolean write) {
-        var memory = core.phys.memory();
-        int done = 0;
-        while (done < len) {
-            int lin = (int) (address + done);
-            long pa = core.mmu.peek(lin);
-            if (pa < 0) {
-                break;
-            }
-            int n = Math.min(len - done, 0x1000 - (lin & 0xfff));
-            var region = memory.regionAt(pa);
-            if (region == null || pa + n > region.end() || write && region.readOnly()) {
-                break;
-            }
-            if (write) {
-                memory.write(pa, buf, off + done, n);
-                memory.markDirty(pa, n);
-            } else {
-                memory.read(pa, buf, off + done, n);
-            }
-            done += n;
-        }
-        if (write && done > 0) {
-            // code the debugger patched must be decoded again
-            interpreter.blocks().distrust();
-        }
-        return done;
+    /** Code a debugger patched must be decoded again. */
+    void distrustBlocks() {
+        interpreter.blocks().distrust();
     }
 
     @Override
@@ -631,85 +555,7 @@ public final class X86Cpu implements Vcpu {
 
     /** Vector of the first exception raised by an instruction since load/reset (-1 if none). */
     public int firstException() {
-        return firstException;
-    }
-
-    private String deliverException(CpuFault f) {
-        if (firstException < 0) {
-            firstException = f.vector();
-        }
-        return deliverEvent(f.vector(), f.hasErrorCode(), f.errorCode(), true, f);
-    }
-
-    private String deliverEvent(int vector, boolean hasError, int error, boolean exception) {
-        return deliverEvent(vector, hasError, error, exception, null);
-    }
-
-    /**
-     * Delivers a #DB raised by the debug unit with {@code causes} for DR6: an instruction
-     * breakpoint (fault class, pushing RF as it is) or a trap after an instruction.
-     */
-    private String deliverDebug(int causes) {
-        core.debug.report(causes);
-        return deliverEvent(CpuFault.DB, false, 0, false);
-    }
-
-    /** Delivers an event with the double-fault rules; returns the shutdown reason or null. */
-    private String deliverEvent(int vector, boolean hasError, int error, boolean exception, CpuFault first) {
-        // Delivery may switch tasks (a new CR3) or load a new CS: blocks' code must be compared again.
-        interpreter.blocks().distrust();
-        String fatal;
-        try {
-            fatal = deliverWithEscalation(vector, hasError, error, first);
-        } finally {
-            // Data breakpoints hit by the delivery's own stack and table accesses are not reported.
-            core.debug.discardPending();
-        }
-        // What is left is a task gate's switch to a task with the TSS T flag: its #DB comes
-        // before the new task's first instruction.
-        int taskTrap = core.debug.takePending();
-        return fatal != null || taskTrap == 0 ? fatal : deliverDebug(taskTrap);
-    }
-
-    private String deliverWithEscalation(int vector, boolean hasError, int error, CpuFault first) {
-        int vec = vector;
-        boolean he = hasError;
-        int code = error;
-        CpuFault current = first;
-        for (int attempt = 0; attempt < 4; attempt++) {
-            int savedFlags = core.flags();
-            if (current != null) {
-                // Fault-class exceptions push RF = 1, so returning to the faulting instruction
-                // does not stop at an instruction breakpoint on it a second time.
-                core.setFlag(CpuCore.RF, true);
-            }
-            try {
-                InterruptDelivery.deliver(core, vec, core.eip, false, he, code);
-                return null;
-            } catch (CpuFault second) {
-                core.setFlags(savedFlags);
-                if (vec == CpuFault.DF) {
-                    return "triple fault (exception " + second.vector() + " while delivering #DF) at "
-                            + describe();
-                }
-                boolean firstContributory = current != null && current.contributory();
-                boolean firstPf = current != null && current.vector() == CpuFault.PF;
-                boolean escalate = (firstContributory && second.contributory())
-                        || (firstPf && (second.contributory() || second.vector() == CpuFault.PF));
-                if (escalate) {
-                    vec = CpuFault.DF;
-                    he = true;
-                    code = 0;
-                    current = CpuFault.withCode(CpuFault.DF, 0);
-                } else {
-                    vec = second.vector();
-                    he = second.hasErrorCode();
-                    code = second.errorCode();
-                    current = second;
-                }
-            }
-        }
-        return "unrecoverable exception loop at " + describe();
+        return delivery.firstException();
     }
 
     @Override
@@ -834,7 +680,7 @@ public final class X86Cpu implements Vcpu {
         instructions = st.instructionCount();
         watchHit = -1;
         c.debug.host.forgetStop();
-        firstException = -1;
+        delivery.forget();
         halted = st.halted();
         waitForSipi = false; // a loaded state runs (CpuStateSection restores the wait through its subsection)
         events.clear();

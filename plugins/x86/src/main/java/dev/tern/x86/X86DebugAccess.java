@@ -200,12 +200,44 @@ final class X86DebugAccess implements DebugAccess {
 
     @Override
     public int readMemory(long address, byte[] dst, int off, int len) {
-        return cpu.debugMemory(address, dst, off, len, false);
+        return copy(address, dst, off, len, false);
     }
 
     @Override
     public int writeMemory(long address, byte[] src, int off, int len) {
-        return cpu.debugMemory(address, src, off, len, true);
+        return copy(address, src, off, len, true);
+    }
+
+    /**
+     * Copies between a debugger buffer and guest RAM at linear addresses, page by page, without
+     * faults or A/D bits; stops at an unmapped page or a non-RAM address. Returns the bytes copied.
+     */
+    private int copy(long address, byte[] buf, int off, int len, boolean write) {
+        var memory = c.phys.memory();
+        int done = 0;
+        while (done < len) {
+            int lin = (int) (address + done);
+            long pa = c.mmu.peek(lin);
+            if (pa < 0) {
+                break;
+            }
+            int n = Math.min(len - done, 0x1000 - (lin & 0xfff));
+            var region = memory.regionAt(pa);
+            if (region == null || pa + n > region.end() || write && region.readOnly()) {
+                break;
+            }
+            if (write) {
+                memory.write(pa, buf, off + done, n);
+                memory.markDirty(pa, n);
+            } else {
+                memory.read(pa, buf, off + done, n);
+            }
+            done += n;
+        }
+        if (write && done > 0) {
+            cpu.distrustBlocks();
+        }
+        return done;
     }
 
     @Override

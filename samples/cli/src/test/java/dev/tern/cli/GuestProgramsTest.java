@@ -32,7 +32,7 @@ class GuestProgramsTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"pmode", "paging", "rings", "exceptions", "strings", "x87", "debug"})
+    @ValueSource(strings = {"pmode", "paging", "rings", "exceptions", "strings", "x87", "debug", "bitops", "stacks", "tasks"})
     @Timeout(300)
     void guestProgramPasses(String name) throws Exception {
         byte[] rom;

@@ -20,8 +20,10 @@ public final class Segment {
     public boolean usable = true;
 
     // Derived from the above by refresh(): the valid offset range and rights, for a fast check.
-    int lo;
-    int hi;
+    // Expand-up: offsets 0..hi. Expand-down: limit + 1 ..hi, where hi is 0xFFFF or 0xFFFFFFFF by
+    // the B bit — empty when the limit is that top itself (limit + 1 does not fit in 32 bits).
+    private boolean expandDown;
+    private int hi;
     public boolean readable;
     public boolean writable;
 
@@ -64,29 +66,21 @@ public final class Segment {
     public void refresh() {
         boolean code = (attr & CODE) != 0;
         boolean system = (attr & S) == 0;
-        if (!code && !system && (attr & DC) != 0) {
-            lo = limit + 1;
-            hi = big() ? -1 : 0xffff;
-        } else {
-            lo = 0;
-            hi = limit;
-        }
+        expandDown = !code && !system && (attr & DC) != 0;
+        hi = expandDown ? (big() ? -1 : 0xffff) : limit;
         readable = usable && !system && (!code || (attr & RW) != 0);
         writable = usable && !system && !code && (attr & RW) != 0;
     }
 
     /** Whether {@code size} bytes at {@code off} lie within the limits. */
     public boolean inLimit(int off, int size) {
-        if (lo == 0) {
+        long last = (off & 0xffffffffL) + (size - 1);
+        if (!expandDown) {
             // Every segment but expand-down data: one unsigned compare.
-            return (off & 0xffffffffL) + (size - 1) <= (hi & 0xffffffffL);
+            return last <= (hi & 0xffffffffL);
         }
-        long start = (off - lo) & 0xffffffffL;
-        long span = (hi - lo) & 0xffffffffL;
-        if (lo != 0 && Integer.compareUnsigned(off, lo) < 0) {
-            return false;
-        }
-        return start + size - 1 <= span;
+        // Compared as longs: with limit 0xFFFF (B=0) or 0xFFFFFFFF (B=1) no offset is valid.
+        return (off & 0xffffffffL) > (limit & 0xffffffffL) && last <= (hi & 0xffffffffL);
     }
 
     /** Copies another segment's state. */

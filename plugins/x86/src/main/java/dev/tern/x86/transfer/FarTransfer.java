@@ -297,6 +297,11 @@ public final class FarTransfer {
         if (c.flags(NT) != 0) {
             int link = c.readSys16(c.tr.base);
             Descriptor d = SegmentLoader.read(c, link, CpuFault.TS);
+            // The task returned to must be a busy TSS; anything else is the back link's fault
+            // (#TS, SDM IRET "TASK-RETURN"), unlike JMP/CALL's #GP for a TSS of the wrong kind.
+            if ((link & 4) != 0 || !d.system() || (d.type() & 7) != 3) {
+                throw CpuFault.withCode(CpuFault.TS, link & 0xfffc);
+            }
             TaskSwitch.switchTo(c, link, d, TaskSwitch.Reason.IRET, c.ip);
             return;
         }
