@@ -102,8 +102,18 @@ final class BenchCommand implements Callable<Integer> {
                     + " rewriter, samples/cli/guests/rewrite-64m.elf, with --ft-ram 96M). Excludes --ft-bios.")
     Path ftKernel;
 
-    @Option(names = "--ft-ram", paramLabel = "SIZE", defaultValue = "16M",
-            description = "With --ft: guest RAM. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--ft-linux", paramLabel = "DIR", arity = "0..1", fallbackValue = "guest",
+            description = "With --ft: the Debian guest in DIR (vmlinuz, initrd.cpio; default guest/), booted as the"
+                    + " README's command with 128M; the window starts at its shell prompt. Excludes --ft-bios and --ft-kernel.")
+    Path ftLinux;
+
+    @Option(names = "--ft-workload", paramLabel = "COMMAND",
+            description = "With --ft-linux: a shell command typed at the prompt before the window (e.g. a loop writing"
+                    + " memory); without it the guest idles at the prompt.")
+    String ftWorkload;
+
+    @Option(names = "--ft-ram", paramLabel = "SIZE",
+            description = "With --ft: guest RAM. Default: 16M, with --ft-linux 128M.")
     String ftRam;
 
     @Option(names = "--ft-keys", paramLabel = "KEY=VALUE,...", defaultValue = "",
@@ -119,7 +129,13 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (ft) {
-            new FtBench(plugins, ftBios, ftKernel, ftRam, ftInterval, ftKeys, ftSeconds, System.out).runAll(Math.max(1, runs));
+            if (ftWorkload != null && ftLinux == null) {
+                throw new IllegalArgumentException("--ft-workload needs --ft-linux: it is typed at the Debian guest's shell");
+            }
+            DebianBenchGuest debian = ftLinux == null ? null : new DebianBenchGuest(ftLinux, ftWorkload);
+            String ram = ftRam != null ? ftRam : debian != null ? DebianBenchGuest.RAM : "16M";
+            new FtBench(plugins, ftBios, ftKernel, debian, ram, ftInterval, ftKeys, ftSeconds, System.out)
+                    .runAll(Math.max(1, runs));
             return 0;
         }
         if (linux != null) {
