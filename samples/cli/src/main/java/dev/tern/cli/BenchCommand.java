@@ -36,6 +36,8 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Callable<Integer> {
 
     static final String BENCH_ROM = "/dev/tern/cli/bench.rom";
+    /** The --ft guests' RAM unless --ft-ram or --ft-linux says otherwise. */
+    static final String FT_RAM = "16M";
 
     @Option(names = "--instructions", paramLabel = "N", defaultValue = "300000000",
             description = "Instructions per measured run. Default: ${DEFAULT-VALUE}.")
@@ -125,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
         if (ftFailover) {
-            new FtFailoverBench(ftInterval, ftRam, 2, System.out).runAll(Math.max(1, runs));
+            new FtFailoverBench(ftInterval, ftRam != null ? ftRam : FT_RAM, 2, System.out).runAll(Math.max(1, runs));
             return 0;
         }
         if (ft) {
@@ -133,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--ft-workload needs --ft-linux: it is typed at the Debian guest's shell");
             }
             DebianBenchGuest debian = ftLinux == null ? null : new DebianBenchGuest(ftLinux, ftWorkload);
-            String ram = ftRam != null ? ftRam : debian != null ? DebianBenchGuest.RAM : "16M";
+            String ram = ftRam != null ? ftRam : debian != null ? DebianBenchGuest.RAM : FT_RAM;
             new FtBench(plugins, ftBios, ftKernel, debian, ram, ftInterval, ftKeys, ftSeconds, System.out)
                     .runAll(Math.max(1, runs));
             return 0;
