@@ -1,5 +1,6 @@
 package dev.tern.kernel.ft;
 
+import dev.tern.kernel.machine.HeldOutputLimits;
 import dev.tern.kernel.ram.RamRecord;
 import dev.tern.spi.device.OutputKind;
 
@@ -54,11 +55,15 @@ import java.util.Set;
  * @param releaseStep how many outputs the primary delivers between two RELEASED reports while it
  *        delivers a checkpoint's batch ({@code release-step=}, 1..{@link #MAX_RELEASE_STEP}): a
  *        standby taking over repeats at most this many outputs the primary had delivered
+ * @param heldOutput how much held output the primary holds undelivered before its guest waits, and
+ *        the standby keeps ({@code held-batches=}, {@code held-bytes=}), and the epoch that forces a
+ *        checkpoint ({@code epoch-bytes=}); both sides must give the same batches and bytes (the
+ *        handshake compares them)
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
         Duration handshakeTimeout, Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
         boolean precopy, String reprotect, long syncBandwidth, List<String> codecs, long cacheSize,
-        int releaseStep) {
+        int releaseStep, HeldOutputLimits heldOutput) {
 
     /** The default checkpoint interval. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(50);
@@ -90,13 +95,13 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
             "handshake-timeout", "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth",
-            "codecs", "cache-size", "release-step");
+            "codecs", "cache-size", "release-step", "held-batches", "held-bytes", "epoch-bytes");
     private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "handshake-timeout",
             "witness", "lease", "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth",
-            "codecs", "cache-size", "release-step");
+            "codecs", "cache-size", "release-step", "held-batches", "held-bytes", "epoch-bytes");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
     private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync",
-            "sync-bandwidth", "codecs", "cache-size", "release-step");
+            "sync-bandwidth", "codecs", "cache-size", "release-step", "epoch-bytes");
 
     public FtConfig {
         secret = secret.clone();
@@ -108,6 +113,7 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         if (releaseStep < 1 || releaseStep > MAX_RELEASE_STEP) {
             throw new IllegalArgumentException("--ft: release-step=" + releaseStep + " is not within 1.." + MAX_RELEASE_STEP);
         }
+        java.util.Objects.requireNonNull(heldOutput, "heldOutput");
     }
 
     /** The heartbeat timeout in force: the configured one, else four intervals. */
@@ -210,7 +216,7 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         long cacheSize = kv.containsKey("cache-size") ? cacheSize(kv.get("cache-size")) : 0;
         int releaseStep = kv.containsKey("release-step") ? releaseStep(kv.get("release-step")) : DEFAULT_RELEASE_STEP;
         return new FtConfig(role, address, secret, interval, timeout, handshakeTimeout, commit, latency, witness,
-                leaseFile, precopy, reprotect, syncBandwidth, codecs, cacheSize, releaseStep);
+                leaseFile, precopy, reprotect, syncBandwidth, codecs, cacheSize, releaseStep, heldOutput(kv));
     }
 
     /**
@@ -226,7 +232,7 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
                 handshakeTimeout, outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs,
-                cacheSize, releaseStep);
+                cacheSize, releaseStep, heldOutput);
     }
 
     /** {@code codecs=}: {@code none}, or page codec plugin ids separated by commas, each once. */
@@ -278,6 +284,57 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         }
         throw new IllegalArgumentException("--ft: release-step='" + text + "' is not a whole number of outputs within 1.."
                 + MAX_RELEASE_STEP);
+    }
+
+    /**
+     * {@code held-batches=}, {@code held-bytes=}, {@code epoch-bytes=}: each absent one at its
+     * default ({@link HeldOutputLimits#DEFAULT}; the epoch a quarter of the held bytes).
+     */
+    static HeldOutputLimits heldOutput(Map<String, String> kv) {
+        var dflt = HeldOutputLimits.DEFAULT;
+        int batches = kv.containsKey("held-batches") ? heldBatches(kv.get("held-batches")) : dflt.batches();
+        long bytes = kv.containsKey("held-bytes")
+                ? size("held-bytes", kv.get("held-bytes"), 1, HeldOutputLimits.MAX_BYTES, "32M") : dflt.bytes();
+        if (!kv.containsKey("epoch-bytes")) {
+            return new HeldOutputLimits(batches, bytes);
+        }
+        long epoch = size("epoch-bytes", kv.get("epoch-bytes"), 1, HeldOutputLimits.MAX_EPOCH_BYTES, "8M");
+        if (epoch > bytes) {
+            // an epoch is sealed into a batch: one larger than the limit of all batches would pause the guest at once
+            throw new IllegalArgumentException("--ft: epoch-bytes=" + kv.get("epoch-bytes") + " (" + epoch
+                    + " bytes) is more than held-bytes (" + bytes + " bytes): an epoch is part of the held output");
+        }
+        return new HeldOutputLimits(batches, bytes, epoch);
+    }
+
+    /** {@code held-batches=}: a whole number of batches, 1..{@link HeldOutputLimits#MAX_BATCHES}. */
+    static int heldBatches(String text) {
+        try {
+            int v = Integer.parseInt(text);
+            if (v >= 1 && v <= HeldOutputLimits.MAX_BATCHES) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // the message below names it
+        }
+        throw new IllegalArgumentException("--ft: held-batches='" + text + "' is not a whole number of batches within 1.."
+                + HeldOutputLimits.MAX_BATCHES);
+    }
+
+    /** A size in bytes with the size suffixes (K, M, G) within {@code min..max}, for key {@code key}. */
+    static long size(String key, String text, long min, long max, String example) {
+        long v;
+        try {
+            v = (Long) dev.tern.spi.ConfigType.SIZE.parse(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--ft: " + key + "='" + text + "' is not a size in bytes (e.g. " + example
+                    + ")", e);
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException("--ft: " + key + "='" + text + "' is not within " + min + ".." + max
+                    + " bytes");
+        }
+        return v;
     }
 
     /** {@code sync-bandwidth=}: bytes per second, with the size suffixes of migration's max-bandwidth. */

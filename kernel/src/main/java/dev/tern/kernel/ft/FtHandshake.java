@@ -293,6 +293,7 @@ final class FtHandshake {
         }
         b.append('\n');
         b.append("firmware: ").append(romDigest(machine)).append('\n');
+        b.append(machine.outputs().limits().describe()).append('\n');
         return b.toString();
     }
 

@@ -118,6 +118,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         this.log = log;
         this.timeoutNanos = config.effectiveTimeout().toNanos();
         this.output = machine.outputs();
+        output.limit(config.heldOutput());
         this.successor = successor;
         this.lease = successor ? inherited : Lease.of(config, plugins, config.effectiveTimeout(), true);
         this.release = new OutputRelease(output, config, lease);

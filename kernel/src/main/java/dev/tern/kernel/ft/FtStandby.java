@@ -1,5 +1,6 @@
 package dev.tern.kernel.ft;
 
+import dev.tern.kernel.machine.HeldOutputLimits;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.migration.MigrationUri;
 import dev.tern.kernel.plugin.PluginRegistry;
@@ -79,6 +80,7 @@ public final class FtStandby implements FtNode {
         this.plugins = plugins;
         this.codecs = new CodecPlugins(plugins);
         this.log = log;
+        machine.outputs().limit(config.heldOutput());
         // a checkpoint is at most all of RAM as encoded records (a codec's page plus its index and
         // length: 3 bytes more than a NORMAL one), plus the device sections
         long ram = machine.memory().regions().stream().filter(r -> !r.readOnly()).mapToLong(r -> r.length()).sum();
@@ -106,8 +108,15 @@ public final class FtStandby implements FtNode {
         return "role: standby\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
                 + "listening: " + config.address() + "\nlast checkpoint applied: " + applied + " (apply "
                 + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n"
+                + "held-output limits: " + keptLimits(machine.outputs().limits()) + "\n"
                 + (failoverNanos < 0 ? "" : String.format("failover: guest running %.1f ms after the primary was last heard%n",
                 failoverNanos / 1e6));
+    }
+
+    /** What a standby keeps at most of the batches its primary has not reported delivered. */
+    private static String keptLimits(HeldOutputLimits limits) {
+        return "keeps at most " + limits.batches() + " batches, " + limits.keptBytes() + " bytes (held-bytes "
+                + limits.bytes() + " + one epoch's section)";
     }
 
     /**

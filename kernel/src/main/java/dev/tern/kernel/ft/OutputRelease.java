@@ -69,6 +69,10 @@ final class OutputRelease {
         if (config.outputCommit().isEmpty()) {
             return "output commit: off\n";
         }
+        return commitText() + "held-output limits: " + output.limits() + "\n";
+    }
+
+    private String commitText() {
         long[] totals = output.totals();
         return "output commit: " + String.join(",", config.outputCommit().stream().sorted().map(k -> k.label()).toList())
                 + " (latency " + config.outputLatency().toMillis() + " ms, release step " + config.releaseStep()

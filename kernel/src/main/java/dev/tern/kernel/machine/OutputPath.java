@@ -90,7 +90,7 @@ public final class OutputPath {
     private final Set<OutputKind> held = EnumSet.noneOf(OutputKind.class);
     private final List<Held> epoch = new ArrayList<>();
     private final ArrayDeque<Sealed> sealed = new ArrayDeque<>();
-    private final HeldOutputLimits limits;
+    private volatile HeldOutputLimits limits;
     private Runnable onFirstHeld = () -> { };
     private Runnable onEpochFull = () -> { };
     /** The current epoch reached {@link HeldOutputLimits#epochBytes()} and said so. */
@@ -201,6 +201,15 @@ public final class OutputPath {
     /** The limits of this path. */
     public HeldOutputLimits limits() {
         return limits;
+    }
+
+    /**
+     * Sets the limits ({@code --ft} held-batches=, held-bytes=, epoch-bytes=). Call it before the
+     * guest runs: held output and kept batches are checked against the limits in force when they
+     * are sealed or kept.
+     */
+    public void limit(HeldOutputLimits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tern.kernel.ft;
 
+import dev.tern.kernel.machine.HeldOutputLimits;
 import dev.tern.spi.device.OutputKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,8 +127,9 @@ class FtConfigTest {
     @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, full-sync, handshake-timeout, interval, "
-                + "lease, listen, output-commit, output-latency, password-file, release-step, reprotect, sync-bandwidth, timeout, witness)",
+        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, epoch-bytes, full-sync, handshake-timeout, "
+                + "held-batches, held-bytes, interval, lease, listen, output-commit, output-latency, password-file, release-step, "
+                + "reprotect, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
         assertEquals("--ft standby: interval= applies to the primary a standby becomes when it protects the guest after"
@@ -137,8 +139,9 @@ class FtConfigTest {
         assertEquals("--ft: reprotect= needs the address of the next standby",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, full-sync, handshake-timeout, interval, "
-                + "lease, output-commit, output-latency, password-file, peer, release-step, sync-bandwidth, timeout, witness)",
+        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, epoch-bytes, full-sync, handshake-timeout, "
+                + "held-batches, held-bytes, interval, lease, output-commit, output-latency, password-file, peer, release-step, "
+                + "sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
         assertEquals("--ft: the first item must be primary or standby, not 'backup'",
@@ -216,5 +219,53 @@ class FtConfigTest {
         }
         String standby = "standby,listen=tcp:h:1,password-file=" + pw();
         assertEquals(32, FtConfig.parse(standby + ",reprotect=tcp:h:2,release-step=32").successor(null).releaseStep());
+    }
+
+    @Test
+    void heldOutputLimitsAreKeysWithTheDefaultsOfEveryMachine() throws Exception {
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        assertEquals(HeldOutputLimits.DEFAULT, FtConfig.parse(base).heldOutput());
+        assertEquals(new HeldOutputLimits(64, 32L << 20, 8L << 20), FtConfig.parse(base).heldOutput(),
+                "64 batches, 32 MiB, epochs of 8 MiB");
+        assertEquals(new HeldOutputLimits(8, 1L << 20, 256L << 10),
+                FtConfig.parse(base + ",held-batches=8,held-bytes=1M").heldOutput(), "the epoch a quarter of held-bytes");
+        assertEquals(new HeldOutputLimits(3, 4096, 100),
+                FtConfig.parse(base + ",held-bytes=4K,epoch-bytes=100,held-batches=3").heldOutput());
+        assertEquals(new HeldOutputLimits(64, 1L << 30, 32L << 20), FtConfig.parse(base + ",held-bytes=1G").heldOutput(),
+                "a quarter of 1 GiB is past half a section's bound: the epoch stops there");
+        String standby = "standby,listen=tcp:h:1,password-file=" + pw();
+        assertEquals(new HeldOutputLimits(2, 1L << 20), FtConfig.parse(standby + ",held-batches=2,held-bytes=1M")
+                .heldOutput(), "the standby's kept limits");
+        assertEquals("--ft standby: epoch-bytes= applies to the primary a standby becomes when it protects the guest"
+                + " after taking over; it needs reprotect=URI", assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse(standby + ",epoch-bytes=1M")).getMessage());
+        assertEquals(new HeldOutputLimits(2, 1L << 20, 4096), FtConfig.parse(standby
+                + ",reprotect=tcp:h:2,held-batches=2,held-bytes=1M,epoch-bytes=4K").successor(null).heldOutput(),
+                "the primary it becomes keeps them");
+    }
+
+    @Test
+    void badHeldOutputLimitsAreRefusedNamingTheKey() throws Exception {
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        for (String bad : new String[] {"0", "-1", "65537", "many", ""}) {
+            assertEquals("--ft: held-batches='" + bad + "' is not a whole number of batches within 1..65536",
+                    assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",held-batches=" + bad))
+                            .getMessage());
+        }
+        assertEquals("--ft: held-bytes='lots' is not a size in bytes (e.g. 32M)", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",held-bytes=lots")).getMessage());
+        assertEquals("--ft: held-bytes='0' is not within 1..1073741824 bytes", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",held-bytes=0")).getMessage());
+        assertEquals("--ft: held-bytes='2G' is not within 1..1073741824 bytes", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",held-bytes=2G")).getMessage());
+        assertEquals("--ft: epoch-bytes='64M' is not within 1..33554432 bytes", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",epoch-bytes=64M")).getMessage());
+        assertEquals("--ft: epoch-bytes='-5' is not a size in bytes (e.g. 8M)", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",epoch-bytes=-5")).getMessage());
+        assertEquals("--ft: epoch-bytes=2M (2097152 bytes) is more than held-bytes (1048576 bytes): an epoch is part of"
+                + " the held output", assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse(base + ",held-bytes=1M,epoch-bytes=2M")).getMessage());
+        assertEquals("--ft: key 'held-bytes' given twice", assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse(base + ",held-bytes=1M,held-bytes=2M")).getMessage());
     }
 }

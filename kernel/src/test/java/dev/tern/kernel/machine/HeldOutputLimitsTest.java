@@ -144,10 +144,31 @@ class HeldOutputLimitsTest {
     }
 
     @Test
-    void limitsArePositive() {
-        assertEquals("held output limits of 0 batches and 5 bytes are not positive",
+    void limitsAreBounded() {
+        assertEquals("held output limit of 0 batches is not within 1..65536",
                 assertThrows(IllegalArgumentException.class, () -> new HeldOutputLimits(0, 5)).getMessage());
+        assertEquals("held output limit of 0 bytes is not within 1..1073741824",
+                assertThrows(IllegalArgumentException.class, () -> new HeldOutputLimits(1, 0)).getMessage());
+        assertEquals("an epoch of 6 held bytes is not within 1..5 (the held bytes, and half a section's bound)",
+                assertThrows(IllegalArgumentException.class, () -> new HeldOutputLimits(1, 5, 6)).getMessage());
         assertEquals(64, HeldOutputLimits.DEFAULT.batches());
         assertEquals(32L << 20, HeldOutputLimits.DEFAULT.bytes());
+        assertEquals(8L << 20, HeldOutputLimits.DEFAULT.epochBytes());
+    }
+
+    @Test
+    void aPathTakesItsConfiguredLimitsBeforeTheGuestRuns() {
+        OutputPath primary = new OutputPath();
+        assertEquals(HeldOutputLimits.DEFAULT, primary.limits());
+        primary.limit(new HeldOutputLimits(1, 1000, 3));
+        Consumer<byte[]> out = serial(primary, primarySeen);
+        int[] full = {0};
+        primary.hold(EnumSet.allOf(OutputKind.class), () -> { }, () -> full[0]++);
+        print(out, "ab");
+        assertEquals(0, full[0]);
+        print(out, "c");
+        assertEquals(1, full[0], "3 bytes: the configured epoch, not a quarter of the held bytes");
+        primary.checkpointSection(1).save();
+        assertFalse(primary.roomForCheckpoint(), "one sealed batch of at most one");
     }
 }

@@ -36,6 +36,8 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Callable<Integer> {
 
     static final String BENCH_ROM = "/dev/tern/cli/bench.rom";
+    /** The --ft guests' RAM unless --ft-ram or --ft-linux says otherwise. */
+    static final String FT_RAM = "16M";
 
     @Option(names = "--instructions", paramLabel = "N", defaultValue = "300000000",
             description = "Instructions per measured run. Default: ${DEFAULT-VALUE}.")
@@ -102,8 +104,18 @@ final class BenchCommand implements Callable<Integer> {
                     + " rewriter, samples/cli/guests/rewrite-64m.elf, with --ft-ram 96M). Excludes --ft-bios.")
     Path ftKernel;
 
-    @Option(names = "--ft-ram", paramLabel = "SIZE", defaultValue = "16M",
-            description = "With --ft: guest RAM. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--ft-linux", paramLabel = "DIR", arity = "0..1", fallbackValue = "guest",
+            description = "With --ft: the Debian guest in DIR (vmlinuz, initrd.cpio; default guest/), booted as the"
+                    + " README's command with 128M; the window starts at its shell prompt. Excludes --ft-bios and --ft-kernel.")
+    Path ftLinux;
+
+    @Option(names = "--ft-workload", paramLabel = "COMMAND",
+            description = "With --ft-linux: a shell command typed at the prompt before the window (e.g. a loop writing"
+                    + " memory); without it the guest idles at the prompt.")
+    String ftWorkload;
+
+    @Option(names = "--ft-ram", paramLabel = "SIZE",
+            description = "With --ft: guest RAM. Default: 16M, with --ft-linux 128M.")
     String ftRam;
 
     @Option(names = "--ft-keys", paramLabel = "KEY=VALUE,...", defaultValue = "",
@@ -115,11 +127,17 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
         if (ftFailover) {
-            new FtFailoverBench(ftInterval, ftRam, 2, System.out).runAll(Math.max(1, runs));
+            new FtFailoverBench(ftInterval, ftRam != null ? ftRam : FT_RAM, 2, System.out).runAll(Math.max(1, runs));
             return 0;
         }
         if (ft) {
-            new FtBench(plugins, ftBios, ftKernel, ftRam, ftInterval, ftKeys, ftSeconds, System.out).runAll(Math.max(1, runs));
+            if (ftWorkload != null && ftLinux == null) {
+                throw new IllegalArgumentException("--ft-workload needs --ft-linux: it is typed at the Debian guest's shell");
+            }
+            DebianBenchGuest debian = ftLinux == null ? null : new DebianBenchGuest(ftLinux, ftWorkload);
+            String ram = ftRam != null ? ftRam : debian != null ? DebianBenchGuest.RAM : FT_RAM;
+            new FtBench(plugins, ftBios, ftKernel, debian, ram, ftInterval, ftKeys, ftSeconds, System.out)
+                    .runAll(Math.max(1, runs));
             return 0;
         }
         if (linux != null) {

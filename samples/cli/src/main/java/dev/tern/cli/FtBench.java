@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  * of 64 fixed pages, over and over, so every checkpoint carries the same 64 pages); after the full
  * sync the checkpoints of a window of {@code seconds} are measured. Another guest may be a BIOS
  * ROM or a kernel booted directly ({@code --kernel}, e.g. the 64 MiB rewriter, a Multiboot ELF),
- * as {@code tern run} takes them.
+ * as {@code tern run} takes them, or the Debian guest ({@link DebianBenchGuest}), whose window
+ * starts once its shell prompt appeared and, if given, its workload was typed there.
  */
 final class FtBench {
 
@@ -56,6 +57,8 @@ final class FtBench {
     private final PluginRegistry plugins;
     private final Path bios;
     private final Path kernel;
+    /** The Debian guest instead of a ROM or a kernel; null otherwise. */
+    private final DebianBenchGuest debian;
     private final String ram;
     private final String interval;
     private final String keys;
@@ -63,17 +66,21 @@ final class FtBench {
     private final PrintStream out;
 
     /**
-     * The guest is {@code kernel} booted directly when given, else the ROM {@code bios}, else (both
-     * null) the bundled 64-page dirtier.
+     * The guest is {@code debian} when given, else {@code kernel} booted directly when given, else
+     * the ROM {@code bios}, else (all null) the bundled 64-page dirtier.
      */
-    FtBench(PluginRegistry plugins, Path bios, Path kernel, String ram, String interval, String keys, long seconds,
-            PrintStream out) {
-        if (bios != null && kernel != null) {
-            throw new IllegalArgumentException("--ft-bios and --ft-kernel exclude each other");
+    FtBench(PluginRegistry plugins, Path bios, Path kernel, DebianBenchGuest debian, String ram, String interval,
+            String keys, long seconds, PrintStream out) {
+        if ((bios != null ? 1 : 0) + (kernel != null ? 1 : 0) + (debian != null ? 1 : 0) > 1) {
+            throw new IllegalArgumentException("--ft-bios, --ft-kernel and --ft-linux exclude each other");
+        }
+        if (debian != null) {
+            debian.check();
         }
         this.plugins = plugins;
         this.bios = bios;
         this.kernel = kernel;
+        this.debian = debian;
         this.ram = ram;
         this.interval = interval;
         // the default heartbeat timeout (4 intervals) is shorter than a busy host's stalls of the
@@ -93,12 +100,20 @@ final class FtBench {
             out.printf(Locale.ROOT, "run %d: %s%n", i + 1, r);
         }
         out.printf(Locale.ROOT, "FT, %s, RAM %s, interval %s (%s), %d s windows, %d runs (median [min..max]):%n",
-                kernel != null ? kernel.getFileName() : bios == null ? "64-page dirtier" : bios.getFileName(), ram, interval, keys.substring(1), seconds, runs);
+                guestName(), ram, interval, keys.substring(1), seconds, runs);
         out.println("  bytes per checkpoint: " + summary(all.stream().mapToDouble(Run::bytesPerCheckpoint).toArray(), 1, "%.0f"));
         out.println("  pause p50 (ms): " + summary(all.stream().mapToDouble(Run::p50).toArray(), 1e6, "%.3f"));
         out.println("  pause p99 (ms): " + summary(all.stream().mapToDouble(Run::p99).toArray(), 1e6, "%.3f"));
         out.println("  pause max (ms): " + summary(all.stream().mapToDouble(Run::max).toArray(), 1e6, "%.3f"));
         out.println("  guest MIPS: " + summary(all.stream().mapToDouble(Run::mips).toArray(), 1, "%.1f"));
+    }
+
+    private String guestName() {
+        if (debian != null) {
+            return debian.describe();
+        }
+        return kernel != null ? kernel.getFileName().toString() : bios == null ? "64-page dirtier"
+                : bios.getFileName().toString();
     }
 
     /** "median [min..max]" of {@code v} divided by {@code unit}. */
@@ -119,7 +134,7 @@ final class FtBench {
     private Run run() throws Exception {
         Path dir = Files.createTempDirectory("tern-ft-bench");
         Path rom = dir.resolve("guest.rom");
-        if (kernel == null) {
+        if (kernel == null && debian == null) {
             try (InputStream in = bios != null ? Files.newInputStream(bios) : FtBench.class.getResourceAsStream(ROM)) {
                 if (in == null) {
                     throw new IllegalStateException(ROM + " is missing from the classpath");
@@ -129,8 +144,10 @@ final class FtBench {
         }
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "benchmark\n");
-        List<String> machine = List.of(kernel != null ? "--kernel" : "--bios", kernel != null ? kernel.toString()
-                : rom.toString(), "-m", ram, "--serial", "none");
+        // the Debian guest's console: the standby's COM1 writes a file, this JVM's is read and typed into (create)
+        List<String> machine = debian != null ? debian.machine(ram, "file:" + dir.resolve("standby-console.log"))
+                : List.of(kernel != null ? "--kernel" : "--bios", kernel != null ? kernel.toString() : rom.toString(),
+                        "-m", ram, "--serial", "none");
         if (interval.equals("off")) {
             try {
                 return unprotected(machine, rom);
@@ -150,6 +167,9 @@ final class FtBench {
                     primary.start();
                     if (!protectedLine.await(120, TimeUnit.SECONDS)) {
                         throw new IllegalStateException("the guest was never protected: " + primary.render());
+                    }
+                    if (debian != null) {
+                        debian.reachWorkload(m);
                     }
                     CheckpointFigures before = primary.figures();
                     long i0 = m.vcpus().getFirst().instructionCount();
@@ -174,7 +194,11 @@ final class FtBench {
     private Run unprotected(List<String> machine, Path rom) throws Exception {
         try (Machine m = create(machine, rom)) {
             m.start();
-            TimeUnit.SECONDS.sleep(1); // as long as a protected run's full sync takes at least: warm code
+            if (debian != null) {
+                debian.reachWorkload(m); // the boot warmed the code
+            } else {
+                TimeUnit.SECONDS.sleep(1); // as long as a protected run's full sync takes at least: warm code
+            }
             long i0 = m.vcpus().getFirst().instructionCount();
             long t0 = System.nanoTime();
             TimeUnit.SECONDS.sleep(seconds); // the measured window
@@ -184,15 +208,20 @@ final class FtBench {
         }
     }
 
-    /** This JVM's machine of {@code tern run <machine>}: the ROM's, or the kernel's boot ROM and the kernel loaded. */
+    /**
+     * This JVM's machine of {@code tern run <machine>}: the ROM's, or the kernel's boot ROM and the
+     * kernel loaded; the Debian guest's console in memory.
+     */
     private Machine create(List<String> machine, Path rom) throws IOException {
         var cmd = new RunCommand();
         new CommandLine(cmd).parseArgs(machine.toArray(String[]::new));
-        if (kernel == null) {
+        if (cmd.kernel == null) {
             return Machine.create(plugins, cmd.spec(Files.readAllBytes(rom)));
         }
-        BootImage image = KernelBoot.prepare(kernel, null, "", (Long) ConfigType.SIZE.parse(ram));
-        Machine m = Machine.create(plugins, cmd.spec(image.firmware()));
+        BootImage image = KernelBoot.prepare(cmd.kernel, cmd.initrd, cmd.append == null ? "" : cmd.append,
+                (Long) ConfigType.SIZE.parse(ram));
+        var spec = cmd.spec(image.firmware());
+        Machine m = Machine.create(plugins, debian != null ? DebianBenchGuest.withMemoryConsole(spec) : spec);
         image.load(m.memory());
         return m;
     }

@@ -72,6 +72,42 @@ class FtBenchTest {
     }
 
     /**
+     * {@code --ft-linux}: the Debian guest boots under checkpoints, the bench types the workload at
+     * its shell prompt ({@link #SHELL_LOOP}, 2 MiB of a changing byte written to a tmpfs file, over
+     * and over) and waits for the marker the shell prints before it: the window's checkpoints then
+     * carry pages (more than the 4 KiB of one) and the summary names the guest and the workload.
+     */
+    @Test
+    @Timeout(600)
+    void benchFtBootsTheDebianGuestAndTypesTheWorkloadAtItsPrompt() throws Exception {
+        LinuxGuest.assumeGuest();
+        var bytes = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        int status;
+        long t0 = System.nanoTime();
+        try {
+            status = Main.execute(new String[] {"bench", "--ft", "--runs", "1", "--ft-seconds", "1", "--ft-linux",
+                    LinuxGuest.guestDir().toString(), "--ft-workload", SHELL_LOOP});
+        } finally {
+            System.setOut(saved);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, out);
+        Matcher run = Pattern.compile("run 1: (\\d+) checkpoints, (\\d+) bytes per checkpoint").matcher(out);
+        assertTrue(run.find(), out);
+        assertTrue(Long.parseLong(run.group(1)) >= 1, out);
+        assertTrue(Long.parseLong(run.group(2)) > 4096, out);
+        assertTrue(out.contains("FT, Debian guest (" + LinuxGuest.guestDir() + "), running '" + SHELL_LOOP + "', RAM 128M"),
+                out);
+        System.out.printf("FtBenchTest, Debian: %.1f s%n%s", (System.nanoTime() - t0) / 1e9, out);
+    }
+
+    /** The memory-writing shell loop of docs/benchmarks.md's Debian rows. */
+    static final String SHELL_LOOP = "i=0; while :; do i=$((i%7+1)); head -c 2097152 /dev/zero | tr '\\000' \"\\00$i\""
+            + " > /tmp/w; done";
+
+    /**
      * {@code tern bench --ft-failover}: a frozen primary (SIGSTOP) is noticed only once the
      * standby's timeout (4 x 50 ms) passed since it was last heard; a killed one when its connection
      * closes. Both standbies report running the guest, on their own clock.

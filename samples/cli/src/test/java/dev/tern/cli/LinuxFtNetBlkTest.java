@@ -1,8 +1,9 @@
 package dev.tern.cli;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,6 +18,8 @@ import java.util.Random;
 import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * once the observer has received a seeded-random number of the primary's datagrams; the standby
  * takes over and the loop runs to its end there. The datagrams both sides sent and the counter on
  * the standby's disk must be those of one uninterrupted run — the check of
- * {@link FtNetBlkOutputCommitTest}, for the stock kernel's drivers.
+ * {@link FtNetBlkOutputCommitTest}, for the stock kernel's drivers. One kill point in the default
+ * suite (a pair boots Debian: about two minutes on the loaded test host); {@code
+ * -Dtern.ft.test.linuxKillPoints=10} (or 100) is the long profile, each point a fresh pair.
  */
 class LinuxFtNetBlkTest {
 
@@ -41,6 +46,8 @@ class LinuxFtNetBlkTest {
     /** The primary's release step (outputs between two RELEASED reports): the bound on repeats. */
     private static final int STEP = 4;
     private static final long SEED = Long.getLong("tern.ft.test.seed", new SecureRandom().nextLong());
+    /** Kill points, each a fresh pair: 1 by default, the long profile's 10 or 100 by the property. */
+    private static final int POINTS = Integer.getInteger("tern.ft.test.linuxKillPoints", 1);
     private static final Pattern DELIVERED = Pattern.compile("ft: delivered (\\d+) outputs held at checkpoint");
     /** Without IPv6 the interface sends no MLD report when it comes up: every frame is the loop's. */
     private static final String APPEND = LinuxGuest.APPEND + " ipv6.disable=1";
@@ -76,12 +83,18 @@ class LinuxFtNetBlkTest {
                 "--ft", ft);
     }
 
-    @Test
+    /** How many of the primary's datagrams the observer holds at each kill: seeded-random, in the loop's first half. */
+    static Stream<Integer> killPoints() {
+        Random random = new Random(SEED);
+        return IntStream.range(0, POINTS).mapToObj(i -> 3 + random.nextInt(STEPS / 2 - 3));
+    }
+
+    @ParameterizedTest(name = "SIGKILL after {0} datagrams")
+    @MethodSource("killPoints")
     @Timeout(900)
-    void theDiskAndTheDatagramsSeenAcrossAFailoverAreThoseOfOneRun() throws Exception {
+    void theDiskAndTheDatagramsSeenAcrossAFailoverAreThoseOfOneRun(int killAfter) throws Exception {
         LinuxGuest.assumeGuest();
         long started = System.nanoTime();
-        int killAfter = 3 + new Random(SEED).nextInt(STEPS / 2 - 3);
         System.out.println("LinuxFtNetBlkTest: SIGKILL after " + killAfter + " datagrams, from seed " + SEED
                 + " (repeat with -Dtern.ft.test.seed=" + SEED + ")");
         Path pw = dir.resolve("pw");
