@@ -462,8 +462,16 @@ public final class X86Cpu implements Vcpu {
                         tier.ran(ran);
                         count += ran;
                         instructions = count;
-                        if (c.blockBreak || !b.startsAt(c.eip) || count >= end || exitRequested || interruptRequest) {
+                        if (c.blockBreak || count >= end || exitRequested || interruptRequest) {
                             return count;
+                        }
+                        if (!b.startsAt(c.eip)) {
+                            DecodedBlock next = chained(tier);
+                            if (next == null) {
+                                return count;
+                            }
+                            b = next;
+                            size = b.size();
                         }
                         continue;
                     }
@@ -515,6 +523,24 @@ public final class X86Cpu implements Vcpu {
                 return count;
             }
         }
+    }
+
+    /**
+     * The block a translated run's exit leads to, when the run loop would enter it next with
+     * nothing else to do first; null sends the exit back through the run loop. Translated code
+     * cannot halt, change TF, RF or IF, start an interrupt shadow, load CS, fault or hit a
+     * breakpoint, so past the checks {@link #runBlock} made, what remains of the run loop's are
+     * pending APIC events and armed breakpoints, and its lookup is the table's linked successor.
+     */
+    private DecodedBlock chained(CompilingTier tier) {
+        if (events.due(core.nmiBlocked) || core.debug.armed()) {
+            return null;
+        }
+        DecodedBlock next = interpreter.blocks().enterLinked();
+        if (next != null) {
+            tier.chained();
+        }
+        return next;
     }
 
     private int linearPc() {

@@ -40,6 +40,46 @@ class CodeCacheTest {
     }
 
     @Test
+    void theByteCapEvictsBeforeTheCountCapAndStillMatchesTheInterpreter() {
+        int[] program = manyLoops(40);
+        int[] registers = registers(new SplittableRandom(7));
+        // Uncapped first, to learn what a translation of these loops weighs.
+        TestMachine free = JitDifferentialTest.machine(program, registers, false);
+        free.cpu.setTier(new CompilingTier(16, true, CompilingTier.CACHE_BLOCKS));
+        TestMachine interp = JitDifferentialTest.machine(program, registers, false);
+        JitDifferentialTest.runSideBySide(free, interp, new SplittableRandom(11), "uncapped");
+        TierStats all = free.cpu.tierStats();
+        assertTrue(all.live() >= 40 && all.evicted() == 0, "every loop translated and kept: " + all.summary());
+        long cap = 4 * all.bytes() / all.translated();
+
+        TestMachine capped = JitDifferentialTest.machine(program, registers, false);
+        capped.cpu.setTier(new CompilingTier(16, true, CompilingTier.CACHE_BLOCKS, cap));
+        interp = JitDifferentialTest.machine(program, registers, false);
+        JitDifferentialTest.runSideBySide(capped, interp, new SplittableRandom(11), "capped at " + cap + " bytes");
+        TierStats s = capped.cpu.tierStats();
+        assertEquals(all.translated(), s.translated(), "the same blocks were translated: " + s.summary());
+        assertTrue(s.liveBytes() <= cap && s.live() < 8, "live translations within " + cap + " bytes: " + s.summary());
+        assertTrue(s.evicted() >= 30, "older loops' translations made room: " + s.summary());
+        assertEquals(s.translated() - s.evicted() - s.invalidated(), s.live(), s.summary());
+        assertEquals(all.instructions(), s.instructions(), "each loop still ran translated until it ended");
+    }
+
+    /** {@code n} loops one after the other, each of its own instructions: {@code mov ebp, 50; L: alu ...; dec ebp; jnz L}. */
+    private static int[] manyLoops(int n) {
+        GuestCode code = new GuestCode();
+        for (int k = 0; k < n; k++) {
+            code.add(0xBD).add32(50);
+            int loop = code.size();
+            code.add(0x81, 0xC0 | (k % 3)).add32(k * 0x01010101); // add eax/ecx/edx, imm32
+            code.add(0x31, 0xC3 | ((k % 3) << 3));                   // xor ebx, eax/ecx/edx
+            code.add(0x4D);
+            code.add(0x75, loop - (code.size() + 2));
+        }
+        code.add(0xF4);
+        return code.toArray();
+    }
+
+    @Test
     void backgroundTranslationsInstalledMidRunMatchTheInterpreter() throws InterruptedException {
         long translated = 0;
         for (int seed = 0; seed < 20; seed++) {

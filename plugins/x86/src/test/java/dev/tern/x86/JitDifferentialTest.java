@@ -44,6 +44,32 @@ class JitDifferentialTest {
         assertTrue(translated > 100, "enough blocks were translated to test the tier: " + translated);
     }
 
+    @Test
+    void chainedTranslationsMatchTheInterpreter() {
+        // mov ebp, 2000; L: add eax, ebp; mov edx, eax; and edx, 1; jz E; xor ebx, eax; jmp N;
+        // E: sub ecx, eax; N: dec ebp; jnz L; hlt -- four blocks, each translated, leading into another.
+        GuestCode code = new GuestCode();
+        code.add(0xBD).add32(2000);
+        int loop = code.size();
+        code.add(0x01, 0xE8).add(0x89, 0xC2).add(0x83, 0xE2, 0x01).add(0x74, 4);
+        code.add(0x31, 0xC3).add(0xEB, 2);
+        code.add(0x29, 0xC1);
+        code.add(0x4D).add(0x75, loop - (code.size() + 2)).add(0xF4);
+        int[] program = code.toArray();
+        for (int seed = 0; seed < 10; seed++) {
+            int[] registers = new int[8];
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int r : REGS) {
+                registers[r] = rnd.nextInt();
+            }
+            TestMachine jit = machine(program, registers, true);
+            TestMachine interp = machine(program, registers, false);
+            runSideBySide(jit, interp, new SplittableRandom(seed * 7L + 1), "chained, seed " + seed);
+            var s = jit.cpu.tierStats();
+            assertTrue(s.translated() >= 4 && s.chained() > 1000, "the loop's blocks ran chained: " + s.summary());
+        }
+    }
+
     static void runSideBySide(TestMachine jit, TestMachine interp, SplittableRandom slices, String what) {
         VcpuExit exit;
         do {

@@ -56,6 +56,7 @@ final class MonitorEndpoint implements AutoCloseable {
                 : migration.busy());
         new FtCommands(ft).registerOn(monitor);
         PciInfo.registerOn(monitor, machine);
+        JitInfo.registerOn(monitor, machine);
         (incoming != null ? incoming : new DeferredIncoming(null)).registerOn(monitor);
         (recovery != null ? recovery : new PostcopyRecovery(plugins, System.err)).registerOn(monitor);
         var qmp = new ArrayList<QmpServer>();

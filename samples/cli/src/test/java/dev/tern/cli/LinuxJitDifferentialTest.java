@@ -45,6 +45,7 @@ class LinuxJitDifferentialTest {
         assertEquals(interp.state(), jit.state(), "machine state digest at instruction " + STOP_AT);
         assertTrue(jit.tier().translated() > 100 && jit.tier().instructions() > 10_000_000,
                 "the boot ran translated code: " + jit.tier().summary());
+        assertTrue(jit.tier().chained() > 100_000, "translated blocks went on into their successors: " + jit.tier().summary());
     }
 
     private static Run boot(Map<String, String> cpu) throws Exception {

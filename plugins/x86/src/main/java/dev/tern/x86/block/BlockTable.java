@@ -65,18 +65,12 @@ public final class BlockTable {
      * write-protects its code page in the soft TLB and clears {@link CpuCore#blockBreak}.
      */
     public DecodedBlock enter() {
+        DecodedBlock linked = enterLinked();
+        if (linked != null) {
+            return linked;
+        }
         CpuCore c = decoder.core();
         int start = c.eip;
-        DecodedBlock last = this.last;
-        if (!c.blockBreak && last != null) {
-            // A successor validated in this trust period: its bytes are unchanged, its page still
-            // write-protected, and CS is the same (anything that loads CS ends the period).
-            DecodedBlock next = last.successor(start);
-            if (next != null && next.trustEpoch == trustEpoch) {
-                this.last = next;
-                return next;
-            }
-        }
         boolean d = c.code32();
         if (c.blockBreak) {
             distrust();
@@ -118,6 +112,26 @@ public final class BlockTable {
         }
         this.last = b;
         return b;
+    }
+
+    /**
+     * The block {@link #enter()} would return at the current CS:EIP when that is a linked successor
+     * of the block entered last, validated in the current trust period, entered as {@code enter()}
+     * enters it; null otherwise (then nothing changed). Its bytes are unchanged, its page still
+     * write-protected, and CS the same: anything that loads CS ends the period.
+     */
+    public DecodedBlock enterLinked() {
+        CpuCore c = decoder.core();
+        DecodedBlock last = this.last;
+        if (c.blockBreak || last == null) {
+            return null;
+        }
+        DecodedBlock next = last.successor(c.eip);
+        if (next == null || next.trustEpoch != trustEpoch) {
+            return null;
+        }
+        this.last = next;
+        return next;
     }
 
     private DecodedBlock rebuild(CpuCore c, int slot, int start, boolean d) {

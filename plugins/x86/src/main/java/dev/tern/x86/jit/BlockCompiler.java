@@ -45,6 +45,12 @@ public final class BlockCompiler {
      * the interpreter there costs about what a short prefix saves).
      */
     static final int MIN_PREFIX = 3;
+    /**
+     * Largest class file a translation may be. HotSpot never compiles a method of more than 8,000
+     * bytes of bytecode ({@code HugeMethodLimit}); the run method is part of the class file, so a
+     * class within this bound has a method HotSpot compiles. A larger one is cut to a shorter prefix.
+     */
+    static final int MAX_CLASS_BYTES = 8000;
 
     private static final ClassDesc CD_CORE = ClassDesc.of("dev.tern.x86.core.CpuCore");
     private static final ClassDesc CD_EFLAGS = ClassDesc.of("dev.tern.x86.ops.Eflags");
@@ -84,8 +90,23 @@ public final class BlockCompiler {
             return new Translation.Refused(prefix.stop(), System.nanoTime() - t0);
         }
         List<Step> steps = prefix.steps();
+        String stop = prefix.stop();
+        byte[] bytes = build(b, steps);
+        while (bytes.length > MAX_CLASS_BYTES && steps.size() > MIN_PREFIX) {
+            steps = steps.subList(0, Math.max(MIN_PREFIX, steps.size() / 2));
+            stop = "method size cap";
+            bytes = build(b, steps);
+        }
+        if (bytes.length > MAX_CLASS_BYTES) {
+            return new Translation.Refused("method size cap", System.nanoTime() - t0);
+        }
+        return define(b, steps, stop, bytes, t0);
+    }
+
+    /** The class file of {@code b}'s translation covering {@code steps}, a prefix of it. */
+    private byte[] build(DecodedBlock b, List<Step> steps) {
         Shape shape = new Shape(b, steps);
-        byte[] bytes = classFile.build(CD_TRANSLATED, cb -> {
+        return classFile.build(CD_TRANSLATED, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
             cb.withSuperclass(CD_COMPILED);
             cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
@@ -93,6 +114,9 @@ public final class BlockCompiler {
             cb.withMethodBody("run", MethodTypeDesc.of(CD_int, CD_CORE, CD_int), ClassFile.ACC_PUBLIC,
                     code -> new Emitter(code, shape).body());
         });
+    }
+
+    private Translation define(DecodedBlock b, List<Step> steps, String stop, byte[] bytes, long t0) {
         try {
             // The forms Step.Execute calls are the class's data, loaded as constants (in emission order).
             List<FastForm> forms = steps.stream().<FastForm>mapMulti((st, sink) -> {
@@ -104,7 +128,7 @@ public final class BlockCompiler {
             CompiledBlock compiled = (CompiledBlock) k.getDeclaredConstructor().newInstance();
             compiled.bytes = bytes.length;
             compiled.covered = steps.size();
-            return new Translation.Done(compiled, prefix.stop(), System.nanoTime() - t0);
+            return new Translation.Done(compiled, stop, System.nanoTime() - t0);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("translating the block at linear " + Integer.toHexString(b.firstLinear()), e);
         }

@@ -44,11 +44,13 @@ public final class CompilingTier {
 
     private long translated;
     private long bytes;
+    private int largest;
     private long translationNanos;
     private long queueFull;
     private long memoryExits;
     private long translatedInstructions;
     private long prefixExits;
+    private long chained;
     private final Map<String, Long> refused = new ConcurrentHashMap<>();
     private final Map<String, Long> partial = new ConcurrentHashMap<>();
 
@@ -62,12 +64,17 @@ public final class CompilingTier {
      * {@code cacheBlocks} translations.
      */
     public CompilingTier(int translateAfter, boolean inline, int cacheBlocks) {
+        this(translateAfter, inline, cacheBlocks, CACHE_BYTES);
+    }
+
+    /** As {@link #CompilingTier(int, boolean, int)}, keeping at most {@code cacheBytes} class-file bytes. */
+    public CompilingTier(int translateAfter, boolean inline, int cacheBlocks, long cacheBytes) {
         if (translateAfter < 1) {
             throw new IllegalArgumentException("translate after " + translateAfter + " visits: at least 1");
         }
         this.translateAfter = translateAfter;
         this.inline = inline;
-        this.cache = new CodeCache(cacheBlocks, CACHE_BYTES);
+        this.cache = new CodeCache(cacheBlocks, cacheBytes);
     }
 
     /** Entries of a block before it is translated. */
@@ -138,6 +145,7 @@ public final class CompilingTier {
             case Translation.Done done -> {
                 translated++;
                 bytes += done.code().bytes;
+                largest = Math.max(largest, done.code().bytes);
                 if (done.stop() != null) {
                     partial.merge(done.stop(), 1L, Long::sum);
                 }
@@ -162,6 +170,11 @@ public final class CompilingTier {
         translatedInstructions += n;
     }
 
+    /** A translated run went on straight into its successor block, past the run loop. */
+    public void chained() {
+        chained++;
+    }
+
     /** A translated run of {@code code} left to the interpreter at instruction {@code at} of its block. */
     public void exited(CompiledBlock code, int at) {
         if (at == code.covered) {
@@ -173,8 +186,8 @@ public final class CompilingTier {
 
     /** The counts so far (read from any thread; the counters of a running vCPU are a moment's view). */
     public TierStats stats() {
-        return new TierStats(translated, cache.live(), cache.liveBytes(), bytes, translationNanos, cache.evicted(),
-                cache.invalidated(), queueFull, translatedInstructions, refused, partial,
+        return new TierStats(translated, cache.live(), cache.liveBytes(), bytes, largest, translationNanos, cache.evicted(),
+                cache.invalidated(), queueFull, translatedInstructions, chained, refused, partial,
                 Map.of("rest of a partly translated block", prefixExits,
                         "memory access off the soft-TLB fast path", memoryExits));
     }
