@@ -69,6 +69,6 @@ final class DeviceControl implements MachineControl {
 
     @Override
     public void ejectDevice(String instance) {
-        DeviceHotPlug.ejectLater(machine, instance);
+        machine.requestEjection(instance);
     }
 }

@@ -64,7 +64,7 @@ public final class DeviceHotPlug {
     /**
      * Removes device {@code instance} from {@code machine} and powers it off, or, when its slot has a
      * hot-plug controller the guest drives, asks the guest to give it up: then it is removed once the
-     * guest powered the slot off ({@link #ejectLater}) and {@link Machine#onDeviceEjected} hears it.
+     * guest powered the slot off ({@link DeviceEjections}) and {@link Machine#onDeviceEjected} hears it.
      *
      * @return true when the device is out now; false when the guest was asked to let it go
      * @throws NoSuchElementException when the machine has no such device
@@ -94,30 +94,6 @@ public final class DeviceHotPlug {
             machine.removeDevice(d);
             d.device().powerOff();
             return true;
-        });
-    }
-
-    /**
-     * Takes out device {@code instance}, whose slot the guest powered off, on a thread of its own:
-     * the request comes from a vCPU in the middle of a guest access, and the removal needs every vCPU
-     * stopped. A machine that ended meanwhile, or no longer has the device, is left alone.
-     */
-    static void ejectLater(Machine machine, String instance) {
-        Thread.ofPlatform().daemon().name("tern-eject-" + instance).start(() -> {
-            if (REFUSED.contains(machine.lifecycle().state())) {
-                return;
-            }
-            boolean removed = machine.withVcpusStopped(() -> {
-                Optional<MachineDevice> d = machine.devices.find(instance);
-                d.ifPresent(x -> {
-                    machine.removeDevice(x);
-                    x.device().powerOff();
-                });
-                return d.isPresent();
-            });
-            if (removed) {
-                machine.devices.ejected(instance);
-            }
         });
     }
 

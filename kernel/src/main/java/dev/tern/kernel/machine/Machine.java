@@ -34,7 +34,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -78,7 +77,7 @@ public final class Machine implements AutoCloseable {
     private final EmtGroup emts;
     /** Set last in the constructor; the callbacks handed out before it run only once the machine exists. */
     private EmtWakeups wakeups;
-    private final DirtyLogSync dirtyLogSync;
+    private final StoppedVcpus stopped;
     /**
      * {@link #pause()}'s rendezvous work, made once: a lambda written in {@code pause()} would be
      * linked (a class spun) on the first pause — a migration's switch-over, with the guest stopped.
@@ -92,6 +91,8 @@ public final class Machine implements AutoCloseable {
     private volatile boolean paused;
     final StopPoints stops = new StopPoints(this::pauseHere);
     private final MachineResets resets = new MachineResets(this);
+    final DeviceEjections ejections = new DeviceEjections(this);
+    private boolean pauseOnStart;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
     private volatile boolean started;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -132,7 +133,7 @@ public final class Machine implements AutoCloseable {
                 });
         this.parallel = threaded ? new ParallelVcpus(cpus.all(), clock, emts) : null;
         this.wakeups = new EmtWakeups(emts, cpus, loop, parallel);
-        this.dirtyLogSync = new DirtyLogSync(ram, cpus.all(), emts);
+        this.stopped = new StoppedVcpus(ram, cpus.all(), emts);
         for (int id = 0; id < cpus.size(); id++) {
             Vcpu v = cpus.all().get(id);
             stats.gauge("/Vcpu" + id + "/Instructions", "instructions", "instructions retired", v::instructionCount);
@@ -166,11 +167,24 @@ public final class Machine implements AutoCloseable {
         return m;
     }
 
-    /** Starts the vCPUs. */
+    /** Starts the vCPUs (or, after {@link #pauseOnStart()}, readies them paused). */
     public void start() {
         lifecycle.transition(VmState.RUNNING);
         started = true;
+        if (pauseOnStart) {
+            pauseOnStart = false;
+            pauseHere(); // no EMT runs yet: they start and wait for resume()
+        }
         emts.start();
+    }
+
+    /**
+     * Makes the next {@link #start()} leave the machine paused before any guest instruction runs
+     * (QEMU's {@code -S}): an incoming migration from a paused source does so, and {@link #resume()}
+     * runs it.
+     */
+    public void pauseOnStart() {
+        pauseOnStart = true;
     }
 
     /** Waits for the run to end. */
@@ -393,7 +407,7 @@ public final class Machine implements AutoCloseable {
      * vCPU runs — so it sees memory exactly as of the sync (checkpoints copy the dirty pages there).
      */
     public DirtyPages syncDirtyLog(java.util.function.Consumer<DirtyPages> whileStopped) {
-        return dirtyLogSync.sync(started, whileStopped);
+        return stopped.syncDirtyLog(started, whileStopped);
     }
 
     /** The path every guest output leaving the machine takes (fault tolerance holds it). */
@@ -409,22 +423,7 @@ public final class Machine implements AutoCloseable {
      * its own thread's while it runs. Before {@link #start()} the action runs on the calling thread.
      */
     public <T> T withVcpusStopped(java.util.function.Supplier<T> action) {
-        if (!started) {
-            return action.get();
-        }
-        var result = new AtomicReference<T>();
-        try {
-            emts.rendezvous().run(RendezvousType.ONCE, true, emt -> {
-                result.set(action.get());
-                return 0;
-            });
-        } catch (dev.tern.kernel.emt.RendezvousException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r; // the action's own failure, as if it had run here
-            }
-            throw e;
-        }
-        return result.get();
+        return stopped.run(started, action);
     }
 
     /** Every saved-state section of the machine, in a stable order. */
@@ -676,6 +675,13 @@ public final class Machine implements AutoCloseable {
         resets.request(false);
         cpus.requestExit();
         wakeups.emt0(); // with parallel vCPUs the device may run on another vCPU's thread
+    }
+
+    /** A device's request that {@code instance}, whose slot the guest powered off, leave (any vCPU). */
+    void requestEjection(String instance) {
+        ejections.request(instance);
+        cpus.requestExit();
+        wakeups.emt0();
     }
 
     /** A device's host-time reading, recorded or replayed at the current point. */

@@ -120,6 +120,7 @@ final class SliceLoop {
         if (m.exited()) {
             return;
         }
+        m.ejections.carryOut();
         if (replaying && replayEnded(count, journal)) {
             return;
         }

@@ -142,11 +142,7 @@ public final class PagePresence {
                 try {
                     r.request(pfn);
                 } catch (RuntimeException e) {
-                    // The page may have come meanwhile, the last one before the source closed the
-                    // connection: a request it no longer needed loses nothing.
-                    if (isMissing(pfn)) {
-                        lose("asking for page " + pfn + " failed: " + e.getMessage());
-                    }
+                    requestFailed(pfn, w, e);
                 }
             }
         }
@@ -164,6 +160,31 @@ public final class PagePresence {
         }
         trace(traced, pfn);
     }
+
+    /**
+     * A request could not be written: the connection broke. The thread that reads it sees that too
+     * and says why (the source's abort, its end of stream), which tells more than this write's
+     * error, so it is given {@link #REQUEST_FAILURE_GRACE_MS} to lose the guest, or to install the
+     * page: it may have come meanwhile, the last one before the source closed the connection, and
+     * a request it no longer needed loses nothing.
+     */
+    private void requestFailed(long pfn, Waiter w, RuntimeException e) {
+        try {
+            w.installed().get(REQUEST_FAILURE_GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException timedOut) {
+            if (isMissing(pfn)) {
+                lose("asking for page " + pfn + " failed: " + e.getMessage());
+            }
+        } catch (java.util.concurrent.ExecutionException lost) {
+            // lost for the reader's reason: the caller reports it
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            lose("asking for page " + pfn + " failed: " + e.getMessage());
+        }
+    }
+
+    /** How long a failed request waits for the connection's reader to report the failure first. */
+    static final long REQUEST_FAILURE_GRACE_MS = 2_000;
 
     private static void trace(PostcopyPageRequestEvent event, long pfn) {
         if (event != null) {

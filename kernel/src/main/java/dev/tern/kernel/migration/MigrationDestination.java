@@ -56,8 +56,14 @@ import java.util.Objects;
  */
 public final class MigrationDestination {
 
+    /** COMMIT's text when the source's guest ran until the switch-over paused it (older sources send ""). */
+    static final String RUNNING = "running";
+    /** COMMIT's text when the operator had paused the source's guest before the migration. */
+    static final String PAUSED = "paused";
+
     private final Machine machine;
     private final PluginRegistry plugins;
+    private boolean sourceWasPaused;
     private long lastPagesNanos;
     private boolean warmedUp;
     /** RAM made zero by {@link #warmUp}, watched until the stream arrives; null if not (or used). */
@@ -183,7 +189,7 @@ public final class MigrationDestination {
             trace(devicePhase, "devices", devices.length);
             if (connection.isBidirectional()) {
                 new WireOutput(connection).control(WireMessage.READY, Long.toString(applyNanos));
-                in.expect(WireMessage.COMMIT);
+                sourceWasPaused = PAUSED.equals(in.expect(WireMessage.COMMIT));
                 if (postcopy != null) {
                     postcopy.start(connection, in);
                     handedOver = true;
@@ -222,6 +228,15 @@ public final class MigrationDestination {
      */
     public PostcopyIncoming postcopy() {
         return postcopy;
+    }
+
+    /**
+     * Whether the operator had paused the guest on the source before the migration (QEMU's global
+     * state): its guest should then stay paused here until resumed ({@code cont}). False for a
+     * one-way stream ({@code file:}), which carries no run state.
+     */
+    public boolean sourceWasPaused() {
+        return sourceWasPaused;
     }
 
     /**

@@ -375,7 +375,7 @@ public final class MigrationSource {
         destinationApplyMs = switchOver.awaitReady(new WireInput(connection)) / 1_000_000;
         synchronized (commitLock) {
             checkCancel();
-            wire.control(WireMessage.COMMIT, "");
+            wire.control(WireMessage.COMMIT, runState());
             guestHandedOverNanos = System.nanoTime();
             committed = true; // from here the guest runs on the destination: never resume it here
         }
@@ -648,12 +648,20 @@ public final class MigrationSource {
         }
     }
 
+    /**
+     * The source's run state for COMMIT (QEMU's global state): a guest the operator had paused
+     * before the migration stays paused on the destination; one the switch-over paused runs on.
+     */
+    private String runState() {
+        return switchOver.pausedByUs() ? MigrationDestination.RUNNING : MigrationDestination.PAUSED;
+    }
+
     /** The point of no return: after it the destination runs the guest. */
     private void commit() throws IOException, MigrationException {
         synchronized (commitLock) {
             checkCancel();
             if (connection.isBidirectional()) {
-                wire.control(WireMessage.COMMIT, "");
+                wire.control(WireMessage.COMMIT, runState());
                 // the destination runs the guest from here: closing the connection is not downtime
                 guestHandedOverNanos = System.nanoTime();
             }

@@ -120,7 +120,7 @@ final class RamPathWarmUp {
                 }
             }
             if (p % 33 == 0) {
-                for (int i = 0; i < GuestMemory.PAGE_SIZE; i += 8) {
+                for (int i = 0; i < page; i += 8) {
                     ram.writeU64(at + i, p * 31 + i + round);
                 }
             }

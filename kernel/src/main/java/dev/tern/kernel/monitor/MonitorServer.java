@@ -2,54 +2,50 @@ package dev.tern.kernel.monitor;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Serves a {@link Monitor} on a TCP or unix socket, one client at a time (like QEMU's
- * {@code -monitor tcp:HOST:PORT,server} or {@code unix:PATH,server}), for people and scripts. A
- * client that disconnects leaves the machine running; the next one gets a fresh prompt.
- * {@code quit} ends the server.
+ * Serves a {@link Monitor} to one client at a time (like QEMU's {@code -monitor
+ * tcp:HOST:PORT,server} or {@code unix:PATH,server}), for people and scripts, on a socket of its
+ * own or a transport's listener ({@code tls:}, {@link ClientListener}). A client that disconnects
+ * leaves the machine running; the next one gets a fresh prompt. {@code quit} ends the server.
  */
 public final class MonitorServer implements AutoCloseable {
 
     private final Monitor monitor;
-    private final ServerSocket server;
-    private final ServerSocketChannel unix;
+    private final ClientListener clients;
+    private final int port;
     private final Path unixPath;
     private final Thread thread;
+    private volatile boolean closed;
 
-    private MonitorServer(Monitor monitor, ServerSocket server, ServerSocketChannel unix, Path unixPath) {
+    private MonitorServer(Monitor monitor, ClientListener clients, int port, Path unixPath) {
         this.monitor = monitor;
-        this.server = server;
-        this.unix = unix;
+        this.clients = clients;
+        this.port = port;
         this.unixPath = unixPath;
         this.thread = Thread.ofPlatform().daemon().name("tern-monitor").unstarted(this::acceptLoop);
     }
 
     /** Listens on {@code host:port} (port 0 picks a free one) and starts serving. */
     public static MonitorServer start(Monitor monitor, String host, int port) throws IOException {
-        var socket = new ServerSocket();
-        socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress(InetAddress.getByName(host), port), 1);
-        var s = new MonitorServer(monitor, socket, null, null);
-        s.thread.start();
-        return s;
+        var ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
+        ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+        ch.bind(new InetSocketAddress(InetAddress.getByName(host), port), 1);
+        int bound = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        return started(new MonitorServer(monitor, ClientListener.channel(ch), bound, null));
     }
 
     /** Listens on the unix socket {@code path} (a stale socket file there is replaced) and starts serving. */
@@ -59,36 +55,32 @@ public final class MonitorServer implements AutoCloseable {
         }
         var ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         ch.bind(UnixDomainSocketAddress.of(path), 1);
-        var s = new MonitorServer(monitor, null, ch, path);
+        return started(new MonitorServer(monitor, ClientListener.channel(ch), -1, path));
+    }
+
+    /** Serves clients of {@code clients} (e.g. {@link ClientListener#transport}: {@code tls:}). */
+    public static MonitorServer start(Monitor monitor, ClientListener clients) {
+        return started(new MonitorServer(monitor, clients, -1, null));
+    }
+
+    private static MonitorServer started(MonitorServer s) {
         s.thread.start();
         return s;
     }
 
     /** The bound port (TCP only). */
     public int port() {
-        return server.getLocalPort();
+        return port;
     }
 
     private void acceptLoop() {
-        while (!closed() && !monitor.quitRequested()) {
-            if (unix != null) {
-                try (SocketChannel client = unix.accept()) {
-                    serve(Channels.newInputStream(client), Channels.newOutputStream(client));
-                } catch (IOException e) {
-                    // as below
-                }
-                continue;
-            }
-            try (Socket client = server.accept()) {
-                serve(client.getInputStream(), client.getOutputStream());
+        while (!closed && !monitor.quitRequested()) {
+            try (ClientListener.Client client = clients.accept()) {
+                serve(client.in(), client.out());
             } catch (IOException e) {
                 // A client that vanished, or the server closing: either way wait for the next one.
             }
         }
-    }
-
-    private boolean closed() {
-        return unix != null ? !unix.isOpen() : server.isClosed();
     }
 
     private void serve(InputStream in, OutputStream out) throws IOException {
@@ -100,11 +92,10 @@ public final class MonitorServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (unix != null) {
-            unix.close();
+        closed = true;
+        clients.close();
+        if (unixPath != null) {
             Files.deleteIfExists(unixPath);
-        } else {
-            server.close();
         }
     }
 }

@@ -92,6 +92,49 @@ class PagePresenceTest {
     }
 
     /**
+     * A request that cannot be written (the connection broke) leaves the verdict to the thread that
+     * reads the connection for a moment: the guest is lost for that reader's reason, not for the
+     * write's error; and a page that still arrives then is installed and read, nothing lost.
+     */
+    @Test
+    void aFailedRequestWaitsForTheReadersVerdict() throws Exception {
+        try (GuestRam ram = GuestRam.builder().ram("ram", 0, 4 * PAGE).build()) {
+            PagePresence p = new PagePresence(4);
+            BlockingQueue<Long> asked = new LinkedBlockingQueue<>();
+            p.requestWith(pfn -> {
+                asked.add(pfn);
+                throw new java.io.UncheckedIOException(new java.io.IOException("Broken pipe"));
+            });
+            p.markMissing(1, 2);
+            ram.expectPages(p);
+            var value = new AtomicReference<Integer>();
+            Thread arrives = Thread.ofPlatform().start(() -> value.set(ram.readU32(PAGE)));
+            assertEquals(1L, asked.take());
+            MemorySegment page = Arena.ofAuto().allocate(PAGE);
+            page.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 0x55);
+            assertTrue(ram.installPage(1, page)); // the last page before the source closed
+            arrives.join();
+            assertEquals(0x55, value.get());
+            assertEquals(null, p.lostReason());
+
+            var failure = new AtomicReference<Throwable>();
+            Thread lost = Thread.ofPlatform().start(() -> {
+                try {
+                    ram.readU32(2 * PAGE);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            assertEquals(2L, asked.take());
+            p.lose("the source aborted: killed");
+            lost.join();
+            assertTrue(failure.get() instanceof GuestMemoryLostException, String.valueOf(failure.get()));
+            assertTrue(failure.get().getMessage().contains("the source aborted: killed"), failure.get().getMessage());
+            assertEquals("the source aborted: killed", p.lostReason());
+        }
+    }
+
+    /**
      * Many threads touch every missing page in different orders while one receiver installs them
      * in yet another order as they are asked for (and the rest unasked): every thread sees each
      * page's content, each page is asked for at most once, and no wait is lost.

@@ -57,6 +57,11 @@ final class IncomingMigration {
             destination.receive(connection, listener);
         }
         PostcopyIncoming postcopy = destination.postcopy();
+        if (destination.sourceWasPaused()) {
+            // QEMU's global state: the guest the operator paused there stays paused here
+            machine.pauseOnStart();
+            log.println("tern: the source's guest was paused: it stays paused here until resumed (cont)");
+        }
         if (postcopy != null) {
             // RAM is not all here: a digest now would read pages the guest has not got yet
             log.println("tern: incoming migration switched over to post-copy: the guest runs here; "

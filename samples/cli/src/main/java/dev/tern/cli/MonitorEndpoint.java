@@ -61,11 +61,11 @@ final class MonitorEndpoint implements AutoCloseable {
         var qmp = new ArrayList<QmpServer>();
         try {
             for (String spec : qmpSpecs) {
-                QmpServer s = QmpServer.open(spec, monitor);
+                QmpServer s = QmpServer.open(spec, monitor, plugins);
                 qmp.add(s);
                 System.err.println("tern: qmp listening on " + s.where());
             }
-            return new MonitorEndpoint(monitor, human(where, serial, monitor), qmp);
+            return new MonitorEndpoint(monitor, human(where, serial, monitor, plugins), qmp);
         } catch (IOException | RuntimeException e) {
             for (QmpServer s : qmp) {
                 s.close();
@@ -74,7 +74,8 @@ final class MonitorEndpoint implements AutoCloseable {
         }
     }
 
-    private static MonitorServer human(String where, String serial, Monitor monitor) throws IOException {
+    private static MonitorServer human(String where, String serial, Monitor monitor, PluginRegistry plugins)
+            throws IOException {
         if (where.equals("none")) {
             return null;
         }
@@ -126,7 +127,15 @@ final class MonitorEndpoint implements AutoCloseable {
             System.err.println("tern: monitor listening on unix:" + parts[0]);
             return server;
         }
-        throw new IllegalArgumentException("--monitor '" + where + "': expected none, stdio, tcp:HOST:PORT or unix:PATH,server");
+        if (where.startsWith("tls:")) {
+            var clients = (dev.tern.kernel.monitor.ClientListener.Transported)
+                    dev.tern.kernel.monitor.ClientListener.transport(where, plugins);
+            MonitorServer server = MonitorServer.start(monitor, clients);
+            System.err.println("tern: monitor listening on " + clients.address());
+            return server;
+        }
+        throw new IllegalArgumentException("--monitor '" + where + "': expected none, stdio, tcp:HOST:PORT,"
+                + " unix:PATH,server or tls:HOST:PORT?cert=F&key=F&ca=F");
     }
 
     /** Reports how the run ended (QMP's SHUTDOWN event), then closes. */

@@ -131,11 +131,11 @@ final class RunCommand implements Callable<Integer> {
     Path savevmOnStop;
 
     @Option(names = "--monitor", paramLabel = "WHERE", defaultValue = "none",
-            description = "Human monitor: none, stdio, tcp:HOST:PORT or unix:PATH,server (savevm, loadvm, info status, stop, cont, quit...). Default: ${DEFAULT-VALUE}.")
+            description = "Human monitor: none, stdio, tcp:HOST:PORT, unix:PATH,server or tls:HOST:PORT?cert=F&key=F&ca=F (savevm, loadvm, info status, stop, cont, quit...). Default: ${DEFAULT-VALUE}.")
     String monitor;
 
     @Option(names = "--qmp", paramLabel = "WHERE",
-            description = "QMP (QEMU's JSON management protocol, docs/protocols/qmp.md): unix:PATH,server or tcp:HOST:PORT,server (repeatable).")
+            description = "QMP (QEMU's JSON management protocol, docs/protocols/qmp.md): unix:PATH,server, tcp:HOST:PORT,server or tls:HOST:PORT?cert=F&key=F&ca=F,server (repeatable).")
     List<String> qmp = new ArrayList<>();
 
     @Option(names = "--jmx",

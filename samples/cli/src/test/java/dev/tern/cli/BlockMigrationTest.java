@@ -16,6 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -217,6 +219,70 @@ class BlockMigrationTest {
                     + " steps: counter " + counterOnDisk(after) + ", frame " + sent + ", switch-over " + counter);
             // Only the counter changed since the switch-over: every other byte is the source's.
             assertArrayEquals(Arrays.copyOfRange(atSwitchOver, 4, size), Arrays.copyOfRange(after, 4, size));
+        }
+    }
+
+    /**
+     * The disk moves with the RAM whichever path the RAM takes: multifd channels (the disk stays on
+     * the main stream), the shared-memory transport (RAM one-sided, the disk through its control
+     * socket), and post-copy (the disk's rest goes in the switch-over pause: blocks are never
+     * fetched on demand). Each ends with the destination's image equal to the source's at the
+     * switch-over but for the counter the guest went on writing there.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"multifd", "shm", "postcopy"})
+    @Timeout(300)
+    void theDiskMovesWithEveryRamPath(String path) throws Exception {
+        int size = 1 << 20;
+        Path src = randomImage("src.img", size);
+        Path dst = zeroImage("dst.img", size);
+        int destPort = freePort();
+        String listen = LiveMigrationTest.listenAddress(path.equals("shm") ? "shm" : "tcp", dir);
+        var config = switch (path) {
+            case "multifd" -> MigrationConfig.DEFAULT.withCapability("multifd", true).with("multifd-channels", "2");
+            case "postcopy" -> MigrationConfig.DEFAULT.withCapability("postcopy-ram", true);
+            default -> MigrationConfig.DEFAULT;
+        };
+        config = config.withCapability("block-migration", true).with("max-bandwidth", "64M");
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args(dst, destPort), "--incoming", listen)
+                .toArray(String[]::new)); Machine source = guests.machine(args(src))) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            MigrationUri uri = MigrationUri.parse(address);
+            var migration = new MigrationSource(source, uri.connect(guests.plugins), config, guests.plugins,
+                    () -> uri.connect(guests.plugins)); // multifd's channels
+            List<MigrationStatus> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+            migration.addListener(new dev.tern.kernel.migration.MigrationListener() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats stats) {
+                    statuses.add(status);
+                }
+
+                @Override
+                public void pass(long pass) {
+                    if (path.equals("postcopy") && pass == 1) {
+                        migration.startPostcopy();
+                    }
+                }
+            });
+            MigrationStats stats = migration.run();
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.render() + "\n" + dest.output());
+            assertEquals(path.equals("postcopy"), statuses.contains(MigrationStatus.POSTCOPY_ACTIVE), statuses.toString());
+            var disk = migration.diskStats();
+            assertEquals(List.of(true, 0L, (long) size), List.of(disk.transferred() >= size, disk.remaining(), disk.total()),
+                    stats.render());
+            byte[] atSwitchOver = Files.readAllBytes(src);
+            int counter = counterOnDisk(atSwitchOver);
+            assertStepOnDisk(source, counter);
+            assertFalse(source.disks().all().getFirst().tracking(), "tracking ends with the migration");
+
+            int sent = awaitCounterAbove(destPort, counter); // the guest goes on at the destination
+            byte[] after = Files.readAllBytes(dst);
+            assertTrue(counterOnDisk(after) >= sent && sent > counter, path + ": the destination's disk holds its"
+                    + " guest's steps: counter " + counterOnDisk(after) + ", frame " + sent + ", switch-over " + counter);
+            assertArrayEquals(Arrays.copyOfRange(atSwitchOver, 4, size), Arrays.copyOfRange(after, 4, size),
+                    path + ": every other byte is the source's");
         }
     }
 

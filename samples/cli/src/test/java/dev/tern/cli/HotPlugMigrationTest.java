@@ -35,61 +35,41 @@ class HotPlugMigrationTest {
     @Test
     @Timeout(300)
     void aDestinationMustHaveTheHotPluggedDevice() throws Exception {
-        var guests = new LiveMigrationTest();
-        guests.dir = dir;
-        List<String> args = guests.guestArgs();
         Path disk = dir.resolve("hd1.img");
         Files.write(disk, new byte[1 << 20]);
-        List<String> endless = args.subList(0, args.indexOf("--max-instructions"));
-        try (Machine source = guests.machine(endless)) {
-            var mon = new Monitor(source, new SnapshotStore(dir));
-            new MigrationCommands(source, PluginRegistry.discover(getClass().getClassLoader(), List.of()), System.err)
-                    .registerOn(mon);
-            source.start();
-            try (QmpServer server = QmpServer.open("unix:" + dir.resolve("q.sock") + ",server", mon);
-                 QmpTestClient c = QmpTestClient.negotiated(server.address())) {
-                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
-                        + "\"virtio-blk-pci\", \"id\": \"hd1\", \"path\": \"" + disk + "\"}}")));
-                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
-                        + "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}, "
-                        + "{\"capability\": \"auto-converge\", \"state\": true}]}}")));
-                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-parameters\", \"arguments\": "
-                        + "{\"downtime-limit\": 2000}}")));
-
-                try (MigrationPeer without = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
-                        "tcp:127.0.0.1:0").toArray(String[]::new))) {
-                    assertEquals("failed", migrate(c, without.awaitAddress()));
-                    String why = (String) ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-migrate\"}"))).get("error-desc");
-                    assertTrue(why.contains("instance hd1"), why);
-                    assertNotEquals(0, without.awaitExit(), without.output());
-                    assertTrue(without.output().contains("instance hd1"), without.output());
-                }
-                assertEquals("running", ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-status\"}"))).get("status"),
-                        "a failed migration leaves the source running");
-                assertTrue(source.spec().devices().stream().anyMatch(d -> d.instance().equals("hd1")));
-
-                try (MigrationPeer with = MigrationPeer.start(LiveMigrationTest.with(args, "--device",
-                        "virtio-blk,name=hd1,path=" + disk, "--incoming", "tcp:127.0.0.1:0").toArray(String[]::new))) {
-                    assertEquals("completed", migrate(c, with.awaitAddress()));
-                    assertEquals(0, with.awaitExit(), with.output());
-                }
-                source.stop("the guest moved");
-            }
-        }
+        // auto-converge and a long downtime limit: the dirty-writer must switch over under load too
+        onlyToADestinationWithTheCard(List.of(), "\"path\": \"" + disk + "\"",
+                "virtio-blk,name=hd1,path=" + disk, "instance hd1",
+                "{\"capability\": \"events\", \"state\": true}, {\"capability\": \"auto-converge\", \"state\": true}",
+                "{\"downtime-limit\": 2000}");
     }
 
     @Test
     @Timeout(300)
     void aCardHotPluggedBehindABridgeMigratesOnlyToADestinationWithItInThatSlot() throws Exception {
+        Path disk = dir.resolve("hd1.img");
+        Files.write(disk, new byte[1 << 20]);
+        onlyToADestinationWithTheCard(List.of("--device", "pci-bridge,name=br1,chassis_nr=1,addr=5"),
+                "\"bus\": \"br1\", \"addr\": \"2\", \"path\": \"" + disk + "\"",
+                "virtio-blk,name=hd1,path=" + disk + ",bus=br1,addr=2",
+                "slot 0x02 behind the bridge holds a card on the source but is empty here",
+                "{\"capability\": \"events\", \"state\": true}", "{}");
+    }
+
+    /**
+     * Hot-plugs virtio-blk-pci {@code hd1} ({@code cardArguments} of QMP's device_add) into the
+     * dirty-writer guest started with {@code extra} options, then migrates it over QMP: to a
+     * destination without the card, which refuses naming it ({@code refusal}) while the source
+     * runs on, then to one started with {@code --device cardOption}, which takes the guest.
+     */
+    private void onlyToADestinationWithTheCard(List<String> extra, String cardArguments, String cardOption,
+            String refusal, String capabilities, String parameters) throws Exception {
         var guests = new LiveMigrationTest();
         guests.dir = dir;
         List<String> base = guests.guestArgs();
-        String bridge = "pci-bridge,name=br1,chassis_nr=1,addr=5";
-        List<String> args = LiveMigrationTest.with(base, "--device", bridge);
-        List<String> endless = LiveMigrationTest.with(base.subList(0, base.indexOf("--max-instructions")), "--device",
-                bridge);
-        Path disk = dir.resolve("hd1.img");
-        Files.write(disk, new byte[1 << 20]);
+        List<String> args = LiveMigrationTest.with(base, extra.toArray(String[]::new));
+        List<String> endless = LiveMigrationTest.with(base.subList(0, base.indexOf("--max-instructions")),
+                extra.toArray(String[]::new));
         try (Machine source = guests.machine(endless)) {
             var mon = new Monitor(source, new SnapshotStore(dir));
             new MigrationCommands(source, PluginRegistry.discover(getClass().getClassLoader(), List.of()), System.err)
@@ -98,24 +78,26 @@ class HotPlugMigrationTest {
             try (QmpServer server = QmpServer.open("unix:" + dir.resolve("q.sock") + ",server", mon);
                  QmpTestClient c = QmpTestClient.negotiated(server.address())) {
                 assertEquals(Map.of(), ret(c.execute("{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
-                        + "\"virtio-blk-pci\", \"id\": \"hd1\", \"bus\": \"br1\", \"addr\": \"2\", \"path\": \""
-                        + disk + "\"}}")));
+                        + "\"virtio-blk-pci\", \"id\": \"hd1\", " + cardArguments + "}}")));
                 assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-capabilities\", \"arguments\": "
-                        + "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}}")));
+                        + "{\"capabilities\": [" + capabilities + "]}}")));
+                assertEquals(Map.of(), ret(c.execute("{\"execute\": \"migrate-set-parameters\", \"arguments\": "
+                        + parameters + "}")));
 
                 try (MigrationPeer without = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming",
                         "tcp:127.0.0.1:0").toArray(String[]::new))) {
                     assertEquals("failed", migrate(c, without.awaitAddress()));
                     String why = (String) ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-migrate\"}"))).get("error-desc");
-                    assertTrue(why.contains("slot 0x02 behind the bridge holds a card on the source but is empty here"), why);
+                    assertTrue(why.contains(refusal), why);
                     assertNotEquals(0, without.awaitExit(), without.output());
+                    assertTrue(without.output().contains(refusal), without.output());
                 }
                 assertEquals("running", ((Map<?, ?>) ret(c.execute("{\"execute\": \"query-status\"}"))).get("status"),
                         "a failed migration leaves the source running");
+                assertTrue(source.spec().devices().stream().anyMatch(d -> d.instance().equals("hd1")));
 
-                try (MigrationPeer with = MigrationPeer.start(LiveMigrationTest.with(args, "--device",
-                        "virtio-blk,name=hd1,path=" + disk + ",bus=br1,addr=2", "--incoming", "tcp:127.0.0.1:0")
-                        .toArray(String[]::new))) {
+                try (MigrationPeer with = MigrationPeer.start(LiveMigrationTest.with(args, "--device", cardOption,
+                        "--incoming", "tcp:127.0.0.1:0").toArray(String[]::new))) {
                     assertEquals("completed", migrate(c, with.awaitAddress()));
                     assertEquals(0, with.awaitExit(), with.output());
                 }

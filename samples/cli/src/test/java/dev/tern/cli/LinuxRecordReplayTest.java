@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.MachineExit;
 import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.migration.MachineDigest;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The Debian guest recorded with realtime pacing while a command is typed at its shell and a peer
  * on a real UDP socket sends its virtio-net card frames (an ARP request, ICMP echo requests; see
  * {@link FramePeer}), then replayed twice: the console output, the exit, the final instruction
- * count and the whole machine state must be identical to the recording's, the log must hold exactly
+ * count and the whole machine state must be identical to the recording's (the guest also powers
+ * off the slot of a disk behind a hot-plug bridge: the card leaves at the same instruction), the log must hold exactly
  * the frames the peer sent, and each replay (the peer sends nothing then) must send the peer the
  * same frames as the recording did. Skipped without guest/ (scripts/fetch-guest.sh).
  */
@@ -49,8 +52,12 @@ class LinuxRecordReplayTest {
         Path log = dir.resolve("linux.rr");
         Run recorded;
         long t0 = System.nanoTime();
+        Path disk = dir.resolve("behind-bridge.img");
+        Files.write(disk, new byte[1 << 20]);
         try (var peer = new FramePeer()) {
-            var card = List.of(peer.card());
+            // a disk behind a hot-plug bridge, whose slot the guest powers off itself
+            var card = List.of(peer.card(), new DeviceSpec("pci-bridge", "br1", Map.of("chassis-nr", "1", "slot", "5")),
+                    new DeviceSpec("virtio-blk", "hd0", Map.of("path", disk.toString(), "bus", "br1", "slot", "1")));
             try (var g = LinuxGuest.create(MAX_INSTRUCTIONS, card, Pacing.REALTIME, spec -> new RecordingJournal(
                     new ReplayLogWriter(log, ReplayLogHeader.forMachine(spec, "test", List.of("LinuxRecordReplayTest"), INTERVAL)),
                     INTERVAL))) {
@@ -66,6 +73,11 @@ class LinuxRecordReplayTest {
                 }
                 at = g.type("cat /sys/class/net/eth0/statistics/rx_packets");
                 assertNull(g.waitFor(LinuxGuest.PROMPT, at + 1), g.output());
+                at = g.type("for p in /sys/bus/pci/slots/*/power; do [ \"$(cat $p)\" = 1 ] && echo 0 > $p; done;"
+                        + " while [ -e /sys/block/vda ]; do sleep 1; done; echo vda-g''one");
+                assertNull(g.waitFor("vda-gone", at), "the guest did not power its disk's slot off:\n" + g.output());
+                assertTrue(g.machine.spec().devices().stream().noneMatch(d -> d.instance().equals("hd0")),
+                        "the card left the machine");
                 g.type("reboot -f");
                 recorded = finish(g, peer);
             }

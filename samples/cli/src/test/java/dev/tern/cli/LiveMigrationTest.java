@@ -239,7 +239,7 @@ class LiveMigrationTest {
         Path before = dir.resolve("before.log");
         Path after = dir.resolve("after.log");
         try (MigrationPeer dest = MigrationPeer.start("--serial", "file:" + after, "--pacing", "warp", "-m", "4M",
-                "--incoming", listenAddress(transport, dir));
+                "--incoming", listenAddress(transport, dir), "--monitor", "stdio");
              Machine source = machine(List.of("--serial", "file:" + before, "--pacing", "warp", "-m", "4M"))) {
             String address = dest.awaitAddress();
             // The demo runs under 2 M instructions, faster than a migration's setup: hold it at a
@@ -250,6 +250,10 @@ class LiveMigrationTest {
             MigrationStats stats = new MigrationSource(source, MigrationUri.parse(address).connect(plugins),
                     MigrationConfig.DEFAULT, plugins).run();
             assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.error() + "\n" + dest.output());
+            // the source was paused, so its guest waits paused on the destination (QEMU's global state)
+            dest.awaitLine(java.util.regex.Pattern.compile("it stays paused here until resumed"));
+            new java.io.PrintStream(dest.process().getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                    .println("cont");
             assertEquals(0, dest.awaitExit(), dest.output());
         }
         String expected = Files.readString(full);

@@ -92,6 +92,96 @@ class MigrationTraceTest {
         assertFalse(ram.getDuration().isNegative());
     }
 
+    /**
+     * A destination of another RAM size refuses the stream: the source's status events go from
+     * setup to failed, never to completed, and the refusal's reason is the stats' error.
+     */
+    @Test
+    @Timeout(300)
+    void aFailedMigrationsTraceEndsInFailed() throws Exception {
+        var guests = new LiveMigrationTest();
+        guests.dir = dir;
+        List<String> args = guests.guestArgs();
+        List<String> other = args.stream().map(a -> a.equals("4M") ? "8M" : a).toList();
+        Path sourceFile = dir.resolve("failed.jfr");
+        MigrationStats stats;
+        try (Recording recording = new Recording();
+             MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(other, "--incoming", "tcp:127.0.0.1:0")
+                     .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            recording.enable("dev.tern.MigrationStatus").withThreshold(Duration.ZERO);
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 1_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins),
+                    MigrationConfig.DEFAULT, guests.plugins);
+            recording.start();
+            stats = migration.run();
+            recording.stop();
+            recording.dump(sourceFile);
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertEquals(2, dest.awaitExit(), dest.output());
+        }
+        List<String> statuses = named(RecordingFile.readAllEvents(sourceFile), "dev.tern.MigrationStatus").stream()
+                .map(e -> e.getString("status")).toList();
+        assertEquals("setup", statuses.getFirst(), statuses.toString());
+        assertEquals("failed", statuses.getLast(), statuses.toString());
+        assertFalse(statuses.contains("completed"), statuses.toString());
+    }
+
+    /**
+     * Post-copy of the 64 MiB rewriter: the destination's recording holds one
+     * {@code dev.tern.PostcopyPageRequest} per page request the source served, each naming a page
+     * of the guest's RAM, and the source's status events pass through postcopy-active.
+     */
+    @Test
+    @Timeout(300)
+    void postcopyPageRequestsAreInTheDestinationsRecording() throws Exception {
+        var guests = new LiveMigrationTest();
+        guests.dir = dir;
+        List<String> args = List.of("--bios", MigrationConvergenceTest.rewrite64m(dir).toString(), "-m", "96M",
+                "--serial", "none", "--pacing", "warp", "--max-instructions", Long.toString(PostcopyMigrationTest.LIMIT));
+        Path destFile = dir.resolve("postcopy-dest.jfr");
+        Path sourceFile = dir.resolve("postcopy-source.jfr");
+        MigrationStats stats;
+        try (Recording recording = new Recording();
+             MigrationPeer dest = MigrationPeer.start(List.of("-XX:StartFlightRecording=filename=" + destFile),
+                     LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0").toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            recording.enable("dev.tern.MigrationStatus").withThreshold(Duration.ZERO);
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 5_000_000);
+            var migration = new MigrationSource(source, MigrationUri.parse(address).connect(guests.plugins),
+                    MigrationConfig.DEFAULT.withCapability("postcopy-ram", true).with("max-bandwidth", "100M"),
+                    guests.plugins);
+            migration.addListener(new dev.tern.kernel.migration.MigrationListener() {
+                @Override
+                public void changed(MigrationStatus status, MigrationStats s) { }
+
+                @Override
+                public void pass(long pass) {
+                    if (pass == 1) {
+                        migration.startPostcopy();
+                    }
+                }
+            });
+            recording.start();
+            stats = migration.run();
+            recording.stop();
+            recording.dump(sourceFile);
+            assertEquals(MigrationStatus.COMPLETED, stats.status(), stats.render() + "\n" + dest.output());
+            assertEquals(0, dest.awaitExit(), dest.output()); // at the limit: its recording is written on exit
+        }
+        assertTrue(named(RecordingFile.readAllEvents(sourceFile), "dev.tern.MigrationStatus").stream()
+                .map(e -> e.getString("status")).toList().contains("postcopy-active"));
+        List<RecordedEvent> requests = named(RecordingFile.readAllEvents(destFile), "dev.tern.PostcopyPageRequest");
+        assertEquals(stats.postcopy().requests(), requests.size(), stats.render());
+        long pages = (96L << 20) / 4096;
+        assertTrue(requests.stream().allMatch(e -> e.getLong("page") >= 0 && e.getLong("page") < pages
+                && !e.getDuration().isNegative()), requests.toString());
+    }
+
     private static List<RecordedEvent> named(List<RecordedEvent> events, String name) {
         return events.stream().filter(e -> e.getEventType().getName().equals(name)).toList();
     }

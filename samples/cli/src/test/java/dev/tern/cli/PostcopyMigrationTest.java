@@ -120,10 +120,49 @@ class PostcopyMigrationTest {
         }
     }
 
+    /** Something done to the migration's link or to one side. */
+    @FunctionalInterface
+    private interface Fault {
+        void inject() throws Exception;
+    }
+
+    /**
+     * Migrates {@code source} to {@code uri}, switching to post-copy after the first pass, and
+     * injects {@code fault} once {@code dest} says it runs the guest ("switched over to post-copy":
+     * before that line COMMIT is on its way, not yet read, and a fault is an ordinary failed
+     * migration, not a lost guest).
+     */
+    private MigrationStats postcopyWith(Machine source, String uri, MigrationPeer dest, Fault fault) throws Exception {
+        source.start();
+        LiveMigrationTest.runAtLeast(source, 5_000_000);
+        var migration = new MigrationSource(source, MigrationUri.parse(uri).connect(guests.plugins), POSTCOPY,
+                guests.plugins);
+        var listener = new AfterFirstPass() {
+            @Override
+            public void changed(MigrationStatus status, MigrationStats stats) {
+                super.changed(status, stats);
+                if (status == MigrationStatus.POSTCOPY_ACTIVE) {
+                    try {
+                        dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
+                        fault.inject();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        };
+        listener.migration = migration;
+        migration.addListener(listener);
+        return migration.run();
+    }
+
     /**
      * The connection to the source gone during post-copy (the relay closes both ends once the
-     * destination runs the guest, while the source's sender waits): the destination, which already ran the guest, cannot get the
-     * pages it lacks; it says the guest is lost and exits 2. The source does not resume it either.
+     * destination runs the guest, while the source's sender waits): the destination, which already
+     * ran the guest, cannot get the pages it lacks; it says the guest is lost and exits 2. The
+     * source does not resume it either.
      */
     @Test
     @Timeout(600)
@@ -133,31 +172,7 @@ class PostcopyMigrationTest {
                 .toArray(String[]::new));
              Machine source = guests.machine(args);
              PartitionProxy relay = new PartitionProxy(dest.awaitAddress())) {
-            source.start();
-            LiveMigrationTest.runAtLeast(source, 5_000_000);
-            var migration = new MigrationSource(source, MigrationUri.parse(relay.uri()).connect(guests.plugins),
-                    POSTCOPY, guests.plugins);
-            var listener = new AfterFirstPass() {
-                @Override
-                public void changed(MigrationStatus status, MigrationStats stats) {
-                    super.changed(status, stats);
-                    if (status == MigrationStatus.POSTCOPY_ACTIVE) {
-                        try {
-                            // COMMIT is on its way, not yet read: cut before the destination runs the
-                            // guest and it is an ordinary failed migration, not a lost guest.
-                            dest.awaitLine(java.util.regex.Pattern.compile("switched over to post-copy"));
-                            relay.close();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                }
-            };
-            listener.migration = migration;
-            migration.addListener(listener);
-            MigrationStats stats = migration.run();
+            MigrationStats stats = postcopyWith(source, relay.uri(), dest, relay::close);
             assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
             assertTrue(stats.error().contains("cannot be resumed here"), stats.error());
             assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
@@ -165,6 +180,26 @@ class PostcopyMigrationTest {
             assertEquals(2, dest.awaitExit(), dest.output());
             assertTrue(dest.output().contains("tern: the guest is lost: post-copy from")
                     && dest.output().contains("pages of the guest's RAM still only on the source"), dest.output());
+        }
+    }
+
+    /**
+     * The destination killed (SIGKILL) once it runs the guest in post-copy: the guest's newest
+     * state died with it, so the source must not run its stale copy. It fails the migration
+     * saying so and stays stopped (QEMU's rule: in post-copy a failure of either side loses the
+     * guest; docs/reliability.md, the post-copy rows).
+     */
+    @Test
+    @Timeout(600)
+    void aDestinationKilledDuringPostcopyIsNotRunOnTheSource() throws Exception {
+        List<String> args = args();
+        try (MigrationPeer dest = MigrationPeer.start(LiveMigrationTest.with(args, "--incoming", "tcp:127.0.0.1:0")
+                .toArray(String[]::new));
+             Machine source = guests.machine(args)) {
+            MigrationStats stats = postcopyWith(source, dest.awaitAddress(), dest, dest::kill);
+            assertEquals(MigrationStatus.FAILED, stats.status(), stats.render());
+            assertTrue(stats.error().contains("cannot be resumed here"), stats.error());
+            assertEquals(VmState.POSTMIGRATE, source.lifecycle().state(), "the source must not run the guest again");
         }
     }
 

@@ -22,13 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  */
 final class QmpTestClient implements AutoCloseable {
 
-    private final SocketChannel channel;
+    private final java.nio.channels.ByteChannel channel;
     private final BufferedReader in;
     private final OutputStream out;
     private final List<Map<String, Object>> events = new ArrayList<>();
     final Map<String, Object> greeting;
 
-    private QmpTestClient(SocketChannel channel) throws IOException {
+    private QmpTestClient(java.nio.channels.ByteChannel channel) throws IOException {
         this.channel = channel;
         this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
         this.out = Channels.newOutputStream(channel);
@@ -38,6 +38,11 @@ final class QmpTestClient implements AutoCloseable {
     /** Connects (unix or tcp) and reads the greeting. */
     static QmpTestClient connect(SocketAddress address) throws IOException {
         return new QmpTestClient(SocketChannel.open(address));
+    }
+
+    /** Speaks QMP over {@code channel} (e.g. a transport's connection: tls:) and reads the greeting. */
+    static QmpTestClient over(java.nio.channels.ByteChannel channel) throws IOException {
+        return new QmpTestClient(channel);
     }
 
     /** Connects and negotiates capabilities. */

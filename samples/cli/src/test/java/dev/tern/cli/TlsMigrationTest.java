@@ -98,6 +98,51 @@ class TlsMigrationTest {
     }
 
     /**
+     * Post-copy over tls: the destination reads pages and writes its page requests on one TLS
+     * connection at the same time, and the guest ends exactly as one that never moved.
+     */
+    @Test
+    @Timeout(300)
+    void postcopyOverTlsEndsAsIfNeverMoved() throws Exception {
+        String listen = "tls:127.0.0.1:0" + pki.options("node", "ca");
+        try (MigrationPeer dest = MigrationPeer.start(with(guest(), "--incoming", listen, "--print-digest")
+                .toArray(String[]::new));
+             Machine source = RunMachines.create(guest())) {
+            String address = dest.awaitAddress();
+            source.start();
+            LiveMigrationTest.runAtLeast(source, 2_000_000);
+            var config = dev.tern.kernel.migration.MigrationConfig.DEFAULT.withCapability("postcopy-ram", true)
+                    .with("max-bandwidth", "16M");
+            var migration = new dev.tern.kernel.migration.MigrationSource(source, dev.tern.kernel.migration.MigrationUri
+                    .parse(address + pki.options("client", "ca")).connect(RunMachines.plugins()), config,
+                    RunMachines.plugins());
+            var statuses = new java.util.concurrent.CopyOnWriteArrayList<dev.tern.kernel.migration.MigrationStatus>();
+            migration.addListener(new dev.tern.kernel.migration.MigrationListener() {
+                @Override
+                public void changed(dev.tern.kernel.migration.MigrationStatus status,
+                        dev.tern.kernel.migration.MigrationStats stats) {
+                    statuses.add(status);
+                }
+
+                @Override
+                public void pass(long pass) {
+                    if (pass == 1) {
+                        migration.startPostcopy();
+                    }
+                }
+            });
+            var stats = migration.run();
+            assertEquals(dev.tern.kernel.migration.MigrationStatus.COMPLETED, stats.status(),
+                    stats.render() + "\n" + dest.output());
+            assertTrue(statuses.contains(dev.tern.kernel.migration.MigrationStatus.POSTCOPY_ACTIVE), statuses.toString());
+            assertEquals(0, dest.awaitExit(), dest.output());
+            assertTrue(dest.output().contains("post-copy complete"), dest.output());
+            assertEquals(referenceRam(), dest.awaitDigest("stopped").ram(),
+                    "the migrated guest ended differently from one that never moved");
+        }
+    }
+
+    /**
      * A client that fails its TLS handshake while the destination waits for the multifd channels
      * (here: plain bytes, sent once the destination took the main connection and before the first
      * channel connects) is refused alone: the channels that follow are accepted and the migration

@@ -1,6 +1,8 @@
 package dev.tern.kernel.monitor.qmp;
 
+import dev.tern.kernel.monitor.ClientListener;
 import dev.tern.kernel.monitor.Monitor;
+import dev.tern.kernel.plugin.PluginRegistry;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,9 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,16 +26,23 @@ public final class QmpServer implements AutoCloseable {
     private static final long DRAIN_MILLIS = 2000;
 
     private final Monitor monitor;
+    private final ClientListener clients;
+    /** The socket of a tcp: or unix: endpoint (for {@link #address()}); null over a transport. */
     private final ServerSocketChannel server;
     private final String where;
     private final Path unixPath;
     private final Thread thread;
     private final AtomicLong droppedEvents = new AtomicLong();
-    private volatile SocketChannel client;
+    private volatile ClientListener.Client client;
     private volatile boolean closed;
 
     private QmpServer(Monitor monitor, ServerSocketChannel server, String where, Path unixPath) {
+        this(monitor, ClientListener.channel(server), server, where, unixPath);
+    }
+
+    private QmpServer(Monitor monitor, ClientListener clients, ServerSocketChannel server, String where, Path unixPath) {
         this.monitor = monitor;
+        this.clients = clients;
         this.server = server;
         this.where = where;
         this.unixPath = unixPath;
@@ -48,6 +55,15 @@ public final class QmpServer implements AutoCloseable {
      * Tern accepts for QEMU compatibility (it never waits for a client before the guest runs).
      */
     public static QmpServer open(String spec, Monitor monitor) throws IOException {
+        return open(spec, monitor, null);
+    }
+
+    /**
+     * {@link #open(String, Monitor)}, and also any transport's URI through {@code plugins} (null:
+     * none), e.g. {@code tls:HOST:PORT?cert=F&key=F&ca=F,server}: QMP over TLS, the client's
+     * certificate checked as a migration's is.
+     */
+    public static QmpServer open(String spec, Monitor monitor, PluginRegistry plugins) throws IOException {
         String[] parts = spec.split(",");
         boolean server = false;
         for (int i = 1; i < parts.length; i++) {
@@ -93,7 +109,12 @@ public final class QmpServer implements AutoCloseable {
             var bound = (InetSocketAddress) ch.getLocalAddress();
             return start(new QmpServer(monitor, ch, "tcp:" + host + ":" + bound.getPort(), null));
         }
-        throw new IllegalArgumentException("--qmp " + spec + ": expected unix:PATH,server or tcp:HOST:PORT,server");
+        if (plugins != null && address.startsWith("tls:")) {
+            var t = (ClientListener.Transported) ClientListener.transport(address, plugins);
+            return start(new QmpServer(monitor, t, null, t.address(), null));
+        }
+        throw new IllegalArgumentException("--qmp " + spec + ": expected unix:PATH,server or tcp:HOST:PORT,server"
+                + (plugins != null ? " (or tls:HOST:PORT?cert=F&key=F&ca=F,server)" : ""));
     }
 
     private static QmpServer start(QmpServer s) {
@@ -106,8 +127,11 @@ public final class QmpServer implements AutoCloseable {
         return where;
     }
 
-    /** The bound address. */
+    /** The bound address of a tcp: or unix: endpoint (see {@link #where()} for any). */
     public SocketAddress address() throws IOException {
+        if (server == null) {
+            throw new IllegalStateException("QMP over " + where + " has no socket address of its own; see where()");
+        }
         return server.getLocalAddress();
     }
 
@@ -118,12 +142,12 @@ public final class QmpServer implements AutoCloseable {
 
     private void acceptLoop() {
         while (!closed) {
-            try (SocketChannel c = server.accept()) {
+            try (ClientListener.Client c = clients.accept()) {
                 client = c;
                 if (closed) {
                     break;
                 }
-                new QmpSession(monitor, Channels.newInputStream(c), Channels.newOutputStream(c), droppedEvents).serve();
+                new QmpSession(monitor, c.in(), c.out(), droppedEvents).serve();
             } catch (IOException e) {
                 // a client that vanished, or the server closing: either way wait for the next one
             } catch (InterruptedException e) {
@@ -142,8 +166,8 @@ public final class QmpServer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
-        server.close();
-        SocketChannel c = client;
+        clients.close();
+        ClientListener.Client c = client;
         if (c != null) {
             try {
                 c.shutdownInput();
