@@ -33,7 +33,7 @@ final class DeviceControl implements MachineControl {
 
     @Override
     public void setA20(boolean enabled) {
-        machine.updateA20(device, enabled);
+        machine.devices.updateA20(device, enabled);
     }
 
     @Override

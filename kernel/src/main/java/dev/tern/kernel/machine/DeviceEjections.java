@@ -43,14 +43,14 @@ final class DeviceEjections {
     void carryOut() {
         for (String instance : take()) {
             if (remove(instance)) {
-                m.deviceEjected(instance);
+                m.devices.ejected(instance);
             }
         }
     }
 
     private boolean remove(String instance) {
         java.util.function.Supplier<Boolean> removal = () -> {
-            Optional<Machine.MachineDevice> d = m.machineDevice(instance);
+            Optional<MachineDevice> d = m.devices.find(instance);
             d.ifPresent(x -> {
                 m.removeDevice(x);
                 x.device().powerOff();

@@ -40,7 +40,7 @@ public final class DeviceHotPlug {
                     + " when the machine starts");
         }
         machine.withVcpusStopped(() -> {
-            if (machine.machineDevice(d.instance()).isPresent()) {
+            if (machine.devices.find(d.instance()).isPresent()) {
                 throw new IllegalArgumentException("Duplicate device ID '" + d.instance() + "'");
             }
             Device device = machine.createDevice(provider, d);
@@ -56,7 +56,7 @@ public final class DeviceHotPlug {
             if (machine.lifecycle().state() == VmState.PAUSED) {
                 device.pause(); // as every other device of a paused machine is; resume() wakes all
             }
-            machine.addDevice(new Machine.MachineDevice(d, device));
+            machine.addDevice(new MachineDevice(d, device));
             return null;
         });
     }
@@ -73,12 +73,12 @@ public final class DeviceHotPlug {
      *         the machine cannot change now; nothing changed
      */
     public static boolean unplug(Machine machine, String instance) {
-        if (machine.machineDevice(instance).isEmpty()) {
+        if (machine.devices.find(instance).isEmpty()) {
             throw new NoSuchElementException("Device '" + instance + "' not found");
         }
         refuseIfNotComposable(machine, "device_del");
         return machine.withVcpusStopped(() -> {
-            Machine.MachineDevice d = machine.machineDevice(instance)
+            MachineDevice d = machine.devices.find(instance)
                     .orElseThrow(() -> new NoSuchElementException("Device '" + instance + "' not found"));
             if (!machine.plugins().require(DeviceProvider.class, d.spec().provider()).hotPluggable()) {
                 throw new IllegalArgumentException("Device '" + instance + "' (" + d.spec().provider()

@@ -34,7 +34,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -65,23 +64,20 @@ public final class Machine implements AutoCloseable {
     final DeviceLock deviceLock = new DeviceLock();
     /** The vCPUs beyond vCPU 0 on their own EMTs, or null when they take turns on EMT 0. */
     final ParallelVcpus parallel;
-    /** Copied on write: a hot-plug changes it on EMT 0 while the monitor may be listing sections. */
-    private final List<MachineDevice> devices = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final MachineDevices devices;
     /** Opaque work of pre-1.2 plugins ({@code MachineControl.post}); not recordable. */
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
     final InputPath inputs;
     private final OutputPath outputs = new OutputPath();
     private final dev.tern.kernel.block.OfferedDisks disks = new dev.tern.kernel.block.OfferedDisks();
-    /** Completes once the journal has its end (or was abandoned) after the run ended. */
-    private final CompletableFuture<Void> journalDone = new CompletableFuture<>();
-    /** Replay outcome: null until the journal ended; the divergence found at the end, if any. */
-    private volatile String journalDivergence;
-    /** Why a debugger ended a replay early ({@link #leaveReplay}), or null. */
-    private volatile String leftReplay;
+    private final JournalEnd journalEnd;
     /** The replay's history, set by {@link ReplayTimeline#install}. */
     volatile ReplayTimeline history;
     private final CompletableFuture<MachineExit> exit = new CompletableFuture<>();
     private final EmtGroup emts;
+    /** Set last in the constructor; the callbacks handed out before it run only once the machine exists. */
+    private EmtWakeups wakeups;
+    private final StoppedVcpus stopped;
     /**
      * {@link #pause()}'s rendezvous work, made once: a lambda written in {@code pause()} would be
      * linked (a class spun) on the first pause — a migration's switch-over, with the guest stopped.
@@ -93,20 +89,10 @@ public final class Machine implements AutoCloseable {
     private final Consumer<ReplayEvent.HostRequest> hostRequests;
     private final Consumer<ReplayEvent.ClockWarp> warps;
     private volatile boolean paused;
-    /** Told of every stop for the debugger, on EMT 0 with the machine paused (null: no debugger). */
-    private volatile Consumer<DebugStop> debugListener;
-    /** {@link #requestDebugStop()} was called and vCPU 0 has not stopped since. */
-    private volatile boolean debugBreak;
-    /** A pending {@link #pauseAt} point: the instruction count and who waits for it. */
-    private volatile HoldPoint holdPoint;
-
-    private record HoldPoint(long instructions, CompletableFuture<Long> reached) {
-    }
+    final StopPoints stops = new StopPoints(this::pauseHere);
     private final MachineResets resets = new MachineResets(this);
     final DeviceEjections ejections = new DeviceEjections(this);
     private boolean pauseOnStart;
-    /** A replay diverged: its journal gets no end comparison. */
-    private volatile boolean diverged;
     /** Whether the EMTs run; before that no guest code can run and nothing needs a rendezvous. */
     private volatile boolean started;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -119,28 +105,21 @@ public final class Machine implements AutoCloseable {
             throw new IllegalArgumentException("vCPUs on parallel threads cannot be recorded or replayed: the order in which"
                     + " they touch memory is the host's; use the default scheduling (turns on one thread)");
         }
-        this.inputs = new InputPath(journal, this::wakeForInput);
+        this.inputs = new InputPath(journal, () -> wakeups.emt0());
+        this.journalEnd = new JournalEnd(journal);
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
         journal.bind(ram);
         this.clock = new MachineClock(this::instructions, spec.nanosPerInstruction());
-        CpuProvider cpuProvider = plugins.require(CpuProvider.class, spec.cpu());
-        var created = new ArrayList<Vcpu>();
-        for (int id = 0; id < spec.vcpus(); id++) {
-            var config = ValidatedConfig.of(spec.cpu(), cpuProvider.configKeys(), spec.cpuConfig());
-            var ctx = threaded // parallel vCPUs reach devices under the device lock
-                    ? new MachineCpuContext(id, config, ram, deviceLock.guard(ports), deviceLock.guard(mmio.cpuView(id)), clock, irq, deviceLock::guard)
-                    : new MachineCpuContext(id, config, ram, ports, mmio.cpuView(id), clock, irq, c -> c);
-            created.add(cpuProvider.create(ctx));
-        }
-        this.cpus = new VcpuSet(created, spec.scheduling());
+        var wiring = new VcpuWiring(ram, ports, mmio, clock, irq, threaded ? deviceLock : null);
+        this.cpus = new VcpuSet(wiring.create(plugins.require(CpuProvider.class, spec.cpu()), spec), spec.scheduling());
+        this.devices = new MachineDevices(open -> cpus.all().forEach(v -> v.setA20(open)));
         this.loop = new SliceLoop(this, cpus);
-        irq.setCpuPin(this::setIntr);
-        irq.setCpuPorts(cpus.size(), (id, c) -> new WakingCpuPort(
-                cpus.all().get(id).connectLocalController(threaded ? deviceLock.guard(c) : c), () -> wakeVcpu(id)));
+        irq.setCpuPin(level -> wakeups.intr(level));
+        wiring.connectLocalControllers(cpus.all(), id -> wakeups.vcpu(id));
         this.ramCrcs = new RamPageCrcs(ram, () -> cpus.all().forEach(Vcpu::markWritableDirty));
         this.hostRequests = inputs.register(InputPath.MACHINE, ReplayEvent.HostRequest.class, this::applyHostRequest);
         this.warps = inputs.register(InputPath.MACHINE, ReplayEvent.ClockWarp.class, w -> clock.warpTo(w.nanos()));
-        clock.onEarlierDeadline(this::deadlineMovedEarlier);
+        clock.onEarlierDeadline(() -> wakeups.deadlineMovedEarlier());
         for (DeviceSpec d : spec.devices()) {
             devices.add(new MachineDevice(d, createDevice(plugins.require(DeviceProvider.class, d.provider()), d)));
         }
@@ -149,10 +128,12 @@ public final class Machine implements AutoCloseable {
                 (emt, error) -> {
                     finish(new MachineExit(MachineExit.Reason.ERROR, 3, "vCPU " + emt.id() + " failed: " + error));
                     if (emt.id() == 0) {
-                        abandonJournal();
+                        journalEnd.abandon();
                     }
                 });
         this.parallel = threaded ? new ParallelVcpus(cpus.all(), clock, emts) : null;
+        this.wakeups = new EmtWakeups(emts, cpus, loop, parallel);
+        this.stopped = new StoppedVcpus(ram, cpus.all(), emts);
         for (int id = 0; id < cpus.size(); id++) {
             Vcpu v = cpus.all().get(id);
             stats.gauge("/Vcpu" + id + "/Instructions", "instructions", "instructions retired", v::instructionCount);
@@ -174,7 +155,7 @@ public final class Machine implements AutoCloseable {
      */
     public static Machine create(PluginRegistry plugins, MachineSpec spec, ReplayJournal journal) {
         Machine m = new Machine(plugins, spec, journal);
-        for (MachineDevice d : m.devices) {
+        for (MachineDevice d : m.devices.all()) {
             try {
                 d.device().realize();
             } catch (RuntimeException e) {
@@ -211,10 +192,10 @@ public final class Machine implements AutoCloseable {
         try {
             MachineExit how = exit.get();
             if (started) {
-                journalDone.get();
+                journalEnd.await();
                 quiesce();
             }
-            return withJournalEnd(how);
+            return journalEnd.outcome(how);
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
@@ -235,21 +216,15 @@ public final class Machine implements AutoCloseable {
         }
     }
 
-    /** A replay whose end differs from its recording's ends as {@link MachineExit.Reason#DIVERGED}. */
-    private MachineExit withJournalEnd(MachineExit how) {
-        String d = journalDivergence;
-        return d == null ? how : new MachineExit(MachineExit.Reason.DIVERGED, 4, d);
-    }
-
     /** Waits at most {@code millis} for the run to end; null on time-out. */
     public MachineExit awaitExit(long millis) throws InterruptedException {
         try {
             MachineExit how = exit.get(millis, TimeUnit.MILLISECONDS);
             if (started) {
-                journalDone.get(millis, TimeUnit.MILLISECONDS);
+                journalEnd.await(millis);
                 quiesce();
             }
-            return withJournalEnd(how);
+            return journalEnd.outcome(how);
         } catch (TimeoutException e) {
             return null;
         } catch (ExecutionException e) {
@@ -264,8 +239,7 @@ public final class Machine implements AutoCloseable {
      * nor replayed.
      */
     public String journalSummary() {
-        String d = journalDivergence;
-        return d != null ? d : leftReplay != null ? leftReplay : inputs.journal().summary();
+        return journalEnd.summary();
     }
 
     /** Whether this run's inputs are recorded, replayed, or neither. */
@@ -295,7 +269,7 @@ public final class Machine implements AutoCloseable {
         if (exit.isDone()) {
             return;
         }
-        leftReplay = "left the replay at instruction " + instructions() + ": " + why;
+        journalEnd.left("left the replay at instruction " + instructions() + ": " + why);
         stop(why);
     }
 
@@ -314,9 +288,7 @@ public final class Machine implements AutoCloseable {
         }
         emts.rendezvous().run(RendezvousType.ONCE, true, pauseCallback);
         lifecycle.transition(VmState.PAUSED);
-        for (MachineDevice d : devices) {
-            d.device().pause();
-        }
+        devices.pause();
     }
 
     /**
@@ -331,47 +303,19 @@ public final class Machine implements AutoCloseable {
         if (parallel != null) {
             throw new IllegalStateException("a stop at an exact instruction needs the vCPUs in turns, not on parallel threads");
         }
-        long now = instructions();
-        if (instructions < now) {
-            throw new IllegalArgumentException("vCPU 0 is already at instruction " + now + ", past " + instructions);
-        }
-        var hold = new HoldPoint(instructions, new CompletableFuture<>());
-        holdPoint = hold;
-        return hold.reached();
+        return stops.holdAt(instructions, instructions());
     }
 
     /** Forgets a pending {@link #pauseAt} point (its future is cancelled); call while paused. */
     public void cancelPauseAt() {
-        HoldPoint hold = holdPoint;
-        holdPoint = null;
-        if (hold != null) {
-            hold.reached().cancel(false);
-        }
-    }
-
-    /** On EMT 0 between slices: pauses here if the hold point is reached. */
-    boolean holdIfReached(long count) {
-        HoldPoint hold = holdPoint;
-        if (hold == null || count < hold.instructions()) {
-            return false;
-        }
-        holdPoint = null;
-        pauseHere();
-        hold.reached().complete(count);
-        return true;
-    }
-
-    /** The pending {@link #pauseAt} point, or -1. */
-    long holdPointInstructions() {
-        HoldPoint hold = holdPoint;
-        return hold == null ? -1 : hold.instructions();
+        stops.cancelHold();
     }
 
     /** On EMT 0: the vCPUs stop after this slice (the rendezvous-free pause of a deterministic stop point). */
     private void pauseHere() {
         paused = true;
         lifecycle.transition(VmState.PAUSED);
-        devices.forEach(d -> d.device().pause());
+        devices.pause();
     }
 
     /**
@@ -379,7 +323,7 @@ public final class Machine implements AutoCloseable {
      * paused); null detaches it. One debugger at a time.
      */
     public void onDebugStop(Consumer<DebugStop> listener) {
-        debugListener = listener;
+        stops.onDebugStop(listener);
     }
 
     /**
@@ -387,23 +331,11 @@ public final class Machine implements AutoCloseable {
      * reported as {@link DebugStop.Interrupted}. A request made while paused is dropped by {@link #resume()}.
      */
     public void requestDebugStop() {
-        debugBreak = true;
+        stops.requestBreak();
         if (loop.inSlice()) {
             cpus.requestExit();
         }
         emts.emt(0).kick();
-    }
-
-    /** On EMT 0: pauses for the debugger (also completing a hold point reached here) and tells it why. */
-    void stopForDebugger(long count, DebugStop why) {
-        debugBreak = false;
-        if (!holdIfReached(count)) {
-            pauseHere();
-        }
-        Consumer<DebugStop> listener = debugListener;
-        if (listener != null) {
-            listener.accept(why);
-        }
     }
 
     /**
@@ -452,8 +384,8 @@ public final class Machine implements AutoCloseable {
 
     /** Lets paused vCPUs run again. */
     public void resume() {
-        debugBreak = false;
-        devices.forEach(d -> d.device().resume());
+        stops.dropBreak();
+        devices.resume();
         lifecycle.transition(VmState.RUNNING);
         paused = false;
         for (int i = 0; i < emts.size(); i++) {
@@ -475,24 +407,7 @@ public final class Machine implements AutoCloseable {
      * vCPU runs — so it sees memory exactly as of the sync (checkpoints copy the dirty pages there).
      */
     public DirtyPages syncDirtyLog(java.util.function.Consumer<DirtyPages> whileStopped) {
-        if (!started) {
-            cpus.all().forEach(Vcpu::writeProtectAll);
-            DirtyPages pages = ram.dirtyLog().syncAndClear();
-            whileStopped.accept(pages);
-            return pages;
-        }
-        var result = new AtomicReference<DirtyPages>();
-        int last = emts.size() - 1;
-        emts.rendezvous().run(RendezvousType.ASCENDING, true, emt -> {
-            cpus.all().forEach(Vcpu::writeProtectAll);
-            if (emt.id() == last) {
-                DirtyPages pages = ram.dirtyLog().syncAndClear();
-                result.set(pages);
-                whileStopped.accept(pages);
-            }
-            return 0;
-        });
-        return result.get();
+        return stopped.syncDirtyLog(started, whileStopped);
     }
 
     /** The path every guest output leaving the machine takes (fault tolerance holds it). */
@@ -508,22 +423,7 @@ public final class Machine implements AutoCloseable {
      * its own thread's while it runs. Before {@link #start()} the action runs on the calling thread.
      */
     public <T> T withVcpusStopped(java.util.function.Supplier<T> action) {
-        if (!started) {
-            return action.get();
-        }
-        var result = new AtomicReference<T>();
-        try {
-            emts.rendezvous().run(RendezvousType.ONCE, true, emt -> {
-                result.set(action.get());
-                return 0;
-            });
-        } catch (dev.tern.kernel.emt.RendezvousException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r; // the action's own failure, as if it had run here
-            }
-            throw e;
-        }
-        return result.get();
+        return stopped.run(started, action);
     }
 
     /** Every saved-state section of the machine, in a stable order. */
@@ -533,7 +433,7 @@ public final class Machine implements AutoCloseable {
         cpus.scheduleSection().ifPresent(all::add);
         all.add(clock.stateSection());
         all.add(irq.stateSection());
-        devices.forEach(d -> all.addAll(d.device().sections()));
+        all.addAll(devices.sections());
         all.addAll(disks.sections());
         return all;
     }
@@ -580,9 +480,7 @@ public final class Machine implements AutoCloseable {
 
     /** The device of that instance name. */
     public Device device(String instance) {
-        return devices.stream().filter(d -> d.spec().instance().equals(instance)).findFirst()
-                .map(MachineDevice::device)
-                .orElseThrow(() -> new IllegalArgumentException("no device named '" + instance + "'"));
+        return devices.device(instance);
     }
 
     public MachineSpec spec() {
@@ -597,8 +495,8 @@ public final class Machine implements AutoCloseable {
         }
         finish(new MachineExit(MachineExit.Reason.HOST_STOP, 0, "machine closed"));
         emts.close();
-        abandonJournal();
-        for (MachineDevice d : devices) {
+        journalEnd.abandon();
+        for (MachineDevice d : devices.all()) {
             d.device().powerOff();
         }
         stats.close();
@@ -610,48 +508,10 @@ public final class Machine implements AutoCloseable {
         return cpus == null ? 0 : cpus.instructions();
     }
 
-    /**
-     * A timer was armed earlier than the running slice's end: end the slice so the timer fires on
-     * time. From the vCPU's own I/O handler the exit lands right after the current instruction — a
-     * deterministic point; from elsewhere the EMT is woken.
-     */
-    private void deadlineMovedEarlier() {
-        if (Emt.current() == emts.emt(0)) {
-            if (loop.inSlice()) {
-                cpus.requestExit();
-            }
-        } else {
-            emts.emt(0).kick();
-        }
-    }
-
-    private void setIntr(boolean level) {
-        cpus.all().getFirst().setInterruptRequest(level);
-        if (level) {
-            wakeFromOtherThread();
-        }
-    }
-
-    /** vCPU {@code id}'s interrupt inputs changed: its EMT wakes from an idle wait. */
-    private void wakeVcpu(int id) {
-        if (parallel != null) {
-            parallel.wake(id);
-        } else {
-            wakeFromOtherThread();
-        }
-    }
-
-    /** An interrupt was raised: if not by the EMT itself, the EMT wakes from an idle wait. */
-    private void wakeFromOtherThread() {
-        if (Emt.current() != emts.emt(0)) {
-            emts.emt(0).kick();
-        }
-    }
-
     /** One slice of EMT work. EMT 0 also applies inputs and runs timers. */
     private void step(Emt emt) throws InterruptedException {
         if (emt.id() == 0 && exit.isDone()) {
-            endJournal();
+            journalEnd.give(instructions(), exit.getNow(null), this::fingerprint);
         }
         if (emt.id() != 0 || exit.isDone() || paused) {
             if (emt.id() != 0 && parallel != null && !exit.isDone() && !paused) {
@@ -664,20 +524,11 @@ public final class Machine implements AutoCloseable {
         try {
             loop.runSlice(emt);
         } catch (ReplayDivergence d) {
-            diverged = true;
+            journalEnd.diverged();
             finish(new MachineExit(MachineExit.Reason.DIVERGED, 4, d.getMessage()));
         } catch (IOException e) {
             finish(new MachineExit(MachineExit.Reason.ERROR, 3, "the replay log failed: " + e.getMessage()));
         }
-    }
-
-    /** Whether {@link #requestDebugStop()} asks for a stop. */
-    boolean debugBreakRequested() {
-        return debugBreak;
-    }
-
-    boolean hasDebugger() {
-        return debugListener != null;
     }
 
     /** Takes a guest's reset request (EMT 0). */
@@ -717,40 +568,6 @@ public final class Machine implements AutoCloseable {
         ramCrcs.invalidate();
     }
 
-    /** On EMT 0 once the run ended: gives the journal its end, once. */
-    private void endJournal() {
-        synchronized (journalDone) {
-            if (journalDone.isDone()) {
-                return;
-            }
-            var journal = inputs.journal();
-            try {
-                if (diverged || leftReplay != null) {
-                    journal.abandon();
-                } else if (journal.mode() != dev.tern.spi.replay.ReplayFilter.Mode.OFF) {
-                    MachineExit how = exit.getNow(null);
-                    journal.end(instructions(), how.reason() + ": " + how.detail(), fingerprint());
-                }
-            } catch (ReplayDivergence d) {
-                journalDivergence = d.getMessage();
-            } catch (IOException | RuntimeException e) {
-                journalDivergence = "the replay log could not be finished: " + e;
-            } finally {
-                journalDone.complete(null);
-            }
-        }
-    }
-
-    /** Closes the journal without an end, if it has none yet (the machine failed or closes). */
-    private void abandonJournal() {
-        synchronized (journalDone) {
-            if (!journalDone.isDone()) {
-                inputs.journal().abandon();
-                journalDone.complete(null);
-            }
-        }
-    }
-
     private void applyHostRequest(ReplayEvent.HostRequest r) {
         switch (r.kind()) {
             case RESET -> {
@@ -761,13 +578,6 @@ public final class Machine implements AutoCloseable {
                 }
             }
             case POWER_OFF -> finish(new MachineExit(MachineExit.Reason.POWER_OFF, r.status(), "host powered off with status " + r.status()));
-        }
-    }
-
-    /** A host input was queued: vCPU 0 ends its slice (or idle wait) to apply it. */
-    private void wakeForInput() {
-        if (Emt.current() != emts.emt(0)) {
-            emts.emt(0).kick();
         }
     }
 
@@ -793,9 +603,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private void resetStopped() {
-        a20Requests.clear();
         cpus.reset();
-        devices.forEach(d -> d.device().reset());
+        devices.reset();
     }
 
     void guestReset(String why) {
@@ -812,11 +621,7 @@ public final class Machine implements AutoCloseable {
 
     void finish(MachineExit how) {
         if (exit.complete(how)) {
-            HoldPoint hold = holdPoint;
-            if (hold != null) {
-                hold.reached().completeExceptionally(new IllegalStateException("the run ended before instruction "
-                        + hold.instructions() + ": " + how.detail()));
-            }
+            stops.runEnded(how);
             if (lifecycle.state() != VmState.SHUTDOWN) {
                 lifecycle.transition(VmState.SHUTDOWN);
             }
@@ -825,9 +630,6 @@ public final class Machine implements AutoCloseable {
             }
         }
     }
-
-    /** A device and the spec it was made from. */
-    record MachineDevice(DeviceSpec spec, Device device) { }
 
     /** Creates (does not realize) device {@code d} of {@code provider}, wired into this machine. */
     Device createDevice(DeviceProvider provider, DeviceSpec d) {
@@ -840,11 +642,6 @@ public final class Machine implements AutoCloseable {
         return plugins;
     }
 
-    /** The device of that instance name, with its spec, if any. */
-    java.util.Optional<MachineDevice> machineDevice(String instance) {
-        return devices.stream().filter(d -> d.spec().instance().equals(instance)).findFirst();
-    }
-
     /** Adds a realized, reset device (vCPUs stopped): it is part of the machine's state from now on. */
     void addDevice(MachineDevice d) {
         var all = new ArrayList<>(spec.devices());
@@ -853,15 +650,9 @@ public final class Machine implements AutoCloseable {
         devices.add(d);
     }
 
-    private final List<java.util.function.Consumer<String>> ejectListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-
     /** Hears the instance name of each device the guest gave up through a hot-plug controller, once it is out. */
     public void onDeviceEjected(java.util.function.Consumer<String> listener) {
-        ejectListeners.add(listener);
-    }
-
-    void deviceEjected(String instance) {
-        ejectListeners.forEach(l -> l.accept(instance));
+        devices.onEjected(listener);
     }
 
     /** Takes a device out of the machine (vCPUs stopped), with its input and output paths; the caller powers it off. */
@@ -876,30 +667,21 @@ public final class Machine implements AutoCloseable {
         inputs.forget(instance);
         outputs.forget(instance);
         disks.forget(instance);
-        a20Requests.remove(instance);
-    }
-
-    /** A20 requests by device; the gate is open when any device that spoke holds it open (as the PC's chipset ORs them). */
-    private final java.util.Map<String, Boolean> a20Requests = new java.util.concurrent.ConcurrentHashMap<>();
-
-    void updateA20(String source, boolean enabled) {
-        a20Requests.put(source, enabled);
-        boolean open = a20Requests.containsValue(Boolean.TRUE);
-        cpus.all().forEach(v -> v.setA20(open));
+        devices.forget(instance);
     }
 
     /** A device asked for a reset: EMT 0 carries it out at the end of the running slice. */
     void requestGuestReset() {
         resets.request(false);
         cpus.requestExit();
-        wakeForInput(); // with parallel vCPUs the device may run on another vCPU's thread
+        wakeups.emt0(); // with parallel vCPUs the device may run on another vCPU's thread
     }
 
     /** A device's request that {@code instance}, whose slot the guest powered off, leave (any vCPU). */
     void requestEjection(String instance) {
         ejections.request(instance);
         cpus.requestExit();
-        wakeForInput();
+        wakeups.emt0();
     }
 
     /** A device's host-time reading, recorded or replayed at the current point. */
@@ -911,6 +693,6 @@ public final class Machine implements AutoCloseable {
     /** Queues opaque work of a pre-1.2 plugin for EMT 0. */
     void post(Runnable event) {
         events.add(event);
-        wakeFromOtherThread();
+        wakeups.emt0();
     }
 }

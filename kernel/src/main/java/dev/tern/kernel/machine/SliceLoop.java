@@ -124,11 +124,11 @@ final class SliceLoop {
         if (replaying && replayEnded(count, journal)) {
             return;
         }
-        if (m.holdIfReached(count)) {
+        if (m.stops.holdIfReached(count)) {
             return;
         }
-        if (m.debugBreakRequested()) {
-            m.stopForDebugger(count, new DebugStop.Interrupted());
+        if (m.stops.breakRequested()) {
+            m.stops.stopForDebugger(count, new DebugStop.Interrupted());
             return;
         }
         long budget = budget(count, journal, replaying);
@@ -158,7 +158,7 @@ final class SliceLoop {
         switch (e) {
             case VcpuExit.BudgetExhausted b -> { }
             case VcpuExit.ExitRequested r -> { }
-            case VcpuExit.Debug d -> m.stopForDebugger(cpus.instructions(), new DebugStop.CpuEvent(d.address()));
+            case VcpuExit.Debug d -> m.stops.stopForDebugger(cpus.instructions(), new DebugStop.CpuEvent(d.address()));
             case VcpuExit.Halted h -> idle(emt);
             case VcpuExit.Shutdown s -> m.cpuShutdown(s.reason());
             case VcpuExit.PortIo io -> m.finish(new MachineExit(MachineExit.Reason.ERROR, 3,
@@ -177,9 +177,9 @@ final class SliceLoop {
         if (end.isEmpty() || count < end.getAsLong() || m.inputs.nextRecordedInstructions() <= count) {
             return false;
         }
-        if (m.hasDebugger()) {
+        if (m.stops.hasDebugger()) {
             // a debugger may still go back: the end of the recording is a stop, not the end of the run
-            m.stopForDebugger(count, new DebugStop.ReplayEnd());
+            m.stops.stopForDebugger(count, new DebugStop.ReplayEnd());
             return true;
         }
         m.finish(new MachineExit(MachineExit.Reason.REPLAY_END, 0, "replayed to the end of the recording at instruction " + count
@@ -197,7 +197,7 @@ final class SliceLoop {
             // running vCPUs share the clock's advance: vCPU 0 takes its part of the way to the timer
             budget = Math.min(budget, others == null ? until : Math.max(1, until / others.running()));
         }
-        long hold = m.holdPointInstructions();
+        long hold = m.stops.holdPointInstructions();
         if (hold >= 0) {
             budget = Math.min(budget, hold - count);
         }

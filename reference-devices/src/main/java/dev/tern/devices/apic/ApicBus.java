@@ -1,5 +1,6 @@
 package dev.tern.devices.apic;
 
+import dev.tern.devices.pci.MsiTarget;
 import dev.tern.spi.Registration;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceContext;
@@ -24,7 +25,8 @@ import java.util.function.IntConsumer;
  * <p>Each APIC connects to its vCPU through {@code InterruptRouting.connectCpu(vcpu, apic)}. The
  * register page at {@link #BASE} belongs to the CPU that reads it, so it is not mapped in the shared
  * MMIO space: the CPU side maps {@link #registers(int)} in front of it for its own vCPU. The bus is
- * published as a machine service for the I/O APIC to find.
+ * published as a machine service for the I/O APIC to find, and as the {@link MsiTarget} PCI
+ * functions send their MSI-X messages to.
  */
 public final class ApicBus implements Device {
 
@@ -63,6 +65,7 @@ public final class ApicBus implements Device {
             apics.add(apic);
         }
         registrations.add(context.services().publish(ApicBus.class, this));
+        registrations.add(context.services().publish(MsiTarget.class, this::deliverMsi));
     }
 
     /**
@@ -122,6 +125,21 @@ public final class ApicBus implements Device {
     void deliver(ApicMessage message) {
         synchronized (lock) {
             route(message, null);
+        }
+    }
+
+    /**
+     * A PCI function's message-signalled interrupt: address bits 19:12 the destination, bit 2
+     * logical mode; data bits 7:0 the vector, 10:8 the delivery mode, 15 level trigger, 14 the
+     * level (a level de-assert message changes nothing on an xAPIC). A level-triggered vector's
+     * EOI is broadcast as any other (no I/O APIC input waits for it).
+     */
+    void deliverMsi(long address, int data) {
+        boolean level = (data & 1 << 15) != 0;
+        boolean asserted = !level || (data & 1 << 14) != 0;
+        if (asserted) {
+            deliver(new ApicMessage(DeliveryMode.of(data >>> 8), data & 0xff, (address & 4) != 0,
+                    (int) (address >>> 12) & 0xff, ApicMessage.Shorthand.NONE, level, true, -1));
         }
     }
 

@@ -5,7 +5,8 @@ import dev.tern.spi.io.MmioHandler;
 /**
  * The virtio 1.0 register regions in memory BAR 4, located by vendor-specific PCI capabilities:
  * common configuration at 0x0000, ISR at 0x1000, device configuration at 0x2000 and queue
- * notification at 0x3000 (4 bytes per queue). No MSI-X is offered, so every vector register reads
+ * notification at 0x3000 (4 bytes per queue). The vector registers (msix_config, queue_msix_vector)
+ * name MSI-X table entries when the device offers MSI-X ({@link VirtioMsix}); without it they read
  * VIRTIO_MSI_NO_VECTOR and interrupts are INTx with the ISR, as in the legacy interface.
  */
 final class ModernRegisters implements MmioHandler {
@@ -25,7 +26,8 @@ final class ModernRegisters implements MmioHandler {
     private static final int TYPE_NOTIFY = 2;
     private static final int TYPE_ISR = 3;
     private static final int TYPE_DEVICE = 4;
-    private static final int NO_VECTOR = 0xffff;
+    /** Where the last capability (notification) starts in {@link #capabilities}' bytes. */
+    static final int LAST_CAPABILITY = 48;
 
     private final VirtioPciDevice device;
     private final byte[] common = new byte[COMMON_LENGTH];
@@ -41,8 +43,8 @@ final class ModernRegisters implements MmioHandler {
         capability(caps, 0, base + 16, 16, TYPE_COMMON, COMMON, COMMON_LENGTH);
         capability(caps, 16, base + 32, 16, TYPE_ISR, ISR, 1);
         capability(caps, 32, base + 48, 16, TYPE_DEVICE, DEVICE, Math.max(1, deviceConfigLength));
-        capability(caps, 48, 0, 20, TYPE_NOTIFY, NOTIFY, NOTIFY_MULTIPLIER * queues);
-        putInt(caps, 48 + 16, NOTIFY_MULTIPLIER);
+        capability(caps, LAST_CAPABILITY, 0, 20, TYPE_NOTIFY, NOTIFY, NOTIFY_MULTIPLIER * queues);
+        putInt(caps, LAST_CAPABILITY + 16, NOTIFY_MULTIPLIER);
         return caps;
     }
 
@@ -108,13 +110,13 @@ final class ModernRegisters implements MmioHandler {
         put(0x04, 4, featureWindow(device.deviceFeatures(), device.deviceFeatureSelect()));
         put(0x08, 4, device.driverFeatureSelect());
         put(0x0c, 4, featureWindow(device.driverFeatures(), device.driverFeatureSelect()));
-        put(0x10, 2, NO_VECTOR);
+        put(0x10, 2, device.configVector());
         put(0x12, 2, device.queueCount());
         put(0x14, 1, device.status());
         put(0x15, 1, 0); // config generation: the configuration never changes under the driver
         put(0x16, 2, device.queueSelect());
         put(0x18, 2, q == null ? 0 : q.size());
-        put(0x1a, 2, NO_VECTOR);
+        put(0x1a, 2, device.queueVector());
         put(0x1c, 2, q != null && q.enabled() ? 1 : 0);
         put(0x1e, 2, q == null ? 0 : q.index());
         putLong(0x20, q == null ? 0 : q.descriptors());
@@ -142,8 +144,14 @@ final class ModernRegisters implements MmioHandler {
         if (touches(touched, 0x0c, 4)) {
             device.setDriverFeatureWindow(get(0x0c, 4));
         }
+        if (touches(touched, 0x10, 2)) {
+            device.setConfigVector(get(0x10, 2));
+        }
         if (touches(touched, 0x16, 2)) {
             device.setQueueSelect(get(0x16, 2));
+        }
+        if (touches(touched, 0x1a, 2)) {
+            device.setQueueVector(get(0x1a, 2));
         }
         Virtqueue q = device.selectedQueue();
         if (q != null) {

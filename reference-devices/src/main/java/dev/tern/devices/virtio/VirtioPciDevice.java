@@ -3,14 +3,18 @@ package dev.tern.devices.virtio;
 import dev.tern.devices.pci.PciBar;
 import dev.tern.devices.pci.PciBus;
 import dev.tern.devices.pci.PciFunction;
+import dev.tern.devices.pci.MsixTable;
 import dev.tern.devices.pci.PciIdentity;
 import dev.tern.spi.Registration;
+import dev.tern.spi.Config;
+import dev.tern.spi.ConfigException;
 import dev.tern.spi.device.Device;
 import dev.tern.spi.device.DeviceContext;
 import dev.tern.spi.device.MachineControl;
 import dev.tern.spi.io.PortIoHandler;
 import dev.tern.spi.memory.GuestMemory;
 import dev.tern.spi.state.StateSection;
+import dev.tern.spi.state.Subsection;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +29,10 @@ import java.util.Optional;
  * </pre>
  * Registers are decoded byte by byte, so any access width or alignment works. Requests are
  * processed synchronously on the notifying vCPU thread, which keeps runs deterministic. Optionally
- * the virtio 1.0 interface is offered as well ({@link ModernRegisters}).
+ * the virtio 1.0 interface is offered as well ({@link ModernRegisters}), and with it MSI-X
+ * ({@link VirtioMsix}); while the driver has MSI-X enabled, the configuration vector and the
+ * selected queue's vector sit at 0x14 and 0x16 of the legacy block and the device configuration
+ * moves to 0x18.
  */
 public final class VirtioPciDevice implements Device, VirtioTransport {
 
@@ -41,6 +48,8 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     static final int STATUS = 0x12;
     static final int ISR = 0x13;
     static final int CONFIG = 0x14;
+    /** The legacy block's two MSI-X vector registers, present while MSI-X is enabled. */
+    static final int MSIX_VECTORS_LENGTH = 4;
 
     /** Device status bits. */
     static final int STATUS_DRIVER_OK = 4;
@@ -57,6 +66,8 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     private final String busName;
     private final boolean modern;
     private final PciFunction function;
+    /** MSI-X, or null when the device offers only INTx. */
+    private final VirtioMsix msix;
     private final List<Virtqueue> queues = new ArrayList<>();
     private final byte[] registers = new byte[CONFIG];
     private Registration attachment;
@@ -79,6 +90,20 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
 
     /** Like {@link #VirtioPciDevice(DeviceContext, VirtioModel, int, boolean)}, on the PCI bus named {@code busName}. */
     public VirtioPciDevice(DeviceContext context, VirtioModel model, String busName, int slot, boolean modern) {
+        this(context, model, busName, slot, modern, false);
+    }
+
+    /**
+     * Like {@link #VirtioPciDevice(DeviceContext, VirtioModel, String, int, boolean)}; with {@code msix}
+     * the function also offers MSI-X, one vector per queue and one for configuration changes, which
+     * needs the virtio 1.0 interface ({@code modern}).
+     */
+    public VirtioPciDevice(DeviceContext context, VirtioModel model, String busName, int slot, boolean modern,
+            boolean msix) {
+        if (msix && !modern) {
+            throw new IllegalArgumentException(context.instanceName()
+                    + ": msix=on needs the virtio 1.0 interface (modern=on)");
+        }
         this.context = context;
         this.busName = busName;
         this.model = model;
@@ -88,7 +113,9 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         for (int i = 0; i < sizes.size(); i++) {
             queues.add(new Virtqueue(context.memory(), i, sizes.get(i)));
         }
-        int barSize = Math.max(32, Integer.highestOneBit(CONFIG + model.config().length - 1) << 1);
+        this.msix = msix ? new VirtioMsix(context, sizes.size()) : null;
+        int legacyEnd = CONFIG + (msix ? MSIX_VECTORS_LENGTH : 0) + model.config().length;
+        int barSize = Math.max(32, Integer.highestOneBit(legacyEnd - 1) << 1);
         PciIdentity id = new PciIdentity(VENDOR, model.transitionalPciDeviceId(), 0, model.pciClass(), VENDOR,
                 model.deviceType(), 1);
         List<PciBar> bars = new ArrayList<>();
@@ -108,8 +135,27 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             bars.add(new PciBar.MemoryBar(ModernRegisters.BAR, ModernRegisters.BAR_SIZE, new ModernRegisters(this)));
             caps = ModernRegisters.capabilities(model.config().length, sizes.size());
         }
+        int msixAt = PciFunction.CAPABILITIES + caps.length;
+        if (msix) {
+            bars.add(new PciBar.MemoryBar(VirtioMsix.BAR, MsixTable.BAR_SIZE, this.msix.table()));
+            caps[ModernRegisters.LAST_CAPABILITY + 1] = (byte) msixAt;
+            byte[] all = java.util.Arrays.copyOf(caps, caps.length + MsixTable.CAPABILITY_LENGTH);
+            System.arraycopy(this.msix.table().capability(0), 0, all, caps.length, MsixTable.CAPABILITY_LENGTH);
+            caps = all;
+        }
         this.function = new PciFunction(context.instanceName(), id, bars, caps, context.ports(), context.mmio());
+        if (msix) {
+            this.msix.table().attach(function, msixAt);
+        }
         model.attach(this);
+    }
+
+    /** A provider's {@code msix} key, refused without the virtio 1.0 interface that carries the vector registers. */
+    public static boolean msix(Config c) {
+        if (c.bool("msix") && !c.bool("modern")) {
+            throw new ConfigException("config key 'msix' = true needs 'modern' = true: MSI-X comes with the virtio 1.0 interface");
+        }
+        return c.bool("msix");
     }
 
     /** The PCI function (configuration space). */
@@ -138,6 +184,9 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     @Override
     public synchronized void reset() {
         function.reset();
+        if (msix != null) {
+            msix.table().reset();
+        }
         resetDevice();
     }
 
@@ -150,6 +199,9 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         driverFeatureSelect = 0;
         lastFault = "";
         queues.forEach(Virtqueue::reset);
+        if (msix != null) {
+            msix.resetVectors();
+        }
         model.reset();
         function.setInterrupt(false);
     }
@@ -179,6 +231,7 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
     private synchronized int readRegisters(int offset, int size) {
         snapshotRegisters();
         byte[] config = model.config();
+        int configAt = configOffset();
         int v = 0;
         boolean readsIsr = false;
         for (int i = 0; i < size; i++) {
@@ -187,8 +240,10 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             if (o < CONFIG) {
                 b = registers[o] & 0xff;
                 readsIsr |= o == ISR;
+            } else if (o < configAt) {
+                b = legacyVectors() >>> (8 * (o - CONFIG)) & 0xff;
             } else {
-                b = o - CONFIG < config.length ? config[o - CONFIG] & 0xff : 0;
+                b = o - configAt < config.length ? config[o - configAt] & 0xff : 0;
             }
             v |= b << (8 * i);
         }
@@ -234,6 +289,9 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
 
     private synchronized void writeRegisters(int offset, int size, int value) {
         snapshotRegisters();
+        int configAt = configOffset();
+        int vectors = legacyVectors();
+        int vectorBytes = 0;
         int touched = 0;
         for (int i = 0; i < size; i++) {
             int o = offset + i;
@@ -241,9 +299,19 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             if (o < CONFIG) {
                 registers[o] = (byte) b;
                 touched |= 1 << registerOf(o);
+            } else if (o < configAt) {
+                int shift = 8 * (o - CONFIG);
+                vectors = vectors & ~(0xff << shift) | b << shift;
+                vectorBytes |= 1 << (o - CONFIG);
             } else {
-                model.configWrite(o - CONFIG, b);
+                model.configWrite(o - configAt, b);
             }
+        }
+        if ((vectorBytes & 0x3) != 0) {
+            msix.setConfigVector(vectors & 0xffff);
+        }
+        if ((vectorBytes & 0xc) != 0) {
+            msix.setQueueVector(queueSelect, vectors >>> 16);
         }
         // Act once per register, in register order, so a wide write behaves like the narrow ones.
         if ((touched & (1 << DRIVER_FEATURES)) != 0) {
@@ -260,6 +328,40 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         }
         if ((touched & (1 << QUEUE_NOTIFY)) != 0) {
             notifyQueue(get(QUEUE_NOTIFY, 2));
+        }
+    }
+
+    /** Where the legacy block's device configuration starts: after the vector registers while MSI-X is on. */
+    private int configOffset() {
+        return msixOn() ? CONFIG + MSIX_VECTORS_LENGTH : CONFIG;
+    }
+
+    /** The legacy vector registers: the configuration vector, then the selected queue's. */
+    private int legacyVectors() {
+        return msix == null ? -1 : msix.configVector() | msix.queueVector(queueSelect) << 16;
+    }
+
+    private boolean msixOn() {
+        return msix != null && msix.enabled();
+    }
+
+    synchronized int configVector() {
+        return msix == null ? VirtioMsix.NO_VECTOR : msix.configVector();
+    }
+
+    synchronized void setConfigVector(int vector) {
+        if (msix != null) {
+            msix.setConfigVector(vector);
+        }
+    }
+
+    synchronized int queueVector() {
+        return msix == null ? VirtioMsix.NO_VECTOR : msix.queueVector(queueSelect);
+    }
+
+    synchronized void setQueueVector(int vector) {
+        if (msix != null) {
+            msix.setQueueVector(queueSelect, vector);
         }
     }
 
@@ -371,7 +473,11 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         lastFault = why;
         status |= STATUS_NEEDS_RESET;
         isr |= ISR_CONFIG;
-        function.setInterrupt(true);
+        if (msixOn()) {
+            msix.signalConfig();
+        } else {
+            function.setInterrupt(true);
+        }
     }
 
     // --- VirtioTransport ---
@@ -398,7 +504,12 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
 
     @Override
     public synchronized void usedBuffers(Virtqueue queue) {
-        if (!queue.interruptSuppressed()) {
+        if (queue.interruptSuppressed()) {
+            return;
+        }
+        if (msixOn()) {
+            msix.signalQueue(queue.index());
+        } else {
             isr |= ISR_QUEUE;
             function.setInterrupt(true);
         }
@@ -455,6 +566,11 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
             public void load(VirtioState s) {
                 loadState(s);
             }
+
+            @Override
+            public List<Subsection<?>> subsections() {
+                return msix == null ? List.of() : List.of(msix.subsection(context.instanceName(), VirtioPciDevice.this::updateIntx));
+            }
         });
         all.addAll(model.sections());
         return all;
@@ -496,6 +612,11 @@ public final class VirtioPciDevice implements Device, VirtioTransport {
         for (int i = 0; i < queues.size(); i++) {
             queues.get(i).load(s.queues().get(i));
         }
-        function.setInterrupt(isr != 0);
+        updateIntx();
+    }
+
+    /** INTx after a load: asserted while the ISR holds an event, unless MSI-X carries the events. */
+    private synchronized void updateIntx() {
+        function.setInterrupt(isr != 0 && !msixOn());
     }
 }

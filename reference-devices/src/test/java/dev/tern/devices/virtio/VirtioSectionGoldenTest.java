@@ -124,6 +124,74 @@ class VirtioSectionGoldenTest {
         check(section(blkWithARequestInFlight(false), "virtio-pci"), () -> section(blk(), "virtio-pci"));
     }
 
+    /** A virtio 1.0 block device with MSI-X, as {@code msix=true} makes it; memory BARs placed when {@code h} is given. */
+    private Device msixBlk(DeviceHarness h) {
+        Path disk = dir.resolve("msix.img");
+        try {
+            if (!Files.exists(disk)) {
+                Files.write(disk, new byte[64 * 512]);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Device d = VirtioRig.add(h, "vblk0", new VirtioBlkProvider(), Map.of("path", disk.toString(), "msix", "true"));
+        started.add(d);
+        return d;
+    }
+
+    /**
+     * The transport with its {@code msix} subsection: MSI-X enabled, vector 0 programmed for
+     * configuration changes, the queue on vector 1, which is masked with a flush's completion
+     * pending in it.
+     */
+    @Test
+    void virtioPciWithMsixVectorsAndAPendingMessage() {
+        DeviceHarness h = VirtioRig.machine();
+        Device d = msixBlk(h);
+        var cfg = LegacyVirtioDriver.ConfigAccess.mechanism1(h.ports());
+        long bar1 = 0xfebe_0000L;
+        long bar4 = Integer.toUnsignedLong(VirtioRig.MEMORY_BASE);
+        long common = bar4 + ModernRegisters.COMMON;
+        cfg.write(1, 0x14, 4, (int) bar1);
+        cfg.write(1, 0x20, 4, VirtioRig.MEMORY_BASE);
+        cfg.write(1, 0x04, 2, 0x6);
+        h.mmio().write(bar1, 4, 0xfee0_0000L);
+        h.mmio().write(bar1 + 8, 4, 0x41);
+        h.mmio().write(bar1 + 12, 4, 0);
+        h.mmio().write(bar1 + 16, 4, 0xfee0_1000L);
+        h.mmio().write(bar1 + 24, 4, 0x51);
+        int at = 0x40 + 68; // after the four virtio 1.0 capabilities
+        assertEquals(0x11, cfg.read(1, at, 1), "the MSI-X capability");
+        cfg.write(1, at + 2, 2, 0x8000);
+        h.mmio().write(common + 0x14, 1, 3);
+        h.mmio().write(common + 0x08, 4, 1);
+        h.mmio().write(common + 0x0c, 4, 1);
+        h.mmio().write(common + 0x14, 1, 0xb);
+        h.mmio().write(common + 0x10, 2, 0);
+        h.mmio().write(common + 0x16, 2, 0);
+        h.mmio().write(common + 0x18, 2, 16);
+        h.mmio().write(common + 0x20, 8, RINGS);
+        h.mmio().write(common + 0x28, 8, RINGS + 0x1000);
+        h.mmio().write(common + 0x30, 8, RINGS + 0x2000);
+        h.mmio().write(common + 0x1a, 2, 1);
+        h.mmio().write(common + 0x1c, 2, 1);
+        h.mmio().write(common + 0x14, 1, 0xf);
+        h.memory().write(HEADER, header(4, 0), 0, 16);
+        h.memory().writeU64(RINGS, HEADER);
+        h.memory().writeU32(RINGS + 8, 16);
+        h.memory().writeU16(RINGS + 12, 1);
+        h.memory().writeU16(RINGS + 14, 1);
+        h.memory().writeU64(RINGS + 16, STATUS);
+        h.memory().writeU32(RINGS + 24, 1);
+        h.memory().writeU16(RINGS + 28, 2);
+        h.memory().writeU16(RINGS + 0x1000 + 4, 0);
+        h.memory().writeU16(RINGS + 0x1000 + 2, 1);
+        h.mmio().write(bar4 + ModernRegisters.NOTIFY, 2, 0);
+        assertEquals(1, h.memory().readU16(RINGS + 0x2000 + 2), "the flush completed");
+        assertEquals(2, h.mmio().read(bar1 + 0x800, 8), "its message waits in vector 1's pending bit");
+        check(section(d, "virtio-pci"), () -> section(msixBlk(VirtioRig.machine()), "virtio-pci"));
+    }
+
     private Device net() {
         Device d = VirtioRig.add(VirtioRig.machine(), "vnet0", new VirtioNetProvider(),
                 Map.of("backend", "hub", "hub", "golden-hub"));

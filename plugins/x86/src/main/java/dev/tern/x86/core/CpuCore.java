@@ -617,6 +617,19 @@ public final class CpuCore {
         }
     }
 
+    /** Whether a locked instruction runs (its r/m accesses are atomic). */
+    public boolean atomicRmw() {
+        return atomicRmw;
+    }
+
+    /**
+     * CMPXCHG8B's locked access to the r/m qword: returns its value and, if that equalled
+     * {@code expected}, has stored {@code value}, atomically against the other vCPUs.
+     */
+    public long compareAndExchange64(long expected, long value) {
+        return mmu.compareAndExchange64(checkWrite(eaSeg, eaOff, 8), expected, value, user);
+    }
+
     /** Starts (or restarts) an atomic attempt; the fetch position returns to after the ModRM bytes. */
     public void beginAtomic(int ipAfterModrm) {
         atomicRmw = true;

@@ -47,8 +47,6 @@ public final class Interpreter {
     /** {@link #step()} results. */
     public static final int NORMAL = 0, HALT = 1, SHADOW = 2;
 
-    private static final Object LOCK = new Object();
-
     private final CpuCore c;
     private final PortAccess io;
     private final SystemOps sys;
@@ -346,10 +344,10 @@ public final class Interpreter {
     }
 
     /**
-     * A locked read-modify-write: the operand write is a compare-and-set against the value read;
-     * if another vCPU changed the operand meanwhile, flags are restored and the instruction runs
-     * again. The global lock still serialises the forms without a single r/m operand (bit tests
-     * with a register offset, CMPXCHG8B) against each other.
+     * A locked read-modify-write: the operand write is a compare-and-set against the value read
+     * (CMPXCHG8B: one compare-and-exchange); if another vCPU changed the operand meanwhile, flags
+     * are restored and the instruction runs again. No lock is held: {@code Mmu.compareAndSet}
+     * takes one only for the operands a host compare-and-set cannot cover.
      */
     private int executeAtomic(CpuCore c, int op) {
         int flags = c.flags();
@@ -358,9 +356,7 @@ public final class Interpreter {
             while (true) {
                 c.beginAtomic(ip);
                 try {
-                    synchronized (LOCK) {
-                        return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io, esc);
-                    }
+                    return op < 0x100 ? execute(c, op) : TwoByteMap.execute(c, op & 0xff, sys, io, esc);
                 } catch (LockRetry retry) {
                     c.setFlags(flags);
                 }

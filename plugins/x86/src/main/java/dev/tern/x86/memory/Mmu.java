@@ -23,6 +23,10 @@ public final class Mmu {
     private static final int INVALID = -1;
     private static final java.lang.invoke.VarHandle INT_HANDLE =
             ValueLayout.JAVA_INT.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final java.lang.invoke.VarHandle LONG_HANDLE =
+            ValueLayout.JAVA_LONG.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN).varHandle();
+    /** Serialises the locked accesses no host compare-and-set can make atomic (see compareAndSet). */
+    private static final Object SPLIT_LOCK = new Object();
     private static final ValueLayout.OfLong U64 =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
@@ -285,47 +289,101 @@ public final class Mmu {
 
     /**
      * Atomically replaces the {@code size}-byte value at {@code lin} with {@code value} if it still
-     * equals {@code expected}. RAM accesses within one aligned dword use a real compare-and-set; other
-     * cases (MMIO, misaligned spans) fall back to compare-then-write, which the caller serialises.
+     * equals {@code expected}. A RAM operand inside one aligned qword is updated by a host
+     * compare-and-set of its dword (or of the qword, when it straddles two dwords), atomic against
+     * every access of the other vCPUs, locked or not. Other operands (MMIO, spans across a qword)
+     * are compared and written under {@link #SPLIT_LOCK}: atomic against each other, not against
+     * plain stores (a split lock; Linux avoids them).
      */
     public boolean compareAndSet(int lin, int size, int expected, int value, int user) {
-        // The store below bypasses the write entries that protect decoded code pages.
+        long pa = lockedOperand(lin, size, user);
+        int off = lin & 0xfff;
+        long mask = Alu.mask(size);
+        MemorySegment page = (off & 7) + size <= 8 ? phys.page(pa, true) : null;
+        if (page != null) {
+            phys.memory().markDirty(pa & ~0xfffL, 0x1000);
+            return (off & 3) + size <= 4
+                    ? casInDword(page, off, mask, expected, value)
+                    : casInQword(page, off, mask, expected, value);
+        }
+        synchronized (SPLIT_LOCK) {
+            int cur = size == 1 ? read8(lin, user) : size == 2 ? read16(lin, user) : read32(lin, user);
+            if (((cur ^ expected) & mask) != 0) {
+                return false;
+            }
+            switch (size) {
+                case 1 -> write8(lin, value, user);
+                case 2 -> write16(lin, value, user);
+                default -> write32(lin, value, user);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * CMPXCHG8B's locked access: returns the qword at {@code lin} and, if it equalled
+     * {@code expected}, has replaced it with {@code value}, in one host compare-and-exchange when
+     * the operand is an aligned qword of RAM (as Linux's 64-bit atomics are), else under
+     * {@link #SPLIT_LOCK} as {@link #compareAndSet} does.
+     */
+    public long compareAndExchange64(int lin, long expected, long value, int user) {
+        long pa = lockedOperand(lin, 8, user);
+        MemorySegment page = (lin & 7) == 0 ? phys.page(pa, true) : null;
+        if (page != null) {
+            phys.memory().markDirty(pa & ~0xfffL, 0x1000);
+            return (long) LONG_HANDLE.compareAndExchange(page, (long) (lin & 0xfff), expected, value);
+        }
+        synchronized (SPLIT_LOCK) {
+            long cur = (read32(lin, user) & 0xffffffffL) | ((long) read32(lin + 4, user) << 32);
+            if (cur == expected) {
+                write32(lin, (int) value, user);
+                write32(lin + 4, (int) (value >>> 32), user);
+            }
+            return cur;
+        }
+    }
+
+    /** A locked operand's physical address, once its write is known not to fault. */
+    private long lockedOperand(int lin, int size, int user) {
+        // The host compare-and-set bypasses the write entries that protect decoded code pages.
         cpu.blockBreak = true;
         probeWrite(lin, size, user);
         DebugRegisters debug = cpu.debug;
         if (debug.watchingData()) {
-            // The RAM path below writes the page directly, past slowWrite's breakpoint match.
+            // The RAM paths write the page directly, past slowWrite's breakpoint match.
             debug.dataAccess(lin, size, true);
         }
-        long pa = translate(lin, true, user != 0);
-        MemorySegment page = phys.page(pa, true);
-        long mask = Alu.mask(size);
-        int off = lin & 0xfff;
-        if (page != null && (off & 3) + size <= 4) {
-            int shift = (off & 3) * 8;
-            long word = off & ~3;
-            phys.memory().markDirty(pa & ~0xfffL, 0x1000);
-            while (true) {
-                int cur = (int) INT_HANDLE.getVolatile(page, word);
-                if ((((cur >>> shift) ^ expected) & mask) != 0) {
-                    return false;
-                }
-                int next = (int) ((cur & ~(mask << shift)) | ((value & mask) << shift));
-                if (INT_HANDLE.compareAndSet(page, word, cur, next)) {
-                    return true;
-                }
+        return translate(lin, true, user != 0);
+    }
+
+    private static boolean casInDword(MemorySegment page, int off, long mask, int expected, int value) {
+        int shift = (off & 3) * 8;
+        long word = off & ~3;
+        while (true) {
+            int cur = (int) INT_HANDLE.getVolatile(page, word);
+            if ((((cur >>> shift) ^ expected) & mask) != 0) {
+                return false;
+            }
+            int next = (int) ((cur & ~(mask << shift)) | ((value & mask) << shift));
+            if (INT_HANDLE.compareAndSet(page, word, cur, next)) {
+                return true;
             }
         }
-        int cur = size == 1 ? read8(lin, user) : size == 2 ? read16(lin, user) : read32(lin, user);
-        if (((cur ^ expected) & mask) != 0) {
-            return false;
+    }
+
+    private static boolean casInQword(MemorySegment page, int off, long mask, int expected, int value) {
+        int shift = (off & 7) * 8;
+        long word = off & ~7;
+        while (true) {
+            long cur = (long) LONG_HANDLE.getVolatile(page, word);
+            if ((((cur >>> shift) ^ expected) & mask) != 0) {
+                return false;
+            }
+            long next = (cur & ~(mask << shift)) | ((value & mask) << shift);
+            if (LONG_HANDLE.compareAndSet(page, word, cur, next)) {
+                return true;
+            }
         }
-        switch (size) {
-            case 1 -> write8(lin, value, user);
-            case 2 -> write16(lin, value, user);
-            default -> write32(lin, value, user);
-        }
-        return true;
     }
 
     /** Checks that a write of {@code size} bytes at {@code lin} would not fault (sets A/D bits). */

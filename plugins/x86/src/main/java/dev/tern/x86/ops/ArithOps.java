@@ -456,6 +456,10 @@ public final class ArithOps {
         if (!c.memOp) {
             throw CpuFault.ud();
         }
+        if (c.atomicRmw()) {
+            lockedCmpxchg8b(c);
+            return;
+        }
         int lo = c.read32(c.eaSeg, c.eaOff);
         int hi = c.read32(c.eaSeg, c.eaOff + 4);
         if (lo == c.r[EAX] && hi == c.r[EDX]) {
@@ -471,5 +475,17 @@ public final class ArithOps {
             c.r[EDX] = hi;
             c.setFlag(ZF, false);
         }
+    }
+
+    /** LOCK CMPXCHG8B: one compare-and-exchange, so no other vCPU's store falls between read and write. */
+    private static void lockedCmpxchg8b(CpuCore c) {
+        long expected = ((long) c.r[EDX] << 32) | (c.r[EAX] & 0xffffffffL);
+        long value = ((long) c.r[CpuCore.ECX] << 32) | (c.r[CpuCore.EBX] & 0xffffffffL);
+        long old = c.compareAndExchange64(expected, value);
+        if (old != expected) {
+            c.r[EAX] = (int) old;
+            c.r[EDX] = (int) (old >>> 32);
+        }
+        c.setFlag(ZF, old == expected);
     }
 }

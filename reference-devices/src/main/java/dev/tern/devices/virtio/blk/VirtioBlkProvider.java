@@ -20,6 +20,7 @@ public final class VirtioBlkProvider implements DeviceProvider {
             ConfigKey.of("readonly", ConfigType.BOOLEAN, "false", "refuse guest writes (VIRTIO_BLK_F_RO)"),
             ConfigKey.of("serial", ConfigType.STRING, "", "disk serial returned by GET_ID, up to 20 ASCII bytes"),
             ConfigKey.of("modern", ConfigType.BOOLEAN, "true", "also offer the virtio 1.0 interface (capabilities, memory BAR 4); off = legacy-only device"),
+            ConfigKey.of("msix", ConfigType.BOOLEAN, "false", "also offer MSI-X (capability, table in memory BAR 1; needs modern): a guest with local APICs then takes the device's interrupts as messages, one vector per queue"),
             ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on its bus (1..31), -1 for the first free one"),
             ConfigKey.of("bus", ConfigType.STRING, "pci.0", "PCI bus: pci.0, or the id of a pci-bridge (hot-plug through its SHPC)"));
 
@@ -54,7 +55,7 @@ public final class VirtioBlkProvider implements DeviceProvider {
         int slot = slot(c.integer("slot"));
         try {
             return new VirtioPciDevice(context, new VirtioBlk(c.path("path"), c.bool("readonly"), serial), c.string("bus"),
-                    slot, c.bool("modern"));
+                    slot, c.bool("modern"), VirtioPciDevice.msix(c));
         } catch (UncheckedIOException e) {
             throw new ConfigException("config key 'path': " + e.getMessage());
         }

@@ -23,6 +23,7 @@ public final class VirtioNetProvider implements DeviceProvider {
             ConfigKey.of("local", ConfigType.STRING, "127.0.0.1:0", "udp backend: host:port to bind (port 0 = any)"),
             ConfigKey.of("remote", ConfigType.STRING, "127.0.0.1:5555", "udp backend: host:port frames are sent to"),
             ConfigKey.of("modern", ConfigType.BOOLEAN, "true", "also offer the virtio 1.0 interface (capabilities, memory BAR 4); off = legacy-only device"),
+            ConfigKey.of("msix", ConfigType.BOOLEAN, "false", "also offer MSI-X (capability, table in memory BAR 1; needs modern): a guest with local APICs then takes the device's interrupts as messages, one vector per queue"),
             ConfigKey.of("slot", ConfigType.INTEGER, "-1", "PCI slot on its bus (1..31), -1 for the first free one"),
             ConfigKey.of("bus", ConfigType.STRING, "pci.0", "PCI bus: pci.0, or the id of a pci-bridge (hot-plug through its SHPC)"));
 
@@ -66,7 +67,8 @@ public final class VirtioNetProvider implements DeviceProvider {
             case "udp" -> udp(context.instanceName(), c);
             default -> throw new ConfigException("config key 'backend' = '" + c.string("backend") + "' is not hub, udp or none");
         };
-        return new VirtioPciDevice(context, new VirtioNet(mac, backend), c.string("bus"), (int) slot, c.bool("modern"));
+        return new VirtioPciDevice(context, new VirtioNet(mac, backend), c.string("bus"), (int) slot, c.bool("modern"),
+                VirtioPciDevice.msix(c));
     }
 
     private static NetBackend udp(String name, Config c) {
