@@ -10,6 +10,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -54,32 +55,37 @@ public sealed interface ClientListener extends Closeable {
         return new Channeled(channel);
     }
 
+    /** A client on {@code channel}, whose input {@code endInput} ends. */
+    private static Client client(ByteChannel channel, Closeable endInput) {
+        return new Client() {
+            @Override
+            public InputStream in() {
+                return Channels.newInputStream(channel);
+            }
+
+            @Override
+            public OutputStream out() {
+                return Channels.newOutputStream(channel);
+            }
+
+            @Override
+            public void shutdownInput() throws IOException {
+                endInput.close();
+            }
+
+            @Override
+            public void close() throws IOException {
+                channel.close();
+            }
+        };
+    }
+
     /** A bound {@link ServerSocketChannel}. */
     record Channeled(ServerSocketChannel channel) implements ClientListener {
         @Override
         public Client accept() throws IOException {
             SocketChannel c = channel.accept();
-            return new Client() {
-                @Override
-                public InputStream in() {
-                    return Channels.newInputStream(c);
-                }
-
-                @Override
-                public OutputStream out() {
-                    return Channels.newOutputStream(c);
-                }
-
-                @Override
-                public void shutdownInput() throws IOException {
-                    c.shutdownInput();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    c.close();
-                }
-            };
+            return ClientListener.client(c, c::shutdownInput);
         }
 
         @Override
@@ -99,27 +105,7 @@ public sealed interface ClientListener extends Closeable {
                 } catch (RefusedConnectionException e) {
                     continue; // one peer failed admission: the next may be the operator
                 }
-                return new Client() {
-                    @Override
-                    public InputStream in() {
-                        return Channels.newInputStream(c);
-                    }
-
-                    @Override
-                    public OutputStream out() {
-                        return Channels.newOutputStream(c);
-                    }
-
-                    @Override
-                    public void shutdownInput() throws IOException {
-                        c.close(); // a transport connection has no half-close
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        c.close();
-                    }
-                };
+                return ClientListener.client(c, c::close); // a transport connection has no half-close
             }
         }
 
