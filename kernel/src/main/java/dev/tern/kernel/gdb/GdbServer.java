@@ -89,7 +89,7 @@ public final class GdbServer implements AutoCloseable {
             shown = where;
             clients = ClientListener.channel(server);
         } else if (where.startsWith("tls:") && plugins != null) {
-            var t = (ClientListener.Transported) ClientListener.transport(where, plugins);
+            var t = ClientListener.transport(where, plugins);
             shown = t.address();
             clients = t;
         } else {
@@ -108,7 +108,7 @@ public final class GdbServer implements AutoCloseable {
             while (!machine.exitStage().toCompletableFuture().isDone()) {
                 ClientListener.Client peer = clients.accept();
                 try (peer) {
-                    log.println("tern: gdb attached");
+                    log.println("tern: gdb attached" + (peer.peer().isEmpty() ? "" : " from " + peer.peer()));
                     var channel = new RspChannel(peer.in(), peer.out());
                     var target = new DebugTarget(machine, timeline);
                     target.haltIfRunning();

@@ -17,6 +17,8 @@ final class DeviceEjections {
 
     private final Machine m;
     private final Set<String> pending = new LinkedHashSet<>();
+    /** Whether {@link #pending} may hold a request: read at every slice boundary without the lock. */
+    private volatile boolean requested;
 
     DeviceEjections(Machine machine) {
         this.m = machine;
@@ -25,9 +27,11 @@ final class DeviceEjections {
     /** Asks EMT 0 to take device {@code instance} out at its next slice boundary (any thread). */
     synchronized void request(String instance) {
         pending.add(instance);
+        requested = true;
     }
 
     private synchronized List<String> take() {
+        requested = false;
         if (pending.isEmpty()) {
             return List.of();
         }
@@ -41,6 +45,9 @@ final class DeviceEjections {
      * between slices), then tells the listeners ({@link Machine#onDeviceEjected}).
      */
     void carryOut() {
+        if (!requested) {
+            return;
+        }
         for (String instance : take()) {
             if (remove(instance)) {
                 m.devices.ejected(instance);

@@ -28,6 +28,9 @@ public sealed interface ClientListener extends Closeable {
 
         OutputStream out();
 
+        /** Where the client is, for messages; empty when the socket cannot say (unix). */
+        String peer();
+
         /** Ends the client's input (so its session ends after what it has queued), or all of it. */
         void shutdownInput() throws IOException;
     }
@@ -45,7 +48,7 @@ public sealed interface ClientListener extends Closeable {
      *
      * @throws IOException when it cannot listen there
      */
-    static ClientListener transport(String uri, PluginRegistry plugins) throws IOException {
+    static Transported transport(String uri, PluginRegistry plugins) throws IOException {
         String idle = uri.contains("io-timeout=") ? uri : uri + (uri.contains("?") ? "&" : "?") + "io-timeout=0";
         return new Transported(MigrationUri.parse(idle).listen(plugins));
     }
@@ -55,9 +58,14 @@ public sealed interface ClientListener extends Closeable {
         return new Channeled(channel);
     }
 
-    /** A client on {@code channel}, whose input {@code endInput} ends. */
-    private static Client client(ByteChannel channel, Closeable endInput) {
+    /** A client at {@code peer} on {@code channel}, whose input {@code endInput} ends. */
+    private static Client client(ByteChannel channel, Closeable endInput, String peer) {
         return new Client() {
+            @Override
+            public String peer() {
+                return peer;
+            }
+
             @Override
             public InputStream in() {
                 return Channels.newInputStream(channel);
@@ -85,7 +93,8 @@ public sealed interface ClientListener extends Closeable {
         @Override
         public Client accept() throws IOException {
             SocketChannel c = channel.accept();
-            return ClientListener.client(c, c::shutdownInput);
+            String peer = c.getRemoteAddress() instanceof java.net.InetSocketAddress a ? a.toString() : "";
+            return ClientListener.client(c, c::shutdownInput, peer);
         }
 
         @Override
@@ -105,7 +114,7 @@ public sealed interface ClientListener extends Closeable {
                 } catch (RefusedConnectionException e) {
                     continue; // one peer failed admission: the next may be the operator
                 }
-                return ClientListener.client(c, c::close); // a transport connection has no half-close
+                return ClientListener.client(c, c::close, c.peer()); // a transport connection has no half-close
             }
         }
 

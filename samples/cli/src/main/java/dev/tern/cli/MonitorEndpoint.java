@@ -129,8 +129,7 @@ final class MonitorEndpoint implements AutoCloseable {
             return server;
         }
         if (where.startsWith("tls:")) {
-            var clients = (dev.tern.kernel.monitor.ClientListener.Transported)
-                    dev.tern.kernel.monitor.ClientListener.transport(where, plugins);
+            var clients = dev.tern.kernel.monitor.ClientListener.transport(where, plugins);
             MonitorServer server = MonitorServer.start(monitor, clients);
             System.err.println("tern: monitor listening on " + clients.address());
             return server;

@@ -110,7 +110,7 @@ public final class QmpServer implements AutoCloseable {
             return start(new QmpServer(monitor, ch, "tcp:" + host + ":" + bound.getPort(), null));
         }
         if (plugins != null && address.startsWith("tls:")) {
-            var t = (ClientListener.Transported) ClientListener.transport(address, plugins);
+            var t = ClientListener.transport(address, plugins);
             return start(new QmpServer(monitor, t, null, t.address(), null));
         }
         throw new IllegalArgumentException("--qmp " + spec + ": expected unix:PATH,server or tcp:HOST:PORT,server"
