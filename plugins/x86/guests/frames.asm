@@ -4,7 +4,7 @@
 ; For each event it checks the vector, whether an error code was pushed (the frame's size) and
 ; its value, the saved EIP (the instruction for a fault, the next one for a trap), CS and EFLAGS,
 ; SS:ESP on a privilege change, the V86 data segments and their nulling, CR2 for #PF.
-; Soft checks: segment limits in real mode (QEMU's TCG checks none), #AC (TCG has none), RF in
+; Soft checks: segment limits in real and V86 mode (QEMU's TCG checks none), #AC (TCG has none), RF in
 ; the EFLAGS image of a fault (SDM 17.3.1.1: set for every fault but an instruction breakpoint).
         org 0xF0000
 %include "lib/pm32.inc"
@@ -773,6 +773,15 @@ v86:
         ARM .gp
         V86 v_hlt, V86K
 .gp:    EXPECT 13, 0, v_hlt - $$, 0xF000, V86K, RF, KIND_V86, "V86 #GP (HLT)"
+        SOFT_CHECKS 1
+        ARM .gpl
+        V86 v_gplim, V86K
+.gpl:   EXPECT 13, 0, v_gplim - $$, 0xF000, V86K, RF, KIND_V86, "V86 #GP(0) (word at DS:0xFFFF, past the limit)"
+        mov ebp, 0xFFFF
+        ARM .ssl
+        V86 v_sslim, V86K
+.ssl:   EXPECT 12, 0, v_sslim - $$, 0xF000, V86K, RF, KIND_V86, "V86 #SS(0) (word at SS:0xFFFF, past the limit)"
+        SOFT_CHECKS 0
         call pending_x87
         ARM .mf
         V86 v_mf, V86K
@@ -793,6 +802,10 @@ v_ud:   ud2
 v_nm:   fld1
 v_int41: int 0x41
 v_hlt:  hlt
+v_gplim: mov ax, [0xFFFF]
+        hlt                             ; without the limit check (QEMU): an event all the same
+v_sslim: mov ax, [bp]
+        hlt
 v_mf:   fwait
         bits 32
 
