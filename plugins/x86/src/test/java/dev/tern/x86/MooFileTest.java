@@ -56,9 +56,26 @@ class MooFileTest {
     }
 
     @Test
+    void theSetsOpcodeTableMasksUndefinedFlagsWhenTheFileHasNoMask() throws IOException {
+        // As in the set's repository: the files in v1_ex_real_mode, 80386.csv beside that directory.
+        Path set = Files.createDirectory(dir.resolve("v1_ex_real_mode"));
+        Files.write(set.resolve("660FBC.MOO"), file(false));
+        Files.writeString(dir.resolve("80386.csv"), String.join("\n",
+                "op,re,g,ex,ud,pf,66,67,fc,pm,lck,rep,so,reg,m,mnemonic,f_umask,desc",
+                "0F,,,,,,,,,,,,,,,,,\"two-byte escape, not a test file\"",
+                "0FBC,,,,,,1,1,,,,,,1,1,BSF,0x0895,\"Bit Scan Forward, \"\"BSF\"\"\"",
+                "80,,1,4,,,,1,,,1,,1,1,1,AND,0010,AND"));
+        ConformanceRunner.Result r = new ConformanceRunner(10).runDirectory(set, 0);
+        assertEquals(3, r.passed(), () -> String.join("\n", r.firstFailures()));
+        Files.writeString(dir.resolve("80386.csv"), "op,ex,f_umask\n0FBC,,0x8z5\n");
+        IOException e = assertThrows(IOException.class, () -> new ConformanceRunner(10).runDirectory(set, 0));
+        assertTrue(e.getMessage().contains("80386.csv: line 2: 'f_umask'"), e.getMessage());
+    }
+
+    @Test
     void revokedTestsAreSkipped() throws IOException {
         write("00.MOO", file(true));
-        Files.writeString(dir.resolve("revocation_list.txt"), HASH0.toUpperCase() + "\n");
+        Files.writeString(dir.resolve("revocation_list.txt"), "# revoked tests\n" + HASH0.toUpperCase() + "\n");
         ConformanceRunner.Result r = new ConformanceRunner(10).runDirectory(dir, 0);
         assertEquals(2, r.passed());
         assertEquals(Map.of("revoked by the set's revocation_list.txt", 1L), r.skipped());

@@ -57,7 +57,21 @@ public final class ConformanceRunner {
     static final String NOT_REAL_MODE = "MOO file whose META cpu_mode is not real mode (0): this runner loads "
             + "real-mode state only";
 
+    /** The 80386 set's opcode table, whose {@code f_umask} column gives each opcode's undefined flags. */
+    static final String OPCODE_TABLE = "80386.csv";
+
     private java.util.Set<String> revoked = java.util.Set.of();
+    private OpcodeFlagMasks opcodeMasks = OpcodeFlagMasks.NONE;
+
+    /** A set's file, in its directory or (as in the set's repository, for v1_ex_real_mode) the parent. */
+    private static Path besideSet(Path dir, String name) {
+        Path here = dir.resolve(name);
+        if (Files.isRegularFile(here)) {
+            return here;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        return parent != null && Files.isRegularFile(parent.resolve(name)) ? parent.resolve(name) : null;
+    }
 
     /**
      * Runs every vector file of {@code dir} ({@code *.MOO}, {@code *.MOO.gz}, {@code *.json},
@@ -71,11 +85,14 @@ public final class ConformanceRunner {
         if (files.isEmpty()) {
             throw new IOException("no test files (" + String.join(", ", SUFFIXES) + ") in " + dir);
         }
-        Path revocations = dir.resolve(REVOCATION_LIST);
-        if (Files.isRegularFile(revocations)) {
-            revoked = Files.readAllLines(revocations).stream().map(String::trim).filter(l -> !l.isEmpty())
+        Path revocations = besideSet(dir, REVOCATION_LIST);
+        if (revocations != null) {
+            revoked = Files.readAllLines(revocations).stream().map(String::trim)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
                     .map(String::toLowerCase).collect(java.util.stream.Collectors.toUnmodifiableSet());
         }
+        Path csv = besideSet(dir, OPCODE_TABLE);
+        opcodeMasks = csv == null ? OpcodeFlagMasks.NONE : OpcodeFlagMasks.read(csv);
         for (Path f : files) {
             runFile(f, perFile);
         }
@@ -192,8 +209,11 @@ public final class ConformanceRunner {
         Map<?, ?> finRegs = obj(fin, "regs");
         RegisterFile rf = RegisterFile.of(initRegs);
         Map<?, ?> masks = test.get("masks") instanceof Map<?, ?> m ? m : fileMasks;
-        // The set's own register masks say which FLAGS bits are defined; without them, the table.
+        // The set's own register masks say which FLAGS bits are defined; without them its opcode
+        // table's f_umask, and without that ConformanceMasks.
+        Integer fromTable = opcodeMasks.undefined(key);
         int flagMask = masks.get(rf.flags) instanceof Long defined ? ~(int) (long) defined & 0xffff
+                : fromTable != null ? fromTable
                 : ConformanceMasks.undefinedFlags(ConformanceMasks.withoutSizePrefixes(key));
         MemorySegment seg = memory.segment();
         List<long[]> initRam = ram(init);
