@@ -3,7 +3,7 @@
 # one-line summary (exit status, and how many ok / WARN / FAIL / info lines it printed), for the
 # side-by-side comparison with Tern (CornerCaseRomTest, GuestProgramsTest, FastpathGuestTest).
 #
-#   ./qemu.sh                    # the corner-case ROMs: bitops stacks tasks paging
+#   ./qemu.sh                    # the corner-case ROMs: bitops stacks tasks paging frames
 #   ./qemu.sh debug fastpath     # any others by name
 #
 # fastpath.rom needs RDTSCP, so it runs with -cpu pentium2,+rdtscp; the others on QEMU's default.
@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 command -v qemu-system-i386 >/dev/null || { echo "qemu.sh: qemu-system-i386 is not installed" >&2; exit 2; }
 names=("$@")
-[[ ${#names[@]} -gt 0 ]] || names=(bitops stacks tasks paging)
+[[ ${#names[@]} -gt 0 ]] || names=(bitops stacks tasks paging frames)
 for n in "${names[@]}"; do
   [[ -f "$n.rom" ]] || { echo "qemu.sh: no $n.rom (run ./build.sh)" >&2; exit 2; }
   cpu=()

@@ -72,6 +72,34 @@ class V86ModeTest {
         assertV86Frame(m, 0, 5);
     }
 
+    /** SDM vol. 3A 20.2.5: a task switch to a 32-bit TSS whose EFLAGS image has VM enters V86 mode. */
+    @Test
+    void aTaskSwitchToATssWithVmSetEntersV86() {
+        TestMachine m = new TestMachine().protectedMode();
+        int tss = 0x3800;
+        m.descriptor(TestMachine.GDT, 10, TestMachine.segment(tss, 0x67, 0x89, 0));
+        m.memory.writeU32(tss + 0x04, STACK0);                 // ESP0 and SS0: where the task's events go
+        m.memory.writeU32(tss + 0x08, TestMachine.DATA0);
+        m.memory.writeU32(tss + 0x20, 0);                      // EIP
+        m.memory.writeU32(tss + 0x24, VM | 0x3000 | 2);        // EFLAGS: VM, IOPL 3
+        m.memory.writeU32(tss + 0x38, V86_SP);                 // ESP
+        int[] segs = {V86_ES, V86_CS, V86_SS, V86_DS, V86_FS, V86_GS};
+        for (int i = 0; i < segs.length; i++) {
+            m.memory.writeU16(tss + 0x48 + 4 * i, segs[i]);    // ES CS SS DS FS GS
+        }
+        m.memory.writeU16(tss + 0x66, 0x68);
+        m.code(0xEA, 0, 0, 0, 0, 0x50, 0);                     // jmp far 0x50:0
+        m.poke(V86_CS << 4,
+                0xA1, 0x10, 0x00,                              // mov ax, [0x10]   (DS base 0x60000)
+                0xCD, 0x80);                                   // int 0x80
+        m.memory.writeU16((V86_DS << 4) + 0x10, 0x1234);
+        m.run();
+        assertEquals(0x80, m.handledVector(), m.cpu.describe());
+        assertEquals(0x1234, m.cpu.core().r[CpuCore.EAX] & 0xffff, "V86 data read at DS * 16 + offset");
+        assertEquals(0x50, m.cpu.core().tr.selector, "the V86 task is the current task");
+        assertV86Frame(m, 0, 5);
+    }
+
     @Test
     void intWithIoplBelow3IsGeneralProtectionToTheMonitor() {
         TestMachine m = v86(0, 0x90, 0xCD, 0x80);   // nop; int 0x80

@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 
 /** {@code tern x86-conformance DIR}: runs SingleStepTests-style vectors against the x86 CPU. */
 @Command(name = "x86-conformance", mixinStandardHelpOptions = true,
-        description = "Run every single-instruction test vector (*.json.gz) in DIR; prints 'N passed, N failed'.")
+        description = "Run every single-instruction test vector file (*.MOO, *.MOO.gz, *.json, *.json.gz) in DIR; "
+                + "prints 'N passed, N failed'.")
 final class ConformanceCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "DIR", description = "Directory of vector files (e.g. ../shared/conformance/sst-80286-real).")
