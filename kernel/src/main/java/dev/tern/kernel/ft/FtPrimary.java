@@ -160,12 +160,16 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     /**
-     * With a witness: takes the lease before the guest runs (call before the machine starts),
-     * waiting out an earlier holder's lease.
+     * Says which fencing is in force and, with a lease, takes it before the guest runs (call
+     * before the machine starts), waiting out an earlier holder's lease.
      *
      * @throws IOException naming why no lease was granted: the guest must not run
      */
     public void acquireLease() throws IOException, InterruptedException {
+        if (!successor) {
+            log.println("ft: primary for the standby " + config.address() + "; fencing: " + config.fencing().describe());
+            log.flush();
+        }
         if (lease != null && !successor) {
             lease.acquireFirst(CONNECT_PATIENCE);
             log.println("ft: lease granted by " + lease.where());
@@ -224,7 +228,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 + config.effectiveHandshakeTimeout().toMillis() + " ms\n" + stats.render()
                 + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + release.render()
                 + (outputLimitWaits == 0 ? "" : "waits at the held-output limit: " + outputLimitWaits + "\n")
-                + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
+                + "fencing: " + config.fencing().describe() + (fenced ? " (lease lost)" : "") + "\n"
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
                         + rejoinPace.toSeconds() + " s\n" : "");
     }
@@ -368,7 +372,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             state = FtState.SYNCING;
             // bounded: a peer that accepts and says nothing (a blackholed reconnect) must not hold
             // the primary for the transport's I/O timeout
-            String description = FtHandshake.describe(machine);
+            String description = FtHandshake.describe(machine, config);
             long bound = config.effectiveHandshakeTimeout().toMillis();
             List<String> chosen = w.within(bound, "the handshake", "handshake-timeout",
                     () -> FtHandshake.primary(w, config.secret(), description, machine.vcpus().size(),

@@ -62,11 +62,11 @@ class FtHeldOutputLimitsTest {
     @Timeout(60)
     void aBadValueEndsTernRunNamingTheKey() throws Exception {
         Path pw = password();
-        try (MigrationPeer primary = tern("primary,peer=tcp:127.0.0.1:1,password-file=" + pw + ",held-bytes=lots")) {
+        try (MigrationPeer primary = tern("primary,peer=tcp:127.0.0.1:1,password-file=" + pw + ",fencing=none,held-bytes=lots")) {
             primary.awaitLine(Pattern.compile(Pattern.quote("tern: --ft: held-bytes='lots' is not a size in bytes (e.g. 32M)")));
             assertEquals(2, primary.awaitExit(), primary.output());
         }
-        try (MigrationPeer standby = tern("standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",held-batches=8,epoch-bytes=4K")) {
+        try (MigrationPeer standby = tern("standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none,held-batches=8,epoch-bytes=4K")) {
             standby.awaitLine(Pattern.compile(Pattern.quote("tern: --ft standby: epoch-bytes= applies to the primary a standby"
                     + " becomes when it protects the guest after taking over; it needs reprotect=URI")));
             assertEquals(2, standby.awaitExit(), standby.output());
@@ -78,9 +78,9 @@ class FtHeldOutputLimitsTest {
     @Timeout(120)
     void aStandbyKeepingOtherLimitsIsRefusedOnBothSidesAndThePrimaryRunsOn() throws Exception {
         Path pw = password();
-        try (MigrationPeer standby = tern("standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",held-batches=8")) {
+        try (MigrationPeer standby = tern("standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none,held-batches=8")) {
             String address = standby.awaitLine(WAITING).group(1);
-            try (MigrationPeer primary = tern("primary,peer=" + address + ",password-file=" + pw + ",interval=20ms,"
+            try (MigrationPeer primary = tern("primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=20ms,"
                     + FtFailoverTest.TIMEOUT)) {
                 Matcher p = primary.awaitLine(Pattern.compile("ft: no standby \\(the standby refused: (.*)\\); running"
                         + " unprotected"));
@@ -100,14 +100,14 @@ class FtHeldOutputLimitsTest {
     void equalLimitsProtectTheGuestAndInfoFtShowsThemOnBothSides() throws Exception {
         Path pw = password();
         String limits = ",held-batches=8,held-bytes=1M";
-        try (MigrationPeer standby = tern("standby,listen=tcp:127.0.0.1:0,password-file=" + pw + limits,
+        try (MigrationPeer standby = tern("standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none" + limits,
                 "--monitor", "tcp:127.0.0.1:0");
              Machine machine = RunMachines.create(guest())) {
             String address = standby.awaitLine(WAITING).group(1);
             int port = Integer.parseInt(standby.awaitLine(Pattern.compile("tern: monitor listening on [^:]+:(\\d+)"))
                     .group(1));
             var protectedLine = new CountDownLatch(1);
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=20ms," + FtFailoverTest.TIMEOUT
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=20ms," + FtFailoverTest.TIMEOUT
                     + limits + ",epoch-bytes=4K");
             try (FtPrimary node = new FtPrimary(machine, config, RunMachines.plugins(), watching(protectedLine))) {
                 var monitor = new Monitor(machine, new SnapshotStore(dir));

@@ -127,11 +127,11 @@ class FtNetBlkOutputCommitTest {
         int primaryPort = FailoverObserver.freePort();
         int standbyPort = FailoverObserver.freePort();
         try (MigrationPeer standby = MigrationPeer.start(run(b, standbyPort, "--ft",
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             List<String> jvm = how.equals("halt") ? List.of("-D" + "tern.ft.test.halt=" + at) : List.of();
             try (MigrationPeer primary = MigrationPeer.start(jvm, run(a, primaryPort, "--ft", "primary,peer=" + address
-                    + ",password-file=" + pw + ",interval=20ms,timeout=5s,release-step=" + STEP))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s,release-step=" + STEP))) {
                 if (at.equals("sync")) {
                     standby.awaitLine(Pattern.compile("ft: primary \\S+ authenticated"));
                     primary.kill();

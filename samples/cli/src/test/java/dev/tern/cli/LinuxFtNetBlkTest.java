@@ -110,12 +110,12 @@ class LinuxFtNetBlkTest {
         try (FailoverObserver observer = new FailoverObserver(SYSLOG_FRAME)) {
             int redelivered;
             try (MigrationPeer standby = MigrationPeer.start(boot(standbyConsole, b, standbyNet, observer.port(),
-                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw).toArray(String[]::new))) {
+                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none").toArray(String[]::new))) {
                 String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
                 try (LinuxMigrationTest.Console after = LinuxMigrationTest.Console.connect(standbyConsole)) {
                     try (MigrationPeer primary = MigrationPeer.start(boot(primaryConsole, a, primaryNet, observer.port(),
                             "primary,peer=" + address + ",password-file=" + pw
-                                    + ",interval=50ms,timeout=5s,release-step=" + STEP).toArray(String[]::new))) {
+                                    + ",fencing=none,interval=50ms,timeout=5s,release-step=" + STEP).toArray(String[]::new))) {
                         primary.awaitLine(Pattern.compile("ft: protected by standby"));
                         try (LinuxMigrationTest.Console before = LinuxMigrationTest.Console.connect(primaryConsole)) {
                             before.awaitText(LinuxGuest.PROMPT, 0, primary);
