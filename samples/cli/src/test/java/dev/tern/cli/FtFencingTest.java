@@ -270,7 +270,7 @@ class FtFencingTest {
     }
 
     /** Sends signal {@code name}; for STOP, returns once the kernel shows the process stopped (bounded). */
-    private static void signal(String name, MigrationPeer peer) throws Exception {
+    static void signal(String name, MigrationPeer peer) throws Exception {
         long pid = peer.process().pid();
         assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
         Path stat = Path.of("/proc/" + pid + "/stat");
