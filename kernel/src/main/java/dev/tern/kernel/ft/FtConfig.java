@@ -79,8 +79,12 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     /** A password file larger than this is not a password. */
     static final int MAX_SECRET = 4096;
 
-    /** The default outputs delivered between two RELEASED reports, and the largest step allowed. */
-    public static final int DEFAULT_RELEASE_STEP = 8;
+    /**
+     * The default outputs delivered between two RELEASED reports — one, the least window a sink
+     * that takes no part in the protocol allows (docs/protocols/ft.md, "Output commit"): a 17-byte
+     * frame per delivered output — and the largest step allowed.
+     */
+    public static final int DEFAULT_RELEASE_STEP = 1;
     static final int MAX_RELEASE_STEP = 1 << 16;
 
     /**

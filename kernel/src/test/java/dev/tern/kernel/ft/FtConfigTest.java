@@ -223,7 +223,7 @@ class FtConfigTest {
     @Test
     void theReleaseStepDefaultsToASmallNumberIsBoundedAndPassesToTheSuccessor() throws Exception {
         String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none";
-        assertEquals(FtConfig.DEFAULT_RELEASE_STEP, FtConfig.parse(base).releaseStep());
+        assertEquals(1, FtConfig.parse(base).releaseStep(), "one output: the least window after a failover");
         assertEquals(1, FtConfig.parse(base + ",release-step=1").releaseStep());
         for (String bad : new String[] {"0", "-3", "65537", "eight", ""}) {
             assertEquals("--ft: release-step='" + bad + "' is not a whole number of outputs within 1..65536",
