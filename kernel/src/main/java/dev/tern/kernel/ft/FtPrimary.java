@@ -555,15 +555,58 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the standby's ACK of {@code seq}. Meanwhile the guest runs on, but not past a full
+     * epoch ({@code epoch-bytes=}): a guest whose output outgrows what the standby acknowledges
+     * waits, paused, until the ACK comes — then the checkpoint that seals the epoch starts at once.
+     * Without this pause a standby slower than the guest's output would let the epoch grow past a
+     * section's bound, failing its checkpoint and ending protection.
+     */
     private void awaitAck(long seq, CheckpointWriter.Encoded c) throws IOException, InterruptedException {
         long sentAt = System.nanoTime();
-        synchronized (lock) {
-            while (acked < seq) {
-                checkPeer();
-                TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
+        boolean paused = false;
+        try {
+            while (true) {
+                boolean full;
+                synchronized (lock) {
+                    checkPeer();
+                    if (acked >= seq) {
+                        break;
+                    }
+                    full = heldFull && !paused;
+                    if (!full) {
+                        TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
+                    }
+                }
+                if (full) {
+                    // outside the lock: a vCPU handing output may be waiting for it, and pause() waits for the vCPUs
+                    paused = pauseAtFullEpoch(seq);
+                }
+            }
+        } finally {
+            if (paused) {
+                resumeAfterOutputWait();
             }
         }
         stats.acknowledged(seq, System.nanoTime() - sentAt);
+    }
+
+    /**
+     * Pauses the running guest because its epoch is full while checkpoint {@code seq} waits for
+     * its ACK; true when this call paused it (false when it was not running: a handover's pause,
+     * or an end).
+     */
+    private boolean pauseAtFullEpoch(long seq) {
+        if (machine.lifecycle().state() != VmState.RUNNING) {
+            return false;
+        }
+        machine.pause();
+        outputLimitWaits++;
+        log.println("ft: held output at its limit (the epoch holds " + output.pendingBytes() + " bytes, epoch-bytes "
+                + output.limits().epochBytes() + ", while checkpoint " + seq + " waits for its acknowledgement); the guest"
+                + " waits for the standby");
+        log.flush();
+        return true;
     }
 
     /**
@@ -599,12 +642,19 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 }
             }
         } finally {
-            if (wasRunning && keepsOutput() && machine.lifecycle().state() == VmState.PAUSED) {
-                machine.resume();
+            if (wasRunning) {
+                resumeAfterOutputWait();
             }
         }
-        log.println("ft: held output below its limit again; the guest runs");
-        log.flush();
+    }
+
+    /** Ends a wait at the held-output limit: the guest runs again, unless it was handed over or fenced meanwhile. */
+    private void resumeAfterOutputWait() {
+        if (keepsOutput() && machine.lifecycle().state() == VmState.PAUSED) {
+            machine.resume();
+            log.println("ft: held output below its limit again; the guest runs");
+            log.flush();
+        }
     }
 
     /**
