@@ -565,6 +565,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private void awaitAck(long seq, CheckpointWriter.Encoded c) throws IOException, InterruptedException {
         long sentAt = System.nanoTime();
         boolean paused = false;
+        boolean judged = false; // the full epoch was dealt with: paused here, or the guest was not running
         try {
             while (true) {
                 boolean full;
@@ -573,13 +574,14 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                     if (acked >= seq) {
                         break;
                     }
-                    full = heldFull && !paused;
+                    full = heldFull && !judged;
                     if (!full) {
                         TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
                     }
                 }
                 if (full) {
                     // outside the lock: a vCPU handing output may be waiting for it, and pause() waits for the vCPUs
+                    judged = true;
                     paused = pauseAtFullEpoch(seq);
                 }
             }
