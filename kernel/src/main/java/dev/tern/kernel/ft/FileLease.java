@@ -282,13 +282,22 @@ final class FileLease implements Lease {
                 if (l == null) {
                     l = tryLock(c, LIVE_RANGE); // free once a stalled earlier holder's process ended
                 }
+                LeaseRecord next;
                 synchronized (lock) {
                     if (closed || lost) {
                         throw new IOException(closed ? "the lease was closed" : "the lease was lost");
                     }
                     live = l;
                     renewal++;
-                    write(state, startedAt);
+                    next = new LeaseRecord(id, primary, state, epoch, renewal, l != null);
+                }
+                next.write(c); // outside lock: it may block, and the watchdog must be able to declare the loss
+                synchronized (lock) {
+                    if (!closed && !lost) {
+                        lastWriteStartedAt = startedAt;
+                        validUntil = startedAt + leaseNanos - leaseNanos / 4;
+                    }
+                    lock.notifyAll();
                 }
             } finally {
                 r.release();
