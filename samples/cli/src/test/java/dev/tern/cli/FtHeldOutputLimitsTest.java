@@ -158,17 +158,17 @@ class FtHeldOutputLimitsTest {
             try (FtPrimary node = new FtPrimary(machine, config, RunMachines.plugins(), log.stream())) {
                 machine.start();
                 node.start();
-                log.await(() -> log.count("ft: protected by standby") > 0, "never protected: " + node.render());
+                log.await(() -> log.count("ft: protected by standby") > 0, () -> "never protected: " + node.render());
                 FtFencingTest.signal("STOP", standby);
                 int before = log.count("ft: held output at its limit");
                 log.await(() -> log.count("ft: held output at its limit") > before
                         && log.last().startsWith("ft: held output at its limit")
                         && machine.lifecycle().state() == VmState.PAUSED,
-                        "the guest never waited for the stopped standby: " + node.render());
+                        () -> "the guest never waited for the stopped standby: " + node.render());
                 assertTrue(node.render().contains("waits at the held-output limit: "), node.render());
                 FtFencingTest.signal("CONT", standby);
                 log.await(() -> log.count("ft: held output below its limit again; the guest runs")
-                        == log.count("ft: held output at its limit"), "the guest never ran again: " + node.render());
+                        == log.count("ft: held output at its limit"), () -> "the guest never ran again: " + node.render());
                 assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, machine.awaitExit().reason(), node.render());
                 assertEquals(0, log.count("ft: standby lost"), "protection lasted through the wait: " + node.render());
             }
@@ -208,12 +208,13 @@ class FtHeldOutputLimitsTest {
         }
 
         /** Waits (60 s at most) until {@code done} holds; it is checked at each line and every 10 ms. */
-        synchronized void await(java.util.function.BooleanSupplier done, String otherwise) throws InterruptedException {
+        synchronized void await(java.util.function.BooleanSupplier done, java.util.function.Supplier<String> otherwise)
+                throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!done.getAsBoolean()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError(otherwise + "\nlog:\n" + String.join("\n", lines));
+                    throw new AssertionError(otherwise.get() + "\nlog:\n" + String.join("\n", lines));
                 }
                 // the state read alongside the lines changes just before its line: re-check soon
                 wait(Math.min(10, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
