@@ -1,11 +1,9 @@
 package dev.tern.kernel.ft;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
@@ -15,37 +13,52 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The lease as an exclusive lock on a file both sides open ({@code lease=file:PATH}), for pairs
- * without a witness process. Whoever runs the guest holds the operating system's lock on the
- * file (an {@code fcntl} record lock on Linux), which the kernel drops the moment that process
- * ends, however it ends: a killed primary's lock is free for its standby at once, a live one's
- * never is. Under the lock the holder keeps a one-line record ({@link LeaseRecord}) saying who
- * holds it and whether the guest ended under it, so that a standby never brings a finished guest
- * back.
+ * The lease as a record in a file both sides open ({@code lease=file:PATH}), for pairs without a
+ * witness process. Two byte-range locks of the operating system ({@code fcntl} record locks on
+ * Linux) guard it:
  *
- * <p>The holder rewrites its record every quarter of the lease (and forces it to the disk), and a
- * watchdog counts the lease lost when no write begun in the last three quarters of a lease has
- * completed: on a shared file system a partitioned client's write blocks (or fails once the
- * server revoked the lock), and the guest stops long before the server's own lease lets another
- * client take the lock. A standby that finds the lock held retries every
- * eighth of a lease for one lease — the dying primary's socket may close before its lock is
- * dropped — and then ends without running the guest.
+ * <ul>
+ * <li>the <b>record lock</b>, taken for each read or write of the record ({@link LeaseRecord})
+ *     and let go at once, so that the record changes hands atomically;</li>
+ * <li>the <b>liveness lock</b>, kept by the holder for as long as it lives: the kernel drops it the
+ *     moment that process ends, however it ends, so a killed holder's lease is free at once.</li>
+ * </ul>
+ *
+ * <p>The lease is also bounded in time, so that a holder that stalls (SIGSTOP, swap) while its
+ * process lives does not keep it for ever. The holder rewrites its record every quarter of the
+ * lease T, counting up its renewal number, and counts its lease valid for 3T/4 from the start of
+ * its last renewal that found the record still its own (a watchdog stops the guest then). A
+ * contender takes a held record when the holder's liveness lock is free and the record says the
+ * holder kept it, or when the record stayed unchanged for T on the contender's clock: every renewal
+ * visible at the contender's first look began before it, so its validity ended before the
+ * takeover. A holder that wakes finds another holder named in the record at its next renewal, and
+ * it delivered nothing meanwhile (its lease was no longer valid on its own clock). The clocks of
+ * the two processes must run at the same rate, as with a witness.
+ *
+ * <p>On a shared file system the record lock is also what makes a read see the last write (the
+ * Linux NFS client revalidates its cache on taking a lock); a renewal that blocks behind a partition
+ * counts as not made, so the watchdog stops a cut-off holder's guest within 3T/4.
  */
 final class FileLease implements Lease {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The byte taken for each look at the record (locks past the end of a file are allowed). */
+    private static final long RECORD_RANGE = 1L << 20;
+    /** The byte the holder keeps locked while its process lives. */
+    private static final long LIVE_RANGE = RECORD_RANGE + 1;
 
     private final Path path;
     private final long leaseNanos;
     private final boolean primary;
-    private final long id = RANDOM.nextLong() | 1;
+    private final String id = HexFormat.of().toHexDigits(RANDOM.nextLong() | 1);
     private final Object lock = new Object();
     /** One write of the record at a time, outside {@code lock}: a write may block (a partitioned file system). */
     private final Object io = new Object();
     // guarded by lock
     private FileChannel channel;
-    private FileLock held;
+    private FileLock live;
     private long epoch;
+    private long renewal;
     private long lastWriteStartedAt = Long.MIN_VALUE;
     private long validUntil;
     private boolean lost;
@@ -75,11 +88,44 @@ final class FileLease implements Lease {
         return "the lease file";
     }
 
+    /** What one look at the file found. */
+    private enum Look { TAKEN, ENDED, HELD, BUSY }
+
     /**
-     * One try: the lock if free. Granted, the record says the guest ended ({@code ended[0]}), or
-     * this side holds it and its record is written.
+     * A contender's memory of a held record: unchanged for a whole lease, its holder stopped
+     * renewing; changed, the holder renewed (counted).
      */
-    private boolean tryTake(boolean[] ended) throws IOException {
+    private final class Watch {
+        private LeaseRecord seen;
+        private long since;
+        private int renewals;
+
+        /** Whether {@code r}, read before {@code readAt}, is the record seen a lease ago or longer. */
+        boolean expired(LeaseRecord r, long readAt) {
+            if (!r.equals(seen)) {
+                if (seen != null) {
+                    renewals++;
+                }
+                seen = r;
+                since = readAt; // after the read: every renewal visible in it began earlier
+                return false;
+            }
+            return readAt - since >= leaseNanos;
+        }
+    }
+
+    /** A lock on one byte, or null when another holds it (this JVM included). */
+    private static FileLock tryLock(FileChannel c, long at) throws IOException {
+        try {
+            return c.tryLock(at, 1, false);
+        } catch (OverlappingFileLockException e) {
+            return null; // this JVM holds it already (another lease object): not free for this one
+        }
+    }
+
+    /** One look under the record lock: takes the lease when the record lets this side have it. */
+    private Look look(Watch watch) throws IOException {
+        long startedAt = System.nanoTime();
         synchronized (lock) {
             if (closed) {
                 throw new IOException("the lease was closed");
@@ -88,38 +134,47 @@ final class FileLease implements Lease {
                 channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE);
             }
-            FileLock l;
-            try {
-                l = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                l = null; // this JVM holds it already (another lease object): not free for this one
+            FileLock r = tryLock(channel, RECORD_RANGE);
+            if (r == null) {
+                return Look.BUSY;
             }
-            if (l == null) {
-                return false;
-            }
+            FileLock l = null;
             try {
                 LeaseRecord before = LeaseRecord.read(channel, path);
+                long readAt = System.nanoTime();
                 if (!primary && before != null && before.ended()) {
-                    l.release();
-                    ended[0] = true;
-                    return false;
+                    return Look.ENDED;
+                }
+                l = tryLock(channel, LIVE_RANGE);
+                boolean free = before == null || before.state() != LeaseRecord.State.HELD
+                        || (before.live() && l != null) // the holder's process ended
+                        || watch.expired(before, readAt);
+                if (!free) {
+                    if (l != null) {
+                        l.release();
+                    }
+                    return Look.HELD;
                 }
                 epoch = (before == null ? 0 : before.epoch()) + 1;
-                held = l;
-                write(LeaseRecord.State.HELD);
-                return true;
+                renewal = 0;
+                live = l;
+                write(LeaseRecord.State.HELD, startedAt);
+                return Look.TAKEN;
             } catch (IOException | RuntimeException e) {
-                held = null;
-                l.release(); // not this side's after all: a bad record or a failed write
+                live = null;
+                if (l != null) {
+                    l.release(); // not this side's after all: a bad record or a failed write
+                }
                 throw e;
+            } finally {
+                r.release();
             }
         }
     }
 
-    /** Writes this side's record with {@code state} and forces it (guarded by lock; only before keep). */
-    private void write(LeaseRecord.State state) throws IOException {
-        long startedAt = System.nanoTime();
-        new LeaseRecord(HexFormat.of().toHexDigits(id), primary, state, epoch).write(channel);
+    /** Writes this side's record under the record lock (guarded by lock), valid 3T/4 from {@code startedAt}. */
+    private void write(LeaseRecord.State state, long startedAt) throws IOException {
+        new LeaseRecord(id, primary, state, epoch, renewal, live != null).write(channel);
         lastWriteStartedAt = startedAt;
         validUntil = startedAt + leaseNanos - leaseNanos / 4;
         lock.notifyAll();
@@ -128,13 +183,14 @@ final class FileLease implements Lease {
     @Override
     public void acquireFirst(Duration patience) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
+        Watch watch = new Watch();
         String why = "";
         while (System.nanoTime() - deadline < 0) {
             try {
-                if (tryTake(new boolean[1])) {
+                if (look(watch) == Look.TAKEN) {
                     return;
                 }
-                why = "another process holds its lock";
+                why = "another live process holds it";
             } catch (IOException e) {
                 why = e.getMessage();
             }
@@ -143,25 +199,35 @@ final class FileLease implements Lease {
         throw new IOException("ft: no lease from " + where() + " within " + patience.toSeconds() + " s (" + why + ")");
     }
 
+    /**
+     * Looks every T/8: granted when the holder's process ended or its record stayed unchanged for
+     * T; a record renewed twice meanwhile is a live holder's (a dying one renews at most once more);
+     * a file unusable or busy for 2T, unreachable.
+     */
     @Override
     public Acquired acquire() throws InterruptedException {
         long start = System.nanoTime();
+        Watch watch = new Watch();
         boolean reached = false;
         while (true) {
-            boolean[] ended = {false};
             try {
-                if (tryTake(ended)) {
-                    return Acquired.GRANTED;
+                switch (look(watch)) {
+                    case TAKEN -> {
+                        return Acquired.GRANTED;
+                    }
+                    case ENDED -> {
+                        return Acquired.GUEST_ENDED;
+                    }
+                    case HELD -> reached = true;
+                    case BUSY -> { } // a look of the holder's in progress, or a holder stalled inside one
                 }
-                if (ended[0]) {
-                    return Acquired.GUEST_ENDED;
-                }
-                reached = true;
             } catch (IOException e) {
                 // the file (its file system) is unusable now; retried below
             }
-            long waited = System.nanoTime() - start;
-            if (waited > (reached ? leaseNanos : 2 * leaseNanos)) {
+            if (watch.renewals >= 2) {
+                return Acquired.HELD_BY_A_LIVE_PRIMARY;
+            }
+            if (System.nanoTime() - start > 2 * leaseNanos) {
                 return reached ? Acquired.HELD_BY_A_LIVE_PRIMARY : Acquired.UNREACHABLE;
             }
             TimeUnit.NANOSECONDS.sleep(Math.max(1_000_000, leaseNanos / 8)); // retry pace
@@ -176,17 +242,20 @@ final class FileLease implements Lease {
                 return; // a standby that took over hands its lease to the primary it becomes
             }
             kept = true;
-            // the lock is held since the take, however long ago that was; the watchdog counts from the
-            // first renewal's start, which is now
-            validUntil = System.nanoTime() + leaseNanos - leaseNanos / 4;
+        }
+        // The validity counts from the take, which may be a while ago: renew before the watchdog
+        // looks, so that it judges a renewal of now (or the loss of the lease meanwhile).
+        if (!renewOnce()) {
+            return;
         }
         Thread.ofPlatform().daemon().name("tern-ft-lease-file").start(this::renew);
         Thread.ofPlatform().daemon().name("tern-ft-lease-file-watchdog").start(this::watch);
     }
 
     /**
-     * Writes this side's record with {@code state} while the lock is held and the lease is neither
-     * lost nor closed; the watchdog may declare it lost while the write blocks.
+     * Writes this side's record with {@code state} while the lease is neither lost nor closed and
+     * the record still names this side; the watchdog may declare the lease lost while it waits
+     * for the record lock or the write blocks.
      */
     private void rewrite(LeaseRecord.State state) throws IOException {
         synchronized (io) {
@@ -195,22 +264,69 @@ final class FileLease implements Lease {
                 if (closed || lost) {
                     throw new IOException(closed ? "the lease was closed" : "the lease was lost");
                 }
-                if (held == null || !held.isValid()) {
-                    throw new IOException("the lock is no longer held");
-                }
                 c = channel;
             }
             long startedAt = System.nanoTime();
-            new LeaseRecord(HexFormat.of().toHexDigits(id), primary, state, epoch).write(c);
-            synchronized (lock) {
-                lastWriteStartedAt = startedAt;
-                validUntil = startedAt + leaseNanos - leaseNanos / 4;
-                lock.notifyAll();
+            FileLock r = awaitRecordLock(c);
+            try {
+                LeaseRecord now = LeaseRecord.read(c, path);
+                if (now == null || !now.holder().equals(id) || now.epoch() != epoch) {
+                    throw new IOException("the record names another holder (" + (now == null ? "none" : "epoch "
+                            + now.epoch() + ", " + (now.primary() ? "primary" : "standby") + " " + now.holder())
+                            + "): it took the lease while this side did not renew it");
+                }
+                FileLock l;
+                synchronized (lock) {
+                    l = live;
+                }
+                if (l == null) {
+                    l = tryLock(c, LIVE_RANGE); // free once a stalled earlier holder's process ended
+                }
+                LeaseRecord next;
+                synchronized (lock) {
+                    if (closed || lost) {
+                        throw new IOException(closed ? "the lease was closed" : "the lease was lost");
+                    }
+                    live = l;
+                    renewal++;
+                    next = new LeaseRecord(id, primary, state, epoch, renewal, l != null);
+                }
+                next.write(c); // outside lock: it may block, and the watchdog must be able to declare the loss
+                synchronized (lock) {
+                    if (!closed && !lost) {
+                        lastWriteStartedAt = startedAt;
+                        validUntil = startedAt + leaseNanos - leaseNanos / 4;
+                    }
+                    lock.notifyAll();
+                }
+            } finally {
+                r.release();
             }
         }
     }
 
-    /** Declares the lease lost when no write completed within three quarters of a lease of its start. */
+    /** The record lock, retried every millisecond while the lease is neither lost nor closed. */
+    private FileLock awaitRecordLock(FileChannel c) throws IOException {
+        while (true) {
+            FileLock r = tryLock(c, RECORD_RANGE);
+            if (r != null) {
+                return r;
+            }
+            synchronized (lock) {
+                if (closed || lost) {
+                    throw new IOException(closed ? "the lease was closed" : "the lease was lost");
+                }
+                try {
+                    lock.wait(1); // a contender's look holds it for one read
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for the record lock", e);
+                }
+            }
+        }
+    }
+
+    /** Declares the lease lost when no renewal completed within three quarters of a lease of its start. */
     private void watch() {
         String why;
         Consumer<String> told;
@@ -223,7 +339,7 @@ final class FileLease implements Lease {
                     long now = System.nanoTime();
                     if (now - validUntil >= 0) {
                         lost = true;
-                        lostWhy = "no write to " + where() + " completed for "
+                        lostWhy = "no renewal of " + where() + " completed for "
                                 + TimeUnit.NANOSECONDS.toMillis(now - lastWriteStartedAt) + " ms";
                         why = lostWhy;
                         told = onLost;
@@ -241,34 +357,40 @@ final class FileLease implements Lease {
         }
     }
 
+    /** One renewal; false once the lease is lost or closed (a failed renewal loses it and says so). */
+    private boolean renewOnce() {
+        String why;
+        Consumer<String> told;
+        try {
+            rewrite(LeaseRecord.State.HELD);
+            return true;
+        } catch (IOException e) {
+            synchronized (lock) {
+                if (closed || lost) {
+                    return false; // ended here, or the watchdog told already
+                }
+                lost = true;
+                lostWhy = "cannot keep " + where() + ": " + e.getMessage();
+                why = lostWhy;
+                told = onLost;
+                lock.notifyAll();
+            }
+        }
+        if (told != null) {
+            told.accept(why);
+        }
+        return false;
+    }
+
     private void renew() {
         long period = Math.max(1, leaseNanos / 4);
         while (true) {
-            String why = null;
-            Consumer<String> told = null;
             try {
-                rewrite(LeaseRecord.State.HELD);
-            } catch (IOException e) {
-                synchronized (lock) {
-                    if (closed || lost) {
-                        return; // ended here, or the watchdog told already
-                    }
-                    lost = true;
-                    lostWhy = "cannot keep " + where() + ": " + e.getMessage();
-                    why = lostWhy;
-                    told = onLost;
-                    lock.notifyAll();
-                }
-            }
-            if (why != null) {
-                if (told != null) {
-                    told.accept(why);
-                }
+                TimeUnit.NANOSECONDS.sleep(period); // the renewal period (keep() renewed first), not synchronisation
+            } catch (InterruptedException e) {
                 return;
             }
-            try {
-                TimeUnit.NANOSECONDS.sleep(period); // the renewal period, not synchronisation
-            } catch (InterruptedException e) {
+            if (!renewOnce()) {
                 return;
             }
         }
@@ -315,7 +437,7 @@ final class FileLease implements Lease {
             try {
                 rewrite(state);
             } catch (IOException ignored) {
-                // the lock goes with close() all the same; a standby then finds no "ended" mark
+                // the locks go with close() all the same; a standby then finds no "ended" mark
             }
             close();
         }
@@ -328,13 +450,13 @@ final class FileLease implements Lease {
             lock.notifyAll();
             try {
                 if (channel != null) {
-                    channel.close(); // drops the lock
+                    channel.close(); // drops the locks
                 }
             } catch (IOException ignored) {
-                // the lock goes with the descriptor
+                // the locks go with the descriptor
             }
             channel = null;
-            held = null;
+            live = null;
         }
     }
 }

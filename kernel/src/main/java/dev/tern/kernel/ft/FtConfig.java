@@ -37,9 +37,9 @@ import java.util.Set;
  *        closes the connection; null: the default, {@link #effectiveHandshakeTimeout()}
  * @param outputCommit the output kinds the primary holds until a checkpoint covering them is acknowledged
  * @param outputLatency how soon after held output a checkpoint is forced (primary; at most the interval)
- * @param witness the lease witness both sides consult ({@code tern witness}), or null
- * @param leaseFile the file both sides lock for the lease ({@code lease=file:PATH}), or null; with
- *        neither this nor a witness there is no fencing
+ * @param fencing what keeps both sides from running the guest after a partition: a witness
+ *        ({@code witness=URI}), a lease file ({@code lease=file:PATH}), or none, which must be asked
+ *        for ({@code fencing=none})
  * @param precopy the full sync sends pre-copy rounds while the guest runs and stops it only for the
  *        last round's pages ({@code full-sync=precopy}, the default), or copies all of RAM in one stop
  *        ({@code full-sync=stop})
@@ -61,7 +61,7 @@ import java.util.Set;
  *        handshake compares them)
  */
 public record FtConfig(FtRole role, String address, byte[] secret, Duration interval, Duration timeout,
-        Duration handshakeTimeout, Set<OutputKind> outputCommit, Duration outputLatency, String witness, Path leaseFile,
+        Duration handshakeTimeout, Set<OutputKind> outputCommit, Duration outputLatency, Fencing fencing,
         boolean precopy, String reprotect, long syncBandwidth, List<String> codecs, long cacheSize,
         int releaseStep, HeldOutputLimits heldOutput) {
 
@@ -79,8 +79,12 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     /** A password file larger than this is not a password. */
     static final int MAX_SECRET = 4096;
 
-    /** The default outputs delivered between two RELEASED reports, and the largest step allowed. */
-    public static final int DEFAULT_RELEASE_STEP = 8;
+    /**
+     * The default outputs delivered between two RELEASED reports — one, the least window a sink
+     * that takes no part in the protocol allows (docs/protocols/ft.md, "Output commit"): a 17-byte
+     * frame per delivered output — and the largest step allowed.
+     */
+    public static final int DEFAULT_RELEASE_STEP = 1;
     static final int MAX_RELEASE_STEP = 1 << 16;
 
     /**
@@ -94,10 +98,10 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
     public static final Duration DEFAULT_OUTPUT_LATENCY = Duration.ofMillis(10);
 
     private static final Set<String> PRIMARY_KEYS = Set.of("peer", "password-file", "interval", "timeout",
-            "handshake-timeout", "output-commit", "output-latency", "witness", "lease", "full-sync", "sync-bandwidth",
+            "handshake-timeout", "output-commit", "output-latency", "witness", "lease", "fencing", "full-sync", "sync-bandwidth",
             "codecs", "cache-size", "release-step", "held-batches", "held-bytes", "epoch-bytes");
     private static final Set<String> STANDBY_KEYS = Set.of("listen", "password-file", "timeout", "handshake-timeout",
-            "witness", "lease", "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth",
+            "witness", "lease", "fencing", "reprotect", "interval", "output-commit", "output-latency", "full-sync", "sync-bandwidth",
             "codecs", "cache-size", "release-step", "held-batches", "held-bytes", "epoch-bytes");
     /** The standby's keys that configure the primary it becomes: meaningless without {@code reprotect=}. */
     private static final Set<String> SUCCESSOR_KEYS = Set.of("interval", "output-commit", "output-latency", "full-sync",
@@ -114,6 +118,7 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalArgumentException("--ft: release-step=" + releaseStep + " is not within 1.." + MAX_RELEASE_STEP);
         }
         java.util.Objects.requireNonNull(heldOutput, "heldOutput");
+        java.util.Objects.requireNonNull(fencing, "fencing");
     }
 
     /** The heartbeat timeout in force: the configured one, else four intervals. */
@@ -185,14 +190,6 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
                 : EnumSet.allOf(OutputKind.class);
         Duration latency = kv.containsKey("output-latency") ? duration("output-latency", kv.get("output-latency"))
                 : DEFAULT_OUTPUT_LATENCY;
-        String witness = kv.get("witness");
-        if (witness != null && witness.isEmpty()) {
-            throw new IllegalArgumentException("--ft: witness= needs the witness's address");
-        }
-        Path leaseFile = leaseFile(kv.get("lease"));
-        if (witness != null && leaseFile != null) {
-            throw new IllegalArgumentException("--ft: witness= and lease= both name the lease; give one");
-        }
         String reprotect = kv.get("reprotect");
         if (reprotect != null && reprotect.isEmpty()) {
             throw new IllegalArgumentException("--ft: reprotect= needs the address of the next standby");
@@ -215,8 +212,10 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         List<String> codecs = kv.containsKey("codecs") ? codecs(kv.get("codecs")) : null;
         long cacheSize = kv.containsKey("cache-size") ? cacheSize(kv.get("cache-size")) : 0;
         int releaseStep = kv.containsKey("release-step") ? releaseStep(kv.get("release-step")) : DEFAULT_RELEASE_STEP;
-        return new FtConfig(role, address, secret, interval, timeout, handshakeTimeout, commit, latency, witness,
-                leaseFile, precopy, reprotect, syncBandwidth, codecs, cacheSize, releaseStep, heldOutput(kv));
+        HeldOutputLimits heldOutput = heldOutput(kv);
+        Fencing fencing = fencing(kv); // last: a missing lease is named once the rest is right
+        return new FtConfig(role, address, secret, interval, timeout, handshakeTimeout, commit, latency, fencing,
+                precopy, reprotect, syncBandwidth, codecs, cacheSize, releaseStep, heldOutput);
     }
 
     /**
@@ -231,7 +230,7 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
             throw new IllegalStateException("only a standby with reprotect= becomes a protected primary");
         }
         return new FtConfig(FtRole.PRIMARY, reprotect, secret, interval, timeout != null ? timeout : adoptedTimeout,
-                handshakeTimeout, outputCommit, outputLatency, witness, leaseFile, precopy, null, syncBandwidth, codecs,
+                handshakeTimeout, outputCommit, outputLatency, fencing, precopy, null, syncBandwidth, codecs,
                 cacheSize, releaseStep, heldOutput);
     }
 
@@ -351,6 +350,50 @@ public record FtConfig(FtRole role, String address, byte[] secret, Duration inte
         // a 1 MiB part per second at least: slower, the standby's silence limit could end a sync that is on its way
         throw new IllegalArgumentException("--ft: sync-bandwidth='" + text + "' is below 1M (bytes per second), the"
                 + " least that keeps the full sync's parts inside the standby's silence limit; 0 for no limit");
+    }
+
+    /**
+     * {@code witness=}, {@code lease=} or {@code fencing=none}: exactly one. An unfenced pair runs the
+     * guest on both sides after a partition (the issue's "never both"), so it is never the default:
+     * the operator accepts it in so many words.
+     */
+    static Fencing fencing(Map<String, String> kv) {
+        String witness = kv.get("witness");
+        if (witness != null && witness.isEmpty()) {
+            throw new IllegalArgumentException("--ft: witness= needs the witness's address");
+        }
+        Path leaseFile = leaseFile(kv.get("lease"));
+        String none = kv.get("fencing");
+        if (none != null && !none.equals("none")) {
+            throw new IllegalArgumentException("--ft: fencing='" + none + "' is not none (fencing=none runs the pair"
+                    + " without a lease; for a lease give witness=URI or lease=file:PATH instead)");
+        }
+        List<String> given = new ArrayList<>();
+        if (witness != null) {
+            given.add("witness=");
+        }
+        if (leaseFile != null) {
+            given.add("lease=");
+        }
+        if (none != null) {
+            given.add("fencing=none");
+        }
+        if (given.size() > 1) {
+            throw new IllegalArgumentException("--ft: " + String.join(" and ", given)
+                    + " each name the fencing; give one");
+        }
+        if (witness != null) {
+            return new Fencing.Witness(witness);
+        }
+        if (leaseFile != null) {
+            return new Fencing.LeaseFile(leaseFile);
+        }
+        if (none == null) {
+            throw new IllegalArgumentException("--ft: no fencing: give witness=URI (a tern witness) or lease=file:PATH"
+                    + " (a file both sides lock) on both sides, or fencing=none to accept that a partition can make"
+                    + " both sides run the guest");
+        }
+        return new Fencing.None();
     }
 
     /** {@code lease=file:PATH}: the path (relative to the working directory); null when absent. */

@@ -276,9 +276,11 @@ final class FtHandshake {
 
     /**
      * What both sides must share to run the same guest: machine type, RAM layout, CPU model and
-     * count, every state section (the device set) and the firmware, which is not checkpointed.
+     * count, every state section (the device set) and the firmware, which is not checkpointed; and
+     * the fencing kind: a standby without the lease its primary keeps would take over while the
+     * primary, fenced, runs on.
      */
-    static String describe(Machine machine) {
+    static String describe(Machine machine, FtConfig config) {
         StringBuilder b = new StringBuilder();
         ConfigHeader h = ConfigHeader.of(MachineSnapshot.MACHINE_TYPE, machine.memory());
         b.append("machine: ").append(h.machineType()).append(", page ").append(h.pageSize()).append(", SPI ")
@@ -294,6 +296,7 @@ final class FtHandshake {
         b.append('\n');
         b.append("firmware: ").append(romDigest(machine)).append('\n');
         b.append(machine.outputs().limits().describe()).append('\n');
+        b.append("fencing: ").append(config.fencing().kind()).append('\n');
         return b.toString();
     }
 

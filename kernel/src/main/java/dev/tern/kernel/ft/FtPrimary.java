@@ -160,12 +160,16 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     }
 
     /**
-     * With a witness: takes the lease before the guest runs (call before the machine starts),
-     * waiting out an earlier holder's lease.
+     * Says which fencing is in force and, with a lease, takes it before the guest runs (call
+     * before the machine starts), waiting out an earlier holder's lease.
      *
      * @throws IOException naming why no lease was granted: the guest must not run
      */
     public void acquireLease() throws IOException, InterruptedException {
+        if (!successor) {
+            log.println("ft: primary for the standby " + config.address() + "; fencing: " + config.fencing().describe());
+            log.flush();
+        }
         if (lease != null && !successor) {
             lease.acquireFirst(CONNECT_PATIENCE);
             log.println("ft: lease granted by " + lease.where());
@@ -224,7 +228,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 + config.effectiveHandshakeTimeout().toMillis() + " ms\n" + stats.render()
                 + "bytes sent: " + (w == null ? 0 : w.bytesSent()) + "\n" + codecText.get() + release.render()
                 + (outputLimitWaits == 0 ? "" : "waits at the held-output limit: " + outputLimitWaits + "\n")
-                + (lease == null ? "" : "lease: " + lease.where() + (fenced ? " (lost)" : "") + "\n")
+                + "fencing: " + config.fencing().describe() + (fenced ? " (lease lost)" : "") + "\n"
                 + (state == FtState.UNPROTECTED ? "re-protection: trying " + config.address() + " every "
                         + rejoinPace.toSeconds() + " s\n" : "");
     }
@@ -368,7 +372,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             state = FtState.SYNCING;
             // bounded: a peer that accepts and says nothing (a blackholed reconnect) must not hold
             // the primary for the transport's I/O timeout
-            String description = FtHandshake.describe(machine);
+            String description = FtHandshake.describe(machine, config);
             long bound = config.effectiveHandshakeTimeout().toMillis();
             List<String> chosen = w.within(bound, "the handshake", "handshake-timeout",
                     () -> FtHandshake.primary(w, config.secret(), description, machine.vcpus().size(),
@@ -551,15 +555,60 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         }
     }
 
+    /**
+     * Waits for the standby's ACK of {@code seq}. Meanwhile the guest runs on, but not past a full
+     * epoch ({@code epoch-bytes=}): a guest whose output outgrows what the standby acknowledges
+     * waits, paused, until the ACK comes — then the checkpoint that seals the epoch starts at once.
+     * Without this pause a standby slower than the guest's output would let the epoch grow past a
+     * section's bound, failing its checkpoint and ending protection.
+     */
     private void awaitAck(long seq, CheckpointWriter.Encoded c) throws IOException, InterruptedException {
         long sentAt = System.nanoTime();
-        synchronized (lock) {
-            while (acked < seq) {
-                checkPeer();
-                TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
+        boolean paused = false;
+        boolean judged = false; // the full epoch was dealt with: paused here, or the guest was not running
+        try {
+            while (true) {
+                boolean full;
+                synchronized (lock) {
+                    checkPeer();
+                    if (acked >= seq) {
+                        break;
+                    }
+                    full = heldFull && !judged;
+                    if (!full) {
+                        TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
+                    }
+                }
+                if (full) {
+                    // outside the lock: a vCPU handing output may be waiting for it, and pause() waits for the vCPUs
+                    judged = true;
+                    paused = pauseAtFullEpoch(seq);
+                }
+            }
+        } finally {
+            if (paused) {
+                resumeAfterOutputWait();
             }
         }
         stats.acknowledged(seq, System.nanoTime() - sentAt);
+    }
+
+    /**
+     * Pauses the running guest because its epoch is full while checkpoint {@code seq} waits for
+     * its ACK; true when this call paused it (false when it was not running: a handover's pause,
+     * or an end).
+     */
+    private boolean pauseAtFullEpoch(long seq) {
+        if (machine.lifecycle().state() != VmState.RUNNING) {
+            return false;
+        }
+        machine.pause();
+        outputLimitWaits++;
+        log.println("ft: held output at its limit (the epoch holds " + output.pendingBytes() + " bytes, epoch-bytes "
+                + output.limits().epochBytes() + ", while checkpoint " + seq + " waits for its acknowledgement); the guest"
+                + " waits for the standby");
+        log.flush();
+        return true;
     }
 
     /**
@@ -595,12 +644,19 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 }
             }
         } finally {
-            if (wasRunning && keepsOutput() && machine.lifecycle().state() == VmState.PAUSED) {
-                machine.resume();
+            if (wasRunning) {
+                resumeAfterOutputWait();
             }
         }
-        log.println("ft: held output below its limit again; the guest runs");
-        log.flush();
+    }
+
+    /** Ends a wait at the held-output limit: the guest runs again, unless it was handed over or fenced meanwhile. */
+    private void resumeAfterOutputWait() {
+        if (keepsOutput() && machine.lifecycle().state() == VmState.PAUSED) {
+            machine.resume();
+            log.println("ft: held output below its limit again; the guest runs");
+            log.flush();
+        }
     }
 
     /**

@@ -106,7 +106,8 @@ public final class FtStandby implements FtNode {
     @Override
     public String render() {
         return "role: standby\nstate: " + state.label() + (reason.isEmpty() ? "" : " (" + reason + ")") + "\n"
-                + "listening: " + config.address() + "\nlast checkpoint applied: " + applied + " (apply "
+                + "listening: " + config.address() + "\nfencing: " + config.fencing().describe()
+                + "\nlast checkpoint applied: " + applied + " (apply "
                 + String.format("%.3f", lastApplyNanos / 1e6) + " ms)\nbytes received: " + bytesReceived + "\n"
                 + "held-output limits: " + keptLimits(machine.outputs().limits()) + "\n"
                 + (failoverNanos < 0 ? "" : String.format("failover: guest running %.1f ms after the primary was last heard%n",
@@ -133,7 +134,8 @@ public final class FtStandby implements FtNode {
         machine.lifecycle().transition(VmState.INMIGRATE);
         try (Listener listener = MigrationUri.parse(config.address()).listen(plugins)) {
             current = listener;
-            log.println("ft: standby waiting for a primary on " + listener.address());
+            log.println("ft: standby waiting for a primary on " + listener.address() + " (fencing: "
+                    + config.fencing().describe() + ")");
             log.flush();
             while (true) {
                 Connection c;
@@ -163,7 +165,7 @@ public final class FtStandby implements FtNode {
                 long timeoutMs;
                 try {
                     // bounded: a peer that connects and says nothing must not hold the accept loop
-                    String description = FtHandshake.describe(machine);
+                    String description = FtHandshake.describe(machine, config);
                     FtHandshake.Accepted accepted = w.within(config.effectiveHandshakeTimeout().toMillis(),
                             "the handshake", "handshake-timeout", () -> FtHandshake.standby(w, config.secret(),
                                     description, machine.vcpus().size(), codecs.available()::contains));

@@ -40,13 +40,22 @@ final class FtWire implements AutoCloseable {
         return sent.get();
     }
 
+    /** A payload up to this long goes out with its header in one write. */
+    private static final int SMALL = 64;
+
     /** Sends one message; the payload must fit its kind. */
     void send(FtMessage kind, ByteBuffer payload) throws IOException {
         int len = payload.remaining();
         if (len > kind.maxPayload()) {
             throw new IllegalArgumentException(kind + " payload of " + len + " bytes exceeds " + kind.maxPayload());
         }
-        ByteBuffer h = ByteBuffer.allocate(5).put((byte) kind.code()).putInt(len).flip();
+        ByteBuffer h;
+        if (len <= SMALL) {
+            // one write for the frame: a RELEASED goes out per delivered output by default
+            h = ByteBuffer.allocate(5 + len).put((byte) kind.code()).putInt(len).put(payload).flip();
+        } else {
+            h = ByteBuffer.allocate(5).put((byte) kind.code()).putInt(len).flip();
+        }
         synchronized (this) {
             while (h.hasRemaining()) {
                 connection.write(h);

@@ -17,15 +17,13 @@ sealed interface Lease extends AutoCloseable permits WitnessLease, FileLease {
     /** What {@link #acquire} found. */
     enum Acquired { GRANTED, HELD_BY_A_LIVE_PRIMARY, GUEST_ENDED, UNREACHABLE }
 
-    /** This side's lease as {@code config} names it, lasting {@code lease}; null without fencing. */
+    /** This side's lease as {@code config} names it, lasting {@code lease}; null with {@code fencing=none}. */
     static Lease of(FtConfig config, PluginRegistry plugins, Duration lease, boolean primary) {
-        if (config.witness() != null) {
-            return new WitnessLease(config.witness(), config.secret(), plugins, lease, primary);
-        }
-        if (config.leaseFile() != null) {
-            return new FileLease(config.leaseFile(), lease, primary);
-        }
-        return null;
+        return switch (config.fencing()) {
+            case Fencing.Witness w -> new WitnessLease(w.address(), config.secret(), plugins, lease, primary);
+            case Fencing.LeaseFile f -> new FileLease(f.path(), lease, primary);
+            case Fencing.None n -> null;
+        };
     }
 
     /** The authority with its address, for messages ("the witness tcp:...", "the lease file /p"). */

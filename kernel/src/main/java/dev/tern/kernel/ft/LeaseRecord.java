@@ -10,13 +10,17 @@ import java.util.regex.Pattern;
 
 /**
  * The line a {@link FileLease} holder keeps in the lease file, read and written only under the
- * file's lock: {@code tern-ft-lease 1 epoch=N holder=HEX role=primary|standby state=held|ended|released}.
- * The epoch counts the holders the file has had. An empty file has no record yet; anything else
- * that is not one record is refused, naming the file.
+ * record's lock: {@code tern-ft-lease 2 epoch=N holder=HEX role=primary|standby state=held|ended|released
+ * renewal=C live=yes|no}. The epoch counts the holders the file has had; the renewal counts the
+ * holder's writes, so a contender sees a live holder's record change every quarter of a lease. An
+ * empty file has no record yet; anything else that is not one record (a version 1 record included)
+ * is refused, naming the file.
  *
  * @param holder the holder's random id, 16 hex digits
+ * @param renewal how many times the holder wrote its record under this epoch
+ * @param live whether the holder keeps the liveness lock, which its process's end frees at once
  */
-record LeaseRecord(String holder, boolean primary, State state, long epoch) {
+record LeaseRecord(String holder, boolean primary, State state, long epoch, long renewal, boolean live) {
 
     /** What the holder says about the guest. */
     enum State {
@@ -31,7 +35,8 @@ record LeaseRecord(String holder, boolean primary, State state, long epoch) {
     /** A record is one short line: a file longer than this is not a lease file. */
     static final int MAX_BYTES = 256;
     private static final Pattern LINE = Pattern.compile(
-            "tern-ft-lease 1 epoch=(\\d{1,18}) holder=([0-9a-f]{16}) role=(primary|standby) state=(held|ended|released)\n");
+            "tern-ft-lease 2 epoch=(\\d{1,18}) holder=([0-9a-f]{16}) role=(primary|standby) state=(held|ended|released)"
+                    + " renewal=(\\d{1,18}) live=(yes|no)\n");
 
     /** Whether the guest ended under this lease at its primary. */
     boolean ended() {
@@ -55,11 +60,12 @@ record LeaseRecord(String holder, boolean primary, State state, long epoch) {
         String text = new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII);
         Matcher m = LINE.matcher(text);
         if (!m.matches()) {
-            throw new IOException("the lease file " + path + " does not hold a lease record ('tern-ft-lease 1 epoch=N"
-                    + " holder=HEX role=... state=...'); remove it if no Tern process uses it");
+            throw new IOException("the lease file " + path + " does not hold a lease record ('tern-ft-lease 2 epoch=N"
+                    + " holder=HEX role=... state=... renewal=C live=...'); remove it if no Tern process uses it");
         }
         return new LeaseRecord(m.group(2), m.group(3).equals("primary"),
-                State.valueOf(m.group(4).toUpperCase(java.util.Locale.ROOT)), Long.parseLong(m.group(1)));
+                State.valueOf(m.group(4).toUpperCase(java.util.Locale.ROOT)), Long.parseLong(m.group(1)),
+                Long.parseLong(m.group(5)), m.group(6).equals("yes"));
     }
 
     /** Replaces the file's content with this record and forces it to the device. */
@@ -74,7 +80,8 @@ record LeaseRecord(String holder, boolean primary, State state, long epoch) {
     }
 
     String text() {
-        return "tern-ft-lease 1 epoch=" + epoch + " holder=" + holder + " role=" + (primary ? "primary" : "standby")
-                + " state=" + state.name().toLowerCase(java.util.Locale.ROOT) + "\n";
+        return "tern-ft-lease 2 epoch=" + epoch + " holder=" + holder + " role=" + (primary ? "primary" : "standby")
+                + " state=" + state.name().toLowerCase(java.util.Locale.ROOT) + " renewal=" + renewal + " live="
+                + (live ? "yes" : "no") + "\n";
     }
 }

@@ -11,13 +11,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The lease file's record and its hand-overs within one JVM (where a second lock on the file is
- * refused as a held one; FtFileLeaseTest has the two processes).
+ * The lease file's record and its hand-overs within one JVM (where a second lock on a byte range
+ * is refused as a held one; FtFileLeaseTest has the two processes).
  */
 class FileLeaseTest {
 
@@ -33,13 +34,14 @@ class FileLeaseTest {
         try (FileLease primary = new FileLease(file, LEASE, true);
              FileLease standby = new FileLease(file, LEASE, false)) {
             primary.acquireFirst(Duration.ofSeconds(5));
-            assertTrue(Files.readString(file).matches("tern-ft-lease 1 epoch=1 holder=[0-9a-f]{16} role=primary"
-                    + " state=held\n"), Files.readString(file));
+            assertTrue(Files.readString(file).matches("tern-ft-lease 2 epoch=1 holder=[0-9a-f]{16} role=primary"
+                    + " state=held renewal=0 live=yes\n"), Files.readString(file));
             primary.keep(why -> { });
             assertTrue(primary.confirmedAfter(System.nanoTime()), "a renewal after now succeeds");
-            assertEquals(Lease.Acquired.HELD_BY_A_LIVE_PRIMARY, standby.acquire());
+            assertEquals(Lease.Acquired.HELD_BY_A_LIVE_PRIMARY, standby.acquire(), "its record is renewed");
             primary.end();
-            assertTrue(Files.readString(file).endsWith("role=primary state=ended\n"), Files.readString(file));
+            assertTrue(Files.readString(file).matches(".* role=primary state=ended renewal=\\d+ live=yes\n"),
+                    Files.readString(file));
             assertEquals(Lease.Acquired.GUEST_ENDED, standby.acquire());
         }
     }
@@ -65,7 +67,7 @@ class FileLeaseTest {
                 continue; // a write took longer than 6 ms on this host: a lost lease cannot mark "ended"
             }
             kept++;
-            assertTrue(Files.readString(file).endsWith("role=primary state=ended\n"),
+            assertTrue(Files.readString(file).matches(".* role=primary state=ended renewal=\\d+ live=yes\n"),
                     "round " + round + ": " + Files.readString(file));
         }
         assertTrue(kept >= 30, "only " + kept + " of 300 rounds kept their 8 ms lease to the end");
@@ -80,13 +82,41 @@ class FileLeaseTest {
         }
         try (FileLease standby = new FileLease(file, LEASE, false)) {
             assertEquals(Lease.Acquired.GRANTED, standby.acquire());
-            assertTrue(Files.readString(file).matches("tern-ft-lease 1 epoch=2 holder=[0-9a-f]{16} role=standby"
-                    + " state=held\n"), Files.readString(file));
+            assertTrue(Files.readString(file).matches("tern-ft-lease 2 epoch=2 holder=[0-9a-f]{16} role=standby"
+                    + " state=held renewal=0 live=yes\n"), Files.readString(file));
             standby.end(); // a standby's "ended" does not fence a later standby: only a primary's does
         }
         try (FileLease primary = new FileLease(file, LEASE, true)) {
             primary.acquireFirst(Duration.ofSeconds(5));
             assertTrue(Files.readString(file).contains("epoch=3 "), Files.readString(file));
+        }
+    }
+
+    /**
+     * A holder that stops renewing while its process lives (a stalled primary: here a lease object
+     * that took the lease and never keeps it, whose liveness lock this JVM still holds) loses the
+     * lease once its record stayed unchanged for a lease: the standby takes it without the
+     * liveness lock, and the old holder's next renewal finds the standby named and loses it.
+     */
+    @Test
+    void aHolderThatStopsRenewingLosesTheLeaseAfterOneLease() throws Exception {
+        Path file = dir.resolve("ft.lease");
+        try (FileLease stalled = new FileLease(file, LEASE, true);
+             FileLease standby = new FileLease(file, LEASE, false)) {
+            stalled.acquireFirst(Duration.ofSeconds(5));
+            long before = System.nanoTime();
+            assertEquals(Lease.Acquired.GRANTED, standby.acquire());
+            assertTrue(System.nanoTime() - before >= LEASE.toNanos(), "taken before the record was a lease old");
+            assertTrue(Files.readString(file).matches("tern-ft-lease 2 epoch=2 holder=[0-9a-f]{16} role=standby"
+                    + " state=held renewal=0 live=no\n"), Files.readString(file));
+            assertFalse(stalled.validNow(), "the stalled holder's validity ended before the take");
+            String[] told = new String[1];
+            stalled.keep(why -> told[0] = why);
+            assertTrue(told[0] != null && told[0].contains("the record names another holder (epoch 2, standby "),
+                    String.valueOf(told[0]));
+            assertFalse(stalled.validNow());
+            standby.keep(why -> { });
+            assertTrue(standby.validNow());
         }
     }
 

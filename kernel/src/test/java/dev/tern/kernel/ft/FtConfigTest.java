@@ -32,21 +32,21 @@ class FtConfigTest {
 
     @Test
     void parsesBothRolesWithDefaults() throws Exception {
-        FtConfig p = FtConfig.parse("primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",interval=20ms");
+        FtConfig p = FtConfig.parse("primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none" + ",interval=20ms");
         assertEquals(FtRole.PRIMARY, p.role());
         assertEquals("tcp:127.0.0.1:7000", p.address());
         assertArrayEquals("s3cret".getBytes(), p.secret());
         assertEquals(Duration.ofMillis(20), p.interval());
         assertEquals(Duration.ofMillis(80), p.effectiveTimeout(), "four intervals");
-        FtConfig s = FtConfig.parse("standby,listen=unix:/tmp/ft.sock,password-file=" + pw() + ",timeout=2s");
+        FtConfig s = FtConfig.parse("standby,listen=unix:/tmp/ft.sock,password-file=" + pw() + ",fencing=none" + ",timeout=2s");
         assertEquals(FtRole.STANDBY, s.role());
         assertEquals(Duration.ofSeconds(2), s.effectiveTimeout());
-        assertNull(FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()).timeout());
+        assertNull(FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none").timeout());
     }
 
     @Test
     void theHandshakeTimeoutSuitsAColdPeerByDefault() throws Exception {
-        String primary = "primary,peer=tcp:h:1,password-file=" + pw();
+        String primary = "primary,peer=tcp:h:1,password-file=" + pw() + ",fencing=none";
         assertEquals(Duration.ofSeconds(10), FtConfig.parse(primary).effectiveHandshakeTimeout(),
                 "4 x 50 ms is below the 10 s floor");
         assertEquals(Duration.ofSeconds(20), FtConfig.parse(primary + ",interval=5s").effectiveHandshakeTimeout(),
@@ -55,7 +55,7 @@ class FtConfigTest {
                 "never below the heartbeat timeout by default");
         assertEquals(Duration.ofMillis(1500), FtConfig.parse(primary + ",timeout=30s,handshake-timeout=1500ms")
                 .effectiveHandshakeTimeout(), "its own key wins");
-        FtConfig standby = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()
+        FtConfig standby = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none"
                 + ",handshake-timeout=3s,reprotect=tcp:h:2");
         assertEquals(Duration.ofSeconds(3), standby.effectiveHandshakeTimeout());
         assertEquals(Duration.ofSeconds(3), standby.successor(Duration.ofSeconds(1)).effectiveHandshakeTimeout(),
@@ -72,7 +72,7 @@ class FtConfigTest {
 
     @Test
     void outputCommitTakesTheKindsThatFollowIt() throws Exception {
-        String base = "primary,peer=tcp:h:1,password-file=" + pw();
+        String base = "primary,peer=tcp:h:1,password-file=" + pw() + ",fencing=none";
         FtConfig all = FtConfig.parse(base);
         assertEquals(EnumSet.allOf(OutputKind.class), all.outputCommit(), "all three by default");
         assertEquals(FtConfig.DEFAULT_OUTPUT_LATENCY, all.outputLatency());
@@ -85,7 +85,7 @@ class FtConfigTest {
 
     @Test
     void aStandbyWithReprotectBecomesAPrimaryOfTheNextStandby() throws Exception {
-        FtConfig s = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()
+        FtConfig s = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none"
                 + ",reprotect=tcp:h:2,interval=20ms,output-commit=serial,net");
         assertEquals("tcp:h:2", s.reprotect());
         FtConfig p = s.successor(Duration.ofSeconds(5));
@@ -96,39 +96,52 @@ class FtConfigTest {
         assertEquals(Set.of(OutputKind.SERIAL, OutputKind.NET), p.outputCommit());
         assertNull(p.reprotect());
         assertTrue(p.precopy(), "pre-copy rounds by default");
-        assertFalse(FtConfig.parse("primary,peer=a:b,password-file=" + pw() + ",full-sync=stop").precopy());
+        assertFalse(FtConfig.parse("primary,peer=a:b,password-file=" + pw() + ",fencing=none" + ",full-sync=stop").precopy());
         assertEquals("--ft: full-sync='later' is neither precopy nor stop", assertThrows(IllegalArgumentException.class,
-                () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw() + ",full-sync=later")).getMessage());
-        FtConfig own = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",reprotect=tcp:h:2,timeout=2s");
+                () -> FtConfig.parse("primary,peer=a:b,password-file=" + pw() + ",fencing=none" + ",full-sync=later")).getMessage());
+        FtConfig own = FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none" + ",reprotect=tcp:h:2,timeout=2s");
         assertEquals(Duration.ofSeconds(2), own.successor(Duration.ofSeconds(5)).timeout());
         assertThrows(IllegalStateException.class,
-                () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()).successor(Duration.ZERO));
+                () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none").successor(Duration.ZERO));
     }
 
     @Test
-    void aLeaseFileOrAWitnessFencesThePair() throws Exception {
+    void aLeaseFileOrAWitnessFencesThePairAndNoFencingMustBeAskedFor() throws Exception {
         String base = "primary,peer=tcp:h:1,password-file=" + pw();
         FtConfig file = FtConfig.parse(base + ",lease=file:/shared/ft.lease");
-        assertEquals(Path.of("/shared/ft.lease"), file.leaseFile());
-        assertNull(file.witness());
-        assertNull(FtConfig.parse(base).leaseFile());
-        assertEquals(Path.of("/shared/ft.lease"), FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw()
-                + ",lease=file:/shared/ft.lease,reprotect=tcp:h:2").successor(Duration.ofSeconds(1)).leaseFile());
+        assertEquals(new Fencing.LeaseFile(Path.of("/shared/ft.lease")), file.fencing());
+        assertEquals(new Fencing.Witness("tcp:h:3"), FtConfig.parse(base + ",witness=tcp:h:3").fencing());
+        assertEquals(new Fencing.None(), FtConfig.parse(base + ",fencing=none").fencing());
+        assertEquals(new Fencing.LeaseFile(Path.of("/shared/ft.lease")), FtConfig.parse("standby,listen=tcp:h:1,password-file="
+                + pw() + ",lease=file:/shared/ft.lease,reprotect=tcp:h:2").successor(Duration.ofSeconds(1)).fencing(),
+                "the primary a standby becomes keeps its fencing");
+        String none = "--ft: no fencing: give witness=URI (a tern witness) or lease=file:PATH (a file both sides lock) on"
+                + " both sides, or fencing=none to accept that a partition can make both sides run the guest";
+        assertEquals(none, assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base)).getMessage());
+        assertEquals(none, assertThrows(IllegalArgumentException.class,
+                () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw())).getMessage());
+        assertEquals("--ft: fencing='witness' is not none (fencing=none runs the pair without a lease; for a lease give"
+                + " witness=URI or lease=file:PATH instead)", assertThrows(IllegalArgumentException.class,
+                        () -> FtConfig.parse(base + ",fencing=witness")).getMessage());
         assertEquals("--ft: lease='tcp:h:3' is not file:PATH (a file both sides lock; for a witness process use"
                 + " witness=URI)", assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse(base + ",lease=tcp:h:3")).getMessage());
         assertEquals("--ft: lease='file:' is not file:PATH (a file both sides lock; for a witness process use"
                 + " witness=URI)", assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse(base + ",lease=file:")).getMessage());
-        assertEquals("--ft: witness= and lease= both name the lease; give one", assertThrows(
+        assertEquals("--ft: witness= and lease= each name the fencing; give one", assertThrows(
                 IllegalArgumentException.class, () -> FtConfig.parse(base + ",witness=tcp:h:3,lease=file:x")).getMessage());
+        assertEquals("--ft: witness= and fencing=none each name the fencing; give one", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",witness=tcp:h:3,fencing=none")).getMessage());
+        assertEquals("--ft: lease= and fencing=none each name the fencing; give one", assertThrows(
+                IllegalArgumentException.class, () -> FtConfig.parse(base + ",fencing=none,lease=file:x")).getMessage());
     }
 
     @Test
     void namesWhatIsWrong() throws Exception {
         String pw = pw();
-        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, epoch-bytes, full-sync, handshake-timeout, "
-                + "held-batches, held-bytes, interval, lease, listen, output-commit, output-latency, password-file, release-step, "
+        assertEquals("--ft standby: unknown key 'peer' (known: cache-size, codecs, epoch-bytes, fencing, full-sync, "
+                + "handshake-timeout, held-batches, held-bytes, interval, lease, listen, output-commit, output-latency, password-file, release-step, "
                 + "reprotect, sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",peer=a:b")).getMessage());
@@ -139,8 +152,8 @@ class FtConfigTest {
         assertEquals("--ft: reprotect= needs the address of the next standby",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("standby,listen=tcp:h:1,password-file=" + pw + ",reprotect=")).getMessage());
-        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, epoch-bytes, full-sync, handshake-timeout, "
-                + "held-batches, held-bytes, interval, lease, output-commit, output-latency, password-file, peer, release-step, "
+        assertEquals("--ft primary: unknown key 'colour' (known: cache-size, codecs, epoch-bytes, fencing, full-sync, "
+                + "handshake-timeout, held-batches, held-bytes, interval, lease, output-commit, output-latency, password-file, peer, release-step, "
                 + "sync-bandwidth, timeout, witness)",
                 assertThrows(IllegalArgumentException.class,
                         () -> FtConfig.parse("primary,peer=tcp:h:1,password-file=" + pw + ",colour=red")).getMessage());
@@ -170,7 +183,7 @@ class FtConfigTest {
 
     @Test
     void syncBandwidthTakesARateOfAtLeastOneMibPerSecond() throws Exception {
-        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none";
         assertEquals(0, FtConfig.parse(base).syncBandwidth(), "no limit by default");
         assertEquals(100L << 20, FtConfig.parse(base + ",sync-bandwidth=100M").syncBandwidth());
         assertEquals(0, FtConfig.parse(base + ",sync-bandwidth=0").syncBandwidth());
@@ -180,14 +193,14 @@ class FtConfigTest {
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> FtConfig.parse(base + ",sync-bandwidth=fast"));
         assertTrue(bad.getMessage().contains("sync-bandwidth='fast'"), bad.getMessage());
-        String standby = "standby,listen=tcp:127.0.0.1:7000,password-file=" + pw() + ",reprotect=tcp:127.0.0.1:7001";
+        String standby = "standby,listen=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none" + ",reprotect=tcp:127.0.0.1:7001";
         assertEquals(8L << 20, FtConfig.parse(standby + ",sync-bandwidth=8M").successor(null).syncBandwidth(),
                 "a standby's limit applies once it is a primary");
     }
 
     @Test
     void codecsAndCacheSizeAreParsedAndCheckedAndPassToTheSuccessor() throws Exception {
-        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none";
         FtConfig dflt = FtConfig.parse(base);
         assertNull(dflt.codecs(), "default: every installed delta codec");
         assertEquals(0, dflt.cacheSize());
@@ -199,7 +212,7 @@ class FtConfigTest {
                 .getMessage().contains("names 'lz4' twice"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",cache-size=100"))
                 .getMessage().contains("less than one page"));
-        String standby = "standby,listen=tcp:h:1,password-file=" + pw();
+        String standby = "standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none";
         assertTrue(assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(standby + ",codecs=lz4"))
                 .getMessage().contains("needs reprotect=URI"));
         FtConfig next = FtConfig.parse(standby + ",reprotect=tcp:h:2,codecs=lz4,cache-size=1M").successor(null);
@@ -209,21 +222,21 @@ class FtConfigTest {
 
     @Test
     void theReleaseStepDefaultsToASmallNumberIsBoundedAndPassesToTheSuccessor() throws Exception {
-        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
-        assertEquals(FtConfig.DEFAULT_RELEASE_STEP, FtConfig.parse(base).releaseStep());
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none";
+        assertEquals(1, FtConfig.parse(base).releaseStep(), "one output: the least window after a failover");
         assertEquals(1, FtConfig.parse(base + ",release-step=1").releaseStep());
         for (String bad : new String[] {"0", "-3", "65537", "eight", ""}) {
             assertEquals("--ft: release-step='" + bad + "' is not a whole number of outputs within 1..65536",
                     assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",release-step=" + bad))
                             .getMessage());
         }
-        String standby = "standby,listen=tcp:h:1,password-file=" + pw();
+        String standby = "standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none";
         assertEquals(32, FtConfig.parse(standby + ",reprotect=tcp:h:2,release-step=32").successor(null).releaseStep());
     }
 
     @Test
     void heldOutputLimitsAreKeysWithTheDefaultsOfEveryMachine() throws Exception {
-        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none";
         assertEquals(HeldOutputLimits.DEFAULT, FtConfig.parse(base).heldOutput());
         assertEquals(new HeldOutputLimits(64, 32L << 20, 8L << 20), FtConfig.parse(base).heldOutput(),
                 "64 batches, 32 MiB, epochs of 8 MiB");
@@ -233,7 +246,7 @@ class FtConfigTest {
                 FtConfig.parse(base + ",held-bytes=4K,epoch-bytes=100,held-batches=3").heldOutput());
         assertEquals(new HeldOutputLimits(64, 1L << 30, 32L << 20), FtConfig.parse(base + ",held-bytes=1G").heldOutput(),
                 "a quarter of 1 GiB is past half a section's bound: the epoch stops there");
-        String standby = "standby,listen=tcp:h:1,password-file=" + pw();
+        String standby = "standby,listen=tcp:h:1,password-file=" + pw() + ",fencing=none";
         assertEquals(new HeldOutputLimits(2, 1L << 20), FtConfig.parse(standby + ",held-batches=2,held-bytes=1M")
                 .heldOutput(), "the standby's kept limits");
         assertEquals("--ft standby: epoch-bytes= applies to the primary a standby becomes when it protects the guest"
@@ -246,7 +259,7 @@ class FtConfigTest {
 
     @Test
     void badHeldOutputLimitsAreRefusedNamingTheKey() throws Exception {
-        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw();
+        String base = "primary,peer=tcp:127.0.0.1:7000,password-file=" + pw() + ",fencing=none";
         for (String bad : new String[] {"0", "-1", "65537", "many", ""}) {
             assertEquals("--ft: held-batches='" + bad + "' is not a whole number of batches within 1..65536",
                     assertThrows(IllegalArgumentException.class, () -> FtConfig.parse(base + ",held-batches=" + bad))

@@ -160,7 +160,7 @@ final class FtBench {
             String address = awaitAddress(standby);
             try (Machine m = create(machine, rom)) {
                 var protectedLine = new CountDownLatch(1);
-                var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval
+                var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=" + interval
                         + keys);
                 try (FtPrimary primary = new FtPrimary(m, config, plugins, watching(protectedLine))) {
                     m.start();
@@ -269,7 +269,7 @@ final class FtBench {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run"));
         cmd.addAll(machine);
-        cmd.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+        cmd.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 

@@ -121,12 +121,12 @@ final class FtFailoverBench {
         List<String> machine = List.of("--bios", rom.toString(), "-m", ram, "--serial", "none");
         // the standby's own timeout is the one that notices a silent primary: the default's value, 4 intervals;
         // the primary's is long enough that a busy host's stalls of the standby do not end protection first
-        Child standby = Child.start(machine, "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",timeout="
+        Child standby = Child.start(machine, "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none,timeout="
                 + 4 * millis(interval) + "ms");
         Child primary = null;
         try {
             String address = standby.await(WAITING).group(1);
-            primary = Child.start(machine, "primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval
+            primary = Child.start(machine, "primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=" + interval
                     + ",timeout=5s");
             primary.await(Pattern.compile("ft: protected by standby"));
             TimeUnit.SECONDS.sleep(warmupSeconds); // checkpoints under way, code warm: the measured state

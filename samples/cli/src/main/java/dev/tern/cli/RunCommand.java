@@ -112,7 +112,8 @@ final class RunCommand implements Callable<Integer> {
             description = {"Fault tolerance (docs/protocols/ft.md): standby,listen=URI,password-file=F[,timeout=T][,reprotect=URI]",
                     "(reprotect: once it took over, protect the guest with a standby listening at URI)",
                     "or primary,peer=URI,password-file=F[,interval=50ms][,timeout=T] (timeout: 4 intervals by default).",
-                    "Fencing, on both sides: witness=URI (a tern witness) or lease=file:PATH (a file both lock).",
+                    "Fencing, required on both sides: witness=URI (a tern witness), lease=file:PATH (a file both lock),",
+                    "or fencing=none (accepting that a partition can make both sides run the guest).",
                     "Held output: held-batches=64, held-bytes=32M (the same on both sides), epoch-bytes=8M (primary)."})
     String ft;
 

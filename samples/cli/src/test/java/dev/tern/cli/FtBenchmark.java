@@ -41,7 +41,7 @@ public final class FtBenchmark {
         List<String> machine = List.of("--bios", RunMachines.guest(dir, guest + ".rom").toString(), "-m", ram,
                 "--serial", "none");
         var standbyArgs = new java.util.ArrayList<>(machine);
-        standbyArgs.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+        standbyArgs.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
         try (MigrationPeer standby = MigrationPeer.start(standbyArgs.toArray(String[]::new));
              Machine m = RunMachines.create(machine)) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
@@ -56,7 +56,7 @@ public final class FtBenchmark {
                     }
                 }
             }, true, StandardCharsets.UTF_8);
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval + more);
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=" + interval + more);
             try (FtPrimary primary = new FtPrimary(m, config, RunMachines.plugins(), log)) {
                 m.start();
                 primary.start();

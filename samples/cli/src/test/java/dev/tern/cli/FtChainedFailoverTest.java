@@ -39,7 +39,7 @@ class FtChainedFailoverTest {
     @Test
     @Timeout(240)
     void aStandbyThatTookOverIsProtectedByTheNextAndThatOneTakesOverInTurn() throws Exception {
-        chain(pw(), "");
+        chain(pw(), ",fencing=none");
     }
 
     /**

@@ -66,13 +66,13 @@ class FtFailoverTest {
     }
 
     private MigrationPeer standby(String listen, Path pw, String... more) throws Exception {
-        var extra = new ArrayList<>(List.of("--ft", "standby,listen=" + listen + ",password-file=" + pw, "--print-digest"));
+        var extra = new ArrayList<>(List.of("--ft", "standby,listen=" + listen + ",password-file=" + pw + ",fencing=none", "--print-digest"));
         extra.addAll(List.of(more));
         return MigrationPeer.start(run(extra));
     }
 
     private MigrationPeer primary(List<String> jvm, String peer, Path pw) throws Exception {
-        return MigrationPeer.start(jvm, run(List.of("--ft", "primary,peer=" + peer + ",password-file=" + pw
+        return MigrationPeer.start(jvm, run(List.of("--ft", "primary,peer=" + peer + ",password-file=" + pw + ",fencing=none"
                 + ",interval=20ms," + TIMEOUT)));
     }
 
@@ -179,7 +179,7 @@ class FtFailoverTest {
         Path pw = password("pw", "correct horse");
         var bigger = new ArrayList<>(guest());
         bigger.set(bigger.indexOf("4M"), "8M");
-        bigger.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+        bigger.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
         try (MigrationPeer standby = MigrationPeer.start(bigger.toArray(String[]::new))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             try (MigrationPeer primary = primary(List.of(), address, pw)) {
@@ -294,7 +294,7 @@ class FtFailoverTest {
         try (MigrationPeer standby = standby("tcp:127.0.0.1:0", pw)) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             try (MigrationPeer primary = MigrationPeer.start(run(List.of("--ft", "primary,peer=" + address
-                    + ",password-file=" + pw + ",interval=50ms,timeout=1s")))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=50ms,timeout=1s")))) {
                 primary.awaitLine(Pattern.compile("ft: protected by standby"));
                 // SIGSTOP: the socket stays open, only the heartbeats stop
                 assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(primary.process().pid())).start()
@@ -327,7 +327,7 @@ class FtFailoverTest {
                 }
             }, true, java.nio.charset.StandardCharsets.UTF_8);
             // the full sync held to 16 MiB/s (sync-bandwidth): the hand-over is exact all the same
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=20ms,sync-bandwidth=16M,"
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=20ms,sync-bandwidth=16M,"
                     + TIMEOUT);
             try (FtPrimary node = new FtPrimary(machine, config, RunMachines.plugins(), log)) {
                 var monitor = new Monitor(machine, new SnapshotStore(dir));

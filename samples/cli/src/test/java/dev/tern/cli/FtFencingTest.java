@@ -39,6 +39,42 @@ class FtFencingTest {
     }
 
     /**
+     * Fencing is never the default: {@code --ft} with none of witness=, lease= and fencing=none ends
+     * {@code tern run} with status 2 naming the three keys, before any machine runs; a standby that
+     * names {@code fencing=none} says so when it starts, and its handshake compares the fencing
+     * kind with its primary's, which here has a witness: both print the mismatch.
+     */
+    @Test
+    @Timeout(120)
+    void anUnfencedPairMustBeAskedForAndBothSidesFenceAlike() throws Exception {
+        Path pw = counter.password();
+        var args = new java.util.ArrayList<>(List.of("run"));
+        args.addAll(List.of(counter.withFt(dir.resolve("a.log"), "primary,peer=tcp:127.0.0.1:1,password-file=" + pw)));
+        var refused = RecordReplayCliTest.cli(args.toArray(String[]::new));
+        assertEquals(2, refused.status(), refused.err());
+        assertTrue(refused.err().contains("--ft: no fencing: give witness=URI (a tern witness) or lease=file:PATH (a file"
+                + " both sides lock) on both sides, or fencing=none to accept that a partition can make both sides run"
+                + " the guest"), refused.err());
+        try (MigrationPeer witness = witness(pw);
+             MigrationPeer standby = MigrationPeer.start(counter.withFt(dir.resolve("b.log"),
+                     "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
+            String w = witness.awaitLine(WITNESS).group(1);
+            String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+) \\(fencing:"
+                    + " none \\(fencing=none: a partition can make both sides run the guest\\)\\)")).group(1);
+            try (MigrationPeer primary = MigrationPeer.start(counter.withFt(dir.resolve("a.log"), "primary,peer="
+                    + address + ",password-file=" + pw + ",interval=20ms,timeout=5s,witness=" + w))) {
+                primary.awaitLine(Pattern.compile(Pattern.quote("ft: primary for the standby " + address
+                        + "; fencing: the witness " + w)));
+                String why = "configuration mismatch: primary has 'fencing: witness', standby has 'fencing: none'";
+                primary.awaitLine(Pattern.compile(Pattern.quote(why)));
+                standby.awaitLine(Pattern.compile(Pattern.quote(why)));
+                primary.awaitLine(Pattern.compile("ft: no standby \\(the standby refused: .*\\); running unprotected"));
+                assertFalse(standby.output().contains("running as primary"), standby.output());
+            }
+        }
+    }
+
+    /**
      * Partition 1, then the guest ends at the primary before the standby's heartbeat timeout: the
      * primary tells the witness, so the standby — never told over the cut link — must not bring the
      * finished guest back to life when its timeout comes.
@@ -270,7 +306,7 @@ class FtFencingTest {
     }
 
     /** Sends signal {@code name}; for STOP, returns once the kernel shows the process stopped (bounded). */
-    private static void signal(String name, MigrationPeer peer) throws Exception {
+    static void signal(String name, MigrationPeer peer) throws Exception {
         long pid = peer.process().pid();
         assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor());
         Path stat = Path.of("/proc/" + pid + "/stat");

@@ -25,7 +25,8 @@ class FtFileLeaseTest {
     private static final Pattern WAITING = Pattern.compile("ft: standby waiting for a primary on (\\S+)");
     private static final Pattern RUNS = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
     private static final Pattern RECORD = Pattern.compile(
-            "tern-ft-lease 1 epoch=(\\d+) holder=[0-9a-f]{16} role=(primary|standby) state=(held|ended|released)\n");
+            "tern-ft-lease 2 epoch=(\\d+) holder=[0-9a-f]{16} role=(primary|standby) state=(held|ended|released)"
+                    + " renewal=\\d+ live=(yes|no)\n");
 
     @TempDir
     Path dir;
@@ -106,5 +107,49 @@ class FtFileLeaseTest {
         Matcher end = record(lease);
         assertEquals("primary", end.group(2));
         assertEquals("ended", end.group(3));
+    }
+
+    /**
+     * The primary is stalled (SIGSTOP) with its process, and so its liveness lock, alive: its
+     * record stays unchanged, and a lease after the standby noticed the silence it takes the lease
+     * and runs on. SIGCONT: the old primary finds its lease gone (its validity ran out on its own
+     * clock, and the record names the standby), stops its guest and emits nothing more — its
+     * serial file is as it was when it stalled — and the two files are one run, nothing lost.
+     */
+    @Test
+    @Timeout(180)
+    void aStalledPrimarysLeaseRunsOutAndItWakesToFindItGone() throws Exception {
+        Path pw = counter.password();
+        Path lease = dir.resolve("ft.lease");
+        Path a = dir.resolve("a.log");
+        Path b = dir.resolve("b.log");
+        try (MigrationPeer standby = MigrationPeer.start(counter.withFt(b,
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",lease=file:" + lease))) {
+            String address = standby.awaitLine(WAITING).group(1);
+            try (MigrationPeer primary = MigrationPeer.start(counter.withFt(a, "primary,peer=" + address
+                    + ",password-file=" + pw + ",interval=20ms,timeout=2s,lease=file:" + lease))) {
+                primary.awaitLine(Pattern.compile("ft: protected by standby"));
+                FtFencingTest.signal("STOP", primary);
+                String atStall = Files.readString(a); // a stopped process writes nothing
+                standby.awaitLine(RUNS);
+                Matcher taken = record(lease);
+                assertEquals("standby", taken.group(2));
+                assertEquals("no", taken.group(4), "the stalled primary's process still holds the liveness lock");
+                FtFencingTest.signal("CONT", primary);
+                primary.awaitLine(Pattern.compile("ft: lease lost \\((no renewal of the lease file .* completed for \\d+ ms"
+                        + "|cannot keep the lease file .*: the record names another holder .*)\\); stopping the guest"));
+                primary.awaitExit();
+                assertEquals(atStall, Files.readString(a), "the woken primary emitted output after the standby took over");
+                assertEquals(0, standby.awaitExit(), standby.output()); // ran on to the limit
+            }
+        }
+        String expected = counter.reference();
+        String mine = Files.readString(a);
+        assertTrue(expected.startsWith(mine), "the stalled primary released output the run never printed");
+        assertTrue(expected.endsWith(Files.readString(b)), "the standby released output the run never printed");
+        assertTrue(mine.length() + Files.readString(b).length() >= expected.length(), "output was lost");
+        Matcher end = record(lease);
+        assertEquals("2", end.group(1));
+        assertEquals("standby", end.group(2));
     }
 }

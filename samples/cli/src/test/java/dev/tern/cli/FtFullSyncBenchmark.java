@@ -47,7 +47,7 @@ public final class FtFullSyncBenchmark {
         MigrationPeer first = MigrationPeer.start(standby(machine, "tcp:127.0.0.1:0", pw));
         String address = first.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
         try (Machine m = RunMachines.create(machine);
-             FtPrimary primary = new FtPrimary(m, FtConfig.parse("primary,peer=" + address + ",password-file=" + pw
+             FtPrimary primary = new FtPrimary(m, FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none"
                      + ",interval=50ms,timeout=5s,full-sync=" + mode), RunMachines.plugins(), out)) {
             m.start();
             primary.start();
@@ -65,7 +65,7 @@ public final class FtFullSyncBenchmark {
 
     private static String[] standby(List<String> machine, String address, Path pw) {
         var a = new ArrayList<>(machine);
-        a.addAll(List.of("--ft", "standby,listen=" + address + ",password-file=" + pw));
+        a.addAll(List.of("--ft", "standby,listen=" + address + ",password-file=" + pw + ",fencing=none"));
         return a.toArray(String[]::new);
     }
 

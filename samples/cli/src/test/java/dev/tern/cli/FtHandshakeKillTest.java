@@ -57,7 +57,7 @@ class FtHandshakeKillTest {
     }
 
     private String primaryFt(String address, Path pw) {
-        return "primary,peer=" + address + ",password-file=" + pw + ",interval=20ms,timeout=5s";
+        return "primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s";
     }
 
     @ParameterizedTest(name = "primary halted at {0}")
@@ -66,7 +66,7 @@ class FtHandshakeKillTest {
     void aPrimaryDeadInTheHandshakeLeavesTheStandbyWithNothingToRun(String at) throws Exception {
         Path pw = password();
         Path b = dir.resolve("b.log");
-        try (MigrationPeer standby = MigrationPeer.start(run(b, "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+        try (MigrationPeer standby = MigrationPeer.start(run(b, "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             String address = standby.awaitLine(WAITING).group(1);
             try (MigrationPeer first = MigrationPeer.start(List.of("-Dtern.ft.test.halt-handshake=" + at),
                     run(dir.resolve("a1.log"), primaryFt(address, pw)))) {
@@ -107,7 +107,7 @@ class FtHandshakeKillTest {
         Path b = dir.resolve("b2.log");
         String address;
         try (MigrationPeer first = MigrationPeer.start(List.of("-Dtern.ft.test.halt-handshake=" + at),
-                run(dir.resolve("b1.log"), "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                run(dir.resolve("b1.log"), "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             address = first.awaitLine(WAITING).group(1);
             try (MigrationPeer primary = MigrationPeer.start(run(a, primaryFt(address, pw)))) {
                 first.awaitLine(HALTED);
@@ -115,7 +115,7 @@ class FtHandshakeKillTest {
                 primary.awaitLine(Pattern.compile("ft: no standby \\(.+\\); running unprotected"));
                 awaitLines(a, 50, primary); // the guest runs on, its output released
                 try (MigrationPeer second = MigrationPeer.start(run(b, "standby,listen=" + address + ",password-file="
-                        + pw))) {
+                        + pw + ",fencing=none"))) {
                     second.awaitLine(Pattern.compile("ft: in sync with primary"));
                     primary.awaitLine(PROTECTED);
                     long before = lines(a);

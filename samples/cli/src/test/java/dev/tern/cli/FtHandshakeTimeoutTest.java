@@ -52,13 +52,13 @@ class FtHandshakeTimeoutTest {
     void aHandshakeSlowerThanTheHeartbeatTimeoutButWithinItsBoundSucceeds() throws Exception {
         Path pw = password();
         try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"),
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
              var relay = new SlowRelay(TimeUnit.SECONDS.toMillis(2))) {
             relay.forwardTo(standby.awaitLine(WAITING).group(1));
             // heartbeat timeout 500 ms: a handshake it bounded would fail 4 times over; the default
             // handshake bound (10 s here) lets the 2 s of silence pass
             try (MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), "primary,peer=" + relay.address()
-                    + ",password-file=" + pw + ",interval=50ms,timeout=500ms"))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=50ms,timeout=500ms"))) {
                 primary.awaitLine(Pattern.compile("ft: protected by standby " + Pattern.quote(relay.address())));
                 standby.awaitLine(Pattern.compile("ft: in sync with primary"));
                 assertTrue(!primary.output().contains("handshake-timeout"), primary.output());
@@ -74,11 +74,11 @@ class FtHandshakeTimeoutTest {
         Path pw = password();
         Path a = dir.resolve("a.log");
         try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"),
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",handshake-timeout=1s"));
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none,handshake-timeout=1s"));
              var relay = new SlowRelay(TimeUnit.SECONDS.toMillis(20))) {
             relay.forwardTo(standby.awaitLine(WAITING).group(1));
             try (MigrationPeer primary = MigrationPeer.start(run(a, "primary,peer=" + relay.address()
-                    + ",password-file=" + pw + ",interval=50ms,handshake-timeout=1500ms"))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=50ms,handshake-timeout=1500ms"))) {
                 primary.awaitLine(Pattern.compile("ft: no standby \\(the handshake with " + Pattern.quote(relay.address())
                         + " did not finish within 1500 ms \\(handshake-timeout=\\)\\); running unprotected"));
                 Matcher refused = standby.awaitLine(Pattern.compile("ft: refused primary (\\S+): the handshake with (\\S+)"

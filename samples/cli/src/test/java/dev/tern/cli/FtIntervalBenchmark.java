@@ -84,11 +84,11 @@ public final class FtIntervalBenchmark {
 
     private static double[] protectedRun(List<String> machine, Path pw, String interval, long seconds) throws Exception {
         var standbyArgs = new ArrayList<>(machine);
-        standbyArgs.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+        standbyArgs.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
         try (MigrationPeer standby = MigrationPeer.start(standbyArgs.toArray(String[]::new));
              Machine m = RunMachines.create(machine)) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",interval=" + interval
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=" + interval
                     + ",timeout=5s");
             try (FtPrimary primary = new FtPrimary(m, config, RunMachines.plugins(),
                     new PrintStream(OutputStream.nullOutputStream()))) {

@@ -43,8 +43,8 @@ class FtNetBlkOutputCommitTest {
 
     /** Where the standby's run stops (about a thousand steps); the primary dies long before. */
     static final long LIMIT = 40_000_000;
-    /** The primary's release-step: outputs delivered between two RELEASED reports, the bound on repeats. */
-    private static final int STEP = 4;
+    /** The primary's release-step, the default: outputs delivered between two RELEASED reports, the bound on repeats. */
+    private static final int STEP = dev.tern.kernel.ft.FtConfig.DEFAULT_RELEASE_STEP;
     /** Group 1: the checkpoint taken over from; absent when the primary died before the first one completed. */
     private static final Pattern LOST = Pattern.compile(
             "ft: primary lost (?:after checkpoint (\\d+); running as primary|before the first checkpoint completed)");
@@ -127,11 +127,11 @@ class FtNetBlkOutputCommitTest {
         int primaryPort = FailoverObserver.freePort();
         int standbyPort = FailoverObserver.freePort();
         try (MigrationPeer standby = MigrationPeer.start(run(b, standbyPort, "--ft",
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             List<String> jvm = how.equals("halt") ? List.of("-D" + "tern.ft.test.halt=" + at) : List.of();
             try (MigrationPeer primary = MigrationPeer.start(jvm, run(a, primaryPort, "--ft", "primary,peer=" + address
-                    + ",password-file=" + pw + ",interval=20ms,timeout=5s,release-step=" + STEP))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s"))) {
                 if (at.equals("sync")) {
                     standby.awaitLine(Pattern.compile("ft: primary \\S+ authenticated"));
                     primary.kill();

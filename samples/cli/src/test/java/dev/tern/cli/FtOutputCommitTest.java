@@ -83,11 +83,11 @@ class FtOutputCommitTest {
         Path a = dir.resolve("a.log");
         Path b = layout.equals("shared") ? a : dir.resolve("b.log");
         try (MigrationPeer standby = MigrationPeer.start(run(b, "--ft",
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             List<String> jvm = how.equals("halt") ? List.of("-Dtern.ft.test.halt=" + at) : List.of();
             try (MigrationPeer primary = MigrationPeer.start(jvm, run(a, "--ft", "primary,peer=" + address
-                    + ",password-file=" + pw + ",interval=20ms,timeout=5s"))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s"))) {
                 primary.awaitLine(Pattern.compile("ft: protected by standby"));
                 if (how.equals("kill")) {
                     awaitLines(a, Integer.parseInt(at), primary);

@@ -48,14 +48,14 @@ class FtReprotectionTest {
         String address;
         MigrationPeer standby2;
         try (MigrationPeer standby1 = MigrationPeer.start(run(dir.resolve("b1.log"), "--ft",
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             address = standby1.awaitLine(WAITING).group(1);
             try (MigrationPeer primary = MigrationPeer.start(run(a, "--ft",
-                    "primary,peer=" + address + ",password-file=" + pw + ",interval=20ms,timeout=5s"))) {
+                    "primary,peer=" + address + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s"))) {
                 Matcher first = primary.awaitLine(PROTECTED);
                 standby1.kill();
                 primary.awaitLine(Pattern.compile("ft: standby lost after checkpoint \\d+ \\(.*\\); running unprotected"));
-                standby2 = MigrationPeer.start(run(b, "--ft", "standby,listen=" + address + ",password-file=" + pw));
+                standby2 = MigrationPeer.start(run(b, "--ft", "standby,listen=" + address + ",password-file=" + pw + ",fencing=none"));
                 try (standby2) {
                     standby2.awaitLine(Pattern.compile("ft: in sync with primary"));
                     Matcher again = secondLine(primary, PROTECTED);

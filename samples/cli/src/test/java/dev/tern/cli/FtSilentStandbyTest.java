@@ -64,7 +64,7 @@ class FtSilentStandbyTest {
                     }
                 }
             }, true, StandardCharsets.UTF_8);
-            var config = FtConfig.parse("primary,peer=tcp:127.0.0.1:" + silent.getLocalPort() + ",password-file=" + pw
+            var config = FtConfig.parse("primary,peer=tcp:127.0.0.1:" + silent.getLocalPort() + ",password-file=" + pw + ",fencing=none"
                     + ",interval=50ms,handshake-timeout=1s");
             try (FtPrimary primary = new FtPrimary(machine, config, RunMachines.plugins(), log)) {
                 machine.start();

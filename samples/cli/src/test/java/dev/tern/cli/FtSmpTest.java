@@ -80,11 +80,11 @@ class FtSmpTest {
         Path a = dir.resolve("a.log");
         Path b = layout.equals("shared") ? a : dir.resolve("b.log");
         try (MigrationPeer standby = MigrationPeer.start(run(b, 2, "--ft",
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             List<String> jvm = how.equals("halt") ? List.of("-Dtern.ft.test.halt=" + at) : List.of();
             try (MigrationPeer primary = MigrationPeer.start(jvm, run(a, 2, "--ft", "primary,peer=" + address
-                    + ",password-file=" + pw + ",interval=20ms,timeout=5s"))) {
+                    + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s"))) {
                 primary.awaitLine(Pattern.compile("ft: protected by standby"));
                 if (how.equals("kill")) {
                     awaitLines(a, Integer.parseInt(at), primary);
@@ -111,10 +111,10 @@ class FtSmpTest {
         Path pw = dir.resolve("pw");
         Files.writeString(pw, "correct horse\n");
         try (MigrationPeer standby = MigrationPeer.start(run(dir.resolve("b.log"), 1, "--ft",
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             try (MigrationPeer primary = MigrationPeer.start(run(dir.resolve("a.log"), 2, "--ft", "primary,peer="
-                    + address + ",password-file=" + pw + ",interval=20ms,timeout=5s"))) {
+                    + address + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s"))) {
                 String why = "configuration mismatch: the primary is a machine with 2 vCPUs, this standby has 1"
                         + " (--smp 1): start the standby with --smp 2";
                 Matcher p = primary.awaitLine(Pattern.compile("ft: no standby \\((.*)\\); running unprotected"));

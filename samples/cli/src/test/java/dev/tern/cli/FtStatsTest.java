@@ -105,7 +105,7 @@ class FtStatsTest {
         if (!standbyArgs.get(serial).equals("none")) {
             standbyArgs.set(serial, "file:" + dir.resolve("b.log")); // a file of its own: the primary's is open
         }
-        standbyArgs.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw));
+        standbyArgs.addAll(List.of("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
         Path jfr = dir.resolve("primary.jfr");
         MBeanServer jmx = MBeanServerFactory.newMBeanServer();
         long acknowledged;
@@ -118,7 +118,7 @@ class FtStatsTest {
             recording.enable("dev.tern.FtCheckpoint").withThreshold(Duration.ZERO);
             recording.start();
             var protectedLine = new CountDownLatch(1);
-            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + "," + keys + ","
+            var config = FtConfig.parse("primary,peer=" + address + ",password-file=" + pw + ",fencing=none," + keys + ","
                     + FtFailoverTest.TIMEOUT);
             try (FtPrimary node = new FtPrimary(machine, config, RunMachines.plugins(), watching(protectedLine))) {
                 machine.stats().exportJmx(jmx);

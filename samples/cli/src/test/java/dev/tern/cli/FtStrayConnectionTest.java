@@ -73,7 +73,7 @@ class FtStrayConnectionTest {
     void aTlsStandbyRefusesAPlainClientAndAnUntrustedCertificateThenServesItsPrimary() throws Exception {
         Path pw = password();
         String listen = "tls:127.0.0.1:0" + pki.options("node", "ca");
-        try (MigrationPeer standby = MigrationPeer.start(run("--ft", "standby,listen=" + listen + ",password-file=" + pw,
+        try (MigrationPeer standby = MigrationPeer.start(run("--ft", "standby,listen=" + listen + ",password-file=" + pw + ",fencing=none",
                 "--print-digest"))) {
             String address = standby.awaitLine(WAITING).group(1);
             Pattern refused = Pattern.compile("ft: refused a connection: (.*); waiting for a primary");
@@ -100,7 +100,7 @@ class FtStrayConnectionTest {
     @Timeout(180)
     void aTcpStandbyRefusesGarbageAndAHangUpThenServesItsPrimary() throws Exception {
         Path pw = password();
-        try (MigrationPeer standby = MigrationPeer.start(run("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw,
+        try (MigrationPeer standby = MigrationPeer.start(run("--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none",
                 "--print-digest"))) {
             String address = standby.awaitLine(WAITING).group(1);
             Pattern refused = Pattern.compile("ft: refused primary \\S+: (.*); waiting for another");
@@ -121,7 +121,7 @@ class FtStrayConnectionTest {
     }
 
     private void takesOverFromItsPrimary(MigrationPeer standby, String peer, Path pw) throws Exception {
-        try (MigrationPeer primary = MigrationPeer.start(run("--ft", "primary,peer=" + peer + ",password-file=" + pw
+        try (MigrationPeer primary = MigrationPeer.start(run("--ft", "primary,peer=" + peer + ",password-file=" + pw + ",fencing=none"
                 + ",interval=20ms,timeout=5s"))) {
             primary.awaitLine(Pattern.compile("ft: protected by standby"));
             primary.kill();

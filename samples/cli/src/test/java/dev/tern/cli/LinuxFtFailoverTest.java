@@ -52,12 +52,12 @@ class LinuxFtFailoverTest {
         int standbyPort = freePort();
         int primaryPort = freePort();
         try (MigrationPeer standby = MigrationPeer.start(boot(standbyPort,
-                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw).toArray(String[]::new))) {
+                "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none").toArray(String[]::new))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             try (LinuxMigrationTest.Console after = LinuxMigrationTest.Console.connect(standbyPort)) {
                 String seen;
                 try (MigrationPeer primary = MigrationPeer.start(boot(primaryPort, "primary,peer=" + address
-                        + ",password-file=" + pw + ",interval=50ms,timeout=5s").toArray(String[]::new))) {
+                        + ",password-file=" + pw + ",fencing=none,interval=50ms,timeout=5s").toArray(String[]::new))) {
                     primary.awaitLine(Pattern.compile("ft: protected by standby"));
                     try (LinuxMigrationTest.Console before = LinuxMigrationTest.Console.connect(primaryPort)) {
                         int prompt = before.awaitText(LinuxGuest.PROMPT, 0, primary).indexOf(LinuxGuest.PROMPT);

@@ -43,8 +43,8 @@ class LinuxFtNetBlkTest {
     private static final long BOUND = 6_000_000_000L;
     /** The loop's steps; the kill lands in the first half. */
     private static final int STEPS = 60;
-    /** The primary's release step (outputs between two RELEASED reports): the bound on repeats. */
-    private static final int STEP = 4;
+    /** The primary's release step, the default (outputs between two RELEASED reports): the bound on repeats. */
+    private static final int STEP = dev.tern.kernel.ft.FtConfig.DEFAULT_RELEASE_STEP;
     private static final long SEED = Long.getLong("tern.ft.test.seed", new SecureRandom().nextLong());
     /** Kill points, each a fresh pair: 1 by default, the long profile's 10 or 100 by the property. */
     private static final int POINTS = Integer.getInteger("tern.ft.test.linuxKillPoints", 1);
@@ -110,12 +110,12 @@ class LinuxFtNetBlkTest {
         try (FailoverObserver observer = new FailoverObserver(SYSLOG_FRAME)) {
             int redelivered;
             try (MigrationPeer standby = MigrationPeer.start(boot(standbyConsole, b, standbyNet, observer.port(),
-                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw).toArray(String[]::new))) {
+                    "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none").toArray(String[]::new))) {
                 String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
                 try (LinuxMigrationTest.Console after = LinuxMigrationTest.Console.connect(standbyConsole)) {
                     try (MigrationPeer primary = MigrationPeer.start(boot(primaryConsole, a, primaryNet, observer.port(),
                             "primary,peer=" + address + ",password-file=" + pw
-                                    + ",interval=50ms,timeout=5s,release-step=" + STEP).toArray(String[]::new))) {
+                                    + ",fencing=none,interval=50ms,timeout=5s").toArray(String[]::new))) {
                         primary.awaitLine(Pattern.compile("ft: protected by standby"));
                         try (LinuxMigrationTest.Console before = LinuxMigrationTest.Console.connect(primaryConsole)) {
                             before.awaitText(LinuxGuest.PROMPT, 0, primary);

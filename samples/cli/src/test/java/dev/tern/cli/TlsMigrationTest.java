@@ -220,10 +220,10 @@ class TlsMigrationTest {
         Files.writeString(pw, "correct horse\n");
         String listen = "tls:127.0.0.1:0" + pki.options("node", "ca");
         try (MigrationPeer standby = MigrationPeer.start(with(guest(), "--ft",
-                "standby,listen=" + listen + ",password-file=" + pw, "--print-digest").toArray(String[]::new))) {
+                "standby,listen=" + listen + ",password-file=" + pw + ",fencing=none", "--print-digest").toArray(String[]::new))) {
             String address = standby.awaitLine(Pattern.compile("ft: standby waiting for a primary on (\\S+)")).group(1);
             try (MigrationPeer primary = MigrationPeer.start(with(guest(), "--ft", "primary,peer=" + address
-                    + pki.options("client", "ca") + ",password-file=" + pw + ",interval=20ms,timeout=5s")
+                    + pki.options("client", "ca") + ",password-file=" + pw + ",fencing=none,interval=20ms,timeout=5s")
                     .toArray(String[]::new))) {
                 primary.awaitLine(Pattern.compile("ft: protected by standby"));
                 primary.kill();
