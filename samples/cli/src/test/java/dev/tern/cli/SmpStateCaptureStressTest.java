@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class SmpStateCaptureStressTest {
 
     private static final int CPUS = 4;
-    private static final int ROUNDS = 150;
+    private static final int ROUNDS = 100;
     private static final int COUNTS = 0x10000;
 
     private final PluginRegistry plugins = PluginRegistry.discover(getClass().getClassLoader(), List.of());
@@ -48,7 +48,7 @@ class SmpStateCaptureStressTest {
         try (Machine m = Machine.create(plugins, spec); Machine copy = Machine.create(plugins, spec)) {
             m.start();
             for (int round = 0; round < ROUNDS; round++) {
-                runOn(m, 20_000 + (round % 11) * 7_001L);
+                runOn(m, 10_000 + (round % 11) * 5_001L);
                 m.pause();
                 byte[] saved;
                 byte[] again;
