@@ -148,13 +148,34 @@ final class ApicTimer {
         }
     }
 
-    /** Saved fields: initial count, divide configuration, start time, counting. */
+    /**
+     * Saved fields: initial count, divide configuration, start time, counting. A periodic count keeps
+     * the deadline the clock's section restored when that is the period end it was armed for, even
+     * one already passed: a state saved between the deadline and its firing (a pause is served
+     * between slices, before the timers of that point fire; with parallel vCPUs a timer may be due
+     * for a whole slice) must fire that period's interrupt, as the saved machine would have, not
+     * skip to the next period as arming from now would.
+     */
     void load(int initialCount, int divide, long startNanos, boolean isCounting, boolean periodic) {
         initial = Integer.toUnsignedLong(initialCount);
         divideConfig = divide & 0xb;
         start = startNanos;
         counting = isCounting && initial != 0;
+        if (counting && periodic && restoredPeriodEnd()) {
+            return;
+        }
         arm(periodic);
+    }
+
+    /** Whether the timer is armed at the end of a period of this count no later than the next one from now. */
+    private boolean restoredPeriodEnd() {
+        long deadline = timer == null ? -1 : timer.deadline();
+        long period = periodNanos();
+        if (deadline <= start || (deadline - start) % period != 0) {
+            return false;
+        }
+        long next = start + (elapsedTicks(clock.nanos()) / initial + 1) * period;
+        return deadline <= next;
     }
 
     long start() {

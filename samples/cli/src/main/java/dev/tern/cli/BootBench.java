@@ -100,7 +100,7 @@ final class BootBench {
         try (Machine m = Machine.create(plugins, spec.build())) {
             image.load(m.memory());
             if (cpus > 1) {
-                PcDevices.writeMpTable(m, cpus);
+                PcDevices.writeSmpTables(m, cpus);
             }
             MemoryBackend console = (MemoryBackend) ((Uart16550) m.device("serial0")).backend();
             long t1 = System.nanoTime();

@@ -7,6 +7,7 @@ import dev.tern.devices.pci.PciHostBridge;
 import dev.tern.kernel.machine.DeviceSpec;
 import dev.tern.kernel.machine.Machine;
 import dev.tern.kernel.machine.MachineSpec;
+import dev.tern.pc.boot.AcpiTables;
 import dev.tern.pc.boot.MpTable;
 
 import java.util.ArrayList;
@@ -48,6 +49,10 @@ final class PcDevices {
 
     /** Where a directly booted SMP kernel finds its MP table: the last KiB of base memory, reserved in e820. */
     static final long MP_TABLE_ADDRESS = 0x9FC00;
+    /** The end of that KiB: video memory follows. */
+    private static final long EBDA_END = 0xA0000;
+    /** The BIOS data area's word holding the EBDA's segment, where ACPI's RSDP search begins. */
+    private static final long BDA_EBDA_SEGMENT = 0x40E;
     /**
      * CPUID.1:EDX of the x86 CPU with its local APIC and x87 (FPU VME PSE TSC MSR CX8 APIC SEP PGE
      * CMOV FXSR; the same in every model), as the MP table repeats it with the model's signature.
@@ -57,17 +62,30 @@ final class PcDevices {
     private static final int INTERRUPT_PIN = 0x3d;
 
     /**
-     * Writes the MP table of a machine with {@code cpus} vCPUs and the standard SMP devices, for a
-     * directly booted kernel (no firmware builds one): the CPUs, the I/O APIC, the ISA IRQ routing
-     * and the INTx pin of every PCI function present now (devices are attached when the machine is
-     * created, before it runs).
+     * Writes the firmware tables of a machine with {@code cpus} vCPUs and the standard SMP devices,
+     * for a directly booted kernel (no firmware builds them), in the reserved last KiB of base memory:
+     * the MP table (for {@code acpi=off}) and after it the ACPI RSDP, RSDT and MADT saying the same
+     * (for a kernel with ACPI on, which finds the RSDP in the first KiB of the EBDA the BIOS data
+     * area names). Both list the CPUs, the I/O APIC, the ISA IRQ routing and the INTx pin of every
+     * PCI function present now (devices are attached when the machine is created, before it runs).
      */
-    static void writeMpTable(Machine machine, int cpus) {
+    static void writeSmpTables(Machine machine, int cpus) {
         var ioapic = (IoApic) machine.device("ioapic");
         int signature = dev.tern.x86.X86CpuProvider.signature(machine.spec().cpuConfig());
-        byte[] table = MpTable.pc(cpus, signature, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, pciRoutes(machine))
+        var routes = pciRoutes(machine);
+        byte[] table = MpTable.pc(cpus, signature, CPU_FEATURES, ioapic.resetId(), 0xFEC0_0000L, routes)
                 .encode(MP_TABLE_ADDRESS);
+        long acpiAt = MP_TABLE_ADDRESS + ((table.length + 15) & ~15);
+        byte[] acpi = AcpiTables.pc(cpus, ioapic.resetId(), 0xFEC0_0000L, routes).encode(acpiAt);
+        if (acpiAt + acpi.length > EBDA_END) {
+            throw new IllegalArgumentException("the MP and ACPI tables of " + cpus + " CPUs and " + routes.size()
+                    + " PCI interrupt routes need " + (acpiAt + acpi.length - MP_TABLE_ADDRESS)
+                    + " bytes, more than the KiB reserved at 0x9FC00");
+        }
         machine.memory().write(MP_TABLE_ADDRESS, table, 0, table.length);
+        machine.memory().write(acpiAt, acpi, 0, acpi.length);
+        byte[] ebdaSegment = {(byte) (MP_TABLE_ADDRESS >> 4), (byte) (MP_TABLE_ADDRESS >> 12)};
+        machine.memory().write(BDA_EBDA_SEGMENT, ebdaSegment, 0, 2);
     }
 
     /**

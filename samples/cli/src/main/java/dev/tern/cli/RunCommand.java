@@ -260,7 +260,7 @@ final class RunCommand implements Callable<Integer> {
                 // with --incoming, --kernel only selects the boot ROM the source has: RAM comes from the source
                 direct.load(machine.memory());
                 if (smp > 1) {
-                    PcDevices.writeMpTable(machine, smp);
+                    PcDevices.writeSmpTables(machine, smp);
                 }
             }
             SnapshotFiles snapshotFiles = SnapshotFiles.using(plugins);

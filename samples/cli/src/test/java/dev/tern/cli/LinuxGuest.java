@@ -101,7 +101,7 @@ final class LinuxGuest implements AutoCloseable {
                 journal.open(built));
         image.load(m.memory());
         if (cpus > 1) {
-            PcDevices.writeMpTable(m, cpus);
+            PcDevices.writeSmpTables(m, cpus);
         }
         return new LinuxGuest(m, (MemoryBackend) ((Uart16550) m.device("serial0")).backend());
     }

@@ -72,7 +72,7 @@ class LinuxSmpMigrationTest {
         BootImage image = LinuxBoot.prepare(cmd.kernel, cmd.initrd, cmd.append, (Long) ConfigType.SIZE.parse(cmd.memory));
         Machine m = Machine.create(plugins, cmd.spec(image.firmware()));
         image.load(m.memory());
-        PcDevices.writeMpTable(m, 2);
+        PcDevices.writeSmpTables(m, 2);
         return m;
     }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Debian on two vCPUs with the APIC on, snapshotted (savevm) once both CPUs run — the local APIC
@@ -33,6 +34,10 @@ class LinuxSmpSnapshotTest {
     private static final long SNAPSHOT_AT = 250_000_000L;
     /** Past the shell prompt. */
     private static final long BUDGET = 700_000_000L;
+    /** Each job hashes this much: long enough to be mid-way when the snapshot is taken (asserted). */
+    private static final int JOB_BYTES = 4 << 20;
+    /** The jobs run this far on vCPU 0 before the save (the shell's echo of the command seen). */
+    private static final long RUN_BEFORE_SAVING = 30_000_000L;
 
     @TempDir
     Path dir;
@@ -76,32 +81,46 @@ class LinuxSmpSnapshotTest {
     }
 
     /**
-     * Debian on two parallel vCPU threads ({@code --smp 2,threads=parallel}), paused at its prompt
-     * while both threads run and saved, is restored into a new parallel machine: the restored guest
-     * carries on from the same shell (no new boot) and two sha256sum jobs there give the right digests.
+     * Debian on two parallel vCPU threads ({@code --smp 2,threads=parallel}), paused and saved while
+     * two sha256sum jobs run on both threads (IPIs, APIC timers and the dirty pages of both in
+     * flight), is restored into a new parallel machine: the restored guest finishes the same jobs
+     * (no new boot) and the output of both halves together holds the digests an uninterrupted run prints.
      */
     @Test
     @Timeout(1800)
-    void aParallelGuestSavedAtItsPromptRestoresAndRunsOn() throws Exception {
+    void aParallelGuestSavedMidWorkloadRestoresAndFinishesTheJobs() throws Exception {
         LinuxGuest.assumeGuest();
         var snapshot = new java.io.ByteArrayOutputStream();
+        String before;
         try (var g = LinuxGuest.create(2, VcpuScheduling.PARALLEL, APPEND, 20_000_000_000L, List.of(), Pacing.WARP,
                 spec -> new LiveJournal())) {
             g.machine.start();
             assertNull(g.waitFor(LinuxGuest.PROMPT, 0), "the guest stopped before its shell prompt:\n" + g.output());
+            int typedAt = g.type("head -c " + JOB_BYTES + " /dev/zero | sha256sum & head -c " + JOB_BYTES
+                    + " /dev/zero | sha256sum & wait; echo jobs-$((1+1))");
+            assertNull(g.waitFor("echo jobs-", typedAt), "the command was not echoed:\n" + g.output());
+            LiveMigrationTest.runAtLeast(g.machine, g.machine.vcpus().getFirst().instructionCount() + RUN_BEFORE_SAVING);
             MachineSnapshot.saveLive(g.machine, () -> MachineSnapshot.save(g.machine, snapshot));
+            before = g.output().substring(typedAt);
             g.machine.stop("saved");
         }
+        assertTrue(!before.contains("jobs-2\r\n"), "the jobs ended before the snapshot:\n" + before);
         try (var g = LinuxGuest.create(2, VcpuScheduling.PARALLEL, APPEND, 20_000_000_000L, List.of(), Pacing.WARP,
                 spec -> new LiveJournal())) {
-            MachineSnapshot.load(g.machine, StateSource.of(snapshot.toByteArray()));
+            byte[] saved = snapshot.toByteArray();
+            MachineSnapshot.load(g.machine, StateSource.of(saved));
+            var reloaded = new java.io.ByteArrayOutputStream();
+            MachineSnapshot.save(g.machine, reloaded);
+            if (!java.util.Arrays.equals(saved, reloaded.toByteArray())) {
+                fail("the restored machine saves another state: "
+                        + SmpStateCaptureStressTest.difference(saved, reloaded.toByteArray()));
+            }
             g.machine.start();
-            String zeros = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[1 << 20]));
-            int typedAt = g.type("head -c 1048576 /dev/zero | sha256sum & head -c 1048576 /dev/zero | sha256sum & wait; echo jobs-$((1+1))");
-            assertNull(g.waitFor("jobs-2\r\n", typedAt), "the jobs did not finish:\n" + g.output());
-            String out = g.output();
-            assertTrue(!out.contains("Linux version"), "the restored guest booted again:\n" + out);
-            assertEquals(2, out.substring(typedAt).split(zeros, -1).length - 1, out);
+            assertNull(g.waitFor("jobs-2\r\n", 0), "the restored jobs did not finish:\n" + before + g.output());
+            String zeros = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(new byte[JOB_BYTES]));
+            String jobs = before + g.output();
+            assertTrue(!jobs.contains("Linux version"), "the restored guest booted again:\n" + jobs);
+            assertEquals(2, jobs.split(zeros, -1).length - 1, "two digests of the zeros expected:\n" + jobs);
         }
     }
 
