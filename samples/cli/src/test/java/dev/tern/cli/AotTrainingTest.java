@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and say so; a step that fails makes it fail, so the launcher runs without a cache rather than
  * with one trained on an error path.
  */
+@Isolated("replaces System.out to read what the training prints")
 class AotTrainingTest {
 
     @Test

@@ -3,6 +3,7 @@ package dev.tern.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code tern run} with no boot option runs the built-in demo guest to completion. */
+@Isolated("replaces System.err to read what the run prints")
 class DemoGuestTest {
 
     @TempDir

@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * so the bytes per checkpoint are at least 64 page records (XBZRLE deltas of one changed dword
  * each are small, but never nothing) and at most 64 whole pages plus the device sections.
  */
+@Isolated("replaces System.out to read the bench report")
 class FtBenchTest {
 
     @Test

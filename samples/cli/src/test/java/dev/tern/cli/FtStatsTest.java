@@ -11,6 +11,7 @@ import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code /ft/*} gauges of the machine's stats, read over JMX, agree with those events. A real pair:
  * this JVM the primary (the dirty-writer guest, run to its instruction limit), a child JVM the standby.
  */
+@Isolated("its JFR recording sees the events of every thread of the JVM")
 class FtStatsTest {
 
     @TempDir

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Lines typed at the human monitor ({@code --monitor}) of a real PC machine (the demo guest paused
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * saved are deleted with it.
  * Seeds: an operator's session (status, registers, stop/cont, savevm/loadvm/delvm, errors).
  */
+@Isolated("Jazzer fuzz targets: one at a time in a JVM")
 class HmpLineFuzzTest {
 
     private static final Pattern ERROR = Pattern.compile("^Error: \\S[^\\n]*\\n$");

@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Hostile input against a real PC machine (the demo guest's, 4 MiB, x86 CPU and the PC devices):
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.Test;
  * Seeds: the demo guest saved at instruction 123,457 and the same machine migrated to a file (that
  * stream carries its timings, so the committed one is checked by receiving it, not byte for byte).
  */
+@Isolated("Jazzer fuzz targets: one at a time in a JVM")
 class MachineInputFuzzTest {
 
     private static final Pattern AT_BYTE = Pattern.compile("\\(at byte \\d+\\)$|section|stream");

@@ -21,12 +21,14 @@ import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * A migration between two JVMs leaves its steps in the flight recorder: the source's rounds and
  * pause phases in this JVM's recording, the destination's receive phases in the file its
  * {@code -XX:StartFlightRecording} writes on exit — agreeing with what {@code info migrate} reports.
  */
+@Isolated("its JFR recordings see the events of every thread of the JVM")
 class MigrationTraceTest {
 
     @TempDir

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * all three of its plugins work inside Tern — the device in a machine, the transport and the page
  * codec carrying a live migration into a {@code tern run --plugin-path} process.
  */
+@Isolated("replaces System.out and System.err to read what the run prints")
 class PluginExampleTest {
 
     @TempDir

@@ -4,6 +4,7 @@ import dev.tern.kernel.replay.ReplayLogReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code tern run --record/--replay} and {@code tern analyze} as a user runs them. */
+@Isolated("replaces System.out and System.err to read what the commands print")
 class RecordReplayCliTest {
 
     @TempDir

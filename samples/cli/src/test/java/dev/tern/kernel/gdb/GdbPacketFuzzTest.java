@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Bytes from a debugger, through the stub's framing ({@link RspChannel}) and its command dispatch
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * for attach, reading and writing registers and memory, and breakpoints and watchpoints, framed by the
  * stub's own writer, with acks and in no-ack mode.
  */
+@Isolated("Jazzer fuzz targets: one at a time in a JVM")
 class GdbPacketFuzzTest {
 
     private static final Pattern WHY = Pattern.compile("^(E16|E0e) refused '[^\\n]*': \\S|^E00$");
