@@ -32,7 +32,7 @@ final class FtHandshake {
     static final int NONCE_BYTES = 32;
     // 2: pre-copy rounds (PRECOPY_BEGIN) before checkpoint 0; 3: page codecs offered in CONFIG, chosen in ACCEPTED;
     // 4: the count in RELEASED; 5: the vCPU count in CONFIG
-    static final int VERSION = 5;
+    static final int VERSION = 6;
     /** The most vCPUs a CONFIG may announce (APIC IDs are one byte, as in the saved state's header). */
     static final int MAX_VCPUS = 255;
     private static final byte[] MAGIC = "TERN-FT\0".getBytes(StandardCharsets.US_ASCII);

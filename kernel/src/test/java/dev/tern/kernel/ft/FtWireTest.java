@@ -73,19 +73,19 @@ class FtWireTest {
 
     @Test
     void aPeerOfTheVersionBeforeRefusesAndIsRefused() throws IOException {
-        // a version 4 peer: its CONFIG lacks the vCPU count, which a version 5 standby reads first
+        // a version 5 peer: its configuration text names no fencing kind, which a version 6 standby compares
         byte[] welcome = java.nio.ByteBuffer.allocate(5 + 42).put((byte) 1).putInt(42)
-                .put("TERN-FT\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putShort((short) 4)
+                .put("TERN-FT\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putShort((short) 5)
                 .put(new byte[32]).array();
         var c = new BytesConnection(welcome);
         IOException e = assertThrows(IOException.class,
                 () -> FtHandshake.primary(new FtWire(c), new byte[] {1}, "machine", 1, 200, java.util.List.of()));
-        assertEquals("ft wire: the peer speaks protocol version 4, this one 5", e.getMessage());
+        assertEquals("ft wire: the peer speaks protocol version 5, this one 6", e.getMessage());
         FtWire answer = new FtWire(new BytesConnection(c.written()));
         assertEquals(FtMessage.WELCOME, answer.receive().kind());
         FtWire.Message refused = answer.receive();
         assertEquals(FtMessage.REFUSED, refused.kind());
-        assertEquals("protocol version 4 is not 5", refused.text());
+        assertEquals("protocol version 5 is not 6", refused.text());
     }
 
     @Test
