@@ -56,10 +56,9 @@ final class PreCopyRounds {
     private final SwitchOverRule rule;
     private BlockMigration blocks = BlockMigration.NONE;
 
-    /** {@code deltaCodec}: whether a delta codec (a page cache) encodes the rounds' pages. */
-    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config, boolean deltaCodec,
+    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config,
             LongSupplier sentBytes, Checks checks, Runnable progress) {
-        this.rule = new SwitchOverRule(config.downtimeLimitMs(), deltaCodec);
+        this.rule = new SwitchOverRule(config.downtimeLimitMs());
         this.machine = machine;
         this.ram = ram;
         this.stream = stream;
