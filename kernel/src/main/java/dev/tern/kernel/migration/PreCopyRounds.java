@@ -213,7 +213,7 @@ final class PreCopyRounds {
         ram.endRound();
         stream.flush(); // through to the wire: the round's last part may be waited on
         checks.roundSent();
-        long nanos = System.nanoTime() - t0;
+        long nanos = wireNanos(System.nanoTime() - t0);
         long bytes = sentBytes.getAsLong() - b0;
         if (++roundsSent == 1) {
             bandwidth = bytes * 1e9 / Math.max(1, nanos);
@@ -227,6 +227,22 @@ final class PreCopyRounds {
         if (transferBytes > 0) {
             bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
         }
+    }
+
+    /**
+     * The part of a round's {@code elapsed} nanoseconds that the wire took: less the sender's own
+     * reading and encoding, which the estimate counts apart (its apply term, page-ns per page).
+     * Counted twice, a round of XBZRLE deltas — encoding-bound, a few hundred KB — measured a wire
+     * of a few MB/s, and its estimate stayed near twice the round's length: on a busy host the
+     * rewriter then iterated for seconds. At least a tenth of the round is left to the wire, so
+     * one round with almost no bytes cannot make the wire look unbounded. One-sided RAM's page
+     * copies are its wire, so there the whole round counts.
+     */
+    private long wireNanos(long elapsed) {
+        if (ram.oneSided()) {
+            return elapsed;
+        }
+        return Math.max(elapsed / 10, elapsed - ram.counters().roundBusyNanos());
     }
 
     /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */
