@@ -213,12 +213,15 @@ final class PreCopyRounds {
         ram.endRound();
         stream.flush(); // through to the wire: the round's last part may be waited on
         checks.roundSent();
-        long nanos = wireNanos(System.nanoTime() - t0);
+        long elapsed = System.nanoTime() - t0;
         long bytes = sentBytes.getAsLong() - b0;
         if (++roundsSent == 1) {
-            bandwidth = bytes * 1e9 / Math.max(1, nanos);
+            // Its whole time: the first pass's page-ns is spread over its zero pages too, so the
+            // apply term would not make up for the reading left out of the wire's time.
+            bandwidth = bytes * 1e9 / Math.max(1, elapsed);
             return;
         }
+        long nanos = wireNanos(elapsed);
         // The first pass is left out from the second round on: it mostly scans RAM (zero pages cost
         // time, not bytes), and on a cold JVM runs interpreted, so its bytes per second say little
         // about the wire the last pages will cross.
@@ -230,7 +233,7 @@ final class PreCopyRounds {
     }
 
     /**
-     * The part of a round's {@code elapsed} nanoseconds that the wire took: less the sender's own
+     * The part of a later round's {@code elapsed} nanoseconds that the wire took: less the sender's own
      * reading and encoding, which the estimate counts apart (its apply term, page-ns per page).
      * Counted twice, a round of XBZRLE deltas — encoding-bound, a few hundred KB — measured a wire
      * of a few MB/s, and its estimate stayed near twice the round's length: on a busy host the
