@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Live migration, one Tern build against another (before/after a change), as scripts/qemu-compare.sh
 runs Tern's side: the same guest, harness and measures (total time, Tern's own downtime, and the
-guest-stopped time from the source's QMP STOP to the destination's QMP RESUME), N runs of each
+guest-stopped time from the source's QMP STOP to the destination's QMP RESUME; RAM bytes sent and
+dirty-log syncs as `info migrate` reports them), N runs of each
 build, alternating A/B then B/A so that a slow spell on the host does not always hit one build.
 
     python3 scripts/migration_ab.py --a ../other-checkout/tern --b ./tern [--runs 5]
@@ -42,16 +43,20 @@ def main():
         for name, launcher in order:
             args = argparse.Namespace(tern=launcher, start_timeout=60, warmup=a.warmup, timeout=a.timeout)
             r = qc.run_tern(args, case, Path(tempfile.mkdtemp(prefix="migration-ab-")))
-            print("%s run %d: %s total=%s ms downtime=%s ms stopped=%s ms %s" % (
+            print("%s run %d: %s total=%s ms downtime=%s ms stopped=%s ms sent=%s MiB syncs=%s %s" % (
                 name, i + 1, "ok" if r.completed else "FAIL", r.total_ms, r.downtime_ms,
-                "%.1f" % r.gap_ms if r.gap_ms is not None else None, r.note), flush=True)
+                "%.1f" % r.gap_ms if r.gap_ms is not None else None,
+                "%.1f" % (r.bytes / 2**20) if r.bytes is not None else None, r.rounds, r.note), flush=True)
             results[name].append(r)
     for name, launcher in (("A", a.a), ("B", a.b)):
         done = [r for r in results[name] if r.completed]
-        print("%s (%s): %d/%d completed; total %s ms, downtime %s ms, guest stopped %s ms" % (
-            name, launcher, len(done), a.runs,
-            qc.spread([r.total_ms for r in done], str), qc.spread([r.downtime_ms for r in done], str),
-            qc.spread([r.gap_ms for r in done], lambda v: "%.0f" % v)))
+        print("%s (%s): %d/%d completed; total %s ms, downtime %s ms, guest stopped %s ms, sent %s MiB,"
+              " dirty syncs %s" % (
+                  name, launcher, len(done), a.runs,
+                  qc.spread([r.total_ms for r in done], str), qc.spread([r.downtime_ms for r in done], str),
+                  qc.spread([r.gap_ms for r in done], lambda v: "%.0f" % v),
+                  qc.spread([r.bytes / 2**20 if r.bytes is not None else None for r in done], lambda v: "%.1f" % v),
+                  qc.spread([r.rounds for r in done], str)))
 
 
 if __name__ == "__main__":

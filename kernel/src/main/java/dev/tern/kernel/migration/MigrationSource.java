@@ -84,8 +84,6 @@ public final class MigrationSource {
     private volatile PostcopySource postcopy;
     /** Whether a lost post-copy connection pauses ({@link #allowPostcopyRecovery}) instead of failing. */
     private volatile boolean postcopyRecovery;
-    /** Whether a delta codec encodes pages (set while the codecs are made, for the switch-over rule). */
-    private boolean deltaCodec;
     /** The disks copied with the RAM ({@code block-migration}); none without the capability. */
     private volatile BlockMigration blocks = BlockMigration.NONE;
 
@@ -433,10 +431,10 @@ public final class MigrationSource {
             var writable = machine.memory().regions().stream().filter(r -> !r.readOnly()).toList();
             ram = RamSender.remote(machine.memory(), RemoteRam.register(remote, writable));
         } else {
-            ram = RamSender.of(machine.memory(), codecs(config.xbzrleCacheSize()));
+            ram = RamSender.primed(machine.memory(), codecs(config.xbzrleCacheSize()));
         }
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
-        var driver = new PreCopyRounds(machine, ram, ramStream, config, deltaCodec, this::sentBytes, checks(),
+        var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(),
                 this::drawProgress);
         driver.setMaxBandwidth(maxBandwidth);
         rounds = driver;
@@ -488,7 +486,6 @@ public final class MigrationSource {
             if (!config.compression().equals("none")) {
                 list.add(plugins.encoder(config.compression(), cacheSize));
             }
-            deltaCodec |= list.stream().anyMatch(PageCodecs.Codec::delta);
             return PageCodecs.of(list);
         } catch (RuntimeException e) {
             list.forEach(c -> c.encoder().close());

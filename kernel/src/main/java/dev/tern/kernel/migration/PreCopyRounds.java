@@ -56,10 +56,9 @@ final class PreCopyRounds {
     private final SwitchOverRule rule;
     private BlockMigration blocks = BlockMigration.NONE;
 
-    /** {@code deltaCodec}: whether a delta codec (a page cache) encodes the rounds' pages. */
-    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config, boolean deltaCodec,
+    PreCopyRounds(Machine machine, RamSender ram, SavedStateWriter stream, MigrationConfig config,
             LongSupplier sentBytes, Checks checks, Runnable progress) {
-        this.rule = new SwitchOverRule(config.downtimeLimitMs(), deltaCodec);
+        this.rule = new SwitchOverRule(config.downtimeLimitMs());
         this.machine = machine;
         this.ram = ram;
         this.stream = stream;
@@ -214,12 +213,15 @@ final class PreCopyRounds {
         ram.endRound();
         stream.flush(); // through to the wire: the round's last part may be waited on
         checks.roundSent();
-        long nanos = System.nanoTime() - t0;
+        long elapsed = System.nanoTime() - t0;
         long bytes = sentBytes.getAsLong() - b0;
         if (++roundsSent == 1) {
-            bandwidth = bytes * 1e9 / Math.max(1, nanos);
+            // Its whole time: the first pass's page-ns is spread over its zero pages too, so the
+            // apply term would not make up for the reading left out of the wire's time.
+            bandwidth = bytes * 1e9 / Math.max(1, elapsed);
             return;
         }
+        long nanos = wireNanos(elapsed);
         // The first pass is left out from the second round on: it mostly scans RAM (zero pages cost
         // time, not bytes), and on a cold JVM runs interpreted, so its bytes per second say little
         // about the wire the last pages will cross.
@@ -228,6 +230,22 @@ final class PreCopyRounds {
         if (transferBytes > 0) {
             bandwidth = transferBytes * 1e9 / Math.max(1, transferNanos);
         }
+    }
+
+    /**
+     * The part of a later round's {@code elapsed} nanoseconds that the wire took: less the sender's own
+     * reading and encoding, which the estimate counts apart (its apply term, page-ns per page).
+     * Counted twice, a round of XBZRLE deltas — encoding-bound, a few hundred KB — measured a wire
+     * of a few MB/s, and its estimate stayed near twice the round's length: on a busy host the
+     * rewriter then iterated for seconds. At least a tenth of the round is left to the wire, so
+     * one round with almost no bytes cannot make the wire look unbounded. One-sided RAM's page
+     * copies are its wire, so there the whole round counts.
+     */
+    private long wireNanos(long elapsed) {
+        if (ram.oneSided()) {
+            return elapsed;
+        }
+        return Math.max(elapsed / 10, elapsed - ram.counters().roundBusyNanos());
     }
 
     /** Waits as long as the bytes sent since {@code t0} are ahead of {@code max-bandwidth}. */

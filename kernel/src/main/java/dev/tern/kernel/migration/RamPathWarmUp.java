@@ -55,7 +55,7 @@ final class RamPathWarmUp {
                 for (String id : pass % 2 == 0 ? codecIds : List.<String>of()) {
                     sessions.add(codecs.encoder(id, SIZE));
                 }
-                RamSender sender = RamSender.of(from, PageCodecs.of(sessions));
+                RamSender sender = RamSender.primed(from, PageCodecs.of(sessions));
                 RamReceiver receiver = RamReceiver.of(to, codecs::decoder, List.of());
                 try {
                     byte[] stream = stream(from, sender);

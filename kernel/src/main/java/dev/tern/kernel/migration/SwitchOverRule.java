@@ -12,14 +12,18 @@ import java.util.List;
  * although a further round would have sent it as XBZRLE deltas of a dozen bytes a page. So:
  * <ol>
  *   <li>an estimate within a quarter of the limit switches over at once: the pause is short already;
- *   <li>with a delta codec, not before the third estimate: the first pass sends raw pages without
- *       filling any cache, the round after it misses the cache on every page, and only the round
- *       after that says what the codec does to the pages the guest keeps rewriting;
  *   <li>otherwise another round while the estimates still fall (each below 3/4 of the one before;
- *       a first estimate has no trend yet and gets one more round to show it), at most {@link #EXTRA_ROUNDS} rounds after the first fit, so a guest whose estimate hovers
- *       near the limit is not kept iterating: the budget is spent, and the next fit switches over.
+ *       a first estimate has no trend yet and gets one more round to show it), at most
+ *       {@link #EXTRA_ROUNDS} rounds after the first fit, so a guest whose estimate hovers near the
+ *       limit is not kept iterating: the budget is spent, and the next fit switches over.
  * </ol>
- * A pure function of the estimates so far, so every decision can be checked after the fact.
+ * A delta codec (XBZRLE) needs no rule of its own: the first pass fills its cache
+ * ({@code RamSender.primed}), so the second round, which the first estimate always waits for
+ * (unless it is within a quarter), already says what the codec does to the pages the guest keeps
+ * rewriting. (Before the first pass filled the cache the rule waited for a third estimate, and the
+ * second round sent the working set raw a second time.)
+ *
+ * <p>A pure function of the estimates so far, so every decision can be checked after the fact.
  */
 public final class SwitchOverRule {
 
@@ -27,15 +31,13 @@ public final class SwitchOverRule {
     public static final int EXTRA_ROUNDS = 3;
 
     private final long limitMs;
-    private final boolean deltaCodec;
 
-    /** The rule for {@code downtime-limit} {@code limitMs}, with or without a delta codec on the rounds. */
-    public SwitchOverRule(long limitMs, boolean deltaCodec) {
+    /** The rule for {@code downtime-limit} {@code limitMs}. */
+    public SwitchOverRule(long limitMs) {
         if (limitMs < 0) {
             throw new IllegalArgumentException("downtime limit must be >= 0, was " + limitMs);
         }
         this.limitMs = limitMs;
-        this.deltaCodec = deltaCodec;
     }
 
     /** Whether to pause now, given every estimate so far in order (the last is the current one). */
@@ -54,9 +56,6 @@ public final class SwitchOverRule {
         int extra = estimates.size() - 1 - firstFit;
         if (extra >= EXTRA_ROUNDS) {
             return true;
-        }
-        if (deltaCodec && estimates.size() < 3) {
-            return false;
         }
         if (estimates.size() < 2) {
             return false; // no trend yet: one more round shows whether the estimate falls

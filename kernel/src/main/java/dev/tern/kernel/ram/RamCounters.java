@@ -61,6 +61,15 @@ public final class RamCounters {
         roundNanos.add(nanos);
     }
 
+    /**
+     * Nanoseconds the senders spent reading and encoding the current (or last ended) round's pages,
+     * divided among parallel senders as {@link #nanosPerPage()} is: the part of the round's wall
+     * time that is not the wire's.
+     */
+    public long roundBusyNanos() {
+        return roundNanos.sum() / parallelism;
+    }
+
     void zero(long pages, long bytes) {
         zeroPages.add(pages);
         roundZeroPages.add(pages);

@@ -24,10 +24,13 @@ import static dev.tern.kernel.ram.RamRecord.PAGE;
  * <p>{@link #setup} starts the first pass over every writable page; {@link #beginRound} starts a
  * later round over a set of dirty pages. The first pass skips zero pages (the receiver made its RAM
  * zero on the layout record), scanning stretches of them at memory speed; later rounds send a page
- * that became zero as a {@link RamRecord#ZERO} record. Delta codecs are used only after the first
- * pass, as in QEMU. When a codec is in use each page is copied once before it is looked at, and
- * that copy is what is encoded, sent and cached: the guest writing the page meanwhile cannot make
- * the receiver's copy differ from a delta codec's cache — the write dirtied the page again.
+ * that became zero as a {@link RamRecord#ZERO} record. Delta codecs encode only after the first
+ * pass, as in QEMU; a {@link #primed} sender (live migration) also offers them every page of its
+ * first pass, so their caches hold the pages sent then and the next round can send deltas instead
+ * of a second raw copy of the working set. When a codec is in use each page is copied once before
+ * it is looked at, and that copy is what is encoded, sent and cached: the guest writing the page
+ * meanwhile cannot make the receiver's copy differ from a delta codec's cache — the write dirtied
+ * the page again.
  *
  * <p>Over a {@link RemoteRam} pages do not travel in the stream: they are written one-sided into the
  * receiver's exposed regions and a part lists each run written ({@link RamRecord#REMOTE_RUN}); the
@@ -51,6 +54,8 @@ public final class RamSender implements LiveSection {
     private final PageCodecs codecs;
     private final RemoteRam remote;
     private final boolean copyFirst;
+    /** Whether the first pass fills the delta codecs' caches (it never sends a delta: they are empty then). */
+    private final boolean primeDeltas;
     private final byte[] snapshot = new byte[PAGE];
     private final MemorySegment snapshotSegment = MemorySegment.ofArray(snapshot);
     private final ByteBuffer encoded = ByteBuffer.allocate(PAGE);
@@ -69,11 +74,11 @@ public final class RamSender implements LiveSection {
     private long unreadZeros;
 
     private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote) {
-        this(memory, codecs, remote, new RamCounters(), null, 0, 1);
+        this(memory, codecs, remote, new RamCounters(), null, 0, 1, false);
     }
 
     private RamSender(GuestMemory memory, PageCodecs codecs, RemoteRam remote, RamCounters counters,
-            PageChannels channels, int shareIndex, int shareCount) {
+            PageChannels channels, int shareIndex, int shareCount, boolean primeDeltas) {
         this.writable = RamLayout.writable(memory);
         // One-sided RAM writes every page it sends itself, so it must be given them all.
         this.writtenLog = remote == null && memory instanceof GuestRam ram ? ram.dirtyLog() : null;
@@ -81,6 +86,7 @@ public final class RamSender implements LiveSection {
         this.codecs = codecs;
         this.remote = remote;
         this.copyFirst = !codecs.isEmpty();
+        this.primeDeltas = primeDeltas;
         this.counters = counters;
         this.channels = channels;
         this.shareIndex = shareIndex;
@@ -98,21 +104,33 @@ public final class RamSender implements LiveSection {
     }
 
     /**
+     * A sender that encodes pages with {@code codecs} (it closes them) and whose first pass also fills
+     * the delta codecs' caches with the pages it sends. For a live migration, whose working set is
+     * dirtied again after the first pass: without this the round after it sends every such page raw
+     * a second time, only to fill the caches. It costs one page copy into a cache per page the first
+     * pass sends; a checkpoint stream, which keeps its caches across checkpoints, has no use for it.
+     */
+    public static RamSender primed(GuestMemory memory, PageCodecs codecs) {
+        return new RamSender(memory, codecs, null, new RamCounters(), null, 0, 1, true);
+    }
+
+    /**
      * The sender of multifd channel {@code index} of {@code count}: it sends only that channel's
      * share of each round ({@link PageSet#share}), encodes with its own {@code codecs} (and closes
-     * them) and counts into the shared {@code counters}.
+     * them) and counts into the shared {@code counters}. Its first pass fills its delta codecs'
+     * caches, as a {@link #primed} sender's does.
      */
     public static RamSender channel(GuestMemory memory, PageCodecs codecs, RamCounters counters, int index, int count) {
         if (count < 1 || index < 0 || index >= count) {
             throw new IllegalArgumentException("channel " + index + " of " + count);
         }
-        return new RamSender(memory, codecs, null, counters, null, index, count);
+        return new RamSender(memory, codecs, null, counters, null, index, count, true);
     }
 
     /** The main stream's sender when pages go over multifd {@code channels} (it closes them). */
     public static RamSender multifd(GuestMemory memory, PageChannels channels) {
         channels.counters().parallelism(channels.count());
-        return new RamSender(memory, PageCodecs.NONE, null, channels.counters(), channels, 0, 1);
+        return new RamSender(memory, PageCodecs.NONE, null, channels.counters(), channels, 0, 1, false);
     }
 
     /** A sender that writes pages one-sided through {@code remote} (codecs have no use there). */
@@ -393,7 +411,8 @@ public final class RamSender implements LiveSection {
             page = snapshotSegment;
             at = 0;
         }
-        if (!firstPass) {
+        if (!firstPass || primeDeltas) {
+            // In a primed first pass the caches are empty: each page misses, is cached, goes on raw.
             int n = encodeDelta(out, gpa);
             if (n >= 0) {
                 return n;

@@ -39,51 +39,50 @@ class SwitchOverRuleTest {
         return 0;
     }
 
-    private final SwitchOverRule plain = new SwitchOverRule(LIMIT, false);
-    private final SwitchOverRule delta = new SwitchOverRule(LIMIT, true);
+    private final SwitchOverRule rule = new SwitchOverRule(LIMIT);
 
     @Test
-    void aShortPauseSwitchesAtOnceWithOrWithoutACodec() {
-        assertEquals(1, switchesAfter(plain, 5));
-        assertEquals(1, switchesAfter(delta, 75));
+    void aShortPauseSwitchesAtOnce() {
+        assertEquals(1, switchesAfter(rule, 5));
+        assertEquals(1, switchesAfter(rule, 75));
     }
 
     @Test
     void anEstimateOverTheLimitNeverSwitches() {
-        assertFalse(plain.switchNow(of(301)));
-        assertFalse(delta.switchNow(of(100, 90, 80, 70, 999)), "over the limit, however many rounds ran");
+        assertFalse(rule.switchNow(of(301)));
+        assertFalse(rule.switchNow(of(100, 90, 80, 70, 999)), "over the limit, however many rounds ran");
     }
 
     @Test
     void aFirstFitNearTheLimitGetsOneMoreRoundToShowItsTrend() {
-        assertEquals(2, switchesAfter(plain, 240, 230), "flat: the second round switches");
-        assertEquals(3, switchesAfter(plain, 240, 150, 140), "fell by more than a quarter, then flat");
-        assertEquals(3, switchesAfter(plain, 240, 150, 70), "fell into the quarter of the limit");
+        assertEquals(2, switchesAfter(rule, 240, 230), "flat: the second round switches");
+        assertEquals(3, switchesAfter(rule, 240, 150, 140), "fell by more than a quarter, then flat");
+        assertEquals(3, switchesAfter(rule, 240, 150, 70), "fell into the quarter of the limit");
     }
 
     @Test
     void aFallingEstimateKeepsIteratingAtMostThreeRoundsPastTheFirstFit() {
-        assertEquals(1 + SwitchOverRule.EXTRA_ROUNDS, switchesAfter(plain, 290, 200, 140, 90, 60));
-        assertEquals(3 + SwitchOverRule.EXTRA_ROUNDS, switchesAfter(plain, 900, 500, 290, 200, 140, 90, 60));
+        assertEquals(1 + SwitchOverRule.EXTRA_ROUNDS, switchesAfter(rule, 290, 200, 140, 90, 60));
+        assertEquals(3 + SwitchOverRule.EXTRA_ROUNDS, switchesAfter(rule, 900, 500, 290, 200, 140, 90, 60));
     }
 
     @Test
     void anEstimateThatRoseOverTheLimitAfterAFitSwitchesAtTheNextFitOnceTheBudgetIsSpent() {
-        assertEquals(5, switchesAfter(plain, 250, 400, 500, 600, 280));
+        assertEquals(5, switchesAfter(rule, 250, 400, 500, 600, 280));
     }
 
     @Test
-    void aDeltaCodecGetsItsCacheFilledBeforeTheRoundsAreJudged() {
-        // the rewriter: first pass and the first delta round both cost raw pages; the third sends deltas
-        assertEquals(3, switchesAfter(delta, 240, 240, 30));
-        assertEquals(3, switchesAfter(delta, 240, 240, 235), "the third estimate is flat: pause then");
-        assertEquals(4, switchesAfter(delta, 240, 240, 170, 165));
+    void theRewriterWithADeltaCodecSwitchesAfterItsFirstDeltaRound() {
+        // the first pass costs raw pages and fills the codec's cache; the second round sends deltas
+        assertEquals(2, switchesAfter(rule, 240, 30));
+        assertEquals(2, switchesAfter(rule, 240, 235), "the second estimate is flat: pause then");
+        assertEquals(3, switchesAfter(rule, 240, 170, 165));
     }
 
     @Test
     void noEstimateIsAnError() {
-        assertThrows(IllegalArgumentException.class, () -> plain.switchNow(List.of()));
-        assertThrows(IllegalArgumentException.class, () -> new SwitchOverRule(-1, false));
+        assertThrows(IllegalArgumentException.class, () -> rule.switchNow(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new SwitchOverRule(-1));
     }
 
     @Test
@@ -91,8 +90,8 @@ class SwitchOverRuleTest {
         var list = new ArrayList<>(of(100));
         list.addFirst(new DowntimeEstimate(1, 1, 1, 0, 0, DestinationCost.UNKNOWN)); // no bandwidth: MAX_VALUE
         assertEquals(Long.MAX_VALUE, list.getFirst().millis());
-        assertFalse(plain.switchNow(list), "fell from 'unknown' to 100 ms: one more round");
+        assertFalse(rule.switchNow(list), "fell from 'unknown' to 100 ms: one more round");
         list.add(ms(95));
-        assertTrue(plain.switchNow(list));
+        assertTrue(rule.switchNow(list));
     }
 }

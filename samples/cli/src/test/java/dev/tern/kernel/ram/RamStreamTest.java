@@ -149,6 +149,48 @@ class RamStreamTest {
     }
 
     @Test
+    void aPrimedFirstPassFillsTheDeltaCacheSoTheNextRoundSendsDeltas() throws Exception {
+        int[] working = {3, 9, 10, 11, 40};
+        assertEquals(working.length, xbzrleDeltasInTheRoundAfterTheFirstPass(true, working),
+                "primed: every page the first pass sent is cached, so the next round sends deltas");
+        assertEquals(0, xbzrleDeltasInTheRoundAfterTheFirstPass(false, working),
+                "not primed: the round after the first pass misses the cache on every page");
+    }
+
+    /**
+     * Sends a first pass of random {@code working} pages, changes one dword in each and sends them
+     * again; checks the receiver's RAM after each round and returns the XBZRLE pages of the second.
+     */
+    private static long xbzrleDeltasInTheRoundAfterTheFirstPass(boolean primed, int... working) throws Exception {
+        GuestRam src = ram();
+        GuestRam dst = ram();
+        var rnd = new Random(12);
+        for (int p : working) {
+            byte[] page = new byte[PAGE];
+            rnd.nextBytes(page);
+            src.write((long) p * PAGE, page, 0, PAGE);
+        }
+        var codecs = PageCodecs.of(java.util.List.of(new PageCodecs.Codec("xbzrle", true, new XbzrleEncoder(1 << 20))));
+        RamSender sender = primed ? RamSender.primed(src, codecs) : RamSender.of(src, codecs);
+        RamReceiver receiver = RamReceiver.of(dst, RamStreamTest::decoders, java.util.List.of());
+        deliver(receiver, part(sender, true));
+        deliver(receiver, part(sender, false));
+        sender.endRound();
+        assertArrayEquals(contents(src), contents(dst), "after the first pass");
+        assertEquals(0, sender.counters().encodedPages("xbzrle"), "the first pass sends no delta");
+        for (int p : working) {
+            src.writeU32((long) p * PAGE + 100, 0xC0DE0000 | p);
+        }
+        sender.beginRound(pages(src, working));
+        deliver(receiver, part(sender, false));
+        sender.endRound();
+        assertArrayEquals(contents(src), contents(dst), "after the round");
+        long deltas = sender.counters().encodedPages("xbzrle");
+        sender.close();
+        return deltas;
+    }
+
+    @Test
     void hostilePartsAreRefusedNamingThePage() throws Exception {
         RamReceiver receiver = RamReceiver.of(ram(), id -> Optional.empty(), java.util.List.of());
         assertRefused(receiver, words(0x200000L | RamRecord.ZERO, 0x8), "outside this machine's writable RAM");
