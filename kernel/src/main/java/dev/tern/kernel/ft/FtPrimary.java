@@ -570,10 +570,12 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             while (true) {
                 boolean full;
                 synchronized (lock) {
-                    checkPeer();
+                    // the ACK first: a standby handed the guest over acknowledges the last checkpoint and
+                    // then closes, and the reader may have seen both before this thread wakes
                     if (acked >= seq) {
                         break;
                     }
+                    checkPeer();
                     full = heldFull && !judged;
                     if (!full) {
                         TimeUnit.NANOSECONDS.timedWait(lock, Math.max(1, timeoutNanos / 4));
