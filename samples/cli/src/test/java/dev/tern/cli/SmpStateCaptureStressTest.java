@@ -90,7 +90,7 @@ class SmpStateCaptureStressTest {
     }
 
     /** Lets vCPU 0 retire {@code instructions} more (its count is read while it runs). */
-    private static void runOn(Machine m, long instructions) {
+    static void runOn(Machine m, long instructions) {
         long target = m.vcpus().getFirst().instructionCount() + instructions;
         for (long spins = 0; m.vcpus().getFirst().instructionCount() < target; spins++) {
             if (spins > 2_000_000_000L) {
@@ -100,7 +100,7 @@ class SmpStateCaptureStressTest {
         }
     }
 
-    private static byte[] save(Machine m) throws IOException {
+    static byte[] save(Machine m) throws IOException {
         var out = new ByteArrayOutputStream();
         MachineSnapshot.save(m, out);
         return out.toByteArray();
