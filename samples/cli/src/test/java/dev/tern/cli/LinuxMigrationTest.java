@@ -94,7 +94,7 @@ class LinuxMigrationTest {
     void migratedMidBootReachesThePromptWithIdenticalOutputAndRunsACommand(String how) throws Exception {
         LinuxGuest.assumeGuest();
         String expected = uninterruptedUpToPrompt();
-        int consolePort = freePort();
+        int consolePort = freeTcpPort();
         long pausedAt = -1;
         String sourceState = null;
         String listen = how.equals("shm") ? LiveMigrationTest.listenAddress("shm", dir) : "tcp:127.0.0.1:0";
@@ -170,7 +170,7 @@ class LinuxMigrationTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freeTcpPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

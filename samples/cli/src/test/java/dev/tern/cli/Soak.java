@@ -3,12 +3,8 @@ package dev.tern.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
- * The soak (issue #18): the net-blk-counter guest — a counter written to its virtio-blk disk and
- * sent in a numbered frame through virtio-net, step after step — migrated from process to process
+ * The soak (issue #18): a guest ({@link SoakGuest}: the own net-blk-counter ROM, or Debian with a
+ * shell loop) writing a counter to its virtio-blk disk and sending it in a frame through
+ * virtio-net, step after step, migrated from process to process
  * over and over, with a snapshot saved and restored every few hops. Every hop is a fresh JVM
  * receiving the guest while the last one exits. After each hop the guest is stopped and checked:
  * the {@link SoakObserver} has seen every counter exactly once and in order, across every process
@@ -26,14 +23,11 @@ import java.util.regex.Pattern;
  * frame). Each hop's migration figures and the resident memory of the JVM that gave the guest away
  * are reported, so that growth over hours shows.
  *
- * <pre>scripts/soak.sh DURATION [SNAPSHOT_EVERY]</pre>
+ * <pre>scripts/soak.sh DURATION [SNAPSHOT_EVERY] [debian]</pre>
  * with DURATION like {@code 2m} or {@code 3h}; or from the test class path,
  * {@code scripts/test-main.sh samples/cli dev.tern.cli.Soak 2m}.
  */
 public final class Soak {
-
-    /** Steps the guest runs between two hops (about a second of host time each at full speed). */
-    static final long STEPS_PER_HOP = 1500;
 
     private static final Pattern COMPLETE = Pattern.compile("incoming migration complete");
 
@@ -48,12 +42,14 @@ public final class Soak {
     private final Path dir;
     private final PrintStream log;
     private final Path disk;
+    private final SoakGuest guest;
     private int processes;
 
-    Soak(Path dir, PrintStream log) {
+    Soak(Path dir, PrintStream log, SoakGuest guest) {
         this.dir = dir;
         this.log = log;
         this.disk = dir.resolve("disk.img");
+        this.guest = guest;
     }
 
     /**
@@ -61,15 +57,16 @@ public final class Soak {
      * snapshot every {@code snapshotEvery} hops (0: never); stops at the first violation.
      */
     Result run(Duration duration, int minHops, int snapshotEvery) throws Exception {
-        Files.write(disk, new byte[64 << 10]);
+        Files.write(disk, new byte[guest.diskBytes()]);
         long end = System.nanoTime() + duration.toNanos();
         var hops = new ArrayList<Hop>();
-        try (SoakObserver observer = new SoakObserver()) {
+        try (SoakObserver observer = new SoakObserver(guest.frames())) {
             Guest current = start(observer, false);
             try {
+                guest.begin(current.peer());
                 observer.awaitBeyond(0);
                 for (int n = 1; (n <= minHops || System.nanoTime() < end) && observer.violations().isEmpty(); n++) {
-                    observer.awaitBeyond(observer.last() + STEPS_PER_HOP);
+                    observer.awaitBeyond(observer.last() + guest.stepsPerHop());
                     boolean snapshot = snapshotEvery > 0 && n % snapshotEvery == 0;
                     if (snapshot) {
                         restoreSnapshot(current, observer);
@@ -90,6 +87,7 @@ public final class Soak {
                 }
             } finally {
                 current.close();
+                guest.close();
             }
             return new Result(hops, observer.packets(), observer.hostDropped(), observer.violations());
         }
@@ -125,13 +123,8 @@ public final class Soak {
     private Guest start(SoakObserver observer, boolean incoming) throws Exception {
         int id = processes++;
         Path qmpPath = dir.resolve("p" + id + ".qmp");
-        var args = new ArrayList<>(List.of("--bios", RunMachines.guest(dir, "net-blk-counter.rom").toString(),
-                "-m", "4M", "--serial", "none", "--snapshot-dir", dir.resolve("snapshots").toString(),
-                "--device", "virtio-blk,path=" + disk + ",modern=false",
-                // each process its own local port: two of them are alive during a hop
-                "--device", "virtio-net,backend=udp,local=127.0.0.1:0,remote=127.0.0.1:" + observer.port()
-                        + ",modern=false",
-                "--qmp", "unix:" + qmpPath + ",server"));
+        var args = new ArrayList<>(guest.args(dir, disk, observer.port(), id));
+        args.addAll(List.of("--snapshot-dir", dir.resolve("snapshots").toString(), "--qmp", "unix:" + qmpPath + ",server"));
         if (incoming) {
             args.addAll(List.of("--incoming", "defer"));
         }
@@ -209,7 +202,7 @@ public final class Soak {
         observer.awaitBeyond(observer.last());
         guest.execute("stop", null);
         long last = observer.drain();
-        long written = diskCounter();
+        long written = this.guest.diskCounter(disk);
         if (written != last && written != last + 1) {
             throw new IllegalStateException("soak: hop " + n + ": the disk holds counter " + written
                     + ", the last frame carried " + last);
@@ -224,21 +217,13 @@ public final class Soak {
         long saved = observer.drain();
         guest.hmp("savevm soak");
         guest.execute("cont", null);
-        observer.awaitBeyond(saved + 100);
+        observer.awaitBeyond(saved + Math.min(100, this.guest.stepsPerHop()));
         guest.execute("stop", null);
         observer.drain();
         guest.hmp("loadvm soak");
         observer.expectNext(saved + 1);
         guest.execute("cont", null);
         observer.awaitRewound();
-    }
-
-    private long diskCounter() throws IOException {
-        try (FileChannel c = FileChannel.open(disk, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            c.read(b, 0);
-            return Integer.toUnsignedLong(b.getInt(0));
-        }
     }
 
     /** The resident set of process {@code pid} in KiB (Linux), -1 where unknown. */
@@ -278,14 +263,16 @@ public final class Soak {
     }
 
     public static void main(String[] argv) throws Exception {
-        if (argv.length < 1 || argv.length > 2) {
-            System.err.println("usage: Soak DURATION [SNAPSHOT_EVERY]   (DURATION like 2m or 3h; SNAPSHOT_EVERY default 5)");
+        if (argv.length < 1 || argv.length > 3 || argv.length == 3 && !argv[2].equals("debian")) {
+            System.err.println("usage: Soak DURATION [SNAPSHOT_EVERY [debian]]   (DURATION like 2m or 3h; SNAPSHOT_EVERY"
+                    + " default 5; debian: the Debian guest in ./guest instead of the own ROM)");
             System.exit(2);
         }
         Duration duration = parseDuration(argv[0]);
         int snapshotEvery = argv.length > 1 ? Integer.parseInt(argv[1]) : 5;
+        SoakGuest guest = argv.length > 2 ? new SoakGuest.Debian(Path.of("guest").toAbsolutePath()) : new SoakGuest.NetBlkCounter();
         Path dir = Files.createTempDirectory("tern-soak");
-        Result r = new Soak(dir, System.out).run(duration, 1, snapshotEvery);
+        Result r = new Soak(dir, System.out, guest).run(duration, 1, snapshotEvery);
         System.exit(report(r, System.out) ? 0 : 1);
     }
 

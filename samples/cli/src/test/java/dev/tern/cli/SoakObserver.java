@@ -64,6 +64,11 @@ final class SoakObserver implements AutoCloseable {
         this(GUEST_FRAME, false);
     }
 
+    /** An observer of the frames {@code decoder} reads a counter from (-1: not the guest's). */
+    SoakObserver(ToIntFunction<ByteBuffer> decoder) throws IOException {
+        this(decoder, false);
+    }
+
     /** An observer that keeps every datagram, of the frames {@code decoder} reads a counter from (-1: not the guest's). */
     static SoakObserver recording(ToIntFunction<ByteBuffer> decoder) throws IOException {
         return new SoakObserver(decoder, true);

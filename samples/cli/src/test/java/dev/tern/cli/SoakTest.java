@@ -28,7 +28,7 @@ class SoakTest {
     void theGuestHopsThroughSixProcessesWithNothingLostOrRepeated() throws Exception {
         var out = new ByteArrayOutputStream();
         var log = new PrintStream(out, true, StandardCharsets.UTF_8);
-        Soak.Result r = new Soak(dir, log).run(Duration.ZERO, 5, 3);
+        Soak.Result r = new Soak(dir, log, new SoakGuest.NetBlkCounter()).run(Duration.ZERO, 5, 3);
         boolean clean = Soak.report(r, log);
         String text = out.toString(StandardCharsets.UTF_8);
         System.out.print(text);
@@ -39,7 +39,7 @@ class SoakTest {
         for (int i = 1; i < r.hops().size(); i++) {
             assertTrue(r.hops().get(i).counter() > r.hops().get(i - 1).counter(), text);
         }
-        assertTrue(r.frames() >= 5 * Soak.STEPS_PER_HOP, text);
+        assertTrue(r.frames() >= 5 * new SoakGuest.NetBlkCounter().stepsPerHop(), text);
     }
 
     @Test
