@@ -9,9 +9,8 @@
         org 0xF0000
 %include "lib/pm32.inc"
 %include "lib/capture.inc"
+%include "lib/modes.inc"
 
-CODE16_SEL  equ 0x38            ; 16-bit code, base 0xF0000
-CODELO_SEL  equ 0x40            ; 32-bit code, base 0xF0000 (16-bit gates reach the handler)
 NP0_SEL     equ 0x48            ; flat data, DPL 0, not present
 NP3_SEL     equ 0x50            ; flat data, DPL 3, not present
 BAD_SEL     equ 0x400           ; beyond the GDT limit
@@ -25,8 +24,6 @@ AC          equ 0x40000
 IOPL3       equ 0x3000
 NO_ERR      equ -1
 
-V86_SS      equ 0x7000
-V86_SP      equ 0x1000
 PD          equ 0x10000         ; page directory: one 4 MiB user page at 0, nothing above
 UNMAPPED    equ 0x400000
 
@@ -50,13 +47,6 @@ BOUNDS16    equ 0x3900          ; word bounds 0..10
 BOUNDS32    equ 0x3910          ; dword bounds 0..10
 V86_BOUNDS  equ 0x22220         ; 2222:0000, word bounds 0..10
 
-%macro DESC 3                   ; selector, high dword, low dword
-        mov eax, %1
-        mov edx, %2
-        mov ecx, %3
-        call set_descriptor
-%endmacro
-
 ; ---------------------------------------------------------------- real mode
         bits 16
 %macro RM_ARM 3                 ; slot, resume label, FLAGS
@@ -69,17 +59,7 @@ V86_BOUNDS  equ 0x22220         ; 2222:0000, word bounds 0..10
 %endmacro
 
 real_start:
-        cli
-        cld
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ax, V86_SS
-        mov ss, ax
-        mov sp, 0x1000
-        mov al, 0xFF                ; no interrupt may reach the CPU
-        out 0x21, al
-        out 0xA1, al
+        REAL_MODE_QUIET
         mov eax, cr0
         or al, 0x20                 ; NE: x87 errors raise #MF
         and al, ~0x0C               ; EM, TS clear
@@ -183,8 +163,7 @@ main:
         mov esi, title
         call puts
         call setup_tss
-        DESC CODE16_SEL, 0x00009B0F, 0x0000FFFF
-        DESC CODELO_SEL, 0x00409B0F, 0x0000FFFF
+        LOW_CODE_SEGMENTS
         DESC NP0_SEL,    0x00CF1300, 0x0000FFFF
         DESC NP3_SEL,    0x00CF7300, 0x0000FFFF
         mov edi, PD
@@ -349,10 +328,7 @@ check_frame:
         inc ecx
         call field
         CHECK_EQ eax, 0x4444, "    saved GS"
-        mov eax, [cap_ds]
-        or eax, [cap_es]
-        or eax, [cap_fs]
-        or eax, [cap_gs]
+        CAP_DATA_SEGMENTS
         CHECK_EQ eax, 0, "    the handler starts with DS, ES, FS, GS null"
 .done:  ret
 
@@ -715,21 +691,11 @@ u_ac:   mov eax, [BOUNDS32 + 1]
         ud2                             ; without #AC (QEMU): an event all the same
 
 ; ---- virtual-8086 mode to ring 0 ----
-; V86 label, EFLAGS: IRETD into virtual-8086 mode at F000:label, SS:SP = V86_SS:V86_SP,
-; ES DS FS GS = 0x1111 0x2222 0x3333 0x4444.
+; V86 label, EFLAGS: V86_IRET to label, expecting the frame's SS:ESP to be the task's.
 %macro V86 2
         mov dword [exp_esp_v], V86_SP
         mov dword [exp_ss_v], V86_SS
-        push dword 0x4444
-        push dword 0x3333
-        push dword 0x2222
-        push dword 0x1111
-        push dword V86_SS
-        push dword V86_SP
-        push dword %2
-        push dword 0xF000
-        push dword %1 - $$
-        iretd
+        V86_IRET %1, %2
 %endmacro
 
 V86K        equ K | VM | IOPL3
@@ -817,7 +783,5 @@ msg_r3:   db "ring 3 to ring 0, 32-bit gates (SS:ESP pushed)", 13, 10, 0
 msg_v86:  db "virtual-8086 mode to ring 0, 32-bit gates (ES DS FS GS pushed)", 13, 10, 0
 
 ; Reset vector: real-mode events first, then pm32.inc's start.
-        times 0xFFF0 - ($ - $$) db 0xF4
-        bits 16
-        jmp 0xF000:(real_start - $$)
-        times 0x10000 - ($ - $$) db 0xF4
+%define RESET_ENTRY real_start
+%include "lib/reset.inc"

@@ -17,6 +17,7 @@
 ; (default 1), which a test patches to match the machine (-smp N on QEMU).
         org 0xF0000
 %include "lib/pm32.inc"
+%include "lib/apstart.inc"
 
 ITER        equ 100000          ; rounds of the loop per CPU
 TRAMPOLINE  equ 0x8000          ; where the APs start: startup IPI vector 0x08
@@ -34,15 +35,11 @@ cpu_bits    equ 0x9078          ; CPU n: bit n (OR/AND), n+8 (BTS/BTR), n+16 (BT
 spin        equ 0x9080          ; XCHG spinlock
 guarded     equ 0x9084          ; incremented with plain accesses under the spinlock
 incdec      equ 0x9088          ; LOCK INC, INC, DEC, SUB -1
-LAPIC       equ 0xFEE00000
 
 main:
         mov esi, title
         call puts
-        mov esi, trampoline
-        mov edi, TRAMPOLINE
-        mov ecx, trampoline_end - trampoline
-        rep movsb
+        COPY_TRAMPOLINE trampoline, trampoline_end, TRAMPOLINE
         mov edi, 0x9000
         mov ecx, 0x100 / 4
         xor eax, eax
@@ -51,11 +48,7 @@ main:
         CHECK be, "at most 4 CPUs"
         cmp dword [fail_count], 0
         jne finish
-        mov dword [LAPIC + 0xF0], 0x1FF         ; SVR: software enable, spurious vector 0xFF
-        mov dword [LAPIC + 0x310], 0
-        mov dword [LAPIC + 0x300], 0x000C4500   ; INIT, all excluding self
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; startup IPI
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; and its customary repeat
+        START_APS TRAMPOLINE
         xor esi, esi
         jmp worker
 

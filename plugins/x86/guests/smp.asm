@@ -6,6 +6,7 @@
 ; initial APIC ID CPUID reports and the ID its own local APIC register reads.
         org 0xF0000
 %include "lib/pm32.inc"
+%include "lib/apstart.inc"
 
 ADDS        equ 50000           ; LOCK XADDs per CPU (half in real mode on an AP)
 TRAMPOLINE  equ 0x8000          ; where the APs start: startup IPI vector 0x08
@@ -15,15 +16,11 @@ finished    equ 0x9008          ; APs done adding
 cpuid_seen  equ 0x900C          ; bit n: an AP's CPUID reported initial APIC ID n
 apic_seen   equ 0x9010          ; bit n: an AP's local APIC ID register read n
 expected    equ 0x9014
-LAPIC       equ 0xFEE00000
 
 main:
         mov esi, title
         call puts
-        mov esi, trampoline
-        mov edi, TRAMPOLINE
-        mov ecx, trampoline_end - trampoline
-        rep movsb
+        COPY_TRAMPOLINE trampoline, trampoline_end, TRAMPOLINE
         xor eax, eax
         mov [counter], eax
         mov [started], eax
@@ -45,11 +42,7 @@ main:
         shr eax, 24
         CHECK_EQ eax, 0, "the BSP's local APIC ID register reads 0"
 
-        mov dword [LAPIC + 0xF0], 0x1FF         ; SVR: software enable, spurious vector 0xFF
-        mov dword [LAPIC + 0x310], 0
-        mov dword [LAPIC + 0x300], 0x000C4500   ; INIT, all excluding self
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; startup IPI
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; and its customary repeat
+        START_APS TRAMPOLINE
 
         mov ecx, ADDS
 .add:   mov eax, 1

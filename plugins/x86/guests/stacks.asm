@@ -11,10 +11,9 @@
 %include "lib/pm32.inc"
 %include "lib/info.inc"
 %include "lib/capture.inc"
+%include "lib/modes.inc"
 
 SS16_SEL    equ 0x30            ; 16-bit data/stack, base 0x30000, limit 0xFFFF
-CODE16_SEL  equ 0x38            ; 16-bit code, base 0xF0000
-CODELO_SEL  equ 0x40            ; 32-bit code, base 0xF0000 (16-bit gates reach capture)
 ED32_SEL    equ 0x48            ; expand-down, B=1, limit 0xFFF
 ED16_SEL    equ 0x50            ; expand-down, B=0, limit 0xFFF
 EDNONE_SEL  equ 0x58            ; expand-down, B=0, limit 0xFFFF: no valid offset
@@ -24,9 +23,6 @@ EDSS_SEL    equ 0x70            ; expand-down, B=0, limit 0xFF (a stack)
 SS0_16_SEL  equ 0x78            ; 16-bit ring-0 stack, base 0x60000
 NORM_SEL    equ 0x80            ; expand-up data, limit 0xFFF
 SEG_BASE    equ 0x30000
-
-V86_SS      equ 0x7000
-V86_SP      equ 0x1000
 
 ; Real-mode results (recorded before protected mode, checked after).
 RM          equ 0x3800
@@ -46,13 +42,6 @@ rm_gp       equ RM + 0x40
 rm_lidt     equ RM + 0x50
 rm_wrap     equ RM + 0x60
 
-%macro DESC 3                   ; selector, high dword, low dword
-        mov eax, %1
-        mov edx, %2
-        mov ecx, %3
-        call set_descriptor
-%endmacro
-
 ; PROBE size, selector-in-GS offset, expected vector (-1: none), "text"
 %macro PROBE 4
         ARM_FAULT %%done
@@ -71,17 +60,7 @@ rm_wrap     equ RM + 0x60
 ; ---------------------------------------------------------------- real mode, before pm32's start
         bits 16
 real_start:
-        cli
-        cld
-        xor ax, ax
-        mov ds, ax
-        mov es, ax
-        mov ax, V86_SS
-        mov ss, ax
-        mov sp, 0x1000
-        mov al, 0xFF                ; no interrupt may reach the CPU
-        out 0x21, al
-        out 0xA1, al
+        REAL_MODE_QUIET
         mov word [0x40 * 4], rm_stub40 - $$
         mov word [0x40 * 4 + 2], 0xF000
         mov word [0 * 4], rm_stub0 - $$
@@ -216,8 +195,7 @@ main:
         call puts
         call setup_tss
         DESC SS16_SEL,   0x00009303, 0x0000FFFF
-        DESC CODE16_SEL, 0x00009B0F, 0x0000FFFF
-        DESC CODELO_SEL, 0x00409B0F, 0x0000FFFF
+        LOW_CODE_SEGMENTS
         DESC ED32_SEL,   0x00409703, 0x00000FFF
         DESC ED16_SEL,   0x00009703, 0x00000FFF
         DESC EDNONE_SEL, 0x00009703, 0x0000FFFF
@@ -570,16 +548,7 @@ v86_frame:
         mov bx, CODE_SEL
         call set_gate_sel
         ARM_CAPTURE .back
-        push dword 0x4444               ; GS
-        push dword 0x3333               ; FS
-        push dword 0x2222               ; DS
-        push dword 0x1111               ; ES
-        push dword V86_SS
-        push dword V86_SP
-        push dword 0x20002              ; VM, IOPL 0
-        push dword 0xF000
-        push dword v86_cli - $$
-        iretd
+        V86_IRET v86_cli, 0x20002       ; VM, IOPL 0
 .back:  mov ecx, 13
         mov eax, isr13
         mov edx, 0x8E00
@@ -597,10 +566,7 @@ v86_frame:
         CHECK_EQ [cap_frame + 28], 0x2222, "  DS"
         CHECK_EQ [cap_frame + 32], 0x3333, "  FS"
         CHECK_EQ [cap_frame + 36], 0x4444, "  GS"
-        mov eax, [cap_ds]
-        or eax, [cap_es]
-        or eax, [cap_fs]
-        or eax, [cap_gs]
+        CAP_DATA_SEGMENTS
         CHECK_EQ eax, 0, "  the handler starts with DS, ES, FS, GS null"
         mov eax, [cap_flags]
         and eax, 0x20000
@@ -613,16 +579,7 @@ v86_frame:
         mov bx, CODE_SEL
         call set_gate_sel
         ARM_CAPTURE .back_de
-        push dword 0x4444
-        push dword 0x3333
-        push dword 0x2222
-        push dword 0x1111
-        push dword V86_SS
-        push dword V86_SP
-        push dword 0x20002
-        push dword 0xF000
-        push dword v86_div - $$
-        iretd
+        V86_IRET v86_div, 0x20002
 .back_de:
         mov ecx, 0
         mov eax, isr0
@@ -713,7 +670,5 @@ expand_down:
 title:  db "stacks: stack sizes, event frames in every mode, expand-down limits", 13, 10, 0
 
 ; Reset vector: real-mode checks first, then pm32.inc's start.
-        times 0xFFF0 - ($ - $$) db 0xF4
-        bits 16
-        jmp 0xF000:(real_start - $$)
-        times 0x10000 - ($ - $$) db 0xF4
+%define RESET_ENTRY real_start
+%include "lib/reset.inc"

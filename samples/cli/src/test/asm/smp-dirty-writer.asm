@@ -7,21 +7,14 @@
 ;   nasm -f bin -I ../../../../../plugins/x86/guests/lib/ -o ../resources/guests/smp-dirty-writer.rom smp-dirty-writer.asm
         org 0xF0000
 %include "pm32.inc"
+%include "apstart.inc"
 
 TRAMPOLINE  equ 0x8000          ; where the APs start: startup IPI vector 0x08
-LAPIC       equ 0xFEE00000
 FIRST       equ 0x10000         ; first page written; 128 pages
 
 main:
-        mov esi, trampoline
-        mov edi, TRAMPOLINE
-        mov ecx, trampoline_end - trampoline
-        rep movsb
-        mov dword [LAPIC + 0xF0], 0x1FF         ; SVR: software enable, spurious vector 0xFF
-        mov dword [LAPIC + 0x310], 0
-        mov dword [LAPIC + 0x300], 0x000C4500   ; INIT, all excluding self
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; startup IPI
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; and its customary repeat
+        COPY_TRAMPOLINE trampoline, trampoline_end, TRAMPOLINE
+        START_APS TRAMPOLINE
         mov ebx, 12345                          ; the BSP's LCG state
 .next:  imul ebx, ebx, 1103515245
         add ebx, 12345

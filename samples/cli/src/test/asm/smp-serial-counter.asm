@@ -10,9 +10,9 @@
 ;   nasm -f bin -I ../../../../../plugins/x86/guests/lib/ -o ../resources/guests/smp-serial-counter.rom smp-serial-counter.asm
         org 0xF0000
 %include "pm32.inc"
+%include "apstart.inc"
 
 TRAMPOLINE  equ 0x8000          ; where the AP starts: startup IPI vector 0x08
-LAPIC       equ 0xFEE00000
 round       equ 0x9000          ; the round the BSP opened
 closed      equ 0x9004          ; the last round the AP closed
 sum         equ 0x9008          ; the AP's additions
@@ -22,19 +22,12 @@ ADDS        equ 64              ; LOCK XADDs of the AP per round
 SPIN        equ 2000            ; the BSP's spin between lines
 
 main:
-        mov esi, trampoline
-        mov edi, TRAMPOLINE
-        mov ecx, trampoline_end - trampoline
-        rep movsb
+        COPY_TRAMPOLINE trampoline, trampoline_end, TRAMPOLINE
         xor eax, eax
         mov [round], eax
         mov [closed], eax
         mov [sum], eax
-        mov dword [LAPIC + 0xF0], 0x1FF         ; SVR: software enable, spurious vector 0xFF
-        mov dword [LAPIC + 0x310], 0
-        mov dword [LAPIC + 0x300], 0x000C4500   ; INIT, all excluding self
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; startup IPI
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; and its customary repeat
+        START_APS TRAMPOLINE
         xor ebp, ebp                            ; n
 .line:  inc ebp
         mov ecx, 16

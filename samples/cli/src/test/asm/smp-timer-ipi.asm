@@ -8,9 +8,9 @@
 ;   nasm -f bin -I ../../../../../plugins/x86/guests/lib/ -o ../resources/guests/smp-timer-ipi.rom smp-timer-ipi.asm
         org 0xF0000
 %include "pm32.inc"
+%include "apstart.inc"
 
 TRAMPOLINE  equ 0x8000          ; where the APs start: startup IPI vector 0x08
-LAPIC       equ 0xFEE00000
 COUNTS      equ 0x10000
 TIMER_VEC   equ 0x40
 IPI_VEC     equ 0x41
@@ -25,15 +25,8 @@ main:
         mov eax, ipi_isr
         call set_gate
         sidt [IDT_DESC]
-        mov esi, trampoline
-        mov edi, TRAMPOLINE
-        mov ecx, trampoline_end - trampoline
-        rep movsb
-        mov dword [LAPIC + 0xF0], 0x1FF         ; SVR: software enable, spurious vector 0xFF
-        mov dword [LAPIC + 0x310], 0
-        mov dword [LAPIC + 0x300], 0x000C4500   ; INIT, all excluding self
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; startup IPI
-        mov dword [LAPIC + 0x300], 0x000C4600 | (TRAMPOLINE >> 12)  ; and its customary repeat
+        COPY_TRAMPOLINE trampoline, trampoline_end, TRAMPOLINE
+        START_APS TRAMPOLINE
         jmp cpu_main
 
 ; ---- every CPU, in protected mode with a stack of its own ----

@@ -639,6 +639,16 @@ public final class X86Cpu implements Vcpu {
         return sys;
     }
 
+    /** SYSENTERs this CPU completed since it was made (whether a guest takes the fast system call path). */
+    public long sysenterCount() {
+        return sys.fastSystemCall().entries();
+    }
+
+    /** SYSEXITs this CPU completed since it was made. */
+    public long sysexitCount() {
+        return sys.fastSystemCall().exits();
+    }
+
     ApicInputState apicInputs() {
         return new ApicInputState(waitForSipi, events.peek(), events.sipiVector(), core.nmiBlocked);
     }

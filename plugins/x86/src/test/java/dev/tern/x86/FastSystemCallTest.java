@@ -80,6 +80,8 @@ class FastSystemCallTest {
         assertFalse(c.ef.test(CpuCore.IF), "SYSENTER clears IF");
         assertFlat(c.seg[CpuCore.CS], CODE0, 0, true);
         assertFlat(c.seg[CpuCore.SS], DATA0, 0, false);
+        assertEquals(1, m.cpu.sysexitCount(), "one SYSEXIT counted");
+        assertEquals(1, m.cpu.sysenterCount(), "one SYSENTER counted");
     }
 
     @Test
@@ -90,6 +92,7 @@ class FastSystemCallTest {
         assertEquals(13, m.handledVector());
         assertEquals(0, m.stack(0), "error code");
         assertEquals(TestMachine.CODE + 14, m.stack(1), "the fault points at SYSENTER");
+        assertEquals(0, m.cpu.sysenterCount(), "a SYSENTER that raised #GP is not counted");
     }
 
     @Test
@@ -101,6 +104,7 @@ class FastSystemCallTest {
         assertEquals(USER_CODE + 1, m.stack(1), "the fault points at SYSEXIT");
         assertEquals(CODE3, m.stack(2), "from ring 3");
         assertEquals(STACK0 - 6 * 4, m.esp(), "on the TSS ring-0 stack with SS:ESP pushed");
+        assertEquals(1, m.cpu.sysexitCount(), "the SYSEXIT to ring 3 counted, the faulting one not");
     }
 
     @Test

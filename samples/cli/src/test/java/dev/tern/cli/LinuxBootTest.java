@@ -1,6 +1,7 @@
 package dev.tern.cli;
 
 import dev.tern.kernel.machine.MachineExit;
+import dev.tern.x86.X86Cpu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,13 +39,18 @@ class LinuxBootTest {
                     g.machine.vcpus().getFirst().instructionCount(), (System.nanoTime() - started) / 1e9);
             int typedAt = g.type("echo hello-$((6*7))");
             assertNull(g.waitFor("hello-42\r\n", typedAt), "no command output:\n" + g.output());
+            // The default model (pentium-pro): Linux drops SEP for its signature and keeps INT 0x80.
+            List<String> flags = LinuxFastPathTest.cpuFlags(g);
+            assertTrue(flags.contains("fxsr") && !flags.contains("sep"), "flags " + flags);
+            assertEquals(0, ((X86Cpu) g.machine.vcpus().getFirst()).sysenterCount(), "no SYSENTER on pentium-pro");
+            System.out.println("LinuxBootTest: pentium-pro flags " + String.join(" ", flags));
             g.type("reboot -f");
             MachineExit exit = g.machine.awaitExit();
             assertEquals(MachineExit.Reason.RESET, exit.reason(), exit.detail() + "\n" + g.output());
             assertEquals(0, exit.status());
             String out = g.output();
             assertTrue(out.contains("Linux version 6.1"), out);
-            assertTrue(out.contains("x86/fpu: x87 FPU"), "the kernel found the x87");
+            assertTrue(out.contains("x86/fpu: x87 FPU will use FXSAVE"), "the kernel found the x87 and FXSR");
         }
     }
 

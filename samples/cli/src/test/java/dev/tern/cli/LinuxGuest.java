@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -137,6 +138,20 @@ final class LinuxGuest implements AutoCloseable {
 
     String output() {
         return console.outputText();
+    }
+
+    /**
+     * Types {@code command}, which must print a line {@code key=value}, and returns the value (the
+     * rest of that line); fails the test when the guest stops first.
+     */
+    String answer(String command, String key) throws InterruptedException {
+        int typedAt = type(command);
+        String tag = "\n" + key + "=";
+        assertNull(waitFor(tag, typedAt), "no answer to " + command + ":\n" + output());
+        int at = output().indexOf(tag, typedAt) + tag.length();
+        assertNull(waitFor("\r\n", at), "no answer to " + command + ":\n" + output());
+        String out = output();
+        return out.substring(at, out.indexOf("\r\n", at));
     }
 
     @Override

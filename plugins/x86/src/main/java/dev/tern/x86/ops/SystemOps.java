@@ -342,6 +342,11 @@ public final class SystemOps {
         fastCall.exit(c);
     }
 
+    /** The SYSENTER/SYSEXIT unit, for its counts. */
+    public FastSystemCall fastSystemCall() {
+        return fastCall;
+    }
+
     public void rdmsr() {
         requireRing0();
         long v = switch (c.r[ECX]) {

@@ -33,6 +33,12 @@ public final class FastSystemCall {
     private int cs;
     private int esp;
     private int eip;
+    /**
+     * SYSENTERs and SYSEXITs completed since this CPU was made: what shows whether a guest takes the
+     * fast path (not machine state: a saved or migrated CPU starts again from 0).
+     */
+    private long entries;
+    private long exits;
 
     /** SYSENTER: to CPL 0 at IA32_SYSENTER_EIP with ESP = IA32_SYSENTER_ESP, VM, IF and RF cleared. */
     public void enter(CpuCore c) {
@@ -47,6 +53,7 @@ public final class FastSystemCall {
         c.r[ESP] = esp;
         c.eip = eip;
         c.ip = eip;
+        entries++;
     }
 
     /** SYSEXIT: from CPL 0 to CPL 3 at EDX with ESP = ECX; EFLAGS are left as they are. */
@@ -61,6 +68,17 @@ public final class FastSystemCall {
         c.r[ESP] = c.r[ECX];
         c.eip = c.r[EDX];
         c.ip = c.r[EDX];
+        exits++;
+    }
+
+    /** SYSENTERs that entered the kernel (not those that raised #GP). */
+    public long entries() {
+        return entries;
+    }
+
+    /** SYSEXITs that returned to CPL 3 (not those that raised #GP). */
+    public long exits() {
+        return exits;
     }
 
     /** The MSR's value, or -1 when {@code msr} is not one of the three. */
