@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs a locally built test386.asm ROM (github.com/barotto/test386.asm, GPL: never part of this
- * repository; {@code scripts/test386.sh} fetches, builds and runs it) on a bare CPU and checks the
+ * repository, which ships no recipe to build it; {@code scripts/test386.sh ROM} runs it) on a bare CPU and checks the
  * last POST code it writes to port 0x190, the port its default configuration uses.
  *
  * <p>Set {@code TEST386_ROM} to the built 64 KiB (or 128 KiB) {@code test386.bin}. The ROM is placed
@@ -44,8 +44,8 @@ class Test386RomTest {
     void reachesExpectedPostCode() throws IOException {
         String path = System.getenv("TEST386_ROM");
         assumeTrue(path != null && !path.isBlank(),
-                "TEST386_ROM is not set: build test386.bin from github.com/barotto/test386.asm "
-                        + "(scripts/test386.sh does it) and point TEST386_ROM at it to run this test");
+                "TEST386_ROM is not set: build test386.bin yourself from github.com/barotto/test386.asm "
+                        + "(its README says how) and point TEST386_ROM at it to run this test");
         byte[] rom = Files.readAllBytes(Path.of(path));
         assertTrue(rom.length == 0x10000 || rom.length == 0x20000,
                 "TEST386_ROM " + path + ": " + rom.length + " bytes, expected a 64 or 128 KiB test386.bin");
