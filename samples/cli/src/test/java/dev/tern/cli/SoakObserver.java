@@ -169,7 +169,9 @@ final class SoakObserver implements AutoCloseable {
         while (!c.holds()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new IllegalStateException("soak: waited " + WAIT_SECONDS + " s for " + what);
+                throw new IllegalStateException("soak: waited " + WAIT_SECONDS + " s for " + what + " after " + packets
+                        + " frames" + (violations.isEmpty() ? "" : "; violations so far: "
+                        + String.join("; ", violations.subList(0, Math.min(5, violations.size())))));
             }
             // woken by every datagram; the bound also lets a condition on a process's life be seen
             wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 200));
