@@ -450,7 +450,8 @@ public final class X86Cpu implements Vcpu {
                 }
                 CompiledBlock t = b.compiled;
                 // Counting stops at the threshold: a block that did not translate costs one compare.
-                if (t == null && b.visits < tier.translateAfter() && ++b.visits == tier.translateAfter()) {
+                int hot = tier.hotAfter(size);
+                if (t == null && b.visits < hot && ++b.visits == hot) {
                     t = tier.hot(b, c.seg[CpuCore.CS].limit);
                 }
                 if (t != null) {
