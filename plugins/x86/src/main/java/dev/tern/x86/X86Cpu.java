@@ -449,9 +449,12 @@ public final class X86Cpu implements Vcpu {
                     tier.installFinished();
                 }
                 CompiledBlock t = b.compiled;
-                // Counting stops at the threshold: a block that did not translate costs one compare.
-                if (t == null && b.visits < tier.translateAfter() && ++b.visits == tier.translateAfter()) {
-                    t = tier.hot(b, c.seg[CpuCore.CS].limit);
+                if (t == null) {
+                    // Counting stops at the threshold: a block that did not translate costs one compare.
+                    int hot = tier.hotAfter(size);
+                    if (b.visits < hot && ++b.visits == hot) {
+                        t = tier.hot(b, c.seg[CpuCore.CS].limit);
+                    }
                 }
                 if (t != null) {
                     t.used = true;

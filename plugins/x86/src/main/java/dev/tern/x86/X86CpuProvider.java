@@ -10,6 +10,7 @@ import dev.tern.spi.cpu.Vcpu;
 import java.util.List;
 import dev.tern.x86.jit.BlockCompiler;
 import dev.tern.x86.jit.CompilingTier;
+import dev.tern.x86.jit.HotCount;
 
 /** The "x86" CPU model: an i686-class interpreter. */
 public final class X86CpuProvider implements CpuProvider {
@@ -75,7 +76,9 @@ public final class X86CpuProvider implements CpuProvider {
                 ConfigKey.of("tier", ConfigType.STRING, "interp",
                         "execution tier: interp, or jit (hot blocks of register and memory operations run as translated bytecode)"),
                 ConfigKey.of("translate-after", ConfigType.INTEGER, Integer.toString(BlockCompiler.TRANSLATE_AFTER_VISITS),
-                        "with tier=jit: entries of a block before it is translated"),
+                        "with tier=jit: entries of a block (or with hot-count=instructions, instructions run in it) before it is translated"),
+                ConfigKey.of("hot-count", ConfigType.STRING, "entries",
+                        "with tier=jit: what translate-after counts: entries, or instructions (entries times the block's length)"),
                 ConfigKey.of("translation", ConfigType.STRING, "background",
                         "with tier=jit: background (a translator thread; the vCPU interprets meanwhile) or inline"),
                 ConfigKey.of("code-cache", ConfigType.INTEGER, Integer.toString(CompilingTier.CACHE_BLOCKS),
@@ -97,7 +100,13 @@ public final class X86CpuProvider implements CpuProvider {
             case "inline" -> true;
             default -> throw new ConfigException("x86: unknown translation '" + mode + "' (known: background, inline)");
         };
-        return new CompilingTier((int) after, inline, (int) cache);
+        String counted = context.config().string("hot-count");
+        HotCount count = switch (counted) {
+            case "entries" -> HotCount.ENTRIES;
+            case "instructions" -> HotCount.INSTRUCTIONS;
+            default -> throw new ConfigException("x86: unknown hot-count '" + counted + "' (known: entries, instructions)");
+        };
+        return new CompilingTier((int) after, count, inline, (int) cache, CompilingTier.CACHE_BYTES);
     }
 
     @Override

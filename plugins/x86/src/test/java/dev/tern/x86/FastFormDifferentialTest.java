@@ -239,7 +239,7 @@ class FastFormDifferentialTest {
     private static void instruction(GuestCode code, SplittableRandom rnd) {
         int r = rnd.nextInt(4);
         int alu = rnd.nextInt(8);
-        switch (rnd.nextInt(34)) {
+        switch (rnd.nextInt(36)) {
             case 0 -> modrm(code.add((alu << 3) | 1), rnd, rnd.nextInt(8));
             case 1 -> modrm(code.add((alu << 3) | 3), rnd, r);
             case 2 -> modrm(code.add((alu << 3)), rnd, rnd.nextInt(8));
@@ -295,6 +295,8 @@ class FastFormDifferentialTest {
             }
             case 31 -> modrm(code.add(0x0F, 0x90 + rnd.nextInt(16)), rnd, 0);       // setcc r/m8
             case 32 -> modrm(code.add(0x0F, 0x40 + rnd.nextInt(16)), rnd, r);       // cmovcc r, r/m
+            case 33 -> modrm(code.add(0xD1), rnd, alu);                              // shift r/m by one
+            case 34 -> modrm(code.add(0x0F, 0xBE + rnd.nextInt(2)), rnd, r);        // movsx r, r/m8 / r/m16
             default -> {
                 // A load through FS, whose 64 KiB limit the address exceeds: #GP.
                 if (rnd.nextInt(4) == 0) {

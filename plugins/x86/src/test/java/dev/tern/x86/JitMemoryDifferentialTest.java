@@ -81,6 +81,37 @@ class JitMemoryDifferentialTest {
         }
     }
 
+    /**
+     * CMOVcc from memory reads its source whatever the condition: a loop of a CMOVNE that never
+     * moves (ZF is set) and a CMOVE that does, walking up to an unmapped page, faults there with
+     * #PF in both tiers at the same instruction, after its block ran translated.
+     */
+    @Test
+    void conditionalMoveFromMemoryReadsWhenTheConditionFails() {
+        GuestCode code = new GuestCode();
+        code.add(0xBD).add32(FastFormDifferentialTest.HOLE - 0x200); // mov ebp, 512 bytes below the hole
+        code.add(0x31, 0xC9);                                   // xor ecx, ecx
+        int loop = CODE + code.size();
+        code.add(0x39, 0xC0);                                   // cmp eax, eax: ZF set
+        code.add(0x0F, 0x45, 0x4D, 0x00);                       // cmovne ecx, [ebp]: never moves
+        code.add(0x0F, 0x44, 0x55, 0x00);                       // cmove edx, [ebp]: always moves
+        code.add(0x83, 0xC5, 0x04);                             // add ebp, 4
+        code.add(0xEB, loop - (CODE + code.size() + 2));        // jmp loop
+        TestMachine jit = machine(code.toArray(), DATA, true);
+        TestMachine interp = machine(code.toArray(), DATA, false);
+        for (TestMachine m : new TestMachine[] {jit, interp}) {
+            for (int i = 0x200; i > 0; i -= 4) {
+                m.memory.writeU32(FastFormDifferentialTest.HOLE - i, i);
+            }
+        }
+        runSideBySide(jit, interp, new SplittableRandom(11), "cmovcc from memory");
+        assertEquals(14, jit.handledVector(), "the never-moving CMOVNE's read of the unmapped page faults");
+        assertEquals(14, interp.handledVector());
+        assertEquals(0, jit.cpu.core().r[CpuCore.ECX], "CMOVNE moved nothing");
+        assertEquals(4, jit.cpu.core().r[CpuCore.EDX], "CMOVE moved the last dword below the hole");
+        assertTrue(jit.cpu.translatedBlocks() > 0, "the loop ran translated");
+    }
+
     /** The sieve's inner loops (byte stores, MOVZX loads, compare and branch) as one block each. */
     @Test
     void sieveLoopsMatchTheInterpreter() {

@@ -137,10 +137,27 @@ class X86CpuProviderTest {
                 "stats exactly when the tier is on");
         for (var bad : List.of(Map.<String, Object>of("tier", "jit", "translate-after", 0L),
                 Map.<String, Object>of("tier", "jit", "code-cache", 0L),
-                Map.<String, Object>of("tier", "jit", "translation", "eager"))) {
+                Map.<String, Object>of("tier", "jit", "translation", "eager"),
+                Map.<String, Object>of("tier", "jit", "hot-count", "bytes"))) {
             String key = bad.keySet().stream().filter(k -> !k.equals("tier")).findFirst().orElseThrow();
             ConfigException e = assertThrows(ConfigException.class, () -> provider().create(context(bad)), bad.toString());
             assertTrue(e.getMessage().contains(key), e.getMessage());
         }
+    }
+
+    @Test
+    void hotCountInstructionsMakesLongBlocksHotAfterFewerEntries() {
+        var entries = new dev.tern.x86.jit.CompilingTier(800, dev.tern.x86.jit.HotCount.ENTRIES, true, 8, 1 << 20);
+        var instructions = new dev.tern.x86.jit.CompilingTier(800, dev.tern.x86.jit.HotCount.INSTRUCTIONS, true, 8, 1 << 20);
+        for (int size : new int[] {1, 3, 32}) {
+            assertEquals(800, entries.hotAfter(size), "entries, block of " + size);
+        }
+        assertEquals(800, instructions.hotAfter(1));
+        assertEquals(267, instructions.hotAfter(3), "rounded up: 267 entries of 3 instructions reach 800");
+        assertEquals(25, instructions.hotAfter(32));
+        assertEquals(1, new dev.tern.x86.jit.CompilingTier(1, dev.tern.x86.jit.HotCount.INSTRUCTIONS, true, 8, 1 << 20).hotAfter(32),
+                "at least one entry");
+        X86Cpu cpu = (X86Cpu) provider().create(context(Map.of("tier", "jit", "hot-count", "instructions")));
+        assertEquals(0, cpu.tierStats().translated());
     }
 }

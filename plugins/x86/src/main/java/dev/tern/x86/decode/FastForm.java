@@ -28,7 +28,7 @@ public final class FastForm {
             MOV_E8_I = 6, ALU_E8_R8 = 9, ALU_R8_E8 = 10, ALU_A_I = 11,
             ALU_AL_I = 12, ALU_E8_I = 14, TEST_E_R = 15, TEST_E8_R8 = 16, INC_R = 17,
             DEC_R = 18, PUSH_R = 19, POP_R = 20, LEA = 21, JCC = 22, JMP = 23, CALL = 24, RET = 25,
-            MOVZX8 = 26, MOVZX16 = 27, SHIFT_E_I = 28, TEST_A_I = 29, PUSH_I = 30;
+            MOVZX8 = 26, MOVZX16 = 27, SHIFT_E_I = 28, TEST_A_I = 29, PUSH_I = 30, MOVSX8 = 7, MOVSX16 = 8;
     /**
      * 32-bit ALU forms with the operation folded into the kind ({@code base + op}, op in ADD OR ADC
      * SBB AND SUB XOR CMP order), so the hottest instructions need one dispatch, not two.
@@ -208,6 +208,8 @@ public final class FastForm {
             case 0xB8, 0xB9, 0xBA, 0xBB, 0xBC, 0xBD, 0xBE, 0xBF ->
                     room >= 4 ? new FastForm(MOV_R_I, 0, op & 7, h, id, 4) : null;
             case 0xC1 -> room >= 1 ? new FastForm(SHIFT_E_I, reg, reg, h, ib & 0xff, 1) : null;
+            // D1 /n shifts by one: the architecture defines it exactly as C1 /n with an immediate 1.
+            case 0xD1 -> new FastForm(SHIFT_E_I, reg, reg, h, 1, 0);
             case 0xC3 -> new FastForm(RET, 0, 0, h, 0, 0);
             case 0xC6 -> reg == 0 && room >= 1 ? new FastForm(MOV_E8_I, 0, 0, h, ib & 0xff, 1) : null;
             case 0xC7 -> reg == 0 && room >= 4 ? new FastForm(MOV_E_I, 0, 0, h, id, 4) : null;
@@ -223,6 +225,8 @@ public final class FastForm {
                  0x148, 0x149, 0x14A, 0x14B, 0x14C, 0x14D, 0x14E, 0x14F -> new FastForm(CMOVCC, op & 15, reg, h, 0, 0);
             case 0x1B6 -> new FastForm(MOVZX8, 0, reg, h, 0, 0);
             case 0x1B7 -> new FastForm(MOVZX16, 0, reg, h, 0, 0);
+            case 0x1BE -> new FastForm(MOVSX8, 0, reg, h, 0, 0);
+            case 0x1BF -> new FastForm(MOVSX16, 0, reg, h, 0, 0);
             default -> null;
         };
     }
@@ -279,6 +283,9 @@ public final class FastForm {
             case MOV_E8_I -> memOp ? new Step.Write(a, 1, -1, imm) : new Step.Execute(this);
             case MOVZX8 -> memOp ? new Step.Read(reg, a, 1, false) : new Step.Execute(this);
             case MOVZX16 -> memOp ? new Step.Read(reg, a, 2, false) : new Step.Execute(this);
+            case MOVSX8, MOVSX16 -> memOp ? null : new Step.Execute(this);
+            // The source is read (and may leave the block) whether or not the move happens.
+            case CMOVCC -> memOp ? new Step.CondRead(op, reg, a) : new Step.Execute(this);
             case TEST_E_R -> memOp ? new Step.TestMemory(a, reg) : new Step.Test(rm, reg);
             case INC_R -> new Step.IncDec(reg, true);
             case DEC_R -> new Step.IncDec(reg, false);
@@ -293,7 +300,7 @@ public final class FastForm {
             case RET -> new Step.Return();
             // Register forms that cannot fault or branch: the translation runs this very form.
             case ALU_E8_R8, ALU_R8_E8, ALU_AL_I, ALU_E8_I, TEST_E8_R8, SHIFT_E_I, TEST_A_I, IMUL_R_E, IMUL_R_E_I,
-                 SETCC, CMOVCC -> memOp ? null : new Step.Execute(this);
+                 SETCC -> memOp ? null : new Step.Execute(this);
             default -> {
                 if (kind >= ALU32_RM_R && kind < ALU32_RM_R + 8) {
                     yield new Step.Alu(op, rm, reg, 0);
@@ -359,6 +366,8 @@ public final class FastForm {
             case LEA -> r[reg] = ea(r);
             case MOVZX8 -> r[reg] = readE8(c);
             case MOVZX16 -> r[reg] = memOp ? c.read16(eaSeg, ea(r)) : r[rm] & 0xffff;
+            case MOVSX8 -> r[reg] = (byte) readE8(c);
+            case MOVSX16 -> r[reg] = (short) (memOp ? c.read16(eaSeg, ea(r)) : r[rm]);
             case SHIFT_E_I -> {
                 int a = readE(c);
                 if ((imm & 0x1f) != 0) {

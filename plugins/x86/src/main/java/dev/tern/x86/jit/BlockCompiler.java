@@ -271,6 +271,7 @@ public final class BlockCompiler {
         private static boolean touchesMemory(Step s) {
             return switch (s) {
                 case Step.Read r -> true;
+                case Step.CondRead r -> true;
                 case Step.Write w -> true;
                 case Step.AluFromMemory a -> true;
                 case Step.AluToMemory a -> true;
@@ -347,6 +348,15 @@ public final class BlockCompiler {
                         read(r.a(), r.size());
                         code.iastore();
                     }
+                }
+                case Step.CondRead r -> {
+                    Label keep = code.newLabel();
+                    read(r.a(), 4);
+                    code.istore(A);
+                    condition(r.cc());
+                    code.ifeq(keep);
+                    code.aload(REGS).loadConstant(r.dst()).iload(A).iastore();
+                    code.labelBinding(keep);
                 }
                 case Step.Write w -> {
                     code.aload(CORE).loadConstant(w.a().seg());

@@ -32,6 +32,8 @@ public final class CompilingTier {
     private static final BlockCompiler COMPILER = new BlockCompiler();
 
     private final int translateAfter;
+    /** Entries before translation, by block length (the decoder's blocks hold at most 32 instructions). */
+    private final int[] hotAfter = new int[33];
     private final boolean inline;
     private final CodeCache cache;
     /** Blocks queued for translation and still in the block table. */
@@ -69,17 +71,33 @@ public final class CompilingTier {
 
     /** As {@link #CompilingTier(int, boolean, int)}, keeping at most {@code cacheBytes} class-file bytes. */
     public CompilingTier(int translateAfter, boolean inline, int cacheBlocks, long cacheBytes) {
+        this(translateAfter, HotCount.ENTRIES, inline, cacheBlocks, cacheBytes);
+    }
+
+    /**
+     * A tier translating a block once {@code count} reaches {@code translateAfter}: its entries, or the
+     * instructions run in it; otherwise as {@link #CompilingTier(int, boolean, int, long)}.
+     */
+    public CompilingTier(int translateAfter, HotCount count, boolean inline, int cacheBlocks, long cacheBytes) {
         if (translateAfter < 1) {
             throw new IllegalArgumentException("translate after " + translateAfter + " visits: at least 1");
         }
         this.translateAfter = translateAfter;
+        for (int n = 0; n < hotAfter.length; n++) {
+            hotAfter[n] = count == HotCount.ENTRIES || n == 0 ? translateAfter : Math.max(1, (translateAfter + n - 1) / n);
+        }
         this.inline = inline;
         this.cache = new CodeCache(cacheBlocks, cacheBytes);
     }
 
-    /** Entries of a block before it is translated. */
+    /** The threshold: entries of a block, or instructions run in it, before it is translated. */
     public int translateAfter() {
         return translateAfter;
+    }
+
+    /** Entries of a block of {@code size} instructions before it is translated. */
+    public int hotAfter(int size) {
+        return hotAfter[Math.min(size, hotAfter.length - 1)];
     }
 
     /**

@@ -64,6 +64,14 @@ public sealed interface Step {
     record Write(Address a, int size, int src, int imm) implements Step {
     }
 
+    /**
+     * CMOVcc r32, m32: the dword at {@code a} is read whatever the condition (so an access off the
+     * fast path leaves the block before anything changed), then moved to {@code r[dst]} when
+     * condition {@code cc} holds.
+     */
+    record CondRead(int cc, int dst, Address a) implements Step {
+    }
+
     /** ALU operation {@code op} of {@code r[dst]} and the dword at {@code a}, into {@code r[dst]} (CMP: flags only). */
     record AluFromMemory(int op, int dst, Address a) implements Step {
     }
@@ -109,7 +117,7 @@ public sealed interface Step {
 
     /**
      * A register-only fast form outside the forms above that cannot fault or branch (byte ALU and
-     * TEST, shifts, IMUL, SETcc, CMOVcc, MOVZX and byte moves between registers): the translation
+     * TEST, shifts, IMUL, SETcc, CMOVcc, MOVZX, MOVSX and byte moves between registers): the translation
      * calls the form itself, so it does exactly what the interpreter does.
      */
     record Execute(FastForm form) implements Step {
