@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The lease file's record and its hand-overs within one JVM (where a second lock on a byte range
@@ -28,9 +29,27 @@ class FileLeaseTest {
     @TempDir
     Path dir;
 
+    /**
+     * A host loaded enough to hold the renewal thread off for three quarters of a lease makes the
+     * primary lose it, and a lost lease cannot mark "ended" (rightly: a standby may hold it by
+     * then); such a round is a load artefact and runs again, up to five times.
+     */
     @Test
     void aPrimaryEndingTheGuestKeepsTheStandbyFromRunningIt() throws Exception {
-        Path file = dir.resolve("ft.lease");
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (endedWithTheLeaseKept(dir.resolve("ft-" + attempt + ".lease"))) {
+                return;
+            }
+        }
+        fail("the primary lost its " + LEASE.toMillis() + " ms lease before ending the guest in five rounds");
+    }
+
+    private static boolean lost(FileLease lease) {
+        return lease.lostWhy() != null && !lease.lostWhy().isEmpty();
+    }
+
+    /** One round; false when the primary lost its lease on the way. */
+    private boolean endedWithTheLeaseKept(Path file) throws Exception {
         try (FileLease primary = new FileLease(file, LEASE, true);
              FileLease standby = new FileLease(file, LEASE, false)) {
             primary.acquireFirst(Duration.ofSeconds(5));
@@ -38,11 +57,19 @@ class FileLeaseTest {
                     + " state=held renewal=0 live=yes\n"), Files.readString(file));
             primary.keep(why -> { });
             assertTrue(primary.confirmedAfter(System.nanoTime()), "a renewal after now succeeds");
-            assertEquals(Lease.Acquired.HELD_BY_A_LIVE_PRIMARY, standby.acquire(), "its record is renewed");
+            Lease.Acquired seen = standby.acquire();
+            if (lost(primary)) {
+                return false; // the standby waited a whole lease for a renewal: it may have taken it
+            }
+            assertEquals(Lease.Acquired.HELD_BY_A_LIVE_PRIMARY, seen, "its record is renewed");
             primary.end();
+            if (lost(primary)) {
+                return false;
+            }
             assertTrue(Files.readString(file).matches(".* role=primary state=ended renewal=\\d+ live=yes\n"),
                     Files.readString(file));
             assertEquals(Lease.Acquired.GUEST_ENDED, standby.acquire());
+            return true;
         }
     }
 
