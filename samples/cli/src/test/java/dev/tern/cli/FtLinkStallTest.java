@@ -36,8 +36,11 @@ class FtLinkStallTest {
     private static final Pattern UNPROTECTED = Pattern.compile("ft: standby lost after checkpoint (\\d+) \\(.*\\); running unprotected");
     private static final Pattern AT = Pattern.compile(
             "tern: ft standby at checkpoint (\\d+): instructions=(\\d+) ram-sha256=([0-9a-f]{64}) state-sha256=([0-9a-f]{64})");
-    /** The primary's side of every case: 20 ms checkpoints of whole pages; a 5 s heartbeat timeout, as a loaded
-     * host delays the primary's lease renewals during its full sync by seconds (3 s lost the lease there). */
+    /**
+     * The primary's side of every case: 20 ms checkpoints of whole pages; a 5 s heartbeat timeout,
+     * as a loaded host delays the primary's lease renewals during its full sync by seconds (with
+     * 3 s the lease was lost there, before checkpoint 0).
+     */
     private static final String PRIMARY = ",interval=20ms,timeout=5s,codecs=none";
 
     @TempDir
