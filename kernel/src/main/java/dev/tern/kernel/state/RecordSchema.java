@@ -90,6 +90,11 @@ public final class RecordSchema {
     }
 
     void write(PayloadOutput out) {
+        byte[] b = encoded();
+        out.write(b, 0, b.length);
+    }
+
+    private byte[] encoded() {
         byte[] b = encoded;
         if (b == null) {
             PayloadOutput p = new PayloadOutput();
@@ -101,7 +106,21 @@ public final class RecordSchema {
             b = p.toByteArray();
             encoded = b;
         }
-        out.write(b, 0, b.length);
+        return b;
+    }
+
+    /**
+     * Reads a schema, taking {@code expected} itself when the stream holds exactly its bytes — the
+     * common case of a stream written by this build, which then costs a comparison instead of a
+     * parse and a field-by-field match ({@link #requireSameAs} of a schema with itself is free).
+     *
+     * @param expected the schema the caller will require, or null
+     */
+    static RecordSchema read(PayloadInput in, RecordSchema expected) throws SavedStateException {
+        if (expected != null && in.skipIfNext(expected.encoded())) {
+            return expected;
+        }
+        return read(in, 0);
     }
 
     static RecordSchema read(PayloadInput in, int depth) throws SavedStateException {
@@ -150,6 +169,9 @@ public final class RecordSchema {
      * @param offset stream offset of the schema, for the message
      */
     void requireSameAs(RecordSchema target, String where, long offset) throws SavedStateException {
+        if (target == this) {
+            return;
+        }
         compare(target, "", where, offset);
     }
 
