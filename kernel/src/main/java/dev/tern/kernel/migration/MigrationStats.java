@@ -66,8 +66,9 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
     /** The phases in milliseconds with two decimals, e.g. {@code {1-pause-and-sync=0.41, 2-last-pages=0.12}}. */
     private String phasesText() {
         var sb = new StringBuilder("{");
+        // No String.format: its locale data loads cold in the monitor thread, which runs beside the pause.
         new java.util.TreeMap<>(downtimePhasesUs).forEach((phase, us) -> sb.append(sb.length() > 1 ? ", " : "")
-                .append(phase).append('=').append(us / 1000).append('.').append(String.format("%02d", us % 1000 / 10)));
+                .append(phase).append('=').append(us / 1000).append(us % 1000 < 100 ? ".0" : ".").append(us % 1000 / 10));
         return sb.append('}').toString();
     }
 
