@@ -9,7 +9,9 @@ build, alternating A/B then B/A so that a slow spell on the host does not always
         [--workload dirty-writer|rewrite-64m]
 
 Each --a/--b is a checkout's ./tern launcher (built on first use: run it once before timing).
-Prints every run, then median [min-max] per build. Standard library only.
+Prints every run, then median [min-max] per build, with the switch-over's pause by phase as `info
+migrate` reports it (a build that reports whole milliseconds shows whole milliseconds). Standard
+library only.
 """
 
 import argparse
@@ -47,6 +49,10 @@ def main():
                 name, i + 1, "ok" if r.completed else "FAIL", r.total_ms, r.downtime_ms,
                 "%.1f" % r.gap_ms if r.gap_ms is not None else None,
                 "%.1f" % (r.bytes / 2**20) if r.bytes is not None else None, r.rounds, r.note), flush=True)
+            phases = r.extra.get("phases") or {}
+            if phases:
+                print("    pause phases ms: %s; destination apply %s ms" % (
+                    " ".join("%s=%.2f" % kv for kv in sorted(phases.items())), r.extra.get("apply")), flush=True)
             results[name].append(r)
     for name, launcher in (("A", a.a), ("B", a.b)):
         done = [r for r in results[name] if r.completed]
@@ -57,6 +63,10 @@ def main():
                   qc.spread([r.gap_ms for r in done], lambda v: "%.0f" % v),
                   qc.spread([r.bytes / 2**20 if r.bytes is not None else None for r in done], lambda v: "%.1f" % v),
                   qc.spread([r.rounds for r in done], str)))
+        names = sorted({k for r in done for k in (r.extra.get("phases") or {})})
+        if names:
+            print("    pause phases ms: %s" % "; ".join("%s %s" % (k, qc.spread(
+                [(r.extra.get("phases") or {}).get(k) for r in done], lambda v: "%.2f" % v)) for k in names))
 
 
 if __name__ == "__main__":

@@ -401,7 +401,14 @@ def parse_info_migrate(text):
     return {"status": status.group(1) if status else None, "total": num("total time", " ms"),
             "downtime": num("downtime", " ms"), "setup": num("setup", " ms"),
             "kbytes": num("transferred ram", " kbytes"), "syncs": num("dirty sync count"),
-            "iterations": num("iterations"), "error": (re.search(r"^error: (.*)$", text, re.M) or [None, ""])[1]}
+            "iterations": num("iterations"), "error": (re.search(r"^error: (.*)$", text, re.M) or [None, ""])[1],
+            "apply": num("destination apply", " ms"), "phases": pause_phases(text)}
+
+
+def pause_phases(text):
+    """Tern's `downtime phases: {1-pause-and-sync=0.41, ...}` as {phase: ms}; {} when absent."""
+    m = re.search(r"^downtime phases: \{(.*)\}$", text, re.M)
+    return {k: float(v) for k, v in re.findall(r"([\w-]+)=([\d.]+)", m.group(1))} if m else {}
 
 
 def run_tern(args, case, workdir):
@@ -465,7 +472,7 @@ def run_tern(args, case, workdir):
         r.setup_ms = info.get("setup")
         r.bytes = info["kbytes"] * 1024 if info.get("kbytes") is not None else None
         r.rounds = info.get("syncs")
-        r.extra = {"iterations": info.get("iterations")}
+        r.extra = {"iterations": info.get("iterations"), "phases": info.get("phases", {}), "apply": info.get("apply")}
     except (MigrationFailed, OSError) as e:
         r.note = str(e)
     finally:

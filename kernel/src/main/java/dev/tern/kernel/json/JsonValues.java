@@ -66,6 +66,11 @@ public final class JsonValues {
         return sb.toString();
     }
 
+    /** Appends {@code value}'s text as {@link #writeCompact} writes it. */
+    public static void appendCompact(StringBuilder sb, Object value) {
+        write(sb, value, ",", ":");
+    }
+
     private static void write(StringBuilder sb, Object v, String comma, String colon) {
         switch (v) {
             case null -> sb.append("null");

@@ -28,7 +28,7 @@ import java.util.Map;
  * @param destinationApplyMs what applying the last pages and the devices took the destination, as it
  *                           reported (once completed over a bidirectional transport)
  * @param oneSided whether RAM went one-sided into the destination's exposed memory
- * @param downtimePhasesMs where the switch-over pause went, milliseconds by phase (once completed)
+ * @param downtimePhasesUs where the switch-over pause went, microseconds by phase (once completed)
  * @param multifdChannels the RAM channels beside the main connection (0 without multifd)
  * @param multifdBytes bytes sent on those channels (part of {@code ramTransferred})
  * @param pauseBytes bytes sent with the guest paused, last pages and devices (part of {@code ramTransferred};
@@ -39,7 +39,7 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
         long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
         int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds, long expectedApplyMs,
-        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs, int multifdChannels,
+        long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesUs, int multifdChannels,
         long multifdBytes, long pauseBytes, PostcopyStats postcopy) {
 
     /** A pre-copy migration's view. */
@@ -47,11 +47,11 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
             long expectedDowntimeMs, long ramTransferred, long ramRemaining, long ramTotal, long duplicatePages,
             long normalPages, long dirtyPagesRate, double mbps, long dirtySyncCount,
             int cpuThrottlePercentage, Map<String, Map<String, Long>> codecs, String error, int rounds,
-            long expectedApplyMs, long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesMs,
+            long expectedApplyMs, long destinationApplyMs, boolean oneSided, Map<String, Long> downtimePhasesUs,
             int multifdChannels, long multifdBytes, long pauseBytes) {
         this(status, totalMs, setupMs, downtimeMs, expectedDowntimeMs, ramTransferred, ramRemaining, ramTotal,
                 duplicatePages, normalPages, dirtyPagesRate, mbps, dirtySyncCount, cpuThrottlePercentage, codecs, error,
-                rounds, expectedApplyMs, destinationApplyMs, oneSided, downtimePhasesMs, multifdChannels, multifdBytes,
+                rounds, expectedApplyMs, destinationApplyMs, oneSided, downtimePhasesUs, multifdChannels, multifdBytes,
                 pauseBytes, PostcopyStats.NONE);
     }
 
@@ -60,7 +60,16 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         var copy = new java.util.LinkedHashMap<String, Map<String, Long>>();
         codecs.forEach((id, counters) -> copy.put(id, Map.copyOf(counters)));
         codecs = java.util.Collections.unmodifiableMap(copy);
-        downtimePhasesMs = Map.copyOf(downtimePhasesMs);
+        downtimePhasesUs = Map.copyOf(downtimePhasesUs);
+    }
+
+    /** The phases in milliseconds with two decimals, e.g. {@code {1-pause-and-sync=0.41, 2-last-pages=0.12}}. */
+    private String phasesText() {
+        var sb = new StringBuilder("{");
+        // No String.format: its locale data loads cold in the monitor thread, which runs beside the pause.
+        new java.util.TreeMap<>(downtimePhasesUs).forEach((phase, us) -> sb.append(sb.length() > 1 ? ", " : "")
+                .append(phase).append('=').append(us / 1000).append(us % 1000 < 100 ? ".0" : ".").append(us % 1000 / 10));
+        return sb.append('}').toString();
     }
 
     /** The text of {@code info migrate}. */
@@ -71,7 +80,7 @@ public record MigrationStats(MigrationStatus status, long totalMs, long setupMs,
         if (status == MigrationStatus.COMPLETED) {
             line(sb, "downtime", downtimeMs + " ms (expected " + millis(expectedDowntimeMs) + ")");
             line(sb, "destination apply", destinationApplyMs + " ms (expected " + expectedApplyMs + " ms)");
-            line(sb, "downtime phases", new java.util.TreeMap<>(downtimePhasesMs).toString());
+            line(sb, "downtime phases", phasesText());
             line(sb, "downtime bytes", pauseBytes / 1024 + " kbytes");
         } else {
             line(sb, "expected downtime", millis(expectedDowntimeMs));

@@ -132,7 +132,7 @@ final class SwitchOver {
         return pausedByUs;
     }
 
-    /** Milliseconds by phase so far. */
+    /** Microseconds by phase so far. */
     Map<String, Long> phases() {
         return Map.copyOf(phases);
     }
@@ -140,7 +140,7 @@ final class SwitchOver {
     /** Records the milliseconds since {@code from} under {@code name}; returns now. */
     private long phase(String name, long from) {
         long now = System.nanoTime();
-        phases.put(name, (now - from) / 1_000_000);
+        phases.put(name, (now - from) / 1_000);
         if (event.shouldCommit()) {
             event.phase = name;
             event.sentBytes = sentBytes.getAsLong() - phaseBytes;

@@ -51,6 +51,16 @@ final class PayloadInput {
         }
     }
 
+    /** Steps over {@code expected} when the payload continues with exactly those bytes; else stays. */
+    boolean skipIfNext(byte[] expected) {
+        int end = pos + expected.length;
+        if (end > data.length || java.util.Arrays.mismatch(data, pos, end, expected, 0, expected.length) >= 0) {
+            return false;
+        }
+        pos = end;
+        return true;
+    }
+
     int u8(String what) throws SavedStateException {
         need(1, what);
         return data[pos++] & 0xFF;

@@ -88,6 +88,10 @@ final class PayloadOutput extends OutputStream {
     }
 
     static byte[] utf8(String s, String what) {
+        byte[] ascii = ascii(s);
+        if (ascii != null) {
+            return ascii;
+        }
         CharsetEncoder enc = StandardCharsets.UTF_8.newEncoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -97,6 +101,23 @@ final class PayloadOutput extends OutputStream {
         } catch (CharacterCodingException e) {
             throw new IllegalArgumentException(what + " is not valid Unicode text (lone surrogate)", e);
         }
+    }
+
+    /**
+     * The bytes of {@code s} when it is all ASCII (every name and most strings in saved state),
+     * else null: such text is its own UTF-8 and holds no surrogate, so no encoder is made for it.
+     */
+    private static byte[] ascii(String s) {
+        int n = s.length();
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return null;
+            }
+            b[i] = (byte) c;
+        }
+        return b;
     }
 
     void countValues(int n) {

@@ -1,5 +1,7 @@
 package dev.tern.kernel.state;
 
+import dev.tern.kernel.json.JsonValues;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,6 +24,14 @@ public final class RecordSchema {
     private final List<FieldSchema> fields;
     /** Cached: decoders ask for it once per list value, and schemas nest. */
     private final int minSize;
+    /**
+     * The stream bytes and the trailer's JSON text, made on first use: a record type's schema is
+     * the same in every stream, so a writer (a migration's pause, a checkpoint) copies them instead
+     * of encoding the schema again. Races only make the same value twice (volatile: an array's
+     * elements are published with it).
+     */
+    private volatile byte[] encoded;
+    private volatile String json;
 
     /**
      * @param fields the fields, names unique
@@ -80,11 +90,37 @@ public final class RecordSchema {
     }
 
     void write(PayloadOutput out) {
-        out.varint(fields.size());
-        for (FieldSchema f : fields) {
-            out.text(f.name(), "field name");
-            f.type().write(out);
+        byte[] b = encoded();
+        out.write(b, 0, b.length);
+    }
+
+    private byte[] encoded() {
+        byte[] b = encoded;
+        if (b == null) {
+            PayloadOutput p = new PayloadOutput();
+            p.varint(fields.size());
+            for (FieldSchema f : fields) {
+                p.text(f.name(), "field name");
+                f.type().write(p);
+            }
+            b = p.toByteArray();
+            encoded = b;
         }
+        return b;
+    }
+
+    /**
+     * Reads a schema, taking {@code expected} itself when the stream holds exactly its bytes — the
+     * common case of a stream written by this build, which then costs a comparison instead of a
+     * parse and a field-by-field match ({@link #requireSameAs} of a schema with itself is free).
+     *
+     * @param expected the schema the caller will require, or null
+     */
+    static RecordSchema read(PayloadInput in, RecordSchema expected) throws SavedStateException {
+        if (expected != null && in.skipIfNext(expected.encoded())) {
+            return expected;
+        }
+        return read(in, 0);
     }
 
     static RecordSchema read(PayloadInput in, int depth) throws SavedStateException {
@@ -101,6 +137,16 @@ public final class RecordSchema {
             fields.add(new FieldSchema(name, FieldType.read(in, depth)));
         }
         return new RecordSchema(fields);
+    }
+
+    /** The trailer's compact JSON text of {@link #toJson()}, made once. */
+    String json() {
+        String j = json;
+        if (j == null) {
+            j = JsonValues.writeCompact(toJson());
+            json = j;
+        }
+        return j;
     }
 
     /** The JSON form used in the trailer: a list of {name, type, ...}. */
@@ -123,6 +169,9 @@ public final class RecordSchema {
      * @param offset stream offset of the schema, for the message
      */
     void requireSameAs(RecordSchema target, String where, long offset) throws SavedStateException {
+        if (target == this) {
+            return;
+        }
         compare(target, "", where, offset);
     }
 

@@ -8,13 +8,11 @@ import dev.tern.spi.state.Subsection;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.zip.CRC32C;
@@ -36,11 +34,11 @@ public final class SavedStateWriter {
 
     private static final class LiveEntry {
         final int id;
-        final Map<String, Object> json;
+        final StringBuilder json;
         long bytes;
         int parts;
 
-        LiveEntry(int id, Map<String, Object> json) {
+        LiveEntry(int id, StringBuilder json) {
             this.id = id;
             this.json = json;
         }
@@ -50,7 +48,7 @@ public final class SavedStateWriter {
     private final ConfigHeader config;
     private final PayloadOutput frameHeader = new PayloadOutput();
     private final CRC32C crc = new CRC32C();
-    private final List<Map<String, Object>> sections = new ArrayList<>();
+    private final TrailerJson trailer = new TrailerJson();
     private final Set<String> keys = new HashSet<>();
     private final Map<LiveSection, LiveEntry> live = new IdentityHashMap<>();
     private final PartOutput[] parts = {new PartOutput(new PayloadOutput()), new PartOutput(new PayloadOutput())};
@@ -100,10 +98,12 @@ public final class SavedStateWriter {
         checkOpen();
         String where = describe(section.name(), section.instance());
         claim(section.name(), section.instance(), where);
-        Map<String, Object> json = entry(nextId, "full", section.name(), section.instance(), section.version());
+        StringBuilder json = TrailerJson.open(nextId, "full", section.name(), section.instance(), section.version(),
+                position);
         PayloadOutput p = sectionPayload(section, json, where);
-        json.put("bytes", (long) p.size());
-        sections.add(json);
+        TrailerJson.field(json, "bytes").append(p.size());
+        TrailerJson.close(json);
+        trailer.add(json);
         openingFrame(FrameKind.FULL, nextId++, section.name(), section.instance(), section.version(), p);
     }
 
@@ -118,10 +118,11 @@ public final class SavedStateWriter {
         PayloadOutput p = new PayloadOutput();
         section.setup(new PartOutput(p));
         checkSize(FrameKind.START, p.size(), where);
-        LiveEntry e = new LiveEntry(nextId, entry(nextId, "live", section.name(), section.instance(), section.version()));
+        LiveEntry e = new LiveEntry(nextId, TrailerJson.open(nextId, "live", section.name(), section.instance(),
+                section.version(), position));
         nextId++;
         live.put(section, e);
-        sections.add(e.json);
+        trailer.add(e.json);
         e.bytes += p.size();
         e.parts++;
         openingFrame(FrameKind.START, e.id, section.name(), section.instance(), section.version(), p);
@@ -149,8 +150,9 @@ public final class SavedStateWriter {
         section.complete(part);
         livePart(FrameKind.END, e, part.payload(), section);
         live.remove(section);
-        e.json.put("bytes", e.bytes);
-        e.json.put("parts", (long) e.parts);
+        TrailerJson.field(e.json, "bytes").append(e.bytes);
+        TrailerJson.field(e.json, "parts").append(e.parts);
+        TrailerJson.close(e.json);
     }
 
     /** A whole snapshot pass: START, PARTs of about {@code partBytes} until nothing is pending, END. */
@@ -184,7 +186,7 @@ public final class SavedStateWriter {
         finished = true;
         frame(FrameKind.EOF, new byte[0], 0);
         long trailerOffset = position;
-        byte[] json = JsonValues.writeCompact(trailerJson()).getBytes(StandardCharsets.UTF_8);
+        byte[] json = trailer.render(config);
         PayloadOutput t = new PayloadOutput();
         t.i32(json.length);
         t.write(json, 0, json.length);
@@ -197,39 +199,30 @@ public final class SavedStateWriter {
         out.flush();
     }
 
-    private Map<String, Object> trailerJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format", (long) StreamFormat.VERSION);
-        m.put("machine", config.machineType());
-        m.put("pageSize", (long) config.pageSize());
-        m.put("spi", config.spiVersion().toString());
-        List<Object> regions = new ArrayList<>();
-        for (RegionLayout r : config.regions()) {
-            Map<String, Object> rm = new LinkedHashMap<>();
-            rm.put("name", r.name());
-            rm.put("base", r.base());
-            rm.put("size", r.size());
-            rm.put("readOnly", r.readOnly());
-            regions.add(rm);
-        }
-        m.put("regions", regions);
-        m.put("sections", new ArrayList<Object>(sections));
-        return m;
-    }
-
     /**
-     * The FULL payload of {@code section}: schema, values, needed subsections. Fills {@code json}
-     * with the trailer's description of it.
+     * The FULL payload of {@code section}: schema, values, needed subsections. Appends the
+     * trailer's description of them (fields, subsections) to {@code json} unless it is null.
      */
-    static <S extends Record> PayloadOutput sectionPayload(StateSection<S> section, Map<String, Object> json,
+    static <S extends Record> PayloadOutput sectionPayload(StateSection<S> section, StringBuilder json,
             String where) {
         PayloadOutput p = new PayloadOutput();
         try {
             RecordCodec<S> codec = RecordCodec.of(section.stateType());
             codec.schema().write(p);
             codec.encode(section.save(), p);
-            json.put("fields", codec.schema().toJson());
-            json.put("subsections", writeSubsections(section.subsections(), p, where));
+            List<RecordSchema> subSchemas = new ArrayList<>();
+            List<String> subNames = writeSubsections(section.subsections(), p, where, subSchemas);
+            if (json != null) {
+                TrailerJson.field(json, "fields").append(codec.schema().json());
+                TrailerJson.field(json, "subsections").append('[');
+                for (int i = 0; i < subNames.size(); i++) {
+                    json.append(i == 0 ? "{\"name\":" : ",{\"name\":");
+                    JsonValues.appendCompact(json, subNames.get(i));
+                    TrailerJson.field(json, "fields").append(subSchemas.get(i).json());
+                    TrailerJson.close(json);
+                }
+                json.append(']');
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
@@ -241,7 +234,9 @@ public final class SavedStateWriter {
         return p;
     }
 
-    private static List<Object> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where) {
+    /** Writes the needed subsections; returns their names, and adds their schemas to {@code schemas}. */
+    private static List<String> writeSubsections(List<Subsection<?>> subs, PayloadOutput p, String where,
+            List<RecordSchema> schemas) {
         List<Subsection<?>> needed = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (Subsection<?> s : subs) {
@@ -257,14 +252,15 @@ public final class SavedStateWriter {
             throw new IllegalStateException(where + ": more than " + StreamLimits.SUBSECTIONS + " subsections");
         }
         p.varint(needed.size());
-        List<Object> json = new ArrayList<>();
+        List<String> written = new ArrayList<>(needed.size());
         for (Subsection<?> s : needed) {
-            json.add(writeSubsection(s, p));
+            schemas.add(writeSubsection(s, p));
+            written.add(s.name());
         }
-        return json;
+        return written;
     }
 
-    private static <T extends Record> Map<String, Object> writeSubsection(Subsection<T> s, PayloadOutput p) {
+    private static <T extends Record> RecordSchema writeSubsection(Subsection<T> s, PayloadOutput p) {
         RecordCodec<T> codec = RecordCodec.of(s.stateType());
         p.text(s.name(), "subsection name");
         codec.schema().write(p);
@@ -273,10 +269,7 @@ public final class SavedStateWriter {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("subsection '" + s.name() + "': " + e.getMessage(), e);
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", s.name());
-        m.put("fields", codec.schema().toJson());
-        return m;
+        return codec.schema();
     }
 
     private void livePart(FrameKind kind, LiveEntry e, PayloadOutput p, LiveSection s) throws IOException {
@@ -401,17 +394,6 @@ public final class SavedStateWriter {
         awaitPendingWrite();
         out.write(b, 0, len);
         position += len;
-    }
-
-    private Map<String, Object> entry(int id, String kind, String name, String instance, int version) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", (long) id);
-        m.put("kind", kind);
-        m.put("name", name);
-        m.put("instance", instance);
-        m.put("version", (long) version);
-        m.put("offset", position);
-        return m;
     }
 
     private void claim(String name, String instance, String where) {

@@ -25,9 +25,19 @@ public record SectionContent(RecordSchema schema, long schemaOffset, FieldValues
 
     /** Decodes the payload of a FULL frame, refusing anything left over. */
     static SectionContent decode(Frame.Open frame) throws SavedStateException {
+        return decode(frame, null, name -> null);
+    }
+
+    /**
+     * Decodes the payload of a FULL frame, refusing anything left over; a schema written exactly as
+     * {@code expected} (the main record's) or {@code expectedSub} (a subsection's, by name) is taken
+     * without parsing it ({@link RecordSchema#read(PayloadInput, RecordSchema)}).
+     */
+    static SectionContent decode(Frame.Open frame, RecordSchema expected,
+            java.util.function.Function<String, RecordSchema> expectedSub) throws SavedStateException {
         PayloadInput in = frame.input();
         long schemaOffset = in.offset();
-        RecordSchema schema = RecordSchema.read(in, 0);
+        RecordSchema schema = RecordSchema.read(in, expected);
         FieldValues values = ValueDecoder.read(schema, in);
         int n = in.count("subsection count", 2, StreamLimits.SUBSECTIONS);
         List<Part> parts = new ArrayList<>(n);
@@ -38,7 +48,7 @@ public record SectionContent(RecordSchema schema, long schemaOffset, FieldValues
             if (!names.add(name)) {
                 throw new SavedStateException(in.context() + ": subsection '" + name + "' appears twice", at);
             }
-            RecordSchema s = RecordSchema.read(in, 0);
+            RecordSchema s = RecordSchema.read(in, expectedSub.apply(name));
             parts.add(new Part(name, s, ValueDecoder.read(s, in), at));
         }
         in.expectEnd();

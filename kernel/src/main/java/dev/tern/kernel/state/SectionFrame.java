@@ -2,7 +2,6 @@ package dev.tern.kernel.state;
 
 import dev.tern.spi.state.StateSection;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -22,7 +21,7 @@ public final class SectionFrame {
     /** Saves {@code section} and returns its frame. */
     public static <S extends Record> byte[] encode(StateSection<S> section) {
         String where = SavedStateWriter.describe(section.name(), section.instance());
-        PayloadOutput payload = SavedStateWriter.sectionPayload(section, new LinkedHashMap<>(), where);
+        PayloadOutput payload = SavedStateWriter.sectionPayload(section, null, where);
         PayloadOutput frame = new PayloadOutput();
         SavedStateWriter.openingHeader(frame, FrameKind.FULL, FIRST_ID, section.name(), section.instance(),
                 section.version());

@@ -211,8 +211,9 @@ public final class SnapshotLoader {
             throw new SavedStateException(where + ": version " + v + " not in [" + section.minVersion() + ", "
                     + section.version() + "]", frame.offset());
         }
-        SectionContent content = SectionContent.decode(frame);
         RecordCodec<S> codec = RecordCodec.of(section.stateType());
+        SectionContent content = SectionContent.decode(frame, v == section.version() ? codec.schema() : null,
+                name -> declaredSchema(section, name));
         S state;
         if (v == section.version()) {
             content.schema().requireSameAs(codec.schema(), where, content.schemaOffset());
@@ -222,6 +223,16 @@ public final class SnapshotLoader {
         }
         refuseIfInvalid(() -> section.validate(state), where, frame.offset());
         return new Pending<>(section, state, subsections(section, content, where));
+    }
+
+    /** The schema of {@code section}'s subsection {@code name}, or null when it declares none such. */
+    private static RecordSchema declaredSchema(StateSection<?> section, String name) {
+        for (Subsection<?> s : section.subsections()) {
+            if (s.name().equals(name)) {
+                return RecordCodec.of(s.stateType()).schema();
+            }
+        }
+        return null;
     }
 
     @SuppressWarnings("unchecked")

@@ -13,7 +13,17 @@ final class ValueDecoder {
     /** Most elements of one list (elements may be zero-size records, so the payload alone cannot bound it). */
     static final int MAX_LIST = 1 << 20;
 
+    /** The message of a read that cannot fail (see {@link #scalar}). */
+    private static final String FITS = "a value that fits";
+
     private ValueDecoder() { }
+
+    private static boolean fixedSize(TypeTag tag) {
+        return switch (tag) {
+            case BOOLEAN, BYTE, SHORT, CHAR, INT, LONG, FLOAT, DOUBLE -> true;
+            default -> false;
+        };
+    }
 
     static FieldValues read(RecordSchema schema, PayloadInput in) throws SavedStateException {
         in.chargeValues(schema.fields().size(), "record");
@@ -41,13 +51,16 @@ final class ValueDecoder {
     }
 
     private static Object scalar(TypeTag tag, String path, PayloadInput in) throws SavedStateException {
-        String what = "field '" + path + "'";
+        // A fixed-size value that fits cannot fail to read: its message, made per value, is made
+        // only when it can be needed (most of a device section's values are such).
+        String what = fixedSize(tag) && in.remaining() >= tag.minSize() ? FITS : "field '" + path + "'";
         return switch (tag) {
             case BOOLEAN -> {
                 long at = in.offset();
                 int b = in.u8(what);
                 if (b > 1) {
-                    throw new SavedStateException(in.context() + ": " + what + " boolean byte is " + b + ", not 0 or 1", at);
+                    throw new SavedStateException(in.context() + ": field '" + path + "' boolean byte is " + b
+                            + ", not 0 or 1", at);
                 }
                 yield b == 1;
             }

@@ -121,4 +121,62 @@ class SavedStateStreamTest {
         SavedStateReader r = new SavedStateReader(new ByteArrayInputStream(out.toByteArray()));
         assertTrue(SectionContent.decode((Frame.Open) r.next()).subsections().isEmpty());
     }
+
+    /**
+     * The writer renders its trailer as text while it writes (schemas' JSON made once per type):
+     * the bytes must be exactly the compact JSON of the tree they describe, with the sections in
+     * the order they opened — a live section's entry before a device section written while it was
+     * open, its sizes filled in at its end — and only needed subsections listed.
+     */
+    @Test
+    void trailerIsTheCompactJsonOfTheTreeItDescribes() throws IOException {
+        try (GuestRam ram = Samples.smallRam()) {
+            ram.writeU32(4096, 0x12345678);
+            TestSection<Samples.Uart> uart = new TestSection<>("uart16550", "caf\u00e9 \"0\"", Samples.Uart.class,
+                    new Samples.Uart((byte) 1, (byte) 3, (byte) 0xC7, 12), 3, 1);
+            uart.subsections.add(new TestSection.Sub<>("fifo", Samples.Fifo.class, new Samples.Fifo(new byte[] {9}, 0)));
+            var unneeded = new TestSection.Sub<>("spare", Samples.Timer.class, new Samples.Timer("t", 1));
+            unneeded.needed = false;
+            uart.subsections.add(unneeded);
+            uart.subsections.add(new TestSection.Sub<>("clock", Samples.Clock.class, Samples.sampleClock()));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            SavedStateWriter w = new SavedStateWriter(out, ConfigHeader.of("pc", ram));
+            RamSender sender = RamSender.of(ram);
+            w.startLive(sender);
+            w.writeSection(uart);
+            while (!w.iterateLive(sender, 1 << 20)) {
+                // one part holds this RAM
+            }
+            w.endLive(sender);
+            w.writeSection(Samples.clock(Samples.sampleClock()));
+            w.finish();
+            byte[] stream = out.toByteArray();
+
+            SavedStateReader r = new SavedStateReader(new ByteArrayInputStream(stream));
+            Frame f;
+            do {
+                f = r.next();
+            } while (!(f instanceof Frame.Eof));
+            Map<String, Object> tree = ((Frame.Eof) f).trailer();
+            int at = (int) java.nio.ByteBuffer.wrap(stream, stream.length - 16, 8).getLong();
+            int len = java.nio.ByteBuffer.wrap(stream, at, 4).getInt();
+            String text = new String(stream, at + 4, len, StandardCharsets.UTF_8);
+            assertEquals(dev.tern.kernel.json.JsonValues.writeCompact(tree), text);
+
+            List<?> sections = (List<?>) tree.get("sections");
+            assertEquals(List.of("ram", "uart16550", "clock"),
+                    sections.stream().map(e -> ((Map<?, ?>) e).get("name")).toList());
+            Map<?, ?> live = (Map<?, ?>) sections.get(0);
+            assertEquals(List.of("id", "kind", "name", "instance", "version", "offset", "bytes", "parts"),
+                    List.copyOf(live.keySet()));
+            assertEquals(3L, live.get("parts"), "START, one PART, END");
+            Map<?, ?> device = (Map<?, ?>) sections.get(1);
+            assertEquals("caf\u00e9 \"0\"", device.get("instance"));
+            assertEquals(3L, device.get("version"));
+            List<?> subs = (List<?>) device.get("subsections");
+            assertEquals(List.of("fifo", "clock"), subs.stream().map(e -> ((Map<?, ?>) e).get("name")).toList());
+            assertEquals(RecordSchema.of(Samples.Clock.class).toJson(), ((Map<?, ?>) subs.get(1)).get("fields"));
+            assertEquals(RecordSchema.of(Samples.Uart.class).toJson(), device.get("fields"));
+        }
+    }
 }

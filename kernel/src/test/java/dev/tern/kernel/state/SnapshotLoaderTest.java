@@ -13,6 +13,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -255,5 +256,60 @@ class SnapshotLoaderTest {
         }
         w.finish();
         return out.toByteArray();
+    }
+
+    record UartReordered(int divisor, byte fcr, byte lcr, byte ier) { }
+
+    record FifoReordered(int head, byte[] bytes) { }
+
+    /** A schema in this build's own bytes is the expected schema itself: compared, not parsed. */
+    @Test
+    void aSchemaInThisBuildsOwnBytesIsTakenWithoutParsing() throws SavedStateException {
+        RecordSchema clock = RecordSchema.of(Samples.Clock.class);
+        PayloadOutput out = new PayloadOutput();
+        clock.write(out);
+        out.u8(0x7E);
+        PayloadInput in = new PayloadInput(out.toByteArray(), 100, "test");
+        assertSame(clock, RecordSchema.read(in, clock));
+        assertEquals(1, in.remaining(), "exactly the schema's bytes were taken");
+
+        PayloadInput other = new PayloadInput(out.toByteArray(), 100, "test");
+        RecordSchema uart = RecordSchema.of(Samples.Uart.class);
+        assertEquals(clock, RecordSchema.read(other, uart), "another schema's bytes are parsed as written");
+        PayloadInput cut = new PayloadInput(Arrays.copyOf(out.toByteArray(), 5), 100, "test");
+        assertThrows(SavedStateException.class, () -> RecordSchema.read(cut, clock), "a cut schema is refused");
+    }
+
+    /**
+     * A stream written by a build whose records list the same fields in another order takes the
+     * parsing path and still loads, main record and subsection; one with a field of another type is
+     * refused naming it, as before.
+     */
+    @Test
+    void aSchemaInOtherBytesIsParsedMatchedByNameAndLoads() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ConfigHeader config = new ConfigHeader("pc", 4096, new SpiVersion(1, 0), List.of());
+        SavedStateWriter w = new SavedStateWriter(bytes, config);
+        var written = new TestSection<>("uart16550", UartReordered.class, new UartReordered(12, (byte) 0xC7, (byte) 3,
+                (byte) 1));
+        written.subsections.add(new TestSection.Sub<>("fifo", FifoReordered.class, new FifoReordered(1, new byte[] {7})));
+        w.writeSection(written);
+        w.finish();
+
+        TestSection<Samples.Uart> uart = Samples.uart(ZERO_UART);
+        TestSection.Sub<Samples.Fifo> fifo = new TestSection.Sub<>("fifo", Samples.Fifo.class, null);
+        uart.subsections.add(fifo);
+        new SnapshotLoader(config).section(uart).load(StateSource.of(bytes.toByteArray()));
+        assertEquals(List.of(new Samples.Uart((byte) 1, (byte) 3, (byte) 0xC7, 12)), uart.loaded);
+        assertArrayEquals(new byte[] {7}, fifo.loaded.getFirst().bytes());
+        assertEquals(1, fifo.loaded.getFirst().head());
+
+        bytes.reset();
+        w = new SavedStateWriter(bytes, config);
+        w.writeSection(new TestSection<>("uart16550", Samples.UartV1.class, new Samples.UartV1((byte) 1, (byte) 3, 12)));
+        w.finish();
+        var refused = assertThrows(SavedStateException.class,
+                () -> new SnapshotLoader(config).section(Samples.uart(ZERO_UART)).load(StateSource.of(bytes.toByteArray())));
+        assertTrue(refused.getMessage().contains("field 'fcr' missing"), refused.getMessage());
     }
 }

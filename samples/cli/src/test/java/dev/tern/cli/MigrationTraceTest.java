@@ -79,7 +79,7 @@ class MigrationTraceTest {
             phases.add(p.getString("phase"));
             pauseBytes += p.getLong("sentBytes");
         }
-        assertEquals(stats.downtimePhasesMs().keySet(), phases, "the same phases as info migrate");
+        assertEquals(stats.downtimePhasesUs().keySet(), phases, "the same phases as info migrate");
         assertEquals(stats.pauseBytes(), pauseBytes, "the phases' bytes add up to the pause's");
         assertEquals(List.of("setup", "active", "device", "completed"), named(source, "dev.tern.MigrationStatus")
                 .stream().map(e -> e.getString("status")).toList());
