@@ -137,7 +137,7 @@ final class SwitchOver {
         return Map.copyOf(phases);
     }
 
-    /** Records the milliseconds since {@code from} under {@code name}; returns now. */
+    /** Records the microseconds since {@code from} under {@code name}; returns now. */
     private long phase(String name, long from) {
         long now = System.nanoTime();
         phases.put(name, (now - from) / 1_000);

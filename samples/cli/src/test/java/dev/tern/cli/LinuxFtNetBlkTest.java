@@ -6,8 +6,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,8 +103,8 @@ class LinuxFtNetBlkTest {
         Files.write(b, new byte[1 << 20]);
         int primaryNet = FailoverObserver.freePort();
         int standbyNet = FailoverObserver.freePort();
-        int standbyConsole = freeTcpPort();
-        int primaryConsole = freeTcpPort();
+        int standbyConsole = LinuxMigrationTest.freeTcpPort();
+        int primaryConsole = LinuxMigrationTest.freeTcpPort();
         try (FailoverObserver observer = new FailoverObserver(SYSLOG_FRAME)) {
             int redelivered;
             try (MigrationPeer standby = MigrationPeer.start(boot(standbyConsole, b, standbyNet, observer.port(),
@@ -119,10 +117,8 @@ class LinuxFtNetBlkTest {
                         primary.awaitLine(Pattern.compile("ft: protected by standby"));
                         try (LinuxMigrationTest.Console before = LinuxMigrationTest.Console.connect(primaryConsole)) {
                             before.awaitText(LinuxGuest.PROMPT, 0, primary);
-                            // a static neighbour: no ARP on the wire, so every frame is a counter
-                            before.type("ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && arp -s 10.0.2.2"
-                                    + " 52:54:00:12:34:02 && syslogd -R 10.0.2.2:514 -S && echo net-$((40+2))\r");
-                            before.awaitText("net-42\r\n" + LinuxGuest.PROMPT, 0, primary);
+                            before.type(SoakGuest.Debian.NET_SETUP);
+                            before.awaitText(SoakGuest.Debian.NET_READY, 0, primary);
                             before.type("n=0; while [ $n -lt " + STEPS + " ]; do n=$((n+1)); echo $n | dd of=/dev/vda"
                                     + " bs=512 count=1 conv=sync,fsync 2>/dev/null; logger -t tern \"counter=$n;\"; done;"
                                     + " echo loop-$n-end\r");
@@ -151,19 +147,8 @@ class LinuxFtNetBlkTest {
 
     /** The decimal counter at the start of a disk image (the loop's {@code echo $n}). */
     private static int counter(Path image) throws IOException {
-        byte[] head = new byte[16];
-        try (var in = Files.newInputStream(image)) {
-            in.readNBytes(head, 0, head.length);
-        }
-        String text = new String(head, StandardCharsets.US_ASCII);
-        int end = text.indexOf('\n');
-        assertTrue(end > 0, "no counter at the start of the disk: '" + text + "'");
-        return Integer.parseInt(text.substring(0, end));
-    }
-
-    private static int freeTcpPort() throws IOException {
-        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        long n = SoakGuest.Debian.decimalCounter(image);
+        assertTrue(n > 0, "no counter at the start of the disk " + image + " (read " + n + ")");
+        return Math.toIntExact(n);
     }
 }

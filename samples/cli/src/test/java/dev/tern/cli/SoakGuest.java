@@ -90,6 +90,15 @@ sealed interface SoakGuest permits SoakGuest.NetBlkCounter, SoakGuest.Debian {
      * Process 0 boots it with its console on a TCP port, where the loop is typed at the prompt.
      */
     final class Debian implements SoakGuest {
+        /**
+         * Typed at the prompt: eth0 up with a static neighbour (no ARP on the wire, so every frame is a
+         * counter) and syslog forwarded over UDP (busybox's {@code nc} has no UDP); echoes
+         * {@link #NET_READY} when done.
+         */
+        static final String NET_SETUP = "ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && arp -s 10.0.2.2"
+                + " 52:54:00:12:34:02 && syslogd -R 10.0.2.2:514 -S && echo net-$((40+2))\r";
+        static final String NET_READY = "net-42\r\n" + LinuxGuest.PROMPT;
+
         private final Path guest;
         private int consolePort;
         private LinuxMigrationTest.Console console;
@@ -118,9 +127,8 @@ sealed interface SoakGuest permits SoakGuest.NetBlkCounter, SoakGuest.Debian {
             console = LinuxMigrationTest.Console.connect(consolePort);
             console.awaitText(LinuxGuest.PROMPT, 0, first);
             // a static neighbour: no ARP on the wire, so every frame is a counter
-            console.type("ifconfig eth0 10.0.2.15 netmask 255.255.255.0 up && arp -s 10.0.2.2 52:54:00:12:34:02"
-                    + " && syslogd -R 10.0.2.2:514 -S && echo net-$((40+2))\r");
-            console.awaitText("net-42\r\n" + LinuxGuest.PROMPT, 0, first);
+            console.type(NET_SETUP);
+            console.awaitText(NET_READY, 0, first);
             console.type("n=0; while true; do n=$((n+1)); echo $n | dd of=/dev/vda bs=512 count=1 conv=sync,fsync"
                     + " 2>/dev/null; logger -t tern \"counter=$n;\"; done\r");
         }
@@ -139,6 +147,14 @@ sealed interface SoakGuest permits SoakGuest.NetBlkCounter, SoakGuest.Debian {
 
         @Override
         public long diskCounter(Path disk) throws IOException {
+            return decimalCounter(disk);
+        }
+
+        /**
+         * The loop's {@code echo $n} at the start of a disk image: the counter, 0 for a disk nothing
+         * was written to yet, -1 for anything else.
+         */
+        static long decimalCounter(Path disk) throws IOException {
             byte[] head = new byte[16];
             try (var in = Files.newInputStream(disk)) {
                 in.readNBytes(head, 0, head.length);
@@ -146,7 +162,7 @@ sealed interface SoakGuest permits SoakGuest.NetBlkCounter, SoakGuest.Debian {
             String text = new String(head, StandardCharsets.US_ASCII);
             int end = text.indexOf('\n');
             if (end <= 0) {
-                return head[0] == 0 ? 0 : -1; // nothing written yet, or not a counter
+                return head[0] == 0 ? 0 : -1;
             }
             try {
                 return Long.parseLong(text.substring(0, end));
