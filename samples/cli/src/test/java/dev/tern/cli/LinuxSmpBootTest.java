@@ -67,11 +67,11 @@ class LinuxSmpBootTest {
             assertTrue(!append.equals(APPEND) || boot.contains("found SMP MP-table"), boot);
             assertTrue(boot.contains("smp: Brought up 1 node, " + cpus + " CPUs"), boot);
 
-            assertEquals(Integer.toString(cpus), answer(g, "echo cpus=$(grep -c ^processor /proc/cpuinfo)", "cpus"));
-            assertEquals(Integer.toString(cpus), answer(g,
+            assertEquals(Integer.toString(cpus), g.answer("echo cpus=$(grep -c ^processor /proc/cpuinfo)", "cpus"));
+            assertEquals(Integer.toString(cpus), g.answer(
                     "awk '/LOC:/ {n=0; for (i=2; i<=NF; i++) if ($i ~ /^[0-9]+$/ && $i > 0) n++; print \"loc=\" n}' /proc/interrupts",
                     "loc"), "every CPU takes local APIC timer interrupts");
-            int ioApicLines = Integer.parseInt(answer(g, "echo ioapic=$(grep -c IO-APIC /proc/interrupts)", "ioapic"));
+            int ioApicLines = Integer.parseInt(g.answer("echo ioapic=$(grep -c IO-APIC /proc/interrupts)", "ioapic"));
             assertTrue(ioApicLines >= 2, "the timer and the serial port go through the I/O APIC: " + ioApicLines);
 
             long[] ipisBefore = ipis(g, cpus);
@@ -103,21 +103,10 @@ class LinuxSmpBootTest {
      */
     private static long[] ipis(LinuxGuest g, int cpus) throws InterruptedException {
         // "ipi" "s=" keeps the typed command's echo from holding the answer's key
-        String sums = answer(g, "awk 'NR==1 {n=NF} /^ *(RES|CAL|TLB):/ {for (i=2; i<=n+1; i++) s[i]+=$i}"
+        String sums = g.answer("awk 'NR==1 {n=NF} /^ *(RES|CAL|TLB):/ {for (i=2; i<=n+1; i++) s[i]+=$i}"
                 + " END {o=\"\"; for (i=2; i<=n+1; i++) o=o s[i] \",\"; print \"ipi\" \"s=\" o}' /proc/interrupts", "ipis");
         String[] parts = sums.split(",");
         assertEquals(cpus, parts.length, "one IPI sum per CPU expected: " + sums);
         return java.util.Arrays.stream(parts).mapToLong(Long::parseLong).toArray();
-    }
-
-    /** Types {@code command}, whose output has a line {@code key=VALUE}; returns VALUE. */
-    private static String answer(LinuxGuest g, String command, String key) throws InterruptedException {
-        int typedAt = g.type(command);
-        String tag = "\n" + key + "=";
-        assertNull(g.waitFor(tag, typedAt), "no answer to " + command + ":\n" + g.output());
-        int at = g.output().indexOf(tag, typedAt) + tag.length();
-        assertNull(g.waitFor("\r\n", at), "no answer to " + command + ":\n" + g.output());
-        String out = g.output();
-        return out.substring(at, out.indexOf("\r\n", at));
     }
 }
