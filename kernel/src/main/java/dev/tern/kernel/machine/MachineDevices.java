@@ -59,12 +59,21 @@ final class MachineDevices {
         return all;
     }
 
+    /*
+     * Loops, not forEach with a lambda: a lambda's call site is linked (a class spun) on its first
+     * use, and the first pause of a process is often a migration's switch-over, with the guest
+     * stopped (milliseconds of it under load, seen in a flight recording of the pause).
+     */
     void pause() {
-        list.forEach(d -> d.device().pause());
+        for (MachineDevice d : list) {
+            d.device().pause();
+        }
     }
 
     void resume() {
-        list.forEach(d -> d.device().resume());
+        for (MachineDevice d : list) {
+            d.device().resume();
+        }
     }
 
     /** Resets every device; the A20 requests of before the reset are forgotten. */

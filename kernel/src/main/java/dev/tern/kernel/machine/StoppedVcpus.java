@@ -1,6 +1,8 @@
 package dev.tern.kernel.machine;
 
+import dev.tern.kernel.emt.Emt;
 import dev.tern.kernel.emt.EmtGroup;
+import dev.tern.kernel.emt.RendezvousCallback;
 import dev.tern.kernel.emt.RendezvousException;
 import dev.tern.kernel.emt.RendezvousType;
 import dev.tern.kernel.memory.DirtyPages;
@@ -36,23 +38,46 @@ final class StoppedVcpus {
      */
     DirtyPages syncDirtyLog(boolean started, Consumer<DirtyPages> whileStopped) {
         if (!started) {
-            cpus.forEach(Vcpu::writeProtectAll);
+            writeProtectAll();
             DirtyPages pages = ram.dirtyLog().syncAndClear();
             whileStopped.accept(pages);
             return pages;
         }
-        var result = new AtomicReference<DirtyPages>();
-        int last = emts.size() - 1;
-        emts.rendezvous().run(RendezvousType.ASCENDING, true, emt -> {
-            cpus.forEach(Vcpu::writeProtectAll);
+        var sync = new Sync(whileStopped, emts.size() - 1);
+        emts.rendezvous().run(RendezvousType.ASCENDING, true, sync);
+        return sync.pages;
+    }
+
+    private void writeProtectAll() {
+        for (Vcpu cpu : cpus) {
+            cpu.writeProtectAll();
+        }
+    }
+
+    /**
+     * The sync's rendezvous work: a named class, not a lambda, so that its first run — a migration's
+     * setup or a checkpoint, with every vCPU stopped — does not link a call site (spin a class).
+     */
+    private final class Sync implements RendezvousCallback {
+        private final Consumer<DirtyPages> whileStopped;
+        private final int last;
+        /** Set by the last EMT to arrive; read after the rendezvous, which orders it before the read. */
+        private DirtyPages pages;
+
+        Sync(Consumer<DirtyPages> whileStopped, int last) {
+            this.whileStopped = whileStopped;
+            this.last = last;
+        }
+
+        @Override
+        public int run(Emt emt) {
+            writeProtectAll();
             if (emt.id() == last) {
-                DirtyPages pages = ram.dirtyLog().syncAndClear();
-                result.set(pages);
+                pages = ram.dirtyLog().syncAndClear();
                 whileStopped.accept(pages);
             }
             return 0;
-        });
-        return result.get();
+        }
     }
 
     /** Runs {@code action} with every vCPU stopped and returns its result; its own failure is rethrown as is. */

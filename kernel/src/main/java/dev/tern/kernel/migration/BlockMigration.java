@@ -84,7 +84,11 @@ final class BlockMigration {
 
     /** Stops tracking every disk (idempotent). */
     void close() {
-        senders.forEach(s -> s.disk().stopTracking());
+        // A loop, not forEach with a lambda: the switch-over calls this in the pause even with no
+        // disk, and a lambda's call site is linked (a class spun) on its first use.
+        for (BlockSender s : senders) {
+            s.disk().stopTracking();
+        }
     }
 
     DiskStats stats() {

@@ -77,6 +77,8 @@ public final class MigrationSource {
     /** Dirty-log syncs announced to listeners as passes; only the migration thread touches it. */
     private long announcedPasses;
     private volatile SwitchOver switchOver;
+    /** {@link #sentBytes()}, made once in the setup; only the migration thread touches it. */
+    private java.util.function.LongSupplier sent;
     private volatile Progress progress = Progress.NONE;
     private long guestHandedOverNanos;
     /** Post-copy asked for ({@link #startPostcopy}); read by the migration thread after the rounds. */
@@ -319,9 +321,9 @@ public final class MigrationSource {
             enter(MigrationStatus.DEVICE);
             checkCancel();
             rounds.stopThrottle();
-            switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
-        switchOver.alsoSend(blocks);
-            switchOver.send(pending, this::harvestLast);
+            switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), sent);
+            switchOver.alsoSend(blocks);
+            switchOver.send(pending, new LastHarvest(log, rounds));
             checkCancel();
             if (connection.isBidirectional()) {
                 destinationApplyMs = switchOver.awaitReady(new WireInput(connection)) / 1_000_000;
@@ -360,10 +362,10 @@ public final class MigrationSource {
         checkCancel();
         rounds.stopThrottle();
         var pc = new PostcopySource(machine.memory(), ram.pageCount(), wire, connection);
-        switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), this::sentBytes);
+        switchOver = new SwitchOver(machine, ram, ramStream, wire, header(), sent);
         switchOver.alsoSend(blocks);
         switchOver.send(pending, p -> {
-            harvestLast(p);
+            new LastHarvest(machine.memory().dirtyLog(), rounds).accept(p);
             pc.collect(p);
             pc.collect(ram.takeRemaining());
             p.clear();
@@ -397,13 +399,6 @@ public final class MigrationSource {
         progress.finish("completed (post-copy), downtime " + downtimeMs + " ms");
     }
 
-    /** With no vCPU running, a plain harvest sees every write since the last sync. */
-    private void harvestLast(dev.tern.kernel.ram.PageSet pending) {
-        pending.addAll(machine.memory().dirtyLog().syncAndClear());
-        rounds.drainThrottle(pending);
-        rounds.countSync();
-    }
-
     private SavedStateWriter setup(DirtyLog log) throws IOException, MigrationException {
         if (!machine.lifecycle().state().equals(VmState.RUNNING) && machine.lifecycle().state() != VmState.PAUSED) {
             throw new MigrationException("cannot migrate a machine that is " + machine.lifecycle().state());
@@ -434,7 +429,10 @@ public final class MigrationSource {
             ram = RamSender.primed(machine.memory(), codecs(config.xbzrleCacheSize()));
         }
         SavedStateWriter ramStream = new SavedStateWriter(wire, header());
-        var driver = new PreCopyRounds(machine, ram, ramStream, config, this::sentBytes, checks(),
+        // One supplier for the rounds and the switch-over: each method reference's call site is
+        // linked on its first use, and the switch-over's would be first used next to the pause.
+        sent = this::sentBytes;
+        var driver = new PreCopyRounds(machine, ram, ramStream, config, sent, checks(),
                 this::drawProgress);
         driver.setMaxBandwidth(maxBandwidth);
         rounds = driver;

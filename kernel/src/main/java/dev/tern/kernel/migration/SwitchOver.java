@@ -54,7 +54,7 @@ final class SwitchOver {
      * @param harvest adds the pages dirtied since the last sync, called with no vCPU running
      */
     void send(PageSet pending, java.util.function.Consumer<PageSet> harvest) throws IOException, MigrationException {
-        send(pending, harvest, () -> { });
+        send(pending, harvest, BetweenStreams.NOTHING);
     }
 
     /** Also sends {@code disks}' last dirty blocks in the pause, after the last pages. */
@@ -64,6 +64,13 @@ final class SwitchOver {
 
     /** Sends between the RAM stream and the device stream (post-copy's missing pages). */
     interface BetweenStreams {
+        /** Nothing between them: an anonymous class, not a lambda, whose call site would be linked in the pause. */
+        BetweenStreams NOTHING = new BetweenStreams() {
+            @Override
+            public void send() {
+            }
+        };
+
         void send() throws IOException;
     }
 

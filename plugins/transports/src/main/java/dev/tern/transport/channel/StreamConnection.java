@@ -91,7 +91,12 @@ public final class StreamConnection implements Connection {
         }
         synchronized (readLock) {
             while (true) {
-                int n = io(() -> channel.read(dst));
+                int n;
+                try {
+                    n = channel.read(dst); // not through io(): see write
+                } catch (IOException e) {
+                    throw failure(e);
+                }
                 if (n != 0) {
                     return n;
                 }
@@ -106,7 +111,14 @@ public final class StreamConnection implements Connection {
         synchronized (writeLock) {
             int total = 0;
             while (src.hasRemaining()) {
-                int n = io(() -> channel.write(src));
+                int n;
+                try {
+                    // Not through io() with a lambda: its call site is linked (a class spun) on its
+                    // first use, and a migration destination's first write is its READY, in the pause.
+                    n = channel.write(src);
+                } catch (IOException e) {
+                    throw failure(e);
+                }
                 if (n == 0) {
                     await(writeSelector, "could not send anything to");
                 }
@@ -219,14 +231,17 @@ public final class StreamConnection implements Connection {
     private <T> T io(IoCall<T> call) throws IOException {
         try {
             return call.run();
-        } catch (ClosedChannelException e) {
-            if (closed.get()) {
-                throw e;
-            }
-            throw new IOException(peer + ": channel closed: " + e, e);
         } catch (IOException e) {
-            throw new IOException(peer + ": " + e.getMessage(), e);
+            throw failure(e);
         }
+    }
+
+    /** What a failed channel call throws: our own close as it is, anything else naming the peer. */
+    private IOException failure(IOException e) {
+        if (e instanceof ClosedChannelException) {
+            return closed.get() ? e : new IOException(peer + ": channel closed: " + e, e);
+        }
+        return new IOException(peer + ": " + e.getMessage(), e);
     }
 
     private void ensureOpen() throws ClosedChannelException {
