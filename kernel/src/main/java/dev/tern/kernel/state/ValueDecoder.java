@@ -38,16 +38,26 @@ final class ValueDecoder {
         return switch (type) {
             case FieldType.Scalar s -> scalar(s.tag(), path, in);
             case FieldType.Nested n -> read(n.schema(), in);
-            case FieldType.ListOf l -> {
-                int n = in.count("field '" + path + "' list size", l.element().minSize(), MAX_LIST);
-                in.chargeValues(n, "field '" + path + "'");
-                List<Object> out = new ArrayList<>(Math.min(n, 1024));
-                for (int i = 0; i < n; i++) {
-                    out.add(value(l.element(), path + "[" + i + "]", in));
-                }
-                yield List.copyOf(out);
-            }
+            case FieldType.ListOf l -> list(l.element(), path, in);
         };
+    }
+
+    private static List<Object> list(FieldType element, String path, PayloadInput in) throws SavedStateException {
+        int n = in.count("field '" + path + "' list size", element.minSize(), MAX_LIST);
+        in.chargeValues(n, "field '" + path + "'");
+        if (n > 0 && element.minSize() == 0) {
+            // Elements of no bytes (records of only such records) are all one value, which the
+            // payload cannot bound the count of: one decoded value, not n of them (a few bytes of
+            // hostile stream must not make the loader allocate for the whole value budget).
+            return java.util.Collections.nCopies(n, value(element, path + "[0]", in));
+        }
+        List<Object> out = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            // a record's own fields name themselves: no element path is built for it
+            out.add(element instanceof FieldType.Nested nested ? read(nested.schema(), in)
+                    : value(element, path + "[" + i + "]", in));
+        }
+        return List.copyOf(out);
     }
 
     private static Object scalar(TypeTag tag, String path, PayloadInput in) throws SavedStateException {

@@ -159,6 +159,15 @@ class RecordCodecTest {
     }
 
     @Test
+    void listsOfEmptyRecordsDecodeAsOneSharedValueEach() throws SavedStateException {
+        record Holder(List<Empty> some, List<List<Empty>> nested, List<Empty> none) { }
+        Holder h = new Holder(List.of(new Empty(), new Empty(), new Empty()), List.of(List.of(new Empty()), List.of()),
+                List.of());
+        RecordCodec<Holder> codec = RecordCodec.of(Holder.class);
+        assertEquals(h, codec.decode(codec.encode(h)));
+    }
+
+    @Test
     void constructorRefusalBecomesSavedStateException() {
         SavedStateException e = assertThrows(SavedStateException.class,
                 () -> RecordCodec.of(Guarded.class).decode(HEX.parseHex("ffffffff")));
