@@ -45,9 +45,14 @@ class FtFullDiskTest {
         b = dir.resolve("b.log");
     }
 
+    /**
+     * The primary under the file size limit, its guest without an instruction limit: it cannot end
+     * (and the rest of its output stay held) before the release that fills the file, on any host.
+     */
     private MigrationPeer primary(String peer) throws Exception {
-        return MigrationPeer.withFileSizeLimit(KIB,
-                counter.withFt(a, "primary,peer=" + peer + ",password-file=" + pw + ",fencing=none"));
+        var args = new java.util.ArrayList<>(counter.args(a, 0));
+        args.addAll(java.util.List.of("--ft", "primary,peer=" + peer + ",password-file=" + pw + ",fencing=none"));
+        return MigrationPeer.withFileSizeLimit(KIB, args.toArray(String[]::new));
     }
 
     /** What the primary says when its file refuses a write: the channel, the file, the OS error. */
@@ -60,21 +65,28 @@ class FtFullDiskTest {
     @Test
     @Timeout(180)
     void aProtectedPrimaryWhoseFileIsFullHandsOverAndTheStandbyDeliversTheRest() throws Exception {
-        try (MigrationPeer standby = MigrationPeer.start(
-                counter.withFt(b, "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"))) {
+        long stoppedAt;
+        var standbyArgs = new java.util.ArrayList<>(counter.args(b, 0));
+        standbyArgs.addAll(java.util.List.of("--monitor", "stdio", "--print-digest",
+                "--ft", "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",fencing=none"));
+        try (MigrationPeer standby = MigrationPeer.start(standbyArgs.toArray(String[]::new))) {
             String address = standby.awaitLine(WAITING).group(1);
-            try (MigrationPeer primary = primary(address)) {
+            try (MigrationPeer primary = primary(address)) { // the test ends the survivor
                 Matcher refused = primary.awaitLine(notTaken("; nothing more is released here: handing the guest over"
                         + " to the standby, which delivers it"));
                 primary.awaitLine(Pattern.compile("ft: handed over to standby \\S+ at checkpoint \\d+"));
                 assertEquals(0, primary.awaitExit(), primary.output());
                 standby.awaitLine(Pattern.compile("ft: delivered [1-9]\\d* outputs held at checkpoint \\d+ that the"
                         + " primary had not reported released"));
-                assertEquals(0, standby.awaitExit(), standby.output()); // ran on to the limit
+                standby.awaitLine(FtLinkStallTest.GUEST_RUNNING); // a quit before would stop the takeover itself
+                new java.io.PrintStream(standby.process().getOutputStream(), true, java.nio.charset.StandardCharsets.UTF_8)
+                        .println("quit");
+                assertEquals(0, standby.awaitExit(), standby.output());
+                stoppedAt = standby.awaitDigest("stopped").instructions();
                 assertTrue(Long.parseLong(refused.group(1)) <= KIB << 10, refused.group());
             }
         }
-        String run = counter.reference();
+        String run = counter.referenceTo(stoppedAt);
         String mine = Files.readString(a);
         assertTrue(run.length() > KIB << 10, "the run must print more than the file may hold");
         assertTrue(mine.length() <= KIB << 10, "the file is larger than the limit: " + mine.length());

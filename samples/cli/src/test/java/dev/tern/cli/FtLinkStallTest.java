@@ -45,6 +45,8 @@ class FtLinkStallTest {
     private static final Pattern WITNESS = Pattern.compile("ft witness: listening on (\\S+)");
     private static final Pattern RUNS = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
     private static final Pattern UNPROTECTED = Pattern.compile("ft: standby lost after checkpoint (\\d+) \\(.*\\); running unprotected");
+    /** A standby that took over prints it once its guest runs: a monitor's quit before it ends the takeover. */
+    static final Pattern GUEST_RUNNING = Pattern.compile("ft: failover: guest running");
     private static final Pattern MONITOR = Pattern.compile("tern: monitor listening on [^:]+:(\\d+)");
     private static final Pattern AT = Pattern.compile(
             "tern: ft standby at checkpoint (\\d+): instructions=(\\d+) ram-sha256=([0-9a-f]{64}) state-sha256=([0-9a-f]{64})");
@@ -165,6 +167,7 @@ class FtLinkStallTest {
                     primary.awaitExit();
                     assertEquals(atTakeover, Files.readString(a), "the fenced primary emitted output after the link healed");
                     assertFalse(primary.output().contains("running unprotected"), primary.output());
+                    standby.awaitLine(GUEST_RUNNING);
                     stoppedAt = quit(standby);
                 }
             }
@@ -193,6 +196,7 @@ class FtLinkStallTest {
                 assertStateOfTheRunAt(standby);
                 link.heal();
                 primaryAt = quit(primary);
+                standby.awaitLine(GUEST_RUNNING);
                 standbyAt = quit(standby);
                 assertFalse(standby.output().contains("checkpoint " + STALLED), standby.output());
             }
