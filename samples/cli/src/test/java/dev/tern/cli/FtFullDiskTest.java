@@ -51,7 +51,9 @@ class FtFullDiskTest {
      */
     private MigrationPeer primary(String peer) throws Exception {
         var args = new java.util.ArrayList<>(counter.args(a, 0));
-        args.addAll(java.util.List.of("--ft", "primary,peer=" + peer + ",password-file=" + pw + ",fencing=none"));
+        // timeout=10s: a loaded host must not make the standby look lost (the default is 200 ms);
+        // nothing here waits for a loss to be noticed
+        args.addAll(java.util.List.of("--ft", "primary,peer=" + peer + ",password-file=" + pw + ",fencing=none,timeout=10s"));
         return MigrationPeer.withFileSizeLimit(KIB, args.toArray(String[]::new));
     }
 

@@ -24,10 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The link between primary and standby stalled by the network in the middle of a checkpoint: a
  * {@link StallingRelay} between them stops passing bytes, both ways, keeping the connections open,
- * once half of checkpoint {@value #STALLED}'s stream has passed (checkpoints without page codecs,
+ * once half of checkpoint S's stream has passed, S the first from {@value #STALLED} on that spans
+ * several segments (checkpoints without page codecs,
  * so each carries the serial-counter guest's 16 dirtied pages whole: several TCP segments). Checked
  * against docs/protocols/ft.md: with fencing exactly one side runs the guest on, the standby only
- * if it won the lease and then from checkpoint {@value #STALLED} - 1, the last complete one; with
+ * if it won the lease and then from checkpoint S - 1, the last complete one; with
  * {@code fencing=none} both run. Then the link heals, and the loser stays as it was.
  *
  * <p>Every guest here runs without an instruction limit and the test ends the running sides
@@ -41,6 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FtLinkStallTest {
 
     private static final long STALLED = 5;
+    /** A checkpoint larger than this spans several TCP segments, so "half-way" is inside it. */
+    private static final long LARGE = 64 << 10;
     private static final Pattern WAITING = Pattern.compile("ft: standby waiting for a primary on (\\S+)");
     private static final Pattern WITNESS = Pattern.compile("ft witness: listening on (\\S+)");
     private static final Pattern RUNS = Pattern.compile("ft: primary lost after checkpoint (\\d+); running as primary");
@@ -102,11 +105,14 @@ class FtLinkStallTest {
         return side.awaitDigest("stopped").instructions();
     }
 
-    /** Waits for the stall and checks it fell inside a checkpoint that spans several segments. */
-    private static void awaitMidCheckpoint(StallingRelay link, MigrationPeer standby, MigrationPeer primary)
+    /** Waits for the stall and checks it fell inside a checkpoint that spans several segments; its number. */
+    private static long awaitMidCheckpoint(StallingRelay link, MigrationPeer standby, MigrationPeer primary)
             throws InterruptedException {
-        assertTrue(link.awaitStall(120), "checkpoint " + STALLED + " never passed: " + primary.output() + standby.output());
-        assertTrue(link.announcedBytes() > 64 << 10, "checkpoint " + STALLED + " is small: " + link.announcedBytes() + " bytes");
+        assertTrue(link.awaitStall(120), "no checkpoint from " + STALLED + " on of more than " + LARGE + " bytes passed: "
+                + primary.output() + standby.output());
+        assertTrue(link.announcedBytes() > LARGE, "checkpoint " + link.stalledCheckpoint() + " is small: "
+                + link.announcedBytes() + " bytes");
+        return link.stalledCheckpoint();
     }
 
     /**
@@ -122,13 +128,13 @@ class FtLinkStallTest {
             String w = witness.awaitLine(WITNESS).group(1);
             try (MigrationPeer standby = standby("witness=" + w);
                     StallingRelay link = new StallingRelay(standby.awaitLine(WAITING).group(1))) {
-                link.stallInCheckpoint(STALLED);
+                link.stallInCheckpoint(STALLED, LARGE);
                 try (MigrationPeer primary = primary(link, "witness=" + w)) {
-                    awaitMidCheckpoint(link, standby, primary);
-                    assertEquals(STALLED - 1, Long.parseLong(primary.awaitLine(UNPROTECTED).group(1)), primary.output());
+                    long stalled = awaitMidCheckpoint(link, standby, primary);
+                    assertEquals(stalled - 1, Long.parseLong(primary.awaitLine(UNPROTECTED).group(1)), primary.output());
                     Matcher fenced = standby.awaitLine(Pattern.compile("ft: not taking over after checkpoint (\\d+): the"
                             + " primary still holds the lease at the witness; the standby ends without running the guest"));
-                    assertEquals(STALLED - 1, Long.parseLong(fenced.group(1)), standby.output());
+                    assertEquals(stalled - 1, Long.parseLong(fenced.group(1)), standby.output());
                     link.heal();
                     assertEquals(3, standby.awaitExit(), standby.output());
                     assertFalse(standby.output().contains("running as primary"), standby.output());
@@ -141,7 +147,7 @@ class FtLinkStallTest {
     }
 
     /**
-     * The primary stalled from the standby and from the witness at the same byte of checkpoint 5:
+     * The primary stalled from the standby and from the witness at the same byte of checkpoint S:
      * its lease runs out and it stops its guest, dropping what it held; the standby is granted the
      * lease once it ran out at the witness and runs on from checkpoint 4, whose state is the
      * guest's at that instruction. Healed once the standby runs, the old primary emits nothing more.
@@ -155,12 +161,12 @@ class FtLinkStallTest {
             try (MigrationPeer standby = standby("witness=" + w);
                     StallingRelay link = new StallingRelay(standby.awaitLine(WAITING).group(1));
                     StallingRelay toWitness = new StallingRelay(w)) {
-                link.stallInCheckpoint(STALLED, toWitness);
+                link.stallInCheckpoint(STALLED, LARGE, toWitness);
                 try (MigrationPeer primary = primary(link, "witness=" + toWitness.uri())) {
-                    awaitMidCheckpoint(link, standby, primary);
+                    long stalled = awaitMidCheckpoint(link, standby, primary);
                     primary.awaitLine(Pattern.compile("ft: lease lost \\(not renewed at the witness .*\\); stopping the guest"));
-                    assertEquals(STALLED - 1, Long.parseLong(standby.awaitLine(RUNS).group(1)), standby.output());
-                    assertStateOfTheRunAt(standby);
+                    assertEquals(stalled - 1, Long.parseLong(standby.awaitLine(RUNS).group(1)), standby.output());
+                    assertStateOfTheRunAt(standby, stalled);
                     String atTakeover = Files.readString(a);
                     link.heal();
                     toWitness.heal();
@@ -188,17 +194,17 @@ class FtLinkStallTest {
         long standbyAt;
         try (MigrationPeer standby = standby("fencing=none");
                 StallingRelay link = new StallingRelay(standby.awaitLine(WAITING).group(1))) {
-            link.stallInCheckpoint(STALLED);
+            link.stallInCheckpoint(STALLED, LARGE);
             try (MigrationPeer primary = primary(link, "fencing=none")) {
-                awaitMidCheckpoint(link, standby, primary);
-                assertEquals(STALLED - 1, Long.parseLong(primary.awaitLine(UNPROTECTED).group(1)), primary.output());
-                assertEquals(STALLED - 1, Long.parseLong(standby.awaitLine(RUNS).group(1)), standby.output());
-                assertStateOfTheRunAt(standby);
+                long stalled = awaitMidCheckpoint(link, standby, primary);
+                assertEquals(stalled - 1, Long.parseLong(primary.awaitLine(UNPROTECTED).group(1)), primary.output());
+                assertEquals(stalled - 1, Long.parseLong(standby.awaitLine(RUNS).group(1)), standby.output());
+                assertStateOfTheRunAt(standby, stalled);
                 link.heal();
                 primaryAt = quit(primary);
                 standby.awaitLine(GUEST_RUNNING);
                 standbyAt = quit(standby);
-                assertFalse(standby.output().contains("checkpoint " + STALLED), standby.output());
+                assertFalse(standby.output().contains("checkpoint " + stalled), standby.output());
             }
         }
         assertEquals(counter.referenceTo(primaryAt), Files.readString(a), "the primary's output is the whole run");
@@ -207,9 +213,9 @@ class FtLinkStallTest {
     }
 
     /** The standby's whole state at takeover is that of a run that never stopped, at the same instruction. */
-    private void assertStateOfTheRunAt(MigrationPeer standby) throws Exception {
+    private void assertStateOfTheRunAt(MigrationPeer standby, long stalled) throws Exception {
         Matcher at = standby.awaitLine(AT);
-        assertEquals(STALLED - 1, Long.parseLong(at.group(1)), standby.output());
+        assertEquals(stalled - 1, Long.parseLong(at.group(1)), standby.output());
         long instructions = Long.parseLong(at.group(2));
         try (Machine m = RunMachines.create(counter.args(dir.resolve("paused.log"), 0))) {
             var paused = m.pauseAt(instructions);

@@ -45,12 +45,20 @@ final class StallingRelay implements AutoCloseable {
     }
 
     /**
-     * Stalls this relay and {@code others} once half of checkpoint {@code sequence}'s stream (as
-     * announced by its CHECKPOINT_BEGIN) has passed towards the target, on the first connection.
+     * Stalls this relay and {@code others} once half the stream of the first checkpoint from
+     * {@code sequence} on whose CHECKPOINT_BEGIN announces more than {@code minBytes} has passed
+     * towards the target, on the first connection. (How many pages a checkpoint dirtied depends on
+     * how far the guest ran in its interval, so a given checkpoint may be small on some host.)
      */
-    void stallInCheckpoint(long sequence, StallingRelay... others) {
+    void stallInCheckpoint(long sequence, long minBytes, StallingRelay... others) {
         withMe = List.of(others);
-        watch = new FtFrameWatch(sequence);
+        watch = new FtFrameWatch(sequence, minBytes);
+    }
+
+    /** The checkpoint the relay stalls in, once its CHECKPOINT_BEGIN passed; -1 before. */
+    long stalledCheckpoint() {
+        FtFrameWatch w = watch;
+        return w == null ? -1 : w.chosen();
     }
 
     /** The armed checkpoint's announced stream length, once its CHECKPOINT_BEGIN passed; -1 before. */
@@ -167,6 +175,8 @@ final class StallingRelay implements AutoCloseable {
         private static final int DATA = 0x11;
 
         private final long sequence;
+        private final long minBytes;
+        private volatile long chosen = -1;
         private final byte[] header = new byte[5];
         private int headerFill;
         private int kind;
@@ -177,12 +187,17 @@ final class StallingRelay implements AutoCloseable {
         private long streamPassed;
         private boolean done;
 
-        FtFrameWatch(long sequence) {
+        FtFrameWatch(long sequence, long minBytes) {
             this.sequence = sequence;
+            this.minBytes = minBytes;
         }
 
         long announced() {
             return announced;
+        }
+
+        long chosen() {
+            return chosen;
         }
 
         /** Where in {@code buf[0..n)} to stall (the bytes before it pass), or -1 to pass it all. */
@@ -205,7 +220,9 @@ final class StallingRelay implements AutoCloseable {
                     for (int k = 0; k < take && beginFill < begin.length; k++) {
                         begin[beginFill++] = buf[i + k];
                     }
-                    if (beginFill == begin.length && announced < 0 && u64(begin, 0) == sequence) {
+                    if (beginFill == begin.length && announced < 0 && u64(begin, 0) >= sequence
+                            && u64(begin, 16) > minBytes) {
+                        chosen = u64(begin, 0);
                         announced = u64(begin, 16);
                     }
                 } else if (kind == DATA && announced >= 0) {
