@@ -26,7 +26,9 @@ import java.util.Objects;
  * migration: a disk image copied to the destination while the guest runs) and {@code Vcpu.markWritableDirty}
  * (a harvest that keeps the vCPUs' write permissions) and {@code StateSection.whenAbsent} (what a stream
  * older than a section stands for); 1.9 adds {@code Device.requestEjection} and
- * {@code MachineControl.ejectDevice} (a hot-plug controller through which the guest gives a device up).
+ * {@code MachineControl.ejectDevice} (a hot-plug controller through which the guest gives a device up);
+ * 1.10 adds {@code OutputSink.failure()} (a sink says it stopped taking output, so fault tolerance
+ * does not count it delivered).
  *
  * @param major incremented for incompatible changes
  * @param minor incremented for compatible additions

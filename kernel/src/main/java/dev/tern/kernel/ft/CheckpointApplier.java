@@ -48,7 +48,8 @@ final class CheckpointApplier implements AutoCloseable {
     /**
      * Verifies and applies checkpoint {@code sequence}.
      *
-     * @throws IOException naming the checkpoint and what was wrong; the machine is then unchanged
+     * @throws IOException naming the checkpoint and what was wrong; the machine is then unchanged (but for
+     *     a disk write of the checkpoint that this side's image did not take: that standby never runs)
      */
     void apply(long sequence, long pageRecords, byte[] stream, int crc) throws IOException {
         CRC32C c = new CRC32C();
@@ -69,6 +70,13 @@ final class CheckpointApplier implements AutoCloseable {
                 throw new IOException("checkpoint " + sequence + ": " + counting.mismatch + "; nothing applied", e);
             }
             throw new IOException("checkpoint " + sequence + ": " + e.getMessage(), e);
+        }
+        var notTaken = machine.outputs().refusal();
+        if (notTaken.isPresent()) {
+            // a disk write of the primary's that this side's image did not take: the image no
+            // longer equals any checkpoint, so this standby can never run the guest
+            throw new IOException("checkpoint " + sequence + ": " + notTaken.get()
+                    + "; this standby's disk no longer matches the guest's");
         }
     }
 

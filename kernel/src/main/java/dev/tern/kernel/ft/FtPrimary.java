@@ -128,6 +128,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             // from before the guest runs: no output escapes that a standby could not reproduce
             output.hold(config.outputCommit(), this::outputHeld, this::epochFull);
         }
+        output.onRefused(this::stopForRefusedOutput);
         var reg = machine.stats();
         reg.gauge("/ft/checkpoints-acknowledged", "checkpoints", "last checkpoint the standby applied (-1: none)",
                 stats::lastAcknowledged);
@@ -444,6 +445,8 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
         } catch (ClosingException e) {
             // close() ends protection itself
+        } catch (OutputRefusedException e) {
+            handOverRefusedOutput(w, writer, e.getMessage());
         } catch (IOException | RuntimeException e) {
             unprotected(e, seq);
             lost = !fenced;
@@ -461,9 +464,50 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             }
             if (keepsOutput()) {
                 release.openAll(); // no standby to wait for: the world sees what the guest did here
+                output.refusal().ifPresent(this::stopForRefusedOutput);
             }
         }
         return lost;
+    }
+
+    /**
+     * A sink did not take output being released: RELEASED counted only what it took, so the
+     * standby holds the rest. Released nothing more, the guest goes to the standby (a switch-over
+     * at the next checkpoint), which delivers that rest; when that fails, the guest stops here.
+     */
+    private void handOverRefusedOutput(FtWire w, CheckpointWriter writer, String why) {
+        reason = "output not taken: " + why;
+        log.println("ft: output not taken (" + why + "); nothing more is released here: handing the guest over to"
+                + " the standby, which delivers it");
+        log.flush();
+        long next;
+        synchronized (lock) {
+            next = acked + 1;
+        }
+        try {
+            handOver(w, writer, next);
+            reason = "output not taken: " + why + "; the standby runs the guest from checkpoint " + next;
+        } catch (IOException | RuntimeException e) {
+            stopForRefusedOutput(why);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopForRefusedOutput(why);
+        }
+    }
+
+    /**
+     * Output was not taken and no standby holds it (unprotected, or the switch-over failed): the
+     * guest stops here, with an error naming the sink's failure, rather than run on losing output.
+     */
+    private void stopForRefusedOutput(String why) {
+        if (state == FtState.OUTPUT_REFUSED || !keepsOutput()) {
+            return; // said once; a handed-over or fenced side's output is the standby's
+        }
+        state = FtState.OUTPUT_REFUSED;
+        reason = "output not taken: " + why;
+        log.println("ft: output not taken (" + why + ") and no standby holds it; the guest stops here");
+        log.flush();
+        machine.fail("ft: the guest stopped because its output was not taken: " + why);
     }
 
     /**
@@ -786,6 +830,16 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         endProtection("the primary's guest ended");
         if (keepsOutput()) {
             release.openAll();
+            output.refusal().ifPresent(why -> {
+                if (state != FtState.OUTPUT_REFUSED) {
+                    // the guest ended already: say what it emitted that went nowhere
+                    state = FtState.OUTPUT_REFUSED;
+                    reason = "output not taken: " + why;
+                    log.println("ft: output not taken (" + why + ") as the guest ended; the rest of its output"
+                            + " is lost");
+                    log.flush();
+                }
+            });
         }
         if (lease != null && !fenced && state != FtState.HANDED_OVER) {
             // the guest ended: a standby cut off from us (never told) must learn it from the witness

@@ -468,11 +468,26 @@ public final class FtStandby implements FtNode {
      * {@code reprotect=}, becomes the primary of the next standby, which inherits the lease.
      */
     private Outcome takeOver() {
-        int delivered = machine.outputs().takeOver();
+        var outputs = machine.outputs();
+        int delivered = outputs.takeOver();
         // how many outputs the world may see twice, if the primary died while delivering them
         log.println("ft: delivered " + delivered + " outputs held at checkpoint " + applied
                 + " that the primary had not reported released");
         log.flush();
+        var notTaken = outputs.refusal();
+        if (notTaken.isPresent()) {
+            state = FtState.BROKEN;
+            reason = "output not taken: " + notTaken.get();
+            log.println("ft: output not taken (" + notTaken.get() + "); the standby ends without running the guest");
+            log.flush();
+            return Outcome.UNUSABLE;
+        }
+        // running unprotected from here: output that goes nowhere ends the run (a successor says so itself)
+        outputs.onRefused(why -> {
+            log.println("ft: output not taken (" + why + "); the guest stops here");
+            log.flush();
+            machine.fail("ft: the guest stopped because its output was not taken: " + why);
+        });
         if (config.reprotect() != null) {
             successor = FtPrimary.successor(machine, config.successor(java.time.Duration.ofNanos(sessionTimeoutNanos)),
                     plugins, log, lease);

@@ -17,7 +17,12 @@ public enum FtState {
     /** Either side: the lease at the witness was lost (or never granted); the guest does not run here. */
     FENCED,
     /** Standby only: a checkpoint was refused; the standby stays at its last checkpoint and never runs. */
-    BROKEN;
+    BROKEN,
+    /**
+     * Primary only: a host sink did not take the guest's output (a full disk) and no standby holds
+     * it; the guest stopped here, as the log and {@code info ft} say, naming the sink's failure.
+     */
+    OUTPUT_REFUSED;
 
     /** The lower-case name shown by {@code info ft}. */
     public String label() {

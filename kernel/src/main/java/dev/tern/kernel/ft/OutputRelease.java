@@ -27,6 +27,9 @@ final class OutputRelease {
      * Delivers the output checkpoint {@code seq} held, now that the standby has it, telling the
      * standby how far it got every {@code release-step} outputs and at the batch's end: a standby
      * taking over later delivers only what was not reported, at most one step again.
+     *
+     * @throws OutputRefusedException when a sink did not take an output: RELEASED counted only the
+     *     outputs before it, and nothing more is released here
      */
     void delivered(FtWire w, long seq) throws IOException {
         if (!output.holding()) {
@@ -46,6 +49,10 @@ final class OutputRelease {
                 CheckpointSender.testHalt(p.checkpoint(), "step");
                 first = false;
             }
+        }
+        var notTaken = output.refusal();
+        if (notTaken.isPresent()) {
+            throw new OutputRefusedException(notTaken.get());
         }
     }
 

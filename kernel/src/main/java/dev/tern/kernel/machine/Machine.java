@@ -279,6 +279,14 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
+     * Ends the run from the host side because the host failed it (exit status 3, as an internal
+     * error): e.g. the guest's output can no longer go anywhere. Safe on a vCPU thread.
+     */
+    public void fail(String why) {
+        finish(new MachineExit(MachineExit.Reason.ERROR, 3, why));
+    }
+
+    /**
      * Stops every vCPU at an instruction boundary and keeps them stopped until {@link #resume()}.
      * Returns once no guest code runs.
      */

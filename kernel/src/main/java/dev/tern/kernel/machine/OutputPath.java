@@ -37,6 +37,11 @@ import java.util.function.Consumer;
  * until delivery makes room ({@link #roomForCheckpoint()}), and a standby refuses a batch that
  * would keep more than the limit.
  *
+ * <p>A sink that says it failed ({@code OutputSink.failure()}: a full disk) did not take the output
+ * it failed on: from then on this path delivers nothing more and counts nothing more as delivered
+ * ({@link #refusal()}), so that fault tolerance hands the undelivered output to the standby or
+ * stops the guest, instead of reporting lost output as released.
+ *
  * <p>One lock orders everything: deliveries of one channel happen in position order, and sinks
  * run under it (they must not block for long, which {@code OutputSink} requires).
  */
@@ -95,6 +100,10 @@ public final class OutputPath {
     private Runnable onEpochFull = () -> { };
     /** The current epoch reached {@link HeldOutputLimits#epochBytes()} and said so. */
     private boolean epochFull;
+    /** The first sink failure, naming the channel, the position and what failed; null while all took their output. */
+    private String refused;
+    /** Told (outside the lock) when an output delivered at once, not held, was not taken. */
+    private Consumer<String> onRefused = why -> { };
     /** Handed over or fenced: the guest's output here is no one's to see, until it stops. */
     private boolean discarding;
     private long epochBytes;
@@ -142,6 +151,7 @@ public final class OutputPath {
     private void emit(Channel c, byte[] data) {
         boolean first;
         boolean full;
+        String notTaken = null;
         synchronized (this) {
             long at = c.next;
             c.next += c.kind.units(data.length);
@@ -149,26 +159,22 @@ public final class OutputPath {
                 return;
             }
             if (!held.contains(c.kind)) {
-                if (!c.kind.appliedByDevice()) {
-                    c.sink.deliver(at, data);
+                // delivered even after a refusal: without a standby nothing is gated, and the run's
+                // owner (onRefused) decides whether the guest goes on
+                boolean earlier = refused != null;
+                if (!c.kind.appliedByDevice() && !taken(c, at, data) && !earlier) {
+                    notTaken = refused;
                 }
-                return;
-            }
-            first = epoch.isEmpty();
-            Held last = first ? null : epoch.getLast();
-            if (c.kind.byteStream() && last != null && last.channel().equals(c.name)
-                    && last.position() + last.data().length == at) {
-                // a UART hands bytes one at a time: one held output per run of them
-                byte[] joined = java.util.Arrays.copyOf(last.data(), last.data().length + data.length);
-                System.arraycopy(data, 0, joined, last.data().length, data.length);
-                epoch.set(epoch.size() - 1, new Held(c.name, last.position(), joined));
+                first = false;
+                full = false;
             } else {
-                epoch.add(new Held(c.name, at, data.clone()));
+                first = holdInEpoch(c, at, data);
+                full = !epochFull && epochBytes >= limits.epochBytes();
+                epochFull |= full;
             }
-            epochBytes += data.length;
-            heldTotal += data.length;
-            full = !epochFull && epochBytes >= limits.epochBytes();
-            epochFull |= full;
+        }
+        if (notTaken != null) {
+            onRefused.accept(notTaken);
         }
         if (first) {
             onFirstHeld.run();
@@ -176,6 +182,56 @@ public final class OutputPath {
         if (full) {
             onEpochFull.run();
         }
+    }
+
+    /** Adds an output to the current epoch; true when it is the epoch's first. */
+    private boolean holdInEpoch(Channel c, long at, byte[] data) {
+        boolean first = epoch.isEmpty();
+        Held last = first ? null : epoch.getLast();
+        if (c.kind.byteStream() && last != null && last.channel().equals(c.name)
+                && last.position() + last.data().length == at) {
+            // a UART hands bytes one at a time: one held output per run of them
+            byte[] joined = java.util.Arrays.copyOf(last.data(), last.data().length + data.length);
+            System.arraycopy(data, 0, joined, last.data().length, data.length);
+            epoch.set(epoch.size() - 1, new Held(c.name, last.position(), joined));
+        } else {
+            epoch.add(new Held(c.name, at, data.clone()));
+        }
+        epochBytes += data.length;
+        heldTotal += data.length;
+        return first;
+    }
+
+    /**
+     * Hands one output to its sink; false, with {@link #refused} set, when the sink says it failed
+     * (the output was not taken).
+     */
+    private boolean taken(Channel c, long at, byte[] data) {
+        c.sink.deliver(at, data);
+        Optional<String> failure = c.sink.failure();
+        if (failure.isPresent()) {
+            if (refused == null) {
+                refused = "output " + c.name + " at position " + at + " was not taken: " + failure.get();
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The first output a sink did not take, naming its channel and the sink's failure; empty
+     * while every sink took its output. Once present, nothing more is delivered here.
+     */
+    public synchronized Optional<String> refusal() {
+        return Optional.ofNullable(refused);
+    }
+
+    /**
+     * Sets what runs (on the emitting thread, outside the lock) when an output that is not held
+     * was not taken: the guest's output goes nowhere from then on, so its run must end.
+     */
+    public synchronized void onRefused(Consumer<String> action) {
+        this.onRefused = java.util.Objects.requireNonNull(action);
     }
 
     /**
@@ -296,13 +352,15 @@ public final class OutputPath {
             throw new IllegalArgumentException("release step " + step + " is not positive");
         }
         Sealed s = sealed.peekFirst();
-        if (s == null || s.checkpoint > checkpoint) {
+        if (s == null || s.checkpoint > checkpoint || refused != null) {
             return null;
         }
         List<Held> outputs = s.batch.outputs();
         for (int sent = 0; s.done < outputs.size() && sent < step; s.done++) {
             if (deliver(outputs.get(s.done))) {
                 sent++;
+            } else if (refused != null) {
+                break; // not taken: done stays before it, so the standby delivers it
             }
         }
         boolean complete = s.done == outputs.size();
@@ -394,13 +452,15 @@ public final class OutputPath {
         return n;
     }
 
-    /** Delivers one output unless its device applied it itself; true when a host sink got it. */
+    /**
+     * Delivers one output unless its device applied it itself or a sink failed before; true when
+     * a host sink took it.
+     */
     private boolean deliver(Held h) {
         Channel c = channels.get(h.channel());
-        if (c.kind.appliedByDevice()) {
+        if (c.kind.appliedByDevice() || refused != null || !taken(c, h.position(), h.data())) {
             return false;
         }
-        c.sink.deliver(h.position(), h.data());
         releasedTotal += h.data().length;
         return true;
     }
@@ -415,8 +475,8 @@ public final class OutputPath {
         }
         for (Held h : b.outputs()) {
             Channel c = channels.get(h.channel());
-            if (c.kind.appliedByDevice()) {
-                c.sink.deliver(h.position(), h.data());
+            if (c.kind.appliedByDevice() && refused == null) {
+                taken(c, h.position(), h.data()); // a failure is refusal(): the checkpoint is refused
             }
         }
         // an empty batch has nothing to deliver, ever: kept only while newest, to check RELEASED against

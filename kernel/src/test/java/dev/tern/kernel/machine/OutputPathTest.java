@@ -255,4 +255,78 @@ class OutputPathTest {
         assertEquals("checkpoint 1's batch has 0 outputs, not 1", standby.deliveredByPrimary(1, 1).orElseThrow());
         assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(7, 1), "another checkpoint's: superseded");
     }
+
+    /** A sink that takes {@code room} outputs and then fails, as a file on a full disk does. */
+    private static final class FillingSink implements dev.tern.spi.device.OutputSink {
+        final List<String> seen = new ArrayList<>();
+        private int room;
+        private String failure;
+
+        FillingSink(int room) {
+            this.room = room;
+        }
+
+        @Override
+        public void deliver(long position, byte[] data) {
+            if (failure == null && room-- > 0) {
+                seen.add(position + ":" + new String(data, StandardCharsets.US_ASCII));
+            } else if (failure == null) {
+                failure = "out.log: File too large";
+            }
+        }
+
+        @Override
+        public java.util.Optional<String> failure() {
+            return java.util.Optional.ofNullable(failure);
+        }
+    }
+
+    @Test
+    void anOutputASinkDidNotTakeIsNotCountedDeliveredAndTheStandbyDeliversIt() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        var full = new FillingSink(2);
+        Consumer<byte[]> net = primary.register("net0", OutputKind.NET, full);
+        standby.register("net0", OutputKind.NET, (pos, data) -> standbySeen.add(pos + ":" + new String(data,
+                StandardCharsets.US_ASCII)));
+        primary.hold(Set.of(OutputKind.NET), () -> { });
+        for (String frame : List.of("a", "b", "c", "d")) {
+            net.accept(frame.getBytes(StandardCharsets.US_ASCII));
+        }
+        carry(primary, standby, 1);
+        assertEquals(new OutputPath.Progress(1, 2, false), primary.releaseStep(1, 3), "frame c was not taken");
+        assertEquals("output net0/net at position 2 was not taken: out.log: File too large",
+                primary.refusal().orElseThrow());
+        assertEquals(null, primary.releaseStep(1, 3), "nothing more is released after a refusal");
+        primary.open();
+        assertEquals(List.of("0:a", "1:b"), full.seen);
+        assertEquals(java.util.Optional.empty(), standby.deliveredByPrimary(1, 2));
+        assertEquals(2, standby.takeOver());
+        assertEquals(List.of("2:c", "3:d"), standbySeen, "the standby delivers what the full sink did not take");
+    }
+
+    @Test
+    void anOutputNotTakenWithoutHoldingIsReportedOnce() {
+        OutputPath path = new OutputPath();
+        var full = new FillingSink(1);
+        var told = new ArrayList<String>();
+        path.onRefused(told::add);
+        Consumer<byte[]> out = path.register("serial0", OutputKind.SERIAL, full);
+        print(out, "xyz");
+        assertEquals(List.of("0:x"), full.seen);
+        assertEquals(List.of("output serial0/serial at position 1 was not taken: out.log: File too large"), told);
+    }
+
+    @Test
+    void aDiskWriteTheStandbysImageDidNotTakeIsItsRefusal() {
+        OutputPath primary = new OutputPath();
+        OutputPath standby = new OutputPath();
+        Consumer<byte[]> write = primary.register("blk0", OutputKind.BLOCK, (pos, data) -> { });
+        standby.register("blk0", OutputKind.BLOCK, new FillingSink(0));
+        primary.hold(Set.of(OutputKind.BLOCK), () -> { });
+        write.accept(new byte[520]);
+        carry(primary, standby, 1);
+        assertEquals("output blk0/blk at position 0 was not taken: out.log: File too large",
+                standby.refusal().orElseThrow());
+    }
 }

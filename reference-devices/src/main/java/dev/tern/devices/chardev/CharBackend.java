@@ -1,5 +1,6 @@
 package dev.tern.devices.chardev;
 
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -9,7 +10,10 @@ import java.util.function.Consumer;
  */
 public interface CharBackend extends AutoCloseable {
 
-    /** Sends {@code len} bytes of guest output. Never throws for host-side I/O failure; it drops instead. */
+    /**
+     * Sends {@code len} bytes of guest output. Never throws for host-side I/O failure; it drops
+     * instead, and a backend whose output is meant to be kept (a file) says so by {@link #failure()}.
+     */
     void write(byte[] data, int off, int len);
 
     /**
@@ -20,6 +24,15 @@ public interface CharBackend extends AutoCloseable {
      */
     default void writeAt(long position, byte[] data) {
         write(data, 0, data.length);
+    }
+
+    /**
+     * Why this backend stopped taking output (its host resource failed), naming the resource and
+     * the operating system's error; empty while it takes it. Once present, the write that failed
+     * and every later one were not taken. The default: a backend that never says so.
+     */
+    default Optional<String> failure() {
+        return Optional.empty();
     }
 
     /** Sends one byte. */

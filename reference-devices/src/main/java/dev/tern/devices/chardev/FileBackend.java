@@ -28,7 +28,8 @@ public final class FileBackend implements CharBackend {
     private long end;
     private InputStream in;
     private InputPump pump;
-    private volatile boolean broken;
+    /** Why output stopped being written (the file and the OS error); null while it is written. */
+    private volatile String broken;
 
     /**
      * @throws UncheckedIOException naming the file that cannot be opened
@@ -46,32 +47,45 @@ public final class FileBackend implements CharBackend {
 
     @Override
     public synchronized void write(byte[] data, int off, int len) {
-        if (broken) {
+        if (broken != null) {
             return;
         }
         try {
             writeFully(ByteBuffer.wrap(data, off, len), end);
             end += len;
         } catch (IOException e) {
-            broken = true;
+            broke(end, e);
         }
     }
 
     @Override
     public synchronized void writeAt(long position, byte[] data) {
-        if (broken) {
+        if (broken != null) {
             return;
         }
+        long at = end;
         try {
             if (shift < 0) {
                 shift = out.size() >= position ? 0 : position - end;
             }
-            long at = position - shift;
+            at = position - shift;
             writeFully(ByteBuffer.wrap(data), at);
             end = Math.max(end, at + data.length);
         } catch (IOException | IllegalArgumentException e) {
-            broken = true;
+            broke(at, e);
         }
+    }
+
+    /** Writes nothing more: a file that lost one write must not go on with a gap in it. */
+    private void broke(long at, Exception e) {
+        // the JDK's message for EFBIG/ENOSPC is the OS error's text ("File too large", "No space left on device")
+        String os = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        broken = "cannot write serial output file " + outputPath + " at byte " + at + ": " + os;
+    }
+
+    @Override
+    public Optional<String> failure() {
+        return Optional.ofNullable(broken);
     }
 
     private void writeFully(ByteBuffer b, long at) throws IOException {
@@ -122,7 +136,9 @@ public final class FileBackend implements CharBackend {
                 in.close();
             }
         } catch (IOException e) {
-            broken = true;
+            if (broken == null) {
+                broke(end, e);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tern.devices.uart;
 
+import dev.tern.devices.chardev.BackendSink;
 import dev.tern.devices.chardev.CharBackend;
 import dev.tern.devices.isa.ByteWidePorts;
 import dev.tern.spi.Registration;
@@ -108,7 +109,7 @@ public final class Uart16550 implements Device {
         backend.setReceiver(bytes -> input.accept(new ReplayEvent.CharInput(label, bytes)));
         // Output leaves through the machine's output path, which may hold it (fault tolerance's
         // output commit) and tells the backend each byte's position in the serial stream.
-        output = context.machine().outputs(OutputKind.SERIAL, backend::writeAt);
+        output = context.machine().outputs(OutputKind.SERIAL, new BackendSink(backend));
     }
 
     private boolean dlab() {

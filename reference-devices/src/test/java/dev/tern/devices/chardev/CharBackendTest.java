@@ -132,6 +132,23 @@ class CharBackendTest {
         assertEquals("3\n4\n!", java.nio.file.Files.readString(own), "a file of its own starts where its output starts");
     }
 
+    @Test
+    void aFileThatCannotTakeAWriteSaysSoNamingTheFileAndWritesNothingMore(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out.log");
+        FileBackend b = new FileBackend(out, Optional.empty());
+        var sink = new BackendSink(b);
+        sink.deliver(0, bytes("ab"));
+        assertEquals(Optional.empty(), sink.failure());
+        b.close(); // the channel is gone: the next write fails as a full disk's does
+        sink.deliver(2, bytes("cd"));
+        String failure = sink.failure().orElseThrow();
+        assertTrue(failure.startsWith("cannot write serial output file " + out + " at byte 2: "), failure);
+        sink.deliver(4, bytes("ef"));
+        assertEquals(failure, sink.failure().orElseThrow(), "the first failure stays the one named");
+        assertEquals("ab", java.nio.file.Files.readString(out));
+        assertEquals(Optional.empty(), new MemoryBackend().failure(), "a backend that cannot fail never says so");
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }

@@ -407,6 +407,9 @@ final class RunCommand implements Callable<Integer> {
             if (demo && exit.reason() == MachineExit.Reason.POWER_OFF && exit.status() == DEMO_SUCCESS_STATUS) {
                 return 0;
             }
+            if (exit.status() == 0 && primary != null && primary.state() == dev.tern.kernel.ft.FtState.OUTPUT_REFUSED) {
+                return 3; // the guest ended, but output it emitted went nowhere: ft said which and why
+            }
             return exit.status();
         }
     }

@@ -36,8 +36,13 @@ final class FtCounterGuest {
 
     /** {@code tern run} arguments of the guest writing its serial output to {@code serial}. */
     List<String> args(Path serial) throws Exception {
+        return args(serial, LIMIT);
+    }
+
+    /** {@link #args} with an instruction limit of its own ({@code 0}: the guest runs until ended). */
+    List<String> args(Path serial, long limit) throws Exception {
         return List.of("--bios", RunMachines.guest(dir, "serial-counter.rom").toString(), "-m", "4M", "--serial",
-                "file:" + serial, "--pacing", "warp", "--max-instructions", Long.toString(LIMIT));
+                "file:" + serial, "--pacing", "warp", "--max-instructions", Long.toString(limit));
     }
 
     /** {@link #args} with {@code --ft ft}. */
@@ -58,5 +63,15 @@ final class FtCounterGuest {
             reference = Files.readString(out, StandardCharsets.US_ASCII);
         }
         return reference;
+    }
+
+    /** The serial output of an uninterrupted run stopped after exactly {@code instructions}. */
+    String referenceTo(long instructions) throws Exception {
+        Path out = Files.createTempFile(dir, "reference-", ".log");
+        try (Machine m = RunMachines.create(args(out, instructions))) {
+            m.start();
+            assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
+        }
+        return Files.readString(out, StandardCharsets.US_ASCII);
     }
 }

@@ -63,7 +63,8 @@ final class MigrationPeer implements AutoCloseable {
      * no performance-data file, which the limit would refuse.
      */
     static MigrationPeer withFileSizeLimit(long kib, String... runArgs) throws IOException {
-        var cmd = new ArrayList<String>(List.of("sh", "-c", "ulimit -f \"$0\" && exec \"$@\"", Long.toString(kib)));
+        // sh counts ulimit -f in 512-byte blocks (dash, and bash in its POSIX mode), not in KiB
+        var cmd = new ArrayList<String>(List.of("sh", "-c", "ulimit -f \"$0\" && exec \"$@\"", Long.toString(kib * 2)));
         cmd.addAll(javaCommand(List.of("-XX:-UsePerfData")));
         cmd.add("run");
         cmd.addAll(List.of(runArgs));

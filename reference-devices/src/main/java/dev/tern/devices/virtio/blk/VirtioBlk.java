@@ -7,6 +7,7 @@ import dev.tern.devices.virtio.VirtioModel;
 import dev.tern.devices.virtio.VirtioTransport;
 import dev.tern.spi.device.LiveDisk;
 import dev.tern.spi.device.OutputKind;
+import dev.tern.spi.device.OutputSink;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,7 +46,8 @@ public final class VirtioBlk implements VirtioModel, LiveDisk {
     private final long capacity;
     private VirtioTransport transport;
     private java.util.function.Consumer<byte[]> mirror;
-    private volatile boolean mirrorFailed;
+    /** Why the image missed a mirrored write (the image and the OS error); null while it took them all. */
+    private volatile String mirrorFailed;
     /** Told of each guest write while a block migration tracks this disk; null otherwise. */
     private volatile WriteTracker tracker;
 
@@ -121,7 +123,17 @@ public final class VirtioBlk implements VirtioModel, LiveDisk {
         // Writes reach the image at once; the machine's output path also shows them to fault
         // tolerance, which mirrors them to the standby's image with the checkpoint covering them.
         // A write's data is its byte offset (8 bytes, big-endian) followed by the bytes.
-        mirror = transport.machine().outputs(OutputKind.BLOCK, (position, data) -> applyMirrored(data));
+        mirror = transport.machine().outputs(OutputKind.BLOCK, new OutputSink() {
+            @Override
+            public void deliver(long position, byte[] data) {
+                applyMirrored(data);
+            }
+
+            @Override
+            public Optional<String> failure() {
+                return Optional.ofNullable(mirrorFailed); // the standby then refuses the checkpoint
+            }
+        });
         transport.machine().offerDisk(this);
     }
 
@@ -168,9 +180,12 @@ public final class VirtioBlk implements VirtioModel, LiveDisk {
     /**
      * A write the primary made, applied to this (the standby's) image. A failure marks the image
      * broken: every later request fails with an I/O error rather than serve a disk that differs
-     * from the guest's.
+     * from the guest's, and the sink says so, so the checkpoint carrying it is refused.
      */
     private void applyMirrored(byte[] data) {
+        if (mirrorFailed != null) {
+            return;
+        }
         ByteBuffer b = ByteBuffer.wrap(data);
         long pos = b.getLong();
         try {
@@ -178,7 +193,8 @@ public final class VirtioBlk implements VirtioModel, LiveDisk {
                 channel.write(b, pos + b.position() - 8);
             }
         } catch (IOException e) {
-            mirrorFailed = true;
+            mirrorFailed = "virtio-blk image " + path + " cannot take a mirrored write at byte " + pos + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
     }
 
@@ -207,7 +223,7 @@ public final class VirtioBlk implements VirtioModel, LiveDisk {
         long statusAt = c.writableLength() - 1;
         int written = 0;
         int status;
-        if (mirrorFailed) {
+        if (mirrorFailed != null) {
             status = BlockRequest.STATUS_IOERR; // the image missed a write of the primary's: never serve it
         } else if (type == null) {
             status = BlockRequest.STATUS_UNSUPPORTED;
