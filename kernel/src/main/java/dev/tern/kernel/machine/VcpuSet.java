@@ -193,8 +193,10 @@ final class VcpuSet {
                 if (t.vcpu() < 0 || t.vcpu() >= cpus.size()) {
                     return Optional.of("vcpu-turn: vCPU " + t.vcpu() + " does not exist (0.." + (cpus.size() - 1) + ")");
                 }
-                if (t.left() <= 0 || t.left() > QUANTUM) {
-                    return Optional.of("vcpu-turn: " + t.left() + " instructions left of a turn, expected 1.." + QUANTUM);
+                // 0 is a turn that ended exactly as its vCPU exited for another reason (a stop for a
+                // checkpoint, an I/O exit): the next run switches vCPUs before retiring anything
+                if (t.left() < 0 || t.left() > QUANTUM) {
+                    return Optional.of("vcpu-turn: " + t.left() + " instructions left of a turn, expected 0.." + QUANTUM);
                 }
                 return Optional.empty();
             }
