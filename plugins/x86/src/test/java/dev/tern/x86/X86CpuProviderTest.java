@@ -131,9 +131,10 @@ class X86CpuProviderTest {
                 "translation", "inline", "code-cache", 8L)));
         assertEquals(0, cpu.tierStats().translated());
         assertEquals(0, cpu.tierStats().live());
+        assertTrue(((X86Cpu) provider().create(context(Map.of()))).tierStats() != null, "the tier is on by default");
         // -Dtern.x86.translateAfter (the forced-tier suite run) turns the tier on whatever the option.
         boolean forced = Integer.getInteger("tern.x86.translateAfter") != null;
-        assertEquals(forced, ((X86Cpu) provider().create(context(Map.of()))).tierStats() != null,
+        assertEquals(forced, ((X86Cpu) provider().create(context(Map.of("tier", "interp")))).tierStats() != null,
                 "stats exactly when the tier is on");
         for (var bad : List.of(Map.<String, Object>of("tier", "jit", "translate-after", 0L),
                 Map.<String, Object>of("tier", "jit", "code-cache", 0L),

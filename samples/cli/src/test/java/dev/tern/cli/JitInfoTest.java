@@ -52,8 +52,15 @@ class JitInfoTest {
 
     @Test
     @Timeout(120)
+    void aVcpuWithoutATierOptionCompiles() throws Exception {
+        String text = infoJit(Map.of(), "default");
+        assertTrue(text.startsWith("CPU#0: tier jit, 3,000,000 instructions, "), text);
+    }
+
+    @Test
+    @Timeout(120)
     void anInterpretingVcpuSaysSo() throws Exception {
-        String text = infoJit(Map.of(), "interp");
+        String text = infoJit(Map.of("tier", "interp"), "interp");
         if (Integer.getInteger("tern.x86.translateAfter") == null) {
             assertEquals("CPU#0: tier interp, 3,000,000 instructions\n", text);
         } else {
