@@ -20,24 +20,31 @@ public final class EditDistance {
     public static int between(String a, String b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
+        // Three rows of the table, not all of it: a name comes from the user (or a hostile config
+        // file) and may be long, and every candidate is measured against it.
+        int m = b.length();
+        int[] twoBack = new int[m + 1];
+        int[] back = new int[m + 1];
+        int[] row = new int[m + 1];
+        for (int j = 0; j <= m; j++) {
+            back[j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
+            row[0] = i;
+            for (int j = 1; j <= m; j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                int best = Math.min(d[i - 1][j - 1] + cost, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+                int best = Math.min(back[j - 1] + cost, Math.min(back[j], row[j - 1]) + 1);
                 if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    best = Math.min(best, d[i - 2][j - 2] + 1);
+                    best = Math.min(best, twoBack[j - 2] + 1);
                 }
-                d[i][j] = best;
+                row[j] = best;
             }
+            int[] spare = twoBack;
+            twoBack = back;
+            back = row;
+            row = spare;
         }
-        return d[a.length()][b.length()];
+        return back[m];
     }
 
     /**
