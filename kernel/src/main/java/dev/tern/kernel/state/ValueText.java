@@ -4,21 +4,34 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Renders decoded values for the analyzer: compact, one line per record, arrays abbreviated. */
+/**
+ * Renders decoded values for the analyzer: compact, one line per record, arrays and lists
+ * abbreviated, and no value's text longer than {@link #MAX_CHARS} (a hostile stream's few bytes can
+ * declare a million-element list of empty records; its text must not cost a million lines' worth).
+ */
 final class ValueText {
 
-    /** Arrays longer than this print their first elements and the length. */
+    /** Arrays and lists longer than this print their first elements and the length. */
     private static final int ARRAY_PREVIEW = 16;
+    /** Where a value's text stops, with an ellipsis. */
+    static final int MAX_CHARS = 4096;
 
     private ValueText() { }
 
     static String of(Object v) {
         StringBuilder sb = new StringBuilder();
         append(sb, v);
+        if (sb.length() > MAX_CHARS) {
+            sb.setLength(MAX_CHARS);
+            sb.append(" ...");
+        }
         return sb.toString();
     }
 
     private static void append(StringBuilder sb, Object v) {
+        if (sb.length() > MAX_CHARS) {
+            return; // cut by of()
+        }
         switch (v) {
             case FieldValues r -> {
                 sb.append('{');
@@ -32,11 +45,13 @@ final class ValueText {
             }
             case List<?> l -> {
                 sb.append('[');
-                String sep = "";
-                for (Object o : l) {
-                    sb.append(sep);
-                    append(sb, o);
-                    sep = ", ";
+                int shown = Math.min(l.size(), ARRAY_PREVIEW);
+                for (int i = 0; i < shown; i++) {
+                    sb.append(i == 0 ? "" : ", ");
+                    append(sb, l.get(i));
+                }
+                if (l.size() > ARRAY_PREVIEW) {
+                    sb.append(" ... ").append(l.size()).append(" elements");
                 }
                 sb.append(']');
             }
