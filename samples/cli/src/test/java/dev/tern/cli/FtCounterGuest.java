@@ -55,12 +55,7 @@ final class FtCounterGuest {
     /** The serial output of a run to {@link #LIMIT} that nothing interrupted (made once per JVM). */
     String reference() throws Exception {
         if (reference == null) {
-            Path out = dir.resolve("reference.log");
-            try (Machine m = RunMachines.create(args(out))) {
-                m.start();
-                assertEquals(MachineExit.Reason.INSTRUCTION_LIMIT, m.awaitExit().reason());
-            }
-            reference = Files.readString(out, StandardCharsets.US_ASCII);
+            reference = referenceTo(LIMIT);
         }
         return reference;
     }
