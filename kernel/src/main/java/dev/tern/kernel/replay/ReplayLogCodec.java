@@ -4,9 +4,11 @@ import dev.tern.spi.replay.ReplayEvent;
 import dev.tern.spi.replay.ReplayFilter.Delivery;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32C;
 
 /**
  * The byte encoding of replay log payloads ({@code docs/formats/replay-log.md}): unsigned LEB128
@@ -19,19 +21,25 @@ final class ReplayLogCodec {
     /** First eight bytes of every replay log. */
     static final byte[] MAGIC = "TERN-RR\n".getBytes(StandardCharsets.US_ASCII);
     /** Version of the format this code writes; it reads this one and every earlier one. */
-    static final int FORMAT_VERSION = 4;
+    static final int FORMAT_VERSION = 5;
     /** The first version with embedded snapshots ('S' blocks) and a snapshot interval in the header. */
     static final int FIRST_WITH_SNAPSHOTS = 2;
     /** The first version with compact clock-warp entries ({@link WarpCoding}). */
     static final int FIRST_WITH_COMPACT_WARPS = 3;
     /** The first version with checkpoints coded against the previous one ({@link #ENTRY_CHECKPOINT_DELTA}). */
     static final int FIRST_WITH_DELTA_CHECKPOINTS = 4;
+    /**
+     * The first version whose block frames carry a CRC32C of their own. Without it a flipped bit in
+     * a payload length that then reaches past the file's end reads exactly like a recording killed
+     * mid-block: the reader would end the log there, silently, instead of refusing it.
+     */
+    static final int FIRST_WITH_FRAME_CHECK = 5;
     /** Block tags. */
     static final int BLOCK_HEADER = 'H';
     static final int BLOCK_ENTRIES = 'E';
     static final int BLOCK_SNAPSHOT = 'S';
-    /** Bytes of a block frame before its payload: tag (1), payload length (4), CRC32C (4). */
-    static final int FRAME_BYTES = 9;
+    /** Bytes of a block frame that its payload CRC covers or is: tag (1), payload length (4), CRC32C (4). */
+    static final int FRAME_FIELDS = 9;
     /** Largest payload of one block: bounds what a hostile length can make a reader allocate. */
     static final int MAX_BLOCK = 16 << 20;
     /**
@@ -67,6 +75,31 @@ final class ReplayLogCodec {
     static final int KIND_HOST_REQUEST = 6;
 
     private ReplayLogCodec() {
+    }
+
+    /** Bytes of a block frame before its payload in a log of {@code version}: the fields, then (from 5) their CRC32C. */
+    static int frameBytes(int version) {
+        return version >= FIRST_WITH_FRAME_CHECK ? FRAME_FIELDS + 4 : FRAME_FIELDS;
+    }
+
+    /** The frame check of version 5 on: CRC32C of the frame's tag, length and payload CRC. */
+    static int frameCheck(byte[] frame) {
+        var crc = new CRC32C();
+        crc.update(frame, 0, FRAME_FIELDS);
+        return (int) crc.getValue();
+    }
+
+    /** The frame of a block of {@code version} whose payload is {@code payload[0, length)}. */
+    static byte[] frame(int version, int tag, byte[] payload, int length) {
+        var frame = ByteBuffer.allocate(frameBytes(version)).put((byte) tag).putInt(length);
+        var crc = new CRC32C();
+        crc.update(frame.array(), 0, 5);
+        crc.update(payload, 0, length);
+        frame.putInt((int) crc.getValue());
+        if (version >= FIRST_WITH_FRAME_CHECK) {
+            frame.putInt(frameCheck(frame.array()));
+        }
+        return frame.array();
     }
 
     /** The short name of an input kind, as {@code tern analyze} prints it. */

@@ -182,14 +182,15 @@ public final class ReplayLogReader {
         ReplayLog read() throws IOException {
             long size = file.size();
             long pos = ReplayLogCodec.MAGIC.length + 2;
-            byte[] frame = new byte[ReplayLogCodec.FRAME_BYTES];
+            byte[] frame = new byte[ReplayLogCodec.frameBytes(version)];
             while (pos < size) {
-                if (size - pos < ReplayLogCodec.FRAME_BYTES) {
+                if (size - pos < frame.length) {
                     truncation = "the last block at offset " + pos + " is incomplete (" + (size - pos) + " bytes of its frame)";
                     break;
                 }
                 file.read(pos, frame, 0, frame.length);
                 var f = ByteBuffer.wrap(frame);
+                checkFrame(frame, pos);
                 int tag = f.get() & 0xff;
                 long length = f.getInt() & 0xffffffffL;
                 int storedCrc = f.getInt();
@@ -199,7 +200,7 @@ public final class ReplayLogReader {
                     throw new ReplayLogException(pos + 1, "block " + block + " claims " + length + " payload bytes, more than the "
                             + limit + " allowed");
                 }
-                long payload = pos + ReplayLogCodec.FRAME_BYTES;
+                long payload = pos + frame.length;
                 if (payload + length > size) {
                     truncation = "the last block (block " + block + " at offset " + pos + ") is incomplete: " + (size - payload)
                             + " of its " + length + " payload bytes are present";
@@ -242,6 +243,22 @@ public final class ReplayLogReader {
             }
             return new ReplayLog(header, entries, snapshots, Optional.ofNullable(end), Optional.ofNullable(truncation), size,
                     block);
+        }
+
+        /**
+         * From version 5 a frame is trusted only once its own CRC matches: only then may a length
+         * reaching past the file's end be read as a recording cut short.
+         */
+        private void checkFrame(byte[] frame, long pos) throws ReplayLogException {
+            if (version < ReplayLogCodec.FIRST_WITH_FRAME_CHECK) {
+                return;
+            }
+            int stored = ByteBuffer.wrap(frame, ReplayLogCodec.FRAME_FIELDS, 4).getInt();
+            int actual = ReplayLogCodec.frameCheck(frame);
+            if (actual != stored) {
+                throw new ReplayLogException(pos, "block " + block + " is corrupt: its frame's CRC32C "
+                        + String.format("%08x", actual) + " does not match the stored " + String.format("%08x", stored));
+            }
         }
 
         private void crcOf(long from, long length, CRC32C crc) throws IOException {

@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.LongSupplier;
-import java.util.zip.CRC32C;
 
 /**
  * Writes a replay log incrementally. Entries collect in a block that goes to the file as one
@@ -159,14 +158,7 @@ public final class ReplayLogWriter implements AutoCloseable {
     }
 
     private void writeBlock(int tag, byte[] payload, int length) throws IOException {
-        ByteBuffer frame = ByteBuffer.allocate(ReplayLogCodec.FRAME_BYTES);
-        frame.put((byte) tag).putInt(length);
-        var crc = new CRC32C();
-        crc.update(tag);
-        crc.update(frame.array(), 1, 4);
-        crc.update(payload, 0, length);
-        frame.putInt((int) crc.getValue()).flip();
-        writeFully(frame);
+        writeFully(ByteBuffer.wrap(ReplayLogCodec.frame(formatVersion, tag, payload, length)));
         writeFully(ByteBuffer.wrap(payload, 0, length));
         blocks++;
     }

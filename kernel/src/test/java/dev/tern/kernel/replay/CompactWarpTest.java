@@ -6,13 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -147,19 +145,12 @@ class CompactWarpTest {
         out.write(version);
         var h = new ReplayLogCodec.Out();
         ReplayLogCodec.writeHeader(h, header(version));
-        block(out, ReplayLogCodec.BLOCK_HEADER, h.bytes.toByteArray());
-        block(out, ReplayLogCodec.BLOCK_ENTRIES, payload);
-        return out.toByteArray();
-    }
-
-    private static void block(ByteArrayOutputStream out, int tag, byte[] payload) {
-        var frame = ByteBuffer.allocate(ReplayLogCodec.FRAME_BYTES).put((byte) tag).putInt(payload.length);
-        var crc = new CRC32C();
-        crc.update(frame.array(), 0, 5);
-        crc.update(payload);
-        frame.putInt((int) crc.getValue());
-        out.writeBytes(frame.array());
+        byte[] headerBlock = h.bytes.toByteArray();
+        out.writeBytes(ReplayLogCodec.frame(version, ReplayLogCodec.BLOCK_HEADER, headerBlock, headerBlock.length));
+        out.writeBytes(headerBlock);
+        out.writeBytes(ReplayLogCodec.frame(version, ReplayLogCodec.BLOCK_ENTRIES, payload, payload.length));
         out.writeBytes(payload);
+        return out.toByteArray();
     }
 
     /** Entry bytes: a compact warp tag, then varints. */

@@ -205,10 +205,12 @@ class DeltaCheckpointTest {
 
     @Test
     void aNewerVersionIsRefusedNamingIt() throws Exception {
-        byte[] b = CompactWarpTest.logWith(4, full(0));
-        b[ReplayLogCodec.MAGIC.length + 1] = 5;
+        int next = ReplayLogCodec.FORMAT_VERSION + 1;
+        byte[] b = CompactWarpTest.logWith(ReplayLogCodec.FORMAT_VERSION, full(0));
+        b[ReplayLogCodec.MAGIC.length + 1] = (byte) next;
         var e = CompactWarpTest.refused(b);
-        assertEquals("replay log format version 5 is not supported (this Tern reads 1 to 4) (at offset 8)", e.getMessage());
+        assertEquals("replay log format version " + next + " is not supported (this Tern reads 1 to " + ReplayLogCodec.FORMAT_VERSION
+                + ") (at offset 8)", e.getMessage());
     }
 
     /** Random damage to a busy log, CRCs made valid again: accepted or refused with a ReplayLogException, nothing else. */

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,25 +75,10 @@ class ReplayLogFuzzTest {
                 "offset " + e.offset() + " outside the " + file.length + "-byte file: " + e.getMessage()));
     }
 
-    /** A copy with the CRC of every complete block (u8 tag, u32 length, u32 CRC32C, payload) recomputed. */
+    /** A copy with the CRCs of every complete block recomputed. */
     private static byte[] withValidCrcs(byte[] file) {
         byte[] b = file.clone();
-        int pos = ReplayLogCodec.MAGIC.length + 2;
-        while (b.length - pos >= ReplayLogCodec.FRAME_BYTES) {
-            long length = ((b[pos + 1] & 0xffL) << 24) | ((b[pos + 2] & 0xff) << 16) | ((b[pos + 3] & 0xff) << 8) | (b[pos + 4] & 0xff);
-            int payload = pos + ReplayLogCodec.FRAME_BYTES;
-            if (length > b.length - payload) {
-                break;
-            }
-            CRC32C crc = new CRC32C();
-            crc.update(b, pos, 5);
-            crc.update(b, payload, (int) length);
-            int c = (int) crc.getValue();
-            for (int i = 0; i < 4; i++) {
-                b[pos + 5 + i] = (byte) (c >>> (24 - 8 * i));
-            }
-            pos = payload + (int) length;
-        }
+        ReplayLogReaderTest.fixCrcs(b);
         return b;
     }
 }

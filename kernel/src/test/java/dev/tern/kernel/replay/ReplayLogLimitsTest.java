@@ -9,11 +9,13 @@ import org.junit.jupiter.api.Test;
 /** The replay log's bounds at the bound and one past: block payload ({@code MAX_BLOCK}) and string length ({@code MAX_STRING}). */
 class ReplayLogLimitsTest {
 
-    /** Magic, version, then a header block frame declaring {@code length} payload bytes and carrying none. */
+    /** Magic, version, then a header block frame (its own check valid) declaring {@code length} payload bytes and carrying none. */
     private static byte[] declaring(long length) {
-        return ByteBuffer.allocate(ReplayLogCodec.MAGIC.length + 2 + ReplayLogCodec.FRAME_BYTES).put(ReplayLogCodec.MAGIC)
-                .putShort((short) ReplayLogCodec.FORMAT_VERSION).put((byte) ReplayLogCodec.BLOCK_HEADER)
+        byte[] fields = ByteBuffer.allocate(ReplayLogCodec.FRAME_FIELDS).put((byte) ReplayLogCodec.BLOCK_HEADER)
                 .putInt((int) length).putInt(0).array();
+        return ByteBuffer.allocate(ReplayLogCodec.MAGIC.length + 2 + ReplayLogCodec.frameBytes(ReplayLogCodec.FORMAT_VERSION))
+                .put(ReplayLogCodec.MAGIC).putShort((short) ReplayLogCodec.FORMAT_VERSION).put(fields)
+                .putInt(ReplayLogCodec.frameCheck(fields)).array();
     }
 
     @Test

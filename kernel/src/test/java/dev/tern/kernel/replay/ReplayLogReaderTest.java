@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,11 +95,58 @@ class ReplayLogReaderTest {
         Path p = write(ENTRIES, true);
         var snapshot = ReplayLogReader.read(p).snapshots().getFirst();
         byte[] b = Files.readAllBytes(p);
-        b[(int) snapshot.offset() + ReplayLogCodec.FRAME_BYTES + 3] ^= 0x10;
+        b[(int) snapshot.offset() + ReplayLogCodec.frameBytes(ReplayLogCodec.FORMAT_VERSION) + 3] ^= 0x10;
         Files.write(p, b);
         var e = assertThrows(ReplayLogException.class, () -> ReplayLogReader.read(p));
         assertEquals(snapshot.offset(), e.offset());
         assertTrue(e.getMessage().contains("block " + snapshot.block() + " (an embedded snapshot) is corrupt: CRC32C"), e.getMessage());
+    }
+
+    /** Offsets of each block's frame, walked by the documented layout. */
+    private static List<Integer> frames(byte[] b) {
+        int frameBytes = ReplayLogCodec.frameBytes(ReplayLogCodec.FORMAT_VERSION);
+        var at = new java.util.ArrayList<Integer>();
+        for (int pos = ReplayLogCodec.MAGIC.length + 2; pos < b.length; pos += frameBytes + ByteBuffer.wrap(b, pos + 1, 4).getInt()) {
+            at.add(pos);
+        }
+        return at;
+    }
+
+    /**
+     * Every single-bit flip in a middle block's frame or payload is refused naming that block —
+     * above all one in its length, which before the frame check could reach past the end of the
+     * file and read as a recording cut short, ending the log there silently.
+     */
+    @Test
+    void everyBitFlippedInAMiddleBlockIsRefusedNamingIt() throws Exception {
+        byte[] clean = Files.readAllBytes(write(ENTRIES, true));
+        var frames = frames(clean);
+        int block = 3;
+        int from = frames.get(block);
+        int to = frames.get(block + 1);
+        for (int at = from; at < to; at++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] b = clean.clone();
+                b[at] ^= (byte) (1 << bit);
+                var e = assertThrows(ReplayLogException.class, () -> ReplayLogReader.parse(b), "byte " + at + " bit " + bit);
+                assertTrue(e.getMessage().startsWith("block " + block + " is corrupt: ") && e.offset() == from,
+                        "byte " + at + " bit " + bit + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A file cut anywhere inside its last block still reads as a recording killed mid-write: every block before it is kept. */
+    @Test
+    void aLogCutInsideItsLastBlockKeepsTheBlocksBefore() throws Exception {
+        byte[] clean = Files.readAllBytes(write(ENTRIES, false));
+        var frames = frames(clean);
+        int last = frames.getLast();
+        for (int cut = last + 1; cut < clean.length; cut++) {
+            var log = ReplayLogReader.parse(java.util.Arrays.copyOf(clean, cut));
+            assertEquals(ENTRIES.size() - 1, log.entries().size(), "cut at " + cut);
+            assertTrue(log.truncation().orElseThrow().contains("block " + (frames.size() - 1) + " at offset " + last)
+                    || log.truncation().orElseThrow().contains("the last block at offset " + last), log.truncation().orElseThrow());
+        }
     }
 
     @Test
@@ -174,19 +220,22 @@ class ReplayLogReaderTest {
         assertTrue(refused > 1000, "only " + refused + " of 20000 damaged logs were refused");
     }
 
-    /** Recomputes each block's CRC where its frame is intact enough to find. */
+    /** Recomputes each block's CRCs (by the version the file names) where its frame is intact enough to find. */
     static void fixCrcs(byte[] b) {
-        int pos = 10;
-        while (pos + ReplayLogCodec.FRAME_BYTES <= b.length) {
+        int pos = ReplayLogCodec.MAGIC.length + 2;
+        if (b.length < pos) {
+            return;
+        }
+        int frameBytes = ReplayLogCodec.frameBytes(((b[pos - 2] & 0xff) << 8) | (b[pos - 1] & 0xff));
+        while (pos + frameBytes <= b.length) {
             long len = ByteBuffer.wrap(b, pos + 1, 4).getInt() & 0xffffffffL;
-            if (pos + ReplayLogCodec.FRAME_BYTES + len > b.length) {
+            if (pos + frameBytes + len > b.length) {
                 return;
             }
-            var crc = new CRC32C();
-            crc.update(b, pos, 5);
-            crc.update(b, pos + ReplayLogCodec.FRAME_BYTES, (int) len);
-            ByteBuffer.wrap(b, pos + 5, 4).putInt((int) crc.getValue());
-            pos += ReplayLogCodec.FRAME_BYTES + (int) len;
+            int version = frameBytes > ReplayLogCodec.FRAME_FIELDS ? ReplayLogCodec.FIRST_WITH_FRAME_CHECK : 1;
+            System.arraycopy(ReplayLogCodec.frame(version, b[pos] & 0xff, java.util.Arrays.copyOfRange(b, pos + frameBytes,
+                    pos + frameBytes + (int) len), (int) len), 0, b, pos, frameBytes);
+            pos += frameBytes + (int) len;
         }
     }
 }

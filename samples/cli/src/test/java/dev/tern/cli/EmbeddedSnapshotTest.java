@@ -19,13 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 import static dev.tern.cli.RecordReplayCliTest.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -74,7 +72,7 @@ class EmbeddedSnapshotTest {
 
         var analysis = cli("analyze", rr.toString());
         assertEquals(0, analysis.status(), analysis.err());
-        assertTrue(analysis.out().contains("format version 4"), analysis.out());
+        assertTrue(analysis.out().contains("format version 5"), analysis.out());
         assertTrue(analysis.out().contains("snapshot interval: 500000 instructions"), analysis.out());
         assertTrue(analysis.out().contains("snapshots: 3"), analysis.out());
         for (String at : List.of("500000", "1000000", "1500000")) {
@@ -127,11 +125,11 @@ class EmbeddedSnapshotTest {
         assertTrue(analysis.status() != 0 && analysis.err().contains(expected), analysis.err());
 
         // a hostile snapshot: its CRC made valid again, its saved state garbage
-        int state = (int) (second.offset() + 9 + 3); // frame (9), varint 1000000 (3)
+        int state = (int) (second.offset() + ReplayLogBytes.FRAME + 3); // frame, varint 1000000 (3)
         for (int i = 0; i < 64; i++) {
             b[state + i] = (byte) i;
         }
-        fixCrc(b, (int) second.offset());
+        ReplayLogBytes.seal(b, (int) second.offset());
         Path hostile = dir.resolve("hostile.rr");
         Files.write(hostile, b);
         var from = replay(hostile, dir.resolve("h.out"), "--replay-from", "1000000");
@@ -213,11 +211,4 @@ class EmbeddedSnapshotTest {
                 + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(out.toByteArray()));
     }
 
-    private static void fixCrc(byte[] b, int frame) {
-        int len = ByteBuffer.wrap(b, frame + 1, 4).getInt();
-        var crc = new CRC32C();
-        crc.update(b, frame, 5);
-        crc.update(b, frame + 9, len);
-        ByteBuffer.wrap(b, frame + 5, 4).putInt((int) crc.getValue());
-    }
 }

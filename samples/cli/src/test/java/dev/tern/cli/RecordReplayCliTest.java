@@ -44,7 +44,7 @@ class RecordReplayCliTest {
         assertTrue(rep.err().contains(finalLine.strip()), rec.err() + "\n" + rep.err());
         var analysis = cli("analyze", rr.toString());
         assertEquals(0, analysis.status(), analysis.err());
-        assertTrue(analysis.out().contains("Tern replay log, format version 4"), analysis.out());
+        assertTrue(analysis.out().contains("Tern replay log, format version 5"), analysis.out());
         assertTrue(analysis.out().contains("boot arguments: run --serial file:" + a), analysis.out());
         assertTrue(analysis.out().contains("POWER_OFF"), analysis.out());
     }
