@@ -85,11 +85,29 @@ public final class Soak {
                             hop.n(), hop.totalMs(), hop.downtimeMs(), hop.bytes() >> 10, hop.sourceRssKib() >> 10,
                             hop.counter(), snapshot ? " (after a snapshot restore)" : "");
                 }
+            } catch (IllegalStateException stalled) {
+                log.println("soak: " + stalled.getMessage() + "; " + keepStalled(current));
+                throw stalled;
             } finally {
                 current.close();
                 guest.close();
             }
             return new Result(hops, observer.packets(), observer.hostDropped(), observer.violations());
+        }
+    }
+
+    /**
+     * Stops the guest that stalled and saves it as snapshot {@code stalled}, so its device state
+     * (e.g. how far the device read each virtqueue, its frame counters) can be read afterwards
+     * with {@code tern analyze}; says where, or why not.
+     */
+    private String keepStalled(Guest guest) {
+        try {
+            guest.execute("stop", null);
+            guest.hmp("savevm stalled");
+            return "the guest is kept as snapshot 'stalled' in " + dir.resolve("snapshots");
+        } catch (Exception | Error e) {
+            return "the guest could not be kept: " + e;
         }
     }
 
