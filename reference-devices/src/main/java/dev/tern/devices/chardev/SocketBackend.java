@@ -11,8 +11,15 @@ import java.util.function.Consumer;
 
 /**
  * A TCP server on a loopback address serving one client at a time: what the client sends is host
- * input; guest output goes to the connected client and is dropped while none is connected (the guest
- * never waits for a client). A new client is accepted when the previous one disconnects.
+ * input; guest output goes to the connected client and is discarded while none is connected (the
+ * guest never waits for a client). A new client is accepted when the previous one disconnects.
+ *
+ * <p>This is a console to watch, not a record to keep, as QEMU's {@code server=on,wait=off} socket
+ * chardev is: a client that goes away — between two writes (its end of file) or under one
+ * (EPIPE, a reset) — is a disconnect, and output is discarded until the next client connects. TCP
+ * cannot tell which bytes a closing peer read, so no write here could promise delivery anyway; so
+ * this backend never reports a {@link #failure()}, and it counts what it discarded
+ * ({@link #discardedBytes()}). Output that must not be lost goes to a file.
  */
 public final class SocketBackend implements CharBackend {
 
@@ -22,6 +29,7 @@ public final class SocketBackend implements CharBackend {
     private OutputStream clientOut;
     private Thread acceptor;
     private volatile boolean closed;
+    private long discarded;
 
     /**
      * Binds {@code host:port} ({@code port} 0 picks a free port).
@@ -101,12 +109,15 @@ public final class SocketBackend implements CharBackend {
     public void write(byte[] data, int off, int len) {
         synchronized (clientLock) {
             if (clientOut == null) {
+                discarded += len;
                 return;
             }
             try {
                 clientOut.write(data, off, len);
                 clientOut.flush();
             } catch (IOException e) {
+                // the client went away under this write: a disconnect, like its end of file
+                discarded += len;
                 try {
                     client.close();
                 } catch (IOException ignored) {
@@ -114,6 +125,13 @@ public final class SocketBackend implements CharBackend {
                 }
                 clientOut = null;
             }
+        }
+    }
+
+    /** Output bytes discarded because no client was connected to take them. */
+    public long discardedBytes() {
+        synchronized (clientLock) {
+            return discarded;
         }
     }
 
