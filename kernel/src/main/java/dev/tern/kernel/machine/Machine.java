@@ -106,6 +106,9 @@ public final class Machine implements AutoCloseable {
                     + " they touch memory is the host's; use the default scheduling (turns on one thread)");
         }
         this.inputs = new InputPath(journal, () -> wakeups.emt0());
+        // without fault tolerance (whose primary and standby set their own) no one else holds the
+        // output a sink refused: the run ends rather than go on with the guest's output lost
+        outputs.onRefused(why -> fail("the guest stopped because its output was not taken: " + why));
         this.journalEnd = new JournalEnd(journal);
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
         journal.bind(ram);
