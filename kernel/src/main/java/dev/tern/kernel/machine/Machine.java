@@ -170,15 +170,29 @@ public final class Machine implements AutoCloseable {
         return m;
     }
 
-    /** Starts the vCPUs (or, after {@link #pauseOnStart()}, readies them paused). */
-    public void start() {
-        lifecycle.transition(VmState.RUNNING);
+    /**
+     * Starts the vCPUs (or, after {@link #pauseOnStart()}, readies them paused). A run that was
+     * ended before it started (a monitor's {@code quit} while a fault-tolerance standby took over)
+     * stays ended: nothing runs, and {@link #awaitExit()} says how it ended.
+     *
+     * @return false when the run had ended before it started
+     */
+    public boolean start() {
+        try {
+            lifecycle.transition(VmState.RUNNING);
+        } catch (dev.tern.kernel.vm.IllegalVmStateTransition e) {
+            if (exit.isDone()) {
+                return false; // finish() completes the exit before it leaves the state SHUTDOWN
+            }
+            throw e;
+        }
         started = true;
         if (pauseOnStart) {
             pauseOnStart = false;
             pauseHere(); // no EMT runs yet: they start and wait for resume()
         }
         emts.start();
+        return true;
     }
 
     /**
