@@ -201,6 +201,28 @@ class CharBackendTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void aSocketClientThatDoesNotReadNeverHoldsTheWriterAndWhatItMissedIsCounted() throws Exception {
+        try (SocketBackend b = new SocketBackend("127.0.0.1", 0);
+                Socket idle = new Socket(InetAddress.getLoopbackAddress(), b.localPort())) {
+            LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
+            b.setReceiver(in::add);
+            idle.getOutputStream().write(bytes("hi"));
+            assertEquals("hi", collect(in, 2)); // connected: output now goes to this client
+            byte[] chunk = new byte[4096];
+            long total = 0;
+            // far more than the queue and both sockets' buffers hold: a blocking send would hang here
+            while (b.discardedBytes() == 0) {
+                b.write(chunk, 0, chunk.length);
+                total += chunk.length;
+                assertTrue(total <= 256L << 20, "nothing was discarded after " + total + " bytes to a client that reads nothing");
+            }
+            assertTrue(b.connected(), "a slow client stays connected");
+            assertEquals(Optional.empty(), b.failure());
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
