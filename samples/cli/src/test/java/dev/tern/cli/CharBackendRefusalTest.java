@@ -35,7 +35,9 @@ class CharBackendRefusalTest {
     void aFullSerialFileEndsAPlainRunNamingTheFileAndTheOsError() throws Exception {
         var counter = new FtCounterGuest(dir);
         Path a = dir.resolve("a.log");
-        try (MigrationPeer run = MigrationPeer.withFileSizeLimit(KIB, counter.args(a, 0).toArray(String[]::new))) {
+        var args = new ArrayList<>(counter.args(a, 0));
+        args.add("--print-digest");
+        try (MigrationPeer run = MigrationPeer.withFileSizeLimit(KIB, args.toArray(String[]::new))) {
             Matcher m = run.awaitLine(Pattern.compile("tern: the guest stopped because its output was not taken: output"
                     + " serial0/serial at position (\\d+) was not taken: cannot write serial output file "
                     + Pattern.quote(a.toString()) + " at byte (\\d+): File too large"));
@@ -45,7 +47,10 @@ class CharBackendRefusalTest {
             assertEquals(KIB << 10, Long.parseLong(m.group(1)), m.group());
             assertEquals(m.group(1), m.group(2), "a file of its own: stream position and file offset agree");
             assertEquals(KIB << 10, mine.length());
-            assertTrue(counter.reference().startsWith(mine), "the file holds output the run never printed");
+            // the same guest run uninterrupted to where this one stopped: the file is its output up to the refused byte
+            String reference = counter.referenceTo(run.awaitDigest("stopped").instructions());
+            assertTrue(reference.startsWith(mine), "the file holds output the run never printed");
+            assertTrue(reference.length() > mine.length(), "the run stopped before the byte the file refused");
         }
     }
 
