@@ -40,8 +40,9 @@ class FtQuitDuringTakeoverTest {
         Path a = dir.resolve("a.log");
         Path b = dir.resolve("b.log");
         var standbyArgs = new ArrayList<>(counter.args(b, 0));
-        standbyArgs.addAll(List.of("--monitor", "stdio", "--ft",
+        standbyArgs.addAll(List.of("--monitor", "stdio", "--print-digest", "--ft",
                 "standby,listen=tcp:127.0.0.1:0,password-file=" + pw + ",lease=file:" + lease));
+        long checkpointAt;
         try (MigrationPeer standby = MigrationPeer.start(standbyArgs.toArray(String[]::new))) {
             String address = standby.awaitLine(WAITING).group(1);
             var primaryArgs = new ArrayList<>(counter.args(a, 0));
@@ -56,29 +57,21 @@ class FtQuitDuringTakeoverTest {
                 new PrintStream(standby.process().getOutputStream(), true, StandardCharsets.UTF_8).println("quit");
                 standby.awaitLine(Pattern.compile("ft: quit during the takeover: the output held at checkpoint "
                         + asking.group(1) + " is delivered; the guest does not run here"));
+                checkpointAt = standby.awaitDigest("ft standby at checkpoint " + asking.group(1)).instructions();
                 assertEquals(0, standby.awaitExit(), standby.output());
                 assertFalse(standby.output().contains("failover: guest running"), standby.output());
                 primary.kill(); // stopped, it never woke
             }
         }
-        String run = counter.reference();
+        // the primary released only acknowledged checkpoints' output, and the standby delivered the rest
+        // up to the checkpoint it holds: together, the run uninterrupted to that checkpoint, exactly
+        String run = counter.referenceTo(checkpointAt);
         String mine = Files.readString(a);
         String theirs = Files.readString(b);
-        assertTrue(run.startsWith(mine), "the primary released output the run never printed");
-        assertTrue(continues(run, mine, theirs), "the standby's delivered output is not where the primary's stopped:"
-                + " primary " + mine.length() + " bytes, standby " + theirs.length());
-    }
-
-    /**
-     * Whether {@code theirs} goes on from within {@code mine} (a repeat of output the primary delivered
-     * but had not reported, at most) so that together they are a prefix of {@code run}: nothing lost.
-     */
-    private static boolean continues(String run, String mine, String theirs) {
-        for (int p = mine.length(); p >= 0; p--) {
-            if (run.startsWith(theirs, p)) {
-                return true;
-            }
-        }
-        return false;
+        int from = run.length() - theirs.length(); // where the standby's delivery starts in the run
+        assertTrue(from >= 0 && from <= mine.length(), "the standby's output does not go on from the primary's:"
+                + " run " + run.length() + " bytes, primary " + mine.length() + ", standby " + theirs.length());
+        assertEquals(run, mine.substring(0, from) + theirs, "output lost or invented");
+        assertTrue(run.startsWith(mine), "the primary released output past the checkpoint the standby holds");
     }
 }
