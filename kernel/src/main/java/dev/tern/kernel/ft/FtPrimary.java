@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * it then tries the standby's address again (re-protection): a new standby listening there gets a
  * full sync — one stop of the guest as long as the first one's — and checkpoints again.
  * {@link #failover()} hands the guest over: pause, a last checkpoint, FAILOVER, stop. The wire
- * side of a checkpoint is {@link CheckpointSender}'s.
+ * side of a checkpoint is {@link CheckpointSender}'s; what the standby sends and its heartbeats
+ * are a session's {@link StandbyLink}'s; a pre-copied full sync is {@link PrecopiedSync}'s.
  *
  * <p>Output commit: the machine's {@link OutputPath} holds the configured output kinds from the
  * start; each checkpoint carries the output held since the previous one, which is delivered once
@@ -43,9 +44,6 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     /** Re-protection's retry pace after a loss, and its bound while standbies refuse. */
     static final Duration REJOIN_MIN = Duration.ofSeconds(1);
     static final Duration REJOIN_MAX = Duration.ofSeconds(30);
-    /** Pre-copy rounds of a full sync at most (checkpoint 0 follows them), and a round small enough to stop at. */
-    static final int PRECOPY_MAX_ROUNDS = 5;
-    static final long PRECOPY_ENOUGH_PAGES = 256;
 
     private final Machine machine;
     private final FtConfig config;
@@ -65,11 +63,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     private volatile FtWire wire;
     private volatile String reason = "";
     private Thread thread;
-    private Thread heartbeat;
     // guarded by lock
-    private long acked = -1;
-    private long lastHeard;
-    private IOException peerFailure;
+    /** The current session's link to its standby; null before the first session. */
+    private StandbyLink link;
     private boolean failoverRequested;
     private boolean closing;
     private String failoverOutcome;
@@ -80,9 +76,6 @@ public final class FtPrimary implements FtNode, AutoCloseable {
     /** How often the guest waited for held output to be delivered (the checkpoint thread writes it). */
     private volatile long outputLimitWaits;
     private volatile Duration rejoinPace = REJOIN_MIN;
-    /** The pages of RAM the last pre-copied full sync's first round copied, and the bytes of all its rounds. */
-    private volatile long precopyPages;
-    private volatile long precopyBytes;
     /** The page codecs this primary offers a standby, by plugin id. */
     private final List<String> offeredCodecs;
     /** The codecs of the current session's checkpoints and their counters ({@code info ft}); empty without one. */
@@ -363,10 +356,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         long seq = 0;
         boolean lost = false;
         boolean wasProtected = false;
+        StandbyLink l = new StandbyLink(w, lock, timeoutNanos);
         synchronized (lock) {
-            acked = -1;
-            peerFailure = null;
-            lastHeard = System.nanoTime();
+            link = l;
         }
         try {
             wire = w;
@@ -385,19 +377,19 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                         + (chosen.isEmpty() ? "" : " (with " + chosen + ")"));
                 log.flush();
             }
-            synchronized (lock) {
-                lastHeard = System.nanoTime();
-            }
-            Thread.ofPlatform().daemon().name("tern-ft-primary-reader").start(() -> read(w));
-            heartbeat = Thread.ofPlatform().daemon().name("tern-ft-heartbeat").start(() -> beat(w));
+            l.start(config.interval().toNanos());
             writer = new CheckpointWriter(machine, CheckpointCodecs.sessions(machine, config, new CodecPlugins(plugins), chosen));
             CheckpointWriter current = writer;
             codecText = () -> chosen.isEmpty() ? "page codecs: none\n"
                     : "page codecs: " + String.join(",", chosen) + " " + current.codecStats() + "\n";
             var sync = new CheckpointEvent();
             sync.begin();
-            int[] rounds = {0};
-            CheckpointWriter.Encoded first = config.precopy() ? precopied(w, writer, rounds) : writer.full();
+            PrecopiedSync pre = config.precopy() ? PrecopiedSync.run(w, writer, sender, config.syncBandwidth(), () -> {
+                synchronized (lock) {
+                    checkPeer();
+                }
+            }) : null;
+            CheckpointWriter.Encoded first = pre != null ? pre.checkpoint0() : writer.full();
             sender.send(w, first, CheckpointStats.Cause.INITIAL);
             awaitAck(0, first);
             CheckpointSender.commit(sync, first, CheckpointStats.Cause.INITIAL);
@@ -406,9 +398,9 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             wasProtected = true;
             rejoinPace = REJOIN_MIN;
             log.printf("ft: protected by standby %s (full sync: %d pages, %.1f MiB, pause %.1f ms%s)%n", w.peer(),
-                    config.precopy() ? precopyPages : first.dirtyPages(),
-                    (precopyBytes + first.stream().length) / 1048576.0, first.pauseNanos() / 1e6,
-                    config.precopy() ? "; " + rounds[0] + " pre-copy rounds, the stop copied " + first.dirtyPages()
+                    pre != null ? pre.firstRoundPages() : first.dirtyPages(),
+                    ((pre != null ? pre.roundBytes() : 0) + first.stream().length) / 1048576.0, first.pauseNanos() / 1e6,
+                    pre != null ? "; " + pre.rounds() + " pre-copy rounds, the stop copied " + first.dirtyPages()
                             + " pages" : "");
             log.flush();
             long interval = config.interval().toNanos();
@@ -459,9 +451,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
             if (writer != null) {
                 writer.close();
             }
-            if (heartbeat != null) {
-                heartbeat.interrupt();
-            }
+            l.stop();
             if (keepsOutput()) {
                 release.openAll(); // no standby to wait for: the world sees what the guest did here
                 output.refusal().ifPresent(this::stopForRefusedOutput);
@@ -482,7 +472,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         log.flush();
         long next;
         synchronized (lock) {
-            next = acked + 1;
+            next = link.acked() + 1;
         }
         try {
             handOver(w, writer, next);
@@ -508,37 +498,6 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         log.println("ft: output not taken (" + why + ") and no standby holds it; the guest stops here");
         log.flush();
         machine.fail("ft: the guest stopped because its output was not taken: " + why);
-    }
-
-    /**
-     * The full sync without a stop-the-world copy: pre-copy rounds while the guest runs — all of
-     * RAM, then the pages dirtied meanwhile, while that shrinks — and then checkpoint 0, whose one
-     * stop copies only the pages dirtied during the last round. Returns checkpoint 0 (to send).
-     */
-    private CheckpointWriter.Encoded precopied(FtWire w, CheckpointWriter writer, int[] rounds)
-            throws IOException {
-        var pace = dev.tern.kernel.migration.BandwidthPace.of(config.syncBandwidth());
-        CheckpointWriter.Encoded r = writer.precopyFirst();
-        precopyPages = r.dirtyPages(); // every page: as many as a stop-the-world full sync copies
-        long bytes = r.stream().length;
-        sender.sendStream(w, FtMessage.PRECOPY_BEGIN, 0, r, pace);
-        int round = 1;
-        for (long previous = Long.MAX_VALUE; round < PRECOPY_MAX_ROUNDS; round++) {
-            synchronized (lock) {
-                checkPeer();
-            }
-            r = writer.precopyNext();
-            bytes += r.stream().length;
-            sender.sendStream(w, FtMessage.PRECOPY_BEGIN, round, r, pace);
-            if (r.dirtyPages() <= PRECOPY_ENOUGH_PAGES || r.dirtyPages() >= previous) {
-                round++;
-                break; // the last round is small, or the guest dirties as fast as the rounds go
-            }
-            previous = r.dirtyPages();
-        }
-        rounds[0] = round;
-        precopyBytes = bytes;
-        return writer.next(0);
     }
 
     private void handOver(FtWire w, CheckpointWriter writer, long seq) throws IOException, InterruptedException {
@@ -616,7 +575,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
                 synchronized (lock) {
                     // the ACK first: a standby handed the guest over acknowledges the last checkpoint and
                     // then closes, and the reader may have seen both before this thread wakes
-                    if (acked >= seq) {
+                    if (link.acked() >= seq) {
                         break;
                     }
                     checkPeer();
@@ -739,56 +698,7 @@ public final class FtPrimary implements FtNode, AutoCloseable {
         if (closing) {
             throw new ClosingException();
         }
-        if (peerFailure != null) {
-            throw peerFailure;
-        }
-        long silent = System.nanoTime() - lastHeard;
-        long limit = acked < 0 ? Math.max(timeoutNanos, SYNC_TIMEOUT.toNanos()) : timeoutNanos;
-        if (silent > limit) {
-            throw new IOException("no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
-        }
-    }
-
-    private void read(FtWire w) {
-        try {
-            while (true) {
-                FtWire.Message m = w.receive();
-                synchronized (lock) {
-                    if (wire != w) {
-                        return; // a session that ended; a new standby may be protecting by now
-                    }
-                    lastHeard = System.nanoTime();
-                    switch (m.kind()) {
-                        case HEARTBEAT -> FtWire.exactly(m, 0);
-                        case ACK -> acked = Math.max(acked, FtWire.exactly(m, 8).getLong());
-                        case REFUSED -> throw new FtRefusedException(m.text());
-                        default -> throw new IOException("ft wire: unexpected " + m.kind() + " from the standby");
-                    }
-                    lock.notifyAll();
-                }
-            }
-        } catch (IOException e) {
-            synchronized (lock) {
-                if (wire == w && peerFailure == null) {
-                    peerFailure = e;
-                }
-                lock.notifyAll();
-            }
-        }
-    }
-
-    private void beat(FtWire w) {
-        // at least once an interval: a standby may watch with its own, shorter timeout (its timeout=
-        // key) than this primary's
-        long period = Math.max(1, Math.min(timeoutNanos / 4, config.interval().toNanos()));
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                w.send(FtMessage.HEARTBEAT);
-                TimeUnit.NANOSECONDS.sleep(period); // the heartbeat's period, not synchronisation
-            }
-        } catch (IOException | InterruptedException e) {
-            // the connection is gone or protection ended: the checkpoint thread reports it
-        }
+        link.check();
     }
 
     private void unprotected(Exception e, long seq) {

@@ -504,6 +504,9 @@ public final class FtStandby implements FtNode {
         if (l == null) {
             return null;
         }
+        // the wait may be a whole lease period (a stalled primary's must run out): say what it is for
+        log.println("ft: asking " + l.where() + " for the lease before running the guest from checkpoint " + applied);
+        log.flush();
         Lease.Acquired a;
         try {
             a = l.acquire();

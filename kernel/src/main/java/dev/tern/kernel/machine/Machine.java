@@ -106,6 +106,9 @@ public final class Machine implements AutoCloseable {
                     + " they touch memory is the host's; use the default scheduling (turns on one thread)");
         }
         this.inputs = new InputPath(journal, () -> wakeups.emt0());
+        // without fault tolerance (whose primary and standby set their own) no one else holds the
+        // output a sink refused: the run ends rather than go on with the guest's output lost
+        outputs.onRefused(why -> fail("the guest stopped because its output was not taken: " + why));
         this.journalEnd = new JournalEnd(journal);
         this.ram = PcMemoryLayout.build(spec.ramSize(), spec.firmware());
         journal.bind(ram);
@@ -167,15 +170,29 @@ public final class Machine implements AutoCloseable {
         return m;
     }
 
-    /** Starts the vCPUs (or, after {@link #pauseOnStart()}, readies them paused). */
-    public void start() {
-        lifecycle.transition(VmState.RUNNING);
+    /**
+     * Starts the vCPUs (or, after {@link #pauseOnStart()}, readies them paused). A run that was
+     * ended before it started (a monitor's {@code quit} while a fault-tolerance standby took over)
+     * stays ended: nothing runs, and {@link #awaitExit()} says how it ended.
+     *
+     * @return false when the run had ended before it started
+     */
+    public boolean start() {
+        try {
+            lifecycle.transition(VmState.RUNNING);
+        } catch (dev.tern.kernel.vm.IllegalVmStateTransition e) {
+            if (exit.isDone()) {
+                return false; // finish() completes the exit before it leaves the state SHUTDOWN
+            }
+            throw e;
+        }
         started = true;
         if (pauseOnStart) {
             pauseOnStart = false;
             pauseHere(); // no EMT runs yet: they start and wait for resume()
         }
         emts.start();
+        return true;
     }
 
     /**

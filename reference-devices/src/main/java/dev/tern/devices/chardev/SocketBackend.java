@@ -11,17 +11,36 @@ import java.util.function.Consumer;
 
 /**
  * A TCP server on a loopback address serving one client at a time: what the client sends is host
- * input; guest output goes to the connected client and is dropped while none is connected (the guest
- * never waits for a client). A new client is accepted when the previous one disconnects.
+ * input; guest output goes to the connected client and is discarded while none is connected (the
+ * guest never waits for a client). A new client is accepted when the previous one disconnects.
+ *
+ * <p>This is a console to watch, not a record to keep, as QEMU's {@code server=on,wait=off} socket
+ * chardev is: a client that goes away — between two writes (its end of file) or under one
+ * (EPIPE, a reset) — is a disconnect, and output is discarded until the next client connects. TCP
+ * cannot tell which bytes a closing peer read, so no write here could promise delivery anyway; so
+ * this backend never reports a {@link #failure()}, and it counts what it discarded
+ * ({@link #discardedBytes()}). Output that must not be lost goes to a file.
+ *
+ * <p>A write never waits for the client (it runs on a vCPU): output queues for a thread that sends
+ * it, up to {@value #OUTBOX_BYTES} bytes; a client that reads slower than the guest writes (or not
+ * at all) has the output beyond that discarded and counted, where a blocking send would have
+ * stopped the guest until the client read.
  */
 public final class SocketBackend implements CharBackend {
 
+    /** Output queued for the current client at most; more is discarded. */
+    static final int OUTBOX_BYTES = 64 << 10;
+
     private final ServerSocket server;
     private final Object clientLock = new Object();
+    // guarded by clientLock
     private Socket client;
-    private OutputStream clientOut;
+    /** Output waiting to be sent to {@link #client}; null while none is connected. */
+    private java.util.ArrayDeque<byte[]> outbox;
+    private int outboxBytes;
     private Thread acceptor;
     private volatile boolean closed;
+    private long discarded;
 
     /**
      * Binds {@code host:port} ({@code port} 0 picks a free port).
@@ -68,11 +87,15 @@ public final class SocketBackend implements CharBackend {
             } catch (IOException e) {
                 return; // closed
             }
+            Thread sender = null;
             try (s) {
+                OutputStream out = s.getOutputStream();
                 synchronized (clientLock) {
                     client = s;
-                    clientOut = s.getOutputStream();
+                    outbox = new java.util.ArrayDeque<>();
+                    outboxBytes = 0;
                 }
+                sender = Thread.ofPlatform().daemon().name("serial-socket-out " + localPort()).start(() -> send(s, out));
                 byte[] buf = new byte[4096];
                 int n;
                 var in = s.getInputStream();
@@ -84,8 +107,47 @@ public final class SocketBackend implements CharBackend {
             } finally {
                 synchronized (clientLock) {
                     client = null;
-                    clientOut = null;
+                    outbox = null;
+                    discarded += outboxBytes; // queued, never sent
+                    outboxBytes = 0;
+                    clientLock.notifyAll();
                 }
+                if (sender != null) {
+                    sender.interrupt();
+                }
+            }
+        }
+    }
+
+    /** Sends the current client's queued output until it goes away. */
+    private void send(Socket s, OutputStream out) {
+        try {
+            while (true) {
+                byte[] next;
+                synchronized (clientLock) {
+                    while (client == s && outbox.isEmpty()) {
+                        clientLock.wait();
+                    }
+                    if (client != s) {
+                        return;
+                    }
+                    next = outbox.peek();
+                }
+                out.write(next);
+                out.flush();
+                synchronized (clientLock) {
+                    if (client == s) {
+                        outbox.poll();
+                        outboxBytes -= next.length;
+                    }
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            // the client went away under a write: a disconnect, like its end of file
+            try {
+                s.close(); // ends the reader, which clears this client
+            } catch (IOException ignored) {
+                // already broken
             }
         }
     }
@@ -100,20 +162,23 @@ public final class SocketBackend implements CharBackend {
     @Override
     public void write(byte[] data, int off, int len) {
         synchronized (clientLock) {
-            if (clientOut == null) {
+            if (outbox == null || outboxBytes + len > OUTBOX_BYTES) {
+                discarded += len; // no client, or one that does not keep up
                 return;
             }
-            try {
-                clientOut.write(data, off, len);
-                clientOut.flush();
-            } catch (IOException e) {
-                try {
-                    client.close();
-                } catch (IOException ignored) {
-                    // already broken
-                }
-                clientOut = null;
-            }
+            outbox.add(java.util.Arrays.copyOfRange(data, off, off + len));
+            outboxBytes += len;
+            clientLock.notifyAll();
+        }
+    }
+
+    /**
+     * Output bytes discarded: written while no client was connected, beyond what a slow client's
+     * queue holds, or queued for a client that went away before they were sent.
+     */
+    public long discardedBytes() {
+        synchronized (clientLock) {
+            return discarded;
         }
     }
 

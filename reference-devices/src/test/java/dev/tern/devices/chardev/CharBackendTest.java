@@ -38,7 +38,8 @@ class CharBackendTest {
     @Timeout(30)
     void stdioBackendPumpsInputAndWritesOutputUnbuffered() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StdioBackend b = new StdioBackend(new ByteArrayInputStream("typed".getBytes(StandardCharsets.US_ASCII)), out);
+        StdioBackend b = new StdioBackend(new ByteArrayInputStream("typed".getBytes(StandardCharsets.US_ASCII)), out,
+                "test output");
         LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
         b.setReceiver(in::add);
         assertEquals("typed", collect(in, 5));
@@ -147,6 +148,79 @@ class CharBackendTest {
         assertEquals(failure, sink.failure().orElseThrow(), "the first failure stays the one named");
         assertEquals("ab", java.nio.file.Files.readString(out));
         assertEquals(Optional.empty(), new MemoryBackend().failure(), "a backend that cannot fail never says so");
+    }
+
+    @Test
+    @Timeout(30)
+    void stdioWhoseReaderExitedSaysSoNamingTheStreamAndTheOsErrorAndWritesNothingMore() throws Exception {
+        // a real OS pipe whose reading end is closed: the write fails with EPIPE, as `tern run | head` does
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        var out = java.nio.channels.Channels.newOutputStream(pipe.sink());
+        StdioBackend b = new StdioBackend(new ByteArrayInputStream(new byte[0]), out, "standard output");
+        var sink = new BackendSink(b);
+        sink.deliver(0, bytes("ab"));
+        assertEquals(Optional.empty(), sink.failure());
+        java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(2);
+        while (got.hasRemaining()) {
+            pipe.source().read(got);
+        }
+        assertEquals("ab", new String(got.array(), StandardCharsets.US_ASCII));
+        pipe.source().close();
+        sink.deliver(2, bytes("cd"));
+        String failure = sink.failure().orElseThrow();
+        assertEquals("cannot write serial output to standard output after byte 2: Broken pipe", failure);
+        sink.deliver(4, bytes("ef"));
+        assertEquals(failure, sink.failure().orElseThrow(), "the first failure stays the one named");
+        b.close();
+    }
+
+    @Test
+    @Timeout(30)
+    void aSocketConsoleWhoseClientLeftDiscardsUntilTheNextClientAndNeverFails() throws Exception {
+        try (SocketBackend b = new SocketBackend("127.0.0.1", 0)) {
+            LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
+            b.setReceiver(in::add);
+            b.write(bytes("before"), 0, 6);
+            assertEquals(6, b.discardedBytes(), "no client yet: discarded, counted");
+            Socket first = new Socket(InetAddress.getLoopbackAddress(), b.localPort());
+            first.getOutputStream().write(bytes("one"));
+            assertEquals("one", collect(in, 3));
+            first.setSoLinger(true, 0); // a reset, so that a write may meet ECONNRESET/EPIPE
+            first.close();
+            for (int i = 0; i < 64; i++) {
+                b.write(bytes("lost in between "), 0, 16); // under the close or after it
+                assertEquals(Optional.empty(), b.failure(), "a client going away is a disconnect, not a failure");
+            }
+            try (Socket next = new Socket(InetAddress.getLoopbackAddress(), b.localPort())) {
+                next.getOutputStream().write(bytes("two"));
+                assertEquals("two", collect(in, 3), "the next client is served");
+                b.write('k');
+                assertEquals('k', next.getInputStream().read(), "it gets output from its connection on");
+            }
+            assertTrue(b.discardedBytes() >= 6, "count " + b.discardedBytes());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void aSocketClientThatDoesNotReadNeverHoldsTheWriterAndWhatItMissedIsCounted() throws Exception {
+        try (SocketBackend b = new SocketBackend("127.0.0.1", 0);
+                Socket idle = new Socket(InetAddress.getLoopbackAddress(), b.localPort())) {
+            LinkedBlockingQueue<byte[]> in = new LinkedBlockingQueue<>();
+            b.setReceiver(in::add);
+            idle.getOutputStream().write(bytes("hi"));
+            assertEquals("hi", collect(in, 2)); // connected: output now goes to this client
+            byte[] chunk = new byte[4096];
+            long total = 0;
+            // far more than the queue and both sockets' buffers hold: a blocking send would hang here
+            while (b.discardedBytes() == 0) {
+                b.write(chunk, 0, chunk.length);
+                total += chunk.length;
+                assertTrue(total <= 256L << 20, "nothing was discarded after " + total + " bytes to a client that reads nothing");
+            }
+            assertTrue(b.connected(), "a slow client stays connected");
+            assertEquals(Optional.empty(), b.failure());
+        }
     }
 
     private static byte[] bytes(String s) {

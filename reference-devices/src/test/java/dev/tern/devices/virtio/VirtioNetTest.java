@@ -227,6 +227,38 @@ class VirtioNetTest extends DeviceContract {
     }
 
     @Test
+    void aUdpBackendWhoseSocketIsGoneSaysSoAndAFrameTheHostRefusesOnceIsCountedLost() throws IOException {
+        try (DatagramSocket peer = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                UdpBackend b = new UdpBackend("net0", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.getLocalPort()))) {
+            peer.setSoTimeout(10_000); // a failure guard only
+            int port = b.localAddress().getPort();
+            var sink = new dev.tern.devices.virtio.net.NetBackendSink(b);
+            sink.deliver(0, new byte[] {1, 2, 3});
+            DatagramPacket p = new DatagramPacket(new byte[16], 16);
+            peer.receive(p);
+            assertEquals(3, p.getLength());
+            assertTrue(sink.failure().isEmpty());
+
+            sink.deliver(1, new byte[UdpBackend.MAX_FRAME]); // larger than a UDP datagram may be: EMSGSIZE
+            assertEquals(1, b.framesLost(), "a frame the host refused once is lost, as on a wire");
+            assertTrue(b.lastLoss().orElseThrow().contains("too long"), b.lastLoss().orElseThrow());
+            assertTrue(sink.failure().isEmpty(), "and the backend sends on");
+
+            // an interrupt of the sending thread closes a JDK channel under the send: the socket is gone
+            Thread.currentThread().interrupt();
+            sink.deliver(2, new byte[] {4});
+            assertTrue(Thread.interrupted());
+            String failure = sink.failure().orElseThrow();
+            assertTrue(failure.startsWith("net0: UDP socket /127.0.0.1:" + port + " -> "),
+                    failure);
+            assertTrue(failure.endsWith("is closed (ClosedByInterruptException); no frame can be sent"), failure);
+            sink.deliver(3, new byte[] {5});
+            assertEquals(failure, sink.failure().orElseThrow(), "the first failure stays the one named");
+        }
+    }
+
+    @Test
     void badBackendConfigurationsAreRefused() {
         assertThrows(ConfigException.class, () -> new VirtioNetProvider().create(
                 VirtioRig.contractHarness(provider(), Map.of("backend", "tap"))));

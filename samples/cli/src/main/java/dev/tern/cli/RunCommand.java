@@ -341,9 +341,15 @@ final class RunCommand implements Callable<Integer> {
                     machine.requestDebugStop(); // wait at the first instruction for gdb (QEMU's -S)
                     gdbServer = GdbServer.start(machine, timeline, gdb, System.err, plugins);
                 }
-                machine.start();
-                if (standbyNode != null) {
+                boolean running = machine.start();
+                if (standbyNode != null && running) {
                     standbyNode.guestRunning(); // the failover time, on this process's clock
+                } else if (standbyNode != null) {
+                    // a quit while the standby took over: the takeover finished (the held output is
+                    // delivered), and the guest runs nowhere, as the operator asked
+                    System.err.println("ft: quit during the takeover: the output held at checkpoint "
+                            + standbyNode.applied() + " is delivered; the guest does not run here");
+                    primary = null; // a successor (reprotect=) never started: nothing to protect
                 }
                 if (postcopyIncoming != null) {
                     IncomingMigration.watch(postcopyIncoming, machine, System.err);

@@ -7,12 +7,19 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Ethernet frames carried one per UDP datagram between a local and a remote address, as QEMU's
  * {@code -netdev dgram} does. A daemon thread receives; a received datagram goes to the receiver,
  * which must hand it to the machine through its event path.
+ *
+ * <p>A datagram the host refuses once (no route yet, a port-unreachable from a peer not up yet, no
+ * buffer) is a frame lost on the wire, as QEMU's datagram backend treats it: counted
+ * ({@link #framesLost()}, with the last error) and not a failure. A socket that is gone — closed
+ * under a send, as an interrupt of the sending thread closes a JDK channel — can send nothing
+ * more: that is {@link #failure()}, so the machine stops rather than run on with no network.
  */
 public final class UdpBackend implements NetBackend {
 
@@ -23,6 +30,10 @@ public final class UdpBackend implements NetBackend {
     private final InetSocketAddress remote;
     private final String name;
     private Thread receiverThread;
+    private final String bound;
+    private volatile String broken;
+    private long framesLost;
+    private String lastLoss;
 
     /**
      * Binds {@code local} (port 0 picks one) and sends to {@code remote}.
@@ -35,6 +46,7 @@ public final class UdpBackend implements NetBackend {
         try {
             this.channel = DatagramChannel.open();
             channel.bind(local);
+            this.bound = String.valueOf(channel.getLocalAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(name + ": cannot bind UDP " + local + ": " + e.getMessage(), e);
         }
@@ -82,11 +94,35 @@ public final class UdpBackend implements NetBackend {
 
     @Override
     public void send(byte[] frame) {
+        if (broken != null) {
+            return;
+        }
         try {
             channel.send(ByteBuffer.wrap(frame), remote);
+        } catch (ClosedChannelException e) {
+            broken = name + ": UDP socket " + bound + " -> " + remote + " is closed ("
+                    + e.getClass().getSimpleName() + "); no frame can be sent";
         } catch (IOException e) {
-            // A lost datagram is a lost frame, as on a real wire; the guest's protocols retransmit.
+            synchronized (this) {
+                framesLost++;
+                lastLoss = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            }
         }
+    }
+
+    @Override
+    public Optional<String> failure() {
+        return Optional.ofNullable(broken);
+    }
+
+    /** Frames the host refused to send once (lost as on a wire). */
+    public synchronized long framesLost() {
+        return framesLost;
+    }
+
+    /** The OS error of the last frame lost; empty while none was. */
+    public synchronized Optional<String> lastLoss() {
+        return Optional.ofNullable(lastLoss);
     }
 
     @Override

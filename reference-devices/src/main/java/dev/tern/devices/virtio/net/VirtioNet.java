@@ -103,7 +103,7 @@ public final class VirtioNet implements VirtioModel {
                 f -> transport.locked(() -> receive(f.frame())));
         backend.start(frame -> input.accept(new ReplayEvent.NetFrame("net", frame)));
         // transmitted frames leave through the machine's output path (fault tolerance may hold them)
-        output = transport.machine().outputs(OutputKind.NET, (position, frame) -> backend.send(frame));
+        output = transport.machine().outputs(OutputKind.NET, new NetBackendSink(backend));
     }
 
     private int headerLength() {
