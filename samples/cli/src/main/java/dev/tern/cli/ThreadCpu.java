@@ -58,11 +58,15 @@ record ThreadCpu(Map<String, Long> nanosByKind) {
             return "not available (no /proc/self/task)";
         }
         StringJoiner out = new StringJoiner(", ");
-        for (var e : nanosByKind.entrySet()) {
-            long d = e.getValue() - before.nanosByKind.getOrDefault(e.getKey(), 0L);
-            out.add(String.format(Locale.ROOT, "%s %.2f s", e.getKey(), Math.max(0, d) / 1e9));
+        for (String kind : nanosByKind.keySet()) {
+            out.add(String.format(Locale.ROOT, "%s %.2f s", kind, nanosSince(before, kind) / 1e9));
         }
         return out.toString();
+    }
+
+    /** CPU nanoseconds the threads of {@code kind} ("vCPU", "JIT compilers", ...) spent since {@code before}. */
+    long nanosSince(ThreadCpu before, String kind) {
+        return Math.max(0, nanosByKind.getOrDefault(kind, 0L) - before.nanosByKind.getOrDefault(kind, 0L));
     }
 
     private static String kindOf(Path task) {
