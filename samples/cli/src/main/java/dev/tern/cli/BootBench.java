@@ -10,6 +10,7 @@ import dev.tern.kernel.machine.Pacing;
 import dev.tern.kernel.machine.ResetPolicy;
 import dev.tern.kernel.machine.VcpuScheduling;
 import dev.tern.kernel.plugin.PluginRegistry;
+import dev.tern.kernel.stats.StatSample;
 import dev.tern.pc.boot.BootImage;
 import dev.tern.pc.boot.LinuxBoot;
 import dev.tern.x86.X86Cpu;
@@ -104,7 +105,9 @@ final class BootBench {
             }
             MemoryBackend console = (MemoryBackend) ((Uart16550) m.device("serial0")).backend();
             long t1 = System.nanoTime();
+            long started = System.currentTimeMillis();
             long cpu1 = BenchCommand.processCpuNanos();
+            ThreadCpu threads = ThreadCpu.read();
             m.start();
             while (!console.awaitText(PROMPT, 0, 100)) {
                 MachineExit exit = m.awaitExit(0);
@@ -121,6 +124,9 @@ final class BootBench {
             out.printf(Locale.ROOT, "boot %d: prompt at %.2f s (unpack+load %.2f s, guest %.2f s, process CPU %.2f s, "
                     + "%,d instructions, %.1f MIPS)%n", number, total, (t1 - t0) / 1e9, (t2 - t1) / 1e9, cpu, instructions,
                     instructions / ((t2 - t1) / 1e3));
+            out.printf(Locale.ROOT, "  first guest instruction at %.2f s; by thread to the prompt: %s%n",
+                    (started - sinceMillis) / 1e3, ThreadCpu.read().since(threads));
+            printIdle(m);
             printTier(m);
             if (!jobs) {
                 return new Result(total, 0, 0);
@@ -140,6 +146,18 @@ final class BootBench {
                     done / seconds / 1e6);
             return new Result(total, seconds, done);
         }
+    }
+
+    /**
+     * How much of the guest's time was idle: HLT rounds and the virtual time they skipped (under
+     * realtime pacing the host slept that long, under warp pacing it jumped at once).
+     */
+    private void printIdle(Machine m) {
+        var stat = m.stats().get("/Machine/Halts");
+        long halts = stat != null && stat.sample() instanceof StatSample.Value v ? v.value() : -1;
+        var clock = m.clock();
+        out.printf(Locale.ROOT, "  idle: %,d halts, %.1f ms of %.2f s virtual time skipped to timers%n", halts,
+                clock.warpNanos() / 1e6, clock.nanos() / 1e9);
     }
 
     /** What each vCPU's compiling tier did up to the prompt (nothing when it is off). */
