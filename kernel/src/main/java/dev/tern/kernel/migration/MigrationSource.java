@@ -329,6 +329,7 @@ public final class MigrationSource {
                 destinationApplyMs = switchOver.awaitReady(new WireInput(connection)) / 1_000_000;
             }
             commit();
+            switchOver.handedOver(guestHandedOverNanos);
             machine.lifecycle().transition(VmState.POSTMIGRATE);
             announceLastPass();
             downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
@@ -379,6 +380,7 @@ public final class MigrationSource {
             guestHandedOverNanos = System.nanoTime();
             committed = true; // from here the guest runs on the destination: never resume it here
         }
+        switchOver.handedOver(guestHandedOverNanos);
         machine.lifecycle().transition(VmState.POSTMIGRATE);
         announceLastPass();
         downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;

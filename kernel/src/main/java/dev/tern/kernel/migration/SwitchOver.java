@@ -34,6 +34,9 @@ final class SwitchOver {
     private long phaseBytes;
     private boolean pausedByUs;
     private long started;
+    /** When READY came (System.nanoTime), if {@link #readyCame}. */
+    private long readyAt;
+    private boolean readyCame;
     private BlockMigration blocks = BlockMigration.NONE;
 
     /** @param sentBytes every byte the migration has sent so far, on any connection */
@@ -89,8 +92,9 @@ final class SwitchOver {
             pausedByUs = true;
         }
         machine.lifecycle().transition(VmState.MIGRATING);
+        long stopped = phase("1a-stop", started);
         harvest.accept(pending);
-        long t1 = phase("1-pause-and-sync", started);
+        long t1 = phase("1b-sync", stopped);
         ram.beginRound(pending);
         if (!ram.oneSided()) {
             // In small parts, each pushed to the wire at once: the destination applies one while
@@ -120,8 +124,19 @@ final class SwitchOver {
         long t0 = System.nanoTime();
         beginTrace();
         long applyNanos = parseNanos(in.expect(WireMessage.READY));
-        phase("4-await-ready", t0);
+        readyAt = phase("4-await-ready", t0);
+        readyCame = true;
         return applyNanos;
+    }
+
+    /**
+     * The guest now runs on the destination (COMMIT sent, {@code nanos} by System.nanoTime): the
+     * time since READY came is the pause's last phase.
+     */
+    void handedOver(long nanos) {
+        if (readyCame) {
+            phases.put("5-commit", (nanos - readyAt) / 1_000);
+        }
     }
 
     /** Bytes sent with the guest paused: the last pages and the device state (QEMU's downtime-bytes). */
