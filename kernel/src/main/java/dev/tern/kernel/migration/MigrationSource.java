@@ -333,7 +333,6 @@ public final class MigrationSource {
                 destinationApplyMs = switchOver.awaitReady(new WireInput(connection)) / 1_000_000;
             }
             commit();
-            switchOver.handedOver(guestHandedOverNanos);
             machine.lifecycle().transition(VmState.POSTMIGRATE);
             announceLastPass();
             downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;
@@ -384,7 +383,6 @@ public final class MigrationSource {
             guestHandedOverNanos = System.nanoTime();
             committed = true; // from here the guest runs on the destination: never resume it here
         }
-        switchOver.handedOver(guestHandedOverNanos);
         machine.lifecycle().transition(VmState.POSTMIGRATE);
         announceLastPass();
         downtimeMs = (guestHandedOverNanos - switchOver.started()) / 1_000_000;

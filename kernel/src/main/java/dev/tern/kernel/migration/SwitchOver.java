@@ -34,9 +34,6 @@ final class SwitchOver {
     private long phaseBytes;
     private boolean pausedByUs;
     private long started;
-    /** When READY came (System.nanoTime), if {@link #readyCame}. */
-    private long readyAt;
-    private boolean readyCame;
     private BlockMigration blocks = BlockMigration.NONE;
 
     /** @param sentBytes every byte the migration has sent so far, on any connection */
@@ -124,19 +121,8 @@ final class SwitchOver {
         long t0 = System.nanoTime();
         beginTrace();
         long applyNanos = parseNanos(in.expect(WireMessage.READY));
-        readyAt = phase("4-await-ready", t0);
-        readyCame = true;
+        phase("4-await-ready", t0);
         return applyNanos;
-    }
-
-    /**
-     * The guest now runs on the destination (COMMIT sent, {@code nanos} by System.nanoTime): the
-     * time since READY came is the pause's last phase.
-     */
-    void handedOver(long nanos) {
-        if (readyCame) {
-            phases.put("5-commit", (nanos - readyAt) / 1_000);
-        }
     }
 
     /** Bytes sent with the guest paused: the last pages and the device state (QEMU's downtime-bytes). */
