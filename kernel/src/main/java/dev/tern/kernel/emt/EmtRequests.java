@@ -118,8 +118,18 @@ public final class EmtRequests {
         return drained;
     }
 
+    /**
+     * How long a thread outside the group spins for a forwarded request before it parks. A running
+     * EMT answers within one translated block (microseconds); a parked waiter would then need the
+     * scheduler to run it again, which on a busy host costs milliseconds — inside a migration's
+     * pause, where this wait stops the guest. Longer answers (a halted EMT's wake-up, a long
+     * callback) park as before.
+     */
+    static final long SPIN_NANOS = 500_000;
+
     /** Waits outside any EMT for {@code future}, rethrowing unchecked failures as they are. */
     static <T> T awaitFromOutside(CompletableFuture<T> future, String what) {
+        spinBriefly(future);
         try {
             return future.get();
         } catch (InterruptedException interrupted) {
@@ -134,6 +144,13 @@ public final class EmtRequests {
                 throw error;
             }
             throw new EmtRequestException(what + " failed: " + cause, cause);
+        }
+    }
+
+    private static void spinBriefly(CompletableFuture<?> future) {
+        long end = System.nanoTime() + SPIN_NANOS;
+        while (!future.isDone() && System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
         }
     }
 

@@ -29,7 +29,14 @@ public final class DirtyLog {
     private volatile boolean enabled;
     /** Private bitmaps fed by every mark, enabled or not ({@link #track}); copied on change. */
     private volatile DirtyTracker[] trackers = new DirtyTracker[0];
-    private final java.util.concurrent.atomic.AtomicReference<String> owner = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<Holder> owner = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Who holds the log, and how to ask it to give the log up (null: it does not yield). */
+    private record Holder(String who, Runnable onWanted) {
+    }
+
+    /** How long a claim waits for a yielding holder to release the log. */
+    private static final long YIELD_WAIT_NANOS = 2_000_000_000L;
 
     /** A disabled log covering {@code [0, ramEnd)}; {@code ramEnd} need not be page aligned. */
     public DirtyLog(long ramEnd) {
@@ -59,17 +66,55 @@ public final class DirtyLog {
      * @throws IllegalStateException naming the current holder when the log is claimed already
      */
     public void claim(String who) {
-        if (!owner.compareAndSet(null, java.util.Objects.requireNonNull(who, "who"))) {
-            throw new IllegalStateException("the dirty log is in use by " + owner.get());
+        take(new Holder(java.util.Objects.requireNonNull(who, "who"), null));
+    }
+
+    /**
+     * Claims the log as {@link #claim} does, for a holder whose use can end early (a warm-up): a
+     * later {@link #claim} calls {@code onWanted}, waits for this holder's {@link #release} and
+     * then takes the log, instead of failing.
+     */
+    public void claimYielding(String who, Runnable onWanted) {
+        take(new Holder(java.util.Objects.requireNonNull(who, "who"), java.util.Objects.requireNonNull(onWanted, "onWanted")));
+    }
+
+    private void take(Holder h) {
+        long deadline = System.nanoTime() + YIELD_WAIT_NANOS;
+        while (!owner.compareAndSet(null, h)) {
+            Holder held = owner.get();
+            if (held == null) {
+                continue;
+            }
+            if (held.onWanted() == null || System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException("the dirty log is in use by " + held.who());
+            }
+            held.onWanted().run();
+            awaitRelease(held, deadline);
         }
         enable();
     }
 
+    private synchronized void awaitRelease(Holder held, long deadline) {
+        long left;
+        while (owner.get() == held && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                wait(Math.max(1, left / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while " + held.who() + " gave up the dirty log", e);
+            }
+        }
+    }
+
     /** Disables the log and gives it up, if {@code who} holds it; otherwise does nothing. */
     public void release(String who) {
-        if (who.equals(owner.get())) {
+        Holder h = owner.get();
+        if (h != null && who.equals(h.who())) {
             disable();
-            owner.compareAndSet(who, null);
+            owner.compareAndSet(h, null);
+            synchronized (this) {
+                notifyAll();
+            }
         }
     }
 

@@ -163,6 +163,8 @@ public final class MigrationDestination {
             ramPhase.begin();
             multifd = MultifdReceiver.acceptIfAnnounced(in, connection, channels, machine.memory(), ramZero,
                     new CodecPlugins(plugins)::decoder, this::checkConfig);
+            // Made while RAM arrives, not after it: the source's guest is paused from the last round on.
+            SnapshotLoader deviceLoader = deviceLoader();
             receiveRam(in, ram);
             if (multifd != null) {
                 long t0 = System.nanoTime();
@@ -184,7 +186,7 @@ public final class MigrationDestination {
             var devicePhase = new ReceivePhaseEvent();
             devicePhase.begin();
             long loadStart = System.nanoTime();
-            loadDevices(devices);
+            loadDevices(deviceLoader, devices);
             applyNanos += System.nanoTime() - loadStart;
             trace(devicePhase, "devices", devices.length);
             if (connection.isBidirectional()) {
@@ -317,7 +319,7 @@ public final class MigrationDestination {
                 writer.writeSection(section);
             }
             writer.finish();
-            loadDevices(bytes.toByteArray());
+            loadDevices(deviceLoader(), bytes.toByteArray());
         } catch (IOException | RuntimeException e) {
             // only a warm-up: the real stream is checked on its own
         }
@@ -373,13 +375,20 @@ public final class MigrationDestination {
         }
     }
 
-    private void loadDevices(byte[] stream) throws IOException {
+    private void loadDevices(SnapshotLoader loader, byte[] stream) throws IOException {
         if (stream.length > StreamLimits.FULL_SECTION_BYTES) {
             throw new IOException("the device stream is longer than " + StreamLimits.FULL_SECTION_BYTES + " bytes");
         }
-        var loader = new SnapshotLoader(header());
-        machine.sections().forEach(loader::section);
         loader.load(StateSource.of(stream));
+    }
+
+    /** A loader for every section of this machine, used once. */
+    private SnapshotLoader deviceLoader() {
+        var loader = new SnapshotLoader(header());
+        for (var section : machine.sections()) {
+            loader.section(section);
+        }
+        return loader;
     }
 
     private void checkConfig(ConfigHeader got) throws SavedStateException {

@@ -120,6 +120,9 @@ public final class MigrationSource {
         // A JFR event class's first use loads and instruments it: a millisecond of setup each
         new MigrationStatusEvent().shouldCommit();
         new MigrationRoundEvent().shouldCommit();
+        // first and last: once before the longer warm-ups, in case a migration comes early, and
+        // once after them, when the vCPU's loop is surely compiled (a compiled loop is what deoptimises)
+        WritePathWarmUp.run(machine);
         SwitchOverWarmUp.run();
         try {
             RamPathWarmUp.run(new CodecPlugins(plugins), (ram, part, at) -> { });
@@ -130,6 +133,7 @@ public final class MigrationSource {
         } catch (IOException | RuntimeException e) {
             // only a warm-up: a real migration reports its own errors
         }
+        WritePathWarmUp.run(machine);
     }
 
     private static final int WARM_UP_DEVICE_RUNS = 32;

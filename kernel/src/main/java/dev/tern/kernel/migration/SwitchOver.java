@@ -89,8 +89,9 @@ final class SwitchOver {
             pausedByUs = true;
         }
         machine.lifecycle().transition(VmState.MIGRATING);
+        long stopped = phase("1a-stop", started);
         harvest.accept(pending);
-        long t1 = phase("1-pause-and-sync", started);
+        long t1 = phase("1b-sync", stopped);
         ram.beginRound(pending);
         if (!ram.oneSided()) {
             // In small parts, each pushed to the wire at once: the destination applies one while

@@ -46,7 +46,7 @@ final class SwitchOverWarmUp {
     private static void renderStats() {
         for (MigrationStatus status : new MigrationStatus[] {MigrationStatus.ACTIVE, MigrationStatus.COMPLETED}) {
             new MigrationStats(status, 1, 1, 1, 1, PAGE, 0, PAGE, 0, 1, 0, 1.0, 1, 0, java.util.Map.of(), "", 1,
-                    1, 1, false, java.util.Map.of("1-pause-and-sync", 1L), 0, 0, PAGE).render();
+                    1, 1, false, java.util.Map.of("1a-stop", 1L), 0, 0, PAGE).render();
         }
     }
 

@@ -169,4 +169,45 @@ class DirtyLogTest {
         assertEquals(0, tracker.syncAndClear().count());
         assertEquals(1, log.syncAndClear().count());
     }
+
+    @Test
+    void aClaimTakesTheLogFromAYieldingHolderOnceItHasReleased() throws Exception {
+        DirtyLog log = new DirtyLog(16 * 4096);
+        var wanted = new CountDownLatch(1);
+        log.claimYielding("a warm-up", wanted::countDown);
+        // the holder lets go on its own thread, as the warm-up does, only once asked
+        Thread holder = Thread.ofPlatform().start(() -> {
+            try {
+                wanted.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.mark(0x1000, 1); // written while still held: dropped by the next claim's fresh period
+            log.release("a warm-up");
+        });
+        log.claim("a migration");
+        holder.join();
+        assertTrue(log.isEnabled());
+        assertEquals(0, log.syncAndClear().count(), "the new holder starts with a clean log");
+        log.mark(0x2000, 1);
+        assertEquals(1, log.syncAndClear().count());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> log.claim("a checkpoint"));
+        assertTrue(e.getMessage().contains("a migration"), e.getMessage());
+        log.release("a warm-up"); // not the holder any more: nothing happens
+        assertTrue(log.isEnabled());
+        log.release("a migration");
+        assertFalse(log.isEnabled());
+    }
+
+    @Test
+    void aYieldingClaimNeverTakesTheLogFromAHolderThatDoesNotYield() {
+        DirtyLog log = new DirtyLog(16 * 4096);
+        log.claim("a migration");
+        var asked = new AtomicBoolean();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> log.claimYielding("a warm-up", () -> asked.set(true)));
+        assertTrue(e.getMessage().contains("in use by a migration"), e.getMessage());
+        assertFalse(asked.get());
+        assertTrue(log.isEnabled());
+    }
 }
