@@ -119,7 +119,11 @@ public final class SocketBackend implements CharBackend {
         }
     }
 
-    /** Sends the current client's queued output until it goes away. */
+    /**
+     * Sends the current client's queued output until it goes away: all that is queued in one write,
+     * since a UART's output comes a byte at a time. Bytes taken out for a write still count in
+     * {@link #outboxBytes} until it returns, so a client gone under the write counts them discarded.
+     */
     private void send(Socket s, OutputStream out) {
         try {
             while (true) {
@@ -131,13 +135,12 @@ public final class SocketBackend implements CharBackend {
                     if (client != s) {
                         return;
                     }
-                    next = outbox.peek();
+                    next = drainOutbox();
                 }
                 out.write(next);
                 out.flush();
                 synchronized (clientLock) {
                     if (client == s) {
-                        outbox.poll();
                         outboxBytes -= next.length;
                     }
                 }
@@ -157,6 +160,18 @@ public final class SocketBackend implements CharBackend {
         synchronized (clientLock) {
             return client != null;
         }
+    }
+
+    /** The queued output as one array, the queue emptied; the caller holds {@link #clientLock}. */
+    private byte[] drainOutbox() {
+        if (outbox.size() == 1) {
+            return outbox.poll();
+        }
+        var all = new java.io.ByteArrayOutputStream();
+        for (byte[] b = outbox.poll(); b != null; b = outbox.poll()) {
+            all.writeBytes(b);
+        }
+        return all.toByteArray();
     }
 
     @Override
