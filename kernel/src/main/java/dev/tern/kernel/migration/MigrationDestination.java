@@ -134,9 +134,10 @@ public final class MigrationDestination {
     public void receive(Connection connection, Listener channels) throws MigrationException {
         machine.lifecycle().transition(VmState.INMIGRATE);
         // Unless warmUp() ran, warm the device-state code while RAM arrives, so the switch-over
-        // does not run it cold.
+        // does not run it cold. After warmUp() no thread is started: starting one costs the
+        // destination milliseconds just as the source's stream begins.
         var enough = new java.util.concurrent.atomic.AtomicBoolean(warmedUp);
-        Thread warmUp = Thread.ofPlatform().name("tern-migration-warm-up").daemon().start(() -> {
+        Thread warmUp = warmedUp ? null : Thread.ofPlatform().name("tern-migration-warm-up").daemon().start(() -> {
             for (int i = 0; i < WARM_UP_RUNS && !enough.get(); i++) {
                 warmUpDeviceLoading();
             }
@@ -182,7 +183,9 @@ public final class MigrationDestination {
             }
             byte[] devices = in.readNBytes((int) StreamLimits.FULL_SECTION_BYTES + 1);
             enough.set(true);
-            warmUp.join(); // at most the run under way: never load the real state while it loads the machine's own
+            if (warmUp != null) {
+                warmUp.join(); // at most the run under way: never load the real state while it loads the machine's own
+            }
             var devicePhase = new ReceivePhaseEvent();
             devicePhase.begin();
             long loadStart = System.nanoTime();
