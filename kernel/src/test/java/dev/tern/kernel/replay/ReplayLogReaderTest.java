@@ -226,13 +226,13 @@ class ReplayLogReaderTest {
         if (b.length < pos) {
             return;
         }
-        int frameBytes = ReplayLogCodec.frameBytes(((b[pos - 2] & 0xff) << 8) | (b[pos - 1] & 0xff));
+        int version = ((b[pos - 2] & 0xff) << 8) | (b[pos - 1] & 0xff);
+        int frameBytes = ReplayLogCodec.frameBytes(version);
         while (pos + frameBytes <= b.length) {
             long len = ByteBuffer.wrap(b, pos + 1, 4).getInt() & 0xffffffffL;
             if (pos + frameBytes + len > b.length) {
                 return;
             }
-            int version = frameBytes > ReplayLogCodec.FRAME_FIELDS ? ReplayLogCodec.FIRST_WITH_FRAME_CHECK : 1;
             System.arraycopy(ReplayLogCodec.frame(version, b[pos] & 0xff, java.util.Arrays.copyOfRange(b, pos + frameBytes,
                     pos + frameBytes + (int) len), (int) len), 0, b, pos, frameBytes);
             pos += frameBytes + (int) len;
